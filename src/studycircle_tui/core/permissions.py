@@ -1,0 +1,365 @@
+"""Who may do what: one rule per op type, shared by the reducer and the server.
+
+``refusal(state, op)`` returns None when the op may apply to ``state``, or a sentence
+saying why not. The reducer skips a refused op (so an op by someone not allowed never
+changes state, whichever replica folds it); the server answers it with that sentence.
+"""
+
+from collections.abc import Callable
+
+from . import ops
+from .ops import Op
+from .state import CircleState
+
+Rule = Callable[[CircleState, Op], str | None]
+
+NOT_MEMBER = "you are not a member of this circle"
+
+
+def _member(state: CircleState, op: Op) -> str | None:
+    return None if state.role_of(op.actor) is not None else NOT_MEMBER
+
+
+def _at_least(role: str) -> Rule:
+    def rule(state: CircleState, op: Op) -> str | None:
+        if state.role_of(op.actor) is None:
+            return NOT_MEMBER
+        if not state.is_at_least(op.actor, role):
+            return (
+                f"only a {role} or the lead may do this"
+                if role != "lead"
+                else ("only the circle's lead may do this")
+            )
+        return None
+
+    return rule
+
+
+_moderator = _at_least("moderator")
+_lead = _at_least("lead")
+
+
+def _circle_create(state: CircleState, op: Op) -> str | None:
+    if state.created:
+        return "the circle already exists"
+    # A circle's id is the id of the op that created it, so no one can create it twice.
+    return None if op.id == op.circle else "circle.create must carry the circle's own id"
+
+
+def _member_join(state: CircleState, op: Op) -> str | None:
+    if not state.created:
+        return "the circle does not exist yet"
+    member = state.members.get(op.actor)
+    if member is not None:
+        return "removed members cannot rejoin" if member.removed else "already a member"
+    return None
+
+
+def _leads_left_after(state: CircleState, target: str) -> int:
+    return sum(
+        1
+        for member in state.members.values()
+        if member.role == "lead" and not member.removed and member.id != target
+    )
+
+
+def _member_role(state: CircleState, op: Op) -> str | None:
+    refused = _lead(state, op)
+    if refused:
+        return refused
+    target = op.data.member
+    if state.role_of(target) is None:
+        return "that person is not a member"
+    if (
+        op.data.role != "lead"
+        and state.role_of(target) == "lead"
+        and not (_leads_left_after(state, target))
+    ):
+        return "a circle needs a lead: make someone else lead first"
+    return None
+
+
+def _member_remove(state: CircleState, op: Op) -> str | None:
+    refused = _lead(state, op)
+    if refused:
+        return refused
+    target = op.data.member
+    if state.role_of(target) is None:
+        return "that person is not a member"
+    if state.role_of(target) == "lead" and not _leads_left_after(state, target):
+        return "a circle needs a lead: make someone else lead first"
+    return None
+
+
+def _channel(state: CircleState, channel_id: str) -> str | None:
+    channel = state.channels.get(channel_id)
+    if channel is None:
+        return "no such channel"
+    if channel.archived:
+        return "the channel is archived"
+    return None
+
+
+def _channel_change(state: CircleState, op: Op) -> str | None:
+    refused = _moderator(state, op)
+    if refused:
+        return refused
+    return None if op.data.channel in state.channels else "no such channel"
+
+
+def _thread_create(state: CircleState, op: Op) -> str | None:
+    return _member(state, op) or _channel(state, op.data.channel)
+
+
+def _post_create(state: CircleState, op: Op) -> str | None:
+    refused = _member(state, op)
+    if refused:
+        return refused
+    thread = state.threads.get(op.data.thread)
+    if thread is None:
+        return "no such thread"
+    refused = _channel(state, thread.channel_id)
+    if refused:
+        return refused
+    reply_to = op.data.reply_to
+    if reply_to is not None:
+        target = state.posts.get(reply_to)
+        if target is None or target.thread_id != thread.id:
+            return "the post replied to is not in this thread"
+    return None
+
+
+def _existing_post(state: CircleState, op: Op) -> str | None:
+    refused = _member(state, op)
+    if refused:
+        return refused
+    return None if op.data.post in state.posts else "no such post"
+
+
+def _own_post(state: CircleState, op: Op) -> str | None:
+    refused = _existing_post(state, op)
+    if refused:
+        return refused
+    post = state.posts[op.data.post]
+    if post.author != op.actor:
+        return "only its author may change a post"
+    if post.deleted:
+        return "the post is deleted"
+    return None
+
+
+def _answer_post(state: CircleState, op: Op) -> str | None:
+    """The post must be a reply (not the question itself) in a question thread."""
+    post = state.posts[op.data.post]
+    thread = state.threads[post.thread_id]
+    if thread.kind != "question":
+        return "only answers in a question thread can be accepted or verified"
+    if post.id == thread.id:
+        return "the question itself is not an answer"
+    if post.deleted:
+        return "the post is deleted"
+    return None
+
+
+def _answer_accept(state: CircleState, op: Op) -> str | None:
+    refused = _existing_post(state, op) or _answer_post(state, op)
+    if refused:
+        return refused
+    thread = state.threads[state.posts[op.data.post].thread_id]
+    return None if thread.author == op.actor else "only the asker may accept an answer"
+
+
+def _answer_verify(state: CircleState, op: Op) -> str | None:
+    return _moderator(state, op) or _existing_post(state, op) or _answer_post(state, op)
+
+
+def _post_hide(state: CircleState, op: Op) -> str | None:
+    return _moderator(state, op) or _existing_post(state, op)
+
+
+def _read_mark(state: CircleState, op: Op) -> str | None:
+    post = state.posts.get(op.data.post)
+    if post is None or post.thread_id != op.data.thread:
+        return "no such post in that thread"
+    return _member(state, op)
+
+
+def _note_change(state: CircleState, op: Op) -> str | None:
+    refused = _member(state, op)
+    if refused:
+        return refused
+    note = state.notes.get(op.data.note)
+    if note is None:
+        return "no such note"
+    revision = op.data.base if op.type == "note.revise" else op.data.revision
+    return None if revision in note.revisions else "no such revision of that note"
+
+
+def _note_create(state: CircleState, op: Op) -> str | None:
+    refused = _member(state, op)
+    if refused:
+        return refused
+    channel = op.data.channel
+    return None if channel is None or channel in state.channels else "no such channel"
+
+
+def _quiz_create(state: CircleState, op: Op) -> str | None:
+    refused = _moderator(state, op)
+    if refused:
+        return refused
+    keys = op.data.keys
+    if keys is not None and len(keys) != len(op.data.questions):
+        return "a quiz needs one key per question"
+    channel = op.data.channel
+    return None if channel is None or channel in state.channels else "no such channel"
+
+
+def _quiz_update(state: CircleState, op: Op) -> str | None:
+    refused = _moderator(state, op)
+    if refused:
+        return refused
+    return None if op.data.quiz in state.quizzes else "no such quiz"
+
+
+def _quiz_start(state: CircleState, op: Op) -> str | None:
+    if op.data.quiz not in state.quizzes:
+        return "no such quiz"
+    if op.data.mode == "live":
+        return _moderator(state, op)
+    return _member(state, op)
+
+
+def _hosted_session(state: CircleState, op: Op) -> str | None:
+    session = state.sessions.get(op.data.session)
+    if session is None:
+        return "no such quiz session"
+    if session.host != op.actor:
+        return "only the quiz's host may run it"
+    if session.finished:
+        return "the quiz has finished"
+    return None
+
+
+def _question_index(state: CircleState, op: Op) -> str | None:
+    session = state.sessions[op.data.session]
+    questions = state.quizzes[session.quiz_id].questions
+    return None if op.data.question < len(questions) else "no such question"
+
+
+def _quiz_open(state: CircleState, op: Op) -> str | None:
+    return _hosted_session(state, op) or _question_index(state, op)
+
+
+def _quiz_close(state: CircleState, op: Op) -> str | None:
+    refused = _hosted_session(state, op) or _question_index(state, op)
+    if refused:
+        return refused
+    session = state.sessions[op.data.session]
+    return None if session.current == op.data.question else "that question is not open"
+
+
+def _quiz_reveal(state: CircleState, op: Op) -> str | None:
+    refused = _hosted_session(state, op) or _question_index(state, op)
+    if refused:
+        return refused
+    session = state.sessions[op.data.session]
+    return None if op.data.question in session.closed else "close the question before its reveal"
+
+
+def _quiz_answer(state: CircleState, op: Op) -> str | None:
+    refused = _member(state, op)
+    if refused:
+        return refused
+    session = state.sessions.get(op.data.session)
+    if session is None or session.mode != "live":
+        return "no such live quiz"
+    question = op.data.question
+    if session.finished or session.current != question or question in session.closed:
+        return "that question is closed"
+    if op.actor in session.answered.get(question, ()):
+        return "you have already answered this question"
+    return None
+
+
+def _quiz_answered(state: CircleState, op: Op) -> str | None:
+    if op.actor != ops.SERVER_ACTOR:
+        return "only the server reports who has answered"
+    return None if op.data.session in state.sessions else "no such quiz session"
+
+
+def _quiz_finish(state: CircleState, op: Op) -> str | None:
+    return _hosted_session(state, op)
+
+
+def _quiz_result(state: CircleState, op: Op) -> str | None:
+    refused = _member(state, op)
+    if refused:
+        return refused
+    if op.data.quiz not in state.quizzes:
+        return "no such quiz"
+    return "a score cannot exceed its maximum" if op.data.score > op.data.max_score else None
+
+
+def _suggestion_resolve(state: CircleState, op: Op) -> str | None:
+    refused = _lead(state, op)
+    if refused:
+        return refused
+    return None if op.data.suggestion in state.suggestions else "no such suggestion"
+
+
+def _rota(state: CircleState, op: Op) -> str | None:
+    refused = _lead(state, op)
+    if refused:
+        return refused
+    for volunteer in op.data.volunteers:
+        if state.role_of(volunteer) is None:
+            return "every volunteer must be a member"
+    return None
+
+
+RULES: dict[str, Rule] = {
+    "circle.create": _circle_create,
+    "circle.update": _lead,
+    "member.join": _member_join,
+    "member.update": _member,
+    "member.role": _member_role,
+    "member.remove": _member_remove,
+    "rules.accept": _member,
+    "channel.create": _moderator,
+    "channel.update": _channel_change,
+    "channel.archive": _channel_change,
+    "thread.create": _thread_create,
+    "post.create": _post_create,
+    "post.edit": _own_post,
+    "post.delete": _own_post,
+    "post.react": _existing_post,
+    "answer.accept": _answer_accept,
+    "answer.verify": _answer_verify,
+    "post.flag": _existing_post,
+    "post.hide": _post_hide,
+    "read.mark": _read_mark,
+    "note.create": _note_create,
+    "note.revise": _note_change,
+    "note.restore": _note_change,
+    "quiz.create": _quiz_create,
+    "quiz.update": _quiz_update,
+    "quiz.start": _quiz_start,
+    "quiz.open": _quiz_open,
+    "quiz.answer": _quiz_answer,
+    "quiz.answered": _quiz_answered,
+    "quiz.close": _quiz_close,
+    "quiz.reveal": _quiz_reveal,
+    "quiz.finish": _quiz_finish,
+    "quiz.result": _quiz_result,
+    "schedule.set": _moderator,
+    "suggestion.create": _member,
+    "suggestion.resolve": _suggestion_resolve,
+    "moderator.rota": _rota,
+}
+
+
+def refusal(state: CircleState, op: Op) -> str | None:
+    """Why ``op`` may not apply to ``state``, or None when it may."""
+    if op.circle != state.id:
+        return "the op belongs to another circle"
+    return RULES[op.type](state, op)

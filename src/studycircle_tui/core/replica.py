@@ -1,0 +1,164 @@
+"""A replica of one circle's log, kept in fold order, with the state folded from it.
+
+Two orderings, as DESIGN.md sets out:
+
+- ``hlc`` (file circles): every op, local or remote, sorts by (hlc, id). An op that
+  sorts after everything applied is folded incrementally; one that sorts earlier
+  (a writer whose ops arrive late) triggers a full refold, so every replica ends with
+  the same state whatever order the ops came in.
+- ``seq`` (server circles): confirmed ops fold in the server's seq order. The member's
+  own ops not yet confirmed (pending) are applied on top, and re-applied on top of newly
+  arrived ops (rebase). Local-only ops (read marks) commute with everything and stay on top.
+"""
+
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from . import ids, reducer
+from .hlc import Clock
+from .ops import OP_TYPES, SCHEMA_VERSION, Op, validate_data
+from .state import CircleState
+
+Ordering = Literal["hlc", "seq"]
+
+
+@dataclass(slots=True)
+class Change:
+    """What an update did: the ops newly applied, and whether everything was refolded."""
+
+    applied: list[Op] = field(default_factory=list)
+    refolded: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.applied) or self.refolded
+
+
+def _hlc_key(op: Op) -> tuple[str, str]:
+    return (op.hlc, op.id)
+
+
+class Replica:
+    def __init__(self, circle_id: str, ordering: Ordering = "hlc") -> None:
+        self.circle_id = circle_id
+        self.ordering = ordering
+        self.clock = Clock()
+        self.state = CircleState(circle_id)
+        self._log: list[Op] = []  # confirmed ops in fold order
+        self._keys: list[object] = []  # their sort keys, parallel to _log
+        self._ids: set[str] = set()
+        self._pending: list[Op] = []  # seq ordering: own ops awaiting the server
+        self._local: list[Op] = []  # seq ordering: local-only ops
+
+    # --- reading ----------------------------------------------------------------------
+
+    def __contains__(self, op_id: str) -> bool:
+        return op_id in self._ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @property
+    def pending(self) -> list[Op]:
+        return list(self._pending)
+
+    def ops(self) -> list[Op]:
+        """Every op in the order it is folded."""
+        return [*self._log, *self._local, *self._pending]
+
+    # --- writing ----------------------------------------------------------------------
+
+    def make(self, actor: str, type_name: str, data: object, wall_ms: int, random80: bytes) -> Op:
+        """A new op by ``actor``, stamped after everything this replica has seen.
+
+        Raises OpError when ``data`` does not fit the op type's schema.
+        """
+        payload = validate_data(type_name, data)
+        op_id = ids.ulid(wall_ms, random80)
+        circle = op_id if type_name == "circle.create" else self.circle_id
+        stamp = self.clock.tick(wall_ms)
+        return OP_TYPES[type_name](
+            v=SCHEMA_VERSION, id=op_id, circle=circle, actor=actor, hlc=stamp, data=payload
+        )
+
+    def add(self, ops: Iterable[Op]) -> Change:
+        """Take confirmed ops (from the store, a file or the server), in any order."""
+        fresh: dict[str, Op] = {}
+        # A pending op coming back with its seq is its confirmation, not a duplicate.
+        awaited = {op.id for op in self._pending}
+        for op in ops:
+            known = op.id in self._ids and not (op.id in awaited and op.seq is not None)
+            if op.circle != self.circle_id or known or op.id in fresh:
+                continue
+            if self.ordering == "seq" and op.seq is None and not op.LOCAL_ONLY:
+                raise ValueError(f"op {op.id} has no seq in a server-ordered circle")
+            fresh[op.id] = op
+        if not fresh:
+            return Change()
+        incoming = list(fresh.values())
+        for op in incoming:
+            self.clock.observe(op.hlc)
+            self._ids.add(op.id)
+        if self.ordering == "hlc":
+            return self._add_hlc(incoming)
+        return self._add_seq(incoming)
+
+    def add_local(self, op: Op) -> Change:
+        """Take an op this member just made (not yet confirmed in seq ordering)."""
+        if self.ordering == "hlc" or op.id in self._ids:
+            return self.add([op])
+        self._ids.add(op.id)
+        (self._local if op.LOCAL_ONLY else self._pending).append(op)
+        applied = reducer.apply(self.state, op)
+        return Change([op] if applied else [])
+
+    def reject(self, op_id: str) -> Change:
+        """Drop a pending op the server refused, and refold without it."""
+        kept = [op for op in self._pending if op.id != op_id]
+        if len(kept) == len(self._pending):
+            return Change()
+        self._pending = kept
+        self._ids.discard(op_id)
+        self._refold()
+        return Change(refolded=True)
+
+    # --- ordering ---------------------------------------------------------------------
+
+    def _add_hlc(self, incoming: list[Op]) -> Change:
+        incoming.sort(key=_hlc_key)
+        if not self._keys or _hlc_key(incoming[0]) > self._keys[-1]:
+            self._log.extend(incoming)
+            self._keys.extend(_hlc_key(op) for op in incoming)
+            return Change([op for op in incoming if reducer.apply(self.state, op)])
+        for op in incoming:
+            key = _hlc_key(op)
+            at = bisect_right(self._keys, key)  # type: ignore[arg-type]
+            self._keys.insert(at, key)
+            self._log.insert(at, op)
+        self._refold()
+        return Change(incoming, refolded=True)
+
+    def _add_seq(self, incoming: list[Op]) -> Change:
+        local = [op for op in incoming if op.seq is None]
+        confirmed = sorted((op for op in incoming if op.seq is not None), key=_seq)
+        self._local.extend(local)
+        arrived = {op.id for op in confirmed}
+        was_pending = bool(self._pending)
+        self._pending = [op for op in self._pending if op.id not in arrived]
+        in_order = not self._keys or not confirmed or _seq(confirmed[0]) > self._keys[-1]
+        if in_order and not was_pending:
+            self._log.extend(confirmed)
+            self._keys.extend(_seq(op) for op in confirmed)
+            return Change([op for op in [*confirmed, *local] if reducer.apply(self.state, op)])
+        merged = sorted([*self._log, *confirmed], key=_seq)
+        self._log, self._keys = merged, [_seq(op) for op in merged]
+        self._refold()
+        return Change(incoming, refolded=True)
+
+    def _refold(self) -> None:
+        self.state = reducer.fold(self.circle_id, self.ops())
+
+
+def _seq(op: Op) -> int:
+    return op.seq  # type: ignore[return-value]

@@ -1,0 +1,222 @@
+"""The state a circle's log folds into.
+
+Plain slotted dataclasses, built and mutated only by ``reducer.apply``. Lists that views
+page through are kept as indexes (threads by channel, posts by thread) so a screen never
+scans every op. Entities take the id of the op that created them.
+"""
+
+from dataclasses import dataclass, field
+
+from .ops import Key, Question, Session
+
+ROLE_RANK = {"member": 0, "moderator": 1, "lead": 2}
+
+
+@dataclass(slots=True)
+class Member:
+    id: str
+    name: str
+    role: str = "member"
+    joined_ms: int = 0
+    removed: bool = False
+    rules_accepted: int = -1  # the rules version this member last accepted
+
+
+@dataclass(slots=True)
+class Channel:
+    id: str
+    name: str
+    goal: str = ""
+    archived: bool = False
+    created_ms: int = 0
+    thread_ids: list[str] = field(default_factory=list)
+    last_activity_ms: int = 0
+
+
+@dataclass(slots=True)
+class Flag:
+    by: str
+    reason: str
+    comment: str
+    at_ms: int
+
+
+@dataclass(slots=True)
+class Post:
+    id: str
+    thread_id: str
+    author: str
+    text: str
+    created_ms: int
+    index: int  # position in its thread
+    reply_to: str | None = None
+    history: list[str] = field(default_factory=list)  # earlier texts, oldest first
+    edited_ms: int = 0
+    deleted: bool = False
+    reactions: dict[str, set[str]] = field(default_factory=dict)
+    flags: list[Flag] = field(default_factory=list)
+    hidden: bool = False
+    hidden_by: str | None = None
+    hide_reason: str = ""
+    accepted: bool = False
+    verified_by: str | None = None
+
+
+@dataclass(slots=True)
+class Thread:
+    id: str
+    channel_id: str
+    title: str
+    kind: str  # "discussion" | "question"
+    author: str
+    created_ms: int
+    post_ids: list[str] = field(default_factory=list)
+    last_activity_ms: int = 0
+    accepted_post: str | None = None
+    verified_posts: set[str] = field(default_factory=set)
+
+    @property
+    def reply_count(self) -> int:
+        return len(self.post_ids) - 1
+
+    @property
+    def answered(self) -> bool:
+        return self.accepted_post is not None or bool(self.verified_posts)
+
+
+@dataclass(slots=True)
+class Revision:
+    id: str
+    author: str
+    at_ms: int
+    text: str
+    title: str
+    parents: tuple[str, ...]  # the base it was made from (empty for the first)
+    restored_from: str | None = None
+
+
+@dataclass(slots=True)
+class Note:
+    id: str
+    title: str
+    channel_id: str | None
+    created_by: str
+    revisions: dict[str, Revision] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # revision ids in fold order
+    head: str = ""  # the newest revision in fold order
+
+    @property
+    def text(self) -> str:
+        return self.revisions[self.head].text
+
+    @property
+    def last(self) -> Revision:
+        return self.revisions[self.head]
+
+
+@dataclass(slots=True)
+class QuizSession:
+    id: str
+    quiz_id: str
+    host: str
+    mode: str
+    scoring: str
+    streak: bool
+    top_n: int
+    started_ms: int
+    current: int = -1  # the open or last opened question
+    deadline_ms: int = 0
+    closed: set[int] = field(default_factory=set)
+    answered: dict[int, set[str]] = field(default_factory=dict)  # who, not what
+    answers: dict[int, dict[str, tuple[object, int]]] = field(default_factory=dict)
+    revealed: dict[int, Key] = field(default_factory=dict)
+    opened_ms: dict[int, int] = field(default_factory=dict)
+    finished: bool = False
+
+
+@dataclass(slots=True)
+class Quiz:
+    id: str
+    title: str
+    channel_id: str | None
+    author: str
+    questions: list[Question]
+    keys: list[Key] | None
+    key_hash: str | None
+    created_ms: int
+    session_ids: list[str] = field(default_factory=list)
+    best: dict[str, float] = field(default_factory=dict)  # member -> best practice ratio
+
+
+@dataclass(slots=True)
+class Suggestion:
+    id: str
+    author: str
+    text: str
+    anonymous: bool
+    created_ms: int
+    status: str = "open"
+    reply: str = ""
+
+
+@dataclass(slots=True)
+class Rota:
+    volunteers: list[str]
+    start: str
+    period_days: int
+    tz: str
+
+
+@dataclass(slots=True)
+class ModerationEntry:
+    op_id: str
+    actor: str
+    action: str
+    target: str
+    at_ms: int
+
+
+@dataclass(slots=True)
+class CircleState:
+    id: str
+    name: str = ""
+    goal: str = ""
+    rules: str = ""
+    rules_version: int = 0
+    created: bool = False
+    members: dict[str, Member] = field(default_factory=dict)
+    channels: dict[str, Channel] = field(default_factory=dict)
+    channel_order: list[str] = field(default_factory=list)
+    threads: dict[str, Thread] = field(default_factory=dict)
+    posts: dict[str, Post] = field(default_factory=dict)
+    notes: dict[str, Note] = field(default_factory=dict)
+    quizzes: dict[str, Quiz] = field(default_factory=dict)
+    sessions: dict[str, QuizSession] = field(default_factory=dict)
+    schedule: list[Session] = field(default_factory=list)
+    suggestions: dict[str, Suggestion] = field(default_factory=dict)
+    rota: Rota | None = None
+    moderation_log: list[ModerationEntry] = field(default_factory=list)
+    # Local-only: for each member, each thread, how many of its posts they have read.
+    read_upto: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def role_of(self, member_id: str) -> str | None:
+        """The member's role, or None for anyone who is not a current member."""
+        member = self.members.get(member_id)
+        if member is None or member.removed:
+            return None
+        return member.role
+
+    def is_at_least(self, member_id: str, role: str) -> bool:
+        current = self.role_of(member_id)
+        return current is not None and ROLE_RANK[current] >= ROLE_RANK[role]
+
+    def unread_in_thread(self, member_id: str, thread_id: str) -> int:
+        thread = self.threads[thread_id]
+        read = self.read_upto.get(member_id, {}).get(thread_id, 0)
+        return max(0, len(thread.post_ids) - read)
+
+    def unread_in_channel(self, member_id: str, channel_id: str) -> int:
+        return sum(
+            self.unread_in_thread(member_id, thread_id)
+            for thread_id in self.channels[channel_id].thread_ids
+        )
