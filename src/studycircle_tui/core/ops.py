@@ -233,8 +233,8 @@ class QuizUpdateData(Data):
     quiz: Id
     title: Title | UnsetType = UNSET
     questions: Annotated[list[Question], Meta(min_length=1, max_length=500)] | UnsetType = UNSET
-    keys: list[Key] | None | UnsetType = UNSET
-    key_hash: Annotated[str, Meta(max_length=128)] | None | UnsetType = UNSET
+    keys: list[Key] | UnsetType | None = UNSET
+    key_hash: Annotated[str, Meta(max_length=128)] | UnsetType | None = UNSET
 
 
 class QuizStartData(Data):
