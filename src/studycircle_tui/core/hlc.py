@@ -8,7 +8,7 @@ always sorts after the post it answers even when the writers' clocks disagree.
 
 from dataclasses import dataclass
 
-HLC_PATTERN = "^[0-9a-f]{16}$"
+HLC_PATTERN = r"^[0-9a-f]{16}\Z"  # \Z: see ids.ULID_PATTERN
 _MAX_COUNTER = 0xFFFF
 
 

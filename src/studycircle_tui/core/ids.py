@@ -5,7 +5,10 @@ wants the time and the randomness handed in (so tests and replays are determinis
 """
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-ULID_PATTERN = "^[0-9A-HJKMNP-TV-Z]{26}$"
+ULID_CHARS = "[0-9A-HJKMNP-TV-Z]{26}"
+# \Z, not $: msgspec checks patterns with re.search, where $ also matches before a
+# trailing newline, so "ID\n" would pass as a second, distinct id for the same op.
+ULID_PATTERN = rf"^{ULID_CHARS}\Z"
 
 
 def ulid(ms: int, random80: bytes) -> str:

@@ -18,13 +18,14 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from .hlc import HLC_PATTERN
-from .ids import ULID_PATTERN
+from .ids import ULID_CHARS, ULID_PATTERN
 
 SCHEMA_VERSION = 1
 SERVER_ACTOR = "@server"
 
 Id = Annotated[str, Meta(pattern=ULID_PATTERN)]
-Actor = Annotated[str, Meta(pattern=ULID_PATTERN[:-1] + "|^@server$")]
+# The whole alternation is anchored: "^ULID|^@server$" let any text follow a ULID.
+Actor = Annotated[str, Meta(pattern=rf"^(?:{ULID_CHARS}|{SERVER_ACTOR})\Z")]
 Name = Annotated[str, Meta(min_length=1, max_length=80)]
 Title = Annotated[str, Meta(min_length=1, max_length=200)]
 Goal = Annotated[str, Meta(max_length=500)]
@@ -67,6 +68,9 @@ class CircleCreateData(Data):
     lead_name: Name  # the creator's display name: the creator is the circle's first lead
     goal: Goal = ""
     rules: Rules = ""
+    # Set only by a server creating a circle it hosts: there "@server" may give roles
+    # from invites and stand in for an anonymous suggestion's author (permissions.py).
+    hosted: bool = False
 
 
 class CircleUpdateData(Data):
@@ -293,7 +297,7 @@ class Session(Struct, omit_defaults=True, gc=False):
 
     title: Title
     weekday: Annotated[int, Meta(ge=0, le=6)]
-    time: Annotated[str, Meta(pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    time: Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z")]
     tz: Annotated[str, Meta(min_length=1, max_length=64)] = "UTC"
     minutes: Annotated[int, Meta(ge=1, le=1_440)] = 60
     channel: Id | None = None
@@ -316,7 +320,7 @@ class SuggestionResolveData(Data):
 
 class ModeratorRotaData(Data):
     volunteers: Annotated[list[Id], Meta(max_length=100)]
-    start: Annotated[str, Meta(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    start: Annotated[str, Meta(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")]
     period_days: Annotated[int, Meta(ge=1, le=365)] = 7
     tz: Annotated[str, Meta(min_length=1, max_length=64)] = "UTC"
 
@@ -484,10 +488,23 @@ _list_decoder = msgspec.json.Decoder(list[AnyOp])  # type: ignore[valid-type]
 _encoder = msgspec.json.Encoder()
 
 _UNKNOWN_TYPE = re.compile(r"^Invalid value (.*) - at `\$\.type`$")
+_MISSING = re.compile(r"^Object missing required field `([^`]*)`(?: - at `\$([^`]*)`)?$")
 
 
 class OpError(ValueError):
     """An op that is not valid JSON or does not match the schema; the text says why."""
+
+
+def _missing_path(text: str, prefix: str = "") -> str:
+    """Name a missing field by its full path, like every other error does.
+
+    msgspec says "Object missing required field `title` - at `$.data`"; this makes it
+    "missing required field `$.data.title`", so a reader need not join the two halves.
+    """
+    missing = _MISSING.match(text)
+    if missing is None:
+        return text
+    return f"missing required field `${prefix}{missing.group(2) or ''}.{missing.group(1)}`"
 
 
 def _explain(error: msgspec.MsgspecError) -> str:
@@ -499,7 +516,7 @@ def _explain(error: msgspec.MsgspecError) -> str:
         return f"unknown op type {unknown.group(1)} - at `$.type`"
     if text.startswith("Invalid enum value") and text.endswith("`$.v`"):
         return f"unsupported schema version ({text}); this app reads v{SCHEMA_VERSION}"
-    return text
+    return _missing_path(text)
 
 
 def decode_op(raw: bytes | str) -> Op:
@@ -531,7 +548,14 @@ def validate_data(type_name: str, data: object) -> Data:
     try:
         return msgspec.convert(data, data_type)
     except msgspec.MsgspecError as error:
-        raise OpError(str(error).replace("`$", "`$.data")) from None
+        text = str(error)
+        if _MISSING.match(text):
+            text = _missing_path(text, ".data")
+        elif "`$" in text:
+            text = text.replace("`$", "`$.data")
+        else:  # the payload itself is wrong, e.g. not an object
+            text += " - at `$.data`"
+        raise OpError(text) from None
 
 
 def op_time_ms(op: Op) -> int:

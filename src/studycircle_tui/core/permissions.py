@@ -42,6 +42,8 @@ _lead = _at_least("lead")
 def _circle_create(state: CircleState, op: Op) -> str | None:
     if state.created:
         return "the circle already exists"
+    if op.actor == ops.SERVER_ACTOR:
+        return "the server cannot lead a circle"
     # A circle's id is the id of the op that created it, so no one can create it twice.
     return None if op.id == op.circle else "circle.create must carry the circle's own id"
 
@@ -49,10 +51,22 @@ def _circle_create(state: CircleState, op: Op) -> str | None:
 def _member_join(state: CircleState, op: Op) -> str | None:
     if not state.created:
         return "the circle does not exist yet"
+    if op.actor == ops.SERVER_ACTOR:
+        # "@server" vouches for server-made ops (quiz.answered); it is never a member.
+        return "the server cannot join a circle"
     member = state.members.get(op.actor)
     if member is not None:
         return "removed members cannot rejoin" if member.removed else "already a member"
     return None
+
+
+def _rules_accept(state: CircleState, op: Op) -> str | None:
+    refused = _member(state, op)
+    if refused:
+        return refused
+    # Accepting a version that does not exist yet would count as accepting rules not
+    # yet written. The accepting member saw the version, so it sorts after the update.
+    return None if op.data.version <= state.rules_version else "no such version of the rules"
 
 
 def _leads_left_after(state: CircleState, target: str) -> int:
@@ -63,8 +77,16 @@ def _leads_left_after(state: CircleState, target: str) -> int:
     )
 
 
+def _server_vouches(state: CircleState, op: Op) -> bool:
+    """An op by "@server" in a circle the server hosts: the server made it itself (it
+    sets every op's actor from the pusher's token, so no member can forge one there).
+    In a file circle "@server" stays powerless, exactly as before."""
+    return op.actor == ops.SERVER_ACTOR and state.hosted
+
+
 def _member_role(state: CircleState, op: Op) -> str | None:
-    refused = _lead(state, op)
+    # The server gives the role an invite carries (moderator, lead) to whoever redeems it.
+    refused = None if _server_vouches(state, op) else _lead(state, op)
     if refused:
         return refused
     target = op.data.member
@@ -230,6 +252,10 @@ def _quiz_start(state: CircleState, op: Op) -> str | None:
 
 
 def _hosted_session(state: CircleState, op: Op) -> str | None:
+    # A host removed mid-quiz is no longer a member and may not run it any more.
+    refused = _member(state, op)
+    if refused:
+        return refused
     session = state.sessions.get(op.data.session)
     if session is None:
         return "no such quiz session"
@@ -276,7 +302,9 @@ def _quiz_answer(state: CircleState, op: Op) -> str | None:
     question = op.data.question
     if session.finished or session.current != question or question in session.closed:
         return "that question is closed"
-    if op.actor in session.answered.get(question, ()):
+    # Recorded answers, not ``answered``: a server's quiz.answered (who, not what) comes
+    # before the sealed answer itself, which must still fold.
+    if op.actor in session.answers.get(question, ()):
         return "you have already answered this question"
     return None
 
@@ -298,6 +326,14 @@ def _quiz_result(state: CircleState, op: Op) -> str | None:
     if op.data.quiz not in state.quizzes:
         return "no such quiz"
     return "a score cannot exceed its maximum" if op.data.score > op.data.max_score else None
+
+
+def _suggestion_create(state: CircleState, op: Op) -> str | None:
+    # A server hides an anonymous suggestion's author from members by serving it with
+    # "@server" as its actor; the suggestion must fold all the same.
+    if op.data.anonymous and _server_vouches(state, op):
+        return None
+    return _member(state, op)
 
 
 def _suggestion_resolve(state: CircleState, op: Op) -> str | None:
@@ -324,7 +360,7 @@ RULES: dict[str, Rule] = {
     "member.update": _member,
     "member.role": _member_role,
     "member.remove": _member_remove,
-    "rules.accept": _member,
+    "rules.accept": _rules_accept,
     "channel.create": _moderator,
     "channel.update": _channel_change,
     "channel.archive": _channel_change,
@@ -352,7 +388,7 @@ RULES: dict[str, Rule] = {
     "quiz.finish": _quiz_finish,
     "quiz.result": _quiz_result,
     "schedule.set": _moderator,
-    "suggestion.create": _member,
+    "suggestion.create": _suggestion_create,
     "suggestion.resolve": _suggestion_resolve,
     "moderator.rota": _rota,
 }

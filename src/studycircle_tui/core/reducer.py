@@ -33,7 +33,7 @@ Handler = Callable[[CircleState, Op, int], None]
 
 def _circle_create(state: CircleState, op: Op, at: int) -> None:
     data = op.data
-    state.created = True
+    state.created, state.hosted = True, data.hosted
     state.name, state.goal, state.rules = data.name, data.goal, data.rules
     state.members[op.actor] = Member(op.actor, data.lead_name, "lead", at)
 
@@ -132,7 +132,13 @@ def _post_react(state: CircleState, op: Op, at: int) -> None:
     if op.data.on:
         reactions.setdefault(op.data.reaction, set()).add(op.actor)
     else:
-        reactions.get(op.data.reaction, set()).discard(op.actor)
+        who = reactions.get(op.data.reaction)
+        if who is not None:
+            who.discard(op.actor)
+            # No empty sets left behind: a reaction taken back leaves the post as if it
+            # had never been made (views show no "+1 0"; states compare equal).
+            if not who:
+                del reactions[op.data.reaction]
 
 
 def _answer_accept(state: CircleState, op: Op, at: int) -> None:

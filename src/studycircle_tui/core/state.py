@@ -184,6 +184,7 @@ class CircleState:
     rules: str = ""
     rules_version: int = 0
     created: bool = False
+    hosted: bool = False  # created by a server (CircleCreateData.hosted)
     members: dict[str, Member] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
     channel_order: list[str] = field(default_factory=list)

@@ -1,0 +1,169 @@
+"""The ``studycircle`` command and its subcommands.
+
+Every failure a user can cause (a bad path, an unreadable file, a bad argument) ends in
+one line on stderr and a non-zero exit code, never a traceback. Heavy imports (Textual,
+the server, quiz formats) happen inside the command that needs them.
+"""
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__, config
+
+
+class CommandError(Exception):
+    """A failure to report as one line: ``studycircle: <message>``."""
+
+
+def _store():  # -> Store; imported lazily to keep `--help` and `--version` instant
+    from .store.db import Store
+
+    return Store(config.store_file())
+
+
+def _run_app(service) -> int:
+    from .tui.app import StudyCircleApp
+
+    app = StudyCircleApp(service)
+    app.run()
+    return app.return_code or 0
+
+
+def _file_errors(action: Callable[[], object]) -> object:
+    from .sync.file import CircleFileError
+
+    try:
+        return action()
+    except CircleFileError as error:
+        raise CommandError(str(error)) from None
+
+
+def cmd_default(args: argparse.Namespace) -> int:
+    """Open the last circle; on the very first run, create and open the demo circle."""
+    from .sync.circles import create_demo_circle, open_service
+
+    settings = config.load_settings()
+    for problem in settings.problems:
+        print(f"studycircle: {problem}", file=sys.stderr)
+    store = _store()
+    circles = store.circles()
+    preferred = [c for c in circles if settings.default_circle in (c.id, c.name)]
+    if preferred or circles:
+        service = _file_errors(lambda: open_service(store, (preferred or circles)[0]))
+    elif config.demo_circle_file().exists():
+        # The store was reset but the demo file is still there: open it as it is.
+        from .sync.circles import open_file_circle
+
+        service = _file_errors(
+            lambda: open_file_circle(store, config.demo_circle_file(), settings.name)
+        )
+    else:
+        service = _file_errors(
+            lambda: create_demo_circle(store, config.demo_circle_file(), settings.name)
+        )
+    return _run_app(service)
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    from .sync.circles import open_file_circle
+
+    name = args.name or config.load_settings().name
+    service = _file_errors(lambda: open_file_circle(_store(), Path(args.path), name))
+    return _run_app(service)
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .sync.circles import create_file_circle
+
+    name = args.name or config.load_settings().name
+    path = Path(args.file)
+    service = _file_errors(lambda: create_file_circle(_store(), path, args.circle_name, name))
+    print(f"created circle '{args.circle_name}' in {path}")
+    if args.no_open:
+        return 0
+    return _run_app(service)
+
+
+def cmd_locate(args: argparse.Namespace) -> int:
+    from .themes import bundled_themes_dir
+
+    print(f"config:  {config.config_file()}")
+    print(f"data:    {config.data_dir()}")
+    print(f"themes:  {config.user_themes_dir()} (yours), {bundled_themes_dir()} (bundled)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="studycircle",
+        description="A study circle in your terminal: channels, threads, trusted answers, "
+        "shared notes and quizzes. With no command, opens your last circle "
+        "(on the very first run, a demo circle).",
+    )
+    parser.add_argument("--version", action="version", version=f"studycircle {__version__}")
+    parser.set_defaults(func=cmd_default)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    opener = commands.add_parser(
+        "open",
+        help="open a circle shared as a file",
+        description="Open a shared circle file "
+        "(on a LAN share, a synced folder or a USB stick), joining it the first time.",
+    )
+    opener.add_argument("path", help="the circle file (.jsonl)")
+    opener.add_argument("--name", help="your display name in the circle")
+    opener.set_defaults(func=cmd_open)
+
+    new = commands.add_parser(
+        "new",
+        help="start a new circle in a shared file",
+        description="Create a new circle in a new file, with you as its lead, and open it.",
+    )
+    new.add_argument("circle_name", metavar="NAME", help="the circle's name")
+    new.add_argument("--file", required=True, help="where to create the circle file")
+    new.add_argument("--name", help="your display name in the circle")
+    new.add_argument("--no-open", action="store_true", help="create it without opening the app")
+    new.set_defaults(func=cmd_new)
+
+    locate = commands.add_parser(
+        "locate",
+        help="show where config, data and themes live",
+        description="Print the paths of the config file, the data folder and the themes.",
+    )
+    locate.set_defaults(func=cmd_locate)
+
+    for add_commands in _command_groups():
+        add_commands(commands)
+    return parser
+
+
+def _command_groups() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Subcommands that live beside the code they drive (quiz files, the server, …)."""
+    groups = []
+    for module_name in ("quiz_cli", "server.cli", "notes_cli"):
+        try:
+            module = __import__(f"{__package__}.{module_name}", fromlist=["add_commands"])
+        except ModuleNotFoundError as error:
+            if error.name and error.name.startswith(__package__):
+                continue  # that part of the app is not in this build
+            raise
+        groups.append(module.add_commands)
+    return groups
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CommandError as error:
+        print(f"studycircle: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""The demo circle a newcomer sees on the very first run: a living group, not an empty one.
+
+Built as ordinary ops (so it exercises the same reducer as any circle): a few channels,
+a question thread with an accepted and a verified answer, a discussion thread, a note
+and a practice quiz. Some of it is in Bahasa Indonesia, as many first groups are.
+"""
+
+from collections.abc import Callable
+
+from .ids import ulid
+from .ops import Op
+from .replica import Replica
+
+MINUTE_MS = 60_000
+
+
+def demo_ops(
+    my_name: str, my_id: str, start_ms: int, random80: Callable[[], bytes]
+) -> tuple[str, list[Op]]:
+    """Return the demo circle's id and its ops; ``my_id`` becomes the circle's lead.
+
+    ``start_ms`` is when the story starts (a few days ago); member ids and op ids are
+    drawn from ``random80``, so the caller chooses between real and fixed randomness.
+    """
+    clock = {"ms": start_ms}
+    circle_data = {
+        "name": "Python Club Demo",
+        "lead_name": my_name,
+        "goal": "Learn Python together, one small program a week.",
+        "rules": (
+            "1. Be kind; disagree with the idea, never the person.\n"
+            "2. Ask questions in #python-basics; mark them as questions.\n"
+            "3. Accept the answer that helped you, so others can trust it.\n"
+            "4. We meet on Wednesdays at 19:00."
+        ),
+    }
+    # circle.create takes its own id as the circle's, so it is made before the replica.
+    circle = Replica("0" * 26).make(my_id, "circle.create", circle_data, start_ms, random80())
+    replica = Replica(circle.id)
+    replica.add([circle])
+    ops: list[Op] = [circle]
+
+    def later(minutes: int) -> None:
+        clock["ms"] += minutes * MINUTE_MS
+
+    def do(actor: str, type_name: str, **data: object) -> Op:
+        op = replica.make(actor, type_name, data, clock["ms"], random80())
+        replica.add([op])
+        ops.append(op)
+        return op
+
+    ayu, budi, sam = (ulid(start_ms, random80()) for _ in range(3))
+    for member, name in ((ayu, "Ayu"), (budi, "Budi"), (sam, "Sam")):
+        later(5)
+        do(member, "member.join", name=name)
+    do(my_id, "member.role", member=ayu, role="moderator")
+    general = do(my_id, "channel.create", name="general", goal="Say hello; plan our sessions.")
+    basics = do(
+        my_id, "channel.create", name="python-basics", goal="Questions about the week's topic."
+    )
+    do(my_id, "channel.create", name="bahasa", goal="Diskusi dalam Bahasa Indonesia.")
+
+    later(60)
+    hello = do(
+        budi,
+        "thread.create",
+        channel=general.id,
+        kind="discussion",
+        title="What should we build this month?",
+        text="I'd like a small **to-do app** in the terminal. Ideas? 🙂",
+    )
+    later(12)
+    do(sam, "post.create", thread=hello.id, text="A quiz game! We could use it in this circle.")
+    later(3)
+    do(
+        ayu,
+        "post.create",
+        thread=hello.id,
+        text="Bagus! Kita bisa mulai dari *list* dan `dict` dulu.",
+    )
+
+    later(90)
+    question = do(
+        sam,
+        "thread.create",
+        channel=basics.id,
+        kind="question",
+        title="Why does my default list keep growing?",
+        text=(
+            "Each call remembers the old items:\n\n"
+            "```python\ndef add(item, items=[]):\n    items.append(item)\n    return items\n```"
+        ),
+    )
+    later(8)
+    answer = do(
+        ayu,
+        "post.create",
+        thread=question.id,
+        text=(
+            "Default values are made **once**, when `def` runs. Use `None`:\n\n"
+            "```python\ndef add(item, items=None):\n    if items is None:\n"
+            "        items = []\n    items.append(item)\n    return items\n```"
+        ),
+    )
+    later(2)
+    do(budi, "post.create", thread=question.id, text="Same trap bit me last week!")
+    later(20)
+    do(sam, "answer.accept", post=answer.id)
+    do(my_id, "answer.verify", post=answer.id)
+    do(budi, "post.react", post=answer.id, reaction="helpful")
+
+    later(30)
+    do(
+        budi,
+        "thread.create",
+        channel=basics.id,
+        kind="question",
+        title="Is a tuple faster than a list?",
+        text="For reading only, should I prefer `tuple`?",
+    )
+
+    later(45)
+    do(
+        ayu,
+        "note.create",
+        channel=basics.id,
+        title="Week 1 summary",
+        text=(
+            "# Week 1: lists and dicts\n\n"
+            "- A list keeps order; a dict maps keys to values.\n"
+            "- Never use a mutable default argument.\n"
+            "- `len()` counts items.\n"
+        ),
+    )
+    later(10)
+    do(
+        my_id,
+        "quiz.create",
+        channel=basics.id,
+        title="Python basics warm-up",
+        questions=[
+            {
+                "kind": "multiple_choice",
+                "text": "What does `len([1, 2, 3])` return?",
+                "choices": ["2", "3", "4", "An error"],
+            },
+            {
+                "kind": "true_false",
+                "text": "A tuple can be changed after it is made.",
+                "choices": ["True", "False"],
+            },
+            {
+                "kind": "multiple_choice",
+                "text": 'Pilih kata yang tepat: "Saya ___ ke pasar kemarin."',
+                "choices": ["pergi", "pergilah", "bepergian"],
+            },
+        ],
+        keys=[{"choices": [1]}, {"choices": [1]}, {"choices": [0]}],
+    )
+    do(
+        my_id,
+        "schedule.set",
+        sessions=[{"title": "Weekly session", "weekday": 2, "time": "19:00", "tz": "UTC"}],
+    )
+    return circle.id, ops

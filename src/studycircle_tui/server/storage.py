@@ -1,0 +1,205 @@
+"""The server's own SQLite file: circles, their ops by seq, members, token and invite hashes.
+
+WAL with synchronous=FULL: a commit returns only once it is on disk, so an op the server
+has acknowledged survives a crash or power cut. Only hashes of tokens and invite codes
+are stored; both are random enough (128 and 80 bits) that a plain SHA-256 suffices.
+
+The admin commands (``studycircle server create-circle`` and ``invite``) write here too,
+possibly while ``serve`` runs: SQLite's locking keeps the two processes apart, and the
+server reads circles and invites it has not seen yet from the file when asked for them.
+"""
+
+import hashlib
+import os
+import secrets
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core import hlc, ids
+from ..core.ops import OP_TYPES, SCHEMA_VERSION, Op, decode_ops, encode_op, validate_data
+
+DB_NAME = "server.sqlite3"
+ROLES = ("member", "moderator", "lead")
+FOUNDER_NAME = "Lead"  # the founding lead's name until they join and give theirs
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS circles (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ops (
+    circle TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, actor TEXT NOT NULL,
+    body BLOB NOT NULL, PRIMARY KEY (circle, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS ops_by_id ON ops (circle, id);
+CREATE TABLE IF NOT EXISTS sealed (
+    circle TEXT NOT NULL, id TEXT NOT NULL, actor TEXT NOT NULL, body BLOB NOT NULL,
+    PRIMARY KEY (circle, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS members (
+    circle TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, joined_ms INTEGER NOT NULL,
+    PRIMARY KEY (circle, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tokens (
+    hash TEXT PRIMARY KEY, circle TEXT NOT NULL, member TEXT NOT NULL,
+    created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS invites (
+    hash TEXT PRIMARY KEY, circle TEXT NOT NULL, role TEXT NOT NULL,
+    uses_left INTEGER NOT NULL, expires_ms INTEGER NOT NULL, member TEXT,
+    created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+
+Statement = tuple[str, Sequence[object]]
+
+
+@dataclass(slots=True)
+class Invite:
+    hash: str
+    circle: str
+    role: str
+    uses_left: int
+    expires_ms: int
+    member: str | None  # set for the founding lead's invite: redeeming it becomes them
+
+
+def hash_secret(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_CROCKFORD_FIXES = str.maketrans({"I": "1", "L": "1", "O": "0"})
+
+
+def normalize_code(code: str) -> str:
+    """Invite codes are read aloud and typed: case, dashes, spaces and I/L/O slips pass."""
+    kept = "".join(char for char in code.upper() if char not in "- \t")
+    return kept.translate(_CROCKFORD_FIXES)
+
+
+def new_invite_code() -> str:
+    """80 random bits as 16 Crockford base32 characters, grouped by four."""
+    value = int.from_bytes(secrets.token_bytes(10), "big")
+    chars = [ids.ALPHABET[(value >> shift) & 31] for shift in range(75, -1, -5)]
+    return "-".join("".join(chars[i : i + 4]) for i in range(0, 16, 4))
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(16)  # 128 bits
+
+
+class Storage:
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.path = data_dir / DB_NAME
+        # The server uses one connection from one worker thread at a time; the admin
+        # commands use their own. isolation_level=None: transactions are explicit.
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA busy_timeout = 10000")
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = FULL")
+        self.db.executescript(_SCHEMA)
+        try:
+            os.chmod(self.path, 0o600)
+        except OSError:  # a file system without modes: nothing to tighten
+            pass
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- reading ----------------------------------------------------------------------
+
+    def circles(self) -> list[tuple[str, str]]:
+        return self.db.execute("SELECT id, name FROM circles ORDER BY created_ms").fetchall()
+
+    def circle_name(self, circle: str) -> str | None:
+        row = self.db.execute("SELECT name FROM circles WHERE id = ?", (circle,)).fetchone()
+        return None if row is None else row[0]
+
+    def op_bodies(self, circle: str) -> list[bytes]:
+        rows = self.db.execute("SELECT body FROM ops WHERE circle = ? ORDER BY seq", (circle,))
+        return [row[0] for row in rows]
+
+    def sealed_bodies(self, circle: str) -> list[bytes]:
+        # Arrival order: rowid-less tables sort by key, so keep it by op id (a ULID).
+        rows = self.db.execute("SELECT body FROM sealed WHERE circle = ? ORDER BY id", (circle,))
+        return [row[0] for row in rows]
+
+    def tokens(self) -> list[tuple[str, str, str]]:
+        return self.db.execute("SELECT hash, circle, member FROM tokens").fetchall()
+
+    def invite(self, code_hash: str) -> Invite | None:
+        row = self.db.execute(
+            "SELECT hash, circle, role, uses_left, expires_ms, member FROM invites"
+            " WHERE hash = ?",
+            (code_hash,),
+        ).fetchone()
+        return None if row is None else Invite(*row)
+
+    # --- writing ----------------------------------------------------------------------
+
+    def execute(self, statements: Iterable[Statement]) -> None:
+        """Run statements in one transaction: all of them reach the disk, or none."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, params in statements:
+                db.execute(sql, params)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    def create_circle(self, name: str, now_ms: int) -> tuple[str, str]:
+        """A new hosted circle and a one-use invite for its founding lead.
+
+        The circle's creator must be a member (core refuses a circle led by "@server"),
+        so the circle is created by a member id that no one holds yet; whoever redeems
+        the founding invite receives that id and with it the lead's role.
+        """
+        founder = ids.ulid(now_ms, secrets.token_bytes(10))
+        circle = ids.ulid(now_ms, secrets.token_bytes(10))
+        data = validate_data(
+            "circle.create", {"name": name, "lead_name": FOUNDER_NAME, "hosted": True}
+        )
+        op = OP_TYPES["circle.create"](
+            v=SCHEMA_VERSION,
+            id=circle,
+            circle=circle,
+            actor=founder,
+            hlc=hlc.encode(now_ms, 0),
+            data=data,
+            seq=1,
+            at=now_ms,
+        )
+        code = new_invite_code()
+        self.execute(
+            [
+                ("INSERT INTO circles VALUES (?, ?, ?)", (circle, name, now_ms)),
+                ("INSERT INTO ops VALUES (?, 1, ?, ?, ?)", (circle, circle, founder, encode_op(op))),
+                ("INSERT INTO members VALUES (?, ?, ?, ?)", (circle, founder, FOUNDER_NAME, now_ms)),
+                _invite_row(code, circle, "lead", 1, now_ms + 30 * 86_400_000, founder, now_ms),
+            ]
+        )
+        return circle, code
+
+    def add_invite(self, circle: str, role: str, uses: int, expires_ms: int, now_ms: int) -> str:
+        code = new_invite_code()
+        self.execute([_invite_row(code, circle, role, uses, expires_ms, None, now_ms)])
+        return code
+
+
+def _invite_row(
+    code: str, circle: str, role: str, uses: int, expires_ms: int, member: str | None, now: int
+) -> Statement:
+    return (
+        "INSERT INTO invites VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (hash_secret(normalize_code(code)), circle, role, uses, expires_ms, member, now),
+    )
+
+
+def decode_stored(bodies: list[bytes]) -> list[Op]:
+    """Ops this server stored itself, decoded in one pass."""
+    return decode_ops(b"[" + b",".join(bodies) + b"]")

@@ -1,0 +1,1 @@
+"""The local replica on disk: SQLite in the user data directory."""

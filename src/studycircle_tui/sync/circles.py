@@ -1,0 +1,103 @@
+"""Opening and creating circles: picks the transport for a circle and joins it if needed."""
+
+import asyncio
+import contextlib
+import os
+import time
+from pathlib import Path
+
+from ..core.demo import demo_ops
+from ..core.ids import ulid
+from ..core.ops import Op
+from ..core.replica import Replica
+from ..store.db import CircleRecord, Store
+from .engine import CircleService
+from .file import CircleFileError, FileTransport, create_circle_file, read_lines
+from .transport import Transport, TransportError
+
+DEMO_STORY_MS = 3 * 24 * 3600 * 1000  # the demo's story starts three days ago
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _new_id() -> str:
+    return ulid(_now_ms(), os.urandom(10))
+
+
+def transport_for(record: CircleRecord) -> Transport:
+    if record.transport == "file":
+        return FileTransport(Path(record.location))
+    from .http import HttpTransport  # only server circles pay for httpx's import
+
+    return HttpTransport.for_record(record)
+
+
+def _circle_create(path: Path) -> Op:
+    """The op that created the circle in ``path``; CircleFileError if there is none."""
+    if not path.exists():
+        raise CircleFileError(f"{path}: no such circle file")
+    if path.is_dir():
+        raise CircleFileError(f"{path}: is a folder, not a circle file")
+    for op in read_lines(path).ops:
+        if op.type == "circle.create":
+            return op
+    raise CircleFileError(f"{path}: not a circle file (no circle.create line in it)")
+
+
+def open_service(store: Store, record: CircleRecord) -> CircleService:
+    """A service for a circle already in the store, caught up with its transport."""
+    service = CircleService(store, record, transport_for(record))
+    store.mark_opened(record.id, _now_ms())
+    # Offline is fine: the app opens on the local replica and the sync loop retries.
+    with contextlib.suppress(TransportError):
+        asyncio.run(service.sync_once())
+    return service
+
+
+def open_file_circle(store: Store, path: Path, display_name: str) -> CircleService:
+    """Open a shared circle file, joining the circle as ``display_name`` the first time."""
+    path = path.expanduser().resolve()
+    created = _circle_create(path)
+    record = store.circle(created.id)
+    if record is None or record.transport != "file":
+        record = CircleRecord(
+            created.id, created.data.name, "file", str(path), _new_id(), _now_ms()
+        )
+        store.save_circle(record)
+    elif record.location != str(path):
+        # The same circle reached through a new path (the USB stick mounted elsewhere).
+        record.location = str(path)
+        store.save_circle(record)
+    service = open_service(store, record)
+    if service.state.role_of(service.me) is None and service.me not in service.state.members:
+        service.submit("member.join", {"name": display_name})
+        asyncio.run(service.sync_once())
+    return service
+
+
+def create_file_circle(store: Store, path: Path, name: str, display_name: str) -> CircleService:
+    """Start a new circle in a new file at ``path``, with this user as its lead."""
+    path = path.expanduser().resolve()
+    if not path.parent.is_dir():
+        raise CircleFileError(f"{path.parent}: no such folder")
+    me = _new_id()
+    op = Replica("0" * 26).make(
+        me, "circle.create", {"name": name, "lead_name": display_name}, _now_ms(), os.urandom(10)
+    )
+    create_circle_file(path, [op])
+    store.save_circle(CircleRecord(op.id, name, "file", str(path), me, _now_ms()))
+    return open_file_circle(store, path, display_name)
+
+
+def create_demo_circle(store: Store, path: Path, display_name: str) -> CircleService:
+    """The first-run demo: a file circle with a few days of a group's life in it."""
+    me = _new_id()
+    circle_id, ops = demo_ops(display_name, me, _now_ms() - DEMO_STORY_MS, lambda: os.urandom(10))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    create_circle_file(path, ops)
+    store.save_circle(
+        CircleRecord(circle_id, ops[0].data.name, "file", str(path.resolve()), me, _now_ms())
+    )
+    return open_file_circle(store, path, display_name)

@@ -1,0 +1,220 @@
+"""The service the TUI talks to: one circle's state, submitting ops, and background sync.
+
+Writes go to the local store (and its outbox) first, then to the in-memory replica, so
+the app works offline and an acknowledged op is on disk. ``run()`` is the sync loop: it
+pushes the outbox, pulls what the other side has, and tells listeners what changed.
+The TUI never touches SQLite, files or HTTP itself.
+"""
+
+import asyncio
+import contextlib
+import dataclasses
+import os
+import random
+import time
+from collections.abc import Callable
+
+from ..core import permissions
+from ..core.ops import Op
+from ..core.replica import Change, Replica
+from ..core.state import CircleState
+from ..store.db import CircleRecord, Store
+from .transport import Transport, TransportError
+
+
+class Refused(Exception):
+    """The op would not apply: the text says why (not allowed, no such post, …)."""
+
+
+@dataclasses.dataclass(slots=True, frozen=True)
+class SyncStatus:
+    """What the status line shows: "local file", "online", or "offline" since when."""
+
+    transport: str
+    state: str  # "synced" | "online" | "offline"
+    since_ms: int = 0
+    waiting: int = 0  # ops in the outbox
+
+
+@dataclasses.dataclass(slots=True, frozen=True)
+class Notice:
+    """A readable line about input that was skipped or an op that was refused."""
+
+    text: str
+    severity: str = "warning"
+
+
+Event = Change | SyncStatus | Notice
+Listener = Callable[[Event], None]
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class CircleService:
+    POLL_SECONDS = 0.3  # a file circle shows others' posts within a second
+    MAX_BACKOFF_SECONDS = 30.0
+
+    def __init__(
+        self,
+        store: Store,
+        record: CircleRecord,
+        transport: Transport,
+        now_ms: Callable[[], int] = _now_ms,
+    ) -> None:
+        self.store = store
+        self.record = record
+        self.transport = transport
+        self.now_ms = now_ms
+        self.replica = Replica(record.id, "seq" if transport.ordering == "seq" else "hlc")
+        self._listeners: list[Listener] = []
+        self._reported: set[str] = set()
+        self._wake = asyncio.Event()
+        self._offline_since = 0
+        self.status = SyncStatus(transport.kind, "synced")
+        self._load()
+
+    # --- reading ----------------------------------------------------------------------
+
+    @property
+    def state(self) -> CircleState:
+        return self.replica.state
+
+    @property
+    def me(self) -> str:
+        return self.record.member_id
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def draft(self, place: str) -> str:
+        """Unsent text the composer held for ``place`` (a thread id), kept across restarts."""
+        return self.store.draft(self.record.id, place)
+
+    def save_draft(self, place: str, text: str) -> None:
+        self.store.set_draft(self.record.id, place, text)
+
+    def mark_read(self, thread_id: str) -> None:
+        """Record (locally only) that this member has read the thread to its last post."""
+        thread = self.state.threads.get(thread_id)
+        if thread is None or not self.state.unread_in_thread(self.me, thread_id):
+            return
+        self.submit("read.mark", {"thread": thread_id, "post": thread.post_ids[-1]})
+
+    # --- writing ----------------------------------------------------------------------
+
+    def submit(self, type_name: str, data: dict[str, object]) -> Op:
+        """Make an op as this member, store it durably, apply it, and queue it to send.
+
+        Raises OpError (bad data) or Refused (not allowed here) without storing anything.
+        """
+        op = self.replica.make(self.me, type_name, data, self.now_ms(), os.urandom(10))
+        reason = permissions.refusal(self.state, op)
+        if reason is not None:
+            raise Refused(reason)
+        self.store.add_ops(self.record.id, [op], outbox=True)
+        self._emit(self.replica.add_local(op))
+        self._set_status(waiting=self.store.outbox_size(self.record.id))
+        self._wake.set()
+        return op
+
+    # --- syncing ----------------------------------------------------------------------
+
+    async def sync_once(self, wait: float = 0.0) -> None:
+        """Push the outbox, then pull and apply what is new. Raises TransportError."""
+        await self._push()
+        await self._pull(wait)
+
+    async def run(self) -> None:
+        """Sync until cancelled, backing off (with jitter) while the other side is away."""
+        backoff = 1.0
+        while True:
+            try:
+                await self.sync_once(wait=self._long_poll_seconds())
+            except TransportError as error:
+                if not self._offline_since:
+                    self._offline_since = self.now_ms()
+                    self._notice(f"cannot reach the circle: {error}")
+                self._set_status(state="offline", since_ms=self._offline_since)
+                delay = backoff * random.uniform(0.5, 1.0)
+                backoff = min(backoff * 2, self.MAX_BACKOFF_SECONDS)
+            else:
+                if self._offline_since:
+                    self._offline_since = 0
+                    self._reported.clear()
+                backoff = 1.0
+                delay = self.POLL_SECONDS
+                self._set_status(
+                    state="synced" if self.transport.ordering == "hlc" else "online", since_ms=0
+                )
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+
+    def _long_poll_seconds(self) -> float:
+        # A server answers a long-poll as soon as something arrives; a file is polled.
+        return 25.0 if self.transport.ordering == "seq" and not self._wake.is_set() else 0.0
+
+    async def _push(self) -> None:
+        outbox = self.store.outbox(self.record.id)
+        if not outbox:
+            return
+        results = await self.transport.push(outbox)
+        delivered = [result.id for result in results if result.error is None]
+        self.store.delivered(self.record.id, delivered)
+        for result in results:
+            if result.error is not None:
+                # The other side will never take it: say why and forget it locally.
+                self.store.drop_op(self.record.id, result.id)
+                self._emit(self.replica.reject(result.id))
+                self._notice(f"not sent: {result.error}", "error")
+        self._set_status(waiting=self.store.outbox_size(self.record.id))
+
+    async def _pull(self, wait: float) -> None:
+        remote = self.transport.kind
+        more = True
+        while more:
+            cursor = self.store.cursor(self.record.id, remote)
+            pulled = await self.transport.pull(cursor, wait)
+            for problem in pulled.problems:
+                self._notice(problem)
+            if pulled.ops:
+                self.store.add_ops(self.record.id, pulled.ops)
+                self._emit(self.replica.add(pulled.ops))
+            self.store.set_cursor(self.record.id, remote, pulled.cursor)
+            more, wait = pulled.more, 0.0
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def _load(self) -> None:
+        ops = self.store.load_ops(self.record.id)
+        if self.replica.ordering == "seq":
+            confirmed = [op for op in ops if op.seq is not None or op.LOCAL_ONLY]
+            self.replica.add(confirmed)
+            for op in ops:
+                if op.seq is None and not op.LOCAL_ONLY:
+                    self.replica.add_local(op)
+        else:
+            self.replica.add(ops)
+        self.status = SyncStatus(
+            self.transport.kind, "synced", waiting=self.store.outbox_size(self.record.id)
+        )
+
+    def _emit(self, event: Event) -> None:
+        if isinstance(event, Change) and not event:
+            return
+        for listener in self._listeners:
+            listener(event)
+
+    def _notice(self, text: str, severity: str = "warning") -> None:
+        if text in self._reported:
+            return
+        self._reported.add(text)
+        self._emit(Notice(text, severity))
+
+    def _set_status(self, **changes: object) -> None:
+        status = dataclasses.replace(self.status, **changes)  # type: ignore[arg-type]
+        if status != self.status:
+            self.status = status
+            self._emit(status)

@@ -1,0 +1,27 @@
+"""One line at the bottom: circle, member, transport and sync state."""
+
+from textual.widgets import Static
+
+from ...sync.engine import SyncStatus
+from ..timefmt import clock
+
+
+def describe(status: SyncStatus) -> str:
+    if status.state == "offline":
+        text = f"offline since {clock(status.since_ms)}"
+    elif status.transport == "local file":
+        text = "local file"
+    else:
+        text = "online"
+    if status.waiting:
+        text += f" · {status.waiting} waiting to send"
+    return text
+
+
+class StatusLine(Static):
+    DEFAULT_CSS = """
+    StatusLine { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    """
+
+    def show(self, circle: str, member: str, role: str, status: SyncStatus) -> None:
+        self.update(f"{circle} · {member} ({role}) · {describe(status)}")
