@@ -205,20 +205,43 @@ class Question(Struct, omit_defaults=True, gc=False):
     prompts: list[Annotated[str, Meta(max_length=1_000)]] = []  # left side of a matching
     seconds: Annotated[int, Meta(ge=5, le=3_600)] = 30
     points: Annotated[float, Meta(ge=0, le=1_000)] = 1.0
+    # Carried over from quiz files (GIFT ``::name::``, ``$CATEGORY:``, ``[markdown]``) so a
+    # quiz exported again keeps them. No text format (GIFT's default) is shown as plain text.
+    name: Annotated[str, Meta(max_length=255)] = ""
+    category: Annotated[str, Meta(max_length=1_000)] = ""
+    text_format: Literal["markdown", "html", "plain"] | None = None
+
+
+class NumberAnswer(Struct, omit_defaults=True, gc=False):
+    """One accepted answer of a numerical question: ``value`` ± ``tolerance``, or the range
+    ``low``..``high``; with neither it matches any other number (GIFT's ``~#feedback``)."""
+
+    value: float | None = None
+    tolerance: Annotated[float, Meta(ge=0)] = 0.0
+    low: float | None = None
+    high: float | None = None
+    weight: Annotated[float, Meta(ge=-100, le=100)] = 100.0  # percent of the points
+    feedback: Annotated[str, Meta(max_length=2_000)] = ""
 
 
 class Key(Struct, omit_defaults=True, gc=False):
     """The answer to one question: which fields apply depends on the question's kind."""
 
     choices: list[int] = []  # correct choice indices
-    weights: list[float] = []  # per choice, -100..100 (GIFT weights), for partial credit
+    # per choice (or per ``accept`` entry), -100..100 (GIFT weights), for partial credit
+    weights: list[float] = []
     accept: list[Annotated[str, Meta(max_length=1_000)]] = []  # short answers
     number: float | None = None
     tolerance: float = 0.0
     low: float | None = None
     high: float | None = None
     matches: list[int] = []  # for prompt i, the index of its choice
+    # per choice (or per ``accept`` entry; true_false: [if True chosen, if False chosen])
     feedback: list[Annotated[str, Meta(max_length=2_000)]] = []
+    # A numerical question with several answers, partial credit or feedback lists them all
+    # here, and then leaves number/tolerance/low/high unset.
+    numbers: list[NumberAnswer] = []
+    general_feedback: Annotated[str, Meta(max_length=5_000)] = ""  # shown to all at reveal
 
 
 AnswerValue = list[int] | Annotated[str, Meta(max_length=1_000)] | float

@@ -9,6 +9,7 @@ possibly while ``serve`` runs: SQLite's locking keeps the two processes apart, a
 server reads circles and invites it has not seen yet from the file when asked for them.
 """
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -100,10 +101,8 @@ class Storage:
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = FULL")
         self.db.executescript(_SCHEMA)
-        try:
+        with contextlib.suppress(OSError):  # a file system without modes: nothing to do
             os.chmod(self.path, 0o600)
-        except OSError:  # a file system without modes: nothing to tighten
-            pass
 
     def close(self) -> None:
         self.db.close()
@@ -131,8 +130,7 @@ class Storage:
 
     def invite(self, code_hash: str) -> Invite | None:
         row = self.db.execute(
-            "SELECT hash, circle, role, uses_left, expires_ms, member FROM invites"
-            " WHERE hash = ?",
+            "SELECT hash, circle, role, uses_left, expires_ms, member FROM invites WHERE hash = ?",
             (code_hash,),
         ).fetchone()
         return None if row is None else Invite(*row)
@@ -178,8 +176,14 @@ class Storage:
         self.execute(
             [
                 ("INSERT INTO circles VALUES (?, ?, ?)", (circle, name, now_ms)),
-                ("INSERT INTO ops VALUES (?, 1, ?, ?, ?)", (circle, circle, founder, encode_op(op))),
-                ("INSERT INTO members VALUES (?, ?, ?, ?)", (circle, founder, FOUNDER_NAME, now_ms)),
+                (
+                    "INSERT INTO ops VALUES (?, 1, ?, ?, ?)",
+                    (circle, circle, founder, encode_op(op)),
+                ),
+                (
+                    "INSERT INTO members VALUES (?, ?, ?, ?)",
+                    (circle, founder, FOUNDER_NAME, now_ms),
+                ),
                 _invite_row(code, circle, "lead", 1, now_ms + 30 * 86_400_000, founder, now_ms),
             ]
         )

@@ -70,6 +70,7 @@ class CircleService:
         self.replica = Replica(record.id, "seq" if transport.ordering == "seq" else "hlc")
         self._listeners: list[Listener] = []
         self._reported: set[str] = set()
+        self.notices: list[Notice] = []  # every notice so far, for listeners that come late
         self._wake = asyncio.Event()
         self._offline_since = 0
         self.status = SyncStatus(transport.kind, "synced")
@@ -86,7 +87,10 @@ class CircleService:
         return self.record.member_id
 
     def subscribe(self, listener: Listener) -> None:
+        """Hear every later event; notices raised before anyone listened are replayed."""
         self._listeners.append(listener)
+        for notice in self.notices:
+            listener(notice)
 
     def draft(self, place: str) -> str:
         """Unsent text the composer held for ``place`` (a thread id), kept across restarts."""
@@ -211,7 +215,9 @@ class CircleService:
         if text in self._reported:
             return
         self._reported.add(text)
-        self._emit(Notice(text, severity))
+        notice = Notice(text, severity)
+        self.notices.append(notice)
+        self._emit(notice)
 
     def _set_status(self, **changes: object) -> None:
         status = dataclasses.replace(self.status, **changes)  # type: ignore[arg-type]

@@ -99,6 +99,10 @@ def append_ops(path: Path, ops: list[Op]) -> None:
     payload = b"".join(encode_op(op) + b"\n" for op in ops)
     try:
         fd = os.open(path, os.O_RDWR | os.O_APPEND)
+    except FileNotFoundError:
+        raise CircleFileError(
+            f"{path}: no such circle file (is its drive or share connected?)"
+        ) from None
     except OSError as error:
         raise CircleFileError(f"{path}: cannot write the circle file ({error.strerror})") from None
     try:

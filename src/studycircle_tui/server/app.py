@@ -1,0 +1,299 @@
+"""The HTTP API (DESIGN.md, "Sync protocol"): join, pull ops by seq, push ops.
+
+Every answer is JSON; every refusal is ``{"error": {"code", "message"}}`` with its
+status. Each endpoint runs inside ``_guarded``, which turns any exception into such an
+answer, so no request, however malformed, can take the server down or leak a traceback.
+"""
+
+import gzip
+import logging
+import math
+import time
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+import msgspec
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..core.ops import Name, Op, OpError, decode_op
+from .hub import MAX_WAIT_S, ApiError, Circle, Hub
+from .storage import hash_secret, normalize_code
+
+log = logging.getLogger("studycircle.server")
+
+MAX_BODY = 4 * 1024 * 1024  # a whole note (up to a million characters) fits one push
+MAX_OPS_PER_PUSH = 1000
+MAX_LIMIT = 1000
+GZIP_FROM = 256  # smaller bodies grow or barely shrink, and pay the extra headers
+
+
+class JoinBody(msgspec.Struct):
+    invite: Annotated[str, msgspec.Meta(max_length=200)]
+    display_name: Name
+
+
+class PushBody(msgspec.Struct):
+    ops: list[msgspec.Raw]
+
+
+_join_decoder = msgspec.json.Decoder(JoinBody)
+_push_decoder = msgspec.json.Decoder(PushBody)
+_id_probe = msgspec.json.Decoder(dict[str, object])
+
+
+@dataclass(slots=True)
+class Bucket:
+    tokens: float
+    stamp: float
+
+
+class RateLimiter:
+    """A token bucket per key: ``rate`` requests a second, bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.buckets: dict[str, Bucket] = {}
+
+    def retry_after(self, key: str) -> float:
+        """0 when the request may go ahead, else the seconds to wait."""
+        now = time.monotonic()
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            if len(self.buckets) > 50_000:  # forget idle keys rather than grow forever
+                self.buckets = {k: b for k, b in self.buckets.items() if now - b.stamp < 60}
+            bucket = self.buckets[key] = Bucket(self.burst, now)
+        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
+        bucket.stamp = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            return 0.0
+        return (1 - bucket.tokens) / self.rate
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    body = msgspec.json.encode({"error": {"code": code, "message": message}})
+    return Response(body, status, headers=headers, media_type="application/json")
+
+
+def _json(request: Request, body: bytes) -> Response:
+    headers = {}
+    if len(body) >= GZIP_FROM and "gzip" in request.headers.get("accept-encoding", ""):
+        body = gzip.compress(body, compresslevel=6, mtime=0)
+        headers = {"content-encoding": "gzip", "vary": "accept-encoding"}
+    return Response(body, 200, headers=headers, media_type="application/json")
+
+
+def _guarded(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable:
+    async def guarded(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except ApiError as error:
+            return _error(error.status, error.code, error.message, error.headers)
+        except Exception:  # a bug: log it, answer in JSON, keep serving
+            log.exception("unexpected error on %s %s", request.method, request.url.path)
+            return _error(500, "internal", "the server hit an unexpected error")
+
+    return guarded
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, gunzipped if sent so, refused past ``limit`` bytes either way."""
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > limit):
+        if not length.isdigit():
+            raise ApiError(400, "bad_request", "Content-Length is not a number")
+        raise ApiError(413, "too_large", f"the body is larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "too_large", f"the body is larger than {limit} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding == "gzip":
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            body = inflater.decompress(body, limit + 1)
+        except zlib.error:
+            raise ApiError(400, "bad_request", "the body is not valid gzip") from None
+        if len(body) > limit or inflater.unconsumed_tail:
+            raise ApiError(413, "too_large", f"the body unpacks to more than {limit} bytes")
+        if not inflater.eof:
+            raise ApiError(400, "bad_request", "the gzip body is cut short")
+    elif encoding not in ("identity", ""):
+        raise ApiError(415, "unsupported_encoding", "send the body as is or gzip-compressed")
+    return body
+
+
+def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    text = request.query_params.get(name)
+    if text is None or text == "":
+        return default
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise ApiError(400, "bad_request", f"{name} must be a whole number")
+    value = int(text)
+    if not low <= value <= high:
+        raise ApiError(400, "bad_request", f"{name} must be between {low} and {high}")
+    return value
+
+
+def _wait_param(request: Request) -> float:
+    text = request.query_params.get("wait")
+    if text is None or text == "":
+        return 0.0
+    try:
+        value = float(text)
+    except ValueError:
+        raise ApiError(400, "bad_request", "wait must be a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise ApiError(400, "bad_request", "wait must be a number of seconds, 0 or more")
+    return min(value, MAX_WAIT_S)
+
+
+def _id_of(raw: bytes) -> str | None:
+    """The id a malformed op claims, so its error can still be matched to it."""
+    try:
+        found = _id_probe.decode(raw).get("id")
+    except msgspec.MsgspecError:
+        return None
+    return found if isinstance(found, str) and len(found) <= 64 else None
+
+
+def create_app(
+    hub: Hub,
+    *,
+    max_body: int = MAX_BODY,
+    rate: float = 100.0,
+    burst: float = 200.0,
+    join_rate: float = 0.2,
+    join_burst: float = 10.0,
+) -> Starlette:
+    """The API over ``hub``. ``rate``/``burst``: requests a second per token; joins are
+    limited per client address (``join_*``), as they come before any token."""
+    per_token = RateLimiter(rate, burst)
+    per_address = RateLimiter(join_rate, join_burst)
+
+    def limit(limiter: RateLimiter, key: str) -> None:
+        wait = limiter.retry_after(key)
+        if wait:
+            seconds = str(max(1, math.ceil(wait)))
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"too many requests; try again in {seconds} s",
+                {"retry-after": seconds},
+            )
+
+    async def member_of(request: Request) -> tuple[Circle, str]:
+        """The circle in the path and the member the bearer token belongs to."""
+        auth = request.headers.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        # hub.tokens is looked up afresh each time: a failed commit replaces the dict.
+        known = hub.tokens.get(hash_secret(token.strip())) if scheme.lower() == "bearer" else None
+        client = request.client.host if request.client else "?"
+        limit(per_token, known[1] if known else f"@{client}")
+        circle = await hub.circle(request.path_params["circle"])
+        if known is None:
+            message = "no token given" if not auth else "this token is not valid"
+            raise ApiError(401, "unauthorized", message, {"www-authenticate": "Bearer"})
+        if circle is None:
+            raise ApiError(404, "not_found", "no such circle on this server")
+        if known[0] != circle.id:
+            raise ApiError(403, "forbidden", "your token is for another circle")
+        if circle.replica.state.role_of(known[1]) is None:
+            raise ApiError(403, "removed", "you are no longer a member of this circle")
+        return circle, known[1]
+
+    async def join(request: Request) -> Response:
+        client = request.client.host if request.client else "?"
+        limit(per_address, client)
+        body = await _read_body(request, 16 * 1024)
+        try:
+            wanted = _join_decoder.decode(body)
+        except msgspec.MsgspecError as error:
+            raise ApiError(
+                400, "bad_request", f"expected {{invite, display_name}}: {error}"
+            ) from None
+        invite = await hub.invite(hash_secret(normalize_code(wanted.invite)))
+        if invite is None:
+            raise ApiError(404, "no_such_invite", "no such invite code on this server")
+        circle = await hub.circle(invite.circle)
+        if circle is None:
+            raise ApiError(404, "not_found", "the invite's circle no longer exists")
+        name = wanted.display_name.strip()
+        if not name:
+            raise ApiError(400, "bad_request", "display_name cannot be blank")
+        result = await hub.submit(
+            lambda writes, staged: hub.admit_join(circle, invite, name, writes, staged)
+        )
+        return _json(request, msgspec.json.encode(result))
+
+    async def pull(request: Request) -> Response:
+        circle, member = await member_of(request)
+        since = _int_param(request, "since", 0, 0, 2**62)
+        count = _int_param(request, "limit", 500, 1, MAX_LIMIT)
+        wait = _wait_param(request)
+        if since > len(circle.log):
+            raise ApiError(
+                409,
+                "cursor_ahead",
+                f"this server has {len(circle.log)} ops, fewer than your cursor {since}"
+                " (was it restored from an older backup?)",
+            )
+        if wait and since == len(circle.log):
+            await circle.wait(wait)
+            circle = hub.circles.get(circle.id, circle)
+        entries = circle.log[since : since + count]
+        sees_authors = circle.replica.state.role_of(member) == "lead"
+        bodies = [
+            entry.raw
+            if entry.redacted is None or sees_authors or entry.author == member
+            else entry.redacted
+            for entry in entries
+        ]
+        upto = since + len(entries)
+        more = b"true" if upto < len(circle.log) else b"false"
+        body = b'{"ops":[%s],"next":%d,"more":%s}' % (b",".join(bodies), upto, more)
+        return _json(request, body)
+
+    async def push(request: Request) -> Response:
+        circle, member = await member_of(request)
+        body = await _read_body(request, max_body)
+        try:
+            raws = _push_decoder.decode(body).ops
+        except msgspec.MsgspecError as error:
+            raise ApiError(400, "bad_request", f"expected {{ops: [...]}}: {error}") from None
+        if len(raws) > MAX_OPS_PER_PUSH:
+            raise ApiError(413, "too_many_ops", f"send at most {MAX_OPS_PER_PUSH} ops at a time")
+        items: list[Op | tuple[str | None, str]] = []
+        for raw in raws:
+            try:
+                items.append(decode_op(raw))
+            except OpError as error:
+                items.append((_id_of(raw), str(error)))
+
+        def work(writes: list, staged: list) -> list[dict[str, object]]:
+            return [hub.admit(circle, member, item, writes, staged) for item in items]
+
+        results = await hub.submit(work)
+        return _json(request, msgspec.json.encode({"results": results}))
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        message = "no such endpoint" if error.status_code == 404 else str(error.detail)
+        return _error(error.status_code, codes.get(error.status_code, "bad_request"), message)
+
+    routes = [
+        Route("/api/v1/join", _guarded(join), methods=["POST"]),
+        Route("/api/v1/circles/{circle}/ops", _guarded(pull), methods=["GET"]),
+        Route("/api/v1/circles/{circle}/ops", _guarded(push), methods=["POST"]),
+    ]
+    return Starlette(routes=routes, exception_handlers={HTTPException: http_error})

@@ -1,0 +1,195 @@
+"""``studycircle serve`` and the admin commands ``studycircle server create-circle|invite``.
+
+``add_commands(subparsers)`` adds them to the app's parser; each sets ``func``, which takes
+the parsed namespace and returns an exit code. A bad argument prints one line saying
+what is wrong, never a traceback. Heavy imports (uvicorn, Starlette) wait until ``serve``
+runs, so the rest of the CLI starts fast.
+"""
+
+import argparse
+import ipaddress
+import re
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import msgspec
+
+from ..core.ops import Name
+
+DEFAULT_PORT = 8765
+_DURATION = re.compile(r"^(\d{1,6})([smhdw])$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
+_ROLES = ("member", "moderator", "lead")
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("studycircle")) / "server"
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"studycircle: error: {message}", file=sys.stderr)
+    return code
+
+
+def parse_duration(text: str) -> int | None:
+    """Seconds in ``30m``, ``12h``, ``7d``, ``2w``; None when it is not such a duration."""
+    match = _DURATION.match(text.strip().lower())
+    if match is None:
+        return None
+    return int(match.group(1)) * _UNIT_S[match.group(2)]
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    return Path(args.data).expanduser() if args.data else default_data_dir()
+
+
+def _open_storage(args: argparse.Namespace):  # -> Storage, imported lazily
+    from .storage import Storage
+
+    return Storage(_data_dir(args))
+
+
+def _valid_name(name: str) -> bool:
+    try:
+        msgspec.convert(name, Name)
+    except msgspec.ValidationError:
+        return False
+    return bool(name.strip())
+
+
+def _create_circle(args: argparse.Namespace) -> int:
+    name = args.name.strip()
+    if not _valid_name(name):
+        return _fail("a circle's name must be 1 to 80 characters")
+    try:
+        storage = _open_storage(args)
+        circle, code = storage.create_circle(name, time.time_ns() // 1_000_000)
+        storage.close()
+    except (OSError, sqlite3.Error) as error:
+        return _fail(f"cannot write the server's data in {_data_dir(args)}: {error}", 1)
+    print(f"created circle {name!r}: {circle}")
+    print(f"founding lead's invite (one use, valid 30 days): {code}")
+    print(f"more invites: studycircle server invite {circle} --uses 30")
+    return 0
+
+
+def _invite(args: argparse.Namespace) -> int:
+    if args.role not in _ROLES:
+        return _fail(f"--role must be one of {', '.join(_ROLES)}, not {args.role!r}")
+    if not args.uses.isdigit() or not 1 <= int(args.uses) <= 10_000:
+        return _fail(f"--uses must be a whole number from 1 to 10000, not {args.uses!r}")
+    seconds = parse_duration(args.expires)
+    if seconds is None or not 60 <= seconds <= 366 * 86_400:
+        return _fail(
+            f"--expires must be a duration like 30m, 12h, 7d or 2w (1 minute to a year),"
+            f" not {args.expires!r}"
+        )
+    try:
+        storage = _open_storage(args)
+        if storage.circle_name(args.circle) is None:
+            known = ", ".join(f"{cid} ({name})" for cid, name in storage.circles()) or "none yet"
+            return _fail(f"no circle {args.circle!r} on this server; circles: {known}")
+        now = time.time_ns() // 1_000_000
+        code = storage.add_invite(args.circle, args.role, int(args.uses), now + seconds * 1000, now)
+        storage.close()
+    except (OSError, sqlite3.Error) as error:
+        return _fail(f"cannot write the server's data in {_data_dir(args)}: {error}", 1)
+    print(code)
+    uses = "1 use" if args.uses == "1" else f"{args.uses} uses"
+    print(f"(role {args.role}, {uses}, expires in {args.expires})", file=sys.stderr)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import logging
+    import socket
+
+    if not args.port.isdigit() or not 0 <= int(args.port) <= 65_535:
+        return _fail(f"--port must be a number from 0 to 65535, not {args.port!r}")
+    try:
+        rate = float(args.rate_limit)
+        if not 1 <= rate <= 1_000_000:
+            raise ValueError
+    except ValueError:
+        return _fail(f"--rate-limit must be a number of requests a second, not {args.rate_limit!r}")
+    try:
+        loopback = ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        loopback = args.host == "localhost"
+    data = _data_dir(args)
+
+    import uvicorn
+
+    from .app import create_app
+    from .hub import Hub
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        hub = Hub.open(data)
+    except (OSError, sqlite3.Error) as error:
+        return _fail(f"cannot open the server's data in {data}: {error}", 1)
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, int(args.port)))
+    except OSError as error:
+        sock.close()
+        hub.close()
+        return _fail(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}", 1)
+    sock.listen(1024)
+    port = sock.getsockname()[1]
+    app = create_app(hub, rate=rate, burst=2 * rate)
+    config = uvicorn.Config(
+        app,
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        # Each of these headers would cross the wire with every long-poll answer.
+        date_header=False,
+        server_header=False,
+        timeout_graceful_shutdown=2,
+        limit_concurrency=2_000,
+    )
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"studycircle server listening on http://{host}:{port} (data in {data})", flush=True)
+    if not loopback:
+        print(
+            "note: reachable from the network; put a TLS reverse proxy in front (see README)",
+            flush=True,
+        )
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        hub.close()
+    return 0
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    serve = subparsers.add_parser("serve", help="host circles for members to sync with")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
+    serve.add_argument("--port", default=str(DEFAULT_PORT), help=f"port (default {DEFAULT_PORT})")
+    serve.add_argument("--data", help="the server's data directory")
+    serve.add_argument(
+        "--rate-limit", default="100", help="requests a second per member (default 100)"
+    )
+    serve.set_defaults(func=_serve)
+
+    server = subparsers.add_parser("server", help="manage the circles this machine hosts")
+    admin = server.add_subparsers(dest="server_command", metavar="COMMAND", required=True)
+    create = admin.add_parser("create-circle", help="create a circle, print its lead's invite")
+    create.add_argument("name", metavar="NAME")
+    create.add_argument("--data", help="the server's data directory")
+    create.set_defaults(func=_create_circle)
+
+    invite = admin.add_parser("invite", help="print an invite code for a circle")
+    invite.add_argument("circle", metavar="CIRCLE", help="the circle's id")
+    invite.add_argument("--uses", default="1", help="how many people may use it (default 1)")
+    invite.add_argument("--expires", default="7d", help="valid for, e.g. 12h, 7d (default 7d)")
+    invite.add_argument("--role", default="member", help="member, moderator or lead")
+    invite.add_argument("--data", help="the server's data directory")
+    invite.set_defaults(func=_invite)

@@ -1,0 +1,110 @@
+"""The service the TUI uses, over real circle files: two members see each other's posts."""
+
+import asyncio
+
+import pytest
+
+from circles import join_file_circle, new_file_circle
+from studycircle_tui.core.ops import OpError
+from studycircle_tui.sync.engine import Notice, Refused
+
+
+def _channel(service):
+    return service.submit("channel.create", {"name": "general"}).id
+
+
+def test_two_members_sharing_a_file_see_each_others_posts(tmp_path):
+    lead = new_file_circle(tmp_path)
+    channel = _channel(lead)
+    asyncio.run(lead.sync_once())
+    ayu = join_file_circle(tmp_path, "Ayu")
+    thread = ayu.submit(
+        "thread.create",
+        {"channel": channel, "title": "Halo", "kind": "question", "text": "Apa kabar? 😊"},
+    )
+    asyncio.run(ayu.sync_once())
+    asyncio.run(lead.sync_once())
+    assert lead.state.threads[thread.id].title == "Halo"
+    assert lead.state.members[ayu.me].name == "Ayu"
+    answer = lead.submit("post.create", {"thread": thread.id, "text": "Baik!"})
+    asyncio.run(lead.sync_once())
+    asyncio.run(ayu.sync_once())
+    ayu.submit("answer.accept", {"post": answer.id})
+    asyncio.run(ayu.sync_once())
+    asyncio.run(lead.sync_once())
+    assert lead.state == ayu.state or _same_shared_state(lead, ayu)
+    assert lead.state.threads[thread.id].accepted_post == answer.id
+
+
+def _same_shared_state(a, b):
+    # Read marks are local-only, so compare everything but them.
+    return a.replica.state.threads == b.replica.state.threads and (
+        a.replica.state.posts == b.replica.state.posts
+    )
+
+
+def test_a_running_app_sees_appends_from_another_writer_without_restart(tmp_path):
+    lead = new_file_circle(tmp_path)
+    channel = _channel(lead)
+    asyncio.run(lead.sync_once())
+    ayu = join_file_circle(tmp_path, "Ayu")
+
+    async def scenario():
+        runner = asyncio.create_task(lead.run())
+        try:
+            thread = ayu.submit(
+                "thread.create",
+                {"channel": channel, "title": "New here", "kind": "discussion", "text": "hi"},
+            )
+            await ayu.sync_once()
+            for _ in range(100):  # the loop polls every 0.3 s; ample time on a busy CI
+                if thread.id in lead.state.threads:
+                    return True
+                await asyncio.sleep(0.1)
+            return False
+        finally:
+            runner.cancel()
+
+    assert asyncio.run(scenario())
+
+
+def test_refused_and_malformed_ops_are_not_stored(tmp_path):
+    lead = new_file_circle(tmp_path)
+    channel = _channel(lead)
+    asyncio.run(lead.sync_once())
+    member = join_file_circle(tmp_path, "Budi")
+    before = member.store.count_ops(member.record.id)
+    with pytest.raises(Refused, match="moderator"):
+        member.submit("channel.create", {"name": "mine"})
+    with pytest.raises(OpError, match=r"\$\.data\.title"):
+        member.submit(
+            "thread.create", {"channel": channel, "title": "", "kind": "question", "text": "x"}
+        )
+    assert member.store.count_ops(member.record.id) == before
+
+
+def test_offline_writes_wait_in_the_outbox_and_are_delivered_later(tmp_path):
+    lead = new_file_circle(tmp_path)
+    path = tmp_path / "circle.jsonl"
+    moved = tmp_path / "elsewhere.jsonl"
+    path.rename(moved)  # the USB stick is unplugged
+    lead.submit("channel.create", {"name": "offline"})
+    with pytest.raises(Exception, match="no such circle file"):
+        asyncio.run(lead.sync_once())
+    assert lead.status.waiting == 1
+    moved.rename(path)  # and plugged back in
+    asyncio.run(lead.sync_once())
+    assert lead.store.outbox_size(lead.record.id) == 0
+    assert b'"name":"offline"' in path.read_bytes()
+
+
+def test_malformed_lines_become_notices_even_before_anyone_listens(tmp_path):
+    lead = new_file_circle(tmp_path)
+    path = tmp_path / "circle.jsonl"
+    garbage_line = path.read_bytes().count(b"\n") + 1
+    with path.open("ab") as handle:
+        handle.write(b"garbage\n")
+    asyncio.run(lead.sync_once())
+    heard = []
+    lead.subscribe(heard.append)
+    assert any(isinstance(e, Notice) and f"line {garbage_line}:" in e.text for e in heard)

@@ -1,0 +1,109 @@
+"""The local replica on disk: dedup by id, outbox, cursors, drafts, and durability."""
+
+import signal
+import subprocess
+import sys
+import textwrap
+
+from circles import circle_ops
+from studycircle_tui.store.db import CircleRecord, Store
+
+
+def test_ops_are_stored_once_and_load_in_fold_order(tmp_path):
+    store = Store(tmp_path / "r.sqlite3")
+    circle, ops = circle_ops(20)
+    shuffled = ops[::-1]
+    assert len(store.add_ops(circle, shuffled)) == len(ops)
+    assert store.add_ops(circle, ops) == []  # the same ids again: nothing new
+    assert [op.id for op in store.load_ops(circle)] == [op.id for op in ops]
+    assert store.count_ops(circle) == len(ops)
+
+
+def test_outbox_holds_new_ops_until_delivered(tmp_path):
+    store = Store(tmp_path / "r.sqlite3")
+    circle, ops = circle_ops(3)
+    store.add_ops(circle, ops[:2])
+    store.add_ops(circle, ops[2:], outbox=True)
+    assert [op.id for op in store.outbox(circle)] == [op.id for op in ops[2:]]
+    store.delivered(circle, [ops[2].id])
+    assert store.outbox_size(circle) == len(ops) - 3
+
+
+def test_confirmation_records_the_seq(tmp_path):
+    import msgspec
+
+    store = Store(tmp_path / "r.sqlite3")
+    circle, ops = circle_ops(1)
+    store.add_ops(circle, ops)
+    confirmed = msgspec.structs.replace(ops[1], seq=7)
+    assert store.add_ops(circle, [confirmed]) == []
+    assert {op.id: op.seq for op in store.load_ops(circle)}[ops[1].id] == 7
+
+
+def test_dropped_op_leaves_store_and_outbox(tmp_path):
+    store = Store(tmp_path / "r.sqlite3")
+    circle, ops = circle_ops(1)
+    store.add_ops(circle, ops, outbox=True)
+    store.drop_op(circle, ops[-1].id)
+    assert ops[-1].id not in {op.id for op in store.load_ops(circle)}
+    assert ops[-1].id not in {op.id for op in store.outbox(circle)}
+
+
+def test_circles_cursors_and_drafts_survive_reopening(tmp_path):
+    path = tmp_path / "r.sqlite3"
+    store = Store(path)
+    store.save_circle(CircleRecord("C1", "Club", "file", "/x/c.jsonl", "M1", 5))
+    store.save_circle(CircleRecord("C2", "Other", "file", "/x/d.jsonl", "M2", 9))
+    store.set_cursor("C1", "local file", "120:4")
+    store.set_draft("C1", "T1", "half a thought")
+    store.close()
+    again = Store(path)
+    assert [c.id for c in again.circles()] == ["C2", "C1"]  # most recently opened first
+    assert again.circle_at("file", "/x/c.jsonl").member_id == "M1"
+    assert again.cursor("C1", "local file") == "120:4"
+    assert again.draft("C1", "T1") == "half a thought"
+    again.set_draft("C1", "T1", "")
+    assert again.draft("C1", "T1") == ""
+
+
+def test_store_uses_wal(tmp_path):
+    store = Store(tmp_path / "r.sqlite3")
+    assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, sys.argv[2])
+    from circles import circle_ops
+    from studycircle_tui.store.db import Store
+
+    store = Store(Path(sys.argv[1]))
+    circle, ops = circle_ops(100_000)
+    print(circle, flush=True)
+    for op in ops:
+        store.add_ops(circle, [op], outbox=True)
+        print(op.id, flush=True)  # acknowledged: add_ops has returned
+    """
+)
+
+
+def test_acknowledged_ops_survive_sigkill(tmp_path):
+    path = tmp_path / "r.sqlite3"
+    tests_dir = str(__import__("pathlib").Path(__file__).parent)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), tests_dir],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    circle = writer.stdout.readline().strip()
+    acknowledged = [writer.stdout.readline().strip() for _ in range(300)]
+    writer.send_signal(signal.SIGKILL)  # in the middle of its writes
+    writer.wait()
+    acknowledged += [line.strip() for line in writer.stdout if line.strip()]
+    store = Store(path)
+    stored = {op.id for op in store.load_ops(circle)}
+    assert set(acknowledged) <= stored
+    assert set(acknowledged) <= {op.id for op in store.outbox(circle)}
