@@ -77,6 +77,7 @@ class CircleUpdateData(Data):
     name: Name | UnsetType = UNSET
     goal: Goal | UnsetType = UNSET
     rules: Rules | UnsetType = UNSET
+    shared_board: bool | UnsetType = UNSET  # everyone's participation visible to all
 
 
 class MemberJoinData(Data):

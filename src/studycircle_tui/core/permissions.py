@@ -7,8 +7,9 @@ changes state, whichever replica folds it); the server answers it with that sent
 
 from collections.abc import Callable
 
-from . import ops
-from .ops import Op
+from . import notemerge, ops
+from .ops import Op, op_time_ms
+from .rota import moderator_at, valid_zone
 from .state import CircleState
 
 Rule = Callable[[CircleState, Op], str | None]
@@ -24,13 +25,13 @@ def _at_least(role: str) -> Rule:
     def rule(state: CircleState, op: Op) -> str | None:
         if state.role_of(op.actor) is None:
             return NOT_MEMBER
-        if not state.is_at_least(op.actor, role):
-            return (
-                f"only a {role} or the lead may do this"
-                if role != "lead"
-                else ("only the circle's lead may do this")
-            )
-        return None
+        if state.is_at_least(op.actor, role):
+            return None
+        if role == "moderator" and moderator_at(state.rota, op_time_ms(op)) == op.actor:
+            return None  # whoever's turn it is on the rota moderates that day
+        if role == "lead":
+            return "only the circle's lead may do this"
+        return f"only a {role} or the lead may do this"
 
     return rule
 
@@ -214,7 +215,14 @@ def _note_change(state: CircleState, op: Op) -> str | None:
     if note is None:
         return "no such note"
     revision = op.data.base if op.type == "note.revise" else op.data.revision
-    return None if revision in note.revisions else "no such revision of that note"
+    if revision not in note.revisions:
+        return "no such revision of that note"
+    if op.id in note.revisions:  # a made-up op taking the id a merge was given
+        return "that revision id is already taken"
+    if op.type == "note.revise":
+        base = note.revisions[revision]
+        return notemerge.size_refusal(notemerge.utf8_size(op.data.text, base.text, base.size))
+    return None
 
 
 def _note_create(state: CircleState, op: Op) -> str | None:
@@ -222,7 +230,9 @@ def _note_create(state: CircleState, op: Op) -> str | None:
     if refused:
         return refused
     channel = op.data.channel
-    return None if channel is None or channel in state.channels else "no such channel"
+    if channel is not None and channel not in state.channels:
+        return "no such channel"
+    return notemerge.size_refusal(notemerge.utf8_size(op.data.text))
 
 
 def _quiz_create(state: CircleState, op: Op) -> str | None:
@@ -343,10 +353,22 @@ def _suggestion_resolve(state: CircleState, op: Op) -> str | None:
     return None if op.data.suggestion in state.suggestions else "no such suggestion"
 
 
+def _schedule(state: CircleState, op: Op) -> str | None:
+    refused = _moderator(state, op)
+    if refused:
+        return refused
+    for session in op.data.sessions:
+        if not valid_zone(session.tz):
+            return f"unknown time zone '{session.tz}'"
+    return None
+
+
 def _rota(state: CircleState, op: Op) -> str | None:
     refused = _lead(state, op)
     if refused:
         return refused
+    if not valid_zone(op.data.tz):
+        return f"unknown time zone '{op.data.tz}'"
     for volunteer in op.data.volunteers:
         if state.role_of(volunteer) is None:
             return "every volunteer must be a member"
@@ -387,7 +409,7 @@ RULES: dict[str, Rule] = {
     "quiz.reveal": _quiz_reveal,
     "quiz.finish": _quiz_finish,
     "quiz.result": _quiz_result,
-    "schedule.set": _moderator,
+    "schedule.set": _schedule,
     "suggestion.create": _suggestion_create,
     "suggestion.resolve": _suggestion_resolve,
     "moderator.rota": _rota,

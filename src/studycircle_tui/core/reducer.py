@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 
 from msgspec import UNSET
 
+from . import notemerge
 from .ops import Op, op_time_ms
 from .permissions import refusal
 from .state import (
@@ -44,6 +45,8 @@ def _circle_update(state: CircleState, op: Op, at: int) -> None:
         state.name = data.name
     if isinstance(data.goal, str):
         state.goal = data.goal
+    if isinstance(data.shared_board, bool):
+        state.shared_board = data.shared_board
     if isinstance(data.rules, str) and data.rules != state.rules:
         state.rules = data.rules
         state.rules_version += 1
@@ -181,26 +184,88 @@ def _note_create(state: CircleState, op: Op, at: int) -> None:
     data = op.data
     note = Note(op.id, data.title, data.channel, op.actor)
     state.notes[op.id] = note
-    _add_revision(note, Revision(op.id, op.actor, at, data.text, data.title, ()))
+    size = notemerge.utf8_size(data.text)
+    _add_revision(note, Revision(op.id, op.actor, at, data.text, data.title, (), size=size))
 
 
-def _add_revision(note: Note, revision: Revision) -> None:
+def _add_revision(note: Note, revision: Revision, head: bool = True) -> None:
     note.revisions[revision.id] = revision
     note.order.append(revision.id)
-    note.head = revision.id
-    note.title = revision.title
+    if head:
+        note.head = revision.id
+        note.title = revision.title
 
 
 def _note_revise(state: CircleState, op: Op, at: int) -> None:
-    note = state.notes[op.data.note]
-    title = op.data.title if isinstance(op.data.title, str) else note.title
-    _add_revision(note, Revision(op.id, op.actor, at, op.data.text, title, (op.data.base,)))
+    """A revision made from the head replaces it; one made from an older revision (an
+    edit concurrent with what is folded before it) is kept as written, and the head
+    becomes the three-way merge of (its base, the head, it), as a revision of its own."""
+    data = op.data
+    note = state.notes[data.note]
+    base = note.revisions[data.base]
+    title = data.title if isinstance(data.title, str) else base.title
+    revision = Revision(
+        op.id,
+        op.actor,
+        at,
+        data.text,
+        title,
+        (base.id,),
+        size=notemerge.utf8_size(data.text, base.text, base.size),
+        # Saving from a text with conflict blocks resolves those the author removed.
+        conflicts=notemerge.count_conflicts(data.text) if base.conflicts else 0,
+    )
+    if base.id == note.head:
+        _add_revision(note, revision)
+        return
+    head = note.revisions[note.head]
+    _add_revision(note, revision, head=False)
+    merged = notemerge.merge3(
+        base.text,
+        head.text,
+        data.text,
+        notemerge.revision_label(_name(state, head.author), head.at_ms),
+        notemerge.revision_label(_name(state, op.actor), at),
+    )
+    # The merge is a revision too: later revisions made from it name it as their base, so
+    # its id must be the same on every replica, and must not be taken.
+    merge_id = notemerge.merge_revision_id(op.id)
+    while merge_id in note.revisions:
+        merge_id = notemerge.merge_revision_id(merge_id)
+    conflicted = merged.conflicts or head.conflicts or revision.conflicts
+    merge = Revision(
+        merge_id,
+        op.actor,
+        at,
+        merged.text,
+        title if title != base.title else head.title,
+        (head.id, op.id),
+        size=notemerge.utf8_size(merged.text, head.text, head.size),
+        conflicts=notemerge.count_conflicts(merged.text) if conflicted else 0,
+    )
+    _add_revision(note, merge)
+
+
+def _name(state: CircleState, member_id: str) -> str:
+    member = state.members.get(member_id)
+    return member.name if member is not None else member_id
 
 
 def _note_restore(state: CircleState, op: Op, at: int) -> None:
+    """A copy of an old revision becomes the head: a new revision, so nothing is lost."""
     note = state.notes[op.data.note]
     old = note.revisions[op.data.revision]
-    restored = Revision(op.id, op.actor, at, old.text, old.title, (note.head,), old.id)
+    restored = Revision(
+        op.id,
+        op.actor,
+        at,
+        old.text,
+        old.title,
+        (note.head,),
+        old.id,
+        size=old.size,
+        conflicts=old.conflicts,
+    )
     _add_revision(note, restored)
 
 
@@ -263,6 +328,7 @@ def _quiz_finish(state: CircleState, op: Op, at: int) -> None:
 def _quiz_result(state: CircleState, op: Op, at: int) -> None:
     quiz = state.quizzes[op.data.quiz]
     ratio = op.data.score / op.data.max_score if op.data.max_score else 0.0
+    quiz.results.append((op.actor, at, ratio))
     if ratio > quiz.best.get(op.actor, -1.0):
         quiz.best[op.actor] = ratio
 

@@ -91,8 +91,16 @@ class Revision:
     at_ms: int
     text: str
     title: str
-    parents: tuple[str, ...]  # the base it was made from (empty for the first)
+    # The base it was made from (empty for the first); a merge has two: the head it was
+    # merged into, then the revision that caused it.
+    parents: tuple[str, ...]
     restored_from: str | None = None
+    size: int = 0  # bytes of text as UTF-8
+    conflicts: int = 0  # unresolved conflict blocks a merge left in the text
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) == 2
 
 
 @dataclass(slots=True)
@@ -103,11 +111,16 @@ class Note:
     created_by: str
     revisions: dict[str, Revision] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)  # revision ids in fold order
-    head: str = ""  # the newest revision in fold order
+    head: str = ""  # the newest revision, or the merge a concurrent revision caused
 
     @property
     def text(self) -> str:
         return self.revisions[self.head].text
+
+    @property
+    def needs_merge(self) -> bool:
+        """The text holds conflict blocks that no one has resolved yet."""
+        return self.revisions[self.head].conflicts > 0
 
     @property
     def last(self) -> Revision:
@@ -146,6 +159,7 @@ class Quiz:
     created_ms: int
     session_ids: list[str] = field(default_factory=list)
     best: dict[str, float] = field(default_factory=dict)  # member -> best practice ratio
+    results: list[tuple[str, int, float]] = field(default_factory=list)  # member, ms, ratio
 
 
 @dataclass(slots=True)
@@ -183,6 +197,7 @@ class CircleState:
     goal: str = ""
     rules: str = ""
     rules_version: int = 0
+    shared_board: bool = False  # members see everyone's participation, not only their own
     created: bool = False
     hosted: bool = False  # created by a server (CircleCreateData.hosted)
     members: dict[str, Member] = field(default_factory=dict)
