@@ -46,3 +46,49 @@ def circle_ops(n_posts: int, wall_ms: int = 1_700_000_000_000) -> tuple[str, lis
     for index in range(n_posts):
         make("post.create", {"thread": thread.id, "text": f"post {index}"})
     return first.id, ops
+
+
+FIXED_NOW_MS = 1_795_000_000_000  # a Wednesday in November 2026, 08:26 UTC
+DAY_MS = 86_400_000
+
+
+def fixed_demo_service(tmp_path: Path, me_name: str = "Rina", seed: int = 7) -> CircleService:
+    """The demo circle with fixed ids and times, and a clock stopped at FIXED_NOW_MS, so
+    screens built from it are the same on every run (for snapshots)."""
+    import asyncio
+    import random
+
+    from studycircle_tui.core.demo import demo_ops
+    from studycircle_tui.core.ids import ulid
+    from studycircle_tui.store.db import CircleRecord
+    from studycircle_tui.sync.file import FileTransport, create_circle_file
+
+    rng = random.Random(seed)
+    me = ulid(FIXED_NOW_MS - 3 * DAY_MS, rng.randbytes(10))
+    circle_id, ops = demo_ops(me_name, me, FIXED_NOW_MS - 3 * DAY_MS, lambda: rng.randbytes(10))
+    path = tmp_path / "demo-circle.jsonl"
+    create_circle_file(path, ops)
+    store = Store(tmp_path / "fixed-replica.sqlite3")
+    record = CircleRecord(circle_id, "Python Club Demo", "file", str(path), me)
+    store.save_circle(record)
+    service = CircleService(store, record, FileTransport(path), now_ms=lambda: FIXED_NOW_MS)
+    asyncio.run(service.sync_once())
+    return service
+
+
+def as_member(service: CircleService, member_name: str) -> CircleService:
+    """The same circle seen by another of its members, through their own replica."""
+    import asyncio
+
+    from studycircle_tui.store.db import CircleRecord
+    from studycircle_tui.sync.file import FileTransport
+
+    member = next(m for m in service.state.members.values() if m.name == member_name)
+    record = CircleRecord(
+        service.record.id, service.record.name, "file", service.record.location, member.id
+    )
+    store = Store(service.store.path.with_name(f"{member_name}-replica.sqlite3"))
+    store.save_circle(record)
+    other = CircleService(store, record, FileTransport(Path(record.location)), service.now_ms)
+    asyncio.run(other.sync_once())
+    return other

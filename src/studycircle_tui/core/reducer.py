@@ -36,7 +36,8 @@ def _circle_create(state: CircleState, op: Op, at: int) -> None:
     data = op.data
     state.created, state.hosted = True, data.hosted
     state.name, state.goal, state.rules = data.name, data.goal, data.rules
-    state.members[op.actor] = Member(op.actor, data.lead_name, "lead", at)
+    # The lead wrote the rules, so has accepted them.
+    state.members[op.actor] = Member(op.actor, data.lead_name, "lead", at, rules_accepted=0)
 
 
 def _circle_update(state: CircleState, op: Op, at: int) -> None:
@@ -50,6 +51,7 @@ def _circle_update(state: CircleState, op: Op, at: int) -> None:
     if isinstance(data.rules, str) and data.rules != state.rules:
         state.rules = data.rules
         state.rules_version += 1
+        state.members[op.actor].rules_accepted = state.rules_version  # its author agrees
 
 
 def _member_join(state: CircleState, op: Op, at: int) -> None:

@@ -13,10 +13,12 @@ import os
 import random
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from ..core import permissions
 from ..core.ops import Op
 from ..core.replica import Change, Replica
+from ..core.schedule import to_ics
 from ..core.state import CircleState
 from ..store.db import CircleRecord, Store
 from .transport import Transport, TransportError
@@ -122,6 +124,13 @@ class CircleService:
         self._set_status(waiting=self.store.outbox_size(self.record.id))
         self._wake.set()
         return op
+
+    def export_schedule(self, path: Path) -> Path:
+        """Write the circle's schedule as an iCalendar file; OSError says why it could not."""
+        state = self.state
+        path = path.expanduser()
+        path.write_bytes(to_ics(state.name, state.id, state.schedule, self.now_ms()))
+        return path
 
     # --- syncing ----------------------------------------------------------------------
 

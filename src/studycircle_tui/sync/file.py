@@ -89,7 +89,7 @@ class _Locked:
 
 
 def append_ops(path: Path, ops: list[Op]) -> None:
-    """Append ops as whole lines under the lock, skipping ids already in the file's tail.
+    """Append ops as whole lines under the lock (readers drop any id seen twice).
 
     If the file does not end in a newline (a writer died mid-line), a newline is written
     first so the torn line stays a line of its own and ours stay intact.
