@@ -77,9 +77,8 @@ def fixed_demo_service(tmp_path: Path, me_name: str = "Rina", seed: int = 7) -> 
 
 
 def as_member(service: CircleService, member_name: str) -> CircleService:
-    """The same circle seen by another of its members, through their own replica."""
-    import asyncio
-
+    """The same circle seen by another of its members, through their own replica (empty
+    until its first ``sync_once``)."""
     from studycircle_tui.store.db import CircleRecord
     from studycircle_tui.sync.file import FileTransport
 
@@ -89,6 +88,4 @@ def as_member(service: CircleService, member_name: str) -> CircleService:
     )
     store = Store(service.store.path.with_name(f"{member_name}-replica.sqlite3"))
     store.save_circle(record)
-    other = CircleService(store, record, FileTransport(Path(record.location)), service.now_ms)
-    asyncio.run(other.sync_once())
-    return other
+    return CircleService(store, record, FileTransport(Path(record.location)), service.now_ms)

@@ -19,6 +19,12 @@ def lead(tmp_path):
     return fixed_demo_service(tmp_path)
 
 
+async def _member(lead, name):
+    member = as_member(lead, name)
+    await member.sync_once()
+    return member
+
+
 async def _open(service, screen, size=(100, 30)):
     app = StudyCircleApp(service, sync=False)
     context = app.run_test(size=size)
@@ -30,7 +36,7 @@ async def _open(service, screen, size=(100, 30)):
 
 
 async def test_a_new_member_accepts_the_rules_and_a_change_asks_again(lead):
-    sam = as_member(lead, "Sam")
+    sam = await _member(lead, "Sam")
     assert needs_acceptance(sam) and not needs_acceptance(lead)
     app, pilot, context = await _open(sam, RulesScreen(sam))
     await pilot.press("a")
@@ -56,7 +62,7 @@ async def test_participation_shows_everyone_to_the_lead_and_only_yourself_to_a_m
     assert rows == len(lead.state.members) + 1  # everyone and the circle's total
     assert month_rows == rows
 
-    budi = as_member(lead, "Budi")
+    budi = await _member(lead, "Budi")
     app, pilot, context = await _open(budi, ParticipationScreen(budi))
     table = app.screen.query_one(DataTable)
     names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
@@ -86,7 +92,7 @@ async def test_the_lead_adds_a_session_and_exports_the_schedule(lead, tmp_path):
 
 
 async def test_a_member_cannot_change_the_schedule(lead):
-    budi = as_member(lead, "Budi")
+    budi = await _member(lead, "Budi")
     app, pilot, context = await _open(budi, ScheduleScreen(budi))
     form_shown = app.screen.query_one("#session-form").display
     app.screen.action_add()
@@ -97,7 +103,7 @@ async def test_a_member_cannot_change_the_schedule(lead):
 
 
 async def test_suggestions_anonymous_to_members_and_resolved_by_the_lead(lead):
-    budi = as_member(lead, "Budi")
+    budi = await _member(lead, "Budi")
     app, pilot, context = await _open(budi, SuggestionScreen(budi))
     screen = app.screen
     assert screen.query("#anonymous-warning")  # a file circle says it cannot hide names
@@ -112,7 +118,7 @@ async def test_suggestions_anonymous_to_members_and_resolved_by_the_lead(lead):
     (suggestion,) = lead.state.suggestions.values()
     assert suggestion.anonymous and suggestion.author == budi.me
 
-    sam = as_member(lead, "Sam")
+    sam = await _member(lead, "Sam")
     app, pilot, context = await _open(sam, SuggestionScreen(sam))
     shown = str(app.screen.query_one("#suggestions", OptionList).get_option_at_index(0).prompt)
     await context.__aexit__(None, None, None)
@@ -148,7 +154,7 @@ async def test_the_lead_grants_roles_and_sets_the_rota_a_member_cannot(lead):
     assert budi.role == "moderator"
     assert lead.state.rota is not None and len(lead.state.rota.volunteers) == 2
 
-    sam = as_member(lead, "Sam")
+    sam = await _member(lead, "Sam")
     app, pilot, context = await _open(sam, MembersScreen(sam))
     screen = app.screen
     assert not screen.query("#rota-form") and not screen.query("#moderation-log")

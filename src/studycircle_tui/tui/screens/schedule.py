@@ -65,7 +65,7 @@ class ScheduleScreen(ModalScreen[None]):
                     yield Input(local_zone_name(), placeholder="Time zone", id="tz")
                     yield Input("60", placeholder="minutes", id="minutes")
                 yield Button("Add session", id="add", variant="primary")
-            yield Input(str(Path.home() / f"{self._file_stem()}.ics"), id="ics-path")
+            yield Input(f"{self._file_stem()}.ics", id="ics-path")  # in the current folder
             yield Label("", id="schedule-message")
         yield Footer()
 
@@ -143,4 +143,4 @@ class ScheduleScreen(ModalScreen[None]):
         except OSError as error:
             self._say(f"Could not write {target}: {error.strerror}")
             return
-        self._say(f"Exported to {written}")
+        self._say(f"Exported to {written.resolve()}")
