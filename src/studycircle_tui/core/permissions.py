@@ -201,10 +201,15 @@ def _post_hide(state: CircleState, op: Op) -> str | None:
 
 
 def _read_mark(state: CircleState, op: Op) -> str | None:
+    # Only the post matters, not membership: a read mark never leaves its replica and
+    # touches only its reader's own counts, and a seq replica keeps such local ops on top
+    # of the log. They must commute with every op (a removal of the reader arriving
+    # later included), or a refold would change the state: posts never disappear, and
+    # marking is a max, so with this rule they do.
     post = state.posts.get(op.data.post)
     if post is None or post.thread_id != op.data.thread:
         return "no such post in that thread"
-    return _member(state, op)
+    return None
 
 
 def _note_change(state: CircleState, op: Op) -> str | None:
@@ -219,10 +224,10 @@ def _note_change(state: CircleState, op: Op) -> str | None:
         return "no such revision of that note"
     if op.id in note.revisions:  # a made-up op taking the id a merge was given
         return "that revision id is already taken"
-    if op.type == "note.revise":
-        base = note.revisions[revision]
-        return notemerge.size_refusal(notemerge.utf8_size(op.data.text, base.text, base.size))
-    return None
+    base = note.revisions[revision]
+    if op.type == "note.restore":
+        return notemerge.size_refusal(base.size)  # a merge may have grown past the cap
+    return notemerge.size_refusal(notemerge.utf8_size(op.data.text, base.text, base.size))
 
 
 def _note_create(state: CircleState, op: Op) -> str | None:

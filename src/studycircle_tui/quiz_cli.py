@@ -1,0 +1,280 @@
+"""The ``studycircle quiz`` commands: ``check`` and ``export`` quiz files, ``import`` one.
+
+``cli.py`` calls `add_commands` with its subparsers; every subcommand sets ``func``, which takes
+the parsed arguments and returns the exit code. A bad file is one line on stderr,
+``studycircle: FILE:LINE: message``, and exit code 1. The quiz formats are imported only when a
+quiz command runs, to keep them off the app's start-up path.
+"""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .core.quizformats import Quiz, QuizQuestion
+
+PROG = "studycircle"
+FORMATS = ("toml", "gift", "aiken")  # as in core.quizformats, without importing it here
+
+
+class _Failed(Exception):
+    """Ends a command with one line on stderr and exit code 1."""
+
+
+def add_commands(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    quiz = subparsers.add_parser(
+        "quiz",
+        help="check and convert quiz files (TOML, Moodle GIFT, Aiken)",
+        description="Check and convert quiz files: the native TOML format, and Moodle's GIFT "
+        "and Aiken formats.",
+    )
+    commands = quiz.add_subparsers(dest="quiz_command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check",
+        help="validate a quiz file and print the quiz it holds",
+        description="Validate a quiz file and print the parsed quiz. The format comes from the "
+        "extension (.toml, .gift, .aiken; a .txt is read as GIFT or Aiken by its content) "
+        "unless --format says.",
+    )
+    check.add_argument("file", metavar="FILE")
+    check.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"title", "questions": [{"type", "text", "choices", "correct"}], '
+        '"skipped": [{"line", "reason"}]}',
+    )
+    check.add_argument("--format", choices=FORMATS, help="the file's format")
+    check.set_defaults(func=run_check)
+
+    export = commands.add_parser(
+        "export",
+        help="convert a quiz file to another format, on stdout",
+        description="Read a quiz file and write it in another format on stdout.",
+    )
+    export.add_argument("file", metavar="FILE")
+    export.add_argument("--format", choices=FORMATS, required=True, help="the format to write")
+    export.add_argument(
+        "--from", dest="source_format", choices=FORMATS, help="the file's format (default: guessed)"
+    )
+    export.set_defaults(func=run_export)
+
+    importer = commands.add_parser(
+        "import",
+        help="add a quiz file to a channel of your last-opened circle",
+        description="Read a quiz file and add the quiz to a channel of the circle you opened "
+        "last, ready to run live from the Quiz pane (z). Its answer key stays on this device "
+        "and is published one question at a time, at each reveal; --practice shares it with "
+        "the quiz so anyone can practise it now (it can then no longer be run live fairly).",
+    )
+    importer.add_argument("file", metavar="FILE")
+    importer.add_argument("--channel", required=True, help="the channel's name (or id)")
+    importer.add_argument("--format", choices=FORMATS, help="the file's format")
+    importer.add_argument(
+        "--practice", action="store_true", help="share the answer key: a practice quiz"
+    )
+    importer.set_defaults(func=run_import)
+
+
+def _emit(text: str, stream: object = None) -> None:
+    """Print, replacing what the terminal's encoding cannot show instead of failing."""
+    out = stream or sys.stdout
+    try:
+        print(text, file=out)  # type: ignore[arg-type]
+    except UnicodeEncodeError:
+        encoding = getattr(out, "encoding", None) or "ascii"
+        print(text.encode(encoding, "replace").decode(encoding), file=out)  # type: ignore[arg-type]
+    except BrokenPipeError:
+        # The reader left (``| head``): stop writing quietly, as the Python docs advise, so
+        # the interpreter's final flush does not fail with a traceback either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # type: ignore[attr-defined]
+
+
+def _failure(message: str) -> int:
+    _emit(f"{PROG}: {message}", sys.stderr)
+    return 1
+
+
+def load(file: str, format: str | None) -> "Quiz":
+    """Read and parse a quiz file, or raise _Failed with the line to print."""
+    from .core import quizformats
+
+    path = Path(file)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise _Failed(f"{file}: cannot read it: {error.strerror or error}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise _Failed(f"{file}:{line}: not UTF-8 text") from None
+    format = format or quizformats.guess_format(path.name, text)
+    if format is None:
+        raise _Failed(f"{file}: cannot tell its format; say --format toml, gift or aiken")
+    try:
+        # GIFT and Aiken files have no title: the file's name stands in.
+        return quizformats.read(text, format, title=path.name.split(".")[0])
+    except quizformats.QuizFormatError as error:
+        raise _Failed(f"{file}:{error.line}: {error.message}") from None
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from .core.quizformats import summary
+
+    try:
+        quiz = load(args.file, args.format)
+    except _Failed as failure:
+        return _failure(str(failure))
+    if args.json:
+        # Non-ASCII stays readable where the terminal can show it, escaped where it cannot.
+        encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+        _emit(json.dumps(summary(quiz), ensure_ascii=encoding != "utf8", indent=2))
+    else:
+        _emit(describe(quiz))
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from .core import quizformats
+
+    try:
+        quiz = load(args.file, args.source_format)
+        text = quizformats.write(quiz, args.format)
+    except _Failed as failure:
+        return _failure(str(failure))
+    except quizformats.QuizFormatError as error:
+        return _failure(f"{args.file}:{error.line}: {error.message}")
+    for note in quizformats.losses(quiz, args.format):
+        _emit(f"{PROG}: note: {args.format} leaves out {note}", sys.stderr)
+    _emit(text.rstrip("\n"))
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Add the quiz to the last-opened circle through its service (as the app would)."""
+    import asyncio
+
+    from . import config
+    from .store.db import Store
+    from .sync.circles import open_service
+    from .sync.engine import Refused
+    from .sync.file import CircleFileError
+    from .sync.quizrun import import_quiz
+    from .sync.transport import TransportError
+
+    try:
+        quiz = load(args.file, args.format)
+    except _Failed as failure:
+        return _failure(str(failure))
+    store = Store(config.store_file())
+    circles = store.circles()
+    wanted = config.load_settings().default_circle
+    circles = [c for c in circles if wanted in (c.id, c.name)] or circles
+    if not circles:
+        return _failure("no circle yet: open or create one first (studycircle open FILE)")
+    try:
+        service = open_service(store, circles[0])
+        op = import_quiz(service, quiz, args.channel, practice=args.practice)
+    except (CircleFileError, ValueError, Refused) as error:
+        return _failure(f"{args.file}: {error}")
+    for item in quiz.skipped:
+        _emit(f"{PROG}: note: {args.file}:{item.line}: skipped, {item.reason}", sys.stderr)
+    try:
+        asyncio.run(service.sync_once())
+        sent = "" if not service.status.waiting else " (saved; it is sent at the next sync)"
+    except TransportError:
+        sent = " (saved; the circle cannot be reached now: it is sent at the next sync)"
+    count = len(op.data.questions)
+    keys = (
+        "its answers travel with it: anyone can practise it"
+        if args.practice
+        else "its answer key stays on this device until each reveal: run it live from the "
+        "Quiz pane (z, then l)"
+    )
+    _emit(
+        f"imported '{quiz.title}' ({count} question{'s' * (count != 1)}) into "
+        f"#{service.state.channels[op.data.channel].name} of '{service.state.name}'{sent}; {keys}"
+    )
+    return 0
+
+
+# --- the human-readable listing ----------------------------------------------------------
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.split("\n"))
+
+
+def _number(value: float) -> str:
+    from .core.quizformats.model import format_number
+
+    return format_number(value)
+
+
+def _percent(weight: float) -> str:
+    return "" if weight == 100 else f" ({weight:.6g}%)"
+
+
+def _answers(question: "QuizQuestion") -> list[str]:
+    from .core.quizformats import model
+
+    lines = []
+    if question.kind in ("multiple_choice", "multiple_answer", "true_false"):
+        weights = model.choice_weights(question)
+        feedback = model.padded_feedback(question, len(question.choices))
+        for i, choice in enumerate(question.choices):
+            mark = "*" if i in question.key.choices else " "
+            # Weights matter where they are not plain right/wrong: partial credit, or a
+            # multiple_answer's share of the points.
+            shown = question.kind == "multiple_answer" or weights[i] not in (0, 100)
+            extra = f" ({weights[i]:.6g}%)" if shown and weights[i] else ""
+            note = f"  -- {feedback[i]}" if feedback[i] else ""
+            lines.append(f"{mark} {chr(ord('a') + i % 26)}) {choice}{extra}{note}")
+    elif question.kind == "short_answer":
+        for answer, weight, feedback in model.short_answers(question):
+            note = f"  -- {feedback}" if feedback else ""
+            lines.append(f"= {answer}{_percent(weight)}{note}")
+    elif question.kind == "numerical":
+        for answer in model.number_answers(question):
+            if model.is_catch_all(answer):
+                shown = "any other number"
+            elif answer.value is None:
+                low, high = model.format_number(answer.low), model.format_number(answer.high)  # type: ignore[arg-type]
+                shown = f"{low}..{high}"
+            else:
+                shown = model.format_number(answer.value)
+                if answer.tolerance:
+                    shown += f" ± {model.format_number(answer.tolerance)}"
+            note = f"  -- {answer.feedback}" if answer.feedback else ""
+            weight = "" if model.is_catch_all(answer) else _percent(answer.weight)
+            lines.append(f"= {shown}{weight}{note}")
+    else:
+        pairs, distractors = model.matching_pairs(question)
+        lines += [f"{prompt} -> {answer}" for prompt, answer in pairs]
+        lines += [f"(no match) {answer}" for answer in distractors]
+    return lines
+
+
+def describe(quiz: "Quiz") -> str:
+    """The quiz as ``quiz check`` prints it: every question, its answers (* marks the right
+    ones), feedback after ``--``, and what was skipped."""
+    count = len(quiz.questions)
+    out = [f"{quiz.title}: {count} question{'s' * (count != 1)}"]
+    for number, question in enumerate(quiz.questions, 1):
+        about = [question.kind]
+        about += [f"'{question.name}'"] if question.name else []
+        about += [f"in {question.category}"] if question.category else []
+        about += [f"[{question.text_format}]"] if question.text_format else []
+        about.append(f"line {question.line}")
+        out += ["", f"{number:>3}. {', '.join(about)}", _indent(question.text, "     ")]
+        out += [_indent(line, "       ") for line in _answers(question)]
+        if question.feedback:
+            out.append(_indent(f"feedback: {question.feedback}", "     "))
+    if quiz.skipped:
+        out += ["", "skipped:"]
+        out += [f"  line {item.line}: {item.reason}" for item in quiz.skipped]
+    return "\n".join(out)

@@ -1,0 +1,685 @@
+"""Shared notes: the three-way merge, the diff and blame, and the reducer's note rules.
+
+Property tests (hypothesis) show the merge's promises: changes that do not overlap both
+survive; overlapping ones keep both sides, so that picking one side of every conflict
+gives back exactly that side; and a circle's note ends the same on every replica
+whatever order its ops arrive in. Unit tests walk the reducer through what members do:
+edit, edit concurrently, resolve a conflict, restore, and be refused.
+"""
+
+import random
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from studycircle_tui.core import notemerge, permissions, reducer
+from studycircle_tui.core.ids import ULID_PATTERN
+from studycircle_tui.core.notemerge import END, MIDDLE, START, blame, line_diff, merge3
+from studycircle_tui.core.ops import OP_TYPES, Op
+from studycircle_tui.core.replica import Replica
+from studycircle_tui.core.state import CircleState, Note
+
+START_MS = 1_720_000_000_000
+
+
+def lines(*items: str) -> str:
+    return "".join(f"{item}\n" for item in items)
+
+
+def pick_side(text: str, side: str) -> str:
+    """``text`` with every conflict block replaced by its ours (or theirs) part."""
+    out: list[str] = []
+    state = "outside"
+    for line in notemerge.split_lines(text):
+        if state == "outside" and line.startswith(START):
+            state = "ours"
+        elif state == "ours" and line == MIDDLE:
+            state = "theirs"
+        elif state == "theirs" and line.startswith(END):
+            state = "outside"
+        elif state == "outside" or state == side:
+            out.append(line)
+    return "".join(out)
+
+
+# --- merge3 ---------------------------------------------------------------------------
+
+
+def test_changes_in_different_places_both_survive():
+    base = lines("# Limits", "a", "b", "c", "d", "e")
+    ours = lines("# Limits", "A", "b", "c", "d", "e")
+    theirs = lines("# Limits", "a", "b", "c", "d", "e", "f")
+    merged = merge3(base, ours, theirs)
+    assert merged == notemerge.Merge(lines("# Limits", "A", "b", "c", "d", "e", "f"), 0, 2)
+
+
+def test_overlapping_changes_are_both_kept_between_markers():
+    base = lines("a", "b", "c")
+    merged = merge3(base, lines("a", "B1", "c"), lines("a", "B2", "c"), "Ana", "Budi")
+    assert merged.conflicts == 1
+    assert merged.text == lines("a", "<<<<<<< Ana", "B1", "=======", "B2", ">>>>>>> Budi", "c")
+
+
+def test_the_same_change_on_both_sides_is_taken_once():
+    base = lines("a", "b", "c")
+    same = lines("a", "B", "c", "d")
+    assert merge3(base, same, lines("a", "B", "c")) == notemerge.Merge(same, 0, 0)
+    assert merge3(base, same, same).text == same
+
+
+def test_an_unchanged_side_takes_the_other():
+    base, edited = lines("x", "y"), lines("x", "why")
+    assert merge3(base, base, edited).text == edited
+    assert merge3(base, edited, base).text == edited
+
+
+def test_adjacent_changes_conflict_as_in_diff3():
+    # With no unchanged line between them nothing anchors the two edits apart.
+    merged = merge3(lines("a", "b", "c"), lines("A", "b", "c"), lines("a", "B", "c"))
+    assert merged.conflicts == 1
+
+
+def test_a_last_line_without_newline_gets_one_inside_a_conflict():
+    merged = merge3("a\nb", "a\nB1", "a\nB2")
+    assert merged.text == "a\n<<<<<<< ours\nB1\n=======\nB2\n>>>>>>> theirs\n"
+
+
+def test_crlf_text_keeps_its_line_ends():
+    base = "a\r\nb\r\nc\r\nd\r\n"
+    merged = merge3(base, "A\r\nb\r\nc\r\nd\r\n", "a\r\nb\r\nc\r\nD\r\n")
+    assert merged.text == "A\r\nb\r\nc\r\nD\r\n"
+
+
+def test_non_ascii_text_and_the_size_change():
+    base = lines("Bab 1 — limit", "x → 0", "catatan")
+    ours = lines("Bab 1 — limit ✓", "x → 0", "catatan")
+    theirs = lines("Bab 1 — limit", "x → 0", "catatan 😀")
+    merged = merge3(base, ours, theirs)
+    assert merged.text == lines("Bab 1 — limit ✓", "x → 0", "catatan 😀")
+    assert merged.grown == len(merged.text.encode()) - len(ours.encode())
+
+
+def test_only_markers_the_reducer_wrote_count_as_conflicts():
+    label = notemerge.revision_label("Ana\nLee", START_MS)
+    assert label == "Ana Lee (2024-07-03 09:46 UTC)"
+    merged = merge3(lines("a"), lines("b"), lines("c"), label, label)
+    assert notemerge.count_conflicts(merged.text) == 1
+    quoting_git = lines("How git shows it:", "<<<<<<< HEAD", "mine", "=======", ">>>>>>> x")
+    assert notemerge.count_conflicts(quoting_git) == 0
+
+
+# --- properties of merge3 --------------------------------------------------------------
+
+
+@st.composite
+def base_and_two_edits(draw, overlapping: bool):
+    """A base of unique lines and two edits, each replacing one range with new lines.
+
+    Non-overlapping edits leave at least one unchanged line between them (diff3 needs it
+    to tell them apart); overlapping ones share or touch a range, and write different
+    things."""
+    size = draw(st.integers(2, 30))
+    base = [f"line {index}\n" for index in range(size)]
+    if overlapping:
+        a0 = draw(st.integers(0, size - 1))
+        a1 = draw(st.integers(a0, size))
+        b0 = draw(st.integers(max(0, a0 - 1), a1))  # starts inside or touching ours
+        b1 = draw(st.integers(max(b0, a0), size))
+    else:
+        a0 = draw(st.integers(0, size - 2))
+        a1 = draw(st.integers(a0, size - 2))
+        b0 = draw(st.integers(a1 + 1, size))  # at least one line between
+        b1 = draw(st.integers(b0, size))
+    ours_new = [f"ours {index}\n" for index in range(draw(st.integers(0 if a1 > a0 else 1, 3)))]
+    theirs_new = [f"theirs {index}\n" for index in range(draw(st.integers(0 if b1 > b0 else 1, 3)))]
+    return base, (a0, a1, ours_new), (b0, b1, theirs_new)
+
+
+def apply_edit(base: list[str], edit: tuple[int, int, list[str]]) -> list[str]:
+    start, end, new = edit
+    return base[:start] + new + base[end:]
+
+
+@given(base_and_two_edits(overlapping=False), st.booleans())
+def test_property_non_overlapping_edits_both_survive(case, swap):
+    base, ours_edit, theirs_edit = case
+    if swap:
+        ours_edit, theirs_edit = theirs_edit, ours_edit
+    ours, theirs = apply_edit(base, ours_edit), apply_edit(base, theirs_edit)
+    both = apply_edit(apply_edit(base, max(ours_edit, theirs_edit)), min(ours_edit, theirs_edit))
+    merged = merge3("".join(base), "".join(ours), "".join(theirs))
+    assert merged.conflicts == 0
+    assert merged.text == "".join(both)
+
+
+@given(base_and_two_edits(overlapping=True))
+def test_property_overlapping_edits_keep_both_sides(case):
+    base, ours_edit, theirs_edit = case
+    ours, theirs = "".join(apply_edit(base, ours_edit)), "".join(apply_edit(base, theirs_edit))
+    merged = merge3("".join(base), ours, theirs)
+    if ours == theirs:
+        assert merged.text == ours
+        return
+    assert merged.conflicts >= 1
+    assert pick_side(merged.text, "ours") == ours
+    assert pick_side(merged.text, "theirs") == theirs
+
+
+# Texts made of a few short lines, so random edits collide, repeat lines and drop or
+# keep the final newline: the cases unique lines never reach.
+small_texts = st.lists(st.sampled_from(["a", "b", "c", "", "é —", "😀"]), max_size=12).map(
+    lambda items: "\n".join(items)
+)
+
+
+@given(small_texts, small_texts, small_texts)
+def test_property_merge_is_symmetric_and_keeps_each_side(base, ours, theirs):
+    merged = merge3(base, ours, theirs)
+    swapped = merge3(base, theirs, ours)
+    assert merged.conflicts == swapped.conflicts
+    if merged.conflicts:
+        # Both sides are there: each side's pick of one merge is the other's opposite.
+        assert pick_side(merged.text, "ours") == pick_side(swapped.text, "theirs")
+        assert pick_side(merged.text, "theirs") == pick_side(swapped.text, "ours")
+    else:
+        assert merged.text == swapped.text
+    assert merged.grown == len(merged.text.encode()) - len(ours.encode())
+    assert merge3(base, ours, ours).text == ours
+    assert merge3(base, base, theirs).text == theirs
+
+
+@given(small_texts, small_texts)
+def test_property_diff_hunks_rebuild_the_new_text(old, new):
+    hunks = notemerge.diff(old, new, lines=True)
+    old_lines, new_lines = notemerge.split_lines(old), notemerge.split_lines(new)
+    rebuilt, at = [], 0
+    for hunk in hunks:
+        assert old[hunk.a0 : hunk.a1] == "".join(old_lines[hunk.la0 : hunk.la1])
+        assert new[hunk.b0 : hunk.b1] == "".join(new_lines[hunk.lb0 : hunk.lb1])
+        rebuilt += [old[at : hunk.a0], new[hunk.b0 : hunk.b1]]
+        at = hunk.a1
+    rebuilt.append(old[at:])
+    assert "".join(rebuilt) == new
+    full = line_diff(old, new, context=None)
+    assert "".join(line for tag, line in full if tag != "+") == old
+    assert "".join(line for tag, line in full if tag != "-") == new
+
+
+@given(st.text(max_size=300), st.text(max_size=300))
+def test_property_utf8_size_from_a_base_is_exact(text, base):
+    # Long enough that the incremental path (not a plain encode) is taken.
+    text, base = text * 300, base * 300
+    base_size = len(base.encode("utf-8", "surrogatepass"))
+    expected = len(text.encode("utf-8", "surrogatepass"))
+    assert notemerge.utf8_size(text, base, base_size) == expected
+    edited = text[: len(text) // 2] + "ü€" + text[len(text) // 2 + 1 :]
+    assert notemerge.utf8_size(edited, text, expected) == len(
+        edited.encode("utf-8", "surrogatepass")
+    )
+
+
+# --- line diff ------------------------------------------------------------------------
+
+
+def test_line_diff_with_context_has_unified_headers():
+    old = lines(*(f"l{index}" for index in range(20)))
+    new = old.replace("l3\n", "L3\n").replace("l15\n", "")
+    assert line_diff(old, new, context=1) == [
+        ("@", "@@ -3,3 +3,3 @@"),
+        (" ", "l2\n"),
+        ("-", "l3\n"),
+        ("+", "L3\n"),
+        (" ", "l4\n"),
+        ("@", "@@ -15,3 +15,2 @@"),
+        (" ", "l14\n"),
+        ("-", "l15\n"),
+        (" ", "l16\n"),
+    ]
+    assert line_diff(old, old) == []
+
+
+# --- circles with a note ----------------------------------------------------------------
+
+
+class Circle:
+    """One replica the test drives: Ana leads, Budi and Citra are members."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.now = START_MS
+        self.ana, self.budi, self.citra, self.stranger = (
+            f"01J{index:023d}" for index in range(1, 5)
+        )
+        first = Replica("0" * 26).make(
+            self.ana,
+            "circle.create",
+            {"name": "Calculus", "lead_name": "Ana"},
+            self.now,
+            b"\0" * 10,
+        )
+        self.replica = Replica(first.id)
+        self.replica.add([first])
+        self.do(self.budi, "member.join", name="Budi")
+        self.do(self.citra, "member.join", name="Citra")
+
+    @property
+    def state(self) -> CircleState:
+        return self.replica.state
+
+    def make(self, actor: str, type_name: str, **data: object) -> Op:
+        self.count += 1
+        self.now += 60_000
+        return self.replica.make(actor, type_name, data, self.now, self.count.to_bytes(10, "big"))
+
+    def do(self, actor: str, type_name: str, **data: object) -> str:
+        op = self.make(actor, type_name, **data)
+        assert permissions.refusal(self.state, op) is None
+        self.replica.add([op])
+        return op.id
+
+    def refused(self, actor: str, type_name: str, **data: object) -> str:
+        op = self.make(actor, type_name, **data)
+        reason = permissions.refusal(self.state, op)
+        before = repr(self.state)
+        assert not reducer.apply(self.state, op)
+        assert repr(self.state) == before
+        assert reason is not None
+        return reason
+
+    def note(self, text: str, title: str = "Limits") -> Note:
+        note_id = self.do(self.ana, "note.create", title=title, text=text)
+        return self.state.notes[note_id]
+
+
+def test_a_revision_from_the_head_becomes_the_head():
+    circle = Circle()
+    note = circle.note(lines("a", "b"))
+    first = note.head
+    rev = circle.do(circle.budi, "note.revise", note=note.id, base=first, text=lines("a", "B"))
+    assert note.head == rev and note.text == lines("a", "B")
+    assert note.order == [first, rev] and note.revisions[rev].parents == (first,)
+    assert note.revisions[rev].size == 4 and not note.needs_merge
+
+
+def test_concurrent_revisions_merge_into_a_merge_revision():
+    circle = Circle()
+    note = circle.note(lines("# Limits", "a", "b", "c"), title="Limits")
+    base = note.head
+    budi = circle.do(
+        circle.budi, "note.revise", note=note.id, base=base, text=lines("# Limits", "A", "b", "c")
+    )
+    citra = circle.do(
+        circle.citra,
+        "note.revise",
+        note=note.id,
+        base=base,
+        text=lines("# Limits", "a", "b", "C"),
+        title="Limits (week 1)",
+    )
+    merge = note.revisions[note.head]
+    assert note.text == lines("# Limits", "A", "b", "C")
+    assert merge.is_merge and merge.parents == (budi, citra) and merge.author == circle.citra
+    assert merge.id == notemerge.merge_revision_id(citra)
+    assert note.order == [base, budi, citra, merge.id]
+    assert note.revisions[citra].text == lines("# Limits", "a", "b", "C")  # kept as written
+    assert note.title == "Limits (week 1)" and not note.needs_merge
+    assert merge.size == len(note.text.encode())
+    # A merge is a revision like any other: the next save names it as its base.
+    assert re.match(ULID_PATTERN, merge.id)
+    after = circle.do(circle.ana, "note.revise", note=note.id, base=merge.id, text=lines("done"))
+    assert note.head == after and note.text == lines("done")
+
+
+def test_a_conflict_marks_the_note_until_a_save_from_the_head_resolves_it():
+    circle = Circle()
+    note = circle.note(lines("a", "b", "c"))
+    base = note.head
+    circle.do(circle.budi, "note.revise", note=note.id, base=base, text=lines("a", "B1", "c"))
+    circle.do(circle.citra, "note.revise", note=note.id, base=base, text=lines("a", "B2", "c"))
+    assert note.needs_merge and note.last.conflicts == 1
+    text = note.text
+    assert text.startswith("a\n<<<<<<< Budi (2024-07-03 ")
+    assert "\nB1\n=======\nB2\n>>>>>>> Citra (2024-07-03 " in text
+    # Ana edits elsewhere and saves from the head: the conflict is still there.
+    kept = text.replace("a\n", "A\n", 1)
+    circle.do(circle.ana, "note.revise", note=note.id, base=note.head, text=kept)
+    assert note.needs_merge
+    circle.do(circle.ana, "note.revise", note=note.id, base=note.head, text=lines("A", "B", "c"))
+    assert not note.needs_merge and note.text == lines("A", "B", "c")
+
+
+def test_a_resolution_concurrent_with_another_edit_still_resolves():
+    circle = Circle()
+    note = circle.note(lines("a", "b", "c", "d", "e"))
+    base = note.head
+    circle.do(
+        circle.budi, "note.revise", note=note.id, base=base, text=lines("a", "B1", "c", "d", "e")
+    )
+    circle.do(
+        circle.citra, "note.revise", note=note.id, base=base, text=lines("a", "B2", "c", "d", "e")
+    )
+    conflicted = note.head
+    resolved = note.text.replace(
+        note.text[note.text.index("<<<<<<<") : note.text.index("c\n")], "B\n"
+    )
+    circle.do(
+        circle.citra,
+        "note.revise",
+        note=note.id,
+        base=conflicted,
+        text=note.text.replace("e\n", "E\n"),
+    )
+    circle.do(circle.budi, "note.revise", note=note.id, base=conflicted, text=resolved)
+    assert note.text == lines("a", "B", "c", "d", "E") and not note.needs_merge
+
+
+def test_offline_saves_in_a_row_keep_a_concurrent_change():
+    # Budi saves twice offline (the second from his first); Citra's save sorts before
+    # both, so Budi's first is merged, and his second is merged again rather than
+    # replacing the head with a text that never had Citra's change.
+    circle = Circle()
+    note = circle.note(lines("a", "b", "c", "d", "e"))
+    base = note.head
+    citra = circle.make(
+        circle.citra, "note.revise", note=note.id, base=base, text=lines("a", "b", "c", "d", "E")
+    )
+    budi1 = circle.make(
+        circle.budi, "note.revise", note=note.id, base=base, text=lines("A", "b", "c", "d", "e")
+    )
+    budi2 = circle.make(
+        circle.budi, "note.revise", note=note.id, base=budi1.id, text=lines("A", "b", "C", "d", "e")
+    )
+    circle.replica.add([budi2, budi1])  # Budi's, as they reach the shared file
+    assert note.text == lines("A", "b", "C", "d", "e")
+    circle.replica.add([citra])  # sorts first: everything is refolded
+    note = circle.state.notes[note.id]
+    assert note.text == lines("A", "b", "C", "d", "E") and not note.needs_merge
+
+
+def test_restore_makes_a_new_revision_with_the_old_text():
+    circle = Circle()
+    note = circle.note(lines("v1"))
+    v1 = note.head
+    v2 = circle.do(circle.budi, "note.revise", note=note.id, base=v1, text=lines("v2"), title="New")
+    restore = circle.do(circle.citra, "note.restore", note=note.id, revision=v1)
+    revision = note.revisions[restore]
+    assert note.text == lines("v1") and note.title == "Limits" and note.head == restore
+    assert revision.parents == (v2,) and revision.restored_from == v1
+    assert revision.author == circle.citra and note.order == [v1, v2, restore]
+    assert note.revisions[v2].text == lines("v2")  # nothing is erased
+
+
+def test_restoring_a_conflicted_merge_brings_back_needs_merge():
+    circle = Circle()
+    note = circle.note(lines("a"))
+    base = note.head
+    circle.do(circle.budi, "note.revise", note=note.id, base=base, text=lines("b"))
+    circle.do(circle.citra, "note.revise", note=note.id, base=base, text=lines("c"))
+    conflicted = note.head
+    circle.do(circle.ana, "note.revise", note=note.id, base=conflicted, text=lines("b c"))
+    assert not note.needs_merge
+    circle.do(circle.ana, "note.restore", note=note.id, revision=conflicted)
+    assert note.needs_merge
+
+
+def test_non_members_cannot_touch_notes():
+    circle = Circle()
+    note = circle.note(lines("a"))
+    assert circle.refused(circle.stranger, "note.create", title="x", text="x") == (
+        permissions.NOT_MEMBER
+    )
+    assert (
+        circle.refused(circle.stranger, "note.revise", note=note.id, base=note.head, text="b")
+        == permissions.NOT_MEMBER
+    )
+    assert (
+        circle.refused(circle.stranger, "note.restore", note=note.id, revision=note.head)
+        == permissions.NOT_MEMBER
+    )
+    circle.do(circle.ana, "member.remove", member=circle.budi)
+    assert (
+        circle.refused(circle.budi, "note.revise", note=note.id, base=note.head, text="b")
+        == permissions.NOT_MEMBER
+    )
+    assert (
+        circle.refused(circle.citra, "note.revise", note=note.id, base="0" * 26, text="b")
+        == "no such revision of that note"
+    )
+
+
+def test_a_note_over_1_mb_of_utf8_is_refused():
+    circle = Circle()
+    assert circle.do(circle.ana, "note.create", title="Full", text="x" * 1_000_000)
+    reason = circle.refused(circle.ana, "note.create", title="Big", text="x" * 999_999 + "é")
+    assert reason == (
+        "this note is 1,000,001 bytes (1.000 MB) as UTF-8 text; "
+        "notes are limited to 1 MB (1,000,000 bytes)"
+    )
+    # Fewer than a million characters, but two bytes each: over 1 MB as a file.
+    assert "1,000,002 bytes" in circle.refused(
+        circle.ana, "note.create", title="Big", text="é" * 500_001
+    )
+    note = circle.note("é" * 400_000)
+    almost = "é" * 400_000 + "x" * 199_999
+    circle.do(circle.budi, "note.revise", note=note.id, base=note.head, text=almost + "x")
+    assert "1,000,002 bytes" in circle.refused(
+        circle.budi, "note.revise", note=note.id, base=note.head, text=almost + "€"
+    )
+    assert note.last.size == 1_000_000
+
+
+def test_an_op_cannot_take_the_id_a_merge_was_given():
+    circle = Circle()
+    note = circle.note(lines("a"))
+    base = note.head
+    circle.do(circle.budi, "note.revise", note=note.id, base=base, text=lines("b"))
+    caused = circle.do(circle.citra, "note.revise", note=note.id, base=base, text=lines("a", "c"))
+    honest = circle.make(circle.ana, "note.revise", note=note.id, base=base, text=lines("d"))
+    forged = OP_TYPES["note.revise"](
+        v=1,
+        id=notemerge.merge_revision_id(caused),
+        circle=honest.circle,
+        actor=honest.actor,
+        hlc=honest.hlc,
+        data=honest.data,
+    )
+    assert permissions.refusal(circle.state, forged) == "that revision id is already taken"
+
+
+def test_blame_names_who_wrote_each_line():
+    circle = Circle()
+    note = circle.note(lines("intro", "a", "b", "c", "outro"))
+    first = note.head
+    budi = circle.do(
+        circle.budi,
+        "note.revise",
+        note=note.id,
+        base=first,
+        text=lines("intro", "A", "b", "c", "outro"),
+    )
+    citra = circle.do(
+        circle.citra,
+        "note.revise",
+        note=note.id,
+        base=first,
+        text=lines("intro", "a", "b", "C", "outro", "end"),
+    )
+    merged = blame(note)
+    assert [line.text for line in merged] == notemerge.split_lines(note.text)
+    assert [line.revision for line in merged] == [first, budi, first, citra, first, citra]
+    assert [line.author for line in merged][:2] == [circle.ana, circle.budi]
+    # A restore keeps the lines' first authors; an old revision can be blamed too.
+    circle.do(circle.ana, "note.restore", note=note.id, revision=budi)
+    assert [line.revision for line in blame(note)] == [first, budi, first, first, first]
+    assert [line.revision for line in blame(note, citra)] == [
+        first,
+        first,
+        first,
+        citra,
+        first,
+        citra,
+    ]
+
+
+def test_conflict_lines_belong_to_the_merge():
+    circle = Circle()
+    note = circle.note(lines("a", "b"))
+    first = note.head
+    budi = circle.do(circle.budi, "note.revise", note=note.id, base=first, text=lines("a", "B1"))
+    citra = circle.do(circle.citra, "note.revise", note=note.id, base=first, text=lines("a", "B2"))
+    assert [line.revision for line in blame(note)] == [
+        first,
+        note.head,
+        budi,
+        note.head,
+        citra,
+        note.head,
+    ]
+
+
+# --- every replica computes the same note ----------------------------------------------
+
+
+@dataclass
+class Member:
+    id: str
+    replica: Replica
+    skew: int
+    seen: int = 0  # how much of the shared log this member has pulled
+
+
+@dataclass
+class NoteHistory:
+    circle_id: str
+    note_id: str
+    ops: list[Op] = field(default_factory=list)  # in the order they were made
+    members: list[Member] = field(default_factory=list)
+
+
+def note_history(draw_int, steps: int) -> NoteHistory:
+    """Three members editing one note, each on their own replica, offline for a while
+    and then pulling the shared log: so their revisions really are concurrent."""
+    counter = [0]
+    now = [START_MS]
+
+    def random80() -> bytes:
+        counter[0] += 1
+        return counter[0].to_bytes(10, "big")
+
+    ids = [f"01J{index:023d}" for index in range(1, 4)]
+    first = Replica("0" * 26).make(
+        ids[0], "circle.create", {"name": "C", "lead_name": "Ana"}, now[0], random80()
+    )
+    history = NoteHistory(first.id, "")
+    history.ops.append(first)
+    skews = (0, -90_000, 4_000)
+    history.members = [Member(ids[i], Replica(first.id), skews[i]) for i in range(3)]
+
+    def emit(member: Member, type_name: str, data: dict) -> Op:
+        now[0] += (0, 1, 1_000, 60_000)[draw_int(0, 3)]
+        op = member.replica.make(member.id, type_name, data, now[0] + member.skew, random80())
+        member.replica.add([op])
+        history.ops.append(op)
+        return op
+
+    def sync(member: Member) -> None:
+        member.replica.add(history.ops)
+
+    for member in history.members:
+        sync(member)
+    for index, member in enumerate(history.members[1:], 1):
+        emit(member, "member.join", {"name": ("Ana", "Budi", "Citra")[index]})
+    text = "".join(f"line {index}\n" for index in range(8))
+    history.note_id = emit(history.members[0], "note.create", {"title": "T", "text": text}).id
+    for member in history.members:
+        sync(member)
+    fresh = 0
+    for _ in range(steps):
+        member = history.members[draw_int(0, 2)]
+        action = draw_int(0, 9)
+        if action < 3:
+            sync(member)
+            continue
+        note = member.replica.state.notes[history.note_id]
+        if action == 9:
+            revision = note.order[draw_int(0, len(note.order) - 1)]
+            emit(member, "note.restore", {"note": note.id, "revision": revision})
+            continue
+        text_lines = notemerge.split_lines(note.text)
+        at = draw_int(0, len(text_lines))
+        fresh += 1
+        if action < 6:
+            text_lines.insert(at, f"new {fresh} by {member.id[-1]}\n")
+        elif action < 8 and at < len(text_lines):
+            text_lines[at] = f"changed {fresh}\n"
+        elif at < len(text_lines):
+            del text_lines[at]
+        data = {"note": note.id, "base": note.head, "text": "".join(text_lines)}
+        emit(member, "note.revise", data)
+    return history
+
+
+def arrive(replica: Replica, ops: list[Op], rng: random.Random) -> None:
+    """Add ``ops`` shuffled, in batches, some twice: as a file or a flaky link delivers."""
+    ops = [*ops, *rng.sample(ops, len(ops) // 4)]
+    rng.shuffle(ops)
+    while ops:
+        cut = rng.randint(1, max(1, len(ops) // 3))
+        replica.add(ops[:cut])
+        ops = ops[cut:]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.integers(5, 40), st.randoms(use_true_random=False))
+def test_property_the_note_is_the_same_whatever_the_arrival_order(data, steps, rng):
+    history = note_history(lambda low, high: data.draw(st.integers(low, high)), steps)
+    expected = reducer.fold(history.circle_id, sorted(history.ops, key=lambda op: (op.hlc, op.id)))
+    note = expected.notes[history.note_id]
+    revisions = [op for op in history.ops if op.type.startswith("note.")]
+    assert len([rev for rev in note.order if not note.revisions[rev].is_merge]) == len(revisions)
+    for _ in range(3):
+        replica = Replica(history.circle_id, "hlc")
+        arrive(replica, history.ops, rng)
+        assert replica.state == expected
+    for member in history.members:  # and every author, once they have pulled it all
+        member.replica.add(history.ops)
+        assert member.replica.state == expected
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.integers(5, 30), st.randoms(use_true_random=False))
+def test_property_a_server_circle_folds_notes_in_seq_order_however_they_arrive(data, steps, rng):
+    history = note_history(lambda low, high: data.draw(st.integers(low, high)), steps)
+    # The server numbers ops as it receives them: in the order they were made.
+    numbered = [
+        OP_TYPES[op.type](**{**{f: getattr(op, f) for f in op.__struct_fields__}, "seq": seq})
+        for seq, op in enumerate(history.ops, 1)
+    ]
+    expected = reducer.fold(history.circle_id, numbered)
+    replica = Replica(history.circle_id, "seq")
+    arrive(replica, numbered, rng)
+    assert replica.state == expected
+
+
+def test_note_histories_have_merges_conflicts_and_restores():
+    # The property tests above are only as good as the histories they fold.
+    merges = conflicts = restores = 0
+    for seed in range(30):
+        rng = random.Random(seed)
+        history = note_history(rng.randint, 40)
+        state = reducer.fold(history.circle_id, sorted(history.ops, key=lambda op: (op.hlc, op.id)))
+        note = state.notes[history.note_id]
+        merges += sum(rev.is_merge for rev in note.revisions.values())
+        conflicts += sum(rev.is_merge and rev.conflicts > 0 for rev in note.revisions.values())
+        restores += sum(rev.restored_from is not None for rev in note.revisions.values())
+    assert merges > 30 and conflicts > 5 and restores > 10
+
+
+@pytest.mark.parametrize("text", ["", "no newline", "one\n", "a\nb\n\n"])
+def test_blame_of_a_single_revision(text):
+    circle = Circle()
+    note = circle.note(text)
+    assert [line.text for line in blame(note)] == notemerge.split_lines(text)
