@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(on the very first run, a demo circle).",
     )
     parser.add_argument("--version", action="version", version=f"studycircle {__version__}")
+    _add_display_options(parser)
     parser.set_defaults(func=cmd_default)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -142,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _command_groups() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Subcommands that live beside the code they drive (quiz files, the server, …)."""
     groups = []
-    for module_name in ("quiz_cli", "server.cli", "notes_cli"):
+    for module_name in ("quiz_cli", "server.cli", "sync.cli", "notes_cli", "remote.cli"):
         try:
             module = __import__(f"{__package__}.{module_name}", fromlist=["add_commands"])
         except ModuleNotFoundError as error:
@@ -153,9 +154,35 @@ def _command_groups() -> list[Callable[[argparse._SubParsersAction], None]]:
     return groups
 
 
+def _add_display_options(parser: argparse.ArgumentParser) -> None:
+    """Global options for how the app draws (they go before the command)."""
+    parser.add_argument(
+        "--color-depth",
+        choices=("1", "16", "256", "truecolor"),
+        help="colours the terminal can show (1 = none); by default what the terminal says",
+    )
+    parser.add_argument(
+        "--low-bandwidth",
+        action="store_true",
+        help="no animations, fewer redraws: for slow links",
+    )
+    parser.add_argument("--ascii", action="store_true", help="draw borders with ASCII only")
+
+
+def _prepare_terminal(args: argparse.Namespace) -> None:
+    from .terminal import prepare
+
+    prepare(
+        color_depth_option=args.color_depth,
+        low_bandwidth_option=args.low_bandwidth,
+        ascii_option=args.ascii,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _prepare_terminal(args)
     try:
         return args.func(args)
     except CommandError as error:

@@ -17,7 +17,7 @@ from typing import Annotated
 import msgspec
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -81,12 +81,20 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
     return Response(body, status, headers=headers, media_type="application/json")
 
 
-def _json(request: Request, body: bytes) -> Response:
-    headers = {}
-    if len(body) >= GZIP_FROM and "gzip" in request.headers.get("accept-encoding", ""):
-        body = gzip.compress(body, compresslevel=6, mtime=0)
-        headers = {"content-encoding": "gzip", "vary": "accept-encoding"}
+def _encoded(body: bytes, gzipped: bool) -> tuple[bytes, bool]:
+    if gzipped and len(body) >= GZIP_FROM:
+        return gzip.compress(body, compresslevel=6, mtime=0), True
+    return body, False
+
+
+def _page_response(page: tuple[bytes, bool]) -> Response:
+    body, gzipped = page
+    headers = {"content-encoding": "gzip", "vary": "accept-encoding"} if gzipped else None
     return Response(body, 200, headers=headers, media_type="application/json")
+
+
+def _json(request: Request, body: bytes) -> Response:
+    return _page_response(_encoded(body, "gzip" in request.headers.get("accept-encoding", "")))
 
 
 def _guarded(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable:
@@ -95,6 +103,8 @@ def _guarded(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable:
             return await endpoint(request)
         except ApiError as error:
             return _error(error.status, error.code, error.message, error.headers)
+        except ClientDisconnect:  # gone before its body arrived: no one to answer
+            return _error(400, "disconnected", "the client hung up before sending its body")
         except Exception:  # a bug: log it, answer in JSON, keep serving
             log.exception("unexpected error on %s %s", request.method, request.url.path)
             return _error(500, "internal", "the server hit an unexpected error")
@@ -173,7 +183,7 @@ def create_app(
     rate: float = 100.0,
     burst: float = 200.0,
     join_rate: float = 0.2,
-    join_burst: float = 10.0,
+    join_burst: float = 12.0,
 ) -> Starlette:
     """The API over ``hub``. ``rate``/``burst``: requests a second per token; joins are
     limited per client address (``join_*``), as they come before any token."""
@@ -251,17 +261,28 @@ def create_app(
             await circle.wait(wait)
             circle = hub.circles.get(circle.id, circle)
         entries = circle.log[since : since + count]
-        sees_authors = circle.replica.state.role_of(member) == "lead"
-        bodies = [
-            entry.raw
-            if entry.redacted is None or sees_authors or entry.author == member
-            else entry.redacted
-            for entry in entries
-        ]
         upto = since + len(entries)
-        more = b"true" if upto < len(circle.log) else b"false"
-        body = b'{"ops":[%s],"next":%d,"more":%s}' % (b",".join(bodies), upto, more)
-        return _json(request, body)
+        gzipped = "gzip" in request.headers.get("accept-encoding", "")
+        # A hundred members long-polling at the same cursor get the same answer: build
+        # (and compress) it once. Answers that hide an author differ per member: not kept.
+        key = (since, upto, upto < len(circle.log), gzipped)
+        page = circle.pages.get(key)
+        if page is None:
+            sees_authors = circle.replica.state.role_of(member) == "lead"
+            bodies = [
+                entry.raw
+                if entry.redacted is None or sees_authors or entry.author == member
+                else entry.redacted
+                for entry in entries
+            ]
+            more = b"true" if key[2] else b"false"
+            body = b'{"ops":[%s],"next":%d,"more":%s}' % (b",".join(bodies), upto, more)
+            page = _encoded(body, gzipped)
+            if all(entry.redacted is None for entry in entries):
+                if len(circle.pages) >= 64:
+                    circle.pages.clear()
+                circle.pages[key] = page
+        return _page_response(page)
 
     async def push(request: Request) -> Response:
         circle, member = await member_of(request)

@@ -61,6 +61,14 @@ def _valid_name(name: str) -> bool:
     return bool(name.strip())
 
 
+def _positive(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if 0 < value <= 1_000_000 else None
+
+
 def _create_circle(args: argparse.Namespace) -> int:
     name = args.name.strip()
     if not _valid_name(name):
@@ -110,12 +118,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     if not args.port.isdigit() or not 0 <= int(args.port) <= 65_535:
         return _fail(f"--port must be a number from 0 to 65535, not {args.port!r}")
-    try:
-        rate = float(args.rate_limit)
-        if not 1 <= rate <= 1_000_000:
-            raise ValueError
-    except ValueError:
+    rate, joins = _positive(args.rate_limit), _positive(args.join_limit)
+    if rate is None:
         return _fail(f"--rate-limit must be a number of requests a second, not {args.rate_limit!r}")
+    if joins is None:
+        return _fail(f"--join-limit must be a number of joins a minute, not {args.join_limit!r}")
     try:
         loopback = ipaddress.ip_address(args.host).is_loopback
     except ValueError:
@@ -128,12 +135,18 @@ def _serve(args: argparse.Namespace) -> int:
     from .hub import Hub
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # The storage thread hands the GIL back and forth with the event loop on every
+    # commit; at the default 5 ms switch interval a busy loop makes each commit wait.
+    sys.setswitchinterval(0.0005)
     try:
         hub = Hub.open(data)
     except (OSError, sqlite3.Error) as error:
         return _fail(f"cannot open the server's data in {data}: {error}", 1)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP spelled out: asyncio turns Nagle off (TCP_NODELAY) only on sockets
+    # that say they are TCP, and with Nagle on, every answer after a connection's
+    # first waits some 40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((args.host, int(args.port)))
@@ -143,7 +156,7 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}", 1)
     sock.listen(1024)
     port = sock.getsockname()[1]
-    app = create_app(hub, rate=rate, burst=2 * rate)
+    app = create_app(hub, rate=rate, burst=2 * rate, join_rate=joins / 60, join_burst=joins)
     config = uvicorn.Config(
         app,
         lifespan="off",
@@ -176,6 +189,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--data", help="the server's data directory")
     serve.add_argument(
         "--rate-limit", default="100", help="requests a second per member (default 100)"
+    )
+    serve.add_argument(
+        "--join-limit", default="12", help="joins a minute from one address (default 12)"
     )
     serve.set_defaults(func=_serve)
 

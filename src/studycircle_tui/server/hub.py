@@ -66,6 +66,7 @@ class Circle:
     seen: dict[str, tuple[int | None, str]] = field(default_factory=dict)  # id: seq, actor
     sealed: dict[str, Op] = field(default_factory=dict)  # answers awaiting their close
     last_at: int = 0
+    pages: dict[tuple, tuple[bytes, bool]] = field(default_factory=dict)  # see app.pull
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     def notify(self) -> None:

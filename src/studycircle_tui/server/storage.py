@@ -140,10 +140,19 @@ class Storage:
     def execute(self, statements: Iterable[Statement]) -> None:
         """Run statements in one transaction: all of them reach the disk, or none."""
         db = self.db
+        # Consecutive statements of one kind go in one executemany: each call into
+        # SQLite hands the GIL over and back, and while the event loop is busy every
+        # such hand-over can wait a whole switch interval.
+        runs: list[tuple[str, list[Sequence[object]]]] = []
+        for sql, params in statements:
+            if runs and runs[-1][0] == sql:
+                runs[-1][1].append(params)
+            else:
+                runs.append((sql, [params]))
         db.execute("BEGIN IMMEDIATE")
         try:
-            for sql, params in statements:
-                db.execute(sql, params)
+            for sql, rows in runs:
+                db.executemany(sql, rows)
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:

@@ -135,9 +135,29 @@ class CircleService:
     # --- syncing ----------------------------------------------------------------------
 
     async def sync_once(self, wait: float = 0.0) -> None:
-        """Push the outbox, then pull and apply what is new. Raises TransportError."""
+        """Push the outbox, then pull and apply what is new. Raises TransportError.
+
+        With ``wait`` the pull is a long-poll; a new local op cuts it short, so a post
+        goes out at once rather than after the poll (its ops are stored and the cursor
+        only moves after them, so a cut poll loses nothing).
+        """
+        self._wake.clear()
         await self._push()
-        await self._pull(wait)
+        if wait <= 0:
+            await self._pull(0.0)
+            return
+        pull = asyncio.create_task(self._pull(wait))
+        woken = asyncio.create_task(self._wake.wait())
+        try:
+            await asyncio.wait({pull, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (pull, woken):
+                if not task.done():
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+        if not pull.cancelled():
+            pull.result()  # raises what the pull raised
 
     async def run(self) -> None:
         """Sync until cancelled, backing off (with jitter) while the other side is away."""
@@ -150,7 +170,13 @@ class CircleService:
                     self._offline_since = self.now_ms()
                     self._notice(f"cannot reach the circle: {error}")
                 self._set_status(state="offline", since_ms=self._offline_since)
-                delay = backoff * random.uniform(0.5, 1.0)
+                status = getattr(error, "status", None)
+                if status in (401, 403):
+                    # A removed member or a revoked token: retrying cannot help.
+                    self._notice(f"sync stopped: {error}", "error")
+                    return
+                retry_after = getattr(error, "retry_after", None)
+                delay = retry_after or backoff * random.uniform(0.5, 1.0)
                 backoff = min(backoff * 2, self.MAX_BACKOFF_SECONDS)
             else:
                 if self._offline_since:
@@ -161,7 +187,6 @@ class CircleService:
                 self._set_status(
                     state="synced" if self.transport.ordering == "hlc" else "online", since_ms=0
                 )
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
 

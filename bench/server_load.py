@@ -1,0 +1,387 @@
+"""Load on ``studycircle serve``: 8 writers x 1,000 ops while 100 members long-poll.
+
+Three phases, with the circle's history first filled to 1k, 10k and 100k stored ops.
+In each, 8 writers (one member each, one post per request, each waiting for its answer)
+push 1,000 posts apiece while 100 readers (another process, so their client-side work
+does not slow the writers' clock) long-poll for them. Measured: throughput, write
+latency p50/p99, how long a post takes from A's send to each B's receipt, and ops lost
+or duplicated (every acknowledged op must be in the log once with its seq, and reach
+every reader once). In the same run json-server 0.17.4 (from npm, into a temp dir)
+takes the same 8 x 1,000 writes. All traffic is on loopback; every loop is bounded.
+
+The server runs with its per-member rate limit raised (the default, 100 requests a
+second, is for people, not for writers posting as fast as answers come back).
+Run: ``python bench/server_load.py`` (a few minutes; needs node and npm). Last line: JSON.
+"""
+
+import asyncio
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import msgspec
+
+from studycircle_tui.core.ops import encode_op
+from studycircle_tui.core.replica import Replica
+from studycircle_tui.server.storage import Storage
+from studycircle_tui.sync.http import HttpTransport
+
+sys.path.insert(0, str(Path(__file__).parent))
+from sync_bytes import free_port, install_json_server, join, start_ours
+
+WRITERS, OPS_EACH, READERS = 8, 1_000, 100
+HISTORIES = (1_000, 10_000, 100_000)
+PHASE_LIMIT_S = 240.0  # a phase that has not finished by then is reported as it stands
+TEXT = "Osmosis moves water across a membrane towards the side with more solute. " * 2
+
+
+class _Id(msgspec.Struct):
+    id: str
+
+
+class _Page(msgspec.Struct):
+    ops: list[_Id]
+    next: int
+    more: bool = False
+
+
+def lean_client(base_url: str, token: str | None = None) -> httpx.AsyncClient:
+    headers = {"accept-encoding": "gzip", "user-agent": "studycircle-bench"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    client = httpx.AsyncClient(
+        base_url=base_url,
+        headers=headers,
+        timeout=60,
+        limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
+    )
+    for name in ("accept", "connection"):
+        del client.headers[name]
+    return client
+
+
+class Lean:
+    """A bare HTTP/1.1 keep-alive connection: the load generator must cost far less than
+    the server it measures, and httpx's per-request work, times 100 readers, would not."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port = port
+        self.head = f"Host: 127.0.0.1:{port}\r\nAccept-Encoding: gzip\r\n"
+        self.head += f"Authorization: Bearer {token}\r\n"
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, target: str, body: bytes = b"") -> bytes:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        head = f"{method} {target} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}\r\n\r\n"
+        self.writer.write(head.encode() + body)
+        status = await self.reader.readuntil(b"\r\n\r\n")
+        length, packed = 0, False
+        for line in status.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"content-encoding":
+                packed = b"gzip" in value
+        data = await self.reader.readexactly(length)
+        if not status.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(f"{status[:40]!r}: {data[:200]!r}")
+        return gzip.decompress(data) if packed else data
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+# --- the readers' process ---------------------------------------------------------------
+
+
+async def readers_main(url: str, circle: str, tokens: list[str], cursor: int, out: str) -> None:
+    expected = WRITERS * OPS_EACH
+    received: list[dict[str, list[float]]] = [{} for _ in tokens]
+    duplicates = [0] * len(tokens)
+    deadline = time.monotonic() + PHASE_LIMIT_S
+    path = f"/api/v1/circles/{circle}/ops"
+    connected = 0
+
+    async def reader(index: int, token: str) -> None:
+        nonlocal connected
+        mine = received[index]
+        since = cursor
+        client = Lean(int(url.rsplit(":", 1)[1]), token)
+        first = True
+        while len(mine) < expected and time.monotonic() < deadline:
+            request = client.request("GET", f"{path}?since={since}&limit=1000&wait=25")
+            if first:
+                connected += 1
+                first = False
+            page = msgspec.json.decode(await request, type=_Page)
+            now = time.monotonic()
+            for op in page.ops:
+                if op.id in mine:
+                    duplicates[index] += 1
+                else:
+                    mine[op.id] = [now]
+            since = page.next
+        await client.close()
+
+    tasks = [asyncio.create_task(reader(i, token)) for i, token in enumerate(tokens)]
+    while connected < len(tokens):
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(1.0)
+    print("ready", flush=True)
+    await asyncio.gather(*tasks)
+    times: dict[str, list[float]] = {}
+    for mine in received:
+        for op_id, (at,) in mine.items():
+            times.setdefault(op_id, []).append(at)
+    Path(out).write_bytes(
+        msgspec.json.encode({"times": times, "duplicates": sum(duplicates), "readers": len(tokens)})
+    )
+
+
+# --- the writers, in this process ---------------------------------------------------------
+
+
+async def write_phase(url: str, circle: str, writers: list[tuple[str, str]], thread: str) -> dict:
+    sent: dict[str, float] = {}
+    acked: dict[str, int] = {}
+    latencies: list[float] = []
+    path = f"/api/v1/circles/{circle}/ops"
+
+    async def writer(member: str, token: str) -> None:
+        replica = Replica(circle, "seq")
+        client = Lean(int(url.rsplit(":", 1)[1]), token)
+        for _ in range(OPS_EACH):
+            op = replica.make(
+                member,
+                "post.create",
+                {"thread": thread, "text": TEXT},
+                time.time_ns() // 1_000_000,
+                os.urandom(10),
+            )
+            raw = b'{"ops":[' + encode_op(op) + b"]}"
+            started = time.monotonic()
+            sent[op.id] = started
+            answer = await client.request("POST", path, raw)
+            latencies.append(time.monotonic() - started)
+            result = json.loads(answer)["results"][0]
+            if "seq" in result:
+                acked[op.id] = result["seq"]
+        await client.close()
+
+    began = time.monotonic()
+    await asyncio.gather(*(writer(member, token) for member, token in writers))
+    elapsed = time.monotonic() - began
+    return {"sent": sent, "acked": acked, "latencies": latencies, "elapsed": elapsed}
+
+
+async def log_since(url: str, circle: str, token: str, cursor: int) -> list[dict]:
+    ops: list[dict] = []
+    async with lean_client(url, token) as client:
+        for _ in range(100_000):  # bounded: at most 1000 ops a page
+            page = (
+                await client.get(
+                    f"/api/v1/circles/{circle}/ops", params={"since": cursor, "limit": 1000}
+                )
+            ).json()
+            ops += page["ops"]
+            cursor = page["next"]
+            if not page["more"]:
+                break
+    return ops
+
+
+async def fill(url: str, circle: str, member: str, token: str, thread: str, upto: int) -> int:
+    """Posts from a filler member until the log holds ``upto`` ops; the log's length."""
+    length = len(await log_since(url, circle, token, 0))
+    replica = Replica(circle, "seq")
+    transport = HttpTransport(url, circle, token)
+    base = time.time_ns() // 1_000_000
+    while length < upto:
+        count = min(5_000, upto - length)
+        batch = [
+            replica.make(
+                member, "post.create", {"thread": thread, "text": TEXT}, base, os.urandom(10)
+            )
+            for _ in range(count)
+        ]
+        results = await transport.push(batch)
+        length += sum(1 for result in results if result.seq)
+    await transport.close()
+    return length
+
+
+async def json_server_writes(cli: Path, workdir: Path) -> float:
+    db = workdir / "json-server.json"
+    posts = [{"id": i, "thread": "t", "author": "a", "text": TEXT} for i in range(1, 1_001)]
+    db.write_text(json.dumps({"posts": posts}))
+    port = free_port()
+    process = subprocess.Popen(
+        ["node", str(cli), "--host", "127.0.0.1", "--port", str(port), "--quiet", str(db)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with lean_client(base) as probe:
+            for _ in range(300):
+                try:
+                    if (await probe.get("/posts/1")).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.1)
+
+        async def writer(index: int) -> None:
+            async with lean_client(base) as client:
+                for _ in range(OPS_EACH):
+                    await client.post("/posts", json={"thread": "t", "author": index, "text": TEXT})
+
+        began = time.monotonic()
+        await asyncio.gather(*(writer(i) for i in range(WRITERS)))
+        return WRITERS * OPS_EACH / (time.monotonic() - began)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+async def main() -> None:
+    cli = install_json_server()
+    phases: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="studycircle-load-") as tmp:
+        workdir = Path(tmp)
+        data = workdir / "server"
+        storage = Storage(data)
+        _, lead_code = storage.create_circle("Load", time.time_ns() // 1_000_000)
+        process, url = start_ours(data)
+        try:
+            circle, lead, lead_token = join(url, lead_code, "Lead")
+            storage = Storage(data)
+            code = storage.add_invite(circle, "member", WRITERS + READERS, 2**62, 0)
+            storage.close()
+            writers = [join(url, code, f"Writer {i}")[1:] for i in range(WRITERS)]
+            readers = [join(url, code, f"Reader {i}")[2] for i in range(READERS)]
+            setup = Replica(circle, "seq")
+            now = time.time_ns() // 1_000_000
+            channel = setup.make(lead, "channel.create", {"name": "load"}, now, os.urandom(10))
+            thread_data = {
+                "channel": channel.id,
+                "title": "Load",
+                "kind": "discussion",
+                "text": ".",
+            }
+            thread = setup.make(lead, "thread.create", thread_data, now, os.urandom(10))
+            await HttpTransport(url, circle, lead_token).push([channel, thread])
+            for history in HISTORIES:
+                print(f"filling the history to {history:,} ops…", file=sys.stderr, flush=True)
+                length = await fill(url, circle, lead, lead_token, thread.id, history)
+                phases.append(await run_phase(url, circle, writers, readers, thread.id, length))
+                phases[-1]["history"] = history
+        finally:
+            process.terminate()
+            process.wait(10)
+        print("json-server: the same writes…", file=sys.stderr, flush=True)
+        theirs = await json_server_writes(cli, workdir)
+    report(phases, theirs)
+
+
+async def run_phase(url, circle, writers, readers, thread: str, length: int) -> dict:
+    out = Path(tempfile.mkstemp(suffix=".json")[1])
+    spec = json.dumps({"url": url, "circle": circle, "tokens": readers, "cursor": length})
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--readers", spec, str(out), stdout=asyncio.subprocess.PIPE
+    )
+    assert (await asyncio.wait_for(child.stdout.readline(), 60)).strip() == b"ready"
+    print(f"  {WRITERS} writers x {OPS_EACH:,} ops, {READERS} readers…", file=sys.stderr)
+    written = await write_phase(url, circle, writers, thread)
+    await asyncio.wait_for(child.wait(), PHASE_LIMIT_S + 30)
+    seen = msgspec.json.decode(out.read_bytes())
+    out.unlink()
+    logged = await log_since(url, circle, writers[0][1], length)
+    logged_seqs: dict[str, list[int]] = {}
+    for op in logged:
+        logged_seqs.setdefault(op["id"], []).append(op["seq"])
+    acked, sent = written["acked"], written["sent"]
+    lost = sum(1 for op_id, seq in acked.items() if logged_seqs.get(op_id) != [seq])
+    lost += len(sent) - len(acked)  # refused or unanswered: never acknowledged
+    duplicated = sum(len(seqs) - 1 for seqs in logged_seqs.values()) + seen["duplicates"]
+    missed = sum(READERS - len(seen["times"].get(op_id, ())) for op_id in acked)
+    a_to_b = [
+        (at - sent[op_id]) * 1000
+        for op_id, times in seen["times"].items()
+        if op_id in sent
+        for at in times
+    ]
+    latencies = [s * 1000 for s in written["latencies"]]
+    return {
+        "ops_per_s": len(acked) / written["elapsed"],
+        "p50": percentile(latencies, 0.50),
+        "p99": percentile(latencies, 0.99),
+        "a_to_b_p50": percentile(a_to_b, 0.50),
+        "a_to_b_p95": percentile(a_to_b, 0.95),
+        "lost": lost + missed,
+        "duplicated": duplicated,
+    }
+
+
+def report(phases: list[dict], theirs: float) -> None:
+    print()
+    print(
+        f"{WRITERS} writers x {OPS_EACH:,} posts (one per request) while {READERS} members "
+        "long-poll; baseline: json-server 0.17.4 taking the same writes"
+    )
+    print()
+    header = (
+        f"{'stored ops':>10} | {'ops/s':>7} | {'x json-server':>13} | {'write p50':>9} | "
+        f"{'write p99':>9} | {'A→B p50':>8} | {'A→B p95':>8} | {'lost':>4} | {'dup':>4}"
+    )
+    print(header)
+    print("-" * len(header))
+    for phase in phases:
+        print(
+            f"{phase['history']:>10,} | {phase['ops_per_s']:>7.0f} | "
+            f"{phase['ops_per_s'] / theirs:>13.2f} | {phase['p50']:>6.1f} ms | "
+            f"{phase['p99']:>6.1f} ms | {phase['a_to_b_p50']:>5.1f} ms | "
+            f"{phase['a_to_b_p95']:>5.1f} ms | {phase['lost']:>4} | {phase['duplicated']:>4}"
+        )
+    print(f"{'json-server':>10} | {theirs:>7.0f} | {1:>13.2f} |")
+    print()
+    print("JSON: the slowest phase's throughput and A→B p95; lost and duplicated summed.")
+    print(
+        json.dumps(
+            {
+                "ops_per_s": round(min(p["ops_per_s"] for p in phases), 1),
+                "lost": sum(p["lost"] for p in phases),
+                "duplicated": sum(p["duplicated"] for p in phases),
+                "write_p99_ms": {str(p["history"]): round(p["p99"], 2) for p in phases},
+                "a_to_b_p95_ms": round(max(p["a_to_b_p95"] for p in phases), 2),
+                "json_server_ops_per_s": round(theirs, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--readers":
+        spec = json.loads(sys.argv[2])
+        asyncio.run(
+            readers_main(spec["url"], spec["circle"], spec["tokens"], spec["cursor"], sys.argv[3])
+        )
+    else:
+        asyncio.run(main())

@@ -1,0 +1,231 @@
+"""The server transport: the HTTP API of DESIGN.md ("Sync protocol") over httpx.
+
+Ordering is the server's seq; the cursor is the last seq read, as text. A pull with
+``wait`` is a long-poll the server answers as soon as something arrives. Bodies travel
+gzip-compressed both ways when that makes them smaller, and the client sends only the
+headers the server needs: a new post reaching another member costs a few hundred bytes
+beyond the op itself, however long the circle's history.
+"""
+
+import asyncio
+import gzip
+from pathlib import Path
+
+import httpx
+import msgspec
+
+from .. import __version__
+from ..core.ops import Op, OpError, decode_op, encode_op
+from .transport import Pulled, Pushed, TransportError
+
+MAX_BATCH_OPS = 500
+MAX_BATCH_BYTES = 1024 * 1024  # well under the server's 4 MiB body limit
+GZIP_FROM = 512  # smaller bodies barely shrink and pay a Content-Encoding header
+
+
+class ServerError(TransportError):
+    """The server answered, but with a refusal (``status``, ``code``): a removed member,
+    a bad token, a rate limit (``retry_after`` seconds). Sync retries it like any other
+    TransportError; the message is the server's own sentence."""
+
+    def __init__(
+        self, message: str, status: int, code: str, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.retry_after = status, code, retry_after
+
+
+class _Pull(msgspec.Struct):
+    ops: list[msgspec.Raw]
+    next: int
+    more: bool = False
+
+
+class _Result(msgspec.Struct):
+    id: str | None = None
+    seq: int | None = None
+    sealed: bool = False
+    error: str | None = None
+
+
+class _Push(msgspec.Struct):
+    results: list[_Result]
+
+
+class _Error(msgspec.Struct):
+    code: str = "error"
+    message: str = ""
+
+
+class _ErrorBody(msgspec.Struct):
+    error: _Error
+
+
+def tokens_dir(data_dir: Path | None = None) -> Path:
+    if data_dir is None:
+        from .. import config
+
+        data_dir = config.data_dir()
+    return data_dir / "tokens"
+
+
+def token_path(circle_id: str, data_dir: Path | None = None) -> Path:
+    return tokens_dir(data_dir) / f"{circle_id}.token"
+
+
+def read_token(circle_id: str, data_dir: Path | None = None) -> str:
+    path = token_path(circle_id, data_dir)
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise TransportError(
+            f"no member token for this circle ({path}: {error.strerror}); join it again"
+        ) from None
+
+
+def _refusal(response: httpx.Response) -> ServerError:
+    try:
+        error = msgspec.json.decode(response.content, type=_ErrorBody).error
+        message = error.message or f"the server answered {response.status_code}"
+        code = error.code
+    except msgspec.MsgspecError:
+        message, code = f"the server answered {response.status_code}", "error"
+    retry_after = None
+    header = response.headers.get("retry-after", "")
+    if header.isdigit():
+        retry_after = float(header)
+    return ServerError(message, response.status_code, code, retry_after)
+
+
+class HttpTransport:
+    kind = "server"
+    ordering = "seq"
+
+    def __init__(
+        self,
+        url: str,
+        circle_id: str,
+        token: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.circle_id = circle_id
+        self._token = token
+        self._transport = transport  # an ASGI app in tests; the network otherwise
+        self._client: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._path = f"/api/v1/circles/{circle_id}/ops"
+
+    @classmethod
+    def for_record(cls, record, data_dir: Path | None = None) -> "HttpTransport":
+        """The transport for a server circle in the store (a ``store.db.CircleRecord``)."""
+        return cls(record.location, record.id, read_token(record.id, data_dir))
+
+    def _http(self) -> httpx.AsyncClient:
+        # A client belongs to the event loop it was made in; the app may sync once in
+        # one loop (asyncio.run at start-up) and then run in another.
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            client = httpx.AsyncClient(
+                base_url=self.url,
+                transport=self._transport,
+                timeout=httpx.Timeout(15.0),
+                headers={
+                    "accept-encoding": "gzip",
+                    "user-agent": f"studycircle/{__version__}",
+                    "authorization": f"Bearer {self._token}",
+                },
+            )
+            # Every byte of every long-poll counts on a slow link: HTTP/1.1 keeps the
+            # connection alive anyway, and the server always answers JSON.
+            for name in ("accept", "connection"):
+                del client.headers[name]
+            self._client, self._loop = client, loop
+        return self._client
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._http().send(request)
+        except httpx.HTTPError as error:
+            raise TransportError(
+                f"cannot reach {self.url}: {error or type(error).__name__}"
+            ) from None
+
+    async def pull(self, cursor: str | None, wait: float = 0.0) -> Pulled:
+        since = cursor or "0"
+        if not since.isdigit():
+            raise TransportError(f"not a server cursor: {since!r}")
+        params = {"since": since}
+        if wait > 0:
+            params["wait"] = f"{wait:g}"
+        client = self._http()
+        timeout = httpx.Timeout(15.0, read=wait + 15.0)
+        request = client.build_request("GET", self._path, params=params, timeout=timeout)
+        response = await self._send(request)
+        if response.status_code != 200:
+            raise _refusal(response)
+        try:
+            body = msgspec.json.decode(response.content, type=_Pull)
+        except msgspec.MsgspecError as error:
+            raise TransportError(f"the server sent something unreadable: {error}") from None
+        ops: list[Op] = []
+        problems: list[str] = []
+        for raw in body.ops:
+            try:
+                ops.append(decode_op(raw))
+            except OpError as error:
+                # A newer schema, say: skip it (and say so) rather than stop syncing.
+                problems.append(f"skipped an op from the server this app cannot read: {error}")
+        return Pulled(ops, str(body.next), body.more, problems)
+
+    async def push(self, ops: list[Op]) -> list[Pushed]:
+        results: list[Pushed] = []
+        batch: list[tuple[Op, bytes]] = []
+        size = 0
+        for op in ops:
+            raw = encode_op(msgspec.structs.replace(op, seq=None, at=None))
+            if batch and (len(batch) >= MAX_BATCH_OPS or size + len(raw) > MAX_BATCH_BYTES):
+                results.extend(await self._push_batch(batch))
+                batch, size = [], 0
+            batch.append((op, raw))
+            size += len(raw) + 1
+        if batch:
+            results.extend(await self._push_batch(batch))
+        return results
+
+    async def _push_batch(self, batch: list[tuple[Op, bytes]]) -> list[Pushed]:
+        body = b'{"ops":[' + b",".join(raw for _, raw in batch) + b"]}"
+        headers = {"content-type": "application/json"}
+        if len(body) >= GZIP_FROM:
+            body = gzip.compress(body, compresslevel=6, mtime=0)
+            headers["content-encoding"] = "gzip"
+        request = self._http().build_request("POST", self._path, content=body, headers=headers)
+        response = await self._send(request)
+        if response.status_code == 413 and len(batch) == 1:
+            # One op too big for the server: it will never be taken, so say why.
+            return [Pushed(batch[0][0].id, error=_refusal(response).args[0])]
+        if response.status_code == 413:
+            half = len(batch) // 2
+            return [*await self._push_batch(batch[:half]), *await self._push_batch(batch[half:])]
+        if response.status_code != 200:
+            raise _refusal(response)
+        try:
+            answers = msgspec.json.decode(response.content, type=_Push).results
+        except msgspec.MsgspecError as error:
+            raise TransportError(f"the server sent something unreadable: {error}") from None
+        if len(answers) != len(batch):
+            raise TransportError("the server answered a different number of ops than sent")
+        # Results come in the order sent; the op's own id is the one to report.
+        return [
+            Pushed(op.id, error=answer.error)
+            if answer.error is not None
+            # seq None without an error: stored, its seq to come (a sealed quiz answer).
+            else Pushed(op.id, seq=answer.seq)
+            for (op, _), answer in zip(batch, answers, strict=True)
+        ]
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None and self._loop is asyncio.get_running_loop():
+            await client.aclose()

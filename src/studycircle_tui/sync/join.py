@@ -1,0 +1,93 @@
+"""Joining a server circle with an invite code: ``studycircle join URL CODE --name NAME``.
+
+The server answers with this member's id and token. The token is the one secret a
+member holds, so it goes in a file of its own, readable by this user only (mode 0600,
+in a 0700 folder), never into the store; the store records how to reach the circle.
+"""
+
+import os
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import msgspec
+
+from ..core.ops import Name
+from ..store.db import CircleRecord, Store
+from .http import token_path
+
+
+class JoinError(Exception):
+    """Joining failed; the text says why in one line."""
+
+
+class _Joined(msgspec.Struct):
+    member: str
+    token: str
+    circle: str
+    name: str
+
+
+def normalize_url(url: str) -> str:
+    """``example.org`` → ``https://example.org``; a plain-HTTP URL is kept as given."""
+    url = url.strip().rstrip("/")
+    if "://" not in url:
+        url = "https://" + url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise JoinError(f"not a server address: {url!r} (expected https://host[:port])")
+    return url
+
+
+def save_token(circle_id: str, token: str, data_dir: Path | None = None) -> Path:
+    path = token_path(circle_id, data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path.parent, 0o700)
+    # Created with 0600 from the start: there is no moment when others could read it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(token + "\n")
+    os.chmod(path, 0o600)  # an older file kept its mode through O_TRUNC
+    return path
+
+
+async def join(
+    url: str,
+    code: str,
+    display_name: str,
+    store: Store,
+    *,
+    data_dir: Path | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> CircleRecord:
+    """Redeem ``code`` at the server, keep the token, and record the circle."""
+    url = normalize_url(url)
+    display_name = display_name.strip()
+    try:
+        msgspec.convert(display_name, Name)
+    except msgspec.ValidationError:
+        raise JoinError("a display name must be 1 to 80 characters") from None
+    try:
+        async with httpx.AsyncClient(transport=transport, timeout=20.0) as client:
+            response = await client.post(
+                f"{url}/api/v1/join", json={"invite": code, "display_name": display_name}
+            )
+    except httpx.HTTPError as error:
+        raise JoinError(f"cannot reach {url}: {error or type(error).__name__}") from None
+    if response.status_code != 200:
+        try:
+            message = response.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            message = f"the server answered {response.status_code}"
+        raise JoinError(f"{url} refused the invite: {message}")
+    try:
+        joined = msgspec.json.decode(response.content, type=_Joined)
+    except msgspec.MsgspecError:
+        raise JoinError(f"{url} does not look like a studycircle server") from None
+    save_token(joined.circle, joined.token, data_dir)
+    record = CircleRecord(
+        joined.circle, joined.name, "server", url, joined.member, time.time_ns() // 1_000_000
+    )
+    store.save_circle(record)
+    return record

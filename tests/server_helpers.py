@@ -1,0 +1,141 @@
+"""Helpers for server tests: a real hub and app in this process (httpx over ASGI), or a
+real ``serve`` process on loopback, and members who make ops as a client would."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from studycircle_tui.core.ops import Op, encode_op
+from studycircle_tui.core.replica import Replica
+from studycircle_tui.server.app import create_app
+from studycircle_tui.server.hub import Hub
+
+BASE = "http://circle.test"
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass
+class Member:
+    """One joined member: their token, and a replica to make ops with."""
+
+    circle: str
+    id: str
+    token: str
+    replica: Replica = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.replica = Replica(self.circle, "seq")
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.token}"}
+
+    def make(self, type_name: str, data: dict) -> Op:
+        return self.replica.make(self.id, type_name, data, now_ms(), os.urandom(10))
+
+
+def body(*ops: Op) -> bytes:
+    return b'{"ops":[' + b",".join(encode_op(op) for op in ops) + b"]}"
+
+
+class Site:
+    """A hub, its app and an httpx client talking to it in-process."""
+
+    def __init__(self, data_dir: Path, **limits: float) -> None:
+        self.hub = Hub.open(data_dir)
+        self.app = create_app(self.hub, **limits)
+        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url=BASE)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        self.hub.close()
+
+    def new_circle(self, name: str = "Biology") -> tuple[str, str]:
+        """A circle and its founding lead's invite code."""
+        return self.hub.storage.create_circle(name, now_ms())
+
+    def invite(self, circle: str, role: str = "member", uses: int = 1, ttl_ms: int = 60_000) -> str:
+        return self.hub.storage.add_invite(circle, role, uses, now_ms() + ttl_ms, now_ms())
+
+    async def join(self, code: str, name: str) -> Member:
+        response = await self.client.post(
+            "/api/v1/join", json={"invite": code, "display_name": name}
+        )
+        assert response.status_code == 200, response.text
+        joined = response.json()
+        return Member(joined["circle"], joined["member"], joined["token"])
+
+    async def circle_with_lead(self) -> tuple[str, Member]:
+        """A circle, its lead joined: two ops (circle.create, the lead's name)."""
+        circle, code = self.new_circle()
+        return circle, await self.join(code, "Lea")
+
+    async def push(self, member: Member, *ops: Op) -> list[dict]:
+        response = await self.client.post(
+            f"/api/v1/circles/{member.circle}/ops", content=body(*ops), headers=member.auth
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["results"]
+
+    async def pull(self, member: Member, since: int = 0, **params: object) -> dict:
+        response = await self.client.get(
+            f"/api/v1/circles/{member.circle}/ops",
+            params={"since": since, **params},
+            headers=member.auth,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+class ServerProcess:
+    """``python -m studycircle_tui.server serve`` on a free loopback port."""
+
+    def __init__(self, data_dir: Path, port: int = 0) -> None:
+        self.data_dir = data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.log = open(data_dir / "server.log", "a")  # noqa: SIM115 (closed in _close_pipes)
+        self.process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "studycircle_tui.server", "serve", "--port", str(port)),
+                *("--data", str(data_dir), "--rate-limit", "100000"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+        )
+        line = self.process.stdout.readline()
+        if "listening on " not in line:
+            self.process.kill()
+            self.process.wait()
+            log = (data_dir / "server.log").read_text()
+            raise RuntimeError(f"server did not start: {line}{log}")
+        self.url = line.split("listening on ")[1].split()[0]
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+        self._close_pipes()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self.log.close()

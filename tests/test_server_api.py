@@ -1,0 +1,348 @@
+"""The server's HTTP API in-process (httpx over ASGI, a real hub and SQLite file):
+joining, pushing and pulling, who may do what, and every refusal's status."""
+
+import asyncio
+import gzip
+import json
+
+import pytest
+
+from server_helpers import Site, body, now_ms
+from studycircle_tui.core.ops import SERVER_ACTOR, decode_op
+from studycircle_tui.core.replica import Replica
+
+
+@pytest.fixture
+async def site(tmp_path):
+    site = Site(tmp_path / "server")
+    yield site
+    await site.close()
+
+
+def folded(circle: str, pulled: dict) -> Replica:
+    replica = Replica(circle, "seq")
+    replica.add([decode_op(json.dumps(op)) for op in pulled["ops"]])
+    return replica
+
+
+async def test_the_founding_invite_makes_the_lead_and_others_join_as_members(site):
+    circle, lead = await site.circle_with_lead()
+    ana = await site.join(site.invite(circle), "Ana")
+    mod = await site.join(site.invite(circle, role="moderator"), "Mo")
+    state = folded(circle, await site.pull(ana)).state
+    assert state.hosted and state.name == "Biology"
+    assert state.members[lead.id].role == "lead" and state.members[lead.id].name == "Lea"
+    assert state.members[ana.id].role == "member" and state.members[ana.id].name == "Ana"
+    assert state.members[mod.id].role == "moderator"
+    ops = (await site.pull(ana))["ops"]
+    joins = [op for op in ops if op["type"] == "member.join"]
+    assert {op["actor"] for op in joins} == {ana.id, mod.id}  # a join is by the new member
+
+
+async def test_pushed_ops_get_seqs_and_a_retry_gets_the_same_answer(site):
+    _, lead = await site.circle_with_lead()
+    channel = lead.make("channel.create", {"name": "general"})
+    thread = lead.make(
+        "thread.create", {"channel": channel.id, "title": "Hi", "kind": "question", "text": "?"}
+    )
+    first = await site.push(lead, channel, thread)
+    again = await site.push(lead, channel, thread)
+    assert first == again
+    assert [result["seq"] for result in first] == [3, 4]
+    pulled = await site.pull(lead, since=2)
+    assert [op["id"] for op in pulled["ops"]] == [channel.id, thread.id]
+    assert pulled["next"] == 4 and pulled["more"] is False
+    assert all(op["at"] >= now_ms() - 60_000 for op in pulled["ops"])
+
+
+async def test_the_server_sets_actor_seq_and_time_whatever_the_client_says(site):
+    circle, lead = await site.circle_with_lead()
+    ana = await site.join(site.invite(circle), "Ana")
+    forged = ana.make("channel.create", {"name": "mine"})
+    raw = body(forged).replace(ana.id.encode(), lead.id.encode())
+    raw = raw.replace(b'"hlc"', b'"seq":99,"at":5,"hlc"')
+    response = await site.client.post(
+        f"/api/v1/circles/{circle}/ops", content=raw, headers=ana.auth
+    )
+    # As Ana (the token's member) a member may not create channels: refused.
+    assert response.json()["results"][0]["error"] == "only a moderator or the lead may do this"
+    post = ana.make("suggestion.create", {"text": "More quizzes"})
+    raw = body(post).replace(ana.id.encode(), lead.id.encode())
+    raw = raw.replace(b'"hlc"', b'"seq":99,"at":5,"hlc"')
+    response = await site.client.post(
+        f"/api/v1/circles/{circle}/ops", content=raw, headers=ana.auth
+    )
+    seq = response.json()["results"][0]["seq"]
+    op = (await site.pull(lead, since=seq - 1))["ops"][0]
+    assert (op["actor"], op["seq"]) == (ana.id, seq) and op["at"] > 5
+
+
+async def test_each_op_is_answered_on_its_own(site):
+    circle, lead = await site.circle_with_lead()
+    good = lead.make("channel.create", {"name": "general"})
+    local = lead.make("read.mark", {"thread": good.id, "post": good.id})
+    raw = body(good, local)[:-2] + b',{"id":"X","type":"post.create"},[1,2]]}'
+    response = await site.client.post(
+        f"/api/v1/circles/{circle}/ops", content=raw, headers=lead.auth
+    )
+    results = response.json()["results"]
+    assert results[0] == {"id": good.id, "seq": 3}
+    assert "stays on the device" in results[1]["error"]
+    assert results[2]["id"] == "X" and "error" in results[2]
+    assert results[3]["id"] is None and "error" in results[3]
+
+
+async def test_an_op_id_taken_by_someone_else_is_refused(site):
+    circle, lead = await site.circle_with_lead()
+    ana = await site.join(site.invite(circle), "Ana")
+    op = lead.make("channel.create", {"name": "general"})
+    await site.push(lead, op)
+    results = await site.push(ana, op)
+    assert results[0]["error"] == "another op already has this id"
+
+
+async def test_an_op_from_far_in_the_future_is_refused(site):
+    _, lead = await site.circle_with_lead()
+    op = lead.replica.make(
+        lead.id, "channel.create", {"name": "x"}, now_ms() + 3 * 86_400_000, b"0" * 10
+    )
+    assert "ahead" in (await site.push(lead, op))[0]["error"]
+
+
+async def test_a_long_poll_answers_as_soon_as_an_op_arrives(site):
+    circle, lead = await site.circle_with_lead()
+    ana = await site.join(site.invite(circle), "Ana")
+    upto = (await site.pull(ana))["next"]
+    waiting = asyncio.create_task(site.pull(ana, since=upto, wait=20))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    op = lead.make("channel.create", {"name": "general"})
+    await site.push(lead, op)
+    pulled = await asyncio.wait_for(waiting, 10)
+    assert [o["id"] for o in pulled["ops"]] == [op.id]
+
+
+async def test_a_long_poll_with_nothing_new_comes_back_empty(site):
+    _, lead = await site.circle_with_lead()
+    upto = (await site.pull(lead))["next"]
+    pulled = await site.pull(lead, since=upto, wait=0.2)
+    assert pulled == {"ops": [], "next": upto, "more": False}
+
+
+async def test_limit_pages_through_the_log(site):
+    _, lead = await site.circle_with_lead()
+    await site.push(lead, *[lead.make("channel.create", {"name": f"c{i}"}) for i in range(4)])
+    first = await site.pull(lead, limit=3)
+    assert len(first["ops"]) == 3 and first["more"] is True and first["next"] == 3
+    rest = await site.pull(lead, since=first["next"], limit=3)
+    assert len(rest["ops"]) == 3 and rest["more"] is False and rest["next"] == 6
+
+
+async def test_responses_and_requests_travel_gzipped(site):
+    circle, lead = await site.circle_with_lead()
+    ops = [lead.make("channel.create", {"name": f"channel {i}"}) for i in range(20)]
+    packed = gzip.compress(body(*ops))
+    response = await site.client.post(
+        f"/api/v1/circles/{circle}/ops",
+        content=packed,
+        headers={**lead.auth, "content-encoding": "gzip"},
+    )
+    assert len(response.json()["results"]) == 20
+    response = await site.client.get(
+        f"/api/v1/circles/{circle}/ops", headers={**lead.auth, "accept-encoding": "gzip"}
+    )
+    assert response.headers["content-encoding"] == "gzip"
+    assert len(response.json()["ops"]) == 22
+
+
+# --- refusals --------------------------------------------------------------------------
+
+
+async def _status(site, method, path, **kwargs):
+    response = await site.client.request(method, path, **kwargs)
+    error = response.json()["error"]
+    assert error["code"] and error["message"]
+    return response.status_code
+
+
+async def test_tokens_circles_and_members_are_checked(site):
+    circle, lead = await site.circle_with_lead()
+    other, _ = await site.circle_with_lead()
+    path = f"/api/v1/circles/{circle}/ops"
+    assert await _status(site, "GET", path) == 401
+    assert await _status(site, "GET", path, headers={"authorization": "Bearer nope"}) == 401
+    assert await _status(site, "GET", path, headers={"authorization": "Basic xyz"}) == 401
+    assert await _status(site, "GET", f"/api/v1/circles/{other}/ops", headers=lead.auth) == 403
+    assert await _status(site, "GET", f"/api/v1/circles/{'0' * 26}/ops", headers=lead.auth) == 404
+    assert await _status(site, "GET", "/api/v1/circles/x/ops", headers=lead.auth) == 404
+    assert await _status(site, "POST", f"/api/v1/circles/{other}/ops", headers=lead.auth) == 403
+    assert await _status(site, "GET", "/api/v1/nothing") == 404
+    assert await _status(site, "PUT", path) == 405
+
+
+async def test_a_removed_member_is_refused_from_the_next_request(site):
+    circle, lead = await site.circle_with_lead()
+    ana = await site.join(site.invite(circle), "Ana")
+    await site.pull(ana)
+    await site.push(lead, lead.make("member.remove", {"member": ana.id}))
+    path = f"/api/v1/circles/{circle}/ops"
+    assert await _status(site, "GET", path, headers=ana.auth) == 403
+    assert await _status(site, "POST", path, headers=ana.auth, content=b'{"ops":[]}') == 403
+
+
+async def test_invites_that_are_unknown_expired_or_used_up_are_refused(site):
+    circle, _ = await site.circle_with_lead()
+    once = site.invite(circle)
+    await site.join(once, "Ana")
+
+    async def join(code):
+        return await _status(
+            site, "POST", "/api/v1/join", json={"invite": code, "display_name": "Bo"}
+        )
+
+    assert await join(once) == 410  # used up
+    assert await join(site.invite(circle, ttl_ms=-1)) == 410  # expired
+    assert await join("AAAA-BBBB-CCCC-DDDD") == 404
+    assert await _status(site, "POST", "/api/v1/join", json={"invite": once}) == 400
+    twice = site.invite(circle, uses=2)
+    await site.join(twice.lower().replace("-", " "), "Cy")  # typed loosely, still found
+    await site.join(twice, "Di")
+    assert await join(twice) == 410
+
+
+async def test_a_body_over_the_limit_is_refused_with_413(tmp_path):
+    site = Site(tmp_path / "server", max_body=10_000)
+    try:
+        circle, lead = await site.circle_with_lead()
+        path = f"/api/v1/circles/{circle}/ops"
+        big = b'{"ops":[' + b" " * 20_000 + b"]}"
+        assert await _status(site, "POST", path, headers=lead.auth, content=big) == 413
+        bomb = gzip.compress(big * 50)  # small on the wire, huge unpacked
+        headers = {**lead.auth, "content-encoding": "gzip"}
+        assert await _status(site, "POST", path, headers=headers, content=bomb) == 413
+        headers = {**lead.auth, "content-encoding": "br"}
+        assert await _status(site, "POST", path, headers=headers, content=b"{}") == 415
+    finally:
+        await site.close()
+
+
+async def test_too_many_requests_get_429_with_retry_after(tmp_path):
+    site = Site(tmp_path / "server", rate=1, burst=3, join_rate=0.01, join_burst=2)
+    try:
+        circle, code = site.new_circle()
+        lead = await site.join(code, "Lead")
+        path = f"/api/v1/circles/{circle}/ops"
+        statuses = [(await site.client.get(path, headers=lead.auth)) for _ in range(4)]
+        assert [r.status_code for r in statuses] == [200, 200, 200, 429]
+        assert int(statuses[-1].headers["retry-after"]) >= 1
+        assert statuses[-1].json()["error"]["code"] == "rate_limited"
+        assert (await site.client.post("/api/v1/join", json={})).status_code == 400
+        assert (await site.client.post("/api/v1/join", json={})).status_code == 429
+    finally:
+        await site.close()
+
+
+async def test_a_cursor_past_the_end_is_a_conflict(site):
+    circle, lead = await site.circle_with_lead()
+    path = f"/api/v1/circles/{circle}/ops"
+    assert await _status(site, "GET", path, params={"since": 99}, headers=lead.auth) == 409
+    for bad in ({"since": "-1"}, {"limit": "0"}, {"wait": "nan"}, {"since": "1e3"}):
+        assert await _status(site, "GET", path, params=bad, headers=lead.auth) == 400
+
+
+# --- what members may see ------------------------------------------------------------------
+
+
+async def test_an_anonymous_suggestion_hides_its_author_from_all_but_leads(site):
+    circle, lead = await site.circle_with_lead()
+    ana = await site.join(site.invite(circle), "Ana")
+    bo = await site.join(site.invite(circle), "Bo")
+    secret = ana.make("suggestion.create", {"text": "Slower pace", "anonymous": True})
+    signed = ana.make("suggestion.create", {"text": "More quizzes"})
+    await site.push(ana, secret, signed)
+
+    def author(pulled, op_id):
+        return next(op["actor"] for op in pulled["ops"] if op["id"] == op_id)
+
+    as_bo, as_lead, as_ana = await site.pull(bo), await site.pull(lead), await site.pull(ana)
+    assert author(as_bo, secret.id) == SERVER_ACTOR
+    assert author(as_bo, signed.id) == ana.id
+    assert author(as_lead, secret.id) == ana.id
+    assert author(as_ana, secret.id) == ana.id  # the author's own copy stays theirs
+    # Bo's replica still folds the redacted op: the suggestion is there, its author not.
+    suggestion = folded(circle, as_bo).state.suggestions[secret.id]
+    assert suggestion.anonymous and suggestion.author == SERVER_ACTOR
+
+
+async def test_quiz_answers_stay_sealed_until_the_question_closes(site):
+    circle, lead = await site.circle_with_lead()
+    ana = await site.join(site.invite(circle), "Ana")
+    bo = await site.join(site.invite(circle), "Bo")
+    quiz = lead.make(
+        "quiz.create",
+        {"title": "Cells", "questions": [{"kind": "true_false", "text": "Cells divide?"}]},
+    )
+    start = lead.make("quiz.start", {"quiz": quiz.id, "mode": "live"})
+    opened = lead.make("quiz.open", {"session": start.id, "question": 0, "deadline": now_ms()})
+    await site.push(lead, quiz, start, opened)
+    answer = ana.make("quiz.answer", {"session": start.id, "question": 0, "answer": "true"})
+    assert await site.push(ana, answer) == [{"id": answer.id, "sealed": True}]
+    assert await site.push(ana, answer) == [{"id": answer.id, "sealed": True}]  # a retry
+    again = ana.make("quiz.answer", {"session": start.id, "question": 0, "answer": "false"})
+    assert (await site.push(ana, again))[0]["error"] == "you have already answered this question"
+
+    before = await site.pull(bo)
+    assert answer.id not in {op["id"] for op in before["ops"]}
+    told = [op for op in before["ops"] if op["type"] == "quiz.answered"]
+    assert [(op["actor"], op["data"]["player"]) for op in told] == [(SERVER_ACTOR, ana.id)]
+    assert "true" not in str(told)
+
+    close = lead.make("quiz.close", {"session": start.id, "question": 0})
+    [closed] = await site.push(lead, close)
+    after = await site.pull(bo, since=before["next"])
+    assert [op["id"] for op in after["ops"]] == [answer.id, close.id]
+    assert after["ops"][0]["seq"] < closed["seq"]
+    assert await site.push(ana, answer) == [{"id": answer.id, "seq": after["ops"][0]["seq"]}]
+    late = bo.make("quiz.answer", {"session": start.id, "question": 0, "answer": "true"})
+    assert (await site.push(bo, late))[0]["error"] == "that question is closed"
+    session = folded(circle, await site.pull(bo)).state.sessions[start.id]
+    assert session.answers[0] == {ana.id: ("true", after["ops"][0]["at"])}
+    assert session.answered[0] == {ana.id} and 0 in session.closed
+
+
+async def test_sealed_answers_survive_a_restart(tmp_path):
+    site = Site(tmp_path / "server")
+    circle, lead = await site.circle_with_lead()
+    ana = await site.join(site.invite(circle), "Ana")
+    quiz = lead.make(
+        "quiz.create", {"title": "Q", "questions": [{"kind": "true_false", "text": "?"}]}
+    )
+    start = lead.make("quiz.start", {"quiz": quiz.id, "mode": "live"})
+    opened = lead.make("quiz.open", {"session": start.id, "question": 0, "deadline": 1})
+    await site.push(lead, quiz, start, opened)
+    answer = ana.make("quiz.answer", {"session": start.id, "question": 0, "answer": "false"})
+    await site.push(ana, answer)
+    await site.close()
+
+    site = Site(tmp_path / "server")
+    try:
+        assert await site.push(ana, answer) == [{"id": answer.id, "sealed": True}]
+        await site.push(lead, lead.make("quiz.close", {"session": start.id, "question": 0}))
+        ids = [op["id"] for op in (await site.pull(lead))["ops"]]
+        assert ids.count(answer.id) == 1
+    finally:
+        await site.close()
+
+
+async def test_everything_survives_a_restart_in_seq_order(tmp_path):
+    site = Site(tmp_path / "server")
+    circle, lead = await site.circle_with_lead()
+    await site.push(lead, *[lead.make("channel.create", {"name": f"c{i}"}) for i in range(30)])
+    before = await site.pull(lead)
+    await site.close()
+    site = Site(tmp_path / "server")
+    try:
+        assert await site.pull(lead) == before
+        assert len(site.hub.circles[circle].replica.state.channels) == 30
+    finally:
+        await site.close()

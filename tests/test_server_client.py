@@ -1,0 +1,113 @@
+"""The client side of server circles: ``join``, the HTTP transport, and the sync engine
+over it, against a real hub in this process (httpx over ASGI)."""
+
+import asyncio
+import stat
+
+import httpx
+import pytest
+
+from server_helpers import BASE, Site
+from studycircle_tui.store.db import Store
+from studycircle_tui.sync.engine import CircleService
+from studycircle_tui.sync.http import HttpTransport, ServerError, read_token, token_path
+from studycircle_tui.sync.join import JoinError, join
+from studycircle_tui.sync.transport import TransportError
+
+
+@pytest.fixture
+async def site(tmp_path):
+    site = Site(tmp_path / "server")
+    yield site
+    await site.close()
+
+
+async def _member(site, tmp_path, code, name):
+    """A member's own store and data folder, joined through the real join flow."""
+    data = tmp_path / name
+    store = Store(data / "replica.sqlite3")
+    asgi = httpx.ASGITransport(app=site.app)
+    record = await join(BASE, code, name, store, data_dir=data, transport=asgi)
+    transport = HttpTransport(
+        record.location, record.id, read_token(record.id, data), transport=asgi
+    )
+    return CircleService(store, record, transport)
+
+
+async def test_join_keeps_the_token_private_and_records_the_circle(site, tmp_path):
+    circle, code = site.new_circle("Chemistry")
+    lead = await _member(site, tmp_path, code, "Lea")
+    path = token_path(circle, tmp_path / "Lea")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    record = lead.store.circle(circle)
+    assert (record.name, record.transport, record.location) == ("Chemistry", "server", BASE)
+    assert record.member_id == lead.me
+
+
+async def test_join_refusals_are_one_readable_line(site, tmp_path):
+    _, code = site.new_circle()
+    store = Store(tmp_path / "replica.sqlite3")
+    asgi = httpx.ASGITransport(app=site.app)
+    with pytest.raises(JoinError, match="no such invite"):
+        await join(BASE, "ZZZZ-ZZZZ-ZZZZ-ZZZZ", "Ana", store, data_dir=tmp_path, transport=asgi)
+    with pytest.raises(JoinError, match="display name"):
+        await join(BASE, code, " ", store, data_dir=tmp_path, transport=asgi)
+    with pytest.raises(JoinError, match="cannot reach"):
+        await join("http://127.0.0.1:9", code, "Ana", store, data_dir=tmp_path)
+    with pytest.raises(JoinError, match="not a server address"):
+        await join("ftp://x", code, "Ana", store, data_dir=tmp_path)
+
+
+async def test_two_members_see_each_others_posts_through_the_server(site, tmp_path):
+    circle, code = site.new_circle()
+    lead = await _member(site, tmp_path, code, "Lea")
+    ana = await _member(site, tmp_path, site.invite(circle), "Ana")
+    await lead.sync_once()
+    channel = lead.submit("channel.create", {"name": "general"})
+    await lead.sync_once()
+    await ana.sync_once()
+    thread = ana.submit(
+        "thread.create",
+        {"channel": channel.id, "title": "Mitosis", "kind": "question", "text": "Why? 🧬"},
+    )
+    assert ana.status.waiting == 1
+    await ana.sync_once()
+    assert ana.store.outbox_size(circle) == 0
+    await lead.sync_once()
+    assert lead.state.threads[thread.id].title == "Mitosis"
+    assert lead.state.members[ana.me].name == "Ana"
+    assert lead.state.threads == ana.state.threads and lead.state.members == ana.state.members
+
+
+async def test_a_long_poll_through_the_transport_wakes_on_a_push(site, tmp_path):
+    circle, code = site.new_circle()
+    lead = await _member(site, tmp_path, code, "Lea")
+    ana = await _member(site, tmp_path, site.invite(circle), "Ana")
+    await lead.sync_once()
+    pulled = await ana.transport.pull(None)
+    waiting = asyncio.create_task(ana.transport.pull(pulled.cursor, wait=20))
+    await asyncio.sleep(0.05)
+    op = lead.submit("channel.create", {"name": "general"})
+    await lead.sync_once()
+    got = await asyncio.wait_for(waiting, 10)
+    assert [o.id for o in got.ops] == [op.id] and got.ops[0].seq == int(got.cursor)
+
+
+async def test_a_removed_member_gets_the_servers_reason(site, tmp_path):
+    circle, code = site.new_circle()
+    lead = await _member(site, tmp_path, code, "Lea")
+    ana = await _member(site, tmp_path, site.invite(circle), "Ana")
+    await lead.sync_once()
+    lead.submit("member.remove", {"member": ana.me})
+    await lead.sync_once()
+    with pytest.raises(ServerError, match="no longer a member") as refused:
+        await ana.transport.pull(None)
+    assert refused.value.status == 403
+
+
+async def test_an_unreachable_server_is_a_transport_error(tmp_path):
+    transport = HttpTransport("http://127.0.0.1:9", "0" * 26, "token")
+    with pytest.raises(TransportError, match="cannot reach"):
+        await transport.pull(None)
+    await transport.close()
