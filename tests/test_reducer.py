@@ -277,7 +277,6 @@ def test_non_members_change_nothing(qa, circle):
         ("post.flag", {"post": qa["answer"], "reason": "unkind"}),
         ("post.hide", {"post": qa["answer"]}),
         ("answer.verify", {"post": qa["answer"]}),
-        ("read.mark", {"thread": qa["question"], "post": qa["answer"]}),
         ("note.create", {"title": "n", "text": "x"}),
         ("suggestion.create", {"text": "x"}),
         ("schedule.set", {"sessions": []}),
@@ -413,6 +412,16 @@ def test_unread_counts_sum_over_a_channels_threads(qa, circle):
     reader = circle.join("Fajar")
     circle.thread(qa["helper"], qa["channel"])
     assert circle.state.unread_in_channel(reader, qa["channel"]) == 4
+
+
+def test_a_read_mark_is_its_readers_own_business(qa, circle):
+    # Local-only bookkeeping: it needs the post, not membership (so it commutes with a
+    # removal arriving later), and it moves no one else's counts.
+    circle.do(circle.lead, "member.remove", member=qa["other"])
+    before = circle.state.unread_in_thread(qa["asker"], qa["question"])
+    circle.do(qa["other"], "read.mark", thread=qa["question"], post=qa["second"])
+    assert circle.state.read_upto[qa["other"]][qa["question"]] == 3
+    assert circle.state.unread_in_thread(qa["asker"], qa["question"]) == before
 
 
 def test_a_read_mark_must_name_a_post_in_that_thread(qa, circle):

@@ -97,9 +97,9 @@ class Replica:
         if not fresh:
             return Change()
         incoming = list(fresh.values())
-        for op in incoming:
-            self.clock.observe(op.hlc)
-            self._ids.add(op.id)
+        # Observing the greatest stamp is observing them all (string order is stamp order).
+        self.clock.observe(max(op.hlc for op in incoming))
+        self._ids.update(fresh)
         if self.ordering == "hlc":
             return self._add_hlc(incoming)
         return self._add_seq(incoming)
@@ -130,7 +130,8 @@ class Replica:
         if not self._keys or _hlc_key(incoming[0]) > self._keys[-1]:
             self._log.extend(incoming)
             self._keys.extend(_hlc_key(op) for op in incoming)
-            return Change([op for op in incoming if reducer.apply(self.state, op)])
+            # apply_all, not one apply per op: a whole circle loads through here.
+            return Change(reducer.apply_all(self.state, incoming))
         for op in incoming:
             key = _hlc_key(op)
             at = bisect_right(self._keys, key)  # type: ignore[arg-type]
@@ -150,7 +151,7 @@ class Replica:
         if in_order and not was_pending:
             self._log.extend(confirmed)
             self._keys.extend(_seq(op) for op in confirmed)
-            return Change([op for op in [*confirmed, *local] if reducer.apply(self.state, op)])
+            return Change(reducer.apply_all(self.state, [*confirmed, *local]))
         merged = sorted([*self._log, *confirmed], key=_seq)
         self._log, self._keys = merged, [_seq(op) for op in merged]
         self._refold()

@@ -1,0 +1,82 @@
+"""Read-only questions the discussion views ask of a circle's state.
+
+Pure functions over ``CircleState``: which threads a channel lists and in what order,
+the open questions, where the next unread thread is, who may do what to a post. They
+walk threads (thousands), never every post.
+"""
+
+from .state import CircleState, Post, Thread
+
+
+def channels_in_order(state: CircleState) -> list[str]:
+    """The ids of the channels a member can post in, in the order they were made."""
+    return [cid for cid in state.channel_order if not state.channels[cid].archived]
+
+
+def threads_by_activity(state: CircleState, channel_id: str) -> list[str]:
+    """A channel's thread ids, the most recently active first."""
+    channel = state.channels.get(channel_id)
+    if channel is None:
+        return []
+    threads = state.threads
+    return sorted(
+        channel.thread_ids, key=lambda tid: (threads[tid].last_activity_ms, tid), reverse=True
+    )
+
+
+def unanswered(state: CircleState) -> list[str]:
+    """Open questions (no accepted or verified answer) in live channels, oldest first."""
+    live = set(channels_in_order(state))
+    open_questions = [
+        thread
+        for thread in state.threads.values()
+        if thread.kind == "question"
+        and not thread.answered
+        and thread.channel_id in live
+        and not state.posts[thread.id].deleted
+    ]
+    open_questions.sort(key=lambda thread: (thread.created_ms, thread.id))
+    return [thread.id for thread in open_questions]
+
+
+def next_unread(
+    state: CircleState, me: str, channel_id: str | None, thread_id: str | None
+) -> tuple[str, str] | None:
+    """The (channel, thread) to read next: the first thread with unread posts, searching
+    from the current channel onwards (wrapping round), each channel in list order."""
+    channels = channels_in_order(state)
+    if not channels:
+        return None
+    start = channels.index(channel_id) if channel_id in channels else 0
+    for step in range(len(channels)):
+        cid = channels[(start + step) % len(channels)]
+        if not state.unread_in_channel(me, cid):
+            continue
+        for tid in threads_by_activity(state, cid):
+            if tid != thread_id and state.unread_in_thread(me, tid):
+                return cid, tid
+    # Only the open thread has news: it is the one to read.
+    if thread_id in state.threads and state.unread_in_thread(me, thread_id):
+        return state.threads[thread_id].channel_id, thread_id
+    return None
+
+
+def first_unread_index(state: CircleState, me: str, thread_id: str) -> int:
+    """The index of the first post ``me`` has not read (== post count when none)."""
+    return state.read_upto.get(me, {}).get(thread_id, 0)
+
+
+def may_see(state: CircleState, me: str, post: Post) -> bool:
+    """Whether ``me`` reads a hidden post's text: its author and moderators do."""
+    return not post.hidden or post.author == me or state.is_at_least(me, "moderator")
+
+
+def thread_status(thread: Thread) -> str:
+    """ "discussion", "open" (an unanswered question), "accepted" or "verified"."""
+    if thread.kind != "question":
+        return "discussion"
+    if thread.verified_posts:
+        return "verified"
+    if thread.accepted_post is not None:
+        return "accepted"
+    return "open"
