@@ -1,8 +1,10 @@
 """Helpers for tests that need real circles: real stores, real circle files."""
 
 import os
+from datetime import datetime
 from pathlib import Path
 
+from studycircle_tui.core.ids import ulid
 from studycircle_tui.core.ops import Op
 from studycircle_tui.core.replica import Replica
 from studycircle_tui.store.db import Store
@@ -89,3 +91,48 @@ def as_member(service: CircleService, member_name: str) -> CircleService:
     store = Store(service.store.path.with_name(f"{member_name}-replica.sqlite3"))
     store.save_circle(record)
     return CircleService(store, record, FileTransport(Path(record.location)), service.now_ms)
+
+
+def ms(text: str) -> int:
+    return int(datetime.fromisoformat(text).timestamp() * 1000)
+
+
+class Circle:
+    """A circle built op by op at chosen times, folded in hlc order like a file circle
+    (pure core: no store, no file)."""
+
+    def __init__(self, start: str = "2026-11-01T08:00:00+00:00") -> None:
+        self.clock = ms(start)
+        self.lead = self._id()
+        first = Replica("0" * 26).make(
+            self.lead,
+            "circle.create",
+            {"name": "C", "lead_name": "Lead"},
+            self.clock,
+            os.urandom(10),
+        )
+        self.replica = Replica(first.id)
+        self.replica.add([first])
+        self.ops = [first]
+
+    def _id(self) -> str:
+        return ulid(0, os.urandom(10))
+
+    def at(self, when: str) -> "Circle":
+        self.clock = ms(when)
+        return self
+
+    def do(self, actor: str, type_name: str, **data):
+        op = self.replica.make(actor, type_name, data, self.clock, os.urandom(10))
+        self.replica.add([op])
+        self.ops.append(op)
+        return op
+
+    def member(self, name: str) -> str:
+        member = self._id()
+        self.do(member, "member.join", name=name)
+        return member
+
+    @property
+    def state(self):
+        return self.replica.state

@@ -1,63 +1,15 @@
 """Circle life in the core: the moderator rota, participation figures, the schedule."""
 
-import os
 from datetime import UTC, datetime
 
 import icalendar
 import pytest
 
+from circles import Circle, ms
 from studycircle_tui.core import reducer
 from studycircle_tui.core.ops import Session
 from studycircle_tui.core.participation import DAY_MS, report, visible_to
-from studycircle_tui.core.replica import Replica
 from studycircle_tui.core.schedule import next_occurrence, to_ics
-
-
-def ms(text: str) -> int:
-    return int(datetime.fromisoformat(text).timestamp() * 1000)
-
-
-class Circle:
-    """A circle built op by op at chosen times, folded in hlc order like a file circle."""
-
-    def __init__(self, start: str = "2026-11-01T08:00:00+00:00") -> None:
-        self.clock = ms(start)
-        self.lead = self._id()
-        first = Replica("0" * 26).make(
-            self.lead,
-            "circle.create",
-            {"name": "C", "lead_name": "Lead"},
-            self.clock,
-            os.urandom(10),
-        )
-        self.replica = Replica(first.id)
-        self.replica.add([first])
-        self.ops = [first]
-
-    def _id(self) -> str:
-        from studycircle_tui.core.ids import ulid
-
-        return ulid(0, os.urandom(10))
-
-    def at(self, when: str) -> "Circle":
-        self.clock = ms(when)
-        return self
-
-    def do(self, actor: str, type_name: str, **data):
-        op = self.replica.make(actor, type_name, data, self.clock, os.urandom(10))
-        self.replica.add([op])
-        self.ops.append(op)
-        return op
-
-    def member(self, name: str) -> str:
-        member = self._id()
-        self.do(member, "member.join", name=name)
-        return member
-
-    @property
-    def state(self):
-        return self.replica.state
-
 
 # --- the rota ----------------------------------------------------------------------------
 

@@ -477,3 +477,16 @@ def test_a_reply_must_answer_a_post_in_the_same_thread(qa, circle):
     assert "not in this thread" in circle.refused(
         qa["asker"], "post.create", thread=other_thread, text="re", reply_to=qa["answer"]
     )
+
+
+def test_deleting_the_accepted_answer_reopens_the_question():
+    circle = Circle()
+    asker, helper = circle.join("Asker"), circle.join("Helper")
+    channel = circle.do(circle.lead, "channel.create", name="q")
+    thread = circle.thread(asker, channel, kind="question")
+    answer = circle.do(helper, "post.create", thread=thread, text="because")
+    circle.do(asker, "answer.accept", post=answer)
+    circle.do(circle.lead, "answer.verify", post=answer)
+    assert circle.state.threads[thread].answered
+    circle.do(helper, "post.delete", post=answer)
+    assert not circle.state.threads[thread].answered

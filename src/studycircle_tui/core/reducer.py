@@ -130,6 +130,11 @@ def _post_delete(state: CircleState, op: Op, at: int) -> None:
     post = state.posts[op.data.post]
     post.deleted = True
     post.edited_ms = at
+    # A tombstone is no answer anyone can trust: the question is open again.
+    thread = state.threads[post.thread_id]
+    if thread.accepted_post == post.id:
+        thread.accepted_post = None
+    thread.verified_posts.discard(post.id)
 
 
 def _post_react(state: CircleState, op: Op, at: int) -> None:
