@@ -1,11 +1,13 @@
 """Circle life screens driven as a person would: rules on joining, participation,
 schedule, the suggestion box, members, roles and the rota."""
 
+from contextlib import asynccontextmanager
+
 import icalendar
 import pytest
-from circles import as_member, fixed_demo_service
 from textual.widgets import Button, Checkbox, DataTable, Input, OptionList
 
+from circles import as_member, fixed_demo_service
 from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.screens.members import MembersScreen
 from studycircle_tui.tui.screens.participation import ParticipationScreen
@@ -25,23 +27,23 @@ async def _member(lead, name):
     return member
 
 
-async def _open(service, screen, size=(100, 30)):
+@asynccontextmanager
+async def opened(service, screen, size=(100, 30)):
+    """The app on ``service`` with ``screen`` pushed over the main screen."""
     app = StudyCircleApp(service, sync=False)
-    context = app.run_test(size=size)
-    pilot = await context.__aenter__()
-    await pilot.pause()
-    app.push_screen(screen)
-    await pilot.pause()
-    return app, pilot, context
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await app.push_screen(screen)
+        await pilot.pause()
+        yield app, pilot
 
 
 async def test_a_new_member_accepts_the_rules_and_a_change_asks_again(lead):
     sam = await _member(lead, "Sam")
     assert needs_acceptance(sam) and not needs_acceptance(lead)
-    app, pilot, context = await _open(sam, RulesScreen(sam))
-    await pilot.press("a")
-    await pilot.pause()
-    await context.__aexit__(None, None, None)
+    async with opened(sam, RulesScreen(sam)) as (_app, pilot):
+        await pilot.press("a")
+        await pilot.pause()
     assert sam.state.members[sam.me].rules_accepted == sam.state.rules_version
     assert not needs_acceptance(sam)
 
@@ -53,37 +55,34 @@ async def test_a_new_member_accepts_the_rules_and_a_change_asks_again(lead):
 
 
 async def test_participation_shows_everyone_to_the_lead_and_only_yourself_to_a_member(lead):
-    app, pilot, context = await _open(lead, ParticipationScreen(lead))
-    rows = app.screen.query_one(DataTable).row_count
-    await pilot.press("3")  # the 30-day view
-    await pilot.pause()
-    month_rows = app.screen.query_one(DataTable).row_count
-    await context.__aexit__(None, None, None)
+    async with opened(lead, ParticipationScreen(lead)) as (app, pilot):
+        rows = app.screen.query_one(DataTable).row_count
+        await pilot.press("3")  # the 30-day view
+        await pilot.pause()
+        month_rows = app.screen.query_one(DataTable).row_count
     assert rows == len(lead.state.members) + 1  # everyone and the circle's total
     assert month_rows == rows
 
     budi = await _member(lead, "Budi")
-    app, pilot, context = await _open(budi, ParticipationScreen(budi))
-    table = app.screen.query_one(DataTable)
-    names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
-    await context.__aexit__(None, None, None)
+    async with opened(budi, ParticipationScreen(budi)) as (app, pilot):
+        table = app.screen.query_one(DataTable)
+        names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
     assert names == ["Budi", "Circle total"]
 
 
 async def test_the_lead_adds_a_session_and_exports_the_schedule(lead, tmp_path):
-    app, pilot, context = await _open(lead, ScheduleScreen(lead))
-    screen = app.screen
-    screen.query_one("#title", Input).value = "Quiz night"
-    screen.query_one("#time", Input).value = "20:30"
-    screen.query_one("#tz", Input).value = "Asia/Jakarta"
-    await pilot.click("#add")
-    await pilot.pause()
-    target = tmp_path / "club.ics"
-    screen.query_one("#ics-path", Input).value = str(target)
-    screen.query_one("#sessions", OptionList).focus()
-    await pilot.press("x")
-    await pilot.pause()
-    await context.__aexit__(None, None, None)
+    async with opened(lead, ScheduleScreen(lead)) as (app, pilot):
+        screen = app.screen
+        screen.query_one("#title", Input).value = "Quiz night"
+        screen.query_one("#time", Input).value = "20:30"
+        screen.query_one("#tz", Input).value = "Asia/Jakarta"
+        await pilot.click("#add")
+        await pilot.pause()
+        target = tmp_path / "club.ics"
+        screen.query_one("#ics-path", Input).value = str(target)
+        screen.query_one("#sessions", OptionList).focus()
+        await pilot.press("x")
+        await pilot.pause()
     assert [s.title for s in lead.state.schedule] == ["Weekly session", "Quiz night"]
     calendar = icalendar.Calendar.from_ical(target.read_bytes())
     summaries = sorted(str(e["summary"]) for e in calendar.walk("VEVENT"))
@@ -93,77 +92,71 @@ async def test_the_lead_adds_a_session_and_exports_the_schedule(lead, tmp_path):
 
 async def test_a_member_cannot_change_the_schedule(lead):
     budi = await _member(lead, "Budi")
-    app, pilot, context = await _open(budi, ScheduleScreen(budi))
-    form_shown = app.screen.query_one("#session-form").display
-    app.screen.action_add()
-    await pilot.pause()
-    await context.__aexit__(None, None, None)
+    async with opened(budi, ScheduleScreen(budi)) as (app, pilot):
+        form_shown = app.screen.query_one("#session-form").display
+        app.screen.action_add()
+        await pilot.pause()
     assert not form_shown
     assert len(budi.state.schedule) == 1
 
 
 async def test_suggestions_anonymous_to_members_and_resolved_by_the_lead(lead):
     budi = await _member(lead, "Budi")
-    app, pilot, context = await _open(budi, SuggestionScreen(budi))
-    screen = app.screen
-    assert screen.query("#anonymous-warning")  # a file circle says it cannot hide names
-    assert not screen.query("#resolve-row")  # only the lead resolves
-    screen.query_one("#suggestion-text", Input).value = "Sesi latihan soal tiap Jumat?"
-    screen.query_one("#anonymous", Checkbox).value = True
-    screen.query_one("#suggest", Button).press()
-    await pilot.pause()
-    await context.__aexit__(None, None, None)
+    async with opened(budi, SuggestionScreen(budi)) as (app, pilot):
+        screen = app.screen
+        assert screen.query("#anonymous-warning")  # a file circle says it cannot hide names
+        assert not screen.query("#resolve-row")  # only the lead resolves
+        screen.query_one("#suggestion-text", Input).value = "Sesi latihan soal tiap Jumat?"
+        screen.query_one("#anonymous", Checkbox).value = True
+        screen.query_one("#suggest", Button).press()
+        await pilot.pause()
     await budi.sync_once()
     await lead.sync_once()
     (suggestion,) = lead.state.suggestions.values()
     assert suggestion.anonymous and suggestion.author == budi.me
 
     sam = await _member(lead, "Sam")
-    app, pilot, context = await _open(sam, SuggestionScreen(sam))
-    shown = str(app.screen.query_one("#suggestions", OptionList).get_option_at_index(0).prompt)
-    await context.__aexit__(None, None, None)
+    async with opened(sam, SuggestionScreen(sam)) as (app, pilot):
+        shown = str(app.screen.query_one("#suggestions", OptionList).get_option_at_index(0).prompt)
     assert "anonymous" in shown and "Budi" not in shown
 
-    app, pilot, context = await _open(lead, SuggestionScreen(lead))
-    screen = app.screen
-    screen.query_one("#suggestions", OptionList).highlighted = 0
-    screen.query_one("#reply", Input).value = "Yes, from next week."
-    screen.query_one("#resolve", Button).press()
-    await pilot.pause()
-    await context.__aexit__(None, None, None)
+    async with opened(lead, SuggestionScreen(lead)) as (app, pilot):
+        screen = app.screen
+        screen.query_one("#suggestions", OptionList).highlighted = 0
+        screen.query_one("#reply", Input).value = "Yes, from next week."
+        screen.query_one("#resolve", Button).press()
+        await pilot.pause()
     assert (suggestion.status, suggestion.reply) == ("planned", "Yes, from next week.")
 
 
 async def test_the_lead_grants_roles_and_sets_the_rota_a_member_cannot(lead):
-    app, pilot, context = await _open(lead, MembersScreen(lead))
-    screen = app.screen
-    members = screen.query_one("#members", OptionList)
-    members.focus()
-    members.highlighted = [o.id for o in members._options].index(
-        next(m.id for m in lead.state.members.values() if m.name == "Budi")
-    )
-    await pilot.press("m")
-    volunteers = screen.query_one("#volunteers")
-    for member in lead.state.members.values():
-        if member.name in ("Ayu", "Budi"):
-            volunteers.select(member.id)
-    screen.query_one("#set-rota", Button).press()
-    await pilot.pause()
-    await context.__aexit__(None, None, None)
+    async with opened(lead, MembersScreen(lead)) as (app, pilot):
+        screen = app.screen
+        members = screen.query_one("#members", OptionList)
+        members.focus()
+        members.highlighted = [o.id for o in members._options].index(
+            next(m.id for m in lead.state.members.values() if m.name == "Budi")
+        )
+        await pilot.press("m")
+        volunteers = screen.query_one("#volunteers")
+        for member in lead.state.members.values():
+            if member.name in ("Ayu", "Budi"):
+                volunteers.select(member.id)
+        screen.query_one("#set-rota", Button).press()
+        await pilot.pause()
     budi = next(m for m in lead.state.members.values() if m.name == "Budi")
     assert budi.role == "moderator"
     assert lead.state.rota is not None and len(lead.state.rota.volunteers) == 2
 
     sam = await _member(lead, "Sam")
-    app, pilot, context = await _open(sam, MembersScreen(sam))
-    screen = app.screen
-    assert not screen.query("#rota-form") and not screen.query("#moderation-log")
-    members = screen.query_one("#members", OptionList)
-    members.focus()
-    members.highlighted = 0
-    await pilot.press("l")
-    await pilot.pause()
-    message = str(screen.query_one("#members-message").render())
-    await context.__aexit__(None, None, None)
+    async with opened(sam, MembersScreen(sam)) as (app, pilot):
+        screen = app.screen
+        assert not screen.query("#rota-form") and not screen.query("#moderation-log")
+        members = screen.query_one("#members", OptionList)
+        members.focus()
+        members.highlighted = 0
+        await pilot.press("l")
+        await pilot.pause()
+        message = str(screen.query_one("#members-message").render())
     assert "lead" in message and "Not done" in message
     assert sum(1 for m in sam.state.members.values() if m.role == "lead") == 1

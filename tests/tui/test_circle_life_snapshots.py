@@ -3,9 +3,9 @@
 import asyncio
 
 import pytest
-from circles import as_member, fixed_demo_service
 from textual.widgets import Input
 
+from circles import as_member, fixed_demo_service
 from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.screens.members import MembersScreen
 from studycircle_tui.tui.screens.participation import ParticipationScreen

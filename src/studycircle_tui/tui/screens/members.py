@@ -11,9 +11,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
-from ...localzone import local_zone_name
 from ...core.ops import OpError
 from ...core.rota import moderator_at, turns
+from ...localzone import local_zone_name
 from ...sync.engine import CircleService, Refused
 from ..timefmt import relative
 

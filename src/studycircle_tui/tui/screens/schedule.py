@@ -12,9 +12,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
-from ...localzone import local_zone_name
 from ...core.ops import OpError
 from ...core.schedule import is_running, occurrence_around
+from ...localzone import local_zone_name
 from ...sync.engine import CircleService, Refused
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
