@@ -1,12 +1,16 @@
 """Where things live (platformdirs) and the user's settings (config.toml).
 
 Reading uses tomllib; a bad value names its key and falls back to the default, so a typo
-in the config never stops the app from starting.
+in the config never stops the app from starting. Writing (the settings screen) uses
+tomli-w and replaces the file atomically, keeping keys this version does not know.
 """
 
 import os
+import re
+import tempfile
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import platformdirs
@@ -38,6 +42,11 @@ def demo_circle_file() -> Path:
     return data_dir() / "demo-circle.jsonl"
 
 
+def ssh_dir() -> Path:
+    """ssh-serve's host key, its authorized-keys file and one folder per player."""
+    return data_dir() / "ssh"
+
+
 def default_name() -> str:
     """A display name to start from: the login name, capitalised."""
     for variable in ("STUDYCIRCLE_NAME", "USER", "LOGNAME", "USERNAME"):
@@ -47,19 +56,101 @@ def default_name() -> str:
     return "Me"
 
 
+TIME_FORMATS = ("relative", "24h", "12h")
+COLOR_DEPTHS = ("auto", "1", "16", "256", "truecolor")
+# A key as Textual names it: "f2", "ctrl+s", "R" (shift+r), "question_mark"; commas between.
+_KEYS = re.compile(r"^[A-Za-z0-9_+\-]+(,[A-Za-z0-9_+\-]+)*$")
+
+
 @dataclass(slots=True)
 class Settings:
     name: str = field(default_factory=default_name)
     default_circle: str = ""
     bell_on_mention: bool = True
+    theme: str = "auto"
+    time_format: str = "relative"
+    low_bandwidth: bool = False
+    color_depth: str = "auto"
+    ascii_borders: bool = False
+    keys: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
 
-_TYPES = {"name": str, "default_circle": str, "bell_on_mention": bool}
+def _text(limit: int) -> Callable[[object], object]:
+    def check(value: object) -> object:
+        if not isinstance(value, str):
+            raise ValueError("should be text in quotes")
+        if len(value) > limit:
+            raise ValueError(f"should be at most {limit} characters")
+        return value.strip()
+
+    return check
+
+
+def _flag(value: object) -> object:
+    if not isinstance(value, bool):
+        raise ValueError("should be true or false")
+    return value
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[object], object]:
+    def check(value: object) -> object:
+        if not isinstance(value, str) or value not in choices:
+            raise ValueError(f"should be one of {', '.join(repr(c) for c in choices)}")
+        return value
+
+    return check
+
+
+def _theme(value: object) -> object:
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", value):
+        raise ValueError("should be a theme name such as 'dark' (lower-case letters, digits, -)")
+    return value
+
+
+def _color_depth(value: object) -> object:
+    # Written as a number (16) or as text ("16", "truecolor"); kept as text.
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if value == "24bit":
+        value = "truecolor"
+    if value not in COLOR_DEPTHS:
+        raise ValueError('should be 1, 16, 256, "truecolor" or "auto"')
+    return value
+
+
+def _keys(value: object) -> object:
+    if not isinstance(value, dict):
+        raise ValueError('should be a table of binding id = "key", e.g. new-thread = "n"')
+    keys = {}
+    for binding, keys_text in value.items():
+        if not isinstance(keys_text, str) or not _KEYS.match(keys_text.replace(" ", "")):
+            raise ValueError(f'\'{binding}\' should be keys such as "ctrl+n" or "n,ctrl+n"')
+        keys[binding] = keys_text.replace(" ", "")
+    return keys
+
+
+_CHECKS: dict[str, Callable[[object], object]] = {
+    "name": _text(80),
+    "default_circle": _text(200),
+    "bell_on_mention": _flag,
+    "theme": _theme,
+    "time_format": _choice(TIME_FORMATS),
+    "low_bandwidth": _flag,
+    "color_depth": _color_depth,
+    "ascii_borders": _flag,
+    "keys": _keys,
+}
+KEYS = tuple(_CHECKS)
+
+
+def check(key: str, value: object) -> object:
+    """The value as it would be kept for ``key``; ValueError says what is wrong."""
+    return _CHECKS[key](value)
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    """Read config.toml; unknown keys and wrong types are reported, not fatal."""
+    """Read config.toml; unknown keys and bad values are reported, not fatal."""
     path = path or config_file()
     settings = Settings()
     try:
@@ -70,13 +161,47 @@ def load_settings(path: Path | None = None) -> Settings:
         settings.problems.append(f"{path}: {error}; using the defaults")
         return settings
     for key, value in raw.items():
-        expected = _TYPES.get(key)
-        if expected is None:
+        check = _CHECKS.get(key)
+        if check is None:
             settings.problems.append(f"{path}: unknown setting '{key}' ignored")
-        elif not isinstance(value, expected):
-            settings.problems.append(
-                f"{path}: '{key}' should be a {expected.__name__}; using the default"
-            )
-        else:
-            setattr(settings, key, value)
+            continue
+        try:
+            setattr(settings, key, check(value))
+        except ValueError as error:
+            settings.problems.append(f"{path}: '{key}' {error}; using the default")
+    if not settings.name:
+        settings.name = default_name()
     return settings
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write every setting to config.toml (atomically), keeping keys we do not know.
+
+    Raises OSError when the file cannot be written.
+    """
+    import tomli_w  # only the settings screen writes, so only it pays for the import
+
+    path = path or config_file()
+    try:
+        kept = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        kept = {}
+    document = {key: value for key, value in kept.items() if key not in _CHECKS}
+    for item in fields(Settings):
+        if item.name in _CHECKS:
+            value = getattr(settings, item.name)
+            if item.name == "color_depth" and value.isdigit():
+                value = int(value)
+            document[item.name] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            tomli_w.dump(document, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,9 +1,28 @@
-"""Times as a person reads them in a chat: "now", "5m", "3h", "Tue", "12 Mar"."""
+"""Times as a person reads them in a chat: "now", "5m", "3h", "Tue", "12 Mar".
+
+The ``time_format`` setting (``set_format``) turns relative times into clock times:
+"24h" gives "14:05", "Tue 14:05", "12 Mar 14:05"; "12h" the same with "2:05pm".
+"""
 
 from datetime import datetime
 
+_FORMAT = "relative"  # one app per process, so the setting is the module's
+
+
+def set_format(name: str) -> None:
+    global _FORMAT
+    _FORMAT = name if name in ("relative", "24h", "12h") else "relative"
+
+
+def _time(moment: datetime) -> str:
+    if _FORMAT == "12h":
+        return f"{moment.hour % 12 or 12}:{moment.minute:02d}{'am' if moment.hour < 12 else 'pm'}"
+    return moment.strftime("%H:%M")
+
 
 def relative(ms: int, now_ms: int) -> str:
+    if _FORMAT != "relative":
+        return absolute(ms, now_ms)
     seconds = max(0, (now_ms - ms) // 1000)
     if seconds < 60:
         return "now"
@@ -17,5 +36,15 @@ def relative(ms: int, now_ms: int) -> str:
     return f"{moment.day} {moment.strftime('%b')}"
 
 
+def absolute(ms: int, now_ms: int) -> str:
+    """A clock time, with the weekday within six days and the date before that."""
+    moment, now = datetime.fromtimestamp(ms / 1000), datetime.fromtimestamp(now_ms / 1000)
+    if moment.date() == now.date():
+        return _time(moment)
+    if 0 <= (now_ms - ms) < 6 * 86_400_000:
+        return f"{moment.strftime('%a')} {_time(moment)}"
+    return f"{moment.day} {moment.strftime('%b')} {_time(moment)}"
+
+
 def clock(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000).strftime("%H:%M")
+    return _time(datetime.fromtimestamp(ms / 1000))

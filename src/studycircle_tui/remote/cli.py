@@ -1,0 +1,121 @@
+"""``studycircle ssh-serve`` and ``studycircle web``: the app for people with only an SSH
+client or a browser. Both start one app process per player."""
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _fail(message: str) -> int:
+    print(f"studycircle: {message}", file=sys.stderr)
+    return 2
+
+
+def _circle_file(circle: str) -> Path | str:
+    """The circle file for ``--circle``: a path, or the id or name of a file circle this
+    user has opened before. A str is the reason it cannot be served."""
+    path = Path(circle).expanduser()
+    if path.is_file():
+        return path.resolve()
+    from .. import config
+    from ..store.db import Store
+
+    if config.store_file().exists():
+        for record in Store(config.store_file()).circles():
+            if circle in (record.id, record.name):
+                if record.transport != "file":
+                    return (
+                        f"'{circle}' is a server circle; ssh-serve serves a circle shared "
+                        "as a file (studycircle new NAME --file PATH makes one)"
+                    )
+                return Path(record.location)
+    return f"{circle}: no such circle file, and no circle of yours with that id or name"
+
+
+def _display_args(args: argparse.Namespace) -> list[str]:
+    words = []
+    if getattr(args, "color_depth", None):
+        words += ["--color-depth", args.color_depth]
+    if getattr(args, "low_bandwidth", False):
+        words.append("--low-bandwidth")
+    if getattr(args, "ascii", False):
+        words.append("--ascii")
+    return words
+
+
+def _ssh_serve(args: argparse.Namespace) -> int:
+    import asyncio
+
+    try:
+        from .ssh import ServeOptions, serve
+    except ModuleNotFoundError as error:
+        return _fail(f"ssh-serve needs {error.name}: pip install asyncssh")
+    circle = _circle_file(args.circle)
+    if isinstance(circle, str):
+        return _fail(circle)
+    options = ServeOptions(
+        circle_file=circle,
+        port=args.port,
+        host=args.host,
+        guests=args.guests,
+        color_depth=getattr(args, "color_depth", None),
+        low_bandwidth=getattr(args, "low_bandwidth", False),
+    )
+    if args.keys:
+        options.keys_file = Path(args.keys).expanduser().resolve()
+    try:
+        asyncio.run(serve(options))
+    except OSError as error:
+        return _fail(f"cannot serve on {args.host}:{args.port}: {error.strerror or error}")
+    return 0
+
+
+def _web(args: argparse.Namespace) -> int:
+    try:
+        from .web import make_server
+    except ModuleNotFoundError as error:
+        return _fail(f"web needs {error.name}: pip install textual-serve")
+    app_args = _display_args(args)
+    if args.circle:
+        circle = _circle_file(args.circle)
+        if isinstance(circle, str):
+            return _fail(circle)
+        app_args += ["open", str(circle)]
+    try:
+        make_server(args.host, args.port, app_args, args.public_url).serve()
+    except OSError as error:
+        return _fail(f"cannot serve on {args.host}:{args.port}: {error.strerror or error}")
+    return 0
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    ssh = subparsers.add_parser(
+        "ssh-serve",
+        help="serve a circle to players who have only an SSH client",
+        description="Serve the app over SSH: each player runs `ssh -p PORT HOST` and lands "
+        "in the circle as themselves, identified by their SSH key. Player keys go in the "
+        "authorized-keys file (see `studycircle locate`), one per line: "
+        'name="Ayu" ssh-ed25519 AAAA… ayu@laptop',
+    )
+    ssh.add_argument("--circle", required=True, help="the circle file (or a file circle's name)")
+    ssh.add_argument("--port", type=int, default=2222, help="the port to listen on (2222)")
+    ssh.add_argument("--host", default="0.0.0.0", help="the address to listen on (all)")
+    ssh.add_argument("--keys", help="the authorized-keys file (default: in the data folder)")
+    ssh.add_argument(
+        "--guests", action="store_true", help="let in unknown keys (and keyless clients) as guests"
+    )
+    ssh.set_defaults(func=_ssh_serve)
+
+    web = subparsers.add_parser(
+        "web",
+        help="serve the app in a web browser (offline: nothing is fetched from outside)",
+        description="Serve the app to web browsers with textual-serve: one app per tab, "
+        "running as you. Every file the page needs comes from this machine.",
+    )
+    web.add_argument("--circle", help="the circle file to open (default: your last circle)")
+    web.add_argument("--host", default="127.0.0.1", help="the address to listen on (127.0.0.1)")
+    web.add_argument("--port", type=int, default=8000, help="the port to listen on (8000)")
+    web.add_argument(
+        "--public-url", help="the address browsers reach this server at, if not host:port"
+    )
+    web.set_defaults(func=_web)

@@ -1,0 +1,262 @@
+"""The user's settings applied to the running app: themes, colour depth, ASCII borders,
+key overrides, time format and low-bandwidth mode; and the palette's commands for them.
+
+``app.py`` makes one ``Preferences`` in its ``__init__`` (themes are registered before
+any is used) and asks it for extra palette commands. Everything that went wrong while
+reading config.toml or the theme files is kept in ``problems`` and shown as a toast once
+the app is up, so the app always starts: with the default for whatever was bad.
+"""
+
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import fields, replace
+
+from textual import constants
+from textual.app import App, SystemCommand
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+
+from .. import config, terminal
+from ..config import Settings
+from . import display, timefmt
+from .low_bandwidth import LowBandwidthDisplay
+from .theme_loader import ThemeInfo, load_themes
+
+DEFAULT_THEME = "dark"
+PROBE_AFTER_SECONDS = 1.0  # the first screen is on its way by then
+SLOW_LINK_SECONDS = 1.0
+THEME_FOR_DEPTH = {"1": "monochrome", "16": "ansi-16"}
+
+
+class Preferences:
+    def __init__(self, app: App, settings: Settings | None = None) -> None:
+        self.app = app
+        self.settings = settings if settings is not None else config.load_settings()
+        self.problems: list[str] = list(self.settings.problems)
+        self.themes, theme_problems = load_themes(config.user_themes_dir())
+        self.problems.extend(theme_problems)
+        for info in self.themes.values():
+            app.register_theme(info.theme)  # registered before any is used
+        self._saving_theme = False
+        self._shadow: LowBandwidthDisplay | None = None
+        self._probe_sent: float | None = None
+        self.link_seconds: float | None = None  # how long the terminal took to answer
+        self.apply(self.settings, first=True)
+
+    # --- what is in force -------------------------------------------------------------
+
+    @property
+    def color_depth(self) -> str:
+        return terminal.color_depth(self.settings.color_depth)
+
+    @property
+    def low_bandwidth(self) -> bool:
+        return terminal.flag(terminal.ENV_LOW_BANDWIDTH, self.settings.low_bandwidth)
+
+    @property
+    def ascii_borders(self) -> bool:
+        return terminal.flag(terminal.ENV_ASCII, self.settings.ascii_borders)
+
+    @property
+    def border_mode(self) -> str:
+        """ASCII when asked; on the Linux console, the lines its font has; else Unicode."""
+        if self.ascii_borders:
+            return "ascii"
+        return "console" if os.environ.get("TERM", "") == "linux" else "unicode"
+
+    def theme_name(self, settings: Settings) -> str:
+        """The theme to use: the chosen one if it exists, else the depth's default."""
+        fallback = THEME_FOR_DEPTH.get(self.color_depth, DEFAULT_THEME)
+        if fallback not in self.app.available_themes:
+            fallback = DEFAULT_THEME
+        if settings.theme in ("auto", ""):
+            return fallback
+        if settings.theme not in self.app.available_themes:
+            self.problems.append(
+                f"theme '{settings.theme}' not found (is its file in "
+                f"{config.user_themes_dir()}?); using '{fallback}'"
+            )
+            return fallback
+        return settings.theme
+
+    def apply(self, settings: Settings, *, first: bool = False) -> None:
+        """Put ``settings`` in force, as far as a running app can."""
+        app = self.app
+        old = replace(self.settings)
+        if settings is not self.settings:
+            # In place: the app and its screens hold this very Settings object.
+            for item in fields(Settings):
+                setattr(self.settings, item.name, getattr(settings, item.name))
+        settings = self.settings
+        timefmt.set_format(settings.time_format)
+        display.set_border_mode(self.border_mode)
+        low = self.low_bandwidth
+        app.animation_level = "none" if low else constants.TEXTUAL_ANIMATIONS
+        app.set_class(low, "-low-bandwidth")
+        if low and self._shadow is None:
+            self._shadow = LowBandwidthDisplay(app)
+            self._shadow.install()
+        elif not low and self._shadow is not None:
+            self._shadow.uninstall()
+            self._shadow = None
+        app.set_class(self.ascii_borders, "-ascii")
+        self._saving_theme = True
+        try:
+            app.theme = self.theme_name(settings)
+        finally:
+            self._saving_theme = False
+        # After the theme: one bit measures against its background. A depth the terminal
+        # announced itself needs no filter (Textual draws with it), except none at all.
+        depth, chosen = terminal.color_choice(settings.color_depth)
+        display.set_color_depth(app, depth if chosen or depth == "1" else "truecolor")
+        app.set_keymap(dict(settings.keys))
+        if not first and (
+            old.color_depth != settings.color_depth or old.ascii_borders != settings.ascii_borders
+        ):
+            self.redraw()
+
+    def redraw(self) -> None:
+        """Draw every line again (filters and border glyphs are cached per widget)."""
+        app = self.app
+        app.refresh_css(animate=False)
+        for screen in app.screen_stack:
+            for widget in screen.walk_children(with_self=True):
+                widget._styles_cache.clear()
+                widget.refresh()
+
+    # --- after mount ------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        """Report what was wrong at start, and remember themes picked in the palette."""
+        for problem in self.problems:
+            self.app.notify(problem, title="Settings", severity="warning", timeout=12)
+        self.problems.clear()
+        self.app.theme_changed_signal.subscribe(self.app, self._theme_changed)
+        self.app.app_resume_signal.subscribe(self.app, self._resumed)
+        self.app.set_timer(PROBE_AFTER_SECONDS, self._probe_link)
+
+    # --- is the link slow? --------------------------------------------------------------
+
+    def _probe_link(self) -> None:
+        """Ask the terminal where its cursor is. It answers only once it has drawn every
+        byte sent before the question, so the wait measures the link, first screen and
+        all. (A terminal that never answers is never offered anything.)"""
+        driver = self.app._driver
+        if driver is None or self.app.is_headless or self.low_bandwidth:
+            return
+        self._probe_sent = time.monotonic()
+        driver.write("\x1b[6n")  # DSR: report the cursor position
+        driver.flush()
+
+    def terminal_answered(self) -> None:
+        if self._probe_sent is None:
+            return
+        self.link_seconds = time.monotonic() - self._probe_sent
+        self._probe_sent = None
+        if self.link_seconds > SLOW_LINK_SECONDS and not self.low_bandwidth:
+            self.app.notify(
+                f"The screen took {self.link_seconds:.1f} s to reach you. Low-bandwidth mode "
+                "sends a fraction of that: ctrl+p, then “Low-bandwidth mode”.",
+                title="This link looks slow",
+                timeout=30,
+            )
+
+    def _resumed(self, _app: object) -> None:
+        if self._shadow is not None:
+            self._shadow.forget()  # the terminal was someone else's for a while
+
+    def focused(self, widget: object) -> None:
+        """A blinking cursor redraws twice a second: none in low-bandwidth mode."""
+        if self.low_bandwidth and hasattr(widget, "cursor_blink"):
+            widget.cursor_blink = False  # type: ignore[attr-defined]
+
+    def _theme_changed(self, theme: object) -> None:
+        display.follow_theme(self.app)
+        name = getattr(theme, "name", None)
+        if self._saving_theme or not name or name == self.settings.theme:
+            return
+        self.save(replace(self.settings, theme=name, problems=[]))
+
+    def save(self, settings: Settings) -> bool:
+        """Write ``settings`` to config.toml and put them in force; False if not written."""
+        try:
+            config.save_settings(settings)
+        except OSError as error:
+            self.app.notify(
+                f"Settings not saved: {error.strerror or error}", severity="error", timeout=10
+            )
+            return False
+        self.apply(settings)
+        return True
+
+    # --- the command palette ----------------------------------------------------------
+
+    def palette_commands(
+        self, screen: Screen, textual_commands: Iterable[SystemCommand]
+    ) -> Iterable[SystemCommand]:
+        """Textual's system commands, its "Theme" replaced by our picker, and ours."""
+        for command in textual_commands:
+            if command.title == "Theme":
+                yield SystemCommand("Theme", "Pick a theme (saved for next time)", self.pick_theme)
+            else:
+                yield command
+        yield SystemCommand(
+            "Settings", "Theme, colours, keys, time format, low-bandwidth mode…", self.open
+        )
+        low = self.low_bandwidth
+        yield SystemCommand(
+            "Low-bandwidth mode: turn " + ("off" if low else "on"),
+            "No animations, fewer redraws: for slow links and SSH",
+            lambda: self.save(replace(self.settings, low_bandwidth=not low, problems=[])),
+        )
+
+    def open(self) -> None:
+        from .screens.settings import SettingsScreen
+
+        def saved(settings: Settings | None) -> None:
+            if settings is not None and self.save(settings):
+                self.app.notify("Settings saved.", timeout=3)
+
+        self.app.push_screen(SettingsScreen(self), saved)
+
+    def pick_theme(self) -> None:
+        self.app.push_screen(
+            CommandPalette(providers=[ThemeCommands], placeholder="Search for themes…")
+        )
+
+    def theme_choices(self) -> list[tuple[str, str]]:
+        """(name, description) for the picker: ours first, then Textual's own."""
+        ours = [(name, info.description) for name, info in sorted(self.themes.items())]
+        builtin = sorted(set(self.app.available_themes) - set(self.themes))
+        return ours + [(name, "one of Textual's themes") for name in builtin]
+
+    def theme_info(self, name: str) -> ThemeInfo | None:
+        return self.themes.get(name)
+
+
+class ThemeCommands(Provider):
+    """The theme picker: each theme with its description; picking one saves it."""
+
+    def _choices(self) -> list[tuple[str, str]]:
+        preferences: Preferences = self.app.preferences  # type: ignore[attr-defined]
+        return preferences.theme_choices()
+
+    def _pick(self, name: str) -> None:
+        self.app.theme = name  # the theme_changed signal saves it
+
+    async def discover(self) -> Hits:
+        for name, description in self._choices():
+            yield DiscoveryHit(name, lambda name=name: self._pick(name), help=description)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, description in self._choices():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(name),
+                    lambda name=name: self._pick(name),
+                    help=description,
+                )

@@ -1,0 +1,274 @@
+"""`studycircle ssh-serve` with the real OpenSSH client: a known key lands in the circle
+as its own member, answers the lead's live quiz question and leaves; a window resize
+reaches the app; an unknown key gets no shell; a killed client leaves no process behind."""
+
+import asyncio
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from ptyterm import PtyApp
+from studycircle_tui.remote.keys import parse_authorized_keys
+from studycircle_tui.remote.ssh import depth_for_term, load_host_key
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("ssh") is None or shutil.which("ssh-keygen") is None,
+    reason="needs the OpenSSH client (.ci/run installs openssh-client)",
+)
+
+
+def keygen(path: Path, comment: str) -> str:
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
+        check=True,
+    )
+    return path.with_suffix(".pub").read_text().strip()
+
+
+class Server:
+    """``studycircle ssh-serve`` on a free loopback port, its log collected."""
+
+    def __init__(self, circle: Path, keys: Path, *extra: str) -> None:
+        self.process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "studycircle_tui.cli", "ssh-serve"),
+                *("--circle", str(circle), "--keys", str(keys)),
+                *("--host", "127.0.0.1", "--port", "0", *extra),
+            ],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.port = int(self.wait_for(r"on port (\d+)").group(1))
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.append(line.rstrip())
+
+    def wait_for(self, pattern: str, limit: float = 30.0) -> re.Match:
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            for line in self.lines:
+                if match := re.search(pattern, line):
+                    return match
+            time.sleep(0.05)
+        raise AssertionError(f"no {pattern!r} in the server's log: {self.lines}")
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(15)
+
+    def children(self) -> list[int]:
+        """Processes whose parent is the server."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    found.append(int(entry.name))
+        return found
+
+
+def ssh(port: int, key: Path, tmp_path: Path, size=(80, 24), user: str = "ayu") -> PtyApp:
+    argv = ["ssh", "-p", str(port), "-i", str(key), "-l", user]
+    argv += ["-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"]
+    argv += ["-o", f"UserKnownHostsFile={tmp_path / 'known_hosts'}", "-o", "LogLevel=ERROR"]
+    argv += ["127.0.0.1"]
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "TERM": "xterm-256color"}
+    return PtyApp(argv, env, size)
+
+
+@pytest.fixture
+def club(tmp_path):
+    """A circle file, a player key named in the authorized-keys file, and a stranger."""
+    from studycircle_tui.store.db import Store
+    from studycircle_tui.sync.circles import create_file_circle
+
+    circle = tmp_path / "club.jsonl"
+    create_file_circle(Store(tmp_path / "lead.sqlite3"), circle, "Quiz Club", "Lead")
+    ayu = keygen(tmp_path / "ayu", "ayu@laptop")
+    keygen(tmp_path / "stranger", "stranger@elsewhere")
+    keys = tmp_path / "authorized_keys"
+    keys.write_text(f'# players\nname="Ayu Lestari" {ayu}\n')
+    return circle, keys
+
+
+def test_a_known_key_lands_in_the_circle_as_its_member_and_resizes_reach_the_app(club, tmp_path):
+    circle, keys = club
+    server = Server(circle, keys)
+    try:
+        player = ssh(server.port, tmp_path / "ayu", tmp_path)
+        try:
+            assert player.wait_for("Ayu Lestari (member)"), player.text()
+            assert "Quiz Club" in player.text()
+            pid = int(server.wait_for(r"Ayu Lestari connected \(app pid (\d+)\)").group(1))
+            # The player is a member of their own in the circle's shared log.
+            log = circle.read_text()
+            assert '"member.join"' in log and "Ayu Lestari" in log
+            player.resize(100, 30)  # the status line moves to the new last-but-one row
+            assert player.wait_until(lambda: "Ayu Lestari" in player.screen.display[28])
+            player.press(b"\x11")  # ctrl+q: the app quits, the session ends
+            player.process.wait(20)
+            server.wait_for(rf"left \(app pid {pid}")
+            assert not Path(f"/proc/{pid}").exists()
+        finally:
+            player.close()
+    finally:
+        server.stop()
+
+
+def _sync_until(service, done, limit: float = 20.0) -> bool:
+    end = time.monotonic() + limit
+    while not done():
+        if time.monotonic() > end:
+            return False
+        asyncio.run(service.sync_once())
+        time.sleep(0.1)
+    return True
+
+
+def test_a_player_answers_a_live_quiz_question_over_ssh_and_leaves(tmp_path):
+    """Lea runs a live quiz from her own app's service (in this process); Ayu plays it
+    over ssh: joins from the Quiz pane, answers, sees the reveal, quits."""
+    from studycircle_tui.core.ops import Key, Question
+    from studycircle_tui.store.db import Store
+    from studycircle_tui.sync.circles import create_file_circle
+    from studycircle_tui.sync.quizrun import QuizRunner
+
+    circle = tmp_path / "club.jsonl"
+    lea = create_file_circle(Store(tmp_path / "lea.sqlite3"), circle, "Quiz Club", "Lea")
+    channel = lea.submit("channel.create", {"name": "python"}).id
+    runner = QuizRunner(lea)
+    question = Question(
+        kind="multiple_choice",
+        text="What does len([1, 2, 3]) return?",
+        choices=["2", "3", "4", "An error"],
+        seconds=600,
+    )
+    quiz = runner.create("Python basics", [question], [Key(choices=[1])], channel)
+    session = runner.start(quiz.id).id
+    asyncio.run(lea.sync_once())
+    keys = tmp_path / "authorized_keys"
+    keys.write_text(f'name="Ayu" {keygen(tmp_path / "ayu", "ayu@laptop")}\n')
+    server = Server(circle, keys)
+    try:
+        ayu = ssh(server.port, tmp_path / "ayu", tmp_path)
+        try:
+            assert ayu.wait_for("Ayu (member)"), ayu.text()
+            pid = int(server.wait_for(r"connected \(app pid (\d+)\)").group(1))
+            ayu.press(b"z")  # the Quiz pane
+            assert ayu.wait_for("LIVE lobby"), ayu.text()
+            ayu.press(b"\r")  # join the live quiz
+            assert ayu.wait_for("Waiting for Lea"), ayu.text()
+            runner.open_question(session, 0)
+            asyncio.run(lea.sync_once())
+            assert ayu.wait_for("What does len([1, 2, 3]) return?"), ayu.text()
+            ayu.press(b"b")
+            assert ayu.wait_for("Answer sent"), ayu.text()
+
+            def answers() -> dict:
+                return lea.state.sessions[session].answers.get(0, {})
+
+            assert _sync_until(lea, lambda: len(answers()) == 1)
+            assert [value for value, _ in answers().values()] == [[1]]  # B, as Ayu pressed
+            runner.close(session)
+            runner.reveal(session)
+            asyncio.run(lea.sync_once())
+            assert ayu.wait_for("Right"), ayu.text()
+            assert "1. Ayu" in ayu.text()  # the leaderboard
+            ayu.press(b"\x11")  # ctrl+q
+            ayu.process.wait(20)
+            server.wait_for(rf"left \(app pid {pid}")
+            assert not Path(f"/proc/{pid}").exists()
+        finally:
+            ayu.close()
+    finally:
+        server.stop()
+
+
+def test_an_unknown_key_gets_no_shell(club, tmp_path):
+    circle, keys = club
+    server = Server(circle, keys)
+    try:
+        stranger = ssh(server.port, tmp_path / "stranger", tmp_path)
+        stranger.process.wait(30)
+        stranger.settle(quiet=0.3)
+        assert stranger.process.returncode == 255
+        assert "Permission denied" in stranger.text()
+        server.wait_for("refused an unknown key")
+        assert not any("connected" in line for line in server.lines)
+        assert server.children() == []
+        stranger.close()
+    finally:
+        server.stop()
+
+
+def test_with_guests_allowed_an_unknown_key_comes_in_as_a_guest(club, tmp_path):
+    circle, keys = club
+    server = Server(circle, keys, "--guests")
+    try:
+        guest = ssh(server.port, tmp_path / "stranger", tmp_path, user="sam")
+        try:
+            assert guest.wait_for("sam (guest) (member)"), guest.text()
+        finally:
+            guest.close()
+    finally:
+        server.stop()
+
+
+def test_killing_the_client_leaves_no_process_behind(club, tmp_path):
+    circle, keys = club
+    server = Server(circle, keys)
+    try:
+        player = ssh(server.port, tmp_path / "ayu", tmp_path)
+        assert player.wait_for("Ayu Lestari (member)"), player.text()
+        pid = int(server.wait_for(r"connected \(app pid (\d+)\)").group(1))
+        assert Path(f"/proc/{pid}").exists()
+        os.killpg(player.process.pid, signal.SIGKILL)  # the client dies without a word
+        player.process.wait(10)
+        server.wait_for(rf"left \(app pid {pid}")
+        assert not Path(f"/proc/{pid}").exists()
+        assert server.children() == []
+        player.close()
+    finally:
+        server.stop()
+    assert server.process.returncode == 0
+
+
+def test_the_host_key_is_made_once_and_kept(tmp_path):
+    first = load_host_key(tmp_path / "ssh" / "host_key")
+    again = load_host_key(tmp_path / "ssh" / "host_key")
+    assert first.get_fingerprint() == again.get_fingerprint()
+    assert (tmp_path / "ssh" / "host_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_authorized_keys_file_maps_keys_to_names(tmp_path):
+    ayu = keygen(tmp_path / "a", "ayu@laptop")
+    sam = keygen(tmp_path / "s", "sam@home")
+    text = f'name="Ayu \\"A\\" Lestari" {ayu}\n{sam}\nnonsense here\n\n# a comment\n'
+    players, problems = parse_authorized_keys(text)
+    assert sorted(players.values()) == ['Ayu "A" Lestari', "sam"]
+    assert len(problems) == 1 and problems[0].startswith("line 3:")
+
+
+@pytest.mark.parametrize(
+    ("term", "depth"),
+    [("xterm-256color", "256"), ("linux", "16"), ("screen", "16"), ("dumb", "1")],
+)
+def test_colour_depth_follows_the_terminal_type_ssh_sends(term, depth):
+    assert depth_for_term(term) == depth
