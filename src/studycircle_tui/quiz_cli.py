@@ -27,9 +27,9 @@ class _Failed(Exception):
 def add_commands(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     quiz = subparsers.add_parser(
         "quiz",
-        help="check and convert quiz files (TOML, Moodle GIFT, Aiken)",
-        description="Check and convert quiz files: the native TOML format, and Moodle's GIFT "
-        "and Aiken formats.",
+        help="check, convert and import quiz files (TOML, Moodle GIFT, Aiken)",
+        description="Check, convert and import quiz files: the native TOML format, and "
+        "Moodle's GIFT and Aiken formats.",
     )
     commands = quiz.add_subparsers(dest="quiz_command", required=True, metavar="COMMAND")
 

@@ -334,6 +334,8 @@ def answer_seconds(session: QuizSession, question: int, at_ms: int) -> float:
     opens = session.opens.get(question)
     if not opens:
         opens = [(session.opened_ms.get(question, at_ms), 1)]
+    if len(opens) == 1 and opens[0][1]:  # opened once, never paused: the hot path
+        return max(0, at_ms - opens[0][0]) / 1000
     return running_ms(opens, at_ms) / 1000
 
 

@@ -2,7 +2,8 @@
 
 Tables: ``circles`` (how to reach each circle and who I am there), ``ops`` (every op
 this replica holds, as the JSON it travels as), ``outbox`` (ops still to deliver),
-``cursors`` (how far each remote has been read), ``drafts`` (unsent composer text).
+``cursors`` (how far each remote has been read), ``drafts`` (unsent composer text),
+``quiz_keys`` (a live quiz's answer keys, kept by its lead until each reveal).
 
 WAL mode with synchronous=FULL: a write returns only once it is in the log on disk, so
 an op the app acknowledged survives ``kill -9`` and a power cut alike.
@@ -50,6 +51,13 @@ CREATE TABLE IF NOT EXISTS drafts (
     place TEXT NOT NULL,
     text TEXT NOT NULL,
     PRIMARY KEY (circle, place)
+);
+CREATE TABLE IF NOT EXISTS quiz_keys (
+    circle TEXT NOT NULL,
+    key_hash TEXT NOT NULL,
+    salts TEXT NOT NULL,
+    keys BLOB NOT NULL,
+    PRIMARY KEY (circle, key_hash)
 );
 """
 
@@ -215,6 +223,23 @@ class Store:
             self._db.execute(
                 "DELETE FROM drafts WHERE circle = ? AND place = ?", (circle_id, place)
             )
+
+    # --- live quiz keys (local only, never pushed) -----------------------------------
+
+    def save_quiz_keys(self, circle_id: str, key_hash: str, salts: str, keys: bytes) -> None:
+        """Keep a live quiz's keys (JSON) and salts on this device, under the salted hash
+        its ``quiz.create`` publishes; they leave it only one by one, in ``quiz.reveal``."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO quiz_keys VALUES (?, ?, ?, ?)",
+            (circle_id, key_hash, salts, keys),
+        )
+
+    def quiz_keys(self, circle_id: str, key_hash: str) -> tuple[str, bytes] | None:
+        row = self._db.execute(
+            "SELECT salts, keys FROM quiz_keys WHERE circle = ? AND key_hash = ?",
+            (circle_id, key_hash),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
 
     # --- plumbing ---------------------------------------------------------------------
 

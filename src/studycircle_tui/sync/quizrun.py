@@ -1,0 +1,291 @@
+"""Running quizzes through a ``CircleService``: what the Quiz pane and ``quiz import`` call.
+
+A live quiz's keys never enter the shared log before their reveal (DESIGN.md, "Quizzes
+without leaks"): ``create`` publishes only a salted hash of them and keeps the keys and
+salts in this device's store; ``reveal`` publishes one question's key and salt, after its
+close. A practice quiz carries its keys openly and is marked on the player's device;
+only the score travels (``quiz.result``).
+
+Everything here submits ops through the service, so the rules (who may host, one answer
+per player per question, no answer after the close) are the reducer's and the server's.
+"""
+
+import csv
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from ..core import quizscore
+from ..core.ops import Key, Op, Question
+from ..core.state import CircleState, Quiz, QuizSession
+from .engine import CircleService, Refused
+
+if TYPE_CHECKING:
+    from ..core.quizformats import Quiz as QuizModel
+
+ADD_SECONDS = 10  # what "add time" adds
+
+
+@dataclass(frozen=True, slots=True)
+class LiveStage:
+    """Where a live session stands, as every member's log shows it."""
+
+    name: str  # "lobby" | "open" | "paused" | "closed" | "revealed" | "finished"
+    question: int = -1
+
+
+def live_stage(session: QuizSession) -> LiveStage:
+    if session.finished:
+        return LiveStage("finished", session.current)
+    question = session.current
+    if question < 0:
+        return LiveStage("lobby")
+    if question in session.revealed:
+        return LiveStage("revealed", question)
+    if question in session.closed:
+        return LiveStage("closed", question)
+    return LiveStage("paused" if session.deadline_ms == 0 else "open", question)
+
+
+def players_expected(state: CircleState, session: QuizSession) -> list[str]:
+    """Every current member but the host: when they have all answered, the question
+    can close before its time is up."""
+    return [
+        member.id
+        for member in state.members.values()
+        if not member.removed and member.id != session.host
+    ]
+
+
+def names(state: CircleState) -> dict[str, str]:
+    return {member.id: member.name for member in state.members.values()}
+
+
+def write_csv(path: Path, rows: list[list[str]], default_name: str = "quiz.csv") -> Path:
+    """Write a results table; the path written (a folder gets ``default_name`` in it)."""
+    path = path.expanduser()
+    if path.is_dir():
+        path = path / default_name
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+class QuizRunner:
+    """Quiz actions for the member a service stands for."""
+
+    def __init__(self, service: CircleService) -> None:
+        self.service = service
+
+    @property
+    def state(self) -> CircleState:
+        return self.service.state
+
+    # --- making quizzes ---------------------------------------------------------------
+
+    def create(
+        self,
+        title: str,
+        questions: list[Question],
+        keys: list[Key],
+        channel: str | None = None,
+        *,
+        practice: bool = False,
+    ) -> Op:
+        """Publish a quiz. Practice: keys in the op, for anyone to practise with. Live
+        (the default): only their salted hash; the keys stay in this device's store."""
+        data: dict[str, object] = {
+            "title": title,
+            "questions": [msgspec.to_builtins(q) for q in questions],
+            "channel": channel,
+        }
+        if practice:
+            data["keys"] = [msgspec.to_builtins(key) for key in keys]
+            return self.service.submit("quiz.create", data)
+        salts = [secrets.token_hex(16) for _ in keys]
+        data["key_hash"] = quizscore.key_hash(salts, keys)
+        # Kept before the quiz is published: a quiz whose keys were lost cannot run.
+        self.service.store.save_quiz_keys(
+            self.service.record.id,
+            data["key_hash"],  # type: ignore[arg-type]
+            json.dumps(salts),
+            msgspec.json.encode(keys),
+        )
+        return self.service.submit("quiz.create", data)
+
+    def held_keys(self, quiz: Quiz) -> tuple[list[str], list[Key]] | None:
+        """A live quiz's salts and keys, if this device holds them."""
+        if not quiz.key_hash:
+            return None
+        found = self.service.store.quiz_keys(self.service.record.id, quiz.key_hash)
+        if found is None:
+            return None
+        salts = json.loads(found[0])
+        keys = msgspec.json.decode(found[1], type=list[Key])
+        if len(keys) != len(quiz.questions) or quizscore.key_hash(salts, keys) != quiz.key_hash:
+            return None  # the quiz was changed since: these keys no longer fit it
+        return salts, keys
+
+    def why_not_host(self, quiz: Quiz) -> str | None:
+        """Why this member cannot run ``quiz`` live, or None when they can."""
+        if not self.state.is_at_least(self.service.me, "moderator"):
+            return "only a moderator or the lead can run a live quiz"
+        if quiz.keys is None and self.held_keys(quiz) is None:
+            return "its answer key is on the device of whoever imported it"
+        return None
+
+    def practice_keys(self, quiz: Quiz) -> list[Key] | None:
+        found = quizscore.practice_keys(quiz, self.sessions(quiz))
+        if found is None and quiz.author == self.service.me:
+            held = self.held_keys(quiz)
+            return held[1] if held else None
+        return found
+
+    def sessions(self, quiz: Quiz) -> list[QuizSession]:
+        return [self.state.sessions[sid] for sid in quiz.session_ids if sid in self.state.sessions]
+
+    def running(self, quiz: Quiz) -> QuizSession | None:
+        """The quiz's live session that has not finished, if there is one."""
+        for session in reversed(self.sessions(quiz)):
+            if session.mode == "live" and not session.finished:
+                return session
+        return None
+
+    # --- hosting ----------------------------------------------------------------------
+
+    def start(
+        self, quiz_id: str, *, scoring: str = "accuracy", streak: bool = False, top_n: int = 5
+    ) -> Op:
+        """Open a lobby: a live session players can follow from their Quiz pane."""
+        data = {"quiz": quiz_id, "mode": "live", "scoring": scoring, "streak": streak}
+        return self.service.submit("quiz.start", {**data, "top_n": top_n})
+
+    def _session(self, session_id: str) -> tuple[QuizSession, Quiz]:
+        session = self.state.sessions[session_id]
+        return session, self.state.quizzes[session.quiz_id]
+
+    def open_question(self, session_id: str, question: int) -> Op:
+        _, quiz = self._session(session_id)
+        seconds = quiz.questions[question].seconds
+        deadline = self.service.now_ms() + seconds * 1000
+        return self._open(session_id, question, deadline)
+
+    def _open(self, session_id: str, question: int, deadline: int) -> Op:
+        data = {"session": session_id, "question": question, "deadline": deadline}
+        return self.service.submit("quiz.open", data)
+
+    def remaining_ms(self, session: QuizSession) -> int:
+        """Time left on the open question (when paused: the time left at the pause)."""
+        if session.deadline_ms:
+            return max(0, session.deadline_ms - self.service.now_ms())
+        opens = session.opens.get(session.current, [])
+        running = [deadline for _, deadline in opens if deadline]
+        if not opens or not running:
+            return 0
+        return max(0, running[-1] - opens[-1][0])
+
+    def pause(self, session_id: str) -> Op:
+        session, _ = self._session(session_id)
+        return self._open(session_id, session.current, 0)
+
+    def resume(self, session_id: str) -> Op:
+        session, _ = self._session(session_id)
+        left = self.remaining_ms(session)
+        return self._open(session_id, session.current, self.service.now_ms() + left)
+
+    def add_time(self, session_id: str, seconds: int = ADD_SECONDS) -> Op:
+        session, _ = self._session(session_id)
+        if session.deadline_ms == 0:
+            raise Refused("resume the question before adding time")
+        return self._open(session_id, session.current, session.deadline_ms + seconds * 1000)
+
+    def close(self, session_id: str) -> Op:
+        session, _ = self._session(session_id)
+        return self.service.submit(
+            "quiz.close", {"session": session_id, "question": session.current}
+        )
+
+    def reveal(self, session_id: str) -> Op:
+        session, quiz = self._session(session_id)
+        question = session.current
+        if quiz.keys is not None:
+            key, salt = quiz.keys[question], ""
+        else:
+            held = self.held_keys(quiz)
+            if held is None:
+                raise Refused("this device does not hold the quiz's answer key")
+            salt, key = held[0][question], held[1][question]
+        data = {
+            "session": session_id,
+            "question": question,
+            "key": msgspec.to_builtins(key),
+            "salt": salt,
+        }
+        return self.service.submit("quiz.reveal", data)
+
+    def finish(self, session_id: str) -> Op:
+        return self.service.submit("quiz.finish", {"session": session_id})
+
+    # --- playing ----------------------------------------------------------------------
+
+    def answer(self, session_id: str, question: int, value: object) -> Op:
+        data = {"session": session_id, "question": question, "answer": value}
+        return self.service.submit("quiz.answer", data)
+
+    def record_result(self, quiz_id: str, score: float, max_score: float) -> Op:
+        data = {"quiz": quiz_id, "score": min(score, max_score), "max_score": max_score}
+        return self.service.submit("quiz.result", data)
+
+    # --- results ----------------------------------------------------------------------
+
+    def score(self, session_id: str) -> quizscore.SessionScore:
+        session, quiz = self._session(session_id)
+        return quizscore.score_session(quiz, session)
+
+    def csv_rows(self, session_id: str) -> list[list[str]]:
+        _, quiz = self._session(session_id)
+        return quizscore.csv_rows(quiz, self.score(session_id), names(self.state))
+
+    def keys_verified(self, session_id: str) -> bool | None:
+        session, quiz = self._session(session_id)
+        revealed = [
+            (session.salts.get(i, ""), session.revealed[i]) if i in session.revealed else None
+            for i in range(len(quiz.questions))
+        ]
+        return quizscore.keys_verified(quiz.key_hash, revealed)
+
+
+# --- importing a quiz file -------------------------------------------------------------------
+
+
+def find_channel(state: CircleState, wanted: str) -> str:
+    """A channel's id from its name (with or without ``#``, any case) or its id; raises
+    ValueError naming the channels there are."""
+    name = wanted.strip().removeprefix("#").casefold()
+    for channel in state.channels.values():
+        if channel.id == wanted or channel.name.casefold() == name:
+            return channel.id
+    known = ", ".join(f"#{c.name}" for c in state.channels.values() if not c.archived)
+    raise ValueError(f"no channel {wanted!r} in this circle (channels: {known or 'none yet'})")
+
+
+def import_quiz(
+    service: CircleService, quiz: "QuizModel", channel: str, *, practice: bool = False
+) -> Op:
+    """Publish a parsed quiz file (``core.quizformats.Quiz``) in ``channel`` (a name or id).
+
+    Raises ValueError (no such channel, a question the op schema cannot hold) or Refused
+    (only moderators and the lead may add quizzes)."""
+    channel_id = find_channel(service.state, channel)
+    pairs = [question.to_op() for question in quiz.questions]
+    return QuizRunner(service).create(
+        quiz.title,
+        [question for question, _ in pairs],
+        [key for _, key in pairs],
+        channel_id,
+        practice=practice,
+    )

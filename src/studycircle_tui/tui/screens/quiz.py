@@ -1,0 +1,257 @@
+"""The Quiz pane: the circle's quizzes (the open channel's first) with best scores; from
+here anyone practises a quiz or joins a live one, and a lead runs one live."""
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...core import quizscore
+from ...core.ops import OpError
+from ...core.replica import Change
+from ...core.state import Quiz
+from ...sync.engine import CircleService, Event, Refused
+from ...sync.quizrun import QuizRunner, live_stage, names
+from ..messages import CircleChanged
+
+_FOLLOWING = "_quiz_screens_follow_circle"
+
+
+def follow_circle(app: App, service: CircleService) -> None:
+    """Have circle changes reach whichever quiz screen is showing (once per app)."""
+    if getattr(app, _FOLLOWING, False):
+        return
+    setattr(app, _FOLLOWING, True)
+
+    def forward(event: Event) -> None:
+        if not isinstance(event, Change):
+            return
+        try:
+            screen = app.screen
+        except Exception:  # no screen yet, or the app is closing
+            return
+        if isinstance(screen, QuizBaseScreen):
+            screen.post_message(CircleChanged(event))
+
+    service.subscribe(forward)
+
+
+class QuizBaseScreen(Screen[None]):
+    """What every quiz screen shares: the service, the runner, redrawing on changes."""
+
+    CSS_PATH = "quiz.tcss"
+
+    def __init__(self, service: CircleService) -> None:
+        super().__init__()
+        self.service = service
+        self.runner = QuizRunner(service)
+
+    def refresh_view(self) -> None:
+        """Redraw from the circle's state."""
+
+    def on_circle_changed(self, message: CircleChanged) -> None:
+        self.refresh_view()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_view()
+
+    def submit(self, action, *args, **kwargs):
+        """Run a runner action; a refusal becomes a notification, not a crash."""
+        try:
+            return action(*args, **kwargs)
+        except (Refused, OpError) as error:
+            self.notify(f"Not done: {error}", severity="error")
+            return None
+
+
+def percent(ratio: float) -> str:
+    return f"{ratio * 100:.0f}%"
+
+
+class QuizPaneScreen(QuizBaseScreen):
+    """Every quiz in the circle; enter practises it (or joins its live run), l runs it live."""
+
+    BINDINGS = [
+        Binding("l", "host", "Run live", tooltip="Open a lobby and run this quiz live"),
+        Binding("escape", "back", "Back", tooltip="Back to the discussion"),
+    ]
+
+    def __init__(self, service: CircleService, channel_id: str | None = None) -> None:
+        super().__init__(service)
+        self.channel_id = channel_id
+        self.quiz_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="quiz-pane"):
+            yield Label("Quizzes", id="quiz-pane-title", classes="quiz-title")
+            yield OptionList(id="quiz-list")
+            yield Static("", id="quiz-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        follow_circle(self.app, self.service)
+        self.refresh_view()
+        self.query_one("#quiz-list", OptionList).focus()
+
+    # --- showing ----------------------------------------------------------------------
+
+    def ordered(self) -> list[Quiz]:
+        quizzes = list(self.service.state.quizzes.values())
+        return sorted(
+            quizzes,
+            key=lambda q: (q.channel_id != self.channel_id, -q.created_ms, q.title.casefold()),
+        )
+
+    def refresh_view(self) -> None:
+        state, me = self.service.state, self.service.me
+        listing = self.query_one("#quiz-list", OptionList)
+        quizzes = self.ordered()
+        options = [Option(self._line(quiz), id=quiz.id) for quiz in quizzes]
+        highlighted = listing.highlighted
+        listing.set_options(options)
+        if not options:
+            self.query_one("#quiz-detail", Static).update(
+                "No quizzes yet. A lead imports one with\n"
+                "  studycircle quiz import FILE --channel NAME"
+            )
+            return
+        ids = [quiz.id for quiz in quizzes]
+        index = ids.index(self.quiz_id) if self.quiz_id in ids else (highlighted or 0)
+        listing.highlighted = min(index, len(options) - 1)
+        self.quiz_id = ids[listing.highlighted]
+        self._show_detail(state.quizzes[self.quiz_id], me)
+
+    def _line(self, quiz: Quiz) -> str:
+        state = self.service.state
+        channel = state.channels.get(quiz.channel_id or "")
+        where = f"#{channel.name}" if channel else "circle"
+        live = self.runner.running(quiz)
+        badge = ""
+        if live is not None:
+            badge = "● LIVE lobby · " if live_stage(live).name == "lobby" else "● LIVE · "
+        best = quiz.best.get(self.service.me)
+        mine = f"  best {percent(best)}" if best is not None else ""
+        count = len(quiz.questions)
+        return f"{badge}{quiz.title}  ({where}, {count} question{'s' * (count != 1)}){mine}"
+
+    def _show_detail(self, quiz: Quiz, me: str) -> None:
+        state = self.service.state
+        who = names(state)
+        count = len(quiz.questions)
+        lines = [f"[b]{_escape(quiz.title)}[/b] · {count} question{'s' * (count != 1)}"]
+        if quiz.keys is not None:
+            lines.append("Practice quiz: its answers travel with it.")
+        elif self.runner.held_keys(quiz) is not None:
+            lines.append(
+                "Live quiz: you hold its answer key (players see each answer at its reveal)."
+            )
+        else:
+            lines.append("Live quiz: its lead holds the answer key until each reveal.")
+        best = sorted(quiz.best.items(), key=lambda item: (-item[1], who.get(item[0], "")))
+        if me in quiz.best:
+            lines.append(f"Your best practice score: {percent(quiz.best[me])}")
+        if best:
+            shown = ", ".join(f"{_escape(who.get(p, '?'))} {percent(r)}" for p, r in best[:3])
+            lines.append(f"Best in the circle: {shown}")
+        live = self.runner.running(quiz)
+        finished = [s for s in self.runner.sessions(quiz) if s.mode == "live" and s.finished]
+        if finished:
+            last = quizscore.score_session(quiz, finished[-1]).podium(who)
+            winner = f" · last winner: {_escape(who.get(last[0].player, '?'))}" if last else ""
+            lines.append(f"Run live {len(finished)} time{'s' * (len(finished) != 1)}{winner}")
+        hints = []
+        if live is not None:
+            host = who.get(live.host, "the lead")
+            if live.host == me:
+                hints.append("enter: back to hosting")
+            else:
+                hints.append(f"enter: join {_escape(host)}'s live quiz")
+        if live is None and self.runner.why_not_host(quiz) is None:
+            hints.append("l: run live")
+        if live is None and self.runner.practice_keys(quiz) is not None:
+            hints.append("enter: practise")
+        elif live is None:
+            hints.append("practice opens once a live run has revealed every question")
+        lines.append("")
+        lines.append("[dim]" + " · ".join(hints) + "[/dim]")
+        self.query_one("#quiz-detail", Static).update("\n".join(lines))
+
+    @on(OptionList.OptionHighlighted, "#quiz-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id and event.option.id != self.quiz_id:
+            self.quiz_id = event.option.id
+            self._show_detail(self.service.state.quizzes[self.quiz_id], self.service.me)
+
+    # --- acting -----------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#quiz-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.quiz_id = event.option.id
+        self.action_open()
+
+    def _quiz(self) -> Quiz | None:
+        return self.service.state.quizzes.get(self.quiz_id or "")
+
+    def action_open(self) -> None:
+        from .quiz_live import LiveQuizScreen
+        from .quiz_practice import PracticeScreen
+
+        quiz = self._quiz()
+        if quiz is None:
+            return
+        live = self.runner.running(quiz)
+        if live is not None:
+            self.app.push_screen(LiveQuizScreen(self.service, live.id))
+            return
+        keys = self.runner.practice_keys(quiz)
+        if keys is None:
+            self.notify(
+                "Its lead keeps the answers: practice opens once a live run has revealed "
+                "every question.",
+                severity="warning",
+            )
+            return
+        self.app.push_screen(PracticeScreen(self.service, quiz.id, keys))
+
+    def action_host(self) -> None:
+        from .quiz_dialogs import LiveSettings, LiveSettingsScreen
+        from .quiz_live import LiveQuizScreen
+
+        quiz = self._quiz()
+        if quiz is None:
+            return
+        live = self.runner.running(quiz)
+        if live is not None:
+            self.app.push_screen(LiveQuizScreen(self.service, live.id))
+            return
+        why = self.runner.why_not_host(quiz)
+        if why is not None:
+            self.notify(f"Cannot run it live: {why}.", severity="warning")
+            return
+
+        def chosen(settings: LiveSettings | None) -> None:
+            if settings is None:
+                return
+            op = self.submit(
+                self.runner.start,
+                quiz.id,
+                scoring=settings.scoring,
+                streak=settings.streak,
+                top_n=settings.top_n,
+            )
+            if op is not None:
+                self.app.push_screen(LiveQuizScreen(self.service, op.id))
+
+        self.app.push_screen(LiveSettingsScreen(quiz.title, quiz.keys is not None), chosen)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+
+def _escape(text: str) -> str:
+    from textual.markup import escape
+
+    return escape(text)

@@ -1,0 +1,209 @@
+"""A practice attempt: one question at a time, feedback after each, then the score and a
+review. Marked on this device; only the score is shared (``quiz.result``), which keeps
+each member's best score in the Quiz pane."""
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.events import Key as KeyEvent
+from textual.markup import escape
+from textual.widgets import Footer, Input, Label, Static
+
+from ...core import quizscore
+from ...core.ops import Key
+from ...core.quizscore import Grade
+from ...sync.engine import CircleService
+from ..widgets.quiz_views import (
+    QuestionView,
+    answer_hint,
+    choice_for_key,
+    forward_to_answer_box,
+    grade_markup,
+    needs_typing,
+    typed_answer,
+)
+from .quiz import QuizBaseScreen, percent
+
+
+class PracticeScreen(QuizBaseScreen):
+    BINDINGS = [
+        Binding("enter", "next", "Next", tooltip="Send the ticked choices, or go on"),
+        Binding("escape", "leave", "Leave", tooltip="Back to the quizzes"),
+    ]
+
+    def __init__(self, service: CircleService, quiz_id: str, keys: list[Key]) -> None:
+        super().__init__(service)
+        self.quiz_id = quiz_id
+        self.keys = keys
+        self.index = 0
+        self.stage = "asking"  # "asking" | "feedback" | "review"
+        self.picked: set[int] = set()
+        self.answers: list[object | None] = []
+        self.grades: list[Grade] = []
+        self.recorded = False
+
+    @property
+    def quiz(self):
+        return self.service.state.quizzes[self.quiz_id]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="quiz-practice"):
+            yield Label("", id="quiz-practice-title", classes="quiz-title")
+            with VerticalScroll(id="quiz-body"):
+                yield QuestionView(id="quiz-question")
+                yield Input(id="quiz-typed", placeholder="Your answer")
+                yield Static("", id="quiz-feedback")
+                yield Static("", id="quiz-review")
+            yield Static("", id="quiz-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_view()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next":
+            if self.stage == "asking":
+                return self.quiz.questions[self.index].kind == "multiple_answer"
+            return self.stage == "feedback"
+        return True
+
+    # --- showing ----------------------------------------------------------------------
+
+    def refresh_view(self) -> None:
+        quiz = self.quiz
+        total = len(quiz.questions)
+        title = f"Practice · {quiz.title}"
+        if self.stage != "review":
+            title += f" · question {self.index + 1} of {total}"
+        self.query_one("#quiz-practice-title", Label).update(title)
+        view = self.query_one(QuestionView)
+        typed = self.query_one("#quiz-typed", Input)
+        feedback = self.query_one("#quiz-feedback", Static)
+        review = self.query_one("#quiz-review", Static)
+        hint = self.query_one("#quiz-hint", Static)
+        view.display = self.stage != "review"
+        review.display = self.stage == "review"
+        feedback.display = self.stage == "feedback"
+        if self.stage == "review":
+            typed.display = False
+            review.update(self._review())
+            hint.update("escape: back to the quizzes")
+            self.refresh_bindings()
+            return
+        question = quiz.questions[self.index]
+        key = self.keys[self.index] if self.stage == "feedback" else None
+        view.show(question, self.index + 1, total, picked=self.picked, key=key)
+        typed.display = self.stage == "asking" and needs_typing(question)
+        if typed.display:
+            typed.focus()
+        if self.stage == "feedback":
+            grade = self.grades[-1]
+            right = quizscore.right_answer_text(question, self.keys[self.index])
+            lines = [grade_markup(grade)]
+            if not grade.correct:
+                lines.append(f"The answer: {escape(right)}")
+            if self.keys[self.index].general_feedback:
+                lines.append(escape(self.keys[self.index].general_feedback))
+            feedback.update("\n".join(lines))
+            last = self.index + 1 == total
+            hint.update("enter: see your score" if last else "enter: next question")
+        else:
+            hint.update(answer_hint(question))
+        self.refresh_bindings()
+
+    def _review(self) -> str:
+        quiz = self.quiz
+        score, most = self.score()
+        lines = [
+            f"[b]Your score: {score:g} of {most:g} ({percent(score / most if most else 0)})[/b]"
+        ]
+        best = quiz.best.get(self.service.me)
+        if best is not None:
+            lines.append(f"Your best: {percent(best)}")
+        lines.append("")
+        for index, (question, grade) in enumerate(zip(quiz.questions, self.grades, strict=False)):
+            mark = (
+                "[$success]✓[/]"
+                if grade.correct
+                else "[$warning]◐[/]"
+                if grade.credit
+                else "[$error]✗[/]"
+            )
+            text = question.text.splitlines()[0] if question.text else ""
+            lines.append(f"{mark} {index + 1}. {escape(text[:70])}")
+            given = quizscore.answer_text(question, self.answers[index])  # type: ignore[arg-type]
+            lines.append(f"     you: {escape(given) or '-'}")
+            if not grade.correct:
+                right = quizscore.right_answer_text(question, self.keys[index])
+                lines.append(f"     answer: {escape(right)}")
+        return "\n".join(lines)
+
+    def score(self) -> tuple[float, float]:
+        questions = self.quiz.questions
+        score = sum(g.credit * q.points for g, q in zip(self.grades, questions, strict=False))
+        return round(score, 6), sum(q.points for q in questions)
+
+    # --- answering --------------------------------------------------------------------
+
+    def on_key(self, event: KeyEvent) -> None:
+        if self.stage != "asking":
+            return
+        question = self.quiz.questions[self.index]
+        if question.kind not in ("multiple_choice", "true_false", "multiple_answer"):
+            forward_to_answer_box(self.query_one("#quiz-typed", Input), event)
+            return
+        choice = choice_for_key(event.character, len(question.choices))
+        if choice is None:
+            return
+        event.stop()
+        event.prevent_default()
+        if question.kind == "multiple_answer":
+            self.picked ^= {choice}
+            self.refresh_view()
+        else:
+            self.picked = {choice}
+            self._answer([choice])
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.stage != "asking":
+            return
+        value, problem = typed_answer(self.quiz.questions[self.index], event.value)
+        if value is None:
+            self.query_one("#quiz-hint", Static).update(problem)
+            return
+        event.input.value = ""
+        self._answer(value)
+
+    def _answer(self, value: object) -> None:
+        question = self.quiz.questions[self.index]
+        self.answers.append(value)
+        self.grades.append(quizscore.grade(question, self.keys[self.index], value))  # type: ignore[arg-type]
+        self.stage = "feedback"
+        self.refresh_view()
+        self.query_one("#quiz-body").focus()
+
+    def action_next(self) -> None:
+        if self.stage == "asking":
+            if self.picked:
+                self._answer(sorted(self.picked))
+            return
+        if self.stage != "feedback":
+            return
+        self.picked = set()
+        if self.index + 1 < len(self.quiz.questions):
+            self.index += 1
+            self.stage = "asking"
+        else:
+            self.stage = "review"
+            self._record()
+        self.refresh_view()
+
+    def _record(self) -> None:
+        if self.recorded:
+            return
+        self.recorded = True
+        score, most = self.score()
+        self.submit(self.runner.record_result, self.quiz_id, score, most)
+
+    def action_leave(self) -> None:
+        self.dismiss()

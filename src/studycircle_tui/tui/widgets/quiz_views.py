@@ -1,0 +1,279 @@
+"""What a quiz shows: a question and its choices, the countdown, the bar chart of how the
+group answered, and the leaderboard. Each is a ``Static`` redrawn by ``show(...)`` from
+plain values, so screens (and snapshot tests) decide everything it displays."""
+
+from rich.console import RenderableType
+from rich.markdown import Markdown
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.events import Key as KeyEvent
+from textual.markup import escape
+from textual.widgets import Input, Static
+
+from ...core.ops import Key, Question
+from ...core.quizscore import Bar, Grade, Standing, choice_label, choice_weights
+
+CHOICE_KINDS = ("multiple_choice", "true_false", "multiple_answer")
+
+
+def _markup(lines: list[str]) -> Content:
+    return Content.from_markup("\n".join(lines))
+
+
+def key_hint(index: int) -> str:
+    """How a choice is picked: its number (1–9) or its letter, "1  A)"."""
+    number = f"{index + 1}" if index < 9 else " "
+    return f"{number}  {choice_label(index)})"
+
+
+def question_header(question: Question, number: int, total: int) -> str:
+    points = f"{question.points:g} point{'s' * (question.points != 1)}"
+    kind = question.kind.replace("_", " ")
+    return f"[b]Question {number} of {total}[/b]  [dim]{kind} · {points}[/dim]"
+
+
+def question_text(question: Question) -> RenderableType:
+    """The question's text: Markdown rendered when the quiz file says it is Markdown."""
+    if question.text_format == "markdown":
+        return Markdown(question.text)
+    return Text(question.text)
+
+
+def choice_lines(
+    question: Question, *, picked: set[int] | None = None, key: Key | None = None
+) -> list[str]:
+    """The choices (or a matching's prompts and answers); ``picked`` marks this player's
+    choices, ``key`` (after the reveal) the right ones."""
+    picked = picked or set()
+    lines = []
+    weights = choice_weights(question, key) if key is not None else None
+    if question.kind in CHOICE_KINDS:
+        for index, choice in enumerate(question.choices):
+            mine = index in picked
+            box = ("[x] " if mine else "[ ] ") if question.kind == "multiple_answer" else ""
+            mark = ""
+            if weights is not None:
+                several = question.kind == "multiple_answer"
+                right = weights[index] > 0 if several else weights[index] >= 100
+                mark = "  [$success]✓ right[/]" if right else ""
+            you = "  [$accent]← you[/]" if mine and question.kind != "multiple_answer" else ""
+            style = "b" if mine else "none"
+            lines.append(
+                f"[$accent]{key_hint(index)}[/] [{style}]{escape(box)}"
+                f"{escape(choice)}[/{style}]{mark}{you}"
+            )
+    elif question.kind == "matching":
+        for index, prompt in enumerate(question.prompts):
+            lines.append(f"{index + 1}. {escape(prompt)}")
+        lines.append("")
+        for index, choice in enumerate(question.choices):
+            lines.append(f"   [$accent]{choice_label(index)})[/] {escape(choice)}")
+    return lines
+
+
+def answer_hint(question: Question) -> str:
+    if question.kind in ("multiple_choice", "true_false"):
+        last = len(question.choices) - 1
+        return f"Press 1–{min(last + 1, 9)} or A–{choice_label(last)} to answer."
+    if question.kind == "multiple_answer":
+        return "Press a choice's number or letter to tick it, then enter to send."
+    if question.kind == "matching":
+        return "Type one letter per line, in order (e.g. BAC), then enter."
+    if question.kind == "numerical":
+        return "Type a number, then enter."
+    return "Type your answer, then enter."
+
+
+class QuestionView(Vertical):
+    """A question, its choices, and after the reveal the right ones."""
+
+    DEFAULT_CSS = """
+    QuestionView { height: auto; padding: 0 1; }
+    QuestionView > Static { height: auto; margin-top: 1; }
+    QuestionView > .-head { margin-top: 0; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="-head")
+        yield Static("", classes="-text")
+        yield Static("", classes="-choices")
+
+    def show(
+        self,
+        question: Question,
+        number: int,
+        total: int,
+        *,
+        picked: set[int] | None = None,
+        key: Key | None = None,
+        choices: bool = True,
+    ) -> None:
+        self.query_one(".-head", Static).update(
+            Content.from_markup(question_header(question, number, total))
+        )
+        self.query_one(".-text", Static).update(question_text(question))
+        lines = choice_lines(question, picked=picked, key=key) if choices else []
+        listing = self.query_one(".-choices", Static)
+        listing.display = bool(lines)
+        listing.update(_markup(lines))
+
+
+def clock_text(ms: int) -> str:
+    seconds = max(0, (ms + 999) // 1000)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class Countdown(Static):
+    """Time left on the open question, as digits and a shrinking bar."""
+
+    DEFAULT_CSS = "Countdown { height: 1; padding: 0 1; }"
+
+    def show(self, left_ms: int, total_ms: int, *, paused: bool = False, width: int = 30) -> None:
+        share = 0.0 if total_ms <= 0 else min(1.0, max(0.0, left_ms / total_ms))
+        filled = round(share * width)
+        bar = "█" * filled + "░" * (width - filled)
+        if paused:
+            text = f"[b $warning]PAUSED[/] with {clock_text(left_ms)} left  [dim]{bar}[/dim]"
+        else:
+            colour = "$error" if left_ms <= 5000 else "$accent"
+            text = f"Time left [b {colour}]{clock_text(left_ms)}[/]  [{colour}]{bar}[/]"
+        if text != self._last:  # redrawn four times a second: only when it changed
+            self._last = text
+            self.update(Content.from_markup(text))
+
+    _last = ""
+
+
+class BarChart(Static):
+    """How the group answered: one bar per choice (or typed answer), right ones marked."""
+
+    DEFAULT_CSS = "BarChart { height: auto; padding: 0 1; }"
+
+    def show(self, bars: list[Bar], *, width: int = 70, revealed: bool = True) -> None:
+        if not bars:
+            self.update("No answers.")
+            return
+        label_width = min(28, max(len(bar.label) for bar in bars))
+        most = max(1, max(bar.count for bar in bars))
+        room = min(40, max(8, width - label_width - 14))
+        lines = []
+        for bar in bars:
+            label = bar.label if len(bar.label) <= label_width else bar.label[: label_width - 1]
+            label = label + ("…" if len(bar.label) > label_width else "")
+            length = round(bar.count / most * room)
+            colour = "$success" if bar.correct and revealed else "$primary"
+            block = "█" * length if length else "▏"
+            mark = " ✓" if bar.correct and revealed else ""
+            lines.append(
+                f"{escape(label.ljust(label_width))} [{colour}]{block}[/] {bar.count}"
+                f"[$success]{mark}[/]"
+            )
+        self.update(_markup(lines))
+
+
+class Leaderboard(Static):
+    """Ranks, names and points; the viewing member's own line stands out."""
+
+    DEFAULT_CSS = "Leaderboard { height: auto; padding: 0 1; }"
+
+    def show(
+        self,
+        standings: list[Standing],
+        names: dict[str, str],
+        me: str,
+        *,
+        title: str = "Leaderboard",
+        mine: Standing | None = None,
+    ) -> None:
+        lines = [f"[b]{escape(title)}[/b]"]
+        if not standings:
+            lines.append("[dim]No scores yet.[/dim]")
+        width = max((len(names.get(s.player, "?")) for s in standings), default=4)
+        width = min(width, 24)
+        for standing in standings:
+            lines.append(_standing_line(standing, names, me, width))
+        if mine is not None and all(s.player != me for s in standings):
+            lines.append("  …")
+            lines.append(_standing_line(mine, names, me, width))
+        self.update(_markup(lines))
+
+
+def _standing_line(standing: Standing, names: dict[str, str], me: str, width: int) -> str:
+    name = names.get(standing.player, "someone")[:width].ljust(width)
+    line = (
+        f"{standing.rank:>3}. {escape(name)}  {standing.points:8.2f} pts"
+        f"  [dim]{standing.right} right[/dim]"
+    )
+    return f"[b $accent]{line}  ← you[/]" if standing.player == me else line
+
+
+def grade_markup(grade: Grade, points: float | None = None, extra: str = "") -> str:
+    """A player's own mark: right, partly right or wrong, the points, then ``extra``."""
+    earned = f"  +{points:.2f} pts" if points is not None else ""
+    earned += extra
+    if grade.correct:
+        head = f"[b $success]✓ Right[/]{earned}"
+    elif grade.credit > 0:
+        head = f"[b $warning]◐ Partly right ({grade.credit:.0%})[/]{earned}"
+    else:
+        head = f"[b $error]✗ Not right[/]{earned}"
+    return head + (f"\n{escape(grade.feedback)}" if grade.feedback else "")
+
+
+# --- reading answers from keys and typed text ---------------------------------------------
+
+
+def choice_for_key(character: str | None, count: int) -> int | None:
+    """The choice a key picks: 1–9 by number, a–z by letter; None for any other key."""
+    if not character or len(character) != 1 or not character.isascii():
+        return None
+    if character.isdigit() and character != "0":
+        index = int(character) - 1
+    elif character.isalpha():
+        index = ord(character.lower()) - ord("a")
+    else:
+        return None
+    return index if index < count else None
+
+
+def typed_answer(question: Question, text: str) -> tuple[object | None, str]:
+    """(the answer to send, "") or (None, why it cannot be sent yet)."""
+    text = text.strip()
+    if not text:
+        return None, "Type an answer first."
+    if question.kind == "numerical":
+        from ...core.quizscore import parse_number
+
+        value = parse_number(text)
+        return (value, "") if value is not None else (None, "That is not a number.")
+    if question.kind == "matching":
+        letters = [c for c in text if not c.isspace() and c not in ",;"]
+        picks = [choice_for_key(c, len(question.choices)) for c in letters]
+        if len(picks) != len(question.prompts) or any(p is None for p in picks):
+            count = len(question.prompts)
+            last = choice_label(len(question.choices) - 1)
+            return None, f"Type {count} letters from A to {last}, one per line."
+        return picks, ""
+    return text[:1000], ""
+
+
+def needs_typing(question: Question) -> bool:
+    return question.kind in ("short_answer", "numerical", "matching")
+
+
+def forward_to_answer_box(box: Input, event: KeyEvent) -> None:
+    """Typing while the answer box shows but has lost focus still goes into it."""
+    if not box.display or box.has_focus:
+        return
+    if event.key == "enter":
+        event.stop()
+        event.prevent_default()
+        box.focus()
+        box.call_later(box.action_submit)
+    elif event.is_printable and event.character:
+        event.stop()
+        event.prevent_default()
+        box.focus()
+        box.insert_text_at_cursor(event.character)

@@ -1,0 +1,121 @@
+"""What the quiz screens look like, pinned at 100x30 and 80x24: the lobby, a question with
+its countdown, a reveal with the bar chart, the leaderboard, and a practice review.
+
+Deterministic by construction: fixed member ids, one clock that stands still (so the
+countdown shows the same time on every run), the countdown's timer parked, a fixed theme
+and an explicit terminal size. Refresh after a deliberate change with ``make snapshots``.
+"""
+
+import asyncio
+
+import pytest
+
+from quiz_helpers import quiz_circle
+from studycircle_tui.config import Settings
+from studycircle_tui.sync.quizrun import QuizRunner
+from studycircle_tui.tui.app import StudyCircleApp
+from studycircle_tui.tui.screens import quiz_live
+
+THEME = "textual-dark"
+SIZES = [(100, 30), (80, 24)]
+
+
+@pytest.fixture(autouse=True)
+def parked_countdown(monkeypatch):
+    # The clock stands still, so a tick would redraw the same; parked, it cannot race.
+    monkeypatch.setattr(quiz_live, "TICK_SECONDS", 3600)
+
+
+def _app(service) -> StudyCircleApp:
+    settings = Settings(name=service.state.members[service.me].name)
+    return StudyCircleApp(service, sync=False, settings=settings, theme=THEME)
+
+
+async def _live(tmp_path, upto: str):
+    """A live run (speed scoring, streak bonus) taken as far as ``upto``."""
+    circle = await quiz_circle(tmp_path)
+    lea = QuizRunner(circle.lead)
+    ayu, budi, citra = (QuizRunner(p) for p in circle.players)
+    session = lea.start(circle.quiz, scoring="speed", streak=True, top_n=5).id
+    await circle.sync()
+    if upto == "lobby":
+        return circle
+    lea.open_question(session, 0)
+    await circle.sync()
+    circle.clock.advance(3000)
+    budi.answer(session, 0, [0])
+    if upto == "question":
+        circle.clock.advance(5000)
+        await circle.sync()
+        return circle
+    circle.clock.advance(1000)
+    ayu.answer(session, 0, [1])
+    circle.clock.advance(4000)
+    citra.answer(session, 0, [1])
+    await circle.sync()
+    lea.close(session)
+    lea.reveal(session)
+    await circle.sync()
+    if upto == "reveal":
+        return circle
+    lea.open_question(session, 1)
+    await circle.sync()
+    circle.clock.advance(2000)
+    ayu.answer(session, 1, [1])
+    budi.answer(session, 1, [1])
+    circle.clock.advance(6000)
+    citra.answer(session, 1, [0])
+    await circle.sync()
+    lea.close(session)
+    lea.reveal(session)
+    await circle.sync()
+    return circle
+
+
+async def _open_live(pilot) -> None:
+    await pilot.pause()
+    await pilot.press("z")  # the Quiz pane
+    await pilot.pause()
+    await pilot.press("enter")  # join (or, for its host, go back to hosting)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["100x30", "80x24"])
+class TestLive:
+    def test_lobby(self, snap_compare, tmp_path, size):
+        circle = asyncio.run(_live(tmp_path, "lobby"))
+        assert snap_compare(_app(circle.lead), terminal_size=size, run_before=_open_live)
+
+    def test_question_with_countdown(self, snap_compare, tmp_path, size):
+        circle = asyncio.run(_live(tmp_path, "question"))
+        ayu = circle.players[0]
+        assert snap_compare(_app(ayu), terminal_size=size, run_before=_open_live)
+
+    def test_reveal_with_bar_chart(self, snap_compare, tmp_path, size):
+        circle = asyncio.run(_live(tmp_path, "reveal"))
+        ayu = circle.players[0]
+        assert snap_compare(_app(ayu), terminal_size=size, run_before=_open_live)
+
+    def test_leaderboard(self, snap_compare, tmp_path, size):
+        circle = asyncio.run(_live(tmp_path, "leaderboard"))
+
+        async def board(pilot) -> None:
+            await _open_live(pilot)
+            await pilot.press("n")  # from the reveal to the leaderboard
+            await pilot.pause()
+
+        assert snap_compare(_app(circle.lead), terminal_size=size, run_before=board)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["100x30", "80x24"])
+def test_practice_review(snap_compare, tmp_path, size):
+    circle = asyncio.run(quiz_circle(tmp_path, practice=True))
+    ayu = circle.players[0]
+
+    async def practise(pilot) -> None:
+        await _open_live(pilot)  # no live run: enter starts a practice attempt
+        for keys in (["2"], ["enter"], ["1"], ["enter"], ["7", "enter"], ["enter"]):
+            await pilot.press(*keys)
+            await pilot.pause()
+
+    assert snap_compare(_app(ayu), terminal_size=size, run_before=practise)
