@@ -21,6 +21,11 @@ TOUCHED = (
 def restore_environment(monkeypatch):
     for variable in TOUCHED:  # main() sets them for the app it starts; undo afterwards
         monkeypatch.delenv(variable, raising=False)
+    yield
+    # monkeypatch undoes only its own changes: a variable that was absent and that main()
+    # then set would otherwise leak into every later test (16 colours in snapshots).
+    for variable in TOUCHED:
+        os.environ.pop(variable, None)
 
 
 @pytest.mark.parametrize("command", ["ssh-serve", "web"])

@@ -59,12 +59,11 @@ def fold(text: str) -> str:
     """Text as search compares it (see the module's docstring)."""
     if text.isascii():
         return text.lower().replace(_SEPARATOR, " ")
-    folded = text.casefold()
-    decomposed = unicodedata.normalize("NFKD", folded)
-    if decomposed != folded or "\ufe0f" in folded or "\u200d" in folded:
-        # NFKD can produce capitals (a "㎒" sign becomes "MHz"), so fold once more.
-        folded = _mark_pattern().sub("", decomposed).casefold()
-    return folded.replace(_SEPARATOR, " ")
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # Casefolding can itself make a combining mark ("İ" gives "i" and a dot above), and
+    # NFKD can make capitals (a "㎒" sign becomes "MHz"), hence the order and the second
+    # casefold.
+    return _mark_pattern().sub("", decomposed).casefold().replace(_SEPARATOR, " ")
 
 
 def fold_with_origins(text: str) -> tuple[str, list[int]]:

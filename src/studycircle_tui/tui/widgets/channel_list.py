@@ -1,30 +1,59 @@
-"""The circle's channels, each with its unread count."""
+"""The circle's channels, each with its unread count and goal line, and below them the
+circle-wide views: the open questions and the posts that @mention you."""
 
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from ...core.discussion import channels_in_order
 from ...core.state import CircleState
+from ..actions import bindings_for
+from .post_render import Palette
+
+UNANSWERED = "view:unanswered"
+MENTIONS = "view:mentions"
 
 
 class ChannelList(OptionList):
-    """One line per channel: ``# name`` and the number of unread posts in it."""
+    BINDINGS = [*bindings_for("lists")]
 
-    def show(self, state: CircleState, me: str, current: str | None) -> None:
-        options = []
-        for channel_id in state.channel_order:
+    def show(
+        self,
+        state: CircleState,
+        me: str,
+        current: str | None,
+        palette: Palette,
+        open_questions: int,
+        mentions_unread: int,
+    ) -> None:
+        options: list[Option | None] = []
+        for channel_id in channels_in_order(state):
             channel = state.channels[channel_id]
-            if channel.archived:
-                continue
             unread = state.unread_in_channel(me, channel_id)
-            label = Text.assemble(("# ", "dim"), (channel.name, "bold" if unread else ""))
+            label = Text.assemble(("# ", palette.muted), (channel.name, "bold" if unread else ""))
             if unread:
-                label.append(f"  {unread}", style="bold")
+                label.append(f"  {unread}", style=palette.unread)
+            if channel.goal:
+                label.append(f"\n  {channel.goal}", style=palette.muted)
             options.append(Option(label, id=channel_id))
-        highlighted = self.highlighted
-        self.set_options(options)
-        ids = [option.id for option in options]
+        options.append(None)  # a separator
+        label = Text.assemble(("? ", palette.unread), "Unanswered")
+        if open_questions:
+            label.append(f"  {open_questions}", style=palette.muted)
+        options.append(Option(label, id=UNANSWERED))
+        label = Text.assemble(("@ ", palette.accent), "Mentions")
+        if mentions_unread:
+            label.append(f"  {mentions_unread} new", style=palette.unread)
+        options.append(Option(label, id=MENTIONS))
+        ids = [option.id for option in options if option is not None]
+        if ids == [option.id for option in self.options]:
+            # Same channels: replace the prompts in place, keeping scroll and highlight.
+            for option in options:
+                if option is not None and option.id is not None:
+                    self.replace_option_prompt(option.id, option.prompt)
+        else:
+            self.set_options(options)
         if current in ids:
             self.highlighted = ids.index(current)
-        elif options:
-            self.highlighted = min(highlighted or 0, len(options) - 1)
+        elif self.highlighted is None and options:
+            self.highlighted = 0

@@ -1,23 +1,34 @@
-"""The reply box: multi-line Markdown, sent with ctrl+s (shown in the footer)."""
+"""The reply box: multi-line Markdown, sent with ctrl+s (shown in the footer).
 
-from textual.binding import Binding
+What a sent text does (a reply, a reply to a post, an edit) is the screen's business;
+the composer says it was sent or left.
+"""
+
 from textual.message import Message
 from textual.widgets import TextArea
 
+from ..actions import bindings_for
+
 
 class Composer(TextArea):
-    BINDINGS = [Binding("ctrl+s", "send", "Send", priority=True)]
+    BINDINGS = bindings_for("composer")
 
     class Sent(Message):
         def __init__(self, text: str) -> None:
             self.text = text
             super().__init__()
 
+    class Left(Message):
+        """Escape: leave the composer (and drop an edit or a reply-to)."""
+
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, soft_wrap=True, show_line_numbers=False)
+        super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
         self.placeholder = "Write a reply… (Markdown; ctrl+s sends)"
 
     def action_send(self) -> None:
         text = self.text.strip()
         if text:
             self.post_message(self.Sent(text))
+
+    def action_cancel(self) -> None:
+        self.post_message(self.Left())

@@ -10,7 +10,7 @@ def describe(status: SyncStatus) -> str:
     if status.state == "offline":
         text = f"offline since {clock(status.since_ms)}"
     elif status.transport == "local file":
-        text = "local file"
+        text = "local file · synced"
     else:
         text = "online"
     if status.waiting:
@@ -21,7 +21,14 @@ def describe(status: SyncStatus) -> str:
 class StatusLine(Static):
     DEFAULT_CSS = """
     StatusLine { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    StatusLine.-offline { color: $warning; }
     """
 
-    def show(self, circle: str, member: str, role: str, status: SyncStatus) -> None:
-        self.update(f"{circle} · {member} ({role}) · {describe(status)}")
+    def show(
+        self, circle: str, member: str, role: str, status: SyncStatus, bell: bool = True
+    ) -> None:
+        self.set_class(status.state == "offline", "-offline")
+        text = f"{circle} · {member} ({role}) · {describe(status)}"
+        if not bell:
+            text += " · bell off"
+        self.update(text)

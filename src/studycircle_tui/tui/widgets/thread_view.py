@@ -1,20 +1,18 @@
-"""The open thread: its posts, rendered only as far as they are on screen.
+"""The open thread: a line-API ``ScrollView`` that lays out only what is on screen.
 
-A line-API ``ScrollView``: each post is rendered (Markdown, code highlighted) to strips
-once per width and cached, and ``render_line`` looks up the post a screen row falls in
-with a binary search over cumulative heights. No widget is mounted per post, so a thread
-of thousands of posts costs what the visible ones cost.
+Every post starts with an estimated height (``Heights``, a Fenwick tree: where a post
+starts and which post holds a line, both O(log n)). Just before a frame is drawn, the
+posts in view are rendered (Markdown, code highlighted), measured, and kept in an LRU
+cache; a post whose real height differs from its estimate corrects the tree. When a
+post above the top line is corrected, the view moves by the same amount, so what is on
+screen stays put. Opening a thread of 100,000 posts therefore renders a screenful.
 """
 
-from bisect import bisect_right
-from collections.abc import Iterator
+from collections import OrderedDict
 
-from rich.console import Group
-from rich.markdown import Markdown
 from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
+from textual import events
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -22,23 +20,21 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.state import CircleState, Post
-from ..timefmt import relative
+from ..actions import bindings_for
+from .heights import Heights
+from .post_render import GUTTER, Line, Palette, render_post, signature
 
-REACTION_LABELS = {"+1": "👍", "helpful": "💡 helpful", "thanks": "🙏 thanks"}
+ESTIMATED_POST_LINES = 4  # a header, two lines of text, the blank line after
+CACHE_POSTS = 64  # rendered posts kept: a few screens either way of the view
 
 
 class ThreadView(ScrollView, can_focus=True):
-    """Posts of one thread; ``selected`` is the post the keyboard is on."""
+    """Posts of one thread; ``selected`` is the index of the post the keyboard is on."""
 
-    BINDINGS = [
-        Binding("up,k", "select(-1)", "Previous post", show=False),
-        Binding("down,j", "select(1)", "Next post", show=False),
-        Binding("home", "select_edge(0)", "First post", show=False),
-        Binding("end", "select_edge(-1)", "Last post", show=False),
-    ]
+    BINDINGS = bindings_for("thread")
 
     DEFAULT_CSS = """
-    ThreadView { background: $surface; }
+    ThreadView { background: $surface; overflow-x: hidden; overflow-y: scroll; }
     """
 
     selected: reactive[int] = reactive(-1, init=False)
@@ -53,16 +49,22 @@ class ThreadView(ScrollView, can_focus=True):
         self._state: CircleState | None = None
         self._me = ""
         self._now_ms = 0
+        self._thread_id: str | None = None
         self._post_ids: list[str] = []
-        self._starts: list[int] = []  # first line of each post
-        self._cache: dict[tuple, list[Strip]] = {}
-        self._layout_width = 0
+        self._heights = Heights()
+        self._cache: OrderedDict[str, tuple[tuple, list[Line]]] = OrderedDict()
+        self._width = 0  # cells for a post's text (the gutter excluded)
+        self._divider = -1  # the first unread post, drawn under a "new" rule
+        self._pending: tuple[str, int] | None = None  # ("end", 0) or ("post", index)
+        self._stick_end = False
+        self._palette: Palette | None = None
+        self.hint: list[Text] = []  # shown while no thread is open
 
     # --- content ----------------------------------------------------------------------
 
     @property
     def thread_id(self) -> str | None:
-        return self._post_ids[0] if self._post_ids else None
+        return self._thread_id
 
     @property
     def post_count(self) -> int:
@@ -72,158 +74,293 @@ class ThreadView(ScrollView, can_focus=True):
     def selected_post(self) -> Post | None:
         if self._state is None or not 0 <= self.selected < len(self._post_ids):
             return None
-        return self._state.posts[self._post_ids[self.selected]]
+        return self._state.posts.get(self._post_ids[self.selected])
 
-    def show(self, state: CircleState, thread_id: str | None, me: str, now_ms: int) -> None:
-        """Show a thread (or nothing), keeping the place when it is the same thread."""
-        same = thread_id is not None and thread_id == self.thread_id
-        at_end = self.scroll_y >= self.max_scroll_y
-        if not same:
-            self._cache.clear()
+    def show(
+        self,
+        state: CircleState,
+        thread_id: str | None,
+        me: str,
+        now_ms: int,
+        *,
+        first_unread: int | None = None,
+        at_post: str | None = None,
+    ) -> None:
+        """Show a thread (or nothing). The same thread keeps its place and grows; a new
+        one opens at ``at_post``, else at its first unread post, else at its end."""
+        same = thread_id is not None and thread_id == self._thread_id
         self._state, self._me, self._now_ms = state, me, now_ms
-        self._post_ids = list(state.threads[thread_id].post_ids) if thread_id else []
-        self._relayout()
-        if not same:
-            self.selected = len(self._post_ids) - 1
-        if not same or at_end:
-            # After the next layout, when the view knows its height: chat opens at the end.
-            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+        thread = state.threads.get(thread_id) if thread_id else None
+        post_ids = thread.post_ids if thread is not None else []
+        if same and len(post_ids) >= len(self._heights):
+            for _ in range(len(post_ids) - len(self._heights)):
+                self._heights.append(ESTIMATED_POST_LINES)
+            self._post_ids = post_ids
+            if at_post is not None and at_post in state.posts:
+                self._go_to(state.posts[at_post].index)
+            self._sync_virtual_size()
+            self.refresh()
+            return
+        self._thread_id = thread_id if thread is not None else None
+        self._post_ids = post_ids
+        self._heights = Heights(len(post_ids), ESTIMATED_POST_LINES)
+        self._cache.clear()
+        count = len(post_ids)
+        unread = first_unread if first_unread is not None else count
+        self._divider = unread if 0 < unread < count else -1
+        target = state.posts[at_post].index if at_post in state.posts else None
+        if target is None and self._divider >= 0:
+            target = self._divider
+        if target is not None:
+            self._pending, self._stick_end = ("post", target), False
+            self.set_reactive(ThreadView.selected, target)
+        else:
+            self._pending, self._stick_end = ("end", 0), True
+            self.set_reactive(ThreadView.selected, count - 1)
+        self._sync_virtual_size()
+        self.scroll_to(y=0, animate=False)
+        self.refresh()
+        if self.selected >= 0:
+            self.post_message(self.PostSelected(self._post_ids[self.selected]))
+
+    def go_to_post(self, post_id: str) -> None:
+        if self._state is not None and post_id in self._state.posts:
+            self._go_to(self._state.posts[post_id].index)
+
+    def _go_to(self, index: int) -> None:
+        self._pending, self._stick_end = ("post", index), False
+        self.selected = index
         self.refresh()
 
-    def on_resize(self) -> None:
-        at_end = self.scroll_y >= self.max_scroll_y
-        self._relayout()
-        if at_end:
-            self.scroll_end(animate=False, immediate=True)
+    def _sync_virtual_size(self) -> None:
+        size = Size(self._width + GUTTER, self._heights.total)
+        if size != self.virtual_size:
+            # The scrollbar is always shown (overflow-y: scroll), so a new height never
+            # changes the layout: skip the screen-wide relayout that assigning would cost.
+            self.set_reactive(ScrollView.virtual_size, size)
+            self._scroll_update(size)
+            self.refresh()
 
-    def _relayout(self) -> None:
-        width = max(20, self.scrollable_content_region.width)
-        self._layout_width = width
-        self._starts = []
-        total = 0
-        for index in range(len(self._post_ids)):
-            self._starts.append(total)
-            total += len(self._post_lines(index, width))
-        self.virtual_size = Size(width, total)
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def _theme_changed(self) -> None:
+        self._palette = None
+        self.refresh()
+
+    # --- layout -----------------------------------------------------------------------
+
+    def _text_width(self) -> int:
+        return max(10, self.scrollable_content_region.width - GUTTER)
+
+    def _strips(self, index: int) -> list[Line]:
+        """The post's lines at the current width, from the cache or rendered now."""
+        assert self._state is not None
+        state = self._state
+        post = state.posts[self._post_ids[index]]
+        if self._palette is None:
+            self._palette = Palette.from_variables(self.app.theme, self.app.theme_variables)
+        key = (
+            signature(state, post, self._me, self._now_ms),
+            self._width,
+            index == self._divider,
+            self._palette.name,
+        )
+        entry = self._cache.get(post.id)
+        if entry is not None and entry[0] == key:
+            self._cache.move_to_end(post.id)
+            return entry[1]
+        strips = render_post(
+            self.app.console,
+            state,
+            post,
+            self._me,
+            self._now_ms,
+            self._width,
+            self._palette,
+            divider=index == self._divider,
+        )
+        self._cache[post.id] = (key, strips)
+        if len(self._cache) > CACHE_POSTS:
+            self._cache.popitem(last=False)
+        return strips
+
+    def _measure(self, index: int) -> int:
+        """Render post ``index`` if needed and record its height; the change in lines."""
+        return self._heights.set(index, len(self._strips(index)))
+
+    def _prepare(self) -> None:
+        """Measure what is about to be on screen and settle the scroll position."""
+        count = len(self._post_ids)
+        view = self.scrollable_content_region.height
+        if not count or view <= 0 or self._state is None:
+            return
+        width = self._text_width()
+        top = round(self.scroll_y)
+        if width != self._width:
+            if self._width and self._pending is None and not self._stick_end:
+                # A new width: every height changes; keep the top post in view.
+                self._pending = ("post", self._heights.find(top))
+            self._width = width
+            self._heights = Heights(count, ESTIMATED_POST_LINES)
+        if self._pending is not None:
+            kind, index = self._pending
+            self._pending = None
+            if kind == "end":
+                self._stick_end = True
+            else:
+                index = max(0, min(count - 1, index))
+                self._measure(index)
+                # Show the "new" rule and the post before it when there is room.
+                top = self._heights.start(index)
+                self._stick_end = False
+        for _ in range(6):  # converges in one or two passes
+            moved = False
+            index = self._heights.find(top)
+            line = self._heights.start(index)
+            while index < count and line < top + view:
+                delta = self._measure(index)
+                if delta and line < top:
+                    top += delta  # a post above the top line grew: keep the view still
+                    moved = True
+                line += self._heights.height(index)
+                index += 1
+            bottom = max(0, self._heights.total - view)
+            settled = bottom if self._stick_end else min(top, bottom)
+            if settled == top and not moved:
+                break
+            top = settled
+        self._sync_virtual_size()
+        if top != round(self.scroll_y):
+            self.set_reactive(ScrollView.scroll_y, float(top))
+            self.set_reactive(ScrollView.scroll_target_y, float(top))
+            if self.show_vertical_scrollbar:
+                self.vertical_scrollbar.position = top
 
     # --- rendering --------------------------------------------------------------------
 
+    def render_lines(self, crop):  # type: ignore[no-untyped-def]
+        self._prepare()
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
-        line = self.scroll_offset.y + y
-        if not self._starts or line >= self.virtual_size.height:
-            return Strip.blank(self.size.width, self.rich_style)
-        index = bisect_right(self._starts, line) - 1
-        strips = self._post_lines(index, self._layout_width)
-        strip = strips[line - self._starts[index]]
-        return strip.crop_extend(0, self.size.width, self.rich_style)
-
-    def _post_lines(self, index: int, width: int) -> list[Strip]:
-        assert self._state is not None
-        post = self._state.posts[self._post_ids[index]]
-        key = (*self._signature(post), index == self.selected, width)
-        cached = self._cache.get(key)
-        if cached is None:
-            cached = self._render_post(post, index == self.selected, width)
-            self._cache[key] = cached
-        return cached
-
-    def _signature(self, post: Post) -> tuple:
-        reactions = tuple(sorted((kind, len(who)) for kind, who in post.reactions.items()))
-        author = self._state.members.get(post.author) if self._state else None
-        return (
-            post.id,
-            post.text,
-            post.deleted,
-            post.hidden,
-            post.accepted,
-            post.verified_by,
-            reactions,
-            author.name if author else "",
-            relative(post.created_ms, self._now_ms),
-        )
-
-    def _render_post(self, post: Post, selected: bool, width: int) -> list[Strip]:
-        console = self.app.console
-        options = console.options.update_width(width)
-        lines = console.render_lines(Group(*self._post_parts(post)), options, pad=False)
-        strips = [Strip(line) for line in lines]
-        if selected and strips:
-            # Mark the selected post with a bar in the gutter, like a cursor.
-            strips = [Strip([*self._gutter(True), *strip]) for strip in strips]
+        line = round(self.scroll_y) + y
+        width = self.size.width
+        if not self._post_ids:
+            return self._hint_line(y, width)
+        if line >= self._heights.total or self._width == 0:
+            return Strip.blank(width, self.rich_style)
+        index = self._heights.find(line)
+        strips = self._strips(index)
+        offset = line - self._heights.start(index)
+        segments, length = strips[offset] if offset < len(strips) else ((), 0)
+        on_post = offset < len(strips) - 1 and not (index == self._divider and offset == 0)
+        base = self.rich_style
+        if index == self.selected and on_post and self._palette is not None:
+            line = [Segment("▌", base + self._palette.accent), Segment(" " * (GUTTER - 1), base)]
         else:
-            strips = [Strip([*self._gutter(False), *strip]) for strip in strips]
-        return [*strips, Strip.blank(width)]
+            line = [Segment(" " * GUTTER, base)]
+        line.extend(Segment.apply_style(segments, base))
+        length += GUTTER
+        if length < width:
+            line.append(Segment(" " * (width - length), base))
+            return Strip(line, width)
+        return Strip(line, length).crop(0, width)
 
-    def _gutter(self, selected: bool) -> list[Segment]:
-        color = self.app.current_theme.accent if selected else None
-        return [Segment("▌ " if selected else "  ", Style(color=color) if color else None)]
+    def _hint_line(self, y: int, width: int) -> Strip:
+        """With no thread open: what this place is and how to get around."""
+        if not 0 <= y - 1 < len(self.hint):
+            return Strip.blank(width, self.rich_style)
+        text = self.hint[y - 1].copy()
+        text.truncate(max(0, width - GUTTER), overflow="ellipsis")
+        segments = [Segment(" " * GUTTER), *text.render(self.app.console)]
+        strip = Strip(Segment.apply_style(segments, self.rich_style))
+        return strip.crop_extend(0, width, self.rich_style)
 
-    def _post_parts(self, post: Post) -> Iterator:
-        assert self._state is not None
-        state = self._state
-        author = state.members.get(post.author)
-        header = Text()
-        header.append(author.name if author else "someone", style="bold")
-        if author and author.role != "member":
-            header.append(f" · {author.role}", style="dim")
-        header.append(f" · {relative(post.created_ms, self._now_ms)}", style="dim")
-        if post.edited_ms and not post.deleted:
-            header.append(" · edited", style="dim italic")
-        if post.reply_to and post.reply_to in state.posts:
-            replied = state.posts[post.reply_to]
-            who = state.members.get(replied.author)
-            header.append(f" · ↩ {who.name if who else 'someone'}", style="dim")
-        if post.accepted:
-            header.append("  ✓ accepted", style="bold green")
-        if post.verified_by:
-            verifier = state.members.get(post.verified_by)
-            header.append(
-                f"  ✔ verified by {verifier.name if verifier else 'a moderator'}",
-                style="bold cyan",
-            )
-        yield header
-        if post.deleted:
-            yield Text("[deleted]", style="dim italic")
-            return
-        if post.hidden and not self._may_see_hidden(post):
-            yield Text("[hidden by a moderator]", style="dim italic")
-            return
-        if post.hidden:
-            yield Text("hidden by a moderator: visible to you", style="italic yellow")
-        yield Markdown(post.text, code_theme="ansi_dark", hyperlinks=False)
-        counts = [
-            f"{REACTION_LABELS[kind]} {len(who)}" for kind, who in post.reactions.items() if who
-        ]
-        if counts:
-            yield Text("  ".join(counts), style="dim")
+    # --- keyboard and mouse -----------------------------------------------------------
 
-    def _may_see_hidden(self, post: Post) -> bool:
-        assert self._state is not None
-        return post.author == self._me or self._state.is_at_least(self._me, "moderator")
-
-    # --- keyboard ---------------------------------------------------------------------
+    def _viewport(self) -> tuple[int, int]:
+        return round(self.scroll_y), max(1, self.scrollable_content_region.height)
 
     def action_select(self, step: int) -> None:
-        if self._post_ids:
-            self.selected = max(0, min(len(self._post_ids) - 1, self.selected + step))
+        if not self._post_ids:
+            return
+        top, view = self._viewport()
+        current = max(0, self.selected)
+        self._measure(current)
+        start = self._heights.start(current)
+        end = start + self._heights.height(current)
+        # A post taller than the screen is read by scrolling through it first.
+        if step > 0 and end > top + view and start < top + view:
+            self._scroll_lines(min(view - 2, end - top - view) or 1)
+            return
+        if step < 0 and start < top and end > top:
+            self._scroll_lines(-min(view - 2, top - start) or -1)
+            return
+        self.selected = max(0, min(len(self._post_ids) - 1, current + step))
 
     def action_select_edge(self, edge: int) -> None:
-        if self._post_ids:
-            self.selected = 0 if edge == 0 else len(self._post_ids) - 1
+        if not self._post_ids:
+            return
+        if edge == 0:
+            self._go_to(0)
+        else:
+            self._pending, self._stick_end = ("end", 0), True
+            self.selected = len(self._post_ids) - 1
+            self.refresh()
+
+    def action_page(self, direction: int) -> None:
+        if not self._post_ids:
+            return
+        top, view = self._viewport()
+        self._scroll_lines(direction * max(1, view - 2))
+        top, _ = self._viewport()
+        last = len(self._post_ids) - 1
+        index = self._heights.find(top)
+        if self._heights.start(index) < top and index < last:
+            index += 1  # the first post whose header is on screen
+        if direction > 0:
+            # Never backwards; at the bottom, the last post.
+            index = last if top >= self.max_scroll_y else max(index, self.selected)
+        else:
+            index = 0 if top == 0 else min(index, self.selected)
+        self.set_reactive(ThreadView.selected, index)
+        self.post_message(self.PostSelected(self._post_ids[index]))
+        self.refresh()
+
+    def _scroll_lines(self, lines: int) -> None:
+        self._sync_virtual_size()
+        self.scroll_to(y=round(self.scroll_y) + lines, animate=False)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._stick_end = round(new) >= self.max_scroll_y
 
     def watch_selected(self, old: int, new: int) -> None:
-        if not self._post_ids or self._state is None:
+        if not self._post_ids or self._state is None or not 0 <= new < len(self._post_ids):
             return
-        self._relayout()
-        start = self._starts[new]
-        height = len(self._post_lines(new, self._layout_width))
-        self.scroll_to_region_lines(start, height)
+        self._ensure_visible(new)
         self.refresh()
         self.post_message(self.PostSelected(self._post_ids[new]))
 
-    def scroll_to_region_lines(self, start: int, height: int) -> None:
-        top, view = self.scroll_offset.y, self.scrollable_content_region.height
+    def _ensure_visible(self, index: int) -> None:
+        if self._width == 0 or self._pending is not None:
+            return  # laid out at the next frame
+        self._measure(index)
+        self._sync_virtual_size()
+        start, height = self._heights.start(index), self._heights.height(index)
+        top, view = self._viewport()
         if start < top:
             self.scroll_to(y=start, animate=False)
         elif start + min(height, view) > top + view:
             self.scroll_to(y=start + min(height, view) - view, animate=False)
+
+    def on_click(self, event: events.Click) -> None:
+        if not self._post_ids:
+            return
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        line = round(self.scroll_y) + offset.y
+        if line < self._heights.total:
+            self.selected = self._heights.find(line)

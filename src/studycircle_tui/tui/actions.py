@@ -1,0 +1,243 @@
+"""The one table of what a user can do: it makes the key bindings (and so the footer),
+the ``?`` help screen and the command palette's entries, so the three never disagree.
+
+``scope`` says where a binding lives: ``screen`` works anywhere on the main screen,
+``thread`` while the open thread has focus (its selected post is the one acted on),
+``lists`` in the channel and thread lists, ``composer`` while writing. Whether an
+action is offered right now (your own post, your role) is the screen's ``check_action``.
+"""
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    name: str  # the action method, without ``action_``
+    keys: str  # Textual key names, comma-separated
+    title: str  # the footer's word and the palette's command
+    help: str  # one sentence for the help screen and the palette
+    scope: str
+    target: str = "screen"  # where the action method lives ("" for the bound widget)
+    footer: bool = True
+    palette: bool = True
+    key_display: str | None = None
+
+
+ACTIONS: tuple[Action, ...] = (
+    # --- anywhere on the main screen (first in the footer: the way back) -------------
+    Action(
+        "back",
+        "escape",
+        "Back",
+        "Go back a pane (thread → threads → channels).",
+        "screen",
+        palette=False,
+    ),
+    Action(
+        "next_unread",
+        "n",
+        "Next unread",
+        "Open the next thread with unread posts, across channels.",
+        "screen",
+    ),
+    Action(
+        "search",
+        "slash",
+        "Search",
+        "Search every post: words, author:NAME, in:CHANNEL, is:question, is:unanswered.",
+        "screen",
+        key_display="/",
+    ),
+    Action("unanswered", "u", "Unanswered", "List the open questions, oldest first.", "screen"),
+    Action(
+        "mentions", "at", "Mentions", "List the posts that @mention you.", "screen", key_display="@"
+    ),
+    Action(
+        "new_thread",
+        "t",
+        "New thread",
+        "Start a discussion or ask a question in this channel.",
+        "screen",
+    ),
+    Action(
+        "quizzes",
+        "z",
+        "Quizzes",
+        "Open the Quiz pane: practise a quiz, join a live one, or run one live (leads).",
+        "screen",
+    ),
+    Action(
+        "notes",
+        "N",
+        "Notes",
+        "Open the shared notes: read, edit, history, compare, who wrote each line.",
+        "screen",
+    ),
+    Action("help", "question_mark", "Help", "Show every key.", "screen", key_display="?"),
+    Action("toggle_bell", "B", "Bell", "Turn the terminal bell on @mentions on or off.", "screen"),
+    # --- the open thread: acting on the selected post ---------------------------------
+    Action("reply", "r", "Reply", "Reply at the end of the thread.", "thread"),
+    Action(
+        "reply_to_post",
+        "R",
+        "Reply to post",
+        "Reply to the selected post; the reply shows what it answers.",
+        "thread",
+    ),
+    Action("edit_post", "e", "Edit", "Edit your own post (earlier versions are kept).", "thread"),
+    Action("delete_post", "d", "Delete", "Delete your own post (a tombstone stays).", "thread"),
+    Action(
+        "react",
+        "plus",
+        "React",
+        "React to the post: +1, helpful or thanks.",
+        "thread",
+        key_display="+",
+    ),
+    Action("accept", "a", "Accept", "Accept this answer to your question.", "thread"),
+    Action("verify", "v", "Verify", "Verify this answer (moderators and the lead).", "thread"),
+    Action(
+        "flag",
+        "f",
+        "Flag",
+        "Flag the post to moderators: incorrect, off-topic or unkind.",
+        "thread",
+    ),
+    Action(
+        "hide",
+        "x",
+        "Hide",
+        "Hide or unhide the post (moderators); its author and moderators still see it.",
+        "thread",
+    ),
+    Action(
+        "post_info", "i", "History", "Show the post's edit history, reactions and flags.", "thread"
+    ),
+    Action(
+        "select(-1)",
+        "up,k",
+        "Previous post",
+        "Move to the previous post.",
+        "thread",
+        target="",
+        footer=False,
+        palette=False,
+        key_display="↑/k",
+    ),
+    Action(
+        "select(1)",
+        "down,j",
+        "Next post",
+        "Move to the next post.",
+        "thread",
+        target="",
+        footer=False,
+        palette=False,
+        key_display="↓/j",
+    ),
+    Action(
+        "page(-1)",
+        "pageup",
+        "Page up",
+        "Scroll up a screen.",
+        "thread",
+        target="",
+        footer=False,
+        palette=False,
+    ),
+    Action(
+        "page(1)",
+        "pagedown",
+        "Page down",
+        "Scroll down a screen.",
+        "thread",
+        target="",
+        footer=False,
+        palette=False,
+    ),
+    Action(
+        "select_edge(0)",
+        "home,g",
+        "First post",
+        "Go to the first post.",
+        "thread",
+        target="",
+        footer=False,
+        palette=False,
+        key_display="home/g",
+    ),
+    Action(
+        "select_edge(-1)",
+        "end,G",
+        "Last post",
+        "Go to the last post.",
+        "thread",
+        target="",
+        footer=False,
+        palette=False,
+        key_display="end/G",
+    ),
+    # --- the lists --------------------------------------------------------------------
+    # --- writing ----------------------------------------------------------------------
+    Action(
+        "send",
+        "ctrl+s",
+        "Send",
+        "Send the post (or save the edit).",
+        "composer",
+        target="",
+        palette=False,
+    ),
+    Action(
+        "cancel",
+        "escape",
+        "Leave",
+        "Leave the composer; cancels an edit or a reply to a post.",
+        "composer",
+        target="",
+        palette=False,
+    ),
+)
+
+SCOPE_TITLES = {
+    "screen": "Anywhere",
+    "thread": "In a thread (acts on the selected post)",
+    "lists": "In the lists",
+    "composer": "Writing a post",
+}
+
+
+def bindings_for(scope: str) -> list[Binding]:
+    """Bindings for one scope, ready for a widget's or screen's ``BINDINGS``."""
+    bindings = []
+    for action in ACTIONS:
+        if action.scope != scope:
+            continue
+        target = f"{action.target}." if action.target else ""
+        bindings.append(
+            Binding(
+                action.keys,
+                f"{target}{action.name}",
+                action.title,
+                show=action.footer,
+                key_display=action.key_display,
+                priority=scope == "composer" and action.keys.startswith("ctrl"),
+                tooltip=action.help,
+                id=action.name,
+            )
+        )
+    return bindings
+
+
+def key_label(action: Action) -> str:
+    if action.key_display:
+        return action.key_display
+    return "/".join(
+        {"escape": "esc"}.get(key, key.replace("ctrl+", "^")) for key in action.keys.split(",")
+    )
+
+
+def palette_actions() -> list[Action]:
+    return [action for action in ACTIONS if action.palette]

@@ -1,0 +1,40 @@
+"""The command palette's discussion commands, read from the action table."""
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from .actions import Action, key_label, palette_actions
+
+
+class DiscussionCommands(Provider):
+    def _offered(self) -> list[Action]:
+        # Only what makes sense now: the screen's check_action hides the rest
+        # (another member's post cannot be edited; only moderators hide).
+        screen = self.screen
+        return [
+            action
+            for action in palette_actions()
+            if screen.check_action(action.name, ()) is not False
+        ]
+
+    def _run(self, action: Action) -> None:
+        self.app.call_later(self.screen.run_action, action.name)
+
+    async def discover(self) -> Hits:
+        for action in self._offered():
+            yield DiscoveryHit(
+                f"{action.title} ({key_label(action)})",
+                partial(self._run, action),
+                help=action.help,
+            )
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for action in self._offered():
+            name = f"{action.title} ({key_label(action)})"
+            score = matcher.match(f"{name} {action.help}")
+            if score > 0:
+                yield Hit(
+                    score, matcher.highlight(name), partial(self._run, action), help=action.help
+                )

@@ -1,0 +1,195 @@
+"""Small modal questions about one post: delete it?, which reaction, why flag, why hide,
+and its history. Each dismisses with the answer, or None when left with escape."""
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...core.state import CircleState, Post
+from ..timefmt import clock, relative
+from ..widgets.post_render import REACTION_LABELS, REACTIONS
+
+T = TypeVar("T")
+
+
+class _Dialog(ModalScreen[T]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmScreen(_Dialog[bool]):
+    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n", "answer(False)", "No")]
+
+    def __init__(self, question: str, yes: str = "Yes") -> None:
+        super().__init__()
+        self.question, self.yes = question, yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-title")
+            with Horizontal(classes="buttons"):
+                yield Button(f"{self.yes}  y", variant="error", id="yes")
+                yield Button("Cancel  n", id="no")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+def _names(state: CircleState, ids: set[str]) -> str:
+    names = sorted(state.members[i].name if i in state.members else "someone" for i in ids)
+    return ", ".join(names)
+
+
+class ReactScreen(_Dialog[str]):
+    """Pick a reaction; one you already gave is taken back."""
+
+    BINDINGS = [Binding(str(n), f"pick({n - 1})", show=False) for n in (1, 2, 3)]
+
+    def __init__(self, state: CircleState, post: Post, me: str) -> None:
+        super().__init__()
+        self.state, self.post, self.me = state, post, me
+
+    def compose(self) -> ComposeResult:
+        options = []
+        for number, kind in enumerate(REACTIONS, 1):
+            who = self.post.reactions.get(kind, set())
+            label = Text(f"{number}  {REACTION_LABELS[kind]}")
+            if self.me in who:
+                label.append("  (yours: choose to take it back)", style="dim")
+            if who:
+                label.append(f"\n   {_names(self.state, who)}", style="dim")
+            options.append(Option(label, id=kind))
+        with Vertical(classes="dialog"):
+            yield Label("React to this post", classes="dialog-title")
+            yield OptionList(*options, id="reactions")
+            yield Label("1, 2, 3 or enter · esc cancels", classes="dialog-hint")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_pick(self, index: int) -> None:
+        self.dismiss(REACTIONS[index])
+
+
+@dataclass
+class FlagReason:
+    reason: str
+    comment: str
+
+
+FLAG_REASONS = {
+    "incorrect": "Incorrect: the content is wrong",
+    "off-topic": "Off-topic: it belongs elsewhere",
+    "unkind": "Unkind: it breaks the circle's rules",
+}
+
+
+class FlagScreen(_Dialog[FlagReason]):
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Flag this post to the moderators", classes="dialog-title")
+            yield OptionList(
+                *(Option(text, id=reason) for reason, text in FLAG_REASONS.items()), id="reasons"
+            )
+            yield Input(
+                placeholder="A comment for the moderators (optional)", id="comment", max_length=500
+            )
+            yield Label("enter on a reason flags · esc cancels", classes="dialog-hint")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        comment = self.query_one("#comment", Input).value.strip()
+        self.dismiss(FlagReason(event.option.id or "incorrect", comment))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#reasons", OptionList).focus()
+
+
+class HideScreen(_Dialog[str]):
+    """A moderator hides a post, saying why (shown to its author)."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Hide this post", classes="dialog-title")
+            yield Static(
+                "Members will see that a moderator hid it; its author and moderators "
+                "still read it.",
+                classes="dialog-text",
+            )
+            yield Input(placeholder="Reason (optional), then enter", id="reason", max_length=500)
+            yield Label("enter hides · esc cancels", classes="dialog-hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+
+class PostInfoScreen(_Dialog[None]):
+    """A post's earlier versions, who reacted, and (for moderators) its flags."""
+
+    BINDINGS = [Binding("i,q", "cancel", "Close")]
+
+    def __init__(self, state: CircleState, post: Post, me: str, now_ms: int) -> None:
+        super().__init__()
+        self.state, self.post, self.me, self.now_ms = state, post, me, now_ms
+
+    def _body(self) -> Text:
+        state, post = self.state, self.post
+        text = Text()
+        author = state.members.get(post.author)
+        text.append(f"By {author.name if author else 'someone'}, ", style="bold")
+        text.append(f"{relative(post.created_ms, self.now_ms)} ago at {clock(post.created_ms)}\n")
+        if post.deleted:
+            text.append("Deleted by its author.\n", style="italic")
+        if post.history:
+            text.append(
+                f"\nEdited {len(post.history)} time(s); earlier versions, oldest first:\n",
+                style="bold",
+            )
+            for number, old in enumerate(post.history, 1):
+                text.append(f"\n{number}. ", style="bold")
+                text.append(old + "\n")
+            if not post.deleted:
+                text.append("\nNow:\n", style="bold")
+                text.append(post.text + "\n")
+        else:
+            text.append("Never edited.\n", style="dim")
+        if post.reactions:
+            text.append("\nReactions\n", style="bold")
+            for kind in REACTIONS:
+                if kind in post.reactions:
+                    text.append(
+                        f"  {REACTION_LABELS[kind]}: {_names(state, post.reactions[kind])}\n"
+                    )
+        moderator = state.is_at_least(self.me, "moderator")
+        flags = [f for f in post.flags if moderator or f.by == self.me]
+        if flags:
+            text.append("\nFlags\n", style="bold")
+            for flag in flags:
+                who = state.members.get(flag.by)
+                line = f"  ⚑ {flag.reason} by {who.name if who else 'someone'}"
+                text.append(line + (f": {flag.comment}" if flag.comment else "") + "\n")
+        if post.hidden:
+            hider = state.members.get(post.hidden_by or "")
+            why = f": {post.hide_reason}" if post.hide_reason else ""
+            text.append(
+                f"\nHidden by {hider.name if hider else 'a moderator'}{why}\n", style="italic"
+            )
+        return text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-wide"):
+            yield Label("About this post", classes="dialog-title")
+            with VerticalScroll():
+                yield Static(self._body(), id="info")
+            yield Label("esc closes", classes="dialog-hint")

@@ -1,0 +1,240 @@
+"""One post as lines of terminal cells (``Strip``s): header, the post replied to, the
+text as Markdown (code highlighted, lists, links, quotes), reactions.
+
+Kept apart from the scrolling widget so it can be cached per post and measured only
+when a post comes into view. Plain text skips the Markdown parser: most chat is plain.
+"""
+
+import re
+from dataclasses import dataclass
+
+from rich.color import Color as RichColor
+from rich.console import Console, Group, RenderableType
+from rich.markdown import Markdown
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.color import Color, ColorParseError
+from textual.strip import Strip
+
+from ...core.discussion import may_see
+from ...core.search import MENTION, fold, names_for
+from ...core.state import CircleState, Post
+from ..timefmt import relative
+
+REACTIONS = ("+1", "helpful", "thanks")
+REACTION_LABELS = {"+1": "👍 +1", "helpful": "💡 helpful", "thanks": "🙏 thanks"}
+# Markdown syntax worth a parse: emphasis, code, headings, quotes, links, lists, tables.
+_MARKDOWN = re.compile(r"[*_`#>\[|~]|^\s*(?:[-+]|\d+[.)])\s|\n\s*\n|https?://", re.MULTILINE)
+GUTTER = 2
+# One rendered line: its segments and its width in cells.
+Line = tuple[tuple[Segment, ...], int]
+
+
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """Rich styles for the theme's colours (``$accent``, ``$verified``, …)."""
+
+    name: str
+    accent: Style
+    muted: Style
+    unread: Style
+    accepted: Style
+    verified: Style
+    mention: Style
+    hidden: Style
+    flagged: Style
+
+    @classmethod
+    def from_variables(cls, name: str, variables: dict[str, str]) -> "Palette":
+        def color(key: str, fallback: str) -> RichColor | None:
+            for name in (key, fallback):
+                value = variables.get(name)
+                if value:
+                    try:
+                        return Color.parse(value).rich_color
+                    except ColorParseError:
+                        continue
+            return None
+
+        return cls(
+            name=name,
+            accent=Style(color=color("accent", "primary"), bold=True),
+            muted=Style(dim=True),
+            unread=Style(color=color("unread", "warning"), bold=True),
+            accepted=Style(color=color("accepted", "success"), bold=True),
+            verified=Style(color=color("verified", "primary"), bold=True),
+            mention=Style(color=color("mention", "accent"), bold=True, reverse=True),
+            hidden=Style(color=color("hidden-post", "warning"), italic=True),
+            flagged=Style(color=color("error", "warning")),
+        )
+
+
+def _name(state: CircleState, member_id: str | None) -> str:
+    member = state.members.get(member_id) if member_id else None
+    return member.name if member else "someone"
+
+
+def signature(state: CircleState, post: Post, me: str, now_ms: int) -> tuple:
+    """Everything a post's look depends on (besides width): its cache key."""
+    reactions = tuple(sorted((kind, len(who), me in who) for kind, who in post.reactions.items()))
+    reply = state.posts.get(post.reply_to) if post.reply_to else None
+    return (
+        post.text,
+        post.deleted,
+        post.hidden,
+        post.accepted,
+        post.verified_by,
+        len(post.flags),
+        reactions,
+        _name(state, post.author),
+        state.role_of(post.author),
+        relative(post.created_ms, now_ms),
+        (reply.text, reply.deleted, reply.hidden) if reply else None,
+        may_see(state, me, post),
+    )
+
+
+def _header(state: CircleState, post: Post, me: str, now_ms: int, palette: Palette) -> Text:
+    header = Text()
+    header.append(_name(state, post.author), style="bold")
+    role = state.role_of(post.author)
+    if role in ("lead", "moderator"):
+        header.append(f" · {role}", style=palette.muted)
+    header.append(f" · {relative(post.created_ms, now_ms)}", style=palette.muted)
+    if post.edited_ms and not post.deleted:
+        header.append(" · edited", style=palette.muted + Style(italic=True))
+    if post.accepted:
+        header.append("  ✓ accepted", style=palette.accepted)
+    if post.verified_by:
+        header.append(f"  ✔ verified by {_name(state, post.verified_by)}", style=palette.verified)
+    if post.hidden:
+        header.append("  ⊘ hidden", style=palette.hidden)
+    if post.flags and state.is_at_least(me, "moderator"):
+        count = len(post.flags)
+        header.append(f"  ⚑ {count} flag{'s' if count > 1 else ''}", style=palette.flagged)
+    return header
+
+
+def _reply_context(state: CircleState, post: Post, me: str, palette: Palette) -> Text | None:
+    replied = state.posts.get(post.reply_to) if post.reply_to else None
+    if replied is None:
+        return None
+    if replied.deleted:
+        quote = "[deleted]"
+    elif not may_see(state, me, replied):
+        quote = "[hidden by a moderator]"
+    else:
+        quote = " ".join(replied.text.split())
+        if len(quote) > 120:
+            quote = quote[:119] + "…"
+    text = Text("┃ ↩ ", style=palette.muted)
+    text.append(_name(state, replied.author), style=palette.muted + Style(bold=True))
+    text.append(f": {quote}", style=palette.muted)
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
+
+
+def _body(text: str) -> RenderableType:
+    if _MARKDOWN.search(text):
+        return Markdown(text, code_theme="ansi_dark", hyperlinks=False)
+    return Text(text)
+
+
+def post_parts(
+    state: CircleState, post: Post, me: str, now_ms: int, palette: Palette
+) -> list[RenderableType]:
+    parts: list[RenderableType] = [_header(state, post, me, now_ms, palette)]
+    context = _reply_context(state, post, me, palette)
+    if context is not None:
+        parts.append(context)
+    if post.deleted:
+        parts.append(Text("[deleted by its author]", style=palette.muted + Style(italic=True)))
+        return parts
+    if not may_see(state, me, post):
+        parts.append(Text("[hidden by a moderator]", style=palette.muted + Style(italic=True)))
+        return parts
+    if post.hidden:
+        why = f": {post.hide_reason}" if post.hide_reason else ""
+        who = "you" if post.author == me else "its author"
+        parts.append(
+            Text(
+                f"Hidden by {_name(state, post.hidden_by)}{why}. Only {who} and moderators "
+                "see this text.",
+                style=palette.hidden,
+            )
+        )
+    parts.append(_body(post.text))
+    reactions = Text()
+    for kind in REACTIONS:
+        who = post.reactions.get(kind)
+        if who:
+            if reactions:
+                reactions.append("  ")
+            style = palette.accent if me in who else palette.muted
+            reactions.append(f"{REACTION_LABELS[kind]} {len(who)}", style=style)
+    if reactions:
+        parts.append(reactions)
+    return parts
+
+
+def highlight_mentions(strips: list[Strip], names: set[str], style: Style) -> list[Strip]:
+    """Restyle every ``@name`` of ``names`` (folded) in the rendered lines."""
+    if not names:
+        return strips
+    result = []
+    for strip in strips:
+        text = strip.text
+        if "@" not in text:
+            result.append(strip)
+            continue
+        cuts: list[tuple[int, int]] = []
+        for match in MENTION.finditer(text):
+            if fold(match.group(1)).rstrip(".-") in names:
+                start = strip.index_to_cell_position(match.start())
+                end = strip.index_to_cell_position(match.end())
+                cuts.append((start, end))
+        if not cuts:
+            result.append(strip)
+            continue
+        pieces, position = [], 0
+        for start, end in cuts:
+            pieces.append(strip.crop(position, start))
+            pieces.append(strip.crop(start, end).apply_style(style))
+            position = end
+        pieces.append(strip.crop(position))
+        result.append(Strip.join(pieces))
+    return result
+
+
+def render_post(
+    console: Console,
+    state: CircleState,
+    post: Post,
+    me: str,
+    now_ms: int,
+    width: int,
+    palette: Palette,
+    divider: bool = False,
+) -> list[Line]:
+    """The post's lines at ``width`` cells (gutter excluded), ending with a blank line.
+
+    Kept as plain segment tuples rather than ``Strip``s: a Strip carries seven caches of
+    its own, which for every line of hundreds of cached posts adds up to megabytes.
+    """
+    options = console.options.update_width(max(10, width))
+    lines = console.render_lines(
+        Group(*post_parts(state, post, me, now_ms, palette)), options, pad=False
+    )
+    strips = [Strip(line) for line in lines]
+    member = state.members.get(me)
+    if member is not None and "@" in post.text:
+        strips = highlight_mentions(strips, names_for(member.name), palette.mention)
+    result = [(tuple(strip), strip.cell_length) for strip in strips]
+    if divider:
+        label = " new "
+        side = max(0, width - len(label)) // 2
+        rule = "─" * side + label + "─" * max(0, width - side - len(label))
+        result.insert(0, ((Segment(rule, palette.unread),), len(rule)))
+    result.append(((), 0))
+    return result

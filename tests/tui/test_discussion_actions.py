@@ -1,0 +1,326 @@
+"""Every discussion action driven by its key, as a member would, asserting on the circle's
+state afterwards (and that a role's actions stay out of reach of those without it)."""
+
+import pytest
+from discussion_circle import build_story, make_app, open_as
+from textual.widgets import Input
+
+from studycircle_tui.tui.screens.dialogs import ConfirmScreen, FlagScreen, ReactScreen
+from studycircle_tui.tui.screens.new_thread import NewThreadScreen
+from studycircle_tui.tui.widgets.composer import Composer
+from studycircle_tui.tui.widgets.row_list import RowList
+from studycircle_tui.tui.widgets.thread_view import ThreadView
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def story(tmp_path):
+    return build_story(tmp_path)
+
+
+@pytest.fixture
+def as_(story, tmp_path):
+    return lambda name: open_as(story, name, tmp_path)
+
+
+async def open_thread(pilot, thread_id: str, select: int | None = None) -> ThreadView:
+    screen = pilot.app.screen
+    screen.open_thread(thread_id)
+    await pilot.pause()
+    view = screen.query_one(ThreadView)
+    if select is not None:
+        await pilot.press("g", *["j"] * select)
+        await pilot.pause()
+        assert view.selected == select
+    return view
+
+
+async def write(pilot, text: str) -> None:
+    """Type into the focused composer and send with ctrl+s."""
+    composer = pilot.app.screen.query_one(Composer)
+    assert composer.has_focus
+    await pilot.press(*text)
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+
+
+async def test_new_question_then_a_reply(as_, story):
+    citra = as_("Citra")
+    async with make_app(citra).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("down", "enter")  # #questions
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, NewThreadScreen)
+        await pilot.press(*"Chain rule?")
+        pilot.app.screen.query_one("#question").value = True
+        pilot.app.screen.query_one("#text").focus()
+        await pilot.press(*"When do I use it?", "ctrl+s")
+        await pilot.pause()
+        thread_id = pilot.app.main_screen.thread_id
+        await pilot.press("r")
+        await write(pilot, "Answering myself: for composed functions.")
+    thread = citra.state.threads[thread_id]
+    assert (thread.title, thread.kind, thread.channel_id) == (
+        "Chain rule?",
+        "question",
+        story.ids["questions"],
+    )
+    replies = [citra.state.posts[p] for p in thread.post_ids[1:]]
+    assert [(p.author, p.text, p.reply_to) for p in replies] == [
+        (citra.me, "Answering myself: for composed functions.", None)
+    ]
+
+
+async def test_reply_to_a_particular_post_shows_what_it_answers(as_, story):
+    citra = as_("Citra")
+    async with make_app(citra).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_thread(pilot, story.ids["derivative"], select=1)
+        await pilot.press("R")
+        context = str(pilot.app.screen.query_one("#composer-context").render())
+        assert "Replying to Dewi" in context
+        await write(pilot, "Thanks, that helps")
+        view = pilot.app.screen.query_one(ThreadView)
+        post = citra.state.posts[citra.state.threads[story.ids["derivative"]].post_ids[-1]]
+        assert view.selected_post is post  # the new post is where the view went
+        lines = [view.render_line(y).text for y in range(view.size.height)]
+    assert (post.text, post.reply_to) == ("Thanks, that helps", story.ids["answer"])
+    assert any("↩ Dewi: Use the limit definition" in line for line in lines)
+
+
+async def test_edit_own_post_keeps_its_history(as_, story):
+    dewi = as_("Dewi")
+    post_id = story.ids["edited"]
+    async with make_app(dewi).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = await open_thread(pilot, story.ids["belajar"])
+        assert view.selected_post.id == post_id  # a thread opens at its last post
+        await pilot.press("e")
+        composer = pilot.app.screen.query_one(Composer)
+        assert composer.text == "Saya ikut, tapi datang jam 10."
+        composer.select_all()
+        await write(pilot, "Saya ikut jam 11.")
+        assert composer.text == ""  # the thread's draft is back, and it was empty
+    post = dewi.state.posts[post_id]
+    assert post.text == "Saya ikut jam 11."
+    assert post.history == ["Saya ikut, tapi terlambat.", "Saya ikut, tapi datang jam 10."]
+    assert post.edited_ms
+
+
+async def test_delete_own_post_leaves_a_tombstone(as_, story):
+    dewi = as_("Dewi")
+    post_id = story.ids["edited"]
+    async with make_app(dewi).run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        view = await open_thread(pilot, story.ids["belajar"])
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        lines = [view.render_line(y).text for y in range(view.size.height)]
+        assert dewi.state.posts[post_id].deleted
+        assert any("[deleted by its author]" in line for line in lines)
+        # Someone else's post: the key says why it does nothing there.
+        await pilot.press("k", "d")
+        await pilot.pause()
+        assert not isinstance(pilot.app.screen, ConfirmScreen)
+        messages = [n.message for n in pilot.app._notifications]
+    assert any("Only its author can delete a post." in m for m in messages)
+    budi_post = dewi.state.threads[story.ids["belajar"]].post_ids[1]
+    assert not dewi.state.posts[budi_post].deleted
+
+
+async def test_react_and_take_it_back(as_, story):
+    citra = as_("Citra")
+    answer = story.ids["answer"]
+    async with make_app(citra).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_thread(pilot, story.ids["derivative"], select=1)
+        await pilot.press("plus")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ReactScreen)
+        await pilot.press("1")
+        await pilot.pause()
+        assert citra.me in citra.state.posts[answer].reactions["+1"]
+        await pilot.press("plus", "2")  # helpful was Citra's already: taken back
+        await pilot.pause()
+    reactions = citra.state.posts[answer].reactions
+    assert citra.me in reactions["+1"] and "helpful" not in reactions
+
+
+async def test_the_asker_accepts_another_answer(as_, story):
+    citra = as_("Citra")
+    async with make_app(citra).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_thread(pilot, story.ids["derivative"], select=2)
+        await pilot.press("a")
+        await pilot.pause()
+    thread = citra.state.threads[story.ids["derivative"]]
+    assert thread.accepted_post == story.ids["second_answer"]
+    assert not citra.state.posts[story.ids["answer"]].accepted
+
+
+async def test_a_moderator_verifies_an_answer(as_, story):
+    budi = as_("Budi")
+    async with make_app(budi).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_thread(pilot, story.ids["derivative"], select=2)
+        await pilot.press("v")
+        await pilot.pause()
+    assert budi.state.posts[story.ids["second_answer"]].verified_by == budi.me
+    assert story.ids["second_answer"] in budi.state.threads[story.ids["derivative"]].verified_posts
+
+
+async def test_a_member_cannot_verify_or_hide(as_, story):
+    citra = as_("Citra")
+    target = story.ids["second_answer"]
+    async with make_app(citra).run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await open_thread(pilot, story.ids["derivative"], select=2)
+        screen = pilot.app.screen
+        # Neither key is offered (nor shown in the footer)...
+        assert screen.check_action("verify", ()) is False
+        assert screen.check_action("hide", ()) is False
+        shown = {b.binding.action for b in screen.active_bindings.values()}
+        assert not {"screen.verify", "screen.hide"} & shown
+        await pilot.press("v", "x")
+        await pilot.pause()
+        # ...and asked for another way, the circle refuses and says why.
+        screen.action_verify()
+        screen.action_hide()
+        await pilot.pause()
+        messages = [n.message for n in pilot.app._notifications]
+    post = citra.state.posts[target]
+    assert post.verified_by is None and not post.hidden
+    assert any("only a moderator or the lead may do this" in m for m in messages)
+
+
+async def test_flag_a_post(as_, story):
+    citra = as_("Citra")
+    async with make_app(citra).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_thread(pilot, story.ids["welcome"], select=1)
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, FlagScreen)
+        await pilot.press("down", "enter")  # the second reason: off-topic
+        await pilot.pause()
+    budi_post = citra.state.threads[story.ids["welcome"]].post_ids[1]
+    flags = citra.state.posts[budi_post].flags
+    assert [(f.by, f.reason) for f in flags] == [(citra.me, "off-topic")]
+
+
+async def test_a_moderator_hides_and_unhides(as_, story):
+    budi = as_("Budi")
+    async with make_app(budi).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_thread(pilot, story.ids["welcome"], select=2)
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press(*"spam", "enter")
+        await pilot.pause()
+        mention = budi.state.posts[story.ids["mention"]]
+        assert (mention.hidden, mention.hidden_by, mention.hide_reason) == (True, budi.me, "spam")
+        await pilot.press("x")  # a hidden post: the same key shows it again
+        await pilot.pause()
+    assert not budi.state.posts[story.ids["mention"]].hidden
+
+
+async def test_next_unread_walks_every_unread_thread_across_channels(as_, story):
+    citra = as_("Citra")
+    state = citra.state
+    unread = {t for t in state.threads if state.unread_in_thread(citra.me, t)}
+    assert len(unread) >= 3
+    opened = []
+    async with make_app(citra).run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        for _ in unread:
+            await pilot.press("n")
+            await pilot.pause()
+            opened.append(pilot.app.screen.thread_id)
+            assert pilot.app.screen.pane == "thread"
+        await pilot.press("n")
+        await pilot.pause()
+        messages = [n.message for n in pilot.app._notifications]
+    assert set(opened) == unread
+    assert not any(state.unread_in_thread(citra.me, t) for t in state.threads)
+    assert any("caught up" in m for m in messages)
+
+
+async def test_search_opens_the_thread_at_the_post(as_, story):
+    citra = as_("Citra")
+    async with make_app(citra).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.press(*"pergi in:bahasa")  # Bahasa affixes: "bepergian"
+        await pilot.press("enter")
+        await pilot.pause()
+        rows = pilot.app.screen.query_one(RowList)
+        assert rows.rows == [story.ids["belajar"]]
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert screen.thread_id == story.ids["belajar"]
+        assert screen.query_one(ThreadView).selected_post.id == story.ids["belajar"]
+        # Accents fold: "cafe" finds Budi's "Café".
+        await pilot.press("slash")
+        search = screen.query_one("#search", Input)
+        search.value = "cafe"
+        await pilot.press("enter", "enter")
+        await pilot.pause()
+        selected = screen.query_one(ThreadView).selected_post
+    assert "Café" in selected.text
+
+
+async def test_mentions_are_gathered_and_ring_the_bell(as_, story, tmp_path):
+    citra = as_("Citra")
+    ana = as_("Ana")
+    async with make_app(citra).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("at")
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert screen.query_one(RowList).rows == [story.ids["mention"]]
+        assert screen.mention_bells == 0
+        # Ana mentions Citra again; it reaches Citra through the shared file.
+        post = ana.submit("post.create", {"thread": story.ids["belajar"], "text": "@citra ya!"})
+        await ana.sync_once()
+        await citra.sync_once()
+        await pilot.pause()
+        assert screen.mention_bells == 1
+        assert screen.query_one(RowList).rows == [post.id, story.ids["mention"]]
+        await pilot.press("g", "enter")  # the newest is first
+        await pilot.pause()
+        assert screen.query_one(ThreadView).selected_post.id == post.id
+
+
+async def test_unanswered_lists_open_questions_oldest_first(as_, story):
+    ana = as_("Ana")
+    later = ana.submit(
+        "thread.create",
+        {"channel": story.ids["questions"], "title": "Why?", "kind": "question", "text": "?"},
+    )
+    async with make_app(ana).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+        rows = pilot.app.screen.query_one(RowList).rows
+    assert rows == [story.ids["limit"], later.id]
+
+
+async def test_the_draft_survives_a_restart(as_, story, tmp_path):
+    citra = as_("Citra")
+    async with make_app(citra).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_thread(pilot, story.ids["limit"])
+        await pilot.press("r", *"half a thought")
+        await pilot.press("ctrl+q")
+    assert citra.draft(story.ids["limit"]) == "half a thought"
+    again = open_as(story, "Citra", tmp_path)
+    async with make_app(again).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_thread(pilot, story.ids["limit"])
+        assert pilot.app.screen.query_one(Composer).text == "half a thought"
