@@ -56,3 +56,16 @@ def test_circle_life_screen(snap_compare, tmp_path, name, size):
 
     app = StudyCircleApp(service, sync=False)
     assert snap_compare(app, terminal_size=size, run_before=show)
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
+def test_focus_mode(snap_compare, tmp_path, size):
+    service = fixed_demo_service(tmp_path)
+
+    async def focus(pilot):
+        pilot.app.theme = "textual-dark"
+        await pilot.pause()
+        pilot.app.screen.enter_focus(50)
+        await pilot.pause()
+
+    assert snap_compare(StudyCircleApp(service, sync=False), terminal_size=size, run_before=focus)

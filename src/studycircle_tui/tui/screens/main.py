@@ -30,6 +30,7 @@ from ..widgets.row_list import RowList
 from ..widgets.rows import PostRows, ThreadRows
 from ..widgets.status_line import StatusLine
 from ..widgets.thread_view import ThreadView
+from .circle_life_actions import CircleLifeActions
 from .help import HelpScreen
 from .post_actions import PostActions
 
@@ -65,7 +66,7 @@ def welcome_hint(circle: str, goal: str, palette: Palette) -> list[Text]:
 SEARCH_DELAY = 0.15  # seconds of quiet typing before the search runs
 
 
-class MainScreen(PostActions, Screen[None]):
+class MainScreen(PostActions, CircleLifeActions, Screen[None]):
     BINDINGS = bindings_for("screen")
     COMMANDS = {DiscussionCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]
@@ -83,6 +84,7 @@ class MainScreen(PostActions, Screen[None]):
         self._palette: Palette | None = None
         self._search_timer = None
         self.init_post_actions()
+        self.init_circle_life()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -112,6 +114,7 @@ class MainScreen(PostActions, Screen[None]):
         self._show_pane("channels")
         self.query_one(ChannelList).focus()
         self.watch(self.app, "theme", self._theme_changed, init=False)
+        self.start_circle_life()
 
     @property
     def palette(self) -> Palette:
@@ -189,6 +192,7 @@ class MainScreen(PostActions, Screen[None]):
             self.palette,
             len(discussion.unanswered(state)),
             self._unread_mentions(),
+            only=self.channel_id if self.focusing else None,
         )
 
     def _unread_mentions(self) -> int:
@@ -284,12 +288,19 @@ class MainScreen(PostActions, Screen[None]):
             state.role_of(me) or "guest",
             self.service.status,
             self.settings.bell_on_mention,
+            self.status_extra(),
         )
+
+    def refresh_after_focus_change(self) -> None:
+        self._refresh_channels()
+        self._refresh_status()
 
     def on_circle_changed(self, message: CircleChanged) -> None:
         state = self.service.state
         self.index.update(state, message.change.applied)
-        self._ring_for_mentions(message.change.applied)
+        if not self.focusing:  # focus mode silences bells and notices
+            self._ring_for_mentions(message.change.applied)
+        self.offer_rules()  # on joining, and once after each change of the rules
         if self.thread_id and self.is_current and self.pane == "thread":
             self.service.mark_read(self.thread_id)  # its own change refreshes again
         self._refresh_all()
@@ -323,6 +334,8 @@ class MainScreen(PostActions, Screen[None]):
 
     def on_notice_received(self, message: NoticeReceived) -> None:
         severity = "error" if message.notice.severity == "error" else "warning"
+        if self.focusing and severity != "error":
+            return
         self.notify(message.notice.text, severity=severity, timeout=8)
 
     # --- choosing ---------------------------------------------------------------------

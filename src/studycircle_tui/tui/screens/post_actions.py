@@ -326,6 +326,8 @@ class PostActions:
         self._refresh_status()
 
     def _submit(self, type_name: str, data: dict[str, object]) -> Op | None:
+        if type_name in ("thread.create", "post.create") and self.rules_block_posting():
+            return None
         try:
             return self.service.submit(type_name, data)
         except (Refused, OpError) as error:

@@ -54,7 +54,7 @@ class SuggestionScreen(ModalScreen[None]):
                         [("Planned", "planned"), ("Done", "done"), ("Declined", "declined")],
                         value="planned",
                         allow_blank=False,
-                        id="status",
+                        id="suggestion-status",
                     )
                     yield Input(placeholder="Reply to the selected suggestion", id="reply")
                     yield Button("Mark", id="resolve")
@@ -97,7 +97,7 @@ class SuggestionScreen(ModalScreen[None]):
                 "suggestion.resolve",
                 {
                     "suggestion": option.id,
-                    "status": self.query_one("#status", Select).value,
+                    "status": self.query_one("#suggestion-status", Select).value,
                     "reply": self.query_one("#reply", Input).value.strip(),
                 },
             )

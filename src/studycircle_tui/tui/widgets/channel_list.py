@@ -25,9 +25,13 @@ class ChannelList(OptionList):
         palette: Palette,
         open_questions: int,
         mentions_unread: int,
+        only: str | None = None,
     ) -> None:
+        """``only``: focus mode shows just that channel."""
         options: list[Option | None] = []
         for channel_id in channels_in_order(state):
+            if only is not None and channel_id != only:
+                continue
             channel = state.channels[channel_id]
             unread = state.unread_in_channel(me, channel_id)
             label = Text.assemble(("# ", palette.muted), (channel.name, "bold" if unread else ""))

@@ -20,15 +20,24 @@ def describe(status: SyncStatus) -> str:
 
 class StatusLine(Static):
     DEFAULT_CSS = """
-    StatusLine { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    StatusLine { width: 1fr; height: 1; background: $panel; color: $text-muted; padding: 0 1; }
     StatusLine.-offline { color: $warning; }
     """
 
     def show(
-        self, circle: str, member: str, role: str, status: SyncStatus, bell: bool = True
+        self,
+        circle: str,
+        member: str,
+        role: str,
+        status: SyncStatus,
+        bell: bool = True,
+        extra: str = "",
     ) -> None:
+        """``extra``: the next session, or how long focus mode lasts."""
         self.set_class(status.state == "offline", "-offline")
         text = f"{circle} · {member} ({role}) · {describe(status)}"
         if not bell:
             text += " · bell off"
+        if extra:
+            text += f" · {extra}"
         self.update(text)
