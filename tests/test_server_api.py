@@ -10,6 +10,7 @@ import pytest
 from server_helpers import Site, body, now_ms
 from studycircle_tui.core.ops import SERVER_ACTOR, decode_op
 from studycircle_tui.core.replica import Replica
+from studycircle_tui.server import hub as hub_module
 
 
 @pytest.fixture
@@ -120,6 +121,37 @@ async def test_a_long_poll_answers_as_soon_as_an_op_arrives(site):
     await site.push(lead, op)
     pulled = await asyncio.wait_for(waiting, 10)
     assert [o["id"] for o in pulled["ops"]] == [op.id]
+
+
+async def test_commits_close_together_reach_long_polls_in_one_answer(site, monkeypatch):
+    monkeypatch.setattr(hub_module, "GATHER_S", 30.0)  # a gathering that outlasts the test
+    circle, lead = await site.circle_with_lead()
+    hosted = site.hub.circles[circle]
+    hosted.wake()  # long-polls were just woken: the next commits wait for the gathering
+    upto = (await site.pull(lead))["next"]
+    waiting = asyncio.create_task(site.pull(lead, since=upto, wait=20))
+    first, second = (lead.make("channel.create", {"name": f"c{i}"}) for i in range(2))
+    assert [r["seq"] for r in await site.push(lead, first)] == [upto + 1]
+    assert [r["seq"] for r in await site.push(lead, second)] == [upto + 2]
+    # Acknowledged, hence on disk, and there for a plain pull; the long-poll still waits.
+    plain = await site.pull(lead, since=upto)
+    assert [op["id"] for op in plain["ops"]] == [first.id, second.id]
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    hosted.wake()  # the gathering's end
+    pulled = await asyncio.wait_for(waiting, 10)
+    assert [op["id"] for op in pulled["ops"]] == [first.id, second.id]
+    assert pulled["next"] == upto + 2 and pulled["more"] is False
+
+
+async def test_shutting_down_answers_waiting_long_polls_at_once(site):
+    _, lead = await site.circle_with_lead()
+    upto = (await site.pull(lead))["next"]
+    waiting = asyncio.create_task(site.pull(lead, since=upto, wait=20))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    site.hub.end_long_polls()
+    assert await asyncio.wait_for(waiting, 5) == {"ops": [], "next": upto, "more": False}
 
 
 async def test_a_long_poll_with_nothing_new_comes_back_empty(site):
@@ -266,6 +298,9 @@ async def test_an_anonymous_suggestion_hides_its_author_from_all_but_leads(site)
 
     as_bo, as_lead, as_ana = await site.pull(bo), await site.pull(lead), await site.pull(ana)
     assert author(as_bo, secret.id) == SERVER_ACTOR
+    # Nothing Bo is sent about that suggestion names Ana: not the op, not any field of it.
+    about_secret = [op for op in as_bo["ops"] if secret.id in str(op)]
+    assert about_secret and ana.id not in str(about_secret)
     assert author(as_bo, signed.id) == ana.id
     assert author(as_lead, secret.id) == ana.id
     assert author(as_ana, secret.id) == ana.id  # the author's own copy stays theirs
