@@ -120,9 +120,11 @@ class NoteHistoryScreen(NoteScreenBase):
             if base_id is None and revision.parents:
                 base_id = revision.parents[0]
             old = note.revisions[base_id].text if base_id else ""
-            since = f"r{numbers[base_id]}" if base_id else "nothing"
-            marked = " (marked)" if base_id == self.marked and self.marked else ""
-            title.update(f"Changes from {since}{marked} to r{number}")
+            if base_id is None:
+                title.update(f"Changes in r{number}, the first version")
+            else:
+                marked = " (marked)" if base_id == self.marked else ""
+                title.update(f"Changes from r{numbers[base_id]}{marked} to r{number}")
             lines.show(
                 ("diff", base_id, revision.id, id(palette)),
                 partial(diff_strips, old, revision.text, palette=palette),

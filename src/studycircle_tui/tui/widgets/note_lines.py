@@ -4,7 +4,9 @@ drawn with the line API: only the lines on screen are drawn each frame.
 What to show is a ``build(width) -> list[Strip]`` function and a key naming it. Small
 texts are built at once; big ones in a thread worker (a 1 MB note renders in seconds),
 with "Preparing…" shown meanwhile and the result dropped if something newer was asked
-for. A width change builds again; the last few builds are kept for going back.
+for. A width change builds again; the last few builds are kept for going back. The
+vertical scrollbar is always there: one that came and went with the length would change
+the width, and so the build, and so the length.
 """
 
 from collections import OrderedDict
@@ -36,7 +38,7 @@ class NoteLines(ScrollView, can_focus=True):
     ]
 
     DEFAULT_CSS = """
-    NoteLines { background: $surface; padding: 0 1; }
+    NoteLines { background: $surface; padding: 0 1; overflow-y: scroll; overflow-x: auto; }
     NoteLines:focus { background-tint: $foreground 3%; }
     """
 
@@ -53,7 +55,7 @@ class NoteLines(ScrollView, can_focus=True):
         self._build: Build | None = None
         self._big = False
         self._strips: list[Strip] = []
-        self._width = 0  # the width the shown strips were built for
+        self._shown: tuple[Hashable, int] | None = None  # (key, width) of what is shown
         self._cache: OrderedDict[tuple[Hashable, int], list[Strip]] = OrderedDict()
         self.waiting = False
 
@@ -82,6 +84,8 @@ class NoteLines(ScrollView, can_focus=True):
 
     def _rebuild(self) -> None:
         if self._build is None or not self.is_mounted:
+            return
+        if not self.size.width:  # not laid out yet: on_resize builds at the real width
             return
         width = self._content_width()
         cached = self._cache.get((self._key, width))
@@ -113,13 +117,15 @@ class NoteLines(ScrollView, can_focus=True):
         self._set(strips, width)
 
     def _set(self, strips: list[Strip], width: int) -> None:
-        self._strips, self._width = strips, width
+        self._strips = strips
+        self._shown = (self._key, width)
         widest = max((strip.cell_length for strip in strips), default=0)
         self.virtual_size = Size(max(width, widest), len(strips))
         self.refresh()
 
     def on_resize(self) -> None:
-        if self._build is not None and self._content_width() != self._width:
+        # A new width, or shown again after what to show changed while it was hidden.
+        if self._build is not None and (self._key, self._content_width()) != self._shown:
             self._rebuild()
 
     def render_line(self, y: int) -> Strip:
