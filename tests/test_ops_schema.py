@@ -247,3 +247,17 @@ def test_op_time_prefers_the_server_receive_time():
 
 def test_only_read_marks_stay_local():
     assert {name for name, cls in OP_TYPES.items() if cls.LOCAL_ONLY} == {"read.mark"}
+
+
+@pytest.mark.parametrize("bad", ["\x1b[2J", "bell\x07", "nul\x00", "c1\x9b31m", "del\x7f"])
+def test_text_with_terminal_control_characters_is_refused(bad):
+    # An escape sequence in a post would reach every member's terminal.
+    data = {"thread": "01JD0000000000000000000000", "text": f"hello {bad}"}
+    with pytest.raises(ops.OpError, match=r"control character .*\$\.data\.text"):
+        ops.validate_data("post.create", data)
+
+
+def test_text_keeps_tabs_line_breaks_accents_and_emoji():
+    text = "Baris satu\r\nbaris\tdua — café, naïve, 日本語 🎉"
+    data = ops.validate_data("post.create", {"thread": "01JD0000000000000000000000", "text": text})
+    assert data.text == text

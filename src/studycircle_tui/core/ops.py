@@ -26,13 +26,24 @@ SERVER_ACTOR = "@server"
 Id = Annotated[str, Meta(pattern=ULID_PATTERN)]
 # The whole alternation is anchored: "^ULID|^@server$" let any text follow a ULID.
 Actor = Annotated[str, Meta(pattern=rf"^(?:{ULID_CHARS}|{SERVER_ACTOR})\Z")]
-Name = Annotated[str, Meta(min_length=1, max_length=80)]
-Title = Annotated[str, Meta(min_length=1, max_length=200)]
-Goal = Annotated[str, Meta(max_length=500)]
-Rules = Annotated[str, Meta(max_length=10_000)]
-Text = Annotated[str, Meta(min_length=1, max_length=20_000)]
+# Text people write must not carry terminal control characters: an escape sequence in a
+# post would reach every member's terminal (clear it, retitle it, worse). Tabs and line
+# breaks are fine. Notes are the exception, too big to scan on every fold: the notes
+# views show their control characters as U+FFFD instead.
+PRINTABLE = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*\\Z"
+
+
+def _printable(max_length: int, min_length: int = 0) -> object:
+    return Annotated[str, Meta(min_length=min_length, max_length=max_length, pattern=PRINTABLE)]
+
+
+Name = _printable(80, 1)
+Title = _printable(200, 1)
+Goal = _printable(500)
+Rules = _printable(10_000)
+Text = _printable(20_000, 1)
 NoteText = Annotated[str, Meta(max_length=1_000_000)]
-Reason = Annotated[str, Meta(max_length=500)]
+Reason = _printable(500)
 Role = Literal["lead", "moderator", "member"]
 
 
@@ -201,9 +212,9 @@ class Question(Struct, omit_defaults=True, gc=False):
     """What players see of a question; the key travels separately."""
 
     kind: QuestionKind
-    text: Annotated[str, Meta(min_length=1, max_length=5_000)]
-    choices: list[Annotated[str, Meta(max_length=1_000)]] = []
-    prompts: list[Annotated[str, Meta(max_length=1_000)]] = []  # left side of a matching
+    text: _printable(5_000, 1)  # type: ignore[valid-type]
+    choices: list[_printable(1_000)] = []  # type: ignore[valid-type]
+    prompts: list[_printable(1_000)] = []  # type: ignore[valid-type]  # left side of a matching
     seconds: Annotated[int, Meta(ge=5, le=3_600)] = 30
     points: Annotated[float, Meta(ge=0, le=1_000)] = 1.0
     # Carried over from quiz files (GIFT ``::name::``, ``$CATEGORY:``, ``[markdown]``) so a
@@ -231,7 +242,7 @@ class Key(Struct, omit_defaults=True, gc=False):
     choices: list[int] = []  # correct choice indices
     # per choice (or per ``accept`` entry), -100..100 (GIFT weights), for partial credit
     weights: list[float] = []
-    accept: list[Annotated[str, Meta(max_length=1_000)]] = []  # short answers
+    accept: list[_printable(1_000)] = []  # type: ignore[valid-type]  # short answers
     number: float | None = None
     tolerance: float = 0.0
     low: float | None = None
@@ -531,8 +542,18 @@ def _missing_path(text: str, prefix: str = "") -> str:
     return f"missing required field `${prefix}{missing.group(2) or ''}.{missing.group(1)}`"
 
 
+def _is_control_error(text: str) -> bool:
+    return "matching regex '^[^\\x00" in text
+
+
+def _control_error(text: str) -> str:
+    return "contains a control character (not allowed in text) - at " + text.rsplit(" - at ", 1)[-1]
+
+
 def _explain(error: msgspec.MsgspecError) -> str:
     text = str(error)
+    if _is_control_error(text):
+        return _control_error(text)
     if not isinstance(error, msgspec.ValidationError):
         return f"not valid JSON: {text}"
     unknown = _UNKNOWN_TYPE.match(text)
@@ -573,7 +594,9 @@ def validate_data(type_name: str, data: object) -> Data:
         return msgspec.convert(data, data_type)
     except msgspec.MsgspecError as error:
         text = str(error)
-        if _MISSING.match(text):
+        if _is_control_error(text):
+            text = _control_error(text.replace("`$", "`$.data"))
+        elif _MISSING.match(text):
             text = _missing_path(text, ".data")
         elif "`$" in text:
             text = text.replace("`$", "`$.data")

@@ -300,7 +300,8 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         self.index.update(state, message.change.applied)
         if not self.focusing:  # focus mode silences bells and notices
             self._ring_for_mentions(message.change.applied)
-        self.offer_rules()  # on joining, and once after each change of the rules
+        if self.is_current:  # never over a quiz or a note being edited
+            self.offer_rules()  # on joining, and once after each change of the rules
         if self.thread_id and self.is_current and self.pane == "thread":
             self.service.mark_read(self.thread_id)  # its own change refreshes again
         self._refresh_all()
