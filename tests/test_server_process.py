@@ -12,6 +12,7 @@ import pytest
 
 from server_helpers import Member, ServerProcess, body
 from studycircle_tui import cli, config
+from studycircle_tui.server.hub import Hub
 from studycircle_tui.server.storage import Storage
 from studycircle_tui.store.db import Store
 from studycircle_tui.sync import cli as sync_cli
@@ -210,3 +211,50 @@ def test_admin_commands_explain_a_bad_argument_in_one_line(tmp_path, capsys):
     )
     out = capsys.readouterr().out.strip()
     assert len(out) == 19 and out.count("-") == 3
+
+
+def test_a_new_circle_opens_with_channels_to_post_in(tmp_path, capsys):
+    data = tmp_path / "server"
+    assert cli.main(["server", "create-circle", "Maths", "--data", str(data)]) == 0
+    first = capsys.readouterr().out
+    argv = ["server", "create-circle", "Logic", "--channel", "#proofs", "--channel", "puzzles"]
+    assert cli.main([*argv, "--data", str(data)]) == 0
+    second = capsys.readouterr().out
+    assert "(channels: #general)" in first and "(channels: #proofs, #puzzles)" in second
+    hub = Hub.open(data)
+    try:
+        for out, names in ((first, ["general"]), (second, ["proofs", "puzzles"])):
+            state = hub.circles[out.split(": ")[1].split()[0]].replica.state
+            assert sorted(channel.name for channel in state.channels.values()) == names
+    finally:
+        hub.close()
+
+
+def test_stopping_the_server_answers_its_long_polls_without_a_traceback(tmp_path):
+    data = tmp_path / "server"
+    storage = Storage(data)
+    _, code = storage.create_circle("Physics", int(time.time() * 1000))
+    storage.close()
+    server = ServerProcess(data)
+    lead = _lead(server.url, code)
+    upto = len(_all_ops(server.url, lead))
+    answers: list[httpx.Response] = []
+
+    def long_poll() -> None:
+        answers.append(
+            httpx.get(
+                f"{server.url}/api/v1/circles/{lead.circle}/ops",
+                params={"since": upto, "wait": 20},
+                headers=lead.auth,
+                timeout=30,
+            )
+        )
+
+    polling = threading.Thread(target=long_poll)
+    polling.start()
+    time.sleep(1.0)  # the poll is waiting
+    server.stop()
+    polling.join(30)
+    assert answers and answers[0].status_code == 200
+    assert answers[0].json() == {"ops": [], "next": upto, "more": False}
+    assert "Traceback" not in (data / "server.log").read_text()

@@ -257,15 +257,22 @@ def create_app(
                 f"this server has {len(circle.log)} ops, fewer than your cursor {since}"
                 " (was it restored from an older backup?)",
             )
-        if wait and since == len(circle.log):
-            await circle.wait(wait)
-            circle = hub.circles.get(circle.id, circle)
-        entries = circle.log[since : since + count]
+        # A long-poll sees the ops published at the last wake-up (see hub.Circle.notify),
+        # so the members it wakes together get the same page; a plain pull sees them all.
+        if wait and since >= circle.published:
+            deadline = time.monotonic() + wait
+            while since >= circle.published and not hub.closing:
+                if (left := deadline - time.monotonic()) <= 0:
+                    break
+                await circle.wait(left)
+                circle = hub.circles.get(circle.id, circle)
+        end = circle.published if wait else len(circle.log)
+        entries = circle.log[since : min(end, since + count)]
         upto = since + len(entries)
         gzipped = "gzip" in request.headers.get("accept-encoding", "")
         # A hundred members long-polling at the same cursor get the same answer: build
         # (and compress) it once. Answers that hide an author differ per member: not kept.
-        key = (since, upto, upto < len(circle.log), gzipped)
+        key = (since, upto, upto < end, gzipped)
         page = circle.pages.get(key)
         if page is None:
             sees_authors = circle.replica.state.role_of(member) == "lead"

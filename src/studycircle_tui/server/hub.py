@@ -7,11 +7,23 @@ will reach. Changes go through one queue: a batch of requests is admitted in mem
 (checked, given seqs), written to SQLite in one transaction, and only then answered
 and shown to readers. Many writers thus share one disk flush, and no reader ever sees
 an op that a crash could take back.
+
+The commit runs on the event loop's own thread. Handing it to a worker thread keeps
+the loop free during the flush, but a busy loop holds the GIL, and every hand-over
+(to the worker, into and out of SQLite, back to the loop) then waits its turn: on the
+2-core machine of bench/server_load.py that made a sub-millisecond commit take 5-15 ms
+and the write p99 miss its target. Reads that may be long (a circle's whole history)
+still go to a worker thread, with a connection of their own.
+
+Long-polls are woken in gatherings: the first commit after a quiet spell wakes them at
+once, later ones within ``GATHER_S`` of that wake-up wait for its end and go out
+together. A hundred members long-polling a busy circle thus cost a hundred answers
+per gathering, not per commit, and each such answer is the same cached page.
 """
 
 import asyncio
-import contextlib
 import logging
+import math
 import os
 import time
 from collections.abc import Callable
@@ -30,6 +42,8 @@ from .storage import Invite, Statement, Storage, decode_stored, hash_secret, new
 log = logging.getLogger("studycircle.server")
 
 MAX_WAIT_S = 25.0  # a long-poll answers within this, well under NAT and proxy timeouts
+GATHER_S = 0.04  # long-polls are woken at most this often; a commit waits at most this long
+WAKE_CHUNK = 16  # long-polls answered per turn of the event loop, so writes get their turn
 FUTURE_SLACK_MS = 86_400_000  # an op's clock may run at most a day ahead of the server's
 # Quiz ops by the host after which a question's sealed answers must already be in the log.
 _UNSEALING = ("quiz.open", "quiz.close", "quiz.finish")
@@ -67,17 +81,56 @@ class Circle:
     sealed: dict[str, Op] = field(default_factory=dict)  # answers awaiting their close
     last_at: int = 0
     pages: dict[tuple, tuple[bytes, bool]] = field(default_factory=dict)  # see app.pull
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    published: int = 0  # long-polls are answered from log[:published]
+    waiters: list[asyncio.Future] = field(default_factory=list)
+    woken_at: float = -math.inf  # the event loop's clock at the last wake-up
+    wake_timer: asyncio.TimerHandle | None = None
 
     def notify(self) -> None:
-        """Wake every long-poll waiting on this circle."""
-        self.arrived.set()
-        self.arrived = asyncio.Event()
+        """New ops are on disk: wake the long-polls now, or at the end of the current
+        gathering if they were woken less than ``GATHER_S`` ago."""
+        if self.wake_timer is not None:
+            return  # a wake-up is due; it will take these ops too
+        loop = asyncio.get_running_loop()
+        due = self.woken_at + GATHER_S
+        if loop.time() >= due:
+            self.wake()
+        else:
+            self.wake_timer = loop.call_at(due, self.wake)
+
+    def wake(self) -> None:
+        """Publish every durable op and answer the waiting long-polls, a chunk per turn
+        of the event loop: a burst of answers never holds up a commit for long."""
+        if self.wake_timer is not None:
+            self.wake_timer.cancel()
+            self.wake_timer = None
+        loop = asyncio.get_running_loop()
+        self.woken_at = loop.time()
+        self.published = len(self.log)
+        waiters, self.waiters = self.waiters, []
+        _release(loop, waiters, 0)
 
     async def wait(self, timeout: float) -> None:
-        event = self.arrived
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout)
+        """Until the next wake-up, or ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        self.waiters.append(waiter)
+        timer = loop.call_later(timeout, _release, loop, [waiter], 0)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            if waiter in self.waiters:  # timed out or cancelled: not woken
+                self.waiters.remove(waiter)
+
+
+def _release(loop: asyncio.AbstractEventLoop, waiters: list[asyncio.Future], start: int) -> None:
+    end = start + WAKE_CHUNK
+    for waiter in waiters[start:end]:
+        if not waiter.done():
+            waiter.set_result(None)
+    if end < len(waiters):
+        loop.call_soon(_release, loop, waiters, end)
 
 
 Work = Callable[[list[Statement], list[tuple[Circle, Entry]]], Any]
@@ -96,43 +149,52 @@ def served(op: Op) -> Entry:
 
 
 class Hub:
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
+    def __init__(self, storage: Storage, reads: Storage) -> None:
+        self.storage = storage  # written in group commits, on the event loop's thread
+        self._reads = reads  # read by the worker thread: no connection serves two threads
         self.circles: dict[str, Circle] = {}
         self.tokens: dict[str, tuple[str, str]] = {}  # token hash: circle, member
         self.invites: dict[str, Invite] = {}  # read from the file when first redeemed
-        # One thread owns the connection: the event loop never waits on the disk, and
-        # SQLite is never used from two threads at once.
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studycircle-db")
         self._queue: list[tuple[Work, asyncio.Future]] = []
         self._runner: asyncio.Task | None = None
         self._loading = asyncio.Lock()
+        self.closing = False  # shutting down: long-polls answer at once
 
     @classmethod
     def open(cls, data_dir: Path) -> "Hub":
-        hub = cls(Storage(data_dir))
-        hub.tokens = {row[0]: (row[1], row[2]) for row in hub.storage.tokens()}
-        for circle_id, name in hub.storage.circles():
+        hub = cls(Storage(data_dir), Storage(data_dir))
+        hub.tokens = {row[0]: (row[1], row[2]) for row in hub._reads.tokens()}
+        for circle_id, name in hub._reads.circles():
             hub.circles[circle_id] = hub._load(circle_id, name)
         return hub
 
     def close(self) -> None:
         self._db.shutdown(wait=True)
+        self._reads.close()
         self.storage.close()
 
     def _load(self, circle_id: str, name: str) -> Circle:
         circle = Circle(circle_id, name, Replica(circle_id, "seq"))
-        ops = decode_stored(self.storage.op_bodies(circle_id))
+        ops = decode_stored(self._reads.op_bodies(circle_id))
         circle.replica.add(ops)
         for op in ops:
             circle.log.append(served(op))
             circle.seen[op.id] = (op.seq, op.actor)
             circle.last_at = max(circle.last_at, op.at or 0)
         circle.next_seq = len(ops) + 1
-        for op in decode_stored(self.storage.sealed_bodies(circle_id)):
+        circle.published = len(circle.log)
+        for op in decode_stored(self._reads.sealed_bodies(circle_id)):
             circle.sealed[op.id] = op
             circle.seen[op.id] = (None, op.actor)
         return circle
+
+    def end_long_polls(self) -> None:
+        """On shutdown: answer every waiting long-poll now (and any later one at once),
+        so members see the server go rather than wait out their poll."""
+        self.closing = True
+        for circle in self.circles.values():
+            circle.wake()
 
     async def _in_db(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._db, fn, *args)
@@ -144,7 +206,7 @@ class Hub:
             return circle
         async with self._loading:
             if circle_id not in self.circles:
-                name = await self._in_db(self.storage.circle_name, circle_id)
+                name = await self._in_db(self._reads.circle_name, circle_id)
                 if name is None:
                     return None
                 self.circles[circle_id] = await self._in_db(self._load, circle_id, name)
@@ -174,7 +236,7 @@ class Hub:
                     outcomes.append((future, False, error))
             try:
                 if writes:
-                    await self._in_db(self.storage.execute, writes)
+                    self.storage.execute(writes)  # on this thread: see the module's doc
             except Exception as error:
                 log.exception("storage write failed; reloading from disk")
                 await self._recover({circle.id for circle, _ in staged})
@@ -198,11 +260,11 @@ class Hub:
     async def _recover(self, circle_ids: set[str]) -> None:
         """After a failed commit, forget what was admitted and read the disk again."""
         self.invites.clear()
-        self.tokens = {row[0]: (row[1], row[2]) for row in await self._in_db(self.storage.tokens)}
+        self.tokens = {row[0]: (row[1], row[2]) for row in await self._in_db(self._reads.tokens)}
         for circle_id in circle_ids:
             old = self.circles[circle_id]
             self.circles[circle_id] = await self._in_db(self._load, circle_id, old.name)
-            old.notify()
+            old.wake()
 
     # --- admission: in memory, inside a batch ----------------------------------------------
 
@@ -320,7 +382,7 @@ class Hub:
     async def invite(self, code_hash: str) -> Invite | None:
         invite = self.invites.get(code_hash)
         if invite is None:
-            invite = await self._in_db(self.storage.invite, code_hash)
+            invite = await self._in_db(self._reads.invite, code_hash)
             if invite is not None:
                 self.invites[code_hash] = invite
         return invite

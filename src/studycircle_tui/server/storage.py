@@ -94,8 +94,9 @@ class Storage:
     def __init__(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.path = data_dir / DB_NAME
-        # The server uses one connection from one worker thread at a time; the admin
-        # commands use their own. isolation_level=None: transactions are explicit.
+        # Each connection is used by one thread at a time: the server opens one to write
+        # and one to read (see hub.Hub), the admin commands their own.
+        # isolation_level=None: transactions are explicit.
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA busy_timeout = 10000")
         self.db.execute("PRAGMA journal_mode = WAL")
@@ -140,9 +141,7 @@ class Storage:
     def execute(self, statements: Iterable[Statement]) -> None:
         """Run statements in one transaction: all of them reach the disk, or none."""
         db = self.db
-        # Consecutive statements of one kind go in one executemany: each call into
-        # SQLite hands the GIL over and back, and while the event loop is busy every
-        # such hand-over can wait a whole switch interval.
+        # Consecutive statements of one kind go in one executemany.
         runs: list[tuple[str, list[Sequence[object]]]] = []
         for sql, params in statements:
             if runs and runs[-1][0] == sql:
@@ -159,8 +158,11 @@ class Storage:
                 db.execute("ROLLBACK")
             raise
 
-    def create_circle(self, name: str, now_ms: int) -> tuple[str, str]:
-        """A new hosted circle and a one-use invite for its founding lead.
+    def create_circle(
+        self, name: str, now_ms: int, channels: Sequence[str] = ()
+    ) -> tuple[str, str]:
+        """A new hosted circle (with ``channels`` opened by its lead) and a one-use
+        invite for its founding lead.
 
         The circle's creator must be a member (core refuses a circle led by "@server"),
         so the circle is created by a member id that no one holds yet; whoever redeems
@@ -168,26 +170,31 @@ class Storage:
         """
         founder = ids.ulid(now_ms, secrets.token_bytes(10))
         circle = ids.ulid(now_ms, secrets.token_bytes(10))
-        data = validate_data(
-            "circle.create", {"name": name, "lead_name": FOUNDER_NAME, "hosted": True}
-        )
-        op = OP_TYPES["circle.create"](
-            v=SCHEMA_VERSION,
-            id=circle,
-            circle=circle,
-            actor=founder,
-            hlc=hlc.encode(now_ms, 0),
-            data=data,
-            seq=1,
-            at=now_ms,
-        )
+        made = [("circle.create", {"name": name, "lead_name": FOUNDER_NAME, "hosted": True})]
+        made += [("channel.create", {"name": channel}) for channel in channels]
+        ops = [
+            OP_TYPES[type_name](
+                v=SCHEMA_VERSION,
+                id=circle if seq == 1 else ids.ulid(now_ms, secrets.token_bytes(10)),
+                circle=circle,
+                actor=founder,
+                hlc=hlc.encode(now_ms, seq - 1),
+                data=validate_data(type_name, data),
+                seq=seq,
+                at=now_ms,
+            )
+            for seq, (type_name, data) in enumerate(made, 1)
+        ]
         code = new_invite_code()
         self.execute(
             [
                 ("INSERT INTO circles VALUES (?, ?, ?)", (circle, name, now_ms)),
-                (
-                    "INSERT INTO ops VALUES (?, 1, ?, ?, ?)",
-                    (circle, circle, founder, encode_op(op)),
+                *(
+                    (
+                        "INSERT INTO ops VALUES (?, ?, ?, ?, ?)",
+                        (circle, op.seq, op.id, founder, encode_op(op)),
+                    )
+                    for op in ops
                 ),
                 (
                     "INSERT INTO members VALUES (?, ?, ?, ?)",

@@ -56,7 +56,7 @@ def _now_ms() -> int:
 
 class CircleService:
     POLL_SECONDS = 0.3  # a file circle shows others' posts within a second
-    MAX_BACKOFF_SECONDS = 30.0
+    MAX_BACKOFF_SECONDS = 15.0
 
     def __init__(
         self,
@@ -168,7 +168,7 @@ class CircleService:
             except TransportError as error:
                 if not self._offline_since:
                     self._offline_since = self.now_ms()
-                    self._notice(f"cannot reach the circle: {error}")
+                    self._notice(f"sync paused: {error}")
                 self._set_status(state="offline", since_ms=self._offline_since)
                 status = getattr(error, "status", None)
                 if status in (401, 403):
@@ -183,7 +183,9 @@ class CircleService:
                     self._offline_since = 0
                     self._reported.clear()
                 backoff = 1.0
-                delay = self.POLL_SECONDS
+                # A file is polled; a server's long-poll already waited for news, so the
+                # next one starts at once (a pause here delays every reveal and reply).
+                delay = self.POLL_SECONDS if self.transport.ordering == "hlc" else 0.0
                 self._set_status(
                     state="synced" if self.transport.ordering == "hlc" else "online", since_ms=0
                 )

@@ -14,8 +14,8 @@ def needs_acceptance(service: CircleService) -> bool:
     """True while this member has not accepted the circle's current rules."""
     state = service.state
     member = state.members.get(service.me)
-    if member is None or not (state.rules.strip() or state.goal.strip()):
-        return False
+    if member is None or not state.rules.strip():
+        return False  # a goal alone is shown, not something to accept
     return member.rules_accepted < state.rules_version
 
 

@@ -135,6 +135,8 @@ def _fill(lines: list[Text], width: int, wrap: bool) -> list[Strip]:
     console = _console(width)
     result = []
     for line in lines:
+        if line.style and not line.spans:
+            line.stylize(line.style)  # Text.render drops the base style of a span-less text
         strip = Strip(list(line.render(console)))
         result.append(strip.extend_cell_length(width, strip_style(strip)))
     return result
