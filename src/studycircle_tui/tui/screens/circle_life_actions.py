@@ -148,7 +148,7 @@ class CircleLifeActions:
         """The status line's tail: focus mode, else the next session."""
         if self.focusing:
             until = datetime.fromtimestamp(self.focus_until_ms / 1000)
-            return f"focus until {until:%H:%M} (F leaves)"
+            return f"focus until {until:%H:%M}"
         return describe_next(self.service)
 
 
