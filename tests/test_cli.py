@@ -13,7 +13,22 @@ from studycircle_tui.cli import main
 from studycircle_tui.store.db import Store
 from studycircle_tui.sync.circles import create_demo_circle
 
-COMMANDS = ["open", "new", "locate"]
+COMMANDS = [
+    ["open"],
+    ["new"],
+    ["locate"],
+    ["join"],
+    ["serve"],
+    ["server", "create-circle"],
+    ["server", "invite"],
+    ["quiz", "check"],
+    ["quiz", "export"],
+    ["quiz", "import"],
+    ["notes", "export"],
+    ["notes", "import"],
+    ["ssh-serve"],
+    ["web"],
+]
 
 
 def test_version(capsys):
@@ -23,7 +38,7 @@ def test_version(capsys):
     assert capsys.readouterr().out.startswith("studycircle 0.")
 
 
-@pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
+@pytest.mark.parametrize("command", [[], *COMMANDS], ids=lambda c: " ".join(c) or "studycircle")
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_:
         main([*command, "--help"])
