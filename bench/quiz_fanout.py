@@ -60,7 +60,7 @@ TARGET_MS = 500.0
 ROUND_LIMIT_S = 60.0  # every wait is bounded: a stuck round fails the run, not hangs it
 RETRIES = 5  # a request on a connection the server just closed is sent again
 NICE = 0  # raise it to give the server the CPU first on a shared machine
-POLL_GAP_S = CircleService.POLL_SECONDS  # the app's pause between long-polls (--poll-gap)
+POLL_GAP_S = CircleService.LONG_POLL_GAP  # the app's pause between long-polls (--poll-gap)
 
 
 def now() -> float:

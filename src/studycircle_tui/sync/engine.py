@@ -56,6 +56,7 @@ def _now_ms() -> int:
 
 class CircleService:
     POLL_SECONDS = 0.3  # a file circle shows others' posts within a second
+    LONG_POLL_GAP = 0.0  # a server circle's next long-poll starts as the last one answers
     MAX_BACKOFF_SECONDS = 15.0
 
     def __init__(
@@ -185,7 +186,9 @@ class CircleService:
                 backoff = 1.0
                 # A file is polled; a server's long-poll already waited for news, so the
                 # next one starts at once (a pause here delays every reveal and reply).
-                delay = self.POLL_SECONDS if self.transport.ordering == "hlc" else 0.0
+                delay = (
+                    self.POLL_SECONDS if self.transport.ordering == "hlc" else self.LONG_POLL_GAP
+                )
                 self._set_status(
                     state="synced" if self.transport.ordering == "hlc" else "online", since_ms=0
                 )
