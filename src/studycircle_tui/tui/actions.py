@@ -7,6 +7,8 @@ the ``?`` help screen and the command palette's entries, so the three never disa
 action is offered right now (your own post, your role) is the screen's ``check_action``.
 """
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from textual.binding import Binding
@@ -254,13 +256,19 @@ SCOPE_TITLES = {
 }
 
 
-def bindings_for(scope: str) -> list[Binding]:
-    """Bindings for one scope, ready for a widget's or screen's ``BINDINGS``."""
+def make_bindings(
+    actions: Iterable[Action], *, priority: bool | None = None, id_prefix: str = ""
+) -> list[Binding]:
+    """Bindings for some actions, ready for a widget's or screen's ``BINDINGS``.
+
+    ``priority`` None gives priority to ctrl keys only (so they win over a focused
+    TextArea); True or False sets it for all. Binding ids (what ``[keys]`` in
+    config.toml names) are the action names, with any punctuation made a dash.
+    """
     bindings = []
-    for action in ACTIONS:
-        if action.scope != scope:
-            continue
+    for action in actions:
         target = f"{action.target}." if action.target else ""
+        first = action.keys.startswith("ctrl")
         bindings.append(
             Binding(
                 action.keys,
@@ -268,12 +276,18 @@ def bindings_for(scope: str) -> list[Binding]:
                 action.title,
                 show=action.footer,
                 key_display=action.key_display,
-                priority=scope == "composer" and action.keys.startswith("ctrl"),
+                priority=first if priority is None else priority,
                 tooltip=action.help,
-                id=action.name,
+                id=id_prefix + re.sub(r"[^\w-]+", "-", action.name).strip("-"),
             )
         )
     return bindings
+
+
+def bindings_for(scope: str) -> list[Binding]:
+    """Bindings for one scope of the main table."""
+    chosen = [action for action in ACTIONS if action.scope == scope]
+    return make_bindings(chosen, priority=None if scope == "composer" else False)
 
 
 def key_label(action: Action) -> str:

@@ -6,11 +6,9 @@ Scopes: ``notes`` on the notes screen, ``editor`` while writing a note, ``histor
 note's history.
 """
 
-import re
-
 from textual.binding import Binding
 
-from .actions import Action
+from .actions import Action, make_bindings
 
 NOTE_ACTIONS: tuple[Action, ...] = (
     # --- the notes screen -------------------------------------------------------------
@@ -88,26 +86,11 @@ SCOPE_TITLES = {
 
 
 def note_bindings(scope: str) -> list[Binding]:
-    """Bindings for one scope of the notes table."""
-    bindings = []
-    for action in NOTE_ACTIONS:
-        if action.scope != scope:
-            continue
-        target = f"{action.target}." if action.target else ""
-        bindings.append(
-            Binding(
-                action.keys,
-                f"{target}{action.name}",
-                action.title,
-                show=action.footer,
-                key_display=action.key_display,
-                # The editor's own keys must win over the TextArea's (it takes esc).
-                priority=scope == "editor",
-                tooltip=action.help,
-                id=f"note-{scope}-" + re.sub(r"\W+", "-", action.name).strip("-"),
-            )
-        )
-    return bindings
+    """Bindings for one scope of the notes table; the editor's keys win over the
+    TextArea's (it takes esc)."""
+    return make_bindings(
+        scope_actions(scope), priority=scope == "editor", id_prefix=f"note-{scope}-"
+    )
 
 
 def scope_actions(scope: str) -> list[Action]:

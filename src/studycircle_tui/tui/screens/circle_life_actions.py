@@ -126,6 +126,9 @@ class CircleLifeActions:
     def refresh_after_focus_change(self) -> None:
         """Overridden by the screen: redraw the channels and the status line."""
 
+    def refresh_status_line(self) -> None:
+        """Overridden by the screen: redraw the status line."""
+
     def _open_arrival(self, thread_id: str | None) -> None:
         if thread_id:
             self.channel_id = self.service.state.threads[thread_id].channel_id
@@ -142,7 +145,7 @@ class CircleLifeActions:
         if starting and upcoming.start_ms not in self._announced_starts and not self.focusing:
             self._announced_starts.add(upcoming.start_ms)
             self.notify(f"{upcoming.session.title} has started.", title="Session", timeout=20)
-        self.refresh_after_focus_change()
+        self.refresh_status_line()  # the next session moves on; redrawn only if it changed
 
     def status_extra(self) -> str:
         """The status line's tail: focus mode, else the next session."""

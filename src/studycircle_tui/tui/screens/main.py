@@ -295,6 +295,9 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         self._refresh_channels()
         self._refresh_status()
 
+    def refresh_status_line(self) -> None:
+        self._refresh_status()
+
     def on_circle_changed(self, message: CircleChanged) -> None:
         state = self.service.state
         self.index.update(state, message.change.applied)

@@ -24,6 +24,8 @@ class StatusLine(Static):
     StatusLine.-offline { color: $warning; }
     """
 
+    _shown = ""
+
     def show(
         self,
         circle: str,
@@ -40,4 +42,6 @@ class StatusLine(Static):
             text += " · bell off"
         if extra:
             text += f" · {extra}"
-        self.update(text)
+        if text != self._shown:  # an unchanged line costs no bytes on a slow link
+            self._shown = text
+            self.update(text)
