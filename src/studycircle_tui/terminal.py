@@ -18,6 +18,10 @@ LOW_BANDWIDTH_FPS = "12"  # Textual's default is 60 frames a second
 ENV_COLOR_DEPTH = "STUDYCIRCLE_COLOR_DEPTH"
 ENV_LOW_BANDWIDTH = "STUDYCIRCLE_LOW_BANDWIDTH"
 ENV_ASCII = "STUDYCIRCLE_ASCII"
+# Textual's own drawing (every refreshed region resent) instead of only changed cells:
+# the baseline bench/terminal_bytes.py measures against, and a way out should a terminal
+# ever disagree with the copy of the screen the app keeps.
+ENV_FULL_REDRAW = "STUDYCIRCLE_FULL_REDRAW"
 
 
 def detected_depth(environ: Mapping[str, str]) -> str:

@@ -155,18 +155,23 @@ def _app_env(home: Path) -> dict[str, str]:
     }
 
 
-def test_the_real_app_looks_the_same_in_both_modes_and_sends_less(tmp_path):
+def test_the_real_app_looks_the_same_as_full_redraws_and_sends_less(tmp_path):
+    """Changed cells only (normal and low-bandwidth mode alike) give the very screen that
+    Textual's own full redraws give, for far fewer bytes."""
     from discussion_circle import build_story
 
     story = build_story(tmp_path)
     apps = {}
-    for mode in ("normal", "low"):
+    for mode in ("full", "normal", "low"):
         circle = tmp_path / f"{mode}.jsonl"
         circle.write_bytes(story.path.read_bytes())
         argv = [sys.executable, "-m", "studycircle_tui.cli"]
         argv += ["--low-bandwidth"] if mode == "low" else []
         argv += ["open", str(circle), "--name", "Reader"]
-        apps[mode] = PtyApp(argv, _app_env(tmp_path / f"home-{mode}"))
+        env = _app_env(tmp_path / f"home-{mode}")
+        if mode == "full":
+            env["STUDYCIRCLE_FULL_REDRAW"] = "1"
+        apps[mode] = PtyApp(argv, env)
     try:
         for app in apps.values():
             app.settle(first=30)
@@ -178,11 +183,15 @@ def test_the_real_app_looks_the_same_in_both_modes_and_sends_less(tmp_path):
             for _ in range(3):  # a busy machine may still be drawing one of them
                 for app in apps.values():
                     app.settle(quiet=0.6)
-                if cells(apps["low"].screen) == cells(apps["normal"].screen):
+                full = cells(apps["full"].screen)
+                if cells(apps["low"].screen) == full == cells(apps["normal"].screen):
                     break
-            assert cells(apps["low"].screen) == cells(apps["normal"].screen), keys
+            full = cells(apps["full"].screen)
+            assert cells(apps["normal"].screen) == full, keys
+            assert cells(apps["low"].screen) == full, keys
         assert all(app.process.poll() is None for app in apps.values())
-        assert apps["low"].bytes < apps["normal"].bytes / 2
+        assert apps["normal"].bytes < apps["full"].bytes / 2
+        assert apps["low"].bytes < apps["full"].bytes / 2
     finally:
         for app in apps.values():
             app.close()
