@@ -142,17 +142,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command_groups() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """Subcommands that live beside the code they drive (quiz files, the server, …)."""
-    groups = []
-    for module_name in ("quiz_cli", "server.cli", "sync.cli", "notes_cli", "remote.cli"):
-        try:
-            module = __import__(f"{__package__}.{module_name}", fromlist=["add_commands"])
-        except ModuleNotFoundError as error:
-            if error.name and error.name.startswith(__package__):
-                continue  # that part of the app is not in this build
-            raise
-        groups.append(module.add_commands)
-    return groups
+    """Subcommands that live beside the code they drive (quiz files, the server, …);
+    each module keeps its heavy imports inside its commands, so this stays quick."""
+    from . import notes_cli, quiz_cli
+    from .remote import cli as remote_cli
+    from .server import cli as server_cli
+    from .sync import cli as sync_cli
+
+    modules = (quiz_cli, server_cli, sync_cli, notes_cli, remote_cli)
+    return [module.add_commands for module in modules]
 
 
 def _add_display_options(parser: argparse.ArgumentParser) -> None:
