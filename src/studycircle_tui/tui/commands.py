@@ -1,4 +1,5 @@
-"""The command palette's discussion commands, read from the action table."""
+"""Command palette entries read from an action table: the discussion screen's, and (by
+subclassing ActionCommands) any other screen's table."""
 
 from functools import partial
 
@@ -7,16 +8,11 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from .actions import Action, key_label, palette_actions
 
 
-class DiscussionCommands(Provider):
+class ActionCommands(Provider):
+    """Palette entries for ``_offered()`` actions; each runs as the screen's action."""
+
     def _offered(self) -> list[Action]:
-        # Only what makes sense now: the screen's check_action hides the rest
-        # (another member's post cannot be edited; only moderators hide).
-        screen = self.screen
-        return [
-            action
-            for action in palette_actions()
-            if screen.check_action(action.name, ()) is not False
-        ]
+        raise NotImplementedError
 
     def _run(self, action: Action) -> None:
         self.app.call_later(self.screen.run_action, action.name)
@@ -38,3 +34,15 @@ class DiscussionCommands(Provider):
                 yield Hit(
                     score, matcher.highlight(name), partial(self._run, action), help=action.help
                 )
+
+
+class DiscussionCommands(ActionCommands):
+    def _offered(self) -> list[Action]:
+        # Only what makes sense now: the screen's check_action hides the rest
+        # (another member's post cannot be edited; only moderators hide).
+        screen = self.screen
+        return [
+            action
+            for action in palette_actions()
+            if screen.check_action(action.name, ()) is not False
+        ]

@@ -2,10 +2,12 @@
 
 from dataclasses import dataclass
 
+from textual.app import App
 from textual.message import Message
+from textual.screen import Screen
 
 from ..core.replica import Change
-from ..sync.engine import Notice, SyncStatus
+from ..sync.engine import CircleService, Event, Notice, SyncStatus
 
 
 @dataclass
@@ -25,3 +27,24 @@ class SyncStatusChanged(Message):
 @dataclass
 class NoticeReceived(Message):
     notice: Notice
+
+
+def follow_circle(app: App, service: CircleService, screen_type: type[Screen]) -> None:
+    """Have circle changes reach whichever ``screen_type`` screen is showing (the app
+    itself forwards them to the main screen only). Registered once per app and type."""
+    following = app.__dict__.setdefault("_screens_following_circle", set())
+    if screen_type in following:
+        return
+    following.add(screen_type)
+
+    def forward(event: Event) -> None:
+        if not isinstance(event, Change):
+            return
+        try:
+            screen = app.screen
+        except Exception:  # no screen yet, or the app is closing
+            return
+        if isinstance(screen, screen_type):
+            screen.post_message(CircleChanged(event))
+
+    service.subscribe(forward)

@@ -1,18 +1,14 @@
 """What the notes screens share: following the circle's changes, the palette, the
 command palette's entries, and copies of a note that a thread worker can read."""
 
-from functools import partial
-
 from rich.style import Style
-from textual.app import App
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
-from ...core.replica import Change
 from ...core.state import Note
-from ...sync.engine import CircleService, Event
-from ..actions import Action, key_label
-from ..messages import CircleChanged
+from ...sync.engine import CircleService
+from ..actions import Action
+from ..commands import ActionCommands
+from ..messages import CircleChanged, follow_circle
 from ..note_keys import scope_actions
 from ..widgets.note_lines import NoteLines
 from ..widgets.note_render import NotePalette
@@ -20,27 +16,6 @@ from .note_dialogs import NotesHelpScreen
 
 BIG_TEXT = 20_000  # characters: render in a thread from here on
 SHOWN_OPS = ("note.", "member.", "channel.", "circle.")  # ops that change a notes screen
-
-_FOLLOWING = "_note_screens_follow_circle"
-
-
-def follow_circle(app: App, service: CircleService) -> None:
-    """Have circle changes reach whichever notes screen is showing (once per app)."""
-    if getattr(app, _FOLLOWING, False):
-        return
-    setattr(app, _FOLLOWING, True)
-
-    def forward(event: Event) -> None:
-        if not isinstance(event, Change):
-            return
-        try:
-            screen = app.screen
-        except Exception:  # no screen yet, or the app is closing
-            return
-        if isinstance(screen, NoteScreenBase):
-            screen.post_message(CircleChanged(event))
-
-    service.subscribe(forward)
 
 
 def snapshot(note: Note) -> Note:
@@ -60,7 +35,7 @@ def member_names(service: CircleService) -> dict[str, str]:
     return {member_id: m.name for member_id, m in service.state.members.items()}
 
 
-class NoteCommands(Provider):
+class NoteCommands(ActionCommands):
     """The command palette's entries for the notes screen showing."""
 
     def _offered(self) -> list[Action]:
@@ -71,27 +46,6 @@ class NoteCommands(Provider):
             for action in scope_actions(scope)
             if action.palette and screen.check_action(action.name, ()) is not False
         ]
-
-    def _run(self, action: Action) -> None:
-        self.app.call_later(self.screen.run_action, action.name)
-
-    async def discover(self) -> Hits:
-        for action in self._offered():
-            yield DiscoveryHit(
-                f"{action.title} ({key_label(action)})",
-                partial(self._run, action),
-                help=action.help,
-            )
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for action in self._offered():
-            name = f"{action.title} ({key_label(action)})"
-            score = matcher.match(f"{name} {action.help}")
-            if score > 0:
-                yield Hit(
-                    score, matcher.highlight(name), partial(self._run, action), help=action.help
-                )
 
 
 class NoteScreenBase(Screen[None]):
@@ -117,7 +71,7 @@ class NoteScreenBase(Screen[None]):
         return Style(color=self.palette.marker.color, bold=True)
 
     def on_mount(self) -> None:
-        follow_circle(self.app, self.service)
+        follow_circle(self.app, self.service, NoteScreenBase)
         self.watch(self.app, "theme", self._theme_changed, init=False)
 
     def _theme_changed(self) -> None:

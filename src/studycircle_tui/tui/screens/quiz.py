@@ -2,7 +2,7 @@
 here anyone practises a quiz or joins a live one, and a lead runs one live."""
 
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
@@ -11,32 +11,10 @@ from textual.widgets.option_list import Option
 
 from ...core import quizscore
 from ...core.ops import OpError
-from ...core.replica import Change
 from ...core.state import Quiz
-from ...sync.engine import CircleService, Event, Refused
+from ...sync.engine import CircleService, Refused
 from ...sync.quizrun import QuizRunner, live_stage, names
-from ..messages import CircleChanged
-
-_FOLLOWING = "_quiz_screens_follow_circle"
-
-
-def follow_circle(app: App, service: CircleService) -> None:
-    """Have circle changes reach whichever quiz screen is showing (once per app)."""
-    if getattr(app, _FOLLOWING, False):
-        return
-    setattr(app, _FOLLOWING, True)
-
-    def forward(event: Event) -> None:
-        if not isinstance(event, Change):
-            return
-        try:
-            screen = app.screen
-        except Exception:  # no screen yet, or the app is closing
-            return
-        if isinstance(screen, QuizBaseScreen):
-            screen.post_message(CircleChanged(event))
-
-    service.subscribe(forward)
+from ..messages import CircleChanged, follow_circle
 
 
 class QuizBaseScreen(Screen[None]):
@@ -92,7 +70,7 @@ class QuizPaneScreen(QuizBaseScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        follow_circle(self.app, self.service)
+        follow_circle(self.app, self.service, QuizBaseScreen)
         self.refresh_view()
         self.query_one("#quiz-list", OptionList).focus()
 
