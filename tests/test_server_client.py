@@ -2,12 +2,16 @@
 over it, against a real hub in this process (httpx over ASGI)."""
 
 import asyncio
+import itertools
 import stat
+import time
 
 import httpx
+import msgspec
 import pytest
 
 from server_helpers import BASE, Site
+from studycircle_tui.core.ops import encode_op
 from studycircle_tui.store.db import Store
 from studycircle_tui.sync.engine import CircleService
 from studycircle_tui.sync.http import HttpTransport, ServerError, read_token, token_path
@@ -92,6 +96,55 @@ async def test_a_long_poll_through_the_transport_wakes_on_a_push(site, tmp_path)
     await lead.sync_once()
     got = await asyncio.wait_for(waiting, 10)
     assert [o.id for o in got.ops] == [op.id] and got.ops[0].seq == int(got.cursor)
+
+
+async def test_in_a_burst_long_polls_start_at_most_once_per_interval(site, tmp_path, monkeypatch):
+    circle, code = site.new_circle()
+    lead = await _member(site, tmp_path, code, "Lea")
+    ana = await _member(site, tmp_path, site.invite(circle), "Ana")
+    await lead.sync_once()
+    starts: list[float] = []
+    pull = ana.transport.pull
+
+    async def noted(cursor, wait=0.0):
+        starts.append(time.monotonic())
+        return await pull(cursor, wait)
+
+    monkeypatch.setattr(ana.transport, "pull", noted)
+    syncing = asyncio.create_task(ana.run())
+    for n in range(15):  # one op every ~20 ms: a pull per op without the interval
+        lead.submit("channel.create", {"name": f"room-{n}"})
+        await lead.sync_once()
+        await asyncio.sleep(0.02)
+    async with asyncio.timeout(10):
+        while len(ana.state.channels) < 15:
+            await asyncio.sleep(0.02)
+    syncing.cancel()
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+    assert len(gaps) >= 2
+    assert min(gaps) >= 0.095  # LONG_POLL_INTERVAL, less the event loop's timer slack
+
+
+async def test_an_op_this_app_cannot_read_is_skipped_and_the_rest_kept(site, tmp_path):
+    circle, code = site.new_circle()
+    lead = await _member(site, tmp_path, code, "Lea")
+    await lead.sync_once()
+    lead.submit("channel.create", {"name": "general"})
+    await lead.sync_once()
+    page = (await lead.transport.pull(None)).ops
+    # A newer server's op type, between two this app knows.
+    future = msgspec.json.encode({**msgspec.to_builtins(page[-1]), "type": "poll.create"})
+    body = b'{"ops":[%s,%s,%s],"next":9}' % (
+        encode_op(page[0]),
+        future,
+        encode_op(page[-1]),
+    )
+    mock = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    pulled = await HttpTransport(BASE, circle, "token", transport=mock).pull(None)
+    assert [op.id for op in pulled.ops] == [page[0].id, page[-1].id]
+    assert pulled.cursor == "9"
+    [problem] = pulled.problems
+    assert "cannot read" in problem and "'poll.create'" in problem
 
 
 async def test_a_removed_member_gets_the_servers_reason(site, tmp_path):

@@ -56,7 +56,11 @@ def _now_ms() -> int:
 
 class CircleService:
     POLL_SECONDS = 0.3  # a file circle shows others' posts within a second
-    LONG_POLL_GAP = 0.0  # a server circle's next long-poll starts as the last one answers
+    # A server circle's long-polls start at most this often. After a quiet wait the next
+    # one starts at once; in a burst (200 players answering a quiz question) each client
+    # takes the burst in a few pulls instead of one per op, which keeps the server and
+    # every client's CPU free for the reveal (bench/quiz_fanout.py).
+    LONG_POLL_INTERVAL = 0.1
     MAX_BACKOFF_SECONDS = 15.0
 
     def __init__(
@@ -164,6 +168,7 @@ class CircleService:
         """Sync until cancelled, backing off (with jitter) while the other side is away."""
         backoff = 1.0
         while True:
+            started = time.monotonic()
             try:
                 await self.sync_once(wait=self._long_poll_seconds())
             except TransportError as error:
@@ -184,10 +189,11 @@ class CircleService:
                     self._offline_since = 0
                     self._reported.clear()
                 backoff = 1.0
-                # A file is polled; a server's long-poll already waited for news, so the
-                # next one starts at once (a pause here delays every reveal and reply).
+                # A file is polled; a server's long-poll already waited for news.
                 delay = (
-                    self.POLL_SECONDS if self.transport.ordering == "hlc" else self.LONG_POLL_GAP
+                    self.POLL_SECONDS
+                    if self.transport.ordering == "hlc"
+                    else started + self.LONG_POLL_INTERVAL - time.monotonic()
                 )
                 self._set_status(
                     state="synced" if self.transport.ordering == "hlc" else "online", since_ms=0
