@@ -345,6 +345,52 @@ async def test_quiz_answers_stay_sealed_until_the_question_closes(site):
     assert session.answered[0] == {ana.id} and 0 in session.closed
 
 
+async def _live_question(site):
+    """A circle with a live true/false question open; its lead and two players."""
+    circle, lead = await site.circle_with_lead()
+    ana = await site.join(site.invite(circle), "Ana")
+    bo = await site.join(site.invite(circle), "Bo")
+    quiz = lead.make(
+        "quiz.create", {"title": "Q", "questions": [{"kind": "true_false", "text": "?"}]}
+    )
+    start = lead.make("quiz.start", {"quiz": quiz.id, "mode": "live"})
+    opened = lead.make("quiz.open", {"session": start.id, "question": 0, "deadline": 1})
+    await site.push(lead, quiz, start, opened)
+    return start.id, lead, ana, bo
+
+
+async def test_who_has_answered_waits_for_players_but_not_for_the_host_or_the_reveal(
+    site, monkeypatch
+):
+    monkeypatch.setattr(hub_module, "QUIET_HOLD_S", 30.0)  # held until something else comes
+    session, lead, ana, bo = await _live_question(site)
+    lead_at, bo_at = (await site.pull(lead))["next"], (await site.pull(bo))["next"]
+    lead_poll = asyncio.create_task(site.pull(lead, since=lead_at, wait=20))
+    bo_poll = asyncio.create_task(site.pull(bo, since=bo_at, wait=20))
+    answer = ana.make("quiz.answer", {"session": session, "question": 0, "answer": "true"})
+    await site.push(ana, answer)
+    told = await asyncio.wait_for(lead_poll, 10)  # the host sees it at once
+    assert [op["type"] for op in told["ops"]] == ["quiz.answered"]
+    await asyncio.sleep(0.3)
+    assert not bo_poll.done()  # a player's long-poll holds it…
+    close = lead.make("quiz.close", {"session": session, "question": 0})
+    await site.push(lead, close)
+    pulled = await asyncio.wait_for(bo_poll, 10)  # …until the close, sent with it
+    types = [op["type"] for op in pulled["ops"]]
+    assert types == ["quiz.answered", "quiz.answer", "quiz.close"]
+
+
+async def test_a_held_who_has_answered_still_goes_out(site, monkeypatch):
+    monkeypatch.setattr(hub_module, "QUIET_HOLD_S", 0.2)
+    session, _, ana, bo = await _live_question(site)
+    bo_at = (await site.pull(bo))["next"]
+    bo_poll = asyncio.create_task(site.pull(bo, since=bo_at, wait=20))
+    answer = ana.make("quiz.answer", {"session": session, "question": 0, "answer": "true"})
+    await site.push(ana, answer)
+    pulled = await asyncio.wait_for(bo_poll, 10)  # well before the poll's own 20 s
+    assert [op["type"] for op in pulled["ops"]] == ["quiz.answered"]
+
+
 async def test_sealed_answers_survive_a_restart(tmp_path):
     site = Site(tmp_path / "server")
     circle, lead = await site.circle_with_lead()

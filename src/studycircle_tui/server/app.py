@@ -259,12 +259,13 @@ def create_app(
             )
         # A long-poll sees the ops published at the last wake-up (see hub.Circle.notify),
         # so the members it wakes together get the same page; a plain pull sees them all.
-        if wait and since >= circle.published:
+        if wait:
             deadline = time.monotonic() + wait
-            while since >= circle.published and not hub.closing:
-                if (left := deadline - time.monotonic()) <= 0:
+            while not hub.closing:
+                hold = circle.hold_for(since, member) if since < circle.published else wait
+                if hold <= 0 or (left := deadline - time.monotonic()) <= 0:
                     break
-                await circle.wait(left)
+                await circle.wait(min(left, hold))
                 circle = hub.circles.get(circle.id, circle)
         end = circle.published if wait else len(circle.log)
         entries = circle.log[since : min(end, since + count)]

@@ -43,6 +43,12 @@ log = logging.getLogger("studycircle.server")
 
 MAX_WAIT_S = 25.0  # a long-poll answers within this, well under NAT and proxy timeouts
 GATHER_S = 0.04  # long-polls are woken at most this often; a commit waits at most this long
+# "Someone has answered" (quiz.answered) is held this long for a player's long-poll when
+# it is all there is to send: a counter ticking a few times a second reads the same,
+# and 200 players answering no longer cost 200 x 200 answers sent. Anything else (the
+# close, the reveal, a post) is sent at once with whatever was held; the host is never
+# held, as they watch the answers come in to close the question.
+QUIET_HOLD_S = 0.4
 WAKE_CHUNK = 16  # long-polls answered per turn of the event loop, so writes get their turn
 FUTURE_SLACK_MS = 86_400_000  # an op's clock may run at most a day ahead of the server's
 # Quiz ops by the host after which a question's sealed answers must already be in the log.
@@ -68,6 +74,8 @@ class Entry:
     raw: bytes
     redacted: bytes | None = None
     author: str | None = None
+    quiet: bool = False  # a quiz.answered, which a player's long-poll may hold
+    stored_at: float = -math.inf  # the event loop's clock when it was committed
 
 
 @dataclass(slots=True)
@@ -110,6 +118,21 @@ class Circle:
         waiters, self.waiters = self.waiters, []
         _release(loop, waiters, 0)
 
+    def hold_for(self, since: int, member: str) -> float:
+        """How much longer a long-poll from ``since`` keeps what is published to itself
+        (see ``QUIET_HOLD_S``); 0 to send it now."""
+        first = self.log[since]
+        if not first.quiet:
+            return 0.0
+        left = first.stored_at + QUIET_HOLD_S - asyncio.get_running_loop().time()
+        if left <= 0 or any(not self.log[i].quiet for i in range(since + 1, self.published)):
+            return 0.0
+        hosting = any(
+            session.host == member and session.mode == "live" and not session.finished
+            for session in self.replica.state.sessions.values()
+        )
+        return 0.0 if hosting else left
+
     async def wait(self, timeout: float) -> None:
         """Until the next wake-up, or ``timeout`` seconds."""
         loop = asyncio.get_running_loop()
@@ -145,7 +168,7 @@ def served(op: Op) -> Entry:
     if op.type == "suggestion.create" and op.data.anonymous:
         hidden = msgspec.structs.replace(op, actor=SERVER_ACTOR)
         return Entry(raw, encode_op(hidden), op.actor)
-    return Entry(raw)
+    return Entry(raw, quiet=op.type == "quiz.answered")
 
 
 class Hub:
@@ -244,7 +267,9 @@ class Hub:
                 outcomes = [(future, False, failure) for future, _, _ in outcomes]
             else:
                 touched: dict[str, Circle] = {}
+                stored_at = asyncio.get_running_loop().time()
                 for circle, entry in staged:
+                    entry.stored_at = stored_at
                     circle.log.append(entry)
                     touched[circle.id] = circle
                 for circle in touched.values():
