@@ -4,12 +4,15 @@ leaderboard after the last answer.
 A real server process on loopback (``studycircle serve``, its rate and join limits
 raised: these are 200 clients on one address, not people). The lead is the app's own
 client (a ``CircleService`` with its store, and ``QuizRunner``): it opens each question,
-long-polls until all 200 have answered (the server publishes who, not what), then closes
-and reveals it, as the Quiz pane does. The 200 players run in worker processes (so
-their client-side work does not slow the server's clock), each its own HTTP client
-long-polling the log into its own replica; a player answers each question after a
-random 0–1.5 s and "has the leaderboard" once the reveal is folded and the leaderboard
-computed from its replica.
+long-polls until all 200 have answered (the server publishes who, not what, to the host
+at once and to players a few times a second), then closes and reveals it, as the Quiz
+pane does. The 200 players run in four worker processes, each player its own HTTP
+client long-polling the log into its own replica, as the app's sync loop does (at most
+one long-poll start per ``LONG_POLL_INTERVAL``, the collector tuned as the app tunes it);
+a player answers each question after a random 0–1.5 s and "has the leaderboard" once
+the reveal is folded and the leaderboard computed from its replica. On one machine the
+players' work shares its cores with the server's, which no real group's does: the
+figure is a pessimistic one.
 
 Measured per question, per player: from the last answer's acknowledgement (the latest
 of all 200) to the moment that player has the leaderboard. It includes the lead noticing

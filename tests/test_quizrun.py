@@ -11,11 +11,12 @@ from quiz_helpers import KEYS, quiz_circle
 from studycircle_tui import config
 from studycircle_tui.cli import main
 from studycircle_tui.core import quizscore
+from studycircle_tui.core.discussion import find_channel
 from studycircle_tui.core.ops import Key
 from studycircle_tui.store.db import Store
-from studycircle_tui.sync.circles import create_demo_circle, open_service
+from studycircle_tui.sync.circles import create_demo_circle, create_file_circle, open_service
 from studycircle_tui.sync.engine import Refused
-from studycircle_tui.sync.quizrun import QuizRunner, find_channel, live_stage
+from studycircle_tui.sync.quizrun import QuizRunner, live_stage
 
 
 async def test_a_live_quiz_publishes_only_a_hash_and_its_lead_keeps_the_keys(tmp_path):
@@ -171,6 +172,19 @@ def test_quiz_import_adds_a_live_quiz_to_a_channel_of_the_last_circle(demo, caps
     assert quiz.keys is None and quiz.channel_id == find_channel(reopened.state, "python-basics")
     assert QuizRunner(reopened).held_keys(quiz) is not None
     assert "Mitochondria" in json.dumps([q.choices for q in quiz.questions])
+
+
+def test_quiz_import_into_a_circle_named_by_circle(demo, tmp_path, capsys):
+    _, path = demo
+    store = Store(config.store_file())
+    club = create_file_circle(store, tmp_path / "chemistry.jsonl", "Chemistry Club", "Rina")
+    club.submit("channel.create", {"name": "labs"})  # a channel only this circle has
+    store.close()
+    chosen = ["--circle", "chemistry club", "--channel", "labs"]
+    assert main(["quiz", "import", str(path), *chosen]) == 0
+    assert "into #labs of 'Chemistry Club'" in capsys.readouterr().out
+    assert main(["quiz", "import", str(path), "--circle", "Nope", "--channel", "labs"]) == 1
+    assert "no circle named 'Nope'" in capsys.readouterr().err
 
 
 def test_quiz_import_for_practice_shares_the_keys(demo, capsys):

@@ -393,22 +393,15 @@ async def test_a_held_who_has_answered_still_goes_out(site, monkeypatch):
 
 async def test_sealed_answers_survive_a_restart(tmp_path):
     site = Site(tmp_path / "server")
-    circle, lead = await site.circle_with_lead()
-    ana = await site.join(site.invite(circle), "Ana")
-    quiz = lead.make(
-        "quiz.create", {"title": "Q", "questions": [{"kind": "true_false", "text": "?"}]}
-    )
-    start = lead.make("quiz.start", {"quiz": quiz.id, "mode": "live"})
-    opened = lead.make("quiz.open", {"session": start.id, "question": 0, "deadline": 1})
-    await site.push(lead, quiz, start, opened)
-    answer = ana.make("quiz.answer", {"session": start.id, "question": 0, "answer": "false"})
+    session, lead, ana, _ = await _live_question(site)
+    answer = ana.make("quiz.answer", {"session": session, "question": 0, "answer": "false"})
     await site.push(ana, answer)
     await site.close()
 
     site = Site(tmp_path / "server")
     try:
         assert await site.push(ana, answer) == [{"id": answer.id, "sealed": True}]
-        await site.push(lead, lead.make("quiz.close", {"session": start.id, "question": 0}))
+        await site.push(lead, lead.make("quiz.close", {"session": session, "question": 0}))
         ids = [op["id"] for op in (await site.pull(lead))["ops"]]
         assert ids.count(answer.id) == 1
     finally:

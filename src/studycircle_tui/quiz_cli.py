@@ -8,20 +8,16 @@ quiz command runs, to keep them off the app's start-up path.
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .command_line import PROG, Failed, circle_service, emit, failure, send_now
+
 if TYPE_CHECKING:
     from .core.quizformats import Quiz, QuizQuestion
 
-PROG = "studycircle"
 FORMATS = ("toml", "gift", "aiken")  # as in core.quizformats, without importing it here
-
-
-class _Failed(Exception):
-    """Ends a command with one line on stderr and exit code 1."""
 
 
 def add_commands(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -64,14 +60,18 @@ def add_commands(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser
 
     importer = commands.add_parser(
         "import",
-        help="add a quiz file to a channel of your last-opened circle",
-        description="Read a quiz file and add the quiz to a channel of the circle you opened "
-        "last, ready to run live from the Quiz pane (z). Its answer key stays on this device "
-        "and is published one question at a time, at each reveal; --practice shares it with "
-        "the quiz so anyone can practise it now (it can then no longer be run live fairly).",
+        help="add a quiz file to a channel of a circle (default: your last-opened one)",
+        description="Read a quiz file and add the quiz to a channel of a circle (--circle, "
+        "else the circle you opened last), ready to run live from the Quiz pane (z). Its "
+        "answer key stays on this device and is published one question at a time, at each "
+        "reveal; --practice shares it with the quiz so anyone can practise it now (it can "
+        "then no longer be run live fairly).",
     )
     importer.add_argument("file", metavar="FILE")
     importer.add_argument("--channel", required=True, help="the channel's name (or id)")
+    importer.add_argument(
+        "--circle", metavar="NAME", help="the circle's name or id (default: the last opened)"
+    )
     importer.add_argument("--format", choices=FORMATS, help="the file's format")
     importer.add_argument(
         "--practice", action="store_true", help="share the answer key: a practice quiz"
@@ -79,47 +79,28 @@ def add_commands(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser
     importer.set_defaults(func=run_import)
 
 
-def _emit(text: str, stream: object = None) -> None:
-    """Print, replacing what the terminal's encoding cannot show instead of failing."""
-    out = stream or sys.stdout
-    try:
-        print(text, file=out)  # type: ignore[arg-type]
-    except UnicodeEncodeError:
-        encoding = getattr(out, "encoding", None) or "ascii"
-        print(text.encode(encoding, "replace").decode(encoding), file=out)  # type: ignore[arg-type]
-    except BrokenPipeError:
-        # The reader left (``| head``): stop writing quietly, as the Python docs advise, so
-        # the interpreter's final flush does not fail with a traceback either.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # type: ignore[attr-defined]
-
-
-def _failure(message: str) -> int:
-    _emit(f"{PROG}: {message}", sys.stderr)
-    return 1
-
-
 def load(file: str, format: str | None) -> "Quiz":
-    """Read and parse a quiz file, or raise _Failed with the line to print."""
+    """Read and parse a quiz file, or raise Failed with the line to print."""
     from .core import quizformats
 
     path = Path(file)
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise _Failed(f"{file}: cannot read it: {error.strerror or error}") from None
+        raise Failed(f"{file}: cannot read it: {error.strerror or error}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise _Failed(f"{file}:{line}: not UTF-8 text") from None
+        raise Failed(f"{file}:{line}: not UTF-8 text") from None
     format = format or quizformats.guess_format(path.name, text)
     if format is None:
-        raise _Failed(f"{file}: cannot tell its format; say --format toml, gift or aiken")
+        raise Failed(f"{file}: cannot tell its format; say --format toml, gift or aiken")
     try:
         # GIFT and Aiken files have no title: the file's name stands in.
         return quizformats.read(text, format, title=path.name.split(".")[0])
     except quizformats.QuizFormatError as error:
-        raise _Failed(f"{file}:{error.line}: {error.message}") from None
+        raise Failed(f"{file}:{error.line}: {error.message}") from None
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -127,14 +108,14 @@ def run_check(args: argparse.Namespace) -> int:
 
     try:
         quiz = load(args.file, args.format)
-    except _Failed as failure:
-        return _failure(str(failure))
+    except Failed as failed:
+        return failure(str(failed))
     if args.json:
         # Non-ASCII stays readable where the terminal can show it, escaped where it cannot.
         encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
-        _emit(json.dumps(summary(quiz), ensure_ascii=encoding != "utf8", indent=2))
+        emit(json.dumps(summary(quiz), ensure_ascii=encoding != "utf8", indent=2))
     else:
-        _emit(describe(quiz))
+        emit(describe(quiz))
     return 0
 
 
@@ -144,50 +125,33 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         quiz = load(args.file, args.source_format)
         text = quizformats.write(quiz, args.format)
-    except _Failed as failure:
-        return _failure(str(failure))
+    except Failed as failed:
+        return failure(str(failed))
     except quizformats.QuizFormatError as error:
-        return _failure(f"{args.file}:{error.line}: {error.message}")
+        return failure(f"{args.file}:{error.line}: {error.message}")
     for note in quizformats.losses(quiz, args.format):
-        _emit(f"{PROG}: note: {args.format} leaves out {note}", sys.stderr)
-    _emit(text.rstrip("\n"))
+        emit(f"{PROG}: note: {args.format} leaves out {note}", sys.stderr)
+    emit(text.rstrip("\n"))
     return 0
 
 
 def run_import(args: argparse.Namespace) -> int:
-    """Add the quiz to the last-opened circle through its service (as the app would)."""
-    import asyncio
-
-    from . import config
-    from .store.db import Store
-    from .sync.circles import open_service
+    """Add the quiz to a circle through its service (as the app would)."""
     from .sync.engine import Refused
-    from .sync.file import CircleFileError
     from .sync.quizrun import import_quiz
-    from .sync.transport import TransportError
 
     try:
         quiz = load(args.file, args.format)
-    except _Failed as failure:
-        return _failure(str(failure))
-    store = Store(config.store_file())
-    circles = store.circles()
-    wanted = config.load_settings().default_circle
-    circles = [c for c in circles if wanted in (c.id, c.name)] or circles
-    if not circles:
-        return _failure("no circle yet: open or create one first (studycircle open FILE)")
+        service = circle_service(args.circle)
+    except Failed as failed:
+        return failure(str(failed))
     try:
-        service = open_service(store, circles[0])
         op = import_quiz(service, quiz, args.channel, practice=args.practice)
-    except (CircleFileError, ValueError, Refused) as error:
-        return _failure(f"{args.file}: {error}")
+    except (ValueError, Refused) as error:
+        return failure(f"{args.file}: {error}")
     for item in quiz.skipped:
-        _emit(f"{PROG}: note: {args.file}:{item.line}: skipped, {item.reason}", sys.stderr)
-    try:
-        asyncio.run(service.sync_once())
-        sent = "" if not service.status.waiting else " (saved; it is sent at the next sync)"
-    except TransportError:
-        sent = " (saved; the circle cannot be reached now: it is sent at the next sync)"
+        emit(f"{PROG}: note: {args.file}:{item.line}: skipped, {item.reason}", sys.stderr)
+    sent = send_now(service)
     count = len(op.data.questions)
     keys = (
         "its answers travel with it: anyone can practise it"
@@ -195,7 +159,7 @@ def run_import(args: argparse.Namespace) -> int:
         else "its answer key stays on this device until each reveal: run it live from the "
         "Quiz pane (z, then l)"
     )
-    _emit(
+    emit(
         f"imported '{quiz.title}' ({count} question{'s' * (count != 1)}) into "
         f"#{service.state.channels[op.data.channel].name} of '{service.state.name}'{sent}; {keys}"
     )

@@ -13,6 +13,19 @@ def channels_in_order(state: CircleState) -> list[str]:
     return [cid for cid in state.channel_order if not state.channels[cid].archived]
 
 
+def find_channel(state: CircleState, wanted: str) -> str:
+    """A channel's id from its id, or its name with or without ``#`` in any case (an
+    archived channel only by id); raises ValueError naming the channels there are."""
+    if wanted in state.channels:
+        return wanted
+    name = wanted.strip().removeprefix("#").casefold()
+    for channel_id in channels_in_order(state):
+        if state.channels[channel_id].name.casefold() == name:
+            return channel_id
+    known = ", ".join(f"#{state.channels[c].name}" for c in channels_in_order(state))
+    raise ValueError(f"no channel {wanted!r} in {state.name!r} (its channels: {known or 'none'})")
+
+
 def threads_by_activity(state: CircleState, channel_id: str) -> list[str]:
     """A channel's thread ids, the most recently active first."""
     channel = state.channels.get(channel_id)

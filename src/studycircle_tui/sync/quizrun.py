@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from ..core import quizscore
+from ..core.discussion import find_channel
 from ..core.ops import Key, Op, Question
 from ..core.state import CircleState, Quiz, QuizSession
 from .engine import CircleService, Refused
@@ -260,17 +261,6 @@ class QuizRunner:
 
 
 # --- importing a quiz file -------------------------------------------------------------------
-
-
-def find_channel(state: CircleState, wanted: str) -> str:
-    """A channel's id from its name (with or without ``#``, any case) or its id; raises
-    ValueError naming the channels there are."""
-    name = wanted.strip().removeprefix("#").casefold()
-    for channel in state.channels.values():
-        if channel.id == wanted or channel.name.casefold() == name:
-            return channel.id
-    known = ", ".join(f"#{c.name}" for c in state.channels.values() if not c.archived)
-    raise ValueError(f"no channel {wanted!r} in this circle (channels: {known or 'none yet'})")
 
 
 def import_quiz(

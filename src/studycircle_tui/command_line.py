@@ -1,0 +1,77 @@
+"""What the ``studycircle notes`` and ``studycircle quiz`` commands share: a failure is one
+line on stderr (``studycircle: message``) and exit code 1, never a traceback; printing
+survives any terminal; and the circle a command works on is found the same way.
+"""
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .sync.engine import CircleService
+
+PROG = "studycircle"
+
+
+class Failed(Exception):
+    """Ends a command with one line on stderr and exit code 1."""
+
+
+def emit(text: str, stream: object = None) -> None:
+    """Print, replacing what the terminal's encoding cannot show instead of failing."""
+    out = stream or sys.stdout
+    try:
+        print(text, file=out)  # type: ignore[arg-type]
+    except UnicodeEncodeError:
+        encoding = getattr(out, "encoding", None) or "ascii"
+        print(text.encode(encoding, "replace").decode(encoding), file=out)  # type: ignore[arg-type]
+    except BrokenPipeError:
+        # The reader left (``| head``): stop writing quietly, as the Python docs advise, so
+        # the interpreter's final flush does not fail with a traceback either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # type: ignore[attr-defined]
+
+
+def failure(message: str) -> int:
+    emit(f"{PROG}: {message}", sys.stderr)
+    return 1
+
+
+def circle_service(wanted: str | None) -> "CircleService":
+    """The named circle (name or id), else the default one, else the last opened."""
+    from . import config
+    from .store.db import Store
+    from .sync.circles import open_service
+    from .sync.file import CircleFileError
+
+    store = Store(config.store_file())
+    circles = store.circles()
+    if not circles:
+        raise Failed("no circle yet: open or create one first (studycircle open FILE)")
+    if wanted:
+        matches = [c for c in circles if wanted == c.id or wanted.casefold() == c.name.casefold()]
+        if not matches:
+            known = ", ".join(sorted({c.name for c in circles}))
+            raise Failed(f"no circle named {wanted!r} (yours: {known})")
+        if len({c.id for c in matches}) > 1:
+            ids = ", ".join(c.id for c in matches)
+            raise Failed(f"{len(matches)} circles are named {wanted!r}: name one by id ({ids})")
+    else:
+        default = config.load_settings().default_circle
+        matches = [c for c in circles if default in (c.id, c.name)] or circles
+    try:
+        return open_service(store, matches[0])
+    except CircleFileError as error:
+        raise Failed(str(error)) from None
+
+
+def send_now(service: "CircleService") -> str:
+    """Sync what a command just added; the words to add when it could not go out yet."""
+    import asyncio
+
+    from .sync.transport import TransportError
+
+    try:
+        asyncio.run(service.sync_once())
+    except TransportError:
+        return " (saved; the circle cannot be reached now: it is sent at the next sync)"
+    return "" if not service.status.waiting else " (saved; it is sent at the next sync)"
