@@ -43,7 +43,7 @@ from pathlib import Path
 import httpx
 import msgspec
 
-from studycircle_tui.core import quizscore
+from studycircle_tui.core import sessionscore
 from studycircle_tui.core.ops import Key, Question
 from studycircle_tui.core.replica import Replica
 from studycircle_tui.server.storage import Storage
@@ -159,7 +159,7 @@ async def play(
                 elif op.type == "quiz.reveal":
                     session = replica.state.sessions[op.data.session]
                     quiz = replica.state.quizzes[session.quiz_id]
-                    board = quizscore.score_session(quiz, session).leaderboard(session.top_n)
+                    board = sessionscore.score_session(quiz, session).leaderboard(session.top_n)
                     assert board, "a leaderboard with no one on it"
                     # From the server taking the last answer (its receive time).
                     question = op.data.question

@@ -13,6 +13,7 @@ from server_helpers import BASE
 from studycircle_tui.core.ids import ulid
 from studycircle_tui.core.ops import Key, NumberAnswer, Question
 from studycircle_tui.core.replica import Replica
+from studycircle_tui.core.state import Quiz, QuizSession
 from studycircle_tui.store.db import CircleRecord, Store
 from studycircle_tui.sync.engine import CircleService
 from studycircle_tui.sync.file import FileTransport, create_circle_file
@@ -203,3 +204,26 @@ def server_clock(monkeypatch, clock: Clock) -> None:
     from studycircle_tui.server import hub
 
     monkeypatch.setattr(hub, "_now_ms", clock)
+
+
+MC = Question(kind="multiple_choice", text="?", choices=["a", "b", "c", "d"], seconds=20)
+TF = Question(kind="true_false", text="?", choices=["True", "False"], seconds=20)
+
+
+def two_question_session(
+    answers, *, scoring="speed", streak=True, revealed=(0, 1)
+) -> tuple[Quiz, QuizSession]:
+    """A session of [MC (key B), TF (key True)] hosted by "host"; ``answers[i]`` maps a
+    player to (answer, ms after question i opened); question i opens at i x 100 s."""
+    questions = [MC, TF]
+    keys = [Key(choices=[1]), Key(choices=[0])]
+    quiz = Quiz("q", "Quiz", None, "host", questions, None, None, 0)
+    session = QuizSession("s", "q", "host", "live", scoring, streak, 2, 0)
+    for index in range(2):
+        session.opens[index] = [(index * 100_000, index * 100_000 + 20_000)]
+        session.answers[index] = {
+            who: (answer, index * 100_000 + ms) for who, (answer, ms) in answers[index].items()
+        }
+        if index in revealed:
+            session.revealed[index] = keys[index]
+    return quiz, session

@@ -10,7 +10,7 @@ import pytest
 from quiz_helpers import KEYS, quiz_circle
 from studycircle_tui import config
 from studycircle_tui.cli import main
-from studycircle_tui.core import quizscore
+from studycircle_tui.core import quizkeys, quizscore
 from studycircle_tui.core.discussion import find_channel
 from studycircle_tui.core.ops import Key
 from studycircle_tui.store.db import Store
@@ -26,7 +26,7 @@ async def test_a_live_quiz_publishes_only_a_hash_and_its_lead_keeps_the_keys(tmp
     lead, ayu = QuizRunner(circle.lead), QuizRunner(circle.players[0])
     salts, keys = lead.held_keys(quiz)
     assert keys == [msgspec.convert(msgspec.to_builtins(k), Key) for k in KEYS]
-    assert quizscore.key_hash(salts, keys) == quiz.key_hash
+    assert quizkeys.key_hash(salts, keys) == quiz.key_hash
     assert ayu.held_keys(circle.players[0].state.quizzes[circle.quiz]) is None
     assert lead.why_not_host(quiz) is None
     assert "moderator" in ayu.why_not_host(circle.players[0].state.quizzes[circle.quiz])

@@ -1,20 +1,16 @@
-"""Marking and scoring quizzes (core/quizscore.py): every kind of question, the scoring
-modes, streaks, pauses, the leaderboard, the bar chart's counts, the CSV rows and the
-salted key hash; then properties that must hold for any answer and any time."""
-
-import math
+"""Marking quiz answers (core/quizscore.py): every kind of question, the scoring modes,
+streaks, pauses and the bar chart's counts; then properties that must hold for any
+answer and any time."""
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quiz_helpers import MC, TF, two_question_session
 from studycircle_tui.core import quizscore as qs
 from studycircle_tui.core.ops import Key, NumberAnswer, Question
-from studycircle_tui.core.state import Quiz, QuizSession
 
-MC = Question(kind="multiple_choice", text="?", choices=["a", "b", "c", "d"], seconds=20)
 MA = Question(kind="multiple_answer", text="?", choices=["a", "b", "c", "d"])
-TF = Question(kind="true_false", text="?", choices=["True", "False"], seconds=20)
 SHORT = Question(kind="short_answer", text="?")
 NUM = Question(kind="numerical", text="?", points=2.0)
 MATCH = Question(kind="matching", text="?", prompts=["x", "y", "z"], choices=["X", "Y", "Z", "W"])
@@ -141,58 +137,12 @@ def test_paused_time_does_not_count():
     assert qs.running_ms(opens, 500) == 0
 
 
-# --- a session --------------------------------------------------------------------------------
-
-
-def _session(answers, *, scoring="speed", streak=True, revealed=(0, 1)) -> tuple[Quiz, QuizSession]:
-    questions = [MC, TF]
-    keys = [Key(choices=[1]), Key(choices=[0])]
-    quiz = Quiz("q", "Quiz", None, "host", questions, None, None, 0)
-    session = QuizSession("s", "q", "host", "live", scoring, streak, 2, 0)
-    for index in range(2):
-        session.opens[index] = [(index * 100_000, index * 100_000 + 20_000)]
-        session.answers[index] = {
-            who: (answer, index * 100_000 + ms) for who, (answer, ms) in answers[index].items()
-        }
-        if index in revealed:
-            session.revealed[index] = keys[index]
-    return quiz, session
-
-
-def test_a_session_is_scored_from_its_revealed_questions_only():
-    answers = [
-        {"ann": ([1], 250), "bob": ([1], 10_250), "cy": ([0], 300), "host": ([1], 100)},
-        {"ann": ([0], 20_000), "bob": ([1], 100)},
-    ]
-    quiz, session = _session(answers)
-    score = qs.score_session(quiz, session)
-    assert score.totals == pytest.approx({"ann": 1.0 + 0.5 + 0.1, "bob": 0.75, "cy": 0.0})
-    assert "host" not in score.totals  # the host knows the answers: never a player
-    standings = score.standings({"ann": "Ann", "bob": "Bob", "cy": "Cy"})
-    assert [(s.rank, s.player, s.right) for s in standings] == [
-        (1, "ann", 2),
-        (2, "bob", 1),
-        (3, "cy", 0),
-    ]
-    assert [s.player for s in score.leaderboard(2)] == ["ann", "bob"]
-    assert [s.player for s in score.podium()] == ["ann", "bob"]  # no one on it with 0
-    assert score.mark("cy", 1).answer is None and score.mark("cy", 1).seconds is None
-    assert score.max_total == pytest.approx(3.0)
-
-    quiz, session = _session(answers, revealed=(0,))
-    assert qs.score_session(quiz, session).counted == [0]
-
-
-def test_equal_totals_share_a_rank():
-    answers = [{"a": ([1], 100), "b": ([1], 200), "c": ([0], 300)}, {}]
-    quiz, session = _session(answers, scoring="accuracy", revealed=(0,))
-    standings = qs.score_session(quiz, session).standings({"a": "Zed", "b": "Amy", "c": "Cy"})
-    assert [(s.rank, s.player) for s in standings] == [(1, "b"), (1, "a"), (3, "c")]
+# --- how a group answered ------------------------------------------------------------------
 
 
 def test_the_bar_chart_counts_each_choice_and_marks_the_right_one():
     answers = [{"a": ([1], 100), "b": ([1], 200), "c": ([3], 300)}, {}]
-    quiz, session = _session(answers)
+    quiz, session = two_question_session(answers)
     stats = qs.session_question_stats(quiz, session, 0)
     assert [(b.label, b.count, b.correct) for b in stats.bars] == [
         ("A) a", 0, False),
@@ -212,38 +162,6 @@ def test_typed_answers_are_grouped_with_the_rest_as_other():
     stats = qs.question_stats(SHORT, 0, answers, Key(accept=["Paris"]))
     assert (stats.bars[0].label, stats.bars[0].count, stats.bars[0].correct) == ("paris", 2, True)
     assert stats.bars[-1].label == "(other answers)" and stats.bars[-1].count == 2
-
-
-def test_csv_rows_list_every_player_for_every_counted_question():
-    answers = [{"ann": ([1], 250), "bob": ([0], 10_250)}, {"ann": ([0], 20_000)}]
-    quiz, session = _session(answers)
-    rows = qs.csv_rows(quiz, qs.score_session(quiz, session), {"ann": "Ann", "bob": "Bob"})
-    assert rows == [
-        ["player", "question", "answer", "correct", "seconds", "points"],
-        ["Ann", "1", "b", "true", "0.25", "1.00"],
-        ["Ann", "2", "True", "true", "20.00", "0.60"],
-        ["Bob", "1", "a", "false", "10.25", "0.00"],
-        ["Bob", "2", "", "false", "", "0.00"],
-    ]
-
-
-# --- the key hash ---------------------------------------------------------------------------
-
-
-def test_the_key_hash_checks_out_only_with_every_key_as_published():
-    keys = [Key(choices=[1]), Key(number=8), Key(accept=["x"])]
-    salts = ["s1", "s2", "s3"]
-    published = qs.key_hash(salts, keys)
-    assert published.startswith("sha256:") and len(published) <= 128
-    assert qs.keys_verified(published, list(zip(salts, keys, strict=True))) is True
-    changed = [("s1", keys[0]), ("s2", Key(number=9)), ("s3", keys[2])]
-    assert qs.keys_verified(published, changed) is False
-    assert qs.keys_verified(published, [("s1", keys[0]), None, ("s3", keys[2])]) is None
-    assert qs.keys_verified(None, list(zip(salts, keys, strict=True))) is None
-    # An int where the schema has a float hashes as the float the log will carry.
-    assert qs.key_hash(["s"], [Key(number=8)]) == qs.key_hash(["s"], [Key(number=8.0)])
-    # One question's salt and key say nothing about another question's key.
-    assert qs.key_leaf("s1", keys[0]) != qs.key_leaf("s2", keys[0])
 
 
 # --- properties -----------------------------------------------------------------------------
@@ -349,26 +267,3 @@ def test_running_time_grows_with_the_clock_and_never_past_it(events, first, seco
     first, second = sorted((first, second))
     assert 0 <= qs.running_ms(opens, first) <= qs.running_ms(opens, second)
     assert qs.running_ms(opens, second) <= max(0, second - opens[0][0])
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.sampled_from("abcdef"), st.integers(0, 3), st.integers(0, 30_000)),
-        max_size=12,
-    ),
-    st.sampled_from(["accuracy", "speed"]),
-    st.booleans(),
-)
-def test_totals_are_the_sum_of_the_marks_and_the_board_is_sorted(plays, scoring, streak):
-    answers = [{}, {}]
-    for who, choice, ms in plays:
-        answers[ms % 2][who] = ([choice], ms)
-    quiz, session = _session(answers, scoring=scoring, streak=streak)
-    score = qs.score_session(quiz, session)
-    for player, total in score.totals.items():
-        assert total == pytest.approx(sum(m.points for m in score.marks if m.player == player))
-        assert 0 <= total <= score.max_total + 1e-9
-    board = [s.points for s in score.standings()]
-    assert board == sorted(board, reverse=True)
-    assert all(math.isfinite(p) for p in board)

@@ -6,23 +6,16 @@
   the question's points) or ``speed`` (full points within half a second, falling
   linearly to half at the time limit), plus an optional bonus for a streak of right
   answers.
-- ``score_session(quiz, session)``: every player's marks in a live session, the totals,
-  the leaderboard, the podium; ``question_stats`` says how the group answered one
-  question (the bar chart at a reveal); ``csv_rows`` is the session as a table.
-- ``key_hash`` / ``keys_verified``: the salted hash a live quiz publishes instead of its
-  keys, so players can check that the keys revealed one by one are the ones fixed at
-  the start.
+- ``answer_seconds``: how long a player took, paused time left out.
+- ``question_stats``: how the group answered one question (the bar chart at a reveal).
 
-Only revealed questions count: a live session is scored from the keys its reveals carry,
-so every member's client computes the same scores from the log alone.
+A whole live session is scored in ``sessionscore``; the answer keys a live quiz keeps
+back until each reveal are checked in ``quizkeys``.
 """
 
-import hashlib
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-
-import msgspec
+from dataclasses import dataclass
 
 from .ops import AnswerValue, Key, NumberAnswer, Question
 from .state import Quiz, QuizSession
@@ -33,7 +26,6 @@ SPEED_FLOOR = 0.5  # the share of the points a right answer keeps at the time li
 STREAK_STEP = 0.1  # each right answer in a row after the first adds 10% of the points…
 STREAK_CAP = 5  # …up to +50% from the sixth in a row on
 _EPSILON = 1e-9
-CSV_HEADER = ("player", "question", "answer", "correct", "seconds", "points")
 
 
 # --- marking one answer ------------------------------------------------------------------
@@ -339,130 +331,6 @@ def answer_seconds(session: QuizSession, question: int, at_ms: int) -> float:
     return running_ms(opens, at_ms) / 1000
 
 
-# --- a live session ----------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class Mark:
-    player: str
-    question: int
-    answer: AnswerValue | None  # None: no answer
-    credit: float
-    correct: bool
-    seconds: float | None
-    points: float
-    streak: int = 0
-
-
-@dataclass(slots=True)
-class Standing:
-    rank: int
-    player: str
-    points: float
-    right: int  # questions answered fully right
-
-
-@dataclass(slots=True)
-class SessionScore:
-    marks: list[Mark] = field(default_factory=list)
-    totals: dict[str, float] = field(default_factory=dict)
-    right: dict[str, int] = field(default_factory=dict)
-    counted: list[int] = field(default_factory=list)  # revealed questions, in order
-    max_total: float = 0.0
-
-    def standings(self, names: dict[str, str] | None = None) -> list[Standing]:
-        """Everyone, best first; equal totals share a rank (1, 2, 2, 4), then by name."""
-        names = names or {}
-        order = sorted(
-            self.totals,
-            key=lambda p: (-round(self.totals[p], 6), names.get(p, p).casefold(), p),
-        )
-        result: list[Standing] = []
-        for index, player in enumerate(order):
-            total = self.totals[player]
-            tied = result and round(result[-1].points, 6) == round(total, 6)
-            rank = result[-1].rank if tied else index + 1
-            result.append(Standing(rank, player, total, self.right.get(player, 0)))
-        return result
-
-    def leaderboard(self, top_n: int, names: dict[str, str] | None = None) -> list[Standing]:
-        return self.standings(names)[:top_n]
-
-    def podium(self, names: dict[str, str] | None = None) -> list[Standing]:
-        """Whoever ranks 1st, 2nd or 3rd (ties can put more than three on it)."""
-        return [s for s in self.standings(names) if s.rank <= 3 and s.points > 0]
-
-    def marks_for(self, question: int) -> list[Mark]:
-        return [mark for mark in self.marks if mark.question == question]
-
-    def mark(self, player: str, question: int) -> Mark | None:
-        for mark in self.marks:
-            if mark.player == player and mark.question == question:
-                return mark
-        return None
-
-
-def players(session: QuizSession) -> list[str]:
-    """Everyone who answered anything in the session, in a stable order (never the host)."""
-    seen: dict[str, None] = {}
-    for question in sorted(session.answers):
-        for player in session.answers[question]:
-            if player != session.host:
-                seen[player] = None
-    return list(seen)
-
-
-def score_session(quiz: Quiz, session: QuizSession) -> SessionScore:
-    """Every player's marks for each revealed question, with speed and streaks applied."""
-    result = SessionScore()
-    everyone = players(session)
-    streaks = dict.fromkeys(everyone, 0)
-    result.totals = dict.fromkeys(everyone, 0.0)
-    result.right = dict.fromkeys(everyone, 0)
-    for index, question in enumerate(quiz.questions):
-        key = session.revealed.get(index)
-        if key is None:
-            continue
-        result.counted.append(index)
-        result.max_total += max_points(question, streak=session.streak)
-        given = session.answers.get(index, {})
-        graded: dict[object, Grade] = {}  # a group gives few distinct answers: mark each once
-        for player in everyone:
-            if player not in given:
-                streaks[player] = 0
-                result.marks.append(Mark(player, index, None, 0.0, False, None, 0.0))
-                continue
-            answer, at_ms = given[player]
-            same = (type(answer), tuple(answer) if isinstance(answer, list) else answer)
-            marked = graded.get(same)
-            if marked is None:
-                marked = graded[same] = grade(question, key, answer)  # type: ignore[arg-type]
-            seconds = answer_seconds(session, index, at_ms)
-            streaks[player] = streaks[player] + 1 if marked.correct else 0
-            worth = points(
-                question,
-                marked.credit,
-                seconds,
-                scoring=session.scoring,
-                streak=streaks[player] if session.streak else 0,
-            )
-            result.marks.append(
-                Mark(
-                    player,
-                    index,
-                    answer,  # type: ignore[arg-type]
-                    marked.credit,
-                    marked.correct,
-                    seconds,
-                    worth,
-                    streaks[player],
-                )
-            )
-            result.totals[player] += worth
-            result.right[player] += marked.correct
-    return result
-
-
 # --- how the group answered ---------------------------------------------------------------
 
 
@@ -544,67 +412,3 @@ def session_question_stats(quiz: Quiz, session: QuizSession, index: int) -> Ques
     return question_stats(
         quiz.questions[index], index, answers, session.revealed.get(index), seconds
     )
-
-
-# --- export -------------------------------------------------------------------------------
-
-
-def csv_rows(quiz: Quiz, score: SessionScore, names: dict[str, str]) -> list[list[str]]:
-    """The session as a table: a header, then one row per player per counted question."""
-    rows = [list(CSV_HEADER)]
-    order = {s.player: n for n, s in enumerate(score.standings(names))}
-    for mark in sorted(score.marks, key=lambda m: (order.get(m.player, 0), m.question)):
-        question = quiz.questions[mark.question]
-        rows.append(
-            [
-                names.get(mark.player, mark.player),
-                str(mark.question + 1),
-                answer_text(question, mark.answer),
-                "true" if mark.correct else "false",
-                "" if mark.seconds is None else f"{mark.seconds:.2f}",
-                f"{mark.points:.2f}",
-            ]
-        )
-    return rows
-
-
-# --- keys kept back until their reveal -----------------------------------------------------
-
-
-def _key_bytes(key: Key) -> bytes:
-    # Decoding normalises (5 → 5.0), so a key hashes the same before and after the log.
-    return msgspec.json.encode(msgspec.convert(msgspec.to_builtins(key), Key))
-
-
-def key_leaf(salt: str, key: Key) -> str:
-    """One question's salted hash: a secret salt per question, revealed with its key, so
-    no key can be guessed from the hash before its reveal."""
-    return hashlib.sha256(salt.encode() + b"\n" + _key_bytes(key)).hexdigest()
-
-
-def key_hash(salts: Sequence[str], keys: Sequence[Key]) -> str:
-    """What a live quiz's ``quiz.create`` carries instead of its keys."""
-    if len(salts) != len(keys):
-        raise ValueError("one salt per key")
-    leaves = "".join(key_leaf(salt, key) for salt, key in zip(salts, keys, strict=True))
-    return "sha256:" + hashlib.sha256(leaves.encode()).hexdigest()
-
-
-def keys_verified(expected: str | None, revealed: Sequence[tuple[str, Key] | None]) -> bool | None:
-    """Whether the revealed (salt, key) pairs make the published hash: True or False
-    once every question has been revealed, None before (or when there is no hash)."""
-    if not expected or any(pair is None for pair in revealed):
-        return None
-    pairs = [pair for pair in revealed if pair is not None]
-    return key_hash([s for s, _ in pairs], [k for _, k in pairs]) == expected
-
-
-def practice_keys(quiz: Quiz, sessions: Iterable[QuizSession]) -> list[Key] | None:
-    """The keys a practice attempt is marked with: the quiz's own, or once a live run has
-    revealed every question, the revealed ones (they are in the log by then)."""
-    if quiz.keys is not None:
-        return list(quiz.keys)
-    for session in sessions:
-        if all(i in session.revealed for i in range(len(quiz.questions))):
-            return [session.revealed[i] for i in range(len(quiz.questions))]
-    return None

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from ..core import quizscore
+from ..core import quizkeys, sessionscore
 from ..core.discussion import find_channel
 from ..core.ops import Key, Op, Question
 from ..core.state import CircleState, Quiz, QuizSession
@@ -108,7 +108,7 @@ class QuizRunner:
             data["keys"] = [msgspec.to_builtins(key) for key in keys]
             return self.service.submit("quiz.create", data)
         salts = [secrets.token_hex(16) for _ in keys]
-        data["key_hash"] = quizscore.key_hash(salts, keys)
+        data["key_hash"] = quizkeys.key_hash(salts, keys)
         # Kept before the quiz is published: a quiz whose keys were lost cannot run.
         self.service.store.save_quiz_keys(
             self.service.record.id,
@@ -127,7 +127,7 @@ class QuizRunner:
             return None
         salts = json.loads(found[0])
         keys = msgspec.json.decode(found[1], type=list[Key])
-        if len(keys) != len(quiz.questions) or quizscore.key_hash(salts, keys) != quiz.key_hash:
+        if len(keys) != len(quiz.questions) or quizkeys.key_hash(salts, keys) != quiz.key_hash:
             return None  # the quiz was changed since: these keys no longer fit it
         return salts, keys
 
@@ -140,7 +140,7 @@ class QuizRunner:
         return None
 
     def practice_keys(self, quiz: Quiz) -> list[Key] | None:
-        found = quizscore.practice_keys(quiz, self.sessions(quiz))
+        found = quizkeys.practice_keys(quiz, self.sessions(quiz))
         if found is None and quiz.author == self.service.me:
             held = self.held_keys(quiz)
             return held[1] if held else None
@@ -243,13 +243,13 @@ class QuizRunner:
 
     # --- results ----------------------------------------------------------------------
 
-    def score(self, session_id: str) -> quizscore.SessionScore:
+    def score(self, session_id: str) -> sessionscore.SessionScore:
         session, quiz = self._session(session_id)
-        return quizscore.score_session(quiz, session)
+        return sessionscore.score_session(quiz, session)
 
     def csv_rows(self, session_id: str) -> list[list[str]]:
         _, quiz = self._session(session_id)
-        return quizscore.csv_rows(quiz, self.score(session_id), names(self.state))
+        return sessionscore.csv_rows(quiz, self.score(session_id), names(self.state))
 
     def keys_verified(self, session_id: str) -> bool | None:
         session, quiz = self._session(session_id)
@@ -257,7 +257,7 @@ class QuizRunner:
             (session.salts.get(i, ""), session.revealed[i]) if i in session.revealed else None
             for i in range(len(quiz.questions))
         ]
-        return quizscore.keys_verified(quiz.key_hash, revealed)
+        return quizkeys.keys_verified(quiz.key_hash, revealed)
 
 
 # --- importing a quiz file -------------------------------------------------------------------

@@ -9,7 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...core import quizscore
+from ...core import sessionscore
 from ...core.ops import OpError
 from ...core.state import Quiz
 from ...sync.engine import CircleService, Refused
@@ -137,7 +137,7 @@ class QuizPaneScreen(QuizBaseScreen):
         live = self.runner.running(quiz)
         finished = [s for s in self.runner.sessions(quiz) if s.mode == "live" and s.finished]
         if finished:
-            last = quizscore.score_session(quiz, finished[-1]).podium(who)
+            last = sessionscore.score_session(quiz, finished[-1]).podium(who)
             winner = f" · last winner: {_escape(who.get(last[0].player, '?'))}" if last else ""
             lines.append(f"Run live {len(finished)} time{'s' * (len(finished) != 1)}{winner}")
         hints = []

@@ -15,7 +15,7 @@ from textual.events import Key as KeyEvent
 from textual.markup import escape
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from ...core import quizscore
+from ...core import quizscore, sessionscore
 from ...core.state import Quiz, QuizSession
 from ...sync.engine import CircleService
 from ...sync.quizrun import ADD_SECONDS, LiveStage, live_stage, names, players_expected, write_csv
@@ -263,7 +263,7 @@ class LiveQuizScreen(QuizBaseScreen):
         """The right answer, the bar chart, this player's mark; True to show the board."""
         index, session, quiz = stage.question, self.session, self.quiz
         question, key = quiz.questions[index], session.revealed[index]
-        score = quizscore.score_session(quiz, session)
+        score = sessionscore.score_session(quiz, session)
         stats = quizscore.session_question_stats(quiz, session, index)
         standings = score.standings(who)
         mine = next((s for s in standings if s.player == self.service.me), None)
@@ -302,7 +302,7 @@ class LiveQuizScreen(QuizBaseScreen):
 
     def _show_finish(self, who: dict[str, str]) -> None:
         quiz, session = self.quiz, self.session
-        score = quizscore.score_session(quiz, session)
+        score = sessionscore.score_session(quiz, session)
         standings = score.standings(who)
         mine = next((s for s in standings if s.player == self.service.me), None)
         self.query_one(Leaderboard).show(

@@ -13,7 +13,8 @@ from textual.markup import escape
 from textual.widgets import Input, Static
 
 from ...core.ops import Key, Question
-from ...core.quizscore import Bar, Grade, Standing, choice_label, choice_weights
+from ...core.quizscore import Bar, Grade, choice_label, choice_weights
+from ...core.sessionscore import Standing
 
 CHOICE_KINDS = ("multiple_choice", "true_false", "multiple_answer")
 
