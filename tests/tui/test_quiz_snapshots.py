@@ -107,6 +107,17 @@ class TestLive:
         assert snap_compare(_app(circle.lead), terminal_size=size, run_before=board)
 
 
+def test_ending_the_quiz_asks_first_in_words_that_fit(snap_compare, tmp_path):
+    circle = asyncio.run(_live(tmp_path, "question"))
+
+    async def end(pilot) -> None:
+        await _open_live(pilot)
+        await pilot.press("x")
+        await pilot.pause()
+
+    assert snap_compare(_app(circle.lead), terminal_size=(80, 24), run_before=end)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=["100x30", "80x24"])
 def test_practice_review(snap_compare, tmp_path, size):
     circle = asyncio.run(quiz_circle(tmp_path, practice=True))
