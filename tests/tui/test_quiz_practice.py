@@ -4,6 +4,8 @@ review at the end, the result shared (``quiz.result``) and the best score in the
 from textual.widgets import OptionList
 
 from quiz_helpers import quiz_circle
+from studycircle_tui.core.ops import Key, Question
+from studycircle_tui.sync.quizrun import QuizRunner
 from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.screens.quiz import QuizPaneScreen
 from studycircle_tui.tui.screens.quiz_practice import PracticeScreen
@@ -50,3 +52,27 @@ async def test_practise_a_quiz_see_feedback_and_the_review_and_keep_the_best(tmp
 
     await circle.sync()
     assert circle.lead.state.quizzes[circle.quiz].best[ayu.me] == 0.5
+
+
+async def test_several_choices_are_ticked_and_unticked_by_key_then_sent_with_enter(tmp_path):
+    circle = await quiz_circle(tmp_path, practice=True)
+    several = Question(
+        kind="multiple_answer", text="Which are immutable?", choices=["list", "tuple", "str"]
+    )
+    runner = QuizRunner(circle.lead)
+    quiz = runner.create("Types", [several], [Key(choices=[1, 2])], circle.channel, practice=True)
+    await circle.sync()
+    ayu = circle.players[0]
+    app = StudyCircleApp(ayu, sync=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(PracticeScreen(ayu, quiz.id, [Key(choices=[1, 2])]))
+        await pilot.pause()
+        practice = app.screen
+        await pilot.press("a", "3", "a")  # list on, str on, list off again
+        await pilot.pause()
+        assert practice.picked == {2} and not practice.grades  # nothing sent yet
+        await pilot.press("b", "enter")
+        await pilot.pause()
+        assert "Right" in _text(practice, "#quiz-feedback")
+        assert practice.grades[0].credit == 1.0

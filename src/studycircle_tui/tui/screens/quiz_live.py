@@ -26,10 +26,9 @@ from ..widgets.quiz_views import (
     Leaderboard,
     QuestionView,
     answer_hint,
-    choice_for_key,
-    forward_to_answer_box,
     grade_markup,
     needs_typing,
+    press_answer_key,
     typed_answer,
 )
 from .quiz import QuizBaseScreen
@@ -419,20 +418,15 @@ class LiveQuizScreen(QuizBaseScreen):
         if self.lead or stage.name != "open" or self.my_answer(stage.question) is not None:
             return
         question = self.quiz.questions[stage.question]
-        if question.kind not in CHOICE_KINDS:
-            forward_to_answer_box(self.query_one("#quiz-typed", Input), event)
+        box = self.query_one("#quiz-typed", Input)
+        pressed = press_answer_key(event, question, self.picked, box)
+        if pressed is None:
             return
-        choice = choice_for_key(event.character, len(question.choices))
-        if choice is None:
-            return
-        event.stop()
-        event.prevent_default()
-        if question.kind == "multiple_answer":
-            self.picked ^= {choice}
-            self.refresh_view()
+        self.picked, send = pressed
+        if send:
+            self._send(send)
         else:
-            self.picked = {choice}
-            self._send([choice])
+            self.refresh_view()
 
     def action_send(self) -> None:
         if self.picked:

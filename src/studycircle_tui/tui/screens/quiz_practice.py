@@ -16,10 +16,9 @@ from ...sync.engine import CircleService
 from ..widgets.quiz_views import (
     QuestionView,
     answer_hint,
-    choice_for_key,
-    forward_to_answer_box,
     grade_markup,
     needs_typing,
+    press_answer_key,
     typed_answer,
 )
 from .quiz import QuizBaseScreen, percent
@@ -149,20 +148,15 @@ class PracticeScreen(QuizBaseScreen):
         if self.stage != "asking":
             return
         question = self.quiz.questions[self.index]
-        if question.kind not in ("multiple_choice", "true_false", "multiple_answer"):
-            forward_to_answer_box(self.query_one("#quiz-typed", Input), event)
+        box = self.query_one("#quiz-typed", Input)
+        pressed = press_answer_key(event, question, self.picked, box)
+        if pressed is None:
             return
-        choice = choice_for_key(event.character, len(question.choices))
-        if choice is None:
-            return
-        event.stop()
-        event.prevent_default()
-        if question.kind == "multiple_answer":
-            self.picked ^= {choice}
-            self.refresh_view()
+        self.picked, send = pressed
+        if send:
+            self._answer(send)
         else:
-            self.picked = {choice}
-            self._answer([choice])
+            self.refresh_view()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self.stage != "asking":

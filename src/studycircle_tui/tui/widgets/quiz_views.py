@@ -278,3 +278,22 @@ def forward_to_answer_box(box: Input, event: KeyEvent) -> None:
         event.prevent_default()
         box.focus()
         box.insert_text_at_cursor(event.character)
+
+
+def press_answer_key(
+    event: KeyEvent, question: Question, picked: set[int], box: Input
+) -> tuple[set[int], list[int] | None] | None:
+    """What a key does to the answer being given: None if nothing (typing goes to the
+    answer box); else the choices now picked and, for a one-choice question, the answer
+    to send at once (several choices wait for enter)."""
+    if question.kind not in CHOICE_KINDS:
+        forward_to_answer_box(box, event)
+        return None
+    choice = choice_for_key(event.character, len(question.choices))
+    if choice is None:
+        return None
+    event.stop()
+    event.prevent_default()
+    if question.kind == "multiple_answer":
+        return picked ^ {choice}, None
+    return {choice}, [choice]
