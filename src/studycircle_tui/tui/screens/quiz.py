@@ -1,20 +1,24 @@
 """The Quiz pane: the circle's quizzes (the open channel's first) with best scores; from
 here anyone practises a quiz or joins a live one, and a lead runs one live."""
 
+from collections.abc import Callable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.events import Key as KeyEvent
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import sessionscore
-from ...core.ops import OpError
+from ...core.ops import OpError, Question
 from ...core.state import Quiz
 from ...sync.engine import CircleService, Refused
 from ...sync.quizrun import QuizRunner, live_stage, names
 from ..messages import CircleChanged, follow_circle
+from ..widgets.quiz_views import press_answer_key
 
 
 class QuizBaseScreen(Screen[None]):
@@ -43,6 +47,30 @@ class QuizBaseScreen(Screen[None]):
         except (Refused, OpError) as error:
             self.notify(f"Not done: {error}", severity="error")
             return None
+
+
+class QuestionScreen(QuizBaseScreen):
+    """A quiz screen that asks questions (live or practice): the choices ticked so far,
+    and the keys that tick or send them."""
+
+    def __init__(self, service: CircleService) -> None:
+        super().__init__(service)
+        self.picked: set[int] = set()
+
+    def take_answer_key(
+        self, event: KeyEvent, question: Question, send: Callable[[list[int]], None]
+    ) -> None:
+        """1-9 or A-Z: ``send`` a single choice at once, tick one of several (enter sends
+        them); other typing goes to the answer box."""
+        box = self.query_one("#quiz-typed", Input)
+        pressed = press_answer_key(event, question, self.picked, box)
+        if pressed is None:
+            return
+        self.picked, chosen = pressed
+        if chosen:
+            send(chosen)
+        else:
+            self.refresh_view()
 
 
 def percent(ratio: float) -> str:
@@ -173,16 +201,23 @@ class QuizPaneScreen(QuizBaseScreen):
     def _quiz(self) -> Quiz | None:
         return self.service.state.quizzes.get(self.quiz_id or "")
 
-    def action_open(self) -> None:
+    def _quiz_unless_live(self) -> Quiz | None:
+        """The chosen quiz; None if none is, or if it is being run live, and then the live
+        run opens instead (to join it, or to go on hosting it)."""
         from .quiz_live import LiveQuizScreen
-        from .quiz_practice import PracticeScreen
 
         quiz = self._quiz()
-        if quiz is None:
-            return
-        live = self.runner.running(quiz)
+        live = self.runner.running(quiz) if quiz is not None else None
         if live is not None:
             self.app.push_screen(LiveQuizScreen(self.service, live.id))
+            return None
+        return quiz
+
+    def action_open(self) -> None:
+        from .quiz_practice import PracticeScreen
+
+        quiz = self._quiz_unless_live()
+        if quiz is None:
             return
         keys = self.runner.practice_keys(quiz)
         if keys is None:
@@ -198,12 +233,8 @@ class QuizPaneScreen(QuizBaseScreen):
         from .quiz_dialogs import LiveSettings, LiveSettingsScreen
         from .quiz_live import LiveQuizScreen
 
-        quiz = self._quiz()
+        quiz = self._quiz_unless_live()
         if quiz is None:
-            return
-        live = self.runner.running(quiz)
-        if live is not None:
-            self.app.push_screen(LiveQuizScreen(self.service, live.id))
             return
         why = self.runner.why_not_host(quiz)
         if why is not None:

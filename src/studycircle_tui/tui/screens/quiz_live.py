@@ -28,16 +28,15 @@ from ..widgets.quiz_views import (
     answer_hint,
     grade_markup,
     needs_typing,
-    press_answer_key,
     typed_answer,
 )
-from .quiz import QuizBaseScreen
+from .quiz import QuestionScreen
 
 TICK_SECONDS = 0.25
 LEAD_ACTIONS = {"advance", "pause", "add_time", "skip", "end"}
 
 
-class LiveQuizScreen(QuizBaseScreen):
+class LiveQuizScreen(QuestionScreen):
     BINDINGS = [
         Binding("n", "advance", "Next", tooltip="Ask, reveal, show the leaderboard, go on"),
         Binding("p", "pause", "Pause/resume", tooltip="Stop or restart the countdown"),
@@ -52,7 +51,6 @@ class LiveQuizScreen(QuizBaseScreen):
     def __init__(self, service: CircleService, session_id: str, *, tick: bool = True) -> None:
         super().__init__(service)
         self.session_id = session_id
-        self.picked: set[int] = set()
         self.board_for: int | None = None  # the lead is showing the leaderboard after it
         self._tick_enabled = tick
         self._shown_question = -2
@@ -418,15 +416,7 @@ class LiveQuizScreen(QuizBaseScreen):
         if self.lead or stage.name != "open" or self.my_answer(stage.question) is not None:
             return
         question = self.quiz.questions[stage.question]
-        box = self.query_one("#quiz-typed", Input)
-        pressed = press_answer_key(event, question, self.picked, box)
-        if pressed is None:
-            return
-        self.picked, send = pressed
-        if send:
-            self._send(send)
-        else:
-            self.refresh_view()
+        self.take_answer_key(event, question, self._send)
 
     def action_send(self) -> None:
         if self.picked:

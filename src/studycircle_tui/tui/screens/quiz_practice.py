@@ -18,13 +18,12 @@ from ..widgets.quiz_views import (
     answer_hint,
     grade_markup,
     needs_typing,
-    press_answer_key,
     typed_answer,
 )
-from .quiz import QuizBaseScreen, percent
+from .quiz import QuestionScreen, percent
 
 
-class PracticeScreen(QuizBaseScreen):
+class PracticeScreen(QuestionScreen):
     BINDINGS = [
         Binding("enter", "next", "Next", tooltip="Send the ticked choices, or go on"),
         Binding("escape", "leave", "Leave", tooltip="Back to the quizzes"),
@@ -36,7 +35,6 @@ class PracticeScreen(QuizBaseScreen):
         self.keys = keys
         self.index = 0
         self.stage = "asking"  # "asking" | "feedback" | "review"
-        self.picked: set[int] = set()
         self.answers: list[object | None] = []
         self.grades: list[Grade] = []
         self.recorded = False
@@ -148,15 +146,7 @@ class PracticeScreen(QuizBaseScreen):
         if self.stage != "asking":
             return
         question = self.quiz.questions[self.index]
-        box = self.query_one("#quiz-typed", Input)
-        pressed = press_answer_key(event, question, self.picked, box)
-        if pressed is None:
-            return
-        self.picked, send = pressed
-        if send:
-            self._answer(send)
-        else:
-            self.refresh_view()
+        self.take_answer_key(event, question, self._answer)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self.stage != "asking":
