@@ -13,7 +13,10 @@ import pytest
 from quiz_helpers import KEYS as FILE_QUIZ_KEYS
 from quiz_helpers import Clock, quiz_circle, server_clock, server_quiz_circle
 from server_helpers import Site, now_ms
+from studycircle_tui.core import reducer
 from studycircle_tui.core.ops import Key, Question, encode_op
+from studycircle_tui.core.replica import Replica
+from studycircle_tui.server import hub
 from studycircle_tui.sync.engine import Refused
 from studycircle_tui.sync.quizrun import QuizRunner
 
@@ -132,3 +135,43 @@ async def test_in_a_circle_file_the_key_stays_out_until_its_reveal(tmp_path):
         assert key in b"\n".join(seen)
     assert b'"keys":' not in b"\n".join(seen)  # quiz.create carried only the hash
     assert QuizRunner(ayu).keys_verified(session) is True
+
+
+async def test_a_sealed_answer_waits_and_lands_where_the_server_puts_it_without_refolds(
+    site, tmp_path, monkeypatch
+):
+    clock = Clock(now_ms())
+    server_clock(monkeypatch, clock)
+    monkeypatch.setattr(hub, "QUIET_HOLD_S", 0.0)  # every "has answered" at once
+    circle = await server_quiz_circle(tmp_path, site, clock, questions=QUESTIONS, keys=KEYS)
+    lea = QuizRunner(circle.lead)
+    ayu, budi, citra = circle.players
+    session = lea.start(circle.quiz).id
+    await circle.sync()
+    lea.open_question(session, 0)
+    await circle.sync()
+    mine = QuizRunner(ayu).answer(session, 0, "ayu-guess")
+    clock.advance(1500)  # the server's receive time, which speed scoring uses, is later
+    await ayu.sync_once()  # taken, sealed: still pending in Ayu's replica
+    assert [op.id for op in ayu.replica.pending] == [mine.id]
+    folds = []
+    real_fold = reducer.fold
+    monkeypatch.setattr(reducer, "fold", lambda *args: folds.append(1) or real_fold(*args))
+    for player in (budi, citra):
+        QuizRunner(player).answer(session, 0, ANSWERS[player.state.members[player.me].name])
+        await player.sync_once()
+        await ayu.sync_once()  # "Budi has answered", "Citra has answered"
+    assert folds == []  # folded on top of Ayu's own answer, not the whole log again
+    assert ayu.state.sessions[session].answered[0] == {ayu.me, budi.me, citra.me}
+    assert [
+        (who, answer) for who, (answer, _) in ayu.state.sessions[session].answers[0].items()
+    ] == [(ayu.me, "ayu-guess")]
+
+    lea.close(session)
+    await circle.lead.sync_once()
+    folds.clear()  # the lead's own (its close was pending when the log came back)
+    await ayu.sync_once()  # the three answers, then the close
+    assert folds == [] and ayu.replica.pending == []  # taken back and put in its place
+    fresh = Replica(ayu.state.id, "seq")
+    fresh.add(ayu.store.load_ops(ayu.state.id))
+    assert fresh.state == ayu.state

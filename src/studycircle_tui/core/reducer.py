@@ -422,6 +422,17 @@ def apply(state: CircleState, op: Op) -> bool:
     return True
 
 
+def retract_answer(state: CircleState, op: Op) -> None:
+    """Take back a member's own quiz answer that was folded ahead of its place in the log
+    (a sealed one: see ``Replica.seal``), so it can be folded again where it lands.
+
+    Only the answer itself goes: that its author answered stays, as the server's
+    ``quiz.answered`` for it is already in the log, before it."""
+    session = state.sessions.get(op.data.session)
+    if session is not None:
+        session.answers.get(op.data.question, {}).pop(op.actor, None)
+
+
 def fold(circle_id: str, ops: Iterable[Op]) -> CircleState:
     """The state of a circle after ``ops``, taken in the order given."""
     state = CircleState(circle_id)

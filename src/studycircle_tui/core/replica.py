@@ -9,6 +9,11 @@ Two orderings, as DESIGN.md sets out:
 - ``seq`` (server circles): confirmed ops fold in the server's seq order. The member's
   own ops not yet confirmed (pending) are applied on top, and re-applied on top of newly
   arrived ops (rebase). Local-only ops (read marks) commute with everything and stay on top.
+  A pending quiz answer the server has taken but places later (``seal``: sealed until
+  its question closes) does not force a rebase while it waits: nothing that can arrive
+  before it reads what it changes (only the close does, and the server sends the answer
+  just before it), so ops fold on top of it; when it lands it is taken back and folded
+  again in its place.
 """
 
 from bisect import bisect_right
@@ -49,6 +54,7 @@ class Replica:
         self._keys: list[object] = []  # their sort keys, parallel to _log
         self._ids: set[str] = set()
         self._pending: list[Op] = []  # seq ordering: own ops awaiting the server
+        self._sealed: set[str] = set()  # of those, the ones it took and will place later
         self._local: list[Op] = []  # seq ordering: local-only ops
 
     # --- reading ----------------------------------------------------------------------
@@ -113,12 +119,18 @@ class Replica:
         applied = reducer.apply(self.state, op)
         return Change([op] if applied else [])
 
+    def seal(self, op_id: str) -> None:
+        """The server took this pending quiz answer and will give it its place later."""
+        if any(op.id == op_id and op.type == "quiz.answer" for op in self._pending):
+            self._sealed.add(op_id)
+
     def reject(self, op_id: str) -> Change:
         """Drop a pending op the server refused, and refold without it."""
         kept = [op for op in self._pending if op.id != op_id]
         if len(kept) == len(self._pending):
             return Change()
         self._pending = kept
+        self._sealed.discard(op_id)
         self._ids.discard(op_id)
         self._refold()
         return Change(refolded=True)
@@ -145,10 +157,14 @@ class Replica:
         confirmed = sorted((op for op in incoming if op.seq is not None), key=_seq)
         self._local.extend(local)
         arrived = {op.id for op in confirmed}
-        was_pending = bool(self._pending)
+        rebase = any(op.id not in self._sealed for op in self._pending)
+        landing = [op for op in self._pending if op.id in arrived]
         self._pending = [op for op in self._pending if op.id not in arrived]
+        self._sealed -= arrived
         in_order = not self._keys or not confirmed or _seq(confirmed[0]) > self._keys[-1]
-        if in_order and not was_pending:
+        if in_order and not rebase:
+            for op in landing:  # sealed answers, folded again where the server put them
+                reducer.retract_answer(self.state, op)
             self._log.extend(confirmed)
             self._keys.extend(_seq(op) for op in confirmed)
             return Change(reducer.apply_all(self.state, [*confirmed, *local]))

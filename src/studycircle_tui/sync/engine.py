@@ -213,6 +213,8 @@ class CircleService:
         delivered = [result.id for result in results if result.error is None]
         self.store.delivered(self.record.id, delivered)
         for result in results:
+            if result.sealed:
+                self.replica.seal(result.id)
             if result.error is not None:
                 # The other side will never take it: say why and forget it locally.
                 self.store.drop_op(self.record.id, result.id)

@@ -239,8 +239,7 @@ class HttpTransport:
         return [
             Pushed(op.id, error=answer.error)
             if answer.error is not None
-            # seq None without an error: stored, its seq to come (a sealed quiz answer).
-            else Pushed(op.id, seq=answer.seq)
+            else Pushed(op.id, seq=answer.seq, sealed=answer.sealed)
             for (op, _), answer in zip(batch, answers, strict=True)
         ]
 

@@ -24,6 +24,7 @@ class Pushed:
     id: str
     seq: int | None = None
     error: str | None = None
+    sealed: bool = False  # taken by the server, its seq to come (a quiz answer)
 
 
 class TransportError(Exception):
