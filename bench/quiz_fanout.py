@@ -34,7 +34,6 @@ import multiprocessing as mp
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +42,7 @@ from pathlib import Path
 import httpx
 import msgspec
 
+from benchkit import join, percentile, start_server
 from studycircle_tui.core import sessionscore
 from studycircle_tui.core.ops import Key, Question
 from studycircle_tui.core.replica import Replica
@@ -75,27 +75,6 @@ def now() -> float:
 
 def wall_ms() -> int:
     return time.time_ns() // 1_000_000
-
-
-def start_server(data: Path) -> tuple[subprocess.Popen, str]:
-    """``studycircle serve`` on a free loopback port."""
-    command = [sys.executable, "-m", "studycircle_tui.cli", "serve", "--port", "0"]
-    command += ["--data", str(data), "--rate-limit", "100000", "--join-limit", "100000"]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    line = process.stdout.readline() if process.stdout else ""
-    if "listening on " not in line:
-        process.kill()
-        sys.exit(f"the studycircle server did not start: {line!r}")
-    return process, line.split("listening on ")[1].split()[0]
-
-
-def join(client: httpx.Client, code: str, name: str) -> tuple[str, str, str]:
-    answer = client.post("/api/v1/join", json={"invite": code, "display_name": name})
-    answer.raise_for_status()
-    body = answer.json()
-    return body["circle"], body["member"], body["token"]
 
 
 # --- the players (worker processes) ----------------------------------------------------------
@@ -297,11 +276,6 @@ async def run_lead(service: CircleService, made: dict, players: int) -> dict:
     runner.finish(session)
     await service.sync_once()
     return sent
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def main() -> None:

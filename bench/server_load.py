@@ -22,7 +22,6 @@ import asyncio
 import gzip
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +36,7 @@ from studycircle_tui.server.storage import Storage
 from studycircle_tui.sync.http import HttpTransport
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sync_bytes import free_port, install_json_server, join, start_ours
+from benchkit import install_json_server, join, json_server, percentile, start_server
 
 WRITERS, OPS_EACH, READERS = 8, 1_000, 100
 HISTORIES = (1_000, 10_000, 100_000)
@@ -108,13 +107,6 @@ class Lean:
     async def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
-
-
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 # --- the readers' process ---------------------------------------------------------------
@@ -253,22 +245,7 @@ async def json_server_writes(cli: Path, workdir: Path) -> float:
     db = workdir / "json-server.json"
     posts = [{"id": i, "thread": "t", "author": "a", "text": TEXT} for i in range(1, 1_001)]
     db.write_text(json.dumps({"posts": posts}))
-    port = free_port()
-    process = subprocess.Popen(
-        ["node", str(cli), "--host", "127.0.0.1", "--port", str(port), "--quiet", str(db)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with lean_client(base) as probe:
-            for _ in range(300):
-                try:
-                    if (await probe.get("/posts/1")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.1)
+    async with json_server(cli, db, "/posts/1") as base:
 
         async def writer(index: int) -> None:
             async with lean_client(base) as client:
@@ -278,9 +255,6 @@ async def json_server_writes(cli: Path, workdir: Path) -> float:
         began = time.monotonic()
         await asyncio.gather(*(writer(i) for i in range(WRITERS)))
         return WRITERS * OPS_EACH / (time.monotonic() - began)
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 async def main() -> None:
@@ -291,14 +265,15 @@ async def main() -> None:
         data = workdir / "server"
         storage = Storage(data)
         _, lead_code = storage.create_circle("Load", time.time_ns() // 1_000_000)
-        process, url = start_ours(data)
+        process, url = start_server(data)
         try:
-            circle, lead, lead_token = join(url, lead_code, "Lead")
-            storage = Storage(data)
-            code = storage.add_invite(circle, "member", WRITERS + READERS, 2**62, 0)
-            storage.close()
-            writers = [join(url, code, f"Writer {i}")[1:] for i in range(WRITERS)]
-            readers = [join(url, code, f"Reader {i}")[2] for i in range(READERS)]
+            with httpx.Client(base_url=url) as client:
+                circle, lead, lead_token = join(client, lead_code, "Lead")
+                storage = Storage(data)
+                code = storage.add_invite(circle, "member", WRITERS + READERS, 2**62, 0)
+                storage.close()
+                writers = [join(client, code, f"Writer {i}")[1:] for i in range(WRITERS)]
+                readers = [join(client, code, f"Reader {i}")[2] for i in range(READERS)]
             setup = Replica(circle, "seq")
             now = time.time_ns() // 1_000_000
             channel = setup.make(lead, "channel.create", {"name": "load"}, now, os.urandom(10))

@@ -39,6 +39,7 @@ from pathlib import Path
 import asyncssh
 import pyte
 
+from benchkit import percentile
 from studycircle_tui.core.ops import Key, Question
 from studycircle_tui.store.db import Store
 from studycircle_tui.sync.circles import create_file_circle
@@ -179,11 +180,6 @@ def app_pids(server_pid: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == server_pid:
                 pids.append(int(entry.name))
     return pids
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
 
 
 def make_quiz(count: int, folder: Path) -> tuple[Path, CircleService, str]:

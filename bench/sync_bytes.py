@@ -20,8 +20,6 @@ import gzip
 import json
 import os
 import random
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,13 +27,13 @@ from pathlib import Path
 
 import httpx
 
+from benchkit import install_json_server, join, json_server, start_server
 from studycircle_tui.core.ops import Op, encode_op
 from studycircle_tui.core.replica import Replica
 from studycircle_tui.server.storage import Storage
 from studycircle_tui.sync.http import HttpTransport
 
 HISTORIES = (1_000, 100_000)
-JSON_SERVER = "json-server@0.17.4"
 # Words a biology circle uses, so posts compress like real text, not like repeats.
 WORDS = [
     *("cell", "membrane", "mitosis", "enzyme", "protein", "gene", "ribosome", "osmosis"),
@@ -91,30 +89,6 @@ class Meter:
             self.server.close()
 
 
-def start_ours(data: Path) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "studycircle_tui.server", "serve", "--port", "0"),
-            *("--data", str(data), "--rate-limit", "100000", "--join-limit", "100000"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    line = process.stdout.readline()
-    if "listening on " not in line:
-        process.kill()
-        sys.exit(f"the studycircle server did not start: {line!r}")
-    return process, line.split("listening on ")[1].split()[0]
-
-
-def join(url: str, code: str, name: str) -> tuple[str, str, str]:
-    answer = httpx.post(f"{url}/api/v1/join", json={"invite": code, "display_name": name})
-    answer.raise_for_status()
-    body = answer.json()
-    return body["circle"], body["member"], body["token"]
-
-
 def history(circle: str, lead: str, size: int, rng: random.Random) -> tuple[Replica, list[Op]]:
     replica = Replica(circle, "seq")
     now = time.time_ns() // 1_000_000 - size
@@ -131,13 +105,15 @@ async def measure_ours(size: int, workdir: Path, rng: random.Random) -> dict[str
     data = workdir / f"ours-{size}"
     storage = Storage(data)
     _, lead_code = storage.create_circle("Biology", time.time_ns() // 1_000_000)
-    process, url = start_ours(data)
+    process, url = start_server(data)
     try:
-        circle, lead, lead_token = join(url, lead_code, "Lead")
+        with httpx.Client(base_url=url) as client:
+            circle, lead, lead_token = join(client, lead_code, "Lead")
         storage = Storage(data)
         code = storage.add_invite(circle, "member", 1, 2**62, 0)
         storage.close()
-        _, _, reader_token = join(url, code, "Bea")
+        with httpx.Client(base_url=url) as client:
+            _, _, reader_token = join(client, code, "Bea")
         replica, ops = history(circle, lead, size, rng)
         writer = HttpTransport(url, circle, lead_token)
         await writer.push(ops)
@@ -176,29 +152,6 @@ async def measure_ours(size: int, workdir: Path, rng: random.Random) -> dict[str
         process.wait(10)
 
 
-def install_json_server() -> Path:
-    """json-server 0.17.4 from npm, in a temp dir kept between runs."""
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
-        sys.exit("this benchmark needs node and npm to run json-server next to ours")
-    root = Path(tempfile.gettempdir()) / "studycircle-bench-json-server-0.17.4"
-    cli = root / "node_modules" / "json-server" / "lib" / "cli" / "bin.js"
-    if not cli.exists():
-        subprocess.run(
-            [npm, "install", "--prefix", str(root), "--no-audit", "--no-fund", JSON_SERVER],
-            check=True,
-        )
-    return cli
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def measure_json_server(cli: Path, size: int, workdir: Path, rng: random.Random) -> dict:
     db = workdir / f"json-server-{size}.json"
     start = 1_700_000_000_000
@@ -207,25 +160,11 @@ async def measure_json_server(cli: Path, size: int, workdir: Path, rng: random.R
         for i in range(1, size + 1)
     ]
     db.write_text(json.dumps({"posts": posts}))
-    port = free_port()
-    process = subprocess.Popen(
-        ["node", str(cli), "--host", "127.0.0.1", "--port", str(port), "--quiet", str(db)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
+    async with json_server(cli, db, "/posts?id_gte=999999999") as base:
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-            for _ in range(300):
-                try:
-                    if (await client.get("/posts?id_gte=999999999")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.1)
             new = {"thread": "revision", "author": "lead", "text": text_of(rng), "at": start}
             created = (await client.post("/posts", json=new)).json()
-        meter = Meter(port)
+        meter = Meter(int(base.rsplit(":", 1)[1]))
         headers = {"accept-encoding": "gzip", "user-agent": "studycircle/bench"}
         async with httpx.AsyncClient(base_url=await meter.start(), timeout=120) as client:
             for name in ("accept", "connection"):  # the same lean headers as our client
@@ -248,9 +187,6 @@ async def measure_json_server(cli: Path, size: int, workdir: Path, rng: random.R
         full = meter.total
         await meter.stop()
         return {"incremental": incremental, "full": full}
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 async def main() -> None:

@@ -1,0 +1,93 @@
+"""What the benchmarks share: a percentile, ``studycircle serve`` as a process of its own
+and joining it, and json-server (the baseline some of them run next to ours)."""
+
+import asyncio
+import contextlib
+import math
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+
+JSON_SERVER = "json-server@0.17.4"
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile: the smallest value with ``share`` of them at or below."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
+
+
+def start_server(data: Path) -> tuple[subprocess.Popen, str]:
+    """``studycircle serve`` on a free loopback port, its rate and join limits raised (a
+    benchmark's clients all come from one address); the process and its URL."""
+    command = [sys.executable, "-m", "studycircle_tui.server", "serve", "--port", "0"]
+    command += ["--data", str(data), "--rate-limit", "100000", "--join-limit", "100000"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    line = process.stdout.readline() if process.stdout else ""
+    if "listening on " not in line:
+        process.kill()
+        sys.exit(f"the studycircle server did not start: {line!r}")
+    return process, line.split("listening on ")[1].split()[0]
+
+
+def join(client: httpx.Client, code: str, name: str) -> tuple[str, str, str]:
+    """Redeem an invite (``client`` has the server's URL as its base): circle, member, token."""
+    answer = client.post("/api/v1/join", json={"invite": code, "display_name": name})
+    answer.raise_for_status()
+    body = answer.json()
+    return body["circle"], body["member"], body["token"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def install_json_server() -> Path:
+    """json-server 0.17.4 from npm, in a temp dir kept between runs; its CLI script."""
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        sys.exit("this benchmark needs node and npm to run json-server next to ours")
+    root = Path(tempfile.gettempdir()) / "studycircle-bench-json-server-0.17.4"
+    cli = root / "node_modules" / "json-server" / "lib" / "cli" / "bin.js"
+    if not cli.exists():
+        subprocess.run(
+            [npm, "install", "--prefix", str(root), "--no-audit", "--no-fund", JSON_SERVER],
+            check=True,
+        )
+    return cli
+
+
+@contextlib.asynccontextmanager
+async def json_server(cli: Path, db: Path, ready: str) -> AsyncIterator[str]:
+    """json-server serving ``db`` on a free port, once ``ready`` (a path) answers 200; its
+    base URL. Stopped on the way out."""
+    port = free_port()
+    process = subprocess.Popen(
+        ["node", str(cli), "--host", "127.0.0.1", "--port", str(port), "--quiet", str(db)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as probe:
+            for _ in range(300):
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await probe.get(ready)).status_code == 200:
+                        break
+                await asyncio.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(10)
