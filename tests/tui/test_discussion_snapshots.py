@@ -67,3 +67,11 @@ class TestNarrow:
     def test_80x24_channels(self, story, tmp_path, snap_compare):
         app = make_app(open_as(story, "Citra", tmp_path))
         assert snap_compare(app, terminal_size=(80, 24))
+
+    def test_80x24_help_scrolled_to_its_last_line(self, story, tmp_path, snap_compare):
+        app = make_app(open_as(story, "Citra", tmp_path))
+        assert snap_compare(app, terminal_size=(80, 24), press=["question_mark", "end"])
+
+    def test_80x24_new_thread_shows_its_buttons(self, story, tmp_path, snap_compare):
+        app = make_app(open_as(story, "Citra", tmp_path))
+        assert snap_compare(app, terminal_size=(80, 24), press=["enter", "t"])
