@@ -203,6 +203,9 @@ def test_moderators_and_leads_verify(qa, circle, who):
     assert circle.state.posts[qa["answer"]].verified_by == actor
     assert circle.state.threads[qa["question"]].verified_posts == {qa["answer"]}
     assert circle.state.moderation_log[-1].action == "verify"
+    logged = len(circle.state.moderation_log)
+    assert "verified already" in circle.refused(circle.lead, "answer.verify", post=qa["answer"])
+    assert len(circle.state.moderation_log) == logged  # once in the log, not once per key
 
 
 # --- hiding, flagging -----------------------------------------------------------------

@@ -3,10 +3,11 @@ state afterwards (and that a role's actions stay out of reach of those without i
 
 import pytest
 from discussion_circle import build_story, make_app, open_as
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from studycircle_tui.tui.screens.dialogs import ConfirmScreen, FlagScreen, ReactScreen
 from studycircle_tui.tui.screens.new_thread import NewThreadScreen
+from studycircle_tui.tui.timefmt import absolute
 from studycircle_tui.tui.widgets.composer import Composer
 from studycircle_tui.tui.widgets.row_list import RowList
 from studycircle_tui.tui.widgets.thread_view import ThreadView
@@ -107,6 +108,22 @@ async def test_edit_own_post_keeps_its_history(as_, story):
     assert post.text == "Saya ikut jam 11."
     assert post.history == ["Saya ikut, tapi terlambat.", "Saya ikut, tapi datang jam 10."]
     assert post.edited_ms
+
+
+async def test_post_info_says_when_and_how_often_it_was_edited(as_, story):
+    citra = as_("Citra")
+    post = citra.state.posts[story.ids["edited"]]
+    async with make_app(citra).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = await open_thread(pilot, story.ids["belajar"])
+        await pilot.press("G")  # the last post: Dewi's, edited once
+        assert view.selected_post.id == post.id
+        await pilot.press("i")
+        await pilot.pause()
+        info = str(pilot.app.screen.query_one("#info", Static).render())
+    when = absolute(post.created_ms, citra.now_ms())
+    assert info.startswith(f"By Dewi, {when}\n")  # not "Thu ago at 01:17"
+    assert "Edited once; earlier versions, oldest first:" in info
 
 
 async def test_delete_own_post_leaves_a_tombstone(as_, story):

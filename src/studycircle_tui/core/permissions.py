@@ -193,7 +193,11 @@ def _answer_accept(state: CircleState, op: Op) -> str | None:
 
 
 def _answer_verify(state: CircleState, op: Op) -> str | None:
-    return _moderator(state, op) or _existing_post(state, op) or _answer_post(state, op)
+    refused = _moderator(state, op) or _existing_post(state, op) or _answer_post(state, op)
+    if refused:
+        return refused
+    # Once is the record: a second verification would only repeat it in the log.
+    return "it is verified already" if state.posts[op.data.post].verified_by else None
 
 
 def _post_hide(state: CircleState, op: Op) -> str | None:

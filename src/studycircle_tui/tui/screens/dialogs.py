@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core.state import CircleState, Post
-from ..timefmt import clock, relative
+from ..timefmt import absolute
 from ..widgets.post_render import REACTION_LABELS, REACTIONS
 
 T = TypeVar("T")
@@ -148,12 +148,13 @@ class PostInfoScreen(_Dialog[None]):
         text = Text()
         author = state.members.get(post.author)
         text.append(f"By {author.name if author else 'someone'}, ", style="bold")
-        text.append(f"{relative(post.created_ms, self.now_ms)} ago at {clock(post.created_ms)}\n")
+        text.append(f"{absolute(post.created_ms, self.now_ms)}\n")
         if post.deleted:
             text.append("Deleted by its author.\n", style="italic")
         if post.history:
             text.append(
-                f"\nEdited {len(post.history)} time(s); earlier versions, oldest first:\n",
+                f"\nEdited {'once' if len(post.history) == 1 else f'{len(post.history)} times'};"
+                " earlier versions, oldest first:\n",
                 style="bold",
             )
             for number, old in enumerate(post.history, 1):
