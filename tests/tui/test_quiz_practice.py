@@ -41,7 +41,7 @@ async def test_practise_a_quiz_see_feedback_and_the_review_and_keep_the_best(tmp
         await pilot.pause()
         review = _text(practice, "#quiz-review")
         assert "Your score: 2 of 4 (50%)" in review
-        assert "you: 4" in review and "answer: B) 3" in review
+        assert "you: C) 4" in review and "answer: B) 3" in review
 
         await pilot.press("escape")
         await pilot.pause()

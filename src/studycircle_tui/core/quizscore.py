@@ -236,8 +236,9 @@ def _number(value: float | None) -> str:
     return str(int(value)) if value.is_integer() and abs(value) < 2**53 else f"{value:g}"
 
 
-def answer_text(question: Question, answer: AnswerValue | None) -> str:
-    """An answer as people read it (and as the CSV export writes it)."""
+def answer_text(question: Question, answer: AnswerValue | None, *, letters: bool = False) -> str:
+    """An answer as people read it (and as the CSV export writes it); with ``letters``,
+    choices as the screen shows them ("B) 3"), to sit next to ``right_answer_text``."""
     if answer is None:
         return ""
     chosen = _indices(answer)
@@ -248,7 +249,10 @@ def answer_text(question: Question, answer: AnswerValue | None) -> str:
         )
     if chosen is not None:
         return "; ".join(
-            question.choices[i] if 0 <= i < len(question.choices) else f"#{i}" for i in chosen
+            (f"{choice_label(i)}) " if letters else "") + question.choices[i]
+            if 0 <= i < len(question.choices)
+            else f"#{i}"
+            for i in chosen
         )
     if isinstance(answer, float):
         return _number(answer)

@@ -28,6 +28,7 @@ from ..widgets.quiz_views import (
     answer_hint,
     grade_markup,
     needs_typing,
+    summary_line,
     typed_answer,
 )
 from .quiz import QuestionScreen
@@ -41,7 +42,7 @@ class LiveQuizScreen(QuestionScreen):
         Binding("n", "advance", "Next", tooltip="Ask, reveal, show the leaderboard, go on"),
         Binding("p", "pause", "Pause/resume", tooltip="Stop or restart the countdown"),
         Binding("plus,equals_sign", "add_time", f"+{ADD_SECONDS} s", tooltip="Add time"),
-        Binding("s", "skip", "Skip", tooltip="Close the question now"),
+        Binding("s", "skip", "Close now", tooltip="Close the question now, before its time is up"),
         Binding("x", "end", "End", tooltip="End the quiz here"),
         Binding("enter", "send", "Send", tooltip="Send the ticked choices"),
         Binding("e", "export", "Export CSV", tooltip="Write the results as CSV"),
@@ -317,14 +318,14 @@ class LiveQuizScreen(QuestionScreen):
             f"[b]The quiz is over.[/b] {_count(len(score.counted), 'question')} counted, "
             f"{_count(len(standings), 'player')}.",
             check,
-            "e: export the results as CSV · escape: back",
+            "e: export the results as CSV · esc: back",
         ]
         self.query_one("#quiz-status", Static).update("\n".join(lines))
         table = self.query_one("#quiz-stats", DataTable)
         table.clear()
         for index in range(len(quiz.questions)):
             stats = quizscore.session_question_stats(quiz, session, index)
-            text = quiz.questions[index].text.splitlines()[0][:40]
+            text = summary_line(quiz.questions[index], 40)
             revealed = index in session.revealed
             average = "-" if stats.average_seconds is None else f"{stats.average_seconds:.1f}"
             right = str(stats.right) if revealed else "-"

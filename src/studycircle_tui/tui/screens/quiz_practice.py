@@ -18,6 +18,7 @@ from ..widgets.quiz_views import (
     answer_hint,
     grade_markup,
     needs_typing,
+    summary_line,
     typed_answer,
 )
 from .quiz import QuestionScreen, percent
@@ -84,7 +85,7 @@ class PracticeScreen(QuestionScreen):
         if self.stage == "review":
             typed.display = False
             review.update(self._review())
-            hint.update("escape: back to the quizzes")
+            hint.update("esc: back to the quizzes")
             self.refresh_bindings()
             return
         question = quiz.questions[self.index]
@@ -126,9 +127,8 @@ class PracticeScreen(QuestionScreen):
                 if grade.credit
                 else "[$error]✗[/]"
             )
-            text = question.text.splitlines()[0] if question.text else ""
-            lines.append(f"{mark} {index + 1}. {escape(text[:70])}")
-            given = quizscore.answer_text(question, self.answers[index])  # type: ignore[arg-type]
+            lines.append(f"{mark} {index + 1}. {escape(summary_line(question, 70))}")
+            given = quizscore.answer_text(question, self.answers[index], letters=True)  # type: ignore[arg-type]
             lines.append(f"     you: {escape(given) or '-'}")
             if not grade.correct:
                 right = quizscore.right_answer_text(question, self.keys[index])

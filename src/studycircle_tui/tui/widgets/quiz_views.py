@@ -29,9 +29,12 @@ def key_hint(index: int) -> str:
     return f"{number}  {choice_label(index)})"
 
 
+KIND_NAMES = {"true_false": "true or false", "multiple_answer": "choose all that apply"}
+
+
 def question_header(question: Question, number: int, total: int) -> str:
     points = f"{question.points:g} point{'s' * (question.points != 1)}"
-    kind = question.kind.replace("_", " ")
+    kind = KIND_NAMES.get(question.kind, question.kind.replace("_", " "))
     return f"[b]Question {number} of {total}[/b]  [dim]{kind} · {points}[/dim]"
 
 
@@ -40,6 +43,16 @@ def question_text(question: Question) -> RenderableType:
     if question.text_format == "markdown":
         return Markdown(question.text)
     return Text(question.text)
+
+
+def summary_line(question: Question, width: int) -> str:
+    """The question's first line of text, for a list or a table: a Markdown question's
+    code marks taken out, and "…" where it is cut to ``width``."""
+    lines = [line.strip() for line in question.text.splitlines() if line.strip()]
+    text = lines[0] if lines else ""
+    if question.text_format == "markdown":
+        text = text.replace("`", "")
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def choice_lines(
