@@ -292,6 +292,20 @@ async def test_search_opens_the_thread_at_the_post(as_, story):
     assert "Café" in selected.text
 
 
+async def test_a_search_that_finds_nothing_is_typed_over(as_, story):
+    citra = as_("Citra")
+    async with make_app(citra).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"xyzzy", "enter")
+        await pilot.pause()
+        search = pilot.app.screen.query_one("#search", Input)
+        assert search.has_focus and not pilot.app.screen.query_one(RowList).rows
+        await pilot.press(*"pergi", "enter")
+        await pilot.pause()
+        assert search.value == "pergi"  # not "xyzzypergi"
+        assert pilot.app.screen.query_one(RowList).rows == [story.ids["belajar"]]
+
+
 async def test_mentions_are_gathered_and_ring_the_bell(as_, story, tmp_path):
     citra = as_("Citra")
     ana = as_("Ana")

@@ -436,6 +436,8 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         self._refresh_rows()
         if self.query_one(RowList).rows:
             self.query_one(RowList).focus()
+        else:  # nothing found: the next words typed replace the query, not add to it
+            event.input.select_all()
 
     def action_next_unread(self) -> None:
         state = self.service.state
