@@ -7,7 +7,7 @@ from pathlib import Path
 from msgspec import structs
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
@@ -48,7 +48,7 @@ class ScheduleScreen(ModalScreen[None]):
         self.service = service
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="schedule-box"):
+        with VerticalScroll(id="schedule-box"):
             yield Label("Schedule", classes="title")
             yield Label(f"Times in your zone ({datetime.now().astimezone():%Z})", classes="hint")
             yield OptionList(id="sessions")
@@ -95,7 +95,9 @@ class ScheduleScreen(ModalScreen[None]):
         sessions.set_options(options or [Option("No sessions yet.", disabled=True)])
 
     def _say(self, text: str) -> None:
-        self.query_one("#schedule-message", Label).update(text)
+        message = self.query_one("#schedule-message", Label)
+        message.update(text)
+        message.scroll_visible()  # below the fold on a 24-row terminal
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "add":

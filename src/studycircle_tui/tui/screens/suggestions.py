@@ -4,7 +4,7 @@ planned, done or declined, with a reply."""
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
@@ -39,7 +39,7 @@ class SuggestionScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         is_lead = self.service.state.role_of(self.service.me) == "lead"
-        with Vertical(id="suggestion-box"):
+        with VerticalScroll(id="suggestion-box"):
             yield Label("Suggestion box", classes="title")
             yield OptionList(id="suggestions")
             yield Input(placeholder="Your suggestion for the circle", id="suggestion-text")
@@ -63,6 +63,11 @@ class SuggestionScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self._show()
+        self.query_one("#suggestion-text", Input).focus()  # most come here to suggest
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "suggestion-text":
+            self.query_one("#suggest", Button).press()
 
     def _show(self) -> None:
         options = []
@@ -77,9 +82,10 @@ class SuggestionScreen(ModalScreen[None]):
             if suggestion.reply:
                 label.append(f"\n    lead: {suggestion.reply}", style="italic")
             options.append(Option(label, id=suggestion.id))
-        self.query_one("#suggestions", OptionList).set_options(
-            options or [Option("No suggestions yet: be the first.", disabled=True)]
-        )
+        listed = self.query_one("#suggestions", OptionList)
+        listed.set_options(options or [Option("No suggestions yet: be the first.", disabled=True)])
+        if options and listed.highlighted is None:
+            listed.highlighted = 0  # what the lead's Mark applies to is always shown
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "suggest":
@@ -113,4 +119,6 @@ class SuggestionScreen(ModalScreen[None]):
         return True
 
     def _say(self, text: str) -> None:
-        self.query_one("#suggestion-message", Label).update(text)
+        message = self.query_one("#suggestion-message", Label)
+        message.update(text)
+        message.scroll_visible()
