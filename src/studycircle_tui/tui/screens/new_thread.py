@@ -6,7 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, TextArea
+from textual.widgets import Button, Input, Label, RadioSet, TextArea
+
+from ..widgets.toggles import Choice
 
 
 @dataclass
@@ -31,8 +33,8 @@ class NewThreadScreen(ModalScreen[NewThread | None]):
             yield Label(f"New thread in #{self.channel_name}", classes="title")
             yield Input(placeholder="Title", id="title", max_length=200)
             with RadioSet(id="kind"):
-                yield RadioButton("Discussion", value=True, id="discussion")
-                yield RadioButton("Question (answers can be accepted)", id="question")
+                yield Choice("Discussion", value=True, id="discussion")
+                yield Choice("Question (answers can be accepted)", id="question")
             yield TextArea(id="text", soft_wrap=True)
             yield Label("", id="error")
             with Horizontal(classes="buttons"):

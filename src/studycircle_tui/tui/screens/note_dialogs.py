@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, RadioSet, Static
 
 from ..actions import key_label
 from ..note_keys import SCOPE_TITLES, scope_actions
 from ..widgets.note_render import visible
+from ..widgets.toggles import Choice
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +36,10 @@ class NewNoteScreen(ModalScreen[NewNote | None]):
             yield Input(placeholder="Title", max_length=200, id="note-new-title")
             if self.channel_id is not None:
                 with RadioSet(id="note-new-where"):
-                    yield RadioButton(
+                    yield Choice(
                         Text(visible(f"In #{self.channel_name}")), value=True, id="in-channel"
                     )
-                    yield RadioButton("For the whole circle", id="in-circle")
+                    yield Choice("For the whole circle", id="in-circle")
             yield Label("", id="note-new-error")
             with Horizontal(classes="note-buttons"):
                 yield Button("Write it", variant="primary", id="create")
@@ -54,7 +55,7 @@ class NewNoteScreen(ModalScreen[NewNote | None]):
             self.query_one(Input).focus()
             return
         channel = self.channel_id
-        if channel is not None and self.query_one("#in-circle", RadioButton).value:
+        if channel is not None and self.query_one("#in-circle", Choice).value:
             channel = None
         self.dismiss(NewNote(title, channel))
 

@@ -7,7 +7,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet
+from textual.widgets import Button, Input, Label, RadioSet
+
+from ..widgets.toggles import Choice, Tick
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +38,11 @@ class LiveSettingsScreen(ModalScreen[LiveSettings | None]):
                     classes="quiz-warning",
                 )
             with RadioSet(id="quiz-scoring"):
-                yield RadioButton(
-                    "Accuracy: points for right answers", value=True, id="quiz-accuracy"
-                )
-                yield RadioButton(
+                yield Choice("Accuracy: points for right answers", value=True, id="quiz-accuracy")
+                yield Choice(
                     "Speed: full points within 0.5 s, half at the deadline", id="quiz-speed"
                 )
-            yield Checkbox("Streak bonus: +10% for each right answer in a row", id="quiz-streak")
+            yield Tick("Streak bonus: +10% for each right answer in a row", id="quiz-streak")
             with Horizontal(classes="quiz-row"):
                 yield Label("Leaderboard shows the top ", classes="quiz-inline")
                 yield Input("5", id="quiz-top-n", type="integer", max_length=3)
@@ -69,7 +69,7 @@ class LiveSettingsScreen(ModalScreen[LiveSettings | None]):
             self.query_one("#quiz-dialog-error", Label).update("Top N is a number from 1 to 100.")
             return
         scoring = "speed" if self.query_one(RadioSet).pressed_index == 1 else "accuracy"
-        streak = self.query_one("#quiz-streak", Checkbox).value
+        streak = self.query_one("#quiz-streak", Tick).value
         self.dismiss(LiveSettings(scoring, streak, int(text)))
 
     def action_cancel(self) -> None:

@@ -6,12 +6,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, Select
+from textual.widgets import Button, Footer, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from ...core.ops import OpError
 from ...core.state import Suggestion
 from ...sync.engine import CircleService, Refused
+from ..widgets.toggles import Tick
 
 STATUS_STYLE = {"open": "yellow", "planned": "cyan", "done": "green", "declined": "dim"}
 FILE_CIRCLE_WARNING = (
@@ -44,7 +45,7 @@ class SuggestionScreen(ModalScreen[None]):
             yield OptionList(id="suggestions")
             yield Input(placeholder="Your suggestion for the circle", id="suggestion-text")
             with Horizontal(classes="row"):
-                yield Checkbox("Anonymous to other members", id="anonymous")
+                yield Tick("Anonymous to other members", id="anonymous")
                 yield Button("Suggest", id="suggest", variant="primary")
             if self.service.transport.kind == "local file":
                 yield Label(FILE_CIRCLE_WARNING, id="anonymous-warning", classes="hint")
@@ -90,7 +91,7 @@ class SuggestionScreen(ModalScreen[None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "suggest":
             text = self.query_one("#suggestion-text", Input).value.strip()
-            anonymous = self.query_one("#anonymous", Checkbox).value
+            anonymous = self.query_one("#anonymous", Tick).value
             if text and self._submit("suggestion.create", {"text": text, "anonymous": anonymous}):
                 self.query_one("#suggestion-text", Input).value = ""
         elif event.button.id == "resolve":
