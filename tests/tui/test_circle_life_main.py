@@ -73,11 +73,13 @@ async def test_the_lead_creates_a_channel_a_member_cannot(lead):
     async with main_screen(lead) as (app, pilot):
         await pilot.press("C")
         await pilot.pause()
-        app.screen.query_one("#channel-name", Input).value = "toefl-writing"
-        app.screen.query_one("#channel-goal", Input).value = "Two essays a week"
-        await pilot.press("enter")
+        await pilot.press(*"toefl-writing", "enter")  # enter after the name: on to the goal
         await pilot.pause()
-    assert any(c.name == "toefl-writing" for c in lead.state.channels.values())
+        assert not any(c.name == "toefl-writing" for c in lead.state.channels.values())
+        await pilot.press(*"Two essays a week", "enter")
+        await pilot.pause()
+    [made] = [c for c in lead.state.channels.values() if c.name == "toefl-writing"]
+    assert made.goal == "Two essays a week"
 
     budi = as_member(lead, "Budi")
     await budi.sync_once()
@@ -86,7 +88,7 @@ async def test_the_lead_creates_a_channel_a_member_cannot(lead):
         await pilot.press("C")
         await pilot.pause()
         app.screen.query_one("#channel-name", Input).value = "mine"
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")  # on to the goal, left empty: create
         await pilot.pause()
         refusals = [n.message for n in app._notifications if "Not done" in n.message]
     assert not any(c.name == "mine" for c in budi.state.channels.values())

@@ -229,9 +229,13 @@ class NewChannelScreen(ModalScreen[tuple[str, str] | None]):
             yield Label("New channel", classes="title")
             yield Input(placeholder="name, e.g. toefl-writing", id="channel-name", max_length=80)
             yield Input(placeholder="its goal, in one line", id="channel-goal", max_length=500)
-            yield Label("enter creates it · esc cancels", classes="hint")
+            yield Label("enter goes on, then creates it · esc cancels", classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        goal = self.query_one("#channel-goal", Input)
+        if event.input.id == "channel-name" and not goal.value.strip():
+            goal.focus()  # enter after the name goes on to its goal, as the form reads
+            return
         name = self.query_one("#channel-name", Input).value.strip().lstrip("#")
         if not name:
             self.query_one("#channel-name", Input).focus()
