@@ -198,8 +198,10 @@ def diff_strips(old: str, new: str, width: int, palette: NotePalette) -> list[St
             lines.append(Text(bare, style=palette.hunk))
             continue
         style = styles[tag]
-        head, indent = Text(f"{tag} ", style=style), Text("  ", style=style)
-        lines += _hanging(console, head, Text(bare, style=style), indent, width)
+        # A wrapped added or removed line keeps its mark on every row: without colour
+        # (or a glance), an unmarked row reads as unchanged.
+        head = Text(f"{tag} ", style=style)
+        lines += _hanging(console, head, Text(bare, style=style), head, width)
     return _fill(lines, width, wrap=False)
 
 
