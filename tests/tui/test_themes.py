@@ -9,6 +9,7 @@ from textual.widgets import Select
 from studycircle_tui.config import Settings, load_settings
 from studycircle_tui.tui import display
 from studycircle_tui.tui.app import StudyCircleApp
+from studycircle_tui.tui.screens.help import HelpScreen
 
 THEMES = ["dark", "light", "high-contrast", "ansi-16", "monochrome"]
 SIZE = (100, 30)
@@ -109,6 +110,23 @@ async def test_picking_a_theme_in_the_palette_saves_it(citra):
         await pilot.pause()
         assert app.theme == "high-contrast"
     assert load_settings().theme == "high-contrast"
+
+
+async def test_keys_in_the_palette_opens_the_key_list_that_esc_closes(citra):
+    app = make_app(citra, theme="dark", color_depth="truecolor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        main = app.screen
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"keys")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)  # not Textual's panel beside the screen
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is main
 
 
 async def test_settings_screen_saves_and_applies(citra):

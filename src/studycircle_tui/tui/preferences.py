@@ -195,10 +195,14 @@ class Preferences:
     def palette_commands(
         self, screen: Screen, textual_commands: Iterable[SystemCommand]
     ) -> Iterable[SystemCommand]:
-        """Textual's system commands, its "Theme" replaced by our picker, and ours."""
+        """Textual's system commands, its "Theme" and "Keys" replaced by ours, and ours."""
         for command in textual_commands:
             if command.title == "Theme":
                 yield SystemCommand("Theme", "Pick a theme (saved for next time)", self.pick_theme)
+            elif command.title == "Keys":
+                # Textual's key panel squeezes the screen at 80 columns and esc does not
+                # close it; the ? screen lists every key, from the same table as the footer.
+                yield SystemCommand("Keys", "Every key, and what it does (?)", self.show_keys)
             else:
                 yield command
         yield SystemCommand(
@@ -210,6 +214,11 @@ class Preferences:
             "No animations, fewer redraws: for slow links and SSH",
             lambda: self.save(replace(self.settings, low_bandwidth=not low, problems=[])),
         )
+
+    def show_keys(self) -> None:
+        from .screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
 
     def open(self) -> None:
         from .screens.settings import SettingsScreen
