@@ -24,12 +24,14 @@ SCREENS = {
 }
 
 
-def _service(tmp_path, who):
+def _service(tmp_path, who, joining: bool):
     lead = fixed_demo_service(tmp_path)
     if who is None:
         return lead
     member = as_member(lead, who)
     asyncio.run(member.sync_once())
+    if not joining:  # a member who has read the rules: they do not open on top
+        member.submit("rules.accept", {"version": member.state.rules_version})
     return member
 
 
@@ -37,7 +39,8 @@ def _service(tmp_path, who):
 @pytest.mark.parametrize("name", list(SCREENS))
 def test_circle_life_screen(snap_compare, tmp_path, name, size):
     screen_class, who = SCREENS[name]
-    service = _service(tmp_path, who)
+    joining = name == "rules-on-joining"
+    service = _service(tmp_path, who, joining)
     if name == "rota-and-roles":
         ayu = next(m.id for m in service.state.members.values() if m.name == "Ayu")
         service.submit(
@@ -49,7 +52,11 @@ def test_circle_life_screen(snap_compare, tmp_path, name, size):
 
     async def show(pilot):
         pilot.app.theme = "textual-dark"
-        await pilot.app.push_screen(screen_class(service))
+        if joining:  # the rules open by themselves, after the main screen's first frame
+            while not isinstance(pilot.app.screen, screen_class):
+                await pilot.pause(0.02)
+        else:
+            await pilot.app.push_screen(screen_class(service))
         for field in pilot.app.screen.query(Input):
             field.cursor_blink = False
         await pilot.pause()

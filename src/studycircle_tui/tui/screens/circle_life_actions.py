@@ -39,7 +39,10 @@ class CircleLifeActions:
 
     def start_circle_life(self) -> None:
         self.set_interval(TICK_SECONDS, self._circle_tick)
-        self.offer_rules()
+        # After the first refresh: a modal pushed before this screen has handled its first
+        # Resize leaves it without its width class (-narrow, …) behind the modal, as
+        # Textual applies breakpoints to the active screen only.
+        self.call_after_refresh(self.offer_rules)
 
     # --- rules ------------------------------------------------------------------------
 
