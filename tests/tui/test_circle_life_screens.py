@@ -46,6 +46,9 @@ async def test_a_new_member_accepts_the_rules_and_a_change_asks_again(lead):
         await pilot.pause()
     assert sam.state.members[sam.me].rules_accepted == sam.state.rules_version
     assert not needs_acceptance(sam)
+    async with opened(sam, RulesScreen(sam)) as (app, _pilot):
+        offered = {b.binding.action for b in app.screen.active_bindings.values()}
+    assert "accept" not in offered  # nothing left to accept: no "a Accept" in the footer
 
     lead.submit("circle.update", {"rules": lead.state.rules + "\n5. Share what you learn."})
     await lead.sync_once()

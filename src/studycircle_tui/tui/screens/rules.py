@@ -56,6 +56,10 @@ class RulesScreen(ModalScreen[bool]):
                 yield Button("Close  esc", id="later")
         yield Footer()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # "a Accept" in the footer only while there is something to accept.
+        return needs_acceptance(self.service) if action == "accept" else True
+
     def _accepted_before(self) -> bool:
         member = self.service.state.members.get(self.service.me)
         return member is not None and member.rules_accepted >= 0
