@@ -15,6 +15,7 @@ from ...core.state import Post
 from ...sync.engine import Refused
 from ..actions import ACTIONS
 from ..widgets.composer import Composer
+from ..widgets.post_render import plain_line
 from ..widgets.thread_view import ThreadView
 from .dialogs import (
     ConfirmScreen,
@@ -137,7 +138,7 @@ class PostActions:
         post = state.posts.get(self.composer_post or "")
         if self.composer_mode == "reply_to" and post is not None:
             author = state.members.get(post.author)
-            quote = " ".join(post.text.split())[:80]
+            quote = plain_line(post.text, 80)
             label.update(
                 f"↩ Replying to {author.name if author else 'someone'} (esc cancels): {quote}"
             )

@@ -116,6 +116,19 @@ def _header(state: CircleState, post: Post, me: str, now_ms: int, palette: Palet
     return header
 
 
+# Markdown's marks, left out of one line of a post (a snippet, a quote): code fences,
+# backticks, bold, and a single * or _ hugging a word (not "2 * 3", not my_var).
+_MARKUP = re.compile(r"```\w*|\*\*|__|`|(?<![\w*])[*_](?=\S)|(?<=\S)[*_](?![\w*])")
+
+
+def plain_line(text: str, width: int | None = None) -> str:
+    """A post's text on one line without its Markdown marks, cut with "…" to ``width``."""
+    line = " ".join(_MARKUP.sub("", text).split())
+    if width is not None and len(line) > width:
+        line = line[: width - 1] + "…"
+    return line
+
+
 def _reply_context(state: CircleState, post: Post, me: str, palette: Palette) -> Text | None:
     replied = state.posts.get(post.reply_to) if post.reply_to else None
     if replied is None:
@@ -125,9 +138,7 @@ def _reply_context(state: CircleState, post: Post, me: str, palette: Palette) ->
     elif not may_see(state, me, replied):
         quote = "[hidden by a moderator]"
     else:
-        quote = " ".join(replied.text.split())
-        if len(quote) > 120:
-            quote = quote[:119] + "…"
+        quote = plain_line(replied.text, 120)
     text = Text("┃ ↩ ", style=palette.muted)
     text.append(_name(state, replied.author), style=palette.muted + Style(bold=True))
     text.append(f": {quote}", style=palette.muted)

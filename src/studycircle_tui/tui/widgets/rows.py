@@ -1,7 +1,6 @@
 """How one row of the middle list reads: a thread (title, kind, replies, trust markers,
 last activity, unread), or a post found by search or by an @mention."""
 
-import re
 from collections.abc import Iterable
 
 from rich.style import Style
@@ -11,10 +10,7 @@ from ...core.discussion import thread_status
 from ...core.search import highlight_spans
 from ...core.state import CircleState
 from ..timefmt import relative
-from .post_render import Palette
-
-# Markdown's marks, left out of a one-line snippet: code fences, emphasis, backticks.
-_MARKUP = re.compile(r"```\w*|\*\*|__|`")
+from .post_render import Palette, plain_line
 
 MARKERS = {
     "discussion": ("💬", "discussion"),
@@ -105,7 +101,7 @@ class PostRows:
             f" · {_name(state, post.author)} · {relative(post.created_ms, self.now_ms)}",
             style=palette.muted,
         )
-        text = " ".join(_MARKUP.sub("", post.text).split())
+        text = plain_line(post.text)
         spans = highlight_spans(text, self.terms)
         start = 0
         if spans and spans[0][0] > width // 3:
