@@ -49,27 +49,21 @@ class RowList(ScrollView, can_focus=True):
 
     highlighted: reactive[int] = reactive(-1, init=False)
 
-    class Chosen(Message):
+    class _RowMessage(Message):
+        def __init__(self, row_list: "RowList", row_id: str) -> None:
+            self.row_list = row_list
+            self.row_id = row_id
+            super().__init__()
+
+        @property
+        def control(self) -> "RowList":
+            return self.row_list
+
+    class Chosen(_RowMessage):
         """A row was chosen (enter or click)."""
 
-        def __init__(self, row_list: "RowList", row_id: str) -> None:
-            self.row_list = row_list
-            self.row_id = row_id
-            super().__init__()
-
-        @property
-        def control(self) -> "RowList":
-            return self.row_list
-
-    class Highlighted(Message):
-        def __init__(self, row_list: "RowList", row_id: str) -> None:
-            self.row_list = row_list
-            self.row_id = row_id
-            super().__init__()
-
-        @property
-        def control(self) -> "RowList":
-            return self.row_list
+    class Highlighted(_RowMessage):
+        """The cursor moved onto a row."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
