@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from .ops import AnswerValue, Key, NumberAnswer, Question
 from .state import Quiz, QuizSession
 
-SCORING_MODES = ("accuracy", "speed")
 FULL_SPEED_SECONDS = 0.5  # answers this fast earn full points in speed mode
 SPEED_FLOOR = 0.5  # the share of the points a right answer keeps at the time limit
 STREAK_STEP = 0.1  # each right answer in a row after the first adds 10% of the points…

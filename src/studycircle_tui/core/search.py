@@ -100,10 +100,6 @@ def names_for(member_name: str) -> set[str]:
     return {"".join(words), words[0]} if words else set()
 
 
-def mentions_member(text: str, member_name: str) -> bool:
-    return bool(mention_tokens(text) & names_for(member_name))
-
-
 # --- queries --------------------------------------------------------------------------
 
 IS_VALUES = ("question", "discussion", "unanswered", "answered")

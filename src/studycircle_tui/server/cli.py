@@ -18,11 +18,11 @@ from pathlib import Path
 import msgspec
 
 from ..core.ops import Name
+from ..core.state import ROLE_RANK
 
 DEFAULT_PORT = 8765
 _DURATION = re.compile(r"^(\d{1,6})([smhdw])$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
-_ROLES = ("member", "moderator", "lead")
 
 
 def default_data_dir() -> Path:
@@ -93,8 +93,8 @@ def _create_circle(args: argparse.Namespace) -> int:
 
 
 def _invite(args: argparse.Namespace) -> int:
-    if args.role not in _ROLES:
-        return _fail(f"--role must be one of {', '.join(_ROLES)}, not {args.role!r}")
+    if args.role not in ROLE_RANK:
+        return _fail(f"--role must be one of {', '.join(ROLE_RANK)}, not {args.role!r}")
     if not args.uses.isdigit() or not 1 <= int(args.uses) <= 10_000:
         return _fail(f"--uses must be a whole number from 1 to 10000, not {args.uses!r}")
     seconds = parse_duration(args.expires)

@@ -22,7 +22,6 @@ from ..core import hlc, ids
 from ..core.ops import OP_TYPES, SCHEMA_VERSION, Op, decode_ops, encode_op, validate_data
 
 DB_NAME = "server.sqlite3"
-ROLES = ("member", "moderator", "lead")
 FOUNDER_NAME = "Lead"  # the founding lead's name until they join and give theirs
 
 _SCHEMA = """

@@ -121,7 +121,6 @@ _UNICODE = (
     list(ScrollBarRender.HORIZONTAL_BARS),
     (ToggleButton.BUTTON_LEFT, ToggleButton.BUTTON_RIGHT),
 )
-BORDER_MODES = ("unicode", "console", "ascii")
 
 
 def border_mode() -> str:

@@ -229,11 +229,6 @@ class LowBandwidthDisplay:
         app = self.app
         app._display = self.display  # an instance attribute, in front of App._display
 
-    def uninstall(self) -> None:
-        app = self.app
-        if app.__dict__.get("_display") == self.display:
-            del app._display
-
     def forget(self) -> None:
         """Call when something else drew on the terminal (after a suspend)."""
         self.shadow.forget()

@@ -21,7 +21,7 @@ from .. import config, terminal
 from ..config import Settings
 from . import display, timefmt
 from .low_bandwidth import LowBandwidthDisplay
-from .theme_loader import ThemeInfo, load_themes
+from .theme_loader import load_themes
 
 DEFAULT_THEME = "dark"
 PROBE_AFTER_SECONDS = 1.0  # the first screen is on its way by then
@@ -239,9 +239,6 @@ class Preferences:
         ours = [(name, info.description) for name, info in sorted(self.themes.items())]
         builtin = sorted(set(self.app.available_themes) - set(self.themes))
         return ours + [(name, "one of Textual's themes") for name in builtin]
-
-    def theme_info(self, name: str) -> ThemeInfo | None:
-        return self.themes.get(name)
 
 
 class ThemeCommands(Provider):

@@ -28,8 +28,6 @@ from ..widgets.row_list import RowList
 from .dialogs import ConfirmScreen
 from .note_base import BIG_TEXT, NoteScreenBase, member_names, snapshot
 
-VIEW_TITLES = {"diff": "Changes", "text": "Text", "blame": "Who wrote"}
-
 
 class NoteHistoryScreen(NoteScreenBase):
     BINDINGS = note_bindings("history")

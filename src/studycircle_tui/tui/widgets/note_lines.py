@@ -63,10 +63,6 @@ class NoteLines(ScrollView, can_focus=True):
     def key(self) -> Hashable:
         return self._key
 
-    @property
-    def line_count(self) -> int:
-        return len(self._strips)
-
     def show(self, key: Hashable, build: Build, *, big: bool = False, top: bool = True) -> None:
         """Show what ``build`` makes; ``big`` builds it in a thread. The same key again
         keeps the place; a new one starts at the top (unless ``top`` is False)."""

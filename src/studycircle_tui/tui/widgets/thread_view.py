@@ -67,10 +67,6 @@ class ThreadView(ScrollView, can_focus=True):
         return self._thread_id
 
     @property
-    def post_count(self) -> int:
-        return len(self._post_ids)
-
-    @property
     def selected_post(self) -> Post | None:
         if self._state is None or not 0 <= self.selected < len(self._post_ids):
             return None
