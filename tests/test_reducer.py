@@ -493,3 +493,5 @@ def test_deleting_the_accepted_answer_reopens_the_question():
     assert circle.state.threads[thread].answered
     circle.do(helper, "post.delete", post=answer)
     assert not circle.state.threads[thread].answered
+    tombstone = circle.state.posts[answer]  # shows no "accepted" or "verified" either
+    assert not tombstone.accepted and tombstone.verified_by is None

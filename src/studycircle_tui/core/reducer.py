@@ -135,6 +135,7 @@ def _post_delete(state: CircleState, op: Op, at: int) -> None:
     if thread.accepted_post == post.id:
         thread.accepted_post = None
     thread.verified_posts.discard(post.id)
+    post.accepted, post.verified_by = False, None  # the post's own marks say the same
 
 
 def _post_react(state: CircleState, op: Op, at: int) -> None:
