@@ -21,6 +21,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from .discussion import may_see
 from .ops import Op
 from .state import CircleState, Post
 
@@ -313,7 +314,7 @@ class CircleIndex:
                 if (
                     post is not None
                     and post.author != member_id
-                    and _visible(state, post, viewer)
+                    and may_see(state, viewer, post)
                     and names & mention_tokens(post.text)  # still there after an edit
                 ):
                     found[post_id] = None
@@ -392,7 +393,7 @@ class CircleIndex:
         hits: list[SearchHit] = []
         for position in self._matching(query.terms, threads):
             post = state.posts.get(self._ids[position])
-            if post is None or post.deleted or not _visible(state, post, viewer):
+            if post is None or post.deleted or not may_see(state, viewer, post):
                 continue
             if authors is not None and post.author not in authors:
                 continue
@@ -405,11 +406,6 @@ class CircleIndex:
                 return SearchResult(hits, query, more=True)
             hits.append(SearchHit(post.id, thread.id))
         return SearchResult(hits, query)
-
-
-def _visible(state: CircleState, post: Post, viewer: str) -> bool:
-    """A hidden post is readable only by its author and by moderators."""
-    return not post.hidden or post.author == viewer or state.is_at_least(viewer, "moderator")
 
 
 def _members_named(state: CircleState, names: list[str], viewer: str) -> set[str]:
