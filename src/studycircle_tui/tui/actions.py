@@ -3,7 +3,8 @@ the ``?`` help screen and the command palette's entries, so the three never disa
 
 ``scope`` says where a binding lives: ``screen`` works anywhere on the main screen,
 ``thread`` while the open thread has focus (its selected post is the one acted on),
-``lists`` in the channel and thread lists, ``composer`` while writing. Whether an
+``composer`` while writing. (The lists' own keys, moving and opening, belong to the list
+widgets; the ``?`` screen adds them under ``lists``.) Whether an
 action is offered right now (your own post, your role) is the screen's ``check_action``.
 """
 
@@ -226,7 +227,6 @@ ACTIONS: tuple[Action, ...] = (
         palette=False,
         key_display="end/G",
     ),
-    # --- the lists --------------------------------------------------------------------
     # --- writing ----------------------------------------------------------------------
     Action(
         "send",

@@ -23,7 +23,7 @@ from ..note_keys import note_bindings
 from ..timefmt import absolute
 from ..widgets.note_lines import NoteLines
 from ..widgets.note_render import blame_strips, diff_strips, text_strips, visible
-from ..widgets.note_rows import NoteRowList, RevisionRows, revision_numbers
+from ..widgets.note_rows import RevisionRows, revision_numbers
 from ..widgets.row_list import RowList
 from .dialogs import ConfirmScreen
 from .note_base import BIG_TEXT, NoteScreenBase, member_names, snapshot
@@ -45,7 +45,7 @@ class NoteHistoryScreen(NoteScreenBase):
         with Horizontal(id="history-body"):
             with Vertical(id="history-list-pane", classes="notes-pane"):
                 yield Label("", id="history-title", classes="notes-pane-title", markup=False)
-                yield NoteRowList(id="history-list")
+                yield RowList(id="history-list")
             with Vertical(id="history-view-pane", classes="notes-pane"):
                 yield Label("", id="history-view-title", classes="notes-pane-title", markup=False)
                 yield NoteLines(id="history-view")

@@ -25,7 +25,6 @@ from ..widgets.note_render import (
     visible,
 )
 from ..widgets.note_rows import (
-    NoteRowList,
     NoteRows,
     member_name,
     notes_in_order,
@@ -54,7 +53,7 @@ class NotesScreen(NoteEditing):
         with Horizontal(id="notes-body"):
             with Vertical(id="notes-list-pane", classes="notes-pane"):
                 yield Label("Notes", id="notes-list-title", classes="notes-pane-title")
-                yield NoteRowList(id="notes-list")
+                yield RowList(id="notes-list")
             with Vertical(id="note-pane", classes="notes-pane"):
                 yield Label("", id="note-title", classes="notes-pane-title", markup=False)
                 yield Label("", id="note-meta", markup=False)

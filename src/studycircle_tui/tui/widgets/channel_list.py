@@ -7,7 +7,6 @@ from textual.widgets.option_list import Option
 
 from ...core.discussion import channels_in_order
 from ...core.state import CircleState
-from ..actions import bindings_for
 from .post_render import Palette
 
 UNANSWERED = "view:unanswered"
@@ -15,8 +14,6 @@ MENTIONS = "view:mentions"
 
 
 class ChannelList(OptionList):
-    BINDINGS = [*bindings_for("lists")]
-
     def show(
         self,
         state: CircleState,

@@ -4,12 +4,10 @@ it needs merging; a revision's number, author and time, and what kind it is."""
 
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
 
 from ...core.state import CircleState, Note, Revision
 from ..timefmt import relative
 from .note_render import visible
-from .row_list import RowList
 
 NEEDS_MERGE = "⚠ needs merge"
 
@@ -135,13 +133,3 @@ def _size(size: int) -> str:
     if size < 1_000_000:
         return f"{size / 1000:.1f} KB"
     return f"{size / 1_000_000:.2f} MB"
-
-
-class NoteRowList(RowList):
-    """The discussion lists' ``RowList`` without their keys for the discussion (the
-    mention bell): the notes screens have nothing for them to do."""
-
-    INHERIT_BINDINGS = False
-    BINDINGS = [
-        b for b in RowList.BINDINGS if isinstance(b, Binding) and not b.action.startswith("screen.")
-    ]

@@ -17,8 +17,6 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..actions import bindings_for
-
 ROW_LINES = 2
 # Draws row ``id`` as its two lines of text, given the row's width.
 RowRenderer = Callable[[str, int], tuple[Text, Text]]
@@ -33,7 +31,6 @@ class RowList(ScrollView, can_focus=True):
         Binding("home,g", "edge(0)", "First", show=False),
         Binding("end,G", "edge(-1)", "Last", show=False),
         Binding("enter", "choose", "Open", show=True),
-        *bindings_for("lists"),
     ]
 
     DEFAULT_CSS = """
