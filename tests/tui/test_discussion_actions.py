@@ -355,3 +355,26 @@ async def test_the_draft_survives_a_restart(as_, story, tmp_path):
         await pilot.pause()
         await open_thread(pilot, story.ids["limit"])
         assert pilot.app.screen.query_one(Composer).text == "half a thought"
+
+
+async def test_whoever_is_on_the_rota_today_is_offered_hide(as_, story):
+    ana = as_("Ana")
+    citra = as_("Citra")
+    ana.submit(
+        "moderator.rota",
+        {"volunteers": [citra.me], "start": "2026-11-18", "period_days": 7, "tz": "UTC"},
+    )
+    await ana.sync_once()
+    await citra.sync_once()
+    async with make_app(citra).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_thread(pilot, story.ids["welcome"], select=1)
+        # The reducer lets her hide today, so the footer offers it (her role says member).
+        assert citra.state.role_of(citra.me) == "member"
+        assert pilot.app.screen.check_action("hide", ()) is True
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press(*"off-topic", "enter")
+        await pilot.pause()
+    budi_post = citra.state.threads[story.ids["welcome"]].post_ids[1]
+    assert citra.state.posts[budi_post].hidden_by == citra.me

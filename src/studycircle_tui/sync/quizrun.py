@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from ..core import quizkeys, sessionscore
+from ..core import permissions, quizkeys, sessionscore
 from ..core.discussion import find_channel
 from ..core.ops import Key, Op, Question
 from ..core.state import CircleState, Quiz, QuizSession
@@ -133,8 +133,12 @@ class QuizRunner:
 
     def why_not_host(self, quiz: Quiz) -> str | None:
         """Why this member cannot run ``quiz`` live, or None when they can."""
-        if not self.state.is_at_least(self.service.me, "moderator"):
-            return "only a moderator or the lead can run a live quiz"
+        service = self.service
+        verdict = permissions.may(
+            service.state, service.me, "quiz.start", service.now_ms(), quiz=quiz.id, mode="live"
+        )
+        if not verdict:
+            return verdict.reason
         if quiz.keys is None and self.held_keys(quiz) is None:
             return "its answer key is on the device of whoever imported it"
         return None

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...core.permissions import moderates
 from ...core.state import CircleState, Post
 from ..timefmt import absolute
 from ..widgets.post_render import REACTION_LABELS, REACTIONS
@@ -172,7 +173,7 @@ class PostInfoScreen(_Dialog[None]):
                     text.append(
                         f"  {REACTION_LABELS[kind]}: {_names(state, post.reactions[kind])}\n"
                     )
-        moderator = state.is_at_least(self.me, "moderator")
+        moderator = moderates(state, self.me, self.now_ms)
         flags = [f for f in post.flags if moderator or f.by == self.me]
         if flags:
             text.append("\nFlags\n", style="bold")

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
+from ...core import permissions
 from ...core.ops import OpError
 from ...core.rota import moderator_at, turns
 from ...localzone import local_zone_name
@@ -41,14 +42,13 @@ class MembersScreen(ModalScreen[None]):
         self.service = service
 
     def compose(self) -> ComposeResult:
-        state, me = self.service.state, self.service.me
-        is_lead = state.role_of(me) == "lead"
+        state, me, now = self.service.state, self.service.me, self.service.now_ms()
         with VerticalScroll(id="members-box"):
             yield Label("Members and roles", classes="title")
             yield OptionList(id="members")
             yield Label("Moderator rota", classes="heading")
             yield Static(id="rota")
-            if is_lead:
+            if permissions.may(state, me, "moderator.rota", now):
                 with Vertical(id="rota-form"):
                     yield Label("Volunteers (space to pick), first day, days per turn, zone:")
                     yield SelectionList[str](id="volunteers")
@@ -58,7 +58,7 @@ class MembersScreen(ModalScreen[None]):
                         yield Input("7", id="rota-period")
                         yield Input(local_zone_name(), id="rota-tz")
                         yield Button("Set rota", id="set-rota", variant="primary")
-            if state.is_at_least(me, "moderator"):
+            if permissions.moderates(state, me, now):
                 yield Label("Moderation log", classes="heading")
                 yield Static(id="moderation-log")
             yield Label("", id="members-message")

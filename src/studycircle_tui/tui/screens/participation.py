@@ -8,6 +8,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, Static
 
+from ...core import permissions
 from ...core.participation import Report, report, visible_to
 from ...sync.engine import CircleService
 
@@ -95,8 +96,9 @@ class ParticipationScreen(ModalScreen[None]):
         ]
         lines += [f"  · {thread.title}" for thread in shown.waiting_long[:5]]
         self.query_one("#participation-summary", Static).update("\n".join(lines))
-        is_lead = self.service.state.role_of(self.service.me) == "lead"
-        nudges = "\n".join(f"→ {nudge}" for nudge in shown.nudges) if is_lead else ""
+        service = self.service
+        leads = permissions.leads(service.state, service.me, service.now_ms())
+        nudges = "\n".join(f"→ {nudge}" for nudge in shown.nudges) if leads else ""
         self.query_one("#participation-nudges", Static).update(
             f"Nudges\n{nudges}" if nudges else ""
         )

@@ -10,6 +10,7 @@ from textual.timer import Timer
 from textual.widgets import Label, TextArea
 
 from ... import config
+from ...core import permissions
 from ...core.ops import Op, OpError
 from ...core.state import Post
 from ...sync.engine import Refused
@@ -61,23 +62,28 @@ class PostActions:
         on which post is selected: the footer is rebuilt only when you open a thread or
         your role changes (rebuilding it costs more than drawing a screenful of posts).
         An action that does not fit the selected post says why when pressed."""
-        state, me = self.service.state, self.service.me
-        if action == "reply":
-            return self.thread_id is not None
         if action == "new_thread":
-            return self.channel_id in state.channels
-        if action not in POST_ACTIONS:
+            channel = self.channel_id
+            return channel is not None and self._may("thread.create", channel=channel)
+        if action == "new_channel":
+            return self._may("channel.create")
+        if action != "reply" and action not in POST_ACTIONS:
             return True
-        thread = state.threads.get(self.thread_id or "")
-        if thread is None:
+        if self.thread_id not in self.service.state.threads:
             return False
-        if action == "accept":
-            return thread.kind == "question" and thread.author == me
-        if action == "verify":
-            return thread.kind == "question" and state.is_at_least(me, "moderator")
-        if action == "hide":
-            return state.is_at_least(me, "moderator")
-        return True
+        thread = self.thread_id
+        asked = {
+            "reply": ("post.create", {"thread": thread}),
+            "accept": ("answer.accept", {"thread": thread}),
+            "verify": ("answer.verify", {"thread": thread}),
+            "hide": ("post.hide", {}),
+        }
+        op_type, data = asked.get(action, ("post.react", {}))  # any member's: react, flag…
+        return self._may(op_type, **data)
+
+    def _may(self, op_type: str, **data: object) -> bool:
+        service = self.service
+        return bool(permissions.may(service.state, service.me, op_type, service.now_ms(), **data))
 
     def refresh_offered(self) -> None:
         """Rebuild the footer if what it offers has changed."""
@@ -272,7 +278,7 @@ class PostActions:
             if self._submit("post.hide", {"post": post.id, "hidden": False}):
                 self.notify("The post is visible to everyone again.")
             return
-        if not self.service.state.is_at_least(self.service.me, "moderator"):
+        if not self._may("post.hide", post=post.id):
             # Offered by no key to members; said plainly if asked for another way.
             self._submit("post.hide", {"post": post.id, "hidden": True})
             return

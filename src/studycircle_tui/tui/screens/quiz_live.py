@@ -15,7 +15,7 @@ from textual.events import Key as KeyEvent
 from textual.markup import escape
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from ...core import quizscore, sessionscore
+from ...core import permissions, quizscore, sessionscore
 from ...core.state import Quiz, QuizSession
 from ...sync.engine import CircleService
 from ...sync.quizrun import ADD_SECONDS, LiveStage, live_stage, names, players_expected, write_csv
@@ -71,6 +71,15 @@ class LiveQuizScreen(QuestionScreen):
     def lead(self) -> bool:
         return self.session.host == self.service.me
 
+    def _hosts(self) -> bool:
+        """Whether this member runs the session: the rule every host's op is checked by."""
+        service = self.service
+        return bool(
+            permissions.may(
+                service.state, service.me, "quiz.close", service.now_ms(), session=self.session_id
+            )
+        )
+
     def stage(self) -> LiveStage:
         return live_stage(self.session)
 
@@ -102,7 +111,7 @@ class LiveQuizScreen(QuestionScreen):
             self.set_interval(TICK_SECONDS, self.tick)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in LEAD_ACTIONS and not self.lead:
+        if action in LEAD_ACTIONS and not self._hosts():
             return False
         stage = self.stage()
         if action == "advance":

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
+from ...core import permissions
 from ...core.ops import OpError
 from ...core.schedule import is_running, occurrence_around
 from ...localzone import local_zone_name
@@ -72,9 +73,12 @@ class ScheduleScreen(ModalScreen[None]):
     def _file_stem(self) -> str:
         return "".join(c if c.isalnum() else "-" for c in self.service.state.name).strip("-")
 
+    def _may_edit(self) -> permissions.Verdict:
+        service = self.service
+        return permissions.may(service.state, service.me, "schedule.set", service.now_ms())
+
     def on_mount(self) -> None:
-        may_edit = self.service.state.is_at_least(self.service.me, "moderator")
-        self.query_one("#session-form").display = may_edit
+        self.query_one("#session-form").display = bool(self._may_edit())
         self._show()
 
     def _show(self) -> None:
@@ -104,8 +108,9 @@ class ScheduleScreen(ModalScreen[None]):
             self.action_add()
 
     def action_add(self) -> None:
-        if not self.service.state.is_at_least(self.service.me, "moderator"):
-            self._say("Only moderators and the lead change the schedule.")
+        verdict = self._may_edit()
+        if not verdict:
+            self._say(f"Not saved: {verdict.reason}")
             return
         try:
             minutes = int(self.query_one("#minutes", Input).value or "60")

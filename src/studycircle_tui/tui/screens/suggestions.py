@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
+from ...core import permissions
 from ...core.ops import OpError
 from ...core.state import Suggestion
 from ...sync.engine import CircleService, Refused
@@ -39,7 +40,8 @@ class SuggestionScreen(ModalScreen[None]):
         self.service = service
 
     def compose(self) -> ComposeResult:
-        is_lead = self.service.state.role_of(self.service.me) == "lead"
+        state, me, now = self.service.state, self.service.me, self.service.now_ms()
+        resolves = permissions.may(state, me, "suggestion.resolve", now)
         with VerticalScroll(id="suggestion-box"):
             yield Label("Suggestion box", classes="title")
             yield OptionList(id="suggestions")
@@ -49,7 +51,7 @@ class SuggestionScreen(ModalScreen[None]):
                 yield Button("Suggest", id="suggest", variant="primary")
             if self.service.transport.kind == "local file":
                 yield Label(FILE_CIRCLE_WARNING, id="anonymous-warning", classes="hint")
-            if is_lead:
+            if resolves:
                 with Horizontal(classes="row", id="resolve-row"):
                     yield Select(
                         [("Planned", "planned"), ("Done", "done"), ("Declined", "declined")],
