@@ -93,6 +93,20 @@ class CircleService:
     def me(self) -> str:
         return self.record.member_id
 
+    # --- what this circle can promise (screens say it; how it syncs is not their business)
+
+    @property
+    def can_hide_authors(self) -> bool:
+        """Whether an anonymous suggestion's author stays hidden from other members: a
+        server redacts it; a shared file holds every op as written, for anyone to read."""
+        return self.transport.ordering == "seq"
+
+    @property
+    def answers_sealed(self) -> bool:
+        """Whether a live quiz's answers stay sealed until each question closes: a server
+        keeps them; in a shared file they can be read as soon as they are given."""
+        return self.transport.ordering == "seq"
+
     def subscribe(self, listener: Listener) -> None:
         """Hear every later event; notices raised before anyone listened are replayed."""
         self._listeners.append(listener)
@@ -105,6 +119,15 @@ class CircleService:
 
     def save_draft(self, place: str, text: str) -> None:
         self.store.set_draft(self.record.id, place, text)
+
+    def quiz_keys(self, key_hash: str) -> tuple[str, bytes] | None:
+        """A live quiz's salts (JSON) and keys, if this device keeps them (it published
+        only their salted hash, ``key_hash``)."""
+        return self.store.quiz_keys(self.record.id, key_hash)
+
+    def keep_quiz_keys(self, key_hash: str, salts: str, keys: bytes) -> None:
+        """Keep a live quiz's keys on this device; they leave it one by one, at reveals."""
+        self.store.save_quiz_keys(self.record.id, key_hash, salts, keys)
 
     def mark_read(self, thread_id: str) -> None:
         """Record (locally only) that this member has read the thread to its last post."""

@@ -110,8 +110,7 @@ class QuizRunner:
         salts = [secrets.token_hex(16) for _ in keys]
         data["key_hash"] = quizkeys.key_hash(salts, keys)
         # Kept before the quiz is published: a quiz whose keys were lost cannot run.
-        self.service.store.save_quiz_keys(
-            self.service.record.id,
+        self.service.keep_quiz_keys(
             data["key_hash"],  # type: ignore[arg-type]
             json.dumps(salts),
             msgspec.json.encode(keys),
@@ -122,7 +121,7 @@ class QuizRunner:
         """A live quiz's salts and keys, if this device holds them."""
         if not quiz.key_hash:
             return None
-        found = self.service.store.quiz_keys(self.service.record.id, quiz.key_hash)
+        found = self.service.quiz_keys(quiz.key_hash)
         if found is None:
             return None
         salts = json.loads(found[0])

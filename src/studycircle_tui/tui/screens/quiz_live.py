@@ -185,7 +185,7 @@ class LiveQuizScreen(QuestionScreen):
             self.refresh_bindings()
 
     def _note(self) -> str:
-        if self.service.transport.ordering == "seq":
+        if self.service.answers_sealed:
             return "The server keeps answers sealed until each question closes."
         return "Shared file: everyone's answers can be read in it as soon as they are given."
 

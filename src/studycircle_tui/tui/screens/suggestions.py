@@ -49,7 +49,7 @@ class SuggestionScreen(ModalScreen[None]):
             with Horizontal(classes="row"):
                 yield Tick("Anonymous to other members", id="anonymous")
                 yield Button("Suggest", id="suggest", variant="primary")
-            if self.service.transport.kind == "local file":
+            if not self.service.can_hide_authors:
                 yield Label(FILE_CIRCLE_WARNING, id="anonymous-warning", classes="hint")
             if resolves:
                 with Horizontal(classes="row", id="resolve-row"):
