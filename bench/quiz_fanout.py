@@ -241,7 +241,7 @@ async def lead_quiz(service: CircleService, players: int, workdir: Path) -> dict
         for i in range(QUESTIONS)
     ]
     keys = [Key(choices=[i % 4]) for i in range(QUESTIONS)]
-    quiz = runner.create("Fan-out", questions, keys, channel).id
+    quiz = (await runner.create("Fan-out", questions, keys, channel)).id
     await service.sync_once()
     return {"thread": thread, "quiz": quiz}
 
@@ -257,10 +257,10 @@ async def run_lead(service: CircleService, made: dict, players: int) -> dict:
         sent[text] = now()
         await service.sync_once()
     await asyncio.sleep(1.0)
-    session = runner.start(made["quiz"], top_n=10).id
+    session = (await runner.start(made["quiz"], top_n=10)).id
     await service.sync_once()
     for question in range(QUESTIONS):
-        runner.open_question(session, question)
+        await runner.open_question(session, question)
         await service.sync_once()
 
         def everyone_answered(question: int = question) -> bool:
@@ -268,12 +268,12 @@ async def run_lead(service: CircleService, made: dict, players: int) -> dict:
 
         await wait_until(service, everyone_answered, f"answers to question {question + 1}")
         sent[f"close {question}"] = now()
-        runner.close(session)
-        runner.reveal(session)
+        await runner.close(session)
+        await runner.reveal(session)
         await service._push()  # the close and the reveal, in one request
         sent[f"revealed {question}"] = now()
         await asyncio.sleep(0.3)
-    runner.finish(session)
+    await runner.finish(session)
     await service.sync_once()
     return sent
 

@@ -138,7 +138,7 @@ async def lead(service: CircleService, session: str, players: int, count: int, r
     runner = QuizRunner(service)
     await ready.wait()
     for number in range(count):
-        runner.open_question(session, number)
+        await runner.open_question(session, number)
         await service.sync_once()
         end = time.monotonic() + LIMIT
         while len(service.state.sessions[session].answered.get(number, ())) < players:
@@ -146,11 +146,11 @@ async def lead(service: CircleService, session: str, players: int, count: int, r
                 raise TimeoutError(f"the lead saw too few answers to question {number + 1}")
             await asyncio.sleep(0.05)
             await service.sync_once()
-        runner.close(session)
-        runner.reveal(session)
+        await runner.close(session)
+        await runner.reveal(session)
         await service.sync_once()
         await asyncio.sleep(1.0)  # the leaderboard stays up a moment, as a lead would
-    runner.finish(session)
+    await runner.finish(session)
     await service.sync_once()
 
 
@@ -190,8 +190,8 @@ def make_quiz(count: int, folder: Path) -> tuple[Path, CircleService, str]:
     channel = lea.submit("channel.create", {"name": "quiz"}).id
     runner = QuizRunner(lea)
     asked, keys = questions(count)
-    quiz = runner.create("Thirty at once", asked, keys, channel)
-    session = runner.start(quiz.id).id
+    quiz = asyncio.run(runner.create("Thirty at once", asked, keys, channel))
+    session = asyncio.run(runner.start(quiz.id)).id
     return circle, lea, session
 
 

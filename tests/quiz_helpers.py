@@ -125,7 +125,7 @@ async def quiz_circle(
         await service.sync_once()
         circle.players.append(service)
     clock.advance(1000)
-    op = QuizRunner(circle.lead).create(
+    op = await QuizRunner(circle.lead).create(
         "Python basics", QUESTIONS, KEYS, circle.channel, practice=practice
     )
     circle.quiz = op.id
@@ -190,7 +190,7 @@ async def server_quiz_circle(
         circle.players.append(service)
         circle.recorders[name] = recorder
     clock.advance(1000)
-    op = QuizRunner(lead).create(
+    op = await QuizRunner(lead).create(
         "Python basics", questions or QUESTIONS, keys or KEYS, circle.channel
     )
     circle.quiz = op.id

@@ -160,8 +160,8 @@ def test_a_player_answers_a_live_quiz_question_over_ssh_and_leaves(tmp_path):
         choices=["2", "3", "4", "An error"],
         seconds=600,
     )
-    quiz = runner.create("Python basics", [question], [Key(choices=[1])], channel)
-    session = runner.start(quiz.id).id
+    quiz = asyncio.run(runner.create("Python basics", [question], [Key(choices=[1])], channel))
+    session = asyncio.run(runner.start(quiz.id)).id
     asyncio.run(lea.sync_once())
     keys = tmp_path / "authorized_keys"
     keys.write_text(f'name="Ayu" {keygen(tmp_path / "ayu", "ayu@laptop")}\n')
@@ -175,7 +175,7 @@ def test_a_player_answers_a_live_quiz_question_over_ssh_and_leaves(tmp_path):
             assert ayu.wait_for("LIVE lobby"), ayu.text()
             ayu.press(b"\r")  # join the live quiz
             assert ayu.wait_for("Waiting for Lea"), ayu.text()
-            runner.open_question(session, 0)
+            asyncio.run(runner.open_question(session, 0))
             asyncio.run(lea.sync_once())
             assert ayu.wait_for("What does len([1, 2, 3]) return?"), ayu.text()
             ayu.press(b"b")
@@ -186,8 +186,8 @@ def test_a_player_answers_a_live_quiz_question_over_ssh_and_leaves(tmp_path):
 
             assert _sync_until(lea, lambda: len(answers()) == 1)
             assert [value for value, _ in answers().values()] == [[1]]  # B, as Ayu pressed
-            runner.close(session)
-            runner.reveal(session)
+            asyncio.run(runner.close(session))
+            asyncio.run(runner.reveal(session))
             asyncio.run(lea.sync_once())
             assert ayu.wait_for("Right"), ayu.text()
             assert "1. Ayu" in ayu.text()  # the leaderboard

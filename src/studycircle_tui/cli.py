@@ -27,7 +27,10 @@ def _run_app(service) -> int:
     from .tui.app import StudyCircleApp
 
     app = StudyCircleApp(service)
-    app.run()
+    try:
+        app.run()
+    finally:
+        service.close()  # the writes still queued (the last draft) reach the disk
     return app.return_code or 0
 
 

@@ -104,12 +104,16 @@ async def test_a_new_member_sees_the_rules_and_cannot_post_before_accepting(lead
         main.open_thread(thread)
         await pilot.pause()
         posts_before = len(sam.state.threads[thread].post_ids)
-        assert main._submit("post.create", {"thread": thread, "text": "hi"}) is None
+        await pilot.press("r", *"hi", "ctrl+s")
         await pilot.pause()
-        assert isinstance(app.screen, RulesScreen)
+        assert isinstance(app.screen, RulesScreen)  # not sent: the rules come first
+        assert len(sam.state.threads[thread].post_ids) == posts_before
         await pilot.press("a")  # accept
+        await pilot.app.intents.settled()
         await pilot.pause()
-        assert main._submit("post.create", {"thread": thread, "text": "hi"}) is not None
+        await pilot.press("ctrl+s")  # the text waited in the composer
+        await pilot.app.intents.settled()
+        await pilot.pause()
     assert len(sam.state.threads[thread].post_ids) == posts_before + 1
 
 

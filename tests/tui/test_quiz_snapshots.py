@@ -36,38 +36,38 @@ async def _live(tmp_path, upto: str):
     circle = await quiz_circle(tmp_path)
     lea = QuizRunner(circle.lead)
     ayu, budi, citra = (QuizRunner(p) for p in circle.players)
-    session = lea.start(circle.quiz, scoring="speed", streak=True, top_n=5).id
+    session = (await lea.start(circle.quiz, scoring="speed", streak=True, top_n=5)).id
     await circle.sync()
     if upto == "lobby":
         return circle
-    lea.open_question(session, 0)
+    await lea.open_question(session, 0)
     await circle.sync()
     circle.clock.advance(3000)
-    budi.answer(session, 0, [0])
+    await budi.answer(session, 0, [0])
     if upto == "question":
         circle.clock.advance(5000)
         await circle.sync()
         return circle
     circle.clock.advance(1000)
-    ayu.answer(session, 0, [1])
+    await ayu.answer(session, 0, [1])
     circle.clock.advance(4000)
-    citra.answer(session, 0, [1])
+    await citra.answer(session, 0, [1])
     await circle.sync()
-    lea.close(session)
-    lea.reveal(session)
+    await lea.close(session)
+    await lea.reveal(session)
     await circle.sync()
     if upto == "reveal":
         return circle
-    lea.open_question(session, 1)
+    await lea.open_question(session, 1)
     await circle.sync()
     circle.clock.advance(2000)
-    ayu.answer(session, 1, [1])
-    budi.answer(session, 1, [1])
+    await ayu.answer(session, 1, [1])
+    await budi.answer(session, 1, [1])
     circle.clock.advance(6000)
-    citra.answer(session, 1, [0])
+    await citra.answer(session, 1, [0])
     await circle.sync()
-    lea.close(session)
-    lea.reveal(session)
+    await lea.close(session)
+    await lea.reveal(session)
     await circle.sync()
     return circle
 

@@ -6,7 +6,9 @@ this replica holds, as the JSON it travels as), ``outbox`` (ops still to deliver
 ``quiz_keys`` (a live quiz's answer keys, kept by its lead until each reveal).
 
 WAL mode with synchronous=FULL: a write returns only once it is in the log on disk, so
-an op the app acknowledged survives ``kill -9`` and a power cut alike.
+an op the app acknowledged survives ``kill -9`` and a power cut alike. Another process
+holding the file's write lock makes a write wait (``busy_timeout``), so the app calls
+the store from one thread of its own (``CircleService``), never from its event loop.
 """
 
 import sqlite3
@@ -76,13 +78,13 @@ class CircleRecord:
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_timeout_ms: int = 5000) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         self._db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -214,6 +216,11 @@ class Store:
         ).fetchone()
         return row[0] if row else ""
 
+    def drafts(self, circle_id: str) -> dict[str, str]:
+        """Every unsent draft of a circle, by place."""
+        rows = self._db.execute("SELECT place, text FROM drafts WHERE circle = ?", (circle_id,))
+        return dict(rows.fetchall())
+
     def set_draft(self, circle_id: str, place: str, text: str) -> None:
         if text:
             self._db.execute(
@@ -233,6 +240,13 @@ class Store:
             "INSERT OR REPLACE INTO quiz_keys VALUES (?, ?, ?, ?)",
             (circle_id, key_hash, salts, keys),
         )
+
+    def all_quiz_keys(self, circle_id: str) -> dict[str, tuple[str, bytes]]:
+        """Every live quiz's salts and keys this device keeps for a circle, by key hash."""
+        rows = self._db.execute(
+            "SELECT key_hash, salts, keys FROM quiz_keys WHERE circle = ?", (circle_id,)
+        )
+        return {key_hash: (salts, keys) for key_hash, salts, keys in rows.fetchall()}
 
     def quiz_keys(self, circle_id: str, key_hash: str) -> tuple[str, bytes] | None:
         row = self._db.execute(

@@ -1,9 +1,18 @@
-"""The service the TUI talks to: one circle's state, submitting ops, and background sync.
+"""The service the TUI talks to: one circle's state, what a member asks of it (the
+intents of ``intents.py``), and background sync.
 
 Writes go to the local store (and its outbox) first, then to the in-memory replica, so
-the app works offline and an acknowledged op is on disk. ``run()`` is the sync loop: it
-pushes the outbox, pulls what the other side has, and tells listeners what changed.
-The TUI never touches SQLite, files or HTTP itself.
+the app works offline and an acknowledged op is on disk. ``send`` is the app's way in:
+one op at a time, in the order asked, each checked against the state the one before
+left. ``submit`` does the same at once, blocking, for the command line and tests.
+``run()`` is the sync loop: it pushes the outbox, pulls what the other side has, and
+tells listeners what changed. The TUI never touches SQLite, files or HTTP itself.
+
+The store is used from one thread of the service's own (``_in_store``), never from the
+event loop: another process holding the SQLite file's lock (a second studycircle, a
+backup) makes a write wait up to its busy timeout, and the app must go on taking keys
+meanwhile. One thread keeps the writes in the order they were asked for. What the app
+reads often (drafts, a lead's quiz keys) is kept in memory and written behind.
 """
 
 import asyncio
@@ -11,21 +20,27 @@ import contextlib
 import dataclasses
 import os
 import random
+import sqlite3
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..core import permissions
-from ..core.ops import Op
+from ..core.ops import Op, OpError
 from ..core.replica import Change, Replica
 from ..core.schedule import to_ics
 from ..core.state import CircleState
+from ..core.wording import in_words
 from ..store.db import CircleRecord, Store
+from .intents import CircleIntents, Refused
 from .transport import Transport, TransportError
 
+__all__ = ["CircleService", "Event", "Notice", "Refused", "SyncStatus"]
 
-class Refused(Exception):
-    """The op would not apply: the text says why (not allowed, no such post, …)."""
+T = TypeVar("T")
 
 
 @dataclasses.dataclass(slots=True, frozen=True)
@@ -54,7 +69,14 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class CircleService:
+def _store_trouble(error: sqlite3.Error) -> str:
+    """Why a write a member asked for did not reach the disk, in their words."""
+    if "locked" in str(error) or "busy" in str(error):
+        return "another program is holding this computer's copy of the circle: try again"
+    return f"it could not be saved on this computer ({error})"
+
+
+class CircleService(CircleIntents):
     POLL_SECONDS = 0.3  # a file circle shows others' posts within a second
     # A server circle's long-polls start at most this often. After a quiet wait the next
     # one starts at once; in a burst (200 players answering a quiz question) each client
@@ -73,14 +95,19 @@ class CircleService:
         self.store = store
         self.record = record
         self.transport = transport
-        self.now_ms = now_ms
+        self._clock = now_ms
         self.replica = Replica(record.id, "seq" if transport.ordering == "seq" else "hlc")
         self._listeners: list[Listener] = []
         self._reported: set[str] = set()
         self.notices: list[Notice] = []  # every notice so far, for listeners that come late
         self._wake = asyncio.Event()
+        self._sending = asyncio.Lock()  # one op at a time, in the order asked
         self._offline_since = 0
         self.status = SyncStatus(transport.kind, "synced")
+        # The one thread that uses the store once the service runs (see the docstring).
+        self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="store")
+        self._drafts: dict[str, str] = {}
+        self._quiz_keys: dict[str, tuple[str, bytes]] = {}
         self._load()
 
     # --- reading ----------------------------------------------------------------------
@@ -92,6 +119,9 @@ class CircleService:
     @property
     def me(self) -> str:
         return self.record.member_id
+
+    def now_ms(self) -> int:
+        return self._clock()
 
     # --- what this circle can promise (screens say it; how it syncs is not their business)
 
@@ -115,50 +145,118 @@ class CircleService:
 
     def draft(self, place: str) -> str:
         """Unsent text the composer held for ``place`` (a thread id), kept across restarts."""
-        return self.store.draft(self.record.id, place)
+        return self._drafts.get(place, "")
 
     def save_draft(self, place: str, text: str) -> None:
-        self.store.set_draft(self.record.id, place, text)
+        """Keep ``text`` as the draft for ``place``: at once here, on disk soon after."""
+        if self._drafts.get(place, "") == text:
+            return
+        if text:
+            self._drafts[place] = text
+        else:
+            self._drafts.pop(place, None)
+        self._write_behind("your draft", self.store.set_draft, self.record.id, place, text)
 
     def quiz_keys(self, key_hash: str) -> tuple[str, bytes] | None:
         """A live quiz's salts (JSON) and keys, if this device keeps them (it published
         only their salted hash, ``key_hash``)."""
-        return self.store.quiz_keys(self.record.id, key_hash)
+        return self._quiz_keys.get(key_hash)
 
-    def keep_quiz_keys(self, key_hash: str, salts: str, keys: bytes) -> None:
-        """Keep a live quiz's keys on this device; they leave it one by one, at reveals."""
-        self.store.save_quiz_keys(self.record.id, key_hash, salts, keys)
+    async def keep_quiz_keys(self, key_hash: str, salts: str, keys: bytes) -> None:
+        """Keep a live quiz's keys on this device; they leave it one by one, at reveals.
+        Refused when they could not be stored (then the quiz must not be published)."""
+        await self._write(self.store.save_quiz_keys, self.record.id, key_hash, salts, keys)
+        self._quiz_keys[key_hash] = (salts, keys)
 
-    def mark_read(self, thread_id: str) -> None:
-        """Record (locally only) that this member has read the thread to its last post."""
-        thread = self.state.threads.get(thread_id)
-        if thread is None or not self.state.unread_in_thread(self.me, thread_id):
-            return
-        self.submit("read.mark", {"thread": thread_id, "post": thread.post_ids[-1]})
+    def close(self) -> None:
+        """Finish the writes still queued (drafts included) and stop the store thread."""
+        self._store_thread.shutdown(wait=True)
 
     # --- writing ----------------------------------------------------------------------
 
+    async def send(self, type_name: str, data: dict[str, object]) -> Op:
+        """Make an op as this member when the ops asked before it are done, check it
+        against the state they left, store it durably, apply it, and queue it to send.
+
+        Raises Refused, in the member's words, without storing anything."""
+        async with self._sending:
+            try:
+                op = self._checked(type_name, data)
+            except OpError as error:
+                raise Refused(in_words(type_name, error)) from None
+            # Shown (applied, and so drawn) only once it is on disk.
+            self._stored(op, await self._write(self._keep_own, op))
+            return op
+
     def submit(self, type_name: str, data: dict[str, object]) -> Op:
-        """Make an op as this member, store it durably, apply it, and queue it to send.
+        """``send`` at once, for the command line and tests (it waits on the disk).
 
         Raises OpError (bad data) or Refused (not allowed here) without storing anything.
         """
+        op = self._checked(type_name, data)
+        self._stored(op, self._store_thread.submit(self._keep_own, op).result())
+        return op
+
+    def _checked(self, type_name: str, data: dict[str, object]) -> Op:
         op = self.replica.make(self.me, type_name, data, self.now_ms(), os.urandom(10))
         reason = permissions.refusal(self.state, op)
         if reason is not None:
             raise Refused(reason)
-        self.store.add_ops(self.record.id, [op], outbox=True)
-        self._emit(self.replica.add_local(op))
-        self._set_status(waiting=self.store.outbox_size(self.record.id))
-        self._wake.set()
         return op
 
-    def export_schedule(self, path: Path) -> Path:
-        """Write the circle's schedule as an iCalendar file; OSError says why it could not."""
+    def _keep_own(self, op: Op) -> int:
+        """(In the store thread.) Store an op of this member's, queued to send; the
+        outbox's size after it."""
+        self.store.add_ops(self.record.id, [op], outbox=True)
+        return self.store.outbox_size(self.record.id)
+
+    def _stored(self, op: Op, waiting: int) -> None:
+        """The op is on disk: apply it, and wake the sync loop to send it."""
+        self._emit(self.replica.add_local(op))
+        self._set_status(waiting=waiting)
+        self._wake.set()
+
+    async def export_schedule(self, path: Path) -> Path:
+        """Write the circle's schedule as an iCalendar file; Refused says why it could not."""
         state = self.state
         path = path.expanduser()
-        path.write_bytes(to_ics(state.name, state.id, state.schedule, self.now_ms()))
+        ics = to_ics(state.name, state.id, state.schedule, self.now_ms())
+        try:
+            await asyncio.to_thread(path.write_bytes, ics)  # a slow USB stick waits there
+        except OSError as error:
+            raise Refused(f"could not write {path}: {error.strerror or error}") from None
         return path
+
+    # --- the store's thread -----------------------------------------------------------
+
+    async def _in_store(self, work: Callable[..., T], *args: Any) -> T:
+        """Run ``work(*args)`` in the store's thread, after what was queued before it."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._store_thread, partial(work, *args))
+
+    async def _write(self, work: Callable[..., T], *args: Any) -> T:
+        """A write a member asked for: Refused, in their words, when the disk says no."""
+        try:
+            return await self._in_store(work, *args)
+        except sqlite3.Error as error:
+            raise Refused(_store_trouble(error)) from None
+
+    def _write_behind(self, what: str, work: Callable[..., object], *args: Any) -> None:
+        """Queue a write nobody waits for; if it fails, a notice says ``what`` was lost."""
+        done: Future[object] = self._store_thread.submit(work, *args)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no app running (a script, a test): wait for it here
+            done.result()
+            return
+
+        def check(future: Future[object]) -> None:
+            error = future.exception()
+            if error is not None:
+                text = f"{what} could not be saved on this computer: {error}"
+                loop.call_soon_threadsafe(self._notice, text, "error")
+
+        done.add_done_callback(check)
 
     # --- syncing ----------------------------------------------------------------------
 
@@ -229,39 +327,43 @@ class CircleService:
         return 25.0 if self.transport.ordering == "seq" and not self._wake.is_set() else 0.0
 
     async def _push(self) -> None:
-        outbox = self.store.outbox(self.record.id)
+        store, circle = self.store, self.record.id
+        outbox = await self._in_store(store.outbox, circle)
         if not outbox:
             return
         results = await self.transport.push(outbox)
         delivered = [result.id for result in results if result.error is None]
-        self.store.delivered(self.record.id, delivered)
+        await self._in_store(store.delivered, circle, delivered)
         for result in results:
             if result.sealed:
                 self.replica.seal(result.id)
             if result.error is not None:
                 # The other side will never take it: say why and forget it locally.
-                self.store.drop_op(self.record.id, result.id)
+                await self._in_store(store.drop_op, circle, result.id)
                 self._emit(self.replica.reject(result.id))
                 self._notice(f"not sent: {result.error}", "error")
-        self._set_status(waiting=self.store.outbox_size(self.record.id))
+        self._set_status(waiting=await self._in_store(store.outbox_size, circle))
 
     async def _pull(self, wait: float) -> None:
-        remote = self.transport.kind
+        store, circle, remote = self.store, self.record.id, self.transport.kind
         more = True
         while more:
-            cursor = self.store.cursor(self.record.id, remote)
+            cursor = await self._in_store(store.cursor, circle, remote)
             pulled = await self.transport.pull(cursor, wait)
             for problem in pulled.problems:
                 self._notice(problem)
             if pulled.ops:
-                self.store.add_ops(self.record.id, pulled.ops)
+                await self._in_store(store.add_ops, circle, pulled.ops)
                 self._emit(self.replica.add(pulled.ops))
-            self.store.set_cursor(self.record.id, remote, pulled.cursor)
+            await self._in_store(store.set_cursor, circle, remote, pulled.cursor)
             more, wait = pulled.more, 0.0
 
     # --- plumbing ---------------------------------------------------------------------
 
     def _load(self) -> None:
+        """Fold what the store holds (before the app runs: nothing else waits on it)."""
+        self._drafts = self.store.drafts(self.record.id)
+        self._quiz_keys = self.store.all_quiz_keys(self.record.id)
         ops = self.store.load_ops(self.record.id)
         if self.replica.ordering == "seq":
             confirmed = [op for op in ops if op.seq is not None or op.LOCAL_ONLY]

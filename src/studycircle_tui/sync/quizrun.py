@@ -6,10 +6,13 @@ salts in this device's store; ``reveal`` publishes one question's key and salt, 
 close. A practice quiz carries its keys openly and is marked on the player's device;
 only the score travels (``quiz.result``).
 
-Everything here submits ops through the service, so the rules (who may host, one answer
-per player per question, no answer after the close) are the reducer's and the server's.
+Everything here sends ops through the service, so the rules (who may host, one answer per
+player per question, no answer after the close) are the reducer's and the server's. The
+actions are the quiz's intents (see ``intents.py``): coroutines that read the session
+when they run and raise Refused, in the member's words, when the circle says no.
 """
 
+import asyncio
 import csv
 import json
 import secrets
@@ -88,7 +91,7 @@ class QuizRunner:
 
     # --- making quizzes ---------------------------------------------------------------
 
-    def create(
+    async def create(
         self,
         title: str,
         questions: list[Question],
@@ -106,16 +109,16 @@ class QuizRunner:
         }
         if practice:
             data["keys"] = [msgspec.to_builtins(key) for key in keys]
-            return self.service.submit("quiz.create", data)
+            return await self.service.send("quiz.create", data)
         salts = [secrets.token_hex(16) for _ in keys]
         data["key_hash"] = quizkeys.key_hash(salts, keys)
         # Kept before the quiz is published: a quiz whose keys were lost cannot run.
-        self.service.keep_quiz_keys(
+        await self.service.keep_quiz_keys(
             data["key_hash"],  # type: ignore[arg-type]
             json.dumps(salts),
             msgspec.json.encode(keys),
         )
-        return self.service.submit("quiz.create", data)
+        return await self.service.send("quiz.create", data)
 
     def held_keys(self, quiz: Quiz) -> tuple[list[str], list[Key]] | None:
         """A live quiz's salts and keys, if this device holds them."""
@@ -161,26 +164,26 @@ class QuizRunner:
 
     # --- hosting ----------------------------------------------------------------------
 
-    def start(
-        self, quiz_id: str, *, scoring: str = "accuracy", streak: bool = False, top_n: int = 5
+    async def start(
+        self, quiz_id: str, scoring: str = "accuracy", streak: bool = False, top_n: int = 5
     ) -> Op:
         """Open a lobby: a live session players can follow from their Quiz pane."""
         data = {"quiz": quiz_id, "mode": "live", "scoring": scoring, "streak": streak}
-        return self.service.submit("quiz.start", {**data, "top_n": top_n})
+        return await self.service.send("quiz.start", {**data, "top_n": top_n})
 
     def _session(self, session_id: str) -> tuple[QuizSession, Quiz]:
         session = self.state.sessions[session_id]
         return session, self.state.quizzes[session.quiz_id]
 
-    def open_question(self, session_id: str, question: int) -> Op:
+    async def open_question(self, session_id: str, question: int) -> Op:
         _, quiz = self._session(session_id)
         seconds = quiz.questions[question].seconds
         deadline = self.service.now_ms() + seconds * 1000
-        return self._open(session_id, question, deadline)
+        return await self._open(session_id, question, deadline)
 
-    def _open(self, session_id: str, question: int, deadline: int) -> Op:
+    async def _open(self, session_id: str, question: int, deadline: int) -> Op:
         data = {"session": session_id, "question": question, "deadline": deadline}
-        return self.service.submit("quiz.open", data)
+        return await self.service.send("quiz.open", data)
 
     def remaining_ms(self, session: QuizSession) -> int:
         """Time left on the open question (when paused: the time left at the pause)."""
@@ -192,28 +195,28 @@ class QuizRunner:
             return 0
         return max(0, running[-1] - opens[-1][0])
 
-    def pause(self, session_id: str) -> Op:
+    async def pause(self, session_id: str) -> Op:
         session, _ = self._session(session_id)
-        return self._open(session_id, session.current, 0)
+        return await self._open(session_id, session.current, 0)
 
-    def resume(self, session_id: str) -> Op:
+    async def resume(self, session_id: str) -> Op:
         session, _ = self._session(session_id)
         left = self.remaining_ms(session)
-        return self._open(session_id, session.current, self.service.now_ms() + left)
+        return await self._open(session_id, session.current, self.service.now_ms() + left)
 
-    def add_time(self, session_id: str, seconds: int = ADD_SECONDS) -> Op:
+    async def add_time(self, session_id: str, seconds: int = ADD_SECONDS) -> Op:
         session, _ = self._session(session_id)
         if session.deadline_ms == 0:
             raise Refused("resume the question before adding time")
-        return self._open(session_id, session.current, session.deadline_ms + seconds * 1000)
+        return await self._open(session_id, session.current, session.deadline_ms + seconds * 1000)
 
-    def close(self, session_id: str) -> Op:
+    async def close(self, session_id: str) -> Op:
         session, _ = self._session(session_id)
-        return self.service.submit(
+        return await self.service.send(
             "quiz.close", {"session": session_id, "question": session.current}
         )
 
-    def reveal(self, session_id: str) -> Op:
+    async def reveal(self, session_id: str) -> Op:
         session, quiz = self._session(session_id)
         question = session.current
         if quiz.keys is not None:
@@ -229,20 +232,20 @@ class QuizRunner:
             "key": msgspec.to_builtins(key),
             "salt": salt,
         }
-        return self.service.submit("quiz.reveal", data)
+        return await self.service.send("quiz.reveal", data)
 
-    def finish(self, session_id: str) -> Op:
-        return self.service.submit("quiz.finish", {"session": session_id})
+    async def finish(self, session_id: str) -> Op:
+        return await self.service.send("quiz.finish", {"session": session_id})
 
     # --- playing ----------------------------------------------------------------------
 
-    def answer(self, session_id: str, question: int, value: object) -> Op:
+    async def answer(self, session_id: str, question: int, value: object) -> Op:
         data = {"session": session_id, "question": question, "answer": value}
-        return self.service.submit("quiz.answer", data)
+        return await self.service.send("quiz.answer", data)
 
-    def record_result(self, quiz_id: str, score: float, max_score: float) -> Op:
+    async def record_result(self, quiz_id: str, score: float, max_score: float) -> Op:
         data = {"quiz": quiz_id, "score": min(score, max_score), "max_score": max_score}
-        return self.service.submit("quiz.result", data)
+        return await self.service.send("quiz.result", data)
 
     # --- results ----------------------------------------------------------------------
 
@@ -253,6 +256,15 @@ class QuizRunner:
     def csv_rows(self, session_id: str) -> list[list[str]]:
         _, quiz = self._session(session_id)
         return sessionscore.csv_rows(quiz, self.score(session_id), names(self.state))
+
+    async def export_csv(self, session_id: str, path: Path, default_name: str) -> Path:
+        """Write the session's results as CSV (in a thread: a slow disk waits there); the
+        path written. Refused says why not."""
+        rows = self.csv_rows(session_id)
+        try:
+            return await asyncio.to_thread(write_csv, path, rows, default_name)
+        except OSError as error:
+            raise Refused(f"could not write {path}: {error.strerror or error}") from None
 
     def keys_verified(self, session_id: str) -> bool | None:
         session, quiz = self._session(session_id)
@@ -266,7 +278,7 @@ class QuizRunner:
 # --- importing a quiz file -------------------------------------------------------------------
 
 
-def import_quiz(
+async def import_quiz(
     service: CircleService, quiz: "QuizModel", channel: str, *, practice: bool = False
 ) -> Op:
     """Publish a parsed quiz file (``core.quizformats.Quiz``) in ``channel`` (a name or id).
@@ -275,7 +287,7 @@ def import_quiz(
     (only moderators and the lead may add quizzes)."""
     channel_id = find_channel(service.state, channel)
     pairs = [question.to_op() for question in quiz.questions]
-    return QuizRunner(service).create(
+    return await QuizRunner(service).create(
         quiz.title,
         [question for question, _ in pairs],
         [key for _, key in pairs],

@@ -9,6 +9,7 @@ from textual.binding import Binding
 
 from ..config import Settings, load_settings
 from ..sync.engine import CircleService, Event, Notice, SyncStatus
+from .intents import IntentQueue
 from .messages import CircleChanged, NoticeReceived, SyncStatusChanged
 from .preferences import Preferences
 from .screens.main import MainScreen
@@ -39,6 +40,7 @@ class StudyCircleApp(App[None]):
     ) -> None:
         super().__init__()
         self.service = service
+        self.intents = IntentQueue(self)  # what the member asks for, one at a time
         self.settings = settings if settings is not None else load_settings()
         self._sync = sync
         # Themes (registered before use), colour depth, keymap, low-bandwidth mode.
@@ -70,6 +72,17 @@ class StudyCircleApp(App[None]):
 
     def on_cursor_position(self, event: events.CursorPosition) -> None:
         self.preferences.terminal_answered()  # times the link, to offer low-bandwidth mode
+
+    def report_failure(self, error: BaseException) -> None:
+        """The one place an unexpected failure is said (a bug, or bad luck on disk)."""
+        self.log.error(error)
+        self.notify(
+            f"Something went wrong: {error}",
+            title="Error",
+            severity="error",
+            timeout=15,
+            markup=False,
+        )
 
     async def action_quit(self) -> None:
         self.main_screen.leave_thread()  # the debounced draft save may not have run yet

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from ...core.digest import Arrival, arrivals_since
 from ...core.schedule import is_running, next_occurrence
 from ...sync.engine import CircleService
+from ..intents import ask
 from .rules import RulesScreen, needs_acceptance
 from .schedule import describe_next
 
@@ -91,9 +92,8 @@ class CircleLifeActions:
             if answer is None:
                 return
             name, goal = answer
-            op = self._submit("channel.create", {"name": name, "goal": goal})
-            if op is not None:
-                self.notify(f"Channel #{name} created.")
+            said = f"Channel #{name} created."
+            ask(self, self.service.new_channel, name, goal, done=lambda _: self.notify(said))
 
         self.app.push_screen(NewChannelScreen(), create)
 

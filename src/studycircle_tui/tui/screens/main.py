@@ -21,6 +21,7 @@ from ...core.search import CircleIndex, mention_tokens, names_for
 from ...sync.engine import CircleService
 from ..actions import bindings_for
 from ..commands import DiscussionCommands
+from ..intents import ask
 from ..messages import CircleChanged, NoticeReceived, SyncStatusChanged
 from ..widgets.channel_list import MENTIONS, UNANSWERED, ChannelList
 from ..widgets.composer import Composer
@@ -306,7 +307,7 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         if self.is_current:  # never over a quiz or a note being edited
             self.offer_rules()  # on joining, and once after each change of the rules
         if self.thread_id and self.is_current and self.pane == "thread":
-            self.service.mark_read(self.thread_id)  # its own change refreshes again
+            ask(self, self.service.mark_read, self.thread_id)  # its change refreshes again
         self._refresh_all()
         self.refresh_offered()
 
@@ -385,7 +386,7 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
             if self.view == "channel":
                 self.channel_id = thread.channel_id
             first_unread = discussion.first_unread_index(state, self.service.me, thread_id)
-            self.service.mark_read(thread_id)
+            ask(self, self.service.mark_read, thread_id)
         self.enter_thread()
         self._refresh_thread(first_unread=first_unread, at_post=at_post)
         self._refresh_channels()

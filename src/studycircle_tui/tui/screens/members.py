@@ -12,10 +12,10 @@ from textual.widgets import Button, Footer, Input, Label, OptionList, SelectionL
 from textual.widgets.option_list import Option
 
 from ...core import permissions
-from ...core.ops import OpError
 from ...core.rota import moderator_at, turns
 from ...localzone import local_zone_name
-from ...sync.engine import CircleService, Refused
+from ...sync.engine import CircleService
+from ..intents import MESSAGE_LINE, ask, say_no
 from ..timefmt import relative
 
 ACTIONS = {
@@ -61,7 +61,7 @@ class MembersScreen(ModalScreen[None]):
             if permissions.moderates(state, me, now):
                 yield Label("Moderation log", classes="heading")
                 yield Static(id="moderation-log")
-            yield Label("", id="members-message")
+            yield Label("", id="members-message", classes=MESSAGE_LINE)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -138,12 +138,12 @@ class MembersScreen(ModalScreen[None]):
     def action_role(self, role: str) -> None:
         member = self._selected_member()
         if member:
-            self._submit("member.role", {"member": member, "role": role})
+            ask(self, self.service.set_role, member, role, done=self._done)
 
     def action_remove(self) -> None:
         member = self._selected_member()
         if member and member != self.service.me:
-            self._submit("member.remove", {"member": member})
+            ask(self, self.service.remove_member, member, done=self._done)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id != "set-rota":
@@ -151,26 +151,18 @@ class MembersScreen(ModalScreen[None]):
         try:
             period = int(self.query_one("#rota-period", Input).value)
         except ValueError:
-            self._say("Days per turn must be a whole number.")
+            say_no(self, "days per turn must be a whole number")
             return
-        self._submit(
-            "moderator.rota",
-            {
-                "volunteers": list(self.query_one("#volunteers", SelectionList).selected),
-                "start": self.query_one("#rota-start", Input).value.strip(),
-                "period_days": period,
-                "tz": self.query_one("#rota-tz", Input).value.strip(),
-            },
+        ask(
+            self,
+            self.service.set_rota,
+            list(self.query_one("#volunteers", SelectionList).selected),
+            self.query_one("#rota-start", Input).value.strip(),
+            period,
+            self.query_one("#rota-tz", Input).value.strip(),
+            done=self._done,
         )
 
-    def _submit(self, type_name: str, data: dict) -> None:
-        try:
-            self.service.submit(type_name, data)
-        except (Refused, OpError) as error:
-            self._say(f"Not done: {error}")
-            return
-        self._say("Done.")
+    def _done(self, _op: object) -> None:
+        self.query_one("#members-message", Label).update("Done.")
         self._show()
-
-    def _say(self, text: str) -> None:
-        self.query_one("#members-message", Label).update(text)

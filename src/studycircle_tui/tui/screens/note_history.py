@@ -16,9 +16,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label
 
 from ...core import notemerge
-from ...core.ops import OpError
 from ...core.state import Note
-from ...sync.engine import CircleService, Refused
+from ...sync.engine import CircleService
+from ..intents import ask
 from ..note_keys import note_bindings
 from ..timefmt import absolute
 from ..widgets.note_lines import NoteLines
@@ -174,16 +174,7 @@ class NoteHistoryScreen(NoteScreenBase):
             self.notify(f"r{number} has the note's current text already.", markup=False)
             return
 
-        def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                self.service.submit(
-                    "note.restore", {"note": self.note_id, "revision": self.revision_id}
-                )
-            except (Refused, OpError) as error:
-                self.notify(f"Not restored: {error}", severity="error", markup=False)
-                return
+        def restored(_op: object) -> None:
             current = self.note
             if current is not None:
                 self.revision_id = current.head
@@ -192,6 +183,11 @@ class NoteHistoryScreen(NoteScreenBase):
             self.notify(
                 f"Restored r{number} as a new revision; the history keeps every one.", markup=False
             )
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                restore = self.service.restore_note, self.note_id, self.revision_id
+                ask(self, *restore, done=restored, heading="Not restored")
 
         self.app.push_screen(
             ConfirmScreen(

@@ -2,8 +2,8 @@
 flag, hide; and which of those it offers for the selected post (``check_action``).
 
 A mixin of ``MainScreen``, kept apart so neither file grows past reading length.
-Every change goes through ``CircleService.submit``; a refusal (not your post, not your
-role) comes back as a sentence and is shown, never applied.
+Every change is an intent of the service, asked through ``intents.ask``; a refusal (not
+your post, not your role, too long) comes back as a sentence and is shown, never applied.
 """
 
 from textual.timer import Timer
@@ -11,10 +11,10 @@ from textual.widgets import Label, TextArea
 
 from ... import config
 from ...core import permissions
-from ...core.ops import Op, OpError
+from ...core.ops import Op
 from ...core.state import Post
-from ...sync.engine import Refused
 from ..actions import ACTIONS
+from ..intents import ask
 from ..widgets.composer import Composer
 from ..widgets.post_render import plain_line
 from ..widgets.thread_view import ThreadView
@@ -49,6 +49,7 @@ class PostActions:
         self._draft_timer: Timer | None = None
         self._kept_draft = ""  # the draft put aside while an edit is in the composer
         self._offered: tuple[bool | None, ...] = ()
+        self._sending = False  # a post or an edit is being written
 
     # --- what is offered --------------------------------------------------------------
 
@@ -187,26 +188,44 @@ class PostActions:
         composer.move_cursor(composer.document.end)
 
     def on_composer_sent(self, message: Composer.Sent) -> None:
-        if not self.thread_id:
-            return
-        mode, post_id = self.composer_mode, self.composer_post
+        thread_id = self.thread_id
+        if not thread_id or self._sending:
+            return  # a second ctrl+s while the first is being written sends nothing twice
+        mode, post_id, text = self.composer_mode, self.composer_post, message.text
         if mode == "edit" and post_id:
             post = self.service.state.posts.get(post_id)
-            if post is not None and post.text == message.text:
+            if post is not None and post.text == text:
                 self._finish_writing()
                 return
-            if self._submit("post.edit", {"post": post_id, "text": message.text}):
-                self._finish_writing()
+            send, done = (self.service.edit_post, post_id, text), lambda _: self._edited(post_id)
+        elif self.rules_block_posting():
             return
-        data: dict[str, object] = {"thread": self.thread_id, "text": message.text}
-        if mode == "reply_to" and post_id:
-            data["reply_to"] = post_id
-        op = self._submit("post.create", data)
-        if op is not None:
-            self.query_one(Composer).load_text("")
-            self.service.save_draft(self.thread_id, "")
+        else:
+            to_post = post_id if mode == "reply_to" else None
+            send = (self.service.reply, thread_id, text, to_post)
+            done = lambda op: self._sent(thread_id, text, op)  # noqa: E731
+        self._sending = True
+        ask(self, *send, done=done, refused=lambda _: setattr(self, "_sending", False))
+
+    def _edited(self, post_id: str) -> None:
+        self._sending = False
+        if self.composer_mode == "edit" and self.composer_post == post_id:
             self._finish_writing()
-            self.query_one(ThreadView).go_to_post(op.id)
+
+    def _sent(self, thread_id: str, text: str, op: Op) -> None:
+        """The post is on disk: the draft it came from is spent (unless more was typed
+        meanwhile), and the thread shows it."""
+        self._sending = False
+        if self.service.draft(thread_id).strip() == text:
+            self.service.save_draft(thread_id, "")
+        if self.thread_id != thread_id:
+            return  # the member went on to another thread meanwhile
+        composer = self.query_one(Composer)
+        if self.composer_mode != "edit" and composer.text.strip() == text:
+            composer.load_text("")
+            self.save_draft()
+            self._finish_writing()
+        self.query_one(ThreadView).go_to_post(op.id)
 
     def on_composer_left(self, message: Composer.Left) -> None:
         self._finish_writing()
@@ -227,7 +246,7 @@ class PostActions:
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._submit("post.delete", {"post": post.id})
+                ask(self, self.service.delete_post, post.id)
 
         self.app.push_screen(
             ConfirmScreen("Delete your post? Others will see that it was deleted.", "Delete"),
@@ -238,24 +257,24 @@ class PostActions:
         post = self._post_for("react to")
         if post is None:
             return
-        me = self.service.me
 
         def picked(kind: str | None) -> None:
             if kind is not None:
-                on = me not in post.reactions.get(kind, set())
-                self._submit("post.react", {"post": post.id, "reaction": kind, "on": on})
+                ask(self, self.service.react, post.id, kind)
 
-        self.app.push_screen(ReactScreen(self.service.state, post, me), picked)
+        self.app.push_screen(ReactScreen(self.service.state, post, self.service.me), picked)
 
     def action_accept(self) -> None:
         post = self.selected_post()
-        if post is not None and self._submit("answer.accept", {"post": post.id}):
-            self.notify("Answer accepted: others will see it answered your question.")
+        if post is not None:
+            said = "Answer accepted: others will see it answered your question."
+            ask(self, self.service.accept_answer, post.id, done=lambda _: self.notify(said))
 
     def action_verify(self) -> None:
         post = self.selected_post()
-        if post is not None and self._submit("answer.verify", {"post": post.id}):
-            self.notify("Answer verified.")
+        if post is not None:
+            said = "Answer verified."
+            ask(self, self.service.verify_answer, post.id, done=lambda _: self.notify(said))
 
     def action_flag(self) -> None:
         post = self._post_for("flag", others=True)
@@ -264,9 +283,15 @@ class PostActions:
 
         def flagged(reason: FlagReason | None) -> None:
             if reason is not None:
-                data = {"post": post.id, "reason": reason.reason, "comment": reason.comment}
-                if self._submit("post.flag", data):
-                    self.notify("Flagged: the moderators will have a look.")
+                said = "Flagged: the moderators will have a look."
+                ask(
+                    self,
+                    self.service.flag_post,
+                    post.id,
+                    reason.reason,
+                    reason.comment,
+                    done=lambda _: self.notify(said),
+                )
 
         self.app.push_screen(FlagScreen(), flagged)
 
@@ -275,17 +300,17 @@ class PostActions:
         if post is None:
             return
         if post.hidden:
-            if self._submit("post.hide", {"post": post.id, "hidden": False}):
-                self.notify("The post is visible to everyone again.")
+            said = "The post is visible to everyone again."
+            ask(self, self.service.unhide_post, post.id, done=lambda _: self.notify(said))
             return
         if not self._may("post.hide", post=post.id):
             # Offered by no key to members; said plainly if asked for another way.
-            self._submit("post.hide", {"post": post.id, "hidden": True})
+            ask(self, self.service.hide_post, post.id)
             return
 
         def hidden(reason: str | None) -> None:
             if reason is not None:
-                self._submit("post.hide", {"post": post.id, "hidden": True, "reason": reason})
+                ask(self, self.service.hide_post, post.id, reason)
 
         self.app.push_screen(HideScreen(), hidden)
 
@@ -307,18 +332,17 @@ class PostActions:
             return
 
         def created(result: NewThread | None) -> None:
-            if result is None:
+            if result is None or self.rules_block_posting():
                 return
-            data = {
-                "channel": channel.id,
-                "title": result.title,
-                "kind": result.kind,
-                "text": result.text,
-            }
-            op = self._submit("thread.create", data)
-            if op is not None:
-                self.view = "channel"
-                self.open_thread(op.id)
+            ask(
+                self,
+                self.service.start_thread,
+                channel.id,
+                result.title,
+                result.kind,
+                result.text,
+                done=self._thread_started,
+            )
 
         self.app.push_screen(NewThreadScreen(channel.name), created)
 
@@ -332,11 +356,6 @@ class PostActions:
         self.notify(f"The bell on @mentions is {state}.")
         self._refresh_status()
 
-    def _submit(self, type_name: str, data: dict[str, object]) -> Op | None:
-        if type_name in ("thread.create", "post.create") and self.rules_block_posting():
-            return None
-        try:
-            return self.service.submit(type_name, data)
-        except (Refused, OpError) as error:
-            self.notify(f"Not done: {error}", severity="error")
-            return None
+    def _thread_started(self, op: Op) -> None:
+        self.view = "channel"
+        self.open_thread(op.id)

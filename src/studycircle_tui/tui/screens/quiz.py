@@ -13,10 +13,11 @@ from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import sessionscore
-from ...core.ops import OpError, Question
+from ...core.ops import Question
 from ...core.state import Quiz
-from ...sync.engine import CircleService, Refused
+from ...sync.engine import CircleService
 from ...sync.quizrun import QuizRunner, live_stage, names
+from ..intents import ask
 from ..messages import CircleChanged, follow_circle
 from ..widgets.quiz_views import press_answer_key
 
@@ -40,13 +41,9 @@ class QuizBaseScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.refresh_view()
 
-    def submit(self, action, *args, **kwargs):
-        """Run a runner action; a refusal becomes a notification, not a crash."""
-        try:
-            return action(*args, **kwargs)
-        except (Refused, OpError) as error:
-            self.notify(f"Not done: {error}", severity="error")
-            return None
+    def refreshed(self, _result: object = None) -> None:
+        """``done`` for an intent whose result shows by redrawing."""
+        self.refresh_view()
 
 
 class QuestionScreen(QuizBaseScreen):
@@ -244,15 +241,15 @@ class QuizPaneScreen(QuizBaseScreen):
         def chosen(settings: LiveSettings | None) -> None:
             if settings is None:
                 return
-            op = self.submit(
+            ask(
+                self,
                 self.runner.start,
                 quiz.id,
-                scoring=settings.scoring,
-                streak=settings.streak,
-                top_n=settings.top_n,
+                settings.scoring,
+                settings.streak,
+                settings.top_n,
+                done=lambda op: self.app.push_screen(LiveQuizScreen(self.service, op.id)),
             )
-            if op is not None:
-                self.app.push_screen(LiveQuizScreen(self.service, op.id))
 
         self.app.push_screen(LiveSettingsScreen(quiz.title, quiz.keys is not None), chosen)
 

@@ -8,6 +8,8 @@ lead's "leaderboard" step is the lead's own (no op marks it). The lead paces the
 the lead's client closes a question itself when its time is up or everyone answered.
 """
 
+from pathlib import Path
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -18,7 +20,8 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from ...core import permissions, quizscore, sessionscore
 from ...core.state import Quiz, QuizSession
 from ...sync.engine import CircleService
-from ...sync.quizrun import ADD_SECONDS, LiveStage, live_stage, names, players_expected, write_csv
+from ...sync.quizrun import ADD_SECONDS, LiveStage, live_stage, names, players_expected
+from ..intents import ask
 from ..widgets.quiz_views import (
     CHOICE_KINDS,
     BarChart,
@@ -56,6 +59,7 @@ class LiveQuizScreen(QuestionScreen):
         self._tick_enabled = tick
         self._shown_question = -2
         self._bindings_for: object = None
+        self._closing = False  # the close of a due question is asked for
 
     # --- reading ----------------------------------------------------------------------
 
@@ -356,68 +360,87 @@ class LiveQuizScreen(QuestionScreen):
         if self.session_id not in self.service.state.sessions:
             return
         self.update_countdown()
-        if not self.lead:
-            return
+        if self.lead and not self._closing and self._due():
+            self._closing = True
+            ask(self, self._close_when_due, done=self.refreshed)
+
+    def _due(self) -> bool:
+        """The open question's time is up, or everyone has answered it."""
         stage = self.stage()
         if stage.name != "open":
-            return
+            return False
         session = self.session
         expected = set(players_expected(self.service.state, session))
         answered = session.answered.get(stage.question, set())
         everyone = bool(expected) and expected <= answered
-        done = self.service.now_ms() >= session.deadline_ms or everyone
-        if done and self.submit(self.runner.close, self.session_id) is not None:
-            self.refresh_view()
+        return self.service.now_ms() >= session.deadline_ms or everyone
+
+    async def _close_when_due(self) -> None:
+        try:
+            if self._due():
+                await self.runner.close(self.session_id)
+        finally:
+            self._closing = False
 
     # --- the lead's actions -------------------------------------------------------------
+    # Each is an intent of its own (``ask``): it looks at the stage when its turn comes,
+    # so pressing n twice goes on twice, from where the first n left the quiz.
 
     def action_advance(self) -> None:
+        ask(self, self._advance, done=self.refreshed)
+
+    async def _advance(self) -> None:
         stage = self.stage()
         if stage.name == "lobby":
-            self.submit(self.runner.open_question, self.session_id, 0)
+            await self.runner.open_question(self.session_id, 0)
         elif stage.name == "closed":
-            self.submit(self.runner.reveal, self.session_id)
+            await self.runner.reveal(self.session_id)
         elif stage.name == "revealed" and self.board_for != stage.question:
             self.board_for = stage.question
         elif stage.name == "revealed":
             following = stage.question + 1
             if following < len(self.quiz.questions):
-                self.submit(self.runner.open_question, self.session_id, following)
+                await self.runner.open_question(self.session_id, following)
             else:
-                self.submit(self.runner.finish, self.session_id)
-        self.refresh_view()
+                await self.runner.finish(self.session_id)
 
     def action_pause(self) -> None:
-        if self.stage().name == "paused":
-            self.submit(self.runner.resume, self.session_id)
-        else:
-            self.submit(self.runner.pause, self.session_id)
-        self.refresh_view()
+        ask(self, self._pause_or_resume, done=self.refreshed)
+
+    async def _pause_or_resume(self) -> None:
+        stage = self.stage().name
+        if stage == "paused":
+            await self.runner.resume(self.session_id)
+        elif stage == "open":
+            await self.runner.pause(self.session_id)
 
     def action_add_time(self) -> None:
-        self.submit(self.runner.add_time, self.session_id)
-        self.refresh_view()
+        ask(self, self.runner.add_time, self.session_id, done=self.refreshed)
 
     def action_skip(self) -> None:
-        self.submit(self.runner.close, self.session_id)
-        self.refresh_view()
+        ask(self, self._close_now, done=self.refreshed)
+
+    async def _close_now(self) -> None:
+        if self.stage().name in ("open", "paused"):
+            await self.runner.close(self.session_id)
 
     def action_end(self) -> None:
         from .dialogs import ConfirmScreen
 
         def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            # The question being asked still counts: it is closed and revealed first.
-            if self.stage().name in ("open", "paused"):
-                self.submit(self.runner.close, self.session_id)
-            if self.stage().name == "closed":
-                self.submit(self.runner.reveal, self.session_id)
-            self.submit(self.runner.finish, self.session_id)
-            self.refresh_view()
+            if yes:
+                ask(self, self._end, done=self.refreshed)
 
         question = "End the quiz for everyone? (The question being asked is revealed first.)"
         self.app.push_screen(ConfirmScreen(question, "End it"), confirmed)
+
+    async def _end(self) -> None:
+        # The question being asked still counts: it is closed and revealed first.
+        await self._close_now()
+        if self.stage().name == "closed":
+            await self.runner.reveal(self.session_id)
+        if self.stage().name != "finished":
+            await self.runner.finish(self.session_id)
 
     # --- the players' actions -----------------------------------------------------------
 
@@ -444,16 +467,19 @@ class LiveQuizScreen(QuestionScreen):
         self._send(value)
 
     def _send(self, value: object) -> None:
-        stage = self.stage()
-        self.submit(self.runner.answer, self.session_id, stage.question, value)
-        self.refresh_view()
+        ask(self, self._answer, self.stage().question, value, done=self.refreshed)
         self.query_one("#quiz-body").focus()
+
+    async def _answer(self, question: int, value: object) -> None:
+        """Answer ``question`` unless it is answered (a key pressed twice) or over."""
+        stage = self.stage()
+        if stage.name == "open" and stage.question == question and not self.my_answer(question):
+            await self.runner.answer(self.session_id, question, value)
 
     # --- everyone -------------------------------------------------------------------------
 
     def action_export(self) -> None:
         from datetime import UTC, datetime
-        from pathlib import Path
 
         from .quiz_dialogs import ExportScreen
 
@@ -462,16 +488,14 @@ class LiveQuizScreen(QuestionScreen):
         suggested = f"{slug or 'quiz'}-{day}.csv"
 
         def chosen(path: str | None) -> None:
-            if not path:
-                return
-            try:
-                written = write_csv(Path(path), self.runner.csv_rows(self.session_id), suggested)
-            except OSError as error:
-                self.notify(f"Could not write {path}: {error.strerror or error}", severity="error")
-                return
-            self.notify(f"Results written to {written.resolve()}")
+            if path:
+                export = self.runner.export_csv, self.session_id, Path(path), suggested
+                ask(self, *export, done=self._exported, heading="Not exported")
 
         self.app.push_screen(ExportScreen(suggested), chosen)
+
+    def _exported(self, written: Path) -> None:
+        self.notify(f"Results written to {written.resolve()}")
 
     def action_leave(self) -> None:
         self.dismiss()

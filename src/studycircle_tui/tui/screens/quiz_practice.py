@@ -13,6 +13,7 @@ from ...core import quizscore
 from ...core.ops import Key
 from ...core.quizscore import Grade
 from ...sync.engine import CircleService
+from ..intents import ask
 from ..widgets.quiz_views import (
     QuestionView,
     answer_hint,
@@ -187,7 +188,7 @@ class PracticeScreen(QuestionScreen):
             return
         self.recorded = True
         score, most = self.score()
-        self.submit(self.runner.record_result, self.quiz_id, score, most)
+        ask(self, self.runner.record_result, self.quiz_id, score, most)
 
     def action_leave(self) -> None:
         self.dismiss()

@@ -8,6 +8,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, Markdown
 
 from ...sync.engine import CircleService
+from ..intents import ask
 
 
 def needs_acceptance(service: CircleService) -> bool:
@@ -72,7 +73,7 @@ class RulesScreen(ModalScreen[bool]):
 
     def action_accept(self) -> None:
         if needs_acceptance(self.service):
-            self.service.submit("rules.accept", {"version": self.service.state.rules_version})
+            ask(self, self.service.accept_rules)  # a "no" shows on the screen below
         self.dismiss(True)
 
     def action_later(self) -> None:

@@ -4,7 +4,6 @@ moderators and the lead, and export as an iCalendar (.ics) file."""
 from datetime import datetime
 from pathlib import Path
 
-from msgspec import structs
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -13,10 +12,10 @@ from textual.widgets import Button, Footer, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from ...core import permissions
-from ...core.ops import OpError
 from ...core.schedule import is_running, occurrence_around
 from ...localzone import local_zone_name
-from ...sync.engine import CircleService, Refused
+from ...sync.engine import CircleService
+from ..intents import MESSAGE_LINE, ask, say_no
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -67,7 +66,7 @@ class ScheduleScreen(ModalScreen[None]):
                     yield Input("60", placeholder="minutes", id="minutes")
                 yield Button("Add session", id="add", variant="primary")
             yield Input(f"{self._file_stem()}.ics", id="ics-path")  # in the current folder
-            yield Label("", id="schedule-message")
+            yield Label("", id="schedule-message", classes=MESSAGE_LINE)
         yield Footer()
 
     def _file_stem(self) -> str:
@@ -110,44 +109,38 @@ class ScheduleScreen(ModalScreen[None]):
     def action_add(self) -> None:
         verdict = self._may_edit()
         if not verdict:
-            self._say(f"Not saved: {verdict.reason}")
+            say_no(self, verdict.reason or "", "Not saved")
             return
         try:
             minutes = int(self.query_one("#minutes", Input).value or "60")
         except ValueError:
-            self._say("Minutes must be a whole number.")
+            say_no(self, "minutes must be a whole number", "Not saved")
             return
-        session = {
-            "title": self.query_one("#title", Input).value.strip(),
-            "weekday": self.query_one("#weekday", Select).value,
-            "time": self.query_one("#time", Input).value.strip(),
-            "tz": self.query_one("#tz", Input).value.strip(),
-            "minutes": minutes,
-        }
-        current = [structs.asdict(s) for s in self.service.state.schedule]
-        self._set([*current, session])
+        ask(
+            self,
+            self.service.add_session,
+            self.query_one("#title", Input).value.strip(),
+            self.query_one("#weekday", Select).value,
+            self.query_one("#time", Input).value.strip(),
+            self.query_one("#tz", Input).value.strip(),
+            minutes,
+            done=self._saved,
+            heading="Not saved",
+        )
 
     def action_remove(self) -> None:
         highlighted = self.query_one("#sessions", OptionList).highlighted
-        schedule = self.service.state.schedule
-        if highlighted is None or highlighted >= len(schedule):
+        if highlighted is None or highlighted >= len(self.service.state.schedule):
             return
-        self._set([structs.asdict(s) for i, s in enumerate(schedule) if i != highlighted])
+        ask(self, self.service.remove_session, highlighted, done=self._saved, heading="Not saved")
 
-    def _set(self, sessions: list[dict]) -> None:
-        try:
-            self.service.submit("schedule.set", {"sessions": sessions})
-        except (Refused, OpError) as error:
-            self._say(f"Not saved: {error}")
-            return
+    def _saved(self, _op: object) -> None:
         self._say("Schedule saved.")
         self._show()
 
     def action_export(self) -> None:
         target = Path(self.query_one("#ics-path", Input).value.strip())
-        try:
-            written = self.service.export_schedule(target)
-        except OSError as error:
-            self._say(f"Could not write {target}: {error.strerror}")
-            return
+        ask(self, self.service.export_schedule, target, done=self._exported, heading="Not exported")
+
+    def _exported(self, written: Path) -> None:
         self._say(f"Exported to {written.resolve()}")

@@ -10,9 +10,9 @@ from textual.widgets import Button, Footer, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from ...core import permissions
-from ...core.ops import OpError
 from ...core.state import Suggestion
-from ...sync.engine import CircleService, Refused
+from ...sync.engine import CircleService
+from ..intents import MESSAGE_LINE, ask
 from ..widgets.toggles import Tick
 
 STATUS_STYLE = {"open": "yellow", "planned": "cyan", "done": "green", "declined": "dim"}
@@ -61,7 +61,7 @@ class SuggestionScreen(ModalScreen[None]):
                     )
                     yield Input(placeholder="Reply to the selected suggestion", id="reply")
                     yield Button("Mark", id="resolve")
-            yield Label("", id="suggestion-message")
+            yield Label("", id="suggestion-message", classes=MESSAGE_LINE)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -94,32 +94,38 @@ class SuggestionScreen(ModalScreen[None]):
         if event.button.id == "suggest":
             text = self.query_one("#suggestion-text", Input).value.strip()
             anonymous = self.query_one("#anonymous", Tick).value
-            if text and self._submit("suggestion.create", {"text": text, "anonymous": anonymous}):
-                self.query_one("#suggestion-text", Input).value = ""
+            if text:
+                ask(
+                    self,
+                    self.service.suggest,
+                    text,
+                    anonymous,
+                    done=lambda _: self._suggested(text),
+                )
         elif event.button.id == "resolve":
             suggestions = self.query_one("#suggestions", OptionList)
             option = suggestions.highlighted_option
             if option is None or option.id is None:
                 self._say("Pick a suggestion first.")
                 return
-            self._submit(
-                "suggestion.resolve",
-                {
-                    "suggestion": option.id,
-                    "status": self.query_one("#suggestion-status", Select).value,
-                    "reply": self.query_one("#reply", Input).value.strip(),
-                },
+            ask(
+                self,
+                self.service.resolve_suggestion,
+                option.id,
+                self.query_one("#suggestion-status", Select).value,
+                self.query_one("#reply", Input).value.strip(),
+                done=self._saved,
             )
 
-    def _submit(self, type_name: str, data: dict) -> bool:
-        try:
-            self.service.submit(type_name, data)
-        except (Refused, OpError) as error:
-            self._say(f"Not done: {error}")
-            return False
+    def _suggested(self, text: str) -> None:
+        box = self.query_one("#suggestion-text", Input)
+        if box.value.strip() == text:  # not what was typed since
+            box.value = ""
+        self._saved(None)
+
+    def _saved(self, _op: object) -> None:
         self._say("Saved.")
         self._show()
-        return True
 
     def _say(self, text: str) -> None:
         message = self.query_one("#suggestion-message", Label)
