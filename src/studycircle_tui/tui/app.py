@@ -1,11 +1,14 @@
 """The Textual app: wiring only. It holds the service, runs its sync loop in a worker and
-turns what the service reports into Messages for the screen."""
+turns what the service reports into Messages: a change of the circle goes to every
+screen on the stack (none shows stale data), the sync status and notices to the main
+screen. Every worker runs on the app, so a failed one is said in one place."""
 
 import gc
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.worker import Worker, WorkerState
 
 from ..config import Settings, load_settings
 from ..sync.engine import CircleService, Event, Notice, SyncStatus
@@ -58,7 +61,9 @@ class StudyCircleApp(App[None]):
         self.push_screen(self.main_screen)
         self.call_after_refresh(tune_garbage_collector)
         if self._sync:
-            self.run_worker(self.service.run(), name="sync", group="sync", exclusive=True)
+            self.run_worker(
+                self.service.run(), name="sync", group="sync", exclusive=True, exit_on_error=False
+            )
         self.preferences.on_mount()
 
     def get_system_commands(self, screen):
@@ -72,6 +77,10 @@ class StudyCircleApp(App[None]):
 
     def on_cursor_position(self, event: events.CursorPosition) -> None:
         self.preferences.terminal_answered()  # times the link, to offer low-bandwidth mode
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.report_failure(event.worker.error)
 
     def report_failure(self, error: BaseException) -> None:
         """The one place an unexpected failure is said (a bug, or bad luck on disk)."""
@@ -95,4 +104,5 @@ class StudyCircleApp(App[None]):
         elif isinstance(event, Notice):
             self.main_screen.post_message(NoticeReceived(event))
         else:
-            self.main_screen.post_message(CircleChanged(event))
+            for screen in self.screen_stack:  # the ones underneath too: no stale screen
+                screen.post_message(CircleChanged(event))

@@ -79,7 +79,9 @@ class IntentQueue:
         self._settled.clear()
         if not self._serving:
             self._serving = True
-            self._app.run_worker(self._serve(), name="intents", group="intents")
+            self._app.run_worker(
+                self._serve(), name="intents", group="intents", exit_on_error=False
+            )
 
     async def settled(self) -> None:
         """Wait until everything asked so far has been carried out (or refused)."""

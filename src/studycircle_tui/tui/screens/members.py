@@ -16,6 +16,7 @@ from ...core.rota import moderator_at, turns
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService
 from ..intents import MESSAGE_LINE, ask, say_no
+from ..messages import CircleChanged
 from ..timefmt import relative
 
 ACTIONS = {
@@ -67,6 +68,9 @@ class MembersScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self._show()
 
+    def on_circle_changed(self, message: CircleChanged) -> None:
+        self._show()  # a role given, a member removed, the rota set: by anyone
+
     def _member_name(self, member_id: str) -> str:
         member = self.service.state.members.get(member_id)
         return member.name if member else "someone"
@@ -84,11 +88,18 @@ class MembersScreen(ModalScreen[None]):
             if member.id == self.service.me:
                 label.append("  (you)", style="dim")
             options.append(Option(label, id=member.id))
-        self.query_one("#members", OptionList).set_options(options)
+        listed = self.query_one("#members", OptionList)
+        selected = self._selected_member()
+        listed.set_options(options)
+        ids = [option.id for option in options]
+        if selected in ids:
+            listed.highlighted = ids.index(selected)  # the selection stays on its member
         self._show_rota()
         if self.query("#volunteers"):
             volunteers = self.query_one("#volunteers", SelectionList)
             chosen = set(state.rota.volunteers) if state.rota else set()
+            if volunteers.option_count:
+                chosen = set(volunteers.selected)  # what the lead is picking stays picked
             volunteers.clear_options()
             volunteers.add_options(
                 [(o.prompt, o.id, o.id in chosen) for o in options]  # type: ignore[misc]

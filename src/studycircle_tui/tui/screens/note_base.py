@@ -8,7 +8,7 @@ from ...core.state import Note
 from ...sync.engine import CircleService
 from ..actions import Action
 from ..commands import ActionCommands
-from ..messages import CircleChanged, follow_circle
+from ..messages import CircleChanged
 from ..note_keys import scope_actions
 from ..widgets.note_lines import NoteLines
 from ..widgets.note_render import NotePalette
@@ -71,7 +71,6 @@ class NoteScreenBase(Screen[None]):
         return Style(color=self.palette.marker.color, bold=True)
 
     def on_mount(self) -> None:
-        follow_circle(self.app, self.service, NoteScreenBase)
         self.watch(self.app, "theme", self._theme_changed, init=False)
 
     def _theme_changed(self) -> None:

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 from ...core import permissions
 from ...core.participation import Report, report, visible_to
 from ...sync.engine import CircleService
+from ..messages import CircleChanged
 
 BAR_WIDTH = 12
 UNANSWERED_DAYS = 3
@@ -51,6 +52,9 @@ class ParticipationScreen(ModalScreen[None]):
         table.add_columns(
             "Member", "Posts", "Answers", "Accepted", "Verified", "Quizzes", "Notes", "Activity"
         )
+        self._show()
+
+    def on_circle_changed(self, message: CircleChanged) -> None:
         self._show()
 
     def action_days(self, days: int) -> None:

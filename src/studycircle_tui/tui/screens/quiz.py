@@ -18,7 +18,7 @@ from ...core.state import Quiz
 from ...sync.engine import CircleService
 from ...sync.quizrun import QuizRunner, live_stage, names
 from ..intents import ask
-from ..messages import CircleChanged, follow_circle
+from ..messages import CircleChanged
 from ..widgets.quiz_views import press_answer_key
 
 
@@ -95,7 +95,6 @@ class QuizPaneScreen(QuizBaseScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        follow_circle(self.app, self.service, QuizBaseScreen)
         self.refresh_view()
         self.query_one("#quiz-list", OptionList).focus()
 

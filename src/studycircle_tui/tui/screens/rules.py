@@ -5,10 +5,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Label, Markdown
 
 from ...sync.engine import CircleService
 from ..intents import ask
+from ..messages import CircleChanged
 
 
 def needs_acceptance(service: CircleService) -> bool:
@@ -18,6 +20,15 @@ def needs_acceptance(service: CircleService) -> bool:
     if member is None or not state.rules.strip():
         return False  # a goal alone is shown, not something to accept
     return member.rules_accepted < state.rules_version
+
+
+def rules_first(node: Widget, service: CircleService) -> bool:
+    """True, and the rules shown, when this member must accept them before posting."""
+    if not needs_acceptance(service):
+        return False
+    node.notify("Please read and accept the circle's rules before your first post.")
+    node.app.push_screen(RulesScreen(service))
+    return True
 
 
 class RulesScreen(ModalScreen[bool]):
@@ -56,6 +67,19 @@ class RulesScreen(ModalScreen[bool]):
                     yield Button("Accept  a", variant="primary", id="accept")
                 yield Button("Close  esc", id="later")
         yield Footer()
+
+    def _shown(self) -> tuple[object, ...]:
+        state = self.service.state
+        return (state.name, state.goal, state.rules, needs_acceptance(self.service))
+
+    def on_mount(self) -> None:
+        self._was = self._shown()
+
+    async def on_circle_changed(self, message: CircleChanged) -> None:
+        if self._shown() != self._was:  # the rules changed while read, or were accepted
+            self._was = self._shown()
+            await self.recompose()
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # "a Accept" in the footer only while there is something to accept.

@@ -16,6 +16,7 @@ from ...core.schedule import is_running, occurrence_around
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService
 from ..intents import MESSAGE_LINE, ask, say_no
+from ..messages import CircleChanged
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -80,6 +81,10 @@ class ScheduleScreen(ModalScreen[None]):
         self.query_one("#session-form").display = bool(self._may_edit())
         self._show()
 
+    def on_circle_changed(self, message: CircleChanged) -> None:
+        self.query_one("#session-form").display = bool(self._may_edit())
+        self._show()  # a session added or removed by someone else shows at once
+
     def _show(self) -> None:
         now = self.service.now_ms()
         options = []
@@ -95,7 +100,10 @@ class ScheduleScreen(ModalScreen[None]):
                 )
             )
         sessions = self.query_one("#sessions", OptionList)
+        highlighted = sessions.highlighted
         sessions.set_options(options or [Option("No sessions yet.", disabled=True)])
+        if options and highlighted is not None:
+            sessions.highlighted = min(highlighted, len(options) - 1)
 
     def _say(self, text: str) -> None:
         message = self.query_one("#schedule-message", Label)

@@ -13,6 +13,7 @@ from ...core import permissions
 from ...core.state import Suggestion
 from ...sync.engine import CircleService
 from ..intents import MESSAGE_LINE, ask
+from ..messages import CircleChanged
 from ..widgets.toggles import Tick
 
 STATUS_STYLE = {"open": "yellow", "planned": "cyan", "done": "green", "declined": "dim"}
@@ -72,6 +73,9 @@ class SuggestionScreen(ModalScreen[None]):
         if event.input.id == "suggestion-text":
             self.query_one("#suggest", Button).press()
 
+    def on_circle_changed(self, message: CircleChanged) -> None:
+        self._show()  # suggestions and replies by others show at once
+
     def _show(self) -> None:
         options = []
         for suggestion in sorted(
@@ -86,8 +90,12 @@ class SuggestionScreen(ModalScreen[None]):
                 label.append(f"\n    lead: {suggestion.reply}", style="italic")
             options.append(Option(label, id=suggestion.id))
         listed = self.query_one("#suggestions", OptionList)
+        chosen = listed.highlighted_option.id if listed.highlighted_option else None
         listed.set_options(options or [Option("No suggestions yet: be the first.", disabled=True)])
-        if options and listed.highlighted is None:
+        ids = [option.id for option in options]
+        if chosen in ids:
+            listed.highlighted = ids.index(chosen)  # Mark still applies to what it did
+        elif options:
             listed.highlighted = 0  # what the lead's Mark applies to is always shown
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
