@@ -8,7 +8,7 @@ import pytest
 from circles import FIXED_NOW_MS, as_member, fixed_demo_service
 from studycircle_tui.core.schedule import next_occurrence
 from studycircle_tui.tui.app import StudyCircleApp
-from studycircle_tui.tui.screens.circle_life_actions import MeanwhileScreen
+from studycircle_tui.tui.screens.circle_dialogs import MeanwhileScreen
 from studycircle_tui.tui.screens.rules import RulesScreen
 from studycircle_tui.tui.widgets.channel_list import ChannelList
 from studycircle_tui.tui.widgets.status_line import StatusLine
@@ -124,8 +124,8 @@ async def test_status_line_shows_the_next_session_and_a_notice_when_it_starts(le
         assert "next: Weekly session" in status
         upcoming = next_occurrence(lead.state.schedule, FIXED_NOW_MS)
         lead.now_ms = lambda: upcoming.start_ms + 60_000  # a minute into the session
-        screen._circle_tick()
-        screen._circle_tick()  # announced once, not on every tick
+        screen.status_line.tick()
+        screen.status_line.tick()  # announced once, not on every tick
         await pilot.pause()
         notices = [n for n in app._notifications if n.title == "Session"]
         assert len(notices) == 1 and "has started" in notices[0].message

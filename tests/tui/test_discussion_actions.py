@@ -205,16 +205,18 @@ async def test_a_member_cannot_verify_or_hide(as_, story):
         await settled(pilot)
         await open_thread(pilot, story.ids["derivative"], select=2)
         screen = pilot.app.screen
+        pane = screen.thread_pane
         # Neither key is offered (nor shown in the footer)...
-        assert screen.check_action("verify", ()) is False
-        assert screen.check_action("hide", ()) is False
-        shown = {b.binding.action for b in screen.active_bindings.values()}
-        assert not {"screen.verify", "screen.hide"} & shown
+        assert pane.check_action("verify", ()) is False
+        assert pane.check_action("hide", ()) is False
+        assert pane.check_action("flag", ()) is True  # (what a member may do is)
+        shown = {b.binding.action for b in screen.active_bindings.values() if b.enabled}
+        assert "flag" in shown and not {"verify", "hide"} & shown
         await pilot.press("v", "x")
         await settled(pilot)
         # ...and asked for another way, the circle refuses and says why.
-        screen.action_verify()
-        screen.action_hide()
+        pane.action_verify()
+        pane.action_hide()
         await settled(pilot)
         messages = [n.message for n in pilot.app._notifications]
     post = citra.state.posts[target]
@@ -378,7 +380,7 @@ async def test_whoever_is_on_the_rota_today_is_offered_hide(as_, story):
         await open_thread(pilot, story.ids["welcome"], select=1)
         # The reducer lets her hide today, so the footer offers it (her role says member).
         assert citra.state.role_of(citra.me) == "member"
-        assert pilot.app.screen.check_action("hide", ()) is True
+        assert pilot.app.screen.thread_pane.check_action("hide", ()) is True
         await pilot.press("x")
         await settled(pilot)
         await pilot.press(*"off-topic", "enter")

@@ -57,7 +57,7 @@ async def test_a_rule_refusal_says_the_reducers_own_sentence(story, tmp_path):
         screen.open_thread(story.ids["derivative"])
         await pilot.press("g", "j", "j")
         assert screen.query_one(ThreadView).selected_post.id == answer
-        screen.action_verify()  # not offered to a member: asked for another way
+        screen.thread_pane.action_verify()  # not offered to a member: asked for another way
         await settle(pilot)
         said = toasts(pilot.app)
     reason = permissions.may(citra.state, citra.me, "answer.verify", 0, post=answer).reason

@@ -2,10 +2,11 @@
 the ``?`` help screen and the command palette's entries, so the three never disagree.
 
 ``scope`` says where a binding lives: ``screen`` works anywhere on the main screen,
-``thread`` while the open thread has focus (its selected post is the one acted on),
-``composer`` while writing. (The lists' own keys, moving and opening, belong to the list
-widgets; the ``?`` screen adds them under ``lists``.) Whether an
-action is offered right now (your own post, your role) is the screen's ``check_action``.
+``post`` in the thread pane (on the selected post), ``thread`` while the open thread
+has focus (moving in it), ``composer`` while writing. (The lists' own keys, moving and
+opening, belong to the list widgets; the ``?`` screen adds them under ``lists``.)
+Whether an action is offered right now (your own post, your role) is the ``check_action``
+of the node it is bound on.
 """
 
 import re
@@ -22,7 +23,7 @@ class Action:
     title: str  # the footer's word and the palette's command
     help: str  # one sentence for the help screen and the palette
     scope: str
-    target: str = "screen"  # where the action method lives ("" for the bound widget)
+    target: str = ""  # where the action method lives ("" for the widget bound to it)
     footer: bool = True
     palette: bool = True
     key_display: str | None = None
@@ -126,42 +127,42 @@ ACTIONS: tuple[Action, ...] = (
     Action("help", "question_mark", "Help", "Show every key.", "screen", key_display="?"),
     Action("toggle_bell", "B", "Bell", "Turn the terminal bell on @mentions on or off.", "screen"),
     # --- the open thread: acting on the selected post ---------------------------------
-    Action("reply", "r", "Reply", "Reply at the end of the thread.", "thread"),
+    Action("reply", "r", "Reply", "Reply at the end of the thread.", "post"),
     Action(
         "reply_to_post",
         "R",
         "Reply to post",
         "Reply to the selected post; the reply shows what it answers.",
-        "thread",
+        "post",
     ),
-    Action("edit_post", "e", "Edit", "Edit your own post (earlier versions are kept).", "thread"),
-    Action("delete_post", "d", "Delete", "Delete your own post (a tombstone stays).", "thread"),
+    Action("edit_post", "e", "Edit", "Edit your own post (earlier versions are kept).", "post"),
+    Action("delete_post", "d", "Delete", "Delete your own post (a tombstone stays).", "post"),
     Action(
         "react",
         "plus",
         "React",
         "React to the post: +1, helpful or thanks.",
-        "thread",
+        "post",
         key_display="+",
     ),
-    Action("accept", "a", "Accept", "Accept this answer to your question.", "thread"),
-    Action("verify", "v", "Verify", "Verify this answer (moderators and the lead).", "thread"),
+    Action("accept", "a", "Accept", "Accept this answer to your question.", "post"),
+    Action("verify", "v", "Verify", "Verify this answer (moderators and the lead).", "post"),
     Action(
         "flag",
         "f",
         "Flag",
         "Flag the post to moderators: incorrect, off-topic or unkind.",
-        "thread",
+        "post",
     ),
     Action(
         "hide",
         "x",
         "Hide",
         "Hide or unhide the post (moderators); its author and moderators still see it.",
-        "thread",
+        "post",
     ),
     Action(
-        "post_info", "i", "History", "Show the post's edit history, reactions and flags.", "thread"
+        "post_info", "i", "History", "Show the post's edit history, reactions and flags.", "post"
     ),
     Action(
         "select(-1)",
@@ -169,7 +170,6 @@ ACTIONS: tuple[Action, ...] = (
         "Previous post",
         "Move to the previous post.",
         "thread",
-        target="",
         footer=False,
         palette=False,
         key_display="↑/k",
@@ -180,7 +180,6 @@ ACTIONS: tuple[Action, ...] = (
         "Next post",
         "Move to the next post.",
         "thread",
-        target="",
         footer=False,
         palette=False,
         key_display="↓/j",
@@ -191,7 +190,6 @@ ACTIONS: tuple[Action, ...] = (
         "Page up",
         "Scroll up a screen.",
         "thread",
-        target="",
         footer=False,
         palette=False,
     ),
@@ -201,7 +199,6 @@ ACTIONS: tuple[Action, ...] = (
         "Page down",
         "Scroll down a screen.",
         "thread",
-        target="",
         footer=False,
         palette=False,
     ),
@@ -211,7 +208,6 @@ ACTIONS: tuple[Action, ...] = (
         "First post",
         "Go to the first post.",
         "thread",
-        target="",
         footer=False,
         palette=False,
         key_display="home/g",
@@ -222,7 +218,6 @@ ACTIONS: tuple[Action, ...] = (
         "Last post",
         "Go to the last post.",
         "thread",
-        target="",
         footer=False,
         palette=False,
         key_display="end/G",
@@ -234,7 +229,6 @@ ACTIONS: tuple[Action, ...] = (
         "Send",
         "Send the post (or save the edit).",
         "composer",
-        target="",
         palette=False,
     ),
     Action(
@@ -243,13 +237,13 @@ ACTIONS: tuple[Action, ...] = (
         "Leave",
         "Leave the composer; cancels an edit or a reply to a post.",
         "composer",
-        target="",
         palette=False,
     ),
 )
 
 SCOPE_TITLES = {
     "screen": "Anywhere",
+    "post": "In a thread (acts on the selected post)",
     "thread": "In a thread (acts on the selected post)",
     "lists": "In the lists",
     "composer": "Writing a post",
@@ -286,8 +280,7 @@ def make_bindings(
 
 def bindings_for(scope: str) -> list[Binding]:
     """Bindings for one scope of the main table."""
-    chosen = [action for action in ACTIONS if action.scope == scope]
-    return make_bindings(chosen, priority=None if scope == "composer" else False)
+    return make_bindings(scope_actions(scope), priority=None if scope == "composer" else False)
 
 
 def key_label(action: Action) -> str:
@@ -300,3 +293,7 @@ def key_label(action: Action) -> str:
 
 def palette_actions() -> list[Action]:
     return [action for action in ACTIONS if action.palette]
+
+
+def scope_actions(scope: str) -> list[Action]:
+    return [action for action in ACTIONS if action.scope == scope]

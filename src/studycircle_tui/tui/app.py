@@ -94,7 +94,7 @@ class StudyCircleApp(App[None]):
         )
 
     async def action_quit(self) -> None:
-        self.main_screen.leave_thread()  # the debounced draft save may not have run yet
+        self.main_screen.thread_pane.leave_thread()  # the debounced draft save may not have run
         self.exit()
 
     def _service_event(self, event: Event) -> None:

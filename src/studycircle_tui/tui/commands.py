@@ -15,7 +15,9 @@ class ActionCommands(Provider):
         raise NotImplementedError
 
     def _run(self, action: Action) -> None:
-        self.app.call_later(self.screen.run_action, action.name)
+        owner = getattr(self.screen, "action_owner", None)
+        node = owner(action) if owner is not None else self.screen
+        self.app.call_later(self.app.run_action, action.name, node)
 
     async def discover(self) -> Hits:
         for action in self._offered():
@@ -44,5 +46,5 @@ class DiscussionCommands(ActionCommands):
         return [
             action
             for action in palette_actions()
-            if screen.check_action(action.name, ()) is not False
+            if screen.action_owner(action).check_action(action.name, ()) is not False
         ]

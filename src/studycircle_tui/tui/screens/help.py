@@ -22,10 +22,14 @@ SEARCH_HELP = (
 def help_table() -> Group:
     """One short table per place, keys on the left, what they do on the right."""
     parts: list[RenderableType] = []
+    shown_title = ""
     for scope, title in SCOPE_TITLES.items():
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold", no_wrap=True, width=8)
-        table.add_column()
+        if title != shown_title:  # scopes of one place share its table
+            shown_title = title
+            table = Table.grid(padding=(0, 2))
+            table.add_column(style="bold", no_wrap=True, width=8)
+            table.add_column()
+            parts += [Text(title, style="bold underline"), table, Text()]
         for action in ACTIONS:
             if action.scope == scope:
                 table.add_row(key_label(action), action.help)
@@ -36,7 +40,6 @@ def help_table() -> Group:
             table.add_row("tab", "Move to the next pane.")
             table.add_row("^p", "Command palette: every action by name.")
             table.add_row("^q", "Quit (your draft is kept).")
-        parts += [Text(title, style="bold underline"), table, Text()]
     return Group(*parts)
 
 

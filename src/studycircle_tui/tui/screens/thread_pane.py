@@ -1,97 +1,158 @@
-"""What the main screen does to posts: write, reply, edit, delete, react, accept, verify,
-flag, hide; and which of those it offers for the selected post (``check_action``).
+"""The main screen's thread pane: the open thread (its title, its posts, the composer)
+and what a member does with posts: write, reply, edit, delete, react, accept, verify,
+flag, hide; which of those it offers (``check_action``); the composer's drafts.
 
-A mixin of ``MainScreen``, kept apart so neither file grows past reading length.
-Every change is an intent of the service, asked through ``intents.ask``; a refusal (not
-your post, not your role, too long) comes back as a sentence and is shown, never applied.
+The screen tells the pane which thread to show (``open``, ``refresh_thread``); the pane
+owns everything in it. Every change is an intent of the service, asked through
+``intents.ask``; a refusal (not your post, not your role, too long) is shown by the one
+presenter and what was typed stays in the composer.
 """
 
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Label, TextArea
 
-from ... import config
-from ...core import permissions
+from ...core import discussion, permissions
 from ...core.ops import Op
 from ...core.state import Post
-from ..actions import ACTIONS
+from ...sync.engine import CircleService
+from ..actions import bindings_for, scope_actions
 from ..intents import ask
 from ..widgets.composer import Composer
-from ..widgets.post_render import plain_line
+from ..widgets.post_render import Palette, plain_line
 from ..widgets.thread_view import ThreadView
-from .dialogs import (
-    ConfirmScreen,
-    FlagReason,
-    FlagScreen,
-    HideScreen,
-    PostInfoScreen,
-    ReactScreen,
-)
-from .new_thread import NewThread, NewThreadScreen
+from .dialogs import ConfirmScreen, FlagReason, FlagScreen, HideScreen, PostInfoScreen, ReactScreen
+from .rules import rules_first
 
-POST_ACTIONS = {
-    "reply_to_post",
-    "edit_post",
-    "delete_post",
-    "react",
-    "accept",
-    "verify",
-    "flag",
-    "hide",
-    "post_info",
-}
 DRAFT_DELAY = 0.5  # seconds after the typing stops: a durable write per key is too slow
+# The footer's post actions, and the op each is asked about for the open thread.
+OFFERED_AS = {
+    "reply": ("post.create", True),
+    "accept": ("answer.accept", True),
+    "verify": ("answer.verify", True),
+    "hide": ("post.hide", False),
+}
+KEY_HINTS = (
+    ("n", "the next unread thread", "/", "search every post"),
+    ("u", "open questions", "@", "posts that mention you"),
+    ("t", "start a thread", "?", "every key"),
+)
 
 
-class PostActions:
-    def init_post_actions(self) -> None:
+def welcome_hint(circle: str, goal: str, palette: Palette) -> list[Text]:
+    """What the pane says before a thread is open: where you are, how to move."""
+    lines = [Text(f"Welcome to {circle}", style="bold")]
+    if goal:
+        lines.append(Text(goal, style=palette.muted))
+    lines += [
+        Text(),
+        Text("Pick a channel, then a thread."),
+        Text("↑↓ or j/k move · enter opens · esc goes back"),
+        Text(),
+    ]
+    for key, what, other, other_what in KEY_HINTS:
+        line = Text()
+        line.append(f"{key:>3} ", style=palette.accent)
+        line.append(f"{what:<26}")
+        line.append(f"{other:>3} ", style=palette.accent)
+        line.append(other_what)
+        lines.append(line)
+    return lines
+
+
+class ThreadPane(Vertical):
+    BINDINGS = bindings_for("post")
+
+    def __init__(self, service: CircleService, *, id: str, classes: str = "") -> None:
+        super().__init__(id=id, classes=classes)
+        self.service = service
+        self.thread_id: str | None = None
         self.composer_mode = "reply"  # "reply", "reply_to" or "edit"
         self.composer_post: str | None = None
         self._draft_timer: Timer | None = None
         self._kept_draft = ""  # the draft put aside while an edit is in the composer
-        self._offered: tuple[bool | None, ...] = ()
         self._sending = False  # a post or an edit is being written
 
-    # --- what is offered --------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Label("", id="thread-title", classes="pane-title")
+        yield ThreadView(id="thread")
+        yield Label("", id="composer-context")
+        yield Composer(id="composer")
+
+    # --- showing ----------------------------------------------------------------------
+
+    def open(self, thread_id: str | None, at_post: str | None = None) -> None:
+        """Show ``thread_id`` (at its first unread post, or ``at_post``), with its draft."""
+        state = self.service.state
+        self.leave_thread()
+        self.thread_id = thread_id
+        first_unread = None
+        if thread_id in state.threads:
+            first_unread = discussion.first_unread_index(state, self.service.me, thread_id)
+            ask(self, self.service.mark_read, thread_id)
+        self._enter_thread()
+        self.refresh_thread(first_unread=first_unread, at_post=at_post)
+        self.query_one(ThreadView).focus()
+
+    def refresh_thread(
+        self,
+        palette: Palette | None = None,
+        *,
+        first_unread: int | None = None,
+        at_post: str | None = None,
+    ) -> None:
+        """Draw the thread from the circle's state (the welcome text needs ``palette``
+        once, before a thread is open)."""
+        state = self.service.state
+        view = self.query_one(ThreadView)
+        if palette is not None and not view.hint:
+            view.hint = welcome_hint(state.name, state.goal, palette)
+        self.set_class(self.thread_id is None, "-no-thread")
+        view.show(
+            state,
+            self.thread_id,
+            self.service.me,
+            self.service.now_ms(),
+            first_unread=first_unread,
+            at_post=at_post,
+        )
+
+    def forget_hint(self) -> None:
+        """The theme changed: the welcome text is drawn again in its colours."""
+        self.query_one(ThreadView).hint = []
+
+    def show_title(self, back: str) -> None:
+        thread = self.service.state.threads.get(self.thread_id or "")
+        self.query_one("#thread-title", Label).update(
+            f"{back}{thread.title}" if thread else "Pick a thread, or press t to start one"
+        )
 
     def selected_post(self) -> Post | None:
         if not self.thread_id:
             return None
         return self.query_one(ThreadView).selected_post
 
+    # --- what is offered --------------------------------------------------------------
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """What the footer offers. Post actions depend on the thread and your role, not
         on which post is selected: the footer is rebuilt only when you open a thread or
         your role changes (rebuilding it costs more than drawing a screenful of posts).
-        An action that does not fit the selected post says why when pressed."""
-        if action == "new_thread":
-            channel = self.channel_id
-            return channel is not None and self._may("thread.create", channel=channel)
-        if action == "new_channel":
-            return self._may("channel.create")
-        if action != "reply" and action not in POST_ACTIONS:
-            return True
+        An action that does not fit the selected post says why when pressed. None while
+        writing: the composer's keys are what the footer shows then."""
+        if self.query_one(Composer).has_focus:
+            return False
         if self.thread_id not in self.service.state.threads:
             return False
-        thread = self.thread_id
-        asked = {
-            "reply": ("post.create", {"thread": thread}),
-            "accept": ("answer.accept", {"thread": thread}),
-            "verify": ("answer.verify", {"thread": thread}),
-            "hide": ("post.hide", {}),
-        }
-        op_type, data = asked.get(action, ("post.react", {}))  # any member's: react, flag…
-        return self._may(op_type, **data)
-
-    def _may(self, op_type: str, **data: object) -> bool:
+        op_type, about_thread = OFFERED_AS.get(action, ("post.react", False))  # react, flag…
+        data = {"thread": self.thread_id} if about_thread else {}
         service = self.service
         return bool(permissions.may(service.state, service.me, op_type, service.now_ms(), **data))
 
-    def refresh_offered(self) -> None:
-        """Rebuild the footer if what it offers has changed."""
-        offered = tuple(self.check_action(action.name, ()) for action in ACTIONS)
-        if offered != self._offered:
-            self._offered = offered
-            self.refresh_bindings()
+    def offered(self) -> tuple[bool | None, ...]:
+        return tuple(self.check_action(action.name, ()) for action in scope_actions("post"))
 
     def _post_for(self, verb: str, *, own: bool = False, others: bool = False) -> Post | None:
         """The selected post if ``verb`` fits it; else None, having said why."""
@@ -112,7 +173,7 @@ class PostActions:
 
     # --- the composer -----------------------------------------------------------------
 
-    def enter_thread(self) -> None:
+    def _enter_thread(self) -> None:
         """Put the thread's draft in the composer."""
         composer = self.query_one(Composer)
         self.composer_mode, self.composer_post = "reply", None
@@ -164,8 +225,7 @@ class PostActions:
             composer.load_text(self._kept_draft)
         self.composer_mode, self.composer_post = mode, post_id
         self._show_context()
-        self._show_pane("thread")
-        composer.focus()
+        composer.focus()  # the screen shows this pane when focus comes into it
 
     def action_reply(self) -> None:
         self._write("reply")
@@ -198,7 +258,7 @@ class PostActions:
                 self._finish_writing()
                 return
             send, done = (self.service.edit_post, post_id, text), lambda _: self._edited(post_id)
-        elif self.rules_block_posting():
+        elif rules_first(self, self.service):
             return
         else:
             to_post = post_id if mode == "reply_to" else None
@@ -284,14 +344,8 @@ class PostActions:
         def flagged(reason: FlagReason | None) -> None:
             if reason is not None:
                 said = "Flagged: the moderators will have a look."
-                ask(
-                    self,
-                    self.service.flag_post,
-                    post.id,
-                    reason.reason,
-                    reason.comment,
-                    done=lambda _: self.notify(said),
-                )
+                flag = self.service.flag_post, post.id, reason.reason, reason.comment
+                ask(self, *flag, done=lambda _: self.notify(said))
 
         self.app.push_screen(FlagScreen(), flagged)
 
@@ -303,7 +357,8 @@ class PostActions:
             said = "The post is visible to everyone again."
             ask(self, self.service.unhide_post, post.id, done=lambda _: self.notify(said))
             return
-        if not self._may("post.hide", post=post.id):
+        service = self.service
+        if not permissions.may(service.state, service.me, "post.hide", service.now_ms()):
             # Offered by no key to members; said plainly if asked for another way.
             ask(self, self.service.hide_post, post.id)
             return
@@ -321,41 +376,3 @@ class PostActions:
             self.app.push_screen(
                 PostInfoScreen(state, post, self.service.me, self.service.now_ms())
             )
-
-    # --- the rest ---------------------------------------------------------------------
-
-    def action_new_thread(self) -> None:
-        state = self.service.state
-        channel = state.channels.get(self.channel_id or "")
-        if channel is None:
-            self.notify("Pick a channel first.", severity="warning")
-            return
-
-        def created(result: NewThread | None) -> None:
-            if result is None or self.rules_block_posting():
-                return
-            ask(
-                self,
-                self.service.start_thread,
-                channel.id,
-                result.title,
-                result.kind,
-                result.text,
-                done=self._thread_started,
-            )
-
-        self.app.push_screen(NewThreadScreen(channel.name), created)
-
-    def action_toggle_bell(self) -> None:
-        self.settings.bell_on_mention = not self.settings.bell_on_mention
-        try:
-            config.save_settings(self.settings)
-        except OSError as error:
-            self.notify(f"Could not save the setting: {error}", severity="warning")
-        state = "on" if self.settings.bell_on_mention else "off"
-        self.notify(f"The bell on @mentions is {state}.")
-        self._refresh_status()
-
-    def _thread_started(self, op: Op) -> None:
-        self.view = "channel"
-        self.open_thread(op.id)
