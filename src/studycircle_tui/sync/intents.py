@@ -102,6 +102,25 @@ class CircleIntents(ABC):
     async def new_channel(self, name: str, goal: str = "") -> Op:
         return await self.send("channel.create", {"name": name, "goal": goal})
 
+    async def update_circle(self, changes: dict[str, str]) -> Op:
+        """Change the circle's ``name``, ``goal`` and/or ``rules`` (the lead); new rules
+        are asked of every member again."""
+        return await self.send("circle.update", dict(changes))
+
+    async def rename_channel(self, channel_id: str, name: str, goal: str | None = None) -> Op:
+        data: dict[str, object] = {"channel": channel_id, "name": name}
+        if goal is not None:
+            data["goal"] = goal
+        return await self.send("channel.update", data)
+
+    async def archive_channel(self, channel_id: str, archived: bool = True) -> Op:
+        """Archive the channel (read-only, out of the list) or bring it back."""
+        return await self.send("channel.archive", {"channel": channel_id, "archived": archived})
+
+    async def rename_me(self, name: str) -> Op:
+        """This member's display name in this circle."""
+        return await self.send("member.update", {"name": name})
+
     async def set_role(self, member_id: str, role: str) -> Op:
         return await self.send("member.role", {"member": member_id, "role": role})
 

@@ -110,6 +110,14 @@ ACTIONS: tuple[Action, ...] = (
         "screen",
     ),
     Action(
+        "circle_settings",
+        "S",
+        "Circle settings",
+        "The circle's name, goal, rules and channels (the lead changes them; all can read).",
+        "screen",
+        footer=False,
+    ),
+    Action(
         "new_channel",
         "C",
         "New channel",

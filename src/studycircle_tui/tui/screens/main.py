@@ -24,7 +24,7 @@ from ...core.search import CircleIndex
 from ...sync.engine import CircleService
 from ..actions import Action, bindings_for
 from ..commands import DiscussionCommands
-from ..intents import ask
+from ..intents import ask, say_no
 from ..messages import (
     ChannelChosen,
     ChannelHighlighted,
@@ -39,6 +39,7 @@ from ..widgets.footer import AppFooter
 from ..widgets.post_render import Palette
 from .circle_dialogs import FocusScreen, MeanwhileScreen, NewChannelScreen
 from .circle_life import CircleStatus, FocusEnded, mentions_heard
+from .circle_settings import CircleSettingsScreen
 from .help import HelpScreen
 from .list_panes import ChannelsPane, ThreadsPane
 from .members import MembersScreen
@@ -122,7 +123,9 @@ class MainScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "new_thread":
             channel = self.channel_id
-            return channel is not None and self._may("thread.create", channel=channel)
+            if channel is None:
+                return True  # pressed, it says what to do first
+            return self._may("thread.create", channel=channel)
         if action == "new_channel":
             return self._may("channel.create")
         return True
@@ -217,6 +220,9 @@ class MainScreen(Screen[None]):
     def on_circle_changed(self, message: CircleChanged) -> None:
         state = self.service.state
         self.index.update(state, message.change.applied)
+        if self.channel_id is None:  # the circle's first channel: where `t` starts a thread
+            channels = discussion.channels_in_order(state)
+            self.channel_id = channels[0] if channels else None
         if not self.focusing:  # focus mode silences bells and notices
             for said in mentions_heard(state, self.service.me, message.change.applied):
                 self.mention_bells += 1
@@ -308,7 +314,7 @@ class MainScreen(Screen[None]):
     def action_new_thread(self) -> None:
         channel = self.service.state.channels.get(self.channel_id or "")
         if channel is None:
-            self.notify("Pick a channel first.", severity="warning")
+            say_no(self, self._no_channel_yet(), heading="")
             return
 
         def created(result: NewThread | None) -> None:
@@ -318,6 +324,14 @@ class MainScreen(Screen[None]):
             ask(self, *start, result.text, done=self._thread_started)
 
         self.app.push_screen(NewThreadScreen(channel.name), created)
+
+    def _no_channel_yet(self) -> str:
+        """What to do when there is no channel to start a thread in."""
+        if discussion.channels_in_order(self.service.state):
+            return "Pick a channel first (esc goes back to the channels), then press t."
+        if self._may("channel.create"):
+            return "There is no channel yet: press S (circle settings) to add one, then t."
+        return "There is no channel yet: the circle's lead adds the first one."
 
     def _thread_started(self, op: Op) -> None:
         self.view = "channel"
@@ -355,6 +369,9 @@ class MainScreen(Screen[None]):
 
     def action_members(self) -> None:
         self.app.push_screen(MembersScreen(self.service))
+
+    def action_circle_settings(self) -> None:
+        self.app.push_screen(CircleSettingsScreen(self.service))
 
     def action_new_channel(self) -> None:
         def create(answer: tuple[str, str] | None) -> None:

@@ -8,9 +8,11 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Label, Markdown
 
+from ...core import permissions
 from ...sync.engine import CircleService
 from ..intents import ask
 from ..messages import CircleChanged
+from .circle_settings import CircleSettingsScreen
 
 
 def needs_acceptance(service: CircleService) -> bool:
@@ -37,6 +39,7 @@ class RulesScreen(ModalScreen[bool]):
     CSS_PATH = "circle_life.tcss"
     BINDINGS = [
         Binding("a", "accept", "Accept", show=True),
+        Binding("e", "settings", "Change them"),
         Binding("escape", "later", "Close"),
     ]
 
@@ -62,9 +65,13 @@ class RulesScreen(ModalScreen[bool]):
                 yield Markdown(state.rules, id="rules")
             if pending:
                 yield Label("Please accept them before your first post.", id="ask")
+            if not (state.goal or state.rules):
+                yield Label("No goal or rules yet.", classes="hint")
             with Horizontal(classes="buttons"):
                 if pending:
                     yield Button("Accept  a", variant="primary", id="accept")
+                if self._may_change():
+                    yield Button("Change them  e", id="settings")
                 yield Button("Close  esc", id="later")
         yield Footer()
 
@@ -83,7 +90,14 @@ class RulesScreen(ModalScreen[bool]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # "a Accept" in the footer only while there is something to accept.
-        return needs_acceptance(self.service) if action == "accept" else True
+        if action == "accept":
+            return needs_acceptance(self.service)
+        return self._may_change() if action == "settings" else True
+
+    def _may_change(self) -> bool:
+        """The lead may change the goal and rules (moderators only channels: they use S)."""
+        service = self.service
+        return bool(permissions.may(service.state, service.me, "circle.update", service.now_ms()))
 
     def _accepted_before(self) -> bool:
         member = self.service.state.members.get(self.service.me)
@@ -92,6 +106,8 @@ class RulesScreen(ModalScreen[bool]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "accept":
             self.action_accept()
+        elif event.button.id == "settings":
+            self.action_settings()
         else:
             self.action_later()
 
@@ -99,6 +115,9 @@ class RulesScreen(ModalScreen[bool]):
         if needs_acceptance(self.service):
             ask(self, self.service.accept_rules)  # a "no" shows on the screen below
         self.dismiss(True)
+
+    def action_settings(self) -> None:
+        self.app.push_screen(CircleSettingsScreen(self.service))
 
     def action_later(self) -> None:
         self.dismiss(not needs_acceptance(self.service))
