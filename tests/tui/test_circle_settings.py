@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from textual.widgets import Input, OptionList, TextArea
 
-from circles import as_member, fixed_demo_service, join_file_circle, new_file_circle
+from circles import fixed_demo_service, join_file_circle, new_file_circle
 from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.screens.circle_settings import CircleSettingsScreen
 
