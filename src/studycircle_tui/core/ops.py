@@ -41,7 +41,8 @@ Name = _printable(80, 1)
 Title = _printable(200, 1)
 Goal = _printable(500)
 Rules = _printable(10_000)
-Text = _printable(20_000, 1)
+POST_MAX = 20_000  # characters in a post (the composer counts down to it)
+Text = _printable(POST_MAX, 1)
 NoteText = Annotated[str, Meta(max_length=1_000_000)]
 Reason = _printable(500)
 Role = Literal["lead", "moderator", "member"]

@@ -43,9 +43,9 @@ from .circle_settings import CircleSettingsScreen
 from .help import HelpScreen
 from .list_panes import ChannelsPane, ThreadsPane
 from .members import MembersScreen
-from .new_thread import NewThread, NewThreadScreen
+from .new_thread import NewThreadScreen
 from .participation import ParticipationScreen
-from .rules import RulesScreen, needs_acceptance, rules_first
+from .rules import RulesScreen, needs_acceptance
 from .schedule import ScheduleScreen
 from .suggestions import SuggestionScreen
 from .thread_pane import ThreadPane
@@ -317,13 +317,11 @@ class MainScreen(Screen[None]):
             say_no(self, self._no_channel_yet(), heading="")
             return
 
-        def created(result: NewThread | None) -> None:
-            if result is None or rules_first(self, self.service):
-                return
-            start = self.service.start_thread, channel.id, result.title, result.kind
-            ask(self, *start, result.text, done=self._thread_started)
+        def created(op: Op | None) -> None:
+            if op is not None:
+                self._thread_started(op)
 
-        self.app.push_screen(NewThreadScreen(channel.name), created)
+        self.app.push_screen(NewThreadScreen(self.service, channel.id), created)
 
     def _no_channel_yet(self) -> str:
         """What to do when there is no channel to start a thread in."""

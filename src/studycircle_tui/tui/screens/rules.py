@@ -1,6 +1,8 @@
 """The circle's goal and rules: shown on joining (and once after each change) until the
 member accepts them, and one key away afterwards."""
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -24,12 +26,18 @@ def needs_acceptance(service: CircleService) -> bool:
     return member.rules_accepted < state.rules_version
 
 
-def rules_first(node: Widget, service: CircleService) -> bool:
-    """True, and the rules shown, when this member must accept them before posting."""
+def rules_first(node: Widget, service: CircleService, then: Callable[[], object]) -> bool:
+    """True when this member must accept the rules before posting: they are shown, and
+    ``then`` runs once they are accepted (so what was written is sent, not lost)."""
     if not needs_acceptance(service):
         return False
-    node.notify("Please read and accept the circle's rules before your first post.")
-    node.app.push_screen(RulesScreen(service))
+    node.notify("Please accept the circle's rules first: what you wrote is sent once you do.")
+
+    def answered(accepted: bool | None) -> None:
+        if accepted and not needs_acceptance(service):
+            then()
+
+    node.app.push_screen(RulesScreen(service), answered)
     return True
 
 
@@ -113,8 +121,10 @@ class RulesScreen(ModalScreen[bool]):
 
     def action_accept(self) -> None:
         if needs_acceptance(self.service):
-            ask(self, self.service.accept_rules)  # a "no" shows on the screen below
-        self.dismiss(True)
+            # Closed once accepted, so what waited for it (a post) finds it done.
+            ask(self, self.service.accept_rules, done=lambda _: self.dismiss(True))
+        else:
+            self.dismiss(True)
 
     def action_settings(self) -> None:
         self.app.push_screen(CircleSettingsScreen(self.service))

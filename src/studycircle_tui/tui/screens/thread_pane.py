@@ -258,8 +258,8 @@ class ThreadPane(Vertical):
                 self._finish_writing()
                 return
             send, done = (self.service.edit_post, post_id, text), lambda _: self._edited(post_id)
-        elif rules_first(self, self.service):
-            return
+        elif rules_first(self, self.service, then=lambda: self.on_composer_sent(message)):
+            return  # sent once the rules are accepted; it stays in the composer meanwhile
         else:
             to_post = post_id if mode == "reply_to" else None
             send = (self.service.reply, thread_id, text, to_post)
