@@ -253,6 +253,8 @@ class Maker:
             return True
         if type_name in ("post.edit", "post.delete") and view.posts[data["post"]].author != me:
             return True
+        if type_name == "answer.verify" and view.posts[data["post"]].author == me:
+            return True
         if type_name == "answer.accept":
             post = view.posts[data["post"]]
             if view.threads[post.thread_id].author != person.id:
@@ -309,7 +311,9 @@ class Maker:
                     "on": draws.integer(0, 2) > 0,
                 }
             if kind in ("accept", "verify") and answers:
-                post = pick(draws, answers)
+                # Mostly someone else's answer: no one verifies their own (refused).
+                others = [a for a in answers if view.posts[a].author != me]
+                post = pick(draws, others if others and draws.integer(0, 3) else answers)
                 return ("answer.accept" if kind == "accept" else "answer.verify"), {"post": post}
             if kind == "flag" and posts:
                 reason = pick(draws, ("incorrect", "off-topic", "unkind"))

@@ -15,15 +15,17 @@ one (next to the form filled in), else as a toast.
 """
 
 import asyncio
+import re
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.dom import DOMNode
-from textual.widgets import Label
+from textual.widgets import Input, Label, TextArea
 
 from ..sync.intents import Refused
+from .actions import scope_actions
 
 if TYPE_CHECKING:
     from .app import StudyCircleApp
@@ -126,3 +128,27 @@ def ask(
     docstring); ``done(result)`` when it is done, if ``node`` is still there."""
     app = cast("StudyCircleApp", node.app)
     app.intents.ask(node, intent, *args, done=done, refused=refused, heading=heading)
+
+
+def say_why_not(node: DOMNode, key: str, scopes: tuple[str, ...]) -> bool:
+    """A key of ``scopes`` whose action is not offered here now (its ``check_action`` is
+    False, so it is in no footer and the key would do nothing) says why, through
+    ``say_no``: the node's ``why_not(action)`` reason. True when it did. Keys typed into
+    a text field are the field's, never an action's."""
+    if isinstance(node.screen.focused, Input | TextArea):
+        return False
+    why_not = getattr(node, "why_not", None)
+    if why_not is None:
+        return False
+    keymap = dict(getattr(getattr(node.app, "settings", None), "keys", {}) or {})
+    for scope in scopes:
+        for action in scope_actions(scope):
+            binding_id = re.sub(r"[^\w-]+", "-", action.name).strip("-")
+            keys = keymap.get(binding_id) or action.keys
+            if key not in keys.split(","):
+                continue
+            reason = why_not(action.name.split("(", 1)[0])
+            if reason:
+                say_no(node, reason)
+                return True
+    return False

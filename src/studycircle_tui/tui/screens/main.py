@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.dom import DOMNode
-from textual.events import Click, DescendantFocus
+from textual.events import Click, DescendantFocus, Key
 from textual.screen import Screen
 
 from ...config import Settings
@@ -24,7 +24,7 @@ from ...core.search import CircleIndex
 from ...sync.engine import CircleService
 from ..actions import Action, bindings_for
 from ..commands import DiscussionCommands
-from ..intents import ask, say_no
+from ..intents import ask, say_no, say_why_not
 from ..messages import (
     ChannelChosen,
     ChannelHighlighted,
@@ -121,18 +121,25 @@ class MainScreen(Screen[None]):
     # --- what is offered --------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "new_thread":
-            channel = self.channel_id
-            if channel is None:
-                return True  # pressed, it says what to do first
-            return self._may("thread.create", channel=channel)
-        if action == "new_channel":
-            return self._may("channel.create")
-        return True
+        return self.why_not(action) is None
 
-    def _may(self, op_type: str, **data: object) -> bool:
+    def why_not(self, action: str) -> str | None:
+        """Why an action is not offered now (None: it is); its key pressed says this."""
+        if action == "new_thread":
+            if self.channel_id is None:
+                return self._no_channel_yet()
+            return self._may("thread.create", channel=self.channel_id).reason
+        if action == "new_channel":
+            return self._may("channel.create").reason
+        return None
+
+    def on_key(self, event: Key) -> None:
+        if say_why_not(self, event.key, ("screen",)):
+            event.stop()
+
+    def _may(self, op_type: str, **data: object) -> permissions.Verdict:
         service = self.service
-        return bool(permissions.may(service.state, service.me, op_type, service.now_ms(), **data))
+        return permissions.may(service.state, service.me, op_type, service.now_ms(), **data)
 
     def refresh_offered(self) -> None:
         """Rebuild the footer if what it offers has changed."""
@@ -314,7 +321,7 @@ class MainScreen(Screen[None]):
     def action_new_thread(self) -> None:
         channel = self.service.state.channels.get(self.channel_id or "")
         if channel is None:
-            say_no(self, self._no_channel_yet(), heading="")
+            say_no(self, self._no_channel_yet())  # asked from the palette
             return
 
         def created(op: Op | None) -> None:
@@ -326,10 +333,10 @@ class MainScreen(Screen[None]):
     def _no_channel_yet(self) -> str:
         """What to do when there is no channel to start a thread in."""
         if discussion.channels_in_order(self.service.state):
-            return "Pick a channel first (esc goes back to the channels), then press t."
+            return "pick a channel first (esc goes back to the channels)"
         if self._may("channel.create"):
-            return "There is no channel yet: press S (circle settings) to add one, then t."
-        return "There is no channel yet: the circle's lead adds the first one."
+            return "there is no channel yet; press S (circle settings) to add one"
+        return "there is no channel yet; the circle's lead adds the first one"
 
     def _thread_started(self, op: Op) -> None:
         self.view = "channel"

@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
@@ -67,6 +68,30 @@ class MembersScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self._show()
+        self.query_one("#members", OptionList).focus()  # m/u/l/x act on it at once
+
+    def why_not(self, action: str) -> str | None:
+        """Why giving roles or removing is not offered (only the lead); None when it is."""
+        op_type = {"role": "member.role", "remove": "member.remove"}.get(action)
+        if op_type is None:
+            return None
+        service = self.service
+        return permissions.may(service.state, service.me, op_type, service.now_ms()).reason
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.why_not(action) is None
+
+    def on_key(self, event: Key) -> None:
+        if isinstance(self.focused, Input):
+            return  # typed into the rota's fields
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if event.key in binding.key.split(","):
+                reason = self.why_not(binding.action.split("(", 1)[0])
+                if reason:
+                    say_no(self, reason)
+                    event.stop()
+                return
 
     def on_circle_changed(self, message: CircleChanged) -> None:
         self._show()  # a role given, a member removed, the rota set: by anyone

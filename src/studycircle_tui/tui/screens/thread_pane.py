@@ -11,6 +11,7 @@ presenter and what was typed stays in the composer.
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.events import Key
 from textual.timer import Timer
 from textual.widgets import Label, TextArea
 
@@ -19,7 +20,7 @@ from ...core.ops import Op
 from ...core.state import Post
 from ...sync.engine import CircleService
 from ..actions import bindings_for, scope_actions
-from ..intents import ask
+from ..intents import ask, say_why_not
 from ..widgets.composer import Composer
 from ..widgets.post_render import Palette, plain_line
 from ..widgets.thread_view import ThreadView
@@ -144,12 +145,21 @@ class ThreadPane(Vertical):
         writing: the composer's keys are what the footer shows then."""
         if self.query_one(Composer).has_focus:
             return False
+        return self.why_not(action) is None
+
+    def why_not(self, action: str) -> str | None:
+        """Why a post action is not offered in the open thread (the circle's own rule),
+        or None when it is. Pressed anyway, its key says this (``say_why_not``)."""
         if self.thread_id not in self.service.state.threads:
-            return False
+            return "open a thread first"
         op_type, about_thread = OFFERED_AS.get(action, ("post.react", False))  # react, flag…
         data = {"thread": self.thread_id} if about_thread else {}
         service = self.service
-        return bool(permissions.may(service.state, service.me, op_type, service.now_ms(), **data))
+        return permissions.may(service.state, service.me, op_type, service.now_ms(), **data).reason
+
+    def on_key(self, event: Key) -> None:
+        if say_why_not(self, event.key, ("post",)):
+            event.stop()
 
     def offered(self) -> tuple[bool | None, ...]:
         return tuple(self.check_action(action.name, ()) for action in scope_actions("post"))
