@@ -168,6 +168,11 @@ class CircleService(CircleIntents):
         await self._write(self.store.save_quiz_keys, self.record.id, key_hash, salts, keys)
         self._quiz_keys[key_hash] = (salts, keys)
 
+    async def my_circles(self) -> list[CircleRecord]:
+        """Every circle this user belongs to on this device, the most recently opened
+        first (this one among them): what the app offers to switch to."""
+        return await self._in_store(self.store.circles)
+
     def close(self) -> None:
         """Finish the writes still queued (drafts included) and stop the store thread."""
         self._store_thread.shutdown(wait=True)

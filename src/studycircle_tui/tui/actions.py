@@ -110,6 +110,14 @@ ACTIONS: tuple[Action, ...] = (
         "screen",
     ),
     Action(
+        "switch_circle",
+        "O",
+        "Circles",
+        "Switch to another of your circles, or rename yourself in this one.",
+        "screen",
+        footer=False,
+    ),
+    Action(
         "circle_settings",
         "S",
         "Circle settings",

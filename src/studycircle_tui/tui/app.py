@@ -28,7 +28,9 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(5_000, 10, 1_000)
 
 
-class StudyCircleApp(App[None]):
+class StudyCircleApp(App[str | None]):
+    """Returns the id of the circle to open next when the member switched circles."""
+
     CSS_PATH = "app.tcss"
     TITLE = "studycircle"
     BINDINGS = [Binding("f2", "settings", "Settings", id="settings-screen")]

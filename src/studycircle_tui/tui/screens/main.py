@@ -40,6 +40,7 @@ from ..widgets.post_render import Palette
 from .circle_dialogs import FocusScreen, MeanwhileScreen, NewChannelScreen
 from .circle_life import CircleStatus, FocusEnded, mentions_heard
 from .circle_settings import CircleSettingsScreen
+from .circle_switcher import CircleSwitcherScreen
 from .help import HelpScreen
 from .list_panes import ChannelsPane, ThreadsPane
 from .members import MembersScreen
@@ -374,6 +375,14 @@ class MainScreen(Screen[None]):
 
     def action_members(self) -> None:
         self.app.push_screen(MembersScreen(self.service))
+
+    def action_switch_circle(self) -> None:
+        def chosen(circle_id: str | None) -> None:
+            if circle_id is not None:
+                self.thread_pane.leave_thread()  # the draft is kept for next time
+                self.app.exit(circle_id)  # the command opens that circle next
+
+        self.app.push_screen(CircleSwitcherScreen(self.service), chosen)
 
     def action_circle_settings(self) -> None:
         self.app.push_screen(CircleSettingsScreen(self.service))
