@@ -107,6 +107,7 @@ class CircleService(CircleIntents):
         # The one thread that uses the store once the service runs (see the docstring).
         self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="store")
         self._drafts: dict[str, str] = {}
+        self._unsent: dict[str, Op] = {}  # this member's ops stored but not sent yet
         self._quiz_keys: dict[str, tuple[str, bytes]] = {}
         self._load()
 
@@ -215,8 +216,15 @@ class CircleService(CircleIntents):
         self.store.add_ops(self.record.id, [op], outbox=True)
         return self.store.outbox_size(self.record.id)
 
+    def unsent(self) -> list[Op]:
+        """This member's ops that wait in the outbox (the server or the file is away):
+        what the app shows as queued, not as sent."""
+        return list(self._unsent.values())
+
     def _stored(self, op: Op, waiting: int) -> None:
         """The op is on disk: apply it, and wake the sync loop to send it."""
+        if not op.LOCAL_ONLY:
+            self._unsent[op.id] = op
         self._emit(self.replica.add_local(op))
         self._set_status(waiting=waiting)
         self._wake.set()
@@ -300,7 +308,9 @@ class CircleService(CircleIntents):
             except TransportError as error:
                 if not self._offline_since:
                     self._offline_since = self.now_ms()
-                    self._notice(f"sync paused: {error}")
+                    self._notice(
+                        f"Offline: {error}. What you write is kept and sent when it is back."
+                    )
                 self._set_status(state="offline", since_ms=self._offline_since)
                 status = getattr(error, "status", None)
                 if status in (401, 403):
@@ -340,6 +350,8 @@ class CircleService(CircleIntents):
         delivered = [result.id for result in results if result.error is None]
         await self._in_store(store.delivered, circle, delivered)
         for result in results:
+            self._unsent.pop(result.id, None)  # delivered, or refused (said below)
+        for result in results:
             if result.sealed:
                 self.replica.seal(result.id)
             if result.error is not None:
@@ -368,6 +380,7 @@ class CircleService(CircleIntents):
     def _load(self) -> None:
         """Fold what the store holds (before the app runs: nothing else waits on it)."""
         self._drafts = self.store.drafts(self.record.id)
+        self._unsent = {op.id: op for op in self.store.outbox(self.record.id)}
         self._quiz_keys = self.store.all_quiz_keys(self.record.id)
         ops = self.store.load_ops(self.record.id)
         if self.replica.ordering == "seq":

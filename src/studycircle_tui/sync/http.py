@@ -109,6 +109,18 @@ def _refusal(response: httpx.Response) -> ServerError:
     return ServerError(message, response.status_code, code, retry_after)
 
 
+def _unreachable(url: str, error: httpx.HTTPError) -> str:
+    """Why the server could not be reached, in plain words (httpx says "All connection
+    attempts failed")."""
+    if isinstance(error, httpx.ConnectError):
+        return f"the server at {url} is not answering (it may be down, or you are offline)"
+    if isinstance(error, httpx.TimeoutException):
+        return f"the server at {url} took too long to answer"
+    if isinstance(error, httpx.RemoteProtocolError):
+        return f"the connection to the server at {url} broke off"
+    return f"cannot reach the server at {url} ({type(error).__name__})"
+
+
 class HttpTransport:
     kind = "server"
     ordering = "seq"
@@ -160,9 +172,7 @@ class HttpTransport:
         try:
             return await self._http().send(request)
         except httpx.HTTPError as error:
-            raise TransportError(
-                f"cannot reach {self.url}: {error or type(error).__name__}"
-            ) from None
+            raise TransportError(_unreachable(self.url, error)) from None
 
     async def pull(self, cursor: str | None, wait: float = 0.0) -> Pulled:
         since = cursor or "0"

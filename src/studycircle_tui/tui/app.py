@@ -1,7 +1,8 @@
 """The Textual app: wiring only. It holds the service, runs its sync loop in a worker and
-turns what the service reports into Messages: a change of the circle goes to every
-screen on the stack (none shows stale data), the sync status and notices to the main
-screen. Every worker runs on the app, so a failed one is said in one place."""
+turns what the service reports into Messages: a change of the circle and the sync
+status go to every screen on the stack (none shows stale data; an answer queued shows
+as sent once it is), notices to the main screen. Every worker runs on the app, so a
+failed one is said in one place."""
 
 import gc
 
@@ -102,7 +103,8 @@ class StudyCircleApp(App[str | None]):
     def _service_event(self, event: Event) -> None:
         # Called on the app's own event loop (the sync worker runs there), so posting is safe.
         if isinstance(event, SyncStatus):
-            self.main_screen.post_message(SyncStatusChanged(event))
+            for screen in self.screen_stack:  # what waits to send shows where it was made
+                screen.post_message(SyncStatusChanged(event))
         elif isinstance(event, Notice):
             self.main_screen.post_message(NoticeReceived(event))
         else:

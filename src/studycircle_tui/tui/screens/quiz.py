@@ -18,7 +18,7 @@ from ...core.state import Quiz
 from ...sync.engine import CircleService
 from ...sync.quizrun import QuizRunner, live_stage, names
 from ..intents import ask
-from ..messages import CircleChanged
+from ..messages import CircleChanged, SyncStatusChanged
 from ..widgets.quiz_views import press_answer_key
 
 
@@ -37,6 +37,9 @@ class QuizBaseScreen(Screen[None]):
 
     def on_circle_changed(self, message: CircleChanged) -> None:
         self.refresh_view()
+
+    def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
+        self.refresh_view()  # an answer that waited to send has gone
 
     def on_screen_resume(self) -> None:
         self.refresh_view()

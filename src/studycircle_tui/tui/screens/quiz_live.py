@@ -87,6 +87,15 @@ class LiveQuizScreen(QuestionScreen):
     def stage(self) -> LiveStage:
         return live_stage(self.session)
 
+    def _answer_queued(self, question: int) -> bool:
+        """Whether this player's answer to ``question`` still waits to be sent."""
+        return any(
+            op.type == "quiz.answer"
+            and op.data.session == self.session.id
+            and op.data.question == question
+            for op in self.service.unsent()
+        )
+
     def my_answer(self, question: int) -> tuple[object, int] | None:
         return self.session.answers.get(question, {}).get(self.service.me)
 
@@ -254,10 +263,16 @@ class LiveQuizScreen(QuestionScreen):
                 status.update("\n".join(lines))
             elif mine is not None:
                 given = quizscore.answer_text(question, mine[0])  # type: ignore[arg-type]
-                status.update(
-                    f"[b $success]✓ Answer sent[/] ({escape(given)}). "
-                    f"Waiting for the others: {count}."
-                )
+                if self._answer_queued(index):
+                    status.update(
+                        f"[b $warning]⧗ Answer queued[/] ({escape(given)}): it will send "
+                        "when the server is back."
+                    )
+                else:
+                    status.update(
+                        f"[b $success]✓ Answer sent[/] ({escape(given)}). "
+                        f"Waiting for the others: {count}."
+                    )
             elif stage.name == "paused":
                 status.update("[$warning]The lead has paused the quiz.[/]")
             else:
