@@ -107,14 +107,23 @@ class FlagScreen(_Dialog[FlagReason]):
             yield Input(
                 placeholder="A comment for the moderators (optional)", id="comment", max_length=500
             )
-            yield Label("enter on a reason flags · esc cancels", classes="dialog-hint")
+            yield Label(
+                "↑↓ pick a reason · tab, a comment · enter flags · esc cancels",
+                classes="dialog-hint",
+            )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         comment = self.query_one("#comment", Input).value.strip()
         self.dismiss(FlagReason(event.option.id or "incorrect", comment))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#reasons", OptionList).focus()
+        """Enter after the comment flags with the reason picked in the list."""
+        reasons = self.query_one("#reasons", OptionList)
+        picked = reasons.highlighted_option
+        if picked is None:
+            reasons.focus()  # no reason picked yet: pick one there, enter flags
+            return
+        self.dismiss(FlagReason(picked.id or "incorrect", event.value.strip()))
 
 
 class HideScreen(_Dialog[str]):

@@ -52,7 +52,9 @@ class LiveSettingsScreen(ModalScreen[LiveSettings | None]):
                 yield Button("Cancel", id="quiz-cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#quiz-ok", Button).focus()
+        # On the first choice to make, not on "Open lobby": an early enter would open a
+        # lobby with settings never looked at. Enter on the top-N field opens it.
+        self.query_one("#quiz-scoring", RadioSet).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "quiz-cancel":
