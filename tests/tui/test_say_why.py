@@ -104,3 +104,17 @@ async def test_the_lead_gives_a_role_from_members_without_tab(story, tmp_path):
         await pilot.press("m")  # make moderator, straight away
         await pilot.app.intents.settled()
     assert ana.state.members[story.members["Citra"]].role == "moderator"
+
+
+async def test_mark_all_read_clears_every_channel(story, tmp_path):
+    citra = open_as(story, "Citra", tmp_path)
+    state = citra.state
+    assert any(state.unread_in_channel(citra.me, channel) for channel in state.channels)
+    async with make_app(citra).run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("A")
+        await pilot.app.intents.settled()
+        await pilot.pause()
+        said = toasts(pilot.app)
+    assert not any(state.unread_in_channel(citra.me, channel) for channel in state.channels)
+    assert any(text.startswith("Marked ") and text.endswith("threads read.") for text in said)

@@ -93,6 +93,14 @@ class CircleIntents(ABC):
             return None
         return await self.send("read.mark", {"thread": thread_id, "post": thread.post_ids[-1]})
 
+    async def mark_all_read(self) -> int:
+        """Mark every thread read to its last post; how many threads had unread posts."""
+        marked = 0
+        for thread_id in list(self.state.threads):
+            if await self.mark_read(thread_id) is not None:
+                marked += 1
+        return marked
+
     # --- the circle's life ------------------------------------------------------------
 
     async def accept_rules(self) -> Op:

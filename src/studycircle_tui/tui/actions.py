@@ -54,6 +54,14 @@ ACTIONS: tuple[Action, ...] = (
         "screen",
         key_display="/",
     ),
+    Action(
+        "mark_all_read",
+        "A",
+        "Mark all read",
+        "Mark every thread in every channel read.",
+        "screen",
+        footer=False,
+    ),
     Action("unanswered", "u", "Unanswered", "List the open questions, oldest first.", "screen"),
     Action(
         "mentions", "at", "Mentions", "List the posts that @mention you.", "screen", key_display="@"

@@ -319,6 +319,13 @@ class MainScreen(Screen[None]):
         self.channel_id, self.view = found[0], "channel"
         self.open_thread(found[1])
 
+    def action_mark_all_read(self) -> None:
+        def marked(count: int) -> None:
+            plural = "thread" if count == 1 else "threads"
+            self.notify(f"Marked {count} {plural} read." if count else "Nothing was unread.")
+
+        ask(self, self.service.mark_all_read, done=marked)
+
     def action_new_thread(self) -> None:
         channel = self.service.state.channels.get(self.channel_id or "")
         if channel is None:
