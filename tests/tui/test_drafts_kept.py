@@ -37,6 +37,14 @@ async def write_thread(pilot, title: str, text: str) -> NewThreadScreen:
     return screen
 
 
+async def reply_box(pilot, thread_id: str) -> Composer:
+    """The thread open, its composer focused (``r``)."""
+    await pilot.pause()
+    pilot.app.screen.open_thread(thread_id)
+    await pilot.press("r")
+    return pilot.app.screen.query_one(Composer)
+
+
 async def test_a_refused_thread_keeps_its_dialog_and_its_text(story, tmp_path):
     citra = open_as(story, "Citra", tmp_path)
     threads_before = len(citra.state.threads)
@@ -59,10 +67,7 @@ async def test_a_refused_thread_keeps_its_dialog_and_its_text(story, tmp_path):
 async def test_the_composer_counts_down_near_its_limit(story, tmp_path):
     citra = open_as(story, "Citra", tmp_path)
     async with make_app(citra).run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        pilot.app.screen.open_thread(story.ids["limit"])
-        await pilot.press("r")
-        composer = pilot.app.screen.query_one(Composer)
+        composer = await reply_box(pilot, story.ids["limit"])
         composer.load_text("short")
         await pilot.pause()
         assert composer.border_subtitle == ""  # far from it: nothing said
@@ -108,10 +113,7 @@ async def test_a_thread_written_before_accepting_the_rules_is_sent_on_accepting(
 async def test_control_characters_are_cleaned_from_a_paste(story, tmp_path):
     citra = open_as(story, "Citra", tmp_path)
     async with make_app(citra).run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        pilot.app.screen.open_thread(story.ids["limit"])
-        await pilot.press("r")
-        composer = pilot.app.screen.query_one(Composer)
+        composer = await reply_box(pilot, story.ids["limit"])
         composer.post_message(events.Paste("merah: \x1b[31mred\x1b[0m\r\nbaris\x07 dua\tok"))
         await pilot.pause()
         assert composer.text == "merah: red\nbaris dua\tok"
