@@ -118,6 +118,7 @@ class ThreadPane(Vertical):
             self.service.now_ms(),
             first_unread=first_unread,
             at_post=at_post,
+            queued=discussion.posts_waiting(self.service.unsent()),
         )
 
     def forget_hint(self) -> None:

@@ -58,6 +58,7 @@ class ThreadView(ScrollView, can_focus=True):
         self._pending: tuple[str, int] | None = None  # ("end", 0) or ("post", index)
         self._stick_end = False
         self._palette: Palette | None = None
+        self._queued: frozenset[str] = frozenset()  # posts written here, not sent yet
         self.hint: list[Text] = []  # shown while no thread is open
 
     # --- content ----------------------------------------------------------------------
@@ -81,11 +82,14 @@ class ThreadView(ScrollView, can_focus=True):
         *,
         first_unread: int | None = None,
         at_post: str | None = None,
+        queued: frozenset[str] = frozenset(),
     ) -> None:
         """Show a thread (or nothing). The same thread keeps its place and grows; a new
-        one opens at ``at_post``, else at its first unread post, else at its end."""
+        one opens at ``at_post``, else at its first unread post, else at its end.
+        ``queued`` posts are marked as waiting to be sent."""
         same = thread_id is not None and thread_id == self._thread_id
         self._state, self._me, self._now_ms = state, me, now_ms
+        self._queued = queued
         thread = state.threads.get(thread_id) if thread_id else None
         post_ids = thread.post_ids if thread is not None else []
         if same and len(post_ids) >= len(self._heights):
@@ -160,6 +164,7 @@ class ThreadView(ScrollView, can_focus=True):
             signature(state, post, self._me, self._now_ms),
             self._width,
             index == self._divider,
+            post.id in self._queued,
             self._palette.name,
         )
         entry = self._cache.get(post.id)
@@ -175,6 +180,7 @@ class ThreadView(ScrollView, can_focus=True):
             self._width,
             self._palette,
             divider=index == self._divider,
+            queued=post.id in self._queued,
         )
         self._cache[post.id] = (key, strips)
         if len(self._cache) > CACHE_POSTS:
