@@ -27,6 +27,7 @@ class Action:
     footer: bool = True
     palette: bool = True
     key_display: str | None = None
+    listed: bool = True  # False: not a row of ``?`` (a summary row stands for it)
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -61,6 +62,19 @@ ACTIONS: tuple[Action, ...] = (
         "Mark every thread in every channel read.",
         "screen",
         footer=False,
+    ),
+    *(
+        Action(
+            f"jump_to_channel({n})",
+            str(n),
+            f"Channel {n}",
+            f"Open channel {n} of the list.",
+            "screen",
+            footer=False,
+            palette=False,
+            listed=False,  # one row of ``?``, "1-9", says it for all nine
+        )
+        for n in range(1, 10)
     ),
     Action("unanswered", "u", "Unanswered", "List the open questions, oldest first.", "screen"),
     Action(

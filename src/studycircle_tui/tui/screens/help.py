@@ -31,12 +31,13 @@ def help_table() -> Group:
             table.add_column()
             parts += [Text(title, style="bold underline"), table, Text()]
         for action in ACTIONS:
-            if action.scope == scope:
+            if action.scope == scope and action.listed:
                 table.add_row(key_label(action), action.help)
         if scope == "lists":
             table.add_row("↑↓/jk", "Move in a list.")
             table.add_row("enter", "Open the channel, thread or result.")
         if scope == "screen":
+            table.add_row("1-9", "Open the channel with that number in the list.")
             table.add_row("tab", "Move to the next pane.")
             table.add_row("^p", "Command palette: every action by name.")
             table.add_row("^q", "Quit (your draft is kept).")

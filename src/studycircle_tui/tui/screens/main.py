@@ -132,6 +132,8 @@ class MainScreen(Screen[None]):
             return self._may("thread.create", channel=self.channel_id).reason
         if action == "new_channel":
             return self._may("channel.create").reason
+        if action == "jump_to_channel" and self.focusing:
+            return "focus mode shows only this channel (F leaves it)"
         return None
 
     def on_key(self, event: Key) -> None:
@@ -263,7 +265,12 @@ class MainScreen(Screen[None]):
             self.refresh_offered()
 
     def on_channel_chosen(self, message: ChannelChosen) -> None:
-        self.channel_id, self.view = message.channel_id, "channel"
+        self.open_channel(message.channel_id)
+
+    def open_channel(self, channel_id: str) -> None:
+        """On to the channel's threads."""
+        self.channel_id, self.view = channel_id, "channel"
+        self._refresh_channels()  # highlighted there, when opened by its number
         self._refresh_rows()
         self._show_pane("threads")
         self.query_one(ThreadsPane).rows.focus()
@@ -283,6 +290,14 @@ class MainScreen(Screen[None]):
         self._refresh_rows()
         self._show_pane("thread")
         self.refresh_offered()
+
+    def action_jump_to_channel(self, number: int) -> None:
+        """Open the channel numbered ``number`` in the list (its key)."""
+        channels = discussion.channels_in_order(self.service.state)
+        if not 1 <= number <= len(channels):
+            say_no(self, f"there is no channel {number} (the list has {len(channels)})")
+            return
+        self.open_channel(channels[number - 1])
 
     # --- views ------------------------------------------------------------------------
 
