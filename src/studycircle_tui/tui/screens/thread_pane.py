@@ -42,9 +42,10 @@ KEY_HINTS = (
 )
 
 
-def welcome_hint(circle: str, goal: str, palette: Palette) -> list[Text]:
-    """What the pane says before a thread is open: where you are, how to move."""
-    lines = [Text(f"Welcome to {circle}", style="bold")]
+def welcome_hint(circle: str, goal: str, palette: Palette) -> list[Text | tuple[Text, ...]]:
+    """What the pane says before a thread is open: where you are, how to move (two keys
+    a line where they fit, else one)."""
+    lines: list[Text | tuple[Text, ...]] = [Text(f"Welcome to {circle}", style="bold")]
     if goal:
         lines.append(Text(goal, style=palette.muted))
     lines += [
@@ -54,12 +55,8 @@ def welcome_hint(circle: str, goal: str, palette: Palette) -> list[Text]:
         Text(),
     ]
     for key, what, other, other_what in KEY_HINTS:
-        line = Text()
-        line.append(f"{key:>3} ", style=palette.accent)
-        line.append(f"{what:<26}")
-        line.append(f"{other:>3} ", style=palette.accent)
-        line.append(other_what)
-        lines.append(line)
+        first = Text.assemble((f"{key:>3} ", palette.accent), f"{what:<24}")
+        lines.append((first, Text.assemble((f"{other:>3} ", palette.accent), other_what)))
     return lines
 
 
