@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, OptionList, SelectionList, Static
+from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import permissions
@@ -19,6 +19,7 @@ from ...sync.engine import CircleService
 from ..intents import MESSAGE_LINE, ask, say_no
 from ..messages import CircleChanged
 from ..timefmt import relative
+from ..widgets.pick_list import PickList
 
 ACTIONS = {
     "verify": "verified",
@@ -53,7 +54,7 @@ class MembersScreen(ModalScreen[None]):
             if permissions.may(state, me, "moderator.rota", now):
                 with Vertical(id="rota-form"):
                     yield Label("Volunteers (space to pick), first day, days per turn, zone:")
-                    yield SelectionList[str](id="volunteers")
+                    yield PickList(id="volunteers")
                     with Horizontal():
                         today = datetime.fromtimestamp(self.service.now_ms() / 1000).date()
                         yield Input(today.isoformat(), id="rota-start")
@@ -121,7 +122,7 @@ class MembersScreen(ModalScreen[None]):
             listed.highlighted = ids.index(selected)  # the selection stays on its member
         self._show_rota()
         if self.query("#volunteers"):
-            volunteers = self.query_one("#volunteers", SelectionList)
+            volunteers = self.query_one("#volunteers", PickList)
             chosen = set(state.rota.volunteers) if state.rota else set()
             if volunteers.option_count:
                 chosen = set(volunteers.selected)  # what the lead is picking stays picked
@@ -192,7 +193,7 @@ class MembersScreen(ModalScreen[None]):
         ask(
             self,
             self.service.set_rota,
-            list(self.query_one("#volunteers", SelectionList).selected),
+            list(self.query_one("#volunteers", PickList).selected),
             self.query_one("#rota-start", Input).value.strip(),
             period,
             self.query_one("#rota-tz", Input).value.strip(),
