@@ -8,6 +8,7 @@ from rich.console import Console
 
 from studycircle_tui.tui.screens.help import help_table
 from studycircle_tui.tui.widgets.channel_list import ChannelList
+from studycircle_tui.tui.widgets.composer import Composer
 from studycircle_tui.tui.widgets.row_list import RowList
 
 SIZE = (100, 30)
@@ -42,6 +43,10 @@ async def test_a_number_opens_that_channel_from_the_open_thread(citra):
         await pilot.press("2")
         await pilot.pause()
         assert screen.channel_id == questions
+        screen.open_thread(next(iter(state.channels[general].thread_ids)))
+        await pilot.press("r", "3")  # typed into a reply, a number is a number
+        await pilot.pause()
+        assert screen.query_one(Composer).text == "3" and screen.channel_id == general
 
 
 async def test_a_number_with_no_channel_says_so(citra):
