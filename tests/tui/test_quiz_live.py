@@ -10,7 +10,7 @@ from textual.widgets import Checkbox, Input, RadioButton
 
 from quiz_helpers import Clock, quiz_circle, server_clock, server_quiz_circle
 from server_helpers import Site, now_ms
-from studycircle_tui.sync.quizrun import QuizRunner
+from studycircle_tui.sync.quizrun import QuizRunner, Stage
 from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.screens.quiz import QuizPaneScreen
 from studycircle_tui.tui.screens.quiz_dialogs import ExportScreen, LiveSettingsScreen
@@ -109,10 +109,10 @@ async def test_a_live_quiz_with_a_lead_and_three_players_scores_as_worked_out(
             await _settle(circle, pilots)  # the last answers reach the lead
             host.tick()  # the lead's client closes: time is up, or everyone answered
             await _settle(circle, pilots)
-            assert host.stage().name == "closed"
+            assert host.stage().kind is Stage.CLOSED
             await lea.press("n")  # reveal
             await _settle(circle, pilots)
-            assert host.stage().name == "revealed"
+            assert host.stage().kind is Stage.REVEALED
             await lea.press("n")  # the leaderboard
             await lea.pause()
 
@@ -149,7 +149,7 @@ async def test_a_live_quiz_with_a_lead_and_three_players_scores_as_worked_out(
         await _at(circle, pilots, 4000, opened)
         await lea.press("p")
         await _settle(circle, pilots)
-        assert budi.app.screen.stage().name == "paused"
+        assert budi.app.screen.stage().kind is Stage.PAUSED
         await _at(circle, pilots, 14000, opened)
         await lea.press("p")
         await lea.press("plus")
@@ -161,7 +161,7 @@ async def test_a_live_quiz_with_a_lead_and_three_players_scores_as_worked_out(
         await _settle(circle, pilots)
 
         for pilot in pilots:
-            assert pilot.app.screen.stage().name == "finished"
+            assert pilot.app.screen.stage().kind is Stage.FINISHED
         podium = str(citra.app.screen.query_one("#quiz-board").render())
         assert podium.index("Ayu") < podium.index("Citra") < podium.index("Budi")
 

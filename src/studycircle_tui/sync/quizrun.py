@@ -17,6 +17,7 @@ import csv
 import json
 import secrets
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,25 +35,36 @@ if TYPE_CHECKING:
 ADD_SECONDS = 10  # what "add time" adds
 
 
+class Stage(Enum):
+    """The steps of a live session, in the order the host takes them."""
+
+    LOBBY = "lobby"  # open to join; no question asked yet
+    OPEN = "open"  # a question is asked and its countdown runs
+    PAUSED = "paused"  # asked, the countdown stopped by the host
+    CLOSED = "closed"  # no more answers; the key not yet published
+    REVEALED = "revealed"  # the key is out: right answers and the leaderboard show
+    FINISHED = "finished"
+
+
 @dataclass(frozen=True, slots=True)
 class LiveStage:
     """Where a live session stands, as every member's log shows it."""
 
-    name: str  # "lobby" | "open" | "paused" | "closed" | "revealed" | "finished"
+    kind: Stage
     question: int = -1
 
 
 def live_stage(session: QuizSession) -> LiveStage:
     if session.finished:
-        return LiveStage("finished", session.current)
+        return LiveStage(Stage.FINISHED, session.current)
     question = session.current
     if question < 0:
-        return LiveStage("lobby")
+        return LiveStage(Stage.LOBBY)
     if question in session.revealed:
-        return LiveStage("revealed", question)
+        return LiveStage(Stage.REVEALED, question)
     if question in session.closed:
-        return LiveStage("closed", question)
-    return LiveStage("paused" if session.deadline_ms == 0 else "open", question)
+        return LiveStage(Stage.CLOSED, question)
+    return LiveStage(Stage.PAUSED if session.deadline_ms == 0 else Stage.OPEN, question)
 
 
 def players_expected(state: CircleState, session: QuizSession) -> list[str]:

@@ -7,11 +7,12 @@ import gc
 
 from textual import events
 from textual.app import App
-from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from ..config import Settings, load_settings
 from ..sync.engine import CircleService, Event, Notice, SyncStatus
+from .actions import bindings_for
+from .commands import KeyCommands
 from .intents import IntentQueue
 from .messages import CircleChanged, NoticeReceived, SyncStatusChanged
 from .preferences import Preferences
@@ -31,7 +32,8 @@ def tune_garbage_collector() -> None:
 class StudyCircleApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "studycircle"
-    BINDINGS = [Binding("f2", "settings", "Settings", id="settings-screen")]
+    BINDINGS = bindings_for("app")
+    COMMANDS = App.COMMANDS | {KeyCommands}  # every screen's keys, from the one table
 
     def __init__(
         self,

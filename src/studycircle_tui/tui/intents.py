@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.dom import DOMNode
-from textual.widgets import Label
+from textual.widgets import Input, Label, TextArea
 
 from ..sync.intents import Refused
+from .actions import binding_id, keymap_of, scope_actions
 
 if TYPE_CHECKING:
     from .app import StudyCircleApp
@@ -126,3 +127,27 @@ def ask(
     docstring); ``done(result)`` when it is done, if ``node`` is still there."""
     app = cast("StudyCircleApp", node.app)
     app.intents.ask(node, intent, *args, done=done, refused=refused, heading=heading)
+
+
+def say_why_not(node: DOMNode, key: str, scopes: tuple[str, ...]) -> bool:
+    """A key of ``scopes`` whose action is not offered here now (its ``check_action`` is
+    False, so it is in no footer and the key does nothing) says why, through ``say_no``:
+    the node's ``why_not(action)`` reason. True when it did. Keys typed into a text
+    field are the field's, never an action's."""
+    if isinstance(node.screen.focused, Input | TextArea):
+        return False
+    why_not = getattr(node, "why_not", None)
+    if why_not is None:
+        return False
+    keymap = keymap_of(node)
+    for scope in scopes:
+        for action in scope_actions(scope):
+            keys = keymap.get(binding_id(action)) or action.keys
+            if not action.bound or key not in keys.split(","):
+                continue
+            name = action.name.split("(", 1)[0]
+            reason = why_not(name)
+            if reason:
+                say_no(node, reason)
+                return True
+    return False

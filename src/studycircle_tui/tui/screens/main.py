@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.dom import DOMNode
-from textual.events import Click, DescendantFocus
+from textual.events import Click, DescendantFocus, Key
 from textual.screen import Screen
 
 from ...config import Settings
@@ -22,13 +22,13 @@ from ...core.digest import arrivals_since
 from ...core.ops import Op
 from ...core.search import CircleIndex
 from ...sync.engine import CircleService
-from ..actions import Action, bindings_for
-from ..commands import DiscussionCommands
-from ..intents import ask
+from ..actions import Action, bindings_for, key_for
+from ..intents import ask, say_why_not
 from ..messages import (
     ChannelChosen,
     ChannelHighlighted,
     CircleChanged,
+    Listing,
     NoticeReceived,
     SyncStatusChanged,
     ThreadChosen,
@@ -54,7 +54,7 @@ PANES = ("channels", "threads", "thread")
 
 class MainScreen(Screen[None]):
     BINDINGS = bindings_for("screen")
-    COMMANDS = {DiscussionCommands}
+    KEY_SCOPES = ("screen", "post", "thread", "lists", "composer")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]
 
     def __init__(self, service: CircleService, settings: Settings) -> None:
@@ -63,7 +63,7 @@ class MainScreen(Screen[None]):
         self.settings = settings
         self.index = CircleIndex(service.state)
         self.channel_id: str | None = None
-        self.view = "channel"  # or "unanswered", "mentions", "search"
+        self.view = Listing.CHANNEL
         self.pane = "channels"
         self.mention_bells = 0  # mentions that rang (or would have rung) the bell
         self._rules_shown_version = -1  # the rules are offered once per version
@@ -120,16 +120,23 @@ class MainScreen(Screen[None]):
     # --- what is offered --------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "new_thread":
-            channel = self.channel_id
-            return channel is not None and self._may("thread.create", channel=channel)
-        if action == "new_channel":
-            return self._may("channel.create")
-        return True
+        return self.why_not(action) is None
 
-    def _may(self, op_type: str, **data: object) -> bool:
-        service = self.service
-        return bool(permissions.may(service.state, service.me, op_type, service.now_ms(), **data))
+    def why_not(self, action: str) -> str | None:
+        """Why an action is not offered now (None: it is); its key pressed says this."""
+        state, me, now = self.service.state, self.service.me, self.service.now_ms()
+        if action == "new_thread":
+            if self.channel_id is None:
+                return "pick a channel first, then start a thread in it"
+            data = {"channel": self.channel_id}
+            return permissions.may(state, me, "thread.create", now, **data).reason
+        if action == "new_channel":
+            return permissions.may(state, me, "channel.create", now).reason
+        return None
+
+    def on_key(self, event: Key) -> None:
+        if say_why_not(self, event.key, ("screen",)):
+            event.stop()
 
     def refresh_offered(self) -> None:
         """Rebuild the footer if what it offers has changed."""
@@ -194,7 +201,8 @@ class MainScreen(Screen[None]):
         self._refresh_status()
 
     def _refresh_channels(self) -> None:
-        current = {"unanswered": UNANSWERED, "mentions": MENTIONS}.get(self.view, self.channel_id)
+        views = {Listing.UNANSWERED: UNANSWERED, Listing.MENTIONS: MENTIONS}
+        current = views.get(self.view, self.channel_id)
         only = self.channel_id if self.focusing else None
         self.query_one(ChannelsPane).show(current, self.palette, only)
 
@@ -206,8 +214,9 @@ class MainScreen(Screen[None]):
     def _refresh_titles(self) -> None:
         if not self.is_mounted:
             return
-        back = "‹ esc  " if self.has_class("-narrow") else ""  # how to go back, clickable
-        medium_back = "‹ esc  " if self.has_class("-medium") else ""
+        how = f"‹ {key_for(self, 'screen', 'back')}  "  # how to go back, clickable
+        back = how if self.has_class("-narrow") else ""
+        medium_back = how if self.has_class("-medium") else ""
         self.query_one(ThreadsPane).show_title(self.view, self.channel_id, back or medium_back)
         self.thread_pane.show_title(back)
 
@@ -242,13 +251,13 @@ class MainScreen(Screen[None]):
     # --- what the panes chose ---------------------------------------------------------
 
     def on_channel_highlighted(self, message: ChannelHighlighted) -> None:
-        if message.channel_id != self.channel_id or self.view != "channel":
-            self.channel_id, self.view = message.channel_id, "channel"
+        if message.channel_id != self.channel_id or self.view is not Listing.CHANNEL:
+            self.channel_id, self.view = message.channel_id, Listing.CHANNEL
             self._refresh_rows()
             self.refresh_offered()
 
     def on_channel_chosen(self, message: ChannelChosen) -> None:
-        self.channel_id, self.view = message.channel_id, "channel"
+        self.channel_id, self.view = message.channel_id, Listing.CHANNEL
         self._refresh_rows()
         self._show_pane("threads")
         self.query_one(ThreadsPane).rows.focus()
@@ -261,7 +270,7 @@ class MainScreen(Screen[None]):
 
     def open_thread(self, thread_id: str | None, at_post: str | None = None) -> None:
         thread = self.service.state.threads.get(thread_id or "")
-        if thread is not None and self.view == "channel":
+        if thread is not None and self.view is Listing.CHANNEL:
             self.channel_id = thread.channel_id
         self.thread_pane.open(thread_id, at_post)
         self._refresh_channels()
@@ -272,12 +281,12 @@ class MainScreen(Screen[None]):
     # --- views ------------------------------------------------------------------------
 
     def action_unanswered(self) -> None:
-        self._open_view("unanswered")
+        self._open_view(Listing.UNANSWERED)
 
     def action_mentions(self) -> None:
-        self._open_view("mentions")
+        self._open_view(Listing.MENTIONS)
 
-    def _open_view(self, view: str) -> None:
+    def _open_view(self, view: Listing) -> None:
         self.view = view
         self._refresh_channels()
         self._refresh_rows()
@@ -285,13 +294,13 @@ class MainScreen(Screen[None]):
         self.query_one(ThreadsPane).rows.focus()
 
     def action_search(self) -> None:
-        self.view = "search"
+        self.view = Listing.SEARCH
         self._refresh_rows()
         self._show_pane("threads")
         self.query_one(ThreadsPane).start_search()
 
     def _close_search(self) -> None:
-        self.view = "channel"
+        self.view = Listing.CHANNEL
         self._refresh_channels()
         self._refresh_rows()
         self.query_one(ThreadsPane).rows.focus()
@@ -302,7 +311,7 @@ class MainScreen(Screen[None]):
         if found is None:
             self.notify("Nothing unread: you are all caught up.")
             return
-        self.channel_id, self.view = found[0], "channel"
+        self.channel_id, self.view = found[0], Listing.CHANNEL
         self.open_thread(found[1])
 
     def action_new_thread(self) -> None:
@@ -320,7 +329,7 @@ class MainScreen(Screen[None]):
         self.app.push_screen(NewThreadScreen(channel.name), created)
 
     def _thread_started(self, op: Op) -> None:
-        self.view = "channel"
+        self.view = Listing.CHANNEL
         self.open_thread(op.id)
 
     def action_toggle_bell(self) -> None:
@@ -329,7 +338,7 @@ class MainScreen(Screen[None]):
     # --- the other screens ------------------------------------------------------------
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen.of(self))
 
     def action_quizzes(self) -> None:
         from .quiz import QuizPaneScreen  # quiz screens load when first opened

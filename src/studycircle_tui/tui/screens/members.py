@@ -5,8 +5,8 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
@@ -15,9 +15,11 @@ from ...core import permissions
 from ...core.rota import moderator_at, turns
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService
-from ..intents import MESSAGE_LINE, ask, say_no
+from ..actions import bindings_for
+from ..intents import MESSAGE_LINE, ask, say_no, say_why_not
 from ..messages import CircleChanged
 from ..timefmt import relative
+from .help import HelpScreen
 
 ACTIONS = {
     "verify": "verified",
@@ -30,13 +32,8 @@ ACTIONS = {
 
 class MembersScreen(ModalScreen[None]):
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [
-        Binding("m", "role('moderator')", "Make moderator"),
-        Binding("u", "role('member')", "Make member"),
-        Binding("l", "role('lead')", "Make lead"),
-        Binding("x", "remove", "Remove"),
-        Binding("escape", "dismiss(None)", "Close"),
-    ]
+    BINDINGS = bindings_for("members")
+    KEY_SCOPES = ("members",)
 
     def __init__(self, service: CircleService) -> None:
         super().__init__()
@@ -67,6 +64,21 @@ class MembersScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self._show()
+
+    def why_not(self, action: str) -> str | None:
+        """Why giving roles or removing is not offered (only the lead); None when it is."""
+        op_type = {"role": "member.role", "remove": "member.remove"}.get(action)
+        if op_type is None:
+            return None
+        service = self.service
+        return permissions.may(service.state, service.me, op_type, service.now_ms()).reason
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.why_not(action) is None
+
+    def on_key(self, event: Key) -> None:
+        if say_why_not(self, event.key, self.KEY_SCOPES):
+            event.stop()
 
     def on_circle_changed(self, message: CircleChanged) -> None:
         self._show()  # a role given, a member removed, the rota set: by anyone
@@ -177,3 +189,6 @@ class MembersScreen(ModalScreen[None]):
     def _done(self, _op: object) -> None:
         self.query_one("#members-message", Label).update("Done.")
         self._show()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))

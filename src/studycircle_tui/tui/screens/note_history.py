@@ -18,8 +18,8 @@ from textual.widgets import Footer, Label
 from ...core import notemerge
 from ...core.state import Note
 from ...sync.engine import CircleService
+from ..actions import bindings_for
 from ..intents import ask
-from ..note_keys import note_bindings
 from ..timefmt import absolute
 from ..widgets.note_lines import NoteLines
 from ..widgets.note_render import blame_strips, diff_strips, text_strips, visible
@@ -30,8 +30,8 @@ from .note_base import BIG_TEXT, NoteScreenBase, member_names, snapshot
 
 
 class NoteHistoryScreen(NoteScreenBase):
-    BINDINGS = note_bindings("history")
-    NOTE_SCOPE = "history"
+    BINDINGS = bindings_for("history")
+    KEY_SCOPES = ("history",)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def __init__(self, service: CircleService, note_id: str) -> None:

@@ -5,7 +5,6 @@ from collections.abc import Callable
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.events import Key as KeyEvent
 from textual.screen import Screen
@@ -16,10 +15,12 @@ from ...core import sessionscore
 from ...core.ops import Question
 from ...core.state import Quiz
 from ...sync.engine import CircleService
-from ...sync.quizrun import QuizRunner, live_stage, names
+from ...sync.quizrun import QuizRunner, Stage, live_stage, names
+from ..actions import bindings_for, key_for
 from ..intents import ask
 from ..messages import CircleChanged
 from ..widgets.quiz_views import press_answer_key
+from .help import HelpScreen
 
 
 class QuizBaseScreen(Screen[None]):
@@ -40,6 +41,9 @@ class QuizBaseScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.refresh_view()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))
 
     def refreshed(self, _result: object = None) -> None:
         """``done`` for an intent whose result shows by redrawing."""
@@ -77,10 +81,8 @@ def percent(ratio: float) -> str:
 class QuizPaneScreen(QuizBaseScreen):
     """Every quiz in the circle; enter practises it (or joins its live run), l runs it live."""
 
-    BINDINGS = [
-        Binding("l", "host", "Run live", tooltip="Open a lobby and run this quiz live"),
-        Binding("escape", "back", "Back", tooltip="Back to the discussion"),
-    ]
+    BINDINGS = bindings_for("quizzes")
+    KEY_SCOPES = ("quizzes",)
 
     def __init__(self, service: CircleService, channel_id: str | None = None) -> None:
         super().__init__(service)
@@ -133,7 +135,7 @@ class QuizPaneScreen(QuizBaseScreen):
         live = self.runner.running(quiz)
         badge = ""
         if live is not None:
-            badge = "● LIVE lobby · " if live_stage(live).name == "lobby" else "● LIVE · "
+            badge = "● LIVE lobby · " if live_stage(live).kind is Stage.LOBBY else "● LIVE · "
         best = quiz.best.get(self.service.me)
         mine = f"  best {percent(best)}" if best is not None else ""
         count = len(quiz.questions)
@@ -172,7 +174,7 @@ class QuizPaneScreen(QuizBaseScreen):
             else:
                 hints.append(f"enter: join {_escape(host)}'s live quiz")
         if live is None and self.runner.why_not_host(quiz) is None:
-            hints.append("l: run live")
+            hints.append(f"{_escape(key_for(self, 'quizzes', 'host'))}: run live")
         if live is None and self.runner.practice_keys(quiz) is not None:
             hints.append("enter: practise")
         elif live is None:

@@ -4,12 +4,11 @@ write a session's results. Each dismisses with its answer, or None on escape."""
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioSet
 
 from ..widgets.toggles import Choice, Tick
+from .dialogs import Dialog
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,9 +18,8 @@ class LiveSettings:
     top_n: int
 
 
-class LiveSettingsScreen(ModalScreen[LiveSettings | None]):
+class LiveSettingsScreen(Dialog[LiveSettings | None]):
     CSS_PATH = "quiz.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, open_keys: bool) -> None:
         super().__init__()
@@ -72,15 +70,11 @@ class LiveSettingsScreen(ModalScreen[LiveSettings | None]):
         streak = self.query_one("#quiz-streak", Tick).value
         self.dismiss(LiveSettings(scoring, streak, int(text)))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class ExportScreen(ModalScreen[str | None]):
+class ExportScreen(Dialog[str | None]):
     """Where to write the results: a file name (in the current folder) or a path."""
 
     CSS_PATH = "quiz.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, suggested: str) -> None:
         super().__init__()
@@ -103,6 +97,3 @@ class ExportScreen(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

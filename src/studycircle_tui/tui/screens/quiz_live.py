@@ -11,7 +11,6 @@ the lead's client closes a question itself when its time is up or everyone answe
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Key as KeyEvent
 from textual.markup import escape
@@ -20,7 +19,8 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from ...core import permissions, quizscore, sessionscore
 from ...core.state import Quiz, QuizSession
 from ...sync.engine import CircleService
-from ...sync.quizrun import ADD_SECONDS, LiveStage, live_stage, names, players_expected
+from ...sync.quizrun import LiveStage, Stage, live_stage, names, players_expected
+from ..actions import bindings_for, key_for
 from ..intents import ask
 from ..widgets.quiz_views import (
     CHOICE_KINDS,
@@ -41,16 +41,8 @@ LEAD_ACTIONS = {"advance", "pause", "add_time", "skip", "end"}
 
 
 class LiveQuizScreen(QuestionScreen):
-    BINDINGS = [
-        Binding("n", "advance", "Next", tooltip="Ask, reveal, show the leaderboard, go on"),
-        Binding("p", "pause", "Pause/resume", tooltip="Stop or restart the countdown"),
-        Binding("plus,equals_sign", "add_time", f"+{ADD_SECONDS} s", tooltip="Add time"),
-        Binding("s", "skip", "Close now", tooltip="Close the question now, before its time is up"),
-        Binding("x", "end", "End", tooltip="End the quiz here"),
-        Binding("enter", "send", "Send", tooltip="Send the ticked choices"),
-        Binding("e", "export", "Export CSV", tooltip="Write the results as CSV"),
-        Binding("escape", "leave", "Leave", tooltip="Back to the quizzes (the quiz goes on)"),
-    ]
+    BINDINGS = bindings_for("live")
+    KEY_SCOPES = ("live",)
 
     def __init__(self, service: CircleService, session_id: str, *, tick: bool = True) -> None:
         super().__init__(service)
@@ -74,6 +66,10 @@ class LiveQuizScreen(QuestionScreen):
     @property
     def lead(self) -> bool:
         return self.session.host == self.service.me
+
+    def _key(self, name: str) -> str:
+        """The key of a live-quiz action now, ready for markup (for the hints)."""
+        return escape(key_for(self, "live", name))
 
     def _hosts(self) -> bool:
         """Whether this member runs the session: the rule every host's op is checked by."""
@@ -119,19 +115,19 @@ class LiveQuizScreen(QuestionScreen):
             return False
         stage = self.stage()
         if action == "advance":
-            return stage.name in ("lobby", "closed", "revealed")
+            return stage.kind in (Stage.LOBBY, Stage.CLOSED, Stage.REVEALED)
         if action in ("pause", "skip"):
-            return stage.name in ("open", "paused")
+            return stage.kind in (Stage.OPEN, Stage.PAUSED)
         if action == "add_time":
-            return stage.name == "open"
+            return stage.kind is Stage.OPEN
         if action == "end":
-            return stage.name != "finished"
+            return stage.kind is not Stage.FINISHED
         if action == "export":
-            return stage.name == "finished"
+            return stage.kind is Stage.FINISHED
         if action == "send":
             return (
                 not self.lead
-                and stage.name == "open"
+                and stage.kind is Stage.OPEN
                 and self.quiz.questions[stage.question].kind == "multiple_answer"
                 and self.my_answer(stage.question) is None
             )
@@ -150,29 +146,30 @@ class LiveQuizScreen(QuestionScreen):
         total = len(quiz.questions)
         host = who.get(self.session.host, "the lead")
         role = "you host" if self.lead else f"hosted by {host}"
-        where = {
-            "lobby": "lobby",
-            "finished": "finished",
-        }.get(stage.name, f"question {stage.question + 1} of {total}")
+        where = (
+            stage.kind.value
+            if stage.kind in (Stage.LOBBY, Stage.FINISHED)
+            else f"question {stage.question + 1} of {total}"
+        )
         self.query_one("#quiz-live-title", Label).update(f"Live · {quiz.title} · {where} · {role}")
         parts = {
-            "#quiz-lobby": stage.name == "lobby",
-            "#quiz-countdown": stage.name in ("open", "paused"),
-            "#quiz-question": stage.name in ("open", "paused", "closed", "revealed")
+            "#quiz-lobby": stage.kind is Stage.LOBBY,
+            "#quiz-countdown": stage.kind in (Stage.OPEN, Stage.PAUSED),
+            "#quiz-question": stage.kind in (Stage.OPEN, Stage.PAUSED, Stage.CLOSED, Stage.REVEALED)
             and self.board_for != stage.question,
             "#quiz-typed": False,
-            "#quiz-status": stage.name != "lobby",
-            "#quiz-chart": stage.name == "revealed" and self.board_for != stage.question,
-            "#quiz-board": stage.name in ("revealed", "finished"),
-            "#quiz-stats": stage.name == "finished",
+            "#quiz-status": stage.kind is not Stage.LOBBY,
+            "#quiz-chart": stage.kind is Stage.REVEALED and self.board_for != stage.question,
+            "#quiz-board": stage.kind in (Stage.REVEALED, Stage.FINISHED),
+            "#quiz-stats": stage.kind is Stage.FINISHED,
         }
-        if stage.name == "lobby":
+        if stage.kind is Stage.LOBBY:
             self._show_lobby(who)
-        elif stage.name == "finished":
+        elif stage.kind is Stage.FINISHED:
             self._show_finish(who)
         else:
             parts["#quiz-typed"] = self._show_question(stage, who)
-            if stage.name == "revealed":
+            if stage.kind is Stage.REVEALED:
                 parts["#quiz-board"] = self._show_reveal(stage, who)
         for selector, shown in parts.items():
             self.query_one(selector).display = shown
@@ -218,7 +215,7 @@ class LiveQuizScreen(QuestionScreen):
             lines.append("The lobby is open: members join from their Quiz pane.")
             lines.append(f"Who can play ({len(players)}): {escape(', '.join(sorted(players)))}")
             lines.append("")
-            lines.append("[b]n[/b]: ask question 1")
+            lines.append(f"[b]{self._key('advance')}[/b]: ask question 1")
         else:
             host = who.get(self.session.host, "the lead")
             lines.append(f"You are in. Waiting for {escape(host)} to ask the first question…")
@@ -239,18 +236,23 @@ class LiveQuizScreen(QuestionScreen):
             len(self.quiz.questions),
             picked=picked,
             key=key,
-            choices=stage.name != "revealed",
+            choices=stage.kind is not Stage.REVEALED,
         )
         expected = players_expected(self.service.state, session)
         answered = [p for p in session.answered.get(index, set()) if p != session.host]
         count = f"{len(answered)} of {len(expected)} answered"
         status = self.query_one("#quiz-status", Static)
         typing = False
-        if stage.name in ("open", "paused"):
+        if stage.kind in (Stage.OPEN, Stage.PAUSED):
             if self.lead:
                 names_in = ", ".join(sorted(who.get(p, "?") for p in answered))
                 lines = [f"[b]{count}[/b]" + (f": {escape(names_in)}" if names_in else "")]
-                lines.append("[dim]s: close it now · p: pause · +: more time · x: end[/dim]")
+                keys = [self._key(name) for name in ("skip", "pause", "add_time", "end")]
+                lines.append(
+                    "[dim]{}: close it now · {}: pause · {}: more time · {}: end[/dim]".format(
+                        *keys
+                    )
+                )
                 status.update("\n".join(lines))
             elif mine is not None:
                 given = quizscore.answer_text(question, mine[0])  # type: ignore[arg-type]
@@ -258,13 +260,17 @@ class LiveQuizScreen(QuestionScreen):
                     f"[b $success]✓ Answer sent[/] ({escape(given)}). "
                     f"Waiting for the others: {count}."
                 )
-            elif stage.name == "paused":
+            elif stage.kind is Stage.PAUSED:
                 status.update("[$warning]The lead has paused the quiz.[/]")
             else:
                 typing = needs_typing(question)
                 status.update(answer_hint(question))
-        elif stage.name == "closed":
-            after = "n: reveal the answer" if self.lead else "waiting for the reveal"
+        elif stage.kind is Stage.CLOSED:
+            after = (
+                f"{self._key('advance')}: reveal the answer"
+                if self.lead
+                else "waiting for the reveal"
+            )
             late = session.deadline_ms and self.service.now_ms() >= session.deadline_ms
             closed = "[b]Time's up.[/b]" if late else "[b]Answers are closed.[/b]"
             status.update(f"{closed} {count} · {after}")
@@ -297,11 +303,10 @@ class LiveQuizScreen(QuestionScreen):
         board_shown = self.board_for == index
         if board_shown:
             last = index + 1 >= len(quiz.questions)
-            lines = [
-                f"After question {index + 1}: " + ("n: finish" if last else "n: next question")
-            ]
+            then = "finish" if last else "next question"
+            lines = [f"After question {index + 1}: {self._key('advance')}: {then}"]
         elif self.lead:
-            lines.append("[dim]n: leaderboard[/dim]")
+            lines.append(f"[dim]{self._key('advance')}: leaderboard[/dim]")
         self.query_one("#quiz-status", Static).update("\n".join(lines))
         width = max(40, self.size.width - 4)
         self.query_one(BarChart).show(stats.bars, width=min(width, 100))
@@ -331,7 +336,7 @@ class LiveQuizScreen(QuestionScreen):
             f"[b]The quiz is over.[/b] {_count(len(score.counted), 'question')} counted, "
             f"{_count(len(standings), 'player')}.",
             check,
-            "e: export the results as CSV · esc: back",
+            f"{self._key('export')}: export the results as CSV · {self._key('leave')}: back",
         ]
         self.query_one("#quiz-status", Static).update("\n".join(lines))
         table = self.query_one("#quiz-stats", DataTable)
@@ -346,11 +351,13 @@ class LiveQuizScreen(QuestionScreen):
 
     def update_countdown(self) -> None:
         stage = self.stage()
-        if stage.name not in ("open", "paused"):
+        if stage.kind not in (Stage.OPEN, Stage.PAUSED):
             return
         question = self.quiz.questions[stage.question]
         left = self.runner.remaining_ms(self.session)
-        self.query_one(Countdown).show(left, question.seconds * 1000, paused=stage.name == "paused")
+        self.query_one(Countdown).show(
+            left, question.seconds * 1000, paused=stage.kind is Stage.PAUSED
+        )
 
     # --- time -------------------------------------------------------------------------
 
@@ -367,7 +374,7 @@ class LiveQuizScreen(QuestionScreen):
     def _due(self) -> bool:
         """The open question's time is up, or everyone has answered it."""
         stage = self.stage()
-        if stage.name != "open":
+        if stage.kind is not Stage.OPEN:
             return False
         session = self.session
         expected = set(players_expected(self.service.state, session))
@@ -391,13 +398,13 @@ class LiveQuizScreen(QuestionScreen):
 
     async def _advance(self) -> None:
         stage = self.stage()
-        if stage.name == "lobby":
+        if stage.kind is Stage.LOBBY:
             await self.runner.open_question(self.session_id, 0)
-        elif stage.name == "closed":
+        elif stage.kind is Stage.CLOSED:
             await self.runner.reveal(self.session_id)
-        elif stage.name == "revealed" and self.board_for != stage.question:
+        elif stage.kind is Stage.REVEALED and self.board_for != stage.question:
             self.board_for = stage.question
-        elif stage.name == "revealed":
+        elif stage.kind is Stage.REVEALED:
             following = stage.question + 1
             if following < len(self.quiz.questions):
                 await self.runner.open_question(self.session_id, following)
@@ -408,10 +415,10 @@ class LiveQuizScreen(QuestionScreen):
         ask(self, self._pause_or_resume, done=self.refreshed)
 
     async def _pause_or_resume(self) -> None:
-        stage = self.stage().name
-        if stage == "paused":
+        stage = self.stage().kind
+        if stage is Stage.PAUSED:
             await self.runner.resume(self.session_id)
-        elif stage == "open":
+        elif stage is Stage.OPEN:
             await self.runner.pause(self.session_id)
 
     def action_add_time(self) -> None:
@@ -421,7 +428,7 @@ class LiveQuizScreen(QuestionScreen):
         ask(self, self._close_now, done=self.refreshed)
 
     async def _close_now(self) -> None:
-        if self.stage().name in ("open", "paused"):
+        if self.stage().kind in (Stage.OPEN, Stage.PAUSED):
             await self.runner.close(self.session_id)
 
     def action_end(self) -> None:
@@ -437,16 +444,16 @@ class LiveQuizScreen(QuestionScreen):
     async def _end(self) -> None:
         # The question being asked still counts: it is closed and revealed first.
         await self._close_now()
-        if self.stage().name == "closed":
+        if self.stage().kind is Stage.CLOSED:
             await self.runner.reveal(self.session_id)
-        if self.stage().name != "finished":
+        if self.stage().kind is not Stage.FINISHED:
             await self.runner.finish(self.session_id)
 
     # --- the players' actions -----------------------------------------------------------
 
     def on_key(self, event: KeyEvent) -> None:
         stage = self.stage()
-        if self.lead or stage.name != "open" or self.my_answer(stage.question) is not None:
+        if self.lead or stage.kind is not Stage.OPEN or self.my_answer(stage.question) is not None:
             return
         question = self.quiz.questions[stage.question]
         self.take_answer_key(event, question, self._send)
@@ -457,7 +464,7 @@ class LiveQuizScreen(QuestionScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         stage = self.stage()
-        if stage.name != "open" or self.lead:
+        if stage.kind is not Stage.OPEN or self.lead:
             return
         value, problem = typed_answer(self.quiz.questions[stage.question], event.value)
         if value is None:
@@ -473,7 +480,7 @@ class LiveQuizScreen(QuestionScreen):
     async def _answer(self, question: int, value: object) -> None:
         """Answer ``question`` unless it is answered (a key pressed twice) or over."""
         stage = self.stage()
-        if stage.name == "open" and stage.question == question and not self.my_answer(question):
+        if stage.kind is Stage.OPEN and stage.question == question and not self.my_answer(question):
             await self.runner.answer(self.session_id, question, value)
 
     # --- everyone -------------------------------------------------------------------------

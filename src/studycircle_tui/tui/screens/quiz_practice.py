@@ -3,7 +3,6 @@ review. Marked on this device; only the score is shared (``quiz.result``), which
 each member's best score in the Quiz pane."""
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Key as KeyEvent
 from textual.markup import escape
@@ -13,6 +12,7 @@ from ...core import quizscore
 from ...core.ops import Key
 from ...core.quizscore import Grade
 from ...sync.engine import CircleService
+from ..actions import bindings_for, key_for
 from ..intents import ask
 from ..widgets.quiz_views import (
     QuestionView,
@@ -26,10 +26,8 @@ from .quiz import QuestionScreen, percent
 
 
 class PracticeScreen(QuestionScreen):
-    BINDINGS = [
-        Binding("enter", "next", "Next", tooltip="Send the ticked choices, or go on"),
-        Binding("escape", "leave", "Leave", tooltip="Back to the quizzes"),
-    ]
+    BINDINGS = bindings_for("practice")
+    KEY_SCOPES = ("practice",)
 
     def __init__(self, service: CircleService, quiz_id: str, keys: list[Key]) -> None:
         super().__init__(service)
@@ -86,7 +84,7 @@ class PracticeScreen(QuestionScreen):
         if self.stage == "review":
             typed.display = False
             review.update(self._review())
-            hint.update("esc: back to the quizzes")
+            hint.update(f"{key_for(self, 'practice', 'leave')}: back to the quizzes")
             self.refresh_bindings()
             return
         question = quiz.questions[self.index]
@@ -105,7 +103,8 @@ class PracticeScreen(QuestionScreen):
                 lines.append(escape(self.keys[self.index].general_feedback))
             feedback.update("\n".join(lines))
             last = self.index + 1 == total
-            hint.update("enter: see your score" if last else "enter: next question")
+            then = "see your score" if last else "next question"
+            hint.update(f"{key_for(self, 'practice', 'next')}: {then}")
         else:
             hint.update(answer_hint(question))
         self.refresh_bindings()

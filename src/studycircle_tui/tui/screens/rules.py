@@ -2,15 +2,16 @@
 member accepts them, and one key away afterwards."""
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Label, Markdown
 
 from ...sync.engine import CircleService
+from ..actions import bindings_for, key_for
 from ..intents import ask
 from ..messages import CircleChanged
+from .help import HelpScreen
 
 
 def needs_acceptance(service: CircleService) -> bool:
@@ -35,10 +36,8 @@ class RulesScreen(ModalScreen[bool]):
     """Dismisses with True once accepted (or when there was nothing to accept)."""
 
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [
-        Binding("a", "accept", "Accept", show=True),
-        Binding("escape", "later", "Close"),
-    ]
+    BINDINGS = bindings_for("rules")
+    KEY_SCOPES = ("rules",)
 
     def __init__(self, service: CircleService) -> None:
         super().__init__()
@@ -64,8 +63,9 @@ class RulesScreen(ModalScreen[bool]):
                 yield Label("Please accept them before your first post.", id="ask")
             with Horizontal(classes="buttons"):
                 if pending:
-                    yield Button("Accept  a", variant="primary", id="accept")
-                yield Button("Close  esc", id="later")
+                    accept = key_for(self, "rules", "accept")
+                    yield Button(f"Accept  {accept}", variant="primary", id="accept")
+                yield Button(f"Close  {key_for(self, 'rules', 'later')}", id="later")
         yield Footer()
 
     def _shown(self) -> tuple[object, ...]:
@@ -102,3 +102,6 @@ class RulesScreen(ModalScreen[bool]):
 
     def action_later(self) -> None:
         self.dismiss(not needs_acceptance(self.service))
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))

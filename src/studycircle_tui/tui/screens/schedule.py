@@ -5,8 +5,8 @@ from datetime import datetime
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
@@ -15,8 +15,10 @@ from ...core import permissions
 from ...core.schedule import is_running, occurrence_around
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService
-from ..intents import MESSAGE_LINE, ask, say_no
+from ..actions import bindings_for
+from ..intents import MESSAGE_LINE, ask, say_no, say_why_not
 from ..messages import CircleChanged
+from .help import HelpScreen
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -37,12 +39,8 @@ def describe_next(service: CircleService) -> str:
 
 class ScheduleScreen(ModalScreen[None]):
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [
-        Binding("a", "add", "Add session"),
-        Binding("d", "remove", "Remove"),
-        Binding("x", "export", "Export .ics"),
-        Binding("escape", "dismiss(None)", "Close"),
-    ]
+    BINDINGS = bindings_for("schedule")
+    KEY_SCOPES = ("schedule",)
 
     def __init__(self, service: CircleService) -> None:
         super().__init__()
@@ -76,6 +74,17 @@ class ScheduleScreen(ModalScreen[None]):
     def _may_edit(self) -> permissions.Verdict:
         service = self.service
         return permissions.may(service.state, service.me, "schedule.set", service.now_ms())
+
+    def why_not(self, action: str) -> str | None:
+        """Why changing the schedule is not offered (moderators and the lead do it)."""
+        return self._may_edit().reason if action in ("add", "remove") else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.why_not(action) is None
+
+    def on_key(self, event: Key) -> None:
+        if say_why_not(self, event.key, self.KEY_SCOPES):
+            event.stop()
 
     def on_mount(self) -> None:
         self.query_one("#session-form").display = bool(self._may_edit())
@@ -152,3 +161,6 @@ class ScheduleScreen(ModalScreen[None]):
 
     def _exported(self, written: Path) -> None:
         self._say(f"Exported to {written.resolve()}")
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))

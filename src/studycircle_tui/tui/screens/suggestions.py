@@ -3,7 +3,6 @@ planned, done or declined, with a reply."""
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select
@@ -12,9 +11,11 @@ from textual.widgets.option_list import Option
 from ...core import permissions
 from ...core.state import Suggestion
 from ...sync.engine import CircleService
+from ..actions import bindings_for
 from ..intents import MESSAGE_LINE, ask
 from ..messages import CircleChanged
 from ..widgets.toggles import Tick
+from .help import HelpScreen
 
 STATUS_STYLE = {"open": "yellow", "planned": "cyan", "done": "green", "declined": "dim"}
 FILE_CIRCLE_WARNING = (
@@ -34,7 +35,8 @@ def author_label(service: CircleService, suggestion: Suggestion) -> str:
 
 class SuggestionScreen(ModalScreen[None]):
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+    BINDINGS = bindings_for("suggestions")
+    KEY_SCOPES = ("suggestions",)
 
     def __init__(self, service: CircleService) -> None:
         super().__init__()
@@ -139,3 +141,6 @@ class SuggestionScreen(ModalScreen[None]):
         message = self.query_one("#suggestion-message", Label)
         message.update(text)
         message.scroll_visible()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))

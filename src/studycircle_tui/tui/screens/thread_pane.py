@@ -11,6 +11,7 @@ presenter and what was typed stays in the composer.
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.events import Key
 from textual.timer import Timer
 from textual.widgets import Label, TextArea
 
@@ -18,8 +19,8 @@ from ...core import discussion, permissions
 from ...core.ops import Op
 from ...core.state import Post
 from ...sync.engine import CircleService
-from ..actions import bindings_for, scope_actions
-from ..intents import ask
+from ..actions import bindings_for, key_for, scope_actions
+from ..intents import ask, say_why_not
 from ..widgets.composer import Composer
 from ..widgets.post_render import Palette, plain_line
 from ..widgets.thread_view import ThreadView
@@ -34,29 +35,30 @@ OFFERED_AS = {
     "verify": ("answer.verify", True),
     "hide": ("post.hide", False),
 }
-KEY_HINTS = (
-    ("n", "the next unread thread", "/", "search every post"),
-    ("u", "open questions", "@", "posts that mention you"),
-    ("t", "start a thread", "?", "every key"),
+KEY_HINTS = (  # the main screen's actions the welcome text names, two a line
+    ("next_unread", "the next unread thread", "search", "search every post"),
+    ("unanswered", "open questions", "mentions", "posts that mention you"),
+    ("new_thread", "start a thread", "help", "every key"),
 )
 
 
-def welcome_hint(circle: str, goal: str, palette: Palette) -> list[Text]:
-    """What the pane says before a thread is open: where you are, how to move."""
+def welcome_hint(circle: str, goal: str, palette: Palette, keys: dict[str, str]) -> list[Text]:
+    """What the pane says before a thread is open: where you are, how to move (``keys``:
+    the key of each action it names, as the member's keymap has it now)."""
     lines = [Text(f"Welcome to {circle}", style="bold")]
     if goal:
         lines.append(Text(goal, style=palette.muted))
     lines += [
         Text(),
         Text("Pick a channel, then a thread."),
-        Text("↑↓ or j/k move · enter opens · esc goes back"),
+        Text(f"↑↓ or j/k move · enter opens · {keys['back']} goes back"),
         Text(),
     ]
-    for key, what, other, other_what in KEY_HINTS:
+    for action, what, other, other_what in KEY_HINTS:
         line = Text()
-        line.append(f"{key:>3} ", style=palette.accent)
+        line.append(f"{keys[action]:>3} ", style=palette.accent)
         line.append(f"{what:<26}")
-        line.append(f"{other:>3} ", style=palette.accent)
+        line.append(f"{keys[other]:>3} ", style=palette.accent)
         line.append(other_what)
         lines.append(line)
     return lines
@@ -108,7 +110,9 @@ class ThreadPane(Vertical):
         state = self.service.state
         view = self.query_one(ThreadView)
         if palette is not None and not view.hint:
-            view.hint = welcome_hint(state.name, state.goal, palette)
+            named = {"back"} | {name for names in KEY_HINTS for name in names[::2]}
+            keys = {name: key_for(self, "screen", name) for name in named}
+            view.hint = welcome_hint(state.name, state.goal, palette, keys)
         self.set_class(self.thread_id is None, "-no-thread")
         view.show(
             state,
@@ -126,7 +130,9 @@ class ThreadPane(Vertical):
     def show_title(self, back: str) -> None:
         thread = self.service.state.threads.get(self.thread_id or "")
         self.query_one("#thread-title", Label).update(
-            f"{back}{thread.title}" if thread else "Pick a thread, or press t to start one"
+            f"{back}{thread.title}"
+            if thread
+            else f"Pick a thread, or press {key_for(self, 'screen', 'new_thread')} to start one"
         )
 
     def selected_post(self) -> Post | None:
@@ -144,12 +150,21 @@ class ThreadPane(Vertical):
         writing: the composer's keys are what the footer shows then."""
         if self.query_one(Composer).has_focus:
             return False
+        return self.why_not(action) is None
+
+    def why_not(self, action: str) -> str | None:
+        """Why a post action is not offered in the open thread (the circle's own rule),
+        or None when it is. Pressed anyway, its key says this (``say_why_not``)."""
         if self.thread_id not in self.service.state.threads:
-            return False
+            return "open a thread first"
         op_type, about_thread = OFFERED_AS.get(action, ("post.react", False))  # react, flag…
         data = {"thread": self.thread_id} if about_thread else {}
         service = self.service
-        return bool(permissions.may(service.state, service.me, op_type, service.now_ms(), **data))
+        return permissions.may(service.state, service.me, op_type, service.now_ms(), **data).reason
+
+    def on_key(self, event: Key) -> None:
+        if say_why_not(self, event.key, ("post",)):
+            event.stop()
 
     def offered(self) -> tuple[bool | None, ...]:
         return tuple(self.check_action(action.name, ()) for action in scope_actions("post"))
@@ -207,11 +222,12 @@ class ThreadPane(Vertical):
         if self.composer_mode == "reply_to" and post is not None:
             author = state.members.get(post.author)
             quote = plain_line(post.text, 80)
-            label.update(
-                f"↩ Replying to {author.name if author else 'someone'} (esc cancels): {quote}"
-            )
+            cancel = key_for(self, "composer", "cancel")
+            name = author.name if author else "someone"
+            label.update(f"↩ Replying to {name} ({cancel} cancels): {quote}")
         elif self.composer_mode == "edit":
-            label.update("✎ Editing your post: ctrl+s saves, esc cancels")
+            send, cancel = key_for(self, "composer", "send"), key_for(self, "composer", "cancel")
+            label.update(f"✎ Editing your post: {send} saves, {cancel} cancels")
         else:
             label.update("")
         label.set_class(self.composer_mode != "reply", "-shown")
