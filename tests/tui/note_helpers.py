@@ -129,5 +129,4 @@ async def until(pilot, condition, tries: int = 100) -> None:
 
 def shown_text(screen) -> str:
     """Everything the note view holds, as plain text (all lines, not only those on screen)."""
-    view = screen.query_one(NoteLines)
-    return "\n".join(strip.text.rstrip() for strip in view._strips)
+    return screen.query_one(NoteLines).text

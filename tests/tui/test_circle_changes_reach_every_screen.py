@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 from textual.widgets import OptionList
+from toasts import toasts
 
 from circles import as_member, fixed_demo_service
 from studycircle_tui.tui.app import StudyCircleApp
@@ -78,7 +79,7 @@ async def test_a_failed_worker_is_said_and_the_app_goes_on(lead):
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        said = [n.message for n in app._notifications]
+        said = toasts(app)
         await pilot.press("question_mark")  # and the app still takes keys
         await pilot.pause()
         still_running = app.is_running and app.screen is not app.main_screen

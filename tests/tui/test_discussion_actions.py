@@ -4,6 +4,7 @@ state afterwards (and that a role's actions stay out of reach of those without i
 import pytest
 from discussion_circle import build_story, make_app, open_as
 from textual.widgets import Input, Static
+from toasts import toasts
 
 from studycircle_tui.tui.screens.dialogs import ConfirmScreen, FlagScreen, ReactScreen
 from studycircle_tui.tui.screens.new_thread import NewThreadScreen
@@ -151,7 +152,7 @@ async def test_delete_own_post_leaves_a_tombstone(as_, story):
         await pilot.press("k", "d")
         await settled(pilot)
         assert not isinstance(pilot.app.screen, ConfirmScreen)
-        messages = [n.message for n in pilot.app._notifications]
+        messages = toasts(pilot.app)
     assert any("Only its author can delete a post." in m for m in messages)
     budi_post = dewi.state.threads[story.ids["belajar"]].post_ids[1]
     assert not dewi.state.posts[budi_post].deleted
@@ -218,7 +219,7 @@ async def test_a_member_cannot_verify_or_hide(as_, story):
         pane.action_verify()
         pane.action_hide()
         await settled(pilot)
-        messages = [n.message for n in pilot.app._notifications]
+        messages = toasts(pilot.app)
     post = citra.state.posts[target]
     assert post.verified_by is None and not post.hidden
     assert any("only a moderator or the lead may do this" in m for m in messages)
@@ -270,7 +271,7 @@ async def test_next_unread_walks_every_unread_thread_across_channels(as_, story)
             assert pilot.app.screen.pane == "thread"
         await pilot.press("n")
         await settled(pilot)
-        messages = [n.message for n in pilot.app._notifications]
+        messages = toasts(pilot.app)
     assert set(opened) == unread
     assert not any(state.unread_in_thread(citra.me, t) for t in state.threads)
     assert any("caught up" in m for m in messages)
