@@ -143,3 +143,57 @@ def test_ulid_known_value():
 def test_ulid_needs_ten_random_bytes():
     with pytest.raises(ValueError, match="10 random bytes"):
         ids.ulid(0, bytes(9))
+
+
+# --- the end of the range ----------------------------------------------------------------
+# A stamp is 16 hex digits. A hostile or broken writer can put the largest one in a file;
+# whatever the clock observes and whatever the wall clock says, the clock never issues a
+# stamp that does not fit (it once overflowed to 17 digits and the op no longer decoded).
+LAST = hlc.encode(hlc.MAX_MS, hlc._MAX_COUNTER)
+any_stamp = st.builds(hlc.encode, st.integers(0, hlc.MAX_MS), st.integers(0, hlc._MAX_COUNTER))
+near_the_end = st.builds(
+    hlc.encode, st.integers(hlc.MAX_MS - 3, hlc.MAX_MS), st.integers(0, hlc._MAX_COUNTER)
+)
+any_wall = st.integers(min_value=-(2**40), max_value=2**60)  # before 1970 to far past 10889
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.just("tick"), any_wall),
+            st.tuples(st.just("observe"), st.one_of(any_stamp, near_the_end, st.just(LAST))),
+        ),
+        max_size=80,
+    )
+)
+def test_the_clock_never_issues_a_stamp_outside_the_range(history):
+    clock = Clock()
+    latest = ""
+    for kind, value in history:
+        if kind == "observe":
+            clock.observe(value)
+            latest = max(latest, value)
+            continue
+        stamp = clock.tick(value)
+        assert re.search(hlc.HLC_PATTERN, stamp), stamp
+        assert hlc.encode(*hlc.decode(stamp)) == stamp
+        # Forward always; strictly forward everywhere but at the very last stamp.
+        assert stamp > latest or stamp == latest == LAST
+        latest = stamp
+
+
+def test_at_the_last_stamp_the_clock_issues_it_again():
+    clock = Clock()
+    clock.observe(LAST)
+    assert clock.tick(1_800_000_000_000) == LAST
+    assert clock.tick(2**62) == LAST
+    clock = Clock(ms=hlc.MAX_MS, counter=hlc._MAX_COUNTER - 1)
+    assert clock.tick(0) == LAST
+
+
+def test_a_day_ahead_is_the_limit():
+    now = 1_800_000_000_000
+    assert not hlc.too_far_ahead(hlc.encode(now + hlc.FUTURE_SLACK_MS, 99), now)
+    assert hlc.too_far_ahead(hlc.encode(now + hlc.FUTURE_SLACK_MS + 1, 0), now)
+    assert hlc.describe_ahead(hlc.encode(now + 3 * 86_400_000 + 5, 0), now) == "3 days"
+    assert hlc.describe_ahead(LAST, now) == "8,868 years"
