@@ -91,6 +91,7 @@ def cmd_locate(args: argparse.Namespace) -> int:
 
     print(f"config:  {config.config_file()}")
     print(f"data:    {config.data_dir()}")
+    print(f"log:     {config.data_dir() / 'sync.log'} (what went wrong while syncing, if anything)")
     print(f"themes:  {config.user_themes_dir()} (yours), {bundled_themes_dir()} (bundled)")
     print(f"ssh:     {config.ssh_dir() / 'authorized_keys'} (ssh-serve's player keys)")
     return 0

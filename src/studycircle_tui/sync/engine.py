@@ -4,6 +4,22 @@ Writes go to the local store (and its outbox) first, then to the in-memory repli
 the app works offline and an acknowledged op is on disk. ``run()`` is the sync loop: it
 pushes the outbox, pulls what the other side has, and tells listeners what changed.
 The TUI never touches SQLite, files or HTTP itself.
+
+What goes wrong while syncing never ends the app: an unreachable server or file pauses
+sync (status "offline", a notice) and an unexpected error becomes a notice with its
+traceback in the sync log (``synclog``); either way sync is retried with backoff.
+
+The service hands the replica the time: ops stamped more than a day ahead of this
+computer's clock are held back by the replica and reported here, and folded once that
+time comes. When a file transport says a read was ``complete`` (the file was new to us,
+replaced or cut short), every op this replica holds that the file lacks goes back into
+the outbox, so what the file lost is appended again. Ops appended after the cursor can
+be lost before they are read back (the file cut short just behind us): a file
+``echoes`` what is pushed to it, so an op a pull to the end did not bring back is
+appended again too. Ops other members made are appended again as well, exactly as
+they were: a member's op was acknowledged to them once it was in the file, and may be
+lost for good if the file was its only copy (its author's machine gone); relaying it
+changes nothing about who made it, as merging a conflict copy already does.
 """
 
 import asyncio
@@ -16,12 +32,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..core import permissions
+from ..core.hlc import describe_ahead
 from ..core.ops import Op
 from ..core.replica import Change, Replica
 from ..core.schedule import to_ics
 from ..core.state import CircleState
 from ..store.db import CircleRecord, Store
-from .transport import Transport, TransportError
+from . import synclog
+from .transport import Pulled, Transport, TransportError
 
 
 class Refused(Exception):
@@ -165,7 +183,8 @@ class CircleService:
             pull.result()  # raises what the pull raised
 
     async def run(self) -> None:
-        """Sync until cancelled, backing off (with jitter) while the other side is away."""
+        """Sync until cancelled, backing off (with jitter) while the other side is away
+        or something unexpected fails; only a refused token stops it."""
         backoff = 1.0
         while True:
             started = time.monotonic()
@@ -184,6 +203,10 @@ class CircleService:
                 retry_after = getattr(error, "retry_after", None)
                 delay = retry_after or backoff * random.uniform(0.5, 1.0)
                 backoff = min(backoff * 2, self.MAX_BACKOFF_SECONDS)
+            except Exception as error:  # a bug or an OS surprise must not end the app
+                self.report_failure(error)
+                delay = backoff * random.uniform(0.5, 1.0)
+                backoff = min(backoff * 2, self.MAX_BACKOFF_SECONDS)
             else:
                 if self._offline_since:
                     self._offline_since = 0
@@ -201,17 +224,29 @@ class CircleService:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
 
+    def report_failure(self, error: Exception) -> None:
+        """Say that syncing failed unexpectedly; the traceback goes to the sync log."""
+        log = synclog.record(error, f"syncing circle {self.record.id} ({self.transport.kind})")
+        where = f"; details in {log}" if log else ""
+        if not self._offline_since:
+            self._offline_since = self.now_ms()
+        self._notice(f"sync failed ({type(error).__name__}: {error}){where}; retrying", "error")
+        self._set_status(state="offline", since_ms=self._offline_since)
+
     def _long_poll_seconds(self) -> float:
         # A server answers a long-poll as soon as something arrives; a file is polled.
         return 25.0 if self.transport.ordering == "seq" and not self._wake.is_set() else 0.0
 
     async def _push(self) -> None:
-        outbox = self.store.outbox(self.record.id)
+        problems: list[str] = []
+        outbox = self.store.outbox(self.record.id, problems)
+        for problem in problems:
+            self._notice(problem, "error")
         if not outbox:
             return
         results = await self.transport.push(outbox)
         delivered = [result.id for result in results if result.error is None]
-        self.store.delivered(self.record.id, delivered)
+        self.store.delivered(self.record.id, delivered, echo=self.transport.echoes)
         for result in results:
             if result.sealed:
                 self.replica.seal(result.id)
@@ -232,14 +267,56 @@ class CircleService:
                 self._notice(problem)
             if pulled.ops:
                 self.store.add_ops(self.record.id, pulled.ops)
-                self._emit(self.replica.add(pulled.ops))
+            # Every pull, new ops or not: held ops whose time has come fold now.
+            self._emit(self._take(pulled.ops))
+            self._send_again_what_was_lost(pulled)
             self.store.set_cursor(self.record.id, remote, pulled.cursor)
             more, wait = pulled.more, 0.0
+
+    def _take(self, ops: list[Op]) -> Change:
+        """Hand ops to the replica with the time (for the far-future hold) and report
+        any it held back."""
+        now = self.now_ms()
+        change = self.replica.add(ops, now)
+        if change.held:
+            latest = max(op.hlc for op in change.held)
+            authors = sorted({self._name(op.actor) for op in change.held})
+            self._notice(
+                f"held back {len(change.held)} op(s) by {', '.join(authors)}: stamped "
+                f"{describe_ahead(latest, now)} ahead of this computer's clock (a wrong clock?); "
+                "they will show when that time comes"
+            )
+        return change
+
+    def _send_again_what_was_lost(self, pulled: Pulled) -> None:
+        """Queue again the ops the other side lost: its whole log arrived (``complete``)
+        and lacks ops this replica holds, or ops it should have echoed did not come back."""
+        circle = self.record.id
+        restored = 0
+        if self.transport.echoes:
+            self.store.echoed(circle, [op.id for op in pulled.ops])
+            if not pulled.more:
+                restored += self.store.requeue_unechoed(circle)
+        if pulled.complete:
+            present = {op.id for op in pulled.ops}
+            holding = [*self.replica.ops(), *self.replica.held]
+            lost = [op.id for op in holding if op.id not in present and not op.LOCAL_ONLY]
+            restored += self.store.requeue(circle, lost)
+        if restored:
+            self._notice(
+                f"the circle's {self.transport.kind} had lost {restored} op(s) this device "
+                "holds (replaced or cut short?); they are being written back"
+            )
+            self._set_status(waiting=self.store.outbox_size(circle))
+            self._wake.set()  # send them now rather than after the next poll
 
     # --- plumbing ---------------------------------------------------------------------
 
     def _load(self) -> None:
-        ops = self.store.load_ops(self.record.id)
+        problems: list[str] = []
+        ops = self.store.load_ops(self.record.id, problems)
+        for problem in problems:
+            self._notice(problem, "error")
         if self.replica.ordering == "seq":
             confirmed = [op for op in ops if op.seq is not None or op.LOCAL_ONLY]
             self.replica.add(confirmed)
@@ -247,10 +324,14 @@ class CircleService:
                 if op.seq is None and not op.LOCAL_ONLY:
                     self.replica.add_local(op)
         else:
-            self.replica.add(ops)
+            self._take(ops)
         self.status = SyncStatus(
             self.transport.kind, "synced", waiting=self.store.outbox_size(self.record.id)
         )
+
+    def _name(self, member_id: str) -> str:
+        member = self.state.members.get(member_id)
+        return member.name if member is not None else "someone not (yet) a member"
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, Change) and not event:

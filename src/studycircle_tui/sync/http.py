@@ -112,6 +112,7 @@ def _refusal(response: httpx.Response) -> ServerError:
 class HttpTransport:
     kind = "server"
     ordering = "seq"
+    echoes = False
 
     def __init__(
         self,

@@ -340,7 +340,9 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         severity = "error" if message.notice.severity == "error" else "warning"
         if self.focusing and severity != "error":
             return
-        self.notify(message.notice.text, severity=severity, timeout=8)
+        # markup=False: a notice quotes what others wrote and errors ("[Errno 2]"), and
+        # must be shown as it is, never read as markup (a stray "[/b]" would crash the app).
+        self.notify(message.notice.text, severity=severity, timeout=8, markup=False)
 
     # --- choosing ---------------------------------------------------------------------
 

@@ -1,0 +1,173 @@
+"""Nothing that goes wrong while syncing ends the sync loop (and so the app).
+
+An unexpected error becomes a notice, its traceback goes to the sync log in the data
+folder, and sync is tried again with backoff. The race that used to end apps: several
+of them merging the same conflict copy at once.
+"""
+
+import asyncio
+import multiprocessing
+import os
+import stat
+
+from circles import circle_ops, join_file_circle, new_file_circle
+from file_faults import merge_at_once, run_service
+from studycircle_tui import config
+from studycircle_tui.core.ops import encode_op
+from studycircle_tui.sync import synclog
+from studycircle_tui.sync.engine import CircleService
+from studycircle_tui.sync.file import FileTransport, create_circle_file, read_lines
+from studycircle_tui.sync.synclog import record
+
+
+class FlakyTransport(FileTransport):
+    """A real file transport whose first ``failures`` pulls fail as a race would."""
+
+    def __init__(self, path, failures):
+        super().__init__(path)
+        self.failures = failures
+        self.pulls = 0
+
+    async def pull(self, cursor, wait=0.0):
+        self.pulls += 1
+        if self.pulls <= self.failures:
+            raise FileNotFoundError(2, "No such file or directory", "club.sync-conflict-1.jsonl")
+        return await super().pull(cursor, wait)
+
+
+def flaky_service(lead, failures):
+    path = lead.transport.path
+    return CircleService(lead.store, lead.record, FlakyTransport(path, failures), lead.now_ms)
+
+
+async def wait_for(condition, seconds=30.0):
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+def test_an_unexpected_error_is_reported_logged_and_sync_goes_on(tmp_path):
+    lead = new_file_circle(tmp_path)
+    channel = lead.submit("channel.create", {"name": "general"}).id
+    asyncio.run(lead.sync_once())
+    ayu = join_file_circle(tmp_path, "Ayu")
+    service = flaky_service(lead, failures=2)
+    statuses = []
+    service.subscribe(statuses.append)
+
+    async def scenario():
+        runner = asyncio.create_task(service.run())
+        try:
+            thread = ayu.submit(
+                "thread.create",
+                {"channel": channel, "title": "still here?", "kind": "discussion", "text": "x"},
+            )
+            await ayu.sync_once()
+            arrived = await wait_for(lambda: thread.id in service.state.threads or runner.done())
+            assert arrived and not runner.done(), runner.exception() if runner.done() else ""
+        finally:
+            runner.cancel()
+
+    asyncio.run(scenario())
+    assert service.transport.pulls >= 3  # two failures, then retried until it worked
+    failures = [n.text for n in service.notices if n.severity == "error"]
+    assert len(failures) == 1  # the same failure twice is one notice
+    assert "FileNotFoundError" in failures[0] and str(synclog.log_path()) in failures[0]
+    assert [getattr(s, "state", None) for s in statuses][-1] == "synced"
+    log = synclog.log_path().read_text(encoding="utf-8")
+    assert log.count("Traceback (most recent call last)") == 2
+    assert "club.sync-conflict-1.jsonl" in log and "test_sync_errors.py" in log
+    assert stat.S_IMODE(synclog.log_path().stat().st_mode) == 0o600
+    assert stat.S_IMODE(config.data_dir().stat().st_mode) == 0o700
+
+
+def test_the_sync_log_is_capped(tmp_path, monkeypatch):
+    monkeypatch.setattr(synclog, "MAX_BYTES", 4_000)
+    try:
+        raise RuntimeError("x" * 1_000)
+    except RuntimeError as error:
+        for _ in range(30):
+            record(error, "a long failure")
+    logs = sorted(synclog.log_path().parent.glob("sync.log*"))
+    assert [p.name for p in logs] == ["sync.log", "sync.log.1", "sync.log.2"]
+    assert all(p.stat().st_size <= 4_000 for p in logs)
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in logs)
+
+
+# --- the race -----------------------------------------------------------------------------
+
+
+def test_three_apps_merging_the_same_conflict_copy_at_once(tmp_path):
+    path = tmp_path / "club.jsonl"
+    _, ops = circle_ops(60)
+    create_circle_file(path, ops[:3])
+    context = multiprocessing.get_context("spawn")
+    barrier, errors = context.Barrier(4), context.Queue()
+    rounds = 12
+    apps = [
+        context.Process(target=merge_at_once, args=(path, barrier, rounds, errors))
+        for _ in range(3)
+    ]
+    for app in apps:
+        app.start()
+    try:
+        for number in range(rounds):
+            copy = tmp_path / f"club.sync-conflict-2026120{number % 10}-1010{number:02d}-X.jsonl"
+            extra = ops[3 + 5 * number : 8 + 5 * number]
+            copy.write_bytes(b"".join(encode_op(op) + b"\n" for op in [*ops[:3], *extra]))
+            barrier.wait(60)  # all three find the copy...
+            barrier.wait(60)  # ...and are done with it
+            assert not copy.exists()
+    except BaseException:
+        barrier.abort()  # let the apps go rather than wait for a round that never comes
+        raise
+    finally:
+        for app in apps:
+            app.join(60)
+    assert [app.exitcode for app in apps] == [0, 0, 0]
+    assert errors.empty(), errors.get()
+    ids = [op.id for op in read_lines(path).ops]
+    assert len(ids) == len(set(ids)) == 3 + 5 * rounds  # merged once each, under the lock
+
+
+def test_running_apps_survive_the_conflict_copy_race(tmp_path):
+    lead = new_file_circle(tmp_path)
+    lead.submit("channel.create", {"name": "general"})
+    asyncio.run(lead.sync_once())
+    members = [join_file_circle(tmp_path, name) for name in ("Ayu", "Budi", "Citra")]
+    path = tmp_path / "circle.jsonl"
+    base = path.read_bytes()
+    context = multiprocessing.get_context("spawn")
+    events = [context.Event() for _ in members]
+    record = lead.record
+    apps = [
+        context.Process(
+            target=run_service,
+            args=(
+                member.store.path,
+                (record.id, record.name, "file", str(path), member.me),
+                6.0,
+                ready,
+            ),
+        )
+        for member, ready in zip(members, events, strict=True)
+    ]
+    for app in apps:
+        app.start()
+    for ready in events:
+        assert ready.wait(60)
+    copies = []
+    for number in range(8):  # a copy every 0.3 s: the apps poll at that pace too
+        op = lead.submit("channel.create", {"name": f"copy{number}"})
+        copy = tmp_path / f"circle.sync-conflict-20261206-1010{number:02d}-Y.jsonl"
+        copy.write_bytes(base + encode_op(op) + b"\n")
+        copies.append(op.id)
+        asyncio.run(asyncio.sleep(0.3))
+    for app in apps:
+        app.join(60)
+    assert [app.exitcode for app in apps] == [0, 0, 0]
+    assert set(copies) <= {op.id for op in read_lines(path).ops}
+    assert not list(tmp_path.glob("*sync-conflict*"))
+    assert os.path.exists(path)
