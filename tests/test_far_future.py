@@ -61,7 +61,9 @@ def test_a_far_future_stamp_is_held_back_reported_and_never_observed(tmp_path):
     lead.subscribe(heard.append)
     assert not {op.id for op in future} & set(lead.state.threads)
     assert {op.id for op in lead.replica.held} == {op.id for op in future}
-    held_notice = [e.text for e in heard if isinstance(e, Notice) and "held back 2" in e.text]
+    held_notice = [
+        e.text for e in heard if isinstance(e, Notice) and "held back 2 changes" in e.text
+    ]
     assert held_notice and "by Ayu" in held_notice[0] and "8,8" in held_notice[0]
 
     # The clock did not move: the next op is stamped now, not after the end of time.

@@ -227,10 +227,10 @@ class CircleService:
     def report_failure(self, error: Exception) -> None:
         """Say that syncing failed unexpectedly; the traceback goes to the sync log."""
         log = synclog.record(error, f"syncing circle {self.record.id} ({self.transport.kind})")
-        where = f"; details in {log}" if log else ""
+        where = f" (details in {log})" if log else ""
         if not self._offline_since:
             self._offline_since = self.now_ms()
-        self._notice(f"sync failed ({type(error).__name__}: {error}){where}; retrying", "error")
+        self._notice(f"sync failed: {type(error).__name__}: {error}{where}; retrying", "error")
         self._set_status(state="offline", since_ms=self._offline_since)
 
     def _long_poll_seconds(self) -> float:
@@ -281,10 +281,12 @@ class CircleService:
         if change.held:
             latest = max(op.hlc for op in change.held)
             authors = sorted({self._name(op.actor) for op in change.held})
+            what = "a change" if len(change.held) == 1 else f"{len(change.held)} changes"
+            ahead = describe_ahead(latest, now)
             self._notice(
-                f"held back {len(change.held)} op(s) by {', '.join(authors)}: stamped "
-                f"{describe_ahead(latest, now)} ahead of this computer's clock (a wrong clock?); "
-                "they will show when that time comes"
+                f"held back {what} by {', '.join(authors)} stamped "
+                f"{'up to ' if len(change.held) > 1 else ''}{ahead} ahead of this computer's "
+                "clock (a wrong clock?); shown when that time comes"
             )
         return change
 
@@ -304,8 +306,9 @@ class CircleService:
             restored += self.store.requeue(circle, lost)
         if restored:
             self._notice(
-                f"the circle's {self.transport.kind} had lost {restored} op(s) this device "
-                "holds (replaced or cut short?); they are being written back"
+                f"the circle file had lost {restored} "
+                f"change{'s' if restored > 1 else ''} this computer holds (replaced or cut "
+                "short?); writing them back"
             )
             self._set_status(waiting=self.store.outbox_size(circle))
             self._wake.set()  # send them now rather than after the next poll

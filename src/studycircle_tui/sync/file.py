@@ -297,15 +297,20 @@ def merge_conflict_copies(path: Path) -> list[str]:
             _append(fd, payload)
             known.update(op.id for op in missing)
             problems = copied.problems + list(refused.values())
+            merged = _changes(len(missing) - len(refused))
             if problems:
                 notices.append(
-                    f"{copy.name}: merged {len(missing) - len(refused)} ops but kept the copy, "
+                    f"{copy.name}: merged {merged} but kept the copy, "
                     f"it has lines that cannot be read: {'; '.join(problems)}"
                 )
                 continue
             copy.unlink(missing_ok=True)
-            notices.append(f"merged {len(missing)} ops from {copy.name} and removed it")
+            notices.append(f"merged {merged} from {copy.name} and removed it")
     return notices
+
+
+def _changes(count: int) -> str:
+    return "1 change" if count == 1 else f"{count} changes"
 
 
 class FileTransport:
