@@ -265,8 +265,11 @@ class CircleService:
             pulled = await self.transport.pull(cursor, wait)
             for problem in pulled.problems:
                 self._notice(problem)
-            if pulled.ops:
-                self.store.add_ops(self.record.id, pulled.ops)
+            # A file read again from its start brings back every op: store only news (a
+            # server's confirmation of a pending op carries its seq, which is news).
+            fresh = [op for op in pulled.ops if op.seq is not None or op.id not in self.replica]
+            if fresh:
+                self.store.add_ops(self.record.id, fresh)
             # Every pull, new ops or not: held ops whose time has come fold now.
             self._emit(self._take(pulled.ops))
             self._send_again_what_was_lost(pulled)
