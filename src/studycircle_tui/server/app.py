@@ -12,7 +12,7 @@ import time
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import msgspec
 from starlette.applications import Starlette
@@ -21,11 +21,13 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..core.ops import Name, Op, OpError, decode_op
+from ..core.ops import TOO_DEEP, Name, Op, OpError, decode_op
 from .hub import MAX_WAIT_S, ApiError, Circle, Hub
 from .storage import hash_secret, normalize_code
 
 log = logging.getLogger("studycircle.server")
+
+T = TypeVar("T")
 
 MAX_BODY = 4 * 1024 * 1024  # a whole note (up to a million characters) fits one push
 MAX_OPS_PER_PUSH = 1000
@@ -45,6 +47,17 @@ class PushBody(msgspec.Struct):
 _join_decoder = msgspec.json.Decoder(JoinBody)
 _push_decoder = msgspec.json.Decoder(PushBody)
 _id_probe = msgspec.json.Decoder(dict[str, object])
+
+
+def _decoded(decoder: msgspec.json.Decoder[T], body: bytes, expected: str) -> T:
+    """``body`` decoded, or a 400 that says what was expected. msgspec gives up on
+    deeply nested JSON with a RecursionError rather than a decode error: that too."""
+    try:
+        return decoder.decode(body)
+    except msgspec.MsgspecError as error:
+        raise ApiError(400, "bad_request", f"expected {expected}: {error}") from None
+    except RecursionError:
+        raise ApiError(400, "bad_request", f"expected {expected}: {TOO_DEEP}") from None
 
 
 @dataclass(slots=True)
@@ -171,7 +184,7 @@ def _id_of(raw: bytes) -> str | None:
     """The id a malformed op claims, so its error can still be matched to it."""
     try:
         found = _id_probe.decode(raw).get("id")
-    except msgspec.MsgspecError:
+    except (msgspec.MsgspecError, RecursionError):
         return None
     return found if isinstance(found, str) and len(found) <= 64 else None
 
@@ -225,12 +238,7 @@ def create_app(
         client = request.client.host if request.client else "?"
         limit(per_address, client)
         body = await _read_body(request, 16 * 1024)
-        try:
-            wanted = _join_decoder.decode(body)
-        except msgspec.MsgspecError as error:
-            raise ApiError(
-                400, "bad_request", f"expected {{invite, display_name}}: {error}"
-            ) from None
+        wanted = _decoded(_join_decoder, body, "{invite, display_name}")
         invite = await hub.invite(hash_secret(normalize_code(wanted.invite)))
         if invite is None:
             raise ApiError(404, "no_such_invite", "no such invite code on this server")
@@ -295,10 +303,7 @@ def create_app(
     async def push(request: Request) -> Response:
         circle, member = await member_of(request)
         body = await _read_body(request, max_body)
-        try:
-            raws = _push_decoder.decode(body).ops
-        except msgspec.MsgspecError as error:
-            raise ApiError(400, "bad_request", f"expected {{ops: [...]}}: {error}") from None
+        raws = _decoded(_push_decoder, body, "{ops: [...]}").ops
         if len(raws) > MAX_OPS_PER_PUSH:
             raise ApiError(413, "too_many_ops", f"send at most {MAX_OPS_PER_PUSH} ops at a time")
         items: list[Op | tuple[str | None, str]] = []
