@@ -3,7 +3,9 @@ was offline, and the admin commands as a host types them."""
 
 import argparse
 import asyncio
+import os
 import random
+import stat
 import threading
 import time
 
@@ -258,3 +260,31 @@ def test_stopping_the_server_answers_its_long_polls_without_a_traceback(tmp_path
     assert answers and answers[0].status_code == 200
     assert answers[0].json() == {"ops": [], "next": upto, "more": False}
     assert "Traceback" not in (data / "server.log").read_text()
+
+
+def test_the_servers_data_is_readable_by_its_user_only_even_in_an_existing_folder(tmp_path):
+    data = tmp_path / "server"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    old_umask = os.umask(0o022)  # the usual one: new files readable by everyone
+    try:
+        storage = Storage(data)
+        _, code = storage.create_circle("Physics", int(time.time() * 1000))
+        storage.close()
+        server = ServerProcess(data)
+    finally:
+        os.umask(old_umask)
+    try:
+        _lead(server.url, code)  # a write: the WAL and its index are in use
+        files = sorted(data.glob("server.sqlite3*"))
+        assert [path.name for path in files] == [
+            "server.sqlite3",
+            "server.sqlite3-shm",
+            "server.sqlite3-wal",
+        ]
+        assert stat.S_IMODE(data.stat().st_mode) == 0o700
+        assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in files} == {
+            path.name: 0o600 for path in files
+        }
+    finally:
+        server.stop()

@@ -91,8 +91,8 @@ def new_token() -> str:
 
 class Storage:
     def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.path = data_dir / DB_NAME
+        _private(data_dir, self.path)
         # Each connection is used by one thread at a time: the server opens one to write
         # and one to read (see hub.Hub), the admin commands their own.
         # isolation_level=None: transactions are explicit.
@@ -101,8 +101,10 @@ class Storage:
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = FULL")
         self.db.executescript(_SCHEMA)
-        with contextlib.suppress(OSError):  # a file system without modes: nothing to do
-            os.chmod(self.path, 0o600)
+        # The WAL and its index, made by an older version with the umask's 0644.
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(OSError):  # not there now, or no modes here
+                os.chmod(f"{self.path}{suffix}", 0o600)
 
     def close(self) -> None:
         self.db.close()
@@ -217,6 +219,22 @@ def _invite_row(
         "INSERT INTO invites VALUES (?, ?, ?, ?, ?, ?, ?)",
         (hash_secret(normalize_code(code)), circle, role, uses, expires_ms, member, now),
     )
+
+
+def _private(data_dir: Path, db_path: Path) -> None:
+    """The folder 0700 and the database file 0600, before SQLite opens it.
+
+    Tokens and invites are stored as hashes, but sealed quiz answers and every circle's
+    posts are not, and the folder given with ``--data`` may already exist with the
+    umask's 0755. SQLite makes the WAL (``-wal``) and its index (``-shm``) with the mode
+    of the database file, so a database made 0600 here keeps them 0600 too.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):  # a file system without modes: nothing to do
+        os.chmod(data_dir, 0o700)
+    os.close(os.open(db_path, os.O_RDWR | os.O_CREAT, 0o600))  # an empty file is a database
+    with contextlib.suppress(OSError):
+        os.chmod(db_path, 0o600)  # one made by an older version
 
 
 def decode_stored(bodies: list[bytes]) -> list[Op]:
