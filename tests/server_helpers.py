@@ -99,14 +99,15 @@ class Site:
 class ServerProcess:
     """``python -m studycircle_tui.server serve`` on a free loopback port."""
 
-    def __init__(self, data_dir: Path, port: int = 0) -> None:
+    def __init__(self, data_dir: Path, port: int = 0, *options: str) -> None:
+        """``options``: more of ``serve``'s, after the port, data folder and rate limit."""
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         self.log = open(data_dir / "server.log", "a")  # noqa: SIM115 (closed in _close_pipes)
         self.process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "studycircle_tui.server", "serve", "--port", str(port)),
-                *("--data", str(data_dir), "--rate-limit", "100000"),
+                *("--data", str(data_dir), "--rate-limit", "100000", *options),
             ],
             stdout=subprocess.PIPE,
             stderr=self.log,

@@ -188,6 +188,7 @@ def test_admin_commands_explain_a_bad_argument_in_one_line(tmp_path, capsys):
         ["server", "invite", "NOPE"],
         ["server", "create-circle", " "],
         ["serve", "--port", "70000"],
+        ["serve", "--forwarded-allow-ips", "127.0.0.1,proxy.local"],
     ]
     for argv in bad:
         assert cli.main([*argv, "--data", data]) == 2
@@ -286,5 +287,35 @@ def test_the_servers_data_is_readable_by_its_user_only_even_in_an_existing_folde
         assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in files} == {
             path.name: 0o600 for path in files
         }
+    finally:
+        server.stop()
+
+
+def _join_statuses(url: str, forwarded_for: list[str]) -> list[int]:
+    """Joins with a made-up invite, each claiming another client address."""
+    return [
+        httpx.post(
+            f"{url}/api/v1/join",
+            json={"invite": "AAAA-BBBB-CCCC-DDDD", "display_name": "Bo"},
+            headers={"x-forwarded-for": address},
+        ).status_code
+        for address in forwarded_for
+    ]
+
+
+def test_forwarded_addresses_are_believed_only_from_the_proxies_named(tmp_path):
+    """Per-address join limits (here two joins, then 429) see through X-Forwarded-For
+    only when it comes from an address given with --forwarded-allow-ips."""
+    claimed = ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
+    server = ServerProcess(tmp_path / "plain", 0, "--join-limit", "2")
+    try:  # a local process cannot pass itself off as three clients
+        assert _join_statuses(server.url, claimed) == [404, 404, 429]
+    finally:
+        server.stop()
+    options = ("--join-limit", "2", "--forwarded-allow-ips", "127.0.0.1, 10.0.0.0/8")
+    server = ServerProcess(tmp_path / "proxied", 0, *options)
+    try:  # behind a proxy on this machine: three clients, each with their own limit
+        assert _join_statuses(server.url, claimed) == [404, 404, 404]
+        assert _join_statuses(server.url, ["203.0.113.1"] * 2) == [404, 429]
     finally:
         server.stop()

@@ -70,6 +70,17 @@ def _positive(text: str) -> float | None:
     return value if 0 < value <= 1_000_000 else None
 
 
+def parse_networks(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
+    """``127.0.0.1, 10.0.0.0/8`` as networks; None when any part is not an address."""
+    networks = []
+    for part in text.split(","):
+        try:
+            networks.append(ipaddress.ip_network(part.strip(), strict=False))
+        except ValueError:
+            return None
+    return networks
+
+
 def _create_circle(args: argparse.Namespace) -> int:
     name = args.name.strip()
     if not _valid_name(name):
@@ -135,6 +146,12 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(f"--rate-limit must be a number of requests a second, not {args.rate_limit!r}")
     if joins is None:
         return _fail(f"--join-limit must be a number of joins a minute, not {args.join_limit!r}")
+    proxies = parse_networks(args.forwarded_allow_ips) if args.forwarded_allow_ips else []
+    if proxies is None:
+        return _fail(
+            "--forwarded-allow-ips must be addresses or networks separated by commas,"
+            f" like 127.0.0.1 or 10.0.0.0/8, not {args.forwarded_allow_ips!r}"
+        )
     try:
         loopback = ipaddress.ip_address(args.host).is_loopback
     except ValueError:
@@ -191,6 +208,10 @@ def _serve(args: argparse.Namespace) -> int:
         server_header=False,
         timeout_graceful_shutdown=2,
         limit_concurrency=2_000,
+        # X-Forwarded-For is believed only from the proxies the host names: anyone else
+        # could claim any address and escape the per-address limits.
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=[str(network) for network in proxies],
     )
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"studycircle server listening on http://{host}:{port} (data in {data})", flush=True)
@@ -224,6 +245,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     serve.add_argument(
         "--join-limit", default="12", help="joins a minute from one address (default 12)"
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        metavar="ADDRESSES",
+        help="reverse proxies whose X-Forwarded-For is believed, e.g. 127.0.0.1 (default: none)",
     )
     serve.set_defaults(func=_serve)
 
