@@ -318,7 +318,9 @@ async def test_quiz_answers_stay_sealed_until_the_question_closes(site):
         {"title": "Cells", "questions": [{"kind": "true_false", "text": "Cells divide?"}]},
     )
     start = lead.make("quiz.start", {"quiz": quiz.id, "mode": "live"})
-    opened = lead.make("quiz.open", {"session": start.id, "question": 0, "deadline": now_ms()})
+    opened = lead.make(
+        "quiz.open", {"session": start.id, "question": 0, "deadline": now_ms() + 60_000}
+    )
     await site.push(lead, quiz, start, opened)
     answer = ana.make("quiz.answer", {"session": start.id, "question": 0, "answer": "true"})
     assert await site.push(ana, answer) == [{"id": answer.id, "sealed": True}]
@@ -354,7 +356,9 @@ async def _live_question(site):
         "quiz.create", {"title": "Q", "questions": [{"kind": "true_false", "text": "?"}]}
     )
     start = lead.make("quiz.start", {"quiz": quiz.id, "mode": "live"})
-    opened = lead.make("quiz.open", {"session": start.id, "question": 0, "deadline": 1})
+    opened = lead.make(
+        "quiz.open", {"session": start.id, "question": 0, "deadline": now_ms() + 60_000}
+    )
     await site.push(lead, quiz, start, opened)
     return start.id, lead, ana, bo
 

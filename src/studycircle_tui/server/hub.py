@@ -51,8 +51,6 @@ GATHER_S = 0.04  # long-polls are woken at most this often; a commit waits at mo
 QUIET_HOLD_S = 0.4
 WAKE_CHUNK = 16  # long-polls answered per turn of the event loop, so writes get their turn
 FUTURE_SLACK_MS = 86_400_000  # an op's clock may run at most a day ahead of the server's
-# Quiz ops by the host after which a question's sealed answers must already be in the log.
-_UNSEALING = ("quiz.open", "quiz.close", "quiz.finish")
 
 
 class ApiError(Exception):
@@ -344,18 +342,20 @@ class Hub:
         if hlc.physical_ms(op.hlc) > now + FUTURE_SLACK_MS:
             return {"id": op.id, "error": "the op's clock is more than a day ahead of the server's"}
         # The actor is whoever holds the token; seq and receive time are the server's.
-        op = msgspec.structs.replace(op, actor=member, seq=None, at=max(now, circle.last_at))
+        at = max(now, circle.last_at)
+        if op.type == "quiz.open":
+            at = max(at, self._after_sealed(circle, op.data.session))
+        op = msgspec.structs.replace(op, actor=member, seq=None, at=at)
         state = circle.replica.state
         why = permissions.refusal(state, op)
         if why is None and op.type == "quiz.answer" and self._sealed_answer(circle, op):
             why = "you have already answered this question"
         if why is not None:
             return {"id": op.id, "error": why}
-        circle.last_at = op.at  # type: ignore[assignment]
+        circle.last_at = at
         if op.type == "quiz.answer":
             return self._seal(circle, op, writes, staged)
-        if op.type in _UNSEALING:
-            self._unseal(circle, op.data.session, writes, staged)
+        self._unseal(circle, self._ended_answers(circle, op), writes, staged)
         return {"id": op.id, "seq": self._append(circle, op, writes, staged)}
 
     # --- quizzes without leaks ------------------------------------------------------------
@@ -382,23 +382,44 @@ class Hub:
         self._append(circle, answered, writes, staged)
         return {"id": op.id, "sealed": True}
 
+    def _after_sealed(self, circle: Circle, session: str) -> int:
+        """A time after every sealed answer of ``session``. A sealed answer lands in the
+        log after the pauses and extra time that followed it, and is judged by the opens
+        with a time up to its own (permissions._in_time): those must be the ones that
+        came before it, so a quiz.open never shares a millisecond with such an answer."""
+        times = (op.at for op in circle.sealed.values() if op.data.session == session)
+        return 1 + max(times, default=-1)  # type: ignore[type-var]
+
+    def _ended_answers(self, circle: Circle, op: Op) -> list[str]:
+        """The sealed answers whose question ``op`` ends: its close, the session's
+        finish, or the opening of another question. A quiz.open of the open question
+        (more time, a pause, the resume) ends nothing: its answers stay sealed."""
+        if op.type not in ("quiz.close", "quiz.finish", "quiz.open"):
+            return []
+        session = op.data.session
+        if op.type == "quiz.open" and circle.replica.state.sessions[session].current == (
+            op.data.question
+        ):
+            return []
+        return sorted(
+            op_id for op_id, sealed in circle.sealed.items() if sealed.data.session == session
+        )
+
     def _unseal(
         self,
         circle: Circle,
-        session: str,
+        answers: list[str],
         writes: list[Statement],
         staged: list[tuple[Circle, Entry]],
     ) -> None:
-        """Log a session's sealed answers just before the op that closes their question.
+        """Log sealed answers just before the op that ends their question.
 
-        They take seqs before the close, so every replica folds them while the question
-        was still open; each keeps the receive time it was answered at (speed scoring).
+        They take seqs before it, so every replica folds them while the question was
+        still open; each keeps the receive time it was answered at (speed scoring, and
+        permissions._in_time judges it by that time, as the server did on its arrival).
         """
-        for op_id in sorted(circle.sealed):
-            op = circle.sealed[op_id]
-            if op.data.session != session:
-                continue
-            del circle.sealed[op_id]
+        for op_id in answers:
+            op = circle.sealed.pop(op_id)
             self._append(circle, op, writes, staged)
             writes.append(("DELETE FROM sealed WHERE circle = ? AND id = ?", (circle.id, op_id)))
 
