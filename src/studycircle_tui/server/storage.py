@@ -232,7 +232,11 @@ def _private(data_dir: Path, db_path: Path) -> None:
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     with contextlib.suppress(OSError):  # a file system without modes: nothing to do
         os.chmod(data_dir, 0o700)
-    os.close(os.open(db_path, os.O_RDWR | os.O_CREAT, 0o600))  # an empty file is a database
+    # An empty file is an empty database. Only a new one is opened here: closing any
+    # descriptor of a database file drops every lock this process holds on it (POSIX
+    # locks are per process), behind the back of a connection already open on it.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(db_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
     with contextlib.suppress(OSError):
         os.chmod(db_path, 0o600)  # one made by an older version
 
