@@ -1,6 +1,8 @@
 """Helpers for server tests: a real hub and app in this process (httpx over ASGI), or a
 real ``serve`` process on loopback, and members who make ops as a client would."""
 
+import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -140,3 +142,27 @@ class ServerProcess:
         if self.process.stdout is not None:
             self.process.stdout.close()
         self.log.close()
+
+
+def http_request(method: str, path: str, body: object = None, headers: dict | None = None) -> bytes:
+    """One HTTP/1.1 request as bytes, for tests that write to sockets themselves."""
+    content = b"" if body is None else json.dumps(body).encode()
+    lines = [f"{method} {path} HTTP/1.1", "host: 127.0.0.1", "connection: close"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    if body is not None:
+        lines += ["content-type: application/json", f"content-length: {len(content)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + content
+
+
+async def simultaneous(port: int, requests: list[bytes]) -> list[tuple[int, bytes]]:
+    """Each request on a connection of its own, all opened first and then written in one
+    go, so that the server has them all at once; each answer's status and body."""
+    streams = [await asyncio.open_connection("127.0.0.1", port) for _ in requests]
+    for (_, writer), request in zip(streams, requests, strict=True):
+        writer.write(request)
+    answers = []
+    for reader, writer in streams:
+        head, _, rest = (await reader.read()).partition(b"\r\n\r\n")
+        answers.append((int(head.split()[1]), rest))
+        writer.close()
+    return answers

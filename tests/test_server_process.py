@@ -3,6 +3,7 @@ was offline, and the admin commands as a host types them."""
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import stat
@@ -12,10 +13,16 @@ import time
 import httpx
 import pytest
 
-from server_helpers import Member, ServerProcess, body
+from server_helpers import Member, ServerProcess, body, http_request, simultaneous
 from studycircle_tui import cli, config
 from studycircle_tui.server.hub import Hub
-from studycircle_tui.server.storage import Storage
+from studycircle_tui.server.storage import (
+    REDEEM_INVITE,
+    Batch,
+    Storage,
+    hash_secret,
+    normalize_code,
+)
 from studycircle_tui.store.db import Store
 from studycircle_tui.sync import cli as sync_cli
 from studycircle_tui.sync.engine import CircleService
@@ -167,7 +174,7 @@ async def test_a_client_offline_for_a_while_delivers_its_outbox_on_reconnect(tmp
             if ana.status.waiting == 0 and ana.status.state == "online":
                 break
             await asyncio.sleep(0.1)
-        assert ana.status.waiting == 0
+        assert ana.status.waiting == 0, ana.notices
         logged = await asyncio.to_thread(_all_ops, server.url, lead)
         assert [op["actor"] for op in logged if op["id"] == posted.id] == [ana.me]
     finally:
@@ -319,3 +326,62 @@ def test_forwarded_addresses_are_believed_only_from_the_proxies_named(tmp_path):
         assert _join_statuses(server.url, ["203.0.113.1"] * 2) == [404, 429]
     finally:
         server.stop()
+
+
+def test_concurrent_joins_redeem_an_invite_no_more_times_than_it_allows(tmp_path):
+    """Twelve people at once with one invite: as many join as it has uses, the others are
+    told it is used up. The founding lead's invite makes one lead, with one token."""
+    data = tmp_path / "server"
+    storage = Storage(data)
+    now = int(time.time() * 1000)
+    circle, founding = storage.create_circle("Physics", now)
+    invites = [(founding, 1)]
+    for uses in (1, 1, 3):
+        invites.append((storage.add_invite(circle, "member", uses, now + 60_000, now), uses))
+    storage.close()
+    server = ServerProcess(data, 0, "--join-limit", "100000")
+    try:
+        joined = []
+        for code, uses in invites:
+            request = http_request("POST", "/api/v1/join", {"invite": code, "display_name": "Bo"})
+            answers = asyncio.run(simultaneous(server.port, [request] * 12))
+            assert sorted(status for status, _ in answers) == [200] * uses + [410] * (12 - uses)
+            joined += [json.loads(reply) for status, reply in answers if status == 200]
+        members = [Member(circle, answer["member"], answer["token"]) for answer in joined]
+        logged = _all_ops(server.url, members[0])
+        assert sum(op["type"] == "member.join" for op in logged) == 5
+        assert len({member.id for member in members}) == len(members) == 6
+        for member in members:  # every token handed out works
+            reply = httpx.get(f"{server.url}/api/v1/circles/{circle}/ops", headers=member.auth)
+            assert reply.status_code == 200
+    finally:
+        server.stop()
+
+
+def test_an_invites_uses_are_counted_in_the_database_across_connections(tmp_path):
+    """What keeps several server processes on one database from over-redeeming: the
+    claim is one conditional UPDATE, each connection here standing in for a process."""
+    data = tmp_path / "server"
+    storage = Storage(data)
+    now = int(time.time() * 1000)
+    circle, _ = storage.create_circle("Physics", now)
+    code = storage.add_invite(circle, "member", 3, now + 60_000, now)
+    storage.close()
+    connections = [Storage(data) for _ in range(8)]
+    start = threading.Barrier(len(connections))
+    claimed: list[bool] = []
+
+    def redeem(storage: Storage) -> None:
+        batch = Batch(storage)
+        start.wait()
+        claimed.append(batch.claim(REDEEM_INVITE, (hash_secret(normalize_code(code)), now)))
+        batch.commit()
+
+    threads = [threading.Thread(target=redeem, args=(storage,)) for storage in connections]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for storage in connections:
+        storage.close()
+    assert sorted(claimed) == [False] * 5 + [True] * 3

@@ -22,8 +22,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..core.ops import TOO_DEEP, Name, Op, OpError, decode_op
-from .hub import MAX_WAIT_S, ApiError, Circle, Hub
-from .storage import hash_secret, normalize_code
+from .circle import MAX_WAIT_S, Circle, Entry
+from .hub import ApiError, Hub
+from .storage import Batch, hash_secret, normalize_code
 
 log = logging.getLogger("studycircle.server")
 
@@ -180,6 +181,15 @@ def _wait_param(request: Request) -> float:
     return min(value, MAX_WAIT_S)
 
 
+def _alone(entries: list[Entry]) -> list[Entry]:
+    """The page ``entries`` start: an anonymous suggestion makes a page of its own, so
+    that no one receives it together with what its author sent around the same time."""
+    for index, entry in enumerate(entries):
+        if entry.redacted is not None:
+            return entries[: index or 1]
+    return entries
+
+
 def _id_of(raw: bytes) -> str | None:
     """The id a malformed op claims, so its error can still be matched to it."""
     try:
@@ -248,9 +258,7 @@ def create_app(
         name = wanted.display_name.strip()
         if not name:
             raise ApiError(400, "bad_request", "display_name cannot be blank")
-        result = await hub.submit(
-            lambda writes, staged: hub.admit_join(circle, invite, name, writes, staged)
-        )
+        result = await hub.submit(lambda batch: hub.admit_join(circle, invite, name, batch))
         return _json(request, msgspec.json.encode(result))
 
     async def pull(request: Request) -> Response:
@@ -276,7 +284,7 @@ def create_app(
                 await circle.wait(min(left, hold))
                 circle = hub.circles.get(circle.id, circle)
         end = circle.published if wait else len(circle.log)
-        entries = circle.log[since : min(end, since + count)]
+        entries = _alone(circle.log[since : min(end, since + count)])
         upto = since + len(entries)
         gzipped = "gzip" in request.headers.get("accept-encoding", "")
         # A hundred members long-polling at the same cursor get the same answer: build
@@ -313,8 +321,8 @@ def create_app(
             except OpError as error:
                 items.append((_id_of(raw), str(error)))
 
-        def work(writes: list, staged: list) -> list[dict[str, object]]:
-            return [hub.admit(circle, member, item, writes, staged) for item in items]
+        def work(batch: Batch) -> list[dict[str, object]]:
+            return [hub.admit(circle, member, item, batch) for item in items]
 
         results = await hub.submit(work)
         return _json(request, msgspec.json.encode({"results": results}))

@@ -15,11 +15,15 @@ import os
 import secrets
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core import hlc, ids
 from ..core.ops import OP_TYPES, SCHEMA_VERSION, Op, decode_ops, encode_op, validate_data
+
+if TYPE_CHECKING:
+    from .circle import Circle, Entry
 
 DB_NAME = "server.sqlite3"
 FOUNDER_NAME = "Lead"  # the founding lead's name until they join and give theirs
@@ -53,6 +57,14 @@ CREATE TABLE IF NOT EXISTS invites (
 """
 
 Statement = tuple[str, Sequence[object]]
+
+# One use of an invite, if it has one left and has not expired (hash, now in ms): the
+# check and the change in one statement, so that joins at once, in this process or in
+# another on the same database, can never take more uses than there are.
+REDEEM_INVITE = (
+    "UPDATE invites SET uses_left = uses_left - 1"
+    " WHERE hash = ? AND uses_left > 0 AND expires_ms > ?"
+)
 
 
 @dataclass(slots=True)
@@ -139,8 +151,17 @@ class Storage:
 
     # --- writing ----------------------------------------------------------------------
 
-    def execute(self, statements: Iterable[Statement]) -> None:
-        """Run statements in one transaction: all of them reach the disk, or none."""
+    def begin(self) -> None:
+        """Open a write transaction, for ``changed`` and then ``execute(..., begun=True)``."""
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def changed(self, sql: str, params: Sequence[object]) -> int:
+        """Run one statement in the open transaction; how many rows it changed."""
+        return self.db.execute(sql, params).rowcount
+
+    def execute(self, statements: Iterable[Statement], *, begun: bool = False) -> None:
+        """Run statements in one transaction (the one ``begin`` opened, when ``begun``):
+        all of them reach the disk, or none."""
         db = self.db
         # Consecutive statements of one kind go in one executemany.
         runs: list[tuple[str, list[Sequence[object]]]] = []
@@ -149,7 +170,8 @@ class Storage:
                 runs[-1][1].append(params)
             else:
                 runs.append((sql, [params]))
-        db.execute("BEGIN IMMEDIATE")
+        if not begun:
+            db.execute("BEGIN IMMEDIATE")
         try:
             for sql, rows in runs:
                 db.executemany(sql, rows)
@@ -210,6 +232,35 @@ class Storage:
         code = new_invite_code()
         self.execute([_invite_row(code, circle, role, uses, expires_ms, None, now_ms)])
         return code
+
+
+@dataclass(slots=True)
+class Batch:
+    """One group commit: the statements it writes, the entries readers see once they
+    are on disk, and the circles it changes (read again from disk if it fails)."""
+
+    storage: Storage
+    writes: list[Statement] = field(default_factory=list)
+    staged: list[tuple["Circle", "Entry"]] = field(default_factory=list)
+    circles: dict[str, "Circle"] = field(default_factory=dict)
+    begun: bool = False
+
+    def write(self, sql: str, params: Sequence[object]) -> None:
+        self.writes.append((sql, params))
+
+    def claim(self, sql: str, params: Sequence[object]) -> bool:
+        """Run a conditional statement now, in the commit's transaction (opened by the
+        first claim), and say whether it changed a row: a check and a change that no
+        other request or server process can come between. Claim last, once nothing
+        else can refuse: what is claimed is written with the batch."""
+        if not self.begun:
+            self.storage.begin()
+            self.begun = True
+        return self.storage.changed(sql, params) == 1
+
+    def commit(self) -> None:
+        if self.writes or self.begun:
+            self.storage.execute(self.writes, begun=self.begun)
 
 
 def _invite_row(
