@@ -204,7 +204,12 @@ async def test_tokens_circles_and_members_are_checked(site):
     assert await _status(site, "GET", path) == 401
     assert await _status(site, "GET", path, headers={"authorization": "Bearer nope"}) == 401
     assert await _status(site, "GET", path, headers={"authorization": "Basic xyz"}) == 401
-    assert await _status(site, "GET", f"/api/v1/circles/{other}/ops", headers=lead.auth) == 403
+    elsewhere = await site.client.get(f"/api/v1/circles/{other}/ops", headers=lead.auth)
+    # Said as it is: the token is not this circle's (not "no longer a member").
+    assert (elsewhere.status_code, elsewhere.json()["error"]) == (
+        403,
+        {"code": "forbidden", "message": "your token is for another circle"},
+    )
     assert await _status(site, "GET", f"/api/v1/circles/{'0' * 26}/ops", headers=lead.auth) == 404
     assert await _status(site, "GET", "/api/v1/circles/x/ops", headers=lead.auth) == 404
     assert await _status(site, "POST", f"/api/v1/circles/{other}/ops", headers=lead.auth) == 403
