@@ -11,7 +11,6 @@ import math
 import time
 import zlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 import msgspec
@@ -24,6 +23,7 @@ from starlette.routing import Route
 from ..core.ops import TOO_DEEP, Name, Op, OpError, decode_op
 from .circle import MAX_WAIT_S, Circle, Entry
 from .hub import ApiError, Hub
+from .limits import POLLS_PER_ADDRESS, POLLS_PER_MEMBER, LongPolls, RateLimiter
 from .storage import Batch, hash_secret, normalize_code
 
 log = logging.getLogger("studycircle.server")
@@ -59,35 +59,6 @@ def _decoded(decoder: msgspec.json.Decoder[T], body: bytes, expected: str) -> T:
         raise ApiError(400, "bad_request", f"expected {expected}: {error}") from None
     except RecursionError:
         raise ApiError(400, "bad_request", f"expected {expected}: {TOO_DEEP}") from None
-
-
-@dataclass(slots=True)
-class Bucket:
-    tokens: float
-    stamp: float
-
-
-class RateLimiter:
-    """A token bucket per key: ``rate`` requests a second, bursts up to ``burst``."""
-
-    def __init__(self, rate: float, burst: float) -> None:
-        self.rate, self.burst = rate, burst
-        self.buckets: dict[str, Bucket] = {}
-
-    def retry_after(self, key: str) -> float:
-        """0 when the request may go ahead, else the seconds to wait."""
-        now = time.monotonic()
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            if len(self.buckets) > 50_000:  # forget idle keys rather than grow forever
-                self.buckets = {k: b for k, b in self.buckets.items() if now - b.stamp < 60}
-            bucket = self.buckets[key] = Bucket(self.burst, now)
-        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
-        bucket.stamp = now
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
-            return 0.0
-        return (1 - bucket.tokens) / self.rate
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -207,11 +178,15 @@ def create_app(
     burst: float = 200.0,
     join_rate: float = 0.2,
     join_burst: float = 12.0,
+    polls_per_member: int = POLLS_PER_MEMBER,
+    polls_per_address: int = POLLS_PER_ADDRESS,
 ) -> Starlette:
     """The API over ``hub``. ``rate``/``burst``: requests a second per token; joins are
-    limited per client address (``join_*``), as they come before any token."""
+    limited per client address (``join_*``), as they come before any token; long-polls
+    waiting at once per member and per address (``polls_*``: see ``limits``)."""
     per_token = RateLimiter(rate, burst)
     per_address = RateLimiter(join_rate, join_burst)
+    polls = LongPolls(polls_per_member, polls_per_address)
 
     def limit(limiter: RateLimiter, key: str) -> None:
         wait = limiter.retry_after(key)
@@ -276,13 +251,17 @@ def create_app(
         # A long-poll sees the ops published at the last wake-up (see hub.Circle.notify),
         # so the members it wakes together get the same page; a plain pull sees them all.
         if wait:
-            deadline = time.monotonic() + wait
-            while not hub.closing:
-                hold = circle.hold_for(since, member) if since < circle.published else wait
-                if hold <= 0 or (left := deadline - time.monotonic()) <= 0:
-                    break
-                await circle.wait(min(left, hold))
-                circle = hub.circles.get(circle.id, circle)
+            poll = polls.start(member, request.client.host if request.client else "?")
+            try:
+                deadline = time.monotonic() + wait
+                while not hub.closing and not poll.ended:
+                    hold = circle.hold_for(since, member) if since < circle.published else wait
+                    if hold <= 0 or (left := deadline - time.monotonic()) <= 0:
+                        break
+                    await circle.wait(min(left, hold), poll)
+                    circle = hub.circles.get(circle.id, circle)
+            finally:
+                polls.stop(poll)
         end = circle.published if wait else len(circle.log)
         entries = _alone(circle.log[since : min(end, since + count)])
         upto = since + len(entries)

@@ -11,6 +11,7 @@ import asyncio
 import math
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -18,6 +19,9 @@ from ..core import hlc
 from ..core.ops import SERVER_ACTOR, Op, encode_op
 from ..core.replica import Replica
 from .storage import Batch
+
+if TYPE_CHECKING:
+    from .limits import LongPoll
 
 MAX_WAIT_S = 25.0  # a long-poll answers within this, well under NAT and proxy timeouts
 GATHER_S = 0.04  # long-polls are woken at most this often; a commit waits at most this long
@@ -182,17 +186,21 @@ class Circle:
         )
         return 0.0 if hosting else left
 
-    async def wait(self, timeout: float) -> None:
-        """Until the next wake-up, or ``timeout`` seconds."""
+    async def wait(self, timeout: float, poll: "LongPoll | None" = None) -> None:
+        """Until the next wake-up, ``timeout`` seconds, or the end of ``poll``."""
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
         self.waiters.append(waiter)
+        if poll is not None:
+            poll.waiter = waiter
         timer = loop.call_later(timeout, _release, loop, [waiter], 0)
         try:
             await waiter
         finally:
             timer.cancel()
-            if waiter in self.waiters:  # timed out or cancelled: not woken
+            if poll is not None:
+                poll.waiter = None
+            if waiter in self.waiters:  # timed out, cancelled or ended: not woken
                 self.waiters.remove(waiter)
 
 

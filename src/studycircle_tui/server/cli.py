@@ -7,6 +7,7 @@ runs, so the rest of the CLI starts fast.
 """
 
 import argparse
+import contextlib
 import gc
 import ipaddress
 import re
@@ -130,6 +131,27 @@ def _invite(args: argparse.Namespace) -> int:
     return 0
 
 
+def _connection_budget() -> int:
+    """How many connections the server may hold: ``guard.MAX_CONNECTIONS``, or fewer if
+    the process may not open that many files. The soft limit is raised to the hard one
+    first (often 1,024 and far more): past it, new connections fail before the guard
+    can make room for them."""
+    from .guard import MAX_CONNECTIONS
+
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return MAX_CONNECTIONS
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = hard
+    # Some files stay for the database, the log and the worker thread.
+    return max(64, min(MAX_CONNECTIONS, soft - 64))
+
+
 def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
     if phase == "stop" and info["generation"] >= 1:
         gc.freeze()
@@ -161,6 +183,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .guard import Connections, guarded_protocol
     from .hub import Hub
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -198,6 +221,7 @@ def _serve(args: argparse.Namespace) -> int:
     sock.listen(1024)
     port = sock.getsockname()[1]
     app = create_app(hub, rate=rate, burst=2 * rate, join_rate=joins / 60, join_burst=joins)
+    connections = Connections(proxies, total=_connection_budget())
     config = uvicorn.Config(
         app,
         lifespan="off",
@@ -207,7 +231,9 @@ def _serve(args: argparse.Namespace) -> int:
         date_header=False,
         server_header=False,
         timeout_graceful_shutdown=2,
-        limit_concurrency=2_000,
+        # Connections are limited in guard (per address, idle ones closed first, JSON
+        # answers) rather than by uvicorn's limit_concurrency, which refused everyone.
+        http=guarded_protocol(connections),
         # X-Forwarded-For is believed only from the proxies the host names: anyone else
         # could claim any address and escape the per-address limits.
         proxy_headers=bool(proxies),
