@@ -98,6 +98,45 @@ class Site:
         return response.json()
 
 
+def server_circle(data_dir: Path, invites: int = 0) -> tuple[str, list[str]]:
+    """A circle in a server's data folder (for a ``ServerProcess`` to serve): its id, its
+    founding lead's invite, then ``invites`` one-use member invites."""
+    from studycircle_tui.server.storage import Storage
+
+    storage = Storage(data_dir)
+    circle, founding = storage.create_circle("Biology", now_ms())
+    codes = [founding]
+    codes += [
+        storage.add_invite(circle, "member", 1, now_ms() + 600_000, now_ms())
+        for _ in range(invites)
+    ]
+    storage.close()
+    return circle, codes
+
+
+def join_over_http(url: str, code: str, name: str = "Lea") -> Member:
+    """Redeem ``code`` at a real server, as a client written from the protocol would."""
+    joined = httpx.post(f"{url}/api/v1/join", json={"invite": code, "display_name": name})
+    assert joined.status_code == 200, joined.text
+    answer = joined.json()
+    return Member(answer["circle"], answer["member"], answer["token"])
+
+
+def whole_log(url: str, member: Member) -> list[dict]:
+    """Every op of the member's circle on a real server, page by page."""
+    ops: list[dict] = []
+    more = True
+    while more:
+        page = httpx.get(
+            f"{url}/api/v1/circles/{member.circle}/ops",
+            params={"since": len(ops), "limit": 1000},
+            headers=member.auth,
+        ).json()
+        ops += page["ops"]
+        more = page["more"]
+    return ops
+
+
 class ServerProcess:
     """``python -m studycircle_tui.server serve`` on a free loopback port."""
 

@@ -9,14 +9,20 @@ runs the same attacks and measures what the members see.
 
 import asyncio
 import json
-import time
 
 import httpx
+import pytest
 
-from server_helpers import Member, ServerProcess, body, http_request
+from server_helpers import (
+    Member,
+    ServerProcess,
+    body,
+    http_request,
+    join_over_http,
+    server_circle,
+)
 from studycircle_tui.server.guard import MAX_PER_ADDRESS
 from studycircle_tui.server.limits import POLLS_PER_MEMBER
-from studycircle_tui.server.storage import Storage
 
 ATTACKER = "127.0.0.2"
 Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
@@ -68,59 +74,42 @@ async def _members_carry_on(url: str, lead: Member, bo: Member) -> list[int]:
     return statuses
 
 
-def _circle(data) -> tuple[str, list[str]]:
-    storage = Storage(data)
-    now = int(time.time() * 1000)
-    circle, founding = storage.create_circle("Biology", now)
-    codes = [founding, *(storage.add_invite(circle, "member", 1, now + 60_000, now) for _ in "ab")]
-    storage.close()
-    return circle, codes
-
-
-def _join(url: str, code: str, name: str) -> Member:
-    joined = httpx.post(f"{url}/api/v1/join", json={"invite": code, "display_name": name}).json()
-    return Member(joined["circle"], joined["member"], joined["token"])
-
-
-async def test_half_sent_request_heads_leave_other_members_unaffected(tmp_path):
+@pytest.fixture
+async def attacked(tmp_path):
+    """A real server, its log, and the circle's lead, Bo and Ana (the attacker)."""
     data = tmp_path / "server"
-    _, codes = _circle(data)
+    _, codes = server_circle(data, invites=2)
     server = await asyncio.to_thread(ServerProcess, data)
-    try:
-        lead, bo = _join(server.url, codes[0], "Lea"), _join(server.url, codes[1], "Bo")
-        half = b"GET /api/v1/circles/x/ops HTTP/1.1\r\nhost: 127.0.0.1\r\nx-slow: "
-        attack = await _connections(server.port, 2_100, half)
-        assert await _members_carry_on(server.url, lead, bo) == [200] * 30
-        # Past its share the attacker's oldest connections were closed to make room.
-        closed = await _answered(attack, within=5)
-        assert len(closed) >= 2_100 - MAX_PER_ADDRESS
-        # The heads that never came are answered and closed (HEAD_TIMEOUT_S: 10 s).
-        late = await _answered(attack, within=20)
-        assert len(late) == 2_100
-        assert any(b" 408 " in answer.split(b"\r\n")[0] for answer in late)
-    finally:
-        await asyncio.to_thread(server.stop)
+    names = ("Lea", "Bo", "Ana")
+    members = [join_over_http(server.url, c, name) for c, name in zip(codes, names, strict=True)]
+    yield server, *members
+    await asyncio.to_thread(server.stop)
     assert "Traceback" not in (data / "server.log").read_text()
 
 
-async def test_thousands_of_long_polls_on_one_token_leave_other_members_unaffected(tmp_path):
-    data = tmp_path / "server"
-    _, codes = _circle(data)
-    server = await asyncio.to_thread(ServerProcess, data)
-    try:
-        lead, bo = _join(server.url, codes[0], "Lea"), _join(server.url, codes[1], "Bo")
-        ana = _join(server.url, codes[2], "Ana")
-        path = f"/api/v1/circles/{ana.circle}/ops"
-        end = httpx.get(f"{server.url}{path}", headers=ana.auth).json()["next"]
-        path += f"?since={end}&wait=25"  # nothing new: each would wait 25 s
-        poll = http_request("GET", path, headers=ana.auth)
-        attack = await _connections(server.port, 2_000, poll)
-        assert await _members_carry_on(server.url, lead, bo) == [200] * 30
-        # Ana's oldest long-polls were answered at once: she keeps a few waiting.
-        answered = await _answered(attack, within=10)
-        assert len(answered) >= 2_000 - POLLS_PER_MEMBER
-        assert all(answer.startswith(b"HTTP/1.1 200 ") for answer in answered)
-        assert json.loads(answered[0].partition(b"\r\n\r\n")[2])["ops"] == []
-    finally:
-        await asyncio.to_thread(server.stop)
-    assert "Traceback" not in (data / "server.log").read_text()
+async def test_half_sent_request_heads_leave_other_members_unaffected(attacked):
+    server, lead, bo, _ = attacked
+    half = b"GET /api/v1/circles/x/ops HTTP/1.1\r\nhost: 127.0.0.1\r\nx-slow: "
+    attack = await _connections(server.port, 2_100, half)
+    assert await _members_carry_on(server.url, lead, bo) == [200] * 30
+    # Past its share the attacker's oldest connections were closed to make room.
+    closed = await _answered(attack, within=5)
+    assert len(closed) >= 2_100 - MAX_PER_ADDRESS
+    # The heads that never came are answered and closed (HEAD_TIMEOUT_S: 10 s).
+    late = await _answered(attack, within=20)
+    assert len(late) == 2_100
+    assert any(b" 408 " in answer.split(b"\r\n")[0] for answer in late)
+
+
+async def test_thousands_of_long_polls_on_one_token_leave_other_members_unaffected(attacked):
+    server, lead, bo, ana = attacked
+    path = f"/api/v1/circles/{ana.circle}/ops"
+    end = httpx.get(f"{server.url}{path}", headers=ana.auth).json()["next"]
+    path += f"?since={end}&wait=25"  # nothing new: each would wait 25 s
+    attack = await _connections(server.port, 2_000, http_request("GET", path, headers=ana.auth))
+    assert await _members_carry_on(server.url, lead, bo) == [200] * 30
+    # Ana's oldest long-polls were answered at once: she keeps a few waiting.
+    answered = await _answered(attack, within=10)
+    assert len(answered) >= 2_000 - POLLS_PER_MEMBER
+    assert all(answer.startswith(b"HTTP/1.1 200 ") for answer in answered)
+    assert json.loads(answered[0].partition(b"\r\n\r\n")[2])["ops"] == []

@@ -8,12 +8,18 @@ acknowledged is lost or logged twice, and the members' apps carry on by themselv
 import asyncio
 import os
 import random
-import time
 
 import httpx
 
-from server_helpers import Member, ServerProcess, body, now_ms
-from studycircle_tui.server.storage import Storage
+from server_helpers import (
+    Member,
+    ServerProcess,
+    body,
+    join_over_http,
+    now_ms,
+    server_circle,
+    whole_log,
+)
 from studycircle_tui.store.db import Store
 from studycircle_tui.sync.engine import CircleService
 from studycircle_tui.sync.http import HttpTransport, read_token
@@ -21,25 +27,6 @@ from studycircle_tui.sync.join import join
 
 ROUNDS = int(os.environ.get("STUDYCIRCLE_FAULT_ROUNDS", "3"))
 QUESTION = {"kind": "true_false", "text": "Cells divide?", "choices": ["True", "False"]}
-
-
-def _new_circle(data) -> tuple[str, list[str]]:
-    """A circle, its founding lead's invite and three more."""
-    storage = Storage(data)
-    now = int(time.time() * 1000)
-    circle, founding = storage.create_circle("Biology", now)
-    codes = [founding] + [
-        storage.add_invite(circle, "member", 1, now + 600_000, now) for _ in "abc"
-    ]
-    storage.close()
-    return circle, codes
-
-
-def _join(url: str, code: str, name: str) -> Member:
-    answer = httpx.post(f"{url}/api/v1/join", json={"invite": code, "display_name": name})
-    assert answer.status_code == 200, answer.text
-    joined = answer.json()
-    return Member(joined["circle"], joined["member"], joined["token"])
 
 
 def _push(url: str, member: Member, *ops) -> list[dict]:
@@ -50,23 +37,9 @@ def _push(url: str, member: Member, *ops) -> list[dict]:
     return answer.json()["results"]
 
 
-def _log(url: str, member: Member) -> list[dict]:
-    ops: list[dict] = []
-    more = True
-    while more:
-        page = httpx.get(
-            f"{url}/api/v1/circles/{member.circle}/ops",
-            params={"since": len(ops), "limit": 1000},
-            headers=member.auth,
-        ).json()
-        ops += page["ops"]
-        more = page["more"]
-    return ops
-
-
 def test_sealed_answers_come_out_once_whenever_the_server_is_killed(tmp_path):
     data = tmp_path / "server"
-    _, codes = _new_circle(data)
+    _, codes = server_circle(data, invites=3)
     server = ServerProcess(data)
     port = server.port
 
@@ -76,8 +49,11 @@ def test_sealed_answers_come_out_once_whenever_the_server_is_killed(tmp_path):
         server = ServerProcess(data, port)
 
     try:
-        lead = _join(server.url, codes[0], "Lea")
-        ana, bo = _join(server.url, codes[1], "Ana"), _join(server.url, codes[2], "Bo")
+        lead = join_over_http(server.url, codes[0], "Lea")
+        ana, bo = (
+            join_over_http(server.url, codes[1], "Ana"),
+            join_over_http(server.url, codes[2], "Bo"),
+        )
         quiz = lead.make("quiz.create", {"title": "Cells", "questions": [QUESTION] * 2})
         start = lead.make("quiz.start", {"quiz": quiz.id, "mode": "live"})
         ref = [{"session": start.id, "question": question} for question in (0, 1)]
@@ -92,7 +68,7 @@ def test_sealed_answers_come_out_once_whenever_the_server_is_killed(tmp_path):
 
         restart()  # killed with the answers sealed: still sealed, still acknowledged
         assert _push(server.url, ana, answers[0]) == [{"id": answers[0].id, "sealed": True}]
-        assert {op["type"] for op in _log(server.url, bo)} & {"quiz.answer"} == set()
+        assert {op["type"] for op in whole_log(server.url, bo)} & {"quiz.answer"} == set()
         [closed] = _push(server.url, lead, lead.make("quiz.close", ref[0]))
 
         restart()  # killed just after the close: the answers are in the log, once
@@ -105,7 +81,7 @@ def test_sealed_answers_come_out_once_whenever_the_server_is_killed(tmp_path):
         _push(server.url, ana, late)
         _push(server.url, lead, lead.make("quiz.close", ref[1]))
         restart()
-        logged = [op["id"] for op in _log(server.url, bo)]
+        logged = [op["id"] for op in whole_log(server.url, bo)]
         assert len(logged) == len(set(logged))  # nothing twice
         assert all(logged.count(op.id) == 1 for op in [*answers, late])
     finally:
@@ -127,7 +103,7 @@ async def test_killed_amid_pushes_and_long_polls_the_server_loses_nothing_and_ap
     tmp_path,
 ):
     data = tmp_path / "server"
-    _, codes = _new_circle(data)
+    _, codes = server_circle(data, invites=3)
     server = await asyncio.to_thread(ServerProcess, data)
     port = server.port
     apps = [
@@ -170,7 +146,7 @@ async def test_killed_amid_pushes_and_long_polls_the_server_loses_nothing_and_ap
                 for app in apps
             ):
                 await asyncio.sleep(0.1)
-        logged = [op["id"] for op in await asyncio.to_thread(_log, server.url, member)]
+        logged = [op["id"] for op in await asyncio.to_thread(whole_log, server.url, member)]
     finally:
         for task in [*syncing, *writing]:
             task.cancel()

@@ -13,7 +13,15 @@ import time
 import httpx
 import pytest
 
-from server_helpers import Member, ServerProcess, body, http_request, simultaneous
+from server_helpers import (
+    Member,
+    ServerProcess,
+    body,
+    http_request,
+    join_over_http,
+    simultaneous,
+    whole_log,
+)
 from studycircle_tui import cli, config
 from studycircle_tui.server.hub import Hub
 from studycircle_tui.server.storage import (
@@ -27,26 +35,6 @@ from studycircle_tui.store.db import Store
 from studycircle_tui.sync import cli as sync_cli
 from studycircle_tui.sync.engine import CircleService
 from studycircle_tui.sync.http import HttpTransport
-
-
-def _lead(url: str, code: str) -> Member:
-    joined = httpx.post(f"{url}/api/v1/join", json={"invite": code, "display_name": "Lea"})
-    assert joined.status_code == 200, joined.text
-    answer = joined.json()
-    return Member(answer["circle"], answer["member"], answer["token"])
-
-
-def _all_ops(url: str, member: Member) -> list[dict]:
-    ops: list[dict] = []
-    while True:
-        page = httpx.get(
-            f"{url}/api/v1/circles/{member.circle}/ops",
-            params={"since": len(ops), "limit": 1000},
-            headers=member.auth,
-        ).json()
-        ops += page["ops"]
-        if not page["more"]:
-            return ops
 
 
 async def _cutting_proxy(target_port: int) -> asyncio.Server:
@@ -75,7 +63,7 @@ async def test_a_batch_retried_after_a_cut_connection_is_stored_once(tmp_path):
     storage.close()
     server = ServerProcess(tmp_path / "server")
     try:
-        lead = _lead(server.url, code)
+        lead = join_over_http(server.url, code)
         proxy = await _cutting_proxy(server.port)
         proxy_port = proxy.sockets[0].getsockname()[1]
         ops = [lead.make("channel.create", {"name": f"room {i}"}) for i in range(3)]
@@ -86,7 +74,7 @@ async def test_a_batch_retried_after_a_cut_connection_is_stored_once(tmp_path):
         proxy.close()
         async with httpx.AsyncClient(base_url=server.url) as direct:
             retry = (await direct.post(path, content=body(*ops), headers=lead.auth)).json()
-        logged = await asyncio.to_thread(_all_ops, server.url, lead)
+        logged = await asyncio.to_thread(whole_log, server.url, lead)
         by_id = {op["id"]: op["seq"] for op in logged}
         assert [op["id"] for op in logged].count(ops[0].id) == 1
         assert retry["results"] == [{"id": op.id, "seq": by_id[op.id]} for op in ops]
@@ -102,7 +90,7 @@ def test_sigkill_mid_push_loses_no_acknowledged_op(tmp_path):
     storage.close()
     server = ServerProcess(data)
     port, url = server.port, server.url
-    lead = _lead(url, code)
+    lead = join_over_http(url, code)
     acknowledged: dict[str, int] = {}
     rng = random.Random(4)
     for _ in range(20):
@@ -129,7 +117,7 @@ def test_sigkill_mid_push_loses_no_acknowledged_op(tmp_path):
         pusher.join()
         server = ServerProcess(data, port)
     try:
-        logged = _all_ops(url, lead)
+        logged = whole_log(url, lead)
     finally:
         server.stop()
     seqs = {op["id"]: op["seq"] for op in logged}
@@ -145,7 +133,7 @@ async def test_a_client_offline_for_a_while_delivers_its_outbox_on_reconnect(tmp
     code = capsys.readouterr().out.split("invite (one use, valid 30 days): ")[1].split()[0]
     server = ServerProcess(data)
     port = server.port
-    lead = _lead(server.url, code)
+    lead = join_over_http(server.url, code)
     assert cli.main(["server", "invite", lead.circle, "--data", str(data)]) == 0
     ana_code = capsys.readouterr().out.strip()
 
@@ -175,7 +163,7 @@ async def test_a_client_offline_for_a_while_delivers_its_outbox_on_reconnect(tmp
                 break
             await asyncio.sleep(0.1)
         assert ana.status.waiting == 0, ana.notices
-        logged = await asyncio.to_thread(_all_ops, server.url, lead)
+        logged = await asyncio.to_thread(whole_log, server.url, lead)
         assert [op["actor"] for op in logged if op["id"] == posted.id] == [ana.me]
     finally:
         running.cancel()
@@ -246,8 +234,8 @@ def test_stopping_the_server_answers_its_long_polls_without_a_traceback(tmp_path
     _, code = storage.create_circle("Physics", int(time.time() * 1000))
     storage.close()
     server = ServerProcess(data)
-    lead = _lead(server.url, code)
-    upto = len(_all_ops(server.url, lead))
+    lead = join_over_http(server.url, code)
+    upto = len(whole_log(server.url, lead))
     answers: list[httpx.Response] = []
 
     def long_poll() -> None:
@@ -283,7 +271,7 @@ def test_the_servers_data_is_readable_by_its_user_only_even_in_an_existing_folde
     finally:
         os.umask(old_umask)
     try:
-        _lead(server.url, code)  # a write: the WAL and its index are in use
+        join_over_http(server.url, code)  # a write: the WAL and its index are in use
         files = sorted(data.glob("server.sqlite3*"))
         assert [path.name for path in files] == [
             "server.sqlite3",
@@ -348,7 +336,7 @@ def test_concurrent_joins_redeem_an_invite_no_more_times_than_it_allows(tmp_path
             assert sorted(status for status, _ in answers) == [200] * uses + [410] * (12 - uses)
             joined += [json.loads(reply) for status, reply in answers if status == 200]
         members = [Member(circle, answer["member"], answer["token"]) for answer in joined]
-        logged = _all_ops(server.url, members[0])
+        logged = whole_log(server.url, members[0])
         assert sum(op["type"] == "member.join" for op in logged) == 5
         assert len({member.id for member in members}) == len(members) == 6
         for member in members:  # every token handed out works
