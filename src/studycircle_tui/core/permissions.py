@@ -3,6 +3,9 @@
 ``refusal(state, op)`` returns None when the op may apply to ``state``, or a sentence
 saying why not. The reducer skips a refused op (so an op by someone not allowed never
 changes state, whichever replica folds it); the server answers it with that sentence.
+
+It is longer than most modules: a rule for each of the 37 op types, kept side by side in
+one table (``RULES``) so that who may do what reads in one place.
 """
 
 from collections.abc import Callable, Iterable
