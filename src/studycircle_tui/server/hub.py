@@ -80,6 +80,7 @@ class Hub:
         self._runner: asyncio.Task | None = None
         self._loading = asyncio.Lock()
         self._timed: set[str] = set()  # circles whose held suggestions have their timers
+        self._timers: dict[tuple[str, str], asyncio.TimerHandle] = {}  # circle, op: timer
         self._publishing: set[asyncio.Task] = set()
         self.closing = False  # shutting down: long-polls answer at once
 
@@ -92,6 +93,10 @@ class Hub:
         return hub
 
     def close(self) -> None:
+        for timer in self._timers.values():  # held suggestions wait on disk for the next start
+            timer.cancel()
+        for task in self._publishing:
+            task.cancel()
         self._db.shutdown(wait=True)
         self._reads.close()
         self.storage.close()
@@ -248,17 +253,21 @@ class Hub:
 
     def _hold(self, circle: Circle, op: Op, batch: Batch) -> dict[str, object]:
         """Keep an anonymous suggestion (acknowledged, on disk) and publish it later on
-        its own (``HOLD_S``), so that nothing in the log ties it to its author's other
-        ops: not their place in the sequence, nor their receive time (see also
-        ``circle.served``, which leaves out the author's stamp)."""
+        its own (``HOLD_S``), so that it does not come with its author's other ops nor
+        share their receive time (``circle.served`` leaves out the author's stamp). In
+        a circle where no one else writes meanwhile it still follows them in the log:
+        there, who was active is plain to all anyway."""
         self._time(circle.id, op.id)
         return circle.keep(op, batch)
 
     def _time(self, circle_id: str, op_id: str) -> None:
         loop = asyncio.get_running_loop()
-        loop.call_later(random.uniform(*HOLD_S), self._due, circle_id, op_id)
+        delay = random.uniform(*HOLD_S)
+        self._timers[circle_id, op_id] = loop.call_later(delay, self._due, circle_id, op_id)
 
     def _due(self, circle_id: str, op_id: str) -> None:
+        self._timers.pop((circle_id, op_id), None)
+
         async def publish() -> None:
             # A failed commit reads the circle again, and times what it holds anew.
             with contextlib.suppress(ApiError):
