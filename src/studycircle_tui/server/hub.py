@@ -263,6 +263,9 @@ class Hub:
     def _time(self, circle_id: str, op_id: str) -> None:
         loop = asyncio.get_running_loop()
         delay = random.uniform(*HOLD_S)
+        earlier = self._timers.get((circle_id, op_id))
+        if earlier is not None:  # the circle was read again after a failed commit
+            earlier.cancel()
         self._timers[circle_id, op_id] = loop.call_later(delay, self._due, circle_id, op_id)
 
     def _due(self, circle_id: str, op_id: str) -> None:
