@@ -248,7 +248,7 @@ def create_app(
                 f"this server has {len(circle.log)} ops, fewer than your cursor {since}"
                 " (was it restored from an older backup?)",
             )
-        # A long-poll sees the ops published at the last wake-up (see hub.Circle.notify),
+        # A long-poll sees the ops published at the last wake-up (see circle.Circle.notify),
         # so the members it wakes together get the same page; a plain pull sees them all.
         if wait:
             poll = polls.start(member, request.client.host if request.client else "?")

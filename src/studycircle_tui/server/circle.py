@@ -219,7 +219,7 @@ def served(op: Op) -> Entry:
     if op.type == "suggestion.create" and op.data.anonymous:
         # Nothing of the author's: not their id as actor, nor their clock's stamp (a
         # clock set wrong shows the same on all they write); the stamp is made from the
-        # receive time, which is when the server chose to publish it (see hub.Hub.hold).
+        # receive time, which is when the server chose to publish it (see hub.Hub._hold).
         stamp = hlc.encode(op.at or 0, 0)
         hidden = msgspec.structs.replace(op, actor=SERVER_ACTOR, hlc=stamp)
         return Entry(raw, encode_op(hidden), op.actor)
