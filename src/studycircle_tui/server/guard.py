@@ -28,7 +28,9 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 # Generous for a head on a slow link (a few hundred bytes); nginx allows 60 s, Apache 20.
 HEAD_TIMEOUT_S = 10.0
 MAX_HEAD_BYTES = 64 * 1024  # a studycircle request head is well under 1 kB
-MAX_PER_ADDRESS = 256  # a classroom behind one NAT: its members' long-polls and pushes
+# A school's lab behind one NAT, a few hundred members each with a long-poll and a
+# push under way, fits; one address alone cannot fill MAX_CONNECTIONS.
+MAX_PER_ADDRESS = 1024
 MAX_CONNECTIONS = 8192  # lowered to what the process may open (see serve)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 POLLS_PER_MEMBER = 4  # one app syncs a circle with one; a few apps on one token are fine
-POLLS_PER_ADDRESS = 200  # below guard.MAX_PER_ADDRESS: room is left for pushes
+POLLS_PER_ADDRESS = 512  # half guard.MAX_PER_ADDRESS: room is left for their pushes
 
 
 @dataclass(slots=True)
