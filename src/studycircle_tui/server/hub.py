@@ -17,6 +17,9 @@ still go to a worker thread, with a connection of their own.
 
 A check that must hold across requests and server processes (an invite's uses left)
 is made in the database itself, by ``Batch.claim``, inside the commit's transaction.
+
+Two kinds of op are acknowledged (kept on disk) but logged later: a quiz answer, sealed
+until its question ends, and an anonymous suggestion, published alone a few seconds on.
 """
 
 import asyncio
