@@ -17,6 +17,7 @@ The file holds live-quiz keys and the member's ops: it and its ``-wal``/``-shm``
 readable by their owner only (0600), in a folder only they can enter (0700).
 """
 
+import contextlib
 import os
 import sqlite3
 from collections.abc import Iterable
@@ -338,9 +339,13 @@ def _private_file(path: Path) -> None:
     """Create ``path`` (and its folder) readable by its owner only, or make it so.
 
     SQLite gives the ``-wal`` and ``-shm`` files the main file's mode, so they follow.
+    Only a new file is opened here: closing any descriptor of a database file drops every
+    lock this process holds on it (POSIX locks are per process), behind the back of a
+    connection already open on it. (An empty file is an empty database.)
     """
     private_dir(path.parent)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if each.exists():
             os.chmod(each, 0o600)
