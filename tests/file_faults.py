@@ -193,6 +193,25 @@ class Round:
             assert {op.id for op in replica.replica.held} == future, self.log
 
 
+# --- sync failing (tests/test_sync_errors.py, tests/tui/test_sync_failures.py) ---------
+
+
+class RaisingTransport(FileTransport):
+    """A real file transport whose first ``failures`` pulls fail as the conflict-copy
+    race did (the loser's unlink: FileNotFoundError)."""
+
+    def __init__(self, path: Path, failures: int) -> None:
+        super().__init__(path)
+        self.failures = failures
+        self.pulls = 0
+
+    async def pull(self, cursor, wait=0.0):
+        self.pulls += 1
+        if self.pulls <= self.failures:
+            raise FileNotFoundError(2, "No such file or directory", "circle.sync-conflict-1.jsonl")
+        return await super().pull(cursor, wait)
+
+
 # --- processes racing over conflict copies (tests/test_sync_errors.py) ------------------
 
 

@@ -11,33 +11,18 @@ import os
 import stat
 
 from circles import circle_ops, join_file_circle, new_file_circle
-from file_faults import merge_at_once, run_service
+from file_faults import RaisingTransport, merge_at_once, run_service
 from studycircle_tui import config
 from studycircle_tui.core.ops import encode_op
 from studycircle_tui.sync import synclog
 from studycircle_tui.sync.engine import CircleService
-from studycircle_tui.sync.file import FileTransport, create_circle_file, read_lines
+from studycircle_tui.sync.file import create_circle_file, read_lines
 from studycircle_tui.sync.synclog import record
-
-
-class FlakyTransport(FileTransport):
-    """A real file transport whose first ``failures`` pulls fail as a race would."""
-
-    def __init__(self, path, failures):
-        super().__init__(path)
-        self.failures = failures
-        self.pulls = 0
-
-    async def pull(self, cursor, wait=0.0):
-        self.pulls += 1
-        if self.pulls <= self.failures:
-            raise FileNotFoundError(2, "No such file or directory", "club.sync-conflict-1.jsonl")
-        return await super().pull(cursor, wait)
 
 
 def flaky_service(lead, failures):
     path = lead.transport.path
-    return CircleService(lead.store, lead.record, FlakyTransport(path, failures), lead.now_ms)
+    return CircleService(lead.store, lead.record, RaisingTransport(path, failures), lead.now_ms)
 
 
 async def wait_for(condition, seconds=30.0):
@@ -78,7 +63,7 @@ def test_an_unexpected_error_is_reported_logged_and_sync_goes_on(tmp_path):
     assert [getattr(s, "state", None) for s in statuses][-1] == "synced"
     log = synclog.log_path().read_text(encoding="utf-8")
     assert log.count("Traceback (most recent call last)") == 2
-    assert "club.sync-conflict-1.jsonl" in log and "test_sync_errors.py" in log
+    assert "circle.sync-conflict-1.jsonl" in log and "file_faults.py" in log
     assert stat.S_IMODE(synclog.log_path().stat().st_mode) == 0o600
     assert stat.S_IMODE(config.data_dir().stat().st_mode) == 0o700
 

@@ -8,28 +8,13 @@ import re
 import pytest
 
 from circles import join_file_circle, new_file_circle
+from file_faults import RaisingTransport
 from studycircle_tui.config import Settings
 from studycircle_tui.sync import synclog
 from studycircle_tui.sync.engine import CircleService
-from studycircle_tui.sync.file import FileTransport
 from studycircle_tui.tui.app import StudyCircleApp
 
 SIZE = (100, 30)
-
-
-class RaisingTransport(FileTransport):
-    """The circle file, whose first pulls fail the way the conflict-copy race did."""
-
-    def __init__(self, path, failures):
-        super().__init__(path)
-        self.failures = failures
-        self.pulls = 0
-
-    async def pull(self, cursor, wait=0.0):
-        self.pulls += 1
-        if self.pulls <= self.failures:
-            raise FileNotFoundError(2, "No such file or directory", "circle.sync-conflict-1.jsonl")
-        return await super().pull(cursor, wait)
 
 
 def screen_text(app) -> str:
