@@ -33,7 +33,7 @@ import fcntl
 import hashlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..core.ops import Op, OpError, decode_op, encode_op
@@ -157,24 +157,12 @@ def read_since(path: Path, cursor: Cursor) -> tuple[ReadResult, Cursor, bool]:
         handle.seek(cursor.offset)
         result = _decode_lines(handle.read(), cursor.offset, cursor.line, path.name)
         status = os.fstat(fd)
-        if result.offset == cursor.offset:
-            after = Cursor(
-                cursor.offset,
-                cursor.line,
-                status.st_dev,
-                status.st_ino,
-                cursor.mark_from,
-                cursor.mark,
-            )
-        else:
+        after = replace(cursor, device=status.st_dev, inode=status.st_ino)
+        if result.offset > cursor.offset:
             mark_from = max(0, min(result.last_line_at, result.offset - _MARK_BEFORE))
-            after = Cursor(
-                result.offset,
-                result.line,
-                status.st_dev,
-                status.st_ino,
-                mark_from,
-                _mark(fd, mark_from, result.offset),
+            mark = _mark(fd, mark_from, result.offset)
+            after = replace(
+                after, offset=result.offset, line=result.line, mark_from=mark_from, mark=mark
             )
     return result, after, cursor.offset == 0
 
