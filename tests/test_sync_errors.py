@@ -133,7 +133,7 @@ def test_running_apps_survive_the_conflict_copy_race(tmp_path):
             args=(
                 member.store.path,
                 (record.id, record.name, "file", str(path), member.me),
-                6.0,
+                4.0,
                 ready,
             ),
         )
@@ -144,12 +144,12 @@ def test_running_apps_survive_the_conflict_copy_race(tmp_path):
     for ready in events:
         assert ready.wait(60)
     copies = []
-    for number in range(8):  # a copy every 0.3 s: the apps poll at that pace too
+    for number in range(8):  # a copy every 0.25 s: the apps poll about that often
         op = lead.submit("channel.create", {"name": f"copy{number}"})
         copy = tmp_path / f"circle.sync-conflict-20261206-1010{number:02d}-Y.jsonl"
         copy.write_bytes(base + encode_op(op) + b"\n")
         copies.append(op.id)
-        asyncio.run(asyncio.sleep(0.3))
+        asyncio.run(asyncio.sleep(0.25))
     for app in apps:
         app.join(60)
     assert [app.exitcode for app in apps] == [0, 0, 0]
