@@ -44,7 +44,6 @@ from .storage import REDEEM_INVITE, Batch, Invite, Storage, decode_stored, hash_
 
 log = logging.getLogger("studycircle.server")
 
-FUTURE_SLACK_MS = 86_400_000  # an op's clock may run at most a day ahead of the server's
 # An anonymous suggestion is published on its own, at a random moment this many seconds
 # after it arrives: not beside the ops its author sent with it, nor with their time.
 HOLD_S = (5.0, 30.0)
@@ -221,7 +220,7 @@ class Hub:
         if op.LOCAL_ONLY:
             return {"id": op.id, "error": f"{op.type} stays on the device that made it"}
         now = _now_ms()
-        if hlc.physical_ms(op.hlc) > now + FUTURE_SLACK_MS:
+        if hlc.too_far_ahead(op.hlc, now):  # the rule file circles' replicas hold back by
             return {"id": op.id, "error": "the op's clock is more than a day ahead of the server's"}
         # The actor is whoever holds the token; seq and receive time are the server's.
         at = max(now, circle.last_at)
