@@ -148,17 +148,27 @@ def test_a_file_that_now_holds_another_circle_is_not_written_to(tmp_path):
     lead = new_file_circle(tmp_path)
     lead.submit("channel.create", {"name": "general"})
     sync(lead)
+    path = tmp_path / "circle.jsonl"
+    ours = path.read_bytes()
     other_dir = tmp_path / "other"
     other_dir.mkdir()
     other = new_file_circle(other_dir, name="Another", who="Stranger")
     sync(other)
-    shutil.copy(other_dir / "circle.jsonl", tmp_path / "circle.jsonl")  # the wrong file
-    before = (tmp_path / "circle.jsonl").read_bytes()
+    shutil.copy(other_dir / "circle.jsonl", path)  # the wrong file copied over ours
+    before = path.read_bytes()
     with pytest.raises(TransportError, match="another circle"):
         asyncio.run(lead.sync_once())
+    meanwhile = lead.submit("channel.create", {"name": "meanwhile"})
     with pytest.raises(TransportError, match="another circle"):
         asyncio.run(lead.sync_once())
-    assert (tmp_path / "circle.jsonl").read_bytes() == before
+    assert path.read_bytes() == before  # neither our history nor our new op
+    assert lead.store.outbox_size(lead.record.id) == 1
+
+    path.with_name(".back").write_bytes(ours)
+    os.replace(path.with_name(".back"), path)  # the right file is back
+    sync(lead)
+    assert meanwhile.id in file_ids(path)
+    assert file_ids(path) == {op.id for op in lead.replica.ops()}
 
 
 def test_the_cursor_notices_each_kind_of_change(tmp_path):

@@ -297,6 +297,14 @@ def merge_conflict_copies(path: Path) -> list[str]:
     return notices
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None  # the append says why
+    return status.st_dev, status.st_ino
+
+
 def _changes(count: int) -> str:
     return "1 change" if count == 1 else f"{count} changes"
 
@@ -305,9 +313,8 @@ class FileTransport:
     """The Transport for a circle file; its cursor is a ``Cursor`` as text.
 
     Given the circle's id, a file that now holds another circle (the wrong file copied
-    over it) stops sync with a clear error instead of having this circle's whole history
-    appended to it; what this member writes meanwhile is appended again once the right
-    file is back (it is missing from it).
+    over it) stops sync with a clear error instead of having this circle appended to it;
+    what this member writes meanwhile waits, and goes out once the right file is back.
     """
 
     kind = "local file"
@@ -318,6 +325,7 @@ class FileTransport:
         self.path = path
         self.circle_id = circle_id
         self._seen_copies: set[Path] = set()
+        self._foreign: tuple[int, int] | None = None  # (device, inode) of another circle
 
     async def pull(self, cursor: str | None, wait: float = 0.0) -> Pulled:
         notices = await asyncio.to_thread(self._merge_copies_if_any)
@@ -327,15 +335,15 @@ class FileTransport:
             )
         except CircleFileError as error:
             raise TransportError(str(error)) from None
-        if complete and self._foreign(result.ops):
-            raise TransportError(
-                f"{self.path}: holds another circle now; nothing is written to it until "
-                "this circle's file (or a copy of it) is put back"
-            )
+        if complete and self._another_circle(result.ops):
+            self._foreign = (after.device, after.inode)
+            raise self._refusal()
         return Pulled(result.ops, str(after), problems=notices + result.problems, complete=complete)
 
     async def push(self, ops: list[Op]) -> list[Pushed]:
         try:
+            if self._foreign and _identity(self.path) == self._foreign:
+                raise self._refusal()
             refused = await asyncio.to_thread(append_ops, self.path, ops)
         except CircleFileError as error:
             raise TransportError(str(error)) from None
@@ -344,8 +352,14 @@ class FileTransport:
     async def close(self) -> None:
         return None
 
-    def _foreign(self, ops: list[Op]) -> bool:
+    def _another_circle(self, ops: list[Op]) -> bool:
         return bool(self.circle_id and ops) and all(op.circle != self.circle_id for op in ops)
+
+    def _refusal(self) -> TransportError:
+        return TransportError(
+            f"{self.path}: holds another circle now; nothing is written to it until "
+            "this circle's file (or a copy of it) is put back"
+        )
 
     def _merge_copies_if_any(self) -> list[str]:
         # A cheap directory glob each poll; the full read only when a new copy shows up.
