@@ -176,3 +176,9 @@ def test_a_day_ahead_is_the_limit():
     assert hlc.too_far_ahead(hlc.encode(now + hlc.FUTURE_SLACK_MS + 1, 0), now)
     assert hlc.describe_ahead(hlc.encode(now + 3 * 86_400_000 + 5, 0), now) == "3 days"
     assert hlc.describe_ahead(LAST, now) == "8,868 years"
+
+
+@given(any_stamp, st.integers(0, hlc.MAX_MS))
+def test_the_horizon_is_a_day_ahead_of_the_wall_clock_for_every_stamp(stamp, now):
+    # The replica compares strings against the horizon; that is the day's rule exactly.
+    assert hlc.too_far_ahead(stamp, now) == (hlc.physical_ms(stamp) > now + hlc.FUTURE_SLACK_MS)

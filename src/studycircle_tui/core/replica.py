@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from . import ids, reducer
-from .hlc import Clock, too_far_ahead
+from .hlc import Clock, horizon
 from .ops import OP_TYPES, SCHEMA_VERSION, Op, validate_data
 from .state import CircleState
 
@@ -123,12 +123,13 @@ class Replica:
             fresh[op.id] = op
         held: list[Op] = []
         if now_ms is not None and self.ordering == "hlc":
-            held = [op for op in fresh.values() if too_far_ahead(op.hlc, now_ms)]
+            last = horizon(now_ms)
+            held = [op for op in fresh.values() if op.hlc > last]
             for op in held:
                 del fresh[op.id]
                 self._held[op.id] = op
                 self._ids.add(op.id)
-            for op in [op for op in self._held.values() if not too_far_ahead(op.hlc, now_ms)]:
+            for op in [op for op in self._held.values() if op.hlc <= last]:
                 fresh[op.id] = self._held.pop(op.id)
         if not fresh:
             return Change(held=held)
