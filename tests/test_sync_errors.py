@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import stat
 
-from circles import circle_ops, join_file_circle, new_file_circle
+from circles import arrives_while_running, circle_ops, join_file_circle, new_file_circle
 from file_faults import RaisingTransport, merge_at_once, run_service
 from studycircle_tui import config
 from studycircle_tui.core.ops import encode_op
@@ -25,14 +25,6 @@ def flaky_service(lead, failures):
     return CircleService(lead.store, lead.record, RaisingTransport(path, failures), lead.now_ms)
 
 
-async def wait_for(condition, seconds=30.0):
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return True
-        await asyncio.sleep(0.05)
-    return False
-
-
 def test_an_unexpected_error_is_reported_logged_and_sync_goes_on(tmp_path):
     lead = new_file_circle(tmp_path)
     channel = lead.submit("channel.create", {"name": "general"}).id
@@ -42,20 +34,7 @@ def test_an_unexpected_error_is_reported_logged_and_sync_goes_on(tmp_path):
     statuses = []
     service.subscribe(statuses.append)
 
-    async def scenario():
-        runner = asyncio.create_task(service.run())
-        try:
-            thread = ayu.submit(
-                "thread.create",
-                {"channel": channel, "title": "still here?", "kind": "discussion", "text": "x"},
-            )
-            await ayu.sync_once()
-            arrived = await wait_for(lambda: thread.id in service.state.threads or runner.done())
-            assert arrived and not runner.done(), runner.exception() if runner.done() else ""
-        finally:
-            runner.cancel()
-
-    asyncio.run(scenario())
+    assert asyncio.run(arrives_while_running(service, ayu, channel))  # through two failures
     assert service.transport.pulls >= 3  # two failures, then retried until it worked
     failures = [n.text for n in service.notices if n.severity == "error"]
     assert len(failures) == 1  # the same failure twice is one notice
