@@ -231,19 +231,3 @@ def merge_at_once(path: Path, barrier, rounds: int, errors) -> None:
             barrier.wait(60)
         except threading.BrokenBarrierError:
             return  # the test gave up on this round
-
-
-def run_service(store_path: str, record: tuple, seconds: float, ready) -> None:
-    """A member's sync loop for ``seconds``; the process fails if the loop ended."""
-    record_ = CircleRecord(*record)
-    service = CircleService(Store(Path(store_path)), record_, transport_for(record_))
-
-    async def run() -> None:
-        runner = asyncio.create_task(service.run())
-        ready.set()
-        await asyncio.sleep(seconds)
-        if runner.done():
-            runner.result()  # raise what ended it
-        runner.cancel()
-
-    asyncio.run(run())
