@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.ops import Op, OpError, decode_op, encode_op
+from ..core.ops import Op, OpError, encode_op, read_op
 from .transport import Pulled, Pushed, TransportError
 
 
@@ -59,7 +59,10 @@ def read_lines(path: Path, offset: int = 0, line: int = 1) -> ReadResult:
         stripped = raw.strip()
         if stripped:
             try:
-                result.ops.append(decode_op(stripped))
+                op, repair = read_op(stripped)
+                result.ops.append(op)
+                if repair:
+                    result.problems.append(f"{path.name} line {result.line}: {repair}")
             except OpError as error:
                 result.problems.append(f"{path.name} line {result.line}: skipped, {error}")
                 result.skipped_bytes += len(raw) + 1
