@@ -21,23 +21,20 @@ def _member(state: CircleState, op: Op) -> str | None:
     return None if state.role_of(op.actor) is not None else NOT_MEMBER
 
 
-def _at_least(role: str) -> Rule:
-    def rule(state: CircleState, op: Op) -> str | None:
-        if state.role_of(op.actor) is None:
-            return NOT_MEMBER
-        if state.is_at_least(op.actor, role):
-            return None
-        if role == "moderator" and moderator_at(state.rota, op_time_ms(op)) == op.actor:
-            return None  # whoever's turn it is on the rota moderates that day
-        if role == "lead":
-            return "only the circle's lead may do this"
-        return f"only a {role} or the lead may do this"
-
-    return rule
+def _moderator(state: CircleState, op: Op) -> str | None:
+    if state.role_of(op.actor) is None:
+        return NOT_MEMBER
+    if state.is_at_least(op.actor, "moderator"):
+        return None
+    if moderator_at(state.rota, op_time_ms(op)) == op.actor:
+        return None  # whoever's turn it is on the rota moderates that day
+    return "only a moderator or the lead may do this"
 
 
-_moderator = _at_least("moderator")
-_lead = _at_least("lead")
+def _lead(state: CircleState, op: Op) -> str | None:
+    if state.role_of(op.actor) is None:
+        return NOT_MEMBER
+    return None if state.is_at_least(op.actor, "lead") else "only the circle's lead may do this"
 
 
 def _circle_create(state: CircleState, op: Op) -> str | None:
@@ -292,7 +289,14 @@ def _question_index(state: CircleState, op: Op) -> str | None:
 
 
 def _quiz_open(state: CircleState, op: Op) -> str | None:
-    return _hosted_session(state, op) or _question_index(state, op)
+    refused = _hosted_session(state, op) or _question_index(state, op)
+    if refused:
+        return refused
+    # A close puts the question's answers in everyone's log: opened again, those who had
+    # not answered could copy them (found by test_invariants).
+    if op.data.question in state.sessions[op.data.session].closed:
+        return "that question is closed: its answers are out"
+    return None
 
 
 def _quiz_close(state: CircleState, op: Op) -> str | None:

@@ -311,7 +311,6 @@ def _quiz_open(state: CircleState, op: Op, at: int) -> None:
     session = state.sessions[op.data.session]
     session.current = op.data.question
     session.deadline_ms = op.data.deadline
-    session.closed.discard(op.data.question)
     session.opened_ms[op.data.question] = at
     session.opens.setdefault(op.data.question, []).append((at, op.data.deadline))
 
