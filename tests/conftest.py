@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 _PROFILE = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 settings.register_profile("default", max_examples=60, **_PROFILE)
 settings.register_profile("thorough", max_examples=1_000, **_PROFILE)
-settings.register_profile("mutants", max_examples=15, derandomize=True, database=None, **_PROFILE)
+settings.register_profile("mutants", max_examples=6, derandomize=True, database=None, **_PROFILE)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 

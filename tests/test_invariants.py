@@ -17,7 +17,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from histories import History, HypothesisDraws, fold, histories, server_order, with_seqs
@@ -139,7 +139,13 @@ def published(hub: Hub, history: History, ops: list[Op]) -> list[Op]:
     return [decode_op(entry.raw) for _, entry in staged]
 
 
-@INVARIANT_SETTINGS
+@pytest.mark.xfail(
+    strict=True,  # passes once the hub unseals only on close: then this mark must go
+    reason="issue 12, defect 1: the hub unseals a question's answers on any quiz.open "
+    "(more time, a pause); the server side of issue 12 fixes it",
+)
+# While it is expected to fail, no shrinking (a minute): a failure is reported unshrunk.
+@settings(INVARIANT_SETTINGS, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(histories(), st.data())
 def test_no_answer_reaches_another_player_before_its_close(hub, history: History, data):
     arrival = server_order(HypothesisDraws(data.draw), history.ops)
