@@ -58,6 +58,7 @@ WEIGHTS = {
     "remove": 1,
     "rules": 2,
     "update": 1,
+    "step_down": 1,
     "note": 1,
     "revise": 2,
     "restore": 2,
@@ -356,6 +357,9 @@ class Maker:
                 if draws.integer(0, 1):
                     return "circle.update", {"rules": pick(draws, ("Be kind.", "No spoilers."))}
                 return "rules.accept", {"version": view.rules_version}
+            if kind == "step_down" and view.role_of(me) == "lead" and not self.strict:
+                # A lead handing over: refused while no other (current) lead is left.
+                return "member.role", {"member": me, "role": pick(draws, ("moderator", "member"))}
             if kind == "update":
                 return "member.update", {"name": pick(draws, NAMES)}
             chosen = self.choose_more(kind, person, view)
