@@ -4,11 +4,13 @@ state through tui/visible.py (each control character shown as U+FFFD), and the a
 line filter drops any left over, whatever drew it."""
 
 import re
+import sys
 
 from discussion_circle import NOW_MS, build_story, make_app, open_as
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
+from ptyterm import PtyApp, app_env
 from studycircle_tui.core import hlc, ops
 from studycircle_tui.core.ids import ulid
 from studycircle_tui.core.quizscore import Bar
@@ -67,19 +69,20 @@ def _bypassing(story, actor: str, op_type: type, minutes: int, data) -> ops.Op:
     )
 
 
+def _intruder(story, channel: str, name_end: str = "") -> tuple[ops.Op, ops.Op]:
+    """Someone joining under a name full of escapes, and their thread, full of them too."""
+    intruder = ulid(NOW_MS - 10**6, b"intruder!!")
+    name = ops.MemberJoinData(f"Eve{ESCAPES}{name_end}")
+    thread = ops.ThreadCreateData(channel, f"Hello{ESCAPES}", "discussion", f"Body{ESCAPES}")
+    join = _bypassing(story, intruder, ops.MemberJoin, 3, name)
+    return join, _bypassing(story, intruder, ops.ThreadCreate, 2, thread)
+
+
 async def test_names_titles_posts_and_notices_that_bypassed_the_schema(tmp_path):
     story = build_story(tmp_path)
     ana = open_as(story, "Ana", tmp_path)
-    intruder = ulid(NOW_MS - 10**6, b"intruder!!")
     general = next(c.id for c in ana.state.channels.values() if c.name == "general")
-    join = _bypassing(story, intruder, ops.MemberJoin, 3, ops.MemberJoinData(f"Eve{ESCAPES}\n"))
-    thread = _bypassing(
-        story,
-        intruder,
-        ops.ThreadCreate,
-        2,
-        ops.ThreadCreateData(general, f"Hello{ESCAPES}", "discussion", f"Body{ESCAPES}"),
-    )
+    join, thread = _intruder(story, general, name_end="\n")
     assert ana.replica.add([join, thread]).applied  # folded: the state holds them
 
     app = make_app(ana)
@@ -98,42 +101,19 @@ async def test_names_titles_posts_and_notices_that_bypassed_the_schema(tmp_path)
 def test_a_circle_file_from_before_the_rules_reaches_a_real_terminal_without_escapes(tmp_path):
     """End to end, through a pseudo-terminal: a circle file holding lines written before
     control characters were refused (a display name and a thread with real escape
-    sequences). The app reads them with U+FFFD in place, says so, and the bytes it writes
-    to the terminal carry none of the lines' escapes."""
-    import os
-    import sys
-
-    from ptyterm import PtyApp
-
+    sequences). The app reads them with U+FFFD in place, and the bytes it writes to the
+    terminal carry none of the lines' escapes."""
     story = build_story(tmp_path)
-    intruder = ulid(NOW_MS - 10**6, b"intruder!!")
     lines = story.path.read_bytes().splitlines()
     general = next(
         op.data.channel for op in map(ops.decode_op, lines) if op.type == "thread.create"
     )
-    join = _bypassing(story, intruder, ops.MemberJoin, 3, ops.MemberJoinData(f"Eve{ESCAPES}"))
-    thread = _bypassing(
-        story,
-        intruder,
-        ops.ThreadCreate,
-        2,
-        ops.ThreadCreateData(general, f"Hello{ESCAPES}", "discussion", f"Body{ESCAPES}"),
-    )
+    join, thread = _intruder(story, general)
     with story.path.open("ab") as circle_file:
         circle_file.write(ops.encode_op(join) + b"\n" + ops.encode_op(thread) + b"\n")
 
-    home = tmp_path / "home"
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-        "TZ": "UTC",
-    }
     argv = [sys.executable, "-m", "studycircle_tui.cli", "open", str(story.path), "--name", "R"]
-    app = PtyApp(argv, env, size=(100, 30))
+    app = PtyApp(argv, app_env(tmp_path / "home"), size=(100, 30))
     try:
         assert app.wait_for("# general"), app.text()
         app.press(b"\r")  # open #general: its newest thread is the one from before
