@@ -148,3 +148,160 @@ def test_the_receive_time_is_an_ops_time_when_there_is_one():
     assert reducer.apply(circle.state, received)
     assert circle.state.channels[op.id].created_ms == START_MS + 5_000
     assert op_time_ms(op) == hlc.physical_ms(op.hlc)
+
+
+def test_what_each_new_thing_records_of_the_op_that_made_it():
+    """Channels, members, threads, notes, suggestions and flags keep their op's data and
+    time (the views sort and label by them)."""
+    circle = Circle()
+    state = circle.state
+    lead = state.members[circle.lead]
+    assert (lead.role, lead.joined_ms, lead.rules_accepted) == ("lead", START_MS + 2, 0)
+    join = circle.make(circle.person(), "member.join", name="Budi")
+    assert reducer.apply(state, join)
+    budi = state.members[join.actor]
+    assert (budi.name, budi.role, budi.joined_ms) == ("Budi", "member", op_time_ms(join))
+
+    make = circle.make(circle.lead, "channel.create", name="limits", goal="epsilon-delta")
+    assert reducer.apply(state, make)
+    channel = state.channels[make.id]
+    assert (channel.id, channel.name, channel.goal) == (make.id, "limits", "epsilon-delta")
+    assert channel.created_ms == op_time_ms(make) and state.channel_order == [make.id]
+    circle.do(circle.lead, "channel.update", channel=make.id, name="series")
+    assert (channel.name, channel.goal) == ("series", "epsilon-delta")
+    circle.do(circle.lead, "channel.update", channel=make.id, goal="sums")
+    assert (channel.name, channel.goal) == ("series", "sums")
+
+    opening = circle.make(
+        join.actor, "thread.create", channel=make.id, title="t", kind="question", text="?"
+    )
+    assert reducer.apply(state, opening)
+    thread = state.threads[opening.id]
+    assert thread.last_activity_ms == channel.last_activity_ms == op_time_ms(opening)
+    reply = circle.make(circle.lead, "post.create", thread=opening.id, text="Gap is 0.")
+    assert reducer.apply(state, reply)
+    assert thread.last_activity_ms == channel.last_activity_ms == op_time_ms(reply)
+    flag = circle.make(join.actor, "post.flag", post=reply.id, reason="unkind", comment="rude")
+    assert reducer.apply(state, flag)
+    (record,) = state.posts[reply.id].flags
+    assert (record.by, record.reason, record.comment, record.at_ms) == (
+        join.actor,
+        "unkind",
+        "rude",
+        op_time_ms(flag),
+    )
+    delete = circle.make(circle.lead, "post.delete", post=reply.id)
+    assert reducer.apply(state, delete)
+    assert state.posts[reply.id].edited_ms == op_time_ms(delete)
+
+    note = circle.make(join.actor, "note.create", title="Sums", text="x", channel=make.id)
+    assert reducer.apply(state, note)
+    made = state.notes[note.id]
+    assert (made.id, made.title, made.channel_id, made.created_by) == (
+        note.id,
+        "Sums",
+        make.id,
+        join.actor,
+    )
+    idea = circle.make(join.actor, "suggestion.create", text="More quizzes", anonymous=True)
+    assert reducer.apply(state, idea)
+    suggestion = state.suggestions[idea.id]
+    assert (suggestion.id, suggestion.author, suggestion.text, suggestion.anonymous) == (
+        idea.id,
+        join.actor,
+        "More quizzes",
+        True,
+    )
+    assert (suggestion.created_ms, suggestion.status) == (op_time_ms(idea), "open")
+
+
+def test_accepting_another_answer_unmarks_the_first():
+    circle = Circle()
+    asker, helper = circle.join("Budi"), circle.join("Citra")
+    channel = circle.do(circle.lead, "channel.create", name="limits")
+    question = circle.thread(asker, channel, "question")
+    first = circle.do(helper, "post.create", thread=question, text="A")
+    second = circle.do(circle.lead, "post.create", thread=question, text="B")
+    circle.do(asker, "answer.accept", post=first)
+    circle.do(asker, "answer.accept", post=second)
+    assert circle.state.posts[first].accepted is False
+    assert circle.state.posts[second].accepted is True
+    circle.do(circle.lead, "circle.update", rules="One.")
+    circle.do(circle.lead, "circle.update", rules="Two.")
+    assert circle.state.rules_version == 2
+
+
+def test_a_live_session_records_its_settings_opens_reveals_and_who_answered():
+    circle = Circle()
+    budi = circle.join("Budi")
+    create = circle.make(
+        circle.lead,
+        "quiz.create",
+        title="Week 1",
+        questions=QUESTIONS,
+        keys=[{"choices": [1]}],
+        channel=None,
+    )
+    assert reducer.apply(circle.state, create)
+    quiz = circle.state.quizzes[create.id]
+    assert (quiz.id, quiz.title, quiz.channel_id, quiz.author) == (
+        create.id,
+        "Week 1",
+        None,
+        circle.lead,
+    )
+    assert quiz.keys is not None and quiz.keys[0].choices == [1]
+    assert quiz.created_ms == op_time_ms(create)
+    start = circle.make(
+        circle.lead,
+        "quiz.start",
+        quiz=create.id,
+        mode="live",
+        scoring="speed",
+        streak=True,
+        top_n=3,
+    )
+    assert reducer.apply(circle.state, start)
+    session = circle.state.sessions[start.id]
+    assert (session.quiz_id, session.host, session.mode, session.scoring) == (
+        create.id,
+        circle.lead,
+        "live",
+        "speed",
+    )
+    assert (session.streak, session.top_n, session.started_ms) == (True, 3, op_time_ms(start))
+    assert quiz.session_ids == [start.id]
+
+    deadline = START_MS + 60_000
+    opened = circle.make(circle.lead, "quiz.open", session=start.id, question=0, deadline=deadline)
+    assert reducer.apply(circle.state, opened)
+    paused = circle.make(circle.lead, "quiz.open", session=start.id, question=0, deadline=0)
+    assert reducer.apply(circle.state, paused)
+    assert session.current == 0 and session.deadline_ms == 0
+    assert session.opened_ms == {0: op_time_ms(paused)}
+    assert session.opens == {0: [(op_time_ms(opened), deadline), (op_time_ms(paused), 0)]}
+    circle.do("@server", "quiz.answered", session=start.id, question=0, player=budi)
+    assert session.answered == {0: {budi}} and session.answers == {}
+    circle.do(circle.lead, "quiz.close", session=start.id, question=0)
+    circle.do(
+        circle.lead,
+        "quiz.reveal",
+        session=start.id,
+        question=0,
+        key={"choices": [1]},
+        salt="pepper",
+    )
+    assert session.revealed[0].choices == [1] and session.salts == {0: "pepper"}
+    circle.do(circle.lead, "quiz.finish", session=start.id)
+    assert session.finished
+
+
+def test_a_fold_gives_back_what_it_applied_and_leaves_the_collector_on():
+    import gc
+
+    circle = Circle()
+    good = circle.make(circle.lead, "channel.create", name="limits")
+    refused = circle.make(circle.person(), "channel.create", name="mine")
+    assert gc.isenabled()
+    assert reducer.apply_all(circle.state, [good, refused]) == [good]
+    assert gc.isenabled()
