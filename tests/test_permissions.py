@@ -288,7 +288,7 @@ def test_a_question_closes_once_and_is_revealed_only_after_its_close(circle):
     circle.do(circle.lead, "quiz.close", question=0, **ref)
     circle.do(circle.lead, "quiz.reveal", question=0, key={"choices": [1]}, **ref)
     assert circle.refused(circle.lead, "quiz.open", question=0, deadline=1, **ref) == (
-        "that question is closed: its answers are out"
+        "that question is over; it cannot be opened again"
     )
 
 

@@ -529,6 +529,9 @@ class OpError(ValueError):
     """An op that is not valid JSON or does not match the schema; the text says why."""
 
 
+TOO_DEEP = "not valid JSON: nested too deeply"
+
+
 def _missing_path(text: str, prefix: str = "") -> str:
     """Name a missing field by its full path, like every other error does.
 
@@ -561,6 +564,8 @@ def decode_op(raw: bytes | str) -> Op:
         return _decoder.decode(raw)
     except msgspec.MsgspecError as error:
         raise OpError(_explain(error)) from None
+    except RecursionError:  # how msgspec gives up on deeply nested arrays and objects
+        raise OpError(TOO_DEEP) from None
 
 
 def read_op(raw: bytes | str) -> tuple[Op, str | None]:
@@ -574,6 +579,8 @@ def read_op(raw: bytes | str) -> tuple[Op, str | None]:
         if not refused_kind(str(error)):
             raise OpError(_explain(error)) from None
         found = _explain(error)
+    except RecursionError:
+        raise OpError(TOO_DEEP) from None
     try:
         op = repaired(raw, _decoder.decode)
     except msgspec.MsgspecError as error:
@@ -591,6 +598,8 @@ def decode_ops(raw_array: bytes) -> list[Op]:
     except msgspec.MsgspecError as error:
         if not refused_kind(str(error)):
             raise OpError(_explain(error)) from None
+    except RecursionError:
+        raise OpError(TOO_DEEP) from None
     try:
         return [read_op(raw)[0] for raw in msgspec.json.decode(raw_array, type=list[msgspec.Raw])]
     except OpError as error:
