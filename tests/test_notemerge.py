@@ -554,10 +554,14 @@ def test_text_that_only_looks_like_a_conflict_is_no_conflict():
     circle = Circle()
     note = circle.note(lines("a"))
     circle.do(circle.budi, "note.revise", note=note.id, base=note.head, text=lines("b"))
-    looks = (
-        note.text
-        + "<<<<<<< Budi (2024-07-03 10:00)\nx\n=======\ny\n>>>>>>> Ana (2024-07-03 10:01)\n"
-    )
+    block = [
+        "<<<<<<< Budi (2024-07-03 10:00 UTC)",
+        "x",
+        "=======",
+        "y",
+        ">>>>>>> Ana (2024-07-03 10:01 UTC)",
+    ]
+    looks = note.text + lines(*block)
     circle.do(circle.budi, "note.revise", note=note.id, base=note.head, text=looks)
     assert not note.needs_merge and note.last.conflicts == 0
 

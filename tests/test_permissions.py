@@ -11,12 +11,13 @@ import pytest
 from studycircle_tui.core.ops import SERVER_ACTOR, Op
 from studycircle_tui.core.permissions import refusal
 from studycircle_tui.core.state import CircleState
-from test_reducer import Circle
+from test_reducer import START_MS, Circle
 
 OTHER_ID = "01HZX5K3M8Q2V7W9Y4B6C1D0EF"  # an id nothing in the circle has
 NOT_MEMBER = "you are not a member of this circle"
 LEAD_ONLY = "only the circle's lead may do this"
 MODERATOR_ONLY = "only a moderator or the lead may do this"
+LATER = START_MS + 3_600_000  # a deadline an hour after the circle began
 
 
 @pytest.fixture
@@ -261,13 +262,13 @@ def test_live_quizzes_are_started_by_moderators_practice_by_anyone(circle):
 def test_only_its_host_runs_a_session_until_it_finishes(circle):
     mod = circle.join("Eko", "moderator")
     _, session = quiz_session(circle)
-    open_ = {"session": session, "deadline": 1}
+    open_ = {"session": session, "deadline": LATER}
     assert circle.refused(mod, "quiz.open", question=0, **open_) == (
         "only the quiz's host may run it"
     )
     assert circle.refused(circle.lead, "quiz.open", question=2, **open_) == "no such question"
     assert circle.refused(circle.lead, "quiz.open", question=0, session=OTHER_ID,
-                          deadline=1) == "no such quiz session"  # fmt: skip
+                          deadline=LATER) == "no such quiz session"  # fmt: skip
     circle.do(circle.lead, "quiz.open", question=1, **open_)  # the last question is there
     circle.do(circle.lead, "quiz.finish", session=session)
     assert circle.refused(circle.lead, "quiz.open", question=0, **open_) == "the quiz has finished"
@@ -278,7 +279,7 @@ def test_a_question_closes_once_and_is_revealed_only_after_its_close(circle):
     """Mutation testing's survivor: a reveal accepted before its close."""
     _, session = quiz_session(circle)
     ref = {"session": session}
-    circle.do(circle.lead, "quiz.open", question=0, deadline=1, **ref)
+    circle.do(circle.lead, "quiz.open", question=0, deadline=LATER, **ref)
     assert circle.refused(circle.lead, "quiz.close", question=1, **ref) == (
         "that question is not open"
     )
@@ -287,7 +288,7 @@ def test_a_question_closes_once_and_is_revealed_only_after_its_close(circle):
     )
     circle.do(circle.lead, "quiz.close", question=0, **ref)
     circle.do(circle.lead, "quiz.reveal", question=0, key={"choices": [1]}, **ref)
-    assert circle.refused(circle.lead, "quiz.open", question=0, deadline=1, **ref) == (
+    assert circle.refused(circle.lead, "quiz.open", question=0, deadline=LATER, **ref) == (
         "that question is over; it cannot be opened again"
     )
 
@@ -298,7 +299,7 @@ def test_answers_go_to_the_open_question_of_a_live_session_once(circle):
     _, practice = quiz_session(circle, "practice")
     answer = {"session": session, "answer": [1]}
     assert circle.refused(budi, "quiz.answer", question=0, **answer) == "that question is closed"
-    circle.do(circle.lead, "quiz.open", session=session, question=0, deadline=1)
+    circle.do(circle.lead, "quiz.open", session=session, question=0, deadline=LATER)
     assert circle.refused(budi, "quiz.answer", question=1, **answer) == "that question is closed"
     assert circle.refused(budi, "quiz.answer", session=practice, question=0, answer=[1]) == (
         "no such live quiz"
