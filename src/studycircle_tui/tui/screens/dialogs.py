@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...core.discussion import may_see
 from ...core.state import CircleState, Post
 from ..timefmt import absolute
 from ..visible import name_of, visible, visible_line
@@ -151,7 +152,9 @@ class PostInfoScreen(_Dialog[None]):
         text.append(f"{absolute(post.created_ms, self.now_ms)}\n")
         if post.deleted:
             text.append("Deleted by its author.\n", style="italic")
-        if post.history:
+        if not may_see(state, self.me, post):  # nor its earlier versions
+            text.append("Hidden by a moderator.\n", style="italic")
+        elif post.history:
             text.append(
                 f"\nEdited {'once' if len(post.history) == 1 else f'{len(post.history)} times'};"
                 " earlier versions, oldest first:\n",
