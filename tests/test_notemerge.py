@@ -411,6 +411,7 @@ def test_restore_makes_a_new_revision_with_the_old_text():
     assert revision.parents == (v2,) and revision.restored_from == v1
     assert revision.author == circle.citra and note.order == [v1, v2, restore]
     assert note.revisions[v2].text == lines("v2")  # nothing is erased
+    assert revision.size == note.revisions[v1].size == len(lines("v1"))
 
 
 def test_restoring_a_conflicted_merge_brings_back_needs_merge():

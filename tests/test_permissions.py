@@ -84,6 +84,7 @@ def test_rules_are_accepted_up_to_the_current_version(circle):
 
 
 def test_roles_are_given_by_the_lead_to_members_only(circle):
+    circle.do(circle.lead, "member.role", member=circle.lead, role="lead")  # stays lead: fine
     budi = circle.join("Budi")
     assert circle.refused(budi, "member.role", member=budi, role="lead") == LEAD_ONLY
     assert circle.refused(circle.lead, "member.role", member=OTHER_ID, role="moderator") == (
@@ -144,6 +145,13 @@ def test_channel_changes_need_a_moderator_and_a_channel(circle):
     assert circle.refused(circle.lead, "channel.archive", channel=OTHER_ID) == "no such channel"
     assert circle.refused(budi, "thread.create", channel=OTHER_ID, title="t", kind="question",
                           text="?") == "no such channel"  # fmt: skip
+
+
+def test_an_archived_channel_takes_no_threads(circle):
+    channel = circle.do(circle.lead, "channel.create", name="limits")
+    circle.do(circle.lead, "channel.archive", channel=channel)
+    thread = {"channel": channel, "title": "t", "kind": "question", "text": "?"}
+    assert circle.refused(circle.lead, "thread.create", **thread) == "the channel is archived"
 
 
 def test_posts_need_a_thread_and_a_reply_in_the_same_thread(circle):

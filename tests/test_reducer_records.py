@@ -234,20 +234,21 @@ def test_accepting_another_answer_unmarks_the_first():
 def test_a_live_session_records_its_settings_opens_reveals_and_who_answered():
     circle = Circle()
     budi = circle.join("Budi")
+    channel = circle.do(circle.lead, "channel.create", name="quizzes")
     create = circle.make(
         circle.lead,
         "quiz.create",
         title="Week 1",
         questions=QUESTIONS,
         keys=[{"choices": [1]}],
-        channel=None,
+        channel=channel,
     )
     assert reducer.apply(circle.state, create)
     quiz = circle.state.quizzes[create.id]
     assert (quiz.id, quiz.title, quiz.channel_id, quiz.author) == (
         create.id,
         "Week 1",
-        None,
+        channel,
         circle.lead,
     )
     assert quiz.keys is not None and quiz.keys[0].choices == [1]
@@ -276,6 +277,8 @@ def test_a_live_session_records_its_settings_opens_reveals_and_who_answered():
     opened = circle.make(circle.lead, "quiz.open", session=start.id, question=0, deadline=deadline)
     assert reducer.apply(circle.state, opened)
     paused = circle.make(circle.lead, "quiz.open", session=start.id, question=0, deadline=0)
+    # Received by a server half a second after its stamp: a pause still ends nothing.
+    paused = msgspec.structs.replace(paused, seq=9, at=op_time_ms(paused) + 500)
     assert reducer.apply(circle.state, paused)
     assert session.current == 0 and session.deadline_ms == 0
     assert session.opened_ms == {0: op_time_ms(paused)}

@@ -77,11 +77,11 @@ def _rules_accept(state: CircleState, op: Op) -> str | None:
     return None if op.data.version <= state.rules_version else "no such version of the rules"
 
 
-def _leads_left_after(state: CircleState, target: str) -> int:
-    return sum(
-        1
+def _another_lead(state: CircleState, target: str) -> bool:
+    """Whether the circle keeps a (current) lead without ``target``."""
+    return any(
+        member.role == "lead" and not member.removed and member.id != target
         for member in state.members.values()
-        if member.role == "lead" and not member.removed and member.id != target
     )
 
 
@@ -103,7 +103,7 @@ def _member_role(state: CircleState, op: Op) -> str | None:
     if (
         op.data.role != "lead"
         and state.role_of(target) == "lead"
-        and not (_leads_left_after(state, target))
+        and not _another_lead(state, target)
     ):
         return "a circle needs a lead: make someone else lead first"
     return None
@@ -116,7 +116,7 @@ def _member_remove(state: CircleState, op: Op) -> str | None:
     target = op.data.member
     if state.role_of(target) is None:
         return "that person is not a member"
-    if state.role_of(target) == "lead" and not _leads_left_after(state, target):
+    if state.role_of(target) == "lead" and not _another_lead(state, target):
         return "a circle needs a lead: make someone else lead first"
     return None
 
