@@ -173,7 +173,7 @@ def number_answers(draw) -> list[NumberAnswer]:
 def quizzes(gift: bool = False, timing: bool = False) -> st.SearchStrategy[Quiz]:
     return st.builds(
         Quiz,
-        title=texts(newlines=False),
+        title=one_line_texts(),  # a title is one line (core/text.py)
         questions=st.lists(questions(gift, timing), min_size=1, max_size=5),
     )
 
