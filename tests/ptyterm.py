@@ -23,6 +23,19 @@ def cells(screen: pyte.Screen) -> list[list[tuple]]:
     ]
 
 
+def app_env(home) -> dict[str, str]:
+    """The environment a test runs the app in: its own home, a 256-colour UTF-8 terminal."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+    }
+
+
 def _take_terminal() -> None:  # in the child: the pty becomes its controlling terminal
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 

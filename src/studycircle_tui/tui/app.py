@@ -13,6 +13,10 @@ from .messages import CircleChanged, NoticeReceived, SyncStatusChanged
 from .preferences import Preferences
 from .screens.main import MainScreen
 from .theme_vars import theme_variable_defaults
+from .visible import ControlFilter, visible_line
+
+# Drops any control character still in a line drawn, whatever widget drew it.
+CONTROL_FILTER = ControlFilter()
 
 
 def tune_garbage_collector() -> None:
@@ -47,11 +51,14 @@ class StudyCircleApp(App[None]):
             self.theme = theme
         self.main_screen = MainScreen(service, self.settings)
 
+    def get_line_filters(self):
+        return [*super().get_line_filters(), CONTROL_FILTER]
+
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return theme_variable_defaults(self.current_theme)
 
     def on_mount(self) -> None:
-        self.title = self.service.state.name or "studycircle"
+        self.title = visible_line(self.service.state.name) or "studycircle"
         self.service.subscribe(self._service_event)
         self.push_screen(self.main_screen)
         self.call_after_refresh(tune_garbage_collector)

@@ -21,8 +21,9 @@ from ...core.state import Note
 from ...sync.engine import CircleService, Refused
 from ..note_keys import note_bindings
 from ..timefmt import absolute
+from ..visible import visible
 from ..widgets.note_lines import NoteLines
-from ..widgets.note_render import blame_strips, diff_strips, text_strips, visible
+from ..widgets.note_render import blame_strips, diff_strips, text_strips
 from ..widgets.note_rows import RevisionRows, revision_numbers
 from ..widgets.row_list import RowList
 from .dialogs import ConfirmScreen

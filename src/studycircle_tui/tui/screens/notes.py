@@ -16,13 +16,13 @@ from ...sync.engine import CircleService
 from .. import note_drafts
 from ..note_keys import note_bindings
 from ..timefmt import absolute, relative
+from ..visible import visible
 from ..widgets.note_lines import NoteLines
 from ..widgets.note_render import (
     MARKDOWN_LIMIT,
     blame_strips,
     conflict_strips,
     markdown_strips,
-    visible,
 )
 from ..widgets.note_rows import (
     NoteRows,

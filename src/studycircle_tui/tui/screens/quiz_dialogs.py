@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioSet
 
+from ..visible import visible_line
 from ..widgets.toggles import Choice, Tick
 
 
@@ -30,7 +31,7 @@ class LiveSettingsScreen(ModalScreen[LiveSettings | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="quiz-dialog"):
-            yield Label(f"Run “{self.quiz_title}” live", classes="quiz-title")
+            yield Label(f"Run “{visible_line(self.quiz_title)}” live", classes="quiz-title")
             if self.open_keys:
                 yield Label(
                     "Its answers are already in the circle's log (it was shared for "

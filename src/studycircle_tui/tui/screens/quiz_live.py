@@ -12,13 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Key as KeyEvent
-from textual.markup import escape
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from ...core import quizscore, sessionscore
 from ...core.state import Quiz, QuizSession
 from ...sync.engine import CircleService
-from ...sync.quizrun import ADD_SECONDS, LiveStage, live_stage, names, players_expected, write_csv
+from ...sync.quizrun import ADD_SECONDS, LiveStage, live_stage, players_expected, write_csv
+from ..visible import markup_line, markup_text, names_of, visible_line
 from ..widgets.quiz_views import (
     CHOICE_KINDS,
     BarChart,
@@ -133,7 +133,7 @@ class LiveQuizScreen(QuestionScreen):
         if stage.question != self._shown_question:
             self._shown_question = stage.question
             self.picked = set()
-        quiz, who = self.quiz, names(self.service.state)
+        quiz, who = self.quiz, names_of(self.service.state)
         total = len(quiz.questions)
         host = who.get(self.session.host, "the lead")
         role = "you host" if self.lead else f"hosted by {host}"
@@ -141,7 +141,9 @@ class LiveQuizScreen(QuestionScreen):
             "lobby": "lobby",
             "finished": "finished",
         }.get(stage.name, f"question {stage.question + 1} of {total}")
-        self.query_one("#quiz-live-title", Label).update(f"Live · {quiz.title} · {where} · {role}")
+        self.query_one("#quiz-live-title", Label).update(
+            f"Live · {visible_line(quiz.title)} · {where} · {role}"
+        )
         parts = {
             "#quiz-lobby": stage.name == "lobby",
             "#quiz-countdown": stage.name in ("open", "paused"),
@@ -195,7 +197,7 @@ class LiveQuizScreen(QuestionScreen):
     def _show_lobby(self, who: dict[str, str]) -> None:
         count = len(self.quiz.questions)
         lines = [
-            f"[b]{escape(self.quiz.title)}[/b] · {count} question{'s' * (count != 1)}",
+            f"[b]{markup_line(self.quiz.title)}[/b] · {count} question{'s' * (count != 1)}",
             self._scoring_text(),
             self._keys_text(),
             "",
@@ -203,12 +205,14 @@ class LiveQuizScreen(QuestionScreen):
         players = [who[p] for p in players_expected(self.service.state, self.session)]
         if self.lead:
             lines.append("The lobby is open: members join from their Quiz pane.")
-            lines.append(f"Who can play ({len(players)}): {escape(', '.join(sorted(players)))}")
+            lines.append(
+                f"Who can play ({len(players)}): {markup_line(', '.join(sorted(players)))}"
+            )
             lines.append("")
             lines.append("[b]n[/b]: ask question 1")
         else:
             host = who.get(self.session.host, "the lead")
-            lines.append(f"You are in. Waiting for {escape(host)} to ask the first question…")
+            lines.append(f"You are in. Waiting for {markup_line(host)} to ask the first question…")
         self.query_one("#quiz-lobby", Static).update("\n".join(lines))
 
     def _show_question(self, stage: LiveStage, who: dict[str, str]) -> bool:
@@ -236,13 +240,13 @@ class LiveQuizScreen(QuestionScreen):
         if stage.name in ("open", "paused"):
             if self.lead:
                 names_in = ", ".join(sorted(who.get(p, "?") for p in answered))
-                lines = [f"[b]{count}[/b]" + (f": {escape(names_in)}" if names_in else "")]
+                lines = [f"[b]{count}[/b]" + (f": {markup_line(names_in)}" if names_in else "")]
                 lines.append("[dim]s: close it now · p: pause · +: more time · x: end[/dim]")
                 status.update("\n".join(lines))
             elif mine is not None:
                 given = quizscore.answer_text(question, mine[0])  # type: ignore[arg-type]
                 status.update(
-                    f"[b $success]✓ Answer sent[/] ({escape(given)}). "
+                    f"[b $success]✓ Answer sent[/] ({markup_line(given)}). "
                     f"Waiting for the others: {count}."
                 )
             elif stage.name == "paused":
@@ -265,7 +269,7 @@ class LiveQuizScreen(QuestionScreen):
         stats = quizscore.session_question_stats(quiz, session, index)
         standings = score.standings(who)
         mine = next((s for s in standings if s.player == self.service.me), None)
-        lines = [f"[b]Answer:[/b] {escape(quizscore.right_answer_text(question, key))}"]
+        lines = [f"[b]Answer:[/b] {markup_line(quizscore.right_answer_text(question, key))}"]
         mark = score.mark(self.service.me, index)
         if not self.lead:
             if mark is None or mark.answer is None:
@@ -275,7 +279,7 @@ class LiveQuizScreen(QuestionScreen):
                 place = f" · you are {_ordinal(mine.rank)} of {len(standings)}" if mine else ""
                 lines.append(grade_markup(grade, mark.points, place))
         if key.general_feedback:
-            lines.append(escape(key.general_feedback))
+            lines.append(markup_text(key.general_feedback))
         players = max(len(standings), len(players_expected(self.service.state, session)))
         lines.append(
             f"{stats.right} of {players} player{'s' * (players != 1)} right"

@@ -16,6 +16,7 @@ from ...core.ops import OpError
 from ...core.schedule import is_running, occurrence_around
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService, Refused
+from ..visible import visible_line
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -29,9 +30,10 @@ def describe_next(service: CircleService) -> str:
     if upcoming is None:
         return ""
     local = datetime.fromtimestamp(upcoming.start_ms / 1000)
+    title = visible_line(upcoming.session.title)
     if is_running(upcoming, now):
-        return f"now: {upcoming.session.title}"
-    return f"next: {upcoming.session.title} {local:%a %H:%M}"
+        return f"now: {title}"
+    return f"next: {title} {local:%a %H:%M}"
 
 
 class ScheduleScreen(ModalScreen[None]):
@@ -86,8 +88,8 @@ class ScheduleScreen(ModalScreen[None]):
             when = "on now" if is_running(upcoming, now) else f"next {local:%a %d %b %H:%M}"
             options.append(
                 Option(
-                    f"{session.title} — {DAYS[session.weekday]}s {session.time} "
-                    f"({session.tz}, {session.minutes} min) · {when}",
+                    f"{visible_line(session.title)} — {DAYS[session.weekday]}s {session.time} "
+                    f"({visible_line(session.tz)}, {session.minutes} min) · {when}",
                     id=str(index),
                 )
             )
