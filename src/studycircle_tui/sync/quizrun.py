@@ -52,6 +52,17 @@ def live_stage(session: QuizSession) -> LiveStage:
     return LiveStage("paused" if session.deadline_ms == 0 else "open", question)
 
 
+def remaining_ms(session: QuizSession, now_ms: int) -> int:
+    """Time left on the open question (when paused: the time left at the pause)."""
+    if session.deadline_ms:
+        return max(0, session.deadline_ms - now_ms)
+    opens = session.opens.get(session.current, [])
+    running = [deadline for _, deadline in opens if deadline]
+    if not opens or not running:
+        return 0
+    return max(0, running[-1] - opens[-1][0])
+
+
 def players_expected(state: CircleState, session: QuizSession) -> list[str]:
     """Every current member but the host: when they have all answered, the question
     can close before its time is up."""
@@ -181,13 +192,7 @@ class QuizRunner:
 
     def remaining_ms(self, session: QuizSession) -> int:
         """Time left on the open question (when paused: the time left at the pause)."""
-        if session.deadline_ms:
-            return max(0, session.deadline_ms - self.service.now_ms())
-        opens = session.opens.get(session.current, [])
-        running = [deadline for _, deadline in opens if deadline]
-        if not opens or not running:
-            return 0
-        return max(0, running[-1] - opens[-1][0])
+        return remaining_ms(session, self.service.now_ms())
 
     def pause(self, session_id: str) -> Op:
         session, _ = self._session(session_id)

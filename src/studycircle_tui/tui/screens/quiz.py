@@ -19,6 +19,7 @@ from ...sync.engine import CircleService, Refused
 from ...sync.quizrun import QuizRunner, live_stage, names
 from ..messages import CircleChanged, follow_circle
 from ..widgets.quiz_views import press_answer_key
+from ..widgets.status_line import StatusLine
 
 
 class QuizBaseScreen(Screen[None]):
@@ -95,6 +96,7 @@ class QuizPaneScreen(QuizBaseScreen):
             yield Label("Quizzes", id="quiz-pane-title", classes="quiz-title")
             yield OptionList(id="quiz-list")
             yield Static("", id="quiz-detail")
+        yield StatusLine(self.service, quiz_only=True)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -4,8 +4,9 @@ next; at the end a podium and per-question statistics.
 
 Everything shown comes from the circle's log, so every member's screen agrees; only the
 lead's "leaderboard" step is the lead's own (no op marks it). The lead paces the quiz:
-``n`` goes on, ``p`` pauses, ``+`` adds time, ``s`` skips to the close, ``x`` ends it;
-the lead's client closes a question itself when its time is up or everyone answered.
+``n`` goes on, ``p`` pauses, ``+`` adds time, ``s`` skips to the close, ``x`` ends it.
+This screen only shows: the lead's pacer (sync/pacer.py, run beside the sync loop) closes
+a question when its time is up or everyone answered, whatever screen is showing.
 """
 
 from textual.app import ComposeResult
@@ -342,23 +343,10 @@ class LiveQuizScreen(QuestionScreen):
     # --- time -------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Redraw the countdown; the lead's client closes a question whose time is up or
-        that everyone has answered."""
-        if self.session_id not in self.service.state.sessions:
-            return
-        self.update_countdown()
-        if not self.lead:
-            return
-        stage = self.stage()
-        if stage.name != "open":
-            return
-        session = self.session
-        expected = set(players_expected(self.service.state, session))
-        answered = session.answered.get(stage.question, set())
-        everyone = bool(expected) and expected <= answered
-        done = self.service.now_ms() >= session.deadline_ms or everyone
-        if done and self.submit(self.runner.close, self.session_id) is not None:
-            self.refresh_view()
+        """Redraw the countdown. Closing on time is the lead's pacer's job (sync/pacer.py),
+        so a question closes whether or not this screen is showing."""
+        if self.session_id in self.service.state.sessions:
+            self.update_countdown()
 
     # --- the lead's actions -------------------------------------------------------------
 
