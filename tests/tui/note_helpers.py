@@ -112,7 +112,9 @@ async def settle(pilot) -> None:
     await pilot.pause()
     # The screens' workers; the app's own (the quiz pacer) run as long as the app does.
     app = pilot.app
-    await app.workers.wait_for_complete([w for w in app.workers if w.node is not app])
+    screens = [w for w in app.workers if w.node is not app]
+    if screens:  # an empty list would mean every worker to Textual
+        await app.workers.wait_for_complete(screens)
     await pilot.pause()
     for editor in pilot.app.screen.query(NoteEditor):
         editor.cursor_blink = False

@@ -7,6 +7,7 @@ looks elsewhere mid-question still sees the clock, and a player sees there is a 
 join. The live part comes first, so a narrow terminal never cuts it off.
 """
 
+from rich.text import Text
 from textual.content import Content
 from textual.widgets import Static
 
@@ -14,7 +15,7 @@ from ...sync.engine import CircleService, SyncStatus
 from ...sync.pacer import LiveQuiz, live_quiz
 from ..timefmt import clock
 
-TITLE_CHARS = 28  # a long quiz title is cut: the time left matters more
+TITLE_CELLS = 28  # a long quiz title is cut: the time left matters more
 
 
 def describe(status: SyncStatus) -> str:
@@ -30,8 +31,10 @@ def describe(status: SyncStatus) -> str:
 
 
 def time_left(ms: int) -> str:
-    """12 s left, 1:05 left: whole seconds, rounded up (0 only when it is up)."""
+    """12 s left, 1:05 left: whole seconds, rounded up; time's up at 0."""
     seconds = -(-ms // 1000)
+    if seconds <= 0:
+        return "time's up"
     if seconds < 60:
         return f"{seconds} s left"
     return f"{seconds // 60}:{seconds % 60:02d} left"
@@ -39,7 +42,9 @@ def time_left(ms: int) -> str:
 
 def describe_live(live: LiveQuiz) -> str:
     """● LIVE Python basics · Q2/5 · 12 s left"""
-    title = live.title if len(live.title) <= TITLE_CHARS else live.title[: TITLE_CHARS - 1] + "…"
+    cut = Text(live.title)
+    cut.truncate(TITLE_CELLS, overflow="ellipsis")  # by cells: wide letters, emoji, accents
+    title = cut.plain
     stage = live.stage
     if stage.name == "lobby":
         where = "lobby" + (" (you host)" if live.hosting else "")
