@@ -11,10 +11,10 @@ per player per question, no answer after the close) are the reducer's and the se
 """
 
 import csv
+import io
 import json
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -77,14 +77,11 @@ def names(state: CircleState) -> dict[str, str]:
     return {member.id: member.name for member in state.members.values()}
 
 
-def write_csv(path: Path, rows: list[list[str]], default_name: str = "quiz.csv") -> Path:
-    """Write a results table; the path written (a folder gets ``default_name`` in it)."""
-    path = path.expanduser()
-    if path.is_dir():
-        path = path / default_name
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
+def csv_text(rows: list[list[str]]) -> str:
+    """A results table as CSV text (written to a file, or shown to copy)."""
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows(rows)
+    return out.getvalue()
 
 
 class QuizRunner:
@@ -255,6 +252,9 @@ class QuizRunner:
     def csv_rows(self, session_id: str) -> list[list[str]]:
         _, quiz = self._session(session_id)
         return sessionscore.csv_rows(quiz, self.score(session_id), names(self.state))
+
+    def results_csv(self, session_id: str) -> str:
+        return csv_text(self.csv_rows(session_id))
 
     def keys_verified(self, session_id: str) -> bool | None:
         session, quiz = self._session(session_id)

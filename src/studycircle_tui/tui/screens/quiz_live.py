@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from ...core import quizscore, sessionscore
 from ...core.state import Quiz, QuizSession
 from ...sync.engine import CircleService
-from ...sync.quizrun import ADD_SECONDS, LiveStage, live_stage, names, players_expected, write_csv
+from ...sync.quizrun import ADD_SECONDS, LiveStage, live_stage, names, players_expected
 from ..widgets.quiz_views import (
     CHOICE_KINDS,
     BarChart,
@@ -432,25 +432,13 @@ class LiveQuizScreen(QuestionScreen):
 
     def action_export(self) -> None:
         from datetime import UTC, datetime
-        from pathlib import Path
 
-        from .quiz_dialogs import ExportScreen
+        from .export import Export, offer_export
 
         day = datetime.fromtimestamp(self.session.started_ms / 1000, UTC).strftime("%Y-%m-%d")
         slug = "".join(c if c.isalnum() else "-" for c in self.quiz.title.lower()).strip("-")
-        suggested = f"{slug or 'quiz'}-{day}.csv"
-
-        def chosen(path: str | None) -> None:
-            if not path:
-                return
-            try:
-                written = write_csv(Path(path), self.runner.csv_rows(self.session_id), suggested)
-            except OSError as error:
-                self.notify(f"Could not write {path}: {error.strerror or error}", severity="error")
-                return
-            self.notify(f"Results written to {written.resolve()}")
-
-        self.app.push_screen(ExportScreen(suggested), chosen)
+        data = self.runner.results_csv(self.session_id).encode("utf-8")
+        offer_export(self, Export("the results as CSV", f"{slug or 'quiz'}-{day}.csv", data))
 
     def action_leave(self) -> None:
         self.dismiss()
