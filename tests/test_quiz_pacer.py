@@ -4,7 +4,7 @@ long it lasts, a resume or added time moves the close; only the host's pacer clo
 
 Each check is one ``step()`` at a clock the test sets: nothing here waits on time."""
 
-from quiz_helpers import quiz_circle
+from quiz_helpers import asked, quiz_circle
 from studycircle_tui.sync.pacer import QuizPacer, due, live_quiz
 from studycircle_tui.sync.quizrun import QuizRunner, live_stage
 
@@ -15,22 +15,24 @@ def stage(service, session_id: str) -> str:
 
 async def _asked(tmp_path):
     circle = await quiz_circle(tmp_path)
-    lead = QuizRunner(circle.lead)
-    session = lead.start(circle.quiz).id
-    lead.open_question(session, 0)  # 20 s
-    await circle.sync()
-    return circle, lead, session, circle.clock.ms
+    session = await asked(circle)
+    return circle, QuizRunner(circle.lead), session, circle.clock.ms
+
+
+def closes_at(circle, session: str, deadline: int) -> None:
+    """Open a millisecond before ``deadline`` (the pacer's next look is then), closed at it."""
+    pacer = QuizPacer(circle.lead)
+    circle.clock.ms = deadline - 1
+    assert pacer.step() == 0.001
+    assert stage(circle.lead, session) == "open"
+    circle.clock.ms = deadline
+    assert pacer.step() is None  # closed: nothing left to watch
+    assert stage(circle.lead, session) == "closed"
 
 
 async def test_the_question_closes_at_its_deadline_and_not_before(tmp_path):
     circle, _, session, opened = await _asked(tmp_path)
-    pacer = QuizPacer(circle.lead)
-    circle.clock.ms = opened + 19_999
-    assert pacer.step() == 0.001  # the next look is at the deadline
-    assert stage(circle.lead, session) == "open"
-    circle.clock.ms = opened + 20_000
-    assert pacer.step() is None  # closed: nothing left to watch
-    assert stage(circle.lead, session) == "closed"
+    closes_at(circle, session, opened + 20_000)
 
 
 async def test_the_wait_never_passes_the_deadline(tmp_path):
@@ -48,26 +50,14 @@ async def test_a_pause_holds_the_question_open_and_a_resume_restarts_its_clock(t
     assert pacer.step() is None  # a paused question is not watched
     assert stage(circle.lead, session) == "paused"
     lead.resume(session)
-    resumed = circle.clock.ms
-    circle.clock.ms = resumed + 14_999
-    pacer.step()
-    assert stage(circle.lead, session) == "open"
-    circle.clock.ms = resumed + 15_000
-    pacer.step()
-    assert stage(circle.lead, session) == "closed"
+    closes_at(circle, session, circle.clock.ms + 15_000)
 
 
 async def test_added_time_moves_the_close(tmp_path):
     circle, lead, session, opened = await _asked(tmp_path)
-    pacer = QuizPacer(circle.lead)
     circle.clock.ms = opened + 15_000
     lead.add_time(session)  # +10 s: the deadline is 30 s after the open
-    circle.clock.ms = opened + 29_999
-    pacer.step()
-    assert stage(circle.lead, session) == "open"
-    circle.clock.ms = opened + 30_000
-    pacer.step()
-    assert stage(circle.lead, session) == "closed"
+    closes_at(circle, session, opened + 30_000)
 
 
 async def test_it_closes_early_once_every_player_has_answered(tmp_path):

@@ -166,6 +166,19 @@ def _lead_with_a_live_lobby(tmp_path: Path):
     return circle, lea, runner, session
 
 
+def _join_and_answer(player: PtyApp, lea, runner, session: str) -> None:
+    """The player joins the lobby from the Quiz pane; Lea asks; the player answers B."""
+    player.press(b"z")  # the Quiz pane
+    assert player.wait_for("LIVE lobby"), player.text()
+    player.press(b"\r")  # join the live quiz
+    assert player.wait_for("Waiting for Lea"), player.text()
+    runner.open_question(session, 0)
+    asyncio.run(lea.sync_once())
+    assert player.wait_for("What does len([1, 2, 3]) return?"), player.text()
+    player.press(b"b")
+    assert player.wait_for("Answer sent"), player.text()
+
+
 def test_a_player_answers_a_live_quiz_question_over_ssh_and_leaves(tmp_path):
     """Lea runs a live quiz from her own app's service (in this process); Ayu plays it
     over ssh: joins from the Quiz pane, answers, sees the reveal, quits."""
@@ -178,15 +191,7 @@ def test_a_player_answers_a_live_quiz_question_over_ssh_and_leaves(tmp_path):
         try:
             assert ayu.wait_for("Ayu (member)"), ayu.text()
             pid = int(server.wait_for(r"connected \(app pid (\d+)\)").group(1))
-            ayu.press(b"z")  # the Quiz pane
-            assert ayu.wait_for("LIVE lobby"), ayu.text()
-            ayu.press(b"\r")  # join the live quiz
-            assert ayu.wait_for("Waiting for Lea"), ayu.text()
-            runner.open_question(session, 0)
-            asyncio.run(lea.sync_once())
-            assert ayu.wait_for("What does len([1, 2, 3]) return?"), ayu.text()
-            ayu.press(b"b")
-            assert ayu.wait_for("Answer sent"), ayu.text()
+            _join_and_answer(ayu, lea, runner, session)
 
             def answers() -> dict:
                 return lea.state.sessions[session].answers.get(0, {})
@@ -233,15 +238,7 @@ def test_a_guest_s_export_is_shown_for_copying_and_writes_nothing_on_the_host(tm
         sam = ssh(server.port, tmp_path / "stranger", tmp_path, size=(100, 30), user="sam")
         try:
             assert sam.wait_for("(guest)"), sam.text()
-            sam.press(b"z")
-            assert sam.wait_for("LIVE lobby"), sam.text()
-            sam.press(b"\r")
-            assert sam.wait_for("Waiting for Lea"), sam.text()
-            runner.open_question(session, 0)
-            asyncio.run(lea.sync_once())
-            assert sam.wait_for("What does len"), sam.text()
-            sam.press(b"b")
-            assert sam.wait_for("Answer sent"), sam.text()
+            _join_and_answer(sam, lea, runner, session)
             assert _sync_until(lea, lambda: lea.state.sessions[session].answers.get(0))
             runner.close(session)
             runner.reveal(session)

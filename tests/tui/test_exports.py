@@ -3,12 +3,13 @@ writes no file anywhere and shows the export to copy; a local export never repla
 file without a yes, and a path with ``..`` is the local user's own choice."""
 
 import os
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input, TextArea
 
-from quiz_helpers import quiz_circle
+from quiz_helpers import asked, quiz_circle
 from studycircle_tui.config import Settings
 from studycircle_tui.sync.quizrun import QuizRunner
 from studycircle_tui.tui.app import StudyCircleApp
@@ -23,10 +24,8 @@ HEADER = "player,question,answer,correct,seconds,points"
 async def _finished(tmp_path):
     """A live run of one question that Ayu and Budi answered, ended by the lead."""
     circle = await quiz_circle(tmp_path)
+    session = await asked(circle)
     lead = QuizRunner(circle.lead)
-    session = lead.start(circle.quiz).id
-    lead.open_question(session, 0)
-    await circle.sync()
     circle.clock.advance(2000)
     QuizRunner(circle.players[0]).answer(session, 0, [1])
     QuizRunner(circle.players[1]).answer(session, 0, [0])
@@ -41,6 +40,16 @@ async def _finished(tmp_path):
 def _app(service, remote=None) -> StudyCircleApp:
     settings = Settings(name=service.state.members[service.me].name)
     return StudyCircleApp(service, sync=False, settings=settings, remote=remote)
+
+
+@asynccontextmanager
+async def results_on_screen(service, session: str, remote=None, **options):
+    """The app with the finished run's screen open, as at the end of a live quiz."""
+    async with _app(service, remote).run_test(size=(100, 30), **options) as pilot:
+        await pilot.pause()
+        await pilot.app.push_screen(LiveQuizScreen(service, session))
+        await pilot.pause()
+        yield pilot
 
 
 def files_under(*folders: Path) -> dict[str, tuple[int, int]]:
@@ -72,10 +81,7 @@ async def test_served_remotely_the_results_are_shown_and_no_file_is_written(
     # A file of the host's, where the reported attack wrote its CSV.
     planted = tmp_path / ".bashrc_test"
     planted.write_text("# the host's own\n")
-    async with _app(player, remote).run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.app.push_screen(LiveQuizScreen(player, session))
-        await pilot.pause()
+    async with results_on_screen(player, session, remote) as pilot:
         before = files_under(tmp_path, isolated_home)
         await pilot.press("e")
         await pilot.pause()
@@ -125,10 +131,7 @@ async def test_a_local_export_onto_an_existing_file_asks_and_no_leaves_it(tmp_pa
     circle, session = await _finished(tmp_path)
     target = workdir / "results.csv"
     target.write_text("last week's results\n")
-    async with _app(circle.lead).run_test(size=(100, 30), notifications=True) as pilot:
-        await pilot.pause()
-        await pilot.app.push_screen(LiveQuizScreen(circle.lead, session))
-        await pilot.pause()
+    async with results_on_screen(circle.lead, session, notifications=True) as pilot:
         await _export_to(pilot, "results.csv")
         assert isinstance(pilot.app.screen, ConfirmScreen)
         assert "results.csv already exists" in str(pilot.app.screen.question)
@@ -146,10 +149,7 @@ async def test_a_local_export_onto_an_existing_file_asks_and_no_leaves_it(tmp_pa
 
 async def test_a_local_export_goes_where_its_user_points_dot_dot_included(tmp_path, workdir):
     circle, session = await _finished(tmp_path)
-    async with _app(circle.lead).run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.app.push_screen(LiveQuizScreen(circle.lead, session))
-        await pilot.pause()
+    async with results_on_screen(circle.lead, session) as pilot:
         await _export_to(pilot, "../../results.csv")  # their machine, their choice
         assert isinstance(pilot.app.screen, LiveQuizScreen)
     written = tmp_path / "results.csv"
@@ -158,10 +158,7 @@ async def test_a_local_export_goes_where_its_user_points_dot_dot_included(tmp_pa
 
 async def test_a_local_export_into_a_folder_takes_the_offered_name(tmp_path, workdir):
     circle, session = await _finished(tmp_path)
-    async with _app(circle.lead).run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.app.push_screen(LiveQuizScreen(circle.lead, session))
-        await pilot.pause()
+    async with results_on_screen(circle.lead, session) as pilot:
         await _export_to(pilot, str(workdir))
     [written] = list(workdir.iterdir())
     assert written.name.startswith("python-basics-") and written.suffix == ".csv"

@@ -7,7 +7,9 @@ what should happen has happened (never a sleep on a real deadline)."""
 
 from contextlib import AsyncExitStack
 
-from quiz_helpers import quiz_circle
+from note_helpers import until
+
+from quiz_helpers import asked, quiz_circle
 from studycircle_tui.config import Settings
 from studycircle_tui.store.db import Store
 from studycircle_tui.sync.engine import CircleService
@@ -23,15 +25,6 @@ from studycircle_tui.tui.widgets.status_line import StatusLine
 def _app(service) -> StudyCircleApp:
     settings = Settings(name=service.state.members[service.me].name)
     return StudyCircleApp(service, sync=False, settings=settings, theme="textual-dark")
-
-
-async def until(pilot, condition, limit: int = 200) -> None:
-    """Let the app work until ``condition()`` holds; fail the test if it never does."""
-    for _ in range(limit):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    assert condition()
 
 
 def status_text(app) -> str:
@@ -76,10 +69,7 @@ async def test_a_question_closes_on_time_while_the_lead_is_on_another_screen(tmp
 
 async def test_the_question_closes_early_once_every_player_has_answered(tmp_path):
     circle = await quiz_circle(tmp_path)
-    lead = QuizRunner(circle.lead)
-    session = lead.start(circle.quiz).id
-    lead.open_question(session, 0)
-    await circle.sync()
+    session = await asked(circle)
     async with _app(circle.lead).run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(pilot.app.screen, MainScreen)
@@ -94,9 +84,7 @@ async def test_the_question_closes_early_once_every_player_has_answered(tmp_path
 
 async def test_after_a_restart_the_lead_s_app_picks_the_running_question_up(tmp_path):
     circle = await quiz_circle(tmp_path)
-    lead = QuizRunner(circle.lead)
-    session = lead.start(circle.quiz).id
-    lead.open_question(session, 0)
+    session = await asked(circle)
     opened = circle.clock.ms
     # The lead's app stops mid-question (closed, killed, the laptop slept)...
     record = circle.lead.record
