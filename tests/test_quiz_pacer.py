@@ -4,6 +4,9 @@ long it lasts, a resume or added time moves the close; only the host's pacer clo
 
 Each check is one ``step()`` at a clock the test sets: nothing here waits on time."""
 
+import asyncio
+import sqlite3
+
 from quiz_helpers import asked, quiz_circle
 from studycircle_tui.sync.pacer import QuizPacer, due, live_quiz
 from studycircle_tui.sync.quizrun import QuizRunner, live_stage
@@ -126,3 +129,33 @@ async def test_live_quiz_tells_a_player_and_prefers_the_quiz_one_hosts(tmp_path)
     lead.reveal(session)
     lead.finish(session)
     assert live_quiz(circle.lead.state, circle.lead.me, circle.clock.ms) is None
+
+
+async def _until(condition, tries: int = 400) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    assert condition()
+
+
+async def test_a_locked_store_is_reported_and_the_close_comes_once_it_is_free(tmp_path):
+    """Another process holds the lead's replica locked when the time is up: the pacer says
+    so and keeps going (it never ends the app), and closes once the lock is gone."""
+    circle, _, session, opened = await _asked(tmp_path)
+    problems: list[str] = []
+    pacer = QuizPacer(circle.lead, report=problems.append)
+    other = sqlite3.connect(circle.lead.store.path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    running = asyncio.create_task(pacer.run())
+    try:
+        circle.clock.ms = opened + 20_000
+        await _until(lambda: problems)
+        assert "locked" in problems[0]
+        assert stage(circle.lead, session) == "open" and not running.done()
+        other.execute("ROLLBACK")
+        await _until(lambda: stage(circle.lead, session) == "closed")
+        assert len(problems) == 1
+    finally:
+        running.cancel()
+        other.close()

@@ -81,6 +81,7 @@ class QuizPacer:
         self.runner = QuizRunner(service)
         self._report = report
         self._given_up: set[tuple[str, int, int]] = set()  # closes refused: not retried
+        self._reported: set[str] = set()
         self._wake = asyncio.Event()
 
     def step(self) -> float | None:
@@ -95,7 +96,7 @@ class QuizPacer:
                 self.runner.close(session_id)
             except (Refused, OpError) as error:
                 self._given_up.add(attempt)
-                self._report(f"Could not close the quiz question: {error}")
+                self._report_once(f"Could not close the quiz question: {error}")
         state = self.service.state
         left = [
             remaining_ms(session, self.service.now_ms())
@@ -112,9 +113,18 @@ class QuizPacer:
         self.service.subscribe(self._heard)
         while True:
             self._wake.clear()
-            wait = self.step()
+            try:
+                wait = self.step()
+            except Exception as error:  # a locked store, say: it must never end the app
+                self._report_once(f"Could not close the quiz question: {error}")
+                wait = self.TICK_SECONDS
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
+
+    def _report_once(self, text: str) -> None:
+        if text not in self._reported:
+            self._reported.add(text)
+            self._report(text)
 
     def _heard(self, event: Event) -> None:
         self._wake.set()
