@@ -86,8 +86,9 @@ class QuizPacer:
 
     def step(self) -> float | None:
         """Close what is due; the seconds until the next look (None: nothing is open)."""
+        # The clock the host's deadlines are set on (QuizRunner.clock_ms).
         state, me = self.service.state, self.service.me
-        for session_id in due(state, me, self.service.now_ms()):
+        for session_id in due(state, me, self.runner.clock_ms()):
             session = state.sessions[session_id]
             attempt = (session_id, session.current, session.deadline_ms)
             if attempt in self._given_up:
@@ -99,7 +100,7 @@ class QuizPacer:
                 self._report_once(f"Could not close the quiz question: {error}")
         state = self.service.state
         left = [
-            remaining_ms(session, self.service.now_ms())
+            remaining_ms(session, self.runner.clock_ms())
             for session in running_sessions(state)
             if session.host == me and live_stage(session).name == "open"
         ]

@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from ...sync.engine import CircleService, SyncStatus
 from ...sync.pacer import LiveQuiz, live_quiz
+from ...sync.quizrun import QuizRunner
 from ..timefmt import clock
 
 TITLE_CELLS = 28  # a long quiz title is cut: the time left matters more
@@ -76,6 +77,7 @@ class StatusLine(Static):
     ) -> None:
         super().__init__(id=id, markup=False)
         self.service = service
+        self._runner = None if service is None else QuizRunner(service)  # for its clock
         self.set_class(quiz_only, "-quiz-only")
         self._circle = ""
         self._live = ""
@@ -106,8 +108,10 @@ class StatusLine(Static):
         self._redraw()
 
     def _redraw(self) -> None:
-        service = self.service
-        live = None if service is None else live_quiz(service.state, service.me, service.now_ms())
+        service, runner = self.service, self._runner
+        live = None
+        if service is not None and runner is not None:
+            live = live_quiz(service.state, service.me, runner.clock_ms())
         self._live = "" if live is None else describe_live(live)
         self.set_class(bool(self._live), "-live")
         text = " │ ".join(part for part in (self._live, self._circle) if part)
