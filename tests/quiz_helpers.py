@@ -134,6 +134,15 @@ async def quiz_circle(
     return circle
 
 
+async def asked(circle: QuizCircle) -> str:
+    """The lead opens a live run of the circle's quiz and asks question 1 (20 s); its id."""
+    lead = QuizRunner(circle.lead)
+    session = lead.start(circle.quiz).id
+    lead.open_question(session, 0)
+    await circle.sync()
+    return session
+
+
 # --- the same circle on a server -----------------------------------------------------------
 
 

@@ -110,7 +110,11 @@ async def open_notes(pilot) -> NotesScreen:
 async def settle(pilot) -> None:
     """Let thread workers (big renders, blame) finish and their results land."""
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    # The screens' workers; the app's own (the quiz pacer) run as long as the app does.
+    app = pilot.app
+    screens = [w for w in app.workers if w.node is not app]
+    if screens:  # an empty list would mean every worker to Textual
+        await app.workers.wait_for_complete(screens)
     await pilot.pause()
     for editor in pilot.app.screen.query(NoteEditor):
         editor.cursor_blink = False

@@ -29,7 +29,6 @@ import os
 import random
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from ..core import permissions
 from ..core.hlc import describe_ahead
@@ -148,12 +147,10 @@ class CircleService:
         self._wake.set()
         return op
 
-    def export_schedule(self, path: Path) -> Path:
-        """Write the circle's schedule as an iCalendar file; OSError says why it could not."""
+    def schedule_ics(self) -> bytes:
+        """The circle's schedule as an iCalendar file's bytes (exported, or shown to copy)."""
         state = self.state
-        path = path.expanduser()
-        path.write_bytes(to_ics(state.name, state.id, state.schedule, self.now_ms()))
-        return path
+        return to_ics(state.name, state.id, state.schedule, self.now_ms())
 
     # --- syncing ----------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..core.ops import Op, OpError, encode_op, read_op
+from ..core.ops import Op, OpError, decode_op, encode_op, read_op
 from .transport import Pulled, Pushed, TransportError
 
 _MARK_BEFORE = 256  # at least this many bytes before the cursor are checked...
@@ -93,7 +93,7 @@ def _decode_lines(chunk: bytes, offset: int, line: int, name: str) -> ReadResult
                 op, repair = read_op(stripped)
                 result.ops.append(op)
                 if repair:
-                    result.problems.append(f"{path.name} line {result.line}: {repair}")
+                    result.problems.append(f"{name} line {result.line}: {repair}")
             except OpError as error:
                 result.problems.append(f"{name} line {result.line}: skipped, {error}")
                 result.skipped_bytes += len(raw) + 1

@@ -1,5 +1,5 @@
-"""The Textual app: wiring only. It holds the service, runs its sync loop in a worker and
-turns what the service reports into Messages for the screen."""
+"""The Textual app: wiring only. It holds the service, runs its sync loop and its quiz
+pacer in workers and turns what the service reports into Messages for the screen."""
 
 import gc
 
@@ -9,6 +9,7 @@ from textual.binding import Binding
 
 from ..config import Settings, load_settings
 from ..sync.engine import CircleService, Event, Notice, SyncStatus
+from ..sync.pacer import QuizPacer
 from .messages import CircleChanged, NoticeReceived, SyncStatusChanged
 from .preferences import Preferences
 from .screens.main import MainScreen
@@ -40,9 +41,13 @@ class StudyCircleApp(App[None]):
         sync: bool = True,
         settings: Settings | None = None,
         theme: str | None = None,
+        remote: str | None = None,
     ) -> None:
         super().__init__()
         self.service = service
+        # "ssh" or "web" when served to someone at another machine (``--served-over``):
+        # then nothing is written to this machine's files on their say-so (screens/export.py).
+        self.remote = remote
         self.settings = settings if settings is not None else load_settings()
         self._sync = sync
         # Themes (registered before use), colour depth, keymap, low-bandwidth mode.
@@ -64,6 +69,9 @@ class StudyCircleApp(App[None]):
         self.call_after_refresh(tune_garbage_collector)
         if self._sync:
             self.run_worker(self.service.run(), name="sync", group="sync", exclusive=True)
+        # Live questions this member hosts close on time whatever screen is showing.
+        pacer = QuizPacer(self.service, report=self._pacer_problem)
+        self.run_worker(pacer.run(), name="pacer", group="pacer", exclusive=True)
         self.preferences.on_mount()
 
     def get_system_commands(self, screen):
@@ -81,6 +89,9 @@ class StudyCircleApp(App[None]):
     async def action_quit(self) -> None:
         self.main_screen.leave_thread()  # the debounced draft save may not have run yet
         self.exit()
+
+    def _pacer_problem(self, text: str) -> None:
+        self.notify(text, severity="error", timeout=8)
 
     def _service_event(self, event: Event) -> None:
         # Called on the app's own event loop (the sync worker runs there), so posting is safe.

@@ -105,7 +105,7 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
                 yield ThreadView(id="thread")
                 yield Label("", id="composer-context")
                 yield Composer(id="composer")
-        yield StatusLine(id="status")
+        yield StatusLine(self.service, id="status")
         yield AppFooter(compact=True)
 
     def on_mount(self) -> None:

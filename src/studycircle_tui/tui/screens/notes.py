@@ -32,6 +32,7 @@ from ..widgets.note_rows import (
     where,
 )
 from ..widgets.row_list import RowList
+from ..widgets.status_line import StatusLine
 from .note_base import BIG_TEXT, member_names, snapshot
 from .note_editing import NoteEditing
 
@@ -60,6 +61,7 @@ class NotesScreen(NoteEditing):
                 yield Static("", id="note-banner", markup=False)
                 yield NoteLines(id="note-view")
                 yield self._editor
+        yield StatusLine(self.service, quiz_only=True)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

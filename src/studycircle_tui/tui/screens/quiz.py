@@ -20,6 +20,7 @@ from ...sync.quizrun import QuizRunner, live_stage
 from ..messages import CircleChanged, follow_circle
 from ..visible import markup_line, names_of, visible_line
 from ..widgets.quiz_views import press_answer_key
+from ..widgets.status_line import StatusLine
 
 
 class QuizBaseScreen(Screen[None]):
@@ -96,6 +97,7 @@ class QuizPaneScreen(QuizBaseScreen):
             yield Label("Quizzes", id="quiz-pane-title", classes="quiz-title")
             yield OptionList(id="quiz-list")
             yield Static("", id="quiz-detail")
+        yield StatusLine(self.service, quiz_only=True)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -4,8 +4,9 @@ next; at the end a podium and per-question statistics.
 
 Everything shown comes from the circle's log, so every member's screen agrees; only the
 lead's "leaderboard" step is the lead's own (no op marks it). The lead paces the quiz:
-``n`` goes on, ``p`` pauses, ``+`` adds time, ``s`` skips to the close, ``x`` ends it;
-the lead's client closes a question itself when its time is up or everyone answered.
+``n`` goes on, ``p`` pauses, ``+`` adds time, ``s`` skips to the close, ``x`` ends it.
+This screen only shows: the lead's pacer (sync/pacer.py, run beside the sync loop) closes
+a question when its time is up or everyone answered, whatever screen is showing.
 """
 
 from textual.app import ComposeResult
@@ -17,7 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from ...core import quizscore, sessionscore
 from ...core.state import Quiz, QuizSession
 from ...sync.engine import CircleService
-from ...sync.quizrun import ADD_SECONDS, LiveStage, live_stage, players_expected, write_csv
+from ...sync.quizrun import ADD_SECONDS, LiveStage, live_stage, players_expected
 from ..visible import markup_line, markup_text, names_of, visible_line
 from ..widgets.quiz_views import (
     CHOICE_KINDS,
@@ -346,23 +347,10 @@ class LiveQuizScreen(QuestionScreen):
     # --- time -------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Redraw the countdown; the lead's client closes a question whose time is up or
-        that everyone has answered."""
-        if self.session_id not in self.service.state.sessions:
-            return
-        self.update_countdown()
-        if not self.lead:
-            return
-        stage = self.stage()
-        if stage.name != "open":
-            return
-        session = self.session
-        expected = set(players_expected(self.service.state, session))
-        answered = session.answered.get(stage.question, set())
-        everyone = bool(expected) and expected <= answered
-        done = self.service.now_ms() >= session.deadline_ms or everyone
-        if done and self.submit(self.runner.close, self.session_id) is not None:
-            self.refresh_view()
+        """Redraw the countdown. Closing on time is the lead's pacer's job (sync/pacer.py),
+        so a question closes whether or not this screen is showing."""
+        if self.session_id in self.service.state.sessions:
+            self.update_countdown()
 
     # --- the lead's actions -------------------------------------------------------------
 
@@ -448,25 +436,13 @@ class LiveQuizScreen(QuestionScreen):
 
     def action_export(self) -> None:
         from datetime import UTC, datetime
-        from pathlib import Path
 
-        from .quiz_dialogs import ExportScreen
+        from .export import Export, offer_export
 
         day = datetime.fromtimestamp(self.session.started_ms / 1000, UTC).strftime("%Y-%m-%d")
         slug = "".join(c if c.isalnum() else "-" for c in self.quiz.title.lower()).strip("-")
-        suggested = f"{slug or 'quiz'}-{day}.csv"
-
-        def chosen(path: str | None) -> None:
-            if not path:
-                return
-            try:
-                written = write_csv(Path(path), self.runner.csv_rows(self.session_id), suggested)
-            except OSError as error:
-                self.notify(f"Could not write {path}: {error.strerror or error}", severity="error")
-                return
-            self.notify(f"Results written to {written.resolve()}")
-
-        self.app.push_screen(ExportScreen(suggested), chosen)
+        data = self.runner.results_csv(self.session_id).encode("utf-8")
+        offer_export(self, Export("the results as CSV", f"{slug or 'quiz'}-{day}.csv", data))
 
     def action_leave(self) -> None:
         self.dismiss()

@@ -21,6 +21,7 @@ from ..widgets.quiz_views import (
     summary_line,
     typed_answer,
 )
+from ..widgets.status_line import StatusLine
 from .quiz import QuestionScreen, percent
 
 
@@ -53,6 +54,7 @@ class PracticeScreen(QuestionScreen):
                 yield Static("", id="quiz-feedback")
                 yield Static("", id="quiz-review")
             yield Static("", id="quiz-hint")
+        yield StatusLine(self.service, quiz_only=True)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -2,7 +2,6 @@
 moderators and the lead, and export as an iCalendar (.ics) file."""
 
 from datetime import datetime
-from pathlib import Path
 
 from msgspec import structs
 from textual.app import ComposeResult
@@ -67,7 +66,6 @@ class ScheduleScreen(ModalScreen[None]):
                     yield Input(local_zone_name(), placeholder="Time zone", id="tz")
                     yield Input("60", placeholder="minutes", id="minutes")
                 yield Button("Add session", id="add", variant="primary")
-            yield Input(f"{self._file_stem()}.ics", id="ics-path")  # in the current folder
             yield Label("", id="schedule-message")
         yield Footer()
 
@@ -141,10 +139,11 @@ class ScheduleScreen(ModalScreen[None]):
         self._show()
 
     def action_export(self) -> None:
-        target = Path(self.query_one("#ics-path", Input).value.strip())
-        try:
-            written = self.service.export_schedule(target)
-        except OSError as error:
-            self._say(f"Could not write {target}: {error.strerror}")
-            return
-        self._say(f"Exported to {written.resolve()}")
+        from .export import Export, offer_export
+
+        export = Export(
+            "the schedule as iCalendar (.ics)",
+            f"{self._file_stem() or 'schedule'}.ics",
+            self.service.schedule_ics(),
+        )
+        offer_export(self, export)
