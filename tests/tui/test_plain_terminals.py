@@ -290,3 +290,34 @@ def test_ascii_mode_sends_the_terminal_nothing_but_ascii_and_what_members_wrote(
     for seen in ("+ accepted  * verified by Budi", "enter Open", "  Keys", "Settings"):
         assert seen in shown
     assert not {char for char in written if not char.isascii()} - _written_by_members(circle)
+
+
+async def test_ascii_mode_turned_on_and_off_while_running(story, tmp_path):
+    """From the settings: the borders and symbols change at once, and back."""
+    from dataclasses import replace
+
+    from studycircle_tui.tui.widgets.composer import Composer
+    from studycircle_tui.tui.widgets.thread_view import ThreadView
+
+    app = story_app(story, tmp_path, {"theme": "dark"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.main_screen.open_thread(story.ids["derivative"])
+        await pilot.pause()
+        composer = app.screen.query_one(Composer)
+        thread = app.screen.query_one(ThreadView)
+        preferences = app.preferences
+
+        def drawn() -> tuple[str, str, bool]:
+            top = composer.render_lines(composer.region.reset_offset)[0].text
+            lines = [strip.text for strip in thread.render_lines(thread.region.reset_offset)]
+            marks = any("+ accepted  * verified by Budi" in line for line in lines)
+            return composer.styles.border_top[0], top, marks
+
+        assert drawn() == ("tall", "▊" + "▔" * 78 + "▎", False)
+        assert preferences.save(replace(preferences.settings, ascii_borders=True, problems=[]))
+        await pilot.pause()
+        assert drawn() == ("ascii", "+" + "-" * 78 + "+", True)
+        assert preferences.save(replace(preferences.settings, ascii_borders=False, problems=[]))
+        await pilot.pause()
+        assert drawn() == ("tall", "▊" + "▔" * 78 + "▎", False)

@@ -105,7 +105,7 @@ class Preferences:
         mode = self.border_mode
         for name, class_name in display.MODE_CLASSES.items():
             app.set_class(mode == name, class_name)
-        if first:  # later, redraw() reads them again
+        if first:  # the CSS is read at start; later, refresh_css (below) reads them again
             app.stylesheet.set_variables(app.get_css_variables())
         self._saving_theme = True
         try:
@@ -120,7 +120,9 @@ class Preferences:
         if not first and (
             old.color_depth != settings.color_depth or old.ascii_borders != settings.ascii_borders
         ):
-            self.redraw()
+            # The CSS variables are read again, and every screen's lines redrawn (through
+            # the new filters): what Textual does for a new theme.
+            app.refresh_css(animate=False)
 
     def _line_filters(self, depth: str) -> list[LineFilter]:
         """Ours, after Textual's: colour depth (none for truecolor), then plain symbols."""
@@ -130,15 +132,6 @@ class Preferences:
         if self.border_mode != "unicode":
             filters.append(display.PlainSymbols(self.border_mode))
         return filters
-
-    def redraw(self) -> None:
-        """Draw every line again: CSS variables are read when the CSS is, and a widget's
-        lines are kept, filtered, until it refreshes."""
-        app = self.app
-        app.refresh_css(animate=False)
-        for screen in app.screen_stack:
-            for widget in screen.walk_children(with_self=True):
-                widget.refresh()
 
     # --- after mount ------------------------------------------------------------------
 
