@@ -7,11 +7,9 @@ colours, bold and reverse.
 """
 
 import io
-import os
 import random
 import sys
 import time
-from pathlib import Path
 
 import pyte
 import pytest
@@ -21,7 +19,7 @@ from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
 
-from ptyterm import PtyApp, cells
+from ptyterm import PtyApp, app_env, cells
 from studycircle_tui.tui.changed_cells import ShadowScreen
 from studycircle_tui.tui.compat import ChopsUpdate, LayoutUpdate, screen_update
 
@@ -146,18 +144,6 @@ def test_a_block_that_moved_up_is_scrolled_not_redrawn():
 # --- the real app, in a pseudo-terminal, in both modes ---------------------------------
 
 
-def _app_env(home: Path) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-        "TZ": "UTC",
-    }
-
-
 def test_the_real_app_looks_the_same_as_full_redraws_and_sends_less(tmp_path):
     """Changed cells only (normal and low-bandwidth mode alike) give the very screen that
     Textual's own full redraws give, for far fewer bytes."""
@@ -171,7 +157,7 @@ def test_the_real_app_looks_the_same_as_full_redraws_and_sends_less(tmp_path):
         argv = [sys.executable, "-m", "studycircle_tui.cli"]
         argv += ["--low-bandwidth"] if mode == "low" else []
         argv += ["open", str(circle), "--name", "Reader"]
-        env = _app_env(tmp_path / f"home-{mode}")
+        env = app_env(tmp_path / f"home-{mode}")
         if mode == "full":
             env["STUDYCIRCLE_FULL_REDRAW"] = "1"
         apps[mode] = PtyApp(argv, env)
@@ -205,7 +191,7 @@ def test_a_slow_link_is_noticed_and_low_bandwidth_mode_offered(tmp_path, delay, 
     """The app asks the terminal where its cursor is after the first screen; a terminal
     that answers late (as over a slow link) gets the offer, a prompt one does not."""
     argv = [sys.executable, "-m", "studycircle_tui.cli"]
-    app = PtyApp(argv, _app_env(tmp_path / "home"))
+    app = PtyApp(argv, app_env(tmp_path / "home"))
     try:
         assert app.wait_until(lambda: b"\x1b[6n" in app.raw, limit=30)
         time.sleep(delay)

@@ -6,14 +6,13 @@ widget's borders must differ in their type alone; snapshots pin what a few look 
 
 import asyncio
 import json
-import os
 import sys
 
 import pytest
 from discussion_circle import build_story, open_as
 
 from circles import as_member, fixed_demo_service
-from ptyterm import PtyApp
+from ptyterm import PtyApp, app_env
 from studycircle_tui.config import Settings
 from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.screens.dialogs import FlagScreen
@@ -261,18 +260,8 @@ def test_ascii_mode_sends_the_terminal_nothing_but_ascii_and_what_members_wrote(
     characters of what members wrote (accents, superscripts, emoji)."""
     circle = tmp_path / "circle.jsonl"
     circle.write_bytes(story.path.read_bytes())
-    home = tmp_path / "home"
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-        "TZ": "UTC",
-    }
     argv = [sys.executable, "-m", "studycircle_tui.cli", "--ascii", "open", str(circle)]
-    app = PtyApp([*argv, "--name", "Reader"], env, size=(100, 30))
+    app = PtyApp([*argv, "--name", "Reader"], app_env(tmp_path / "home"), size=(100, 30))
     try:
         assert app.wait_for("# questions")
         down, enter, esc, f2 = b"\x1b[B", b"\r", b"\x1b", b"\x1bOQ"
