@@ -24,7 +24,8 @@ def cells(screen: pyte.Screen) -> list[list[tuple]]:
 
 
 def app_env(home) -> dict[str, str]:
-    """The environment a test runs the app in: its own home, a 256-colour UTF-8 terminal."""
+    """The environment the real app gets in a test terminal: its own home and folders, a
+    256-colour xterm, UTF-8 and UTC, and nothing of the machine's running the tests."""
     return {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(home),

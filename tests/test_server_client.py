@@ -104,13 +104,15 @@ async def test_in_a_burst_long_polls_start_at_most_once_per_interval(site, tmp_p
     ana = await _member(site, tmp_path, site.invite(circle), "Ana")
     await lead.sync_once()
     starts: list[float] = []
-    pull = ana.transport.pull
+    sync_once = ana.sync_once
 
-    async def noted(cursor, wait=0.0):
+    async def noted(wait=0.0):
+        # When each round starts, as run() schedules it: the push before each pull takes
+        # as long as the machine makes it, and is no part of the interval.
         starts.append(time.monotonic())
-        return await pull(cursor, wait)
+        return await sync_once(wait=wait)
 
-    monkeypatch.setattr(ana.transport, "pull", noted)
+    monkeypatch.setattr(ana, "sync_once", noted)
     syncing = asyncio.create_task(ana.run())
     for n in range(15):  # one op every ~20 ms: a pull per op without the interval
         lead.submit("channel.create", {"name": f"room-{n}"})

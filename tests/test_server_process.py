@@ -111,7 +111,12 @@ def test_sigkill_mid_push_loses_no_acknowledged_op(tmp_path):
 
         pusher = threading.Thread(target=push_until_killed)
         pusher.start()
-        time.sleep(rng.uniform(0.05, 0.3))
+        # Some pushes acknowledged first (however busy the machine), then a kill at a
+        # random moment, most likely in the middle of one.
+        enough, deadline = len(acknowledged) + 6, time.monotonic() + 20
+        while len(acknowledged) < enough and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.25))
         server.kill()
         stop.set()
         pusher.join()

@@ -104,6 +104,11 @@ async def open_notes(pilot) -> NotesScreen:
     await pilot.pause()
     screen = pilot.app.screen
     assert isinstance(screen, NotesScreen)
+    # The list takes the focus once the screen is up (Widget.focus is deferred): a key
+    # pressed before then can be handled first, and the list would then take the focus
+    # back from, say, the editor. Seen on a busy machine; wait for it.
+    notes_list = screen.query_one("#notes-list")
+    await until(pilot, lambda: screen.focused is notes_list)
     return screen
 
 

@@ -1,4 +1,5 @@
-"""Low-bandwidth drawing sends less and shows exactly the same screen.
+"""Sending only changed cells (``changed_cells.py``, in every mode) sends less and shows
+exactly the same screen; and a slow link is noticed, and low-bandwidth mode offered.
 
 Each check feeds two terminal emulators (pyte): one with what Textual itself would send,
 one with what the shadow screen sends instead, and compares every cell: character,
@@ -15,12 +16,12 @@ import pytest
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
-from textual._compositor import ChopsUpdate, LayoutUpdate
 from textual.geometry import Region
 from textual.strip import Strip
 
 from ptyterm import PtyApp, app_env, cells
-from studycircle_tui.tui.low_bandwidth import ShadowScreen
+from studycircle_tui.tui.changed_cells import ShadowScreen
+from studycircle_tui.tui.compat import ChopsUpdate, LayoutUpdate, screen_update
 
 WIDTH, HEIGHT = 40, 12
 STYLES = [
@@ -108,7 +109,7 @@ def test_the_shadow_screen_draws_what_textual_draws(seed):
     for update in updates:
         plain = update.render_segments(console)
         reference_stream.feed(plain.encode())
-        text = shadow.render(update, console)
+        text = shadow.render(screen_update(update), console)
         shadow_stream.feed(text.encode())
         sent_plain, sent_shadow = sent_plain + len(plain), sent_shadow + len(text)
         assert cells(shadowed) == cells(reference)
@@ -121,8 +122,9 @@ def test_an_unchanged_redraw_sends_nothing():
     shadow = ShadowScreen()
     shadow.resize(WIDTH, HEIGHT)
     rows = [random_row(rng, WIDTH) for _ in range(HEIGHT)]
-    assert shadow.render(full_update(rows), console)
-    assert shadow.render(chops_update({y: (0, rows[y]) for y in range(HEIGHT)}), console) == ""
+    assert shadow.render(screen_update(full_update(rows)), console)
+    same = chops_update({y: (0, rows[y]) for y in range(HEIGHT)})
+    assert shadow.render(screen_update(same), console) == ""
 
 
 def test_a_block_that_moved_up_is_scrolled_not_redrawn():
@@ -131,9 +133,10 @@ def test_a_block_that_moved_up_is_scrolled_not_redrawn():
     shadow = ShadowScreen()
     shadow.resize(WIDTH, HEIGHT)
     rows = [random_row(rng, WIDTH) for _ in range(HEIGHT)]
-    shadow.render(full_update(rows), console)
+    shadow.render(screen_update(full_update(rows)), console)
     rows = [*rows[1:], random_row(rng, WIDTH)]
-    text = shadow.render(chops_update({y: (0, rows[y]) for y in range(HEIGHT)}), console)
+    moved = chops_update({y: (0, rows[y]) for y in range(HEIGHT)})
+    text = shadow.render(screen_update(moved), console)
     assert "r" in text and "\n" in text  # a scroll region and a line feed
     assert len(text) < len(full_update(rows).render_segments(console)) / 4
 

@@ -2,14 +2,18 @@
 pacer in workers and turns what the service reports into Messages for the screen."""
 
 import gc
+from collections.abc import Sequence
+from pathlib import Path
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.filter import LineFilter
 
 from ..config import Settings, load_settings
 from ..sync.engine import CircleService, Event, Notice, SyncStatus
 from ..sync.pacer import QuizPacer
+from . import display
 from .messages import CircleChanged, NoticeReceived, SyncStatusChanged
 from .preferences import Preferences
 from .screens.main import MainScreen
@@ -31,6 +35,10 @@ def tune_garbage_collector() -> None:
 
 class StudyCircleApp(App[None]):
     CSS_PATH = "app.tcss"
+    # Default CSS, so the app's own stylesheets win over it (see the file's comment);
+    # not scoped, or Textual would put the app's type in front of its second selector.
+    DEFAULT_CSS = (Path(__file__).parent / "plain_terminals.tcss").read_text(encoding="utf-8")
+    SCOPED_CSS = False
     TITLE = "studycircle"
     BINDINGS = [Binding("f2", "settings", "Settings", id="settings-screen")]
 
@@ -56,11 +64,20 @@ class StudyCircleApp(App[None]):
             self.theme = theme
         self.main_screen = MainScreen(service, self.settings)
 
-    def get_line_filters(self):
-        return [*super().get_line_filters(), CONTROL_FILTER]
-
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return theme_variable_defaults(self.current_theme)
+
+    def get_css_variables(self) -> dict[str, str]:
+        return {**super().get_css_variables(), **display.border_variables(self)}
+
+    def get_key_display(self, binding: Binding) -> str:
+        return display.key_display(self, binding.key, super().get_key_display(binding))
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        # After Textual's own (NO_COLOR, dim): no control character reaches the terminal
+        # whatever drew it (a second line of defence behind the schema), then colour
+        # depth and plain symbols.
+        return [*super().get_line_filters(), CONTROL_FILTER, *self.preferences.line_filters]
 
     def on_mount(self) -> None:
         self.title = visible_line(self.service.state.name) or "studycircle"
