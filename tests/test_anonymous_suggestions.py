@@ -20,7 +20,7 @@ SKEW_MS = 180_000  # Ana's clock runs three minutes fast: every stamp she makes 
 @pytest.fixture
 async def site(tmp_path, monkeypatch):
     monkeypatch.setattr(hub_module, "HOLD_S", (0.2, 0.4))  # seconds, not half a minute
-    site = Site(tmp_path / "server")
+    site = await Site.start(tmp_path / "server", None)
     yield site
     await site.close()
 
@@ -28,9 +28,9 @@ async def site(tmp_path, monkeypatch):
 async def _circle(site: Site) -> tuple[Member, Member, Member, Member]:
     """A lead, Ana (whose clock is fast), Bo, and Mo, a moderator."""
     _, lead = await site.circle_with_lead()
-    ana = await site.join(site.invite(lead.circle), "Ana")
-    bo = await site.join(site.invite(lead.circle), "Bo")
-    mo = await site.join(site.invite(lead.circle, role="moderator"), "Mo")
+    ana = await site.join(await site.invite(lead.circle), "Ana")
+    bo = await site.join(await site.invite(lead.circle), "Bo")
+    mo = await site.join(await site.invite(lead.circle, role="moderator"), "Mo")
     ana.make = lambda type_name, data: ana.replica.make(  # type: ignore[method-assign]
         ana.id, type_name, data, now_ms() + SKEW_MS, os.urandom(10)
     )
@@ -99,14 +99,14 @@ async def test_a_curious_member_finds_nothing_of_the_author_in_raw_pulls(site):
 
 async def test_a_held_suggestion_survives_a_restart_and_comes_out_once(tmp_path, monkeypatch):
     monkeypatch.setattr(hub_module, "HOLD_S", (60.0, 60.0))  # not before the restart
-    site = Site(tmp_path / "server")
+    site = await Site.start(tmp_path / "server", None)
     _, ana, bo, _ = await _circle(site)
     secret = ana.make("suggestion.create", {"text": "Meet earlier", "anonymous": True})
     await site.push(ana, secret)
     await site.close()
 
     monkeypatch.setattr(hub_module, "HOLD_S", (0.1, 0.2))
-    site = Site(tmp_path / "server")
+    site = await Site.start(tmp_path / "server", None)
     try:
         assert await site.push(ana, secret) == [{"id": secret.id, "sealed": True}]
         pages = await _pages_until(site, bo, 0, secret.id)

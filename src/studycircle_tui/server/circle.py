@@ -18,7 +18,7 @@ import msgspec
 from ..core import hlc
 from ..core.ops import SERVER_ACTOR, Op, encode_op
 from ..core.replica import Replica
-from .storage import Batch
+from .storage import DELETE_KEPT, INSERT_KEPT, INSERT_OP, Batch
 
 if TYPE_CHECKING:
     from .limits import LongPoll
@@ -62,6 +62,9 @@ class Circle:
     waiters: list[asyncio.Future] = field(default_factory=list)
     woken_at: float = -math.inf  # the event loop's clock at the last wake-up
     wake_timer: asyncio.TimerHandle | None = None
+    version: int = 0  # the database's version of the circle when last read (storage)
+    # Held while the circle changes: by a commit round, or a read of others' commits.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     # --- logging, in a batch ------------------------------------------------------------
 
@@ -78,9 +81,7 @@ class Circle:
         self.replica.add([op])
         self.seen[op.id] = (seq, op.actor)
         entry = served(op)
-        batch.write(
-            "INSERT INTO ops VALUES (?, ?, ?, ?, ?)", (self.id, seq, op.id, op.actor, entry.raw)
-        )
+        batch.write(INSERT_OP, (self.id, seq, op.id, op.actor, entry.raw))
         batch.staged.append((self, entry))
         batch.circles[self.id] = self
         return seq
@@ -95,9 +96,7 @@ class Circle:
         an anonymous suggestion waiting for its moment (see hub.Hub)."""
         (self.sealed if op.type == "quiz.answer" else self.held)[op.id] = op
         self.seen[op.id] = (None, op.actor)
-        batch.write(
-            "INSERT INTO sealed VALUES (?, ?, ?, ?)", (self.id, op.id, op.actor, encode_op(op))
-        )
+        batch.write(INSERT_KEPT, (self.id, op.id, op.actor, encode_op(op)))
         batch.circles[self.id] = self
         return {"id": op.id, "sealed": True}
 
@@ -105,7 +104,7 @@ class Circle:
         """Log a kept op now."""
         (self.sealed if op.type == "quiz.answer" else self.held).pop(op.id)
         self.append(op, batch)
-        batch.write("DELETE FROM sealed WHERE circle = ? AND id = ?", (self.id, op.id))
+        batch.write(DELETE_KEPT, (self.id, op.id))
 
     # --- sealed quiz answers ------------------------------------------------------------
 
