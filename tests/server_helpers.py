@@ -196,7 +196,7 @@ class ServerProcess:
             stderr=self.log,
             text=True,
         )
-        line = self.process.stdout.readline()
+        line = self.line = self.process.stdout.readline()
         if "listening on " not in line:
             self.process.kill()
             self.process.wait()

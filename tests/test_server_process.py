@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import random
+import shlex
 import stat
 import threading
 import time
@@ -211,6 +212,24 @@ def test_admin_commands_explain_a_bad_argument_in_one_line(tmp_path, capsys):
     )
     out = capsys.readouterr().out.strip()
     assert len(out) == 19 and out.count("-") == 3
+
+
+def test_the_admin_commands_work_as_they_print_them_and_take_a_circles_name(tmp_path, capsys):
+    data = str(tmp_path / "my data")  # a space: the printed command must quote it
+    assert cli.main(["server", "create-circle", "Biology 101", "--data", data]) == 0
+    said = capsys.readouterr().out
+    printed = said.split("more invites: ")[1].strip()
+    assert printed.endswith(f"--data '{data}'")
+    command = shlex.split(printed)
+    assert command[:3] == ["studycircle", "server", "invite"]
+    assert cli.main(command[1:]) == 0  # as printed
+    assert len(capsys.readouterr().out.strip()) == 19
+    assert cli.main(["server", "invite", "Biology 101", "--data", data]) == 0  # by its name
+    assert len(capsys.readouterr().out.strip()) == 19
+    assert cli.main(["server", "invite", "biology 101", "--data", data]) == 0  # any case
+    capsys.readouterr()
+    assert cli.main(["server", "invite", "Chemistry", "--data", data]) == 2
+    assert "circles: " in capsys.readouterr().err
 
 
 async def test_a_new_circle_opens_with_channels_to_post_in(tmp_path, capsys):

@@ -4,7 +4,10 @@ circles: real ``serve`` processes (two on their own ports, as on two machines, o
 to whichever process they reach."""
 
 import asyncio
+import os
+import signal
 import threading
+import time
 
 import httpx
 import pytest
@@ -37,6 +40,14 @@ def _push(url: str, member: Member, *ops) -> list[dict]:
     )
     assert answer.status_code == 200, answer.text
     return answer.json()["results"]
+
+
+def _until(condition, seconds: float = 60) -> None:
+    """Wait for ``condition()``; fail if it has not come within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited in vain"
+        time.sleep(0.01)
 
 
 def _two(tmp_path, pg, *options: str) -> tuple[ServerProcess, ServerProcess]:
@@ -269,3 +280,60 @@ def test_a_push_completes_while_an_admin_command_is_mid_transaction(tmp_path, st
     finally:
         server.stop()
     del circle
+
+
+def test_serve_workers_share_one_port_and_clients_go_on_when_one_is_killed(tmp_path, pg):
+    data = tmp_path / "server"
+    _, [code] = server_circle(data, database=pg)
+    server = ServerProcess(data, 0, "--workers", "2", database=pg)
+    try:
+        pids = [int(pid) for pid in server.line.split("workers: ")[1].split(";")[0].split()]
+        assert len(pids) == 2
+        lead = join_over_http(server.url, code)
+        acknowledged: dict[str, int] = {}
+        stop = threading.Event()
+        retried = []
+
+        def write() -> None:
+            """As an app does: the same ops again until they are answered."""
+            path = f"/api/v1/circles/{lead.circle}/ops"
+            while not stop.is_set():
+                ops = [lead.make("suggestion.create", {"text": "x"}) for _ in range(3)]
+                while True:
+                    try:  # a new connection each time: the kernel spreads them over both
+                        answer = httpx.post(
+                            f"{server.url}{path}", content=body(*ops), headers=lead.auth
+                        )
+                        break
+                    except httpx.HTTPError:
+                        retried.append(1)
+                acknowledged.update({r["id"]: r["seq"] for r in answer.json()["results"]})
+
+        writers = [threading.Thread(target=write) for _ in range(4)]
+        for writer in writers:
+            writer.start()
+        try:
+            _until(lambda: len(acknowledged) >= 150)
+            os.kill(pids[0], signal.SIGKILL)  # mid-load
+            before = len(acknowledged)
+            _until(lambda: len(acknowledged) >= before + 300)  # the other worker carries on
+        finally:
+            stop.set()
+        for writer in writers:
+            writer.join()
+        logged = whole_log(server.url, lead)
+        by_id = {op["id"]: op["seq"] for op in logged}
+        assert {op_id: by_id.get(op_id) for op_id in acknowledged} == acknowledged
+        assert len(by_id) == len(logged)  # nothing twice
+        assert [op["seq"] for op in logged] == list(range(1, len(logged) + 1))
+        log = data / "server.log"
+        _until(lambda: "starting another" in log.read_text())  # the supervisor replaces it
+    finally:
+        server.stop()
+    assert "Traceback" not in log.read_text()
+
+
+def test_several_workers_on_sqlite_are_refused_with_a_reason(tmp_path, capsys):
+    argv = ["serve", "--workers", "2", "--port", "0", "--data", str(tmp_path / "server")]
+    assert cli.main(argv) == 2
+    assert "several --workers need PostgreSQL" in capsys.readouterr().err

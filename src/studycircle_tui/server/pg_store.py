@@ -130,6 +130,9 @@ class PostgresStore(Store):
         except (psycopg.Error, OSError) as error:
             await self.pool.close()
             raise StorageError(f"cannot open {self.where}: {_reason(error)}") from error
+        except BaseException:
+            await self.pool.close()
+            raise
 
     async def close(self) -> None:
         await self.pool.close()

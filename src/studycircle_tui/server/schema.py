@@ -13,6 +13,8 @@ server processes whether another one wrote it (see storage), and an index to fin
 member's tokens (``server members``, ``server revoke``).
 """
 
+from .storage import StorageError
+
 SQLITE: list[list[str]] = [
     [
         "CREATE TABLE IF NOT EXISTS circles ("
@@ -75,7 +77,7 @@ APPLIED = "SELECT coalesce(max(version), 0) FROM schema_migrations"
 RECORD = "INSERT INTO schema_migrations (version, applied_ms) VALUES (?, ?)"
 
 
-class SchemaTooNew(Exception):
+class SchemaTooNew(StorageError):
     def __init__(self, found: int) -> None:
         super().__init__(
             f"this database was upgraded by a newer studycircle (schema {found}; this one"
