@@ -19,11 +19,13 @@ from server_helpers import (
     body,
     http_request,
     join_over_http,
+    now_ms,
     server_circle,
     simultaneous,
     whole_log,
 )
 from studycircle_tui import cli
+from studycircle_tui.server import hub as hub_module
 from studycircle_tui.server.limits import LongPolls
 
 
@@ -337,3 +339,71 @@ def test_several_workers_on_sqlite_are_refused_with_a_reason(tmp_path, capsys):
     argv = ["serve", "--workers", "2", "--port", "0", "--data", str(tmp_path / "server")]
     assert cli.main(argv) == 2
     assert "several --workers need PostgreSQL" in capsys.readouterr().err
+
+
+async def test_kept_answers_and_suggestions_are_published_once_across_processes(
+    tmp_path, pg, monkeypatch
+):
+    """Answers sealed on two processes come out together at the close, wherever it is
+    pushed; an anonymous suggestion both processes hold a timer for comes out once.
+    (Two hubs in this process, each with its own connections, for the two processes.)"""
+    monkeypatch.setattr(hub_module, "HOLD_S", (0.3, 0.6))
+    a = await Site.start(tmp_path / "a", pg)
+    b = await Site.start(tmp_path / "b", pg)
+    try:
+        circle, lead = await a.circle_with_lead()
+        ana = await a.join(await a.invite(circle), "Ana")
+        bo = await b.join(await b.invite(circle), "Bo")
+        quiz = lead.make(
+            "quiz.create", {"title": "Q", "questions": [{"kind": "true_false", "text": "?"}]}
+        )
+        start = lead.make("quiz.start", {"quiz": quiz.id, "mode": "live"})
+        ref = {"session": start.id, "question": 0}
+        await a.push(
+            lead, quiz, start, lead.make("quiz.open", {**ref, "deadline": now_ms() + 60_000})
+        )
+        answers = [
+            ana.make("quiz.answer", {**ref, "answer": "true"}),
+            bo.make("quiz.answer", {**ref, "answer": "false"}),
+        ]
+        ideas = [
+            ana.make("suggestion.create", {"text": "Ana's idea", "anonymous": True}),
+            bo.make("suggestion.create", {"text": "Bo's idea", "anonymous": True}),
+        ]
+        assert await a.push(ana, answers[0], ideas[0]) == [
+            {"id": op.id, "sealed": True} for op in (answers[0], ideas[0])
+        ]
+        assert await b.push(bo, answers[1], ideas[1]) == [
+            {"id": op.id, "sealed": True} for op in (answers[1], ideas[1])
+        ]
+        # B read what A keeps before it admitted Bo's ops: it times Ana's idea too.
+        assert (circle, ideas[0].id) in b.hub._timers
+        [closed] = await b.push(lead, lead.make("quiz.close", ref))
+        async with asyncio.timeout(20):
+            while not {idea.id for idea in ideas} <= {op["id"] for op in await _all(a, lead)}:
+                await asyncio.sleep(0.05)
+        async with asyncio.timeout(20):  # until every timer of both has fired and published
+            while any(
+                hub._timers or hub._queue or (hub._runner and not hub._runner.done())
+                for hub in (a.hub, b.hub)
+            ):
+                await asyncio.sleep(0.05)
+        logged = [op["id"] for op in await _all(a, lead)]
+        assert logged == [op["id"] for op in await _all(b, lead)]
+        for op in (*answers, *ideas):
+            assert logged.count(op.id) == 1
+        assert max(logged.index(op.id) for op in answers) < closed["seq"] - 1
+    finally:
+        await b.close()
+        await a.close()
+
+
+async def _all(site: Site, member: Member) -> list[dict]:
+    """The whole log, page by page (an anonymous suggestion comes on a page of its own)."""
+    ops: list[dict] = []
+    more = True
+    while more:
+        page = await site.pull(member, since=len(ops))
+        ops += page["ops"]
+        more = page["more"] or bool(page["ops"])
+    return ops
