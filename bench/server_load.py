@@ -32,11 +32,18 @@ import msgspec
 
 from studycircle_tui.core.ops import encode_op
 from studycircle_tui.core.replica import Replica
-from studycircle_tui.server.storage import Storage
 from studycircle_tui.sync.http import HttpTransport
 
 sys.path.insert(0, str(Path(__file__).parent))
-from benchkit import install_json_server, join, json_server, percentile, start_server
+from benchkit import (
+    install_json_server,
+    join,
+    json_server,
+    new_circle,
+    new_invite,
+    percentile,
+    start_server,
+)
 
 WRITERS, OPS_EACH, READERS = 8, 1_000, 100
 HISTORIES = (1_000, 10_000, 100_000)
@@ -263,15 +270,12 @@ async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="studycircle-load-") as tmp:
         workdir = Path(tmp)
         data = workdir / "server"
-        storage = Storage(data)
-        _, lead_code = storage.create_circle("Load", time.time_ns() // 1_000_000)
+        _, lead_code = await new_circle(data, "Load")
         process, url = start_server(data)
         try:
             with httpx.Client(base_url=url) as client:
                 circle, lead, lead_token = join(client, lead_code, "Lead")
-                storage = Storage(data)
-                code = storage.add_invite(circle, "member", WRITERS + READERS, 2**62, 0)
-                storage.close()
+                code = await new_invite(data, circle, WRITERS + READERS)
                 writers = [join(client, code, f"Writer {i}")[1:] for i in range(WRITERS)]
                 readers = [join(client, code, f"Reader {i}")[2] for i in range(READERS)]
             setup = Replica(circle, "seq")

@@ -173,9 +173,9 @@ async def test_rate_limits_hold_across_processes(tmp_path, pg):
         b = await Site.start(tmp_path / "b", pg, **limits)
         try:
             async with asyncio.timeout(10):  # A counts again when it hears B start
-                while a.hub.processes != 2:
+                while a.hub.peers.processes != 2:
                     await asyncio.sleep(0.01)
-            assert b.hub.processes == 2
+            assert b.hub.peers.processes == 2
             ana = await a.join(await a.invite(circle), "Ana")
             assert await statuses(a, ana) + await statuses(b, ana) == [200, 429, 429] * 2
         finally:

@@ -186,9 +186,9 @@ def create_app(
     waiting at once per member and per address (``polls_*``: see ``limits``)."""
 
     # With several server processes on one database, each applies its share of every
-    # limit (hub.processes: how many there are), so that together they never allow more.
+    # limit (hub.peers.processes: how many), so that together they never allow more.
     def share() -> int:
-        return hub.processes
+        return hub.peers.processes
 
     per_token = RateLimiter(rate, burst, share)
     per_address = RateLimiter(join_rate, join_burst, share)

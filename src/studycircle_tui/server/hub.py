@@ -14,8 +14,7 @@ lock and the version), in one order so that two processes never wait on each oth
 where the version shows another process wrote the circle meanwhile, this one reads
 what it wrote before admitting anything. Every admission is thus checked against the
 circle's whole log, and seqs follow each other across processes. Each commit is
-announced (``storage.CHANNEL``): the other processes read the new ops and wake their
-long-polls, and forget a revoked member's tokens.
+announced: the other processes read the new ops and wake their long-polls (peers).
 
 A check that must hold across requests and processes (an invite's uses left) is made
 in the database itself, by ``Batch.claim``, inside the commit's transaction.
@@ -32,7 +31,6 @@ import inspect
 import logging
 import os
 import random
-import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -42,12 +40,10 @@ import msgspec
 from ..core import hlc, ids, permissions
 from ..core.ops import SERVER_ACTOR, Op
 from ..core.replica import Replica
-from .circle import Circle, served
+from .circle import Circle
+from .peers import Peers
 from .storage import (
-    ACKS,
-    CHANNEL,
     INSERT_TOKEN,
-    LISTENER,
     PUT_MEMBER,
     REDEEM_INVITE,
     Batch,
@@ -55,7 +51,6 @@ from .storage import (
     Snapshot,
     StorageError,
     Store,
-    decode_stored,
     hash_secret,
     new_token,
 )
@@ -66,7 +61,6 @@ FUTURE_SLACK_MS = 86_400_000  # an op's clock may run at most a day ahead of the
 # An anonymous suggestion is published on its own, at a random moment this many seconds
 # after it arrives: not beside the ops its author sent with it, nor with their time.
 HOLD_S = (5.0, 30.0)
-COUNT_S = 5.0  # how often the server processes on a shared database are counted
 
 
 class ApiError(Exception):
@@ -104,11 +98,7 @@ class Hub:
         self._timed: set[str] = set()  # circles whose held suggestions have their timers
         self._timers: dict[tuple[str, str], asyncio.TimerHandle] = {}  # circle, op: timer
         self._tasks: set[asyncio.Task] = set()
-        self._following: dict[str, bool] = {}  # circle: read again once this read is done
-        self._listening: asyncio.Task | None = None
-        self.listening = asyncio.Event()  # set once other processes' notices arrive
-        self.sender = secrets.token_hex(4)  # in this process's notices, to skip its own
-        self.processes = 1  # server processes on this database; each applies its share of limits
+        self.peers = Peers(self)
         self.closing = False  # shutting down: long-polls answer at once
 
     @classmethod
@@ -117,28 +107,19 @@ class Hub:
         hub = cls(store)
         for circle_id, name in await store.circles():
             hub.circles[circle_id] = await hub._load(circle_id, name)
-        if store.shared:
-            hub._listening = asyncio.create_task(
-                store.listen(CHANNEL, hub._noticed, hub._listening_now, LISTENER)
-            )
-            await hub.listening.wait()
-            hub.processes = await store.listeners()
-            hub._spawn(hub._count())
-        else:
-            hub.listening.set()
+        await hub.peers.start()
         return hub
 
     async def close(self) -> None:
         for timer in self._timers.values():  # held suggestions wait on disk for the next start
             timer.cancel()
-        for task in [*self._tasks, *([self._listening] if self._listening else [])]:
+        await self.peers.stop()
+        for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._listening is not None:
-            await asyncio.gather(self._listening, return_exceptions=True)
         await self.store.close()
 
-    def _spawn(self, coroutine) -> None:
+    def spawn(self, coroutine) -> None:
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -149,33 +130,9 @@ class Hub:
         return circle
 
     def _catch_up(self, circle: Circle, snapshot: Snapshot) -> None:
-        """Fold into ``circle`` the ops of ``snapshot`` it lacks, in seq order, and take
-        its kept ops (when read) as they are in the database."""
-        ops = [op for op in decode_stored(snapshot.ops) if (op.seq or 0) > len(circle.log)]
-        if ops:
-            circle.replica.add(ops)
-            stored_at = asyncio.get_running_loop().time()
-            for op in ops:
-                entry = served(op)
-                entry.stored_at = stored_at
-                circle.log.append(entry)
-                circle.seen[op.id] = (op.seq, op.actor)
-                circle.last_at = max(circle.last_at, op.at or 0)
-            circle.next_seq = len(circle.log) + 1
-        if snapshot.kept is not None:
-            circle.sealed.clear()
-            circle.held.clear()
-            for op in decode_stored(snapshot.kept):
-                (circle.sealed if op.type == "quiz.answer" else circle.held)[op.id] = op
-                circle.last_at = max(circle.last_at, op.at or 0)
-                if (
-                    op.id not in circle.seen
-                    and circle.id in self._timed
-                    and op.type != "quiz.answer"
-                ):
-                    self._time(circle.id, op.id)  # held by another process: a timer here too
-                circle.seen[op.id] = (None, op.actor)
-            circle.version = snapshot.version
+        for op_id in circle.catch_up(snapshot):
+            if circle.id in self._timed:  # held by another process: a timer here too
+                self._time(circle.id, op_id)
 
     def end_long_polls(self) -> None:
         """On shutdown: answer every waiting long-poll now (and any later one at once),
@@ -217,64 +174,6 @@ class Hub:
             if known is not None:
                 self.tokens[token_hash] = known
         return known
-
-    # --- other processes ------------------------------------------------------------------
-
-    async def _listening_now(self, again: bool) -> None:
-        self.listening.set()
-        # The others count again now (limits.py shares), not at their next COUNT_S.
-        await self.store.notify(CHANNEL, f"hello {self.sender}")
-        if again:  # notices may have been missed: read every circle again, forget tokens
-            self.tokens.clear()
-            for circle in list(self.circles.values()):
-                self._follow(circle)
-
-    async def _count(self) -> None:
-        """Keep ``processes`` true as processes start and stop (limits.py)."""
-        while True:
-            await asyncio.sleep(COUNT_S)
-            await self._recount()
-
-    async def _recount(self) -> None:
-        with contextlib.suppress(StorageError):
-            self.processes = await self.store.listeners()
-
-    def _noticed(self, payload: str) -> None:
-        kind, _, rest = payload.partition(" ")
-        if kind == "ops":  # ops CIRCLE VERSION SENDER: a commit elsewhere
-            circle_id, version, sender = rest.split(" ")
-            circle = self.circles.get(circle_id)
-            if sender != self.sender and circle is not None and circle.version < int(version):
-                self._follow(circle)
-        elif kind == "hello" and rest != self.sender:  # a process started: count again
-            self._spawn(self._recount())
-        elif kind == "revoke":  # revoke CIRCLE MEMBER NONCE: server revoke
-            circle_id, member, nonce = rest.split(" ")
-            gone = (circle_id, member)
-            self.tokens = {key: known for key, known in self.tokens.items() if known != gone}
-            self._spawn(self.store.notify(ACKS, f"{nonce} {self.sender}"))
-
-    def _follow(self, circle: Circle) -> None:
-        """Read the ops another process committed to ``circle``, then wake its long-polls.
-        One read at a time per circle; notices meanwhile make one more."""
-        if circle.id in self._following:
-            self._following[circle.id] = True
-            return
-        self._following[circle.id] = False
-
-        async def follow() -> None:
-            try:
-                while True:
-                    await self.fresh(circle)
-                    if not self._following[circle.id]:
-                        break
-                    self._following[circle.id] = False
-            except StorageError as error:
-                log.warning("could not read circle %s: %s", circle.id, error)
-            finally:
-                del self._following[circle.id]
-
-        self._spawn(follow())
 
     async def fresh(self, circle: Circle) -> None:
         """Bring ``circle`` up to what the database has committed, and wake its polls."""
@@ -350,7 +249,7 @@ class Hub:
                     outcomes.append((future, False, error))
             await tx.run(batch.writes)
             for circle in {circle.id: circle for circle, _ in batch.staged}.values():
-                tx.notify(f"ops {circle.id} {circle.version} {self.sender}")
+                tx.notify(self.peers.committed(circle))
         return batch
 
     async def _recover(self, circles: list[Circle]) -> None:
@@ -440,7 +339,7 @@ class Hub:
             with contextlib.suppress(ApiError):
                 await self.submit(circle_id, lambda batch: self._publish(circle_id, op_id, batch))
 
-        self._spawn(publish())
+        self.spawn(publish())
 
     def _publish(self, circle_id: str, op_id: str, batch: Batch) -> None:
         circle = self.circles.get(circle_id)

@@ -10,7 +10,7 @@ short. Connections themselves are limited below the app, in ``guard``.
 
 Several server processes on one database (``serve --workers``, or other machines) each
 apply their share of every limit: ``share()`` says how many processes there are (see
-hub.Hub.processes), and each allows 1/share of the rate and of each cap, so that a
+peers.Peers.processes), and each allows 1/share of the rate and of each cap, so that a
 client spread over all of them still gets no more than the limit in all.
 """
 
