@@ -48,12 +48,16 @@ from studycircle_tui.server.storage import open_store
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 import pg_cluster
-from benchkit import join, percentile, start_server
+from benchkit import percentile, start_server
 from server_load import Lean
 
 CIRCLES, WRITERS, READERS = 300, 16, 1_000
 OPS_EACH = int(os.environ.get("SCALE_OUT_OPS", "300"))
 PHASE_LIMIT_S = 300.0
+# Members on the machines of a school, not one address: the server allows one address
+# 512 waiting long-polls and 1,024 connections (limits.py, guard.py). Readers connect
+# from 127.0.1.1-4 (250 each), writers each from an address of its own in 127.0.2.0/24.
+READERS_PER_ADDRESS = 250
 TEXT = "Osmosis moves water across a membrane towards the side with more solute."
 
 
@@ -108,7 +112,8 @@ async def readers_main(spec: dict, out: str) -> None:
         mine, since = received[index], reader.cursor
         want = expected[reader.circle]
         port = int(urls[reader.server].rsplit(":", 1)[1])
-        client = Lean(port, reader.token)
+        source = f"127.0.1.{1 + index // READERS_PER_ADDRESS}"
+        client = Lean(port, reader.token, source)
         path = f"/api/v1/circles/{reader.circle}/ops"
         first = True
         while len(mine) < want and time.monotonic() < deadline:
@@ -120,7 +125,7 @@ async def readers_main(spec: dict, out: str) -> None:
                 ids, count, since = page_of(*await request)
             except (OSError, asyncio.IncompleteReadError, RuntimeError):
                 await client.close()  # its worker went: poll again, through another
-                client = Lean(port, reader.token)
+                client = Lean(port, reader.token, source)
                 await asyncio.sleep(0.05)
                 continue
             now = time.monotonic()
@@ -175,50 +180,58 @@ async def populate(urls: list[str], made: list[tuple[str, str, str]]):
     writers = [Writer(i % len(urls)) for i in range(WRITERS)]
     readers: list[Reader] = []
     gate = asyncio.Semaphore(16)
+    clients = [httpx.AsyncClient(base_url=url, timeout=60) for url in urls]
+
+    async def joined(server: int, code: str, name: str) -> tuple[str, str]:
+        async with gate:
+            answer = await clients[server].post(
+                "/api/v1/join", json={"invite": code, "display_name": name}
+            )
+        answer.raise_for_status()
+        return answer.json()["member"], answer.json()["token"]
 
     async def lead(index: int, circle: str, code: str) -> None:
         writer = writers[index % WRITERS]
+        me, token = await joined(writer.server, code, "Lead")
+        replica = Replica(circle, "seq")
+        now = time.time_ns() // 1_000_000
+        channel = replica.make(me, "channel.create", {"name": "load"}, now, os.urandom(10))
+        data = {"channel": channel.id, "title": "Load", "kind": "discussion", "text": "."}
+        thread = replica.make(me, "thread.create", data, now, os.urandom(10))
         async with gate:
-            url = urls[writer.server]
-            _, me, token = await asyncio.to_thread(_join, url, code, "Lead")
-            replica = Replica(circle, "seq")
-            now = time.time_ns() // 1_000_000
-            channel = replica.make(me, "channel.create", {"name": "load"}, now, os.urandom(10))
-            data = {"channel": channel.id, "title": "Load", "kind": "discussion", "text": "."}
-            thread = replica.make(me, "thread.create", data, now, os.urandom(10))
-            body = b'{"ops":[' + encode_op(channel) + b"," + encode_op(thread) + b"]}"
-            async with httpx.AsyncClient(base_url=url) as client:
-                answer = await client.post(
-                    f"/api/v1/circles/{circle}/ops",
-                    content=body,
-                    headers={"authorization": f"Bearer {token}"},
-                )
-                answer.raise_for_status()
-            writer.circles.append((circle, me, token, thread.id))
+            answer = await clients[writer.server].post(
+                f"/api/v1/circles/{circle}/ops",
+                content=b'{"ops":[' + encode_op(channel) + b"," + encode_op(thread) + b"]}",
+                headers={"authorization": f"Bearer {token}"},
+            )
+        answer.raise_for_status()
+        writer.circles.append((circle, me, token, thread.id))
 
     async def member(index: int) -> None:
         circle, _, code = made[index % CIRCLES]
-        server = index % len(urls)
-        async with gate:
-            _, _, token = await asyncio.to_thread(_join, urls[server], code, f"Reader {index}")
-        readers.append(Reader(server, circle, token, 4))  # circle, channel, lead's name, thread
+        # Half of a circle's readers on its writer's process, half on the other.
+        server = (index + index // CIRCLES) % len(urls)
+        _, token = await joined(server, code, f"Reader {index}")
+        readers.append(Reader(server, circle, token, 0))
 
-    await asyncio.gather(*(lead(i, c, code) for i, (c, code, _) in enumerate(made)))
-    await asyncio.gather(*(member(i) for i in range(READERS)))
-    # After the readers' joins, each circle's log holds them too: start past them.
-    joined: dict[str, int] = {}
+    try:
+        await asyncio.gather(*(lead(i, c, code) for i, (c, code, _) in enumerate(made)))
+        await asyncio.gather(*(member(i) for i in range(READERS)))
+        ends: dict[str, int] = {}  # each circle's log so far: its readers read from there
+        for writer in writers:
+            for circle, _, token, _ in writer.circles:
+                page = await clients[writer.server].get(
+                    f"/api/v1/circles/{circle}/ops",
+                    params={"since": 0, "limit": 1000},
+                    headers={"authorization": f"Bearer {token}"},
+                )
+                ends[circle] = page.json()["next"]
+    finally:
+        for client in clients:
+            await client.aclose()
     for reader in readers:
-        joined[reader.circle] = joined.get(reader.circle, 0) + 1
-    for reader in readers:
-        reader.cursor = 4 + joined[reader.circle]
+        reader.cursor = ends[reader.circle]
     return writers, readers
-
-
-def _join(url: str, code: str, name: str) -> tuple[str, str, str]:
-    import httpx
-
-    with httpx.Client(base_url=url, timeout=60) as client:
-        return join(client, code, name)
 
 
 # --- a phase ----------------------------------------------------------------------------
@@ -258,8 +271,9 @@ async def write_phase(urls: list[str], writers: list[Writer], kill: int | None, 
     async def write(writer: Writer) -> None:
         nonlocal retries
         port = int(urls[writer.server].rsplit(":", 1)[1])
+        source = f"127.0.2.{1 + writers.index(writer)}"
         tokens = {circle: token for circle, _, token, _ in writer.circles}
-        clients = {circle: Lean(port, token) for circle, token in tokens.items()}
+        clients = {circle: Lean(port, token, source) for circle, token in tokens.items()}
         for count in range(OPS_EACH):
             circle, me, _, thread = writer.circles[count % len(writer.circles)]
             op = Replica(circle, "seq").make(
@@ -281,7 +295,7 @@ async def write_phase(urls: list[str], writers: list[Writer], kill: int | None, 
                 except (OSError, asyncio.IncompleteReadError, RuntimeError):
                     retries += 1
                     await clients[circle].close()
-                    clients[circle] = Lean(port, tokens[circle])
+                    clients[circle] = Lean(port, tokens[circle], source)
                     await asyncio.sleep(0.05)
             latencies.append(time.monotonic() - started)
             result = json.loads(answer)["results"][0]
@@ -337,7 +351,9 @@ async def run_phase(name: str, workdir: Path, cluster, *, processes: int, kill: 
     data = workdir / name
     database = cluster.database() if name.startswith("pg") else None
     where = ("--database", database) if database else ()
+    began = time.monotonic()
     made = await make_circles(data, database)
+    print(f"{name}: {CIRCLES} circles made in {time.monotonic() - began:.1f} s", file=sys.stderr)
     servers, urls = [], []
     if kill:
         process, url = start_server(data, True, *where, "--workers", "2")
@@ -350,18 +366,28 @@ async def run_phase(name: str, workdir: Path, cluster, *, processes: int, kill: 
             urls.append(url)
     try:
         print(f"{name}: joining {WRITERS} writers and {READERS} readers…", file=sys.stderr)
+        began = time.monotonic()
         writers, readers = await populate(urls, made)
+        print(f"{name}: joined in {time.monotonic() - began:.1f} s", file=sys.stderr)
         expected: dict[str, int] = {}
         for writer in writers:
             for count in range(OPS_EACH):
                 circle = writer.circles[count % len(writer.circles)][0]
                 expected[circle] = expected.get(circle, 0) + 1
-        out = Path(tempfile.mkstemp(suffix=".json")[1])
-        spec = json.dumps(
-            {"urls": urls, "expected": expected, "readers": [r.__dict__ for r in readers]}
+        out = Path(tempfile.mkstemp(suffix=".json", dir=workdir)[1])
+        spec = Path(tempfile.mkstemp(suffix=".json", dir=workdir)[1])  # tokens: not in argv
+        spec.write_text(
+            json.dumps(
+                {"urls": urls, "expected": expected, "readers": [r.__dict__ for r in readers]}
+            )
         )
         child = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--readers", spec, str(out), stdout=asyncio.subprocess.PIPE
+            sys.executable,
+            __file__,
+            "--readers",
+            str(spec),
+            str(out),
+            stdout=asyncio.subprocess.PIPE,
         )
         assert (await asyncio.wait_for(child.stdout.readline(), 120)).strip() == b"ready"
         victim = None
@@ -379,6 +405,7 @@ async def run_phase(name: str, workdir: Path, cluster, *, processes: int, kill: 
             (_cpu_s([postmaster]) if postmaster else 0.0) - cpu_before[1],
         )
         load = os.getloadavg()[0]
+        print(f"{name}: written in {written['elapsed']:.1f} s; readers finishing…", file=sys.stderr)
         await asyncio.wait_for(child.wait(), PHASE_LIMIT_S + 30)
         seen = msgspec.json.decode(out.read_bytes())
         out.unlink()
@@ -415,8 +442,9 @@ async def run_phase(name: str, workdir: Path, cluster, *, processes: int, kill: 
         "lost": lost,
         "duplicated": duplicated,
         "retries": written["retries"],
-        "server_cpu_s": cpu[0],
-        "pg_cpu_s": cpu[1],
+        # A killed worker takes its CPU count with it: not measured there.
+        "server_cpu_s": math.nan if kill else cpu[0],
+        "pg_cpu_s": math.nan if kill else cpu[1],
         "elapsed": written["elapsed"],
         "load": (load_before, load),
     }
@@ -446,12 +474,13 @@ def report(phases: dict[str, dict]) -> None:
         crossed = not math.isnan(phase["cross_p95"])
         cross = f"{phase['cross_p95']:>10.1f} ms" if crossed else f"{'-':>13}"
         ratio = phase["ops_per_s"] / base
+        cpu = f" {phase['server_cpu_s']:>8.1f} s | {phase['pg_cpu_s']:>5.1f} s |"
         print(
             f"{phase['name']:<10} | {phase['ops_per_s']:>6.0f} | {ratio:>6.2f} |"
             f" {phase['p50']:>6.1f} ms | {phase['p99']:>6.1f} ms | {phase['same_p95']:>9.1f} ms |"
             f" {cross} | {phase['lost']:>4} | {phase['duplicated']:>3} |"
-            f" {phase['server_cpu_s']:>8.1f} s | {phase['pg_cpu_s']:>5.1f} s |"
-            f" {phase['load'][0]:>4.1f}→{phase['load'][1]:<4.1f}"
+            + cpu.replace("nan", "  -")
+            + f" {phase['load'][0]:>4.1f}→{phase['load'][1]:<4.1f}"
         )
     print()
     print(
@@ -503,6 +532,6 @@ if __name__ == "__main__":
     except ImportError:
         run = asyncio.run
     if len(sys.argv) == 4 and sys.argv[1] == "--readers":
-        run(readers_main(json.loads(sys.argv[2]), sys.argv[3]))
+        run(readers_main(json.loads(Path(sys.argv[2]).read_text()), sys.argv[3]))
     else:
         run(main())

@@ -80,8 +80,9 @@ class Lean:
     """A bare HTTP/1.1 keep-alive connection: the load generator must cost far less than
     the server it measures, and httpx's per-request work, times 100 readers, would not."""
 
-    def __init__(self, port: int, token: str) -> None:
+    def __init__(self, port: int, token: str, source: str | None = None) -> None:
         self.port = port
+        self.source = source  # the loopback address to connect from (per-address limits)
         self.head = f"Host: 127.0.0.1:{port}\r\nAccept-Encoding: gzip\r\n"
         self.head += f"Authorization: Bearer {token}\r\n"
         self.reader: asyncio.StreamReader | None = None
@@ -94,7 +95,10 @@ class Lean:
     async def request_raw(self, method: str, target: str, body: bytes = b"") -> tuple[bytes, bool]:
         """The answer's body as it came (and whether it is gzipped); raises unless 200."""
         if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            local = (self.source, 0) if self.source else None
+            self.reader, self.writer = await asyncio.open_connection(
+                "127.0.0.1", self.port, local_addr=local
+            )
         head = f"{method} {target} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}\r\n\r\n"
         self.writer.write(head.encode() + body)
         status = await self.reader.readuntil(b"\r\n\r\n")

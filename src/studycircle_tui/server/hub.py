@@ -247,9 +247,9 @@ class Hub:
                     raise  # the transaction is spoilt: every request in it gets a 503
                 except Exception as error:  # ApiError, or a bug that must not stop the queue
                     outcomes.append((future, False, error))
-            await tx.run(batch.writes)
             for circle in {circle.id: circle for circle, _ in batch.staged}.values():
                 tx.notify(self.peers.committed(circle))
+            await tx.run(batch.writes)
         return batch
 
     async def _recover(self, circles: list[Circle]) -> None:

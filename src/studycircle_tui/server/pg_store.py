@@ -82,9 +82,17 @@ class PostgresTransaction(Transaction):
         return cursor.rowcount
 
     async def run(self, statements: Iterable[Statement]) -> None:
-        async with self.connection.cursor() as cursor:
+        """The statements, and the notices so far, sent in one go (a pipeline)."""
+        async with self.connection.pipeline(), self.connection.cursor() as cursor:
             for sql, rows in grouped(statements):
                 await cursor.executemany(_pg(sql), rows)
+            await self.send_notices(cursor)
+
+    async def send_notices(self, cursor: psycopg.AsyncCursor) -> None:
+        if self.notices:
+            rows = [(CHANNEL, notice) for notice in self.notices]
+            self.notices = []
+            await cursor.executemany("SELECT pg_notify(%s, %s)", rows)
 
     async def rows(self, sql: str, params: Sequence[object]) -> list[tuple]:
         cursor = await self.connection.execute(_pg(sql), params)
@@ -143,11 +151,8 @@ class PostgresStore(Store):
             async with self.pool.connection() as connection, connection.transaction():
                 tx = PostgresTransaction(connection)
                 yield tx
-                if tx.notices:
-                    async with connection.cursor() as cursor:
-                        await cursor.executemany(
-                            "SELECT pg_notify(%s, %s)", [(CHANNEL, n) for n in tx.notices]
-                        )
+                async with connection.cursor() as cursor:
+                    await tx.send_notices(cursor)
         except psycopg.Error as error:
             raise StorageError(_reason(error)) from error
 
