@@ -26,7 +26,6 @@ Run: ``python bench/scale_out.py`` (a few minutes). Last line: JSON.
 
 import asyncio
 import contextlib
-import gzip
 import json
 import math
 import os
@@ -49,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 import pg_cluster
 from benchkit import percentile, start_server
-from server_load import Lean
+from server_load import Lean, Pages
 
 CIRCLES, WRITERS, READERS = 300, 16, 1_000
 OPS_EACH = int(os.environ.get("SCALE_OUT_OPS", "300"))
@@ -59,16 +58,6 @@ PHASE_LIMIT_S = 300.0
 # from 127.0.1.1-4 (250 each), writers each from an address of its own in 127.0.2.0/24.
 READERS_PER_ADDRESS = 250
 TEXT = "Osmosis moves water across a membrane towards the side with more solute."
-
-
-class _Id(msgspec.Struct):
-    id: str
-
-
-class _Page(msgspec.Struct):
-    ops: list[_Id]
-    next: int
-    more: bool = False
 
 
 @dataclass
@@ -95,17 +84,7 @@ async def readers_main(spec: dict, out: str) -> None:
     duplicates = [0] * len(readers)
     deadline = time.monotonic() + PHASE_LIMIT_S
     connected = 0
-    pages: dict[bytes, tuple[frozenset[str], int, int]] = {}
-
-    def page_of(data: bytes, packed: bool) -> tuple[frozenset[str], int, int]:
-        known = pages.get(data)
-        if known is None:
-            page = msgspec.json.decode(gzip.decompress(data) if packed else data, type=_Page)
-            known = (frozenset(op.id for op in page.ops), len(page.ops), page.next)
-            if len(pages) >= 1024:
-                pages.clear()
-            pages[data] = known
-        return known
+    page_of = Pages(keep=1024)
 
     async def read(index: int, reader: Reader) -> None:
         nonlocal connected

@@ -76,6 +76,29 @@ def lean_client(base_url: str, token: str | None = None) -> httpx.AsyncClient:
     return client
 
 
+class Pages:
+    """What a page of ops holds: its op ids, how many, and the next cursor.
+
+    A hundred members woken together get the very same bytes. Each reader receives its
+    answer in full, but the same bytes are unpacked and decoded once for all of them:
+    on their own machines a hundred members would do that work side by side, while here
+    it would queue up on one core and put its delay into the A→B figures."""
+
+    def __init__(self, keep: int = 256) -> None:
+        self.keep = keep
+        self.pages: dict[bytes, tuple[frozenset[str], int, int]] = {}
+
+    def __call__(self, data: bytes, packed: bool) -> tuple[frozenset[str], int, int]:
+        known = self.pages.get(data)
+        if known is None:
+            page = msgspec.json.decode(gzip.decompress(data) if packed else data, type=_Page)
+            known = (frozenset(op.id for op in page.ops), len(page.ops), page.next)
+            if len(self.pages) >= self.keep:
+                self.pages.clear()
+            self.pages[data] = known
+        return known
+
+
 class Lean:
     """A bare HTTP/1.1 keep-alive connection: the load generator must cost far less than
     the server it measures, and httpx's per-request work, times 100 readers, would not."""
@@ -130,22 +153,7 @@ async def readers_main(url: str, circle: str, tokens: list[str], cursor: int, ou
     deadline = time.monotonic() + PHASE_LIMIT_S
     path = f"/api/v1/circles/{circle}/ops"
     connected = 0
-    # A hundred members woken together get the very same bytes. Each reader receives its
-    # answer in full, but the same bytes are unpacked and decoded once for all of them:
-    # on their own machines a hundred members would do that work side by side, while
-    # here it would queue up on one core and put its delay into the A→B figures.
-    pages: dict[bytes, tuple[frozenset[str], int, int]] = {}
-
-    def page_of(data: bytes, packed: bool) -> tuple[frozenset[str], int, int]:
-        known = pages.get(data)
-        if known is None:
-            page = msgspec.json.decode(gzip.decompress(data) if packed else data, type=_Page)
-            ids = frozenset(op.id for op in page.ops)
-            known = (ids, len(page.ops), page.next)
-            if len(pages) >= 256:
-                pages.clear()
-            pages[data] = known
-        return known
+    page_of = Pages()
 
     async def reader(index: int, token: str) -> None:
         nonlocal connected

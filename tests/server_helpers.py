@@ -110,6 +110,17 @@ class Site:
         assert response.status_code == 200, response.text
         return response.json()["results"]
 
+    async def everything(self, member: Member) -> list[dict]:
+        """The whole log as ``member`` gets it, page after page, as an app pulls it (an
+        anonymous suggestion comes on a page of its own)."""
+        ops: list[dict] = []
+        more = True
+        while more:
+            page = await self.pull(member, since=len(ops))
+            ops += page["ops"]
+            more = page["more"]
+        return ops
+
     async def pull(self, member: Member, since: int = 0, **params: object) -> dict:
         response = await self.client.get(
             f"/api/v1/circles/{member.circle}/ops",

@@ -47,17 +47,6 @@ async def _pages_until(site: Site, member: Member, since: int, op_id: str) -> li
     return pages
 
 
-async def _everything(site: Site, member: Member) -> list[dict]:
-    """The whole log as ``member`` gets it, page after page, as an app pulls it."""
-    ops: list[dict] = []
-    more = True
-    while more:
-        page = await site.pull(member, since=len(ops))
-        ops += page["ops"]
-        more = page["more"]
-    return ops
-
-
 def _stamp_ms(op: dict) -> int:
     return hlc.physical_ms(op["hlc"])
 
@@ -71,7 +60,7 @@ async def test_a_curious_member_finds_nothing_of_the_author_in_raw_pulls(site):
     results = await site.push(ana, signed, secret, renamed)  # one batch, as an app sends it
     assert results[1] == {"id": secret.id, "sealed": True}  # kept: acknowledged, not logged
     sent_with = {signed.id, renamed.id}
-    authors_ops = [op for op in await _everything(site, lead) if op["id"] in sent_with]
+    authors_ops = [op for op in await site.everything(lead) if op["id"] in sent_with]
 
     for reader in (bo, mo):  # a moderator sees no more than a member
         pages = await _pages_until(site, reader, since, secret.id)
@@ -86,13 +75,13 @@ async def test_a_curious_member_finds_nothing_of_the_author_in_raw_pulls(site):
         # Its stamp is the server's, not Ana's fast clock.
         assert _stamp_ms(copy) == copy["at"]
         assert all(_stamp_ms(theirs) - copy["at"] > SKEW_MS / 2 for theirs in authors_ops)
-        folded = _fold(lead.circle, await _everything(site, reader))
+        folded = _fold(lead.circle, await site.everything(reader))
         assert folded.state.suggestions[secret.id].author == SERVER_ACTOR
 
     # Its author and the lead see who wrote it; Ana's retry learns where it went.
-    by_lead = {op["id"]: op for op in await _everything(site, lead)}
+    by_lead = {op["id"]: op for op in await site.everything(lead)}
     assert by_lead[secret.id]["actor"] == ana.id
-    by_ana = {op["id"]: op for op in await _everything(site, ana)}
+    by_ana = {op["id"]: op for op in await site.everything(ana)}
     assert by_ana[secret.id]["actor"] == ana.id
     assert await site.push(ana, secret) == [{"id": secret.id, "seq": by_ana[secret.id]["seq"]}]
 
@@ -124,7 +113,7 @@ async def test_a_suggestion_still_held_when_its_author_is_removed_counts(site):
     await site.push(ana, secret)
     await site.push(lead, lead.make("member.remove", {"member": ana.id}))
     for reader in (lead, bo):
-        ops = await _everything(site, reader)
+        ops = await site.everything(reader)
         assert [op["type"] for op in ops][-2:] == ["suggestion.create", "member.remove"]
         assert secret.id in _fold(lead.circle, ops).state.suggestions
 

@@ -60,17 +60,26 @@ def where(args: argparse.Namespace) -> str:
     return f" --data {shlex.quote(args.data)}" if args.data else ""
 
 
+def chosen_store(args: argparse.Namespace):
+    """The store the options name (not open yet), or the exit code of a failure to say so."""
+    from .storage import open_store
+
+    try:
+        return open_store(database(args), data_dir(args))
+    except ValueError as error:
+        return fail(str(error))
+    except ImportError:
+        return fail("PostgreSQL needs psycopg: pip install 'studycircle-tui[postgresql]'", 1)
+
+
 def with_store(args: argparse.Namespace, work: Callable[..., Awaitable[int]]) -> int:
     """Run ``work(store)`` against the database the options name, opened and closed."""
-    from .storage import StorageError, open_store
+    from .storage import StorageError
 
     async def run() -> int:
-        try:
-            store = open_store(database(args), data_dir(args))
-        except ValueError as error:
-            return fail(str(error))
-        except ImportError:
-            return fail("PostgreSQL needs psycopg: pip install 'studycircle-tui[postgresql]'", 1)
+        store = chosen_store(args)
+        if isinstance(store, int):
+            return store
         try:
             await store.open()
         except StorageError as error:

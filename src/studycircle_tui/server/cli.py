@@ -15,8 +15,7 @@ import sys
 from .admin_cli import (
     DATABASE_ENV,
     add_admin_commands,
-    data_dir,
-    database,
+    chosen_store,
     fail,
 )
 
@@ -85,14 +84,9 @@ def _serve(args: argparse.Namespace) -> int:
         )
     if not args.workers.isdigit() or not 1 <= int(args.workers) <= MAX_WORKERS:
         return fail(f"--workers must be a number from 1 to {MAX_WORKERS}, not {args.workers!r}")
-    from .storage import open_store
-
-    try:
-        store = open_store(database(args), data_dir(args))
-    except ValueError as error:
-        return fail(str(error))
-    except ImportError:
-        return fail("PostgreSQL needs psycopg: pip install 'studycircle-tui[postgresql]'", 1)
+    store = chosen_store(args)
+    if isinstance(store, int):
+        return store
     if int(args.workers) > 1:
         if not store.shared:
             return fail(

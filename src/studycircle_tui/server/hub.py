@@ -247,8 +247,11 @@ class Hub:
                     raise  # the transaction is spoilt: every request in it gets a 503
                 except Exception as error:  # ApiError, or a bug that must not stop the queue
                     outcomes.append((future, False, error))
-            for circle in {circle.id: circle for circle, _ in batch.staged}.values():
-                tx.notify(self.peers.committed(circle))
+            logged: dict[str, tuple[Circle, list[bytes]]] = {}
+            for circle, entry in batch.staged:
+                logged.setdefault(circle.id, (circle, []))[1].append(entry.raw)
+            for circle, bodies in logged.values():
+                tx.notify(self.peers.committed(circle, bodies))
             await tx.run(batch.writes)
         return batch
 

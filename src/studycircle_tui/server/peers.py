@@ -1,8 +1,12 @@
 """The other server processes on a shared database (PostgreSQL), as one hears of them
 and tells them, on the database's notices (storage.CHANNEL):
 
-- ``ops CIRCLE VERSION SENDER``, sent in each commit that logged ops: the others read
-  the new ops of that circle (one read at a time per circle) and wake its long-polls;
+- ``ops CIRCLE VERSION SENDER``, sent in each commit that logged ops, followed by the
+  ops themselves, one per line, when they fit in a notice (``NOTICE_BYTES``): the others
+  fold them in and wake the circle's long-polls. Notices come in commit order, so the ops
+  follow on from what a process has, unless it missed some (it was not listening yet,
+  or they did not fit): then it reads them from the database, one read at a time per
+  circle;
 - ``revoke CIRCLE MEMBER NONCE`` (``server revoke``): each forgets that member's tokens
   and answers on storage.ACKS, so that the command can say every process has;
 - ``hello SENDER``, when a process starts listening: the others count the processes
@@ -19,7 +23,7 @@ import logging
 import secrets
 from typing import TYPE_CHECKING
 
-from .storage import ACKS, CHANNEL, LISTENER, StorageError
+from .storage import ACKS, CHANNEL, LISTENER, Snapshot, StorageError, decode_stored
 
 if TYPE_CHECKING:
     from .circle import Circle
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("studycircle.server")
 
 COUNT_S = 5.0  # how often the server processes on a shared database are counted
+NOTICE_BYTES = 7900  # PostgreSQL takes payloads up to 8000 bytes
 
 
 class Peers:
@@ -55,9 +60,11 @@ class Peers:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
-    def committed(self, circle: "Circle") -> str:
-        """The notice of a commit that logged ops in ``circle``."""
-        return f"ops {circle.id} {circle.version} {self.sender}"
+    def committed(self, circle: "Circle", bodies: list[bytes]) -> str:
+        """The notice of a commit that logged these ops in ``circle``."""
+        head = f"ops {circle.id} {circle.version} {self.sender}"
+        whole = "\n".join([head, *(body.decode() for body in bodies)])
+        return whole if len(whole.encode()) <= NOTICE_BYTES else head
 
     async def _listening_now(self, again: bool) -> None:
         self.listening.set()
@@ -81,10 +88,11 @@ class Peers:
         kind, _, rest = payload.partition(" ")
         hub = self.hub
         if kind == "ops":
-            circle_id, version, sender = rest.split(" ")
+            head, *lines = rest.split("\n")
+            circle_id, version, sender = head.split(" ")
             circle = hub.circles.get(circle_id)
             if sender != self.sender and circle is not None and circle.version < int(version):
-                self._follow(circle)
+                self._fold(circle, [line.encode() for line in lines])
         elif kind == "hello" and rest != self.sender:
             hub.spawn(self._recount())
         elif kind == "revoke":
@@ -92,6 +100,18 @@ class Peers:
             gone = (circle_id, member)
             hub.tokens = {key: known for key, known in hub.tokens.items() if known != gone}
             hub.spawn(hub.store.notify(ACKS, f"{nonce} {self.sender}"))
+
+    def _fold(self, circle: "Circle", bodies: list[bytes]) -> None:
+        """The ops a notice brought, if they follow on from this copy's log (and no
+        commit round has the circle: it reads what it needs itself); else a read."""
+        ops = decode_stored(bodies) if bodies else []
+        if not ops or circle.lock.locked() or (ops[0].seq or 0) > len(circle.log) + 1:
+            self._follow(circle)
+            return
+        before = len(circle.log)
+        circle.catch_up(Snapshot(circle.version, bodies, None))
+        if len(circle.log) > before:
+            circle.notify()
 
     def _follow(self, circle: "Circle") -> None:
         """Read the ops another process committed to ``circle``, then wake its long-polls.
