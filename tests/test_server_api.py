@@ -2,6 +2,7 @@
 joining, pushing and pulling, who may do what, and every refusal's status."""
 
 import asyncio
+import contextlib
 import gzip
 import json
 
@@ -11,6 +12,7 @@ from server_helpers import Site, body, now_ms
 from studycircle_tui.core.ops import SERVER_ACTOR, decode_op
 from studycircle_tui.core.replica import Replica
 from studycircle_tui.server import circle as circle_module
+from studycircle_tui.server.storage import StorageError
 
 
 @pytest.fixture
@@ -407,3 +409,35 @@ async def test_everything_survives_a_restart_in_seq_order(tmp_path, database):
         assert len(site.hub.circles[circle].replica.state.channels) == 30
     finally:
         await site.close()
+
+
+async def test_a_failed_commit_is_a_503_and_leaves_nothing_behind(site, monkeypatch):
+    """The database refuses one commit (a full disk, a lost connection): the pushes in it
+    are answered 503, nothing of them stays in memory, and the same ops sent again are
+    stored with the next seqs."""
+    _, lead = await site.circle_with_lead()
+    store = site.hub.store
+    opened = store.transaction
+    failures = [StorageError("the disk is full")]
+
+    @contextlib.asynccontextmanager
+    async def failing_once():
+        async with opened() as tx:
+            if failures:
+                error = failures.pop()
+
+                async def refuse(statements):
+                    raise error
+
+                tx.run = refuse
+            yield tx
+
+    monkeypatch.setattr(store, "transaction", failing_once)
+    ops = [lead.make("channel.create", {"name": f"c{i}"}) for i in range(2)]
+    response = await site.client.post(
+        f"/api/v1/circles/{lead.circle}/ops", content=body(*ops), headers=lead.auth
+    )
+    assert response.status_code == 503 and "the disk is full" in response.text
+    assert [op["id"] for op in (await site.pull(lead))["ops"]][-1] != ops[-1].id
+    assert [r["seq"] for r in await site.push(lead, *ops)] == [3, 4]
+    assert [op["seq"] for op in (await site.pull(lead))["ops"]] == [1, 2, 3, 4]

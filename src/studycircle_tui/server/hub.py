@@ -198,6 +198,11 @@ class Hub:
     async def _run(self) -> None:
         while self._queue:
             queued, self._queue = self._queue, []
+            for item in [item for item in queued if item[0] not in self.circles]:
+                # Its circle could not be read again after a failed commit (_recover).
+                queued.remove(item)
+                if not item[2].done():
+                    item[2].set_exception(_unavailable(StorageError("the database is down")))
             circles = [self.circles[cid] for cid in sorted({cid for cid, _, _ in queued})]
             outcomes: list[tuple[asyncio.Future, bool, Any]] = []
             async with contextlib.AsyncExitStack() as held:
@@ -259,9 +264,11 @@ class Hub:
         """After a failed commit, forget what was admitted and read the database again."""
         self.tokens.clear()  # a join's token may be among what was not stored
         for old in circles:
-            with contextlib.suppress(StorageError):  # still down: the next request tries
+            self._timed.discard(old.id)
+            try:
                 self.circles[old.id] = await self._load(old.id, old.name)
-                self._timed.discard(old.id)
+            except StorageError:  # still down: the next request that needs it reads it
+                del self.circles[old.id]
             old.wake()
 
     # --- admission: in memory, inside a batch ----------------------------------------------
