@@ -127,6 +127,7 @@ async def readers_main(spec: dict, out: str) -> None:
                     for reader, times in zip(readers, received, strict=True)
                 ],
                 "duplicates": sum(duplicates),
+                "cpu_s": time.process_time(),
             }
         )
     )
@@ -378,7 +379,9 @@ async def run_phase(name: str, workdir: Path, cluster, *, processes: int, kill: 
         cpu_before = (_cpu_s(pids), _cpu_s([postmaster]) if postmaster else 0.0)
         load_before = os.getloadavg()[0]
         print(f"{name}: {WRITERS} writers x {OPS_EACH} posts…", file=sys.stderr)
+        writing = time.process_time()
         written = await write_phase(urls, writers, victim, WRITERS * OPS_EACH)
+        writing = time.process_time() - writing
         cpu = (
             _cpu_s(pids) - cpu_before[0],
             (_cpu_s([postmaster]) if postmaster else 0.0) - cpu_before[1],
@@ -424,6 +427,8 @@ async def run_phase(name: str, workdir: Path, cluster, *, processes: int, kill: 
         # A killed worker takes its CPU count with it: not measured there.
         "server_cpu_s": math.nan if kill else cpu[0],
         "pg_cpu_s": math.nan if kill else cpu[1],
+        # The load generator shares the 2 cores: the writers, and the readers' process.
+        "clients_cpu_s": writing + seen["cpu_s"],
         "elapsed": written["elapsed"],
         "load": (load_before, load),
     }
@@ -444,7 +449,7 @@ def report(phases: dict[str, dict]) -> None:
     head = (
         f"{'phase':<10} | {'ops/s':>6} | {'x pg_1':>6} | {'write p50':>9} | {'write p99':>9} |"
         f" {'A→B same p95':>12} | {'A→B cross p95':>13} | {'lost':>4} | {'dup':>3} |"
-        f" {'server CPU':>10} | {'PG CPU':>7} | {'load':>9}"
+        f" {'server CPU':>10} | {'PG CPU':>7} | {'clients CPU':>11} | {'load':>9}"
     )
     print(head)
     print("-" * len(head))
@@ -454,6 +459,7 @@ def report(phases: dict[str, dict]) -> None:
         cross = f"{phase['cross_p95']:>10.1f} ms" if crossed else f"{'-':>13}"
         ratio = phase["ops_per_s"] / base
         cpu = f" {phase['server_cpu_s']:>8.1f} s | {phase['pg_cpu_s']:>5.1f} s |"
+        cpu += f" {phase['clients_cpu_s']:>9.1f} s |"
         print(
             f"{phase['name']:<10} | {phase['ops_per_s']:>6.0f} | {ratio:>6.2f} |"
             f" {phase['p50']:>6.1f} ms | {phase['p99']:>6.1f} ms | {phase['same_p95']:>9.1f} ms |"

@@ -397,3 +397,25 @@ async def test_kept_answers_and_suggestions_are_published_once_across_processes(
     finally:
         await b.close()
         await a.close()
+
+
+async def test_a_process_that_has_not_heard_of_a_commit_yet_reads_it_when_asked(tmp_path, pg):
+    """A member's cursor or membership may come from a process whose notice has not
+    reached this one yet (here B stops listening, so it never does): B reads the
+    database rather than answer 409 (cursor ahead) or 403 (not a member)."""
+    a = await Site.start(tmp_path / "a", pg)
+    b = await Site.start(tmp_path / "b", pg)
+    try:
+        circle, lead = await a.circle_with_lead()
+        await b.pull(lead)  # B has the circle in memory
+        await b.hub.peers.stop()
+        post = lead.make("suggestion.create", {"text": "New on A"})
+        await a.push(lead, post)
+        upto = (await a.pull(lead))["next"]
+        assert (await b.pull(lead, since=upto))["next"] == upto  # not 409
+        assert (await b.pull(lead, since=upto - 1))["ops"][0]["id"] == post.id
+        ana = await a.join(await a.invite(circle), "Ana")  # a member B has not heard of
+        assert (await b.pull(ana))["next"] == upto + 1  # not 403
+    finally:
+        await b.close()
+        await a.close()
