@@ -230,6 +230,17 @@ def _cpu_s(pids: list[int]) -> float:
     return total
 
 
+def _rss_mb(pids: list[int]) -> float:
+    """Resident memory of these processes and their children, now, in MB."""
+    total = 0
+    for pid in _with_children(pids):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total / 1024
+
+
 def _with_children(pids: list[int]) -> list[int]:
     found, queue = [], list(pids)
     while queue:
@@ -387,6 +398,7 @@ async def run_phase(name: str, workdir: Path, cluster, *, processes: int, kill: 
             (_cpu_s([postmaster]) if postmaster else 0.0) - cpu_before[1],
         )
         load = os.getloadavg()[0]
+        rss = _rss_mb(pids)
         print(f"{name}: written in {written['elapsed']:.1f} s; readers finishing…", file=sys.stderr)
         await asyncio.wait_for(child.wait(), PHASE_LIMIT_S + 30)
         seen = msgspec.json.decode(out.read_bytes())
@@ -429,6 +441,7 @@ async def run_phase(name: str, workdir: Path, cluster, *, processes: int, kill: 
         "pg_cpu_s": math.nan if kill else cpu[1],
         # The load generator shares the 2 cores: the writers, and the readers' process.
         "clients_cpu_s": writing + seen["cpu_s"],
+        "server_rss_mb": rss,
         "elapsed": written["elapsed"],
         "load": (load_before, load),
     }
@@ -449,7 +462,8 @@ def report(phases: dict[str, dict]) -> None:
     head = (
         f"{'phase':<10} | {'ops/s':>6} | {'x pg_1':>6} | {'write p50':>9} | {'write p99':>9} |"
         f" {'A→B same p95':>12} | {'A→B cross p95':>13} | {'lost':>4} | {'dup':>3} |"
-        f" {'server CPU':>10} | {'PG CPU':>7} | {'clients CPU':>11} | {'load':>9}"
+        f" {'server CPU':>10} | {'PG CPU':>7} | {'clients CPU':>11} | {'server RSS':>10} |"
+        f" {'load':>9}"
     )
     print(head)
     print("-" * len(head))
@@ -459,7 +473,7 @@ def report(phases: dict[str, dict]) -> None:
         cross = f"{phase['cross_p95']:>10.1f} ms" if crossed else f"{'-':>13}"
         ratio = phase["ops_per_s"] / base
         cpu = f" {phase['server_cpu_s']:>8.1f} s | {phase['pg_cpu_s']:>5.1f} s |"
-        cpu += f" {phase['clients_cpu_s']:>9.1f} s |"
+        cpu += f" {phase['clients_cpu_s']:>9.1f} s | {phase['server_rss_mb']:>7.0f} MB |"
         print(
             f"{phase['name']:<10} | {phase['ops_per_s']:>6.0f} | {ratio:>6.2f} |"
             f" {phase['p50']:>6.1f} ms | {phase['p99']:>6.1f} ms | {phase['same_p95']:>9.1f} ms |"
