@@ -6,6 +6,8 @@ to whichever process they reach."""
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -419,3 +421,18 @@ async def test_a_process_that_has_not_heard_of_a_commit_yet_reads_it_when_asked(
     finally:
         await b.close()
         await a.close()
+
+
+def test_a_database_that_cannot_be_reached_is_one_line_not_a_traceback(tmp_path, capsys):
+    nowhere = f"postgresql://studycircle@/studycircle?host={tmp_path}"
+    assert cli.main(["server", "members", "Biology", "--database", nowhere]) == 1
+    said = [capsys.readouterr().err]
+    serve = [sys.executable, "-m", "studycircle_tui.server", "serve", "--port", "0"]
+    started = subprocess.run(
+        [*serve, "--database", nowhere], capture_output=True, text=True, timeout=60
+    )
+    assert started.returncode == 1
+    said.append(started.stderr)
+    for err in said:
+        assert err.startswith("studycircle: error: cannot open postgresql://"), err
+        assert err.count("\n") == 1 and "No such file or directory" in err

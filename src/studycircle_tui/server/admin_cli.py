@@ -83,7 +83,7 @@ def with_store(args: argparse.Namespace, work: Callable[..., Awaitable[int]]) ->
         try:
             await store.open()
         except StorageError as error:
-            return fail(f"cannot open the server's data: {error}", 1)
+            return fail(str(error), 1)
         try:
             return await work(store)
         except StorageError as error:
@@ -169,7 +169,7 @@ def _members(args: argparse.Namespace) -> int:
         except admin.NotFound as error:
             return fail(str(error))
         members = await admin.members(store, circle)
-        print(f"{name} ({circle}): {len(members)} members")
+        print(f"{name} ({circle}): {len(members)} member{'' if len(members) == 1 else 's'}")
         width = max((len(member.name) for member in members), default=4)
         for member in members:
             joined = time.strftime("%Y-%m-%d", time.gmtime(member.joined_ms / 1000))

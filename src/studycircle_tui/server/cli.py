@@ -163,7 +163,7 @@ def _serve_one(args: argparse.Namespace, store, rate: float, joins: float, proxi
                 await store.open()
                 self.hub = await Hub.open(store)
             except StorageError as error:
-                failed.append(f"cannot open the server's data: {error}")
+                failed.append(str(error))
                 return
             # The circles just loaded live as long as the server, and so does most of
             # what survives two young collections (the ops that arrive, members'

@@ -123,18 +123,13 @@ class PostgresStore(Store):
 
     async def open(self) -> None:
         try:
+            # One connection first: a database that cannot be reached is said so at once,
+            # in libpq's words, rather than after the pool's retries.
+            async with await psycopg.AsyncConnection.connect(
+                self.url, autocommit=True, connect_timeout=10
+            ) as connection:
+                await _migrate(connection)
             await self.pool.open(wait=True, timeout=15)
-            async with self.pool.connection() as connection, connection.transaction():
-                await connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-                await connection.execute(schema.CREATE_MIGRATIONS)
-                cursor = await connection.execute(schema.APPLIED)
-                applied = (await cursor.fetchone())[0]
-                for number, statements in schema.pending(applied, schema.POSTGRES):
-                    for sql in statements:
-                        await connection.execute(sql)
-                    await connection.execute(
-                        _pg(schema.RECORD), (number, time.time_ns() // 1_000_000)
-                    )
         except (psycopg.Error, OSError) as error:
             await self.pool.close()
             raise StorageError(f"cannot open {self.where}: {_reason(error)}") from error
@@ -212,6 +207,18 @@ class PostgresStore(Store):
             except psycopg.Error as error:
                 log.warning("lost the listening connection (%s); reconnecting", error)
                 await asyncio.sleep(RECONNECT_S)
+
+
+async def _migrate(connection: psycopg.AsyncConnection) -> None:
+    async with connection.transaction():
+        await connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        await connection.execute(schema.CREATE_MIGRATIONS)
+        cursor = await connection.execute(schema.APPLIED)
+        applied = (await cursor.fetchone())[0]
+        for number, statements in schema.pending(applied, schema.POSTGRES):
+            for sql in statements:
+                await connection.execute(sql)
+            await connection.execute(_pg(schema.RECORD), (number, time.time_ns() // 1_000_000))
 
 
 async def _snapshot(
