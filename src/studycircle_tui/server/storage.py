@@ -23,6 +23,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..core import ids
@@ -224,7 +225,7 @@ class Store(abc.ABC):
         missed meanwhile). ``name``: how the connection is known (see ``listeners``).
         Nothing to listen to here."""
 
-    async def notify(self, channel: str, payload: str) -> None:  # noqa: B027
+    async def notify(self, channel: str, payload: str) -> None:  # noqa: B027 (SQLite: none)
         """Send one notice now (outside a transaction)."""
 
     async def listeners(self) -> int:
@@ -261,12 +262,10 @@ class Store(abc.ABC):
         return [MemberRow(*row) for row in found]
 
 
-def open_store(database: str | None, data_dir) -> Store:
+def open_store(database: str | None, data_dir: Path | None) -> Store:
     """The store ``--database`` names: ``postgresql://…``, ``sqlite:PATH`` (a data
-    folder or a database file), or by default SQLite in ``data_dir``. Not yet open: see
-    ``open``."""
-    from pathlib import Path
-
+    folder or a database file), or by default SQLite in ``data_dir``; not open yet
+    (``Store.open``). psycopg is imported only for PostgreSQL (ImportError without it)."""
     if database and database.startswith(("postgresql://", "postgres://")):
         from .pg_store import PostgresStore
 
@@ -278,6 +277,8 @@ def open_store(database: str | None, data_dir) -> Store:
             raise ValueError(f"--database must be postgresql://… or sqlite:PATH, not {database!r}")
         path = Path(database.removeprefix("sqlite:").removeprefix("//")).expanduser()
         return SqliteStore(path.parent if path.suffix == ".sqlite3" else path)
+    if data_dir is None:
+        raise ValueError("give a data folder or a database")
     return SqliteStore(Path(data_dir))
 
 
