@@ -29,3 +29,28 @@ def isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     return home
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL server for this test process (each xdist worker its own)."""
+    import pg_cluster as clusters
+
+    why = clusters.unavailable()
+    if why:
+        pytest.fail(f"the PostgreSQL tests need a PostgreSQL server: {why}")
+    with clusters.cluster() as running:
+        yield running
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request):
+    """Each server test that takes this runs on both stores: None (SQLite in the data
+    folder) and a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield None
+        return
+    running = request.getfixturevalue("pg_cluster")
+    url = running.database()
+    yield url
+    running.drop(url)

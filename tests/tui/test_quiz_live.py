@@ -55,7 +55,7 @@ async def circle(request, tmp_path, monkeypatch):
     if request.param == "file":
         yield await quiz_circle(tmp_path)
         return
-    site = Site(tmp_path / "server")
+    site = await Site.start(tmp_path / "server", None)
     clock = Clock(now_ms())  # the server made the circle just now: its clock starts there
     server_clock(monkeypatch, clock)
     try:
