@@ -30,7 +30,8 @@ from studycircle_tui.core.state import CircleState
 from studycircle_tui.server import hub as hub_module
 from studycircle_tui.server.circle import Circle
 from studycircle_tui.server.hub import Hub
-from studycircle_tui.server.storage import Batch, Storage
+from studycircle_tui.server.sqlite_store import SqliteStore
+from studycircle_tui.server.storage import Batch
 
 INVARIANT_SETTINGS = settings(
     deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
@@ -118,9 +119,8 @@ def test_a_hidden_post_is_seen_only_by_its_author_and_moderators(history: Histor
 @pytest.fixture(scope="module")
 def hub() -> Iterator[Hub]:
     with tempfile.TemporaryDirectory() as folder:
-        hub = Hub(Storage(Path(folder)), Storage(Path(folder)))
-        yield hub
-        hub.close()
+        # Never opened: admission is in memory, and nothing here is ever written.
+        yield Hub(SqliteStore(Path(folder)))
 
 
 def published(hub: Hub, history: History, ops: list[Op]) -> list[Op]:
@@ -130,7 +130,7 @@ def published(hub: Hub, history: History, ops: list[Op]) -> list[Op]:
     ``quiz.answered``, so the history's are left out), on a hub whose clock reads each
     op's own stamp: as if everyone's clock were right."""
     circle = Circle(history.circle_id, "Calculus I", Replica(history.circle_id, "seq"))
-    batch = Batch(hub.storage)  # its writes are never run: only what it stages is read
+    batch = Batch(tx=None)  # never committed: only what it stages is read
     for op in ops:
         if op.actor == SERVER_ACTOR or op.LOCAL_ONLY:
             continue
