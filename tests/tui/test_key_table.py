@@ -37,6 +37,7 @@ from studycircle_tui.tui.screens.dialogs import (
     PostInfoScreen,
     ReactScreen,
 )
+from studycircle_tui.tui.screens.export import Export, ExportPathScreen, ExportTextScreen
 from studycircle_tui.tui.screens.help import HelpScreen
 from studycircle_tui.tui.screens.members import MembersScreen
 from studycircle_tui.tui.screens.new_thread import NewThreadScreen
@@ -45,7 +46,7 @@ from studycircle_tui.tui.screens.note_history import NoteHistoryScreen
 from studycircle_tui.tui.screens.notes import NotesScreen
 from studycircle_tui.tui.screens.participation import ParticipationScreen
 from studycircle_tui.tui.screens.quiz import QuizPaneScreen
-from studycircle_tui.tui.screens.quiz_dialogs import ExportScreen, LiveSettingsScreen
+from studycircle_tui.tui.screens.quiz_dialogs import LiveSettingsScreen
 from studycircle_tui.tui.screens.quiz_live import LiveQuizScreen
 from studycircle_tui.tui.screens.quiz_practice import PracticeScreen
 from studycircle_tui.tui.screens.rules import RulesScreen
@@ -145,7 +146,8 @@ async def test_every_screen_lists_its_keys_in_help_and_palette_and_takes_remappe
         lambda: MeanwhileScreen(lead, []),
         lambda: NewChannelScreen(),
         lambda: LiveSettingsScreen("Quiz", False),
-        lambda: ExportScreen("results.csv"),
+        lambda: ExportPathScreen(Export("the results", "results.csv", b"a,b\n")),
+        lambda: ExportTextScreen(Export("the results", "results.csv", b"a,b\n")),
         lambda: NewNoteScreen(None, None),
         lambda: UnsavedScreen("Week 1"),
     ]

@@ -10,9 +10,12 @@ rule's own sentence when it may not. The data may be partial: a rule checks who 
 (membership, role) before what it acts on, and stops at the first field it needs that
 was not given, so ``may(state, me, "post.hide", now)`` asks about the role alone and
 ``may(state, me, "post.hide", now, post=p)`` about that post too.
+
+It is longer than most modules: a rule for each of the 37 op types, kept side by side in
+one table (``RULES``) so that who may do what reads in one place.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import cast
 
@@ -25,28 +28,32 @@ Rule = Callable[[CircleState, Op], str | None]
 
 NOT_MEMBER = "you are not a member of this circle"
 
+# A quiz answer still counts this long after its question's time is up: a click in the
+# last instant reaches the server (or is stamped) a moment later. The server refuses
+# answers by this same rule, on its own clock, so every replica folds the same answers.
+# At most a second: answers are sealed until the close, but a longer grace would
+# reward whoever waits it out.
+ANSWER_GRACE_MS = 1000
+
 
 def _member(state: CircleState, op: Op) -> str | None:
     return None if state.role_of(op.actor) is not None else NOT_MEMBER
 
 
-def _at_least(role: str) -> Rule:
-    def rule(state: CircleState, op: Op) -> str | None:
-        if state.role_of(op.actor) is None:
-            return NOT_MEMBER
-        if state.is_at_least(op.actor, role):
-            return None
-        if role == "moderator" and moderator_at(state.rota, op_time_ms(op)) == op.actor:
-            return None  # whoever's turn it is on the rota moderates that day
-        if role == "lead":
-            return "only the circle's lead may do this"
-        return f"only a {role} or the lead may do this"
-
-    return rule
+def _moderator(state: CircleState, op: Op) -> str | None:
+    if state.role_of(op.actor) is None:
+        return NOT_MEMBER
+    if state.is_at_least(op.actor, "moderator"):
+        return None
+    if moderator_at(state.rota, op_time_ms(op)) == op.actor:
+        return None  # whoever's turn it is on the rota moderates that day
+    return "only a moderator or the lead may do this"
 
 
-_moderator = _at_least("moderator")
-_lead = _at_least("lead")
+def _lead(state: CircleState, op: Op) -> str | None:
+    if state.role_of(op.actor) is None:
+        return NOT_MEMBER
+    return None if state.is_at_least(op.actor, "lead") else "only the circle's lead may do this"
 
 
 def _circle_create(state: CircleState, op: Op) -> str | None:
@@ -79,11 +86,11 @@ def _rules_accept(state: CircleState, op: Op) -> str | None:
     return None if op.data.version <= state.rules_version else "no such version of the rules"
 
 
-def _leads_left_after(state: CircleState, target: str) -> int:
-    return sum(
-        1
+def _another_lead(state: CircleState, target: str) -> bool:
+    """Whether the circle keeps a (current) lead without ``target``."""
+    return any(
+        member.role == "lead" and not member.removed and member.id != target
         for member in state.members.values()
-        if member.role == "lead" and not member.removed and member.id != target
     )
 
 
@@ -105,7 +112,7 @@ def _member_role(state: CircleState, op: Op) -> str | None:
     if (
         op.data.role != "lead"
         and state.role_of(target) == "lead"
-        and not (_leads_left_after(state, target))
+        and not _another_lead(state, target)
     ):
         return "a circle needs a lead: make someone else lead first"
     return None
@@ -118,7 +125,7 @@ def _member_remove(state: CircleState, op: Op) -> str | None:
     target = op.data.member
     if state.role_of(target) is None:
         return "that person is not a member"
-    if state.role_of(target) == "lead" and not _leads_left_after(state, target):
+    if state.role_of(target) == "lead" and not _another_lead(state, target):
         return "a circle needs a lead: make someone else lead first"
     return None
 
@@ -327,7 +334,17 @@ def _question_index(state: CircleState, op: Op) -> str | None:
 
 
 def _quiz_open(state: CircleState, op: Op) -> str | None:
-    return _hosted_session(state, op) or _question_index(state, op)
+    """A new question, or the open one again (more time, a pause, the resume). A question
+    that is over stays over: its answers are out (a server publishes them at its close,
+    or when another question opens), and no one may answer after seeing them."""
+    refused = _hosted_session(state, op) or _question_index(state, op)
+    if refused:
+        return refused
+    session = state.sessions[op.data.session]
+    question = op.data.question
+    if question in session.closed or (question in session.opens and question != session.current):
+        return "that question is over; it cannot be opened again"
+    return None
 
 
 def _quiz_close(state: CircleState, op: Op) -> str | None:
@@ -360,6 +377,28 @@ def _quiz_answer(state: CircleState, op: Op) -> str | None:
     # before the sealed answer itself, which must still fold.
     if op.actor in session.answers.get(question, ()):
         return "you have already answered this question"
+    return _in_time(state, session.opens.get(question, ()), op)
+
+
+def _in_time(state: CircleState, opens: Iterable[tuple[int, int]], op: Op) -> str | None:
+    """Was the question running when the answer was given? The time is ``op_time_ms``:
+    the server's receive time in a circle on a server, the answer's own stamp in a file
+    (where a member's clock is trusted: see the README). Each ``opens`` entry is a
+    quiz.open's time and when that open's time is up (0: paused), in fold order."""
+    if op.at is None and state.hosted:
+        return None  # a member's own answer on its way: the server's clock will judge it
+    when = op_time_ms(op)
+    running = None
+    for opened, ends in opens:
+        if opened > when:  # a pause or more time that came after the answer
+            break
+        running = ends
+    if running is None:
+        return "that question was not open yet"
+    if running == 0:
+        return "the question is paused"
+    if when > running + ANSWER_GRACE_MS:
+        return "time is up for this question"
     return None
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 
 from msgspec import UNSET
 
-from . import notemerge
+from . import hlc, notemerge
 from .ops import Op, op_time_ms
 from .permissions import refusal
 from .state import (
@@ -238,8 +238,9 @@ def _note_revise(state: CircleState, op: Op, at: int) -> None:
         base.text,
         head.text,
         data.text,
-        notemerge.revision_label(_note_author_name(state, head.author), head.at_ms),
-        notemerge.revision_label(_note_author_name(state, op.actor), at),
+        # Both wrote as members (permissions), and members are never taken out of the state.
+        notemerge.revision_label(state.members[head.author].name, head.at_ms),
+        notemerge.revision_label(state.members[op.actor].name, at),
     )
     # The merge is a revision too: later revisions made from it name it as their base, so
     # its id must be the same on every replica, and must not be taken.
@@ -258,11 +259,6 @@ def _note_revise(state: CircleState, op: Op, at: int) -> None:
         conflicts=notemerge.count_conflicts(merged.text) if conflicted else 0,
     )
     _add_revision(note, merge)
-
-
-def _note_author_name(state: CircleState, member_id: str) -> str:
-    member = state.members.get(member_id)
-    return member.name if member is not None else member_id
 
 
 def _note_restore(state: CircleState, op: Op, at: int) -> None:
@@ -309,11 +305,15 @@ def _quiz_start(state: CircleState, op: Op, at: int) -> None:
 
 def _quiz_open(state: CircleState, op: Op, at: int) -> None:
     session = state.sessions[op.data.session]
+    deadline = op.data.deadline
     session.current = op.data.question
-    session.deadline_ms = op.data.deadline
-    session.closed.discard(op.data.question)
+    session.deadline_ms = deadline
     session.opened_ms[op.data.question] = at
-    session.opens.setdefault(op.data.question, []).append((at, op.data.deadline))
+    # The time left is the deadline less the open's own stamp, both from the host's
+    # clock; it runs from the open's time (on a server, when the server received it),
+    # so a host whose clock is off neither cuts a question short nor draws it out.
+    ends = at + (deadline - hlc.physical_ms(op.hlc)) if deadline else 0
+    session.opens.setdefault(op.data.question, []).append((at, ends))
 
 
 def _quiz_answer(state: CircleState, op: Op, at: int) -> None:

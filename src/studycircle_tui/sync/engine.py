@@ -13,6 +13,22 @@ event loop: another process holding the SQLite file's lock (a second studycircle
 backup) makes a write wait up to its busy timeout, and the app must go on taking keys
 meanwhile. One thread keeps the writes in the order they were asked for. What the app
 reads often (drafts, a lead's quiz keys) is kept in memory and written behind.
+
+What goes wrong while syncing never ends the app: an unreachable server or file pauses
+sync (status "offline", a notice) and an unexpected error becomes a notice with its
+traceback in the sync log (``synclog``); either way sync is retried with backoff.
+
+The service hands the replica the time: ops stamped more than a day ahead of this
+computer's clock are held back by the replica and reported here, and folded once that
+time comes. When a file transport says a read was ``complete`` (the file was new to us,
+replaced or cut short), every op this replica holds that the file lacks goes back into
+the outbox, so what the file lost is appended again. Ops appended after the cursor can
+be lost before they are read back (the file cut short just behind us): a file
+``echoes`` what is pushed to it, so an op a pull to the end did not bring back is
+appended again too. Ops other members made are appended again as well, exactly as
+they were: a member's op was acknowledged to them once it was in the file, and may be
+lost for good if the file was its only copy (its author's machine gone); relaying it
+changes nothing about who made it, as merging a conflict copy already does.
 """
 
 import asyncio
@@ -25,18 +41,19 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
-from pathlib import Path
 from typing import Any, TypeVar
 
 from ..core import permissions
+from ..core.hlc import describe_ahead
 from ..core.ops import Op, OpError
 from ..core.replica import Change, Replica
 from ..core.schedule import to_ics
 from ..core.state import CircleState
 from ..core.wording import in_words
 from ..store.db import CircleRecord, Store
-from .intents import CircleIntents, Refused
-from .transport import Transport, TransportError
+from . import synclog
+from .intents import CircleIntents, Refused, StoreBusy
+from .transport import Pulled, Transport, TransportError
 
 __all__ = ["CircleService", "Event", "Notice", "Refused", "SyncStatus"]
 
@@ -69,11 +86,11 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def _store_trouble(error: sqlite3.Error) -> str:
+def _store_trouble(error: sqlite3.Error) -> Refused:
     """Why a write a member asked for did not reach the disk, in their words."""
     if "locked" in str(error) or "busy" in str(error):
-        return "another program is holding this computer's copy of the circle: try again"
-    return f"it could not be saved on this computer ({error})"
+        return StoreBusy("another program is holding this computer's copy of the circle: try again")
+    return Refused(f"it could not be saved on this computer ({error})")
 
 
 class CircleService(CircleIntents):
@@ -216,16 +233,10 @@ class CircleService(CircleIntents):
         self._set_status(waiting=waiting)
         self._wake.set()
 
-    async def export_schedule(self, path: Path) -> Path:
-        """Write the circle's schedule as an iCalendar file; Refused says why it could not."""
+    def schedule_ics(self) -> bytes:
+        """The circle's schedule as an iCalendar file's bytes (exported, or shown to copy)."""
         state = self.state
-        path = path.expanduser()
-        ics = to_ics(state.name, state.id, state.schedule, self.now_ms())
-        try:
-            await asyncio.to_thread(path.write_bytes, ics)  # a slow USB stick waits there
-        except OSError as error:
-            raise Refused(f"could not write {path}: {error.strerror or error}") from None
-        return path
+        return to_ics(state.name, state.id, state.schedule, self.now_ms())
 
     # --- the store's thread -----------------------------------------------------------
 
@@ -239,7 +250,7 @@ class CircleService(CircleIntents):
         try:
             return await self._in_store(work, *args)
         except sqlite3.Error as error:
-            raise Refused(_store_trouble(error)) from None
+            raise _store_trouble(error) from None
 
     def _write_behind(self, what: str, work: Callable[..., object], *args: Any) -> None:
         """Queue a write nobody waits for; if it fails, a notice says ``what`` was lost."""
@@ -286,7 +297,8 @@ class CircleService(CircleIntents):
             pull.result()  # raises what the pull raised
 
     async def run(self) -> None:
-        """Sync until cancelled, backing off (with jitter) while the other side is away."""
+        """Sync until cancelled, backing off (with jitter) while the other side is away
+        or something unexpected fails; only a refused token stops it."""
         backoff = 1.0
         while True:
             started = time.monotonic()
@@ -305,6 +317,10 @@ class CircleService(CircleIntents):
                 retry_after = getattr(error, "retry_after", None)
                 delay = retry_after or backoff * random.uniform(0.5, 1.0)
                 backoff = min(backoff * 2, self.MAX_BACKOFF_SECONDS)
+            except Exception as error:  # a bug or an OS surprise must not end the app
+                self.report_failure(error)
+                delay = backoff * random.uniform(0.5, 1.0)
+                backoff = min(backoff * 2, self.MAX_BACKOFF_SECONDS)
             else:
                 if self._offline_since:
                     self._offline_since = 0
@@ -322,18 +338,31 @@ class CircleService(CircleIntents):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
 
+    def report_failure(self, error: Exception) -> None:
+        """Say that syncing failed unexpectedly; the traceback goes to the sync log."""
+        log = synclog.record(error, f"syncing circle {self.record.id} ({self.transport.kind})")
+        where = f" (details in {log})" if log else ""
+        if not self._offline_since:
+            self._offline_since = self.now_ms()
+        self._notice(f"sync failed: {type(error).__name__}: {error}{where}; retrying", "error")
+        self._set_status(state="offline", since_ms=self._offline_since)
+
     def _long_poll_seconds(self) -> float:
         # A server answers a long-poll as soon as something arrives; a file is polled.
         return 25.0 if self.transport.ordering == "seq" and not self._wake.is_set() else 0.0
 
     async def _push(self) -> None:
         store, circle = self.store, self.record.id
-        outbox = await self._in_store(store.outbox, circle)
+        problems: list[str] = []
+        outbox = await self._in_store(store.outbox, circle, problems)
+        for problem in problems:
+            self._notice(problem, "error")
         if not outbox:
             return
         results = await self.transport.push(outbox)
         delivered = [result.id for result in results if result.error is None]
-        await self._in_store(store.delivered, circle, delivered)
+        delivered_ = partial(store.delivered, echo=self.transport.echoes)
+        await self._in_store(delivered_, circle, delivered)
         for result in results:
             if result.sealed:
                 self.replica.seal(result.id)
@@ -352,11 +381,64 @@ class CircleService(CircleIntents):
             pulled = await self.transport.pull(cursor, wait)
             for problem in pulled.problems:
                 self._notice(problem)
-            if pulled.ops:
-                await self._in_store(store.add_ops, circle, pulled.ops)
-                self._emit(self.replica.add(pulled.ops))
+            # A file read again from its start brings back every op: store only news (a
+            # server's confirmation of a pending op carries its seq, which is news).
+            fresh = [op for op in pulled.ops if op.seq is not None or op.id not in self.replica]
+            if fresh:
+                await self._in_store(store.add_ops, circle, fresh)
+            # Every pull, new ops or not: held ops whose time has come fold now.
+            self._emit(self._take(pulled.ops))
+            await self._send_again_what_was_lost(pulled)
             await self._in_store(store.set_cursor, circle, remote, pulled.cursor)
             more, wait = pulled.more, 0.0
+
+    def _take(self, ops: list[Op]) -> Change:
+        """Hand ops to the replica with the time (for the far-future hold) and report
+        any it held back."""
+        now = self.now_ms()
+        change = self.replica.add(ops, now)
+        if change.held:
+            latest = max(op.hlc for op in change.held)
+            authors = sorted({self._name(op.actor) for op in change.held})
+            what = "a change" if len(change.held) == 1 else f"{len(change.held)} changes"
+            ahead = describe_ahead(latest, now)
+            self._notice(
+                f"held back {what} by {', '.join(authors)} stamped "
+                f"{'up to ' if len(change.held) > 1 else ''}{ahead} ahead of this computer's "
+                "clock (a wrong clock?); shown when that time comes"
+            )
+        return change
+
+    async def _send_again_what_was_lost(self, pulled: Pulled) -> None:
+        """Queue again the ops the other side lost: its whole log arrived (``complete``)
+        and lacks ops this replica holds, or ops it should have echoed did not come back."""
+        lost: list[str] = []
+        if pulled.complete:
+            present = {op.id for op in pulled.ops}
+            holding = [*self.replica.ops(), *self.replica.held]
+            lost = [op.id for op in holding if op.id not in present and not op.LOCAL_ONLY]
+        restored, waiting = await self._in_store(self._requeue, pulled, lost)
+        if restored:
+            self._notice(
+                f"the circle file had lost {restored} "
+                f"change{'s' if restored > 1 else ''} this computer holds (replaced or cut "
+                "short?); writing them back"
+            )
+            self._set_status(waiting=waiting)
+            self._wake.set()  # send them now rather than after the next poll
+
+    def _requeue(self, pulled: Pulled, lost: list[str]) -> tuple[int, int]:
+        """(In the store thread.) Queue ``lost`` again, and what a file should have echoed
+        and did not; how many were queued again, and the outbox's size after."""
+        store, circle = self.store, self.record.id
+        restored = 0
+        if self.transport.echoes:
+            store.echoed(circle, [op.id for op in pulled.ops])
+            if not pulled.more:
+                restored += store.requeue_unechoed(circle)
+        if lost:
+            restored += store.requeue(circle, lost)
+        return restored, store.outbox_size(circle) if restored else 0
 
     # --- plumbing ---------------------------------------------------------------------
 
@@ -364,7 +446,10 @@ class CircleService(CircleIntents):
         """Fold what the store holds (before the app runs: nothing else waits on it)."""
         self._drafts = self.store.drafts(self.record.id)
         self._quiz_keys = self.store.all_quiz_keys(self.record.id)
-        ops = self.store.load_ops(self.record.id)
+        problems: list[str] = []
+        ops = self.store.load_ops(self.record.id, problems)
+        for problem in problems:
+            self._notice(problem, "error")
         if self.replica.ordering == "seq":
             confirmed = [op for op in ops if op.seq is not None or op.LOCAL_ONLY]
             self.replica.add(confirmed)
@@ -372,10 +457,14 @@ class CircleService(CircleIntents):
                 if op.seq is None and not op.LOCAL_ONLY:
                     self.replica.add_local(op)
         else:
-            self.replica.add(ops)
+            self._take(ops)
         self.status = SyncStatus(
             self.transport.kind, "synced", waiting=self.store.outbox_size(self.record.id)
         )
+
+    def _name(self, member_id: str) -> str:
+        member = self.state.members.get(member_id)
+        return member.name if member is not None else "someone not (yet) a member"
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, Change) and not event:

@@ -12,13 +12,12 @@ actions are the quiz's intents (see ``intents.py``): coroutines that read the se
 when they run and raise Refused, in the member's words, when the circle says no.
 """
 
-import asyncio
 import csv
+import io
 import json
 import secrets
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -67,6 +66,17 @@ def live_stage(session: QuizSession) -> LiveStage:
     return LiveStage(Stage.PAUSED if session.deadline_ms == 0 else Stage.OPEN, question)
 
 
+def remaining_ms(session: QuizSession, now_ms: int) -> int:
+    """Time left on the open question (when paused: the time left at the pause)."""
+    if session.deadline_ms:
+        return max(0, session.deadline_ms - now_ms)
+    opens = session.opens.get(session.current, [])
+    running = [deadline for _, deadline in opens if deadline]
+    if not opens or not running:
+        return 0
+    return max(0, running[-1] - opens[-1][0])
+
+
 def players_expected(state: CircleState, session: QuizSession) -> list[str]:
     """Every current member but the host: when they have all answered, the question
     can close before its time is up."""
@@ -81,14 +91,11 @@ def names(state: CircleState) -> dict[str, str]:
     return {member.id: member.name for member in state.members.values()}
 
 
-def write_csv(path: Path, rows: list[list[str]], default_name: str = "quiz.csv") -> Path:
-    """Write a results table; the path written (a folder gets ``default_name`` in it)."""
-    path = path.expanduser()
-    if path.is_dir():
-        path = path / default_name
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
+def csv_text(rows: list[list[str]]) -> str:
+    """A results table as CSV text (written to a file, or shown to copy)."""
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows(rows)
+    return out.getvalue()
 
 
 class QuizRunner:
@@ -190,8 +197,15 @@ class QuizRunner:
     async def open_question(self, session_id: str, question: int) -> Op:
         _, quiz = self._session(session_id)
         seconds = quiz.questions[question].seconds
-        deadline = self.service.now_ms() + seconds * 1000
+        deadline = self.clock_ms() + seconds * 1000
         return await self._open(session_id, question, deadline)
+
+    def clock_ms(self) -> int:
+        """Now, by the clock this member's ops are stamped with: the wall clock, or the
+        circle's stamps when someone's clock ahead has pulled them forward. A question
+        lasts its deadline less its open's own stamp (reducer._quiz_open), so deadlines
+        are set on this clock, and time left is read on it."""
+        return max(self.service.now_ms(), self.service.replica.clock.ms)
 
     async def _open(self, session_id: str, question: int, deadline: int) -> Op:
         data = {"session": session_id, "question": question, "deadline": deadline}
@@ -199,13 +213,7 @@ class QuizRunner:
 
     def remaining_ms(self, session: QuizSession) -> int:
         """Time left on the open question (when paused: the time left at the pause)."""
-        if session.deadline_ms:
-            return max(0, session.deadline_ms - self.service.now_ms())
-        opens = session.opens.get(session.current, [])
-        running = [deadline for _, deadline in opens if deadline]
-        if not opens or not running:
-            return 0
-        return max(0, running[-1] - opens[-1][0])
+        return remaining_ms(session, self.clock_ms())
 
     async def pause(self, session_id: str) -> Op:
         session, _ = self._session(session_id)
@@ -214,7 +222,7 @@ class QuizRunner:
     async def resume(self, session_id: str) -> Op:
         session, _ = self._session(session_id)
         left = self.remaining_ms(session)
-        return await self._open(session_id, session.current, self.service.now_ms() + left)
+        return await self._open(session_id, session.current, self.clock_ms() + left)
 
     async def add_time(self, session_id: str, seconds: int = ADD_SECONDS) -> Op:
         session, _ = self._session(session_id)
@@ -269,14 +277,8 @@ class QuizRunner:
         _, quiz = self._session(session_id)
         return sessionscore.csv_rows(quiz, self.score(session_id), names(self.state))
 
-    async def export_csv(self, session_id: str, path: Path, default_name: str) -> Path:
-        """Write the session's results as CSV (in a thread: a slow disk waits there); the
-        path written. Refused says why not."""
-        rows = self.csv_rows(session_id)
-        try:
-            return await asyncio.to_thread(write_csv, path, rows, default_name)
-        except OSError as error:
-            raise Refused(f"could not write {path}: {error.strerror or error}") from None
+    def results_csv(self, session_id: str) -> str:
+        return csv_text(self.csv_rows(session_id))
 
     def keys_verified(self, session_id: str) -> bool | None:
         session, quiz = self._session(session_id)

@@ -72,6 +72,7 @@ SCOPES: dict[str, Scope] = {
     "new-thread": Scope("A new thread", "New thread", "new-thread-"),
     "unsaved": Scope("Unsaved changes", "Unsaved", "unsaved-"),
     "help": Scope("The key list", "Key list", "help-"),
+    "export-text": Scope("An export to copy", "Export", "export-"),
     "settings": Scope("Settings", "Settings", "settings-", priority=None),
     "app": Scope("Everywhere", "Anywhere"),
 }
@@ -463,6 +464,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("answer('discard')", "d", "Discard", "Throw them away.", "unsaved"),
     _close("unsaved", "answer(None)", "Keep editing", "escape,k"),
     _close("help", "close", keys="escape,q,question_mark"),
+    Action("copy_all", "c", "Copy all", "Copy it all to your clipboard.", "export-text"),
+    _close("export-text", "close"),
     Action("save", "ctrl+s", "Save", "Save the settings to config.toml.", "settings"),
     Action("cancel", "escape", "Cancel", "Leave without saving.", "settings", palette=False),
     Action(

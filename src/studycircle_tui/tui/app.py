@@ -1,16 +1,23 @@
-"""The Textual app: wiring only. It holds the service, runs its sync loop in a worker and
-turns what the service reports into Messages: a change of the circle goes to every
-screen on the stack (none shows stale data), the sync status and notices to the main
-screen. Every worker runs on the app, so a failed one is said in one place."""
+"""The Textual app: wiring only. It holds the service, runs its sync loop and its quiz
+pacer in workers and turns what the service reports into Messages: a change of the
+circle goes to every screen on the stack (none shows stale data), the sync status and
+notices to the main screen. Every worker runs on the app, so a failed one is said in
+one place."""
 
 import gc
+from collections.abc import Sequence
+from pathlib import Path
 
 from textual import events
 from textual.app import App
+from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.worker import Worker, WorkerState
 
 from ..config import Settings, load_settings
 from ..sync.engine import CircleService, Event, Notice, SyncStatus
+from ..sync.pacer import QuizPacer
+from . import display
 from .actions import bindings_for
 from .commands import KeyCommands
 from .intents import IntentQueue
@@ -18,6 +25,10 @@ from .messages import CircleChanged, NoticeReceived, SyncStatusChanged
 from .preferences import Preferences
 from .screens.main import MainScreen
 from .theme_vars import theme_variable_defaults
+from .visible import ControlFilter, visible_line
+
+# Drops any control character still in a line drawn, whatever widget drew it.
+CONTROL_FILTER = ControlFilter()
 
 
 def tune_garbage_collector() -> None:
@@ -31,6 +42,10 @@ def tune_garbage_collector() -> None:
 
 class StudyCircleApp(App[None]):
     CSS_PATH = "app.tcss"
+    # Default CSS, so the app's own stylesheets win over it (see the file's comment);
+    # not scoped, or Textual would put the app's type in front of its second selector.
+    DEFAULT_CSS = (Path(__file__).parent / "plain_terminals.tcss").read_text(encoding="utf-8")
+    SCOPED_CSS = False
     TITLE = "studycircle"
     BINDINGS = bindings_for("app")
     COMMANDS = App.COMMANDS | {KeyCommands}  # every screen's keys, from the one table
@@ -42,10 +57,14 @@ class StudyCircleApp(App[None]):
         sync: bool = True,
         settings: Settings | None = None,
         theme: str | None = None,
+        remote: str | None = None,
     ) -> None:
         super().__init__()
         self.service = service
         self.intents = IntentQueue(self)  # what the member asks for, one at a time
+        # "ssh" or "web" when served to someone at another machine (``--served-over``):
+        # then nothing is written to this machine's files on their say-so (screens/export.py).
+        self.remote = remote
         self.settings = settings if settings is not None else load_settings()
         self._sync = sync
         # Themes (registered before use), colour depth, keymap, low-bandwidth mode.
@@ -57,8 +76,20 @@ class StudyCircleApp(App[None]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return theme_variable_defaults(self.current_theme)
 
+    def get_css_variables(self) -> dict[str, str]:
+        return {**super().get_css_variables(), **display.border_variables(self)}
+
+    def get_key_display(self, binding: Binding) -> str:
+        return display.key_display(self, binding.key, super().get_key_display(binding))
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        # After Textual's own (NO_COLOR, dim): no control character reaches the terminal
+        # whatever drew it (a second line of defence behind the schema), then colour
+        # depth and plain symbols.
+        return [*super().get_line_filters(), CONTROL_FILTER, *self.preferences.line_filters]
+
     def on_mount(self) -> None:
-        self.title = self.service.state.name or "studycircle"
+        self.title = visible_line(self.service.state.name) or "studycircle"
         self.service.subscribe(self._service_event)
         self.push_screen(self.main_screen)
         self.call_after_refresh(tune_garbage_collector)
@@ -66,6 +97,11 @@ class StudyCircleApp(App[None]):
             self.run_worker(
                 self.service.run(), name="sync", group="sync", exclusive=True, exit_on_error=False
             )
+        # Live questions this member hosts close on time whatever screen is showing.
+        pacer = QuizPacer(self.service, report=self._pacer_problem)
+        self.run_worker(
+            pacer.run(), name="pacer", group="pacer", exclusive=True, exit_on_error=False
+        )
         self.preferences.on_mount()
 
     def get_system_commands(self, screen):
@@ -98,6 +134,9 @@ class StudyCircleApp(App[None]):
     async def action_quit(self) -> None:
         self.main_screen.thread_pane.leave_thread()  # the debounced draft save may not have run
         self.exit()
+
+    def _pacer_problem(self, text: str) -> None:
+        self.notify(text, severity="error", timeout=8)
 
     def _service_event(self, event: Event) -> None:
         # Called on the app's own event loop (the sync worker runs there), so posting is safe.

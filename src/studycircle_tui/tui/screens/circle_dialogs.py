@@ -8,6 +8,7 @@ from textual.widgets.option_list import Option
 
 from ...core.digest import Arrival
 from ...sync.engine import CircleService
+from ..visible import visible_line
 from .dialogs import Dialog
 
 FOCUS_CHOICES = (25, 50, 90)
@@ -62,7 +63,8 @@ class MeanwhileScreen(Dialog[str | None]):
             for arrival in self.arrivals:
                 thread = state.threads[arrival.thread_id]
                 channel = state.channels[arrival.channel_id]
-                text = f"#{channel.name} · {thread.title} · {arrival.posts} new"
+                where = f"#{visible_line(channel.name)} · {visible_line(thread.title)}"
+                text = f"{where} · {arrival.posts} new"
                 if arrival.mentions:
                     text += f" · {arrival.mentions} mention{'s' * (arrival.mentions > 1)}"
                 options.append(Option(text, id=arrival.thread_id))

@@ -24,6 +24,7 @@ from ..messages import (
     ThreadChosen,
     ViewChosen,
 )
+from ..visible import visible_line
 from ..widgets.channel_list import MENTIONS, UNANSWERED, ChannelList
 from ..widgets.post_render import Palette
 from ..widgets.row_list import RowList
@@ -159,7 +160,7 @@ class ThreadsPane(Vertical):
             ids = discussion.threads_by_activity(state, channel_id or "")
             render = ThreadRows(state, me, now, palette, with_channel=False)
             channel = state.channels.get(channel_id or "")
-            subtitle = channel.goal if channel else ""
+            subtitle = visible_line(channel.goal) if channel else ""
             start = key_for(self, "screen", "new_thread")
             rows.empty_text = f"No threads yet: press {start} to start one."
         self.query_one("#list-subtitle", Label).update(subtitle)
@@ -169,7 +170,7 @@ class ThreadsPane(Vertical):
     def show_title(self, view: Listing, channel_id: str | None, back: str) -> None:
         if view is Listing.CHANNEL:
             channel = self.service.state.channels.get(channel_id or "")
-            title = f"# {channel.name}" if channel else "No channel"
+            title = f"# {visible_line(channel.name)}" if channel else "No channel"
         else:
             title = view.value
         self.query_one("#list-title", Label).update(f"{back}{title}")

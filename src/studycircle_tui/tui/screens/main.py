@@ -34,6 +34,7 @@ from ..messages import (
     ThreadChosen,
     ViewChosen,
 )
+from ..visible import visible, visible_line
 from ..widgets.channel_list import MENTIONS, UNANSWERED
 from ..widgets.footer import AppFooter
 from ..widgets.post_render import Palette
@@ -246,7 +247,10 @@ class MainScreen(Screen[None]):
         severity = "error" if message.notice.severity == "error" else "warning"
         if self.focusing and severity != "error":
             return
-        self.notify(message.notice.text, severity=severity, timeout=8)
+        # markup=False: a notice quotes what others wrote and errors ("[Errno 2]"), and
+        # must be shown as it is, never read as markup (a stray "[/b]" would crash the app);
+        # visible(): nor may it carry control characters to the terminal.
+        self.notify(visible(message.notice.text), severity=severity, timeout=8, markup=False)
 
     # --- what the panes chose ---------------------------------------------------------
 
@@ -326,7 +330,7 @@ class MainScreen(Screen[None]):
             start = self.service.start_thread, channel.id, result.title, result.kind
             ask(self, *start, result.text, done=self._thread_started)
 
-        self.app.push_screen(NewThreadScreen(channel.name), created)
+        self.app.push_screen(NewThreadScreen(visible_line(channel.name)), created)
 
     def _thread_started(self, op: Op) -> None:
         self.view = Listing.CHANNEL

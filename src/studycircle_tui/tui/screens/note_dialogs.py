@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioSet, Static
 
 from ..actions import bindings_for, key_for
-from ..widgets.note_render import visible
+from ..visible import visible
 from ..widgets.toggles import Choice
 from .dialogs import Dialog
 

@@ -12,6 +12,7 @@ from ...core.participation import Report, report, visible_to
 from ...sync.engine import CircleService
 from ..actions import bindings_for
 from ..messages import CircleChanged
+from ..visible import visible_line
 from .help import HelpScreen
 
 BAR_WIDTH = 12
@@ -77,7 +78,8 @@ class ParticipationScreen(ModalScreen[None]):
         for entry in [*shown.members, shown.totals]:
             is_total = entry is shown.totals
             name = Text(
-                "Circle total" if is_total else entry.name, style="bold" if is_total else ""
+                "Circle total" if is_total else visible_line(entry.name),
+                style="bold" if is_total else "",
             )
             table.add_row(
                 name,
@@ -96,7 +98,7 @@ class ParticipationScreen(ModalScreen[None]):
             f"Open questions: {len(shown.unanswered)}; waiting more than "
             f"{UNANSWERED_DAYS} days: {len(shown.waiting_long)}",
         ]
-        lines += [f"  · {thread.title}" for thread in shown.waiting_long[:5]]
+        lines += [f"  · {visible_line(thread.title)}" for thread in shown.waiting_long[:5]]
         self.query_one("#participation-summary", Static).update("\n".join(lines))
         service = self.service
         leads = permissions.leads(service.state, service.me, service.now_ms())

@@ -11,6 +11,7 @@ from ...sync.engine import CircleService
 from ..actions import bindings_for, key_for
 from ..intents import ask
 from ..messages import CircleChanged
+from ..visible import visible, visible_line
 from .help import HelpScreen
 
 
@@ -47,10 +48,10 @@ class RulesScreen(ModalScreen[bool]):
         state = self.service.state
         pending = needs_acceptance(self.service)
         with VerticalScroll(id="rules-box"):
-            yield Label(f"Welcome to {state.name}", classes="title")
+            yield Label(f"Welcome to {visible_line(state.name)}", classes="title")
             if state.goal:
                 yield Label("Our goal", classes="heading")
-                yield Markdown(state.goal, id="goal")
+                yield Markdown(visible(state.goal), id="goal")
             if state.rules:
                 heading = (
                     "Our rules (changed since you last read them)"
@@ -58,7 +59,7 @@ class RulesScreen(ModalScreen[bool]):
                     else "Our rules"
                 )
                 yield Label(heading, classes="heading")
-                yield Markdown(state.rules, id="rules")
+                yield Markdown(visible(state.rules), id="rules")
             if pending:
                 yield Label("Please accept them before your first post.", id="ask")
             with Horizontal(classes="buttons"):

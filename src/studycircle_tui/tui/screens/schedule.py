@@ -2,7 +2,6 @@
 moderators and the lead, and export as an iCalendar (.ics) file."""
 
 from datetime import datetime
-from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -18,6 +17,7 @@ from ...sync.engine import CircleService
 from ..actions import bindings_for
 from ..intents import MESSAGE_LINE, ask, say_no, say_why_not
 from ..messages import CircleChanged
+from ..visible import visible_line
 from .help import HelpScreen
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -32,9 +32,10 @@ def describe_next(service: CircleService) -> str:
     if upcoming is None:
         return ""
     local = datetime.fromtimestamp(upcoming.start_ms / 1000)
+    title = visible_line(upcoming.session.title)
     if is_running(upcoming, now):
-        return f"now: {upcoming.session.title}"
-    return f"next: {upcoming.session.title} {local:%a %H:%M}"
+        return f"now: {title}"
+    return f"next: {title} {local:%a %H:%M}"
 
 
 class ScheduleScreen(ModalScreen[None]):
@@ -64,7 +65,6 @@ class ScheduleScreen(ModalScreen[None]):
                     yield Input(local_zone_name(), placeholder="Time zone", id="tz")
                     yield Input("60", placeholder="minutes", id="minutes")
                 yield Button("Add session", id="add", variant="primary")
-            yield Input(f"{self._file_stem()}.ics", id="ics-path")  # in the current folder
             yield Label("", id="schedule-message", classes=MESSAGE_LINE)
         yield Footer()
 
@@ -103,8 +103,8 @@ class ScheduleScreen(ModalScreen[None]):
             when = "on now" if is_running(upcoming, now) else f"next {local:%a %d %b %H:%M}"
             options.append(
                 Option(
-                    f"{session.title} — {DAYS[session.weekday]}s {session.time} "
-                    f"({session.tz}, {session.minutes} min) · {when}",
+                    f"{visible_line(session.title)} — {DAYS[session.weekday]}s {session.time} "
+                    f"({visible_line(session.tz)}, {session.minutes} min) · {when}",
                     id=str(index),
                 )
             )
@@ -156,11 +156,14 @@ class ScheduleScreen(ModalScreen[None]):
         self._show()
 
     def action_export(self) -> None:
-        target = Path(self.query_one("#ics-path", Input).value.strip())
-        ask(self, self.service.export_schedule, target, done=self._exported, heading="Not exported")
+        from .export import Export, offer_export
 
-    def _exported(self, written: Path) -> None:
-        self._say(f"Exported to {written.resolve()}")
+        export = Export(
+            "the schedule as iCalendar (.ics)",
+            f"{self._file_stem() or 'schedule'}.ics",
+            self.service.schedule_ics(),
+        )
+        offer_export(self, export)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen.of(self))

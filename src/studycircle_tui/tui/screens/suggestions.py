@@ -14,6 +14,7 @@ from ...sync.engine import CircleService
 from ..actions import bindings_for
 from ..intents import MESSAGE_LINE, ask
 from ..messages import CircleChanged
+from ..visible import name_of, visible, visible_line
 from ..widgets.toggles import Tick
 from .help import HelpScreen
 
@@ -28,8 +29,7 @@ def author_label(service: CircleService, suggestion: Suggestion) -> str:
     """Who wrote it, as this viewer may see it: anonymous ones show no name to members."""
     if suggestion.anonymous and suggestion.author != service.me:
         return "anonymous"
-    member = service.state.members.get(suggestion.author)
-    name = member.name if member else "someone"
+    name = name_of(service.state, suggestion.author)
     return f"{name} (anonymous to others)" if suggestion.anonymous else name
 
 
@@ -85,11 +85,11 @@ class SuggestionScreen(ModalScreen[None]):
         ):
             label = Text.assemble(
                 (f"[{suggestion.status}] ", STATUS_STYLE[suggestion.status]),
-                suggestion.text,
+                visible(suggestion.text),
                 (f"  — {author_label(self.service, suggestion)}", "dim"),
             )
             if suggestion.reply:
-                label.append(f"\n    lead: {suggestion.reply}", style="italic")
+                label.append(f"\n    lead: {visible_line(suggestion.reply)}", style="italic")
             options.append(Option(label, id=suggestion.id))
         listed = self.query_one("#suggestions", OptionList)
         chosen = listed.highlighted_option.id if listed.highlighted_option else None

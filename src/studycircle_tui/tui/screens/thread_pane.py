@@ -21,6 +21,7 @@ from ...core.state import Post
 from ...sync.engine import CircleService
 from ..actions import bindings_for, key_for, scope_actions
 from ..intents import ask, say_why_not
+from ..visible import name_of, visible, visible_line
 from ..widgets.composer import Composer
 from ..widgets.post_render import Palette, plain_line
 from ..widgets.thread_view import ThreadView
@@ -45,9 +46,9 @@ KEY_HINTS = (  # the main screen's actions the welcome text names, two a line
 def welcome_hint(circle: str, goal: str, palette: Palette, keys: dict[str, str]) -> list[Text]:
     """What the pane says before a thread is open: where you are, how to move (``keys``:
     the key of each action it names, as the member's keymap has it now)."""
-    lines = [Text(f"Welcome to {circle}", style="bold")]
+    lines = [Text(f"Welcome to {visible_line(circle)}", style="bold")]
     if goal:
-        lines.append(Text(goal, style=palette.muted))
+        lines.append(Text(visible(goal), style=palette.muted))
     lines += [
         Text(),
         Text("Pick a channel, then a thread."),
@@ -130,7 +131,7 @@ class ThreadPane(Vertical):
     def show_title(self, back: str) -> None:
         thread = self.service.state.threads.get(self.thread_id or "")
         self.query_one("#thread-title", Label).update(
-            f"{back}{thread.title}"
+            f"{back}{visible_line(thread.title)}"
             if thread
             else f"Pick a thread, or press {key_for(self, 'screen', 'new_thread')} to start one"
         )
@@ -220,10 +221,9 @@ class ThreadPane(Vertical):
         state = self.service.state
         post = state.posts.get(self.composer_post or "")
         if self.composer_mode == "reply_to" and post is not None:
-            author = state.members.get(post.author)
             quote = plain_line(post.text, 80)
             cancel = key_for(self, "composer", "cancel")
-            name = author.name if author else "someone"
+            name = name_of(state, post.author)
             label.update(f"↩ Replying to {name} ({cancel} cancels): {quote}")
         elif self.composer_mode == "edit":
             send, cancel = key_for(self, "composer", "send"), key_for(self, "composer", "cancel")
