@@ -48,7 +48,7 @@ async def test_a_pause_holds_the_question_open_and_a_resume_restarts_its_clock(t
     circle, lead, session, opened = await _asked(tmp_path)
     pacer = QuizPacer(circle.lead)
     circle.clock.ms = opened + 5_000
-    lead.pause(session)  # 15 s left
+    await lead.pause(session)  # 15 s left
     circle.clock.ms = opened + 600_000  # ten minutes of pause
     assert await pacer.step() is None  # a paused question is not watched
     assert stage(circle.lead, session) == "paused"
@@ -59,7 +59,7 @@ async def test_a_pause_holds_the_question_open_and_a_resume_restarts_its_clock(t
 async def test_added_time_moves_the_close(tmp_path):
     circle, lead, session, opened = await _asked(tmp_path)
     circle.clock.ms = opened + 15_000
-    lead.add_time(session)  # +10 s: the deadline is 30 s after the open
+    await lead.add_time(session)  # +10 s: the deadline is 30 s after the open
     await closes_at(circle, session, opened + 30_000)
 
 
