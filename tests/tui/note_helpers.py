@@ -120,6 +120,7 @@ async def settle(pilot) -> None:
     screens = [w for w in app.workers if w.node is not app]
     if screens:  # an empty list would mean every worker to Textual
         await app.workers.wait_for_complete(screens)
+    await app.intents.settled()  # what the keys asked of the circle is done
     await pilot.pause()
     for editor in pilot.app.screen.query(NoteEditor):
         editor.cursor_blink = False

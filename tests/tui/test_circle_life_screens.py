@@ -31,7 +31,7 @@ async def _member(lead, name):
 async def settled(pilot) -> None:
     """Wait until what was asked for is on disk (or refused), then redraw."""
     await pilot.pause()  # the keys (or clicks) are handled: what they ask is under way
-    await pilot.app.workers.wait_for_complete()
+    await pilot.app.intents.settled()  # (the pacer worker runs for good)
     await pilot.pause()
 
 

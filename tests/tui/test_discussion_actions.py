@@ -41,7 +41,7 @@ async def open_thread(pilot, thread_id: str, select: int | None = None) -> Threa
 async def settled(pilot) -> None:
     """Wait until what the keys asked for is on disk (or refused), then redraw."""
     await pilot.pause()  # the keys are handled: what they ask for is under way
-    await pilot.app.workers.wait_for_complete()
+    await pilot.app.intents.settled()  # (the pacer worker runs for good)
     await pilot.pause()
 
 

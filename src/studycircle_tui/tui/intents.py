@@ -58,7 +58,7 @@ class _Asked:
 
 class IntentQueue:
     """The app's queue of asked intents, served one at a time by one worker, which runs
-    while there is something to do (so ``app.workers.wait_for_complete`` waits for it)."""
+    while there is something to do (``settled()`` waits until it is done)."""
 
     def __init__(self, app: "StudyCircleApp") -> None:
         self._app = app
