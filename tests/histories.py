@@ -6,9 +6,9 @@ ops are mostly plausible (replies to posts that exist, edits of one's own posts,
 run step by step by its host while players answer), concurrent ops really are
 concurrent, and some ops are refused: by strangers who never joined, by members without
 the role, by a removed member, by anyone editing someone else's post, by a player
-answering a closed question, and by the loser of a concurrent race (two leads demoting
-each other). Every op type of the schema is made (``test_histories_are_rich``), the
-server's own ``quiz.answered`` included.
+answering a closed question (or one asked before they joined the quiz), and by the
+loser of a concurrent race (two leads demoting each other). Every op type of the schema
+is made (``test_histories_are_rich``), the server's own ``quiz.answered`` included.
 
 Long (about 600 lines) because one ``Maker`` holds what every kind of op needs to see of
 its author's replica; it is test code, read alongside ``test_reducer_properties.py``.
@@ -389,7 +389,7 @@ class Maker:
                 kind = "open" if current + 1 < count else "finish"
             return self.host_op(kind, session, view)
         if live and draws.integer(0, 2) == 0:
-            return "answer"
+            return pick(draws, ("answer", "answer", "answer", "join", "join", "leave"))
         return None
 
     def quiz_kind(self, person: Person, view: CircleState) -> str:
@@ -400,7 +400,7 @@ class Maker:
         if any(s.host == person.id for s in live) and roll < 6:
             return pick(draws, ("open", "open", "close", "close", "reveal", "finish"))
         if live and roll < 8:
-            return "answer"
+            return pick(draws, ("answer", "answer", "join", "leave"))
         if view.quizzes and (roll < 9 or not view.is_at_least(person.id, "moderator")):
             return pick(draws, ("start", "start", "start", "quiz_update", "result"))
         return "quiz"
@@ -487,6 +487,10 @@ class Maker:
             score = draws.integer(0, 5)  # sometimes over the maximum: refused
             return "quiz.result", {"quiz": pick(draws, quizzes), "score": score, "max_score": 4}
         live = [s for s in view.sessions.values() if s.mode == "live" and not s.finished]
+        if kind in ("join", "leave") and live:
+            # Into the lobby or mid-quiz (from the next question), out, and in again;
+            # sometimes the host, or twice (refused).
+            return f"quiz.{kind}", {"session": pick(draws, live).id}
         if kind == "answer" and live:
             session = pick(draws, live)
             # Mostly the open question; sometimes one that is closed or never opened.

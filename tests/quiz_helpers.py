@@ -134,11 +134,20 @@ async def quiz_circle(
     return circle
 
 
-async def asked(circle: QuizCircle) -> str:
-    """The lead opens a live run of the circle's quiz and asks question 1 (20 s); its id."""
-    lead = QuizRunner(circle.lead)
-    session = lead.start(circle.quiz).id
-    lead.open_question(session, 0)
+async def lobby(circle: QuizCircle, **settings) -> str:
+    """The lead opens a live run of the circle's quiz and every player joins; its id."""
+    session = QuizRunner(circle.lead).start(circle.quiz, **settings).id
+    await circle.sync()
+    for player in circle.players:
+        QuizRunner(player).join(session)
+    await circle.sync()
+    return session
+
+
+async def asked(circle: QuizCircle, **settings) -> str:
+    """``lobby``, then the lead asks question 1 (20 s); the session's id."""
+    session = await lobby(circle, **settings)
+    QuizRunner(circle.lead).open_question(session, 0)
     await circle.sync()
     return session
 

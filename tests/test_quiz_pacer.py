@@ -87,7 +87,7 @@ async def test_only_the_host_s_pacer_closes(tmp_path):
     assert due(player.state, player.me, circle.clock.ms) == []
     assert QuizPacer(player).step() is None
     assert stage(player, session) == "open"
-    assert due(circle.lead.state, circle.lead.me, circle.clock.ms) == [session]
+    assert due(circle.lead.state, circle.lead.me, circle.clock.ms) == [(session, "close")]
 
 
 async def test_a_refused_close_is_reported_once_not_retried_at_every_tick(tmp_path):
@@ -159,3 +159,101 @@ async def test_a_locked_store_is_reported_and_the_close_comes_once_it_is_free(tm
     finally:
         running.cancel()
         other.close()
+
+
+async def test_everyone_means_everyone_who_joined_not_everyone_who_could_play(tmp_path):
+    """Ayu and Budi joined; Citra never came. Their two answers close the question: the
+    lead does not wait 20 s for a member who is not in the room."""
+    circle = await quiz_circle(tmp_path)
+    lead = QuizRunner(circle.lead)
+    ayu, budi, citra = (QuizRunner(p) for p in circle.players)
+    session = lead.start(circle.quiz).id
+    await circle.sync()
+    ayu.join(session)
+    budi.join(session)
+    await circle.sync()
+    lead.open_question(session, 0)
+    await circle.sync()
+    pacer = QuizPacer(circle.lead)
+    circle.clock.advance(2_000)
+    ayu.answer(session, 0, [1])
+    await circle.sync()
+    pacer.step()
+    assert stage(circle.lead, session) == "open"  # Budi is in and has not answered
+    budi.answer(session, 0, [0])
+    await circle.sync()
+    pacer.step()
+    assert stage(circle.lead, session) == "closed"
+    assert circle.clock.ms < circle.lead.state.sessions[session].deadline_ms
+    # Citra joins late: she is in from question 2, so question 2 waits for her too.
+    citra.join(session)
+    lead.reveal(session)
+    lead.open_question(session, 1)
+    await circle.sync()
+    ayu.answer(session, 1, [1])
+    budi.answer(session, 1, [1])
+    await circle.sync()
+    pacer.step()
+    assert stage(circle.lead, session) == "open"
+    citra.answer(session, 1, [0])
+    await circle.sync()
+    pacer.step()
+    assert stage(circle.lead, session) == "closed"
+
+
+async def test_a_player_who_leaves_is_not_waited_for(tmp_path):
+    circle, _, session, _ = await _asked(tmp_path)
+    ayu, budi, citra = (QuizRunner(p) for p in circle.players)
+    pacer = QuizPacer(circle.lead)
+    ayu.answer(session, 0, [1])
+    budi.answer(session, 0, [1])
+    await circle.sync()
+    pacer.step()
+    assert stage(circle.lead, session) == "open"
+    citra.leave(session)  # Citra goes without answering
+    await circle.sync()
+    pacer.step()
+    assert stage(circle.lead, session) == "closed"
+
+
+async def test_hands_free_reveals_at_the_close_and_goes_on_after_the_leaderboard(tmp_path):
+    """A hands-free quiz (8 s of leaderboard) runs from question 1 to its end with the
+    lead doing nothing: each close brings its reveal at once, each reveal the next
+    question 8 s later, the last reveal the finish."""
+    circle = await quiz_circle(tmp_path)
+    session = await asked(circle, hands_free=8)
+    lead = circle.lead
+    pacer = QuizPacer(lead)
+    for question in range(3):
+        opened = circle.lead.state.sessions[session].opens[question][-1][0]
+        circle.clock.ms = opened + 20_000  # nobody answers: the time runs out
+        assert pacer.step() == 0.25  # closed and revealed: 8 s to wait, looked at by ticks
+        assert stage(lead, session) == "revealed"
+        assert lead.state.sessions[session].current == question
+        circle.clock.ms += 7_999
+        assert abs(pacer.step() - 0.001) < 1e-9
+        assert stage(lead, session) == "revealed"
+        circle.clock.ms += 1
+        pacer.step()
+        if question < 2:
+            assert (stage(lead, session), lead.state.sessions[session].current) == (
+                "open",
+                question + 1,
+            )
+    assert stage(lead, session) == "finished"
+    assert pacer.step() is None  # nothing left to watch
+    # Every reveal went out with its close (one push), and every key checks out.
+    await circle.sync()
+    ayu = QuizRunner(circle.players[0])
+    assert [ayu.reveal_check(session, q).value for q in range(3)] == ["matches"] * 3
+
+
+async def test_a_lead_s_own_quiz_is_not_hands_free_unless_chosen(tmp_path):
+    circle, _, session, opened = await _asked(tmp_path)
+    pacer = QuizPacer(circle.lead)
+    circle.clock.ms = opened + 20_000
+    assert pacer.step() is None
+    assert stage(circle.lead, session) == "closed"  # and stays so: the lead reveals
+    circle.clock.ms += 600_000
+    assert pacer.step() is None
+    assert stage(circle.lead, session) == "closed"

@@ -441,3 +441,33 @@ async def test_a_failed_commit_is_a_503_and_leaves_nothing_behind(site, monkeypa
     assert [op["id"] for op in (await site.pull(lead))["ops"]][-1] != ops[-1].id
     assert [r["seq"] for r in await site.push(lead, *ops)] == [3, 4]
     assert [op["seq"] for op in (await site.pull(lead))["ops"]] == [1, 2, 3, 4]
+
+
+async def test_players_walking_into_the_lobby_wait_for_others_but_not_for_the_host(
+    site, monkeypatch
+):
+    monkeypatch.setattr(circle_module, "QUIET_HOLD_S", 30.0)  # held until something else comes
+    session, lead, ana, bo = await _live_question(site)
+    lead_at, bo_at = (await site.pull(lead))["next"], (await site.pull(bo))["next"]
+    lead_poll = asyncio.create_task(site.pull(lead, since=lead_at, wait=20))
+    bo_poll = asyncio.create_task(site.pull(bo, since=bo_at, wait=20))
+    await site.push(ana, ana.make("quiz.join", {"session": session}))
+    told = await asyncio.wait_for(lead_poll, 10)  # the host sees who came in at once
+    assert [op["type"] for op in told["ops"]] == ["quiz.join"]
+    await site.push(ana, ana.make("quiz.leave", {"session": session}))
+    await asyncio.sleep(0.3)
+    assert not bo_poll.done()  # another player's long-poll holds them…
+    await site.push(lead, lead.make("quiz.close", {"session": session, "question": 0}))
+    pulled = await asyncio.wait_for(bo_poll, 10)  # …until something else goes out
+    assert [op["type"] for op in pulled["ops"]] == ["quiz.join", "quiz.leave", "quiz.close"]
+
+
+async def test_the_server_refuses_a_late_joiners_answer_to_the_question_being_asked(site):
+    session, _, ana, bo = await _live_question(site)  # question 1 is open
+    await site.push(ana, ana.make("quiz.join", {"session": session}))
+    answer = ana.make("quiz.answer", {"session": session, "question": 0, "answer": "true"})
+    [result] = await site.push(ana, answer)
+    assert result["error"] == "you joined during this question: you play from the next one"
+    # Bo never joined (an app from before quiz.join): his answer is taken, sealed.
+    answer = bo.make("quiz.answer", {"session": session, "question": 0, "answer": "true"})
+    assert await site.push(bo, answer) == [{"id": answer.id, "sealed": True}]

@@ -9,7 +9,7 @@ errors already carry the JSON path.
 
 Every string a member writes is one of ``core.text``'s two kinds (free text, one line),
 neither admitting a terminal control character. This module is long (one struct per op
-type, 37 of them) because an op's payload and its tag belong side by side.
+type, 39 of them) because an op's payload and its tag belong side by side.
 
 The entity an op creates (channel, thread, post, note, quiz, session, suggestion) takes
 the op's own id, so ids are chosen by authors and retries can never create twins.
@@ -262,9 +262,13 @@ class QuizCreateData(Data):
     title: Title
     questions: Annotated[list[Question], Meta(min_length=1, max_length=500)]
     channel: Id | None = None
-    # Practice quizzes carry their key openly; live ones carry only a salted hash of it.
+    # Practice quizzes carry their key openly; live ones carry only salted hashes of it:
+    # one per question (``key_hashes``, each checked at its reveal) and the whole quiz's
+    # (``key_hash``, a hash of those, which quizzes made before per-question hashes carry
+    # alone). See core/quizkeys.py.
     keys: list[Key] | None = None
     key_hash: KeyHash | None = None  # type: ignore[valid-type]
+    key_hashes: Annotated[list[KeyHash], Meta(max_length=500)] | None = None  # type: ignore[valid-type]
 
 
 class QuizUpdateData(Data):
@@ -273,6 +277,7 @@ class QuizUpdateData(Data):
     questions: Annotated[list[Question], Meta(min_length=1, max_length=500)] | UnsetType = UNSET
     keys: list[Key] | UnsetType | None = UNSET
     key_hash: KeyHash | UnsetType | None = UNSET  # type: ignore[valid-type]
+    key_hashes: Annotated[list[KeyHash], Meta(max_length=500)] | UnsetType | None = UNSET  # type: ignore[valid-type]
 
 
 class QuizStartData(Data):
@@ -281,6 +286,16 @@ class QuizStartData(Data):
     scoring: Literal["accuracy", "speed"] = "accuracy"
     streak: bool = False
     top_n: Annotated[int, Meta(ge=1, le=100)] = 5
+    # Hands-free: the lead's app reveals each question as soon as it closes, shows the
+    # leaderboard this many seconds, then asks the next one (0: the lead goes on by hand).
+    # In the log, so every player's screen can count down and a restarted app goes on.
+    hands_free: Annotated[int, Meta(ge=0, le=600)] = 0
+
+
+class QuizSessionRefData(Data):
+    """A live session as a whole: a player joins it or leaves it, its host finishes it."""
+
+    session: Id
 
 
 class QuizOpenData(Data):
@@ -311,10 +326,6 @@ class QuizRevealData(Data):
     question: Annotated[int, Meta(ge=0)]
     key: Key
     salt: one_line(64) = ""  # type: ignore[valid-type]
-
-
-class QuizFinishData(Data):
-    session: Id
 
 
 class QuizResultData(Data):
@@ -471,6 +482,14 @@ class QuizOpen(Op, tag="quiz.open"):
     data: QuizOpenData
 
 
+class QuizJoin(Op, tag="quiz.join"):
+    data: QuizSessionRefData
+
+
+class QuizLeave(Op, tag="quiz.leave"):
+    data: QuizSessionRefData
+
+
 class QuizAnswer(Op, tag="quiz.answer"):
     data: QuizAnswerData
 
@@ -488,7 +507,7 @@ class QuizReveal(Op, tag="quiz.reveal"):
 
 
 class QuizFinish(Op, tag="quiz.finish"):
-    data: QuizFinishData
+    data: QuizSessionRefData
 
 
 class QuizResult(Op, tag="quiz.result"):

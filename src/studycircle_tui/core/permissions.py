@@ -4,7 +4,7 @@
 saying why not. The reducer skips a refused op (so an op by someone not allowed never
 changes state, whichever replica folds it); the server answers it with that sentence.
 
-It is longer than most modules: a rule for each of the 37 op types, kept side by side in
+It is longer than most modules: a rule for each of the 39 op types, kept side by side in
 one table (``RULES``) so that who may do what reads in one place.
 """
 
@@ -328,6 +328,39 @@ def _quiz_reveal(state: CircleState, op: Op) -> str | None:
     return None if op.data.question in session.closed else "close the question before its reveal"
 
 
+def _live_session(state: CircleState, op: Op) -> str | None:
+    refused = _member(state, op)
+    if refused:
+        return refused
+    session = state.sessions.get(op.data.session)
+    if session is None or session.mode != "live":
+        return "no such live quiz"
+    return "the quiz has finished" if session.finished else None
+
+
+def _quiz_join(state: CircleState, op: Op) -> str | None:
+    """A player comes in (again): from the next question if one is being asked."""
+    refused = _live_session(state, op)
+    if refused:
+        return refused
+    session = state.sessions[op.data.session]
+    if session.host == op.actor:
+        return "you host this quiz: its host does not play"
+    if op.actor in session.joined and op.actor not in session.left:
+        return "you are in this quiz already"
+    return None
+
+
+def _quiz_leave(state: CircleState, op: Op) -> str | None:
+    refused = _live_session(state, op)
+    if refused:
+        return refused
+    session = state.sessions[op.data.session]
+    if op.actor not in session.joined or op.actor in session.left:
+        return "you are not in this quiz"
+    return None
+
+
 def _quiz_answer(state: CircleState, op: Op) -> str | None:
     refused = _member(state, op)
     if refused:
@@ -338,6 +371,12 @@ def _quiz_answer(state: CircleState, op: Op) -> str | None:
     question = op.data.question
     if session.finished or session.current != question or question in session.closed:
         return "that question is closed"
+    # A player who never joined answers as before quiz.join existed (an older app); one
+    # who joined plays from the question their join gave them, and not once gone.
+    if op.actor in session.left:
+        return "you left this quiz: join it again to play the next question"
+    if session.joined.get(op.actor, question) > question:
+        return "you joined during this question: you play from the next one"
     # Recorded answers, not ``answered``: a server's quiz.answered (who, not what) comes
     # before the sealed answer itself, which must still fold.
     if op.actor in session.answers.get(question, ()):
@@ -451,6 +490,8 @@ RULES: dict[str, Rule] = {
     "quiz.update": _quiz_update,
     "quiz.start": _quiz_start,
     "quiz.open": _quiz_open,
+    "quiz.join": _quiz_join,
+    "quiz.leave": _quiz_leave,
     "quiz.answer": _quiz_answer,
     "quiz.answered": _quiz_answered,
     "quiz.close": _quiz_close,

@@ -282,13 +282,21 @@ def _note_restore(state: CircleState, op: Op, at: int) -> None:
 def _quiz_create(state: CircleState, op: Op, at: int) -> None:
     data = op.data
     state.quizzes[op.id] = Quiz(
-        op.id, data.title, data.channel, op.actor, data.questions, data.keys, data.key_hash, at
+        op.id,
+        data.title,
+        data.channel,
+        op.actor,
+        data.questions,
+        data.keys,
+        data.key_hash,
+        at,
+        key_hashes=data.key_hashes,
     )
 
 
 def _quiz_update(state: CircleState, op: Op, at: int) -> None:
     quiz = state.quizzes[op.data.quiz]
-    for name in ("title", "questions", "keys", "key_hash"):
+    for name in ("title", "questions", "keys", "key_hash", "key_hashes"):
         value = getattr(op.data, name)
         if value is not UNSET:
             setattr(quiz, name, value)
@@ -297,7 +305,15 @@ def _quiz_update(state: CircleState, op: Op, at: int) -> None:
 def _quiz_start(state: CircleState, op: Op, at: int) -> None:
     data = op.data
     session = QuizSession(
-        op.id, data.quiz, op.actor, data.mode, data.scoring, data.streak, data.top_n, at
+        op.id,
+        data.quiz,
+        op.actor,
+        data.mode,
+        data.scoring,
+        data.streak,
+        data.top_n,
+        at,
+        hands_free=data.hands_free,
     )
     state.sessions[op.id] = session
     state.quizzes[data.quiz].session_ids.append(op.id)
@@ -314,6 +330,17 @@ def _quiz_open(state: CircleState, op: Op, at: int) -> None:
     # so a host whose clock is off neither cuts a question short nor draws it out.
     ends = at + (deadline - hlc.physical_ms(op.hlc)) if deadline else 0
     session.opens.setdefault(op.data.question, []).append((at, ends))
+
+
+def _quiz_join(state: CircleState, op: Op, at: int) -> None:
+    session = state.sessions[op.data.session]
+    # In the lobby, from the first question; once one is asked, from the next.
+    session.joined[op.actor] = session.current + 1
+    session.left.discard(op.actor)
+
+
+def _quiz_leave(state: CircleState, op: Op, at: int) -> None:
+    state.sessions[op.data.session].left.add(op.actor)
 
 
 def _quiz_answer(state: CircleState, op: Op, at: int) -> None:
@@ -336,6 +363,7 @@ def _quiz_reveal(state: CircleState, op: Op, at: int) -> None:
     session = state.sessions[op.data.session]
     session.revealed[op.data.question] = op.data.key
     session.salts[op.data.question] = op.data.salt
+    session.revealed_ms[op.data.question] = hlc.physical_ms(op.hlc)
 
 
 def _quiz_finish(state: CircleState, op: Op, at: int) -> None:
@@ -402,6 +430,8 @@ HANDLERS: dict[str, Handler] = {
     "quiz.update": _quiz_update,
     "quiz.start": _quiz_start,
     "quiz.open": _quiz_open,
+    "quiz.join": _quiz_join,
+    "quiz.leave": _quiz_leave,
     "quiz.answer": _quiz_answer,
     "quiz.answered": _quiz_answered,
     "quiz.close": _quiz_close,

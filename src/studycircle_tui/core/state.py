@@ -149,7 +149,24 @@ class QuizSession:
     # (quizscore.running_ms reads it for speed, permissions for late answers).
     opens: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     salts: dict[int, str] = field(default_factory=dict)  # from each quiz.reveal
+    # When each reveal was made, by its host's clock (the clock ``deadline_ms`` is on):
+    # a hands-free session asks its next question ``hands_free`` seconds after it.
+    revealed_ms: dict[int, int] = field(default_factory=dict)
     finished: bool = False
+    hands_free: int = 0  # seconds the leaderboard shows between questions; 0: by hand
+    # Who came in (quiz.join), each with the first question they play: a player who
+    # joins once questions are being asked plays from the next one. Who left since.
+    joined: dict[str, int] = field(default_factory=dict)
+    left: set[str] = field(default_factory=set)
+
+    def playing(self, question: int) -> set[str]:
+        """The players in for ``question``: joined in time and not gone. (Whoever
+        answered it played it too; see ``quizrun.players_expected``.)"""
+        return {
+            player
+            for player, first in self.joined.items()
+            if first <= question and player not in self.left
+        }
 
 
 @dataclass(slots=True)
@@ -165,6 +182,7 @@ class Quiz:
     session_ids: list[str] = field(default_factory=list)
     best: dict[str, float] = field(default_factory=dict)  # member -> best practice ratio
     results: list[tuple[str, int, float]] = field(default_factory=list)  # member, ms, ratio
+    key_hashes: list[str] | None = None  # one salted hash per question (core/quizkeys.py)
 
 
 @dataclass(slots=True)

@@ -25,12 +25,14 @@ if TYPE_CHECKING:
 
 MAX_WAIT_S = 25.0  # a long-poll answers within this, well under NAT and proxy timeouts
 GATHER_S = 0.04  # long-polls are woken at most this often; a commit waits at most this long
-# "Someone has answered" (quiz.answered) is held this long for a player's long-poll when
-# it is all there is to send: a counter ticking a few times a second reads the same,
-# and 200 players answering no longer cost 200 x 200 answers sent. Anything else (the
-# close, the reveal, a post) is sent at once with whatever was held; the host is never
-# held, as they watch the answers come in to close the question.
+# "Someone has answered" (quiz.answered), and a player coming into or leaving a live
+# quiz (quiz.join, quiz.leave), are held this long for a player's long-poll when they
+# are all there is to send: a counter or a lobby list ticking a few times a second reads
+# the same, and 200 players answering (or walking into the lobby) no longer cost
+# 200 x 200 answers sent. Anything else (the close, the reveal, a post) is sent at once
+# with whatever was held; the host is never held, as they watch the room to go on.
 QUIET_HOLD_S = 0.4
+QUIET_OPS = frozenset({"quiz.answered", "quiz.join", "quiz.leave"})
 WAKE_CHUNK = 16  # long-polls answered per turn of the event loop, so writes get their turn
 
 
@@ -42,7 +44,7 @@ class Entry:
     raw: bytes
     redacted: bytes | None = None
     author: str | None = None
-    quiet: bool = False  # a quiz.answered, which a player's long-poll may hold
+    quiet: bool = False  # one of QUIET_OPS, which a player's long-poll may hold
     stored_at: float = -math.inf  # the event loop's clock when it was committed
 
 
@@ -250,4 +252,4 @@ def served(op: Op) -> Entry:
         stamp = hlc.encode(op.at or 0, 0)
         hidden = msgspec.structs.replace(op, actor=SERVER_ACTOR, hlc=stamp)
         return Entry(raw, encode_op(hidden), op.actor)
-    return Entry(raw, quiet=op.type == "quiz.answered")
+    return Entry(raw, quiet=op.type in QUIET_OPS)

@@ -1,0 +1,135 @@
+"""Who is in a live quiz (quiz.join, quiz.leave): the lobby knows who came, a late joiner
+plays from the next question, a leaver is no longer waited for, and "N of M answered"
+counts those in, not every member who could play. Through a circle file and through a
+server (which checks each op with the same rules)."""
+
+import pytest
+
+from quiz_helpers import Clock, quiz_circle, server_clock, server_quiz_circle
+from server_helpers import Site, now_ms
+from studycircle_tui.sync.engine import Refused
+from studycircle_tui.sync.quizrun import QuizRunner, players_expected, seat
+
+
+@pytest.fixture(params=["file", "server"])
+async def circle(request, tmp_path, monkeypatch):
+    if request.param == "file":
+        yield await quiz_circle(tmp_path)
+        return
+    site = await Site.start(tmp_path / "server", None)
+    clock = Clock(now_ms())
+    server_clock(monkeypatch, clock)
+    try:
+        yield await server_quiz_circle(tmp_path, site, clock)
+    finally:
+        await site.close()
+
+
+def _names(service, members) -> list[str]:
+    return sorted(service.state.members[m].name for m in members)
+
+
+async def test_the_lobby_knows_who_came_and_who_left(circle):
+    lead = QuizRunner(circle.lead)
+    ayu, _, citra = (QuizRunner(p) for p in circle.players)
+    session_id = lead.start(circle.quiz).id
+    await circle.sync()
+    ayu.join(session_id)
+    citra.join(session_id)
+    await circle.sync()
+    citra.leave(session_id)
+    await circle.sync()
+    for service in circle.everyone:  # every member's app sees the same room
+        session = service.state.sessions[session_id]
+        seats = {service.state.members[p].name: seat(session, p) for p in service.state.members}
+        assert seats == {"Lea": "host", "Ayu": "in", "Budi": "out", "Citra": "left"}
+    lead.open_question(session_id, 0)
+    await circle.sync()
+    session = circle.lead.state.sessions[session_id]
+    # Budi never came and Citra went: question 1 is Ayu's alone.
+    assert _names(circle.lead, players_expected(circle.lead.state, session)) == ["Ayu"]
+
+
+async def test_a_late_joiner_plays_from_the_next_question(circle):
+    lead = QuizRunner(circle.lead)
+    ayu, budi, _ = (QuizRunner(p) for p in circle.players)
+    session_id = lead.start(circle.quiz).id
+    await circle.sync()
+    ayu.join(session_id)
+    await circle.sync()
+    lead.open_question(session_id, 0)
+    await circle.sync()
+    budi.join(session_id)  # while question 1 is being asked
+    await circle.sync()
+    session = circle.lead.state.sessions[session_id]
+    assert _names(circle.lead, players_expected(circle.lead.state, session)) == ["Ayu"]
+    with pytest.raises(Refused, match="you joined during this question: you play from the next"):
+        budi.answer(session_id, 0, [1])
+    ayu.answer(session_id, 0, [1])
+    await circle.sync()
+    lead.close(session_id)
+    lead.reveal(session_id)
+    lead.open_question(session_id, 1)
+    await circle.sync()
+    budi.answer(session_id, 1, [1])  # question 2 is his
+    await circle.sync()
+    session = circle.lead.state.sessions[session_id]
+    assert _names(circle.lead, players_expected(circle.lead.state, session)) == ["Ayu", "Budi"]
+    assert circle.lead.me not in session.answers.get(1, {})
+    score = lead.score(session_id)
+    assert score.totals[circle.players[1].me] == 0  # on the board, with nothing yet
+
+
+async def test_a_leaver_cannot_answer_until_they_come_back(circle):
+    lead = QuizRunner(circle.lead)
+    ayu = QuizRunner(circle.players[0])
+    session_id = lead.start(circle.quiz).id
+    await circle.sync()
+    ayu.join(session_id)
+    await circle.sync()
+    lead.open_question(session_id, 0)
+    await circle.sync()
+    ayu.leave(session_id)
+    with pytest.raises(Refused, match="you left this quiz"):
+        ayu.answer(session_id, 0, [1])
+    ayu.join(session_id)  # back, from the next question
+    with pytest.raises(Refused, match="you play from the next"):
+        ayu.answer(session_id, 0, [1])
+    await circle.sync()
+    assert seat(circle.lead.state.sessions[session_id], circle.players[0].me) == "in"
+
+
+async def test_who_may_join_and_leave(circle):
+    lead = QuizRunner(circle.lead)
+    ayu = QuizRunner(circle.players[0])
+    session_id = lead.start(circle.quiz).id
+    await circle.sync()
+    with pytest.raises(Refused, match="its host does not play"):
+        lead.join(session_id)
+    with pytest.raises(Refused, match="you are not in this quiz"):
+        ayu.leave(session_id)
+    ayu.join(session_id)
+    with pytest.raises(Refused, match="you are in this quiz already"):
+        ayu.join(session_id)
+    await circle.sync()
+    lead.finish(session_id)
+    await circle.sync()
+    with pytest.raises(Refused, match="the quiz has finished"):
+        ayu.leave(session_id)
+
+
+async def test_an_app_from_before_quiz_join_still_plays(circle):
+    """A player whose app does not know quiz.join answers without joining: the answer
+    counts, and they count among those who answered."""
+    lead = QuizRunner(circle.lead)
+    ayu, budi, _ = (QuizRunner(p) for p in circle.players)
+    session_id = lead.start(circle.quiz).id
+    await circle.sync()
+    ayu.join(session_id)
+    await circle.sync()
+    lead.open_question(session_id, 0)
+    await circle.sync()
+    budi.answer(session_id, 0, [1])  # never joined
+    await circle.sync()
+    session = circle.lead.state.sessions[session_id]
+    assert _names(circle.lead, players_expected(circle.lead.state, session)) == ["Ayu", "Budi"]
