@@ -247,3 +247,8 @@ def two_question_session(
         if index in revealed:
             session.revealed[index] = keys[index]
     return quiz, session
+
+
+def shown(widget) -> str:
+    """What a widget shows on screen, as plain text (Markdown rendered, markup applied)."""
+    return "\n".join(strip.text for strip in widget.render_lines(widget.region.reset_offset))
