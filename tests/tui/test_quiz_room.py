@@ -258,3 +258,45 @@ def test_an_older_quiz_ended_early_says_in_plain_words_why_it_was_not_checked():
     session.revealed[1], session.salts[1] = keys[1], "b"
     session.revealed[2], session.salts[2] = keys[2], "c"
     assert "✓ Checked: every answer" in quiz_room.final_check_line(quiz, session)
+
+
+async def test_a_player_below_the_top_sees_their_place_and_the_podium_keeps_a_0_point_third(
+    tmp_path,
+):
+    """Top 1 on the board: Citra, last with no points, still sees her own line and place;
+    the reveal says how the room did; the podium of a room of three has all three."""
+    circle = await quiz_circle(tmp_path)
+    session = await lobby(circle, scoring="speed", top_n=1)
+    lead = QuizRunner(circle.lead)
+    ayu, budi, _ = (QuizRunner(p) for p in circle.players)
+    citra = circle.players[2]
+    async with _app(citra).run_test(size=(80, 24)) as pilot:
+        player = await _join(pilot)
+        lead.open_question(session, 0)
+        await circle.sync()
+        await until(pilot, lambda: stage(citra, session) == "open")
+        circle.clock.advance(1_000)
+        ayu.answer(session, 0, [1])  # "3": right, first
+        circle.clock.advance(3_000)
+        budi.answer(session, 0, [1])  # right, later
+        await circle.sync()
+        await pilot.press("1")  # "2": wrong
+        await circle.sync()
+        lead.close(session)
+        lead.reveal(session)
+        await circle.sync()
+        await until(pilot, lambda: "Answer:" in text(player, "#quiz-status"))
+
+        assert "✗ Not right +0 pts · you are 3rd of 3" in text(player, "#quiz-status")
+        board = text(player, "#quiz-board")
+        assert "1. Ayu" in board and "Budi" not in board  # the top 1
+        assert "… 3. Citra 0 pts" in board and "← you" in board  # and her own line
+        tally = text(player, "#quiz-tally")
+        assert "2 of 3 players right (67%) · 3 answered" in tally
+
+        lead.finish(session)
+        await circle.sync()
+        await until(pilot, lambda: "Final podium" in text(player, "#quiz-board"))
+        podium = text(player, "#quiz-board")
+        assert "1. Ayu" in podium and "2. Budi" in podium and "3. Citra 0 pts" in podium
+        assert "…" not in podium  # on the podium itself, not as her own line below it
