@@ -29,6 +29,17 @@ def _names(service, members) -> list[str]:
     return sorted(service.state.members[m].name for m in members)
 
 
+async def _ayu_in_question_1(circle) -> str:
+    """Lea starts the quiz, Ayu joins the lobby, Lea asks question 1; the session's id."""
+    session_id = QuizRunner(circle.lead).start(circle.quiz).id
+    await circle.sync()
+    QuizRunner(circle.players[0]).join(session_id)
+    await circle.sync()
+    QuizRunner(circle.lead).open_question(session_id, 0)
+    await circle.sync()
+    return session_id
+
+
 async def test_the_lobby_knows_who_came_and_who_left(circle):
     lead = QuizRunner(circle.lead)
     ayu, _, citra = (QuizRunner(p) for p in circle.players)
@@ -53,12 +64,7 @@ async def test_the_lobby_knows_who_came_and_who_left(circle):
 async def test_a_late_joiner_plays_from_the_next_question(circle):
     lead = QuizRunner(circle.lead)
     ayu, budi, _ = (QuizRunner(p) for p in circle.players)
-    session_id = lead.start(circle.quiz).id
-    await circle.sync()
-    ayu.join(session_id)
-    await circle.sync()
-    lead.open_question(session_id, 0)
-    await circle.sync()
+    session_id = await _ayu_in_question_1(circle)
     budi.join(session_id)  # while question 1 is being asked
     await circle.sync()
     session = circle.lead.state.sessions[session_id]
@@ -81,14 +87,8 @@ async def test_a_late_joiner_plays_from_the_next_question(circle):
 
 
 async def test_a_leaver_cannot_answer_until_they_come_back(circle):
-    lead = QuizRunner(circle.lead)
     ayu = QuizRunner(circle.players[0])
-    session_id = lead.start(circle.quiz).id
-    await circle.sync()
-    ayu.join(session_id)
-    await circle.sync()
-    lead.open_question(session_id, 0)
-    await circle.sync()
+    session_id = await _ayu_in_question_1(circle)
     ayu.leave(session_id)
     with pytest.raises(Refused, match="you left this quiz"):
         ayu.answer(session_id, 0, [1])
@@ -121,14 +121,8 @@ async def test_who_may_join_and_leave(circle):
 async def test_an_app_from_before_quiz_join_still_plays(circle):
     """A player whose app does not know quiz.join answers without joining: the answer
     counts, and they count among those who answered."""
-    lead = QuizRunner(circle.lead)
-    ayu, budi, _ = (QuizRunner(p) for p in circle.players)
-    session_id = lead.start(circle.quiz).id
-    await circle.sync()
-    ayu.join(session_id)
-    await circle.sync()
-    lead.open_question(session_id, 0)
-    await circle.sync()
+    budi = QuizRunner(circle.players[1])
+    session_id = await _ayu_in_question_1(circle)
     budi.answer(session_id, 0, [1])  # never joined
     await circle.sync()
     session = circle.lead.state.sessions[session_id]

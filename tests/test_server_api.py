@@ -348,14 +348,21 @@ async def _live_question(site):
     return start.id, lead, ana, bo
 
 
+async def _long_polls(site, *members) -> list[asyncio.Task]:
+    """A long-poll for each member, from the end of the log as they see it now."""
+    polls = []
+    for member in members:
+        since = (await site.pull(member))["next"]
+        polls.append(asyncio.create_task(site.pull(member, since=since, wait=20)))
+    return polls
+
+
 async def test_who_has_answered_waits_for_players_but_not_for_the_host_or_the_reveal(
     site, monkeypatch
 ):
     monkeypatch.setattr(circle_module, "QUIET_HOLD_S", 30.0)  # held until something else comes
     session, lead, ana, bo = await _live_question(site)
-    lead_at, bo_at = (await site.pull(lead))["next"], (await site.pull(bo))["next"]
-    lead_poll = asyncio.create_task(site.pull(lead, since=lead_at, wait=20))
-    bo_poll = asyncio.create_task(site.pull(bo, since=bo_at, wait=20))
+    lead_poll, bo_poll = await _long_polls(site, lead, bo)
     answer = ana.make("quiz.answer", {"session": session, "question": 0, "answer": "true"})
     await site.push(ana, answer)
     told = await asyncio.wait_for(lead_poll, 10)  # the host sees it at once
@@ -448,9 +455,7 @@ async def test_players_walking_into_the_lobby_wait_for_others_but_not_for_the_ho
 ):
     monkeypatch.setattr(circle_module, "QUIET_HOLD_S", 30.0)  # held until something else comes
     session, lead, ana, bo = await _live_question(site)
-    lead_at, bo_at = (await site.pull(lead))["next"], (await site.pull(bo))["next"]
-    lead_poll = asyncio.create_task(site.pull(lead, since=lead_at, wait=20))
-    bo_poll = asyncio.create_task(site.pull(bo, since=bo_at, wait=20))
+    lead_poll, bo_poll = await _long_polls(site, lead, bo)
     await site.push(ana, ana.make("quiz.join", {"session": session}))
     told = await asyncio.wait_for(lead_poll, 10)  # the host sees who came in at once
     assert [op["type"] for op in told["ops"]] == ["quiz.join"]
