@@ -100,7 +100,11 @@ async def test_the_lobby_lists_players_as_they_join_and_a_late_joiner_plays_from
         await until(lea, lambda: stage(circle.lead, session) == "closed")
         assert circle.clock.ms < circle.lead.state.sessions[session].deadline_ms
 
-        await lea.press("n", "n", "n")  # reveal, leaderboard, question 2
+        await lea.press("n")  # the reveal: not Citra's question
+        await _settle(circle, pilots)
+        assert "you play from question 2" in text(late, "#quiz-status")
+        assert "You did not answer" not in text(late, "#quiz-status")
+        await lea.press("n", "n")  # leaderboard, question 2
         await _settle(circle, pilots)
         assert stage(circle.lead, session) == "open"
         assert "0 of 3 answered" in text(host, "#quiz-status")  # Citra is in now

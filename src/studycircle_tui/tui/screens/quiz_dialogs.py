@@ -56,7 +56,7 @@ class LiveSettingsScreen(ModalScreen[LiveSettings | None]):
                 yield Label("Leaderboard shows the top ", classes="quiz-inline")
                 yield Input("5", id="quiz-top-n", type="integer", max_length=3)
             yield Tick(
-                "Hands-free: reveal each answer at the close, then go on by itself",
+                "Hands-free: reveal each answer, then go on by itself",
                 id="quiz-hands-free",
             )
             with Horizontal(classes="quiz-row", id="quiz-hands-free-row"):

@@ -11,6 +11,8 @@ pauses, ``+`` adds time, ``s`` skips to the close, ``x`` ends it. This screen on
 the lead's pacer (sync/pacer.py, run beside the sync loop) closes a question when its
 time is up or everyone in has answered, whatever screen is showing, and in a hands-free
 quiz reveals it and goes on by itself. What the screen says is made in quiz_room.py.
+
+About 480 lines, kept whole: one screen's stages, keys and layout, read top to bottom.
 """
 
 from textual.app import ComposeResult
@@ -303,8 +305,9 @@ class LiveQuizScreen(QuestionScreen):
         mark = score.mark(self.service.me, index)
         feedback = [key.general_feedback]
         if not self.lead:
-            if mark is None or mark.answer is None:
-                lines.append("[$warning]You did not answer this one.[/]")
+            if mark is None or mark.answer is None:  # not theirs, if they came in during it
+                late = quiz_room.late_line(session, self.service.me)
+                lines.append(late or "[$warning]You did not answer this one.[/]")
             else:
                 grade = quizscore.grade(question, key, mark.answer)
                 lines.append(quiz_room.mark_line(grade, mark.points, mine, len(standings)))
