@@ -2,14 +2,16 @@
 process (each with their own store), fixed ids and a clock the test moves by hand, and a
 small live quiz."""
 
+import contextlib
 import gzip
 import random
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from server_helpers import BASE
+from server_helpers import BASE, Site, now_ms
 from studycircle_tui.core.ids import ulid
 from studycircle_tui.core.ops import Key, NumberAnswer, Question
 from studycircle_tui.core.replica import Replica
@@ -252,3 +254,19 @@ def two_question_session(
 def shown(widget) -> str:
     """What a widget shows on screen, as plain text (Markdown rendered, markup applied)."""
     return "\n".join(strip.text for strip in widget.render_lines(widget.region.reset_offset))
+
+
+@contextlib.asynccontextmanager
+async def file_or_server_circle(kind: str, tmp_path: Path, monkeypatch) -> AsyncIterator:
+    """``quiz_circle`` through a shared file (``kind`` "file") or through a server in this
+    process ("server"), whose clock starts when it made the circle; closed on the way out."""
+    if kind == "file":
+        yield await quiz_circle(tmp_path)
+        return
+    site = await Site.start(tmp_path / "server", None)
+    clock = Clock(now_ms())
+    server_clock(monkeypatch, clock)
+    try:
+        yield await server_quiz_circle(tmp_path, site, clock)
+    finally:
+        await site.close()

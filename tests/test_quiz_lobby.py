@@ -5,24 +5,15 @@ server (which checks each op with the same rules)."""
 
 import pytest
 
-from quiz_helpers import Clock, quiz_circle, server_clock, server_quiz_circle
-from server_helpers import Site, now_ms
+from quiz_helpers import file_or_server_circle
 from studycircle_tui.sync.engine import Refused
 from studycircle_tui.sync.quizrun import QuizRunner, players_expected, seat
 
 
 @pytest.fixture(params=["file", "server"])
 async def circle(request, tmp_path, monkeypatch):
-    if request.param == "file":
-        yield await quiz_circle(tmp_path)
-        return
-    site = await Site.start(tmp_path / "server", None)
-    clock = Clock(now_ms())
-    server_clock(monkeypatch, clock)
-    try:
-        yield await server_quiz_circle(tmp_path, site, clock)
-    finally:
-        await site.close()
+    async with file_or_server_circle(request.param, tmp_path, monkeypatch) as made:
+        yield made
 
 
 def _names(service, members) -> list[str]:

@@ -8,8 +8,7 @@ from contextlib import AsyncExitStack
 import pytest
 from textual.widgets import Checkbox, Input, RadioButton
 
-from quiz_helpers import Clock, quiz_circle, server_clock, server_quiz_circle
-from server_helpers import Site, now_ms
+from quiz_helpers import file_or_server_circle
 from studycircle_tui.sync.quizrun import QuizRunner
 from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.screens.export import ExportPathScreen
@@ -53,16 +52,8 @@ async def _at(circle, pilots, ms_after_open: int, opened_at: int) -> None:
 @pytest.fixture(params=["file", "server"])
 async def circle(request, tmp_path, monkeypatch):
     """The same circle through a shared file, and through a server (in this process)."""
-    if request.param == "file":
-        yield await quiz_circle(tmp_path)
-        return
-    site = await Site.start(tmp_path / "server", None)
-    clock = Clock(now_ms())  # the server made the circle just now: its clock starts there
-    server_clock(monkeypatch, clock)
-    try:
-        yield await server_quiz_circle(tmp_path, site, clock)
-    finally:
-        await site.close()
+    async with file_or_server_circle(request.param, tmp_path, monkeypatch) as made:
+        yield made
 
 
 async def test_a_live_quiz_with_a_lead_and_three_players_scores_as_worked_out(
