@@ -73,8 +73,8 @@ CASES = [
     (["server", "members", "Nope", "--data", "{d}/srv"], "Nope"),
     (["server", "revoke", "--data", "{d}/srv"], "give the circle and the member"),
     (["ssh-serve", "--circle", "{d}/missing.jsonl"], "no such circle file"),
-    (["ssh-serve", "--circle", "{d}/theirs.jsonl", "--port", "99999"], "from 1 to 65535"),
-    (["web", "--port", "0"], "must be a number from 1 to 65535"),
+    (["ssh-serve", "--circle", "{d}/theirs.jsonl", "--port", "99999"], "from 0 to 65535"),
+    (["web", "--port", "70000"], "must be a number from 0 to 65535"),
     (["web", "--public-url", "example.org"], "--public-url must be an address like"),
     (["web", "--circle", "{d}/missing.jsonl"], "no such circle file"),
 ]

@@ -106,8 +106,8 @@ def test_each_page_points_where_its_browser_came_in_unless_a_public_url_says():
     ("options", "says"),
     [
         (["--public-url", "quiz.example.org"], "--public-url must be an address like"),
-        (["--port", "99999"], "must be a number from 1 to 65535"),
-        (["--port", "http"], "must be a number from 1 to 65535"),
+        (["--port", "99999"], "must be a number from 0 to 65535"),
+        (["--port", "http"], "must be a number from 0 to 65535"),
     ],
 )
 def test_a_bad_address_or_port_is_one_line(options, says, capsys):

@@ -71,9 +71,10 @@ def _ssh_serve(args: argparse.Namespace) -> int:
 
 
 def _port(text: str) -> int:
-    """A port to listen on (argparse says the error on one line, naming the option)."""
-    if not text.isdigit() or not 1 <= int(text) <= 65_535:
-        raise argparse.ArgumentTypeError(f"must be a number from 1 to 65535, not {text!r}")
+    """A port to listen on, 0 for any free one (argparse says an error on one line,
+    naming the option)."""
+    if not text.isdigit() or not 0 <= int(text) <= 65_535:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 65535, not {text!r}")
     return int(text)
 
 
