@@ -76,6 +76,12 @@ def test_a_server_circle_s_import_shows_at_once_while_the_server_is_down(tmp_pat
             note = await until(lambda: find(service, "While offline"))
             assert service.waiting_to_send(note.id)
             assert service.status.waiting == 1
+            paused = await until(lambda: [n.text for n in service.notices if "paused" in n.text])
+            assert paused == [
+                f"sync paused: the server at 127.0.0.1:{server.port} is not running (it refused "
+                "the connection). What you send waits on this computer and goes out when the "
+                "circle can be reached again"
+            ]
             back = await asyncio.to_thread(ServerProcess, data, server.port)
             try:
                 await until(lambda: not service.waiting_to_send(note.id), limit=60)

@@ -46,7 +46,10 @@ CASES = [
     (["join", "ftp://x", "CODE", "--name", "Ayu"], "not a server address"),
     (["join", "http://127.0.0.1:9", "CODE", "--name", "  "], "a display name must be"),
     (["join", "http://127.0.0.1:9", "CODE", "--name", LONG], "a display name must be"),
-    (["join", "http://127.0.0.1:9", "CODE", "--name", "Ayu"], "cannot reach"),
+    (
+        ["join", "http://127.0.0.1:9", "CODE", "--name", "Ayu"],
+        "is not running (it refused the connection)",
+    ),
     (["locate", "extra"], "unrecognized arguments: extra"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["--color-depth", "7"], "invalid choice: '7'"),
