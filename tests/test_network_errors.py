@@ -8,14 +8,9 @@ import threading
 import httpx
 import pytest
 
+from server_helpers import ServerProcess, free_port
 from studycircle_tui.sync.http import HttpTransport, unreachable
 from studycircle_tui.sync.transport import TransportError
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 async def _why(url: str) -> str:
@@ -29,7 +24,7 @@ async def _why(url: str) -> str:
 
 
 async def test_nothing_running_there():
-    port = _free_port()
+    port = free_port()
     why = await _why(f"http://127.0.0.1:{port}")
     assert why == f"the server at 127.0.0.1:{port} is not running (it refused the connection)"
 
@@ -79,8 +74,6 @@ async def test_a_server_that_stops_answering(silent_server):
 
 async def test_https_to_a_server_that_speaks_http(tmp_path):
     """The real server, asked in https: the TLS handshake fails, and the hint says why."""
-    from server_helpers import ServerProcess
-
     server = ServerProcess(tmp_path / "server")
     try:
         why = await _why(server.url.replace("http://", "https://"))

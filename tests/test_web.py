@@ -4,7 +4,6 @@ app answers on the websocket."""
 import asyncio
 import contextlib
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -12,13 +11,9 @@ import time
 import httpx
 import pytest
 
+from server_helpers import free_port
+
 pytest.importorskip("textual_serve")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.contextmanager

@@ -4,7 +4,6 @@ non-loopback address and gets the app on screen through the websocket. (With the
 pointing at http://0.0.0.0:PORT, as textual-serve writes it by default, the script and
 the websocket went to the browser's own machine, and nothing came.)"""
 
-import socket
 import subprocess
 import sys
 import time
@@ -13,14 +12,9 @@ import httpx
 import pytest
 
 import netns_browser
+from server_helpers import free_port
 
 pytest.importorskip("textual_serve")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("0.0.0.0", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -38,7 +32,7 @@ def other_machine():
 def test_a_browser_on_another_machine_gets_the_app_from_a_server_on_every_address(
     other_machine,
 ):
-    port = free_port()
+    port = free_port("0.0.0.0")
     server = subprocess.Popen(
         [
             sys.executable,
