@@ -2,7 +2,8 @@
 
 Tables: ``circles`` (how to reach each circle and who I am there), ``ops`` (every op
 this replica holds, as the JSON it travels as), ``outbox`` (ops still to deliver),
-``cursors`` (how far each remote has been read), ``drafts`` (unsent composer text),
+``cursors`` (how far each remote has been read), ``drafts`` (unsent composer text, per
+member: an ssh-serve worker's store holds every player's),
 ``quiz_keys`` (a live quiz's answer keys, kept by its lead until each reveal).
 
 WAL mode with synchronous=FULL: a write returns only once it is in the log on disk, so
@@ -16,7 +17,11 @@ from pathlib import Path
 
 from ..core.ops import Op, decode_ops, encode_op
 
-SCHEMA = """
+DRAFTS_COLUMNS = (
+    "(circle TEXT NOT NULL, member TEXT NOT NULL, place TEXT NOT NULL, text TEXT NOT NULL, "
+    "PRIMARY KEY (circle, member, place))"
+)
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS circles (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -46,12 +51,7 @@ CREATE TABLE IF NOT EXISTS cursors (
     cursor TEXT NOT NULL,
     PRIMARY KEY (circle, remote)
 );
-CREATE TABLE IF NOT EXISTS drafts (
-    circle TEXT NOT NULL,
-    place TEXT NOT NULL,
-    text TEXT NOT NULL,
-    PRIMARY KEY (circle, place)
-);
+CREATE TABLE IF NOT EXISTS drafts {DRAFTS_COLUMNS};
 CREATE TABLE IF NOT EXISTS quiz_keys (
     circle TEXT NOT NULL,
     key_hash TEXT NOT NULL,
@@ -75,6 +75,22 @@ class CircleRecord:
     opened_ms: int = 0
 
 
+def member_in(path: Path, circle_id: str) -> str | None:
+    """Who a store at ``path`` is in a circle, read without changing the file (None: the
+    store or the circle is not there)."""
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        row = db.execute("SELECT member_id FROM circles WHERE id = ?", (circle_id,)).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+    return row[0] if row and row[0] else None
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,6 +99,7 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
+        self._migrate_drafts()
         self._db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -208,21 +225,39 @@ class Store:
 
     # --- drafts -----------------------------------------------------------------------
 
-    def draft(self, circle_id: str, place: str) -> str:
+    def draft(self, circle_id: str, member: str, place: str) -> str:
         row = self._db.execute(
-            "SELECT text FROM drafts WHERE circle = ? AND place = ?", (circle_id, place)
+            "SELECT text FROM drafts WHERE circle = ? AND member = ? AND place = ?",
+            (circle_id, member, place),
         ).fetchone()
         return row[0] if row else ""
 
-    def set_draft(self, circle_id: str, place: str, text: str) -> None:
+    def set_draft(self, circle_id: str, member: str, place: str, text: str) -> None:
         if text:
             self._db.execute(
-                "INSERT OR REPLACE INTO drafts VALUES (?, ?, ?)", (circle_id, place, text)
+                "INSERT OR REPLACE INTO drafts VALUES (?, ?, ?, ?)",
+                (circle_id, member, place, text),
             )
         else:
             self._db.execute(
-                "DELETE FROM drafts WHERE circle = ? AND place = ?", (circle_id, place)
+                "DELETE FROM drafts WHERE circle = ? AND member = ? AND place = ?",
+                (circle_id, member, place),
             )
+
+    def _migrate_drafts(self) -> None:
+        """Drafts were kept per circle before a store could serve several members: give
+        each old draft to the circle's member (the one this store was made for)."""
+        columns = [row[1] for row in self._db.execute("PRAGMA table_info(drafts)")]
+        if not columns or "member" in columns:
+            return
+        with self._transaction():
+            self._db.execute("ALTER TABLE drafts RENAME TO drafts_by_circle")
+            self._db.execute(f"CREATE TABLE drafts {DRAFTS_COLUMNS}")
+            self._db.execute(
+                "INSERT INTO drafts SELECT d.circle, c.member_id, d.place, d.text "
+                "FROM drafts_by_circle d JOIN circles c ON c.id = d.circle"
+            )
+            self._db.execute("DROP TABLE drafts_by_circle")
 
     # --- live quiz keys (local only, never pushed) -----------------------------------
 
