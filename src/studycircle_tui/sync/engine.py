@@ -4,6 +4,18 @@ Writes go to the local store (and its outbox) first, then to the in-memory repli
 the app works offline and an acknowledged op is on disk. ``run()`` is the sync loop: it
 pushes the outbox, pulls what the other side has, and tells listeners what changed.
 The TUI never touches SQLite, files or HTTP itself.
+
+Two classes, because one process may serve several members of one circle (ssh-serve
+runs every player of a worker in one process):
+
+- ``SharedCircle``: the circle itself, once per process — the store, the transport, the
+  replica folded from the log, the one sync loop, the status line's state, and whatever
+  must run once per circle beside the sync loop (a lead's quiz pacing).
+- ``CircleService``: one member's view of it — who ``me`` is, their drafts, read marks
+  and ops, and the listeners of their screens. A plain app has one; an ssh-serve worker
+  one per connected player, all over the same ``SharedCircle``. Screens only ever see
+  a ``CircleService``, so they cannot tell which way they are served; intent methods
+  written on ``CircleService`` act as ``self.me`` and work in both.
 """
 
 import asyncio
@@ -54,8 +66,11 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class CircleService:
-    POLL_SECONDS = 0.3  # a file circle shows others' posts within a second
+class SharedCircle:
+    """One circle's store, replica and sync loop, shared by every member this process
+    serves (see the module's docstring). ``record.member_id`` is the store's own member;
+    an ssh-serve worker's store has none ("")."""
+
     # A server circle's long-polls start at most this often. After a quiet wait the next
     # one starts at once; in a burst (200 players answering a quiz question) each client
     # takes the burst in a few pulls instead of one per op, which keeps the server and
@@ -81,6 +96,8 @@ class CircleService:
         self._wake = asyncio.Event()
         self._offline_since = 0
         self.status = SyncStatus(transport.kind, "synced")
+        self._loop: asyncio.Task | None = None
+        self.loops_started = 0  # the sync loop runs once however many members run it
         self._load()
 
     # --- reading ----------------------------------------------------------------------
@@ -89,38 +106,24 @@ class CircleService:
     def state(self) -> CircleState:
         return self.replica.state
 
-    @property
-    def me(self) -> str:
-        return self.record.member_id
-
     def subscribe(self, listener: Listener) -> None:
         """Hear every later event; notices raised before anyone listened are replayed."""
         self._listeners.append(listener)
         for notice in self.notices:
             listener(notice)
 
-    def draft(self, place: str) -> str:
-        """Unsent text the composer held for ``place`` (a thread id), kept across restarts."""
-        return self.store.draft(self.record.id, place)
-
-    def save_draft(self, place: str, text: str) -> None:
-        self.store.set_draft(self.record.id, place, text)
-
-    def mark_read(self, thread_id: str) -> None:
-        """Record (locally only) that this member has read the thread to its last post."""
-        thread = self.state.threads.get(thread_id)
-        if thread is None or not self.state.unread_in_thread(self.me, thread_id):
-            return
-        self.submit("read.mark", {"thread": thread_id, "post": thread.post_ids[-1]})
+    def unsubscribe(self, listener: Listener) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
 
     # --- writing ----------------------------------------------------------------------
 
-    def submit(self, type_name: str, data: dict[str, object]) -> Op:
-        """Make an op as this member, store it durably, apply it, and queue it to send.
+    def submit(self, actor: str, type_name: str, data: dict[str, object]) -> Op:
+        """Make an op by ``actor``, store it durably, apply it, and queue it to send.
 
         Raises OpError (bad data) or Refused (not allowed here) without storing anything.
         """
-        op = self.replica.make(self.me, type_name, data, self.now_ms(), os.urandom(10))
+        op = self.replica.make(actor, type_name, data, self.now_ms(), os.urandom(10))
         reason = permissions.refusal(self.state, op)
         if reason is not None:
             raise Refused(reason)
@@ -129,13 +132,6 @@ class CircleService:
         self._set_status(waiting=self.store.outbox_size(self.record.id))
         self._wake.set()
         return op
-
-    def export_schedule(self, path: Path) -> Path:
-        """Write the circle's schedule as an iCalendar file; OSError says why it could not."""
-        state = self.state
-        path = path.expanduser()
-        path.write_bytes(to_ics(state.name, state.id, state.schedule, self.now_ms()))
-        return path
 
     # --- syncing ----------------------------------------------------------------------
 
@@ -165,6 +161,21 @@ class CircleService:
             pull.result()  # raises what the pull raised
 
     async def run(self) -> None:
+        """Sync until cancelled. However many members call it, one loop runs: a later
+        caller waits on it, and cancelling a caller leaves it running for the others."""
+        if self._loop is None or self._loop.done():
+            self.loops_started += 1
+            self._loop = asyncio.ensure_future(self._sync_loop())
+        await asyncio.shield(self._loop)
+
+    async def stop(self) -> None:
+        """End the sync loop (ssh-serve's worker, shutting down)."""
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+
+    async def _sync_loop(self) -> None:
         """Sync until cancelled, backing off (with jitter) while the other side is away."""
         backoff = 1.0
         while True:
@@ -182,27 +193,40 @@ class CircleService:
                     self._notice(f"sync stopped: {error}", "error")
                     return
                 retry_after = getattr(error, "retry_after", None)
-                delay = retry_after or backoff * random.uniform(0.5, 1.0)
+                delay: float | None = retry_after or backoff * random.uniform(0.5, 1.0)
                 backoff = min(backoff * 2, self.MAX_BACKOFF_SECONDS)
             else:
                 if self._offline_since:
                     self._offline_since = 0
                     self._reported.clear()
                 backoff = 1.0
-                # A file is polled; a server's long-poll already waited for news.
+                # A file says when it changes; a server's long-poll already waited for news.
                 delay = (
-                    self.POLL_SECONDS
+                    None
                     if self.transport.ordering == "hlc"
                     else started + self.LONG_POLL_INTERVAL - time.monotonic()
                 )
                 self._set_status(
                     state="synced" if self.transport.ordering == "hlc" else "online", since_ms=0
                 )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+            await self._idle(delay)
+
+    async def _idle(self, delay: float | None) -> None:
+        """Until there is something to sync: an op of ours to send, or ``delay`` passed;
+        with no delay, until the transport hears of news (a file circle's changes)."""
+        waits = {asyncio.ensure_future(self._wake.wait())}
+        if delay is None:
+            waits.add(asyncio.ensure_future(self.transport.changed()))
+        try:
+            await asyncio.wait(waits, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     def _long_poll_seconds(self) -> float:
-        # A server answers a long-poll as soon as something arrives; a file is polled.
+        # A server answers a long-poll as soon as something arrives; a file is read at once.
         return 25.0 if self.transport.ordering == "seq" and not self._wake.is_set() else 0.0
 
     async def _push(self) -> None:
@@ -271,3 +295,118 @@ class CircleService:
         if status != self.status:
             self.status = status
             self._emit(status)
+
+
+class CircleService:
+    """One member's view of a circle: what the TUI talks to (see the module's docstring).
+
+    ``CircleService(store, record, transport)`` is the user's own app: a circle of its
+    own, ``me`` being ``record.member_id``. ``CircleService.member_of(circle, member)``
+    is one of several members served over one ``SharedCircle`` (ssh-serve's players).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        record: CircleRecord,
+        transport: Transport,
+        now_ms: Callable[[], int] = _now_ms,
+    ) -> None:
+        self._attach(SharedCircle(store, record, transport, now_ms), record.member_id)
+
+    @classmethod
+    def member_of(cls, circle: SharedCircle, member_id: str) -> "CircleService":
+        service = cls.__new__(cls)
+        service._attach(circle, member_id)
+        return service
+
+    def _attach(self, circle: SharedCircle, member_id: str) -> None:
+        self.circle = circle
+        self._me = member_id
+        self._listening: list[Listener] = []
+
+    def close(self) -> None:
+        """Stop hearing the circle (a player left); the circle goes on for the others."""
+        for listener in self._listening:
+            self.circle.unsubscribe(listener)
+        self._listening.clear()
+
+    # --- reading ----------------------------------------------------------------------
+
+    @property
+    def me(self) -> str:
+        return self._me
+
+    @property
+    def state(self) -> CircleState:
+        return self.circle.replica.state
+
+    @property
+    def status(self) -> SyncStatus:
+        return self.circle.status
+
+    @property
+    def notices(self) -> list[Notice]:
+        return self.circle.notices
+
+    @property
+    def store(self) -> Store:
+        return self.circle.store
+
+    @property
+    def record(self) -> CircleRecord:
+        return self.circle.record
+
+    @property
+    def transport(self) -> Transport:
+        return self.circle.transport
+
+    @property
+    def replica(self) -> Replica:
+        return self.circle.replica
+
+    def now_ms(self) -> int:
+        return self.circle.now_ms()
+
+    def subscribe(self, listener: Listener) -> None:
+        """Hear every later event; notices raised before anyone listened are replayed."""
+        self._listening.append(listener)
+        self.circle.subscribe(listener)
+
+    def draft(self, place: str) -> str:
+        """Unsent text the composer held for ``place`` (a thread id), kept across restarts."""
+        return self.store.draft(self.record.id, self.me, place)
+
+    def save_draft(self, place: str, text: str) -> None:
+        self.store.set_draft(self.record.id, self.me, place, text)
+
+    def mark_read(self, thread_id: str) -> None:
+        """Record (locally only) that this member has read the thread to its last post."""
+        thread = self.state.threads.get(thread_id)
+        if thread is None or not self.state.unread_in_thread(self.me, thread_id):
+            return
+        self.submit("read.mark", {"thread": thread_id, "post": thread.post_ids[-1]})
+
+    # --- writing ----------------------------------------------------------------------
+
+    def submit(self, type_name: str, data: dict[str, object]) -> Op:
+        """Make an op as this member, store it durably, apply it, and queue it to send.
+
+        Raises OpError (bad data) or Refused (not allowed here) without storing anything.
+        """
+        return self.circle.submit(self.me, type_name, data)
+
+    def export_schedule(self, path: Path) -> Path:
+        """Write the circle's schedule as an iCalendar file; OSError says why it could not."""
+        state = self.state
+        path = path.expanduser()
+        path.write_bytes(to_ics(state.name, state.id, state.schedule, self.now_ms()))
+        return path
+
+    # --- syncing (the circle's: one loop for every member) ----------------------------
+
+    async def sync_once(self, wait: float = 0.0) -> None:
+        await self.circle.sync_once(wait)
+
+    async def run(self) -> None:
+        await self.circle.run()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.ops import Op, OpError, decode_op, encode_op
+from .filewatch import FileWatch
 from .transport import Pulled, Pushed, TransportError
 
 
@@ -179,9 +180,10 @@ class FileTransport:
     kind = "local file"
     ordering = "hlc"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, notifications: bool | None = None) -> None:
         self.path = path
         self._seen_copies: set[Path] = set()
+        self.watch = FileWatch(path, notifications=notifications)
 
     async def pull(self, cursor: str | None, wait: float = 0.0) -> Pulled:
         notices = await asyncio.to_thread(self._merge_copies_if_any)
@@ -201,8 +203,11 @@ class FileTransport:
             raise TransportError(str(error)) from None
         return [Pushed(op.id) for op in ops]
 
+    async def changed(self) -> None:
+        await self.watch.changed()
+
     async def close(self) -> None:
-        return None
+        await self.watch.close()
 
     def _merge_copies_if_any(self) -> list[str]:
         # A cheap directory glob each poll; the full read only when a new copy shows up.
