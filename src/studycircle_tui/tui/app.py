@@ -1,7 +1,13 @@
 """The Textual app: wiring only. It holds the service, runs its sync loop in a worker and
-turns what the service reports into Messages for the screen."""
+turns what the service reports into Messages for the screen.
+
+The same app runs in a terminal of its own (``studycircle``) and as one of many players'
+apps in an ssh-serve worker; there ``environ`` is the player's session (their TERM, the
+colour depth and flags the server gives them) and ``driver_class`` draws through their
+SSH channel."""
 
 import gc
+from collections.abc import Mapping
 
 from textual import events
 from textual.app import App
@@ -36,13 +42,19 @@ class StudyCircleApp(App[None]):
         sync: bool = True,
         settings: Settings | None = None,
         theme: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        driver_class=None,
+        tune_gc: bool = True,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=driver_class)
         self.service = service
         self.settings = settings if settings is not None else load_settings()
         self._sync = sync
+        # An ssh-serve worker tunes its collector once for all its players' apps: a
+        # player's widgets frozen at mount would outlive their session.
+        self._tune_gc = tune_gc
         # Themes (registered before use), colour depth, keymap, low-bandwidth mode.
-        self.preferences = Preferences(self, self.settings)
+        self.preferences = Preferences(self, self.settings, environ)
         if theme is not None:
             self.theme = theme
         self.main_screen = MainScreen(service, self.settings)
@@ -54,7 +66,8 @@ class StudyCircleApp(App[None]):
         self.title = self.service.state.name or "studycircle"
         self.service.subscribe(self._service_event)
         self.push_screen(self.main_screen)
-        self.call_after_refresh(tune_garbage_collector)
+        if self._tune_gc:
+            self.call_after_refresh(tune_garbage_collector)
         if self._sync:
             self.run_worker(self.service.run(), name="sync", group="sync", exclusive=True)
         self.preferences.on_mount()

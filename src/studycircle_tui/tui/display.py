@@ -8,21 +8,28 @@ button), with bold, underline and dim left as they are.
 
 Borders: ASCII mode swaps the characters of every border style (and the scrollbar and
 checkbox glyphs) for ``+ - |``; console mode (TERM=linux) keeps to the lines the Linux
-console's font has. Textual keeps these in module-level tables, which this module
-rewrites; Textual is pinned to one version, and a test checks the tables' shape.
+console's font has. Textual keeps these in module-level tables, shared by every app of
+the process, while an ssh-serve worker runs many players' apps, each with its own mode.
+So the tables are replaced, once, by ones that answer for the app whose widget is being
+drawn (Textual's active app). Textual is pinned to one version, and a test checks the
+tables' shape. (Only ``SelectionList`` reads the checkbox edges from its class: those
+follow the process's mode, ``set_border_mode(None, …)``.)
 """
 
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from rich.color import Color as RichColor
 from rich.color import ColorSystem
 from rich.segment import Segment
 from rich.style import Style
-from textual import _border
+from textual import _border, _styles_cache
 from textual.color import Color
 from textual.filter import LineFilter
 from textual.scrollbar import ScrollBarRender
 from textual.widgets._toggle_button import ToggleButton
+
+from .compat import drawing_app
 
 _SYSTEMS = {"16": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT}
 
@@ -121,39 +128,91 @@ _UNICODE = (
     list(ScrollBarRender.HORIZONTAL_BARS),
     (ToggleButton.BUTTON_LEFT, ToggleButton.BUTTON_RIGHT),
 )
+MODES = ("unicode", "console", "ascii")
+_modes: "WeakKeyDictionary[object, str]" = WeakKeyDictionary()
+_process_mode = ["unicode"]  # outside any app, and for what is not drawn per app
+
+
+def _like(mode: str, name: str) -> str:
+    """The border style whose characters ``name`` is drawn with in ``mode``."""
+    if name in _INVISIBLE:
+        return name
+    if mode == "ascii":
+        return "ascii"
+    if mode == "console" and name not in _CONSOLE_KEEPS:
+        return "solid"
+    return name
+
+
+def _tables(original: dict) -> dict[str, dict]:
+    return {mode: {name: original[_like(mode, name)] for name in original} for mode in MODES}
 
 
 def border_mode() -> str:
-    if _border.BORDER_CHARS["round"] == _UNICODE[0]["ascii"]:
-        return "ascii"
-    if _border.BORDER_CHARS["tall"] == _UNICODE[0]["solid"]:
-        return "console"
-    return "unicode"
+    """The mode of the app drawing now (the process's outside an app)."""
+    app = drawing_app()
+    return _modes.get(app, _process_mode[0]) if app is not None else _process_mode[0]
 
 
-def set_border_mode(mode: str) -> None:
-    """Draw every border (and scrollbar and checkbox) in ``mode``, for this process:
-    "unicode" as Textual does, "console" with what the Linux console's font has, "ascii"
-    with ``+ - |`` only."""
-    chars, locations, labels, vertical, horizontal, toggle = _UNICODE
-    for name in chars:
-        if name in _INVISIBLE:
-            continue
-        if mode == "ascii":
-            like = "ascii"
-        elif mode == "console" and name not in _CONSOLE_KEEPS:
-            like = "solid"
-        else:
-            like = name
-        _border.BORDER_CHARS[name] = chars[like]
-        _border.BORDER_LOCATIONS[name] = locations[like]
-        _border.BORDER_LABEL_LOCATIONS[name] = labels[like]
-    _border.get_box.cache_clear()
-    plain = mode != "unicode"
-    ScrollBarRender.VERTICAL_BARS = [" "] * len(vertical) if plain else vertical
-    ScrollBarRender.HORIZONTAL_BARS = [" "] * len(horizontal) if plain else horizontal
-    ToggleButton.BUTTON_LEFT, ToggleButton.BUTTON_RIGHT = ("[", "]") if mode == "ascii" else toggle
+class _ByMode(dict):
+    """One of Textual's border tables, answering for the drawing app's mode."""
+
+    def __init__(self, tables: dict[str, dict]) -> None:
+        super().__init__(tables["unicode"])
+        self._tables = tables
+
+    def __getitem__(self, name: str):
+        return self._tables[border_mode()][name]
 
 
-def set_ascii_borders(on: bool) -> None:
-    set_border_mode("ascii" if on else "unicode")
+class _BarsByMode(list):
+    """A scrollbar's eighth-block glyphs, or blanks where the mode has no such glyphs."""
+
+    def __init__(self, glyphs: list[str]) -> None:
+        super().__init__(glyphs)
+        self._blank = [" "] * len(glyphs)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        glyphs = self if border_mode() == "unicode" else self._blank
+        return list.__getitem__(glyphs, index)
+
+
+_get_box = lru_cache(maxsize=1024)(
+    lambda mode, name, inner, outer, style: _border.get_box.__wrapped__(name, inner, outer, style)
+)
+
+
+def _get_box_for_mode(name, inner_style, outer_style, style):
+    return _get_box(border_mode(), name, inner_style, outer_style, style)
+
+
+def _install() -> None:
+    """Put the per-app tables in Textual's place (once)."""
+    if isinstance(_border.BORDER_CHARS, _ByMode):
+        return
+    chars, locations, labels, vertical, horizontal, _ = _UNICODE
+    _border.BORDER_CHARS = _ByMode(_tables(chars))
+    _border.BORDER_LOCATIONS = _ByMode(_tables(locations))
+    _border.BORDER_LABEL_LOCATIONS = _ByMode(_tables(labels))
+    _styles_cache.get_box = _get_box_for_mode
+    ScrollBarRender.VERTICAL_BARS = _BarsByMode(vertical)
+    ScrollBarRender.HORIZONTAL_BARS = _BarsByMode(horizontal)
+
+
+def set_border_mode(app: object | None, mode: str) -> None:
+    """Draw ``app``'s borders (and scrollbars and checkboxes) in ``mode``: "unicode" as
+    Textual does, "console" with what the Linux console's font has, "ascii" with
+    ``+ - |`` only. With ``app`` None, the mode outside apps and of ``SelectionList``."""
+    _install()
+    mode = mode if mode in MODES else "unicode"
+    if app is None:
+        _process_mode[0] = mode
+        left_right = ("[", "]") if mode == "ascii" else _UNICODE[5]
+        ToggleButton.BUTTON_LEFT, ToggleButton.BUTTON_RIGHT = left_right
+    else:
+        _modes[app] = mode
+
+
+def checkbox_edges() -> tuple[str, str]:
+    """The edges of a checkbox or radio button in the drawing app's mode."""
+    return ("[", "]") if border_mode() == "ascii" else _UNICODE[5]
