@@ -11,7 +11,7 @@ from ..core.ids import ulid
 from ..core.ops import Op
 from ..core.replica import Replica
 from ..store.db import CircleRecord, Store
-from .engine import CircleService
+from .engine import CircleService, SharedCircle
 from .file import CircleFileError, FileTransport, create_circle_file, read_lines
 from .transport import Transport, TransportError
 
@@ -75,6 +75,18 @@ def open_file_circle(store: Store, path: Path, display_name: str) -> CircleServi
         service.submit("member.join", {"name": display_name})
         asyncio.run(service.sync_once())
     return service
+
+
+def open_shared_circle(store: Store, path: Path) -> SharedCircle:
+    """A circle file served to many members at once, none of them the store's own (an
+    ssh-serve worker's circle). Not yet synced: the caller awaits ``sync_once``."""
+    path = path.expanduser().resolve()
+    created = _circle_create(path)
+    record = store.circle(created.id)
+    if record is None or record.location != str(path):
+        record = CircleRecord(created.id, created.data.name, "file", str(path), "", _now_ms())
+        store.save_circle(record)
+    return SharedCircle(store, record, FileTransport(path))
 
 
 def create_file_circle(store: Store, path: Path, name: str, display_name: str) -> CircleService:
