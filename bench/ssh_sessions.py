@@ -334,8 +334,10 @@ async def run(
         await asyncio.sleep(1.0)
         memory = {pid: rss_mb(pid) for pid in children(server.pid)}
 
-        tree = [server.pid, *children(server.pid), lead.process.pid]
-        cpu_before, own_before, started = cpu_s(tree), time.process_time(), time.monotonic()
+        roles = {"front door": [server.pid], "lead": [lead.process.pid]}
+        roles["apps"] = children(server.pid)
+        cpu_before = {role: cpu_s(pids) for role, pids in roles.items()}
+        own_before, started = time.process_time(), time.monotonic()
         steps = []
         for number in range(count):
             seen, *_ = await asyncio.gather(
@@ -344,8 +346,9 @@ async def run(
             )
             steps.append(seen)
         elapsed = time.monotonic() - started
-        tree = [server.pid, *children(server.pid), lead.process.pid]
-        cpu_server = cpu_s(tree) - cpu_before
+        roles["apps"] = children(server.pid)
+        cpu_roles = {role: cpu_s(pids) - cpu_before.get(role, 0.0) for role, pids in roles.items()}
+        cpu_server = sum(cpu_roles.values())
         cpu_own = time.process_time() - own_before
         after = {pid: rss_mb(pid) for pid in children(server.pid)}
         await connect(
@@ -413,6 +416,7 @@ async def run(
         "rss_mb_total": sum(memory.values()) + server_rss,
         "rss_mb_idle": sum(idle.values()) + server_idle,
         "cpu_server_s": cpu_server,
+        "cpu_roles_s": cpu_roles,
         "cpu_bench_s": cpu_own,
         "seconds": elapsed,
         "load": os.getloadavg(),
@@ -456,6 +460,9 @@ def report(results: list[dict], count: int) -> None:
     for r in results:
         slowest = ", ".join(f"{value:.0f}" for value in r["slowest_ms"])
         print(f"  {r['mode']}, {r['sessions']}: slowest player per question (ms): {slowest}")
+    for r in results:
+        split = ", ".join(f"{role} {seconds:.1f} s" for role, seconds in r["cpu_roles_s"].items())
+        print(f"  {r['mode']}, {r['sessions']}: CPU during the quiz: {split}")
     print()
     print("where the time goes (median over questions, ms):")
     names = list(results[0]["stages"])
