@@ -108,3 +108,30 @@ def test_malformed_lines_become_notices_even_before_anyone_listens(tmp_path):
     heard = []
     lead.subscribe(heard.append)
     assert any(isinstance(e, Notice) and f"line {garbage_line}:" in e.text for e in heard)
+
+
+def test_a_sync_loop_told_to_stop_stops_whatever_it_was_doing(tmp_path):
+    """Cancelled at any step of its wait (an op of ours just woke it, say), the sync loop
+    ends, rather than take its cancellation for one of its waits' and go on."""
+    lead = new_file_circle(tmp_path)
+    channel = _channel(lead)
+
+    async def stop_after(steps: int) -> bool:
+        loop = asyncio.ensure_future(lead.circle._sync_loop())
+        for _ in range(200):  # until it waits for news
+            if lead.transport.watch._task is not None:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        lead.submit(
+            "thread.create",
+            {"channel": channel, "title": f"t{steps}", "kind": "discussion", "text": "x"},
+        )
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        loop.cancel()
+        done, _ = await asyncio.wait({loop}, timeout=5)
+        await lead.transport.close()
+        return bool(done)
+
+    assert all(asyncio.run(stop_after(steps)) for steps in range(8))

@@ -33,6 +33,7 @@ from ..core.replica import Change, Replica
 from ..core.schedule import to_ics
 from ..core.state import CircleState
 from ..store.db import CircleRecord, Store
+from .tasks import cancelled
 from .transport import Transport, TransportError
 
 
@@ -152,11 +153,7 @@ class SharedCircle:
         try:
             await asyncio.wait({pull, woken}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (pull, woken):
-                if not task.done():
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+            await cancelled({pull, woken})
         if not pull.cancelled():
             pull.result()  # raises what the pull raised
 
@@ -171,9 +168,7 @@ class SharedCircle:
     async def stop(self) -> None:
         """End the sync loop (ssh-serve's worker, shutting down)."""
         if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
+            await cancelled({self._loop})
 
     async def _sync_loop(self) -> None:
         """Sync until cancelled, backing off (with jitter) while the other side is away."""
@@ -220,10 +215,7 @@ class SharedCircle:
         try:
             await asyncio.wait(waits, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in waits:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await cancelled(waits)
 
     def _long_poll_seconds(self) -> float:
         # A server answers a long-poll as soon as something arrives; a file is read at once.

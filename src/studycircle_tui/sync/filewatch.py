@@ -22,10 +22,11 @@ elsewhere, renamed over ours) and the conflict copies left beside it are heard t
 """
 
 import asyncio
-import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
+
+from .tasks import cancelled
 
 NETWORK_FILE_SYSTEMS = frozenset(
     {
@@ -109,9 +110,7 @@ class FileWatch:
         if self._stop is not None:
             self._stop.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancelled({self._task})
             self._task = None
 
     # --- the watch --------------------------------------------------------------------
