@@ -6,6 +6,7 @@ is started again. Players' apps run in worker processes (``--workers``), or each
 process of its own (``--app-per-session``)."""
 
 import asyncio
+import base64
 import os
 import re
 import shutil
@@ -250,6 +251,65 @@ def test_a_player_answers_a_live_quiz_question_over_ssh_and_leaves(tmp_path):
             ayu.close()
     finally:
         server.stop()
+
+
+def _files_under(*folders: Path) -> set[Path]:
+    return {
+        path
+        for folder in folders
+        for path in folder.rglob("*")
+        if path.is_file() and not path.name.endswith(("-wal", "-shm", "-journal"))
+    }
+
+
+def test_a_guest_s_export_is_shown_for_copying_and_writes_nothing_on_the_host(tmp_path):
+    """With --guests any key comes in. At the end of a live quiz the guest presses e: the
+    results are shown (and copied through their terminal), and no file of the host's
+    account is written or changed, whatever path they type."""
+    lea, runner, session = _live_quiz(tmp_path)
+    keys = tmp_path / "authorized_keys"
+    keys.write_text("# nobody yet\n")
+    keygen(tmp_path / "stranger", "sam@elsewhere")
+    home = Path(os.environ["HOME"])  # the server's (and so the host account's) home
+    planted = home / ".bashrc_test"
+    planted.write_text("# the host's own\n")
+    server = Server(tmp_path / "club.jsonl", keys, "--guests")
+    try:
+        sam = ssh(server.port, tmp_path / "stranger", tmp_path, size=(100, 30), user="sam")
+        try:
+            assert sam.wait_for("(guest)"), sam.text()
+            _join_the_live_quiz(sam)
+            runner.open_question(session, 0)
+            asyncio.run(lea.sync_once())
+            assert sam.wait_for("What does len([1, 2, 3]) return?"), sam.text()
+            sam.press(b"b")
+            assert _sync_until(lea, lambda: lea.state.sessions[session].answers.get(0))
+            runner.close(session)
+            runner.reveal(session)
+            runner.finish(session)
+            asyncio.run(lea.sync_once())
+            assert sam.wait_for("The quiz is over"), sam.text()
+            before = _files_under(tmp_path, home)
+
+            sam.press(b"e")
+            assert sam.wait_for("nothing is saved there"), sam.text()
+            assert "player,question,answer,correct,seconds,points" in sam.text()
+            sam.press(b"c")  # copy it all: OSC 52, to the terminal at the player's end
+            results = runner.results_csv(session)
+            copied = b"\x1b]52;c;" + base64.b64encode(results.encode())
+            assert sam.wait_until(lambda: copied in sam.raw), sam.raw[-400:]
+            sam.press(b"../../../../../../.bashrc_test\r")  # no path box: nothing happens
+            sam.press(b"\x1b")
+            assert sam.wait_until(lambda: "nothing is saved there" not in sam.text())
+            assert "The quiz is over" in sam.text()
+        finally:
+            sam.close()
+    finally:
+        server.stop()
+    assert _files_under(tmp_path, home) == before
+    assert planted.read_text() == "# the host's own\n"
+    for path in before:
+        assert b"player,question,answer" not in path.read_bytes(), path
 
 
 def test_an_unknown_key_gets_no_shell(club, tmp_path):

@@ -96,6 +96,7 @@ async def host(tmp_path, monkeypatch):
 
 
 async def test_two_sessions_of_one_circle_share_one_fold(host):
+    listening = len(host.circle._listeners)  # the worker's own (the quiz pacer)
     ayu = await Session(host, hello("Ayu")).open()
     budi = await Session(host, hello("Budi")).open()
     try:
@@ -105,7 +106,9 @@ async def test_two_sessions_of_one_circle_share_one_fold(host):
         assert len(services) == 2  # two members, each their own
         assert {service.circle for service in services.values()} == {host.circle}
         assert all(service.replica is host.circle.replica for service in services.values())
-        assert host.circle.loops_started == 1  # each app ran service.run(): one loop
+        # Each app ran service.run() and service.pace(): one sync loop, one pacer.
+        assert host.circle.started == {"sync": 1, "pacer": 1}
+        assert all(app.remote == "ssh" for app in host.apps)  # no host files on their say
         # What one member does is folded once, and every screen shows it.
         ayu_member = next(m for m, s in services.items() if s.state.members[m].name == "Ayu")
         general = next(iter(host.circle.state.channels))
@@ -119,7 +122,7 @@ async def test_two_sessions_of_one_circle_share_one_fold(host):
         await ayu.leave()
         await budi.leave()
     assert host.apps == set()
-    assert host.circle._listeners == []  # the views left with their players
+    assert len(host.circle._listeners) == listening  # the views left with their players
 
 
 async def test_each_player_draws_with_their_own_settings_in_one_process(host):

@@ -26,7 +26,6 @@ def plain_terminal(monkeypatch):
     ):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("TERM", "xterm-256color")
-    yield
 
 
 @pytest.fixture(scope="module")

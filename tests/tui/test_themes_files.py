@@ -90,7 +90,6 @@ def plain_terminal(monkeypatch):
     for variable in ("NO_COLOR", "STUDYCIRCLE_COLOR_DEPTH", "STUDYCIRCLE_ASCII"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("TERM", "xterm-256color")
-    yield
 
 
 async def test_the_app_starts_with_the_default_when_the_chosen_theme_file_is_bad(citra):

@@ -238,8 +238,9 @@ def _note_revise(state: CircleState, op: Op, at: int) -> None:
         base.text,
         head.text,
         data.text,
-        notemerge.revision_label(_note_author_name(state, head.author), head.at_ms),
-        notemerge.revision_label(_note_author_name(state, op.actor), at),
+        # Both wrote as members (permissions), and members are never taken out of the state.
+        notemerge.revision_label(state.members[head.author].name, head.at_ms),
+        notemerge.revision_label(state.members[op.actor].name, at),
     )
     # The merge is a revision too: later revisions made from it name it as their base, so
     # its id must be the same on every replica, and must not be taken.
@@ -258,11 +259,6 @@ def _note_revise(state: CircleState, op: Op, at: int) -> None:
         conflicts=notemerge.count_conflicts(merged.text) if conflicted else 0,
     )
     _add_revision(note, merge)
-
-
-def _note_author_name(state: CircleState, member_id: str) -> str:
-    member = state.members.get(member_id)
-    return member.name if member is not None else member_id
 
 
 def _note_restore(state: CircleState, op: Op, at: int) -> None:

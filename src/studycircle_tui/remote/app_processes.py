@@ -87,7 +87,6 @@ class AppProcesses:
             XDG_DATA_HOME=str(home / "data"),
             TERM=term or "xterm",
             STUDYCIRCLE_NAME=player.name,
-            STUDYCIRCLE_SSH="1",
         )
         environ.setdefault("LANG", "C.UTF-8")
         return environ
@@ -95,7 +94,8 @@ class AppProcesses:
     def _command(self, player: Player, term: str) -> list[str]:
         options = self.options
         depth = options.color_depth or depth_for_term(term)
-        command = [*options.app_command, "--color-depth", depth]
+        # --served-over: the player's keys never make the app write the host's files.
+        command = [*options.app_command, "--served-over", "ssh", "--color-depth", depth]
         if options.low_bandwidth:
             command.append("--low-bandwidth")
         return [*command, "open", str(options.circle_file), "--name", player.name]

@@ -27,7 +27,7 @@ from textual.driver import Driver
 from textual.geometry import Size
 from textual.message import Message
 
-from ..tui.compat import XTermParser
+from ..tui.compat import terminal_parser
 from . import wire
 
 BACKLOG_LIMIT = 4 << 20
@@ -56,7 +56,7 @@ class SessionDriver(Driver):
         self._reader = reader
         self._writer = writer
         self._on_end = on_end
-        self._parser = XTermParser()
+        self._parser = terminal_parser()
         self._decode = codecs.getincrementaldecoder("utf-8")("replace").decode
         self._input: asyncio.Task | None = None
         self._ended = False

@@ -70,6 +70,7 @@ class SessionHost:
         except TransportError as error:
             self.log(f"ssh-serve: {self.name}: {error}; retrying in the background")
         self._syncing = asyncio.ensure_future(self.circle.run())
+        self._pacing = asyncio.ensure_future(self.circle.pace())
         gc.collect()
         gc.freeze()  # the circle's state, folded once, lives as long as the worker
         gc.set_threshold(5_000, 10, 1_000)
@@ -83,7 +84,7 @@ class SessionHost:
         """The player's terminal, as the app would read it from its environment."""
         from .. import terminal
 
-        environ = {"TERM": hello.term or "xterm", "STUDYCIRCLE_SSH": "1"}
+        environ = {"TERM": hello.term or "xterm"}
         depth = self.color_depth or terminal.depth_for_term(hello.term)
         environ[terminal.ENV_COLOR_DEPTH] = depth
         if self.low_bandwidth:
@@ -129,6 +130,7 @@ class SessionHost:
             environ=self._environ(hello),
             driver_class=driver,
             tune_gc=False,
+            remote="ssh",  # the player's keys never make the app write the host's files
         )
         self.apps.add(app)
         self.log(f"ssh-serve: {hello.name} connected ({self.name}, member {service.me})")

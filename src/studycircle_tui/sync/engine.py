@@ -10,31 +10,49 @@ runs every player of a worker in one process):
 
 - ``SharedCircle``: the circle itself, once per process — the store, the transport, the
   replica folded from the log, the one sync loop, the status line's state, and whatever
-  must run once per circle beside the sync loop (a lead's quiz pacing).
+  must run once per circle beside the sync loop (the quiz pacer, ``pacer.py``).
 - ``CircleService``: one member's view of it — who ``me`` is, their drafts, read marks
   and ops, and the listeners of their screens. A plain app has one; an ssh-serve worker
   one per connected player, all over the same ``SharedCircle``. Screens only ever see
   a ``CircleService``, so they cannot tell which way they are served; intent methods
   written on ``CircleService`` act as ``self.me`` and work in both.
+
+What goes wrong while syncing never ends the app: an unreachable server or file pauses
+sync (status "offline", a notice) and an unexpected error becomes a notice with its
+traceback in the sync log (``synclog``); either way sync is retried with backoff.
+
+The service hands the replica the time: ops stamped more than a day ahead of this
+computer's clock are held back by the replica and reported here, and folded once that
+time comes. When a file transport says a read was ``complete`` (the file was new to us,
+replaced or cut short), every op this replica holds that the file lacks goes back into
+the outbox, so what the file lost is appended again. Ops appended after the cursor can
+be lost before they are read back (the file cut short just behind us): a file
+``echoes`` what is pushed to it, so an op a pull to the end did not bring back is
+appended again too. Ops other members made are appended again as well, exactly as
+they were: a member's op was acknowledged to them once it was in the file, and may be
+lost for good if the file was its only copy (its author's machine gone); relaying it
+changes nothing about who made it, as merging a conflict copy already does.
 """
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import os
 import random
 import time
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 
-from ..core import permissions
+from ..core import hlc, permissions
+from ..core.hlc import describe_ahead
 from ..core.ops import Op
 from ..core.replica import Change, Replica
 from ..core.schedule import to_ics
 from ..core.state import CircleState
 from ..store.db import CircleRecord, Store
+from . import synclog
 from .tasks import cancelled
-from .transport import Transport, TransportError
+from .transport import Pulled, Transport, TransportError
 
 
 class Refused(Exception):
@@ -53,10 +71,12 @@ class SyncStatus:
 
 @dataclasses.dataclass(slots=True, frozen=True)
 class Notice:
-    """A readable line about input that was skipped or an op that was refused."""
+    """A readable line about input that was skipped or an op that was refused; for
+    every member served, or only for the member ``to``."""
 
     text: str
     severity: str = "warning"
+    to: str = ""
 
 
 Event = Change | SyncStatus | Notice
@@ -92,13 +112,17 @@ class SharedCircle:
         self.now_ms = now_ms
         self.replica = Replica(record.id, "seq" if transport.ordering == "seq" else "hlc")
         self._listeners: list[Listener] = []
-        self._reported: set[str] = set()
+        self._reported: set[tuple[str, str]] = set()  # (to whom, what): said once
         self.notices: list[Notice] = []  # every notice so far, for listeners that come late
         self._wake = asyncio.Event()
         self._offline_since = 0
         self.status = SyncStatus(transport.kind, "synced")
-        self._loop: asyncio.Task | None = None
-        self.loops_started = 0  # the sync loop runs once however many members run it
+        # The members this process serves (the app's user; an ssh-serve worker's players,
+        # as they come): the quiz pacer closes the live questions they host.
+        self.members: set[str] = {record.member_id} if record.member_id else set()
+        # The sync loop and the pacer, each running once however many members run it.
+        self._tasks: dict[str, asyncio.Future] = {}
+        self.started: collections.Counter[str] = collections.Counter()
         self._load()
 
     # --- reading ----------------------------------------------------------------------
@@ -116,6 +140,13 @@ class SharedCircle:
     def unsubscribe(self, listener: Listener) -> None:
         with contextlib.suppress(ValueError):
             self._listeners.remove(listener)
+
+    def clock_ms(self) -> int:
+        """Now, by the clock ops are stamped with: the wall clock, or the circle's stamps
+        when someone's clock ahead has pulled them forward. A question lasts its deadline
+        less its open's own stamp (reducer._quiz_open), so a quiz's deadlines are set on
+        this clock, and time left is read on it."""
+        return max(self.now_ms(), self.replica.clock.ms)
 
     # --- writing ----------------------------------------------------------------------
 
@@ -160,18 +191,29 @@ class SharedCircle:
     async def run(self) -> None:
         """Sync until cancelled. However many members call it, one loop runs: a later
         caller waits on it, and cancelling a caller leaves it running for the others."""
-        if self._loop is None or self._loop.done():
-            self.loops_started += 1
-            self._loop = asyncio.ensure_future(self._sync_loop())
-        await asyncio.shield(self._loop)
+        await asyncio.shield(self._once("sync", self._sync_loop))
+
+    async def pace(self) -> None:
+        """Close the live questions of the members this process serves on time
+        (``pacer.py``), until cancelled; one pacer, as ``run`` is one loop."""
+        from .pacer import QuizPacer  # the pacer drives quizzes through CircleService
+
+        await asyncio.shield(self._once("pacer", lambda: QuizPacer(self).run()))
 
     async def stop(self) -> None:
-        """End the sync loop (ssh-serve's worker, shutting down)."""
-        if self._loop is not None:
-            await cancelled({self._loop})
+        """End the sync loop and the pacer (ssh-serve's worker, shutting down)."""
+        await cancelled(set(self._tasks.values()))
+
+    def _once(self, name: str, start: Callable[[], Awaitable[None]]) -> asyncio.Future:
+        task = self._tasks.get(name)
+        if task is None or task.done():
+            self.started[name] += 1
+            task = self._tasks[name] = asyncio.ensure_future(start())
+        return task
 
     async def _sync_loop(self) -> None:
-        """Sync until cancelled, backing off (with jitter) while the other side is away."""
+        """Sync until cancelled, backing off (with jitter) while the other side is away
+        or something unexpected fails; only a refused token stops it."""
         backoff = 1.0
         while True:
             started = time.monotonic()
@@ -190,44 +232,72 @@ class SharedCircle:
                 retry_after = getattr(error, "retry_after", None)
                 delay: float | None = retry_after or backoff * random.uniform(0.5, 1.0)
                 backoff = min(backoff * 2, self.MAX_BACKOFF_SECONDS)
+                listen = False
+            except Exception as error:  # a bug or an OS surprise must not end the app
+                self.report_failure(error)
+                delay = backoff * random.uniform(0.5, 1.0)
+                backoff = min(backoff * 2, self.MAX_BACKOFF_SECONDS)
+                listen = False
             else:
                 if self._offline_since:
                     self._offline_since = 0
                     self._reported.clear()
                 backoff = 1.0
-                # A file says when it changes; a server's long-poll already waited for news.
+                # A file says when it changes (and an op held back may come due); a
+                # server's long-poll already waited for news.
+                listen = self.transport.ordering == "hlc"
                 delay = (
-                    None
-                    if self.transport.ordering == "hlc"
+                    self._held_due()
+                    if listen
                     else started + self.LONG_POLL_INTERVAL - time.monotonic()
                 )
-                self._set_status(
-                    state="synced" if self.transport.ordering == "hlc" else "online", since_ms=0
-                )
-            await self._idle(delay)
+                self._set_status(state="synced" if listen else "online", since_ms=0)
+            await self._idle(delay, listen)
 
-    async def _idle(self, delay: float | None) -> None:
-        """Until there is something to sync: an op of ours to send, or ``delay`` passed;
-        with no delay, until the transport hears of news (a file circle's changes)."""
+    async def _idle(self, delay: float | None, listen: bool) -> None:
+        """Until there is something to sync: an op of ours to send, ``delay`` passed (None:
+        no limit), or, ``listen``ing, the transport hears of news (a file's changes)."""
         waits = {asyncio.ensure_future(self._wake.wait())}
-        if delay is None:
+        if listen:
             waits.add(asyncio.ensure_future(self.transport.changed()))
         try:
             await asyncio.wait(waits, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
         finally:
             await cancelled(waits)
 
+    def _held_due(self) -> float | None:
+        """Seconds until the first op held back for its far-future stamp may fold (it
+        folds at the next pull); None when none is held. At most an hour, so a clock
+        set right meanwhile is noticed."""
+        held = self.replica.held
+        if not held:
+            return None
+        due_ms = hlc.physical_ms(held[0].hlc) - hlc.FUTURE_SLACK_MS
+        return min(max(0.0, (due_ms - self.now_ms()) / 1000), 3600.0)
+
+    def report_failure(self, error: Exception) -> None:
+        """Say that syncing failed unexpectedly; the traceback goes to the sync log."""
+        log = synclog.record(error, f"syncing circle {self.record.id} ({self.transport.kind})")
+        where = f" (details in {log})" if log else ""
+        if not self._offline_since:
+            self._offline_since = self.now_ms()
+        self._notice(f"sync failed: {type(error).__name__}: {error}{where}; retrying", "error")
+        self._set_status(state="offline", since_ms=self._offline_since)
+
     def _long_poll_seconds(self) -> float:
         # A server answers a long-poll as soon as something arrives; a file is read at once.
         return 25.0 if self.transport.ordering == "seq" and not self._wake.is_set() else 0.0
 
     async def _push(self) -> None:
-        outbox = self.store.outbox(self.record.id)
+        problems: list[str] = []
+        outbox = self.store.outbox(self.record.id, problems)
+        for problem in problems:
+            self._notice(problem, "error")
         if not outbox:
             return
         results = await self.transport.push(outbox)
         delivered = [result.id for result in results if result.error is None]
-        self.store.delivered(self.record.id, delivered)
+        self.store.delivered(self.record.id, delivered, echo=self.transport.echoes)
         for result in results:
             if result.sealed:
                 self.replica.seal(result.id)
@@ -246,16 +316,64 @@ class SharedCircle:
             pulled = await self.transport.pull(cursor, wait)
             for problem in pulled.problems:
                 self._notice(problem)
-            if pulled.ops:
-                self.store.add_ops(self.record.id, pulled.ops)
-                self._emit(self.replica.add(pulled.ops))
+            # A file read again from its start brings back every op: store only news (a
+            # server's confirmation of a pending op carries its seq, which is news).
+            fresh = [op for op in pulled.ops if op.seq is not None or op.id not in self.replica]
+            if fresh:
+                self.store.add_ops(self.record.id, fresh)
+            # Every pull, new ops or not: held ops whose time has come fold now.
+            self._emit(self._take(pulled.ops))
+            self._send_again_what_was_lost(pulled)
             self.store.set_cursor(self.record.id, remote, pulled.cursor)
             more, wait = pulled.more, 0.0
+
+    def _take(self, ops: list[Op]) -> Change:
+        """Hand ops to the replica with the time (for the far-future hold) and report
+        any it held back."""
+        now = self.now_ms()
+        change = self.replica.add(ops, now)
+        if change.held:
+            latest = max(op.hlc for op in change.held)
+            authors = sorted({self._name(op.actor) for op in change.held})
+            what = "a change" if len(change.held) == 1 else f"{len(change.held)} changes"
+            ahead = describe_ahead(latest, now)
+            self._notice(
+                f"held back {what} by {', '.join(authors)} stamped "
+                f"{'up to ' if len(change.held) > 1 else ''}{ahead} ahead of this computer's "
+                "clock (a wrong clock?); shown when that time comes"
+            )
+        return change
+
+    def _send_again_what_was_lost(self, pulled: Pulled) -> None:
+        """Queue again the ops the other side lost: its whole log arrived (``complete``)
+        and lacks ops this replica holds, or ops it should have echoed did not come back."""
+        circle = self.record.id
+        restored = 0
+        if self.transport.echoes:
+            self.store.echoed(circle, [op.id for op in pulled.ops])
+            if not pulled.more:
+                restored += self.store.requeue_unechoed(circle)
+        if pulled.complete:
+            present = {op.id for op in pulled.ops}
+            holding = [*self.replica.ops(), *self.replica.held]
+            lost = [op.id for op in holding if op.id not in present and not op.LOCAL_ONLY]
+            restored += self.store.requeue(circle, lost)
+        if restored:
+            self._notice(
+                f"the circle file had lost {restored} "
+                f"change{'s' if restored > 1 else ''} this computer holds (replaced or cut "
+                "short?); writing them back"
+            )
+            self._set_status(waiting=self.store.outbox_size(circle))
+            self._wake.set()  # send them now rather than after the next poll
 
     # --- plumbing ---------------------------------------------------------------------
 
     def _load(self) -> None:
-        ops = self.store.load_ops(self.record.id)
+        problems: list[str] = []
+        ops = self.store.load_ops(self.record.id, problems)
+        for problem in problems:
+            self._notice(problem, "error")
         if self.replica.ordering == "seq":
             confirmed = [op for op in ops if op.seq is not None or op.LOCAL_ONLY]
             self.replica.add(confirmed)
@@ -263,10 +381,14 @@ class SharedCircle:
                 if op.seq is None and not op.LOCAL_ONLY:
                     self.replica.add_local(op)
         else:
-            self.replica.add(ops)
+            self._take(ops)
         self.status = SyncStatus(
             self.transport.kind, "synced", waiting=self.store.outbox_size(self.record.id)
         )
+
+    def _name(self, member_id: str) -> str:
+        member = self.state.members.get(member_id)
+        return member.name if member is not None else "someone not (yet) a member"
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, Change) and not event:
@@ -274,11 +396,15 @@ class SharedCircle:
         for listener in self._listeners:
             listener(event)
 
-    def _notice(self, text: str, severity: str = "warning") -> None:
-        if text in self._reported:
+    def notify(self, member: str, text: str, severity: str = "warning") -> None:
+        """Tell one member served here (what went wrong with something of theirs)."""
+        self._notice(text, severity, to=member)
+
+    def _notice(self, text: str, severity: str = "warning", to: str = "") -> None:
+        if (to, text) in self._reported:
             return
-        self._reported.add(text)
-        notice = Notice(text, severity)
+        self._reported.add((to, text))
+        notice = Notice(text, severity, to)
         self.notices.append(notice)
         self._emit(notice)
 
@@ -315,6 +441,8 @@ class CircleService:
     def _attach(self, circle: SharedCircle, member_id: str) -> None:
         self.circle = circle
         self._me = member_id
+        if member_id:
+            circle.members.add(member_id)  # kept after they leave: their quiz goes on
         self._listening: list[Listener] = []
 
     def close(self) -> None:
@@ -339,7 +467,7 @@ class CircleService:
 
     @property
     def notices(self) -> list[Notice]:
-        return self.circle.notices
+        return [notice for notice in self.circle.notices if notice.to in ("", self.me)]
 
     @property
     def store(self) -> Store:
@@ -361,9 +489,16 @@ class CircleService:
         return self.circle.now_ms()
 
     def subscribe(self, listener: Listener) -> None:
-        """Hear every later event; notices raised before anyone listened are replayed."""
-        self._listening.append(listener)
-        self.circle.subscribe(listener)
+        """Hear every later event (but notices to other members); notices raised before
+        anyone listened are replayed."""
+        me = self.me
+
+        def heard(event: Event) -> None:
+            if not (isinstance(event, Notice) and event.to and event.to != me):
+                listener(event)
+
+        self._listening.append(heard)
+        self.circle.subscribe(heard)
 
     def draft(self, place: str) -> str:
         """Unsent text the composer held for ``place`` (a thread id), kept across restarts."""
@@ -388,12 +523,10 @@ class CircleService:
         """
         return self.circle.submit(self.me, type_name, data)
 
-    def export_schedule(self, path: Path) -> Path:
-        """Write the circle's schedule as an iCalendar file; OSError says why it could not."""
+    def schedule_ics(self) -> bytes:
+        """The circle's schedule as an iCalendar file's bytes (exported, or shown to copy)."""
         state = self.state
-        path = path.expanduser()
-        path.write_bytes(to_ics(state.name, state.id, state.schedule, self.now_ms()))
-        return path
+        return to_ics(state.name, state.id, state.schedule, self.now_ms())
 
     # --- syncing (the circle's: one loop for every member) ----------------------------
 
@@ -402,3 +535,9 @@ class CircleService:
 
     async def run(self) -> None:
         await self.circle.run()
+
+    async def pace(self) -> None:
+        await self.circle.pace()
+
+    def report_failure(self, error: Exception) -> None:
+        self.circle.report_failure(error)

@@ -15,7 +15,7 @@ import httpx
 import msgspec
 
 from .. import __version__
-from ..core.ops import AnyOp, Op, OpError, decode_op, encode_op
+from ..core.ops import AnyOp, Op, OpError, encode_op, read_op
 from .transport import Pulled, Pushed, TransportError
 
 MAX_BATCH_OPS = 500
@@ -112,6 +112,7 @@ def _refusal(response: httpx.Response) -> ServerError:
 class HttpTransport:
     kind = "server"
     ordering = "seq"
+    echoes = False
 
     def __init__(
         self,
@@ -192,7 +193,10 @@ class HttpTransport:
         problems: list[str] = []
         for raw in body.ops:
             try:
-                ops.append(decode_op(raw))
+                op, repair = read_op(raw)
+                ops.append(op)
+                if repair:
+                    problems.append(f"an op from the server was {repair}")
             except OpError as error:
                 # A newer schema, say: skip it (and say so) rather than stop syncing.
                 problems.append(f"skipped an op from the server this app cannot read: {error}")
