@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -48,6 +49,16 @@ async def arrives_while_running(
         return False
     finally:
         runner.cancel()
+
+
+async def until(condition, limit: float = 30.0) -> bool:
+    """Wait until ``condition()`` holds (True), or ``limit`` seconds pass (False)."""
+    end = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > end:
+            return False
+        await asyncio.sleep(0.02)
+    return True
 
 
 def circle_ops(n_posts: int, wall_ms: int = 1_700_000_000_000) -> tuple[str, list[Op]]:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from circles import circle_ops, join_file_circle, new_file_circle
+from circles import circle_ops, join_file_circle, new_file_circle, until
 from studycircle_tui.core import hlc, reducer
 from studycircle_tui.core.ops import OpError, decode_op, encode_op
 from studycircle_tui.core.replica import Replica
@@ -102,6 +102,33 @@ def test_held_ops_fold_once_the_readers_clock_reaches_them(tmp_path):
     # Observed now that it is folded: the reader's next op sorts after it.
     later = reader.replica.make(reader.me, "channel.create", {"name": "x"}, clock["ms"], b"0" * 10)
     assert later.hlc > soon.hlc
+
+
+def test_a_running_reader_folds_a_held_op_when_its_time_comes_with_the_file_quiet(tmp_path):
+    """The sync loop waits for the file to change; a held op's time coming is no change
+    to the file, so the loop also wakes when the first held op comes due."""
+    lead = new_file_circle(tmp_path)
+    time_ms = lead.now_ms  # the real clock, as it runs
+    reader = CircleService(
+        Store(tmp_path / "reader.sqlite3"), lead.record, FileTransport(tmp_path / "circle.jsonl")
+    )
+    asyncio.run(reader.sync_once())
+    soon = lead.replica.make(lead.me, "channel.create", {"name": "soon"}, time_ms(), b"1" * 10)
+    soon = _stamped(soon, hlc.encode(time_ms() + DAY + 400, 0))  # due in 0.4 s
+
+    async def folds_while_running() -> bool:
+        running = asyncio.ensure_future(reader.run())
+        try:
+            await asyncio.sleep(0.1)  # idle, the file quiet
+            _write_lines(tmp_path / "circle.jsonl", [soon])
+            assert await until(lambda: soon.id in {op.id for op in reader.replica.held})
+            return await until(lambda: soon.id in reader.state.channels, limit=20)
+        finally:
+            running.cancel()
+            await reader.transport.close()
+
+    assert asyncio.run(folds_while_running())
+    assert reader.transport.watch.mode == "notify"  # it did not fall back to polling
 
 
 # A circle and some of its ops re-stamped up to three days ahead: delivered in any order,

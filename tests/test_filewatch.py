@@ -5,12 +5,11 @@ come. Each test follows one path and asserts on the path taken, not on time."""
 import asyncio
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from circles import join_file_circle, new_file_circle
+from circles import join_file_circle, new_file_circle, until
 from studycircle_tui.sync import filewatch
 from studycircle_tui.sync.filewatch import FileWatch, file_system_type
 
@@ -32,15 +31,6 @@ def write_from_another_process(folder: Path, title: str) -> None:
     tests = str(Path(__file__).parent)
     script = WRITER.format(tests=tests, folder=str(folder))
     subprocess.run([sys.executable, "-c", script, title], check=True, timeout=60)
-
-
-async def until(condition, limit: float = 30.0) -> bool:
-    end = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > end:
-            return False
-        await asyncio.sleep(0.02)
-    return True
 
 
 def titles(service) -> set[str]:

@@ -8,6 +8,7 @@ import asyncio
 import sqlite3
 
 from quiz_helpers import asked, quiz_circle
+from studycircle_tui.sync.engine import CircleService, Notice
 from studycircle_tui.sync.pacer import QuizPacer, due, live_quiz
 from studycircle_tui.sync.quizrun import QuizRunner, live_stage
 
@@ -88,6 +89,51 @@ async def test_only_the_host_s_pacer_closes(tmp_path):
     assert QuizPacer(player.circle).step() is None
     assert stage(player, session) == "open"
     assert due(circle.lead.state, circle.lead.me, circle.clock.ms) == [session]
+
+
+async def test_one_pacer_closes_for_every_member_its_circle_serves_seen_or_not(tmp_path):
+    """In an ssh-serve worker one circle serves many players. Ayu, a moderator seated
+    there, hosts a quiz and drops: the circle's one pacer still closes her question on
+    time, as her."""
+    circle = await quiz_circle(tmp_path)
+    ayu = circle.players[0]
+    circle.lead.submit("member.role", {"member": ayu.me, "role": "moderator"})
+    await circle.sync()
+    session = QuizRunner(ayu).start(circle.quiz).id
+    QuizRunner(ayu).open_question(session, 0)
+    await circle.sync()
+    shared = circle.lead.circle  # the lead's process; Ayu comes in over it and leaves
+    CircleService.member_of(shared, ayu.me).close()
+    pacer = QuizPacer(shared)
+    circle.clock.advance(19_000)
+    assert pacer.step() == QuizPacer.TICK_SECONDS
+    assert stage(circle.lead, session) == "open"
+    circle.clock.advance(1_000)
+    assert pacer.step() is None
+    assert stage(circle.lead, session) == "closed"
+    closed = circle.lead.state.sessions[session]
+    assert closed.host == ayu.me  # closed as its host: the reducer took it
+
+
+async def test_what_the_pacer_cannot_do_is_told_to_the_host_alone(tmp_path):
+    circle = await quiz_circle(tmp_path)
+    ayu = circle.players[0]
+    circle.lead.submit("member.role", {"member": ayu.me, "role": "moderator"})
+    await circle.sync()
+    session = QuizRunner(ayu).start(circle.quiz).id
+    QuizRunner(ayu).open_question(session, 0)
+    await circle.sync()
+    circle.lead.submit("member.remove", {"member": ayu.me})  # she can no longer close it
+    shared = circle.lead.circle
+    heard: dict[str, list[Notice]] = {"lead": [], "ayu": []}
+    circle.lead.subscribe(lambda event: heard["lead"].append(event))
+    CircleService.member_of(shared, ayu.me).subscribe(lambda event: heard["ayu"].append(event))
+    circle.clock.advance(60_000)
+    QuizPacer(shared).step()
+    told = [e for e in heard["ayu"] if isinstance(e, Notice)]
+    assert len(told) == 1 and "Could not close" in told[0].text and told[0].severity == "error"
+    assert not [e for e in heard["lead"] if isinstance(e, Notice)]
+    assert stage(circle.lead, session) == "open"
 
 
 async def test_a_refused_close_is_reported_once_not_retried_at_every_tick(tmp_path):
