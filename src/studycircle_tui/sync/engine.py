@@ -17,6 +17,9 @@ runs every player of a worker in one process):
   a ``CircleService``, so they cannot tell which way they are served; intent methods
   written on ``CircleService`` act as ``self.me`` and work in both.
 
+They share this module (past 400 lines) because a ``CircleService`` is nothing but a
+member's window on a ``SharedCircle``: each reads half-understood without the other.
+
 What goes wrong while syncing never ends the app: an unreachable server or file pauses
 sync (status "offline", a notice) and an unexpected error becomes a notice with its
 traceback in the sync log (``synclog``); either way sync is retried with backoff.
