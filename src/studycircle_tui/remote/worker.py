@@ -31,8 +31,12 @@ from .seats import player_config_file, player_home, seat
 
 
 def _log(text: str) -> None:
-    # Textual redirects sys.stderr while an app runs: write to the process's own.
-    print(text, file=sys.__stderr__, flush=True)
+    # Textual redirects sys.stderr while an app runs: write to the process's own, the
+    # line in one write, or two workers' lines interleave on the shared stderr.
+    stream = sys.__stderr__
+    if stream is not None:
+        data = (text + "\n").encode(stream.encoding or "utf-8", "backslashreplace")
+        os.write(stream.fileno(), data)
 
 
 class SessionHost:
