@@ -91,17 +91,23 @@ async def test_only_the_host_s_pacer_closes(tmp_path):
     assert due(circle.lead.state, circle.lead.me, circle.clock.ms) == [session]
 
 
-async def test_one_pacer_closes_for_every_member_its_circle_serves_seen_or_not(tmp_path):
-    """In an ssh-serve worker one circle serves many players. Ayu, a moderator seated
-    there, hosts a quiz and drops: the circle's one pacer still closes her question on
-    time, as her."""
-    circle = await quiz_circle(tmp_path)
+async def ayu_hosts_a_question(circle):
+    """Ayu, made a moderator, hosts the quiz and asks its first question."""
     ayu = circle.players[0]
     circle.lead.submit("member.role", {"member": ayu.me, "role": "moderator"})
     await circle.sync()
     session = QuizRunner(ayu).start(circle.quiz).id
     QuizRunner(ayu).open_question(session, 0)
     await circle.sync()
+    return ayu, session
+
+
+async def test_one_pacer_closes_for_every_member_its_circle_serves_seen_or_not(tmp_path):
+    """In an ssh-serve worker one circle serves many players. Ayu, a moderator seated
+    there, hosts a quiz and drops: the circle's one pacer still closes her question on
+    time, as her."""
+    circle = await quiz_circle(tmp_path)
+    ayu, session = await ayu_hosts_a_question(circle)
     shared = circle.lead.circle  # the lead's process; Ayu comes in over it and leaves
     CircleService.member_of(shared, ayu.me).close()
     pacer = QuizPacer(shared)
@@ -117,12 +123,7 @@ async def test_one_pacer_closes_for_every_member_its_circle_serves_seen_or_not(t
 
 async def test_what_the_pacer_cannot_do_is_told_to_the_host_alone(tmp_path):
     circle = await quiz_circle(tmp_path)
-    ayu = circle.players[0]
-    circle.lead.submit("member.role", {"member": ayu.me, "role": "moderator"})
-    await circle.sync()
-    session = QuizRunner(ayu).start(circle.quiz).id
-    QuizRunner(ayu).open_question(session, 0)
-    await circle.sync()
+    ayu, session = await ayu_hosts_a_question(circle)
     circle.lead.submit("member.remove", {"member": ayu.me})  # she can no longer close it
     shared = circle.lead.circle
     heard: dict[str, list[Notice]] = {"lead": [], "ayu": []}
