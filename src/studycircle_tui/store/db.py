@@ -1,10 +1,13 @@
 """The local replica: every circle this user belongs to, in one SQLite file.
 
 Tables: ``circles`` (how to reach each circle and who I am there), ``ops`` (every op
-this replica holds, as the JSON it travels as), ``outbox`` (ops still to deliver),
-``unechoed`` (ops appended to a circle file but not yet read back from it),
-``cursors`` (how far each remote has been read), ``drafts`` (unsent composer text),
-``quiz_keys`` (a live quiz's answer keys, kept by its lead until each reveal).
+this replica holds, as the JSON it travels as, and ``signer``: the fingerprint of the key
+its signature was found good under, so it is never checked again: core/signing.py),
+``outbox`` (ops still to deliver), ``unechoed`` (ops appended to a circle file but not
+yet read back from it), ``cursors`` (how far each remote has been read), ``drafts``
+(unsent composer text), ``quiz_keys`` (a live quiz's answer keys, kept by its lead until
+each reveal), ``keys`` (this user's signing keys, per circle and member; the log says
+which one is theirs now, and a server's public key as the join gave it: no seed).
 
 WAL mode with synchronous=FULL: a write returns only once it is in the log on disk, so
 an op the app acknowledged survives ``kill -9`` and a power cut alike.
@@ -13,8 +16,9 @@ Nothing that cannot be read back enters the outbox: an op queued to send is deco
 from the bytes stored for it first. A row that still does not decode (written by an older
 version) is skipped and described, never a reason the circle cannot open.
 
-The file holds live-quiz keys and the member's ops: it and its ``-wal``/``-shm`` are made
-readable by their owner only (0600), in a folder only they can enter (0700).
+The file holds signing keys, live-quiz keys and the member's ops: it and its
+``-wal``/``-shm`` are made readable by their owner only (0600), in a folder only they
+can enter (0700). A store made by an older version gains what it lacks when opened.
 """
 
 import contextlib
@@ -26,6 +30,7 @@ from pathlib import Path
 
 from ..config import private_dir
 from ..core.ops import Op, OpError, decode_op, decode_ops, encode_op
+from ..core.signing import Signatures
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS circles (
@@ -42,6 +47,7 @@ CREATE TABLE IF NOT EXISTS ops (
     hlc TEXT NOT NULL,
     seq INTEGER,
     body BLOB NOT NULL,
+    signer BLOB,
     PRIMARY KEY (circle, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ops_by_hlc ON ops (circle, hlc, id);
@@ -75,7 +81,17 @@ CREATE TABLE IF NOT EXISTS quiz_keys (
     keys BLOB NOT NULL,
     PRIMARY KEY (circle, key_hash)
 );
+CREATE TABLE IF NOT EXISTS keys (
+    circle TEXT NOT NULL,
+    member TEXT NOT NULL,
+    public TEXT NOT NULL,
+    seed BLOB,
+    made_ms INTEGER NOT NULL,
+    PRIMARY KEY (circle, member, public)
+);
 """
+# What a store made by an older version lacks: (table, column, its definition).
+ADDED_COLUMNS = [("ops", "signer", "BLOB")]
 
 
 @dataclass(slots=True)
@@ -100,6 +116,10 @@ class Store:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
+        for table, column, kind in ADDED_COLUMNS:
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         self._db.close()
@@ -139,11 +159,19 @@ class Store:
 
     # --- ops --------------------------------------------------------------------------
 
-    def add_ops(self, circle_id: str, ops: Iterable[Op], *, outbox: bool = False) -> list[Op]:
+    def add_ops(
+        self,
+        circle_id: str,
+        ops: Iterable[Op],
+        *,
+        outbox: bool = False,
+        verdicts: Signatures | None = None,
+    ) -> list[Op]:
         """Store ops in one transaction; return those that were new (by id).
 
         With ``outbox``, the new ones are also queued for delivery. A stored op seen
-        again with a seq (the server confirming it) gets that seq recorded.
+        again with a seq (the server confirming it) gets that seq recorded. With
+        ``verdicts``, each op's good signature is recorded beside it.
         """
         added: list[Op] = []
         with self._transaction():
@@ -151,9 +179,10 @@ class Store:
                 body = encode_op(op)
                 if outbox:
                     decode_op(body)  # raises OpError: an op that cannot be read is never sent
+                signer = verdicts.fingerprint_of(op) if verdicts is not None else None
                 cursor = self._db.execute(
-                    "INSERT OR IGNORE INTO ops VALUES (?, ?, ?, ?, ?)",
-                    (circle_id, op.id, op.hlc, op.seq, body),
+                    "INSERT OR IGNORE INTO ops VALUES (?, ?, ?, ?, ?, ?)",
+                    (circle_id, op.id, op.hlc, op.seq, body, signer),
                 )
                 if cursor.rowcount:
                     added.append(op)
@@ -164,24 +193,46 @@ class Store:
                             (circle_id, op.id),
                         )
                 elif op.seq is not None:
+                    # The server's copy replaces ours: the verdict is on it.
                     self._db.execute(
-                        "UPDATE ops SET seq = ?, body = ? WHERE circle = ? AND id = ? "
+                        "UPDATE ops SET seq = ?, body = ?, signer = ? WHERE circle = ? AND id = ? "
                         "AND seq IS NULL",
-                        (op.seq, encode_op(op), circle_id, op.id),
+                        (op.seq, body, signer, circle_id, op.id),
                     )
         return added
 
-    def load_ops(self, circle_id: str, problems: list[str] | None = None) -> list[Op]:
+    def save_verdicts(self, circle_id: str, found: list[tuple[str, bytes]]) -> None:
+        """Record signatures found good since the ops were stored (``Signatures.fresh``)."""
+        if found:
+            with self._transaction():
+                self._db.executemany(
+                    "UPDATE ops SET signer = ? WHERE circle = ? AND id = ?",
+                    [(fp, circle_id, op_id) for op_id, fp in found],
+                )
+
+    def load_ops(
+        self,
+        circle_id: str,
+        problems: list[str] | None = None,
+        verdicts: Signatures | None = None,
+    ) -> list[Op]:
         """Every op of a circle, in (hlc, id) order; a replica re-sorts for seq circles.
 
         A stored op that does not decode is left out and described in ``problems``.
+        ``verdicts`` is told each op's signature found good before (``add_ops``).
         """
         rows = self._db.execute(
-            "SELECT id, body FROM ops WHERE circle = ? ORDER BY hlc, id", (circle_id,)
+            "SELECT id, body, signer FROM ops WHERE circle = ? ORDER BY hlc, id", (circle_id,)
         ).fetchall()
-        ops, unreadable = _decode_rows(rows)
+        ops, unreadable = _decode_rows([(op_id, body) for op_id, body, _ in rows])
         if problems is not None:
             problems.extend(f"a stored op cannot be read, left out: {why}" for _, why in unreadable)
+        if verdicts is not None:
+            signers = {op_id: signer for op_id, _, signer in rows if signer is not None}
+            for op in ops:
+                found = signers.get(op.id)
+                if found is not None:
+                    verdicts.remember(op, found)
         return ops
 
     def count_ops(self, circle_id: str) -> int:
@@ -309,6 +360,26 @@ class Store:
             (circle_id, key_hash),
         ).fetchone()
         return (row[0], row[1]) if row else None
+
+    # --- signing keys (this user's, per circle and member) -------------------------------
+
+    def save_key(
+        self, circle_id: str, member: str, public: str, seed: bytes | None, ms: int
+    ) -> None:
+        """Keep a key: this user's (``seed``: its private half), or a server's public
+        key as its join gave it (member "@server", no seed)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO keys VALUES (?, ?, ?, ?, ?)",
+            (circle_id, member, public, seed, ms),
+        )
+
+    def keys(self, circle_id: str, member: str) -> dict[str, bytes | None]:
+        """The keys kept for ``member`` (public: seed), the newest last."""
+        rows = self._db.execute(
+            "SELECT public, seed FROM keys WHERE circle = ? AND member = ? ORDER BY made_ms",
+            (circle_id, member),
+        )
+        return {public: seed for public, seed in rows}
 
     # --- plumbing ---------------------------------------------------------------------
 
