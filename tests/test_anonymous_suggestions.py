@@ -4,7 +4,6 @@ the author's id, clock, receive time, nor its place beside the author's other op
 
 import asyncio
 import json
-import os
 
 import pytest
 
