@@ -441,8 +441,8 @@ class Hub:
             # The founding lead's invite: the circle was created by this member id, which
             # no one held until now; the server writes their name and gives them their key.
             member = invite.member
-            if state.key_of(member) is not None:
-                raise ApiError(409, "already_joined", "the circle's founder has joined already")
+            if state.key_of(member) is not None:  # redeemed by another request meanwhile
+                raise used
             if state.members[member].name != name:
                 update = {"name": name}
                 made.append(circle.server_op(member, "member.update", update, now, for_member=True))
