@@ -1,13 +1,14 @@
 """The local replica: every circle this user belongs to, in one SQLite file.
 
 Tables: ``circles`` (how to reach each circle and who I am there), ``ops`` (every op
-this replica holds, as the JSON it travels as, and ``signer``: the fingerprint of the key
-its signature was found good under, so it is never checked again: core/signing.py),
-``outbox`` (ops still to deliver), ``unechoed`` (ops appended to a circle file but not
-yet read back from it), ``cursors`` (how far each remote has been read), ``drafts``
-(unsent composer text), ``quiz_keys`` (a live quiz's answer keys, kept by its lead until
-each reveal), ``keys`` (this user's signing keys, per circle and member; the log says
-which one is theirs now, and a server's public key as the join gave it: no seed).
+this replica holds, as the JSON it travels as, numbered in the order it was stored or
+confirmed: ``stored``, and ``signer``: the fingerprint of the key its signature was found
+good under, so it is never checked again: core/signing.py), ``outbox`` (ops still to
+deliver), ``unechoed`` (ops appended to a circle file but not yet read back from it),
+``cursors`` (how far each remote has been read), ``drafts`` (unsent composer text),
+``quiz_keys`` (a live quiz's answer keys, kept by its lead until each reveal), ``keys``
+(this user's signing keys, per circle and member; the log says which one is theirs now,
+and a server's public key as the join gave it: no seed).
 
 WAL mode with synchronous=FULL: a write returns only once it is in the log on disk, so
 an op the app acknowledged survives ``kill -9`` and a power cut alike.
@@ -17,8 +18,18 @@ from the bytes stored for it first. A row that still does not decode (written by
 version) is skipped and described, never a reason the circle cannot open.
 
 The file holds signing keys, live-quiz keys and the member's ops: it and its
-``-wal``/``-shm`` are made readable by their owner only (0600), in a folder only they
-can enter (0700). A store made by an older version gains what it lacks when opened.
+``-wal``/``-shm`` are made readable by their owner only (0600), in a folder only they can
+enter (0700). A store made by an older version gains the columns it lacks when opened.
+
+Several processes of one user share the file: the app, and beside it ``studycircle notes
+import``, ``quiz import``, a second app. What one of them stores (its own ops, ops it
+pulled, a confirmation), the others must fold too, or they never show it: the first
+also moves the shared cursor past it. ``stored`` numbers every such change per circle,
+and ``changed_elsewhere`` (SQLite's ``data_version``) says cheaply whether another
+connection wrote at all; ``stored_since`` then hands over what is new.
+
+One module for the one file: each table's queries beside the others they run in a
+transaction with (an op, its outbox row, its number), which is why it is over 400 lines.
 """
 
 import contextlib
@@ -47,6 +58,7 @@ CREATE TABLE IF NOT EXISTS ops (
     hlc TEXT NOT NULL,
     seq INTEGER,
     body BLOB NOT NULL,
+    stored INTEGER,
     signer BLOB,
     PRIMARY KEY (circle, id)
 ) WITHOUT ROWID;
@@ -90,8 +102,8 @@ CREATE TABLE IF NOT EXISTS keys (
     PRIMARY KEY (circle, member, public)
 );
 """
-# What a store made by an older version lacks: (table, column, its definition).
-ADDED_COLUMNS = [("ops", "signer", "BLOB")]
+# What a store made by an older version lacks in ``ops``: (column, its definition).
+ADDED_COLUMNS = [("stored", "INTEGER"), ("signer", "BLOB")]
 
 
 @dataclass(slots=True)
@@ -116,10 +128,8 @@ class Store:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
-        for table, column, kind in ADDED_COLUMNS:
-            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
-            if column not in present:
-                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        self._number_stored_ops()
+        self._data_version = self._version()
 
     def close(self) -> None:
         self._db.close()
@@ -175,17 +185,20 @@ class Store:
         """
         added: list[Op] = []
         with self._transaction():
+            number = self.last_stored(circle_id) + 1
             for op in ops:
                 body = encode_op(op)
                 if outbox:
                     decode_op(body)  # raises OpError: an op that cannot be read is never sent
                 signer = verdicts.fingerprint_of(op) if verdicts is not None else None
                 cursor = self._db.execute(
-                    "INSERT OR IGNORE INTO ops VALUES (?, ?, ?, ?, ?, ?)",
-                    (circle_id, op.id, op.hlc, op.seq, body, signer),
+                    "INSERT OR IGNORE INTO ops (circle, id, hlc, seq, body, stored, signer) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (circle_id, op.id, op.hlc, op.seq, body, number, signer),
                 )
                 if cursor.rowcount:
                     added.append(op)
+                    number += 1
                     if outbox and not op.LOCAL_ONLY:
                         self._db.execute(
                             "INSERT OR IGNORE INTO outbox VALUES (?, ?, "
@@ -193,12 +206,13 @@ class Store:
                             (circle_id, op.id),
                         )
                 elif op.seq is not None:
+                    # A confirmation is news too, for a process that folded the op pending.
                     # The server's copy replaces ours: the verdict is on it.
-                    self._db.execute(
-                        "UPDATE ops SET seq = ?, body = ?, signer = ? WHERE circle = ? AND id = ? "
-                        "AND seq IS NULL",
-                        (op.seq, body, signer, circle_id, op.id),
-                    )
+                    number += self._db.execute(
+                        "UPDATE ops SET seq = ?, body = ?, stored = ?, signer = ? "
+                        "WHERE circle = ? AND id = ? AND seq IS NULL",
+                        (op.seq, body, number, signer, circle_id, op.id),
+                    ).rowcount
         return added
 
     def save_verdicts(self, circle_id: str, found: list[tuple[str, bytes]]) -> None:
@@ -224,16 +238,64 @@ class Store:
         rows = self._db.execute(
             "SELECT id, body, signer FROM ops WHERE circle = ? ORDER BY hlc, id", (circle_id,)
         ).fetchall()
-        ops, unreadable = _decode_rows([(op_id, body) for op_id, body, _ in rows])
+        return self._taken(rows, problems, verdicts)
+
+    @staticmethod
+    def _taken(
+        rows: list[tuple], problems: list[str] | None, verdicts: Signatures | None
+    ) -> list[Op]:
+        """Stored rows (id, body, signer, ...) decoded, their verdicts handed back."""
+        ops, unreadable = _decode_rows([(op_id, body) for op_id, body, *_ in rows])
         if problems is not None:
             problems.extend(f"a stored op cannot be read, left out: {why}" for _, why in unreadable)
         if verdicts is not None:
-            signers = {op_id: signer for op_id, _, signer in rows if signer is not None}
+            signers = {op_id: signer for op_id, _, signer, *_ in rows if signer is not None}
             for op in ops:
                 found = signers.get(op.id)
                 if found is not None:
                     verdicts.remember(op, found)
         return ops
+
+    def last_stored(self, circle_id: str) -> int:
+        """The number of the circle's latest stored op or confirmation (0: none)."""
+        row = self._db.execute(
+            "SELECT MAX(stored) FROM ops WHERE circle = ?", (circle_id,)
+        ).fetchone()
+        return row[0] or 0
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection (another process) has written to the file since
+        the last time this was asked; this store's own writes do not count."""
+        version = self._version()
+        changed, self._data_version = version != self._data_version, version
+        return changed
+
+    def stored_since(
+        self,
+        circle_id: str,
+        number: int,
+        problems: list[str] | None = None,
+        verdicts: Signatures | None = None,
+    ) -> tuple[list[Op], int]:
+        """The ops stored or confirmed after ``number`` (a ``last_stored``), in the order
+        they were, and the number to ask from next time (``verdicts``: as ``load_ops``)."""
+        rows = self._db.execute(
+            "SELECT id, body, signer, stored FROM ops WHERE circle = ? AND stored > ? "
+            "ORDER BY stored",
+            (circle_id, number),
+        ).fetchall()
+        return self._taken(rows, problems, verdicts), (rows[-1][3] if rows else number)
+
+    def missing(self, circle_id: str, op_ids: Iterable[str]) -> set[str]:
+        """Which of ``op_ids`` the store does not hold (dropped by another process)."""
+        wanted = set(op_ids)
+        if not wanted:
+            return set()
+        found = self._db.execute(
+            f"SELECT id FROM ops WHERE circle = ? AND id IN ({','.join('?' * len(wanted))})",
+            (circle_id, *wanted),
+        ).fetchall()
+        return wanted - {op_id for (op_id,) in found}
 
     def count_ops(self, circle_id: str) -> int:
         return self._db.execute(
@@ -266,6 +328,11 @@ class Store:
                 [(circle_id, op_id) for op_id in op_ids],
             )
         return max(cursor.rowcount, 0)
+
+    def outbox_ids(self, circle_id: str) -> frozenset[str]:
+        """The ids of the ops still to deliver."""
+        rows = self._db.execute("SELECT id FROM outbox WHERE circle = ?", (circle_id,))
+        return frozenset(op_id for (op_id,) in rows.fetchall())
 
     def outbox_size(self, circle_id: str) -> int:
         return self._db.execute(
@@ -385,6 +452,24 @@ class Store:
 
     def _transaction(self) -> "_Transaction":
         return _Transaction(self._db)
+
+    def _version(self) -> int:
+        return self._db.execute("PRAGMA data_version").fetchone()[0]
+
+    def _number_stored_ops(self) -> None:
+        """A store made before ops were numbered, or before signatures were kept: add the
+        columns (ops already there stay unnumbered, as every process folds them when it
+        opens the circle, and without a verdict, so they are checked once more)."""
+
+        def lacking() -> list[tuple[str, str]]:
+            present = {row[1] for row in self._db.execute("PRAGMA table_info(ops)")}
+            return [(name, kind) for name, kind in ADDED_COLUMNS if name not in present]
+
+        if lacking():
+            with self._transaction():  # another process may be opening it too: ask again
+                for name, kind in lacking():
+                    self._db.execute(f"ALTER TABLE ops ADD COLUMN {name} {kind}")
+        self._db.execute("CREATE INDEX IF NOT EXISTS ops_by_stored ON ops (circle, stored)")
 
 
 def _decode_rows(rows: list[tuple[str, bytes]]) -> tuple[list[Op], list[tuple[str, str]]]:

@@ -9,6 +9,7 @@ opens the circle (``CircleService.sign_from_now``).
 import asyncio
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..config import private_dir
@@ -97,8 +98,16 @@ def open_file_circle(store: Store, path: Path, display_name: str) -> CircleServi
     return service
 
 
-def create_file_circle(store: Store, path: Path, name: str, display_name: str) -> CircleService:
-    """Start a new circle in a new file at ``path``, with this user as its lead."""
+def create_file_circle(
+    store: Store,
+    path: Path,
+    name: str,
+    display_name: str,
+    channels: Sequence[str] = ("general",),
+) -> CircleService:
+    """Start a new circle in a new file at ``path``, with this user as its lead, and
+    ``channels`` opened by them: members start threads in a channel, so a circle starts
+    with one (as a server's does)."""
     path = path.expanduser().resolve()
     if not path.parent.is_dir():
         raise CircleFileError(f"{path.parent}: no such folder")
@@ -112,10 +121,17 @@ def create_file_circle(store: Store, path: Path, name: str, display_name: str) -
         "key": key.public,
         "signatures_required": True,
     }
-    op = Replica("0" * 26).make(me, "circle.create", data, _now_ms(), os.urandom(10), key)
-    create_circle_file(path, [op])
-    store.save_key(op.id, me, key.public, key.seed, _now_ms())
-    store.save_circle(CircleRecord(op.id, name, "file", str(path), me, _now_ms()))
+    created = Replica("0" * 26).make(me, "circle.create", data, _now_ms(), os.urandom(10), key)
+    replica = Replica(created.id)
+    replica.add([created])
+    ops = [created]
+    for channel in dict.fromkeys(channels):
+        op = replica.make(me, "channel.create", {"name": channel}, _now_ms(), os.urandom(10), key)
+        replica.add_local(op)
+        ops.append(op)
+    create_circle_file(path, ops)
+    store.save_key(created.id, me, key.public, key.seed, _now_ms())
+    store.save_circle(CircleRecord(created.id, name, "file", str(path), me, _now_ms()))
     return open_file_circle(store, path, display_name)
 
 

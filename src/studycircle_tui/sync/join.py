@@ -21,7 +21,7 @@ from ..config import private_dir
 from ..core.ops import SERVER_ACTOR, Name
 from ..core.signing import SigningKey
 from ..store.db import CircleRecord, Store
-from .http import token_path
+from .http import token_path, unreachable
 
 
 class JoinError(Exception):
@@ -81,7 +81,7 @@ async def join(
         async with httpx.AsyncClient(transport=transport, timeout=20.0) as client:
             response = await client.post(f"{url}/api/v1/join", json=wanted)
     except httpx.HTTPError as error:
-        raise JoinError(f"cannot reach {url}: {error or type(error).__name__}") from None
+        raise JoinError(unreachable(error, url)) from None
     if response.status_code != 200:
         try:
             message = response.json()["error"]["message"]
