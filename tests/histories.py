@@ -18,7 +18,7 @@ rotate their keys, one loses theirs and is re-keyed by the lead from the member 
 new device joined as, and some write in another member's name with their own key, or
 leave a signature out (``History.forged``: certain to be refused and reported).
 
-Long (about 600 lines) because one ``Maker`` holds what every kind of op needs to see of
+Long (about 700 lines) because one ``Maker`` holds what every kind of op needs to see of
 its author's replica; it is test code, read alongside ``test_reducer_properties.py``.
 """
 

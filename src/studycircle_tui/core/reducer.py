@@ -5,7 +5,7 @@ Each op type has one handler that mutates the state in place. Two questions come
 the moderation log with what the op claimed to be, and ``permissions.refusal`` (may they
 do it?), whose no is silent. Either way a refused op changes nothing else. Applying an
 op costs the same whatever the history's size: handlers touch only the entities the
-op names.
+op names. Over 400 lines: one handler per op type, side by side in ``HANDLERS``.
 """
 
 import gc

@@ -29,6 +29,9 @@ Two kinds of op are acknowledged (kept on disk) but logged later: a quiz answer,
 until its question ends, and an anonymous suggestion, published alone a few seconds on.
 Either is published by whichever process first holds its circle's lock with the op
 still kept, so once.
+
+Over 400 lines: admission (a push, a join) and everything it writes in one commit round
+read best beside each other.
 """
 
 import asyncio
