@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from circles import circle_ops, join_file_circle, new_file_circle, until
+from circles import circle_ops, join_file_circle, key_of, new_file_circle, until
 from studycircle_tui.core import hlc, reducer
 from studycircle_tui.core.ops import OpError, decode_op, encode_op
 from studycircle_tui.core.replica import Replica
@@ -28,8 +28,10 @@ LAST = "ffffffffffffffff"
 YEAR_10082 = hlc.encode(255_000_000_000_000, 0)
 
 
-def _stamped(op, stamp):
-    return msgspec.structs.replace(op, hlc=stamp)
+def _stamped(op, stamp, key=None):
+    """``op`` stamped ``stamp``, signed again by ``key`` (its author's) when given."""
+    op = msgspec.structs.replace(op, hlc=stamp)
+    return key.sign(op) if key is not None else op
 
 
 def _write_lines(path, ops):
@@ -53,7 +55,8 @@ def test_a_far_future_stamp_is_held_back_reported_and_never_observed(tmp_path):
         )
         for title in ("end of time", "year 10082")
     ]
-    future = [_stamped(made[0], LAST), _stamped(made[1], YEAR_10082)]
+    key = key_of(ayu)
+    future = [_stamped(made[0], LAST, key), _stamped(made[1], YEAR_10082, key)]
     _write_lines(tmp_path / "circle.jsonl", future)  # as a hostile writer would
 
     asyncio.run(lead.sync_once())
@@ -91,7 +94,8 @@ def test_held_ops_fold_once_the_readers_clock_reaches_them(tmp_path):
     soon = lead.replica.make(
         lead.me, "channel.create", {"name": "soon"}, clock["ms"], os.urandom(10)
     )
-    soon = _stamped(soon, hlc.encode(clock["ms"] + 2 * DAY, 0))  # a clock two days fast
+    # A clock two days fast:
+    soon = _stamped(soon, hlc.encode(clock["ms"] + 2 * DAY, 0), key_of(lead))
     _write_lines(tmp_path / "circle.jsonl", [soon])
     asyncio.run(reader.sync_once())
     assert soon.id not in reader.state.channels
@@ -112,11 +116,12 @@ def test_a_running_reader_folds_a_held_op_when_its_time_comes_with_the_file_quie
     reader = CircleService(
         Store(tmp_path / "reader.sqlite3"), lead.record, FileTransport(tmp_path / "circle.jsonl")
     )
-    asyncio.run(reader.sync_once())
     soon = lead.replica.make(lead.me, "channel.create", {"name": "soon"}, time_ms(), b"1" * 10)
-    soon = _stamped(soon, hlc.encode(time_ms() + DAY + 400, 0))  # due in 0.4 s
+    # Due in 5 s: long enough to arrive while still held however busy the machine is.
+    soon = _stamped(soon, hlc.encode(time_ms() + DAY + 5_000, 0), key_of(lead))
 
     async def folds_while_running() -> bool:
+        await reader.sync_once()
         running = asyncio.ensure_future(reader.run())
         try:
             await asyncio.sleep(0.1)  # idle, the file quiet

@@ -103,7 +103,9 @@ class SessionHost:
         member = seat(self.circle.record.id, hello.key_id, home)
         service = CircleService.member_of(self.circle, member)
         if member not in self.circle.state.members:
-            service.submit("member.join", {"name": hello.name})
+            # The player's key lives in the host's store: the host runs their app.
+            key = service.keys.new(member)
+            service.submit("member.join", {"name": hello.name, "key": key.public}, key=key)
         return service
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -31,7 +31,13 @@ be lost before they are read back (the file cut short just behind us): a file
 appended again too. Ops other members made are appended again as well, exactly as
 they were: a member's op was acknowledged to them once it was in the file, and may be
 lost for good if the file was its only copy (its author's machine gone); relaying it
-changes nothing about who made it, as merging a conflict copy already does.
+changes nothing about who made it, as merging a conflict copy already does: each
+keeps its author's signature, byte for byte.
+
+Every op is signed with this member's key (``sync/keys.py``), and every op that arrives
+has its signature checked in worker threads before it is stored (beside the verdict,
+so it is never checked again) and folded; one not signed by whom it claims is not
+folded, and members hear of it (``authorship.py`` words the notices).
 
 Other processes of the same user share the store: ``studycircle notes import`` or ``quiz
 import`` beside the open app, a second app. What they store (their own ops, ops they
@@ -56,14 +62,15 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 
-from ..core import hlc, permissions
+from ..core import hlc, permissions, signing
 from ..core.hlc import describe_ahead
 from ..core.ops import Op
 from ..core.replica import Change, Replica
 from ..core.schedule import to_ics
 from ..core.state import CircleState
 from ..store.db import CircleRecord, Store
-from . import synclog
+from . import authorship, synclog
+from .keys import LostKey, MemberKeys
 from .tasks import cancelled
 from .transport import Pulled, Transport, TransportError
 
@@ -125,6 +132,8 @@ class SharedCircle:
         self.transport = transport
         self.now_ms = now_ms
         self.replica = Replica(record.id, "seq" if transport.ordering == "seq" else "hlc")
+        self.keys = MemberKeys(store, record.id)
+        self._log_seen = 0  # how much of the moderation log has been looked at for reports
         self._listeners: list[Listener] = []
         self._reported: set[tuple[str, str]] = set()  # (to whom, what): said once
         self.notices: list[Notice] = []  # every notice so far, for listeners that come late
@@ -164,16 +173,30 @@ class SharedCircle:
 
     # --- writing ----------------------------------------------------------------------
 
-    def submit(self, actor: str, type_name: str, data: dict[str, object]) -> Op:
-        """Make an op by ``actor``, store it durably, apply it, and queue it to send.
+    def submit(
+        self,
+        actor: str,
+        type_name: str,
+        data: dict[str, object],
+        *,
+        key: signing.SigningKey | None = None,
+    ) -> Op:
+        """Make an op by ``actor``, signed with their key, store it durably, apply it, and
+        queue it to send. ``key``: a key that signs its own announcement (a join, a first
+        key).
 
         Raises OpError (bad data) or Refused (not allowed here) without storing anything.
         """
-        op = self.replica.make(actor, type_name, data, self.now_ms(), os.urandom(10))
+        if key is None and type_name != "read.mark":  # a read mark never leaves the device
+            try:
+                key = self.keys.signing(self.state, actor)
+            except LostKey as error:
+                raise Refused(str(error)) from None
+        op = self.replica.make(actor, type_name, data, self.now_ms(), os.urandom(10), key)
         reason = permissions.refusal(self.state, op)
         if reason is not None:
             raise Refused(reason)
-        self.store.add_ops(self.record.id, [op], outbox=True)
+        self.store.add_ops(self.record.id, [op], outbox=True, verdicts=self.replica.signatures)
         self._emit(self.replica.add_local(op))
         self._outbox_changed()
         self._wake.set()
@@ -346,18 +369,43 @@ class SharedCircle:
             # server's confirmation of a pending op carries its seq, which is news).
             fresh = [op for op in pulled.ops if op.seq is not None or op.id not in self.replica]
             if fresh:
-                self.store.add_ops(self.record.id, fresh)
+                await self._check_signatures(fresh)
+                self.store.add_ops(self.record.id, fresh, verdicts=self.replica.signatures)
             # Every pull, new ops or not: held ops whose time has come fold now.
             self._emit(self._take(pulled.ops))
             self._send_again_what_was_lost(pulled)
             self.store.set_cursor(self.record.id, remote, pulled.cursor)
             more, wait = pulled.more, 0.0
 
-    def _take(self, ops: list[Op]) -> Change:
+    async def _check_signatures(self, ops: list[Op]) -> None:
+        """Check arriving ops' signatures against the keys that may have made them, in
+        worker threads (OpenSSL leaves Python's lock while it verifies, so a big batch
+        uses every core, and the app stays responsive meanwhile). The verdicts stay with
+        the replica; those the fold still needs (a key arriving later) it reaches itself."""
+        more = signing.announced(ops)
+        keys = self.state.keys
+        work = [(op, signing.candidates(keys, op, more)) for op in ops if op.sig is not None]
+        verdicts = self.replica.signatures
+
+        def check(part: list[tuple[Op, list[str]]]) -> None:
+            for op, candidates in part:
+                verdicts.first_good(op, candidates)
+
+        if len(work) < authorship.THREAD_FROM:
+            check(work)
+        else:
+            parts = [work[i :: authorship.THREADS] for i in range(authorship.THREADS)]
+            await asyncio.gather(*(asyncio.to_thread(check, part) for part in parts))
+        verdicts.take_fresh()  # add_ops records them beside the ops
+
+    def _take(self, ops: list[Op], earlier: bool = False) -> Change:
         """Hand ops to the replica with the time (for the far-future hold) and report
-        any it held back."""
+        any it held back, and what arrived not signed by whom it claims (``earlier``:
+        ops from the store, said when they arrived; the moderation log keeps them)."""
         now = self.now_ms()
         change = self.replica.add(ops, now)
+        if not earlier:
+            self._authorship(change)
         if change.held:
             latest = max(op.hlc for op in change.held)
             authors = sorted({self._name(op.actor) for op in change.held})
@@ -403,7 +451,9 @@ class SharedCircle:
             self._stored = newest  # all of it stored here, and folded as it was
             return
         problems: list[str] = []
-        ops, self._stored = store.stored_since(circle, self._stored, problems)
+        ops, self._stored = store.stored_since(
+            circle, self._stored, problems, self.replica.signatures
+        )
         for problem in problems:
             self._notice(problem, "error")
         pending = {op.id for op in self.replica.pending}
@@ -435,7 +485,7 @@ class SharedCircle:
         # stored meanwhile is read twice, and skipped the second time).
         self._stored = self.store.last_stored(self.record.id)
         self.store.changed_elsewhere()
-        ops = self.store.load_ops(self.record.id, problems)
+        ops = self.store.load_ops(self.record.id, problems, self.replica.signatures)
         for problem in problems:
             self._notice(problem, "error")
         if self.replica.ordering == "seq":
@@ -445,9 +495,35 @@ class SharedCircle:
                 if op.seq is None and not op.LOCAL_ONLY:
                     self.replica.add_local(op)
         else:
-            self._take(ops)
+            self._take(ops, earlier=True)
+        self.store.save_verdicts(self.record.id, self.replica.signatures.take_fresh())
+        self._log_seen = len(self.state.moderation_log)
+        try:
+            self.keys.signing(self.state, self.record.member_id)
+        except LostKey as error:
+            self._notice(str(error), "error")
         queued = self.store.outbox_ids(self.record.id)
         self.status = SyncStatus(self.transport.kind, "synced", waiting=len(queued), queued=queued)
+
+    def _authorship(self, change: Change) -> None:
+        """After a change: keep the verdicts the fold reached, and tell the member what
+        arrived not signed by its author, whose key changed, and whether they are
+        themselves again (a lead gave them back their place)."""
+        self.store.save_verdicts(self.record.id, self.replica.signatures.take_fresh())
+        log = self.state.moderation_log
+        start = 0 if change.refolded else min(self._log_seen, len(log))
+        self._log_seen = len(log)
+        for text in authorship.reports(self.state, log[start:]):
+            self._notice(text)
+        for text in authorship.key_changes(self.state, change.applied, self.record.member_id):
+            self._notice(text, "information")
+        adopted = self.keys.adopted(self.state, self.record.member_id)
+        if adopted is not None:
+            self.record.member_id = adopted
+            self.store.save_circle(self.record)
+            self._notice(authorship.welcome_back(self.state, adopted), "information")
+        if self.keys.server_mismatch(self.state):
+            self._notice(authorship.SERVER_KEY_CHANGED, "error")
 
     def _name(self, member_id: str) -> str:
         member = self.state.members.get(member_id)
@@ -504,6 +580,7 @@ class CircleService:
     def _attach(self, circle: SharedCircle, member_id: str) -> None:
         self.circle = circle
         self._me = member_id
+        self._own = bool(member_id) and member_id == circle.record.member_id
         if member_id:
             circle.members.add(member_id)  # kept after they leave: their quiz goes on
         self._listening: list[Listener] = []
@@ -518,6 +595,8 @@ class CircleService:
 
     @property
     def me(self) -> str:
+        if self._own:  # the store's own member: who they are follows a lead's re-key
+            return self.circle.record.member_id
         return self._me
 
     @property
@@ -584,12 +663,49 @@ class CircleService:
 
     # --- writing ----------------------------------------------------------------------
 
-    def submit(self, type_name: str, data: dict[str, object]) -> Op:
-        """Make an op as this member, store it durably, apply it, and queue it to send.
+    def submit(
+        self, type_name: str, data: dict[str, object], *, key: signing.SigningKey | None = None
+    ) -> Op:
+        """Make an op as this member, signed, store it durably, apply it, and queue it to
+        send. ``key``: a key that signs its own announcement (a join, a first key).
 
         Raises OpError (bad data) or Refused (not allowed here) without storing anything.
         """
-        return self.circle.submit(self.me, type_name, data)
+        return self.circle.submit(self.me, type_name, data, key=key)
+
+    @property
+    def keys(self) -> MemberKeys:
+        return self.circle.keys
+
+    # --- keys -------------------------------------------------------------------------
+
+    def sign_from_now(self) -> Op | None:
+        """A member from before signing (or from an older app) announces a first key,
+        so that their changes are signed from now on; nothing for one who has a key."""
+        if not self.circle.keys.needs_first(self.state, self.me):
+            return None
+        key = self.circle.keys.new(self.me)
+        data = {"member": self.me, "key": key.public, "reason": "first"}
+        return self.submit("member.key", data, key=key)
+
+    def rotate_key(self) -> Op:
+        """Sign from now on with a new key (the old one signs the change)."""
+        self.circle.keys.signing(self.state, self.me)  # a device that lost its key cannot rotate
+        new = self.circle.keys.new(self.me)
+        return self.submit("member.key", {"member": self.me, "key": new.public, "reason": "rotate"})
+
+    def rekey(self, member: str, joined_as: str) -> Op:
+        """As a lead: give ``member``, who lost their key, the key of the member id their
+        new device joined as (which ends, being the same person)."""
+        key = self.state.key_of(joined_as)
+        if key is None:
+            raise Refused("the member they joined again as has no key (an older app?)")
+        data = {"member": member, "key": key, "reason": "lost", "joined_as": joined_as}
+        return self.submit("member.key", data)
+
+    def require_signatures(self, required: bool) -> Op:
+        """As the lead: refuse (or take again) changes that are not signed."""
+        return self.submit("circle.update", {"signatures_required": required})
 
     def schedule_ics(self) -> bytes:
         """The circle's schedule as an iCalendar file's bytes (exported, or shown to copy)."""
