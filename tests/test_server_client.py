@@ -104,7 +104,7 @@ async def test_in_a_burst_long_polls_start_at_most_once_per_interval(site, tmp_p
     ana = await _member(site, tmp_path, await site.invite(circle), "Ana")
     await lead.sync_once()
     starts: list[float] = []
-    sync_once = ana.sync_once
+    sync_once = ana.circle.sync_once  # the circle's loop (ana's run() runs it)
 
     async def noted(wait=0.0):
         # When each round starts, as run() schedules it: the push before each pull takes
@@ -112,7 +112,7 @@ async def test_in_a_burst_long_polls_start_at_most_once_per_interval(site, tmp_p
         starts.append(time.monotonic())
         return await sync_once(wait=wait)
 
-    monkeypatch.setattr(ana, "sync_once", noted)
+    monkeypatch.setattr(ana.circle, "sync_once", noted)
     syncing = asyncio.create_task(ana.run())
     for n in range(15):  # one op every ~20 ms: a pull per op without the interval
         lead.submit("channel.create", {"name": f"room-{n}"})

@@ -3,11 +3,12 @@
 The lead's client closes an open question when its deadline passes, or earlier when every
 player in the quiz has answered. That used to be the live quiz screen's timer, so a lead
 who looked at another screen (or whose app restarted) left the question open for ever.
-The pacer runs beside the sync loop for as long as the app does; it reads everything from
-the circle's state (which sessions this member hosts, their deadlines, who is in and who
-answered), so on a restart it picks up a running session where the log left it. Pause,
-resume and added time are ``quiz.open`` ops that move the deadline; the pacer simply
-follows the state.
+The pacer runs beside the sync loop, once per circle in a process (``SharedCircle.pace``):
+in an ssh-serve worker it paces the quizzes of every member seated there who hosts one,
+connected or not. It reads everything from the circle's state (which sessions those
+members host, their deadlines, who is in and who answered), so on a restart it picks up a
+running session where the log left it. Pause, resume and added time are ``quiz.open`` ops
+that move the deadline; the pacer simply follows the state.
 
 A hands-free session (``QuizSession.hands_free``, chosen when the lobby opens) goes on by
 itself: the pacer reveals a question as soon as it closes (in the same push as the close),
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 
 from ..core.ops import OpError
 from ..core.state import CircleState, QuizSession
-from .engine import CircleService, Event, Refused
+from .engine import CircleService, Event, Refused, SharedCircle
 from .quizrun import LiveStage, QuizRunner, everyone_answered, live_stage, remaining_ms
 
 
@@ -88,7 +89,9 @@ def due(state: CircleState, me: str, now_ms: int) -> list[tuple[str, str]]:
 
 
 class QuizPacer:
-    """Closes the questions this member hosts on time, wherever the app is showing."""
+    """Closes the questions hosted by the members this process serves on time, wherever
+    their apps are showing (or whether they are connected at all: an ssh-serve lead
+    who drops keeps their quiz running). One per circle (``SharedCircle.pace``)."""
 
     # How often an open question is looked at: the close comes at most this late, and a
     # clock that jumps (or a test's clock, moved by hand) is noticed this soon.
@@ -100,42 +103,33 @@ class QuizPacer:
         "next": ("ask the next quiz question", QuizRunner.next_question),
     }
 
-    def __init__(
-        self, service: CircleService, report: Callable[[str], None] = lambda text: None
-    ) -> None:
-        self.service = service
-        self.runner = QuizRunner(service)
-        self._report = report
-        self._given_up: set[tuple[str, str, int, int]] = set()  # refused steps: not retried
-        self._reported: set[str] = set()
+    def __init__(self, circle: SharedCircle, report: Callable[[str, str], None] | None = None):
+        self.circle = circle
+        # (the host, what went wrong): by default a notice to the host alone.
+        self._report = report or (lambda host, text: circle.notify(host, text, "error"))
+        self._runners: dict[str, QuizRunner] = {}
+        # Steps refused (session, step, question, deadline): not retried.
+        self._given_up: set[tuple[str, str, int, int]] = set()
+        self._reported: set[tuple[str, str]] = set()
         self._wake = asyncio.Event()
 
+    def _runner(self, host: str) -> QuizRunner:
+        runner = self._runners.get(host)
+        if runner is None:
+            runner = self._runners[host] = QuizRunner(CircleService.member_of(self.circle, host))
+        return runner
+
     def step(self) -> float | None:
-        """Take what is due (a close and the reveal after it together); the seconds until
-        the next look (None: nothing to watch)."""
-        state, me = self.service.state, self.service.me
-        # The clock the host's deadlines are set on (QuizRunner.clock_ms).
-        for _ in range(len(self.STEPS)):  # close, reveal: each step can make the next due
-            taken = False
-            for session_id, name in due(state, me, self.runner.clock_ms()):
-                session = state.sessions[session_id]
-                attempt = (session_id, name, session.current, session.deadline_ms)
-                if attempt in self._given_up:
-                    continue
-                what, action = self.STEPS[name]
-                try:
-                    action(self.runner, session_id)
-                    taken = True
-                except (Refused, OpError) as error:
-                    self._given_up.add(attempt)
-                    self._report_once(f"Could not {what}: {error}")
-            state = self.service.state
-            if not taken:
-                break
-        now = self.runner.clock_ms()
+        """Take what is due for each host served here (a close and the reveal after it
+        together); the seconds until the next look (None: nothing to watch)."""
+        for host in sorted(self.circle.members):
+            for _ in range(len(self.STEPS)):  # close, reveal: each step can make the next due
+                if not self._take_due(host):
+                    break
+        now = self.circle.clock_ms()
         waits = []
-        for session in running_sessions(state):
-            if session.host != me:
+        for session in running_sessions(self.circle.state):
+            if session.host not in self.circle.members:
                 continue
             if live_stage(session).name == "open":
                 waits.append(remaining_ms(session, now))
@@ -149,21 +143,48 @@ class QuizPacer:
         """Pace until cancelled: look again at each tick while a question is open (or a
         hands-free leaderboard shows), and whenever the circle changes (an answer
         arrives, a player comes or goes, the lead pauses or goes on)."""
-        self.service.subscribe(self._heard)
-        while True:
-            self._wake.clear()
-            try:
-                wait = self.step()
-            except Exception as error:  # a locked store, say: it must never end the app
-                self._report_once(f"Could not pace the live quiz: {error}")
-                wait = self.TICK_SECONDS
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+        self.circle.subscribe(self._heard)
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    wait = self.step()
+                except Exception as error:  # a locked store, say: it must never end the app
+                    for host in self._hosting():
+                        self._report_once(host, f"Could not pace the live quiz: {error}")
+                    wait = self.TICK_SECONDS
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), wait)
+        finally:
+            self.circle.unsubscribe(self._heard)
 
-    def _report_once(self, text: str) -> None:
-        if text not in self._reported:
-            self._reported.add(text)
-            self._report(text)
+    def _take_due(self, host: str) -> bool:
+        """Take each step due now in the sessions ``host`` hosts; whether any was taken."""
+        state = self.circle.state
+        taken = False
+        for session_id, name in due(state, host, self.circle.clock_ms()):
+            session = state.sessions[session_id]
+            attempt = (session_id, name, session.current, session.deadline_ms)
+            if attempt in self._given_up:
+                continue
+            what, action = self.STEPS[name]
+            try:
+                action(self._runner(host), session_id)
+                taken = True
+            except (Refused, OpError) as error:
+                self._given_up.add(attempt)
+                self._report_once(host, f"Could not {what}: {error}")
+        return taken
+
+    def _hosting(self) -> list[str]:
+        """The members served here who host a live quiz now."""
+        hosts = {s.host for s in running_sessions(self.circle.state)}
+        return sorted(hosts & self.circle.members)
+
+    def _report_once(self, host: str, text: str) -> None:
+        if (host, text) not in self._reported:
+            self._reported.add((host, text))
+            self._report(host, text)
 
     def _heard(self, event: Event) -> None:
         self._wake.set()
