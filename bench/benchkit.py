@@ -24,6 +24,8 @@ from pathlib import Path
 
 import httpx
 
+from studycircle_tui.core.signing import SigningKey
+
 JSON_SERVER = "json-server@0.17.4"
 
 
@@ -85,9 +87,16 @@ async def new_invite(
         await store.close()
 
 
-def join(client: httpx.Client, code: str, name: str) -> tuple[str, str, str]:
-    """Redeem an invite (``client`` has the server's URL as its base): circle, member, token."""
-    answer = client.post("/api/v1/join", json={"invite": code, "display_name": name})
+def join(
+    client: httpx.Client, code: str, name: str, key: SigningKey | None = None
+) -> tuple[str, str, str]:
+    """Redeem an invite (``client`` has the server's URL as its base): circle, member, token.
+    ``key``: the joiner's signing key, whose public half the join names (a circle that
+    requires signed changes refuses a join without one)."""
+    wanted = {"invite": code, "display_name": name}
+    if key is not None:
+        wanted["key"] = key.public
+    answer = client.post("/api/v1/join", json=wanted)
     answer.raise_for_status()
     body = answer.json()
     return body["circle"], body["member"], body["token"]

@@ -68,9 +68,11 @@ from quiz_watcher import Watcher
 from studycircle_tui.config import Settings
 from studycircle_tui.core.ops import Key, Question
 from studycircle_tui.core.replica import Replica
-from studycircle_tui.store.db import CircleRecord, Store
-from studycircle_tui.sync.engine import CircleService
-from studycircle_tui.sync.http import HttpTransport
+from studycircle_tui.core.signing import SigningKey
+from studycircle_tui.store.db import Store
+from studycircle_tui.sync.engine import CircleService, SharedCircle
+from studycircle_tui.sync.http import HttpTransport, read_token
+from studycircle_tui.sync.join import join as join_circle
 from studycircle_tui.sync.quizrun import QuizRunner, live_stage
 from studycircle_tui.sync.transport import TransportError
 from studycircle_tui.tui.app import StudyCircleApp, tune_garbage_collector
@@ -90,7 +92,7 @@ TARGET_MS = 500.0
 ROUND_LIMIT_S = 60.0  # every wait is bounded: a stuck round fails the run, not hangs it
 RETRIES = 5  # a request on a connection the server just closed is sent again
 SCREEN = (100, 30)  # the real app's terminal
-POLL_INTERVAL_S = CircleService.LONG_POLL_INTERVAL  # the app's
+POLL_INTERVAL_S = SharedCircle.LONG_POLL_INTERVAL  # the app's
 
 
 def now() -> float:
@@ -107,11 +109,13 @@ def wall_ms() -> int:
 
 
 async def play(
-    url: str, circle: str, member: str, token: str, seed: int, interval: float, out: list
+    url: str, circle: str, member: str, token: str, key: bytes, seed: int, interval: float, out
 ) -> None:
     """One player: follow the log, join the lobby, answer each question, note when each
-    reveal arrives (and the last answer's time, which arrives before it)."""
+    reveal arrives (and the last answer's time, which arrives before it). ``key``: the
+    seed of the key they joined with, which signs each of their ops as the app's would."""
     rng = random.Random(seed)
+    signer = SigningKey(key)
     transport = HttpTransport(url, circle, token)
     maker = Replica(circle, "seq")  # makes this player's ops; nothing is folded
     cursor: str | None = None
@@ -120,7 +124,7 @@ async def play(
     last: dict[int, int] = {}
 
     async def send(type_name: str, data: dict) -> None:
-        op = maker.make(member, type_name, data, wall_ms(), os.urandom(10))
+        op = maker.make(member, type_name, data, wall_ms(), os.urandom(10), signer)
         for attempt in range(RETRIES):
             try:
                 [result] = await transport.push([op])  # a retry gets the same answer
@@ -209,7 +213,7 @@ async def probe(url: str, circle: str, token: str, out: list) -> None:
 
 
 def worker(
-    url: str, circle: str, members: list[tuple[str, str]], interval: float, ready, results
+    url: str, circle: str, members: list[tuple[str, str, bytes]], interval: float, ready, results
 ) -> None:
     """A process of players: reports once all of them are long-polling, then their notes
     and the CPU time it used."""
@@ -218,11 +222,11 @@ def worker(
         out: list = []
         tasks = [
             asyncio.create_task(
-                play(url, circle, member, token, index, interval, out)
+                play(url, circle, member, token, key, index, interval, out)
                 if not member.startswith("probe:")
                 else probe(url, circle, token, out)
             )
-            for index, (member, token) in enumerate(members)
+            for index, (member, token, key) in enumerate(members)
         ]
         while sum(1 for kind, *_ in out if kind == "ready") < len(members):
             await asyncio.sleep(0.05)
@@ -351,20 +355,29 @@ def main() -> None:
     report(result, args.players, args.questions)
 
 
+def joined(client: httpx.Client, code: str, name: str) -> tuple[str, str, bytes]:
+    """A player joined with a key of their own: member, token and the key's seed."""
+    key = SigningKey(os.urandom(32))
+    _, member, token = join(client, code, name, key)
+    return member, token, key.seed
+
+
 async def measure(
     url: str, lead_code: str, code: str, players: int, questions: int, workdir: Path, server
 ) -> dict:
     began = time.monotonic()
+    # The lead joins as the app does (its key kept in its store); the players with a key
+    # each, which signs their ops (the server refuses unsigned ones in this circle).
+    store = Store(workdir / "lead" / "replica.sqlite3")
+    record = await join_circle(url, lead_code, "Lead", store, data_dir=workdir / "lead")
+    circle = record.id
     with httpx.Client(base_url=url, timeout=30) as client:
-        circle, lead, token = join(client, lead_code, "Lead")
-        members = [join(client, code, f"Player {i}")[1:] for i in range(players - 1)]
-        listeners = [join(client, code, f"Probe {i}")[1:] for i in range(PROBES)]
+        members = [joined(client, code, f"Player {i}") for i in range(players - 1)]
+        listeners = [joined(client, code, f"Probe {i}") for i in range(PROBES)]
     watcher = Watcher(workdir / "watcher", workdir / "arrivals.jsonl", SCREEN)
     watcher.join(url, code)
-    probes = [(f"probe:{member}", secret) for member, secret in listeners]
-    store = Store(workdir / "lead" / "replica.sqlite3")
-    record = CircleRecord(circle, "Fan-out", "server", url, lead)
-    store.save_circle(record)
+    probes = [(f"probe:{member}", secret, key) for member, secret, key in listeners]
+    token = read_token(circle, workdir / "lead")
     service = CircleService(store, record, HttpTransport(url, circle, token))
     await service.sync_once()
     made = setup_quiz(service, questions)
