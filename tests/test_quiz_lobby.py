@@ -3,9 +3,13 @@ plays from the next question, a leaver is no longer waited for, and "N of M answ
 counts those in, not every member who could play. Through a circle file and through a
 server (which checks each op with the same rules)."""
 
+import os
+
 import pytest
 
-from quiz_helpers import file_or_server_circle
+from circles import key_of
+from quiz_helpers import file_or_server_circle, quiz_circle
+from studycircle_tui.core.ops import encode_op
 from studycircle_tui.sync.engine import Refused
 from studycircle_tui.sync.quizrun import QuizRunner, players_expected, seat
 
@@ -118,3 +122,28 @@ async def test_an_app_from_before_quiz_join_still_plays(circle):
     await circle.sync()
     session = circle.lead.state.sessions[session_id]
     assert _names(circle.lead, players_expected(circle.lead.state, session)) == ["Ayu", "Budi"]
+
+
+async def test_joining_is_signed_and_a_join_in_another_s_name_seats_no_one(tmp_path):
+    """quiz.join is signed like any op: Budi writes a join in Ayu's name into the circle
+    file with his own key; no replica seats her, and the moderation log says so."""
+    made = await quiz_circle(tmp_path)  # a circle from before signing: each signs from now
+    for service in made.everyone:
+        service.sign_from_now()
+    await made.sync()
+    ayu, budi, _ = made.players
+    session_id = QuizRunner(made.lead).start(made.quiz).id
+    await made.sync()
+    joined = QuizRunner(budi).join(session_id)
+    assert joined.sig is not None
+    forged = budi.replica.make(
+        ayu.me, "quiz.join", {"session": session_id}, budi.now_ms(), os.urandom(10), key_of(budi)
+    )
+    with made.path.open("ab") as handle:
+        handle.write(encode_op(forged) + b"\n")
+    await made.sync()
+    for service in made.everyone:
+        session = service.state.sessions[session_id]
+        assert (seat(session, budi.me), seat(session, ayu.me)) == ("in", "out")
+        refused = {e.op_id: e.action for e in service.state.moderation_log}
+        assert refused.get(forged.id) == "forged"
