@@ -104,6 +104,7 @@ class CircleService:
         self.record = record
         self.transport = transport
         self.now_ms = now_ms
+        self.clock: Callable[[], float] = time.monotonic  # paces rounds; tests put theirs in
         self.replica = Replica(record.id, "seq" if transport.ordering == "seq" else "hlc")
         self._listeners: list[Listener] = []
         self._reported: set[str] = set()
@@ -211,7 +212,7 @@ class CircleService:
         or something unexpected fails; only a refused token stops it."""
         backoff = 1.0
         while True:
-            started = time.monotonic()
+            started = self.clock()
             try:
                 await self.sync_once(wait=self._long_poll_seconds())
             except TransportError as error:
@@ -243,13 +244,17 @@ class CircleService:
                 delay = (
                     self.POLL_SECONDS
                     if self.transport.ordering == "hlc"
-                    else started + self.LONG_POLL_INTERVAL - time.monotonic()
+                    else started + self.LONG_POLL_INTERVAL - self.clock()
                 )
                 self._set_status(
                     state="synced" if self.transport.ordering == "hlc" else "online", since_ms=0
                 )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+            await self.rest(delay)
+
+    async def rest(self, seconds: float) -> None:
+        """Until ``seconds`` pass or a change made here wakes the loop to send it."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
 
     def report_failure(self, error: Exception) -> None:
         """Say that syncing failed unexpectedly; the traceback goes to the sync log."""
