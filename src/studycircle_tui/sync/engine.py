@@ -41,6 +41,7 @@ import os
 import random
 import time
 from collections.abc import Callable
+from enum import StrEnum
 
 from ..core import permissions
 from ..core.hlc import describe_ahead
@@ -50,19 +51,25 @@ from ..core.schedule import to_ics
 from ..core.state import CircleState
 from ..store.db import CircleRecord, Store
 from . import synclog
-from .transport import Pulled, Transport, TransportError
+from .transport import Pulled, Transport, TransportError, TransportKind
 
 
 class Refused(Exception):
     """The op would not apply: the text says why (not allowed, no such post, …)."""
 
 
+class SyncState(StrEnum):
+    SYNCED = "synced"  # the start, and a file circle read to its end
+    ONLINE = "online"  # a server circle, reached
+    OFFLINE = "offline"
+
+
 @dataclasses.dataclass(slots=True, frozen=True)
 class SyncStatus:
     """What the status line shows: "local file", "online", or "offline" since when."""
 
-    transport: str
-    state: str  # "synced" | "online" | "offline"
+    transport: TransportKind
+    state: SyncState
     since_ms: int = 0
     waiting: int = 0  # ops in the outbox
     queued: frozenset[str] = frozenset()  # their ids: made here, not yet sent
@@ -111,7 +118,7 @@ class CircleService:
         self.notices: list[Notice] = []  # every notice so far, for listeners that come late
         self._wake = asyncio.Event()
         self._offline_since = 0
-        self.status = SyncStatus(transport.kind, "synced")
+        self.status = SyncStatus(transport.kind, SyncState.SYNCED)
         self._load()
 
     # --- reading ----------------------------------------------------------------------
@@ -222,7 +229,7 @@ class CircleService:
                         f"sync paused: {error}. What you send waits on this computer and "
                         "goes out when the circle can be reached again"
                     )
-                self._set_status(state="offline", since_ms=self._offline_since)
+                self._set_status(state=SyncState.OFFLINE, since_ms=self._offline_since)
                 status = getattr(error, "status", None)
                 if status in (401, 403):
                     # A removed member or a revoked token: retrying cannot help.
@@ -247,7 +254,10 @@ class CircleService:
                     else started + self.LONG_POLL_INTERVAL - self.clock()
                 )
                 self._set_status(
-                    state="synced" if self.transport.ordering == "hlc" else "online", since_ms=0
+                    state=SyncState.SYNCED
+                    if self.transport.ordering == "hlc"
+                    else SyncState.ONLINE,
+                    since_ms=0,
                 )
             await self.rest(delay)
 
@@ -263,7 +273,7 @@ class CircleService:
         if not self._offline_since:
             self._offline_since = self.now_ms()
         self._notice(f"sync failed: {type(error).__name__}: {error}{where}; retrying", "error")
-        self._set_status(state="offline", since_ms=self._offline_since)
+        self._set_status(state=SyncState.OFFLINE, since_ms=self._offline_since)
 
     def _long_poll_seconds(self) -> float:
         # A server answers a long-poll as soon as something arrives; a file is polled.
@@ -402,7 +412,9 @@ class CircleService:
         else:
             self._take(ops)
         queued = self.store.outbox_ids(self.record.id)
-        self.status = SyncStatus(self.transport.kind, "synced", waiting=len(queued), queued=queued)
+        self.status = SyncStatus(
+            self.transport.kind, SyncState.SYNCED, waiting=len(queued), queued=queued
+        )
 
     def _name(self, member_id: str) -> str:
         member = self.state.members.get(member_id)

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..core.ops import Op, OpError, decode_op, encode_op, read_op
-from .transport import Pulled, Pushed, TransportError
+from .transport import Pulled, Pushed, TransportError, TransportKind
 
 _MARK_BEFORE = 256  # at least this many bytes before the cursor are checked...
 _MARK_SPAN = 2048  # ...and of a longer stretch, its first and last this many bytes
@@ -320,7 +320,7 @@ class FileTransport:
     what this member writes meanwhile waits, and goes out once the right file is back.
     """
 
-    kind = "local file"
+    kind = TransportKind.FILE
     ordering = "hlc"
     echoes = True
 

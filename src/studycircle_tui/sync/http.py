@@ -20,7 +20,7 @@ import msgspec
 
 from .. import __version__
 from ..core.ops import AnyOp, Op, OpError, encode_op, read_op
-from .transport import Pulled, Pushed, TransportError
+from .transport import Pulled, Pushed, TransportError, TransportKind
 
 MAX_BATCH_OPS = 500
 MAX_BATCH_BYTES = 1024 * 1024  # well under the server's 4 MiB body limit
@@ -161,7 +161,7 @@ def _refusal(response: httpx.Response) -> ServerError:
 
 
 class HttpTransport:
-    kind = "server"
+    kind = TransportKind.SERVER
     ordering = "seq"
     echoes = False
 
