@@ -16,7 +16,7 @@ the op's own id, so ids are chosen by authors and retries can never create twins
 """
 
 import re
-from typing import Annotated, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -516,7 +516,10 @@ OP_TYPES: dict[str, type[Op]] = {
     cls.__struct_config__.tag: cls  # type: ignore[misc]
     for cls in Op.__subclasses__()
 }
-AnyOp = Union[tuple(OP_TYPES.values())]  # noqa: UP007
+if TYPE_CHECKING:
+    AnyOp = Op  # to a type checker any op is an Op; msgspec decodes by the tagged union
+else:
+    AnyOp = Union[tuple(OP_TYPES.values())]  # noqa: UP007
 
 _decoder = msgspec.json.Decoder(AnyOp)
 _list_decoder = msgspec.json.Decoder(list[AnyOp])
@@ -616,9 +619,10 @@ def validate_data(type_name: str, data: object) -> Data:
     cls = OP_TYPES.get(type_name)
     if cls is None:
         raise OpError(f"unknown op type {type_name!r} - at `$.type`")
-    data_type = cls.__annotations__["data"]
+    data_type: Any = cls.__annotations__["data"]
     try:
-        return msgspec.convert(data, data_type)
+        payload: Data = msgspec.convert(data, data_type)
+        return payload
     except msgspec.MsgspecError as error:
         text = str(error)
         if refused_kind(text):

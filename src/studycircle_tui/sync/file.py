@@ -35,6 +35,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from ..core.ops import Op, OpError, decode_op, encode_op, read_op
 from .transport import Pulled, Pushed, TransportError, TransportKind
@@ -117,7 +118,7 @@ def read_lines(path: Path, offset: int = 0, line: int = 1) -> ReadResult:
 
 
 @contextlib.contextmanager
-def _opened(path: Path) -> Iterator:
+def _opened(path: Path) -> Iterator[BinaryIO]:
     try:
         handle = path.open("rb")
     except FileNotFoundError:
