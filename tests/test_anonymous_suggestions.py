@@ -4,7 +4,6 @@ the author's id, clock, receive time, nor its place beside the author's other op
 
 import asyncio
 import json
-import os
 
 import pytest
 
@@ -31,8 +30,8 @@ async def _circle(site: Site) -> tuple[Member, Member, Member, Member]:
     ana = await site.join(await site.invite(lead.circle), "Ana")
     bo = await site.join(await site.invite(lead.circle), "Bo")
     mo = await site.join(await site.invite(lead.circle, role="moderator"), "Mo")
-    ana.make = lambda type_name, data: ana.replica.make(  # type: ignore[method-assign]
-        ana.id, type_name, data, now_ms() + SKEW_MS, os.urandom(10)
+    ana.make = lambda type_name, data: Member.make(  # type: ignore[method-assign]
+        ana, type_name, data, now_ms() + SKEW_MS
     )
     return lead, ana, bo, mo
 

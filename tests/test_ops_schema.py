@@ -18,7 +18,8 @@ HLC = "0190a1b2c3d40001"
 SAMPLES: dict[str, dict[str, object]] = {
     "circle.create": {"name": "Calculus I", "lead_name": "Ana", "goal": "pass", "rules": "be kind"},
     "circle.update": {"goal": "pass with a B"},
-    "member.join": {"name": "Budi"},
+    "member.join": {"name": "Budi", "key": "M" * 42 + "A"},
+    "member.key": {"member": ID, "key": "Q" * 43, "reason": "lost", "joined_as": OTHER},
     "member.update": {"name": "Budi S."},
     "member.role": {"member": OTHER, "role": "moderator"},
     "member.remove": {"member": OTHER},

@@ -8,6 +8,7 @@ import asyncio
 import sqlite3
 
 from quiz_helpers import asked, quiz_circle
+from studycircle_tui.sync.engine import CircleService, Notice
 from studycircle_tui.sync.pacer import QuizPacer, due, live_quiz
 from studycircle_tui.sync.quizrun import QuizRunner, live_stage
 
@@ -24,7 +25,7 @@ async def _asked(tmp_path):
 
 def closes_at(circle, session: str, deadline: int) -> None:
     """Open a millisecond before ``deadline`` (the pacer's next look is then), closed at it."""
-    pacer = QuizPacer(circle.lead)
+    pacer = QuizPacer(circle.lead.circle)
     circle.clock.ms = deadline - 1
     assert pacer.step() == 0.001
     assert stage(circle.lead, session) == "open"
@@ -41,12 +42,12 @@ async def test_the_question_closes_at_its_deadline_and_not_before(tmp_path):
 async def test_the_wait_never_passes_the_deadline(tmp_path):
     circle, _, _, opened = await _asked(tmp_path)
     circle.clock.ms = opened + 19_900
-    assert abs(QuizPacer(circle.lead).step() - 0.1) < 1e-9
+    assert abs(QuizPacer(circle.lead.circle).step() - 0.1) < 1e-9
 
 
 async def test_a_pause_holds_the_question_open_and_a_resume_restarts_its_clock(tmp_path):
     circle, lead, session, opened = await _asked(tmp_path)
-    pacer = QuizPacer(circle.lead)
+    pacer = QuizPacer(circle.lead.circle)
     circle.clock.ms = opened + 5_000
     lead.pause(session)  # 15 s left
     circle.clock.ms = opened + 600_000  # ten minutes of pause
@@ -65,7 +66,7 @@ async def test_added_time_moves_the_close(tmp_path):
 
 async def test_it_closes_early_once_every_player_has_answered(tmp_path):
     circle, _, session, opened = await _asked(tmp_path)
-    pacer = QuizPacer(circle.lead)
+    pacer = QuizPacer(circle.lead.circle)
     ayu, budi, citra = (QuizRunner(p) for p in circle.players)
     circle.clock.ms = opened + 2_000
     ayu.answer(session, 0, [1])
@@ -85,9 +86,55 @@ async def test_only_the_host_s_pacer_closes(tmp_path):
     circle.clock.ms = opened + 60_000
     player = circle.players[0]
     assert due(player.state, player.me, circle.clock.ms) == []
-    assert QuizPacer(player).step() is None
+    assert QuizPacer(player.circle).step() is None
     assert stage(player, session) == "open"
     assert due(circle.lead.state, circle.lead.me, circle.clock.ms) == [session]
+
+
+async def ayu_hosts_a_question(circle):
+    """Ayu, made a moderator, hosts the quiz and asks its first question."""
+    ayu = circle.players[0]
+    circle.lead.submit("member.role", {"member": ayu.me, "role": "moderator"})
+    await circle.sync()
+    session = QuizRunner(ayu).start(circle.quiz).id
+    QuizRunner(ayu).open_question(session, 0)
+    await circle.sync()
+    return ayu, session
+
+
+async def test_one_pacer_closes_for_every_member_its_circle_serves_seen_or_not(tmp_path):
+    """In an ssh-serve worker one circle serves many players. Ayu, a moderator seated
+    there, hosts a quiz and drops: the circle's one pacer still closes her question on
+    time, as her."""
+    circle = await quiz_circle(tmp_path)
+    ayu, session = await ayu_hosts_a_question(circle)
+    shared = circle.lead.circle  # the lead's process; Ayu comes in over it and leaves
+    CircleService.member_of(shared, ayu.me).close()
+    pacer = QuizPacer(shared)
+    circle.clock.advance(19_000)
+    assert pacer.step() == QuizPacer.TICK_SECONDS
+    assert stage(circle.lead, session) == "open"
+    circle.clock.advance(1_000)
+    assert pacer.step() is None
+    assert stage(circle.lead, session) == "closed"
+    closed = circle.lead.state.sessions[session]
+    assert closed.host == ayu.me  # closed as its host: the reducer took it
+
+
+async def test_what_the_pacer_cannot_do_is_told_to_the_host_alone(tmp_path):
+    circle = await quiz_circle(tmp_path)
+    ayu, session = await ayu_hosts_a_question(circle)
+    circle.lead.submit("member.remove", {"member": ayu.me})  # she can no longer close it
+    shared = circle.lead.circle
+    heard: dict[str, list[Notice]] = {"lead": [], "ayu": []}
+    circle.lead.subscribe(lambda event: heard["lead"].append(event))
+    CircleService.member_of(shared, ayu.me).subscribe(lambda event: heard["ayu"].append(event))
+    circle.clock.advance(60_000)
+    QuizPacer(shared).step()
+    told = [e for e in heard["ayu"] if isinstance(e, Notice)]
+    assert len(told) == 1 and "Could not close" in told[0].text and told[0].severity == "error"
+    assert not [e for e in heard["lead"] if isinstance(e, Notice)]
+    assert stage(circle.lead, session) == "open"
 
 
 async def test_a_refused_close_is_reported_once_not_retried_at_every_tick(tmp_path):
@@ -104,7 +151,7 @@ async def test_a_refused_close_is_reported_once_not_retried_at_every_tick(tmp_pa
     circle.lead.submit("member.remove", {"member": ayu.me})
     await circle.sync()
     problems: list[str] = []
-    pacer = QuizPacer(ayu, report=problems.append)
+    pacer = QuizPacer(ayu.circle, report=lambda host, text: problems.append(text))
     circle.clock.advance(60_000)
     pacer.step()
     pacer.step()
@@ -144,7 +191,7 @@ async def test_a_locked_store_is_reported_and_the_close_comes_once_it_is_free(tm
     so and keeps going (it never ends the app), and closes once the lock is gone."""
     circle, _, session, opened = await _asked(tmp_path)
     problems: list[str] = []
-    pacer = QuizPacer(circle.lead, report=problems.append)
+    pacer = QuizPacer(circle.lead.circle, report=lambda host, text: problems.append(text))
     other = sqlite3.connect(circle.lead.store.path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     running = asyncio.create_task(pacer.run())

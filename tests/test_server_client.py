@@ -102,12 +102,14 @@ async def test_in_a_burst_long_polls_start_at_most_once_per_interval(site, tmp_p
     lead = await _member(site, tmp_path, code, "Lea")
     ana = await _member(site, tmp_path, await site.invite(circle), "Ana")
     await lead.sync_once()
-    # Ana's loop runs on a clock the test moves: each round "takes" the next of these
-    # times, and each rest lasts what the loop asks, so the pacing is the same on any
-    # machine. A round slower than the interval must be followed at once.
+    # Ana's loop (the circle's, which ana's run() runs) is on a clock the test moves:
+    # each round "takes" the next of these times, and each rest lasts what the loop
+    # asks, so the pacing is the same on any machine. A round slower than the interval
+    # must be followed at once.
     took = itertools.cycle([0.03, 0.25, 0.0])
     now, starts, lengths = [0.0], [], []
-    sync_once = ana.sync_once
+    shared = ana.circle
+    sync_once = shared.sync_once
 
     async def timed(wait=0.0):
         starts.append(now[0])
@@ -116,13 +118,14 @@ async def test_in_a_burst_long_polls_start_at_most_once_per_interval(site, tmp_p
         now[0] += lengths[-1]
         return result
 
-    async def rest(seconds):
+    async def rest(seconds, listen):
+        assert not listen  # a server's long-poll: the loop only paces its rounds
         now[0] += max(seconds, 0.0)
         await asyncio.sleep(0)
 
-    monkeypatch.setattr(ana, "clock", lambda: now[0])
-    monkeypatch.setattr(ana, "sync_once", timed)
-    monkeypatch.setattr(ana, "rest", rest)
+    monkeypatch.setattr(shared, "clock", lambda: now[0])
+    monkeypatch.setattr(shared, "sync_once", timed)
+    monkeypatch.setattr(shared, "rest", rest)
     syncing = asyncio.create_task(ana.run())
     for n in range(15):  # a burst: a pull per op if nothing paced them
         lead.submit("channel.create", {"name": f"room-{n}"})
@@ -132,9 +135,10 @@ async def test_in_a_burst_long_polls_start_at_most_once_per_interval(site, tmp_p
         while len(ana.state.channels) < 15:
             await asyncio.sleep(0.02)
     syncing.cancel()
+    await shared.stop()  # the loop outlives its caller (run() shields it)
     gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
     assert len(gaps) >= 3
-    interval = ana.LONG_POLL_INTERVAL
+    interval = shared.LONG_POLL_INTERVAL
     assert gaps == pytest.approx([max(length, interval) for length in lengths[: len(gaps)]])
 
 

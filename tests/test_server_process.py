@@ -26,6 +26,7 @@ from server_helpers import (
     whole_log,
 )
 from studycircle_tui import cli, config
+from studycircle_tui.core.signing import SigningKey
 from studycircle_tui.server import admin
 from studycircle_tui.server.hub import Hub
 from studycircle_tui.server.storage import (
@@ -362,7 +363,8 @@ def test_concurrent_joins_redeem_an_invite_no_more_times_than_it_allows(tmp_path
     try:
         joined = []
         for code, uses in invites:
-            request = http_request("POST", "/api/v1/join", {"invite": code, "display_name": "Bo"})
+            joining = {"invite": code, "display_name": "Bo", "key": SigningKey(bytes(32)).public}
+            request = http_request("POST", "/api/v1/join", joining)
             answers = asyncio.run(simultaneous(server.port, [request] * 12))
             assert sorted(status for status, _ in answers) == [200] * uses + [410] * (12 - uses)
             joined += [json.loads(reply) for status, reply in answers if status == 200]

@@ -27,6 +27,7 @@ from server_helpers import (
     whole_log,
 )
 from studycircle_tui import cli
+from studycircle_tui.core.signing import SigningKey
 from studycircle_tui.server import hub as hub_module
 from studycircle_tui.server.limits import LongPolls
 
@@ -137,7 +138,8 @@ def test_an_invite_is_redeemed_no_more_times_than_it_allows_across_processes(tmp
     code = capsys.readouterr().out.strip()
     a, b = _two(tmp_path, pg, "--join-limit", "100000")
     try:
-        request = http_request("POST", "/api/v1/join", {"invite": code, "display_name": "Bo"})
+        joining = {"invite": code, "display_name": "Bo", "key": SigningKey(bytes(32)).public}
+        request = http_request("POST", "/api/v1/join", joining)
 
         async def both() -> list[tuple[int, bytes]]:
             halves = await asyncio.gather(
@@ -275,7 +277,8 @@ def test_a_push_completes_while_an_admin_command_is_mid_transaction(tmp_path, st
             admin.execute("BEGIN IMMEDIATE")  # the file's write lock, as an admin holds it
             admin.execute("INSERT INTO circles (id, name, created_ms) VALUES ('X', 'x', 0)")
             pusher.start()
-            assert len(whole_log(server.url, lead)) == 2  # pulls are answered meanwhile
+            # circle.create, the lead's name and key: pulls are answered meanwhile
+            assert len(whole_log(server.url, lead)) == 3
             assert not pushed
             admin.execute("COMMIT")
             admin.close()

@@ -2,6 +2,10 @@
 
 Every op is a JSON object ``{"v": 1, "id", "circle", "actor", "hlc", "type", "data"}``;
 ``seq`` and ``at`` (receive time, ms) are set by a server and never trusted from a client.
+An op made by this version also carries ``sig``, its author's Ed25519 signature over
+every other field (``core/signing.py``), and, when a server signed it on a member's
+behalf (their admission), ``signer: "@server"``. Both are optional, so ops written
+before signing still read, and older versions read signed ops (they ignore the fields).
 The ``type`` field selects the struct, so one decode both parses and validates, and an
 error names the field it is about (``$.data.title``). msgspec was chosen over pydantic
 for this: it is several times faster on the load path (100k ops at start-up) and its
@@ -9,7 +13,7 @@ errors already carry the JSON path.
 
 Every string a member writes is one of ``core.text``'s two kinds (free text, one line),
 neither admitting a terminal control character. This module is long (one struct per op
-type, 37 of them) because an op's payload and its tag belong side by side.
+type, 38 of them) because an op's payload and its tag belong side by side.
 
 The entity an op creates (channel, thread, post, note, quiz, session, suggestion) takes
 the op's own id, so ids are chosen by authors and retries can never create twins.
@@ -43,6 +47,11 @@ Reason = Annotated[str, free_text(500)]
 # An IANA time zone name; permissions checks it names a real one.
 Zone = Annotated[str, one_line(64, 1)]
 Role = Literal["lead", "moderator", "member"]
+# An Ed25519 public key (32 bytes) and signature (64 bytes) in unpadded base64url. The
+# last character is limited to those whose unused low bits are zero, so each key and
+# signature has exactly one spelling (two texts never decode to the same bytes).
+PublicKey = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]\Z")]
+Signature = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{85}[AQgw]\Z")]
 
 
 # gc=False: ops are trees of plain values and never form cycles, so the cyclic garbage
@@ -59,6 +68,8 @@ class Op(Struct, tag_field="type", kw_only=True, omit_defaults=True, gc=False):
     hlc: Annotated[str, Meta(pattern=HLC_PATTERN)]
     seq: Annotated[int, Meta(ge=1)] | None = None
     at: Annotated[int, Meta(ge=0)] | None = None
+    sig: Signature | None = None  # over every field but seq, at and sig (core/signing.py)
+    signer: Literal["@server"] | None = None  # a server signed it for a member (admission)
 
     # Ops that stay in the local replica and never travel to other members.
     LOCAL_ONLY: ClassVar[bool] = False
@@ -80,6 +91,9 @@ class CircleCreateData(Data):
     # Set only by a server creating a circle it hosts: there "@server" may give roles
     # from invites and stand in for an anonymous suggestion's author (permissions.py).
     hosted: bool = False
+    key: PublicKey | None = None  # the creator's key (a circle made before signing: none)
+    server_key: PublicKey | None = None  # a hosted circle's: the server's own key
+    signatures_required: bool = False  # an op that is not signed is refused (and reported)
 
 
 class CircleUpdateData(Data):
@@ -87,10 +101,12 @@ class CircleUpdateData(Data):
     goal: Goal | UnsetType = UNSET
     rules: Rules | UnsetType = UNSET
     shared_board: bool | UnsetType = UNSET  # everyone's participation visible to all
+    signatures_required: bool | UnsetType = UNSET
 
 
 class MemberJoinData(Data):
     name: Name
+    key: PublicKey | None = None  # the joiner's key (an older version's join: none)
 
 
 class MemberUpdateData(Data):
@@ -104,6 +120,18 @@ class MemberRoleData(Data):
 
 class MemberRemoveData(Data):
     member: Actor
+
+
+class MemberKeyData(Data):
+    """A member's key from now on: their ``first`` (a member from before signing, or a
+    hosted circle's founder, given by the server), a ``rotate`` (signed with the old
+    key), or ``lost``: a lead gives the member the key of the member id their new device
+    joined as (``joined_as``, which ends: it was the same person)."""
+
+    member: Actor
+    key: PublicKey
+    reason: Literal["first", "rotate", "lost"]
+    joined_as: Id | None = None
 
 
 class RulesAcceptData(Data):
@@ -385,6 +413,10 @@ class MemberRole(Op, tag="member.role"):
 
 class MemberRemove(Op, tag="member.remove"):
     data: MemberRemoveData
+
+
+class MemberKey(Op, tag="member.key"):
+    data: MemberKeyData
 
 
 class RulesAccept(Op, tag="rules.accept"):

@@ -4,7 +4,7 @@
 saying why not. The reducer skips a refused op (so an op by someone not allowed never
 changes state, whichever replica folds it); the server answers it with that sentence.
 
-It is longer than most modules: a rule for each of the 37 op types, kept side by side in
+It is longer than most modules: a rule for each of the 38 op types, kept side by side in
 one table (``RULES``) so that who may do what reads in one place.
 """
 
@@ -17,6 +17,7 @@ from .ops import (
     AnswerVerify,
     ChannelArchive,
     ChannelUpdate,
+    MemberKey,
     MemberRemove,
     MemberRole,
     ModeratorRota,
@@ -146,6 +147,41 @@ def _member_role(state: CircleState, op: MemberRole) -> str | None:
         and not _another_lead(state, target)
     ):
         return "a circle needs a lead: make someone else lead first"
+    return None
+
+
+def _member_key(state: CircleState, op: MemberKey) -> str | None:
+    """A member's own first key or rotation; the founder's first key, given by the server
+    that hosts the circle at their joining; the server's own first key (a hosted circle
+    from before signing); or a lead giving a member who lost their key the key their new
+    device joined with. Each is signed as ``core/signing.py`` says."""
+    data = op.data
+    target = data.member
+    history = state.keys.get(target)
+    # In stamp order always so; in a server's order, a change written before the latest.
+    if history and history[-1].at >= (op.hlc, op.id):
+        return "that member's key changed after this was written"
+    if target == ops.SERVER_ACTOR or op.actor == ops.SERVER_ACTOR:
+        if op.actor != ops.SERVER_ACTOR or not state.hosted:
+            return "only a hosting server gives its own key or a founder's"
+        if target != ops.SERVER_ACTOR and state.role_of(target) is None:
+            return "that person is not a member"
+        return None if not history and data.reason == "first" else "that key is set already"
+    if state.role_of(target) is None:
+        return "that person is not a member"
+    if op.actor == target:
+        wanted = "rotate" if history else "first"
+        return None if data.reason == wanted and data.joined_as is None else f"say {wanted!r}"
+    refused = _lead(state, op)
+    if refused:
+        return refused
+    joined = data.joined_as
+    if data.reason != "lost" or joined is None:
+        return "a lead gives a key only to a member who lost theirs, from where they joined again"
+    if joined == target or state.role_of(joined) is None:
+        return "they must have joined again as another member"
+    if state.key_of(joined) != data.key:
+        return "the key must be the one they joined again with"
     return None
 
 
@@ -470,6 +506,7 @@ RULES: dict[str, Rule] = {
     "member.update": _member,
     "member.role": _member_role,
     "member.remove": _member_remove,
+    "member.key": _member_key,
     "rules.accept": _rules_accept,
     "channel.create": _moderator,
     "channel.update": _channel_change,

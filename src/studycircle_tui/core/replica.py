@@ -23,6 +23,10 @@ looked at again on every later ``add``: once the reader's clock is within a day 
 stamp they fold like any late op, so replicas whose clocks disagree still converge. The
 replica only decides; the service (``sync/engine.py``) hands it the time and reports.
 A server circle holds nothing back: the server refuses such ops (``server/hub.py``).
+
+Signatures are checked in the fold (``core/signing.py``); the replica keeps the verdicts
+(``signatures``) for all its states, so a refold checks nothing twice. An op this replica
+signs itself (``make`` with a key) needs no checking.
 """
 
 from bisect import bisect_right
@@ -33,6 +37,7 @@ from typing import Any, Literal
 from . import ids, reducer
 from .hlc import Clock, horizon
 from .ops import OP_TYPES, SCHEMA_VERSION, Op, validate_data
+from .signing import Signatures, SigningKey, fingerprint
 from .state import CircleState
 
 Ordering = Literal["hlc", "seq"]
@@ -56,11 +61,15 @@ def _hlc_key(op: Op) -> tuple[str, str]:
 
 
 class Replica:
-    def __init__(self, circle_id: str, ordering: Ordering = "hlc") -> None:
+    def __init__(
+        self, circle_id: str, ordering: Ordering = "hlc", signatures: Signatures | None = None
+    ) -> None:
         self.circle_id = circle_id
         self.ordering = ordering
         self.clock = Clock()
-        self.state = CircleState(circle_id)
+        # Verdicts may be shared (a server's that trusts its own database, a test's).
+        self.signatures = signatures if signatures is not None else Signatures()
+        self.state = CircleState(circle_id, signatures=self.signatures)
         self._log: list[Op] = []  # confirmed ops in fold order
         # their sort keys, parallel to _log: (hlc, id) or a seq, by the ordering
         self._keys: list[Any] = []
@@ -93,8 +102,18 @@ class Replica:
 
     # --- writing ----------------------------------------------------------------------
 
-    def make(self, actor: str, type_name: str, data: object, wall_ms: int, random80: bytes) -> Op:
-        """A new op by ``actor``, stamped after everything this replica has seen.
+    def make(
+        self,
+        actor: str,
+        type_name: str,
+        data: object,
+        wall_ms: int,
+        random80: bytes,
+        key: SigningKey | None = None,
+        signer: str | None = None,
+    ) -> Op:
+        """A new op by ``actor``, stamped after everything this replica has seen, and
+        signed with ``key`` when given (``signer``: "@server" signing for a member).
 
         Raises OpError when ``data`` does not fit the op type's schema.
         """
@@ -103,9 +122,20 @@ class Replica:
         circle = op_id if type_name == "circle.create" else self.circle_id
         stamp = self.clock.tick(wall_ms)
         op_type: Callable[..., Op] = OP_TYPES[type_name]  # its data's type was checked above
-        return op_type(
-            v=SCHEMA_VERSION, id=op_id, circle=circle, actor=actor, hlc=stamp, data=payload
+        op = op_type(
+            v=SCHEMA_VERSION,
+            id=op_id,
+            circle=circle,
+            actor=actor,
+            hlc=stamp,
+            data=payload,
+            signer=signer,
         )
+        if key is None:
+            return op
+        op = key.sign(op)
+        self.signatures.remember(op, fingerprint(key.public))
+        return op
 
     def add(self, ops: Iterable[Op], now_ms: int | None = None) -> Change:
         """Take confirmed ops (from the store, a file or the server), in any order.
@@ -207,7 +237,7 @@ class Replica:
         return Change(incoming, refolded=True)
 
     def _refold(self) -> None:
-        self.state = reducer.fold(self.circle_id, self.ops())
+        self.state = reducer.fold(self.circle_id, self.ops(), self.signatures)
 
 
 def _seq(op: Op) -> int:

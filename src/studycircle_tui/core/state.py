@@ -8,6 +8,7 @@ scans every op. Entities take the id of the op that created them.
 from dataclasses import dataclass, field
 
 from .ops import Key, Question, Session
+from .signing import KeyEntry, Signatures
 
 ROLE_RANK = {"member": 0, "moderator": 1, "lead": 2}
 
@@ -189,10 +190,11 @@ class Rota:
 @dataclass(slots=True)
 class ModerationEntry:
     op_id: str
-    actor: str
+    actor: str  # for a refused op ("forged", "unsigned"): whom it claimed to be by
     action: str
-    target: str
+    target: str  # for a refused op: the type it claimed to be
     at_ms: int
+    note: str = ""  # for a refused op: why
 
 
 @dataclass(slots=True)
@@ -205,6 +207,10 @@ class CircleState:
     shared_board: bool = False  # members see everyone's participation, not only their own
     created: bool = False
     hosted: bool = False  # created by a server (CircleCreateData.hosted)
+    # Each member's keys by the stamp they took effect ("@server": a hosting server's);
+    # see core/signing.py. A member with none signs nothing (made before signing).
+    keys: dict[str, list[KeyEntry]] = field(default_factory=dict)
+    signatures_required: bool = False
     members: dict[str, Member] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
     channel_order: list[str] = field(default_factory=list)
@@ -219,6 +225,14 @@ class CircleState:
     moderation_log: list[ModerationEntry] = field(default_factory=list)
     # Local-only: for each member, each thread, how many of its posts they have read.
     read_upto: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The verdicts on signatures the fold asks for (a memo of a pure function, shared by
+    # the replica's states): not part of what the state is.
+    signatures: Signatures = field(default_factory=Signatures, compare=False, repr=False)
+
+    def key_of(self, member_id: str) -> str | None:
+        """The member's key now (None: they sign nothing yet)."""
+        history = self.keys.get(member_id)
+        return history[-1].key if history else None
 
     def role_of(self, member_id: str) -> str | None:
         """The member's role, or None for anyone who is not a current member."""

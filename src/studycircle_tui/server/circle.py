@@ -18,6 +18,7 @@ import msgspec
 from ..core import hlc
 from ..core.ops import SERVER_ACTOR, Op, encode_op
 from ..core.replica import Replica
+from ..core.signing import SigningKey
 from .storage import DELETE_KEPT, INSERT_KEPT, INSERT_OP, Batch, Snapshot, decode_stored
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class Circle:
     id: str
     name: str
     replica: Replica
+    key: SigningKey  # the server's: it signs what it writes itself (core/signing.py)
     log: list[Entry] = field(default_factory=list)  # durable ops: log[i] has seq i + 1
     next_seq: int = 1
     seen: dict[str, tuple[int | None, str]] = field(default_factory=dict)  # id: seq, actor
@@ -75,7 +77,7 @@ class Circle:
             self.replica.add(ops)
             stored_at = asyncio.get_running_loop().time()
             for op in ops:
-                entry = served(op)
+                entry = served(op, self.key)
                 entry.stored_at = stored_at
                 self.log.append(entry)
                 self.seen[op.id] = (op.seq, op.actor)
@@ -108,15 +110,21 @@ class Circle:
         op = msgspec.structs.replace(op, seq=seq)
         self.replica.add([op])
         self.seen[op.id] = (seq, op.actor)
-        entry = served(op)
+        entry = served(op, self.key)
         batch.write(INSERT_OP, (self.id, seq, op.id, op.actor, entry.raw))
         batch.staged.append((self, entry))
         batch.circles[self.id] = self
         return seq
 
-    def server_op(self, actor: str, type_name: str, data: object, now_ms: int) -> Op:
+    def server_op(
+        self, actor: str, type_name: str, data: object, now_ms: int, *, for_member: bool = False
+    ) -> Op:
+        """An op the server writes, signed with its key: its own ("@server"), or with
+        ``for_member`` one it writes in a member's name who has no key yet (their
+        admission), marked as signed by the server."""
         at = self.stamp(now_ms)
-        op = self.replica.make(actor, type_name, data, at, os.urandom(10))
+        signer = SERVER_ACTOR if for_member else None
+        op = self.replica.make(actor, type_name, data, at, os.urandom(10), self.key, signer)
         return msgspec.structs.replace(op, at=at)
 
     def keep(self, op: Op, batch: Batch) -> dict[str, object]:
@@ -240,14 +248,16 @@ def _release(loop: asyncio.AbstractEventLoop, waiters: list[asyncio.Future], sta
         loop.call_soon(_release, loop, waiters, end)
 
 
-def served(op: Op) -> Entry:
+def served(op: Op, key: SigningKey) -> Entry:
     """``op`` (given its seq and receive time) as the server sends it."""
     raw = encode_op(op)
     if op.type == "suggestion.create" and op.data.anonymous:
         # Nothing of the author's: not their id as actor, nor their clock's stamp (a
         # clock set wrong shows the same on all they write); the stamp is made from the
         # receive time, which is when the server chose to publish it (see hub.Hub._hold).
+        # What is served is the server's then, and signed by it; the author's own
+        # signature goes to those who see the author (the leads and the author).
         stamp = hlc.encode(op.at or 0, 0)
-        hidden = msgspec.structs.replace(op, actor=SERVER_ACTOR, hlc=stamp)
-        return Entry(raw, encode_op(hidden), op.actor)
+        hidden = msgspec.structs.replace(op, actor=SERVER_ACTOR, hlc=stamp, signer=None)
+        return Entry(raw, encode_op(key.sign(hidden)), op.actor)
     return Entry(raw, quiet=op.type == "quiz.answered")

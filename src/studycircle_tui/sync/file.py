@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..core.ops import Op, OpError, decode_op, encode_op, read_op
+from .filewatch import FileWatch
 from .transport import Pulled, Pushed, TransportError, TransportKind
 
 _MARK_BEFORE = 256  # at least this many bytes before the cursor are checked...
@@ -325,11 +326,14 @@ class FileTransport:
     ordering = "hlc"
     echoes = True
 
-    def __init__(self, path: Path, circle_id: str | None = None) -> None:
+    def __init__(
+        self, path: Path, circle_id: str | None = None, *, notifications: bool | None = None
+    ) -> None:
         self.path = path
         self.circle_id = circle_id
         self._seen_copies: set[Path] = set()
         self._foreign: tuple[int, int] | None = None  # (device, inode) of another circle
+        self.watch = FileWatch(path, notifications=notifications)
 
     async def pull(self, cursor: str | None, wait: float = 0.0) -> Pulled:
         notices = await asyncio.to_thread(self._merge_copies_if_any)
@@ -353,8 +357,11 @@ class FileTransport:
             raise TransportError(str(error)) from None
         return [Pushed(op.id, error=refused.get(op.id)) for op in ops]
 
+    async def changed(self) -> None:
+        await self.watch.changed()
+
     async def close(self) -> None:
-        return None
+        await self.watch.close()
 
     def _another_circle(self, ops: list[Op]) -> bool:
         return bool(self.circle_id and ops) and all(op.circle != self.circle_id for op in ops)

@@ -297,6 +297,10 @@ class HttpTransport:
             for (op, _), answer in zip(batch, answers, strict=True)
         ]
 
+    async def changed(self) -> None:
+        # The long-poll is how a server says it has news; this wait never ends by itself.
+        await asyncio.Event().wait()
+
     async def close(self) -> None:
         client, self._client = self._client, None
         if client is not None and self._loop is asyncio.get_running_loop():

@@ -3,9 +3,11 @@
 The lead's client closes an open question when its deadline passes, or earlier when every
 expected player has answered. That used to be the live quiz screen's timer, so a lead who
 looked at another screen (or whose app restarted) left the question open for ever. The
-pacer runs beside the sync loop for as long as the app does; it reads everything from the
-circle's state (which sessions this member hosts, their deadlines, who answered), so on a
-restart it picks up a running session where the log left it. Pause, resume and added time
+pacer runs beside the sync loop, once per circle in a process (``SharedCircle.pace``):
+in an ssh-serve worker it closes the questions of every player seated there who hosts
+one, connected or not. It reads everything from the circle's state (which sessions
+those members host, their deadlines, who answered), so on a restart it picks up a
+running session where the log left it. Pause, resume and added time
 are ``quiz.open`` ops that move the deadline; the pacer simply follows the state.
 
 ``live_quiz`` says, for any member, which live quiz is running and how long is left: what
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 
 from ..core.ops import OpError
 from ..core.state import CircleState, QuizSession
-from .engine import CircleService, Event, Refused
+from .engine import CircleService, Event, Refused, SharedCircle
 from .quizrun import LiveStage, QuizRunner, live_stage, players_expected, remaining_ms
 
 
@@ -68,41 +70,49 @@ def due(state: CircleState, me: str, now_ms: int) -> list[str]:
 
 
 class QuizPacer:
-    """Closes the questions this member hosts on time, wherever the app is showing."""
+    """Closes the questions hosted by the members this process serves on time, wherever
+    their apps are showing (or whether they are connected at all: an ssh-serve lead
+    who drops keeps their quiz running). One per circle (``SharedCircle.pace``)."""
 
     # How often an open question is looked at: the close comes at most this late, and a
     # clock that jumps (or a test's clock, moved by hand) is noticed this soon.
     TICK_SECONDS = 0.25
 
-    def __init__(
-        self, service: CircleService, report: Callable[[str], None] = lambda text: None
-    ) -> None:
-        self.service = service
-        self.runner = QuizRunner(service)
-        self._report = report
+    def __init__(self, circle: SharedCircle, report: Callable[[str, str], None] | None = None):
+        self.circle = circle
+        # (the host, what went wrong): by default a notice to the host alone.
+        self._report = report or (lambda host, text: circle.notify(host, text, "error"))
+        self._runners: dict[str, QuizRunner] = {}
         self._given_up: set[tuple[str, int, int]] = set()  # closes refused: not retried
-        self._reported: set[str] = set()
+        self._reported: set[tuple[str, str]] = set()
         self._wake = asyncio.Event()
+
+    def _runner(self, host: str) -> QuizRunner:
+        runner = self._runners.get(host)
+        if runner is None:
+            runner = self._runners[host] = QuizRunner(CircleService.member_of(self.circle, host))
+        return runner
 
     def step(self) -> float | None:
         """Close what is due; the seconds until the next look (None: nothing is open)."""
-        # The clock the host's deadlines are set on (QuizRunner.clock_ms).
-        state, me = self.service.state, self.service.me
-        for session_id in due(state, me, self.runner.clock_ms()):
-            session = state.sessions[session_id]
-            attempt = (session_id, session.current, session.deadline_ms)
-            if attempt in self._given_up:
-                continue
-            try:
-                self.runner.close(session_id)
-            except (Refused, OpError) as error:
-                self._given_up.add(attempt)
-                self._report_once(f"Could not close the quiz question: {error}")
-        state = self.service.state
+        hosts = sorted(self.circle.members)
+        for host in hosts:
+            state = self.circle.state
+            for session_id in due(state, host, self.circle.clock_ms()):
+                session = state.sessions[session_id]
+                attempt = (session_id, session.current, session.deadline_ms)
+                if attempt in self._given_up:
+                    continue
+                try:
+                    self._runner(host).close(session_id)
+                except (Refused, OpError) as error:
+                    self._given_up.add(attempt)
+                    self._report_once(host, f"Could not close the quiz question: {error}")
+        now = self.circle.clock_ms()
         left = [
-            remaining_ms(session, self.runner.clock_ms())
-            for session in running_sessions(state)
-            if session.host == me and live_stage(session).name == "open"
+            remaining_ms(session, now)
+            for session in running_sessions(self.circle.state)
+            if session.host in self.circle.members and live_stage(session).name == "open"
         ]
         if not left:
             return None
@@ -111,21 +121,30 @@ class QuizPacer:
     async def run(self) -> None:
         """Pace until cancelled: look again at each tick while a question is open, and
         whenever the circle changes (an answer arrives, the lead pauses or goes on)."""
-        self.service.subscribe(self._heard)
-        while True:
-            self._wake.clear()
-            try:
-                wait = self.step()
-            except Exception as error:  # a locked store, say: it must never end the app
-                self._report_once(f"Could not close the quiz question: {error}")
-                wait = self.TICK_SECONDS
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+        self.circle.subscribe(self._heard)
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    wait = self.step()
+                except Exception as error:  # a locked store, say: it must never end the app
+                    for host in self._hosting():
+                        self._report_once(host, f"Could not close the quiz question: {error}")
+                    wait = self.TICK_SECONDS
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), wait)
+        finally:
+            self.circle.unsubscribe(self._heard)
 
-    def _report_once(self, text: str) -> None:
-        if text not in self._reported:
-            self._reported.add(text)
-            self._report(text)
+    def _hosting(self) -> list[str]:
+        """The members served here who host a live quiz now."""
+        hosts = {s.host for s in running_sessions(self.circle.state)}
+        return sorted(hosts & self.circle.members)
+
+    def _report_once(self, host: str, text: str) -> None:
+        if (host, text) not in self._reported:
+            self._reported.add((host, text))
+            self._report(host, text)
 
     def _heard(self, event: Event) -> None:
         self._wake.set()

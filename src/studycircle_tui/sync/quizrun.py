@@ -184,11 +184,9 @@ class QuizRunner:
         return self._open(session_id, question, deadline)
 
     def clock_ms(self) -> int:
-        """Now, by the clock this member's ops are stamped with: the wall clock, or the
-        circle's stamps when someone's clock ahead has pulled them forward. A question
-        lasts its deadline less its open's own stamp (reducer._quiz_open), so deadlines
-        are set on this clock, and time left is read on it."""
-        return max(self.service.now_ms(), self.service.replica.clock.ms)
+        """Now, by the clock this member's ops are stamped with (``SharedCircle.clock_ms``):
+        deadlines are set on it, and time left is read on it."""
+        return self.service.circle.clock_ms()
 
     def _open(self, session_id: str, question: int, deadline: int) -> Op:
         data = {"session": session_id, "question": question, "deadline": deadline}

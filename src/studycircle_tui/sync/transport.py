@@ -62,4 +62,9 @@ class Transport(Protocol):
         """Deliver ops; pushing the same op twice is harmless and gets the same answer."""
         ...
 
+    async def changed(self) -> None:
+        """Return when the other side may have something new: the sync loop waits on
+        this between pulls of a circle file. (A server's long-poll is its own wait.)"""
+        ...
+
     async def close(self) -> None: ...

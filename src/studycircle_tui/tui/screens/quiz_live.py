@@ -13,13 +13,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Key as KeyEvent
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from ...core import quizscore, sessionscore
+from ...core.replica import Change
 from ...core.state import Quiz, QuizSession
 from ...sync.engine import CircleService
 from ...sync.quizrun import ADD_SECONDS, LiveStage, live_stage, players_expected
-from ..visible import markup_line, markup_text, names_of, visible_line
+from ..messages import CircleChanged
+from ..visible import markup_line, markup_text, names_of
 from ..widgets.quiz_views import (
     CHOICE_KINDS,
     BarChart,
@@ -35,7 +38,12 @@ from ..widgets.quiz_views import (
 from .quiz import QuestionScreen
 
 TICK_SECONDS = 0.25
+# Others' answers change only the counts on screen ("12 of 30 answered"): those are
+# drawn at most this often. Thirty apps redrawing for each of thirty answers was most of
+# an ssh-serve worker's time while a question was open (bench/ssh_sessions.py).
+ROOM_SECONDS = 0.5
 LEAD_ACTIONS = {"advance", "pause", "add_time", "skip", "end"}
+ROOM_OPS = ("quiz.answer", "quiz.answered")
 
 
 class LiveQuizScreen(QuestionScreen):
@@ -57,6 +65,8 @@ class LiveQuizScreen(QuestionScreen):
         self._tick_enabled = tick
         self._shown_question = -2
         self._bindings_for: object = None
+        self._texts: dict[str, str] = {}
+        self._room_timer: Timer | None = None
 
     # --- reading ----------------------------------------------------------------------
 
@@ -127,6 +137,25 @@ class LiveQuizScreen(QuestionScreen):
 
     # --- showing ----------------------------------------------------------------------
 
+    def on_circle_changed(self, message: CircleChanged) -> None:
+        if self._others_answering(message.change):
+            if self._room_timer is None:
+                self._room_timer = self.set_timer(ROOM_SECONDS, self._room_answered)
+            return
+        self.refresh_view()
+
+    def _others_answering(self, change: Change) -> bool:
+        me = self.service.me
+        return (
+            bool(change.applied)
+            and not change.refolded
+            and all(op.type in ROOM_OPS and op.actor != me for op in change.applied)
+        )
+
+    def _room_answered(self) -> None:
+        self._room_timer = None
+        self.refresh_view()
+
     def refresh_view(self) -> None:
         if self.session_id not in self.service.state.sessions:
             return
@@ -142,9 +171,7 @@ class LiveQuizScreen(QuestionScreen):
             "lobby": "lobby",
             "finished": "finished",
         }.get(stage.name, f"question {stage.question + 1} of {total}")
-        self.query_one("#quiz-live-title", Label).update(
-            f"Live · {visible_line(quiz.title)} · {where} · {role}"
-        )
+        self._put("#quiz-live-title", f"Live · {markup_line(quiz.title)} · {where} · {role}")
         parts = {
             "#quiz-lobby": stage.name == "lobby",
             "#quiz-countdown": stage.name in ("open", "paused"),
@@ -171,12 +198,21 @@ class LiveQuizScreen(QuestionScreen):
             typed.focus()
         elif not typed.display and typed.has_focus:
             self.query_one("#quiz-body").focus()  # choice keys must reach the screen
-        self.query_one("#quiz-note", Static).update(self._note())
+        self._put("#quiz-note", self._note())
         self.update_countdown()
-        shown = (stage, self.board_for, self.picked and True, self.my_answer(stage.question))
-        if shown != self._bindings_for:  # the footer rebuilds on each refresh: only on change
-            self._bindings_for = shown
+        # The footer is built anew on each refresh of the bindings: only when the keys it
+        # offers change (a player's stay the same from one question to the next).
+        offered = tuple(bool(self.check_action(binding.action, ())) for binding in self.BINDINGS)
+        if offered != self._bindings_for:
+            self._bindings_for = offered
             self.refresh_bindings()
+
+    def _put(self, selector: str, text: str) -> None:
+        """Show ``text`` (markup) in a Static, drawn again only if it changed: see
+        ``widgets.quiz_views.ShownText``."""
+        if self._texts.get(selector) != text:
+            self._texts[selector] = text
+            self.query_one(selector, Static).update(text)
 
     def _note(self) -> str:
         if self.service.transport.ordering == "seq":
@@ -214,7 +250,7 @@ class LiveQuizScreen(QuestionScreen):
         else:
             host = who.get(self.session.host, "the lead")
             lines.append(f"You are in. Waiting for {markup_line(host)} to ask the first question…")
-        self.query_one("#quiz-lobby", Static).update("\n".join(lines))
+        self._put("#quiz-lobby", "\n".join(lines))
 
     def _show_question(self, stage: LiveStage, who: dict[str, str]) -> bool:
         """The question and how answering goes; True when the answer box should show."""
@@ -236,30 +272,30 @@ class LiveQuizScreen(QuestionScreen):
         expected = players_expected(self.service.state, session)
         answered = [p for p in session.answered.get(index, set()) if p != session.host]
         count = f"{len(answered)} of {len(expected)} answered"
-        status = self.query_one("#quiz-status", Static)
         typing = False
         if stage.name in ("open", "paused"):
             if self.lead:
                 names_in = ", ".join(sorted(who.get(p, "?") for p in answered))
                 lines = [f"[b]{count}[/b]" + (f": {markup_line(names_in)}" if names_in else "")]
                 lines.append("[dim]s: close it now · p: pause · +: more time · x: end[/dim]")
-                status.update("\n".join(lines))
+                self._put("#quiz-status", "\n".join(lines))
             elif mine is not None:
                 given = quizscore.answer_text(question, mine[0])  # type: ignore[arg-type]
-                status.update(
+                self._put(
+                    "#quiz-status",
                     f"[b $success]✓ Answer sent[/] ({markup_line(given)}). "
-                    f"Waiting for the others: {count}."
+                    f"Waiting for the others: {count}.",
                 )
             elif stage.name == "paused":
-                status.update("[$warning]The lead has paused the quiz.[/]")
+                self._put("#quiz-status", "[$warning]The lead has paused the quiz.[/]")
             else:
                 typing = needs_typing(question)
-                status.update(answer_hint(question))
+                self._put("#quiz-status", answer_hint(question))
         elif stage.name == "closed":
             after = "n: reveal the answer" if self.lead else "waiting for the reveal"
             late = session.deadline_ms and self.service.now_ms() >= session.deadline_ms
             closed = "[b]Time's up.[/b]" if late else "[b]Answers are closed.[/b]"
-            status.update(f"{closed} {count} · {after}")
+            self._put("#quiz-status", f"{closed} {count} · {after}")
         return typing
 
     def _show_reveal(self, stage: LiveStage, who: dict[str, str]) -> bool:
@@ -294,7 +330,7 @@ class LiveQuizScreen(QuestionScreen):
             ]
         elif self.lead:
             lines.append("[dim]n: leaderboard[/dim]")
-        self.query_one("#quiz-status", Static).update("\n".join(lines))
+        self._put("#quiz-status", "\n".join(lines))
         width = max(40, self.size.width - 4)
         self.query_one(BarChart).show(stats.bars, width=min(width, 100))
         top = session.top_n if board_shown else min(session.top_n, 3)
@@ -325,7 +361,7 @@ class LiveQuizScreen(QuestionScreen):
             check,
             "e: export the results as CSV · esc: back",
         ]
-        self.query_one("#quiz-status", Static).update("\n".join(lines))
+        self._put("#quiz-status", "\n".join(lines))
         table = self.query_one("#quiz-stats", DataTable)
         table.clear()
         for index in range(len(quiz.questions)):

@@ -23,6 +23,22 @@ def _markup(lines: list[str]) -> Content:
     return Content.from_markup("\n".join(lines))
 
 
+class ShownText(Static):
+    """A Static drawn again only when its text changes. A live quiz recomputes its views
+    on each of the room's answers, most of them change nothing a player sees, and every
+    update lays the whole screen out again (with thirty apps in one ssh-serve worker,
+    that is most of the worker's time)."""
+
+    _shown: str | None = None
+    # Whether a new text may change the widget's height (a whole layout of the screen).
+    RESIZES = True
+
+    def show_text(self, text: str) -> None:
+        if text != self._shown:
+            self._shown = text
+            self.update(Content.from_markup(text), layout=self.RESIZES)
+
+
 def key_hint(index: int) -> str:
     """How a choice is picked: its number (1–9) or its letter, "1  A)"."""
     number = f"{index + 1}" if index < 9 else " "
@@ -74,11 +90,11 @@ def choice_lines(
                 right = weights[index] > 0 if several else weights[index] >= 100
                 mark = "  [$success]✓ right[/]" if right else ""
             you = "  [$accent]← you[/]" if mine and question.kind != "multiple_answer" else ""
-            style = "b" if mine else "none"
-            lines.append(
-                f"[$accent]{key_hint(index)}[/] [{style}]{markup_line(box)}"
-                f"{markup_line(choice)}[/{style}]{mark}{you}"
-            )
+            text = markup_line(box) + markup_line(choice)
+            # Only a real style in a tag: Textual takes an unknown one ("none") for a
+            # misspelt colour and looks for the nearest name, a few ms each time.
+            text = f"[b]{text}[/b]" if mine else text
+            lines.append(f"[$accent]{key_hint(index)}[/] {text}{mark}{you}")
     elif question.kind == "matching":
         for index, prompt in enumerate(question.prompts):
             lines.append(f"{index + 1}. {markup_line(prompt)}")
@@ -115,6 +131,8 @@ class QuestionView(Vertical):
         yield Static("", classes="-text")
         yield Static("", classes="-choices")
 
+    _shown: tuple | None = None
+
     def show(
         self,
         question: Question,
@@ -125,6 +143,10 @@ class QuestionView(Vertical):
         key: Key | None = None,
         choices: bool = True,
     ) -> None:
+        shown = (question, number, total, picked, key, choices)
+        if shown == self._shown:  # see ShownText
+            return
+        self._shown = shown
         self.query_one(".-head", Static).update(
             Content.from_markup(question_header(question, number, total))
         )
@@ -140,10 +162,11 @@ def clock_text(ms: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-class Countdown(Static):
+class Countdown(ShownText):
     """Time left on the open question, as digits and a shrinking bar."""
 
     DEFAULT_CSS = "Countdown { height: 1; padding: 0 1; }"
+    RESIZES = False  # one line, redrawn every second: only that line is drawn again
 
     def show(self, left_ms: int, total_ms: int, *, paused: bool = False, width: int = 30) -> None:
         share = 0.0 if total_ms <= 0 else min(1.0, max(0.0, left_ms / total_ms))
@@ -154,21 +177,17 @@ class Countdown(Static):
         else:
             colour = "$error" if left_ms <= 5000 else "$accent"
             text = f"Time left [b {colour}]{clock_text(left_ms)}[/]  [{colour}]{bar}[/]"
-        if text != self._last:  # redrawn four times a second: only when it changed
-            self._last = text
-            self.update(Content.from_markup(text))
-
-    _last = ""
+        self.show_text(text)  # asked four times a second: drawn when it changes
 
 
-class BarChart(Static):
+class BarChart(ShownText):
     """How the group answered: one bar per choice (or typed answer), right ones marked."""
 
     DEFAULT_CSS = "BarChart { height: auto; padding: 0 1; }"
 
     def show(self, bars: list[Bar], *, width: int = 70, revealed: bool = True) -> None:
         if not bars:
-            self.update("No answers.")
+            self.show_text("No answers.")
             return
         # A typed answer is a player's own text: drawn on every screen at the reveal.
         labels = [visible_line(bar.label) for bar in bars]
@@ -186,10 +205,10 @@ class BarChart(Static):
                 f"{markup_line(label.ljust(label_width))} [{colour}]{block}[/] {bar.count}"
                 f"[$success]{mark}[/]"
             )
-        self.update(_markup(lines))
+        self.show_text("\n".join(lines))
 
 
-class Leaderboard(Static):
+class Leaderboard(ShownText):
     """Ranks, names and points; the viewing member's own line stands out."""
 
     DEFAULT_CSS = "Leaderboard { height: auto; padding: 0 1; }"
@@ -214,7 +233,7 @@ class Leaderboard(Static):
         if mine is not None and all(s.player != me for s in standings):
             lines.append("  …")
             lines.append(_standing_line(mine, names, me, width))
-        self.update(_markup(lines))
+        self.show_text("\n".join(lines))
 
 
 def _standing_line(standing: Standing, names: dict[str, str], me: str, width: int) -> str:

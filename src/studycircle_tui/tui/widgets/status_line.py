@@ -87,7 +87,18 @@ class StatusLine(Static):
     def on_mount(self) -> None:
         if self.service is not None:
             self.set_interval(self.LIVE_SECONDS, self._redraw)
+            self.app.screen_change_signal.subscribe(self, self._screen_changed)
             self._redraw()
+
+    def _screen_changed(self, _screen: object) -> None:
+        self._redraw()  # what it missed while covered, if it shows now
+
+    def _covered(self) -> bool:
+        """A full screen lies over this line's screen (a dialog lets it show through)."""
+        stack = self.app.screen_stack
+        if not self.is_mounted or self.screen not in stack:
+            return False
+        return not all(above.is_modal for above in stack[stack.index(self.screen) + 1 :])
 
     def show(
         self,
@@ -109,6 +120,12 @@ class StatusLine(Static):
         self._redraw()
 
     def _redraw(self) -> None:
+        # Only while its screen shows: a covered line redrawn every second lays out the
+        # screen under a live quiz and then redraws the whole quiz screen over it (with
+        # thirty players in one ssh-serve worker, a tenth of its time). It catches up
+        # when its screen shows again (_screen_changed).
+        if self._covered():
+            return
         service, runner = self.service, self._runner
         live = None
         if service is not None and runner is not None:
@@ -121,4 +138,4 @@ class StatusLine(Static):
             content = Content(text)
             if self._live:
                 content = content.stylize("bold $accent", 0, len(self._live))
-            self.update(content)
+            self.update(content, layout=False)  # one line, as wide as the screen
