@@ -52,11 +52,12 @@ class SessionScore:
 
     def standings(self, names: dict[str, str] | None = None) -> list[Standing]:
         """Everyone, best first; equal totals share a rank (1, 2, 2, 4), then by name."""
-        names = names or {}
-        order = sorted(
-            self.totals,
-            key=lambda p: (-round(self.totals[p], 6), names.get(p, p).casefold(), p),
-        )
+        known = names or {}
+
+        def best_first(player: str) -> tuple[float, str, str]:
+            return -round(self.totals[player], 6), known.get(player, player).casefold(), player
+
+        order = sorted(self.totals, key=best_first)
         result: list[Standing] = []
         for index, player in enumerate(order):
             total = self.totals[player]

@@ -84,7 +84,7 @@ class QuizPacer:
         self._report = report or (lambda host, text: circle.notify(host, text, "error"))
         self._runners: dict[str, QuizRunner] = {}
         self._given_up: set[tuple[str, int, int]] = set()  # closes refused: not retried
-        self._reported: set[str] = set()
+        self._reported: set[tuple[str, str]] = set()
         self._wake = asyncio.Event()
 
     def _runner(self, host: str) -> QuizRunner:
