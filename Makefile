@@ -26,12 +26,14 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench tools
@@ -52,4 +54,4 @@ mutants: $(STAMP)
 	$(BIN)/python tools/mutants.py $(MODULES)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis mutants .import_linter_cache .grimp_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis mutants .import_linter_cache .grimp_cache .mypy_cache

@@ -660,7 +660,9 @@ class Maker:
             self.emit(server, "quiz.answered", data)
 
     def _kind(self, member_id: str) -> str:
-        return next(p.kind for p in self.people if p.id == member_id)
+        # A new device's member (lose_key) is no person of the story: "device" keeps it
+        # out of strict picks while the lead's re-key has not ended it.
+        return next((p.kind for p in self.people if p.id == member_id), "device")
 
 
 def make_history(draws: Draws, *, strict: bool = False, max_steps: int = 100) -> History:

@@ -111,12 +111,21 @@ async def test_an_op_from_far_in_the_future_is_refused(site):
     assert "ahead" in (await site.push(lead, op))[0]["error"]
 
 
+async def _parked(site, circle: str) -> None:
+    """Until a long-poll waits at the server: after it, "not done" means it waits, not that
+    its request has yet to arrive."""
+    hosted = site.hub.circles[circle]
+    async with asyncio.timeout(10):
+        while not hosted.waiters:
+            await asyncio.sleep(0.005)
+
+
 async def test_a_long_poll_answers_as_soon_as_an_op_arrives(site):
     circle, lead = await site.circle_with_lead()
     ana = await site.join(await site.invite(circle), "Ana")
     upto = (await site.pull(ana))["next"]
     waiting = asyncio.create_task(site.pull(ana, since=upto, wait=20))
-    await asyncio.sleep(0.05)
+    await _parked(site, circle)
     assert not waiting.done()
     op = lead.make("channel.create", {"name": "general"})
     await site.push(lead, op)
@@ -137,7 +146,7 @@ async def test_commits_close_together_reach_long_polls_in_one_answer(site, monke
     # Acknowledged, hence on disk, and there for a plain pull; the long-poll still waits.
     plain = await site.pull(lead, since=upto)
     assert [op["id"] for op in plain["ops"]] == [first.id, second.id]
-    await asyncio.sleep(0.05)
+    await _parked(site, circle)
     assert not waiting.done()
     hosted.wake()  # the gathering's end
     pulled = await asyncio.wait_for(waiting, 10)
@@ -146,10 +155,10 @@ async def test_commits_close_together_reach_long_polls_in_one_answer(site, monke
 
 
 async def test_shutting_down_answers_waiting_long_polls_at_once(site):
-    _, lead = await site.circle_with_lead()
+    circle, lead = await site.circle_with_lead()
     upto = (await site.pull(lead))["next"]
     waiting = asyncio.create_task(site.pull(lead, since=upto, wait=20))
-    await asyncio.sleep(0.05)
+    await _parked(site, circle)
     assert not waiting.done()
     site.hub.end_long_polls()
     assert await asyncio.wait_for(waiting, 5) == {"ops": [], "next": upto, "more": False}
@@ -366,7 +375,7 @@ async def test_who_has_answered_waits_for_players_but_not_for_the_host_or_the_re
     await site.push(ana, answer)
     told = await asyncio.wait_for(lead_poll, 10)  # the host sees it at once
     assert [op["type"] for op in told["ops"]] == ["quiz.answered"]
-    await asyncio.sleep(0.3)
+    await _parked(site, bo.circle)
     assert not bo_poll.done()  # a player's long-poll holds it…
     close = lead.make("quiz.close", {"session": session, "question": 0})
     await site.push(lead, close)

@@ -20,7 +20,7 @@ the op's own id, so ids are chosen by authors and retries can never create twins
 """
 
 import re
-from typing import Annotated, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -37,14 +37,15 @@ Id = Annotated[str, Meta(pattern=ULID_PATTERN)]
 Actor = Annotated[str, Meta(pattern=rf"^(?:{ULID_CHARS}|{SERVER_ACTOR})\Z")]
 # Every string a member writes is one of core.text's two kinds: free text, or one line
 # (names, titles, answers), neither with a control character (see text.py for why).
-Name = one_line(80, 1)
-Title = one_line(200, 1)
-Goal = free_text(500)
-Rules = free_text(10_000)
-Text = free_text(20_000, 1)
-NoteText = free_text(1_000_000)
-Reason = free_text(500)
-Zone = one_line(64, 1)  # an IANA time zone name; permissions checks it names a real one
+Name = Annotated[str, one_line(80, 1)]
+Title = Annotated[str, one_line(200, 1)]
+Goal = Annotated[str, free_text(500)]
+Rules = Annotated[str, free_text(10_000)]
+Text = Annotated[str, free_text(20_000, 1)]
+NoteText = Annotated[str, free_text(1_000_000)]
+Reason = Annotated[str, free_text(500)]
+# An IANA time zone name; permissions checks it names a real one.
+Zone = Annotated[str, one_line(64, 1)]
 Role = Literal["lead", "moderator", "member"]
 # An Ed25519 public key (32 bytes) and signature (64 bytes) in unpadded base64url. The
 # last character is limited to those whose unused low bits are zero, so each key and
@@ -237,15 +238,15 @@ class Question(Struct, omit_defaults=True, gc=False):
     """What players see of a question; the key travels separately."""
 
     kind: QuestionKind
-    text: free_text(5_000, 1)  # type: ignore[valid-type]
-    choices: list[free_text(1_000)] = []  # type: ignore[valid-type]
-    prompts: list[free_text(1_000)] = []  # type: ignore[valid-type]  # left side of a matching
+    text: Annotated[str, free_text(5_000, 1)]
+    choices: list[Annotated[str, free_text(1_000)]] = []
+    prompts: list[Annotated[str, free_text(1_000)]] = []  # left side of a matching
     seconds: Annotated[int, Meta(ge=5, le=3_600)] = 30
     points: Annotated[float, Meta(ge=0, le=1_000)] = 1.0
     # Carried over from quiz files (GIFT ``::name::``, ``$CATEGORY:``, ``[markdown]``) so a
     # quiz exported again keeps them. No text format (GIFT's default) is shown as plain text.
-    name: one_line(255) = ""  # type: ignore[valid-type]
-    category: one_line(1_000) = ""  # type: ignore[valid-type]
+    name: Annotated[str, one_line(255)] = ""
+    category: Annotated[str, one_line(1_000)] = ""
     text_format: Literal["markdown", "html", "plain"] | None = None
 
 
@@ -258,7 +259,7 @@ class NumberAnswer(Struct, omit_defaults=True, gc=False):
     low: float | None = None
     high: float | None = None
     weight: Annotated[float, Meta(ge=-100, le=100)] = 100.0  # percent of the points
-    feedback: free_text(2_000) = ""  # type: ignore[valid-type]
+    feedback: Annotated[str, free_text(2_000)] = ""
 
 
 class Key(Struct, omit_defaults=True, gc=False):
@@ -267,23 +268,23 @@ class Key(Struct, omit_defaults=True, gc=False):
     choices: list[int] = []  # correct choice indices
     # per choice (or per ``accept`` entry), -100..100 (GIFT weights), for partial credit
     weights: list[float] = []
-    accept: list[free_text(1_000)] = []  # type: ignore[valid-type]  # short answers
+    accept: list[Annotated[str, free_text(1_000)]] = []  # short answers
     number: float | None = None
     tolerance: float = 0.0
     low: float | None = None
     high: float | None = None
     matches: list[int] = []  # for prompt i, the index of its choice
     # per choice (or per ``accept`` entry; true_false: [if True chosen, if False chosen])
-    feedback: list[free_text(2_000)] = []  # type: ignore[valid-type]
+    feedback: list[Annotated[str, free_text(2_000)]] = []
     # A numerical question with several answers, partial credit or feedback lists them all
     # here, and then leaves number/tolerance/low/high unset.
     numbers: list[NumberAnswer] = []
-    general_feedback: free_text(5_000) = ""  # type: ignore[valid-type]  # shown to all at reveal
+    general_feedback: Annotated[str, free_text(5_000)] = ""  # shown to all at reveal
 
 
 # A short answer is drawn as a label (a bar of the reveal's chart): one line.
-AnswerValue = list[int] | one_line(1_000) | float  # type: ignore[valid-type]
-KeyHash = one_line(128)
+AnswerValue = list[int] | Annotated[str, one_line(1_000)] | float
+KeyHash = Annotated[str, one_line(128)]
 
 
 class QuizCreateData(Data):
@@ -295,8 +296,8 @@ class QuizCreateData(Data):
     # (``key_hash``, a hash of those, which quizzes made before per-question hashes carry
     # alone). See core/quizkeys.py.
     keys: list[Key] | None = None
-    key_hash: KeyHash | None = None  # type: ignore[valid-type]
-    key_hashes: Annotated[list[KeyHash], Meta(max_length=500)] | None = None  # type: ignore[valid-type]
+    key_hash: KeyHash | None = None
+    key_hashes: Annotated[list[KeyHash], Meta(max_length=500)] | None = None
 
 
 class QuizUpdateData(Data):
@@ -304,8 +305,8 @@ class QuizUpdateData(Data):
     title: Title | UnsetType = UNSET
     questions: Annotated[list[Question], Meta(min_length=1, max_length=500)] | UnsetType = UNSET
     keys: list[Key] | UnsetType | None = UNSET
-    key_hash: KeyHash | UnsetType | None = UNSET  # type: ignore[valid-type]
-    key_hashes: Annotated[list[KeyHash], Meta(max_length=500)] | UnsetType | None = UNSET  # type: ignore[valid-type]
+    key_hash: KeyHash | UnsetType | None = UNSET
+    key_hashes: Annotated[list[KeyHash], Meta(max_length=500)] | UnsetType | None = UNSET
 
 
 class QuizStartData(Data):
@@ -353,7 +354,7 @@ class QuizRevealData(Data):
     session: Id
     question: Annotated[int, Meta(ge=0)]
     key: Key
-    salt: one_line(64) = ""  # type: ignore[valid-type]
+    salt: Annotated[str, one_line(64)] = ""
 
 
 class QuizResultData(Data):
@@ -371,7 +372,7 @@ class Session(Struct, omit_defaults=True, gc=False):
     title: Title
     weekday: Annotated[int, Meta(ge=0, le=6)]
     time: Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z")]
-    tz: Zone = "UTC"  # type: ignore[valid-type]
+    tz: Zone = "UTC"
     minutes: Annotated[int, Meta(ge=1, le=1_440)] = 60
     channel: Id | None = None
 
@@ -395,7 +396,7 @@ class ModeratorRotaData(Data):
     volunteers: Annotated[list[Id], Meta(max_length=100)]
     start: Annotated[str, Meta(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")]
     period_days: Annotated[int, Meta(ge=1, le=365)] = 7
-    tz: Zone = "UTC"  # type: ignore[valid-type]
+    tz: Zone = "UTC"
 
 
 # --- the op types: the tag is the ``type`` field -----------------------------------
@@ -566,10 +567,13 @@ OP_TYPES: dict[str, type[Op]] = {
     cls.__struct_config__.tag: cls  # type: ignore[misc]
     for cls in Op.__subclasses__()
 }
-AnyOp = Union[tuple(OP_TYPES.values())]  # type: ignore[valid-type]  # noqa: UP007
+if TYPE_CHECKING:
+    AnyOp = Op  # to a type checker any op is an Op; msgspec decodes by the tagged union
+else:
+    AnyOp = Union[tuple(OP_TYPES.values())]  # noqa: UP007
 
 _decoder = msgspec.json.Decoder(AnyOp)
-_list_decoder = msgspec.json.Decoder(list[AnyOp])  # type: ignore[valid-type]
+_list_decoder = msgspec.json.Decoder(list[AnyOp])
 _encoder = msgspec.json.Encoder()
 
 _UNKNOWN_TYPE = re.compile(r"^Invalid value (.*) - at `\$\.type`$")
@@ -666,9 +670,10 @@ def validate_data(type_name: str, data: object) -> Data:
     cls = OP_TYPES.get(type_name)
     if cls is None:
         raise OpError(f"unknown op type {type_name!r} - at `$.type`")
-    data_type = cls.__annotations__["data"]
+    data_type: Any = cls.__annotations__["data"]
     try:
-        return msgspec.convert(data, data_type)
+        payload: Data = msgspec.convert(data, data_type)
+        return payload
     except msgspec.MsgspecError as error:
         text = str(error)
         if refused_kind(text):

@@ -413,7 +413,7 @@ def question_stats(
         rest = sum(b.count for b in ordered[MAX_FREE_BARS:])
         if rest:
             bars.append(Bar("(other answers)", rest))
-    return QuestionStats(index, bars, len(given), right, average, fastest)  # type: ignore[arg-type]
+    return QuestionStats(index, bars, len(given), right, average, fastest)
 
 
 def session_question_stats(quiz: Quiz, session: QuizSession, index: int) -> QuestionStats:

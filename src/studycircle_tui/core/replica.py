@@ -30,9 +30,9 @@ signs itself (``make`` with a key) needs no checking.
 """
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from . import ids, reducer
 from .hlc import Clock, horizon
@@ -71,7 +71,8 @@ class Replica:
         self.signatures = signatures if signatures is not None else Signatures()
         self.state = CircleState(circle_id, signatures=self.signatures)
         self._log: list[Op] = []  # confirmed ops in fold order
-        self._keys: list[object] = []  # their sort keys, parallel to _log
+        # their sort keys, parallel to _log: (hlc, id) or a seq, by the ordering
+        self._keys: list[Any] = []
         self._ids: set[str] = set()
         self._pending: list[Op] = []  # seq ordering: own ops awaiting the server
         self._sealed: set[str] = set()  # of those, the ones it took and will place later
@@ -120,7 +121,8 @@ class Replica:
         op_id = ids.ulid(wall_ms, random80)
         circle = op_id if type_name == "circle.create" else self.circle_id
         stamp = self.clock.tick(wall_ms)
-        op = OP_TYPES[type_name](
+        op_type: Callable[..., Op] = OP_TYPES[type_name]  # its data's type was checked above
+        op = op_type(
             v=SCHEMA_VERSION,
             id=op_id,
             circle=circle,
@@ -207,7 +209,7 @@ class Replica:
             return Change(reducer.apply_all(self.state, incoming))
         for op in incoming:
             key = _hlc_key(op)
-            at = bisect_right(self._keys, key)  # type: ignore[arg-type]
+            at = bisect_right(self._keys, key)
             self._keys.insert(at, key)
             self._log.insert(at, op)
         self._refold()

@@ -98,7 +98,10 @@ class SessionScore:
 
 
 def _ranked(totals: dict[str, int], right: dict[str, int], names: dict[str, str]) -> list[Standing]:
-    order = sorted(totals, key=lambda p: (-totals[p], names.get(p, p).casefold(), p))
+    def best_first(player: str) -> tuple[int, str, str]:
+        return -totals[player], names.get(player, player).casefold(), player
+
+    order = sorted(totals, key=best_first)
     result: list[Standing] = []
     for index, player in enumerate(order):
         total = totals[player]

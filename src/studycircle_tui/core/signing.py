@@ -47,13 +47,17 @@ import hashlib
 from bisect import insort
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import msgspec
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from .ops import SERVER_ACTOR, Op, encode_op
+from .ops import SERVER_ACTOR, CircleCreate, MemberJoin, MemberKey, Op, encode_op
+
+if TYPE_CHECKING:  # state.py holds keys and verdicts of the types defined here
+    from .state import CircleState
 
 DOMAIN = b"studycircle op v1\n"  # what a signature is for: never a message of another kind
 SEED_BYTES = 32
@@ -234,19 +238,19 @@ def key_at(keys: dict[str, list[KeyEntry]], member: str, op: Op) -> str | None:
 def expected_key(keys: dict[str, list[KeyEntry]], op: Op) -> tuple[str | None, str]:
     """The key that must have signed ``op`` (None: no signature needed unless the
     circle requires one), and whose key it is, for reports."""
-    data = op.data
-    if op.type == "circle.create":
+    if isinstance(op, CircleCreate):
+        data = op.data
         return (data.server_key, SERVER_ACTOR) if op.signer else (data.key, op.actor)
     if op.signer is not None or op.actor == SERVER_ACTOR:
         server = key_at(keys, SERVER_ACTOR, op)
-        if server is None and op.type == "member.key" and data.member == SERVER_ACTOR:
-            return data.key, SERVER_ACTOR  # a hosted circle from before signing: its first
+        if server is None and isinstance(op, MemberKey) and op.data.member == SERVER_ACTOR:
+            return op.data.key, SERVER_ACTOR  # a hosted circle from before signing: its first
         return server, SERVER_ACTOR
     own = key_at(keys, op.actor, op)
-    if own is None and op.type == "member.join":
-        return data.key, op.actor
-    if own is None and op.type == "member.key" and data.member == op.actor:
-        return data.key, op.actor
+    if own is None and isinstance(op, MemberJoin):
+        return op.data.key, op.actor
+    if own is None and isinstance(op, MemberKey) and op.data.member == op.actor:
+        return op.data.key, op.actor
     return own, op.actor
 
 
@@ -255,13 +259,13 @@ def announced(ops: Iterable[Op]) -> dict[str, list[str]]:
     signed with beside the keys already known."""
     found: dict[str, list[str]] = {}
     for op in ops:
-        data = op.data
-        if op.type == "circle.create":
-            pairs = [(op.actor, data.key), (SERVER_ACTOR, data.server_key)]
-        elif op.type == "member.join":
-            pairs = [(op.actor, data.key)]
-        elif op.type == "member.key":
-            pairs = [(data.member, data.key)]
+        pairs: list[tuple[str, str | None]]
+        if isinstance(op, CircleCreate):
+            pairs = [(op.actor, op.data.key), (SERVER_ACTOR, op.data.server_key)]
+        elif isinstance(op, MemberJoin):
+            pairs = [(op.actor, op.data.key)]
+        elif isinstance(op, MemberKey):
+            pairs = [(op.data.member, op.data.key)]
         else:
             continue
         for member, key in pairs:
@@ -280,9 +284,11 @@ def candidates(keys: dict[str, list[KeyEntry]], op: Op, more: dict[str, list[str
     return [*known, *more.get(whose, ())]
 
 
-def problem(state, op: Op, signatures: Signatures | None = None) -> tuple[str, str] | None:
+def problem(
+    state: "CircleState", op: Op, signatures: Signatures | None = None
+) -> tuple[str, str] | None:
     """Why ``op`` may not be folded as its author's: ("forged" | "unsigned", a sentence),
-    or None. ``state`` is a ``CircleState``; ``signatures`` defaults to its own."""
+    or None; ``signatures`` defaults to the state's own."""
     if op.LOCAL_ONLY:
         return None  # a read mark never leaves this device
     if op.signer is not None and op.type != "circle.create":

@@ -5,7 +5,7 @@ hears of them as they arrive), keys that changed, and a member given back their 
 
 from collections.abc import Iterable, Sequence
 
-from ..core.ops import SERVER_ACTOR, Op
+from ..core.ops import SERVER_ACTOR, MemberKey, Op
 from ..core.state import CircleState, ModerationEntry
 
 REPORTS = ("forged", "unsigned")  # the moderation log's actions for such ops
@@ -48,7 +48,7 @@ def key_changes(state: CircleState, applied: Iterable[Op], me: str) -> list[str]
     """Notices for others' new keys among ``applied``: a rotation, or a lead's re-key."""
     said = []
     for op in applied:
-        if op.type != "member.key" or op.data.member in (me, SERVER_ACTOR):
+        if not isinstance(op, MemberKey) or op.data.member in (me, SERVER_ACTOR):
             continue
         who = name_in(state, op.data.member)
         if op.data.reason == "rotate":

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..config import private_dir
 from ..core.demo import demo_ops
 from ..core.ids import ulid
-from ..core.ops import Op
+from ..core.ops import CircleCreate
 from ..core.replica import Replica
 from ..core.signing import SigningKey
 from ..store.db import CircleRecord, Store
@@ -42,14 +42,14 @@ def transport_for(record: CircleRecord) -> Transport:
     return HttpTransport.for_record(record)
 
 
-def _circle_create(path: Path) -> Op:
+def _circle_create(path: Path) -> CircleCreate:
     """The op that created the circle in ``path``; CircleFileError if there is none."""
     if not path.exists():
         raise CircleFileError(f"{path}: no such circle file")
     if path.is_dir():
         raise CircleFileError(f"{path}: is a folder, not a circle file")
     for op in read_lines(path).ops:
-        if op.type == "circle.create":
+        if isinstance(op, CircleCreate):
             return op
     raise CircleFileError(f"{path}: not a circle file (no circle.create line in it)")
 
@@ -157,7 +157,6 @@ def create_demo_circle(store: Store, path: Path, display_name: str) -> CircleSer
     private_dir(path.parent)  # the data folder
     create_circle_file(path, ops, mode=0o600)
     store.save_key(circle_id, me, key.public, key.seed, _now_ms())
-    store.save_circle(
-        CircleRecord(circle_id, ops[0].data.name, "file", str(path.resolve()), me, _now_ms())
-    )
+    name = _circle_create(path).data.name
+    store.save_circle(CircleRecord(circle_id, name, "file", str(path.resolve()), me, _now_ms()))
     return open_file_circle(store, path, display_name)

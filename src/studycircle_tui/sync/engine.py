@@ -60,7 +60,8 @@ import dataclasses
 import os
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from enum import StrEnum
 
 from ..core import hlc, permissions, signing
 from ..core.hlc import describe_ahead
@@ -72,19 +73,25 @@ from ..store.db import CircleRecord, Store
 from . import authorship, synclog
 from .keys import LostKey, MemberKeys
 from .tasks import cancelled
-from .transport import Pulled, Transport, TransportError
+from .transport import Pulled, Transport, TransportError, TransportKind
 
 
 class Refused(Exception):
     """The op would not apply: the text says why (not allowed, no such post, …)."""
 
 
+class SyncState(StrEnum):
+    SYNCED = "synced"  # the start, and a file circle read to its end
+    ONLINE = "online"  # a server circle, reached
+    OFFLINE = "offline"
+
+
 @dataclasses.dataclass(slots=True, frozen=True)
 class SyncStatus:
     """What the status line shows: "local file", "online", or "offline" since when."""
 
-    transport: str
-    state: str  # "synced" | "online" | "offline"
+    transport: TransportKind
+    state: SyncState
     since_ms: int = 0
     waiting: int = 0  # ops in the outbox
     queued: frozenset[str] = frozenset()  # their ids: made here, not yet sent
@@ -131,6 +138,7 @@ class SharedCircle:
         self.record = record
         self.transport = transport
         self.now_ms = now_ms
+        self.clock: Callable[[], float] = time.monotonic  # paces rounds; tests put theirs in
         self.replica = Replica(record.id, "seq" if transport.ordering == "seq" else "hlc")
         self.keys = MemberKeys(store, record.id)
         self._log_seen = 0  # how much of the moderation log has been looked at for reports
@@ -139,12 +147,12 @@ class SharedCircle:
         self.notices: list[Notice] = []  # every notice so far, for listeners that come late
         self._wake = asyncio.Event()
         self._offline_since = 0
-        self.status = SyncStatus(transport.kind, "synced")
+        self.status = SyncStatus(transport.kind, SyncState.SYNCED)
         # The members this process serves (the app's user; an ssh-serve worker's players,
         # as they come): the quiz pacer paces the live quizzes they host.
         self.members: set[str] = {record.member_id} if record.member_id else set()
         # The sync loop and the pacer, each running once however many members run it.
-        self._tasks: dict[str, asyncio.Future] = {}
+        self._tasks: dict[str, asyncio.Future[None]] = {}
         self.started: collections.Counter[str] = collections.Counter()
         self._load()
 
@@ -177,7 +185,7 @@ class SharedCircle:
         self,
         actor: str,
         type_name: str,
-        data: dict[str, object],
+        data: Mapping[str, object],
         *,
         key: signing.SigningKey | None = None,
     ) -> Op:
@@ -250,7 +258,7 @@ class SharedCircle:
         """End the sync loop and the pacer (ssh-serve's worker, shutting down)."""
         await cancelled(set(self._tasks.values()))
 
-    def _once(self, name: str, start: Callable[[], Awaitable[None]]) -> asyncio.Future:
+    def _once(self, name: str, start: Callable[[], Awaitable[None]]) -> asyncio.Future[None]:
         task = self._tasks.get(name)
         if task is None or task.done():
             self.started[name] += 1
@@ -262,7 +270,7 @@ class SharedCircle:
         or something unexpected fails; only a refused token stops it."""
         backoff = 1.0
         while True:
-            started = time.monotonic()
+            started = self.clock()
             try:
                 await self.sync_once(wait=self._long_poll_seconds())
             except TransportError as error:
@@ -272,7 +280,7 @@ class SharedCircle:
                         f"sync paused: {error}. What you send waits on this computer and "
                         "goes out when the circle can be reached again"
                     )
-                self._set_status(state="offline", since_ms=self._offline_since)
+                self._set_status(state=SyncState.OFFLINE, since_ms=self._offline_since)
                 status = getattr(error, "status", None)
                 if status in (401, 403):
                     # A removed member or a revoked token: retrying cannot help.
@@ -296,21 +304,20 @@ class SharedCircle:
                 # server's long-poll already waited for news.
                 listen = self.transport.ordering == "hlc"
                 delay = (
-                    self._held_due()
-                    if listen
-                    else started + self.LONG_POLL_INTERVAL - time.monotonic()
+                    self._held_due() if listen else started + self.LONG_POLL_INTERVAL - self.clock()
                 )
-                self._set_status(state="synced" if listen else "online", since_ms=0)
-            await self._idle(delay, listen)
+                self._set_status(state=SyncState.SYNCED if listen else SyncState.ONLINE, since_ms=0)
+            await self.rest(delay, listen)
 
-    async def _idle(self, delay: float | None, listen: bool) -> None:
-        """Until there is something to sync: an op of ours to send, ``delay`` passed (None:
-        no limit), or, ``listen``ing, the transport hears of news (a file's changes)."""
-        waits = {asyncio.ensure_future(self._wake.wait())}
+    async def rest(self, seconds: float | None, listen: bool) -> None:
+        """Until there is something to sync: an op of ours to send, ``seconds`` passed
+        (None: no limit), or, ``listen``ing, the transport hears of news (a file's
+        changes)."""
+        waits: set[asyncio.Future[object]] = {asyncio.ensure_future(self._wake.wait())}
         if listen:
             waits.add(asyncio.ensure_future(self.transport.changed()))
         try:
-            await asyncio.wait(waits, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
         finally:
             await cancelled(waits)
 
@@ -331,7 +338,7 @@ class SharedCircle:
         if not self._offline_since:
             self._offline_since = self.now_ms()
         self._notice(f"sync failed: {type(error).__name__}: {error}{where}; retrying", "error")
-        self._set_status(state="offline", since_ms=self._offline_since)
+        self._set_status(state=SyncState.OFFLINE, since_ms=self._offline_since)
 
     def _long_poll_seconds(self) -> float:
         # A server answers a long-poll as soon as something arrives; a file is read at once.
@@ -503,7 +510,9 @@ class SharedCircle:
         except LostKey as error:
             self._notice(str(error), "error")
         queued = self.store.outbox_ids(self.record.id)
-        self.status = SyncStatus(self.transport.kind, "synced", waiting=len(queued), queued=queued)
+        self.status = SyncStatus(
+            self.transport.kind, SyncState.SYNCED, waiting=len(queued), queued=queued
+        )
 
     def _authorship(self, change: Change) -> None:
         """After a change: keep the verdicts the fold reached, and tell the member what
@@ -664,7 +673,7 @@ class CircleService:
     # --- writing ----------------------------------------------------------------------
 
     def submit(
-        self, type_name: str, data: dict[str, object], *, key: signing.SigningKey | None = None
+        self, type_name: str, data: Mapping[str, object], *, key: signing.SigningKey | None = None
     ) -> Op:
         """Make an op as this member, signed, store it durably, apply it, and queue it to
         send. ``key``: a key that signs its own announcement (a join, a first key).

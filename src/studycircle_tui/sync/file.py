@@ -35,10 +35,11 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from ..core.ops import Op, OpError, decode_op, encode_op, read_op
 from .filewatch import FileWatch
-from .transport import Pulled, Pushed, TransportError
+from .transport import Pulled, Pushed, TransportError, TransportKind
 
 _MARK_BEFORE = 256  # at least this many bytes before the cursor are checked...
 _MARK_SPAN = 2048  # ...and of a longer stretch, its first and last this many bytes
@@ -118,7 +119,7 @@ def read_lines(path: Path, offset: int = 0, line: int = 1) -> ReadResult:
 
 
 @contextlib.contextmanager
-def _opened(path: Path) -> Iterator:
+def _opened(path: Path) -> Iterator[BinaryIO]:
     try:
         handle = path.open("rb")
     except FileNotFoundError:
@@ -321,7 +322,7 @@ class FileTransport:
     what this member writes meanwhile waits, and goes out once the right file is back.
     """
 
-    kind = "local file"
+    kind = TransportKind.FILE
     ordering = "hlc"
     echoes = True
 

@@ -87,7 +87,7 @@ class FileWatch:
         self.polls = 0  # looks at the file without one
         self._news = asyncio.Event()
         self._stop: asyncio.Event | None = None
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         if notifications is False:
             self._poll_from_now("notifications turned off")
         elif notifications is None:

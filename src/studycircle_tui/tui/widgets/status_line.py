@@ -11,18 +11,19 @@ from rich.text import Text
 from textual.content import Content
 from textual.widgets import Static
 
-from ...sync.engine import CircleService, SyncStatus
+from ...sync.engine import CircleService, SyncState, SyncStatus
 from ...sync.pacer import LiveQuiz, live_quiz
 from ...sync.quizrun import QuizRunner
+from ...sync.transport import TransportKind
 from ..timefmt import clock
 
 TITLE_CELLS = 28  # a long quiz title is cut: the time left matters more
 
 
 def describe(status: SyncStatus) -> str:
-    if status.state == "offline":
+    if status.state is SyncState.OFFLINE:
         text = f"offline since {clock(status.since_ms)}"
-    elif status.transport == "local file":
+    elif status.transport is TransportKind.FILE:
         text = "local file · synced"
     else:
         text = "online"
@@ -109,7 +110,7 @@ class StatusLine(Static):
         extra: str = "",
     ) -> None:
         """``extra``: the next session, or how long focus mode lasts."""
-        self.set_class(status.state == "offline", "-offline")
+        self.set_class(status.state is SyncState.OFFLINE, "-offline")
         text = f"{circle} · {member} ({role}) · {describe(status)}"
         if not bell:
             text += " · bell off"
