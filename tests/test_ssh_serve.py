@@ -399,7 +399,7 @@ def test_a_player_who_drops_and_comes_back_keeps_their_seat_and_score(tmp_path):
             lines = server.lines
             assert len(re.findall(rf"Ayu connected \(worker 0, member {seat}\)", str(lines))) == 2
             assert again.wait_until(lambda: _my_line(again) is not None), again.text()
-            assert "1.00 pts" in _my_line(again) and "1 right" in _my_line(again)
+            assert "1000 pts" in _my_line(again) and "1 right" in _my_line(again)
             runner.open_question(session, 1)
             asyncio.run(lea.sync_once())
             assert again.wait_for("Question 2 of 2"), again.text()
