@@ -8,7 +8,7 @@ import json
 import pytest
 
 from server_helpers import Member, Site, now_ms
-from studycircle_tui.core import hlc
+from studycircle_tui.core import hlc, ids
 from studycircle_tui.core.ops import SERVER_ACTOR, Op, decode_op
 from studycircle_tui.core.replica import Replica
 from studycircle_tui.server import hub as hub_module
@@ -69,6 +69,8 @@ async def test_a_curious_member_finds_nothing_of_the_author_in_raw_pulls(site):
         assert [op["id"] for op in last["ops"]] == [secret.id]
         [copy] = last["ops"]
         assert copy["actor"] == SERVER_ACTOR and ana.id not in json.dumps(copy)
+        # Nor does its id carry her clock: an id's time part is its maker's clock.
+        assert ids.ulid_ms(copy["id"]) == 0
         # Its own receive time: it was published on its own, seconds later.
         assert all(copy["at"] != theirs["at"] for theirs in authors_ops)
         # Its stamp is the server's, not Ana's fast clock.

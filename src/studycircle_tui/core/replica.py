@@ -118,7 +118,10 @@ class Replica:
         Raises OpError when ``data`` does not fit the op type's schema.
         """
         payload = validate_data(type_name, data)
-        op_id = ids.ulid(wall_ms, random80)
+        # An ULID starts with its maker's clock; an anonymous suggestion's id must not say
+        # when (or with what clock) its author wrote it, so its time part is left at zero.
+        anonymous = type_name == "suggestion.create" and getattr(payload, "anonymous", False)
+        op_id = ids.ulid(0 if anonymous else wall_ms, random80)
         circle = op_id if type_name == "circle.create" else self.circle_id
         stamp = self.clock.tick(wall_ms)
         op_type: Callable[..., Op] = OP_TYPES[type_name]  # its data's type was checked above
