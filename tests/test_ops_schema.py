@@ -96,7 +96,7 @@ def refusal_of(value: dict[str, object]) -> str:
 
 def test_every_op_type_has_a_sample():
     assert set(SAMPLES) == set(OP_TYPES)
-    # DESIGN.md lists these; a typo in a tag would leave one without a struct.
+    # docs/architecture.md lists these; a typo in a tag would leave one without a struct.
     assert {"post.hide", "answer.verify", "quiz.reveal", "moderator.rota"} <= set(OP_TYPES)
 
 

@@ -1,4 +1,4 @@
-"""Property tests of the reducer and the replica: DESIGN.md's "same state everywhere".
+"""Property tests of the reducer and the replica: docs/architecture.md's "same state everywhere".
 
 Histories (tests/histories.py) are made the way real ones are, with every op type of the
 schema; test_invariants.py checks what must hold in every state they reach.

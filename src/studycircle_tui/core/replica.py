@@ -1,6 +1,6 @@
 """A replica of one circle's log, kept in fold order, with the state folded from it.
 
-Two orderings, as DESIGN.md sets out:
+Two orderings, as docs/architecture.md sets out:
 
 - ``hlc`` (file circles): every op, local or remote, sorts by (hlc, id). An op that
   sorts after everything applied is folded incrementally; one that sorts earlier

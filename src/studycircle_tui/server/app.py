@@ -1,4 +1,4 @@
-"""The HTTP API (DESIGN.md, "Sync protocol"): join, pull ops by seq, push ops.
+"""The HTTP API (docs/architecture.md, "Sync protocol"): join, pull ops by seq, push ops.
 
 Every answer is JSON; every refusal is ``{"error": {"code", "message"}}`` with its
 status. Each endpoint runs inside ``_guarded``, which turns any exception into such an

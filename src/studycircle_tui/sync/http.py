@@ -1,4 +1,4 @@
-"""The server transport: the HTTP API of DESIGN.md ("Sync protocol") over httpx.
+"""The server transport: the HTTP API of docs/architecture.md ("Sync protocol") over httpx.
 
 Ordering is the server's seq; the cursor is the last seq read, as text. A pull with
 ``wait`` is a long-poll the server answers as soon as something arrives. Bodies travel

@@ -1,6 +1,6 @@
 """Running quizzes through a ``CircleService``: what the Quiz pane and ``quiz import`` call.
 
-A live quiz's keys never enter the shared log before their reveal (DESIGN.md, "Quizzes
+A live quiz's keys never enter the shared log before their reveal (docs/architecture.md, "Quizzes
 without leaks"): ``create`` publishes only salted hashes of them (one per question, and
 the quiz's) and keeps the keys and salts in this device's store; ``reveal`` publishes one
 question's key and salt, after its close, which every member checks against its hash
