@@ -386,6 +386,12 @@ class SuggestionCreateData(Data):
     anonymous: bool = False
 
 
+def hides_author(data: Data) -> bool:
+    """An anonymous suggestion's data: its id carries no clock (replica.Replica.make) and a
+    server serves it without its author (server/circle.served) after holding it (hub)."""
+    return isinstance(data, SuggestionCreateData) and data.anonymous
+
+
 class SuggestionResolveData(Data):
     suggestion: Id
     status: Literal["planned", "done", "declined"]

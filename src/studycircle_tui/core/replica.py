@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from . import ids, reducer
 from .hlc import Clock, horizon
-from .ops import OP_TYPES, SCHEMA_VERSION, Op, validate_data
+from .ops import OP_TYPES, SCHEMA_VERSION, Op, hides_author, validate_data
 from .signing import Signatures, SigningKey, fingerprint
 from .state import CircleState
 
@@ -120,8 +120,7 @@ class Replica:
         payload = validate_data(type_name, data)
         # An ULID starts with its maker's clock; an anonymous suggestion's id must not say
         # when (or with what clock) its author wrote it, so its time part is left at zero.
-        anonymous = type_name == "suggestion.create" and getattr(payload, "anonymous", False)
-        op_id = ids.ulid(0 if anonymous else wall_ms, random80)
+        op_id = ids.ulid(0 if hides_author(payload) else wall_ms, random80)
         circle = op_id if type_name == "circle.create" else self.circle_id
         stamp = self.clock.tick(wall_ms)
         op_type: Callable[..., Op] = OP_TYPES[type_name]  # its data's type was checked above

@@ -135,7 +135,7 @@ class Signatures:
                 loaded: Ed25519PublicKey | None = Ed25519PublicKey.from_public_bytes(raw)
             except ValueError:
                 loaded = None  # not a key at all: nothing verifies under it
-            found = self._keys[key] = (hashlib.sha256(raw).digest()[:16], loaded)
+            found = self._keys[key] = (fingerprint(key), loaded)
         return found
 
     def check(self, op: Op, key: str) -> bool:

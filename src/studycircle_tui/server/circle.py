@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from ..core import hlc
-from ..core.ops import SERVER_ACTOR, Op, encode_op
+from ..core.ops import SERVER_ACTOR, Op, encode_op, hides_author
 from ..core.replica import Replica
 from ..core.signing import SigningKey
 from .storage import DELETE_KEPT, INSERT_KEPT, INSERT_OP, Batch, Snapshot, decode_stored
@@ -253,7 +253,7 @@ def _release(loop: asyncio.AbstractEventLoop, waiters: list[asyncio.Future], sta
 def served(op: Op, key: SigningKey) -> Entry:
     """``op`` (given its seq and receive time) as the server sends it."""
     raw = encode_op(op)
-    if op.type == "suggestion.create" and op.data.anonymous:
+    if hides_author(op.data):
         # Nothing of the author's: not their id as actor, nor their clock's stamp (a
         # clock set wrong shows the same on all they write); the stamp is made from the
         # receive time, which is when the server chose to publish it (see hub.Hub._hold).

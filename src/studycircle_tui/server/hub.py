@@ -47,7 +47,7 @@ from typing import Any
 import msgspec
 
 from ..core import hlc, ids, permissions, signing
-from ..core.ops import SERVER_ACTOR, Op
+from ..core.ops import SERVER_ACTOR, Op, hides_author
 from ..core.replica import Replica
 from ..core.signing import Signatures, SigningKey, Vouched
 from .circle import Circle
@@ -341,7 +341,7 @@ class Hub:
         circle.last_at = at
         if op.type == "quiz.answer":
             return self._seal(circle, op, batch)
-        if op.type == "suggestion.create" and op.data.anonymous:
+        if hides_author(op.data):
             return self._hold(circle, op, batch)
         for answer in circle.ended_answers(op):
             circle.release(answer, batch)
