@@ -439,6 +439,12 @@ class Hub:
                 "upgrade_needed",
                 "this circle requires signed changes: update studycircle, then join again",
             )
+        # The server writes the key with no proof the joiner holds it: a key another
+        # member has (or had) would give the joiner that member's safety number.
+        if key is not None and any(e.key == key for keys in state.keys.values() for e in keys):
+            raise ApiError(
+                409, "key_taken", "this key belongs to another member; join with your own key"
+            )
         made: list[Op] = []
         if invite.member is not None:
             # The founding lead's invite: the circle was created by this member id, which
