@@ -80,6 +80,19 @@ async def test_where_the_os_refuses_a_watch_the_file_is_polled(lead, tmp_path, m
         runner.cancel()
 
 
+async def test_where_the_watcher_cannot_load_the_file_is_polled(lead, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "watchfiles", None)  # its import raises ImportError
+    runner = asyncio.ensure_future(lead.run())
+    try:
+        await asyncio.to_thread(write_from_another_process, tmp_path, "no watcher")
+        assert await until(lambda: "no watcher" in titles(lead)), titles(lead)
+        watch = lead.transport.watch
+        assert watch.mode == "poll" and watch.polls >= 1
+        assert "watchfiles" in watch.reason
+    finally:
+        runner.cancel()
+
+
 async def test_a_share_that_never_notifies_is_found_out_and_polled(lead, tmp_path, monkeypatch):
     async def silent(*args, **kwargs):  # an NFS mount: the OS reports nothing, ever
         while True:
