@@ -642,10 +642,10 @@ class CircleService:
     def subscribe(self, listener: Listener) -> None:
         """Hear every later event (but notices to other members); notices raised before
         anyone listened are replayed."""
-        me = self.me
 
         def heard(event: Event) -> None:
-            if not (isinstance(event, Notice) and event.to and event.to != me):
+            # ``self.me`` asked each time: the store's own member follows a re-key.
+            if not (isinstance(event, Notice) and event.to and event.to != self.me):
                 listener(event)
 
         self._listening.append(heard)
