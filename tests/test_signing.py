@@ -201,6 +201,7 @@ def test_a_lead_gives_a_member_who_lost_their_key_a_new_one(tmp_path):
     sync(lead, laptop, bo)
     assert laptop.me == ana.me and lead.state.key_of(ana.me) != lost_key
     assert any("a lead gave you back your place" in n.text for n in laptop.notices)
+    assert ana.me in laptop.circle.members  # served here: the pacer paces her quizzes
     laptop.circle.notify(ana.me, "your answer came too late")  # to who she is now
     assert any(getattr(event, "text", "") == "your answer came too late" for event in heard)
     assert any("Lead gave Ana a new key" in n.text for n in bo.notices)

@@ -529,6 +529,7 @@ class SharedCircle:
         adopted = self.keys.adopted(self.state, self.record.member_id)
         if adopted is not None:
             self.record.member_id = adopted
+            self.members.add(adopted)  # served here now: the pacer paces their quizzes
             self.store.save_circle(self.record)
             self._notice(authorship.welcome_back(self.state, adopted), "information")
         if self.keys.server_mismatch(self.state):
