@@ -415,7 +415,7 @@ class SharedCircle:
             self._authorship(change)
         if change.held:
             latest = max(op.hlc for op in change.held)
-            authors = sorted({self._name(op.actor) for op in change.held})
+            authors = sorted({authorship.name_in(self.state, op.actor) for op in change.held})
             what = "a change" if len(change.held) == 1 else f"{len(change.held)} changes"
             ahead = describe_ahead(latest, now)
             self._notice(
@@ -534,10 +534,6 @@ class SharedCircle:
             self._notice(authorship.welcome_back(self.state, adopted), "information")
         if self.keys.server_mismatch(self.state):
             self._notice(authorship.SERVER_KEY_CHANGED, "error")
-
-    def _name(self, member_id: str) -> str:
-        member = self.state.members.get(member_id)
-        return member.name if member is not None else "someone not (yet) a member"
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, Change) and not event:
