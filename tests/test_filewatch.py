@@ -64,18 +64,32 @@ async def test_another_processs_line_arrives_by_notification_not_by_a_poll(lead,
         await lead.transport.close()
 
 
-async def test_where_the_os_refuses_a_watch_the_file_is_polled(lead, tmp_path, monkeypatch):
+def refuse_the_watch(monkeypatch):
     def refuse(*args, **kwargs):
         raise OSError(28, "inotify watch limit reached")
 
     monkeypatch.setattr("watchfiles.awatch", refuse)
+    return "inotify watch limit reached"
+
+
+def no_watcher(monkeypatch):
+    monkeypatch.setitem(sys.modules, "watchfiles", None)  # its import raises ImportError
+    return "watchfiles"
+
+
+@pytest.mark.parametrize("cannot_watch", [refuse_the_watch, no_watcher])
+async def test_where_there_is_no_watch_the_file_is_polled(
+    lead, tmp_path, monkeypatch, cannot_watch
+):
+    """The OS refuses the watch (its limit reached), or the watcher cannot load."""
+    why = cannot_watch(monkeypatch)
     runner = asyncio.ensure_future(lead.run())
     try:
         await asyncio.to_thread(write_from_another_process, tmp_path, "polled")
         assert await until(lambda: "polled" in titles(lead)), titles(lead)
         watch = lead.transport.watch
         assert watch.mode == "poll" and watch.polls >= 1
-        assert "inotify watch limit reached" in watch.reason
+        assert why in watch.reason
     finally:
         runner.cancel()
 

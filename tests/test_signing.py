@@ -193,12 +193,17 @@ def test_a_lead_gives_a_member_who_lost_their_key_a_new_one(tmp_path):
     )
     sync(laptop, lead, bo)
     assert laptop.me != ana.me
+    heard = []
+    laptop.subscribe(heard.append)  # a screen listening from before the re-key
     with pytest.raises(Refused, match="lead"):
         bo.rekey(ana.me, laptop.me)  # only a lead may
     lead.rekey(ana.me, laptop.me)
     sync(lead, laptop, bo)
     assert laptop.me == ana.me and lead.state.key_of(ana.me) != lost_key
     assert any("a lead gave you back your place" in n.text for n in laptop.notices)
+    assert ana.me in laptop.circle.members  # served here: the pacer paces her quizzes
+    laptop.circle.notify(ana.me, "your answer came too late")  # to who she is now
+    assert any(getattr(event, "text", "") == "your answer came too late" for event in heard)
     assert any("Lead gave Ana a new key" in n.text for n in bo.notices)
     channel = lead.submit("channel.create", {"name": "general"}).id
     sync(lead, laptop)

@@ -415,7 +415,7 @@ class SharedCircle:
             self._authorship(change)
         if change.held:
             latest = max(op.hlc for op in change.held)
-            authors = sorted({self._name(op.actor) for op in change.held})
+            authors = sorted({authorship.name_in(self.state, op.actor) for op in change.held})
             what = "a change" if len(change.held) == 1 else f"{len(change.held)} changes"
             ahead = describe_ahead(latest, now)
             self._notice(
@@ -529,14 +529,11 @@ class SharedCircle:
         adopted = self.keys.adopted(self.state, self.record.member_id)
         if adopted is not None:
             self.record.member_id = adopted
+            self.members.add(adopted)  # served here now: the pacer paces their quizzes
             self.store.save_circle(self.record)
             self._notice(authorship.welcome_back(self.state, adopted), "information")
         if self.keys.server_mismatch(self.state):
             self._notice(authorship.SERVER_KEY_CHANGED, "error")
-
-    def _name(self, member_id: str) -> str:
-        member = self.state.members.get(member_id)
-        return member.name if member is not None else "someone not (yet) a member"
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, Change) and not event:
@@ -642,10 +639,10 @@ class CircleService:
     def subscribe(self, listener: Listener) -> None:
         """Hear every later event (but notices to other members); notices raised before
         anyone listened are replayed."""
-        me = self.me
 
         def heard(event: Event) -> None:
-            if not (isinstance(event, Notice) and event.to and event.to != me):
+            # ``self.me`` asked each time: the store's own member follows a re-key.
+            if not (isinstance(event, Notice) and event.to and event.to != self.me):
                 listener(event)
 
         self._listening.append(heard)

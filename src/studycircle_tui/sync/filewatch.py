@@ -134,10 +134,12 @@ class FileWatch:
         return ours
 
     async def _watch(self, ours: Callable[[object, str], bool]) -> None:
-        from watchfiles import awatch  # only file circles load the watcher
-
         seen = _identity(self.path)
         try:
+            # Imported here (only file circles load the watcher) and inside the try: a
+            # watcher that cannot load polls, rather than its task dying unheard.
+            from watchfiles import awatch
+
             async for changes in awatch(
                 self.path.parent,
                 watch_filter=ours,
@@ -158,7 +160,7 @@ class FileWatch:
                     return
         except asyncio.CancelledError:
             raise
-        except Exception as error:  # the OS refused the watch, or the folder went away
+        except Exception as error:  # no watcher, the OS refused the watch, the folder went
             self._poll_from_now(f"cannot watch {self.path.parent}: {error}")
 
     def _poll_from_now(self, reason: str) -> None:
