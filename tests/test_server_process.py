@@ -363,9 +363,20 @@ def test_concurrent_joins_redeem_an_invite_no_more_times_than_it_allows(tmp_path
     try:
         joined = []
         for code, uses in invites:
-            joining = {"invite": code, "display_name": "Bo", "key": SigningKey(bytes(32)).public}
-            request = http_request("POST", "/api/v1/join", joining)
-            answers = asyncio.run(simultaneous(server.port, [request] * 12))
+            # Twelve people, each with a key of their own (a key already taken is refused).
+            requests = [
+                http_request(
+                    "POST",
+                    "/api/v1/join",
+                    {
+                        "invite": code,
+                        "display_name": "Bo",
+                        "key": SigningKey(os.urandom(32)).public,
+                    },
+                )
+                for _ in range(12)
+            ]
+            answers = asyncio.run(simultaneous(server.port, requests))
             assert sorted(status for status, _ in answers) == [200] * uses + [410] * (12 - uses)
             joined += [json.loads(reply) for status, reply in answers if status == 200]
         members = [Member(circle, answer["member"], answer["token"]) for answer in joined]

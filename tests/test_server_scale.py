@@ -138,12 +138,19 @@ def test_an_invite_is_redeemed_no_more_times_than_it_allows_across_processes(tmp
     code = capsys.readouterr().out.strip()
     a, b = _two(tmp_path, pg, "--join-limit", "100000")
     try:
-        joining = {"invite": code, "display_name": "Bo", "key": SigningKey(bytes(32)).public}
-        request = http_request("POST", "/api/v1/join", joining)
+        # Twelve people, each with a key of their own (a key already taken is refused).
+        requests = [
+            http_request(
+                "POST",
+                "/api/v1/join",
+                {"invite": code, "display_name": "Bo", "key": SigningKey(os.urandom(32)).public},
+            )
+            for _ in range(12)
+        ]
 
         async def both() -> list[tuple[int, bytes]]:
             halves = await asyncio.gather(
-                simultaneous(a.port, [request] * 6), simultaneous(b.port, [request] * 6)
+                simultaneous(a.port, requests[:6]), simultaneous(b.port, requests[6:])
             )
             return halves[0] + halves[1]
 
