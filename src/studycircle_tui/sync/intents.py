@@ -10,6 +10,7 @@ the one implementation; quizzes have their own (``quizrun.QuizRunner``).
 """
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 
 from msgspec import structs
 
@@ -43,7 +44,7 @@ class CircleIntents(ABC):
     def now_ms(self) -> int: ...
 
     @abstractmethod
-    async def send(self, type_name: str, data: dict[str, object]) -> Op:
+    async def send(self, type_name: str, data: Mapping[str, object]) -> Op:
         """Make, check, store and apply an op as this member; Refused if it may not."""
 
     # --- discussion -------------------------------------------------------------------

@@ -1,10 +1,17 @@
 """Running quizzes through a ``CircleService``: what the Quiz pane and ``quiz import`` call.
 
-A live quiz's keys never enter the shared log before their reveal (DESIGN.md, "Quizzes
-without leaks"): ``create`` publishes only a salted hash of them and keeps the keys and
-salts in this device's store; ``reveal`` publishes one question's key and salt, after its
-close. A practice quiz carries its keys openly and is marked on the player's device;
-only the score travels (``quiz.result``).
+A live quiz's keys never enter the shared log before their reveal (docs/architecture.md, "Quizzes
+without leaks"): ``create`` publishes only salted hashes of them (one per question, and
+the quiz's) and keeps the keys and salts in this device's store; ``reveal`` publishes one
+question's key and salt, after its close, which every member checks against its hash
+(``reveal_check``).
+
+Players come into a live quiz (``join``: the lobby lists them; once questions are being
+asked, from the next one) and go (``leave``); "N of M answered", and the lead's early
+close when everyone has answered, count those who are in (``players_expected``).
+
+A practice quiz carries its keys openly and is marked on the player's device; only the
+score travels (``quiz.result``).
 
 Everything here sends ops through the service, so the rules (who may host, one answer per
 player per question, no answer after the close) are the reducer's and the server's. The
@@ -17,7 +24,7 @@ import io
 import json
 import secrets
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -34,7 +41,7 @@ if TYPE_CHECKING:
 ADD_SECONDS = 10  # what "add time" adds
 
 
-class Stage(Enum):
+class Stage(StrEnum):
     """The steps of a live session, in the order the host takes them."""
 
     LOBBY = "lobby"  # open to join; no question asked yet
@@ -77,14 +84,42 @@ def remaining_ms(session: QuizSession, now_ms: int) -> int:
     return max(0, running[-1] - opens[-1][0])
 
 
-def players_expected(state: CircleState, session: QuizSession) -> list[str]:
-    """Every current member but the host: when they have all answered, the question
-    can close before its time is up."""
-    return [
-        member.id
-        for member in state.members.values()
-        if not member.removed and member.id != session.host
-    ]
+def players_in(state: CircleState, session: QuizSession, question: int) -> set[str]:
+    """Who joined in time for ``question`` and is still in (and still a member): when
+    they have all answered, the question can close before its time is up."""
+    return {
+        player
+        for player in session.playing(question)
+        if player != session.host and state.role_of(player) is not None
+    }
+
+
+def players_expected(
+    state: CircleState, session: QuizSession, question: int | None = None
+) -> set[str]:
+    """The players of ``question`` (by default the current one), the M of "N of M
+    answered": those in for it, and whoever answered it (a player who left after
+    answering, or one on an app from before ``quiz.join``, who answers without joining).
+    Never the host."""
+    index = session.current if question is None else question
+    answered = {p for p in session.answered.get(index, ()) if p != session.host}
+    return players_in(state, session, index) | answered
+
+
+def everyone_answered(state: CircleState, session: QuizSession) -> bool:
+    """Every player in for the current question has answered it (and someone is in)."""
+    playing = players_in(state, session, session.current)
+    return bool(playing) and playing <= session.answered.get(session.current, set())
+
+
+def seat(session: QuizSession, member: str) -> str:
+    """Where ``member`` stands in a live session: "host", "in" (playing now or from the
+    next question), "left", or "out" (never joined)."""
+    if member == session.host:
+        return "host"
+    if member in session.left:
+        return "left"
+    return "in" if member in session.joined else "out"
 
 
 def names(state: CircleState) -> dict[str, str]:
@@ -130,7 +165,9 @@ class QuizRunner:
             data["keys"] = [msgspec.to_builtins(key) for key in keys]
             return await self.service.send("quiz.create", data)
         salts = [secrets.token_hex(16) for _ in keys]
-        data["key_hash"] = quizkeys.key_hash(salts, keys)
+        leaves = quizkeys.key_hashes(salts, keys)
+        data["key_hashes"] = leaves
+        data["key_hash"] = quizkeys.root_of(leaves)
         # Kept before the quiz is published: a quiz whose keys were lost cannot run.
         await self.service.keep_quiz_keys(
             data["key_hash"],  # type: ignore[arg-type]
@@ -184,11 +221,20 @@ class QuizRunner:
     # --- hosting ----------------------------------------------------------------------
 
     async def start(
-        self, quiz_id: str, scoring: str = "accuracy", streak: bool = False, top_n: int = 5
+        self,
+        quiz_id: str,
+        *,
+        scoring: str = "accuracy",
+        streak: bool = False,
+        top_n: int = 5,
+        hands_free: int = 0,
     ) -> Op:
-        """Open a lobby: a live session players can follow from their Quiz pane."""
+        """Open a lobby: a live session players join from their Quiz pane. With
+        ``hands_free`` (seconds) the lead's app reveals each question once it closes,
+        shows the leaderboard that long, and asks the next (sync/pacer.py)."""
         data = {"quiz": quiz_id, "mode": "live", "scoring": scoring, "streak": streak}
-        return await self.service.send("quiz.start", {**data, "top_n": top_n})
+        data |= {"top_n": top_n, "hands_free": hands_free}
+        return await self.service.send("quiz.start", data)
 
     def _session(self, session_id: str) -> tuple[QuizSession, Quiz]:
         session = self.state.sessions[session_id]
@@ -201,11 +247,9 @@ class QuizRunner:
         return await self._open(session_id, question, deadline)
 
     def clock_ms(self) -> int:
-        """Now, by the clock this member's ops are stamped with: the wall clock, or the
-        circle's stamps when someone's clock ahead has pulled them forward. A question
-        lasts its deadline less its open's own stamp (reducer._quiz_open), so deadlines
-        are set on this clock, and time left is read on it."""
-        return max(self.service.now_ms(), self.service.replica.clock.ms)
+        """Now, by the clock this member's ops are stamped with (``SharedCircle.clock_ms``):
+        deadlines are set on it, and time left is read on it."""
+        return self.service.circle.clock_ms()
 
     async def _open(self, session_id: str, question: int, deadline: int) -> Op:
         data = {"session": session_id, "question": question, "deadline": deadline}
@@ -257,7 +301,21 @@ class QuizRunner:
     async def finish(self, session_id: str) -> Op:
         return await self.service.send("quiz.finish", {"session": session_id})
 
+    async def next_question(self, session_id: str) -> Op:
+        """After a reveal: ask the next question, or finish after the last."""
+        session, quiz = self._session(session_id)
+        following = session.current + 1
+        if following < len(quiz.questions):
+            return await self.open_question(session_id, following)
+        return await self.finish(session_id)
+
     # --- playing ----------------------------------------------------------------------
+
+    async def join(self, session_id: str) -> Op:
+        return await self.service.send("quiz.join", {"session": session_id})
+
+    async def leave(self, session_id: str) -> Op:
+        return await self.service.send("quiz.leave", {"session": session_id})
 
     async def answer(self, session_id: str, question: int, value: object) -> Op:
         data = {"session": session_id, "question": question, "answer": value}
@@ -280,6 +338,10 @@ class QuizRunner:
     def results_csv(self, session_id: str) -> str:
         return csv_text(self.csv_rows(session_id))
 
+    def reveal_check(self, session_id: str, question: int) -> quizkeys.Check:
+        session, quiz = self._session(session_id)
+        return quizkeys.reveal_check(quiz, session, question)
+
     def keys_verified(self, session_id: str) -> bool | None:
         session, quiz = self._session(session_id)
         revealed = [
@@ -292,15 +354,43 @@ class QuizRunner:
 # --- importing a quiz file -------------------------------------------------------------------
 
 
+class AlreadyImported(ValueError):
+    """The same quiz is already in the channel (imported twice by mistake, say)."""
+
+
 async def import_quiz(
-    service: CircleService, quiz: "QuizModel", channel: str, *, practice: bool = False
+    service: CircleService,
+    quiz: "QuizModel",
+    channel: str,
+    *,
+    practice: bool = False,
+    again: bool = False,
 ) -> Op:
     """Publish a parsed quiz file (``core.quizformats.Quiz``) in ``channel`` (a name or id).
 
-    Raises ValueError (no such channel, a question the op schema cannot hold) or Refused
-    (only moderators and the lead may add quizzes)."""
+    Raises ValueError (no such channel, a question the op schema cannot hold),
+    AlreadyImported (the channel holds the same quiz, the same way, live or practice;
+    ``again`` adds another copy anyway) or Refused (only moderators and the lead may add
+    quizzes)."""
     channel_id = find_channel(service.state, channel)
     pairs = [question.to_op() for question in quiz.questions]
+    questions = [question for question, _ in pairs]
+    twin = next(
+        (
+            found
+            for found in service.state.quizzes.values()
+            if found.channel_id == channel_id
+            and found.title == quiz.title
+            and found.questions == questions
+            and (found.keys is not None) == practice
+        ),
+        None,
+    )
+    if twin is not None and not again:
+        raise AlreadyImported(
+            f"#{service.state.channels[channel_id].name} already has this quiz, "
+            f"'{twin.title}', with the same questions; --again adds another copy"
+        )
     return await QuizRunner(service).create(
         quiz.title,
         [question for question, _ in pairs],

@@ -165,7 +165,7 @@ ACTIONS: tuple[Action, ...] = (
         "members",
         "m",
         "Members",
-        "Members and roles, the moderator rota and the moderation log.",
+        "Members, roles and keys (to compare), the moderator rota and the moderation log.",
         "screen",
     ),
     Action(
@@ -411,10 +411,19 @@ ACTIONS: tuple[Action, ...] = (
     Action("end", "x", "End", "End the quiz here (host).", "live"),
     Action("send", "enter", "Send", "Send the ticked choices.", "live"),
     Action("export", "e", "Export CSV", "Write the results as CSV.", "live"),
+    # One key, two meanings: a player leaves the quiz, its lead only goes back.
     Action(
         "leave",
         "escape",
-        "Leave",
+        "Leave quiz",
+        "Leave the quiz (join again from the Quiz pane).",
+        "live",
+        palette=False,
+    ),
+    Action(
+        "back",
+        "escape",
+        "Back",
         "Back to the quizzes (the quiz goes on).",
         "live",
         palette=False,
@@ -429,6 +438,14 @@ ACTIONS: tuple[Action, ...] = (
     Action("role('member')", "u", "Make member", "Make them a member again.", "members"),
     Action("role('lead')", "l", "Make lead", "Make the member a lead too.", "members"),
     Action("remove", "x", "Remove", "Remove the member from the circle.", "members"),
+    Action("new_key", "k", "New key", "Sign from now on with a new key.", "members"),
+    Action(
+        "give_key",
+        "g",
+        "Give key (lost)",
+        "As the lead: give a member who lost their key the key of their new device (two steps).",
+        "members",
+    ),
     _close("members"),
     _help("members"),
     # --- the schedule -----------------------------------------------------------------

@@ -2,10 +2,15 @@
 pacer in workers and turns what the service reports into Messages: a change of the
 circle goes to every screen on the stack (none shows stale data), the sync status and
 notices to the main screen. Every worker runs on the app, so a failed one is said in
-one place."""
+one place.
+
+The same app runs in a terminal of its own (``studycircle``) and as one of many players'
+apps in an ssh-serve worker; there ``environ`` is the player's session (their TERM, the
+colour depth and flags the server gives them) and ``driver_class`` draws through their
+SSH channel."""
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from textual import events
@@ -16,7 +21,6 @@ from textual.worker import Worker, WorkerState
 
 from ..config import Settings, load_settings
 from ..sync.engine import CircleService, Event, Notice, SyncStatus
-from ..sync.pacer import QuizPacer
 from . import display
 from .actions import bindings_for
 from .commands import KeyCommands
@@ -58,8 +62,11 @@ class StudyCircleApp(App[None]):
         settings: Settings | None = None,
         theme: str | None = None,
         remote: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        driver_class=None,
+        tune_gc: bool = True,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=driver_class)
         self.service = service
         self.intents = IntentQueue(self)  # what the member asks for, one at a time
         # "ssh" or "web" when served to someone at another machine (``--served-over``):
@@ -67,8 +74,11 @@ class StudyCircleApp(App[None]):
         self.remote = remote
         self.settings = settings if settings is not None else load_settings()
         self._sync = sync
+        # An ssh-serve worker tunes its collector once for all its players' apps: a
+        # player's widgets frozen at mount would outlive their session.
+        self._tune_gc = tune_gc
         # Themes (registered before use), colour depth, keymap, low-bandwidth mode.
-        self.preferences = Preferences(self, self.settings)
+        self.preferences = Preferences(self, self.settings, environ)
         if theme is not None:
             self.theme = theme
         self.main_screen = MainScreen(service, self.settings)
@@ -92,15 +102,16 @@ class StudyCircleApp(App[None]):
         self.title = visible_line(self.service.state.name) or "studycircle"
         self.service.subscribe(self._service_event)
         self.push_screen(self.main_screen)
-        self.call_after_refresh(tune_garbage_collector)
+        if self._tune_gc:
+            self.call_after_refresh(tune_garbage_collector)
         if self._sync:
             self.run_worker(
                 self.service.run(), name="sync", group="sync", exclusive=True, exit_on_error=False
             )
-        # Live questions this member hosts close on time whatever screen is showing.
-        pacer = QuizPacer(self.service, report=self._pacer_problem)
+        # Live questions this member hosts close on time whatever screen is showing (one
+        # pacer for the circle, however many apps over it: an ssh-serve worker's).
         self.run_worker(
-            pacer.run(), name="pacer", group="pacer", exclusive=True, exit_on_error=False
+            self.service.pace(), name="pacer", group="pacer", exclusive=True, exit_on_error=False
         )
         self.preferences.on_mount()
 
@@ -134,9 +145,6 @@ class StudyCircleApp(App[None]):
     async def action_quit(self) -> None:
         self.main_screen.thread_pane.leave_thread()  # the debounced draft save may not have run
         self.exit()
-
-    def _pacer_problem(self, text: str) -> None:
-        self.notify(text, severity="error", timeout=8)
 
     def _service_event(self, event: Event) -> None:
         # Called on the app's own event loop (the sync worker runs there), so posting is safe.

@@ -70,6 +70,7 @@ class MainScreen(Screen[None]):
         self._rules_shown_version = -1  # the rules are offered once per version
         self._palette: Palette | None = None
         self._offered: tuple[bool | None, ...] = ()
+        self.changes_waiting = False  # changes came while another screen covered this
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -237,8 +238,20 @@ class MainScreen(Screen[None]):
             self.offer_rules()  # on joining, and once after each change of the rules
         if self.thread_id and self.is_current and self.pane == "thread":
             ask(self, self.service.mark_read, self.thread_id)  # its change refreshes again
+        covering = self.app.screen
+        if covering is not self and not covering.is_modal:
+            # A whole screen covers this one (a live quiz, say, where every answer in the
+            # room is a change): it is drawn again when it shows.
+            self.changes_waiting = True
+            return
         self._refresh_all()
         self.refresh_offered()
+
+    def on_screen_resume(self) -> None:
+        if self.changes_waiting:
+            self.changes_waiting = False
+            self._refresh_all()
+            self.refresh_offered()
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         self._refresh_status()

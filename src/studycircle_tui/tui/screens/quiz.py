@@ -2,6 +2,7 @@
 here anyone practises a quiz or joins a live one, and a lead runs one live."""
 
 from collections.abc import Callable
+from functools import partial
 
 from textual import on
 from textual.app import ComposeResult
@@ -246,13 +247,17 @@ class QuizPaneScreen(QuizBaseScreen):
         def chosen(settings: LiveSettings | None) -> None:
             if settings is None:
                 return
+            start = partial(
+                self.runner.start,
+                scoring=settings.scoring,
+                streak=settings.streak,
+                top_n=settings.top_n,
+                hands_free=settings.hands_free,
+            )
             ask(
                 self,
-                self.runner.start,
+                start,
                 quiz.id,
-                settings.scoring,
-                settings.streak,
-                settings.top_n,
                 done=lambda op: self.app.push_screen(LiveQuizScreen(self.service, op.id)),
             )
 
