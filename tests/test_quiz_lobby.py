@@ -41,9 +41,9 @@ async def test_the_lobby_knows_who_came_and_who_left(circle):
     session_id = (await lead.start(circle.quiz)).id
     await circle.sync()
     await ayu.join(session_id)
-    citra.join(session_id)
+    await citra.join(session_id)
     await circle.sync()
-    citra.leave(session_id)
+    await citra.leave(session_id)
     await circle.sync()
     for service in circle.everyone:  # every member's app sees the same room
         session = service.state.sessions[session_id]

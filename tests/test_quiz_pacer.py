@@ -237,7 +237,7 @@ async def test_everyone_means_everyone_who_joined_not_everyone_who_could_play(tm
     session = (await lead.start(circle.quiz)).id
     await circle.sync()
     await ayu.join(session)
-    budi.join(session)
+    await budi.join(session)
     await circle.sync()
     await lead.open_question(session, 0)
     await circle.sync()
@@ -247,22 +247,22 @@ async def test_everyone_means_everyone_who_joined_not_everyone_who_could_play(tm
     await circle.sync()
     await pacer.step()
     assert stage(circle.lead, session) == "open"  # Budi is in and has not answered
-    budi.answer(session, 0, [0])
+    await budi.answer(session, 0, [0])
     await circle.sync()
     await pacer.step()
     assert stage(circle.lead, session) == "closed"
     assert circle.clock.ms < circle.lead.state.sessions[session].deadline_ms
     # Citra joins late: she is in from question 2, so question 2 waits for her too.
-    citra.join(session)
+    await citra.join(session)
     await lead.reveal(session)
     await lead.open_question(session, 1)
     await circle.sync()
     await ayu.answer(session, 1, [1])
-    budi.answer(session, 1, [1])
+    await budi.answer(session, 1, [1])
     await circle.sync()
     await pacer.step()
     assert stage(circle.lead, session) == "open"
-    citra.answer(session, 1, [0])
+    await citra.answer(session, 1, [0])
     await circle.sync()
     await pacer.step()
     assert stage(circle.lead, session) == "closed"
@@ -273,11 +273,11 @@ async def test_a_player_who_leaves_is_not_waited_for(tmp_path):
     ayu, budi, citra = (QuizRunner(p) for p in circle.players)
     pacer = QuizPacer(circle.lead.circle)
     await ayu.answer(session, 0, [1])
-    budi.answer(session, 0, [1])
+    await budi.answer(session, 0, [1])
     await circle.sync()
     await pacer.step()
     assert stage(circle.lead, session) == "open"
-    citra.leave(session)  # Citra goes without answering
+    await citra.leave(session)  # Citra goes without answering
     await circle.sync()
     await pacer.step()
     assert stage(circle.lead, session) == "closed"

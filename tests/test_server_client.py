@@ -186,7 +186,7 @@ async def test_an_unreachable_server_is_a_transport_error(tmp_path):
 async def test_a_server_circle_promises_what_a_file_circle_cannot(site, tmp_path):
     from circles import new_file_circle
 
-    _, code = site.new_circle("Chemistry")
+    _, code = await site.new_circle("Chemistry")
     server_member = await _member(site, tmp_path, code, "Lea")
     (tmp_path / "file").mkdir()
     file_member = await asyncio.to_thread(new_file_circle, tmp_path / "file")

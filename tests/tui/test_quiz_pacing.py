@@ -32,7 +32,7 @@ def status_text(app) -> str:
 
 
 def stage(service, session_id: str) -> str:
-    return live_stage(service.state.sessions[session_id]).name
+    return live_stage(service.state.sessions[session_id]).kind
 
 
 async def test_a_question_closes_on_time_while_the_lead_is_on_another_screen(tmp_path):

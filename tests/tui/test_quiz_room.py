@@ -36,7 +36,7 @@ def text(screen, selector: str) -> str:
 
 
 def stage(service, session_id: str) -> str:
-    return live_stage(service.state.sessions[session_id]).name
+    return live_stage(service.state.sessions[session_id]).kind
 
 
 async def _settle(circle, pilots) -> None:
@@ -176,7 +176,7 @@ async def test_a_hands_free_quiz_runs_to_its_podium_with_no_key_pressed(tmp_path
         assert circle.lead.state.sessions[session].hands_free == 5
         await circle.sync()
         for player in (ayu, budi, citra):
-            player.join(session)
+            await player.join(session)
         await circle.sync()
         await pilot.press("n")  # question 1: the last key the lead presses
         await pilot.pause()
@@ -186,7 +186,7 @@ async def test_a_hands_free_quiz_runs_to_its_podium_with_no_key_pressed(tmp_path
             for player, value in zip((ayu, budi, citra), values, strict=True):
                 circle.clock.advance(1_000)
                 await circle.sync()
-                player.answer(session, question, value)
+                await player.answer(session, question, value)
             await circle.sync()
 
         # Question 1: all answer, so it closes at once; revealed with it.
@@ -280,9 +280,9 @@ async def test_a_player_below_the_top_sees_their_place_and_the_podium_keeps_a_0_
         await circle.sync()
         await until(pilot, lambda: stage(citra, session) == "open")
         circle.clock.advance(1_000)
-        ayu.answer(session, 0, [1])  # "3": right, first
+        await ayu.answer(session, 0, [1])  # "3": right, first
         circle.clock.advance(3_000)
-        budi.answer(session, 0, [1])  # right, later
+        await budi.answer(session, 0, [1])  # right, later
         await circle.sync()
         await pilot.press("1")  # "2": wrong
         await circle.sync()

@@ -40,10 +40,10 @@ async def _live(tmp_path, upto: str):
     session = (await lea.start(circle.quiz, scoring="speed", streak=True, top_n=5)).id
     await circle.sync()
     for player in (ayu, budi, citra):
-        player.join(session)
+        await player.join(session)
     await circle.sync()
     if upto == "lobby":
-        citra.leave(session)
+        await citra.leave(session)
         await circle.sync()
         return circle
     await lea.open_question(session, 0)
@@ -78,7 +78,7 @@ async def _live(tmp_path, upto: str):
     if upto == "finished":
         await lea.open_question(session, 2)
         await circle.sync()
-        citra.answer(session, 2, 8.0)
+        await citra.answer(session, 2, 8.0)
         await circle.sync()
         await lea.close(session)
         await lea.reveal(session)
