@@ -1,18 +1,30 @@
-"""What the benchmarks share: a percentile, ``studycircle serve`` as a process of its own
-and joining it, and json-server (the baseline some of them run next to ours)."""
+"""What the benchmarks share: a percentile, ``studycircle serve`` as a process of its own,
+making circles and invites in its database and joining them, json-server (the baseline
+some of them run next to ours), the load average and a process's CPU time, and the real
+app in a pseudo-terminal read through a terminal emulator (pyte)."""
 
 import asyncio
 import contextlib
+import fcntl
 import math
+import os
+import select
 import shutil
+import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+import termios
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
+
+from studycircle_tui.core.signing import SigningKey
 
 JSON_SERVER = "json-server@0.17.4"
 
@@ -25,11 +37,16 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
-def start_server(data: Path) -> tuple[subprocess.Popen, str]:
-    """``studycircle serve`` on a free loopback port, its rate and join limits raised (a
-    benchmark's clients all come from one address); the process and its URL."""
+def start_server(
+    data: Path, raised_limits: bool = True, *options: str
+) -> tuple[subprocess.Popen, str]:
+    """``studycircle serve`` on a free loopback port, its rate and join limits raised
+    unless told otherwise (a benchmark's clients all come from one address), with more
+    of its ``options`` (``--database``, ``--workers``); the process and its URL."""
     command = [sys.executable, "-m", "studycircle_tui.server", "serve", "--port", "0"]
-    command += ["--data", str(data), "--rate-limit", "100000", "--join-limit", "100000"]
+    command += ["--data", str(data), *options]
+    if raised_limits:
+        command += ["--rate-limit", "100000", "--join-limit", "100000"]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
@@ -37,12 +54,49 @@ def start_server(data: Path) -> tuple[subprocess.Popen, str]:
     if "listening on " not in line:
         process.kill()
         sys.exit(f"the studycircle server did not start: {line!r}")
+    process.banner = line  # type: ignore[attr-defined]  (--workers names its workers there)
     return process, line.split("listening on ")[1].split()[0]
 
 
-def join(client: httpx.Client, code: str, name: str) -> tuple[str, str, str]:
-    """Redeem an invite (``client`` has the server's URL as its base): circle, member, token."""
-    answer = client.post("/api/v1/join", json={"invite": code, "display_name": name})
+async def new_circle(data: Path, name: str, database: str | None = None) -> tuple[str, str]:
+    """A circle in the server's database (SQLite in ``data``, or ``database``): its id and
+    its founding lead's invite."""
+    from studycircle_tui.server import admin
+    from studycircle_tui.server.storage import open_store
+
+    store = open_store(database, data)
+    await store.open()
+    try:
+        return await admin.create_circle(store, name, time.time_ns() // 1_000_000)
+    finally:
+        await store.close()
+
+
+async def new_invite(
+    data: Path, circle: str, uses: int, expires_ms: int = 2**62, database: str | None = None
+) -> str:
+    from studycircle_tui.server import admin
+    from studycircle_tui.server.storage import open_store
+
+    store = open_store(database, data)
+    await store.open()
+    try:
+        now = time.time_ns() // 1_000_000
+        return await admin.add_invite(store, circle, "member", uses, expires_ms, now)
+    finally:
+        await store.close()
+
+
+def join(
+    client: httpx.Client, code: str, name: str, key: SigningKey | None = None
+) -> tuple[str, str, str]:
+    """Redeem an invite (``client`` has the server's URL as its base): circle, member, token.
+    ``key``: the joiner's signing key, whose public half the join names (a circle that
+    requires signed changes refuses a join without one)."""
+    wanted = {"invite": code, "display_name": name}
+    if key is not None:
+        wanted["key"] = key.public
+    answer = client.post("/api/v1/join", json=wanted)
     answer.raise_for_status()
     body = answer.json()
     return body["circle"], body["member"], body["token"]
@@ -91,3 +145,112 @@ async def json_server(cli: Path, db: Path, ready: str) -> AsyncIterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+
+
+def load_average() -> str:
+    """The machine's load average (1, 5, 15 min): how shared it was while measuring."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process (all its threads) has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def app_env(home: Path) -> dict[str, str]:
+    """The environment the real app gets in a benchmark: its own home and folders, a
+    256-colour xterm, UTF-8 and UTC, and nothing of the machine's running it."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+    }
+
+
+def spawn_in_pty(
+    argv: list[str], env: dict[str, str], size: tuple[int, int]
+) -> tuple[subprocess.Popen, int]:
+    """Start a program in a new pseudo-terminal of ``size`` (columns, rows), in a session
+    of its own (so it can be stopped with its children); the process and the master fd."""
+    columns, rows = size
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    process = subprocess.Popen(
+        argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+    )
+    os.close(slave)
+    return process, master
+
+
+def stop_in_pty(process: subprocess.Popen, fd: int, reader: threading.Thread | None = None) -> None:
+    """Stop a program ``spawn_in_pty`` started (its whole session: SIGTERM, then SIGKILL
+    after 10 s), let its ``reader`` thread see the end, and close the terminal."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    if reader is not None:
+        reader.join(2)
+    os.close(fd)
+
+
+class PtyScreen:
+    """A program in a pseudo-terminal, what it writes fed to a terminal emulator (pyte)
+    on a thread of its own. After each read, ``watch(ms, text)`` is called with the wall
+    time (ms) the bytes arrived and the whole screen as text: what a person would see,
+    and when."""
+
+    def __init__(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        size: tuple[int, int],
+        watch: Callable[[float, str], None],
+    ) -> None:
+        import pyte  # a dev dependency: benchmarks run from the project's venv
+
+        self.process, self.fd = spawn_in_pty(argv, env, size)
+        self.screen = pyte.Screen(*size)
+        self.stream = pyte.ByteStream(self.screen)
+        self.watch = watch
+        self.lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            ready, _, _ = select.select([self.fd], [], [], 0.5)
+            if not ready:
+                if self.process.poll() is not None:
+                    return
+                continue
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:  # EIO: the program has ended
+                return
+            if not data:
+                return
+            arrived = time.time_ns() / 1e6
+            with self.lock:
+                self.stream.feed(data)
+                text = "\n".join(self.screen.display)
+            self.watch(arrived, text)
+
+    def text(self) -> str:
+        with self.lock:
+            return "\n".join(self.screen.display)
+
+    def press(self, keys: bytes) -> None:
+        os.write(self.fd, keys)
+
+    def close(self) -> None:
+        stop_in_pty(self.process, self.fd, self._reader)

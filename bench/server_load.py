@@ -32,11 +32,19 @@ import msgspec
 
 from studycircle_tui.core.ops import encode_op
 from studycircle_tui.core.replica import Replica
-from studycircle_tui.server.storage import Storage
+from studycircle_tui.core.signing import SigningKey
 from studycircle_tui.sync.http import HttpTransport
 
 sys.path.insert(0, str(Path(__file__).parent))
-from benchkit import install_json_server, join, json_server, percentile, start_server
+from benchkit import (
+    install_json_server,
+    join,
+    json_server,
+    new_circle,
+    new_invite,
+    percentile,
+    start_server,
+)
 
 WRITERS, OPS_EACH, READERS = 8, 1_000, 100
 HISTORIES = (1_000, 10_000, 100_000)
@@ -69,12 +77,36 @@ def lean_client(base_url: str, token: str | None = None) -> httpx.AsyncClient:
     return client
 
 
+class Pages:
+    """What a page of ops holds: its op ids, how many, and the next cursor.
+
+    A hundred members woken together get the very same bytes. Each reader receives its
+    answer in full, but the same bytes are unpacked and decoded once for all of them:
+    on their own machines a hundred members would do that work side by side, while here
+    it would queue up on one core and put its delay into the A→B figures."""
+
+    def __init__(self, keep: int = 256) -> None:
+        self.keep = keep
+        self.pages: dict[bytes, tuple[frozenset[str], int, int]] = {}
+
+    def __call__(self, data: bytes, packed: bool) -> tuple[frozenset[str], int, int]:
+        known = self.pages.get(data)
+        if known is None:
+            page = msgspec.json.decode(gzip.decompress(data) if packed else data, type=_Page)
+            known = (frozenset(op.id for op in page.ops), len(page.ops), page.next)
+            if len(self.pages) >= self.keep:
+                self.pages.clear()
+            self.pages[data] = known
+        return known
+
+
 class Lean:
     """A bare HTTP/1.1 keep-alive connection: the load generator must cost far less than
     the server it measures, and httpx's per-request work, times 100 readers, would not."""
 
-    def __init__(self, port: int, token: str) -> None:
+    def __init__(self, port: int, token: str, source: str | None = None) -> None:
         self.port = port
+        self.source = source  # the loopback address to connect from (per-address limits)
         self.head = f"Host: 127.0.0.1:{port}\r\nAccept-Encoding: gzip\r\n"
         self.head += f"Authorization: Bearer {token}\r\n"
         self.reader: asyncio.StreamReader | None = None
@@ -87,7 +119,10 @@ class Lean:
     async def request_raw(self, method: str, target: str, body: bytes = b"") -> tuple[bytes, bool]:
         """The answer's body as it came (and whether it is gzipped); raises unless 200."""
         if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            local = (self.source, 0) if self.source else None
+            self.reader, self.writer = await asyncio.open_connection(
+                "127.0.0.1", self.port, local_addr=local
+            )
         head = f"{method} {target} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}\r\n\r\n"
         self.writer.write(head.encode() + body)
         status = await self.reader.readuntil(b"\r\n\r\n")
@@ -119,22 +154,7 @@ async def readers_main(url: str, circle: str, tokens: list[str], cursor: int, ou
     deadline = time.monotonic() + PHASE_LIMIT_S
     path = f"/api/v1/circles/{circle}/ops"
     connected = 0
-    # A hundred members woken together get the very same bytes. Each reader receives its
-    # answer in full, but the same bytes are unpacked and decoded once for all of them:
-    # on their own machines a hundred members would do that work side by side, while
-    # here it would queue up on one core and put its delay into the A→B figures.
-    pages: dict[bytes, tuple[frozenset[str], int, int]] = {}
-
-    def page_of(data: bytes, packed: bool) -> tuple[frozenset[str], int, int]:
-        known = pages.get(data)
-        if known is None:
-            page = msgspec.json.decode(gzip.decompress(data) if packed else data, type=_Page)
-            ids = frozenset(op.id for op in page.ops)
-            known = (ids, len(page.ops), page.next)
-            if len(pages) >= 256:
-                pages.clear()
-            pages[data] = known
-        return known
+    page_of = Pages()
 
     async def reader(index: int, token: str) -> None:
         nonlocal connected
@@ -172,13 +192,15 @@ async def readers_main(url: str, circle: str, tokens: list[str], cursor: int, ou
 # --- the writers, in this process ---------------------------------------------------------
 
 
-async def write_phase(url: str, circle: str, writers: list[tuple[str, str]], thread: str) -> dict:
+async def write_phase(
+    url: str, circle: str, writers: list[tuple[str, str, SigningKey]], thread: str
+) -> dict:
     sent: dict[str, float] = {}
     acked: dict[str, int] = {}
     latencies: list[float] = []
     path = f"/api/v1/circles/{circle}/ops"
 
-    async def writer(member: str, token: str) -> None:
+    async def writer(member: str, token: str, key: SigningKey) -> None:
         replica = Replica(circle, "seq")
         client = Lean(int(url.rsplit(":", 1)[1]), token)
         for _ in range(OPS_EACH):
@@ -188,6 +210,7 @@ async def write_phase(url: str, circle: str, writers: list[tuple[str, str]], thr
                 {"thread": thread, "text": TEXT},
                 time.time_ns() // 1_000_000,
                 os.urandom(10),
+                key,
             )
             raw = b'{"ops":[' + encode_op(op) + b"]}"
             started = time.monotonic()
@@ -200,7 +223,7 @@ async def write_phase(url: str, circle: str, writers: list[tuple[str, str]], thr
         await client.close()
 
     began = time.monotonic()
-    await asyncio.gather(*(writer(member, token) for member, token in writers))
+    await asyncio.gather(*(writer(*each) for each in writers))
     elapsed = time.monotonic() - began
     return {"sent": sent, "acked": acked, "latencies": latencies, "elapsed": elapsed}
 
@@ -221,7 +244,9 @@ async def log_since(url: str, circle: str, token: str, cursor: int) -> list[dict
     return ops
 
 
-async def fill(url: str, circle: str, member: str, token: str, thread: str, upto: int) -> int:
+async def fill(
+    url: str, circle: str, member: str, token: str, key: SigningKey, thread: str, upto: int
+) -> int:
     """Posts from a filler member until the log holds ``upto`` ops; the log's length."""
     length = len(await log_since(url, circle, token, 0))
     replica = Replica(circle, "seq")
@@ -231,7 +256,7 @@ async def fill(url: str, circle: str, member: str, token: str, thread: str, upto
         count = min(5_000, upto - length)
         batch = [
             replica.make(
-                member, "post.create", {"thread": thread, "text": TEXT}, base, os.urandom(10)
+                member, "post.create", {"thread": thread, "text": TEXT}, base, os.urandom(10), key
             )
             for _ in range(count)
         ]
@@ -257,37 +282,46 @@ async def json_server_writes(cli: Path, workdir: Path) -> float:
         return WRITERS * OPS_EACH / (time.monotonic() - began)
 
 
+def signed_member(client: httpx.Client, code: str, name: str) -> tuple[str, str, SigningKey]:
+    """A member joined with a key of their own: member, token and the key."""
+    key = SigningKey(os.urandom(32))
+    _, member, token = join(client, code, name, key)
+    return member, token, key
+
+
 async def main() -> None:
     cli = install_json_server()
     phases: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="studycircle-load-") as tmp:
         workdir = Path(tmp)
         data = workdir / "server"
-        storage = Storage(data)
-        _, lead_code = storage.create_circle("Load", time.time_ns() // 1_000_000)
+        _, lead_code = await new_circle(data, "Load")
         process, url = start_server(data)
         try:
             with httpx.Client(base_url=url) as client:
-                circle, lead, lead_token = join(client, lead_code, "Lead")
-                storage = Storage(data)
-                code = storage.add_invite(circle, "member", WRITERS + READERS, 2**62, 0)
-                storage.close()
-                writers = [join(client, code, f"Writer {i}")[1:] for i in range(WRITERS)]
-                readers = [join(client, code, f"Reader {i}")[2] for i in range(READERS)]
+                # Each member that posts joins with a key of their own, which signs their
+                # ops (the server refuses unsigned ones, and a join without a key).
+                lead_key = SigningKey(os.urandom(32))
+                circle, lead, lead_token = join(client, lead_code, "Lead", lead_key)
+                code = await new_invite(data, circle, WRITERS + READERS)
+                writers = [signed_member(client, code, f"Writer {i}") for i in range(WRITERS)]
+                readers = [signed_member(client, code, f"Reader {i}")[1] for i in range(READERS)]
             setup = Replica(circle, "seq")
             now = time.time_ns() // 1_000_000
-            channel = setup.make(lead, "channel.create", {"name": "load"}, now, os.urandom(10))
+            channel = setup.make(
+                lead, "channel.create", {"name": "load"}, now, os.urandom(10), lead_key
+            )
             thread_data = {
                 "channel": channel.id,
                 "title": "Load",
                 "kind": "discussion",
                 "text": ".",
             }
-            thread = setup.make(lead, "thread.create", thread_data, now, os.urandom(10))
+            thread = setup.make(lead, "thread.create", thread_data, now, os.urandom(10), lead_key)
             await HttpTransport(url, circle, lead_token).push([channel, thread])
             for history in HISTORIES:
                 print(f"filling the history to {history:,} ops…", file=sys.stderr, flush=True)
-                length = await fill(url, circle, lead, lead_token, thread.id, history)
+                length = await fill(url, circle, lead, lead_token, lead_key, thread.id, history)
                 phases.append(await run_phase(url, circle, writers, readers, thread.id, length))
                 phases[-1]["history"] = history
         finally:

@@ -2,14 +2,16 @@
 process (each with their own store), fixed ids and a clock the test moves by hand, and a
 small live quiz."""
 
+import contextlib
 import gzip
 import random
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from server_helpers import BASE
+from server_helpers import BASE, Site, now_ms
 from studycircle_tui.core.ids import ulid
 from studycircle_tui.core.ops import Key, NumberAnswer, Question
 from studycircle_tui.core.replica import Replica
@@ -134,6 +136,24 @@ async def quiz_circle(
     return circle
 
 
+async def lobby(circle: QuizCircle, **settings) -> str:
+    """The lead opens a live run of the circle's quiz and every player joins; its id."""
+    session = (await QuizRunner(circle.lead).start(circle.quiz, **settings)).id
+    await circle.sync()
+    for player in circle.players:
+        await QuizRunner(player).join(session)
+    await circle.sync()
+    return session
+
+
+async def asked(circle: QuizCircle, **settings) -> str:
+    """``lobby``, then the lead asks question 1 (20 s); the session's id."""
+    session = await lobby(circle, **settings)
+    await QuizRunner(circle.lead).open_question(session, 0)
+    await circle.sync()
+    return session
+
+
 # --- the same circle on a server -----------------------------------------------------------
 
 
@@ -178,7 +198,7 @@ async def server_quiz_circle(
 ) -> QuizCircle:
     """``quiz_circle`` on a server: Lea founded the circle there, the players joined with
     invites. The server must take its time from ``clock`` (see ``server_clock``)."""
-    circle_id, code = site.new_circle("Python Club")
+    circle_id, code = await site.new_circle("Python Club")
     lead, recorder = await server_member(site, tmp_path, code, "Lea", clock)
     circle = QuizCircle(tmp_path, clock, lead, recorders={"Lea": recorder})
     clock.advance(1000)
@@ -186,7 +206,9 @@ async def server_quiz_circle(
     await lead.sync_once()
     for name in players:
         clock.advance(1000)
-        service, recorder = await server_member(site, tmp_path, site.invite(circle_id), name, clock)
+        service, recorder = await server_member(
+            site, tmp_path, await site.invite(circle_id), name, clock
+        )
         circle.players.append(service)
         circle.recorders[name] = recorder
     clock.advance(1000)
@@ -227,3 +249,24 @@ def two_question_session(
         if index in revealed:
             session.revealed[index] = keys[index]
     return quiz, session
+
+
+def shown(widget) -> str:
+    """What a widget shows on screen, as plain text (Markdown rendered, markup applied)."""
+    return "\n".join(strip.text for strip in widget.render_lines(widget.region.reset_offset))
+
+
+@contextlib.asynccontextmanager
+async def file_or_server_circle(kind: str, tmp_path: Path, monkeypatch) -> AsyncIterator:
+    """``quiz_circle`` through a shared file (``kind`` "file") or through a server in this
+    process ("server"), whose clock starts when it made the circle; closed on the way out."""
+    if kind == "file":
+        yield await quiz_circle(tmp_path)
+        return
+    site = await Site.start(tmp_path / "server", None)
+    clock = Clock(now_ms())
+    server_clock(monkeypatch, clock)
+    try:
+        yield await server_quiz_circle(tmp_path, site, clock)
+    finally:
+        await site.close()

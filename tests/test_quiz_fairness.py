@@ -1,4 +1,4 @@
-"""Quizzes without leaks (DESIGN.md): everything a player's client receives, from the
+"""Quizzes without leaks (docs/architecture.md): everything a player's client receives, from the
 moment it joins through a live quiz, is recorded and searched for what it must not hold
 yet — a question's key before its reveal, other players' answers before the close.
 
@@ -16,7 +16,7 @@ from server_helpers import Site, now_ms
 from studycircle_tui.core import reducer
 from studycircle_tui.core.ops import Key, Question, encode_op
 from studycircle_tui.core.replica import Replica
-from studycircle_tui.server import hub
+from studycircle_tui.server import circle as circle_module
 from studycircle_tui.sync.engine import Refused
 from studycircle_tui.sync.quizrun import QuizRunner
 
@@ -31,7 +31,7 @@ ANSWERS = {"Budi": "budi-guess-7731", "Citra": "citra-guess-5512"}
 
 @pytest.fixture
 async def site(tmp_path):
-    site = Site(tmp_path / "server")
+    site = await Site.start(tmp_path / "server", None)
     yield site
     await site.close()
 
@@ -142,7 +142,7 @@ async def test_a_sealed_answer_waits_and_lands_where_the_server_puts_it_without_
 ):
     clock = Clock(now_ms())
     server_clock(monkeypatch, clock)
-    monkeypatch.setattr(hub, "QUIET_HOLD_S", 0.0)  # every "has answered" at once
+    monkeypatch.setattr(circle_module, "QUIET_HOLD_S", 0.0)  # every "has answered" at once
     circle = await server_quiz_circle(tmp_path, site, clock, questions=QUESTIONS, keys=KEYS)
     lea = QuizRunner(circle.lead)
     ayu, budi, citra = circle.players

@@ -16,7 +16,7 @@ from studycircle_tui.core.ops import Key
 from studycircle_tui.store.db import Store
 from studycircle_tui.sync.circles import create_demo_circle, create_file_circle, open_service
 from studycircle_tui.sync.engine import Refused
-from studycircle_tui.sync.quizrun import QuizRunner, live_stage
+from studycircle_tui.sync.quizrun import QuizRunner, Stage, live_stage
 
 
 async def test_a_live_quiz_publishes_only_a_hash_and_its_lead_keeps_the_keys(tmp_path):
@@ -42,12 +42,12 @@ async def test_pause_resume_and_added_time_move_the_deadline(tmp_path):
     lead = QuizRunner(circle.lead)
     session_id = (await lead.start(circle.quiz)).id
     session = circle.lead.state.sessions[session_id]
-    assert live_stage(session).name == "lobby"
+    assert live_stage(session).kind is Stage.LOBBY
     await lead.open_question(session_id, 0)
     assert session.deadline_ms == circle.clock.ms + 20_000
     circle.clock.advance(5_000)
     await lead.pause(session_id)
-    assert live_stage(session).name == "paused"
+    assert live_stage(session).kind is Stage.PAUSED
     assert lead.remaining_ms(session) == 15_000
     circle.clock.advance(60_000)  # paused time is not counted
     assert lead.remaining_ms(session) == 15_000
@@ -59,11 +59,11 @@ async def test_pause_resume_and_added_time_move_the_deadline(tmp_path):
     assert lead.remaining_ms(session) == 25_000
     assert quizscore.answer_seconds(session, 0, circle.clock.ms + 1_000) == 6.0
     await lead.close(session_id)
-    assert live_stage(session).name == "closed"
+    assert live_stage(session).kind is Stage.CLOSED
     await lead.reveal(session_id)
-    assert live_stage(session).name == "revealed"
+    assert live_stage(session).kind is Stage.REVEALED
     await lead.finish(session_id)
-    assert live_stage(session).name == "finished"
+    assert live_stage(session).kind is Stage.FINISHED
     with pytest.raises(Refused):
         await lead.open_question(session_id, 1)
 
@@ -211,3 +211,36 @@ def test_quiz_import_needs_a_circle_first(tmp_path, capsys):
     path.write_text(QUIZ_TOML, encoding="utf-8")
     assert main(["quiz", "import", str(path), "--channel", "general"]) == 1
     assert "no circle yet" in capsys.readouterr().err
+
+
+def test_importing_the_same_quiz_again_is_refused_unless_again(demo, capsys):
+    """A second import of the same file into the same channel added an identical copy
+    without a word. In a real process, as the lead runs it: refused, with the way to
+    add a copy on purpose; another channel, or the practice version, is no copy."""
+    import subprocess
+    import sys
+
+    service, path = demo
+
+    def studycircle(*argv: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "studycircle_tui.cli", "quiz", "import", str(path)]
+        return subprocess.run([*command, *argv], capture_output=True, text=True, check=False)
+
+    assert studycircle("--channel", "general").returncode == 0
+    again = studycircle("--channel", "#General")
+    assert again.returncode == 1
+    assert again.stderr == (
+        f"studycircle: {path}: #general already has this quiz, 'Cells', with the same "
+        "questions; --again adds another copy\n"
+    )
+    assert studycircle("--channel", "general", "--practice").returncode == 0
+    assert studycircle("--channel", "python-basics").returncode == 0
+    assert studycircle("--channel", "general", "--again").returncode == 0
+    titles = [
+        (quiz.channel_id, quiz.keys is None)
+        for quiz in _reopened(service).state.quizzes.values()
+        if quiz.title == "Cells"
+    ]
+    general = find_channel(service.state, "general")
+    assert sorted(titles).count((general, True)) == 2  # the first, and the one --again made
+    assert len(titles) == 4

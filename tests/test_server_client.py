@@ -4,7 +4,6 @@ over it, against a real hub in this process (httpx over ASGI)."""
 import asyncio
 import itertools
 import stat
-import time
 
 import httpx
 import msgspec
@@ -20,8 +19,8 @@ from studycircle_tui.sync.transport import TransportError
 
 
 @pytest.fixture
-async def site(tmp_path):
-    site = Site(tmp_path / "server")
+async def site(tmp_path, database):
+    site = await Site.start(tmp_path / "server", database)
     yield site
     await site.close()
 
@@ -39,7 +38,7 @@ async def _member(site, tmp_path, code, name):
 
 
 async def test_join_keeps_the_token_private_and_records_the_circle(site, tmp_path):
-    circle, code = site.new_circle("Chemistry")
+    circle, code = await site.new_circle("Chemistry")
     lead = await _member(site, tmp_path, code, "Lea")
     path = token_path(circle, tmp_path / "Lea")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -50,23 +49,23 @@ async def test_join_keeps_the_token_private_and_records_the_circle(site, tmp_pat
 
 
 async def test_join_refusals_are_one_readable_line(site, tmp_path):
-    _, code = site.new_circle()
+    _, code = await site.new_circle()
     store = Store(tmp_path / "replica.sqlite3")
     asgi = httpx.ASGITransport(app=site.app)
     with pytest.raises(JoinError, match="no such invite"):
         await join(BASE, "ZZZZ-ZZZZ-ZZZZ-ZZZZ", "Ana", store, data_dir=tmp_path, transport=asgi)
     with pytest.raises(JoinError, match="display name"):
         await join(BASE, code, " ", store, data_dir=tmp_path, transport=asgi)
-    with pytest.raises(JoinError, match="cannot reach"):
+    with pytest.raises(JoinError, match="is not running"):
         await join("http://127.0.0.1:9", code, "Ana", store, data_dir=tmp_path)
     with pytest.raises(JoinError, match="not a server address"):
         await join("ftp://x", code, "Ana", store, data_dir=tmp_path)
 
 
 async def test_two_members_see_each_others_posts_through_the_server(site, tmp_path):
-    circle, code = site.new_circle()
+    circle, code = await site.new_circle()
     lead = await _member(site, tmp_path, code, "Lea")
-    ana = await _member(site, tmp_path, site.invite(circle), "Ana")
+    ana = await _member(site, tmp_path, await site.invite(circle), "Ana")
     await lead.sync_once()
     channel = lead.submit("channel.create", {"name": "general"})
     await lead.sync_once()
@@ -85,9 +84,9 @@ async def test_two_members_see_each_others_posts_through_the_server(site, tmp_pa
 
 
 async def test_a_long_poll_through_the_transport_wakes_on_a_push(site, tmp_path):
-    circle, code = site.new_circle()
+    circle, code = await site.new_circle()
     lead = await _member(site, tmp_path, code, "Lea")
-    ana = await _member(site, tmp_path, site.invite(circle), "Ana")
+    ana = await _member(site, tmp_path, await site.invite(circle), "Ana")
     await lead.sync_once()
     pulled = await ana.transport.pull(None)
     waiting = asyncio.create_task(ana.transport.pull(pulled.cursor, wait=20))
@@ -99,20 +98,36 @@ async def test_a_long_poll_through_the_transport_wakes_on_a_push(site, tmp_path)
 
 
 async def test_in_a_burst_long_polls_start_at_most_once_per_interval(site, tmp_path, monkeypatch):
-    circle, code = site.new_circle()
+    circle, code = await site.new_circle()
     lead = await _member(site, tmp_path, code, "Lea")
-    ana = await _member(site, tmp_path, site.invite(circle), "Ana")
+    ana = await _member(site, tmp_path, await site.invite(circle), "Ana")
     await lead.sync_once()
-    starts: list[float] = []
-    pull = ana.transport.pull
+    # Ana's loop (the circle's, which ana's run() runs) is on a clock the test moves:
+    # each round "takes" the next of these times, and each rest lasts what the loop
+    # asks, so the pacing is the same on any machine. A round slower than the interval
+    # must be followed at once.
+    took = itertools.cycle([0.03, 0.25, 0.0])
+    now, starts, lengths = [0.0], [], []
+    shared = ana.circle
+    sync_once = shared.sync_once
 
-    async def noted(cursor, wait=0.0):
-        starts.append(time.monotonic())
-        return await pull(cursor, wait)
+    async def timed(wait=0.0):
+        starts.append(now[0])
+        result = await sync_once(wait=wait)
+        lengths.append(next(took))
+        now[0] += lengths[-1]
+        return result
 
-    monkeypatch.setattr(ana.transport, "pull", noted)
+    async def rest(seconds, listen):
+        assert not listen  # a server's long-poll: the loop only paces its rounds
+        now[0] += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+    monkeypatch.setattr(shared, "clock", lambda: now[0])
+    monkeypatch.setattr(shared, "sync_once", timed)
+    monkeypatch.setattr(shared, "rest", rest)
     syncing = asyncio.create_task(ana.run())
-    for n in range(15):  # one op every ~20 ms: a pull per op without the interval
+    for n in range(15):  # a burst: a pull per op if nothing paced them
         lead.submit("channel.create", {"name": f"room-{n}"})
         await lead.sync_once()
         await asyncio.sleep(0.02)
@@ -120,13 +135,15 @@ async def test_in_a_burst_long_polls_start_at_most_once_per_interval(site, tmp_p
         while len(ana.state.channels) < 15:
             await asyncio.sleep(0.02)
     syncing.cancel()
+    await shared.stop()  # the loop outlives its caller (run() shields it)
     gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
-    assert len(gaps) >= 2
-    assert min(gaps) >= 0.095  # LONG_POLL_INTERVAL, less the event loop's timer slack
+    assert len(gaps) >= 3
+    interval = shared.LONG_POLL_INTERVAL
+    assert gaps == pytest.approx([max(length, interval) for length in lengths[: len(gaps)]])
 
 
 async def test_an_op_this_app_cannot_read_is_skipped_and_the_rest_kept(site, tmp_path):
-    circle, code = site.new_circle()
+    circle, code = await site.new_circle()
     lead = await _member(site, tmp_path, code, "Lea")
     await lead.sync_once()
     lead.submit("channel.create", {"name": "general"})
@@ -148,9 +165,9 @@ async def test_an_op_this_app_cannot_read_is_skipped_and_the_rest_kept(site, tmp
 
 
 async def test_a_removed_member_gets_the_servers_reason(site, tmp_path):
-    circle, code = site.new_circle()
+    circle, code = await site.new_circle()
     lead = await _member(site, tmp_path, code, "Lea")
-    ana = await _member(site, tmp_path, site.invite(circle), "Ana")
+    ana = await _member(site, tmp_path, await site.invite(circle), "Ana")
     await lead.sync_once()
     lead.submit("member.remove", {"member": ana.me})
     await lead.sync_once()
@@ -161,7 +178,7 @@ async def test_a_removed_member_gets_the_servers_reason(site, tmp_path):
 
 async def test_an_unreachable_server_is_a_transport_error(tmp_path):
     transport = HttpTransport("http://127.0.0.1:9", "0" * 26, "token")
-    with pytest.raises(TransportError, match="is not answering"):
+    with pytest.raises(TransportError, match="is not running"):
         await transport.pull(None)
     await transport.close()
 
@@ -169,7 +186,7 @@ async def test_an_unreachable_server_is_a_transport_error(tmp_path):
 async def test_a_server_circle_promises_what_a_file_circle_cannot(site, tmp_path):
     from circles import new_file_circle
 
-    _, code = site.new_circle("Chemistry")
+    _, code = await site.new_circle("Chemistry")
     server_member = await _member(site, tmp_path, code, "Lea")
     (tmp_path / "file").mkdir()
     file_member = await asyncio.to_thread(new_file_circle, tmp_path / "file")

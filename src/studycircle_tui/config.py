@@ -3,8 +3,12 @@
 Reading uses tomllib; a bad value names its key and falls back to the default, so a typo
 in the config never stops the app from starting. Writing (the settings screen) uses
 tomli-w and replaces the file atomically, keeping keys this version does not know.
+
+The config and data folders hold member tokens, live-quiz keys and the sync log, so they
+are kept private: folders 0700 (``private_dir``), files 0600.
 """
 
+import getpass
 import os
 import re
 import tempfile
@@ -16,6 +20,14 @@ from pathlib import Path
 import platformdirs
 
 APP = "studycircle"
+
+
+def private_dir(path: Path) -> Path:
+    """Make ``path`` (and any missing parents) a folder only its owner can enter."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)  # made by an older version, or before this rule
+    return path
 
 
 def config_dir() -> Path:
@@ -30,8 +42,9 @@ def config_file() -> Path:
     return config_dir() / "config.toml"
 
 
-def user_themes_dir() -> Path:
-    return config_dir() / "themes"
+def user_themes_dir(settings_file: Path | None = None) -> Path:
+    """Themes the user added: beside their config.toml (an ssh-serve player's own)."""
+    return (settings_file.parent if settings_file else config_dir()) / "themes"
 
 
 def store_file() -> Path:
@@ -48,12 +61,18 @@ def ssh_dir() -> Path:
 
 
 def default_name() -> str:
-    """A display name to start from: the login name, capitalised."""
-    for variable in ("STUDYCIRCLE_NAME", "USER", "LOGNAME", "USERNAME"):
-        value = os.environ.get(variable, "").strip()
-        if value:
-            return value[:80] if variable == "STUDYCIRCLE_NAME" else value.capitalize()[:80]
-    return "Me"
+    """A display name to start from: $STUDYCIRCLE_NAME, else the login name, capitalised
+    (from the environment, else the password database: a service, a container or
+    ``env -i`` may set no $USER), so that members never all start as one same name."""
+    chosen = os.environ.get("STUDYCIRCLE_NAME", "").strip()
+    if not chosen:
+        try:
+            chosen = getpass.getuser().strip().capitalize()
+        except (OSError, KeyError, ImportError):  # a user id with no entry in /etc/passwd
+            chosen = ""
+    # A name is one line of at most 80 characters (core.ops.Name).
+    chosen = " ".join(chosen.split())[:80]
+    return chosen or "Member"
 
 
 TIME_FORMATS = ("relative", "24h", "12h")
@@ -74,6 +93,9 @@ class Settings:
     ascii_borders: bool = False
     keys: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # The config.toml these came from and are saved to; None is the user's own. An
+    # ssh-serve player's settings live in their own folder, whatever the server's are.
+    path: Path | None = None
 
 
 def _text(limit: int) -> Callable[[object], object]:
@@ -151,8 +173,8 @@ def check(key: str, value: object) -> object:
 
 def load_settings(path: Path | None = None) -> Settings:
     """Read config.toml; unknown keys and bad values are reported, not fatal."""
+    settings = Settings(path=path)
     path = path or config_file()
-    settings = Settings()
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -181,7 +203,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """
     import tomli_w  # only the settings screen writes, so only it pays for the import
 
-    path = path or config_file()
+    path = path or settings.path or config_file()
     try:
         kept = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -193,7 +215,8 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
             if item.name == "color_depth" and value.isdigit():
                 value = int(value)
             document[item.name] = value
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
+    # mkstemp makes the file 0600, so the replaced config.toml is private too.
     handle, temporary = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as file:

@@ -4,6 +4,7 @@ post, the next session in the status line and a notice when a session starts."""
 from contextlib import asynccontextmanager
 
 import pytest
+from toasts import toasts
 
 from circles import FIXED_NOW_MS, as_member, fixed_demo_service
 from studycircle_tui.core.schedule import next_occurrence
@@ -88,8 +89,11 @@ async def test_the_lead_creates_a_channel_a_member_cannot(lead):
         screen = app.screen
         await pilot.press("C")
         await pilot.pause()
-        assert app.screen is screen  # not offered: no form to fill in for nothing
+        assert app.screen is screen  # not offered: no form to fill in for nothing...
         assert screen.check_action("new_channel", ()) is False
+        said = toasts(app)
+    # ...and the key says why at once, in the circle's own words.
+    assert "Not done: only a moderator or the lead may do this" in said
 
 
 async def test_a_new_member_sees_the_rules_and_cannot_post_before_accepting(lead):
@@ -126,6 +130,6 @@ async def test_status_line_shows_the_next_session_and_a_notice_when_it_starts(le
         screen.status_line.tick()
         screen.status_line.tick()  # announced once, not on every tick
         await pilot.pause()
-        notices = [n for n in app._notifications if n.title == "Session"]
-        assert len(notices) == 1 and "has started" in notices[0].message
+        notices = [text for text in toasts(app) if text.startswith("Session\n")]
+        assert len(notices) == 1 and "has started" in notices[0]
         assert "now: Weekly session" in str(screen.query_one(StatusLine).render())

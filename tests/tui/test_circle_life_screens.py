@@ -8,7 +8,9 @@ import pytest
 from textual.widgets import Button, Checkbox, DataTable, Input, OptionList
 
 from circles import as_member, fixed_demo_service
+from studycircle_tui.core.signing import safety_number
 from studycircle_tui.tui.app import StudyCircleApp
+from studycircle_tui.tui.screens.export import ExportPathScreen
 from studycircle_tui.tui.screens.members import MembersScreen
 from studycircle_tui.tui.screens.participation import ParticipationScreen
 from studycircle_tui.tui.screens.rules import RulesScreen, needs_acceptance
@@ -30,7 +32,7 @@ async def _member(lead, name):
 async def settled(pilot) -> None:
     """Wait until what was asked for is on disk (or refused), then redraw."""
     await pilot.pause()  # the keys (or clicks) are handled: what they ask is under way
-    await pilot.app.workers.wait_for_complete()
+    await pilot.app.intents.settled()  # (the pacer worker runs for good)
     await pilot.pause()
 
 
@@ -89,10 +91,13 @@ async def test_the_lead_adds_a_session_and_exports_the_schedule(lead, tmp_path):
         await pilot.click("#add")
         await settled(pilot)
         target = tmp_path / "club.ics"
-        screen.query_one("#ics-path", Input).value = str(target)
         screen.query_one("#sessions", OptionList).focus()
         await pilot.press("x")
-        await settled(pilot)
+        await pilot.pause()
+        assert isinstance(app.screen, ExportPathScreen)
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await settled(pilot)  # written in a thread
     assert [s.title for s in lead.state.schedule] == ["Weekly session", "Quiz night"]
     calendar = icalendar.Calendar.from_ical(target.read_bytes())
     summaries = sorted(str(e["summary"]) for e in calendar.walk("VEVENT"))
@@ -170,3 +175,28 @@ async def test_the_lead_grants_roles_and_sets_the_rota_a_member_cannot(lead):
         message = str(screen.query_one("#members-message").render())
     assert "lead" in message and "Not done" in message
     assert sum(1 for m in sam.state.members.values() if m.role == "lead") == 1
+
+
+async def test_members_compare_keys_and_one_makes_a_new_key(lead):
+    """Each member's key shows as a safety number, the same on every member's screen;
+    Sam makes a new one (k), and the lead sees it changed and the log says so."""
+    sam = await _member(lead, "Sam")
+    async with opened(sam, MembersScreen(sam)) as (app, pilot):
+        shown = str(app.screen.query_one("#member-key").render())
+        assert shown.startswith("Your key: ")
+        await pilot.press("k")
+        await pilot.pause()
+        assert "new key" in str(app.screen.query_one("#members-message").render())
+        after = str(app.screen.query_one("#member-key").render())
+    number = safety_number(sam.state.key_of(sam.me))
+    assert after.startswith(f"Your key: {number}") and after != shown
+    await sam.sync_once()
+    await lead.sync_once()
+    async with opened(lead, MembersScreen(lead)) as (app, pilot):
+        members = app.screen.query_one("#members", OptionList)
+        members.highlighted = [o.id for o in members.options].index(sam.me)
+        await pilot.pause()
+        seen = str(app.screen.query_one("#member-key").render())
+        log = str(app.screen.query_one("#moderation-log").render())
+    assert seen.startswith(f"Sam's key: {number}") and "they made a new one" in seen
+    assert "Sam made a new key: Sam" in log

@@ -7,7 +7,9 @@ import asyncio
 import pytest
 from textual.widgets import Input, OptionList, TextArea
 
-from circles import fixed_demo_service, join_file_circle, new_file_circle
+from circles import fixed_demo_service, join_file_circle
+from studycircle_tui.store.db import Store
+from studycircle_tui.sync.circles import create_file_circle
 from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.screens.circle_settings import CircleSettingsScreen
 
@@ -25,7 +27,10 @@ async def settle(pilot) -> None:
 
 @pytest.fixture
 def lead(tmp_path):
-    return new_file_circle(tmp_path, "Biology 101", "Ana")
+    """Ana's new circle, made with no channel (the command makes #general; a lead may
+    still archive every channel)."""
+    store = Store(tmp_path / "Ana-replica.sqlite3")
+    return create_file_circle(store, tmp_path / "circle.jsonl", "Biology 101", "Ana", ())
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 state afterwards (and that a role's actions stay out of reach of those without it)."""
 
 import pytest
-from discussion_circle import build_story, make_app, open_as
+from discussion_circle import NOW_MS, build_story, make_app, open_as
 from textual.widgets import Input, Static
+from toasts import toasts
 
 from studycircle_tui.tui.screens.dialogs import ConfirmScreen, FlagScreen, ReactScreen
 from studycircle_tui.tui.screens.new_thread import NewThreadScreen
@@ -40,7 +41,7 @@ async def open_thread(pilot, thread_id: str, select: int | None = None) -> Threa
 async def settled(pilot) -> None:
     """Wait until what the keys asked for is on disk (or refused), then redraw."""
     await pilot.pause()  # the keys are handled: what they ask for is under way
-    await pilot.app.workers.wait_for_complete()
+    await pilot.app.intents.settled()  # (the pacer worker runs for good)
     await pilot.pause()
 
 
@@ -151,7 +152,7 @@ async def test_delete_own_post_leaves_a_tombstone(as_, story):
         await pilot.press("k", "d")
         await settled(pilot)
         assert not isinstance(pilot.app.screen, ConfirmScreen)
-        messages = [n.message for n in pilot.app._notifications]
+        messages = toasts(pilot.app)
     assert any("Only its author can delete a post." in m for m in messages)
     budi_post = dewi.state.threads[story.ids["belajar"]].post_ids[1]
     assert not dewi.state.posts[budi_post].deleted
@@ -218,7 +219,7 @@ async def test_a_member_cannot_verify_or_hide(as_, story):
         pane.action_verify()
         pane.action_hide()
         await settled(pilot)
-        messages = [n.message for n in pilot.app._notifications]
+        messages = toasts(pilot.app)
     post = citra.state.posts[target]
     assert post.verified_by is None and not post.hidden
     assert any("only a moderator or the lead may do this" in m for m in messages)
@@ -270,7 +271,7 @@ async def test_next_unread_walks_every_unread_thread_across_channels(as_, story)
             assert pilot.app.screen.pane == "thread"
         await pilot.press("n")
         await settled(pilot)
-        messages = [n.message for n in pilot.app._notifications]
+        messages = toasts(pilot.app)
     assert set(opened) == unread
     assert not any(state.unread_in_thread(citra.me, t) for t in state.threads)
     assert any("caught up" in m for m in messages)
@@ -387,3 +388,23 @@ async def test_whoever_is_on_the_rota_today_is_offered_hide(as_, story):
         await settled(pilot)
     budi_post = citra.state.threads[story.ids["welcome"]].post_ids[1]
     assert citra.state.posts[budi_post].hidden_by == citra.me
+
+
+@pytest.mark.parametrize(("who", "sees"), [("Citra", False), ("Budi", True)])
+async def test_post_info_shows_a_hidden_posts_versions_only_to_moderators(as_, story, who, sees):
+    """The hidden off-topic post, edited by its author: its info lists earlier versions,
+    which a member who is not a moderator (nor its author) must not read there either."""
+    viewer = as_(who)
+    offtopic, dewi = story.ids["offtopic"], story.members["Dewi"]
+    edit = viewer.replica.make(
+        dewi, "post.edit", {"post": offtopic, "text": "Selling a bike, cheap."}, NOW_MS, b"e" * 10
+    )
+    assert viewer.replica.add([edit]).applied
+    thread = viewer.state.threads[story.ids["welcome"]]
+    async with make_app(viewer).run_test(size=SIZE) as pilot:
+        await open_thread(pilot, thread.id, select=thread.post_ids.index(offtopic))
+        await pilot.press("i")
+        await pilot.pause()
+        shown = "\n".join(str(widget.render()) for widget in pilot.app.screen.query(Static))
+    assert ("bike" in shown) == sees, shown
+    assert ("Hidden by a moderator." in shown) != sees

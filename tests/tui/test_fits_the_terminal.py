@@ -7,8 +7,9 @@ import asyncio
 from rich.cells import cell_len
 
 from circles import fixed_demo_service
+from studycircle_tui.tui.actions import key_for
 from studycircle_tui.tui.app import StudyCircleApp
-from studycircle_tui.tui.screens.thread_pane import welcome_hint
+from studycircle_tui.tui.screens.thread_pane import KEY_HINTS, welcome_hint
 from studycircle_tui.tui.widgets.status_line import fit_status
 from studycircle_tui.tui.widgets.thread_view import ThreadView
 
@@ -60,7 +61,9 @@ def welcome_lines(tmp_path, size: tuple[int, int], goal: str | None = None) -> l
             screen = pilot.app.screen
             view = screen.query_one(ThreadView)
             if goal is not None:
-                view.hint = welcome_hint(service.state.name, goal, screen.palette)
+                named = {"back"} | {name for names in KEY_HINTS for name in names[::2]}
+                keys = {name: key_for(screen, "screen", name) for name in named}
+                view.hint = welcome_hint(service.state.name, goal, screen.palette, keys)
                 await pilot.pause()
             lines = [view.render_line(y).text.rstrip() for y in range(view.size.height)]
             width = view.scrollable_content_region.width  # beside it: the scrollbar

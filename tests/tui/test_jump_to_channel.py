@@ -6,7 +6,9 @@ import pytest
 from discussion_circle import build_story, make_app, open_as
 from rich.console import Console
 
+from studycircle_tui.tui.messages import Listing
 from studycircle_tui.tui.screens.help import help_table
+from studycircle_tui.tui.screens.main import MainScreen
 from studycircle_tui.tui.widgets.channel_list import ChannelList
 from studycircle_tui.tui.widgets.composer import Composer
 from studycircle_tui.tui.widgets.row_list import RowList
@@ -37,7 +39,7 @@ async def test_a_number_opens_that_channel_from_the_open_thread(citra):
         await pilot.press("3")
         await pilot.pause()
         screen = pilot.app.screen
-        assert (screen.channel_id, screen.view, screen.pane) == (bahasa, "channel", "threads")
+        assert (screen.channel_id, screen.view, screen.pane) == (bahasa, Listing.CHANNEL, "threads")
         assert screen.query_one("#threads-pane RowList", RowList).has_focus
         assert channels.highlighted == 2
         await pilot.press("2")
@@ -73,7 +75,7 @@ async def test_in_focus_mode_a_number_says_why_it_does_not_jump(citra):
 
 def test_help_lists_the_channel_numbers_in_one_row():
     console = Console(width=100, record=True)
-    console.print(help_table())
+    console.print(help_table(MainScreen.KEY_SCOPES))
     lines = [" ".join(line.split()) for line in console.export_text().splitlines()]
     assert "1-9 Open the channel with that number in the list." in lines
     assert not any("Open channel 1 of the list" in line for line in lines)

@@ -4,6 +4,7 @@ one presenter (``intents.say_no``), and keeps what the member typed."""
 import pytest
 from discussion_circle import build_story, make_app, open_as
 from textual.widgets import OptionList
+from toasts import toasts
 
 from studycircle_tui.core import permissions
 from studycircle_tui.tui.screens.members import MembersScreen
@@ -22,10 +23,6 @@ async def settle(pilot) -> None:
     """Wait until what the keys asked for is done (written, or refused), then redraw."""
     await pilot.app.intents.settled()
     await pilot.pause()
-
-
-def toasts(app) -> list[str]:
-    return [notification.message for notification in app._notifications]
 
 
 async def test_a_post_too_long_is_refused_in_words_and_the_draft_stays(story, tmp_path):

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from discussion_circle import build_story, make_app, open_as
+from toasts import toasts
 
 from studycircle_tui.tui.screens.help import HelpScreen
 from studycircle_tui.tui.widgets.composer import Composer
@@ -99,7 +100,7 @@ async def test_a_lock_held_too_long_is_a_no_in_words_and_the_draft_stays(story, 
             await pilot.pause()
         finally:
             let_go(locker)
-        said = [n.message for n in pilot.app._notifications]
+        said = toasts(pilot.app)
         composer = pilot.app.screen.query_one(Composer).text
     assert any("another program is holding" in message for message in said), said
     assert composer == "still here?"

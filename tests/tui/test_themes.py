@@ -4,10 +4,10 @@ core), each with an explicit terminal size, theme and colour depth."""
 
 import pytest
 from discussion_circle import build_story, open_as
+from palette_helpers import choose, pick_in_palette
 from textual.widgets import Select
 
 from studycircle_tui.config import Settings, load_settings
-from studycircle_tui.tui import display
 from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.screens.help import HelpScreen
 
@@ -27,8 +27,6 @@ def plain_terminal(monkeypatch):
     ):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("TERM", "xterm-256color")
-    yield
-    display.set_ascii_borders(False)  # a process-wide switch: never leave it on
 
 
 @pytest.fixture(scope="module")
@@ -100,14 +98,8 @@ async def test_picking_a_theme_in_the_palette_saves_it(citra):
     app = make_app(citra, theme="dark", color_depth="truecolor")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"theme", "enter")
-        await pilot.pause()
-        await pilot.press(*"high-contrast")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await pick_in_palette(pilot, "theme", "Theme")
+        await choose(pilot, "high-contrast", "high-contrast")
         assert app.theme == "high-contrast"
     assert load_settings().theme == "high-contrast"
 
@@ -117,12 +109,7 @@ async def test_keys_in_the_palette_opens_the_key_list_that_esc_closes(citra):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         main = app.screen
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"keys")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await pick_in_palette(pilot, "keys", "Keys")
         assert isinstance(app.screen, HelpScreen)  # not Textual's panel beside the screen
         await pilot.press("escape")
         await pilot.pause()

@@ -5,11 +5,11 @@ app starts with its default theme."""
 import pytest
 from discussion_circle import build_story, open_as
 from textual.theme import Theme
+from toasts import toasts
 
 from studycircle_tui import config
 from studycircle_tui.config import Settings
 from studycircle_tui.themes import bundled_themes_dir
-from studycircle_tui.tui import display
 from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.theme_loader import ThemeError, load_themes, parse_theme, read_theme
 
@@ -91,8 +91,6 @@ def plain_terminal(monkeypatch):
     for variable in ("NO_COLOR", "STUDYCIRCLE_COLOR_DEPTH", "STUDYCIRCLE_ASCII"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("TERM", "xterm-256color")
-    yield
-    display.set_ascii_borders(False)
 
 
 async def test_the_app_starts_with_the_default_when_the_chosen_theme_file_is_bad(citra):
@@ -104,6 +102,6 @@ async def test_the_app_starts_with_the_default_when_the_chosen_theme_file_is_bad
         await pilot.pause()
         assert app.theme == "dark"
         assert "dusk" in app.available_themes  # the good file next to it still loads
-        messages = [notification.message for notification in app._notifications]
+        messages = toasts(app)
         assert any("mine.toml" in text and "'primary' is not a colour" in text for text in messages)
         assert any("theme 'mine' not found" in text and "using 'dark'" in text for text in messages)

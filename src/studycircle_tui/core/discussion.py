@@ -5,9 +5,6 @@ the open questions, where the next unread thread is, who may do what to a post. 
 walk threads (thousands), never every post.
 """
 
-from collections.abc import Iterable
-
-from .ops import Op, PostCreate, PostEdit, ThreadCreate
 from .state import CircleState, Post, Thread
 
 
@@ -96,15 +93,3 @@ def thread_status(thread: Thread) -> str:
     if thread.accepted_post is not None:
         return "accepted"
     return "open"
-
-
-def posts_waiting(unsent: Iterable[Op]) -> frozenset[str]:
-    """The posts whose writing (the post itself, or an edit of it) is among ``unsent``,
-    the ops still waiting to be sent: what the thread marks as queued."""
-    waiting = set()
-    for op in unsent:
-        if isinstance(op, PostCreate | ThreadCreate):
-            waiting.add(op.id)  # a post's id is the id of the op that wrote it
-        elif isinstance(op, PostEdit):
-            waiting.add(op.data.post)
-    return frozenset(waiting)

@@ -10,43 +10,92 @@ rule's own sentence when it may not. The data may be partial: a rule checks who 
 (membership, role) before what it acts on, and stops at the first field it needs that
 was not given, so ``may(state, me, "post.hide", now)`` asks about the role alone and
 ``may(state, me, "post.hide", now, post=p)`` about that post too.
+
+It is longer than most modules: a rule for each of the 40 op types, kept side by side in
+one table (``RULES``) so that who may do what reads in one place.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from . import notemerge, ops
-from .ops import Op, op_time_ms
+from .ops import (
+    AnswerAccept,
+    AnswerVerify,
+    ChannelArchive,
+    ChannelUpdate,
+    MemberKey,
+    MemberRemove,
+    MemberRole,
+    ModeratorRota,
+    NoteCreate,
+    NoteRestore,
+    NoteRevise,
+    Op,
+    PostCreate,
+    PostDelete,
+    PostEdit,
+    PostFlag,
+    PostHide,
+    PostReact,
+    QuizAnswer,
+    QuizAnswered,
+    QuizClose,
+    QuizCreate,
+    QuizFinish,
+    QuizJoin,
+    QuizLeave,
+    QuizOpen,
+    QuizResult,
+    QuizReveal,
+    QuizStart,
+    QuizUpdate,
+    ReadMark,
+    RulesAccept,
+    ScheduleSet,
+    SuggestionCreate,
+    SuggestionResolve,
+    ThreadCreate,
+    op_time_ms,
+)
 from .rota import moderator_at, valid_zone
 from .state import CircleState, Thread
 
-Rule = Callable[[CircleState, Op], str | None]
+# Each rule takes the op class its key names (a table mypy cannot relate to the key).
+Rule = Callable[[CircleState, Any], str | None]
+# Ops that name a post, and ops that run a question of a live session.
+PostOp = PostEdit | PostDelete | PostReact | PostFlag | PostHide | AnswerAccept | AnswerVerify
+QuestionOp = QuizOpen | QuizClose | QuizReveal
 
 NOT_MEMBER = "you are not a member of this circle"
+
+# A quiz answer still counts this long after its question's time is up: a click in the
+# last instant reaches the server (or is stamped) a moment later. The server refuses
+# answers by this same rule, on its own clock, so every replica folds the same answers.
+# At most a second: answers are sealed until the close, but a longer grace would
+# reward whoever waits it out.
+ANSWER_GRACE_MS = 1000
 
 
 def _member(state: CircleState, op: Op) -> str | None:
     return None if state.role_of(op.actor) is not None else NOT_MEMBER
 
 
-def _at_least(role: str) -> Rule:
-    def rule(state: CircleState, op: Op) -> str | None:
-        if state.role_of(op.actor) is None:
-            return NOT_MEMBER
-        if state.is_at_least(op.actor, role):
-            return None
-        if role == "moderator" and moderator_at(state.rota, op_time_ms(op)) == op.actor:
-            return None  # whoever's turn it is on the rota moderates that day
-        if role == "lead":
-            return "only the circle's lead may do this"
-        return f"only a {role} or the lead may do this"
-
-    return rule
+def _moderator(state: CircleState, op: Op) -> str | None:
+    if state.role_of(op.actor) is None:
+        return NOT_MEMBER
+    if state.is_at_least(op.actor, "moderator"):
+        return None
+    if moderator_at(state.rota, op_time_ms(op)) == op.actor:
+        return None  # whoever's turn it is on the rota moderates that day
+    return "only a moderator or the lead may do this"
 
 
-_moderator = _at_least("moderator")
-_lead = _at_least("lead")
+def _lead(state: CircleState, op: Op) -> str | None:
+    if state.role_of(op.actor) is None:
+        return NOT_MEMBER
+    return None if state.is_at_least(op.actor, "lead") else "only the circle's lead may do this"
 
 
 def _circle_create(state: CircleState, op: Op) -> str | None:
@@ -70,7 +119,7 @@ def _member_join(state: CircleState, op: Op) -> str | None:
     return None
 
 
-def _rules_accept(state: CircleState, op: Op) -> str | None:
+def _rules_accept(state: CircleState, op: RulesAccept) -> str | None:
     refused = _member(state, op)
     if refused:
         return refused
@@ -79,11 +128,11 @@ def _rules_accept(state: CircleState, op: Op) -> str | None:
     return None if op.data.version <= state.rules_version else "no such version of the rules"
 
 
-def _leads_left_after(state: CircleState, target: str) -> int:
-    return sum(
-        1
+def _another_lead(state: CircleState, target: str) -> bool:
+    """Whether the circle keeps a (current) lead without ``target``."""
+    return any(
+        member.role == "lead" and not member.removed and member.id != target
         for member in state.members.values()
-        if member.role == "lead" and not member.removed and member.id != target
     )
 
 
@@ -94,7 +143,7 @@ def _server_vouches(state: CircleState, op: Op) -> bool:
     return op.actor == ops.SERVER_ACTOR and state.hosted
 
 
-def _member_role(state: CircleState, op: Op) -> str | None:
+def _member_role(state: CircleState, op: MemberRole) -> str | None:
     # The server gives the role an invite carries (moderator, lead) to whoever redeems it.
     refused = None if _server_vouches(state, op) else _lead(state, op)
     if refused:
@@ -105,20 +154,55 @@ def _member_role(state: CircleState, op: Op) -> str | None:
     if (
         op.data.role != "lead"
         and state.role_of(target) == "lead"
-        and not (_leads_left_after(state, target))
+        and not _another_lead(state, target)
     ):
         return "a circle needs a lead: make someone else lead first"
     return None
 
 
-def _member_remove(state: CircleState, op: Op) -> str | None:
+def _member_key(state: CircleState, op: MemberKey) -> str | None:
+    """A member's own first key or rotation; the founder's first key, given by the server
+    that hosts the circle at their joining; the server's own first key (a hosted circle
+    from before signing); or a lead giving a member who lost their key the key their new
+    device joined with. Each is signed as ``core/signing.py`` says."""
+    data = op.data
+    target = data.member
+    history = state.keys.get(target)
+    # In stamp order always so; in a server's order, a change written before the latest.
+    if history and history[-1].at >= (op.hlc, op.id):
+        return "that member's key changed after this was written"
+    if target == ops.SERVER_ACTOR or op.actor == ops.SERVER_ACTOR:
+        if op.actor != ops.SERVER_ACTOR or not state.hosted:
+            return "only a hosting server gives its own key or a founder's"
+        if target != ops.SERVER_ACTOR and state.role_of(target) is None:
+            return "that person is not a member"
+        return None if not history and data.reason == "first" else "that key is set already"
+    if state.role_of(target) is None:
+        return "that person is not a member"
+    if op.actor == target:
+        wanted = "rotate" if history else "first"
+        return None if data.reason == wanted and data.joined_as is None else f"say {wanted!r}"
+    refused = _lead(state, op)
+    if refused:
+        return refused
+    joined = data.joined_as
+    if data.reason != "lost" or joined is None:
+        return "a lead gives a key only to a member who lost theirs, from where they joined again"
+    if joined == target or state.role_of(joined) is None:
+        return "they must have joined again as another member"
+    if state.key_of(joined) != data.key:
+        return "the key must be the one they joined again with"
+    return None
+
+
+def _member_remove(state: CircleState, op: MemberRemove) -> str | None:
     refused = _lead(state, op)
     if refused:
         return refused
     target = op.data.member
     if state.role_of(target) is None:
         return "that person is not a member"
-    if state.role_of(target) == "lead" and not _leads_left_after(state, target):
+    if state.role_of(target) == "lead" and not _another_lead(state, target):
         return "a circle needs a lead: make someone else lead first"
     return None
 
@@ -132,18 +216,18 @@ def _channel(state: CircleState, channel_id: str) -> str | None:
     return None
 
 
-def _channel_change(state: CircleState, op: Op) -> str | None:
+def _channel_change(state: CircleState, op: ChannelUpdate | ChannelArchive) -> str | None:
     refused = _moderator(state, op)
     if refused:
         return refused
     return None if op.data.channel in state.channels else "no such channel"
 
 
-def _thread_create(state: CircleState, op: Op) -> str | None:
+def _thread_create(state: CircleState, op: ThreadCreate) -> str | None:
     return _member(state, op) or _channel(state, op.data.channel)
 
 
-def _post_create(state: CircleState, op: Op) -> str | None:
+def _post_create(state: CircleState, op: PostCreate) -> str | None:
     refused = _member(state, op)
     if refused:
         return refused
@@ -161,14 +245,14 @@ def _post_create(state: CircleState, op: Op) -> str | None:
     return None
 
 
-def _existing_post(state: CircleState, op: Op) -> str | None:
+def _existing_post(state: CircleState, op: PostOp) -> str | None:
     refused = _member(state, op)
     if refused:
         return refused
     return None if op.data.post in state.posts else "no such post"
 
 
-def _own_post(state: CircleState, op: Op) -> str | None:
+def _own_post(state: CircleState, op: PostEdit | PostDelete) -> str | None:
     refused = _existing_post(state, op)
     if refused:
         return refused
@@ -180,7 +264,7 @@ def _own_post(state: CircleState, op: Op) -> str | None:
     return None
 
 
-def _answered_thread(state: CircleState, op: Op) -> Thread | str:
+def _answered_thread(state: CircleState, op: AnswerAccept | AnswerVerify) -> Thread | str:
     """The question thread an accept or verify is about, or why there is none. It is the
     post's thread; asked early (``may(..., thread=...)``, no post chosen yet) the thread."""
     thread_id = getattr(op.data, "thread", None)  # only ``may`` passes a thread
@@ -197,7 +281,7 @@ def _answered_thread(state: CircleState, op: Op) -> Thread | str:
     return thread
 
 
-def _answer_post(state: CircleState, op: Op) -> str | None:
+def _answer_post(state: CircleState, op: AnswerAccept | AnswerVerify) -> str | None:
     """The post must be a reply (not the question itself) that still stands."""
     if op.data.post not in state.posts:
         return "no such post"
@@ -209,7 +293,7 @@ def _answer_post(state: CircleState, op: Op) -> str | None:
     return None
 
 
-def _answer_accept(state: CircleState, op: Op) -> str | None:
+def _answer_accept(state: CircleState, op: AnswerAccept) -> str | None:
     refused = _member(state, op)
     if refused:
         return refused
@@ -221,7 +305,7 @@ def _answer_accept(state: CircleState, op: Op) -> str | None:
     return _answer_post(state, op)
 
 
-def _answer_verify(state: CircleState, op: Op) -> str | None:
+def _answer_verify(state: CircleState, op: AnswerVerify) -> str | None:
     refused = _moderator(state, op)
     if refused:
         return refused
@@ -238,11 +322,11 @@ def _answer_verify(state: CircleState, op: Op) -> str | None:
     return "it is verified already" if state.posts[op.data.post].verified_by else None
 
 
-def _post_hide(state: CircleState, op: Op) -> str | None:
+def _post_hide(state: CircleState, op: PostHide) -> str | None:
     return _moderator(state, op) or _existing_post(state, op)
 
 
-def _read_mark(state: CircleState, op: Op) -> str | None:
+def _read_mark(state: CircleState, op: ReadMark) -> str | None:
     # Only the post matters, not membership: a read mark never leaves its replica and
     # touches only its reader's own counts, and a seq replica keeps such local ops on top
     # of the log. They must commute with every op (a removal of the reader arriving
@@ -254,25 +338,25 @@ def _read_mark(state: CircleState, op: Op) -> str | None:
     return None
 
 
-def _note_change(state: CircleState, op: Op) -> str | None:
+def _note_change(state: CircleState, op: NoteRevise | NoteRestore) -> str | None:
     refused = _member(state, op)
     if refused:
         return refused
     note = state.notes.get(op.data.note)
     if note is None:
         return "no such note"
-    revision = op.data.base if op.type == "note.revise" else op.data.revision
+    revision = op.data.base if isinstance(op, NoteRevise) else op.data.revision
     if revision not in note.revisions:
         return "no such revision of that note"
     if op.id in note.revisions:  # a made-up op taking the id a merge was given
         return "that revision id is already taken"
     base = note.revisions[revision]
-    if op.type == "note.restore":
+    if isinstance(op, NoteRestore):
         return notemerge.size_refusal(base.size)  # a merge may have grown past the cap
     return notemerge.size_refusal(notemerge.utf8_size(op.data.text, base.text, base.size))
 
 
-def _note_create(state: CircleState, op: Op) -> str | None:
+def _note_create(state: CircleState, op: NoteCreate) -> str | None:
     refused = _member(state, op)
     if refused:
         return refused
@@ -282,7 +366,7 @@ def _note_create(state: CircleState, op: Op) -> str | None:
     return notemerge.size_refusal(notemerge.utf8_size(op.data.text))
 
 
-def _quiz_create(state: CircleState, op: Op) -> str | None:
+def _quiz_create(state: CircleState, op: QuizCreate) -> str | None:
     refused = _moderator(state, op)
     if refused:
         return refused
@@ -293,14 +377,14 @@ def _quiz_create(state: CircleState, op: Op) -> str | None:
     return None if channel is None or channel in state.channels else "no such channel"
 
 
-def _quiz_update(state: CircleState, op: Op) -> str | None:
+def _quiz_update(state: CircleState, op: QuizUpdate) -> str | None:
     refused = _moderator(state, op)
     if refused:
         return refused
     return None if op.data.quiz in state.quizzes else "no such quiz"
 
 
-def _quiz_start(state: CircleState, op: Op) -> str | None:
+def _quiz_start(state: CircleState, op: QuizStart) -> str | None:
     if op.data.quiz not in state.quizzes:
         return "no such quiz"
     if op.data.mode == "live":
@@ -308,7 +392,7 @@ def _quiz_start(state: CircleState, op: Op) -> str | None:
     return _member(state, op)
 
 
-def _hosted_session(state: CircleState, op: Op) -> str | None:
+def _hosted_session(state: CircleState, op: QuestionOp | QuizFinish) -> str | None:
     # A host removed mid-quiz is no longer a member and may not run it any more.
     refused = _member(state, op)
     if refused:
@@ -323,17 +407,27 @@ def _hosted_session(state: CircleState, op: Op) -> str | None:
     return None
 
 
-def _question_index(state: CircleState, op: Op) -> str | None:
+def _question_index(state: CircleState, op: QuestionOp) -> str | None:
     session = state.sessions[op.data.session]
     questions = state.quizzes[session.quiz_id].questions
     return None if op.data.question < len(questions) else "no such question"
 
 
-def _quiz_open(state: CircleState, op: Op) -> str | None:
-    return _hosted_session(state, op) or _question_index(state, op)
+def _quiz_open(state: CircleState, op: QuizOpen) -> str | None:
+    """A new question, or the open one again (more time, a pause, the resume). A question
+    that is over stays over: its answers are out (a server publishes them at its close,
+    or when another question opens), and no one may answer after seeing them."""
+    refused = _hosted_session(state, op) or _question_index(state, op)
+    if refused:
+        return refused
+    session = state.sessions[op.data.session]
+    question = op.data.question
+    if question in session.closed or (question in session.opens and question != session.current):
+        return "that question is over; it cannot be opened again"
+    return None
 
 
-def _quiz_close(state: CircleState, op: Op) -> str | None:
+def _quiz_close(state: CircleState, op: QuizClose) -> str | None:
     refused = _hosted_session(state, op) or _question_index(state, op)
     if refused:
         return refused
@@ -341,7 +435,7 @@ def _quiz_close(state: CircleState, op: Op) -> str | None:
     return None if session.current == op.data.question else "that question is not open"
 
 
-def _quiz_reveal(state: CircleState, op: Op) -> str | None:
+def _quiz_reveal(state: CircleState, op: QuizReveal) -> str | None:
     refused = _hosted_session(state, op) or _question_index(state, op)
     if refused:
         return refused
@@ -349,7 +443,40 @@ def _quiz_reveal(state: CircleState, op: Op) -> str | None:
     return None if op.data.question in session.closed else "close the question before its reveal"
 
 
-def _quiz_answer(state: CircleState, op: Op) -> str | None:
+def _live_session(state: CircleState, op: QuizJoin | QuizLeave) -> str | None:
+    refused = _member(state, op)
+    if refused:
+        return refused
+    session = state.sessions.get(op.data.session)
+    if session is None or session.mode != "live":
+        return "no such live quiz"
+    return "the quiz has finished" if session.finished else None
+
+
+def _quiz_join(state: CircleState, op: QuizJoin) -> str | None:
+    """A player comes in (again): from the next question if one is being asked."""
+    refused = _live_session(state, op)
+    if refused:
+        return refused
+    session = state.sessions[op.data.session]
+    if session.host == op.actor:
+        return "you host this quiz: its host does not play"
+    if op.actor in session.joined and op.actor not in session.left:
+        return "you are in this quiz already"
+    return None
+
+
+def _quiz_leave(state: CircleState, op: QuizLeave) -> str | None:
+    refused = _live_session(state, op)
+    if refused:
+        return refused
+    session = state.sessions[op.data.session]
+    if op.actor not in session.joined or op.actor in session.left:
+        return "you are not in this quiz"
+    return None
+
+
+def _quiz_answer(state: CircleState, op: QuizAnswer) -> str | None:
     refused = _member(state, op)
     if refused:
         return refused
@@ -359,24 +486,52 @@ def _quiz_answer(state: CircleState, op: Op) -> str | None:
     question = op.data.question
     if session.finished or session.current != question or question in session.closed:
         return "that question is closed"
+    # A player who never joined answers as before quiz.join existed (an older app); one
+    # who joined plays from the question their join gave them, and not once gone.
+    if op.actor in session.left:
+        return "you left this quiz: join it again to play the next question"
+    if session.joined.get(op.actor, question) > question:
+        return "you joined during this question: you play from the next one"
     # Recorded answers, not ``answered``: a server's quiz.answered (who, not what) comes
     # before the sealed answer itself, which must still fold.
     if op.actor in session.answers.get(question, ()):
         return "you have already answered this question"
+    return _in_time(state, session.opens.get(question, ()), op)
+
+
+def _in_time(state: CircleState, opens: Iterable[tuple[int, int]], op: Op) -> str | None:
+    """Was the question running when the answer was given? The time is ``op_time_ms``:
+    the server's receive time in a circle on a server, the answer's own stamp in a file
+    (where a member's clock is trusted: see the README). Each ``opens`` entry is a
+    quiz.open's time and when that open's time is up (0: paused), in fold order."""
+    if op.at is None and state.hosted:
+        return None  # a member's own answer on its way: the server's clock will judge it
+    when = op_time_ms(op)
+    running = None
+    for opened, ends in opens:
+        if opened > when:  # a pause or more time that came after the answer
+            break
+        running = ends
+    if running is None:
+        return "that question was not open yet"
+    if running == 0:
+        return "the question is paused"
+    if when > running + ANSWER_GRACE_MS:
+        return "time is up for this question"
     return None
 
 
-def _quiz_answered(state: CircleState, op: Op) -> str | None:
+def _quiz_answered(state: CircleState, op: QuizAnswered) -> str | None:
     if op.actor != ops.SERVER_ACTOR:
         return "only the server reports who has answered"
     return None if op.data.session in state.sessions else "no such quiz session"
 
 
-def _quiz_finish(state: CircleState, op: Op) -> str | None:
+def _quiz_finish(state: CircleState, op: QuizFinish) -> str | None:
     return _hosted_session(state, op)
 
 
-def _quiz_result(state: CircleState, op: Op) -> str | None:
+def _quiz_result(state: CircleState, op: QuizResult) -> str | None:
     refused = _member(state, op)
     if refused:
         return refused
@@ -385,7 +540,7 @@ def _quiz_result(state: CircleState, op: Op) -> str | None:
     return "a score cannot exceed its maximum" if op.data.score > op.data.max_score else None
 
 
-def _suggestion_create(state: CircleState, op: Op) -> str | None:
+def _suggestion_create(state: CircleState, op: SuggestionCreate) -> str | None:
     # A server hides an anonymous suggestion's author from members by serving it with
     # "@server" as its actor; the suggestion must fold all the same.
     if op.data.anonymous and _server_vouches(state, op):
@@ -393,14 +548,14 @@ def _suggestion_create(state: CircleState, op: Op) -> str | None:
     return _member(state, op)
 
 
-def _suggestion_resolve(state: CircleState, op: Op) -> str | None:
+def _suggestion_resolve(state: CircleState, op: SuggestionResolve) -> str | None:
     refused = _lead(state, op)
     if refused:
         return refused
     return None if op.data.suggestion in state.suggestions else "no such suggestion"
 
 
-def _schedule(state: CircleState, op: Op) -> str | None:
+def _schedule(state: CircleState, op: ScheduleSet) -> str | None:
     refused = _moderator(state, op)
     if refused:
         return refused
@@ -410,7 +565,7 @@ def _schedule(state: CircleState, op: Op) -> str | None:
     return None
 
 
-def _rota(state: CircleState, op: Op) -> str | None:
+def _rota(state: CircleState, op: ModeratorRota) -> str | None:
     refused = _lead(state, op)
     if refused:
         return refused
@@ -429,6 +584,7 @@ RULES: dict[str, Rule] = {
     "member.update": _member,
     "member.role": _member_role,
     "member.remove": _member_remove,
+    "member.key": _member_key,
     "rules.accept": _rules_accept,
     "channel.create": _moderator,
     "channel.update": _channel_change,
@@ -450,6 +606,8 @@ RULES: dict[str, Rule] = {
     "quiz.update": _quiz_update,
     "quiz.start": _quiz_start,
     "quiz.open": _quiz_open,
+    "quiz.join": _quiz_join,
+    "quiz.leave": _quiz_leave,
     "quiz.answer": _quiz_answer,
     "quiz.answered": _quiz_answered,
     "quiz.close": _quiz_close,

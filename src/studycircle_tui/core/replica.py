@@ -1,6 +1,6 @@
 """A replica of one circle's log, kept in fold order, with the state folded from it.
 
-Two orderings, as DESIGN.md sets out:
+Two orderings, as docs/architecture.md sets out:
 
 - ``hlc`` (file circles): every op, local or remote, sorts by (hlc, id). An op that
   sorts after everything applied is folded incrementally; one that sorts earlier
@@ -14,16 +14,30 @@ Two orderings, as DESIGN.md sets out:
   before it reads what it changes (only the close does, and the server sends the answer
   just before it), so ops fold on top of it; when it lands it is taken back and folded
   again in its place.
+
+Far-future ops (file circles): a stamp more than a day ahead of the reader's clock comes
+from a wrong clock or a hostile writer. ``add`` is handed the reader's wall time and holds
+such an op back: it is neither folded nor observed by the clock (which would drag every
+later stamp after it), and the Change lists it so the service can report it. Held ops are
+looked at again on every later ``add``: once the reader's clock is within a day of the
+stamp they fold like any late op, so replicas whose clocks disagree still converge. The
+replica only decides; the service (``sync/engine.py``) hands it the time and reports.
+A server circle holds nothing back: the server refuses such ops (``server/hub.py``).
+
+Signatures are checked in the fold (``core/signing.py``); the replica keeps the verdicts
+(``signatures``) for all its states, so a refold checks nothing twice. An op this replica
+signs itself (``make`` with a key) needs no checking.
 """
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from . import ids, reducer
-from .hlc import Clock
-from .ops import OP_TYPES, SCHEMA_VERSION, Op, validate_data
+from .hlc import Clock, horizon
+from .ops import OP_TYPES, SCHEMA_VERSION, Op, hides_author, validate_data
+from .signing import Signatures, SigningKey, fingerprint
 from .state import CircleState
 
 Ordering = Literal["hlc", "seq"]
@@ -31,10 +45,12 @@ Ordering = Literal["hlc", "seq"]
 
 @dataclass(slots=True)
 class Change:
-    """What an update did: the ops newly applied, and whether everything was refolded."""
+    """What an update did: the ops newly applied, whether everything was refolded, and
+    the ops newly held back because their stamps are too far ahead (they change nothing)."""
 
     applied: list[Op] = field(default_factory=list)
     refolded: bool = False
+    held: list[Op] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.applied) or self.refolded
@@ -45,17 +61,23 @@ def _hlc_key(op: Op) -> tuple[str, str]:
 
 
 class Replica:
-    def __init__(self, circle_id: str, ordering: Ordering = "hlc") -> None:
+    def __init__(
+        self, circle_id: str, ordering: Ordering = "hlc", signatures: Signatures | None = None
+    ) -> None:
         self.circle_id = circle_id
         self.ordering = ordering
         self.clock = Clock()
-        self.state = CircleState(circle_id)
+        # Verdicts may be shared (a server's that trusts its own database, a test's).
+        self.signatures = signatures if signatures is not None else Signatures()
+        self.state = CircleState(circle_id, signatures=self.signatures)
         self._log: list[Op] = []  # confirmed ops in fold order
-        self._keys: list[object] = []  # their sort keys, parallel to _log
+        # their sort keys, parallel to _log: (hlc, id) or a seq, by the ordering
+        self._keys: list[Any] = []
         self._ids: set[str] = set()
         self._pending: list[Op] = []  # seq ordering: own ops awaiting the server
         self._sealed: set[str] = set()  # of those, the ones it took and will place later
         self._local: list[Op] = []  # seq ordering: local-only ops
+        self._held: dict[str, Op] = {}  # hlc ordering: stamped too far ahead, not folded
 
     # --- reading ----------------------------------------------------------------------
 
@@ -69,27 +91,60 @@ class Replica:
     def pending(self) -> list[Op]:
         return list(self._pending)
 
+    @property
+    def held(self) -> list[Op]:
+        """Ops held back (stamped more than a day ahead), in stamp order."""
+        return sorted(self._held.values(), key=_hlc_key)
+
     def ops(self) -> list[Op]:
-        """Every op in the order it is folded."""
+        """Every op in the order it is folded (held ops are not folded)."""
         return [*self._log, *self._local, *self._pending]
 
     # --- writing ----------------------------------------------------------------------
 
-    def make(self, actor: str, type_name: str, data: object, wall_ms: int, random80: bytes) -> Op:
-        """A new op by ``actor``, stamped after everything this replica has seen.
+    def make(
+        self,
+        actor: str,
+        type_name: str,
+        data: object,
+        wall_ms: int,
+        random80: bytes,
+        key: SigningKey | None = None,
+        signer: str | None = None,
+    ) -> Op:
+        """A new op by ``actor``, stamped after everything this replica has seen, and
+        signed with ``key`` when given (``signer``: "@server" signing for a member).
 
         Raises OpError when ``data`` does not fit the op type's schema.
         """
         payload = validate_data(type_name, data)
-        op_id = ids.ulid(wall_ms, random80)
+        # An ULID starts with its maker's clock; an anonymous suggestion's id must not say
+        # when (or with what clock) its author wrote it, so its time part is left at zero.
+        op_id = ids.ulid(0 if hides_author(payload) else wall_ms, random80)
         circle = op_id if type_name == "circle.create" else self.circle_id
         stamp = self.clock.tick(wall_ms)
-        return OP_TYPES[type_name](
-            v=SCHEMA_VERSION, id=op_id, circle=circle, actor=actor, hlc=stamp, data=payload
+        op_type: Callable[..., Op] = OP_TYPES[type_name]  # its data's type was checked above
+        op = op_type(
+            v=SCHEMA_VERSION,
+            id=op_id,
+            circle=circle,
+            actor=actor,
+            hlc=stamp,
+            data=payload,
+            signer=signer,
         )
+        if key is None:
+            return op
+        op = key.sign(op)
+        self.signatures.remember(op, fingerprint(key.public))
+        return op
 
-    def add(self, ops: Iterable[Op]) -> Change:
-        """Take confirmed ops (from the store, a file or the server), in any order."""
+    def add(self, ops: Iterable[Op], now_ms: int | None = None) -> Change:
+        """Take confirmed ops (from the store, a file or the server), in any order.
+
+        With ``now_ms``, the reader's wall time, a file circle holds back the ops stamped
+        more than a day ahead of it and folds those held before whose time has come.
+        """
         fresh: dict[str, Op] = {}
         # A pending op coming back with its seq is its confirmation, not a duplicate.
         awaited = {op.id for op in self._pending}
@@ -100,15 +155,25 @@ class Replica:
             if self.ordering == "seq" and op.seq is None and not op.LOCAL_ONLY:
                 raise ValueError(f"op {op.id} has no seq in a server-ordered circle")
             fresh[op.id] = op
+        held: list[Op] = []
+        if now_ms is not None and self.ordering == "hlc":
+            last = horizon(now_ms)
+            held = [op for op in fresh.values() if op.hlc > last]
+            for op in held:
+                del fresh[op.id]
+                self._held[op.id] = op
+                self._ids.add(op.id)
+            for op in [op for op in self._held.values() if op.hlc <= last]:
+                fresh[op.id] = self._held.pop(op.id)
         if not fresh:
-            return Change()
+            return Change(held=held)
         incoming = list(fresh.values())
         # Observing the greatest stamp is observing them all (string order is stamp order).
         self.clock.observe(max(op.hlc for op in incoming))
         self._ids.update(fresh)
-        if self.ordering == "hlc":
-            return self._add_hlc(incoming)
-        return self._add_seq(incoming)
+        change = self._add_hlc(incoming) if self.ordering == "hlc" else self._add_seq(incoming)
+        change.held = held
+        return change
 
     def add_local(self, op: Op) -> Change:
         """Take an op this member just made (not yet confirmed in seq ordering)."""
@@ -146,7 +211,7 @@ class Replica:
             return Change(reducer.apply_all(self.state, incoming))
         for op in incoming:
             key = _hlc_key(op)
-            at = bisect_right(self._keys, key)  # type: ignore[arg-type]
+            at = bisect_right(self._keys, key)
             self._keys.insert(at, key)
             self._log.insert(at, op)
         self._refold()
@@ -174,7 +239,7 @@ class Replica:
         return Change(incoming, refolded=True)
 
     def _refold(self) -> None:
-        self.state = reducer.fold(self.circle_id, self.ops())
+        self.state = reducer.fold(self.circle_id, self.ops(), self.signatures)
 
 
 def _seq(op: Op) -> int:

@@ -1,5 +1,6 @@
 """``studycircle ssh-serve`` and ``studycircle web``: the app for people with only an SSH
-client or a browser. Both start one app process per player."""
+client or a browser. ssh-serve runs players' apps in a few worker processes (one per
+core); web starts one app process per browser tab."""
 
 import argparse
 import sys
@@ -32,6 +33,16 @@ def _circle_file(circle: str) -> Path | str:
     return f"{circle}: no such circle file, and no circle of yours with that id or name"
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def _display_args(args: argparse.Namespace) -> list[str]:
     words = []
     if getattr(args, "color_depth", None):
@@ -48,6 +59,7 @@ def _ssh_serve(args: argparse.Namespace) -> int:
 
     try:
         from .ssh import ServeOptions, serve
+        from .workers import WorkersFailed
     except ModuleNotFoundError as error:
         return _fail(f"ssh-serve needs {error.name}: pip install asyncssh")
     circle = _circle_file(args.circle)
@@ -58,6 +70,8 @@ def _ssh_serve(args: argparse.Namespace) -> int:
         port=args.port,
         host=args.host,
         guests=args.guests,
+        workers=args.workers,
+        app_per_session=args.app_per_session,
         color_depth=getattr(args, "color_depth", None),
         low_bandwidth=getattr(args, "low_bandwidth", False),
     )
@@ -65,16 +79,29 @@ def _ssh_serve(args: argparse.Namespace) -> int:
         options.keys_file = Path(args.keys).expanduser().resolve()
     try:
         asyncio.run(serve(options))
+    except WorkersFailed as error:
+        return _fail(str(error))
     except OSError as error:
         return _fail(f"cannot serve on {args.host}:{args.port}: {error.strerror or error}")
     return 0
 
 
+def _port(text: str) -> int:
+    """A port to listen on, 0 for any free one (argparse says an error on one line,
+    naming the option)."""
+    if not text.isdigit() or not 0 <= int(text) <= 65_535:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 65535, not {text!r}")
+    return int(text)
+
+
 def _web(args: argparse.Namespace) -> int:
     try:
-        from .web import make_server
+        from .web import make_server, public_url_problem
     except ModuleNotFoundError as error:
         return _fail(f"web needs {error.name}: pip install textual-serve")
+    problem = args.public_url and public_url_problem(args.public_url)
+    if problem:
+        return _fail(problem)
     app_args = _display_args(args)
     if args.circle:
         circle = _circle_file(args.circle)
@@ -98,11 +125,21 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         'name="Ayu" ssh-ed25519 AAAA… ayu@laptop',
     )
     ssh.add_argument("--circle", required=True, help="the circle file (or a file circle's name)")
-    ssh.add_argument("--port", type=int, default=2222, help="the port to listen on (2222)")
+    ssh.add_argument("--port", type=_port, default=2222, help="the port to listen on (2222)")
     ssh.add_argument("--host", default="0.0.0.0", help="the address to listen on (all)")
     ssh.add_argument("--keys", help="the authorized-keys file (default: in the data folder)")
     ssh.add_argument(
         "--guests", action="store_true", help="let in unknown keys (and keyless clients) as guests"
+    )
+    ssh.add_argument(
+        "--workers",
+        type=_positive,
+        help="processes the players' apps run in (default: one per core)",
+    )
+    ssh.add_argument(
+        "--app-per-session",
+        action="store_true",
+        help="run each player's app in a process of its own (about 60 MB each, fully apart)",
     )
     ssh.set_defaults(func=_ssh_serve)
 
@@ -114,8 +151,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     web.add_argument("--circle", help="the circle file to open (default: your last circle)")
     web.add_argument("--host", default="127.0.0.1", help="the address to listen on (127.0.0.1)")
-    web.add_argument("--port", type=int, default=8000, help="the port to listen on (8000)")
+    web.add_argument("--port", type=_port, default=8000, help="the port to listen on (8000)")
     web.add_argument(
-        "--public-url", help="the address browsers reach this server at, if not host:port"
+        "--public-url",
+        metavar="URL",
+        help="where browsers reach this server, if not where they came in (a reverse "
+        "proxy's https://…); by default each page uses the address its browser used",
     )
     web.set_defaults(func=_web)

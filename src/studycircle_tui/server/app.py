@@ -1,4 +1,4 @@
-"""The HTTP API (DESIGN.md, "Sync protocol"): join, pull ops by seq, push ops.
+"""The HTTP API (docs/architecture.md, "Sync protocol"): join, pull ops by seq, push ops.
 
 Every answer is JSON; every refusal is ``{"error": {"code", "message"}}`` with its
 status. Each endpoint runs inside ``_guarded``, which turns any exception into such an
@@ -11,8 +11,7 @@ import math
 import time
 import zlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import msgspec
 from starlette.applications import Starlette
@@ -21,11 +20,15 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..core.ops import Name, Op, OpError, decode_op
-from .hub import MAX_WAIT_S, ApiError, Circle, Hub
-from .storage import hash_secret, normalize_code
+from ..core.ops import TOO_DEEP, Name, Op, OpError, PublicKey, decode_op
+from .circle import MAX_WAIT_S, Circle, Entry
+from .hub import ApiError, Hub
+from .limits import POLLS_PER_ADDRESS, POLLS_PER_MEMBER, LongPolls, RateLimiter
+from .storage import Batch, hash_secret, normalize_code
 
 log = logging.getLogger("studycircle.server")
+
+T = TypeVar("T")
 
 MAX_BODY = 4 * 1024 * 1024  # a whole note (up to a million characters) fits one push
 MAX_OPS_PER_PUSH = 1000
@@ -36,6 +39,7 @@ GZIP_FROM = 256  # smaller bodies grow or barely shrink, and pay the extra heade
 class JoinBody(msgspec.Struct):
     invite: Annotated[str, msgspec.Meta(max_length=200)]
     display_name: Name
+    key: PublicKey | None = None  # the joiner's public key (an app from before signing: none)
 
 
 class PushBody(msgspec.Struct):
@@ -47,33 +51,15 @@ _push_decoder = msgspec.json.Decoder(PushBody)
 _id_probe = msgspec.json.Decoder(dict[str, object])
 
 
-@dataclass(slots=True)
-class Bucket:
-    tokens: float
-    stamp: float
-
-
-class RateLimiter:
-    """A token bucket per key: ``rate`` requests a second, bursts up to ``burst``."""
-
-    def __init__(self, rate: float, burst: float) -> None:
-        self.rate, self.burst = rate, burst
-        self.buckets: dict[str, Bucket] = {}
-
-    def retry_after(self, key: str) -> float:
-        """0 when the request may go ahead, else the seconds to wait."""
-        now = time.monotonic()
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            if len(self.buckets) > 50_000:  # forget idle keys rather than grow forever
-                self.buckets = {k: b for k, b in self.buckets.items() if now - b.stamp < 60}
-            bucket = self.buckets[key] = Bucket(self.burst, now)
-        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
-        bucket.stamp = now
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
-            return 0.0
-        return (1 - bucket.tokens) / self.rate
+def _decoded(decoder: msgspec.json.Decoder[T], body: bytes, expected: str) -> T:
+    """``body`` decoded, or a 400 that says what was expected. msgspec gives up on
+    deeply nested JSON with a RecursionError rather than a decode error: that too."""
+    try:
+        return decoder.decode(body)
+    except msgspec.MsgspecError as error:
+        raise ApiError(400, "bad_request", f"expected {expected}: {error}") from None
+    except RecursionError:
+        raise ApiError(400, "bad_request", f"expected {expected}: {TOO_DEEP}") from None
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -167,11 +153,20 @@ def _wait_param(request: Request) -> float:
     return min(value, MAX_WAIT_S)
 
 
+def _alone(entries: list[Entry]) -> list[Entry]:
+    """The page ``entries`` start: an anonymous suggestion makes a page of its own, so
+    that no one receives it together with what its author sent around the same time."""
+    for index, entry in enumerate(entries):
+        if entry.redacted is not None:
+            return entries[: index or 1]
+    return entries
+
+
 def _id_of(raw: bytes) -> str | None:
     """The id a malformed op claims, so its error can still be matched to it."""
     try:
         found = _id_probe.decode(raw).get("id")
-    except msgspec.MsgspecError:
+    except (msgspec.MsgspecError, RecursionError):
         return None
     return found if isinstance(found, str) and len(found) <= 64 else None
 
@@ -184,11 +179,21 @@ def create_app(
     burst: float = 200.0,
     join_rate: float = 0.2,
     join_burst: float = 12.0,
+    polls_per_member: int = POLLS_PER_MEMBER,
+    polls_per_address: int = POLLS_PER_ADDRESS,
 ) -> Starlette:
     """The API over ``hub``. ``rate``/``burst``: requests a second per token; joins are
-    limited per client address (``join_*``), as they come before any token."""
-    per_token = RateLimiter(rate, burst)
-    per_address = RateLimiter(join_rate, join_burst)
+    limited per client address (``join_*``), as they come before any token; long-polls
+    waiting at once per member and per address (``polls_*``: see ``limits``)."""
+
+    # With several server processes on one database, each applies its share of every
+    # limit (hub.peers.processes: how many), so that together they never allow more.
+    def share() -> int:
+        return hub.peers.processes
+
+    per_token = RateLimiter(rate, burst, share)
+    per_address = RateLimiter(join_rate, join_burst, share)
+    polls = LongPolls(polls_per_member, polls_per_address, share)
 
     def limit(limiter: RateLimiter, key: str) -> None:
         wait = limiter.retry_after(key)
@@ -205,10 +210,14 @@ def create_app(
         """The circle in the path and the member the bearer token belongs to."""
         auth = request.headers.get("authorization", "")
         scheme, _, token = auth.partition(" ")
-        # hub.tokens is looked up afresh each time: a failed commit replaces the dict.
-        known = hub.tokens.get(hash_secret(token.strip())) if scheme.lower() == "bearer" else None
+        token_hash = hash_secret(token.strip()) if scheme.lower() == "bearer" else None
         client = request.client.host if request.client else "?"
-        limit(per_token, known[1] if known else f"@{client}")
+        known = hub.known_token(token_hash) if token_hash else None
+        if known is None:  # counted against the address, before the database is asked
+            limit(per_token, f"@{client}")
+            known = await hub.token(token_hash) if token_hash else None
+        if known is not None:
+            limit(per_token, known[1])
         circle = await hub.circle(request.path_params["circle"])
         if known is None:
             message = "no token given" if not auth else "this token is not valid"
@@ -218,19 +227,21 @@ def create_app(
         if known[0] != circle.id:
             raise ApiError(403, "forbidden", "your token is for another circle")
         if circle.replica.state.role_of(known[1]) is None:
-            raise ApiError(403, "removed", "you are no longer a member of this circle")
+            await hub.fresh(circle)  # they may have joined through another server process
+            if circle.replica.state.role_of(known[1]) is None and token_hash is not None:
+                # A lead may have given the token's device to a member who lost their key
+                # (another process moved the token): ask the database again.
+                hub.tokens.pop(token_hash, None)
+                known = await hub.token(token_hash) or known
+            if circle.replica.state.role_of(known[1]) is None:
+                raise ApiError(403, "removed", "you are no longer a member of this circle")
         return circle, known[1]
 
     async def join(request: Request) -> Response:
         client = request.client.host if request.client else "?"
         limit(per_address, client)
         body = await _read_body(request, 16 * 1024)
-        try:
-            wanted = _join_decoder.decode(body)
-        except msgspec.MsgspecError as error:
-            raise ApiError(
-                400, "bad_request", f"expected {{invite, display_name}}: {error}"
-            ) from None
+        wanted = _decoded(_join_decoder, body, "{invite, display_name}")
         invite = await hub.invite(hash_secret(normalize_code(wanted.invite)))
         if invite is None:
             raise ApiError(404, "no_such_invite", "no such invite code on this server")
@@ -241,7 +252,7 @@ def create_app(
         if not name:
             raise ApiError(400, "bad_request", "display_name cannot be blank")
         result = await hub.submit(
-            lambda writes, staged: hub.admit_join(circle, invite, name, writes, staged)
+            circle.id, lambda batch: hub.admit_join(circle, invite, name, batch, wanted.key)
         )
         return _json(request, msgspec.json.encode(result))
 
@@ -250,6 +261,8 @@ def create_app(
         since = _int_param(request, "since", 0, 0, 2**62)
         count = _int_param(request, "limit", 500, 1, MAX_LIMIT)
         wait = _wait_param(request)
+        if since > len(circle.log):  # another server process may have logged them
+            await hub.fresh(circle)
         if since > len(circle.log):
             raise ApiError(
                 409,
@@ -257,18 +270,22 @@ def create_app(
                 f"this server has {len(circle.log)} ops, fewer than your cursor {since}"
                 " (was it restored from an older backup?)",
             )
-        # A long-poll sees the ops published at the last wake-up (see hub.Circle.notify),
+        # A long-poll sees the ops published at the last wake-up (see circle.Circle.notify),
         # so the members it wakes together get the same page; a plain pull sees them all.
         if wait:
-            deadline = time.monotonic() + wait
-            while not hub.closing:
-                hold = circle.hold_for(since, member) if since < circle.published else wait
-                if hold <= 0 or (left := deadline - time.monotonic()) <= 0:
-                    break
-                await circle.wait(min(left, hold))
-                circle = hub.circles.get(circle.id, circle)
+            poll = polls.start(member, request.client.host if request.client else "?")
+            try:
+                deadline = time.monotonic() + wait
+                while not hub.closing and not poll.ended:
+                    hold = circle.hold_for(since, member) if since < circle.published else wait
+                    if hold <= 0 or (left := deadline - time.monotonic()) <= 0:
+                        break
+                    await circle.wait(min(left, hold), poll)
+                    circle = hub.circles.get(circle.id, circle)
+            finally:
+                polls.stop(poll)
         end = circle.published if wait else len(circle.log)
-        entries = circle.log[since : min(end, since + count)]
+        entries = _alone(circle.log[since : min(end, since + count)])
         upto = since + len(entries)
         gzipped = "gzip" in request.headers.get("accept-encoding", "")
         # A hundred members long-polling at the same cursor get the same answer: build
@@ -295,10 +312,7 @@ def create_app(
     async def push(request: Request) -> Response:
         circle, member = await member_of(request)
         body = await _read_body(request, max_body)
-        try:
-            raws = _push_decoder.decode(body).ops
-        except msgspec.MsgspecError as error:
-            raise ApiError(400, "bad_request", f"expected {{ops: [...]}}: {error}") from None
+        raws = _decoded(_push_decoder, body, "{ops: [...]}").ops
         if len(raws) > MAX_OPS_PER_PUSH:
             raise ApiError(413, "too_many_ops", f"send at most {MAX_OPS_PER_PUSH} ops at a time")
         items: list[Op | tuple[str | None, str]] = []
@@ -308,10 +322,10 @@ def create_app(
             except OpError as error:
                 items.append((_id_of(raw), str(error)))
 
-        def work(writes: list, staged: list) -> list[dict[str, object]]:
-            return [hub.admit(circle, member, item, writes, staged) for item in items]
+        def work(batch: Batch) -> list[dict[str, object]]:
+            return [hub.admit(circle, member, item, batch) for item in items]
 
-        results = await hub.submit(work)
+        results = await hub.submit(circle.id, work)
         return _json(request, msgspec.json.encode({"results": results}))
 
     async def http_error(request: Request, error: Exception) -> Response:

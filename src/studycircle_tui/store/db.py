@@ -1,24 +1,57 @@
 """The local replica: every circle this user belongs to, in one SQLite file.
 
 Tables: ``circles`` (how to reach each circle and who I am there), ``ops`` (every op
-this replica holds, as the JSON it travels as), ``outbox`` (ops still to deliver),
-``cursors`` (how far each remote has been read), ``drafts`` (unsent composer text),
-``quiz_keys`` (a live quiz's answer keys, kept by its lead until each reveal).
+this replica holds, as the JSON it travels as, numbered in the order it was stored or
+confirmed: ``stored``, and ``signer``: the fingerprint of the key its signature was found
+good under, so it is never checked again: core/signing.py), ``outbox`` (ops still to
+deliver), ``unechoed`` (ops appended to a circle file but not yet read back from it),
+``cursors`` (how far each remote has been read), ``drafts`` (unsent composer text, per
+member: an ssh-serve worker's store holds every player's), ``quiz_keys`` (a live quiz's
+answer keys, kept by its lead until each reveal), ``keys`` (signing keys, per circle and
+member; the log says which one is theirs now, and a server's public key as the join gave
+it: no seed).
 
 WAL mode with synchronous=FULL: a write returns only once it is in the log on disk, so
 an op the app acknowledged survives ``kill -9`` and a power cut alike. Another process
 holding the file's write lock makes a write wait (``busy_timeout``), so the app calls
 the store from one thread of its own (``CircleService``), never from its event loop.
+
+Nothing that cannot be read back enters the outbox: an op queued to send is decoded again
+from the bytes stored for it first. A row that still does not decode (written by an older
+version) is skipped and described, never a reason the circle cannot open.
+
+The file holds signing keys, live-quiz keys and the member's ops: it and its
+``-wal``/``-shm`` are made readable by their owner only (0600), in a folder only they can
+enter (0700). A store made by an older version gains the columns it lacks when opened.
+
+Several processes of one user share the file: the app, and beside it ``studycircle notes
+import``, ``quiz import``, a second app. What one of them stores (its own ops, ops it
+pulled, a confirmation), the others must fold too, or they never show it: the first
+also moves the shared cursor past it. ``stored`` numbers every such change per circle,
+and ``changed_elsewhere`` (SQLite's ``data_version``) says cheaply whether another
+connection wrote at all; ``stored_since`` then hands over what is new.
+
+One module for the one file: each table's queries beside the others they run in a
+transaction with (an op, its outbox row, its number), which is why it is over 400 lines.
 """
 
+import contextlib
+import os
 import sqlite3
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.ops import Op, decode_ops, encode_op
+from ..config import private_dir
+from ..core.ops import Op, OpError, decode_op, decode_ops, encode_op
+from ..core.signing import Signatures
 
-SCHEMA = """
+DRAFTS_COLUMNS = (
+    "(circle TEXT NOT NULL, member TEXT NOT NULL, place TEXT NOT NULL, text TEXT NOT NULL, "
+    "PRIMARY KEY (circle, member, place))"
+)
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS circles (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -33,6 +66,8 @@ CREATE TABLE IF NOT EXISTS ops (
     hlc TEXT NOT NULL,
     seq INTEGER,
     body BLOB NOT NULL,
+    stored INTEGER,
+    signer BLOB,
     PRIMARY KEY (circle, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ops_by_hlc ON ops (circle, hlc, id);
@@ -42,18 +77,18 @@ CREATE TABLE IF NOT EXISTS outbox (
     queued INTEGER NOT NULL,
     PRIMARY KEY (circle, id)
 );
+CREATE TABLE IF NOT EXISTS unechoed (
+    circle TEXT NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (circle, id)
+);
 CREATE TABLE IF NOT EXISTS cursors (
     circle TEXT NOT NULL,
     remote TEXT NOT NULL,
     cursor TEXT NOT NULL,
     PRIMARY KEY (circle, remote)
 );
-CREATE TABLE IF NOT EXISTS drafts (
-    circle TEXT NOT NULL,
-    place TEXT NOT NULL,
-    text TEXT NOT NULL,
-    PRIMARY KEY (circle, place)
-);
+CREATE TABLE IF NOT EXISTS drafts {DRAFTS_COLUMNS};
 CREATE TABLE IF NOT EXISTS quiz_keys (
     circle TEXT NOT NULL,
     key_hash TEXT NOT NULL,
@@ -61,7 +96,17 @@ CREATE TABLE IF NOT EXISTS quiz_keys (
     keys BLOB NOT NULL,
     PRIMARY KEY (circle, key_hash)
 );
+CREATE TABLE IF NOT EXISTS keys (
+    circle TEXT NOT NULL,
+    member TEXT NOT NULL,
+    public TEXT NOT NULL,
+    seed BLOB,
+    made_ms INTEGER NOT NULL,
+    PRIMARY KEY (circle, member, public)
+);
 """
+# What a store made by an older version lacks in ``ops``: (column, its definition).
+ADDED_COLUMNS = [("stored", "INTEGER"), ("signer", "BLOB")]
 
 
 @dataclass(slots=True)
@@ -77,15 +122,37 @@ class CircleRecord:
     opened_ms: int = 0
 
 
+def member_in(path: Path, circle_id: str) -> str | None:
+    """Who a store at ``path`` is in a circle, read without changing the file (None: the
+    store or the circle is not there)."""
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        row = db.execute("SELECT member_id FROM circles WHERE id = ?", (circle_id,)).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+    return row[0] if row and row[0] else None
+
+
 class Store:
     def __init__(self, path: Path, busy_timeout_ms: int = 5000) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_file(path)
         self.path = path
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        # The app's store thread and its sync loop share this connection: one
+        # transaction at a time (a second BEGIN on one connection is an error).
+        self._in_transaction = threading.RLock()
+        self._migrate_drafts()
         self._db.executescript(SCHEMA)
+        self._number_stored_ops()
+        self._data_version = self._version()
 
     def close(self) -> None:
         self._db.close()
@@ -125,21 +192,36 @@ class Store:
 
     # --- ops --------------------------------------------------------------------------
 
-    def add_ops(self, circle_id: str, ops: Iterable[Op], *, outbox: bool = False) -> list[Op]:
+    def add_ops(
+        self,
+        circle_id: str,
+        ops: Iterable[Op],
+        *,
+        outbox: bool = False,
+        verdicts: Signatures | None = None,
+    ) -> list[Op]:
         """Store ops in one transaction; return those that were new (by id).
 
         With ``outbox``, the new ones are also queued for delivery. A stored op seen
-        again with a seq (the server confirming it) gets that seq recorded.
+        again with a seq (the server confirming it) gets that seq recorded. With
+        ``verdicts``, each op's good signature is recorded beside it.
         """
         added: list[Op] = []
         with self._transaction():
+            number = self.last_stored(circle_id) + 1
             for op in ops:
+                body = encode_op(op)
+                if outbox:
+                    decode_op(body)  # raises OpError: an op that cannot be read is never sent
+                signer = verdicts.fingerprint_of(op) if verdicts is not None else None
                 cursor = self._db.execute(
-                    "INSERT OR IGNORE INTO ops VALUES (?, ?, ?, ?, ?)",
-                    (circle_id, op.id, op.hlc, op.seq, encode_op(op)),
+                    "INSERT OR IGNORE INTO ops (circle, id, hlc, seq, body, stored, signer) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (circle_id, op.id, op.hlc, op.seq, body, number, signer),
                 )
                 if cursor.rowcount:
                     added.append(op)
+                    number += 1
                     if outbox and not op.LOCAL_ONLY:
                         self._db.execute(
                             "INSERT OR IGNORE INTO outbox VALUES (?, ?, "
@@ -147,22 +229,96 @@ class Store:
                             (circle_id, op.id),
                         )
                 elif op.seq is not None:
-                    self._db.execute(
-                        "UPDATE ops SET seq = ?, body = ? WHERE circle = ? AND id = ? "
-                        "AND seq IS NULL",
-                        (op.seq, encode_op(op), circle_id, op.id),
-                    )
+                    # A confirmation is news too, for a process that folded the op pending.
+                    # The server's copy replaces ours: the verdict is on it.
+                    number += self._db.execute(
+                        "UPDATE ops SET seq = ?, body = ?, stored = ?, signer = ? "
+                        "WHERE circle = ? AND id = ? AND seq IS NULL",
+                        (op.seq, body, number, signer, circle_id, op.id),
+                    ).rowcount
         return added
 
-    def load_ops(self, circle_id: str) -> list[Op]:
-        """Every op of a circle, in (hlc, id) order; a replica re-sorts for seq circles."""
+    def save_verdicts(self, circle_id: str, found: list[tuple[str, bytes]]) -> None:
+        """Record signatures found good since the ops were stored (``Signatures.fresh``)."""
+        if found:
+            with self._transaction():
+                self._db.executemany(
+                    "UPDATE ops SET signer = ? WHERE circle = ? AND id = ?",
+                    [(fp, circle_id, op_id) for op_id, fp in found],
+                )
+
+    def load_ops(
+        self,
+        circle_id: str,
+        problems: list[str] | None = None,
+        verdicts: Signatures | None = None,
+    ) -> list[Op]:
+        """Every op of a circle, in (hlc, id) order; a replica re-sorts for seq circles.
+
+        A stored op that does not decode is left out and described in ``problems``.
+        ``verdicts`` is told each op's signature found good before (``add_ops``).
+        """
         rows = self._db.execute(
-            "SELECT body FROM ops WHERE circle = ? ORDER BY hlc, id", (circle_id,)
+            "SELECT id, body, signer FROM ops WHERE circle = ? ORDER BY hlc, id", (circle_id,)
         ).fetchall()
-        if not rows:
-            return []
-        # One decode of a JSON array is several times faster than one decode per row.
-        return decode_ops(b"[" + b",".join(row[0] for row in rows) + b"]")
+        return self._taken(rows, problems, verdicts)
+
+    @staticmethod
+    def _taken(
+        rows: list[tuple], problems: list[str] | None, verdicts: Signatures | None
+    ) -> list[Op]:
+        """Stored rows (id, body, signer, ...) decoded, their verdicts handed back."""
+        ops, unreadable = _decode_rows([(op_id, body) for op_id, body, *_ in rows])
+        if problems is not None:
+            problems.extend(f"a stored op cannot be read, left out: {why}" for _, why in unreadable)
+        if verdicts is not None:
+            signers = {op_id: signer for op_id, _, signer, *_ in rows if signer is not None}
+            for op in ops:
+                found = signers.get(op.id)
+                if found is not None:
+                    verdicts.remember(op, found)
+        return ops
+
+    def last_stored(self, circle_id: str) -> int:
+        """The number of the circle's latest stored op or confirmation (0: none)."""
+        row = self._db.execute(
+            "SELECT MAX(stored) FROM ops WHERE circle = ?", (circle_id,)
+        ).fetchone()
+        return row[0] or 0
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection (another process) has written to the file since
+        the last time this was asked; this store's own writes do not count."""
+        version = self._version()
+        changed, self._data_version = version != self._data_version, version
+        return changed
+
+    def stored_since(
+        self,
+        circle_id: str,
+        number: int,
+        problems: list[str] | None = None,
+        verdicts: Signatures | None = None,
+    ) -> tuple[list[Op], int]:
+        """The ops stored or confirmed after ``number`` (a ``last_stored``), in the order
+        they were, and the number to ask from next time (``verdicts``: as ``load_ops``)."""
+        rows = self._db.execute(
+            "SELECT id, body, signer, stored FROM ops WHERE circle = ? AND stored > ? "
+            "ORDER BY stored",
+            (circle_id, number),
+        ).fetchall()
+        return self._taken(rows, problems, verdicts), (rows[-1][3] if rows else number)
+
+    def missing(self, circle_id: str, op_ids: Iterable[str]) -> set[str]:
+        """Which of ``op_ids`` the store does not hold (dropped by another process)."""
+        wanted = set(op_ids)
+        if not wanted:
+            return set()
+        found = self._db.execute(
+            f"SELECT id FROM ops WHERE circle = ? AND id IN ({','.join('?' * len(wanted))})",
+            (circle_id, *wanted),
+        ).fetchall()
+        return wanted - {op_id for (op_id,) in found}
 
     def count_ops(self, circle_id: str) -> int:
         return self._db.execute(
@@ -171,25 +327,77 @@ class Store:
 
     # --- outbox and cursors -----------------------------------------------------------
 
-    def outbox(self, circle_id: str) -> list[Op]:
+    def outbox(self, circle_id: str, problems: list[str] | None = None) -> list[Op]:
+        """The ops still to deliver, oldest first. One that does not decode can never be
+        delivered: it leaves the outbox (its row stays) and is described in ``problems``."""
         rows = self._db.execute(
-            "SELECT ops.body FROM outbox JOIN ops USING (circle, id) "
+            "SELECT id, ops.body FROM outbox JOIN ops USING (circle, id) "
             "WHERE circle = ? ORDER BY outbox.queued, ops.hlc",
             (circle_id,),
         ).fetchall()
-        return decode_ops(b"[" + b",".join(row[0] for row in rows) + b"]") if rows else []
+        ops, unreadable = _decode_rows(rows)
+        if unreadable:
+            self.delivered(circle_id, [op_id for op_id, _ in unreadable])
+            if problems is not None:
+                problems.extend(f"an op cannot be read, not sent: {why}" for _, why in unreadable)
+        return ops
+
+    def requeue(self, circle_id: str, op_ids: Iterable[str]) -> int:
+        """Queue stored ops to be delivered again (the other side lost them); return how
+        many were not already waiting."""
+        with self._transaction():
+            cursor = self._db.executemany(
+                "INSERT OR IGNORE INTO outbox VALUES (?, ?, (SELECT COUNT(*) FROM outbox))",
+                [(circle_id, op_id) for op_id in op_ids],
+            )
+        return max(cursor.rowcount, 0)
+
+    def outbox_ids(self, circle_id: str) -> frozenset[str]:
+        """The ids of the ops still to deliver."""
+        rows = self._db.execute("SELECT id FROM outbox WHERE circle = ?", (circle_id,))
+        return frozenset(op_id for (op_id,) in rows.fetchall())
 
     def outbox_size(self, circle_id: str) -> int:
         return self._db.execute(
             "SELECT COUNT(*) FROM outbox WHERE circle = ?", (circle_id,)
         ).fetchone()[0]
 
-    def delivered(self, circle_id: str, op_ids: Iterable[str]) -> None:
+    def delivered(self, circle_id: str, op_ids: Iterable[str], *, echo: bool = False) -> None:
+        """Take delivered ops out of the outbox; with ``echo`` (a file), in the same step
+        note that each is yet to be read back (see ``requeue_unechoed``)."""
+        rows = [(circle_id, op_id) for op_id in op_ids]
         with self._transaction():
-            self._db.executemany(
-                "DELETE FROM outbox WHERE circle = ? AND id = ?",
-                [(circle_id, op_id) for op_id in op_ids],
-            )
+            self._db.executemany("DELETE FROM outbox WHERE circle = ? AND id = ?", rows)
+            if echo:
+                self._db.executemany("INSERT OR IGNORE INTO unechoed VALUES (?, ?)", rows)
+
+    def echoed(self, circle_id: str, op_ids: Iterable[str]) -> None:
+        """These ops were read back from the file they were appended to."""
+        rows = [(circle_id, op_id) for op_id in op_ids]
+        if rows and self._awaiting_echo(circle_id):  # a file is polled: no write if idle
+            with self._transaction():
+                self._db.executemany("DELETE FROM unechoed WHERE circle = ? AND id = ?", rows)
+
+    def requeue_unechoed(self, circle_id: str) -> int:
+        """Queue again every op not read back by a read that went to the end of the file
+        (it was lost there); return how many."""
+        if not self._awaiting_echo(circle_id):
+            return 0
+        with self._transaction():
+            lost = self._db.execute(
+                "INSERT OR IGNORE INTO outbox "
+                "SELECT circle, id, (SELECT COUNT(*) FROM outbox) FROM unechoed WHERE circle = ?",
+                (circle_id,),
+            ).rowcount
+            self._db.execute("DELETE FROM unechoed WHERE circle = ?", (circle_id,))
+        return max(lost, 0)
+
+    def _awaiting_echo(self, circle_id: str) -> bool:
+        return bool(
+            self._db.execute(
+                "SELECT 1 FROM unechoed WHERE circle = ? LIMIT 1", (circle_id,)
+            ).fetchone()
+        )
 
     def drop_op(self, circle_id: str, op_id: str) -> None:
         """Forget an op the server refused: it never became part of the circle."""
@@ -210,26 +418,46 @@ class Store:
 
     # --- drafts -----------------------------------------------------------------------
 
-    def draft(self, circle_id: str, place: str) -> str:
+    def draft(self, circle_id: str, member: str, place: str) -> str:
         row = self._db.execute(
-            "SELECT text FROM drafts WHERE circle = ? AND place = ?", (circle_id, place)
+            "SELECT text FROM drafts WHERE circle = ? AND member = ? AND place = ?",
+            (circle_id, member, place),
         ).fetchone()
         return row[0] if row else ""
 
-    def drafts(self, circle_id: str) -> dict[str, str]:
-        """Every unsent draft of a circle, by place."""
-        rows = self._db.execute("SELECT place, text FROM drafts WHERE circle = ?", (circle_id,))
+    def drafts(self, circle_id: str, member: str) -> dict[str, str]:
+        """Every unsent draft of a member in a circle, by place."""
+        rows = self._db.execute(
+            "SELECT place, text FROM drafts WHERE circle = ? AND member = ?", (circle_id, member)
+        )
         return dict(rows.fetchall())
 
-    def set_draft(self, circle_id: str, place: str, text: str) -> None:
+    def set_draft(self, circle_id: str, member: str, place: str, text: str) -> None:
         if text:
             self._db.execute(
-                "INSERT OR REPLACE INTO drafts VALUES (?, ?, ?)", (circle_id, place, text)
+                "INSERT OR REPLACE INTO drafts VALUES (?, ?, ?, ?)",
+                (circle_id, member, place, text),
             )
         else:
             self._db.execute(
-                "DELETE FROM drafts WHERE circle = ? AND place = ?", (circle_id, place)
+                "DELETE FROM drafts WHERE circle = ? AND member = ? AND place = ?",
+                (circle_id, member, place),
             )
+
+    def _migrate_drafts(self) -> None:
+        """Drafts were kept per circle before a store could serve several members: give
+        each old draft to the circle's member (the one this store was made for)."""
+        columns = [row[1] for row in self._db.execute("PRAGMA table_info(drafts)")]
+        if not columns or "member" in columns:
+            return
+        with self._transaction():
+            self._db.execute("ALTER TABLE drafts RENAME TO drafts_by_circle")
+            self._db.execute(f"CREATE TABLE drafts {DRAFTS_COLUMNS}")
+            self._db.execute(
+                "INSERT INTO drafts SELECT d.circle, c.member_id, d.place, d.text "
+                "FROM drafts_by_circle d JOIN circles c ON c.id = d.circle"
+            )
+            self._db.execute("DROP TABLE drafts_by_circle")
 
     # --- live quiz keys (local only, never pushed) -----------------------------------
 
@@ -255,20 +483,102 @@ class Store:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
+    # --- signing keys (this user's, per circle and member) -------------------------------
+
+    def save_key(
+        self, circle_id: str, member: str, public: str, seed: bytes | None, ms: int
+    ) -> None:
+        """Keep a key: this user's (``seed``: its private half), or a server's public
+        key as its join gave it (member "@server", no seed)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO keys VALUES (?, ?, ?, ?, ?)",
+            (circle_id, member, public, seed, ms),
+        )
+
+    def keys(self, circle_id: str, member: str) -> dict[str, bytes | None]:
+        """The keys kept for ``member`` (public: seed), the newest last."""
+        rows = self._db.execute(
+            "SELECT public, seed FROM keys WHERE circle = ? AND member = ? ORDER BY made_ms",
+            (circle_id, member),
+        )
+        return {public: seed for public, seed in rows}
+
     # --- plumbing ---------------------------------------------------------------------
 
     def _transaction(self) -> "_Transaction":
-        return _Transaction(self._db)
+        return _Transaction(self._db, self._in_transaction)
+
+    def _version(self) -> int:
+        return self._db.execute("PRAGMA data_version").fetchone()[0]
+
+    def _number_stored_ops(self) -> None:
+        """A store made before ops were numbered, or before signatures were kept: add the
+        columns (ops already there stay unnumbered, as every process folds them when it
+        opens the circle, and without a verdict, so they are checked once more)."""
+
+        def lacking() -> list[tuple[str, str]]:
+            present = {row[1] for row in self._db.execute("PRAGMA table_info(ops)")}
+            return [(name, kind) for name, kind in ADDED_COLUMNS if name not in present]
+
+        if lacking():
+            with self._transaction():  # another process may be opening it too: ask again
+                for name, kind in lacking():
+                    self._db.execute(f"ALTER TABLE ops ADD COLUMN {name} {kind}")
+        self._db.execute("CREATE INDEX IF NOT EXISTS ops_by_stored ON ops (circle, stored)")
+
+
+def _decode_rows(rows: list[tuple[str, bytes]]) -> tuple[list[Op], list[tuple[str, str]]]:
+    """The ops of (id, body) rows, and (id, why) for each row that does not decode."""
+    if not rows:
+        return [], []
+    try:
+        # One decode of a JSON array is several times faster than one decode per row.
+        return decode_ops(b"[" + b",".join(body for _, body in rows) + b"]"), []
+    except OpError:
+        pass
+    ops: list[Op] = []
+    unreadable: list[tuple[str, str]] = []
+    for op_id, body in rows:
+        try:
+            ops.append(decode_op(body))
+        except OpError as error:
+            unreadable.append((op_id, f"op {op_id}: {error}"))
+    return ops, unreadable
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` (and its folder) readable by its owner only, or make it so.
+
+    SQLite gives the ``-wal`` and ``-shm`` files the main file's mode, so they follow.
+    Only a new file is opened here: closing any descriptor of a database file drops every
+    lock this process holds on it (POSIX locks are per process), behind the back of a
+    connection already open on it. (An empty file is an empty database.)
+    """
+    private_dir(path.parent)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if each.exists():
+            os.chmod(each, 0o600)
 
 
 class _Transaction:
     """BEGIN IMMEDIATE … COMMIT, rolled back on error (the connection is in autocommit)."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
         self._db = db
+        self._lock = lock
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        self._lock.acquire()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
-        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+        try:
+            self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+        finally:
+            self._lock.release()

@@ -1,4 +1,4 @@
-"""The server transport: the HTTP API of DESIGN.md ("Sync protocol") over httpx.
+"""The server transport: the HTTP API of docs/architecture.md ("Sync protocol") over httpx.
 
 Ordering is the server's seq; the cursor is the last seq read, as text. A pull with
 ``wait`` is a long-poll the server answers as soon as something arrives. Bodies travel
@@ -8,15 +8,20 @@ beyond the op itself, however long the circle's history.
 """
 
 import asyncio
+import errno
 import gzip
+import socket
+import ssl
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import msgspec
 
 from .. import __version__
-from ..core.ops import AnyOp, Op, OpError, decode_op, encode_op
-from .transport import Pulled, Pushed, TransportError
+from ..core.ops import AnyOp, Op, OpError, encode_op, read_op
+from ..store.db import CircleRecord
+from .transport import Pulled, Pushed, TransportError, TransportKind
 
 MAX_BATCH_OPS = 500
 MAX_BATCH_BYTES = 1024 * 1024  # well under the server's 4 MiB body limit
@@ -36,7 +41,7 @@ class ServerError(TransportError):
 
 
 class _Pull(msgspec.Struct):
-    ops: list[AnyOp]  # type: ignore[valid-type]
+    ops: list[AnyOp]
     next: int
     more: bool = False
 
@@ -95,6 +100,53 @@ def read_token(circle_id: str, data_dir: Path | None = None) -> str:
         ) from None
 
 
+def _causes(error: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    while error is not None and error not in chain:
+        chain.append(error)
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    return chain
+
+
+def unreachable(error: httpx.HTTPError, url: str) -> str:
+    """Why the server at ``url`` cannot be reached, in plain words: its name is not
+    found, nothing answers there, it is too slow, the secure connection failed. (httpx
+    says "All connection attempts failed" for most of them; the cause says which.)"""
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    where = parts.netloc or url
+    causes = _causes(error)
+
+    def caused_by(kind: type[BaseException]) -> BaseException | None:
+        return next((cause for cause in causes if isinstance(cause, kind)), None)
+
+    if caused_by(socket.gaierror):
+        return f"no server named {host} was found (is the address right, and this computer online?)"
+    if caused_by(ConnectionRefusedError):
+        return f"the server at {where} is not running (it refused the connection)"
+    if isinstance(error, httpx.ConnectTimeout):
+        return f"the server at {where} did not answer in time (it may be down, or the network slow)"
+    if isinstance(error, httpx.TimeoutException):
+        return f"the server at {where} stopped answering (timed out)"
+    untrusted = caused_by(ssl.SSLCertVerificationError)
+    if untrusted is not None:
+        why = getattr(untrusted, "verify_message", "") or "unknown"
+        return f"the server at {host} has a certificate this computer does not trust ({why})"
+    tls = caused_by(ssl.SSLError)
+    if tls is not None:
+        hint = " (does it speak https?)" if "WRONG_VERSION_NUMBER" in str(tls) else ""
+        return f"the secure connection (TLS) to {where} failed{hint}"
+    stuck = caused_by(OSError)
+    if stuck is not None and getattr(stuck, "errno", None) in (
+        errno.ENETUNREACH,
+        errno.EHOSTUNREACH,
+    ):
+        return f"no network route to {host} (is this computer online?)"
+    if isinstance(error, httpx.RemoteProtocolError):
+        return f"the server at {where} closed the connection without answering"
+    return f"cannot reach {where}: {error or type(error).__name__}"
+
+
 def _refusal(response: httpx.Response) -> ServerError:
     try:
         error = msgspec.json.decode(response.content, type=_ErrorBody).error
@@ -109,21 +161,10 @@ def _refusal(response: httpx.Response) -> ServerError:
     return ServerError(message, response.status_code, code, retry_after)
 
 
-def _unreachable(url: str, error: httpx.HTTPError) -> str:
-    """Why the server could not be reached, in plain words (httpx says "All connection
-    attempts failed")."""
-    if isinstance(error, httpx.ConnectError):
-        return f"the server at {url} is not answering (it may be down, or you are offline)"
-    if isinstance(error, httpx.TimeoutException):
-        return f"the server at {url} took too long to answer"
-    if isinstance(error, httpx.RemoteProtocolError):
-        return f"the connection to the server at {url} broke off"
-    return f"cannot reach the server at {url} ({type(error).__name__})"
-
-
 class HttpTransport:
-    kind = "server"
+    kind = TransportKind.SERVER
     ordering = "seq"
+    echoes = False
 
     def __init__(
         self,
@@ -142,7 +183,7 @@ class HttpTransport:
         self._path = f"/api/v1/circles/{circle_id}/ops"
 
     @classmethod
-    def for_record(cls, record, data_dir: Path | None = None) -> "HttpTransport":
+    def for_record(cls, record: CircleRecord, data_dir: Path | None = None) -> "HttpTransport":
         """The transport for a server circle in the store (a ``store.db.CircleRecord``)."""
         return cls(record.location, record.id, read_token(record.id, data_dir))
 
@@ -172,7 +213,7 @@ class HttpTransport:
         try:
             return await self._http().send(request)
         except httpx.HTTPError as error:
-            raise TransportError(_unreachable(self.url, error)) from None
+            raise TransportError(unreachable(error, self.url)) from None
 
     async def pull(self, cursor: str | None, wait: float = 0.0) -> Pulled:
         since = cursor or "0"
@@ -202,7 +243,10 @@ class HttpTransport:
         problems: list[str] = []
         for raw in body.ops:
             try:
-                ops.append(decode_op(raw))
+                op, repair = read_op(raw)
+                ops.append(op)
+                if repair:
+                    problems.append(f"an op from the server was {repair}")
             except OpError as error:
                 # A newer schema, say: skip it (and say so) rather than stop syncing.
                 problems.append(f"skipped an op from the server this app cannot read: {error}")
@@ -252,6 +296,10 @@ class HttpTransport:
             else Pushed(op.id, seq=answer.seq, sealed=answer.sealed)
             for (op, _), answer in zip(batch, answers, strict=True)
         ]
+
+    async def changed(self) -> None:
+        # The long-poll is how a server says it has news; this wait never ends by itself.
+        await asyncio.Event().wait()
 
     async def close(self) -> None:
         client, self._client = self._client, None

@@ -10,7 +10,7 @@ the one implementation; quizzes have their own (``quizrun.QuizRunner``).
 """
 
 from abc import ABC, abstractmethod
-from pathlib import Path
+from collections.abc import Mapping
 
 from msgspec import structs
 
@@ -21,6 +21,11 @@ from ..core.state import CircleState
 class Refused(Exception):
     """Not done: the text says why, in the member's words (not allowed, no such post, the
     post is too long, the store is busy…). Nothing was stored."""
+
+
+class StoreBusy(Refused):
+    """Not done *yet*: another program holds this computer's copy of the circle. The
+    same thing asked again once it lets go can be done (a rule's no cannot)."""
 
 
 class CircleIntents(ABC):
@@ -39,7 +44,7 @@ class CircleIntents(ABC):
     def now_ms(self) -> int: ...
 
     @abstractmethod
-    async def send(self, type_name: str, data: dict[str, object]) -> Op:
+    async def send(self, type_name: str, data: Mapping[str, object]) -> Op:
         """Make, check, store and apply an op as this member; Refused if it may not."""
 
     # --- discussion -------------------------------------------------------------------
@@ -181,9 +186,3 @@ class CircleIntents(ABC):
     async def restore_note(self, note_id: str, revision_id: str) -> Op:
         """Make an old revision's text the note's again, as a new revision."""
         return await self.send("note.restore", {"note": note_id, "revision": revision_id})
-
-    # --- exports ----------------------------------------------------------------------
-
-    @abstractmethod
-    async def export_schedule(self, path: Path) -> Path:
-        """Write the schedule as an iCalendar file; the path written. Refused says why not."""

@@ -3,6 +3,10 @@
 The server answers with this member's id and token. The token is the one secret a
 member holds, so it goes in a file of its own, readable by this user only (mode 0600,
 in a 0700 folder), never into the store; the store records how to reach the circle.
+
+The member's signing key for the circle is made here, and its public half sent with
+the invite: the server writes it into their ``member.join``. The server's own key comes
+back in the answer and is kept, to be compared with the one the circle's log names.
 """
 
 import os
@@ -13,9 +17,11 @@ from urllib.parse import urlsplit
 import httpx
 import msgspec
 
-from ..core.ops import Name
+from ..config import private_dir
+from ..core.ops import SERVER_ACTOR, Name
+from ..core.signing import SigningKey
 from ..store.db import CircleRecord, Store
-from .http import token_path
+from .http import token_path, unreachable
 
 
 class JoinError(Exception):
@@ -27,6 +33,7 @@ class _Joined(msgspec.Struct):
     token: str
     circle: str
     name: str
+    server_key: str | None = None  # a server from before signing sends none
 
 
 def normalize_url(url: str) -> str:
@@ -42,8 +49,8 @@ def normalize_url(url: str) -> str:
 
 def save_token(circle_id: str, token: str, data_dir: Path | None = None) -> Path:
     path = token_path(circle_id, data_dir)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path.parent, 0o700)
+    private_dir(path.parent.parent)  # the data folder
+    private_dir(path.parent)
     # Created with 0600 from the start: there is no moment when others could read it.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as file:
@@ -68,13 +75,13 @@ async def join(
         msgspec.convert(display_name, Name)
     except msgspec.ValidationError:
         raise JoinError("a display name must be 1 to 80 characters") from None
+    key = SigningKey(os.urandom(32))
+    wanted = {"invite": code, "display_name": display_name, "key": key.public}
     try:
         async with httpx.AsyncClient(transport=transport, timeout=20.0) as client:
-            response = await client.post(
-                f"{url}/api/v1/join", json={"invite": code, "display_name": display_name}
-            )
+            response = await client.post(f"{url}/api/v1/join", json=wanted)
     except httpx.HTTPError as error:
-        raise JoinError(f"cannot reach {url}: {error or type(error).__name__}") from None
+        raise JoinError(unreachable(error, url)) from None
     if response.status_code != 200:
         try:
             message = response.json()["error"]["message"]
@@ -86,8 +93,10 @@ async def join(
     except msgspec.MsgspecError:
         raise JoinError(f"{url} does not look like a studycircle server") from None
     save_token(joined.circle, joined.token, data_dir)
-    record = CircleRecord(
-        joined.circle, joined.name, "server", url, joined.member, time.time_ns() // 1_000_000
-    )
+    now = time.time_ns() // 1_000_000
+    store.save_key(joined.circle, joined.member, key.public, key.seed, now)
+    if joined.server_key is not None:
+        store.save_key(joined.circle, SERVER_ACTOR, joined.server_key, None, now)
+    record = CircleRecord(joined.circle, joined.name, "server", url, joined.member, now)
     store.save_circle(record)
     return record

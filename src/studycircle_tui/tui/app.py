@@ -1,23 +1,38 @@
-"""The Textual app: wiring only. It holds the service, runs its sync loop in a worker and
-turns what the service reports into Messages: a change of the circle and the sync
-status go to every screen on the stack (none shows stale data; an answer queued shows
-as sent once it is), notices to the main screen. Every worker runs on the app, so a
-failed one is said in one place."""
+"""The Textual app: wiring only. It holds the service, runs its sync loop and its quiz
+pacer in workers and turns what the service reports into Messages: a change of the
+circle and the sync status go to every screen on the stack (none shows stale data; an
+answer or a post queued shows as sent once it is), notices to the main screen. Every
+worker runs on the app, so a failed one is said in one place.
+
+The same app runs in a terminal of its own (``studycircle``) and as one of many players'
+apps in an ssh-serve worker; there ``environ`` is the player's session (their TERM, the
+colour depth and flags the server gives them) and ``driver_class`` draws through their
+SSH channel."""
 
 import gc
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.worker import Worker, WorkerState
 
 from ..config import Settings, load_settings
 from ..sync.engine import CircleService, Event, Notice, SyncStatus
+from . import display
+from .actions import bindings_for
+from .commands import KeyCommands
 from .intents import IntentQueue
 from .messages import CircleChanged, NoticeReceived, SyncStatusChanged
 from .preferences import Preferences
 from .screens.main import MainScreen
 from .theme_vars import theme_variable_defaults
+from .visible import ControlFilter, visible_line
+
+# Drops any control character still in a line drawn, whatever widget drew it.
+CONTROL_FILTER = ControlFilter()
 
 
 def tune_garbage_collector() -> None:
@@ -33,8 +48,13 @@ class StudyCircleApp(App[str | None]):
     """Returns the id of the circle to open next when the member switched circles."""
 
     CSS_PATH = "app.tcss"
+    # Default CSS, so the app's own stylesheets win over it (see the file's comment);
+    # not scoped, or Textual would put the app's type in front of its second selector.
+    DEFAULT_CSS = (Path(__file__).parent / "plain_terminals.tcss").read_text(encoding="utf-8")
+    SCOPED_CSS = False
     TITLE = "studycircle"
-    BINDINGS = [Binding("f2", "settings", "Settings", id="settings-screen")]
+    BINDINGS = bindings_for("app")
+    COMMANDS = App.COMMANDS | {KeyCommands}  # every screen's keys, from the one table
 
     def __init__(
         self,
@@ -43,14 +63,24 @@ class StudyCircleApp(App[str | None]):
         sync: bool = True,
         settings: Settings | None = None,
         theme: str | None = None,
+        remote: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        driver_class=None,
+        tune_gc: bool = True,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=driver_class)
         self.service = service
         self.intents = IntentQueue(self)  # what the member asks for, one at a time
+        # "ssh" or "web" when served to someone at another machine (``--served-over``):
+        # then nothing is written to this machine's files on their say-so (screens/export.py).
+        self.remote = remote
         self.settings = settings if settings is not None else load_settings()
         self._sync = sync
+        # An ssh-serve worker tunes its collector once for all its players' apps: a
+        # player's widgets frozen at mount would outlive their session.
+        self._tune_gc = tune_gc
         # Themes (registered before use), colour depth, keymap, low-bandwidth mode.
-        self.preferences = Preferences(self, self.settings)
+        self.preferences = Preferences(self, self.settings, environ)
         if theme is not None:
             self.theme = theme
         self.main_screen = MainScreen(service, self.settings)
@@ -58,15 +88,33 @@ class StudyCircleApp(App[str | None]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return theme_variable_defaults(self.current_theme)
 
+    def get_css_variables(self) -> dict[str, str]:
+        return {**super().get_css_variables(), **display.border_variables(self)}
+
+    def get_key_display(self, binding: Binding) -> str:
+        return display.key_display(self, binding.key, super().get_key_display(binding))
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        # After Textual's own (NO_COLOR, dim): no control character reaches the terminal
+        # whatever drew it (a second line of defence behind the schema), then colour
+        # depth and plain symbols.
+        return [*super().get_line_filters(), CONTROL_FILTER, *self.preferences.line_filters]
+
     def on_mount(self) -> None:
-        self.title = self.service.state.name or "studycircle"
+        self.title = visible_line(self.service.state.name) or "studycircle"
         self.service.subscribe(self._service_event)
         self.push_screen(self.main_screen)
-        self.call_after_refresh(tune_garbage_collector)
+        if self._tune_gc:
+            self.call_after_refresh(tune_garbage_collector)
         if self._sync:
             self.run_worker(
                 self.service.run(), name="sync", group="sync", exclusive=True, exit_on_error=False
             )
+        # Live questions this member hosts close on time whatever screen is showing (one
+        # pacer for the circle, however many apps over it: an ssh-serve worker's).
+        self.run_worker(
+            self.service.pace(), name="pacer", group="pacer", exclusive=True, exit_on_error=False
+        )
         self.preferences.on_mount()
 
     def get_system_commands(self, screen):

@@ -15,7 +15,6 @@ one (next to the form filled in), else as a toast.
 """
 
 import asyncio
-import re
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from textual.dom import DOMNode
 from textual.widgets import Input, Label, TextArea
 
 from ..sync.intents import Refused
-from .actions import scope_actions
+from .actions import binding_id, keymap_of, scope_actions
 
 if TYPE_CHECKING:
     from .app import StudyCircleApp
@@ -59,7 +58,7 @@ class _Asked:
 
 class IntentQueue:
     """The app's queue of asked intents, served one at a time by one worker, which runs
-    while there is something to do (so ``app.workers.wait_for_complete`` waits for it)."""
+    while there is something to do (``settled()`` waits until it is done)."""
 
     def __init__(self, app: "StudyCircleApp") -> None:
         self._app = app
@@ -132,22 +131,22 @@ def ask(
 
 def say_why_not(node: DOMNode, key: str, scopes: tuple[str, ...]) -> bool:
     """A key of ``scopes`` whose action is not offered here now (its ``check_action`` is
-    False, so it is in no footer and the key would do nothing) says why, through
-    ``say_no``: the node's ``why_not(action)`` reason. True when it did. Keys typed into
-    a text field are the field's, never an action's."""
+    False, so it is in no footer and the key does nothing) says why, through ``say_no``:
+    the node's ``why_not(action)`` reason. True when it did. Keys typed into a text
+    field are the field's, never an action's."""
     if isinstance(node.screen.focused, Input | TextArea):
         return False
     why_not = getattr(node, "why_not", None)
     if why_not is None:
         return False
-    keymap = dict(getattr(getattr(node.app, "settings", None), "keys", {}) or {})
+    keymap = keymap_of(node)
     for scope in scopes:
         for action in scope_actions(scope):
-            binding_id = re.sub(r"[^\w-]+", "-", action.name).strip("-")
-            keys = keymap.get(binding_id) or action.keys
-            if key not in keys.split(","):
+            keys = keymap.get(binding_id(action)) or action.keys
+            if not action.bound or key not in keys.split(","):
                 continue
-            reason = why_not(action.name.split("(", 1)[0])
+            name = action.name.split("(", 1)[0]
+            reason = why_not(name)
             if reason:
                 say_no(node, reason)
                 return True

@@ -1,6 +1,7 @@
 """Messages the app posts when the circle or its sync changes (named in the past tense)."""
 
 from dataclasses import dataclass
+from enum import Enum
 
 from textual.message import Message
 
@@ -11,6 +12,17 @@ from ..sync.engine import Notice, SyncStatus
 @dataclass
 class CircleChanged(Message):
     change: Change
+
+    def can_replace(self, message: Message) -> bool:
+        # A burst of changes (a room answering a question) is handled once, as one: this
+        # change's ops go in front of the next one's, which is handled instead.
+        if not isinstance(message, CircleChanged):
+            return False
+        message.change = Change(
+            [*self.change.applied, *message.change.applied],
+            self.change.refolded or message.change.refolded,
+        )
+        return True
 
 
 @dataclass
@@ -30,6 +42,15 @@ class NoticeReceived(Message):
 # --- between the main screen's panes (up from a pane; the screen decides) --------------
 
 
+class Listing(Enum):
+    """What the main screen's list pane shows (the value: its title, for the views)."""
+
+    CHANNEL = "Channel"  # the threads of one channel, titled by its name
+    UNANSWERED = "Unanswered"
+    MENTIONS = "Mentions"
+    SEARCH = "Search"
+
+
 @dataclass
 class ChannelHighlighted(Message):
     """The cursor rests on a channel: its threads show beside it."""
@@ -46,9 +67,9 @@ class ChannelChosen(Message):
 
 @dataclass
 class ViewChosen(Message):
-    """Enter on a circle-wide view: "unanswered" or "mentions"."""
+    """Enter on a circle-wide view: the unanswered questions or the mentions."""
 
-    view: str
+    view: Listing
 
 
 @dataclass

@@ -1,26 +1,31 @@
 """The user's settings applied to the running app: themes, colour depth, ASCII borders,
 key overrides, time format and low-bandwidth mode; and the palette's commands for them.
+Each is this app's own (its classes, CSS variables and line filters), never the process's.
 
 ``app.py`` makes one ``Preferences`` in its ``__init__`` (themes are registered before
-any is used) and asks it for extra palette commands. Everything that went wrong while
-reading config.toml or the theme files is kept in ``problems`` and shown as a toast once
-the app is up, so the app always starts: with the default for whatever was bad.
+any is used) and asks it for extra palette commands. What the terminal is (TERM, a
+colour depth or low-bandwidth mode forced from the command line) is read from the
+app's ``environ``: the process's own, or an ssh-serve player's session. Everything that
+went wrong while reading config.toml or the theme files is kept in ``problems`` and
+shown as a toast once the app is up, so the app always starts: with the default for
+whatever was bad.
 """
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import fields, replace
 
 from textual import constants
 from textual.app import App, SystemCommand
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.filter import LineFilter
 from textual.screen import Screen
 
 from .. import config, terminal
 from ..config import Settings
-from . import display, timefmt
-from .low_bandwidth import LowBandwidthDisplay
+from . import compat, display, timefmt
+from .changed_cells import ChangedCellsDisplay
 from .notices import KeptNotices
 from .theme_loader import load_themes
 
@@ -31,17 +36,24 @@ THEME_FOR_DEPTH = {"1": "monochrome", "16": "ansi-16"}
 
 
 class Preferences:
-    def __init__(self, app: App, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        settings: Settings | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.app = app
+        self.environ = os.environ if environ is None else environ
         self.settings = settings if settings is not None else config.load_settings()
         self.problems: list[str] = list(self.settings.problems)
-        self.themes, theme_problems = load_themes(config.user_themes_dir())
+        self.themes, theme_problems = load_themes(config.user_themes_dir(self.settings.path))
         self.problems.extend(theme_problems)
         for info in self.themes.values():
             app.register_theme(info.theme)  # registered before any is used
         self._saving_theme = False
         self.notices = KeptNotices(app)  # a problem said again replaces its toast
-        self._shadow: LowBandwidthDisplay | None = None
+        self._changed_cells: ChangedCellsDisplay | None = None
+        self.line_filters: list[LineFilter] = []  # the app adds them to Textual's
         self._probe_sent: float | None = None
         self.link_seconds: float | None = None  # how long the terminal took to answer
         self.apply(self.settings, first=True)
@@ -50,22 +62,22 @@ class Preferences:
 
     @property
     def color_depth(self) -> str:
-        return terminal.color_depth(self.settings.color_depth)
+        return terminal.color_depth(self.settings.color_depth, self.environ)
 
     @property
     def low_bandwidth(self) -> bool:
-        return terminal.flag(terminal.ENV_LOW_BANDWIDTH, self.settings.low_bandwidth)
+        return terminal.flag(terminal.ENV_LOW_BANDWIDTH, self.settings.low_bandwidth, self.environ)
 
     @property
     def ascii_borders(self) -> bool:
-        return terminal.flag(terminal.ENV_ASCII, self.settings.ascii_borders)
+        return terminal.flag(terminal.ENV_ASCII, self.settings.ascii_borders, self.environ)
 
     @property
     def border_mode(self) -> str:
         """ASCII when asked; on the Linux console, the lines its font has; else Unicode."""
         if self.ascii_borders:
             return "ascii"
-        return "console" if os.environ.get("TERM", "") == "linux" else "unicode"
+        return "console" if self.environ.get("TERM", "") == "linux" else "unicode"
 
     def theme_name(self, settings: Settings) -> str:
         """The theme to use: the chosen one if it exists, else the depth's default."""
@@ -77,7 +89,7 @@ class Preferences:
         if settings.theme not in self.app.available_themes:
             self.problems.append(
                 f"theme '{settings.theme}' not found (is its file in "
-                f"{config.user_themes_dir()}?); using '{fallback}'"
+                f"{config.user_themes_dir(settings.path)}?); using '{fallback}'"
             )
             return fallback
         return settings.theme
@@ -91,18 +103,23 @@ class Preferences:
             for item in fields(Settings):
                 setattr(self.settings, item.name, getattr(settings, item.name))
         settings = self.settings
-        timefmt.set_format(settings.time_format)
-        display.set_border_mode(self.border_mode)
+        timefmt.set_format(app, settings.time_format)
         low = self.low_bandwidth
         app.animation_level = "none" if low else constants.TEXTUAL_ANIMATIONS
         app.set_class(low, "-low-bandwidth")
         # Only changed cells go to the terminal in every mode: it costs a little CPU per
         # frame and halves what a new message sends even on a fast link (4.4 KB → under
         # 1 KB at 80x24). Low-bandwidth mode adds no animations and fewer frames.
-        if self._shadow is None and not terminal.flag(terminal.ENV_FULL_REDRAW, False):
-            self._shadow = LowBandwidthDisplay(app)
-            self._shadow.install()
-        app.set_class(self.ascii_borders, "-ascii")
+        if self._changed_cells is None and not terminal.flag(
+            terminal.ENV_FULL_REDRAW, False, self.environ
+        ):
+            self._changed_cells = ChangedCellsDisplay(app)
+            self._changed_cells.install()
+        mode = self.border_mode
+        for name, class_name in display.MODE_CLASSES.items():
+            app.set_class(mode == name, class_name)
+        if first:  # the CSS is read at start; later, refresh_css (below) reads them again
+            app.stylesheet.set_variables(app.get_css_variables())
         self._saving_theme = True
         try:
             app.theme = self.theme_name(settings)
@@ -110,22 +127,24 @@ class Preferences:
             self._saving_theme = False
         # After the theme: one bit measures against its background. A depth the terminal
         # announced itself needs no filter (Textual draws with it), except none at all.
-        depth, chosen = terminal.color_choice(settings.color_depth)
-        display.set_color_depth(app, depth if chosen or depth == "1" else "truecolor")
+        depth, chosen = terminal.color_choice(settings.color_depth, self.environ)
+        self.line_filters = self._line_filters(depth if chosen or depth == "1" else "truecolor")
         app.set_keymap(dict(settings.keys))
         if not first and (
             old.color_depth != settings.color_depth or old.ascii_borders != settings.ascii_borders
         ):
-            self.redraw()
+            # The CSS variables are read again, and every screen's lines redrawn (through
+            # the new filters): what Textual does for a new theme.
+            app.refresh_css(animate=False)
 
-    def redraw(self) -> None:
-        """Draw every line again (filters and border glyphs are cached per widget)."""
-        app = self.app
-        app.refresh_css(animate=False)
-        for screen in app.screen_stack:
-            for widget in screen.walk_children(with_self=True):
-                widget._styles_cache.clear()
-                widget.refresh()
+    def _line_filters(self, depth: str) -> list[LineFilter]:
+        """Ours, after Textual's: colour depth (none for truecolor), then plain symbols."""
+        filters: list[LineFilter] = []
+        if depth in ("1", "16", "256"):
+            filters.append(display.ColorDepthFilter(depth, display.theme_luminance(self.app)))
+        if self.border_mode != "unicode":
+            filters.append(display.PlainSymbols(self.border_mode))
+        return filters
 
     # --- after mount ------------------------------------------------------------------
 
@@ -161,12 +180,11 @@ class Preferences:
         """Ask the terminal where its cursor is. It answers only once it has drawn every
         byte sent before the question, so the wait measures the link, first screen and
         all. (A terminal that never answers is never offered anything.)"""
-        driver = self.app._driver
-        if driver is None or self.app.is_headless or self.low_bandwidth:
+        if self.low_bandwidth:
             return
-        self._probe_sent = time.monotonic()
-        driver.write("\x1b[6n")  # DSR: report the cursor position
-        driver.flush()
+        sent = time.monotonic()
+        if compat.write_to_terminal(self.app, "\x1b[6n"):  # DSR: report the cursor position
+            self._probe_sent = sent
 
     def terminal_answered(self) -> None:
         if self._probe_sent is None:
@@ -182,8 +200,8 @@ class Preferences:
             )
 
     def _resumed(self, _app: object) -> None:
-        if self._shadow is not None:
-            self._shadow.forget()  # the terminal was someone else's for a while
+        if self._changed_cells is not None:
+            self._changed_cells.forget()  # the terminal was someone else's for a while
 
     def focused(self, widget: object) -> None:
         """A blinking cursor redraws twice a second: none in low-bandwidth mode."""
@@ -191,7 +209,9 @@ class Preferences:
             widget.cursor_blink = False  # type: ignore[attr-defined]
 
     def _theme_changed(self, theme: object) -> None:
-        display.follow_theme(self.app)
+        for item in self.line_filters:  # one bit measures against the new background
+            if isinstance(item, display.ColorDepthFilter):
+                item.reference = display.theme_luminance(self.app)
         name = getattr(theme, "name", None)
         if self._saving_theme or not name or name == self.settings.theme:
             return
@@ -240,7 +260,7 @@ class Preferences:
     def show_keys(self) -> None:
         from .screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen.of(self.app.screen))
 
     def open(self) -> None:
         from .screens.settings import SettingsScreen

@@ -2,23 +2,22 @@
 while focused, and a new channel. Each dismisses with its answer, or None on escape."""
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...core.digest import Arrival
 from ...sync.engine import CircleService
+from ..visible import visible_line
+from .dialogs import Dialog
 
 FOCUS_CHOICES = (25, 50, 90)
 
 
-class FocusScreen(ModalScreen[int | None]):
+class FocusScreen(Dialog[int | None]):
     """How long to focus: a few common lengths, or any number of minutes."""
 
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="focus-box"):
@@ -46,11 +45,10 @@ class FocusScreen(ModalScreen[int | None]):
             self.notify("Type a number of minutes from 1 to 1440.", severity="warning")
 
 
-class MeanwhileScreen(ModalScreen[str | None]):
+class MeanwhileScreen(Dialog[str | None]):
     """What arrived during focus: threads with new posts, mentions first; enter opens."""
 
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
 
     def __init__(self, service: CircleService, arrivals: list[Arrival]) -> None:
         super().__init__()
@@ -65,7 +63,8 @@ class MeanwhileScreen(ModalScreen[str | None]):
             for arrival in self.arrivals:
                 thread = state.threads[arrival.thread_id]
                 channel = state.channels[arrival.channel_id]
-                text = f"#{channel.name} · {thread.title} · {arrival.posts} new"
+                where = f"#{visible_line(channel.name)} · {visible_line(thread.title)}"
+                text = f"{where} · {arrival.posts} new"
                 if arrival.mentions:
                     text += f" · {arrival.mentions} mention{'s' * (arrival.mentions > 1)}"
                 options.append(Option(text, id=arrival.thread_id))
@@ -77,18 +76,18 @@ class MeanwhileScreen(ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
 
-class NewChannelScreen(ModalScreen[tuple[str, str] | None]):
+class NewChannelScreen(Dialog[tuple[str, str] | None]):
     """A channel's name and its goal line (moderators and the lead)."""
 
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="channel-box"):
             yield Label("New channel", classes="title")
             yield Input(placeholder="name, e.g. toefl-writing", id="channel-name", max_length=80)
             yield Input(placeholder="its goal, in one line", id="channel-goal", max_length=500)
-            yield Label("enter goes on, then creates it · esc cancels", classes="hint")
+            hint = f"enter goes on, then creates it · {self.cancel_key()} cancels"
+            yield Label(hint, classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         goal = self.query_one("#channel-goal", Input)

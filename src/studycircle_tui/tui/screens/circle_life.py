@@ -18,6 +18,7 @@ from ...core.schedule import Occurrence, is_running, next_occurrence
 from ...core.search import mention_tokens, names_for
 from ...core.state import CircleState
 from ...sync.engine import CircleService
+from ..visible import name_of, visible_line
 from ..widgets.status_line import StatusLine
 from .schedule import describe_next
 
@@ -81,11 +82,10 @@ def mentions_heard(state: CircleState, me: str, ops: list[Op]) -> list[str]:
         post = state.posts.get(op.id)
         if post is None or not names & mention_tokens(post.text):
             continue
-        author = state.members.get(op.actor)
         thread = state.threads.get(post.thread_id)
         heard.append(
-            f"{author.name if author else 'Someone'} mentioned you in "
-            f"“{thread.title if thread else 'a thread'}”"
+            f"{name_of(state, op.actor, 'Someone')} mentioned you in "
+            f"“{visible_line(thread.title) if thread else 'a thread'}”"
         )
     return heard
 
@@ -101,8 +101,7 @@ class CircleStatus(StatusLine):
     """The main screen's bottom line, keeping the circle's life (see the docstring)."""
 
     def __init__(self, service: CircleService, settings: Settings, *, id: str) -> None:
-        super().__init__(id=id)
-        self.service = service
+        super().__init__(service, id=id)
         self.settings = settings
         self.life = CircleLife()
 
@@ -115,10 +114,9 @@ class CircleStatus(StatusLine):
 
     def redraw(self) -> None:
         state, me, now = self.service.state, self.service.me, self.service.now_ms()
-        member = state.members.get(me)
         self.show(
-            state.name,
-            member.name if member else "not a member yet",
+            visible_line(state.name),
+            name_of(state, me, "not a member yet"),
             state.role_of(me) or "guest",
             self.service.status,
             self.settings.bell_on_mention,
@@ -147,5 +145,6 @@ class CircleStatus(StatusLine):
             self.leave_focus()
         starting = self.life.session_starting(self.service.state, now, quiet=self.focusing)
         if starting is not None:
-            self.notify(f"{starting.session.title} has started.", title="Session", timeout=20)
+            title = visible_line(starting.session.title)
+            self.notify(f"{title} has started.", title="Session", timeout=20)
         self.redraw()  # the next session moves on; the line is redrawn only if it changed

@@ -6,16 +6,19 @@ said on this screen's message line, and what was typed stays in the form."""
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from ...core import permissions
 from ...sync.engine import CircleService
-from ..intents import MESSAGE_LINE, ask, say_no
+from ..actions import bindings_for, key_for
+from ..intents import MESSAGE_LINE, ask, say_no, say_why_not
 from ..messages import CircleChanged
+from ..visible import visible_line
+from .help import HelpScreen
 
 CIRCLE_FIELDS = ("name", "goal", "rules")
 CHANNEL_ACTIONS = ("new_channel", "rename_channel", "archive_channel")
@@ -23,13 +26,8 @@ CHANNEL_ACTIONS = ("new_channel", "rename_channel", "archive_channel")
 
 class CircleSettingsScreen(ModalScreen[None]):
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("n", "new_channel", "New channel"),
-        Binding("r", "rename_channel", "Rename"),
-        Binding("x", "archive_channel", "Archive/restore"),
-        Binding("escape", "close", "Close"),
-    ]
+    BINDINGS = bindings_for("circle-settings")
+    KEY_SCOPES = ("circle-settings",)
 
     def __init__(self, service: CircleService) -> None:
         super().__init__()
@@ -46,7 +44,7 @@ class CircleSettingsScreen(ModalScreen[None]):
         leads = bool(self._may("circle.update"))
         fixed = {"compact": True, "disabled": not leads}
         with VerticalScroll(id="circle-box"):
-            yield Label(f"Circle settings · {state.name}", classes="title")
+            yield Label(f"Circle settings · {visible_line(state.name)}", classes="title")
             if not leads:
                 yield Label(
                     "Only the circle's lead changes these; you can read them.", classes="hint"
@@ -61,11 +59,12 @@ class CircleSettingsScreen(ModalScreen[None]):
             yield TextArea(
                 state.rules, id="circle-rules", soft_wrap=True, read_only=not leads, compact=True
             )
-            channels = "Channels" + (
-                "  n adds · r renames · x archives or brings back"
-                if self._may("channel.create")
-                else ""
-            )
+            channels = "Channels"
+            if self._may("channel.create"):
+                add, rename, archive = (
+                    key_for(self, "circle-settings", name) for name in CHANNEL_ACTIONS
+                )
+                channels += f"  {add} adds · {rename} renames · {archive} archives or brings back"
             yield Label(channels, classes="heading")
             yield OptionList(id="circle-channels", compact=True)
             channel_field = Input(
@@ -85,11 +84,23 @@ class CircleSettingsScreen(ModalScreen[None]):
         self.query_one("#circle-name" if self._may("circle.update") else "#circle-channels").focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.why_not(action) is None
+
+    def why_not(self, action: str) -> str | None:
+        """Why saving or a channel key is not offered (the core's rule); pressed anyway,
+        its key says this."""
         if action == "save":
-            return bool(self._may("circle.update"))
+            return self._may("circle.update").reason
         if action in CHANNEL_ACTIONS:
-            return bool(self._may("channel.create"))  # the channel rules are the same
-        return True
+            return self._may("channel.create").reason  # the channel rules are the same
+        return None
+
+    def on_key(self, event: Key) -> None:
+        if say_why_not(self, event.key, self.KEY_SCOPES):
+            event.stop()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))
 
     def on_circle_changed(self, message: CircleChanged) -> None:
         self._show_channels()  # what was typed in the form stays as it is
@@ -103,9 +114,9 @@ class CircleSettingsScreen(ModalScreen[None]):
         options = []
         for channel_id in state.channel_order:
             channel = state.channels[channel_id]
-            label = Text(f"#{channel.name}")
+            label = Text(f"#{visible_line(channel.name)}")
             if channel.goal:
-                label.append(f"  {channel.goal}", style="dim")
+                label.append(f"  {visible_line(channel.goal)}", style="dim")
             if channel.archived:
                 label.append("  (archived)", style="italic")
             options.append(Option(label, id=channel_id))
@@ -213,6 +224,7 @@ class CircleSettingsScreen(ModalScreen[None]):
     def action_close(self) -> None:
         if self.changes() and not self._warned:
             self._warned = True  # a second esc leaves without them
-            self._say("Unsaved changes: ctrl+s saves them; esc again leaves without them.")
+            save, close = (key_for(self, "circle-settings", name) for name in ("save", "close"))
+            self._say(f"Unsaved changes: {save} saves them; {close} again leaves without them.")
             return
         self.dismiss(None)

@@ -7,22 +7,24 @@ so the core's rule (and length) applies."""
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from ...store.db import CircleRecord
-from ...sync.engine import CircleService
+from ...sync.engine import CircleRecord, CircleService  # the TUI reads no store itself
+from ..actions import bindings_for, key_for
 from ..intents import MESSAGE_LINE, ask
+from ..visible import visible_line
+from .help import HelpScreen
 
 
 class CircleSwitcherScreen(ModalScreen[str | None]):
     """Dismisses with the id of the circle to open, or None to stay."""
 
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+    BINDINGS = bindings_for("circles")
+    KEY_SCOPES = ("circles",)
 
     def __init__(self, service: CircleService) -> None:
         super().__init__()
@@ -34,9 +36,11 @@ class CircleSwitcherScreen(ModalScreen[str | None]):
         with Vertical(id="switcher-box"):
             yield Label("Your circles", classes="title")
             yield OptionList(Option("Looking…", disabled=True), id="circles")
-            yield Label("enter opens the circle · esc stays here", classes="hint")
+            stay = key_for(self, "circles", "dismiss(None)")
+            yield Label(f"enter opens the circle · {stay} stays here", classes="hint")
             with Horizontal(classes="row"):
-                yield Label(f"Your name in {state.name} (tab, type, enter):", id="you-label")
+                name = visible_line(state.name)
+                yield Label(f"Your name in {name} (tab, type, enter):", id="you-label")
                 yield Input(me.name if me else "", id="my-name", max_length=80, compact=True)
             yield Label("", id="switcher-message", classes=MESSAGE_LINE)
         yield Footer()
@@ -50,7 +54,7 @@ class CircleSwitcherScreen(ModalScreen[str | None]):
         options = []
         for record in circles:
             where = "server" if record.transport == "server" else "shared file"
-            label = Text(record.name, style="bold" if record.id == here else "")
+            label = Text(visible_line(record.name), style="bold" if record.id == here else "")
             label.append(f"  {where}", style="dim")
             if record.id == here:
                 label.append("  (open now)", style="italic")
@@ -69,8 +73,11 @@ class CircleSwitcherScreen(ModalScreen[str | None]):
         if me is not None and name == me.name:
             self._say("That is your name already.")
             return
-        said = f"You are {name} in {self.service.state.name} now."
+        said = f"You are {visible_line(name)} in {visible_line(self.service.state.name)} now."
         ask(self, self.service.rename_me, name, done=lambda _: self._say(said))
 
     def _say(self, text: str) -> None:
         self.query_one("#switcher-message", Label).update(text)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))

@@ -16,19 +16,22 @@ from textual.widgets import Input, Label, OptionList
 from ...core import discussion
 from ...core.search import CircleIndex, names_for
 from ...sync.engine import CircleService
+from ..actions import key_for
 from ..messages import (
     ChannelChosen,
     ChannelHighlighted,
+    Listing,
     ThreadChosen,
     ViewChosen,
 )
+from ..visible import visible_line
 from ..widgets.channel_list import MENTIONS, UNANSWERED, ChannelList
 from ..widgets.post_render import Palette
 from ..widgets.row_list import RowList
 from ..widgets.rows import PostRows, ThreadRows
 
 SEARCH_DELAY = 0.15  # seconds of quiet typing before the search runs
-VIEW_TITLES = {"unanswered": "Unanswered", "mentions": "Mentions", "search": "Search"}
+THREAD_LISTINGS = (Listing.CHANNEL, Listing.UNANSWERED)  # the others list posts
 
 
 class ChannelsPane(Vertical):
@@ -77,7 +80,7 @@ class ChannelsPane(Vertical):
     def _selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         option_id = event.option.id or ""
-        views = {UNANSWERED: "unanswered", MENTIONS: "mentions"}
+        views = {UNANSWERED: Listing.UNANSWERED, MENTIONS: Listing.MENTIONS}
         if option_id in views:
             self.post_message(ViewChosen(views[option_id]))
         else:
@@ -85,14 +88,14 @@ class ChannelsPane(Vertical):
 
 
 class ThreadsPane(Vertical):
-    """The list: what ``view`` shows ("channel", "unanswered", "mentions", "search")."""
+    """The list: what ``view`` (a ``Listing``) shows."""
 
     def __init__(self, service: CircleService, index: CircleIndex, *, id: str, classes: str):
         super().__init__(id=id, classes=classes)
         self.service = service
         self.index = index
         self._search_timer: Timer | None = None
-        self._shown: tuple[str, str | None, str | None, Palette] | None = None
+        self._shown: tuple[Listing, str | None, str | None, Palette] | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("", id="list-title", classes="pane-title")
@@ -112,11 +115,11 @@ class ThreadsPane(Vertical):
         return self.query_one("#search", Input)
 
     @property
-    def view(self) -> str:
-        return self._shown[0] if self._shown else "channel"
+    def view(self) -> Listing:
+        return self._shown[0] if self._shown else Listing.CHANNEL
 
     def show(
-        self, view: str, channel_id: str | None, thread_id: str | None, palette: Palette
+        self, view: Listing, channel_id: str | None, thread_id: str | None, palette: Palette
     ) -> None:
         self._shown = (view, channel_id, thread_id, palette)
         self._draw()
@@ -128,20 +131,20 @@ class ThreadsPane(Vertical):
         state, me, now = self.service.state, self.service.me, self.service.now_ms()
         rows = self.rows
         subtitle = ""
-        self.set_class(view == "search", "-searching")
-        if view == "unanswered":
+        self.set_class(view is Listing.SEARCH, "-searching")
+        if view is Listing.UNANSWERED:
             ids = discussion.unanswered(state)
             render = ThreadRows(state, me, now, palette, with_channel=True)
             subtitle = "Open questions, oldest first"
             rows.empty_text = "No open questions: every question has an answer."
-        elif view == "mentions":
+        elif view is Listing.MENTIONS:
             ids = self.index.mentions_of(me)
             member = state.members.get(me)
             terms = [f"@{name}" for name in names_for(member.name)] if member else []
             render = PostRows(state, me, now, palette, terms)
             subtitle = "Posts that @mention you, newest first"
             rows.empty_text = "Nobody has @mentioned you yet."
-        elif view == "search":
+        elif view is Listing.SEARCH:
             result = self.index.search(self.search_box.value, me)
             ids = [hit.post_id for hit in result.hits]
             render = PostRows(state, me, now, palette, result.query.terms)
@@ -157,18 +160,19 @@ class ThreadsPane(Vertical):
             ids = discussion.threads_by_activity(state, channel_id or "")
             render = ThreadRows(state, me, now, palette, with_channel=False)
             channel = state.channels.get(channel_id or "")
-            subtitle = channel.goal if channel else ""
-            rows.empty_text = "No threads yet: press t to start one."
+            subtitle = visible_line(channel.goal) if channel else ""
+            start = key_for(self, "screen", "new_thread")
+            rows.empty_text = f"No threads yet: press {start} to start one."
         self.query_one("#list-subtitle", Label).update(subtitle)
-        current = thread_id if view in ("channel", "unanswered") else None
+        current = thread_id if view in THREAD_LISTINGS else None
         rows.show(ids, render, current)
 
-    def show_title(self, view: str, channel_id: str | None, back: str) -> None:
-        if view == "channel":
+    def show_title(self, view: Listing, channel_id: str | None, back: str) -> None:
+        if view is Listing.CHANNEL:
             channel = self.service.state.channels.get(channel_id or "")
-            title = f"# {channel.name}" if channel else "No channel"
+            title = f"# {visible_line(channel.name)}" if channel else "No channel"
         else:
-            title = VIEW_TITLES[view]
+            title = view.value
         self.query_one("#list-title", Label).update(f"{back}{title}")
 
     def start_search(self) -> None:
@@ -205,7 +209,7 @@ class ThreadsPane(Vertical):
     @on(RowList.Chosen, "#rows")
     def _row_chosen(self, event: RowList.Chosen) -> None:
         event.stop()
-        if self.view in ("channel", "unanswered"):  # rows are threads
+        if self.view in THREAD_LISTINGS:  # rows are threads
             self.post_message(ThreadChosen(event.row_id))
             return
         post = self.service.state.posts.get(event.row_id)  # rows are posts

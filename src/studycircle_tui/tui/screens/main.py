@@ -22,18 +22,19 @@ from ...core.digest import arrivals_since
 from ...core.ops import Op
 from ...core.search import CircleIndex
 from ...sync.engine import CircleService
-from ..actions import Action, bindings_for
-from ..commands import DiscussionCommands
+from ..actions import Action, bindings_for, key_for
 from ..intents import ask, say_no, say_why_not
 from ..messages import (
     ChannelChosen,
     ChannelHighlighted,
     CircleChanged,
+    Listing,
     NoticeReceived,
     SyncStatusChanged,
     ThreadChosen,
     ViewChosen,
 )
+from ..visible import visible
 from ..widgets.channel_list import MENTIONS, UNANSWERED
 from ..widgets.footer import AppFooter
 from ..widgets.post_render import Palette
@@ -56,7 +57,7 @@ PANES = ("channels", "threads", "thread")
 
 class MainScreen(Screen[None]):
     BINDINGS = bindings_for("screen")
-    COMMANDS = {DiscussionCommands}
+    KEY_SCOPES = ("screen", "post", "thread", "lists", "composer")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]
 
     def __init__(self, service: CircleService, settings: Settings) -> None:
@@ -65,12 +66,13 @@ class MainScreen(Screen[None]):
         self.settings = settings
         self.index = CircleIndex(service.state)
         self.channel_id: str | None = None
-        self.view = "channel"  # or "unanswered", "mentions", "search"
+        self.view = Listing.CHANNEL
         self.pane = "channels"
         self.mention_bells = 0  # mentions that rang (or would have rung) the bell
         self._rules_shown_version = -1  # the rules are offered once per version
         self._palette: Palette | None = None
         self._offered: tuple[bool | None, ...] = ()
+        self.changes_waiting = False  # changes came while another screen covered this
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -207,7 +209,8 @@ class MainScreen(Screen[None]):
         self._refresh_status()
 
     def _refresh_channels(self) -> None:
-        current = {"unanswered": UNANSWERED, "mentions": MENTIONS}.get(self.view, self.channel_id)
+        views = {Listing.UNANSWERED: UNANSWERED, Listing.MENTIONS: MENTIONS}
+        current = views.get(self.view, self.channel_id)
         only = self.channel_id if self.focusing else None
         self.query_one(ChannelsPane).show(current, self.palette, only)
 
@@ -219,8 +222,9 @@ class MainScreen(Screen[None]):
     def _refresh_titles(self) -> None:
         if not self.is_mounted:
             return
-        back = "‹ esc  " if self.has_class("-narrow") else ""  # how to go back, clickable
-        medium_back = "‹ esc  " if self.has_class("-medium") else ""
+        how = f"‹ {key_for(self, 'screen', 'back')}  "  # how to go back, clickable
+        back = how if self.has_class("-narrow") else ""
+        medium_back = how if self.has_class("-medium") else ""
         self.query_one(ThreadsPane).show_title(self.view, self.channel_id, back or medium_back)
         self.thread_pane.show_title(back)
 
@@ -243,8 +247,20 @@ class MainScreen(Screen[None]):
             self.offer_rules()  # on joining, and once after each change of the rules
         if self.thread_id and self.is_current and self.pane == "thread":
             ask(self, self.service.mark_read, self.thread_id)  # its change refreshes again
+        covering = self.app.screen
+        if covering is not self and not covering.is_modal:
+            # A whole screen covers this one (a live quiz, say, where every answer in the
+            # room is a change): it is drawn again when it shows.
+            self.changes_waiting = True
+            return
         self._refresh_all()
         self.refresh_offered()
+
+    def on_screen_resume(self) -> None:
+        if self.changes_waiting:
+            self.changes_waiting = False
+            self._refresh_all()
+            self.refresh_offered()
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         self._refresh_status()
@@ -254,13 +270,16 @@ class MainScreen(Screen[None]):
         severity = "error" if message.notice.severity == "error" else "warning"
         if self.focusing and severity != "error":
             return
-        self.notify(message.notice.text, severity=severity, timeout=8)
+        # markup=False: a notice quotes what others wrote and errors ("[Errno 2]"), and
+        # must be shown as it is, never read as markup (a stray "[/b]" would crash the app);
+        # visible(): nor may it carry control characters to the terminal.
+        self.notify(visible(message.notice.text), severity=severity, timeout=8, markup=False)
 
     # --- what the panes chose ---------------------------------------------------------
 
     def on_channel_highlighted(self, message: ChannelHighlighted) -> None:
-        if message.channel_id != self.channel_id or self.view != "channel":
-            self.channel_id, self.view = message.channel_id, "channel"
+        if message.channel_id != self.channel_id or self.view is not Listing.CHANNEL:
+            self.channel_id, self.view = message.channel_id, Listing.CHANNEL
             self._refresh_rows()
             self.refresh_offered()
 
@@ -269,7 +288,7 @@ class MainScreen(Screen[None]):
 
     def open_channel(self, channel_id: str) -> None:
         """On to the channel's threads."""
-        self.channel_id, self.view = channel_id, "channel"
+        self.channel_id, self.view = channel_id, Listing.CHANNEL
         self._refresh_channels()  # highlighted there, when opened by its number
         self._refresh_rows()
         self._show_pane("threads")
@@ -283,7 +302,7 @@ class MainScreen(Screen[None]):
 
     def open_thread(self, thread_id: str | None, at_post: str | None = None) -> None:
         thread = self.service.state.threads.get(thread_id or "")
-        if thread is not None and self.view == "channel":
+        if thread is not None and self.view is Listing.CHANNEL:
             self.channel_id = thread.channel_id
         self.thread_pane.open(thread_id, at_post)
         self._refresh_channels()
@@ -302,12 +321,12 @@ class MainScreen(Screen[None]):
     # --- views ------------------------------------------------------------------------
 
     def action_unanswered(self) -> None:
-        self._open_view("unanswered")
+        self._open_view(Listing.UNANSWERED)
 
     def action_mentions(self) -> None:
-        self._open_view("mentions")
+        self._open_view(Listing.MENTIONS)
 
-    def _open_view(self, view: str) -> None:
+    def _open_view(self, view: Listing) -> None:
         self.view = view
         self._refresh_channels()
         self._refresh_rows()
@@ -315,13 +334,13 @@ class MainScreen(Screen[None]):
         self.query_one(ThreadsPane).rows.focus()
 
     def action_search(self) -> None:
-        self.view = "search"
+        self.view = Listing.SEARCH
         self._refresh_rows()
         self._show_pane("threads")
         self.query_one(ThreadsPane).start_search()
 
     def _close_search(self) -> None:
-        self.view = "channel"
+        self.view = Listing.CHANNEL
         self._refresh_channels()
         self._refresh_rows()
         self.query_one(ThreadsPane).rows.focus()
@@ -332,7 +351,7 @@ class MainScreen(Screen[None]):
         if found is None:
             self.notify("Nothing unread: you are all caught up.")
             return
-        self.channel_id, self.view = found[0], "channel"
+        self.channel_id, self.view = found[0], Listing.CHANNEL
         self.open_thread(found[1])
 
     def action_mark_all_read(self) -> None:
@@ -357,13 +376,15 @@ class MainScreen(Screen[None]):
     def _no_channel_yet(self) -> str:
         """What to do when there is no channel to start a thread in."""
         if discussion.channels_in_order(self.service.state):
-            return "pick a channel first (esc goes back to the channels)"
+            back = key_for(self, "screen", "back")
+            return f"pick a channel first ({back} goes back to the channels)"
         if self._may("channel.create"):
-            return "there is no channel yet; press S (circle settings) to add one"
+            settings = key_for(self, "screen", "circle_settings")
+            return f"there is no channel yet; press {settings} (circle settings) to add one"
         return "there is no channel yet; the circle's lead adds the first one"
 
     def _thread_started(self, op: Op) -> None:
-        self.view = "channel"
+        self.view = Listing.CHANNEL
         self.open_thread(op.id)
 
     def action_toggle_bell(self) -> None:
@@ -372,7 +393,7 @@ class MainScreen(Screen[None]):
     # --- the other screens ------------------------------------------------------------
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen.of(self))
 
     def action_quizzes(self) -> None:
         from .quiz import QuizPaneScreen  # quiz screens load when first opened

@@ -6,14 +6,15 @@ stays. A member who has not accepted the circle's rules is shown them first, and
 thread is sent once they accept: what they wrote is never lost on the way."""
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioSet
 
 from ...core.ops import Op
 from ...sync.engine import CircleService
+from ..actions import bindings_for, key_for
 from ..intents import MESSAGE_LINE, ask
+from ..visible import visible_line
 from ..widgets.composer import PostArea
 from ..widgets.toggles import Choice
 from .rules import rules_first
@@ -22,10 +23,8 @@ from .rules import rules_first
 class NewThreadScreen(ModalScreen[Op | None]):
     """Dismisses with the thread's first op once it is stored, or None on escape."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "create", "Create", priority=True),
-    ]
+    BINDINGS = bindings_for("new-thread")
+    KEY_SCOPES = ("new-thread",)
 
     def __init__(self, service: CircleService, channel_id: str) -> None:
         super().__init__()
@@ -36,7 +35,7 @@ class NewThreadScreen(ModalScreen[Op | None]):
     def compose(self) -> ComposeResult:
         channel = self.service.state.channels[self.channel_id]
         with Vertical(id="new-thread"):
-            yield Label(f"New thread in #{channel.name}", classes="title")
+            yield Label(f"New thread in #{visible_line(channel.name)}", classes="title")
             yield Input(placeholder="Title", id="title", max_length=200)
             with RadioSet(id="kind"):
                 yield Choice("Discussion", value=True, id="discussion")
@@ -44,8 +43,9 @@ class NewThreadScreen(ModalScreen[Op | None]):
             yield PostArea(id="text", soft_wrap=True)
             yield Label("", id="error", classes=MESSAGE_LINE)
             with Horizontal(classes="buttons"):
-                yield Button("Create  ctrl+s", variant="primary", id="create")
-                yield Button("Cancel  esc", id="cancel")
+                create = key_for(self, "new-thread", "create")
+                yield Button(f"Create  {create}", variant="primary", id="create")
+                yield Button(f"Cancel  {key_for(self, 'new-thread', 'cancel')}", id="cancel")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "create":

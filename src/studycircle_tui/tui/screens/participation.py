@@ -3,7 +3,6 @@ questions waiting too long, and (for the lead) nudges."""
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, Static
@@ -11,7 +10,10 @@ from textual.widgets import DataTable, Footer, Label, Static
 from ...core import permissions
 from ...core.participation import Report, report, visible_to
 from ...sync.engine import CircleService
+from ..actions import bindings_for
 from ..messages import CircleChanged
+from ..visible import visible_line
+from .help import HelpScreen
 
 BAR_WIDTH = 12
 UNANSWERED_DAYS = 3
@@ -28,11 +30,8 @@ def bar(value: int, largest: int, width: int = BAR_WIDTH) -> str:
 
 class ParticipationScreen(ModalScreen[None]):
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [
-        Binding("7", "days(7)", "7 days"),
-        Binding("3", "days(30)", "30 days"),
-        Binding("escape", "dismiss(None)", "Close"),
-    ]
+    BINDINGS = bindings_for("participation")
+    KEY_SCOPES = ("participation",)
 
     def __init__(self, service: CircleService, days: int = 7) -> None:
         super().__init__()
@@ -79,7 +78,8 @@ class ParticipationScreen(ModalScreen[None]):
         for entry in [*shown.members, shown.totals]:
             is_total = entry is shown.totals
             name = Text(
-                "Circle total" if is_total else entry.name, style="bold" if is_total else ""
+                "Circle total" if is_total else visible_line(entry.name),
+                style="bold" if is_total else "",
             )
             table.add_row(
                 name,
@@ -98,7 +98,7 @@ class ParticipationScreen(ModalScreen[None]):
             f"Open questions: {len(shown.unanswered)}; waiting more than "
             f"{UNANSWERED_DAYS} days: {len(shown.waiting_long)}",
         ]
-        lines += [f"  · {thread.title}" for thread in shown.waiting_long[:5]]
+        lines += [f"  · {visible_line(thread.title)}" for thread in shown.waiting_long[:5]]
         self.query_one("#participation-summary", Static).update("\n".join(lines))
         service = self.service
         leads = permissions.leads(service.state, service.me, service.now_ms())
@@ -106,3 +106,6 @@ class ParticipationScreen(ModalScreen[None]):
         self.query_one("#participation-nudges", Static).update(
             f"Nudges\n{nudges}" if nudges else ""
         )
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))

@@ -2,10 +2,10 @@
 here anyone practises a quiz or joins a live one, and a lead runs one live."""
 
 from collections.abc import Callable
+from functools import partial
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.events import Key as KeyEvent
 from textual.screen import Screen
@@ -16,10 +16,14 @@ from ...core import sessionscore
 from ...core.ops import Question
 from ...core.state import Quiz
 from ...sync.engine import CircleService
-from ...sync.quizrun import QuizRunner, live_stage, names
+from ...sync.quizrun import QuizRunner, Stage, live_stage
+from ..actions import bindings_for, key_for
 from ..intents import ask
 from ..messages import CircleChanged, SyncStatusChanged
+from ..visible import markup_line, names_of, visible_line
 from ..widgets.quiz_views import press_answer_key
+from ..widgets.status_line import StatusLine
+from .help import HelpScreen
 
 
 class QuizBaseScreen(Screen[None]):
@@ -43,6 +47,9 @@ class QuizBaseScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.refresh_view()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))
 
     def refreshed(self, _result: object = None) -> None:
         """``done`` for an intent whose result shows by redrawing."""
@@ -80,10 +87,8 @@ def percent(ratio: float) -> str:
 class QuizPaneScreen(QuizBaseScreen):
     """Every quiz in the circle; enter practises it (or joins its live run), l runs it live."""
 
-    BINDINGS = [
-        Binding("l", "host", "Run live", tooltip="Open a lobby and run this quiz live"),
-        Binding("escape", "back", "Back", tooltip="Back to the discussion"),
-    ]
+    BINDINGS = bindings_for("quizzes")
+    KEY_SCOPES = ("quizzes",)
 
     def __init__(self, service: CircleService, channel_id: str | None = None) -> None:
         super().__init__(service)
@@ -95,6 +100,7 @@ class QuizPaneScreen(QuizBaseScreen):
             yield Label("Quizzes", id="quiz-pane-title", classes="quiz-title")
             yield OptionList(id="quiz-list")
             yield Static("", id="quiz-detail")
+        yield StatusLine(self.service, quiz_only=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -132,21 +138,22 @@ class QuizPaneScreen(QuizBaseScreen):
     def _line(self, quiz: Quiz) -> str:
         state = self.service.state
         channel = state.channels.get(quiz.channel_id or "")
-        where = f"#{channel.name}" if channel else "circle"
+        where = f"#{visible_line(channel.name)}" if channel else "circle"
         live = self.runner.running(quiz)
         badge = ""
         if live is not None:
-            badge = "● LIVE lobby · " if live_stage(live).name == "lobby" else "● LIVE · "
+            badge = "● LIVE lobby · " if live_stage(live).kind is Stage.LOBBY else "● LIVE · "
         best = quiz.best.get(self.service.me)
         mine = f"  best {percent(best)}" if best is not None else ""
         count = len(quiz.questions)
-        return f"{badge}{quiz.title}  ({where}, {count} question{'s' * (count != 1)}){mine}"
+        title = visible_line(quiz.title)
+        return f"{badge}{title}  ({where}, {count} question{'s' * (count != 1)}){mine}"
 
     def _show_detail(self, quiz: Quiz, me: str) -> None:
         state = self.service.state
-        who = names(state)
+        who = names_of(state)
         count = len(quiz.questions)
-        lines = [f"[b]{_escape(quiz.title)}[/b] · {count} question{'s' * (count != 1)}"]
+        lines = [f"[b]{markup_line(quiz.title)}[/b] · {count} question{'s' * (count != 1)}"]
         if quiz.keys is not None:
             lines.append("Practice quiz: its answers travel with it.")
         elif self.runner.held_keys(quiz) is not None:
@@ -159,13 +166,13 @@ class QuizPaneScreen(QuizBaseScreen):
         if me in quiz.best:
             lines.append(f"Your best practice score: {percent(quiz.best[me])}")
         if best:
-            shown = ", ".join(f"{_escape(who.get(p, '?'))} {percent(r)}" for p, r in best[:3])
+            shown = ", ".join(f"{markup_line(who.get(p, '?'))} {percent(r)}" for p, r in best[:3])
             lines.append(f"Best in the circle: {shown}")
         live = self.runner.running(quiz)
         finished = [s for s in self.runner.sessions(quiz) if s.mode == "live" and s.finished]
         if finished:
             last = sessionscore.score_session(quiz, finished[-1]).podium(who)
-            winner = f" · last winner: {_escape(who.get(last[0].player, '?'))}" if last else ""
+            winner = f" · last winner: {markup_line(who.get(last[0].player, '?'))}" if last else ""
             lines.append(f"Run live {len(finished)} time{'s' * (len(finished) != 1)}{winner}")
         hints = []
         if live is not None:
@@ -173,9 +180,9 @@ class QuizPaneScreen(QuizBaseScreen):
             if live.host == me:
                 hints.append("enter: back to hosting")
             else:
-                hints.append(f"enter: join {_escape(host)}'s live quiz")
+                hints.append(f"enter: join {markup_line(host)}'s live quiz")
         if live is None and self.runner.why_not_host(quiz) is None:
-            hints.append("l: run live")
+            hints.append(f"{markup_line(key_for(self, 'quizzes', 'host'))}: run live")
         if live is None and self.runner.practice_keys(quiz) is not None:
             hints.append("enter: practise")
         elif live is None:
@@ -243,13 +250,17 @@ class QuizPaneScreen(QuizBaseScreen):
         def chosen(settings: LiveSettings | None) -> None:
             if settings is None:
                 return
+            start = partial(
+                self.runner.start,
+                scoring=settings.scoring,
+                streak=settings.streak,
+                top_n=settings.top_n,
+                hands_free=settings.hands_free,
+            )
             ask(
                 self,
-                self.runner.start,
+                start,
                 quiz.id,
-                settings.scoring,
-                settings.streak,
-                settings.top_n,
                 done=lambda op: self.app.push_screen(LiveQuizScreen(self.service, op.id)),
             )
 
@@ -257,9 +268,3 @@ class QuizPaneScreen(QuizBaseScreen):
 
     def action_back(self) -> None:
         self.dismiss()
-
-
-def _escape(text: str) -> str:
-    from textual.markup import escape
-
-    return escape(text)

@@ -1,15 +1,17 @@
-"""Small quiz dialogs: how to score a live run before its lobby opens, and where to
-write a session's results. Each dismisses with its answer, or None on escape."""
+"""A small quiz dialog: how to score and pace a live run before its lobby opens. It
+dismisses with its answer, or None on escape. (Exporting the results is in export.py.)"""
 
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioSet
 
+from ..visible import visible_line
 from ..widgets.toggles import Choice, Tick
+from .dialogs import Dialog
+
+HANDS_FREE_SECONDS = 8  # the leaderboard's time between questions, unless changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,11 +19,16 @@ class LiveSettings:
     scoring: str  # "accuracy" | "speed"
     streak: bool
     top_n: int
+    hands_free: int = 0  # seconds of leaderboard between questions; 0: the lead goes on
 
 
-class LiveSettingsScreen(ModalScreen[LiveSettings | None]):
+def _number(text: str, low: int, high: int) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() and low <= int(text) <= high else None
+
+
+class LiveSettingsScreen(Dialog[LiveSettings | None]):
     CSS_PATH = "quiz.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, open_keys: bool) -> None:
         super().__init__()
@@ -30,7 +37,7 @@ class LiveSettingsScreen(ModalScreen[LiveSettings | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="quiz-dialog"):
-            yield Label(f"Run “{self.quiz_title}” live", classes="quiz-title")
+            yield Label(f"Run “{visible_line(self.quiz_title)}” live", classes="quiz-title")
             if self.open_keys:
                 yield Label(
                     "Its answers are already in the circle's log (it was shared for "
@@ -46,65 +53,56 @@ class LiveSettingsScreen(ModalScreen[LiveSettings | None]):
             with Horizontal(classes="quiz-row"):
                 yield Label("Leaderboard shows the top ", classes="quiz-inline")
                 yield Input("5", id="quiz-top-n", type="integer", max_length=3)
+            yield Tick(
+                "Hands-free: reveal each answer, then go on by itself",
+                id="quiz-hands-free",
+            )
+            with Horizontal(classes="quiz-row", id="quiz-hands-free-row"):
+                yield Label("Leaderboard between questions for ", classes="quiz-inline")
+                yield Input(
+                    str(HANDS_FREE_SECONDS), id="quiz-hands-free-s", type="integer", max_length=3
+                )
+                yield Label(" s", classes="quiz-inline")
             yield Label("", id="quiz-dialog-error", classes="quiz-warning")
             with Horizontal(classes="quiz-buttons"):
                 yield Button("Open lobby", variant="primary", id="quiz-ok")
                 yield Button("Cancel", id="quiz-cancel")
 
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "quiz-cancel":
+            self.dismiss(None)
+            return
+        self._done()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._done()
+
     def on_mount(self) -> None:
         # On the first choice to make, not on "Open lobby": an early enter would open a
         # lobby with settings never looked at. Enter on the top-N field opens it.
         self.query_one("#quiz-scoring", RadioSet).focus()
+        self._show_hands_free(False)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "quiz-cancel":
-            self.dismiss(None)
-            return
-        self._done()
+    def on_checkbox_changed(self, event: Tick.Changed) -> None:
+        if event.checkbox.id == "quiz-hands-free":
+            self._show_hands_free(event.value)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._done()
+    def _show_hands_free(self, on: bool) -> None:
+        self.query_one("#quiz-hands-free-row").display = on
 
     def _done(self) -> None:
-        text = self.query_one("#quiz-top-n", Input).value.strip()
-        if not text.isdigit() or not 1 <= int(text) <= 100:
-            self.query_one("#quiz-dialog-error", Label).update("Top N is a number from 1 to 100.")
+        error = self.query_one("#quiz-dialog-error", Label)
+        top_n = _number(self.query_one("#quiz-top-n", Input).value, 1, 100)
+        if top_n is None:
+            error.update("Top N is a number from 1 to 100.")
             return
+        hands_free = 0
+        if self.query_one("#quiz-hands-free", Tick).value:
+            seconds = _number(self.query_one("#quiz-hands-free-s", Input).value, 1, 600)
+            if seconds is None:
+                error.update("The leaderboard shows for 1 to 600 seconds.")
+                return
+            hands_free = seconds
         scoring = "speed" if self.query_one(RadioSet).pressed_index == 1 else "accuracy"
         streak = self.query_one("#quiz-streak", Tick).value
-        self.dismiss(LiveSettings(scoring, streak, int(text)))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class ExportScreen(ModalScreen[str | None]):
-    """Where to write the results: a file name (in the current folder) or a path."""
-
-    CSS_PATH = "quiz.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, suggested: str) -> None:
-        super().__init__()
-        self.suggested = suggested
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="quiz-dialog"):
-            yield Label("Export the results as CSV", classes="quiz-title")
-            yield Label("A file name (written in the current folder) or a path:")
-            yield Input(self.suggested, id="quiz-export-path")
-            with Horizontal(classes="quiz-buttons"):
-                yield Button("Write", variant="primary", id="quiz-ok")
-                yield Button("Cancel", id="quiz-cancel")
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "quiz-cancel":
-            self.dismiss(None)
-        else:
-            self.dismiss(self.query_one(Input).value.strip() or None)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.dismiss(LiveSettings(scoring, streak, top_n, hands_free))

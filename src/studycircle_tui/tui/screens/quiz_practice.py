@@ -3,18 +3,19 @@ review. Marked on this device; only the score is shared (``quiz.result``), which
 each member's best score in the Quiz pane."""
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Key as KeyEvent
-from textual.markup import escape
 from textual.widgets import Footer, Input, Label, Static
 
 from ...core import quizscore
 from ...core.ops import Key
 from ...core.quizscore import Grade
 from ...sync.engine import CircleService
+from ..actions import bindings_for, key_for
 from ..intents import ask
+from ..visible import markup_line, visible_line
 from ..widgets.quiz_views import (
+    FeedbackView,
     QuestionView,
     answer_hint,
     grade_markup,
@@ -22,14 +23,13 @@ from ..widgets.quiz_views import (
     summary_line,
     typed_answer,
 )
+from ..widgets.status_line import StatusLine
 from .quiz import QuestionScreen, percent
 
 
 class PracticeScreen(QuestionScreen):
-    BINDINGS = [
-        Binding("enter", "next", "Next", tooltip="Send the ticked choices, or go on"),
-        Binding("escape", "leave", "Leave", tooltip="Back to the quizzes"),
-    ]
+    BINDINGS = bindings_for("practice")
+    KEY_SCOPES = ("practice",)
 
     def __init__(self, service: CircleService, quiz_id: str, keys: list[Key]) -> None:
         super().__init__(service)
@@ -52,8 +52,10 @@ class PracticeScreen(QuestionScreen):
                 yield QuestionView(id="quiz-question")
                 yield Input(id="quiz-typed", placeholder="Your answer")
                 yield Static("", id="quiz-feedback")
+                yield FeedbackView(id="quiz-explain")
                 yield Static("", id="quiz-review")
             yield Static("", id="quiz-hint")
+        yield StatusLine(self.service, quiz_only=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -71,22 +73,23 @@ class PracticeScreen(QuestionScreen):
     def refresh_view(self) -> None:
         quiz = self.quiz
         total = len(quiz.questions)
-        title = f"Practice · {quiz.title}"
+        title = f"Practice · {visible_line(quiz.title)}"
         if self.stage != "review":
             title += f" · question {self.index + 1} of {total}"
         self.query_one("#quiz-practice-title", Label).update(title)
         view = self.query_one(QuestionView)
         typed = self.query_one("#quiz-typed", Input)
         feedback = self.query_one("#quiz-feedback", Static)
+        explain = self.query_one(FeedbackView)
         review = self.query_one("#quiz-review", Static)
         hint = self.query_one("#quiz-hint", Static)
         view.display = self.stage != "review"
         review.display = self.stage == "review"
-        feedback.display = self.stage == "feedback"
+        feedback.display = explain.display = self.stage == "feedback"
         if self.stage == "review":
             typed.display = False
             review.update(self._review())
-            hint.update("esc: back to the quizzes")
+            hint.update(f"{key_for(self, 'practice', 'leave')}: back to the quizzes")
             self.refresh_bindings()
             return
         question = quiz.questions[self.index]
@@ -100,12 +103,13 @@ class PracticeScreen(QuestionScreen):
             right = quizscore.right_answer_text(question, self.keys[self.index])
             lines = [grade_markup(grade)]
             if not grade.correct:
-                lines.append(f"The answer: {escape(right)}")
-            if self.keys[self.index].general_feedback:
-                lines.append(escape(self.keys[self.index].general_feedback))
+                lines.append(f"The answer: {markup_line(right)}")
             feedback.update("\n".join(lines))
+            general = self.keys[self.index].general_feedback
+            explain.display = explain.show(question, [grade.feedback, general])
             last = self.index + 1 == total
-            hint.update("enter: see your score" if last else "enter: next question")
+            then = "see your score" if last else "next question"
+            hint.update(f"{key_for(self, 'practice', 'next')}: {then}")
         else:
             hint.update(answer_hint(question))
         self.refresh_bindings()
@@ -128,12 +132,12 @@ class PracticeScreen(QuestionScreen):
                 if grade.credit
                 else "[$error]✗[/]"
             )
-            lines.append(f"{mark} {index + 1}. {escape(summary_line(question, 70))}")
+            lines.append(f"{mark} {index + 1}. {markup_line(summary_line(question, 70))}")
             given = quizscore.answer_text(question, self.answers[index], letters=True)  # type: ignore[arg-type]
-            lines.append(f"     you: {escape(given) or '-'}")
+            lines.append(f"     you: {markup_line(given) or '-'}")
             if not grade.correct:
                 right = quizscore.right_answer_text(question, self.keys[index])
-                lines.append(f"     answer: {escape(right)}")
+                lines.append(f"     answer: {markup_line(right)}")
         return "\n".join(lines)
 
     def score(self) -> tuple[float, float]:

@@ -4,7 +4,6 @@ member accepts them, and one key away afterwards."""
 from collections.abc import Callable
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -12,9 +11,12 @@ from textual.widgets import Button, Footer, Label, Markdown
 
 from ...core import permissions
 from ...sync.engine import CircleService
+from ..actions import bindings_for, key_for
 from ..intents import ask
 from ..messages import CircleChanged
+from ..visible import visible, visible_line
 from .circle_settings import CircleSettingsScreen
+from .help import HelpScreen
 
 
 def needs_acceptance(service: CircleService) -> bool:
@@ -45,11 +47,8 @@ class RulesScreen(ModalScreen[bool]):
     """Dismisses with True once accepted (or when there was nothing to accept)."""
 
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [
-        Binding("a", "accept", "Accept", show=True),
-        Binding("e", "settings", "Change them"),
-        Binding("escape", "later", "Close"),
-    ]
+    BINDINGS = bindings_for("rules")
+    KEY_SCOPES = ("rules",)
 
     def __init__(self, service: CircleService) -> None:
         super().__init__()
@@ -59,10 +58,10 @@ class RulesScreen(ModalScreen[bool]):
         state = self.service.state
         pending = needs_acceptance(self.service)
         with VerticalScroll(id="rules-box"):
-            yield Label(f"Welcome to {state.name}", classes="title")
+            yield Label(f"Welcome to {visible_line(state.name)}", classes="title")
             if state.goal:
                 yield Label("Our goal", classes="heading")
-                yield Markdown(state.goal, id="goal")
+                yield Markdown(visible(state.goal), id="goal")
             if state.rules:
                 heading = (
                     "Our rules (changed since you last read them)"
@@ -70,17 +69,19 @@ class RulesScreen(ModalScreen[bool]):
                     else "Our rules"
                 )
                 yield Label(heading, classes="heading")
-                yield Markdown(state.rules, id="rules")
+                yield Markdown(visible(state.rules), id="rules")
             if pending:
                 yield Label("Please accept them before your first post.", id="ask")
             if not (state.goal or state.rules):
                 yield Label("No goal or rules yet.", classes="hint")
             with Horizontal(classes="buttons"):
                 if pending:
-                    yield Button("Accept  a", variant="primary", id="accept")
+                    accept = key_for(self, "rules", "accept")
+                    yield Button(f"Accept  {accept}", variant="primary", id="accept")
                 if self._may_change():
-                    yield Button("Change them  e", id="settings")
-                yield Button("Close  esc", id="later")
+                    change = key_for(self, "rules", "settings")
+                    yield Button(f"Change them  {change}", id="settings")
+                yield Button(f"Close  {key_for(self, 'rules', 'later')}", id="later")
         yield Footer()
 
     def _shown(self) -> tuple[object, ...]:
@@ -131,3 +132,6 @@ class RulesScreen(ModalScreen[bool]):
 
     def action_later(self) -> None:
         self.dismiss(not needs_acceptance(self.service))
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))

@@ -2,11 +2,10 @@
 moderators and the lead, and export as an iCalendar (.ics) file."""
 
 from datetime import datetime
-from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
@@ -15,8 +14,11 @@ from ...core import permissions
 from ...core.schedule import is_running, occurrence_around
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService
-from ..intents import MESSAGE_LINE, ask, say_no
+from ..actions import bindings_for
+from ..intents import MESSAGE_LINE, ask, say_no, say_why_not
 from ..messages import CircleChanged
+from ..visible import visible_line
+from .help import HelpScreen
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -30,19 +32,16 @@ def describe_next(service: CircleService) -> str:
     if upcoming is None:
         return ""
     local = datetime.fromtimestamp(upcoming.start_ms / 1000)
+    title = visible_line(upcoming.session.title)
     if is_running(upcoming, now):
-        return f"now: {upcoming.session.title}"
-    return f"next: {upcoming.session.title} {local:%a %H:%M}"
+        return f"now: {title}"
+    return f"next: {title} {local:%a %H:%M}"
 
 
 class ScheduleScreen(ModalScreen[None]):
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [
-        Binding("a", "add", "Add session"),
-        Binding("d", "remove", "Remove"),
-        Binding("x", "export", "Export .ics"),
-        Binding("escape", "dismiss(None)", "Close"),
-    ]
+    BINDINGS = bindings_for("schedule")
+    KEY_SCOPES = ("schedule",)
 
     def __init__(self, service: CircleService) -> None:
         super().__init__()
@@ -66,7 +65,6 @@ class ScheduleScreen(ModalScreen[None]):
                     yield Input(local_zone_name(), placeholder="Time zone", id="tz")
                     yield Input("60", placeholder="minutes", id="minutes")
                 yield Button("Add session", id="add", variant="primary")
-            yield Input(f"{self._file_stem()}.ics", id="ics-path")  # in the current folder
             yield Label("", id="schedule-message", classes=MESSAGE_LINE)
         yield Footer()
 
@@ -76,6 +74,17 @@ class ScheduleScreen(ModalScreen[None]):
     def _may_edit(self) -> permissions.Verdict:
         service = self.service
         return permissions.may(service.state, service.me, "schedule.set", service.now_ms())
+
+    def why_not(self, action: str) -> str | None:
+        """Why changing the schedule is not offered (moderators and the lead do it)."""
+        return self._may_edit().reason if action in ("add", "remove") else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.why_not(action) is None
+
+    def on_key(self, event: Key) -> None:
+        if say_why_not(self, event.key, self.KEY_SCOPES):
+            event.stop()
 
     def on_mount(self) -> None:
         may_edit = bool(self._may_edit())
@@ -98,8 +107,8 @@ class ScheduleScreen(ModalScreen[None]):
             when = "on now" if is_running(upcoming, now) else f"next {local:%a %d %b %H:%M}"
             options.append(
                 Option(
-                    f"{session.title} — {DAYS[session.weekday]}s {session.time} "
-                    f"({session.tz}, {session.minutes} min) · {when}",
+                    f"{visible_line(session.title)} — {DAYS[session.weekday]}s {session.time} "
+                    f"({visible_line(session.tz)}, {session.minutes} min) · {when}",
                     id=str(index),
                 )
             )
@@ -151,8 +160,14 @@ class ScheduleScreen(ModalScreen[None]):
         self._show()
 
     def action_export(self) -> None:
-        target = Path(self.query_one("#ics-path", Input).value.strip())
-        ask(self, self.service.export_schedule, target, done=self._exported, heading="Not exported")
+        from .export import Export, offer_export
 
-    def _exported(self, written: Path) -> None:
-        self._say(f"Exported to {written.resolve()}")
+        export = Export(
+            "the schedule as iCalendar (.ics)",
+            f"{self._file_stem() or 'schedule'}.ics",
+            self.service.schedule_ics(),
+        )
+        offer_export(self, export)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))

@@ -3,7 +3,6 @@ planned, done or declined, with a reply."""
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select
@@ -12,9 +11,12 @@ from textual.widgets.option_list import Option
 from ...core import permissions
 from ...core.state import Suggestion
 from ...sync.engine import CircleService
+from ..actions import bindings_for
 from ..intents import MESSAGE_LINE, ask
 from ..messages import CircleChanged
+from ..visible import name_of, visible, visible_line
 from ..widgets.toggles import Tick
+from .help import HelpScreen
 
 STATUS_STYLE = {"open": "yellow", "planned": "cyan", "done": "green", "declined": "dim"}
 FILE_CIRCLE_WARNING = (
@@ -27,14 +29,14 @@ def author_label(service: CircleService, suggestion: Suggestion) -> str:
     """Who wrote it, as this viewer may see it: anonymous ones show no name to members."""
     if suggestion.anonymous and suggestion.author != service.me:
         return "anonymous"
-    member = service.state.members.get(suggestion.author)
-    name = member.name if member else "someone"
+    name = name_of(service.state, suggestion.author)
     return f"{name} (anonymous to others)" if suggestion.anonymous else name
 
 
 class SuggestionScreen(ModalScreen[None]):
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+    BINDINGS = bindings_for("suggestions")
+    KEY_SCOPES = ("suggestions",)
 
     def __init__(self, service: CircleService) -> None:
         super().__init__()
@@ -83,11 +85,11 @@ class SuggestionScreen(ModalScreen[None]):
         ):
             label = Text.assemble(
                 (f"[{suggestion.status}] ", STATUS_STYLE[suggestion.status]),
-                suggestion.text,
+                visible(suggestion.text),
                 (f"  — {author_label(self.service, suggestion)}", "dim"),
             )
             if suggestion.reply:
-                label.append(f"\n    lead: {suggestion.reply}", style="italic")
+                label.append(f"\n    lead: {visible_line(suggestion.reply)}", style="italic")
             options.append(Option(label, id=suggestion.id))
         listed = self.query_one("#suggestions", OptionList)
         chosen = listed.highlighted_option.id if listed.highlighted_option else None
@@ -139,3 +141,6 @@ class SuggestionScreen(ModalScreen[None]):
         message = self.query_one("#suggestion-message", Label)
         message.update(text)
         message.scroll_visible()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))

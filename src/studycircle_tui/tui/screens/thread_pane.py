@@ -19,8 +19,9 @@ from ...core import discussion, permissions
 from ...core.ops import Op
 from ...core.state import Post
 from ...sync.engine import CircleService
-from ..actions import bindings_for, scope_actions
+from ..actions import bindings_for, key_for, scope_actions
 from ..intents import ask, say_why_not
+from ..visible import name_of, visible, visible_line
 from ..widgets.composer import Composer
 from ..widgets.post_render import Palette, plain_line
 from ..widgets.thread_view import ThreadView
@@ -35,28 +36,34 @@ OFFERED_AS = {
     "verify": ("answer.verify", True),
     "hide": ("post.hide", False),
 }
-KEY_HINTS = (
-    ("n", "the next unread thread", "/", "search every post"),
-    ("u", "open questions", "@", "posts that mention you"),
-    ("t", "start a thread", "?", "every key"),
+KEY_HINTS = (  # the main screen's actions the welcome text names, two a line
+    ("next_unread", "the next unread thread", "search", "search every post"),
+    ("unanswered", "open questions", "mentions", "posts that mention you"),
+    ("new_thread", "start a thread", "help", "every key"),
 )
 
 
-def welcome_hint(circle: str, goal: str, palette: Palette) -> list[Text | tuple[Text, ...]]:
-    """What the pane says before a thread is open: where you are, how to move (two keys
-    a line where they fit, else one)."""
-    lines: list[Text | tuple[Text, ...]] = [Text(f"Welcome to {circle}", style="bold")]
+def welcome_hint(
+    circle: str, goal: str, palette: Palette, keys: dict[str, str]
+) -> list[Text | tuple[Text, ...]]:
+    """What the pane says before a thread is open: where you are, how to move (``keys``:
+    the key of each action it names, as the member's keymap has it now; two keys a line
+    where they fit, else one)."""
+    lines: list[Text | tuple[Text, ...]] = [
+        Text(f"Welcome to {visible_line(circle)}", style="bold")
+    ]
     if goal:
-        lines.append(Text(goal, style=palette.muted))
+        lines.append(Text(visible(goal), style=palette.muted))
     lines += [
         Text(),
         Text("Pick a channel, then a thread."),
-        Text("↑↓ or j/k move · enter opens · esc goes back"),
+        Text(f"↑↓ or j/k move · enter opens · {keys['back']} goes back"),
         Text(),
     ]
-    for key, what, other, other_what in KEY_HINTS:
-        first = Text.assemble((f"{key:>3} ", palette.accent), f"{what:<24}")
-        lines.append((first, Text.assemble((f"{other:>3} ", palette.accent), other_what)))
+    for action, what, other, other_what in KEY_HINTS:
+        first = Text.assemble((f"{keys[action]:>3} ", palette.accent), f"{what:<24}")
+        second = Text.assemble((f"{keys[other]:>3} ", palette.accent), other_what)
+        lines.append((first, second))
     return lines
 
 
@@ -106,7 +113,9 @@ class ThreadPane(Vertical):
         state = self.service.state
         view = self.query_one(ThreadView)
         if palette is not None and not view.hint:
-            view.hint = welcome_hint(state.name, state.goal, palette)
+            named = {"back"} | {name for names in KEY_HINTS for name in names[::2]}
+            keys = {name: key_for(self, "screen", name) for name in named}
+            view.hint = welcome_hint(state.name, state.goal, palette, keys)
         self.set_class(self.thread_id is None, "-no-thread")
         view.show(
             state,
@@ -115,7 +124,7 @@ class ThreadPane(Vertical):
             self.service.now_ms(),
             first_unread=first_unread,
             at_post=at_post,
-            queued=discussion.posts_waiting(self.service.unsent()),
+            queued=self.service.status.queued,  # a post's id is its op's: not sent yet
         )
 
     def forget_hint(self) -> None:
@@ -125,7 +134,9 @@ class ThreadPane(Vertical):
     def show_title(self, back: str) -> None:
         thread = self.service.state.threads.get(self.thread_id or "")
         self.query_one("#thread-title", Label).update(
-            f"{back}{thread.title}" if thread else "Pick a thread, or press t to start one"
+            f"{back}{visible_line(thread.title)}"
+            if thread
+            else f"Pick a thread, or press {key_for(self, 'screen', 'new_thread')} to start one"
         )
 
     def selected_post(self) -> Post | None:
@@ -213,13 +224,13 @@ class ThreadPane(Vertical):
         state = self.service.state
         post = state.posts.get(self.composer_post or "")
         if self.composer_mode == "reply_to" and post is not None:
-            author = state.members.get(post.author)
             quote = plain_line(post.text, 80)
-            label.update(
-                f"↩ Replying to {author.name if author else 'someone'} (esc cancels): {quote}"
-            )
+            cancel = key_for(self, "composer", "cancel")
+            name = name_of(state, post.author)
+            label.update(f"↩ Replying to {name} ({cancel} cancels): {quote}")
         elif self.composer_mode == "edit":
-            label.update("✎ Editing your post: ctrl+s saves, esc cancels")
+            send, cancel = key_for(self, "composer", "send"), key_for(self, "composer", "cancel")
+            label.update(f"✎ Editing your post: {send} saves, {cancel} cancels")
         else:
             label.update("")
         label.set_class(self.composer_mode != "reply", "-shown")

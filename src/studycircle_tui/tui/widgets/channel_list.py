@@ -8,6 +8,7 @@ from textual.widgets.option_list import Option
 
 from ...core.discussion import channels_in_order
 from ...core.state import CircleState
+from ..visible import visible_line
 from .post_render import Palette
 
 UNANSWERED = "view:unanswered"
@@ -36,12 +37,12 @@ class ChannelList(OptionList):
             label = Text.assemble(
                 (f"{number} " if number <= JUMP_KEYS else "  ", palette.accent),  # its key
                 ("# ", palette.muted),
-                (channel.name, "bold" if unread else ""),
+                (visible_line(channel.name), "bold" if unread else ""),
             )
             if unread:
                 label.append(f"  {unread}", style=palette.unread)
             if channel.goal:
-                label.append(f"\n    {channel.goal}", style=palette.muted)
+                label.append(f"\n    {visible_line(channel.goal)}", style=palette.muted)
             options.append(Option(label, id=channel_id))
         options.append(None)  # a separator
         label = Text.assemble(("? ", palette.unread), "Unanswered")

@@ -1,5 +1,6 @@
 """Where posts are written: ``PostArea`` (any post: the reply box, a new thread's first
-post) and the reply box itself, ``Composer``, multi-line Markdown sent with ctrl+s.
+post) and the reply box itself, ``Composer``, multi-line Markdown sent with ctrl+s (or
+the member's key; the footer shows it).
 
 A post has a limit (``ops.POST_MAX`` characters): the area says how many are left once
 it is near, and how far over it is, before the core would refuse it. What is pasted is
@@ -17,7 +18,7 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 from ...core.ops import POST_MAX
-from ..actions import bindings_for
+from ..actions import bindings_for, key_for
 
 NEAR_LIMIT = 2_000  # from here on the area counts down
 # Escape sequences as a whole (CSI "ESC [ … letter", OSC "ESC ] … BEL or ESC \\"), then
@@ -72,7 +73,10 @@ class Composer(PostArea):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
-        self.placeholder = "Write a reply… (Markdown; ctrl+s sends)"
+
+    def on_mount(self) -> None:
+        send = key_for(self, "composer", "send")  # the member's key, if they chose one
+        self.placeholder = f"Write a reply… (Markdown; {send} sends)"
 
     def action_send(self) -> None:
         text = self.text.strip()

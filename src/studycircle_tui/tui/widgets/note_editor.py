@@ -10,25 +10,19 @@ document on each keystroke, about 0.18 s per key on a 1 MB note (measured here).
 from textual.message import Message
 from textual.widgets import TextArea
 
-from ..note_keys import note_bindings
+from ..actions import bindings_for, key_for
+from ..compat import tree_sitter_language
 
 HIGHLIGHT_LIMIT = 100_000  # characters
 
 
 def markdown_language() -> str | None:
     """The language name Markdown highlighting needs, or None (plain text)."""
-    try:
-        from textual._tree_sitter import get_language
-    except ImportError:  # pragma: no cover - a Textual without tree-sitter support
-        return None
-    try:
-        return "markdown" if get_language("markdown") is not None else None
-    except Exception:  # a grammar built for another tree-sitter: plain text, not a crash
-        return None
+    return "markdown" if tree_sitter_language("markdown") is not None else None
 
 
 class NoteEditor(TextArea):
-    BINDINGS = note_bindings("editor")
+    BINDINGS = bindings_for("editor")
 
     class SaveAsked(Message):
         """ctrl+s: save the text as a new revision."""
@@ -48,7 +42,10 @@ class NoteEditor(TextArea):
         )
         self._language = language
         self.highlighting = language is not None
-        self.placeholder = "Write the note in Markdown… (ctrl+s saves, esc leaves)"
+
+    def on_mount(self) -> None:
+        save, leave = key_for(self, "editor", "save"), key_for(self, "editor", "leave")
+        self.placeholder = f"Write the note in Markdown… ({save} saves, {leave} leaves)"
 
     def load_note(self, text: str) -> None:
         """Load ``text`` to edit, highlighted unless it is too big (or cannot be)."""

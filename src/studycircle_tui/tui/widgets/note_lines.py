@@ -63,6 +63,11 @@ class NoteLines(ScrollView, can_focus=True):
     def key(self) -> Hashable:
         return self._key
 
+    @property
+    def text(self) -> str:
+        """Every line the view holds (not only those on screen), as plain text."""
+        return "\n".join(strip.text.rstrip() for strip in self._strips)
+
     def show(self, key: Hashable, build: Build, *, big: bool = False, top: bool = True) -> None:
         """Show what ``build`` makes; ``big`` builds it in a thread. The same key again
         keeps the place; a new one starts at the top (unless ``top`` is False)."""

@@ -1,24 +1,36 @@
-"""One line at the bottom: circle, member, transport and sync state.
+"""One line at the bottom: circle, member, transport and sync state; and, while a live
+quiz runs, which one and how long is left, wherever the member is in the app.
 
-It must fit one line of an 80-column terminal, so when it is too wide it gives way in
+The main screen's line says everything. The other full screens (the Quiz pane, practice,
+notes) carry a ``quiz_only`` line that shows only while a live quiz runs, so a lead who
+looks elsewhere mid-question still sees the clock, and a player sees there is a quiz to
+join. The live part comes first, so a narrow terminal never cuts it off.
+
+The rest must fit too (an 80-column terminal), so when it is too wide it gives way in
 this order: the member's role, then their name, then the circle's name is shortened;
 how the circle syncs, what waits to be sent and the next session are kept whole.
 """
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual.content import Content
 from textual.widgets import Static
 
-from ...sync.engine import SyncStatus
+from ...sync.engine import CircleService, SyncState, SyncStatus
+from ...sync.pacer import LiveQuiz, live_quiz
+from ...sync.quizrun import QuizRunner, Stage
+from ...sync.transport import TransportKind
 from ..timefmt import clock
 
+TITLE_CELLS = 28  # a long quiz title is cut: the time left matters more
 SHORTEST_NAME = 12  # cells a shortened circle name keeps (with its "…")
+LIVE_GAP = " │ "  # between the live quiz and the rest
 
 
 def describe(status: SyncStatus) -> str:
-    if status.state == "offline":
+    if status.state is SyncState.OFFLINE:
         text = f"offline since {clock(status.since_ms)}"
-    elif status.transport == "local file":
+    elif status.transport is TransportKind.FILE:
         text = "local file · synced"
     else:
         text = "online"
@@ -53,14 +65,73 @@ def fit_status(
     return cut(f"{cut(circle, SHORTEST_NAME)} · {tail}", cells)
 
 
+def time_left(ms: int) -> str:
+    """12 s left, 1:05 left: whole seconds, rounded up; time's up at 0."""
+    seconds = -(-ms // 1000)
+    if seconds <= 0:
+        return "time's up"
+    if seconds < 60:
+        return f"{seconds} s left"
+    return f"{seconds // 60}:{seconds % 60:02d} left"
+
+
+def describe_live(live: LiveQuiz) -> str:
+    """● LIVE Python basics · Q2/5 · 12 s left"""
+    cut = Text(live.title)
+    cut.truncate(TITLE_CELLS, overflow="ellipsis")  # by cells: wide letters, emoji, accents
+    title = cut.plain
+    stage = live.stage
+    if stage.kind is Stage.LOBBY:
+        where = "lobby" + (" (you host)" if live.hosting else "")
+    else:
+        where = f"Q{stage.question + 1}/{live.questions}"
+        if stage.kind is Stage.OPEN:
+            where += f" · {time_left(live.left_ms)}"
+        else:
+            where += f" · {stage.kind.value}"
+    return f"● LIVE {title} · {where}"
+
+
 class StatusLine(Static):
     DEFAULT_CSS = """
     StatusLine { width: 1fr; height: 1; background: $panel; color: $text-muted; padding: 0 1; }
     StatusLine.-offline { color: $warning; }
+    StatusLine.-quiz-only { display: none; }
+    StatusLine.-quiz-only.-live { display: block; }
     """
 
-    _shown = ""
-    _parts: tuple[str, str, str, str, list[str]] | None = None
+    LIVE_SECONDS = 1.0  # how often the time left is redrawn (only when it changed)
+
+    def __init__(
+        self,
+        service: CircleService | None = None,
+        *,
+        quiz_only: bool = False,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id, markup=False)
+        self.service = service
+        self._runner = None if service is None else QuizRunner(service)  # for its clock
+        self.set_class(quiz_only, "-quiz-only")
+        self._circle: tuple[str, str, str, str, list[str]] | None = None  # for fit_status
+        self._live = ""
+        self._shown = ""
+
+    def on_mount(self) -> None:
+        if self.service is not None:
+            self.set_interval(self.LIVE_SECONDS, self._redraw)
+            self.app.screen_change_signal.subscribe(self, self._screen_changed)
+            self._redraw()
+
+    def _screen_changed(self, _screen: object) -> None:
+        self._redraw()  # what it missed while covered, if it shows now
+
+    def _covered(self) -> bool:
+        """A full screen lies over this line's screen (a dialog lets it show through)."""
+        stack = self.app.screen_stack
+        if not self.is_mounted or self.screen not in stack:
+            return False
+        return not all(above.is_modal for above in stack[stack.index(self.screen) + 1 :])
 
     def show(
         self,
@@ -72,18 +143,36 @@ class StatusLine(Static):
         extra: str = "",
     ) -> None:
         """``extra``: the next session, or how long focus mode lasts."""
-        self.set_class(status.state == "offline", "-offline")
+        self.set_class(status.state is SyncState.OFFLINE, "-offline")
         extras = ([] if bell else ["bell off"]) + ([extra] if extra else [])
-        self._parts = (circle, member, role, describe(status), extras)
-        self._draw()
+        self._circle = (circle, member, role, describe(status), extras)
+        self._redraw()
 
     def on_resize(self) -> None:
-        self._draw()
+        self._redraw()
 
-    def _draw(self) -> None:
-        if self._parts is None:
+    def _redraw(self) -> None:
+        # Only while its screen shows: a covered line redrawn every second lays out the
+        # screen under a live quiz and then redraws the whole quiz screen over it (with
+        # thirty players in one ssh-serve worker, a tenth of its time). It catches up
+        # when its screen shows again (_screen_changed).
+        if self._covered():
             return
-        text = fit_status(*self._parts, self.content_region.width)
+        service, runner = self.service, self._runner
+        live = None
+        if service is not None and runner is not None:
+            live = live_quiz(service.state, service.me, runner.clock_ms())
+        self._live = "" if live is None else describe_live(live)
+        self.set_class(bool(self._live), "-live")
+        circle = ""
+        if self._circle is not None:
+            width = self.content_region.width  # 0 before the first layout: all of it
+            room = width - cell_len(self._live + LIVE_GAP) if self._live else width
+            circle = fit_status(*self._circle, max(room, 1) if width else 0)
+        text = LIVE_GAP.join(part for part in (self._live, circle) if part)
         if text != self._shown:  # an unchanged line costs no bytes on a slow link
             self._shown = text
-            self.update(text)
+            content = Content(text)
+            if self._live:
+                content = content.stylize("bold $accent", 0, len(self._live))
+            self.update(content, layout=False)  # one line, as wide as the screen
