@@ -61,7 +61,7 @@ WEIGHTS = {
     "delete": 1,
     "react": 2,
     "accept": 2,
-    "verify": 2,
+    "verify": 4,  # often refused: members may not, and no one verifies their own answer
     "flag": 1,
     "hide": 1,
     "read": 2,
@@ -385,9 +385,9 @@ class Maker:
                     "on": draws.integer(0, 2) > 0,
                 }
             if kind in ("accept", "verify") and answers:
-                # Mostly someone else's answer: no one verifies their own (refused).
+                # Someone else's answer to verify: no one verifies their own (refused).
                 others = [a for a in answers if view.posts[a].author != me]
-                post = pick(draws, others if others and draws.integer(0, 3) else answers)
+                post = pick(draws, others if others and kind == "verify" else answers)
                 return ("answer.accept" if kind == "accept" else "answer.verify"), {"post": post}
             if kind == "flag" and posts:
                 reason = pick(draws, ("incorrect", "off-topic", "unkind"))

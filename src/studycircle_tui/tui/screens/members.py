@@ -281,8 +281,12 @@ class MembersScreen(ModalScreen[None]):
         )
 
     def _done(self, _op: object) -> None:
-        self.query_one("#members-message", Label).update("Done.")
+        self._say("Done.")
         self._show()
+
+    def _say(self, text: str) -> None:
+        """On the screen's message line (main's merge called it but had lost it)."""
+        self.query_one("#members-message", Label).update(text)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen.of(self))
