@@ -61,7 +61,7 @@ WEIGHTS = {
     "delete": 1,
     "react": 2,
     "accept": 2,
-    "verify": 2,
+    "verify": 4,  # often refused: members may not, and no one verifies their own answer
     "flag": 1,
     "hide": 1,
     "read": 2,
@@ -321,6 +321,8 @@ class Maker:
             return True
         if type_name in ("post.edit", "post.delete") and view.posts[data["post"]].author != me:
             return True
+        if type_name == "answer.verify" and view.posts[data["post"]].author == me:
+            return True
         if type_name == "answer.accept":
             post = view.posts[data["post"]]
             if view.threads[post.thread_id].author != person.id:
@@ -383,7 +385,9 @@ class Maker:
                     "on": draws.integer(0, 2) > 0,
                 }
             if kind in ("accept", "verify") and answers:
-                post = pick(draws, answers)
+                # Someone else's answer to verify: no one verifies their own (refused).
+                others = [a for a in answers if view.posts[a].author != me]
+                post = pick(draws, others if others and kind == "verify" else answers)
                 return ("answer.accept" if kind == "accept" else "answer.verify"), {"post": post}
             if kind == "flag" and posts:
                 reason = pick(draws, ("incorrect", "off-topic", "unkind"))

@@ -10,6 +10,7 @@ inside the command that needs them.
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -37,14 +38,22 @@ def _store():  # -> Store; imported lazily to keep `--help` and `--version` inst
 
 
 def _run_app(service, args: argparse.Namespace) -> int:
+    """Run the app on ``service``'s circle, and on the next one while the member
+    switches circles in it (the app returns the id of the circle to open)."""
+    from .sync.circles import open_service
     from .tui.app import StudyCircleApp
 
-    app = StudyCircleApp(service, remote=args.served_over)
-    try:
-        app.run()
-    finally:
-        service.close()  # the writes still queued (the last draft) reach the disk
-    return app.return_code or 0
+    while True:
+        app = StudyCircleApp(service, remote=args.served_over)
+        try:
+            switch_to = app.run()
+        finally:
+            service.close()  # the writes still queued (the last draft) reach the disk
+        store = _store()
+        record = store.circle(switch_to) if switch_to else None
+        if record is None:
+            return app.return_code or 0
+        service = _file_errors(partial(open_service, store, record))
 
 
 def _file_errors(action: Callable[[], object]) -> object:

@@ -79,7 +79,9 @@ async def test_a_live_quiz_with_a_lead_and_three_players_scores_as_worked_out(
         assert isinstance(settings, LiveSettingsScreen)
         settings.query_one("#quiz-speed", RadioButton).value = True
         settings.query_one("#quiz-streak", Checkbox).value = True
-        await lea.press("enter")  # the focused "Open lobby" button
+        assert settings.focused is settings.query_one("#quiz-scoring")  # the first choice
+        settings.query_one("#quiz-top-n", Input).focus()
+        await lea.press("enter")  # enter on the last field opens the lobby
         await lea.pause()
         host = lea.app.screen
         assert isinstance(host, LiveQuizScreen) and host.lead

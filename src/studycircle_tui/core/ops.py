@@ -41,7 +41,8 @@ Name = Annotated[str, one_line(80, 1)]
 Title = Annotated[str, one_line(200, 1)]
 Goal = Annotated[str, free_text(500)]
 Rules = Annotated[str, free_text(10_000)]
-Text = Annotated[str, free_text(20_000, 1)]
+POST_MAX = 20_000  # characters in a post (the composer counts down to it)
+Text = Annotated[str, free_text(POST_MAX, 1)]
 NoteText = Annotated[str, free_text(1_000_000)]
 Reason = Annotated[str, free_text(500)]
 # An IANA time zone name; permissions checks it names a real one.

@@ -315,6 +315,9 @@ def _answer_verify(state: CircleState, op: AnswerVerify) -> str | None:
     refused = _answer_post(state, op)
     if refused:
         return refused
+    if state.posts[op.data.post].author == op.actor:
+        # A verification is someone else's word that the answer is right.
+        return "you cannot verify your own answer: another moderator or the lead does"
     # Once is the record: a second verification would only repeat it in the log.
     return "it is verified already" if state.posts[op.data.post].verified_by else None
 

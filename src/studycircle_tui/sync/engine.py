@@ -784,6 +784,11 @@ class CircleService(CircleIntents):
         self._listening.append(heard)
         self.circle.subscribe(heard)
 
+    async def my_circles(self) -> list[CircleRecord]:
+        """Every circle this user belongs to on this device, the most recently opened
+        first (this one among them): what the app offers to switch to."""
+        return await self.circle.in_store(self.store.circles)
+
     def waiting_to_send(self, op_id: str) -> bool:
         """Whether an op is only on this computer yet, queued until the circle can be
         reached (a post to mark "sending", an answer not yet given in the room's eyes)."""

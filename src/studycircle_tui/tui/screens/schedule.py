@@ -48,7 +48,7 @@ class ScheduleScreen(ModalScreen[None]):
         self.service = service
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="schedule-box"):
+        with VerticalScroll(id="schedule-box", can_focus=False):
             yield Label("Schedule", classes="title")
             yield Label(f"Times in your zone ({datetime.now().astimezone():%Z})", classes="hint")
             yield OptionList(id="sessions")
@@ -87,8 +87,12 @@ class ScheduleScreen(ModalScreen[None]):
             event.stop()
 
     def on_mount(self) -> None:
-        self.query_one("#session-form").display = bool(self._may_edit())
+        may_edit = bool(self._may_edit())
+        self.query_one("#session-form").display = may_edit
         self._show()
+        # Where the hands are: typing a session's title (the lead), else the list. Never
+        # the scrolling box, where letters typed fall through to the hotkeys.
+        self.query_one("#title" if may_edit else "#sessions").focus()
 
     def on_circle_changed(self, message: CircleChanged) -> None:
         self.query_one("#session-form").display = bool(self._may_edit())
