@@ -8,7 +8,10 @@ the fold" (test_reducer_properties.py).
 - a hidden post is seen only by its author and moderators (through search, which shows
   posts' text to whoever asks);
 - a removed member's later ops change nothing;
-- a verification was made by someone who held the role at that moment.
+- a verification was made by someone who held the role at that moment;
+- no member ever has a key another member has or had, but the one a lead gives a member
+  who lost theirs (the key their new device joined with): a key is announced only by
+  whoever holds it.
 """
 
 import tempfile
@@ -100,6 +103,21 @@ def test_a_verification_was_made_by_someone_who_held_the_role(history: History):
         if reducer.apply(state, op) and op.type == "answer.verify":
             assert held, f"verified by {op.actor}, who was not a moderator then"
             assert state.posts[op.data.post].verified_by == op.actor
+
+
+@INVARIANT_SETTINGS
+@given(histories(), st.data())
+def test_no_member_takes_a_key_another_member_holds(history: History, data):
+    in_server_order = with_seqs(server_order(HypothesisDraws(data.draw), history.ops))
+    for ops in (history.sorted_ops(), in_server_order):
+        state = fold(history.circle_id, ops)
+        holders: dict[str, set[str]] = {}
+        for member, entries in state.keys.items():
+            for entry in entries:
+                if entry.reason != "lost":  # given by a lead from the member's new device
+                    holders.setdefault(entry.key, set()).add(member)
+        shared = {key: members for key, members in holders.items() if len(members) > 1}
+        assert not shared, shared
 
 
 # Each of histories.TEXTS has one word of its own: searching for them all finds every post.

@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from . import ids, reducer
 from .hlc import Clock, horizon
-from .ops import OP_TYPES, SCHEMA_VERSION, Op, hides_author, validate_data
+from .ops import OP_TYPES, Op, hides_author, validate_data, version_for
 from .signing import Signatures, SigningKey, fingerprint
 from .state import CircleState
 
@@ -125,7 +125,7 @@ class Replica:
         stamp = self.clock.tick(wall_ms)
         op_type: Callable[..., Op] = OP_TYPES[type_name]  # its data's type was checked above
         op = op_type(
-            v=SCHEMA_VERSION,
+            v=version_for(type_name, payload),
             id=op_id,
             circle=circle,
             actor=actor,

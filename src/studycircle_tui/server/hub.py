@@ -47,7 +47,7 @@ from typing import Any
 import msgspec
 
 from ..core import hlc, ids, permissions, signing
-from ..core.ops import SERVER_ACTOR, Op, hides_author
+from ..core.ops import SERVER_ACTOR, MemberKey, Op, hides_author
 from ..core.replica import Replica
 from ..core.signing import Signatures, SigningKey, Vouched
 from .circle import Circle
@@ -333,7 +333,10 @@ class Hub:
         if op.type == "quiz.open":
             at = max(at, circle.after_sealed(op.data.session))
         op = msgspec.structs.replace(op, seq=None, at=at)
-        why = self._unsigned(circle, op) or permissions.refusal(circle.replica.state, op)
+        unsigned = self._unsigned(circle, op)
+        if unsigned is not None:
+            return {"id": op.id, "error": unsigned[1], "code": unsigned[0]}
+        why = permissions.refusal(circle.replica.state, op)
         if why is None and op.type == "quiz.answer" and circle.has_sealed_answer(op):
             why = "you have already answered this question"
         if why is not None:
@@ -361,16 +364,24 @@ class Hub:
                 self.tokens[token_hash] = (circle_id, member)
 
     @staticmethod
-    def _unsigned(circle: Circle, op: Op) -> str | None:
-        """Why ``op`` is not taken as its author's (see the module's doc), or None."""
+    def _unsigned(circle: Circle, op: Op) -> tuple[str, str] | None:
+        """Why ``op`` is not taken as its author's (see the module's doc): a stable code
+        and a sentence; or None."""
         state = circle.replica.state
         # Checked afresh: the replica's own verdicts take its log on trust.
-        found = signing.problem(state, op, Signatures())
+        verdicts = Signatures()
+        if isinstance(op, MemberKey) and op.data.reason == "rotate":
+            # Stricter than the fold, which takes the previous version's rotations in a
+            # circle from then: no app of this version makes one without its proof.
+            unproven = signing.rotation_unproven(op, verdicts, legacy=False)
+            if unproven is not None:
+                return "key_unproven", f"refused: {unproven}"
+        found = signing.problem(state, op, verdicts)
         if found is not None:
-            return f"refused: {found[1]}"
+            return found[0], f"refused: {found[1]}"
         history = state.keys.get(op.actor)
         if history and history[-1].at > (op.hlc, op.id):
-            return "refused: stamped before your key last changed"
+            return "stale_key", "refused: stamped before your key last changed"
         return None
 
     def _seal(self, circle: Circle, op: Op, batch: Batch) -> dict[str, object]:
@@ -468,11 +479,8 @@ class Hub:
         # Only the first can be refused (the founder removed, say): a fresh member.join
         # always folds, and a promotion by "@server" right after it folds in a hosted
         # circle. Checking before logging anything leaves nothing half done.
-        why = (
-            (self._unsigned(circle, made[0]) or permissions.refusal(state, made[0]))
-            if made
-            else None
-        )
+        unsigned = self._unsigned(circle, made[0]) if made else None
+        why = unsigned[1] if unsigned else permissions.refusal(state, made[0]) if made else None
         if why is None and len(made) > 1 and not state.hosted:
             why = "this circle was not created by this server, so it cannot give roles"
         if why is not None:

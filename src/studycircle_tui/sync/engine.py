@@ -201,7 +201,10 @@ class SharedCircle:
             except LostKey as error:
                 raise Refused(str(error)) from None
         op = self.replica.make(actor, type_name, data, self.now_ms(), os.urandom(10), key)
-        reason = permissions.refusal(self.state, op)
+        # Every replica would refuse it: as not its author's (a key they do not hold, say),
+        # or as not theirs to make.
+        unsigned = signing.problem(self.state, op)
+        reason = unsigned[1] if unsigned is not None else permissions.refusal(self.state, op)
         if reason is not None:
             raise Refused(reason)
         self.store.add_ops(self.record.id, [op], outbox=True, verdicts=self.replica.signatures)
@@ -698,7 +701,9 @@ class CircleService:
         """Sign from now on with a new key (the old one signs the change)."""
         self.circle.keys.signing(self.state, self.me)  # a device that lost its key cannot rotate
         new = self.circle.keys.new(self.me)
-        return self.submit("member.key", {"member": self.me, "key": new.public, "reason": "rotate"})
+        proof = new.prove(self.state.id, self.me)  # that the new key is held here
+        data = {"member": self.me, "key": new.public, "reason": "rotate", "proof": proof}
+        return self.submit("member.key", data)
 
     def rekey(self, member: str, joined_as: str) -> Op:
         """As a lead: give ``member``, who lost their key, the key of the member id their
