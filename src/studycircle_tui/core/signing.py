@@ -333,6 +333,39 @@ def candidates(keys: dict[str, list[KeyEntry]], op: Op, more: dict[str, list[str
     return [*known, *more.get(whose, ())]
 
 
+# Why an op is not taken as its author's, in the words the moderation log and notices use.
+UNSIGNED = "not signed, though its author signs"
+UNSIGNED_REQUIRED = "not signed, and this circle requires signatures"
+UNKNOWN_KEY = "signed by a key this circle does not know"
+UNPROVEN = "it announces a key it does not show it holds"
+
+
+def mismatch(whose: str) -> str:
+    owner = "the server" if whose == SERVER_ACTOR else "its author"
+    return f"its signature does not match {owner}'s key"
+
+
+def looks_forged(
+    state: "CircleState", op: Op, more: dict[str, list[str]], signatures: Signatures
+) -> str | None:
+    """Why ``op`` cannot be its claimed author's by any key they have or that arriving
+    ops announce (``more``, from ``announced``), or None. Asked of an op before it is
+    held back for a far-future stamp, so a forgery is never said to be its claimed
+    author's; the fold, when the op's time comes, still decides with ``problem``."""
+    if op.LOCAL_ONLY:
+        return None
+    keys = candidates(state.keys, op, more)
+    if not keys:
+        if not state.signatures_required:
+            return None  # an author who signs nothing: nothing to check, as in the fold
+        return UNKNOWN_KEY if op.sig else UNSIGNED_REQUIRED
+    if op.sig is None:
+        return UNSIGNED
+    if not signatures.first_good(op, keys):
+        return mismatch(SERVER_ACTOR if SERVER_ACTOR in (op.actor, op.signer) else op.actor)
+    return None
+
+
 def problem(
     state: "CircleState", op: Op, signatures: Signatures | None = None
 ) -> tuple[str, str] | None:
@@ -349,22 +382,18 @@ def problem(
     if key is None:
         if state.signatures_required and op.type != "circle.create":
             if op.sig is None:
-                return "unsigned", "not signed, and this circle requires signatures"
-            return "unsigned", "signed by a key this circle does not know"
+                return "unsigned", UNSIGNED_REQUIRED
+            return "unsigned", UNKNOWN_KEY
         return None
     if op.sig is None:
-        return "unsigned", "not signed, though its author signs"
+        return "unsigned", UNSIGNED
     verdicts = signatures or state.signatures
     if not verdicts.check(op, key):
-        owner = "the server" if whose == SERVER_ACTOR else "its author"
-        return "forged", f"its signature does not match {owner}'s key"
+        return "forged", mismatch(whose)
     if isinstance(op, MemberKey) and op.data.reason == "rotate":
         unproven = rotation_unproven(op, verdicts, legacy=op.v == 1 and state.schema == 1)
         return None if unproven is None else ("forged", unproven)
     return None
-
-
-UNPROVEN = "it announces a key it does not show it holds"
 
 
 def rotation_unproven(op: MemberKey, verdicts: Signatures, legacy: bool) -> str | None:

@@ -411,11 +411,15 @@ class SharedCircle:
     def _take(self, ops: list[Op], earlier: bool = False) -> Change:
         """Hand ops to the replica with the time (for the far-future hold) and report
         any it held back, and what arrived not signed by whom it claims (``earlier``:
-        ops from the store, said when they arrived; the moderation log keeps them)."""
+        ops from the store, said when they arrived; the moderation log keeps them; a
+        far-future forgery, not in that log until its time, is said again)."""
         now = self.now_ms()
         change = self.replica.add(ops, now)
         if not earlier:
             self._authorship(change)
+        forged = [(op.type, op.actor, why) for op, why in change.forged]
+        for text in authorship.refusals(self.state, forged):
+            self._notice(text)
         if change.held:
             latest = max(op.hlc for op in change.held)
             authors = sorted({authorship.name_in(self.state, op.actor) for op in change.held})
