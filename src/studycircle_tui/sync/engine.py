@@ -535,8 +535,11 @@ class SharedCircle:
             self._notice(text, "information")
         adopted = self.keys.adopted(self.state, self.record.member_id)
         if adopted is not None:
+            # The member id this device joined as has ended: it is served here no more
+            # (the pacer drops what it kept for it), the member it is now is.
+            self.members.discard(self.record.member_id)
             self.record.member_id = adopted
-            self.members.add(adopted)  # served here now: the pacer paces their quizzes
+            self.members.add(adopted)
             self.store.save_circle(self.record)
             self._notice(authorship.welcome_back(self.state, adopted), "information")
         if self.keys.server_mismatch(self.state):
