@@ -39,7 +39,7 @@ from studycircle_tui.core.rota import moderator_at
 from studycircle_tui.core.search import CircleIndex
 from studycircle_tui.core.signing import Vouched
 from studycircle_tui.core.state import CircleState
-from studycircle_tui.server import hub as hub_module
+from studycircle_tui.server import clock as hub_clock
 from studycircle_tui.server.circle import Circle
 from studycircle_tui.server.hub import Hub
 from studycircle_tui.server.sqlite_store import SqliteStore
@@ -166,8 +166,8 @@ def published(hub: Hub, history: History, ops: list[Op]) -> list[Op]:
         if op.type == "suggestion.create" and op.data.anonymous:
             continue  # held on a timer of the event loop's; nothing to do with quizzes
         now = hlc.physical_ms(op.hlc)
-        with mock.patch.object(hub_module, "_now_ms", return_value=now):
-            hub.admit(circle, op.actor, op, batch)
+        with mock.patch.object(hub_clock, "now_ms", return_value=now):
+            hub.admission.push(circle, op.actor, op, batch)
     return [decode_op(entry.raw) for _, entry in batch.staged]
 
 

@@ -26,7 +26,7 @@ so every replica's log and moderation log still agree. Held ops are
 looked at again on every later ``add``: once the reader's clock is within a day of the
 stamp they fold like any late op, so replicas whose clocks disagree still converge. The
 replica only decides; the service (``sync/engine.py``) hands it the time and reports.
-A server circle holds nothing back: the server refuses such ops (``server/hub.py``).
+A server circle holds nothing back: the server refuses such ops (``server/admission.py``).
 
 Signatures are checked in the fold (``core/signing.py``); the replica keeps the verdicts
 (``signatures``) for all its states, so a refold checks nothing twice. An op this replica
