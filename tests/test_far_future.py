@@ -34,6 +34,16 @@ def _stamped(op, stamp, key=None):
     return key.sign(op) if key is not None else op
 
 
+def _reader(tmp_path, lead, clock: dict[str, int]) -> CircleService:
+    """Another app on the lead's circle file whose wall clock is ``clock["ms"]``."""
+    return CircleService(
+        Store(tmp_path / "reader.sqlite3"),
+        lead.record,
+        FileTransport(tmp_path / "circle.jsonl"),
+        now_ms=lambda: clock["ms"],
+    )
+
+
 def _write_lines(path, ops):
     with path.open("ab") as handle:
         handle.write(b"".join(encode_op(op) + b"\n" for op in ops))
@@ -92,12 +102,7 @@ def test_a_far_future_forgery_is_refused_never_held_in_its_claimed_authors_name(
     asyncio.run(lead.sync_once())
     ayu = join_file_circle(tmp_path, "Ayu")
     clock = {"ms": ayu.now_ms()}
-    reader = CircleService(
-        Store(tmp_path / "reader.sqlite3"),
-        lead.record,
-        FileTransport(tmp_path / "circle.jsonl"),
-        now_ms=lambda: clock["ms"],
-    )
+    reader = _reader(tmp_path, lead, clock)
 
     def made(actor, name):
         return ayu.replica.make(
@@ -131,12 +136,7 @@ def test_a_far_future_forgery_is_refused_never_held_in_its_claimed_authors_name(
 def test_held_ops_fold_once_the_readers_clock_reaches_them(tmp_path):
     lead = new_file_circle(tmp_path)
     clock = {"ms": lead.now_ms()}
-    reader = CircleService(
-        Store(tmp_path / "reader.sqlite3"),
-        lead.record,
-        FileTransport(tmp_path / "circle.jsonl"),
-        now_ms=lambda: clock["ms"],
-    )
+    reader = _reader(tmp_path, lead, clock)
     soon = lead.replica.make(
         lead.me, "channel.create", {"name": "soon"}, clock["ms"], os.urandom(10)
     )

@@ -9,7 +9,6 @@ code ``key_unproven``. A circle from before proofs (its ``circle.create`` is sch
 still folds the rotations its members made then.
 """
 
-import asyncio
 import os
 
 import msgspec
@@ -18,33 +17,18 @@ import pytest
 from circles import join_file_circle, key_of, new_file_circle
 from server_helpers import Site
 from studycircle_tui.core import signing
-from studycircle_tui.core.ops import Op, encode_op
+from studycircle_tui.core.ops import Op
 from studycircle_tui.core.replica import Replica
 from studycircle_tui.core.signing import SigningKey
 from studycircle_tui.sync.engine import CircleService, Refused
-
-REPORTS = ("forged", "unsigned")
-
-
-def sync(*services, rounds=2):
-    for _ in range(rounds):
-        for service in services:
-            asyncio.run(service.sync_once())
-
-
-def reported(service: CircleService) -> dict[str, object]:
-    return {e.op_id: e for e in service.state.moderation_log if e.action in REPORTS}
+from test_signing import append_line, reported, sync
 
 
 def by_hand(service: CircleService, data: dict, key: SigningKey) -> Op:
     """A rotation ``service``'s member writes into the circle file by hand."""
-    op = service.replica.make(service.me, "member.key", data, service.now_ms(), os.urandom(10), key)
-    return op
-
-
-def append_line(path, op: Op) -> None:
-    with path.open("ab") as handle:
-        handle.write(encode_op(op) + b"\n")
+    return service.replica.make(
+        service.me, "member.key", data, service.now_ms(), os.urandom(10), key
+    )
 
 
 def test_a_rotation_to_a_key_its_author_does_not_hold_is_refused_everywhere(tmp_path):
