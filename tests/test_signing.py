@@ -243,11 +243,11 @@ def test_the_quiz_pacer_follows_a_re_key(tmp_path):
 
     def hosts_a_closed_question() -> str:
         runner = QuizRunner(laptop)
-        quiz = runner.create("Python basics", QUESTIONS, KEYS, channel).id
-        session = runner.start(quiz, hands_free=8).id
-        runner.open_question(session, 0)
-        runner.close(session)
-        pacer.step()  # hands-free: the pacer reveals it, as its host
+        quiz = asyncio.run(runner.create("Python basics", QUESTIONS, KEYS, channel)).id
+        session = asyncio.run(runner.start(quiz, hands_free=8)).id
+        asyncio.run(runner.open_question(session, 0))
+        asyncio.run(runner.close(session))
+        asyncio.run(pacer.step())  # hands-free: the pacer reveals it, as its host
         assert 0 in laptop.state.sessions[session].revealed
         return session
 
@@ -256,7 +256,7 @@ def test_the_quiz_pacer_follows_a_re_key(tmp_path):
     lead.rekey(ana.me, joined_as)
     sync(lead, laptop)
     assert laptop.me == ana.me
-    pacer.step()
+    asyncio.run(pacer.step())
     assert laptop.circle.members == {ana.me}
     assert set(pacer._runners) <= {ana.me}  # nothing kept for the id that ended
     after = hosts_a_closed_question()
