@@ -262,7 +262,10 @@ class SharedCircle:
             except LostKey as error:
                 raise Refused(str(error)) from None
         op = self.replica.make(actor, type_name, data, self.now_ms(), os.urandom(10), key)
-        reason = permissions.refusal(self.state, op)
+        # Every replica would refuse it: as not its author's (a key they do not hold, say),
+        # or as not theirs to make.
+        unsigned = signing.problem(self.state, op)
+        reason = unsigned[1] if unsigned is not None else permissions.refusal(self.state, op)
         if reason is not None:
             raise Refused(reason)
         return op
@@ -522,11 +525,15 @@ class SharedCircle:
     def _take(self, ops: list[Op], earlier: bool = False) -> Change:
         """Hand ops to the replica with the time (for the far-future hold) and report
         any it held back, and what arrived not signed by whom it claims (``earlier``:
-        ops from the store, said when they arrived; the moderation log keeps them)."""
+        ops from the store, said when they arrived; the moderation log keeps them; a
+        far-future forgery, not in that log until its time, is said again)."""
         now = self.now_ms()
         change = self.replica.add(ops, now)
         if not earlier:
             self._authorship(change)
+        forged = [(op.type, op.actor, why) for op, why in change.forged]
+        for text in authorship.refusals(self.state, forged):
+            self._notice(text)
         if change.held:
             latest = max(op.hlc for op in change.held)
             authors = sorted({authorship.name_in(self.state, op.actor) for op in change.held})
@@ -643,8 +650,11 @@ class SharedCircle:
             self._notice(text, "information")
         adopted = self.keys.adopted(self.state, self.record.member_id)
         if adopted is not None:
+            # The member id this device joined as has ended: it is served here no more
+            # (the pacer drops what it kept for it), the member it is now is.
+            self.members.discard(self.record.member_id)
             self.record.member_id = adopted
-            self.members.add(adopted)  # served here now: the pacer paces their quizzes
+            self.members.add(adopted)
             self.store.save_circle(self.record)
             self._notice(authorship.welcome_back(self.state, adopted), "information")
         if self.keys.server_mismatch(self.state):
@@ -858,7 +868,9 @@ class CircleService(CircleIntents):
         """Sign from now on with a new key (the old one signs the change)."""
         self.circle.keys.signing(self.state, self.me)  # a device that lost its key cannot rotate
         new = self.circle.keys.new(self.me)
-        return self.submit("member.key", {"member": self.me, "key": new.public, "reason": "rotate"})
+        proof = new.prove(self.state.id, self.me)  # that the new key is held here
+        data = {"member": self.me, "key": new.public, "reason": "rotate", "proof": proof}
+        return self.submit("member.key", data)
 
     def rekey(self, member: str, joined_as: str) -> Op:
         """As a lead: give ``member``, who lost their key, the key of the member id their
