@@ -169,7 +169,8 @@ def _member_key(state: CircleState, op: MemberKey) -> str | None:
     target = data.member
     history = state.keys.get(target)
     # In stamp order always so; in a server's order, a change written before the latest.
-    if history and history[-1].at >= (op.hlc, op.id):
+    # An op only asked about (``may``, no stamp yet) will be stamped after all of them.
+    if history and op.hlc and history[-1].at >= (op.hlc, op.id):
         return "that member's key changed after this was written"
     if target == ops.SERVER_ACTOR or op.actor == ops.SERVER_ACTOR:
         if op.actor != ops.SERVER_ACTOR or not state.hosted:
