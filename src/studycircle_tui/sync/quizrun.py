@@ -18,6 +18,7 @@ per player per question, no answer after the close) are the reducer's and the se
 """
 
 import csv
+import functools
 import io
 import json
 import secrets
@@ -310,8 +311,10 @@ class QuizRunner:
     # --- results ----------------------------------------------------------------------
 
     def score(self, session_id: str) -> sessionscore.SessionScore:
+        """The session's scores, made once per change for every member served here."""
         session, quiz = self._session(session_id)
-        return sessionscore.score_session(quiz, session)
+        make = functools.partial(sessionscore.score_session, quiz, session)
+        return self.service.circle.derived(("score", session_id), make)
 
     def csv_rows(self, session_id: str) -> list[list[str]]:
         _, quiz = self._session(session_id)
