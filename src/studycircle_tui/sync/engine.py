@@ -171,6 +171,10 @@ class SharedCircle:
         self.notices: list[Notice] = []  # every notice so far, for listeners that come late
         self._wake = asyncio.Event()
         self._sending = asyncio.Lock()  # members' ops one at a time, in the order asked
+        # Pushes one at a time (the loop's and ``submit``'s own), counted so that a pull
+        # a push overlapped does not take the op it did not read back for one lost.
+        self._pushing = asyncio.Lock()
+        self._pushes = 0
         self._offline_since = 0
         self.status = SyncStatus(transport.kind, SyncState.SYNCED)
         # The one thread members' writes use (see the module's docstring).
@@ -182,6 +186,11 @@ class SharedCircle:
         # The sync loop and the pacer, each running once however many members run it.
         self._tasks: dict[str, asyncio.Future[None]] = {}
         self.started: collections.Counter[str] = collections.Counter()
+        # What screens make from the state (a quiz's scores), made once per change for
+        # every member served: an ssh-serve worker's thirty apps show one leaderboard.
+        self.changes = 0
+        self._derived: dict[object, object] = {}
+        self._derived_at = 0
         self._load()
 
     # --- reading ----------------------------------------------------------------------
@@ -199,6 +208,16 @@ class SharedCircle:
     def unsubscribe(self, listener: Listener) -> None:
         with contextlib.suppress(ValueError):
             self._listeners.remove(listener)
+
+    def derived(self, key: object, make: Callable[[], T]) -> T:
+        """``make()``'s value, made from the state once per change of it (``key`` names
+        what it is), then the same for every member and screen that asks."""
+        if self._derived_at != self.changes:
+            self._derived.clear()
+            self._derived_at = self.changes
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]  # type: ignore[return-value]
 
     def clock_ms(self) -> int:
         """Now, by the clock ops are stamped with: the wall clock, or the circle's stamps
@@ -275,7 +294,8 @@ class SharedCircle:
         self.store.add_ops(self.record.id, [op], outbox=True, verdicts=self.replica.signatures)
 
     def _stored(self, op: Op) -> None:
-        """The op is on disk: apply it, and wake the sync loop to send it."""
+        """The op is on disk: send it, apply it, and wake the sync loop."""
+        self._send_now()
         self._emit(self.replica.add_local(op))
         self._outbox_changed()
         self._wake.set()
@@ -326,6 +346,23 @@ class SharedCircle:
                 loop.call_soon_threadsafe(self.notify, to, text, "error")
 
         done.add_done_callback(check)
+
+    def _send_now(self) -> None:
+        """Start sending what was just stored before anyone draws it: in an ssh-serve
+        worker one player's answer would otherwise wait behind every app's redraw and
+        the sync loop's current round (a pull, its fold, the listeners) before it
+        reached the file or the server. The loop still wakes, and retries what fails."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # a command outside any loop: its own sync_once sends it
+            return
+        task = asyncio.ensure_future(self._push_now())
+        self._tasks[f"push {id(task)}"] = task  # kept (a bare task may be collected)
+        task.add_done_callback(lambda done: self._tasks.pop(f"push {id(done)}", None))
+
+    async def _push_now(self) -> None:
+        with contextlib.suppress(Exception):  # the sync loop's round says what failed
+            await self._push()
 
     # --- syncing ----------------------------------------------------------------------
 
@@ -462,6 +499,11 @@ class SharedCircle:
         return 25.0 if self.transport.ordering == "seq" and not self._wake.is_set() else 0.0
 
     async def _push(self) -> None:
+        async with self._pushing:
+            self._pushes += 1
+            await self._push_outbox()
+
+    async def _push_outbox(self) -> None:
         problems: list[str] = []
         outbox = self.store.outbox(self.record.id, problems)
         for problem in problems:
@@ -486,7 +528,10 @@ class SharedCircle:
         more = True
         while more:
             cursor = self.store.cursor(self.record.id, remote)
+            pushes, pushing = self._pushes, self._pushing.locked()
             pulled = await self.transport.pull(cursor, wait)
+            # An op pushed while this pull read may be after what it read: not lost.
+            overlapped = pushing or self._pushing.locked() or self._pushes != pushes
             for problem in pulled.problems:
                 self._notice(problem)
             # A file read again from its start brings back every op: store only news (a
@@ -497,8 +542,9 @@ class SharedCircle:
                 self.store.add_ops(self.record.id, fresh, verdicts=self.replica.signatures)
             # Every pull, new ops or not: held ops whose time has come fold now.
             self._emit(self._take(pulled.ops))
-            self._send_again_what_was_lost(pulled)
-            self.store.set_cursor(self.record.id, remote, pulled.cursor)
+            self._send_again_what_was_lost(pulled, overlapped)
+            if pulled.cursor != cursor:  # a commit (and a disk flush) only for news
+                self.store.set_cursor(self.record.id, remote, pulled.cursor)
             more, wait = pulled.more, 0.0
 
     async def _check_signatures(self, ops: list[Op]) -> None:
@@ -546,14 +592,15 @@ class SharedCircle:
             )
         return change
 
-    def _send_again_what_was_lost(self, pulled: Pulled) -> None:
+    def _send_again_what_was_lost(self, pulled: Pulled, overlapped: bool = False) -> None:
         """Queue again the ops the other side lost: its whole log arrived (``complete``)
-        and lacks ops this replica holds, or ops it should have echoed did not come back."""
+        and lacks ops this replica holds, or ops it should have echoed did not come back
+        (unless a push ``overlapped`` the pull: the next pull reads them back)."""
         circle = self.record.id
         restored = 0
         if self.transport.echoes:
             self.store.echoed(circle, [op.id for op in pulled.ops])
-            if not pulled.more:
+            if not pulled.more and not overlapped:
                 restored += self.store.requeue_unechoed(circle)
         if pulled.complete:
             present = {op.id for op in pulled.ops}
@@ -661,8 +708,10 @@ class SharedCircle:
             self._notice(authorship.SERVER_KEY_CHANGED, "error")
 
     def _emit(self, event: Event) -> None:
-        if isinstance(event, Change) and not event:
-            return
+        if isinstance(event, Change):
+            if not event:
+                return
+            self.changes += 1  # the state moved on: what was made from it is stale
         for listener in self._listeners:
             listener(event)
 

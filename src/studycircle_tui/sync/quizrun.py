@@ -20,6 +20,7 @@ when they run and raise Refused, in the member's words, when the circle says no.
 """
 
 import csv
+import functools
 import io
 import json
 import secrets
@@ -328,8 +329,10 @@ class QuizRunner:
     # --- results ----------------------------------------------------------------------
 
     def score(self, session_id: str) -> sessionscore.SessionScore:
+        """The session's scores, made once per change for every member served here."""
         session, quiz = self._session(session_id)
-        return sessionscore.score_session(quiz, session)
+        make = functools.partial(sessionscore.score_session, quiz, session)
+        return self.service.circle.derived(("score", session_id), make)
 
     def csv_rows(self, session_id: str) -> list[list[str]]:
         _, quiz = self._session(session_id)
