@@ -92,6 +92,8 @@ class Settings:
     color_depth: str = "auto"
     ascii_borders: bool = False
     keys: dict[str, str] = field(default_factory=dict)
+    # "auto": the language the environment asks for (i18n.from_environment).
+    language: str = "auto"
     problems: list[str] = field(default_factory=list)
     # The config.toml these came from and are saved to; None is the user's own. An
     # ssh-serve player's settings live in their own folder, whatever the server's are.
@@ -152,6 +154,14 @@ def _keys(value: object) -> object:
     return keys
 
 
+def _language(value: object) -> object:
+    from .i18n import LANGUAGES
+
+    if not isinstance(value, str) or value not in ("auto", *LANGUAGES):
+        raise ValueError(f"should be one of {', '.join(repr(c) for c in ('auto', *LANGUAGES))}")
+    return value
+
+
 _CHECKS: dict[str, Callable[[object], object]] = {
     "name": _text(80),
     "default_circle": _text(200),
@@ -162,6 +172,7 @@ _CHECKS: dict[str, Callable[[object], object]] = {
     "color_depth": _color_depth,
     "ascii_borders": _flag,
     "keys": _keys,
+    "language": _language,
 }
 KEYS = tuple(_CHECKS)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..config import private_dir
 from ..core.demo import demo_ops
 from ..core.ids import ulid
+from ..core.messages import Message
 from ..core.ops import CircleCreate
 from ..core.replica import Replica
 from ..core.signing import SigningKey
@@ -45,13 +46,15 @@ def transport_for(record: CircleRecord) -> Transport:
 def _circle_create(path: Path) -> CircleCreate:
     """The op that created the circle in ``path``; CircleFileError if there is none."""
     if not path.exists():
-        raise CircleFileError(f"{path}: no such circle file")
+        raise CircleFileError(Message("{path}: no such circle file", path=str(path)))
     if path.is_dir():
-        raise CircleFileError(f"{path}: is a folder, not a circle file")
+        raise CircleFileError(Message("{path}: is a folder, not a circle file", path=str(path)))
     for op in read_lines(path).ops:
         if isinstance(op, CircleCreate):
             return op
-    raise CircleFileError(f"{path}: not a circle file (no circle.create line in it)")
+    raise CircleFileError(
+        Message("{path}: not a circle file (no circle.create line in it)", path=str(path))
+    )
 
 
 def open_service(store: Store, record: CircleRecord) -> CircleService:
@@ -122,7 +125,7 @@ def create_file_circle(
     with one (as a server's does)."""
     path = path.expanduser().resolve()
     if not path.parent.is_dir():
-        raise CircleFileError(f"{path.parent}: no such folder")
+        raise CircleFileError(Message("{path}: no such folder", path=str(path.parent)))
     me = _new_id()
     key = SigningKey(os.urandom(32))
     # Born signed: nothing unsigned is ever taken in it (an app from before signing

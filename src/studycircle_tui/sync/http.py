@@ -21,6 +21,7 @@ import msgspec
 from .. import __version__
 from ..core.ops import AnyOp, Op, OpError, encode_op, read_op
 from ..store.db import CircleRecord
+from .server_errors import sentence
 from .transport import Pulled, Pushed, TransportError, TransportKind
 
 MAX_BATCH_OPS = 500
@@ -150,10 +151,9 @@ def unreachable(error: httpx.HTTPError, url: str) -> str:
 def _refusal(response: httpx.Response) -> ServerError:
     try:
         error = msgspec.json.decode(response.content, type=_ErrorBody).error
-        message = error.message or f"the server answered {response.status_code}"
-        code = error.code
+        message, code = sentence(error.code, response.status_code, error.message), error.code
     except msgspec.MsgspecError:
-        message, code = f"the server answered {response.status_code}", "error"
+        message, code = sentence("error", response.status_code, ""), "error"
     retry_after = None
     header = response.headers.get("retry-after", "")
     if header.isdigit():

@@ -1,0 +1,44 @@
+"""Sentences meant for a person, kept in English and translated where they are shown.
+
+The core, the sync engine and the server answer in English and never translate: one
+process serves members in several languages at once (an ssh-serve worker, a server), and
+a refusal or a notice may be shown to each of them. So a sentence is *marked* here and
+translated by the front end that shows it, in that member's language
+(``studycircle_tui.i18n``, docs/architecture.md "Languages"):
+
+- ``N_("the circle already exists")`` marks a fixed sentence: it returns it unchanged,
+  and the catalog extractor (``make i18n``) finds it; the display looks it up.
+- ``Message("unknown time zone '{zone}'", zone=tz)`` is a sentence with parameters: it
+  *is* the English text (a ``str``, so logs, the server's answers and tests read it as
+  before) and keeps its template and parameters, so the display translates the template
+  and fills it in again.
+"""
+
+from typing import Any
+
+
+def N_(text: str) -> str:
+    """Mark ``text`` for translation at display; return it unchanged."""
+    return text
+
+
+class Message(str):
+    """An English sentence made from ``template`` and ``params`` (``str.format`` fields);
+    ``studycircle_tui.i18n`` translates the template and formats it again."""
+
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, /, **params: Any) -> "Message":
+        made = super().__new__(cls, template.format(**params))
+        made.template = template
+        made.params = params
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled between processes (ssh-serve's workers) with what makes it translatable.
+        return (_rebuild, (self.template, self.params))
+
+
+def _rebuild(template: str, params: dict[str, Any]) -> Message:
+    return Message(template, **params)
