@@ -7,14 +7,17 @@ fuzzy, gone ones commented out at the end), and compiles each into the ``.mo`` b
 which the package ships and ``tests/test_i18n_catalogs.py`` checks against the ``.po``.
 
     python tools/i18n.py            # extract, update, compile
-    python tools/i18n.py --check    # fail if a catalog lacks a sentence or is not compiled
+    python tools/i18n.py --check    # list sentences missing, untranslated or with wrong fields
 
 A new language: add its code to ``i18n.LANGUAGES`` and run this; it starts the catalog.
 """
 
 import argparse
 import io
+import re
+import string
 import sys
+from collections import Counter
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -79,6 +82,46 @@ def update(code: str, source: Catalog) -> Catalog:
     return catalog
 
 
+# printf-style fields (argparse's own sentences): %s, %r, %(name)s.
+_PERCENT = re.compile(r"%(?:\([a-z_]+\))?[sdr]")
+
+
+def placeholders(text: str) -> Counter[str]:
+    """The fields a sentence is filled in with, each with its format and conversion:
+    ``{count:,}``, ``{name!r}``, ``%(prog)s``. ValueError if its braces are broken."""
+    found: Counter[str] = Counter(_PERCENT.findall(text))
+    for _literal, field, spec, conversion in string.Formatter().parse(text):
+        if field is not None:
+            found[f"{{{field}!{conversion or ''}:{spec or ''}}}"] += 1
+    return found
+
+
+def problems(source: Catalog, catalog: Catalog) -> list[str]:
+    """What keeps ``catalog`` from saying every sentence of ``source``: a sentence missing,
+    untranslated or fuzzy, or a translation whose fields differ from the English."""
+    found = []
+    for wanted in source:
+        if not wanted.id:
+            continue
+        english = wanted.id if isinstance(wanted.id, str) else wanted.id[-1]
+        shown = repr(english)
+        held = catalog.get(wanted.id)
+        if held is None:
+            found.append(f"not in the catalog: {shown}")
+            continue
+        forms = held.string if isinstance(held.string, tuple | list) else (held.string,)
+        if held.fuzzy or not all(forms):
+            found.append(f"not translated{' (fuzzy)' if held.fuzzy else ''}: {shown}")
+            continue
+        for form in forms:
+            try:
+                if placeholders(form) != placeholders(english):
+                    found.append(f"fields differ from the English in {form!r}: {shown}")
+            except ValueError as error:
+                found.append(f"broken braces ({error}) in {form!r}: {shown}")
+    return found
+
+
 def languages() -> list[str]:
     sys.path.insert(0, str(PACKAGE.parent))
     from studycircle_tui.i18n import LANGUAGES, SOURCE
@@ -91,19 +134,18 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="only report what is missing")
     args = parser.parse_args()
     source = template()
-    problems = 0
+    failures = 0
     for code in languages():
         if args.check:
-            catalog = read(code)
-            missing = [m.id for m in source if m.id and not catalog.get(m.id)]
-            for message_id in missing:
-                print(f"{code}: not in the catalog: {message_id!r}")
-            problems += len(missing)
+            found = problems(source, read(code))
+            for problem in found:
+                print(f"{code}: {problem}")
+            failures += len(found)
             continue
         catalog = update(code, source)
         empty = [m for m in catalog if m.id and (not m.string or m.fuzzy)]
         print(f"{code}: {len(source)} sentences, {len(empty)} to translate ({po_path(code)})")
-    return 1 if problems else 0
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .command_line import Failed, checked, circle_service, emit, failure, send_now
-from .i18n import N_, _, error_text
+from .i18n import N_, _, error_text, os_error
 
 if TYPE_CHECKING:
     from .core.state import CircleState
@@ -145,7 +145,7 @@ def _read_rules(file: str) -> str:
         raw = sys.stdin.buffer.read(MAX_RULES_FILE + 1) if file == "-" else Path(file).read_bytes()
     except OSError as error:
         raise Failed(
-            _("{file}: cannot read it: {error}").format(file=file, error=error.strerror or error)
+            _("{file}: cannot read it: {error}").format(file=file, error=os_error(error))
         ) from None
     try:
         return raw.decode("utf-8-sig")

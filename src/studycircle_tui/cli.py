@@ -374,7 +374,11 @@ def _prepare_terminal(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    i18n.use(_language(sys.argv[1:] if argv is None else argv))
+    with i18n.speaking(_language(sys.argv[1:] if argv is None else argv)):
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _prepare_terminal(args)

@@ -20,7 +20,8 @@ turns either into the member's language. The server's JSON errors carry a stable
 
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import datetime, timedelta
 from functools import cache
@@ -31,7 +32,7 @@ from babel import Locale
 from babel.dates import format_datetime, format_skeleton, format_timedelta
 from babel.numbers import format_decimal
 
-from .core.messages import N_, Message
+from .core.messages import N_, Message, os_reason
 
 __all__ = ["LANGUAGES", "N_", "Language", "Message", "choose", "current", "language", "use"]
 
@@ -171,6 +172,16 @@ def use(code: str | Language) -> Token[Language]:
     return _current.set(chosen)
 
 
+@contextmanager
+def speaking(code: str | Language) -> Iterator[Language]:
+    """Speak ``code`` inside the ``with`` block, and what was spoken before after it."""
+    token = use(code)
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
 def current() -> Language:
     return _current.get(None) or language(SOURCE)
 
@@ -182,6 +193,11 @@ def _(text: str) -> str:
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     return current().ngettext(singular, plural, count)
+
+
+def os_error(error: OSError) -> str:
+    """Why an operating-system call failed, in the current language."""
+    return current().message(os_reason(error))
 
 
 def message(text: str) -> str:

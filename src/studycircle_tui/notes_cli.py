@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .command_line import Failed, circle_service, emit, failure, send_now
-from .i18n import _, error_text, message
+from .i18n import _, error_text, message, os_error
 
 if TYPE_CHECKING:
     from .core.state import Note
@@ -146,7 +146,7 @@ def run_export(args: argparse.Namespace) -> int:
         except OSError as error:
             raise Failed(
                 _("{path}: cannot make the folder: {error}").format(
-                    path=args.out, error=error.strerror or error
+                    path=args.out, error=os_error(error)
                 )
             ) from None
         taken: set[str] = set()
@@ -170,9 +170,7 @@ def run_export(args: argparse.Namespace) -> int:
                 path.write_text(file_text(note.text), encoding="utf-8", newline="")
             except OSError as error:
                 raise Failed(
-                    _("{path}: cannot write it: {error}").format(
-                        path=path, error=error.strerror or error
-                    )
+                    _("{path}: cannot write it: {error}").format(path=path, error=os_error(error))
                 ) from None
             done = _("exported {title!r} to {path}").format(title=note.title, path=path)
             if note.needs_merge:
@@ -201,7 +199,7 @@ def _read_note_file(file: str) -> str:
         raw = path.read_bytes()
     except OSError as error:
         raise Failed(
-            _("{file}: cannot read it: {error}").format(file=file, error=error.strerror or error)
+            _("{file}: cannot read it: {error}").format(file=file, error=os_error(error))
         ) from None
     try:
         text = raw.decode("utf-8-sig")

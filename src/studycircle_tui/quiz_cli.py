@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .command_line import PROG, Failed, circle_service, emit, failure, send_now
-from .i18n import _, error_text, ngettext
+from .i18n import _, error_text, ngettext, os_error
 
 if TYPE_CHECKING:
     from .core.quizformats import Quiz, QuizQuestion
@@ -45,8 +45,10 @@ def add_commands(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser
     check.add_argument(
         "--json",
         action="store_true",
-        help='print {"title", "questions": [{"type", "text", "choices", "correct"}], '
-        '"skipped": [{"line", "reason"}]}',
+        help=_("print the quiz as JSON: {fields}").format(
+            fields='{"title", "questions": [{"type", "text", "choices", "correct"}], '
+            '"skipped": [{"line", "reason"}]}'
+        ),
     )
     check.add_argument("--format", choices=FORMATS, help=_("the file's format"))
     check.set_defaults(func=run_check)
@@ -103,7 +105,7 @@ def load(file: str, format: str | None) -> "Quiz":
         raw = path.read_bytes()
     except OSError as error:
         raise Failed(
-            _("{file}: cannot read it: {error}").format(file=file, error=error.strerror or error)
+            _("{file}: cannot read it: {error}").format(file=file, error=os_error(error))
         ) from None
     try:
         text = raw.decode("utf-8-sig")

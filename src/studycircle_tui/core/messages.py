@@ -14,6 +14,7 @@ translated by the front end that shows it, in that member's language
   and fills it in again.
 """
 
+import errno
 from typing import Any
 
 
@@ -42,3 +43,24 @@ class Message(str):
 
 def _rebuild(template: str, params: dict[str, Any]) -> Message:
     return Message(template, **params)
+
+
+# What the operating system says, for the failures a person meets with files and ports;
+# its own strerror is in the C library's language, usually English.
+OS_ERRORS = {
+    errno.ENOENT: N_("no such file or folder"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("not permitted"),
+    errno.EISDIR: N_("it is a folder"),
+    errno.ENOTDIR: N_("a part of the path is not a folder"),
+    errno.EEXIST: N_("it exists already"),
+    errno.ENOSPC: N_("no space left on the device"),
+    errno.EROFS: N_("the file system is read-only"),
+    errno.EADDRINUSE: N_("the address is in use already"),
+    errno.EADDRNOTAVAIL: N_("the address is not one of this machine's"),
+}
+
+
+def os_reason(error: OSError) -> str:
+    """Why an operating-system call failed, as a sentence the display can translate."""
+    return OS_ERRORS.get(error.errno or -1, error.strerror or str(error))

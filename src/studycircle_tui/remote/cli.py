@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..i18n import _, error_text
+from ..i18n import _, error_text, os_error
 
 
 def _fail(message: str) -> int:
@@ -88,7 +88,7 @@ def _ssh_serve(args: argparse.Namespace) -> int:
     except OSError as error:
         return _fail(
             _("cannot serve on {host}:{port}: {error}").format(
-                host=args.host, port=args.port, error=error.strerror or error
+                host=args.host, port=args.port, error=os_error(error)
             )
         )
     return 0
@@ -121,7 +121,7 @@ def _web(args: argparse.Namespace) -> int:
     except OSError as error:
         return _fail(
             _("cannot serve on {host}:{port}: {error}").format(
-                host=args.host, port=args.port, error=error.strerror or error
+                host=args.host, port=args.port, error=os_error(error)
             )
         )
     return 0

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from ..core.messages import Message
+from ..core.messages import Message, os_reason
 from ..core.ops import Op, OpError, decode_op, encode_op, read_op
 from .filewatch import FileWatch
 from .transport import Pulled, Pushed, TransportError, TransportKind
@@ -130,7 +130,7 @@ def _opened(path: Path) -> Iterator[BinaryIO]:
             Message(
                 "{path}: cannot read the circle file ({error})",
                 path=str(path),
-                error=error.strerror,
+                error=os_reason(error),
             )
         ) from None
     with handle:
@@ -193,7 +193,7 @@ def _locked(path: Path) -> Iterator[int]:
             Message(
                 "{path}: cannot write the circle file ({error})",
                 path=str(path),
-                error=error.strerror,
+                error=os_reason(error),
             )
         ) from None
     try:
@@ -268,7 +268,7 @@ def create_circle_file(path: Path, ops: list[Op], mode: int = 0o644) -> None:
             Message(
                 "{path}: cannot create the circle file ({error})",
                 path=str(path),
-                error=error.strerror,
+                error=os_reason(error),
             )
         ) from None
     try:

@@ -19,6 +19,7 @@ import httpx
 import msgspec
 
 from .. import __version__
+from ..core.messages import Message, os_reason
 from ..core.ops import AnyOp, Op, OpError, encode_op, read_op
 from ..store.db import CircleRecord
 from .server_errors import sentence
@@ -97,7 +98,11 @@ def read_token(circle_id: str, data_dir: Path | None = None) -> str:
         return path.read_text(encoding="utf-8").strip()
     except OSError as error:
         raise TransportError(
-            f"no member token for this circle ({path}: {error.strerror}); join it again"
+            Message(
+                "no member token for this circle ({path}: {reason}); join it again",
+                path=str(path),
+                reason=os_reason(error),
+            )
         ) from None
 
 
