@@ -178,3 +178,58 @@ def test_the_setting_and_the_flag_choose_the_command_lines_language(capsys):
     assert "belum ada lingkar" in capsys.readouterr().err
     assert cli.main(["--lang", "en", "circle", "show"]) == 1
     assert "no circle yet" in capsys.readouterr().err
+
+
+def _demo_texts(translate):
+    """Every piece of text a member reads in the demo circle."""
+    import msgspec
+
+    from studycircle_tui.core.demo import demo_ops
+    from studycircle_tui.core.ids import ulid
+    from studycircle_tui.core.signing import SigningKey
+
+    drawn = iter(range(1, 1000))
+
+    def random80():
+        return next(drawn).to_bytes(10, "big")
+
+    start = 1_780_000_000_000
+    _circle, ops = demo_ops(
+        "Rani", ulid(start, random80()), start, random80, SigningKey(bytes(32)), translate
+    )
+    texts = []
+
+    def collect(value, field=""):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                collect(inner, key)
+        elif isinstance(value, list):
+            for inner in value:
+                collect(inner, field)
+        elif isinstance(value, str) and field in TEXT_FIELDS:
+            texts.append(value)
+
+    for op in ops:
+        collect(msgspec.to_builtins(op.data))
+    return texts
+
+
+TEXT_FIELDS = {"name", "goal", "rules", "title", "text", "choices"}
+# What stays the same in every language: people's names, numbers, and what the demo
+# has in Indonesian to begin with (a channel for it, a reply, a language question).
+SAME_IN_EVERY_LANGUAGE = {"Rani", "Ayu", "Budi", "Sam", "2", "3", "4", "bahasa"}
+
+
+def test_the_demo_circle_is_told_in_the_chosen_language():
+    english = _demo_texts(i18n.language("en").gettext)
+    indonesian = _demo_texts(i18n.language("id").gettext)
+    assert len(english) == len(indonesian) > 30
+    kept = {
+        text
+        for text, said in zip(english, indonesian, strict=True)
+        if text == said and text not in SAME_IN_EVERY_LANGUAGE
+    }
+    already_indonesian = {t for t in kept if re.search(r"Bahasa Indonesia|Bagus|pergi|Saya", t)}
+    assert kept == already_indonesian, "demo text left in English in the Indonesian demo"
+    assert "Klub Python (Contoh)" in indonesian and "umum" in indonesian
+    assert "#dasar-python" in next(t for t in indonesian if t.startswith("1. "))

@@ -136,7 +136,9 @@ def cmd_default(args: argparse.Namespace) -> int:
         )
     else:
         service = _file_errors(
-            lambda: create_demo_circle(store, config.demo_circle_file(), settings.name)
+            lambda: create_demo_circle(
+                store, config.demo_circle_file(), settings.name, i18n.current().gettext
+            )
         )
     return _run_app(service, args)
 

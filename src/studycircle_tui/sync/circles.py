@@ -9,7 +9,7 @@ opens the circle (``CircleService.sign_from_now``).
 import asyncio
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..config import private_dir
@@ -150,12 +150,15 @@ def create_file_circle(
     return open_file_circle(store, path, display_name)
 
 
-def create_demo_circle(store: Store, path: Path, display_name: str) -> CircleService:
-    """The first-run demo: a file circle with a few days of a group's life in it."""
+def create_demo_circle(
+    store: Store, path: Path, display_name: str, translate: Callable[[str], str] = str
+) -> CircleService:
+    """The first-run demo: a file circle with a few days of a group's life in it, in the
+    language ``translate`` speaks (the front end's)."""
     me = _new_id()
     key = SigningKey(os.urandom(32))
     circle_id, ops = demo_ops(
-        display_name, me, _now_ms() - DEMO_STORY_MS, lambda: os.urandom(10), key
+        display_name, me, _now_ms() - DEMO_STORY_MS, lambda: os.urandom(10), key, translate
     )
     private_dir(path.parent)  # the data folder
     create_circle_file(path, ops, mode=0o600)
