@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .command_line import PROG, Failed, circle_service, emit, failure, send_now
-from .i18n import _, error_text, ngettext, os_error
+from .i18n import _, error_text, message, ngettext, os_error
 
 if TYPE_CHECKING:
     from .core.quizformats import Quiz, QuizQuestion
@@ -151,7 +151,12 @@ def run_export(args: argparse.Namespace) -> int:
     except quizformats.QuizFormatError as error:
         return failure(f"{args.file}:{error.line}: {error.message}")
     for note in quizformats.losses(quiz, args.format):
-        emit(f"{PROG}: note: {args.format} leaves out {note}", sys.stderr)
+        emit(
+            _("{prog}: note: {format} leaves out {what}").format(
+                prog=PROG, format=args.format, what=message(note)
+            ),
+            sys.stderr,
+        )
     emit(text.rstrip("\n"))
     return 0
 
@@ -171,7 +176,12 @@ def run_import(args: argparse.Namespace) -> int:
     except (ValueError, Refused) as error:
         return failure(f"{args.file}: {error_text(error)}")
     for item in quiz.skipped:
-        emit(f"{PROG}: note: {args.file}:{item.line}: skipped, {item.reason}", sys.stderr)
+        emit(
+            _("{prog}: note: {file}:{line}: skipped, {reason}").format(
+                prog=PROG, file=args.file, line=item.line, reason=message(item.reason)
+            ),
+            sys.stderr,
+        )
     sent = send_now(service)
     count = len(op.data.questions)
     keys = (
@@ -235,7 +245,7 @@ def _answers(question: "QuizQuestion") -> list[str]:
     elif question.kind == "numerical":
         for answer in model.number_answers(question):
             if model.is_catch_all(answer):
-                shown = "any other number"
+                shown = _("any other number")
             elif answer.value is None:
                 low, high = model.format_number(answer.low), model.format_number(answer.high)  # type: ignore[arg-type]
                 shown = f"{low}..{high}"
@@ -249,7 +259,7 @@ def _answers(question: "QuizQuestion") -> list[str]:
     else:
         pairs, distractors = model.matching_pairs(question)
         lines += [f"{prompt} -> {answer}" for prompt, answer in pairs]
-        lines += [f"(no match) {answer}" for answer in distractors]
+        lines += [_("(no match) {answer}").format(answer=answer) for answer in distractors]
     return lines
 
 
@@ -257,18 +267,27 @@ def describe(quiz: "Quiz") -> str:
     """The quiz as ``quiz check`` prints it: every question, its answers (* marks the right
     ones), feedback after ``--``, and what was skipped."""
     count = len(quiz.questions)
-    out = [f"{quiz.title}: {count} question{'s' * (count != 1)}"]
+    out = [
+        ngettext("{title}: {count} question", "{title}: {count} questions", count).format(
+            title=quiz.title, count=count
+        )
+    ]
     for number, question in enumerate(quiz.questions, 1):
         about = [question.kind]
         about += [f"'{question.name}'"] if question.name else []
-        about += [f"in {question.category}"] if question.category else []
+        about += (
+            [_("in {category}").format(category=question.category)] if question.category else []
+        )
         about += [f"[{question.text_format}]"] if question.text_format else []
-        about.append(f"line {question.line}")
+        about.append(_("line {line}").format(line=question.line))
         out += ["", f"{number:>3}. {', '.join(about)}", _indent(question.text, "     ")]
         out += [_indent(line, "       ") for line in _answers(question)]
         if question.feedback:
-            out.append(_indent(f"feedback: {question.feedback}", "     "))
+            out.append(_indent(_("feedback: {text}").format(text=question.feedback), "     "))
     if quiz.skipped:
-        out += ["", "skipped:"]
-        out += [f"  line {item.line}: {item.reason}" for item in quiz.skipped]
+        out += ["", _("skipped:")]
+        out += [
+            "  " + _("line {line}: {reason}").format(line=item.line, reason=message(item.reason))
+            for item in quiz.skipped
+        ]
     return "\n".join(out)
