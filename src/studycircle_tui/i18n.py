@@ -73,6 +73,8 @@ class Language:
                 key: self.message(value) if isinstance(value, Message) else value
                 for key, value in text.params.items()
             }
+            if not params:
+                return self.gettext(text.template)
             try:
                 return self.gettext(text.template).format(**params)
             except (KeyError, IndexError, ValueError):  # a broken translation: say it in English

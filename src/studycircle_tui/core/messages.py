@@ -25,13 +25,16 @@ def N_(text: str) -> str:
 
 class Message(str):
     """An English sentence made from ``template`` and ``params`` (``str.format`` fields);
-    ``studycircle_tui.i18n`` translates the template and formats it again."""
+    ``studycircle_tui.i18n`` translates the template and formats it again. A field that is
+    a ``Message`` is translated too; plain text in a field (a name, a path) never is, so
+    a sentence passed on as a field is wrapped: ``Message(sentence)``."""
 
     template: str
     params: dict[str, Any]
 
     def __new__(cls, template: str, /, **params: Any) -> "Message":
-        made = super().__new__(cls, template.format(**params))
+        # Without fields it is a sentence as it is (a server's, a marked one): not formatted.
+        made = super().__new__(cls, template.format(**params) if params else template)
         made.template = template
         made.params = params
         return made
@@ -64,3 +67,11 @@ OS_ERRORS = {
 def os_reason(error: OSError) -> str:
     """Why an operating-system call failed, as a sentence the display can translate."""
     return OS_ERRORS.get(error.errno or -1, error.strerror or str(error))
+
+
+def reason_of(error: BaseException) -> Message:
+    """An exception's sentence as a ``Message``, to pass on as a field of another."""
+    first = error.args[0] if len(error.args) == 1 else None
+    if isinstance(first, Message):
+        return first
+    return Message(first if isinstance(first, str) else str(error))

@@ -65,7 +65,7 @@ from enum import StrEnum
 
 from ..core import hlc, permissions, signing
 from ..core.hlc import describe_ahead
-from ..core.messages import N_, Message
+from ..core.messages import N_, Message, reason_of
 from ..core.ops import Op
 from ..core.replica import Change, Replica
 from ..core.schedule import to_ics
@@ -110,12 +110,6 @@ class Notice:
 
 Event = Change | SyncStatus | Notice
 Listener = Callable[[Event], None]
-
-
-def _reason(error: BaseException) -> str:
-    """An error's sentence as it was made (a ``Message`` stays translatable)."""
-    first = error.args[0] if len(error.args) == 1 else None
-    return first if isinstance(first, str) else str(error)
 
 
 def _now_ms() -> int:
@@ -287,14 +281,16 @@ class SharedCircle:
                         Message(
                             "sync paused: {reason}. What you send waits on this computer and "
                             "goes out when the circle can be reached again",
-                            reason=_reason(error),
+                            reason=reason_of(error),
                         )
                     )
                 self._set_status(state=SyncState.OFFLINE, since_ms=self._offline_since)
                 status = getattr(error, "status", None)
                 if status in (401, 403):
                     # A removed member or a revoked token: retrying cannot help.
-                    self._notice(Message("sync stopped: {reason}", reason=_reason(error)), "error")
+                    self._notice(
+                        Message("sync stopped: {reason}", reason=reason_of(error)), "error"
+                    )
                     return
                 retry_after = getattr(error, "retry_after", None)
                 delay: float | None = retry_after or backoff * random.uniform(0.5, 1.0)
@@ -379,7 +375,7 @@ class SharedCircle:
                 # The other side will never take it: say why and forget it locally.
                 self.store.drop_op(self.record.id, result.id)
                 self._emit(self.replica.reject(result.id))
-                self._notice(Message("not sent: {reason}", reason=result.error), "error")
+                self._notice(Message("not sent: {reason}", reason=Message(result.error)), "error")
         self._outbox_changed()
 
     async def _pull(self, wait: float) -> None:

@@ -88,8 +88,8 @@ async def join(
         raise JoinError(unreachable(error, url)) from None
     if response.status_code != 200:
         try:
-            error = response.json()["error"]
-            reason = sentence(str(error["code"]), response.status_code, str(error["message"]))
+            refusal = response.json()["error"]
+            reason = sentence(str(refusal["code"]), response.status_code, str(refusal["message"]))
         except (ValueError, KeyError, TypeError):
             reason = sentence("error", response.status_code, "")
         raise JoinError(Message("{url} refused the invite: {reason}", url=url, reason=reason))

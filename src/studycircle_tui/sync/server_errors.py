@@ -28,10 +28,12 @@ SENTENCES = {
 }
 
 
-def sentence(code: str, status: int, message: str) -> str:
+def sentence(code: str, status: int, message: str) -> Message:
     """The member's sentence for a server's refusal ``code`` (``message`` its own)."""
     if code == "rate_limited":
-        return N_("the server asks this device to slow down; it tries again shortly")
+        return Message(N_("the server asks this device to slow down; it tries again shortly"))
     if code in SENTENCES:
-        return SENTENCES[code]
-    return message or Message("the server answered {status}", status=status)
+        return Message(SENTENCES[code])
+    if message:
+        return Message(message)
+    return Message("the server answered {status}", status=status)
