@@ -233,3 +233,22 @@ def test_the_demo_circle_is_told_in_the_chosen_language():
     assert kept == already_indonesian, "demo text left in English in the Indonesian demo"
     assert "Klub Python (Contoh)" in indonesian and "umum" in indonesian
     assert "#dasar-python" in next(t for t in indonesian if t.startswith("1. "))
+
+
+def test_an_ssh_player_speaks_their_setting_else_their_clients_language():
+    # What an SSH client sent (OpenSSH: SendEnv LANG LC_*), or nothing.
+    assert i18n.sent_by_client({"LANG": "id_ID.UTF-8", "TERM": "xterm"}) == "id"
+    assert i18n.sent_by_client({"LC_ALL": "en_AU.UTF-8"}) == "en"
+    assert i18n.sent_by_client({"TERM": "xterm"}) == ""
+    # Their own setting, then their client's, then English: never the host's.
+    assert i18n.for_session("auto", "id") == "id"
+    assert i18n.for_session("en", "id") == "en"
+    assert i18n.for_session("auto", "") == "en"
+
+
+def test_the_hello_carries_the_clients_language_to_the_worker():
+    from studycircle_tui.remote import wire
+
+    hello = wire.Hello("key", "Ayu", False, "xterm-256color", 80, 24, "id")
+    payload = wire.hello(hello)[wire._HEADER.size :]
+    assert wire.read_hello(payload).language == "id"

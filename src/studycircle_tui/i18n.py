@@ -165,6 +165,22 @@ def choose(flag: str | None, setting: str, environ: Mapping[str, str] | None = N
     return from_environment(environ)
 
 
+def sent_by_client(environ: Mapping[str, str]) -> str:
+    """The language an SSH client asked for with the variables it sent (OpenSSH sends
+    LANG and LC_* where its config says ``SendEnv LANG LC_*``), or "" if it sent none."""
+    sent = {key: value for key, value in environ.items() if key in ENVIRONMENT and value}
+    return from_environment(sent) if sent else ""
+
+
+def for_session(setting: str, sent: str) -> str:
+    """An ssh-serve player's language: their own ``language`` setting, else what their
+    SSH client asked for, else English (never the host's: it is not theirs)."""
+    for wanted in (setting, sent):
+        if wanted in LANGUAGES:
+            return wanted
+    return SOURCE
+
+
 _current: ContextVar[Language] = ContextVar("studycircle_language")
 
 
