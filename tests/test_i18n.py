@@ -44,6 +44,10 @@ def test_the_language_setting_is_read_checked_and_saved(tmp_path):
     settings = config.load_settings(path)
     assert settings.language == "auto"
     assert "'language' should be one of 'auto', 'en', 'id'" in settings.problems[0]
+    # Said in the member's language wherever it is shown.
+    assert i18n.language("id").message(settings.problems[0]) == (
+        f"{path}: 'language' harus salah satu dari 'auto', 'en', 'id'; memakai nilai bawaan"
+    )
     settings.language = "id"
     config.save_settings(settings, path)
     assert 'language = "id"' in path.read_text(encoding="utf-8")
