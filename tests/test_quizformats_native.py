@@ -217,7 +217,9 @@ def test_the_indonesian_example_is_the_same_quiz_in_bahasa_indonesia(example: Qu
         )
         assert indonesian.points == english.points
         assert len(indonesian.choices) == len(english.choices)
-    differ = [e.text != i.text for e, i in zip(example.questions, translated.questions)]
+    differ = [
+        e.text != i.text for e, i in zip(example.questions, translated.questions, strict=True)
+    ]
     assert differ.count(True) == len(differ) - 1  # the last is Indonesian in both
 
 

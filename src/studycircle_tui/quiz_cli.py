@@ -121,7 +121,7 @@ def load(file: str, format: str | None) -> "Quiz":
         # GIFT and Aiken files have no title: the file's name stands in.
         return quizformats.read(text, format, title=path.name.split(".")[0])
     except quizformats.QuizFormatError as error:
-        raise Failed(f"{file}:{error.line}: {error.message}") from None
+        raise Failed(f"{file}:{error.line}: {message(error.message)}") from None
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -149,7 +149,7 @@ def run_export(args: argparse.Namespace) -> int:
     except Failed as failed:
         return failure(str(failed))
     except quizformats.QuizFormatError as error:
-        return failure(f"{args.file}:{error.line}: {error.message}")
+        return failure(f"{args.file}:{error.line}: {message(error.message)}")
     for note in quizformats.losses(quiz, args.format):
         emit(
             _("{prog}: note: {format} leaves out {what}").format(
