@@ -3,30 +3,29 @@ languages take day and month names and clock style from Babel's CLDR data."""
 
 from datetime import datetime
 
+import pytest
+
 from studycircle_tui import i18n
 from studycircle_tui.tui.timefmt import absolute, relative
 
 MINUTE = 60_000
+DAY = 1440 * MINUTE
 # A Wednesday evening, 19:00 local time (the tests run in UTC).
 WEDNESDAY = int(datetime(2026, 12, 2, 19, 0).timestamp() * 1000)
+# (how long after, relative or absolute): what each language says.
+SAID = {
+    (20_000, relative): {"en": "now", "id": "baru"},
+    (5 * MINUTE, relative): {"en": "5m", "id": "5 mnt"},
+    (180 * MINUTE, relative): {"en": "3h", "id": "3 j"},
+    (2 * DAY, relative): {"en": "Wed", "id": "Rab"},
+    (9 * DAY, relative): {"en": "2 Dec", "id": "2 Des"},
+    (DAY, absolute): {"en": "Wed 19:00", "id": "Rab 19.00"},
+    (30 * DAY, absolute): {"en": "2 Dec 19:00", "id": "2 Des 19.00"},
+}
 
 
-def test_english_times():
-    with i18n.speaking("en"):
-        assert relative(WEDNESDAY, WEDNESDAY + 20_000) == "now"
-        assert relative(WEDNESDAY, WEDNESDAY + 5 * MINUTE) == "5m"
-        assert relative(WEDNESDAY, WEDNESDAY + 180 * MINUTE) == "3h"
-        assert relative(WEDNESDAY, WEDNESDAY + 2 * 1440 * MINUTE) == "Wed"
-        assert relative(WEDNESDAY, WEDNESDAY + 9 * 1440 * MINUTE) == "2 Dec"
-        assert absolute(WEDNESDAY, WEDNESDAY + 1440 * MINUTE) == "Wed 19:00"
-
-
-def test_indonesian_times():
-    with i18n.speaking("id"):
-        assert relative(WEDNESDAY, WEDNESDAY + 20_000) == "baru"
-        assert relative(WEDNESDAY, WEDNESDAY + 5 * MINUTE) == "5 mnt"
-        assert relative(WEDNESDAY, WEDNESDAY + 180 * MINUTE) == "3 j"
-        assert relative(WEDNESDAY, WEDNESDAY + 2 * 1440 * MINUTE) == "Rab"
-        assert relative(WEDNESDAY, WEDNESDAY + 9 * 1440 * MINUTE) == "2 Des"
-        assert absolute(WEDNESDAY, WEDNESDAY + 1440 * MINUTE) == "Rab 19.00"
-        assert absolute(WEDNESDAY, WEDNESDAY + 30 * 1440 * MINUTE) == "2 Des 19.00"
+@pytest.mark.parametrize("code", ["en", "id"])
+def test_times_in_each_language(code):
+    with i18n.speaking(code):
+        said = {when: shown(WEDNESDAY, WEDNESDAY + when) for when, shown in SAID}
+    assert said == {when: words[code] for (when, _shown), words in SAID.items()}
