@@ -216,3 +216,16 @@ async def test_a_servers_refusals_reach_a_member_in_their_language(site, tmp_pat
     assert indonesian.error(unknown_token.value) == (
         "server tidak menerima token anggota perangkat ini; bergabunglah lagi dengan lingkar"
     )
+
+
+async def test_a_server_circle_promises_what_a_file_circle_cannot(site, tmp_path):
+    from circles import new_file_circle
+
+    _, code = await site.new_circle("Chemistry")
+    server_member = await _member(site, tmp_path, code, "Lea")
+    (tmp_path / "file").mkdir()
+    file_member = await asyncio.to_thread(new_file_circle, tmp_path / "file")
+    # The server redacts an anonymous author and seals live answers until the close;
+    # a shared file holds every op as written, for anyone who has it to read.
+    assert server_member.can_hide_authors and server_member.answers_sealed
+    assert not file_member.can_hide_authors and not file_member.answers_sealed
