@@ -80,6 +80,7 @@ from typing import Any, TypeVar
 
 from ..core import hlc, permissions, signing
 from ..core.hlc import describe_ahead
+from ..core.messages import N_, Message, reason_of
 from ..core.ops import Op, OpError
 from ..core.replica import Change, Replica
 from ..core.schedule import to_ics
@@ -135,8 +136,10 @@ def _now_ms() -> int:
 def _store_trouble(error: sqlite3.Error) -> Refused:
     """Why a write a member asked for did not reach the disk, in their words."""
     if "locked" in str(error) or "busy" in str(error):
-        return StoreBusy("another program is holding this computer's copy of the circle: try again")
-    return Refused(f"it could not be saved on this computer ({error})")
+        return StoreBusy(
+            N_("another program is holding this computer's copy of the circle: try again")
+        )
+    return Refused(Message("it could not be saved on this computer ({error})", error=str(error)))
 
 
 class SharedCircle:
@@ -431,14 +434,19 @@ class SharedCircle:
                 if not self._offline_since:
                     self._offline_since = self.now_ms()
                     self._notice(
-                        f"sync paused: {error}. What you send waits on this computer and "
-                        "goes out when the circle can be reached again"
+                        Message(
+                            "sync paused: {reason}. What you send waits on this computer and "
+                            "goes out when the circle can be reached again",
+                            reason=reason_of(error),
+                        )
                     )
                 self._set_status(state=SyncState.OFFLINE, since_ms=self._offline_since)
                 status = getattr(error, "status", None)
                 if status in (401, 403):
                     # A removed member or a revoked token: retrying cannot help.
-                    self._notice(f"sync stopped: {error}", "error")
+                    self._notice(
+                        Message("sync stopped: {reason}", reason=reason_of(error)), "error"
+                    )
                     return
                 retry_after = getattr(error, "retry_after", None)
                 delay: float | None = retry_after or backoff * random.uniform(0.5, 1.0)
@@ -488,10 +496,18 @@ class SharedCircle:
     def report_failure(self, error: Exception) -> None:
         """Say that syncing failed unexpectedly; the traceback goes to the sync log."""
         log = synclog.record(error, f"syncing circle {self.record.id} ({self.transport.kind})")
-        where = f" (details in {log})" if log else ""
         if not self._offline_since:
             self._offline_since = self.now_ms()
-        self._notice(f"sync failed: {type(error).__name__}: {error}{where}; retrying", "error")
+        failed = f"{type(error).__name__}: {error}"
+        if log:
+            self._notice(
+                Message(
+                    "sync failed: {error} (details in {log}); retrying", error=failed, log=str(log)
+                ),
+                "error",
+            )
+        else:
+            self._notice(Message("sync failed: {error}; retrying", error=failed), "error")
         self._set_status(state=SyncState.OFFLINE, since_ms=self._offline_since)
 
     def _long_poll_seconds(self) -> float:
@@ -520,7 +536,7 @@ class SharedCircle:
                 # The other side will never take it: say why and forget it locally.
                 self.store.drop_op(self.record.id, result.id)
                 self._emit(self.replica.reject(result.id))
-                self._notice(f"not sent: {result.error}", "error")
+                self._notice(Message("not sent: {reason}", reason=Message(result.error)), "error")
         self._outbox_changed()
 
     async def _pull(self, wait: float) -> None:
@@ -926,7 +942,7 @@ class CircleService(CircleIntents):
         new device joined as (which ends, being the same person)."""
         key = self.state.key_of(joined_as)
         if key is None:
-            raise Refused("the member they joined again as has no key (an older app?)")
+            raise Refused(N_("the member they joined again as has no key (an older app?)"))
         data = {"member": member, "key": key, "reason": "lost", "joined_as": joined_as}
         return self.submit("member.key", data)
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from msgspec import structs
 
+from ..core.messages import N_
 from ..core.ops import Op
 from ..core.state import CircleState
 
@@ -158,7 +159,7 @@ class CircleIntents(ABC):
         """Drop the ``index``-th session of the schedule."""
         schedule = self.state.schedule
         if not 0 <= index < len(schedule):
-            raise Refused("that session is not in the schedule any more")
+            raise Refused(N_("that session is not in the schedule any more"))
         kept = [structs.asdict(s) for i, s in enumerate(schedule) if i != index]
         return await self.send("schedule.set", {"sessions": kept})
 

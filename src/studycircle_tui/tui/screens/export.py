@@ -27,6 +27,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, TextArea
 
+from ...i18n import N_
 from ...sync import exports
 from ...sync.intents import Refused
 from ..actions import bindings_for, key_for
@@ -74,7 +75,15 @@ def _write(screen: Screen, export: Export, path: Path) -> None:
         else:
             screen.notify(f"Written to {written.resolve()}")
 
-    ask(screen, _in_thread, exports.write_new, path, export.data, done=done, heading="Not written")
+    ask(
+        screen,
+        _in_thread,
+        exports.write_new,
+        path,
+        export.data,
+        done=done,
+        heading=N_("Not written"),
+    )
 
 
 def _ask_to_replace(screen: Screen, export: Export, path: Path) -> None:

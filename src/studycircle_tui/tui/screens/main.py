@@ -21,6 +21,7 @@ from ...core import discussion, permissions
 from ...core.digest import arrivals_since
 from ...core.ops import Op
 from ...core.search import CircleIndex
+from ...i18n import message as translated
 from ...sync.engine import CircleService
 from ..actions import Action, bindings_for, key_for
 from ..intents import ask, say_no, say_why_not
@@ -273,7 +274,9 @@ class MainScreen(Screen[None]):
         # markup=False: a notice quotes what others wrote and errors ("[Errno 2]"), and
         # must be shown as it is, never read as markup (a stray "[/b]" would crash the app);
         # visible(): nor may it carry control characters to the terminal.
-        self.notify(visible(message.notice.text), severity=severity, timeout=8, markup=False)
+        # In the member's language: a notice is a marked sentence (core/messages.py).
+        text = translated(message.notice.text)
+        self.notify(visible(text), severity=severity, timeout=8, markup=False)
 
     # --- what the panes chose ---------------------------------------------------------
 

@@ -22,6 +22,7 @@ from ...core.ops import SERVER_ACTOR, OpError
 from ...core.rota import moderator_at, turns
 from ...core.signing import safety_number
 from ...core.state import ModerationEntry
+from ...i18n import N_
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService, Refused
 from ..actions import bindings_for
@@ -268,7 +269,7 @@ class MembersScreen(ModalScreen[None]):
         try:
             period = int(self.query_one("#rota-period", Input).value)
         except ValueError:
-            say_no(self, "days per turn must be a whole number")
+            say_no(self, N_("days per turn must be a whole number"))
             return
         ask(
             self,

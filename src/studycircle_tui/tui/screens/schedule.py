@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from ...core import permissions
 from ...core.schedule import is_running, occurrence_around
+from ...i18n import N_
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService
 from ..actions import bindings_for
@@ -130,12 +131,12 @@ class ScheduleScreen(ModalScreen[None]):
     def action_add(self) -> None:
         verdict = self._may_edit()
         if not verdict:
-            say_no(self, verdict.reason or "", "Not saved")
+            say_no(self, verdict.reason or "", N_("Not saved"))
             return
         try:
             minutes = int(self.query_one("#minutes", Input).value or "60")
         except ValueError:
-            say_no(self, "minutes must be a whole number", "Not saved")
+            say_no(self, N_("minutes must be a whole number"), N_("Not saved"))
             return
         ask(
             self,
@@ -146,14 +147,20 @@ class ScheduleScreen(ModalScreen[None]):
             self.query_one("#tz", Input).value.strip(),
             minutes,
             done=self._saved,
-            heading="Not saved",
+            heading=N_("Not saved"),
         )
 
     def action_remove(self) -> None:
         highlighted = self.query_one("#sessions", OptionList).highlighted
         if highlighted is None or highlighted >= len(self.service.state.schedule):
             return
-        ask(self, self.service.remove_session, highlighted, done=self._saved, heading="Not saved")
+        ask(
+            self,
+            self.service.remove_session,
+            highlighted,
+            done=self._saved,
+            heading=N_("Not saved"),
+        )
 
     def _saved(self, _op: object) -> None:
         self._say("Schedule saved.")
