@@ -14,6 +14,7 @@ from rich.color import ColorSystem
 from rich.console import Console
 from rich.style import Style
 from textual.app import App, ComposeResult
+from textual.notifications import Notification, Notify
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
@@ -100,6 +101,29 @@ async def test_nothing_is_written_to_a_terminal_that_is_not_there():
     async with app.run_test(size=SIZE):
         assert app._driver is not None
         assert not compat.write_to_terminal(app, "\x1b[6n")  # headless
+
+
+def toasts_on_screen(app: App) -> list[str]:
+    return [str(toast.render()) for toast in app.screen.query("Toast")]
+
+
+async def test_a_withdrawn_toast_is_gone_once_the_next_one_shows():
+    """``withdraw_notification`` takes a toast out of the app's notifications, as
+    Textual's own Toast does when clicked away; the rack drops it with the next toast."""
+    async with Board().run_test(size=(60, 16), notifications=True) as pilot:
+        app = pilot.app
+        first = Notification("first", "", "information", 60)
+        app.post_message(Notify(first))  # what App.notify posts, keeping the Notification
+        await pilot.pause()
+        assert [text for text in toasts_on_screen(app) if "first" in text]
+        compat.withdraw_notification(app, first)
+        assert first not in app._notifications
+        compat.withdraw_notification(app, first)  # already gone: nothing to do
+        app.notify("second", timeout=60)
+        await pilot.pause()
+        await pilot.pause()
+        shown = toasts_on_screen(app)
+    assert len(shown) == 1 and "second" in shown[0], shown
 
 
 class Source(Widget):

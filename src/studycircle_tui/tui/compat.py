@@ -11,7 +11,7 @@ What is here, and who needs it:
   other text instead (the changed-cells display layer, ``changed_cells.py``);
 - the SGR codes Rich writes for a style (same);
 - writing a query straight to the terminal (the slow-link probe in ``preferences.py``);
-- the bindings a widget class declares, with its bases' (the settings screen's key list);
+- withdrawing a toast, so one said again replaces it (``notices.py``);
 - dropping a widget's reactive watchers on widgets gone from the DOM (``widgets/footer.py``);
 - whether tree-sitter can load a grammar (``widgets/note_editor.py``);
 - the app whose code is running now: one ssh-serve worker runs many players' apps in
@@ -31,6 +31,7 @@ from textual._context import active_app
 from textual._xterm_parser import XTermParser
 from textual.app import App
 from textual.dom import DOMNode
+from textual.notifications import Notification
 from textual.strip import Strip
 
 # --- the screen updates Textual writes --------------------------------------------------
@@ -137,6 +138,16 @@ def write_to_terminal(app: App, text: str) -> bool:
     driver.write(text)
     driver.flush()
     return True
+
+
+# --- toasts ---------------------------------------------------------------------------
+
+
+def withdraw_notification(app: App, notification: Notification) -> None:
+    """Take ``notification`` off ``app``'s toasts, if it still shows (as Textual's own
+    Toast does when clicked away); the rack is redrawn with the next toast."""
+    if notification in app._notifications:
+        app._unnotify(notification, refresh=False)
 
 
 # --- reactives --------------------------------------------------------------------
