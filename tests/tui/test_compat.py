@@ -14,8 +14,10 @@ from rich.color import ColorSystem
 from rich.console import Console
 from rich.style import Style
 from textual.app import App, ComposeResult
+from textual.geometry import Size
 from textual.notifications import Notification, Notify
 from textual.reactive import reactive
+from textual.scroll_view import ScrollView
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -124,6 +126,28 @@ async def test_a_withdrawn_toast_is_gone_once_the_next_one_shows():
         await pilot.pause()
         shown = toasts_on_screen(app)
     assert len(shown) == 1 and "second" in shown[0], shown
+
+
+class Lines(ScrollView):
+    DEFAULT_CSS = "Lines { height: 1fr; overflow-y: scroll; }"
+
+
+async def test_scrollbars_follow_a_virtual_size_set_without_a_relayout():
+    """A line-API view that sets its virtual size quietly (``set_reactive``, no
+    relayout) has its scrollbar sized by ``update_scrollbars``."""
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Lines()
+
+    async with Host().run_test(size=SIZE) as pilot:
+        view = pilot.app.query_one(Lines)
+        size = Size(10, 100)
+        view.set_reactive(ScrollView.virtual_size, size)
+        assert view.vertical_scrollbar.window_virtual_size != 100  # not yet: the control
+        compat.update_scrollbars(view, size)
+        assert view.vertical_scrollbar.window_virtual_size == 100
+        assert view.vertical_scrollbar.window_size == view.container_size.height
 
 
 class Source(Widget):
