@@ -31,7 +31,6 @@ MINUTE_MS = 60_000
 class CircleLife:
     focus_until_ms: int = 0
     focus_since_ms: int = 0
-    rules_shown_version: int = -1  # the rules offered once per version
     announced: set[int] = field(default_factory=set)  # session starts already said
 
     def focusing(self, now_ms: int) -> bool:
