@@ -7,6 +7,12 @@ narrower, one pane shows at a time, its title says where ``esc`` goes back to
 ``thread_pane.py``) and says what the member chose in a message; this screen decides
 what opens, lays the panes out, and keeps the circle's life (rules, focus mode,
 sessions, the other screens). What each key does is in ``actions.py``.
+
+About 480 lines, kept whole: what is left here is the screen's own part, deciding what
+opens when a pane chooses, laying the panes out, and one short action for each key of
+the table's "screen" scope (most push a screen). The panes, the status line (which keeps
+focus mode and sessions, ``circle_life.py``) and the dialogs hold the rest; splitting
+this further would bring back the mixins issue 17 took out.
 """
 
 from textual import on
