@@ -21,14 +21,14 @@ from textual.events import Key as KeyEvent
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from ...core import permissions, quizscore
+from ...core import quizscore
 from ...core.replica import Change
 from ...core.state import Quiz, QuizSession
 from ...sync.engine import CircleService
 from ...sync.pacer import next_at
 from ...sync.quizrun import LiveStage, Stage, live_stage, players_expected, seat
 from ..actions import bindings_for, key_for
-from ..intents import ask
+from ..intents import ask, may
 from ..messages import CircleChanged
 from ..visible import markup_line, names_of
 from ..widgets.quiz_views import (
@@ -91,12 +91,7 @@ class LiveQuizScreen(QuestionScreen):
 
     def _hosts(self) -> bool:
         """Whether this member runs the session: the rule every host's op is checked by."""
-        service = self.service
-        return bool(
-            permissions.may(
-                service.state, service.me, "quiz.close", service.now_ms(), session=self.session_id
-            )
-        )
+        return bool(may(self.service, "quiz.close", session=self.session_id))
 
     def stage(self) -> LiveStage:
         return live_stage(self.session)
