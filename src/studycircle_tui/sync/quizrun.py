@@ -200,7 +200,7 @@ class QuizRunner:
         if not verdict:
             return verdict.reason
         if quiz.keys is None and self.held_keys(quiz) is None:
-            return "its answer key is on the device of whoever imported it"
+            return N_("its answer key is on the device of whoever imported it")
         return None
 
     def practice_keys(self, quiz: Quiz) -> list[Key] | None:

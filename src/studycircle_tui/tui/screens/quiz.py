@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from ...core import sessionscore
 from ...core.ops import Question
 from ...core.state import Quiz
+from ...i18n import _, message, ngettext
 from ...sync.engine import CircleService
 from ...sync.quizrun import QuizRunner, Stage, live_stage
 from ..actions import bindings_for, key_for
@@ -24,6 +25,7 @@ from ..visible import markup_line, names_of, visible_line
 from ..widgets.quiz_views import press_answer_key
 from ..widgets.status_line import StatusLine
 from .help import HelpScreen
+from .quiz_room import questions
 
 
 class QuizBaseScreen(Screen[None]):
@@ -97,7 +99,7 @@ class QuizPaneScreen(QuizBaseScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="quiz-pane"):
-            yield Label("Quizzes", id="quiz-pane-title", classes="quiz-title")
+            yield Label(_("Quizzes"), id="quiz-pane-title", classes="quiz-title")
             yield OptionList(id="quiz-list")
             yield Static("", id="quiz-detail")
         yield StatusLine(self.service, quiz_only=True)
@@ -125,8 +127,9 @@ class QuizPaneScreen(QuizBaseScreen):
         listing.set_options(options)
         if not options:
             self.query_one("#quiz-detail", Static).update(
-                "No quizzes yet. A lead imports one with\n"
-                "  studycircle quiz import FILE --channel NAME"
+                _("No quizzes yet. A lead imports one with")
+                + "\n  "
+                + _("studycircle quiz import FILE --channel NAME")
             )
             return
         ids = [quiz.id for quiz in quizzes]
@@ -138,55 +141,59 @@ class QuizPaneScreen(QuizBaseScreen):
     def _line(self, quiz: Quiz) -> str:
         state = self.service.state
         channel = state.channels.get(quiz.channel_id or "")
-        where = f"#{visible_line(channel.name)}" if channel else "circle"
+        where = f"#{visible_line(channel.name)}" if channel else _("circle")
         live = self.runner.running(quiz)
         badge = ""
         if live is not None:
-            badge = "● LIVE lobby · " if live_stage(live).kind is Stage.LOBBY else "● LIVE · "
+            lobby = live_stage(live).kind is Stage.LOBBY
+            badge = "● " + (_("LIVE lobby") if lobby else _("LIVE")) + " · "
         best = quiz.best.get(self.service.me)
-        mine = f"  best {percent(best)}" if best is not None else ""
-        count = len(quiz.questions)
+        mine = "  " + _("best {percent}").format(percent=percent(best)) if best is not None else ""
         title = visible_line(quiz.title)
-        return f"{badge}{title}  ({where}, {count} question{'s' * (count != 1)}){mine}"
+        return f"{badge}{title}  ({where}, {questions(len(quiz.questions))}){mine}"
 
     def _show_detail(self, quiz: Quiz, me: str) -> None:
         state = self.service.state
         who = names_of(state)
-        count = len(quiz.questions)
-        lines = [f"[b]{markup_line(quiz.title)}[/b] · {count} question{'s' * (count != 1)}"]
+        lines = [f"[b]{markup_line(quiz.title)}[/b] · {questions(len(quiz.questions))}"]
         if quiz.keys is not None:
-            lines.append("Practice quiz: its answers travel with it.")
+            lines.append(_("Practice quiz: its answers travel with it."))
         elif self.runner.held_keys(quiz) is not None:
             lines.append(
-                "Live quiz: you hold its answer key (players see each answer at its reveal)."
+                _("Live quiz: you hold its answer key (players see each answer at its reveal).")
             )
         else:
-            lines.append("Live quiz: its lead holds the answer key until each reveal.")
+            lines.append(_("Live quiz: its lead holds the answer key until each reveal."))
         best = sorted(quiz.best.items(), key=lambda item: (-item[1], who.get(item[0], "")))
         if me in quiz.best:
-            lines.append(f"Your best practice score: {percent(quiz.best[me])}")
+            yours = percent(quiz.best[me])
+            lines.append(_("Your best practice score: {percent}").format(percent=yours))
         if best:
             shown = ", ".join(f"{markup_line(who.get(p, '?'))} {percent(r)}" for p, r in best[:3])
-            lines.append(f"Best in the circle: {shown}")
+            lines.append(_("Best in the circle: {shown}").format(shown=shown))
         live = self.runner.running(quiz)
         finished = [s for s in self.runner.sessions(quiz) if s.mode == "live" and s.finished]
         if finished:
             last = sessionscore.score_session(quiz, finished[-1]).podium(who)
-            winner = f" · last winner: {markup_line(who.get(last[0].player, '?'))}" if last else ""
-            lines.append(f"Run live {len(finished)} time{'s' * (len(finished) != 1)}{winner}")
+            winner = ""
+            if last:
+                name = markup_line(who.get(last[0].player, "?"))
+                winner = " · " + _("last winner: {name}").format(name=name)
+            runs = ngettext("Run live {count} time", "Run live {count} times", len(finished))
+            lines.append(runs.format(count=len(finished)) + winner)
         hints = []
         if live is not None:
-            host = who.get(live.host, "the lead")
+            host = who.get(live.host, _("the lead"))
             if live.host == me:
-                hints.append("enter: back to hosting")
+                hints.append(_("enter: back to hosting"))
             else:
-                hints.append(f"enter: join {markup_line(host)}'s live quiz")
+                hints.append(_("enter: join {host}'s live quiz").format(host=markup_line(host)))
         if live is None and self.runner.why_not_host(quiz) is None:
-            hints.append(f"{markup_line(key_for(self, 'quizzes', 'host'))}: run live")
+            hints.append(f"{markup_line(key_for(self, 'quizzes', 'host'))}: {_('run live')}")
         if live is None and self.runner.practice_keys(quiz) is not None:
-            hints.append("enter: practise")
+            hints.append(_("enter: practise"))
         elif live is None:
-            hints.append("practice opens once a live run has revealed every question")
+            hints.append(_("practice opens once a live run has revealed every question"))
         lines.append("")
         lines.append("[dim]" + " · ".join(hints) + "[/dim]")
         self.query_one("#quiz-detail", Static).update("\n".join(lines))
@@ -228,8 +235,10 @@ class QuizPaneScreen(QuizBaseScreen):
         keys = self.runner.practice_keys(quiz)
         if keys is None:
             self.notify(
-                "Its lead keeps the answers: practice opens once a live run has revealed "
-                "every question.",
+                _(
+                    "Its lead keeps the answers: practice opens once a live run has revealed "
+                    "every question."
+                ),
                 severity="warning",
             )
             return
@@ -244,7 +253,8 @@ class QuizPaneScreen(QuizBaseScreen):
             return
         why = self.runner.why_not_host(quiz)
         if why is not None:
-            self.notify(f"Cannot run it live: {why}.", severity="warning")
+            why_not = _("Cannot run it live: {reason}.").format(reason=message(why))
+            self.notify(why_not, severity="warning")
             return
 
         def chosen(settings: LiveSettings | None) -> None:

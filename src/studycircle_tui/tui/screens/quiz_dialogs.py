@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, RadioSet
 
+from ...i18n import _
 from ..visible import visible_line
 from ..widgets.toggles import Choice, Tick
 from .dialogs import Dialog
@@ -37,36 +38,40 @@ class LiveSettingsScreen(Dialog[LiveSettings | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="quiz-dialog"):
-            yield Label(f"Run “{visible_line(self.quiz_title)}” live", classes="quiz-title")
+            title = _("Run “{title}” live").format(title=visible_line(self.quiz_title))
+            yield Label(title, classes="quiz-title")
             if self.open_keys:
                 yield Label(
-                    "Its answers are already in the circle's log (it was shared for "
-                    "practice): anyone could look them up.",
+                    _(
+                        "Its answers are already in the circle's log (it was shared for "
+                        "practice): anyone could look them up."
+                    ),
                     classes="quiz-warning",
                 )
             with RadioSet(id="quiz-scoring"):
-                yield Choice("Accuracy: points for right answers", value=True, id="quiz-accuracy")
+                accuracy = _("Accuracy: points for right answers")
+                yield Choice(accuracy, value=True, id="quiz-accuracy")
                 yield Choice(
-                    "Speed: full points within 0.5 s, half at the deadline", id="quiz-speed"
+                    _("Speed: full points within 0.5 s, half at the deadline"), id="quiz-speed"
                 )
-            yield Tick("Streak bonus: +10% for each right answer in a row", id="quiz-streak")
+            yield Tick(_("Streak bonus: +10% for each right answer in a row"), id="quiz-streak")
             with Horizontal(classes="quiz-row"):
-                yield Label("Leaderboard shows the top ", classes="quiz-inline")
+                yield Label(_("Leaderboard shows the top") + " ", classes="quiz-inline")
                 yield Input("5", id="quiz-top-n", type="integer", max_length=3)
             yield Tick(
-                "Hands-free: reveal each answer, then go on by itself",
+                _("Hands-free: reveal each answer, then go on by itself"),
                 id="quiz-hands-free",
             )
             with Horizontal(classes="quiz-row", id="quiz-hands-free-row"):
-                yield Label("Leaderboard between questions for ", classes="quiz-inline")
+                yield Label(_("Leaderboard between questions for") + " ", classes="quiz-inline")
                 yield Input(
                     str(HANDS_FREE_SECONDS), id="quiz-hands-free-s", type="integer", max_length=3
                 )
                 yield Label(" s", classes="quiz-inline")
             yield Label("", id="quiz-dialog-error", classes="quiz-warning")
             with Horizontal(classes="quiz-buttons"):
-                yield Button("Open lobby", variant="primary", id="quiz-ok")
-                yield Button("Cancel", id="quiz-cancel")
+                yield Button(_("Open lobby"), variant="primary", id="quiz-ok")
+                yield Button(_("Cancel"), id="quiz-cancel")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "quiz-cancel":
@@ -94,13 +99,13 @@ class LiveSettingsScreen(Dialog[LiveSettings | None]):
         error = self.query_one("#quiz-dialog-error", Label)
         top_n = _number(self.query_one("#quiz-top-n", Input).value, 1, 100)
         if top_n is None:
-            error.update("Top N is a number from 1 to 100.")
+            error.update(_("Top N is a number from 1 to 100."))
             return
         hands_free = 0
         if self.query_one("#quiz-hands-free", Tick).value:
             seconds = _number(self.query_one("#quiz-hands-free-s", Input).value, 1, 600)
             if seconds is None:
-                error.update("The leaderboard shows for 1 to 600 seconds.")
+                error.update(_("The leaderboard shows for 1 to 600 seconds."))
                 return
             hands_free = seconds
         scoring = "speed" if self.query_one(RadioSet).pressed_index == 1 else "accuracy"

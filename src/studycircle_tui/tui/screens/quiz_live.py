@@ -24,6 +24,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from ...core import quizscore
 from ...core.replica import Change
 from ...core.state import Quiz, QuizSession
+from ...i18n import N_, _
 from ...sync.engine import CircleService
 from ...sync.pacer import next_at
 from ...sync.quizrun import LiveStage, Stage, live_stage, players_expected, seat
@@ -124,7 +125,7 @@ class LiveQuizScreen(QuestionScreen):
                 yield Static("", id="quiz-lobby")
                 yield Countdown(id="quiz-countdown")
                 yield QuestionView(id="quiz-question")
-                yield Input(id="quiz-typed", placeholder="Your answer")
+                yield Input(id="quiz-typed", placeholder=_("Your answer"))
                 yield Static("", id="quiz-status")
                 yield FeedbackView(id="quiz-explain")
                 yield Static("", id="quiz-tally")
@@ -136,7 +137,7 @@ class LiveQuizScreen(QuestionScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#quiz-stats", DataTable)
-        table.add_columns("#", "Question", "Right / answered", "Avg s", "Fastest right")
+        table.add_columns("#", _("Question"), _("Right / answered"), _("Avg s"), _("Fastest right"))
         self._come_in()
         self.refresh_view()
         if self._tick_enabled:
@@ -206,13 +207,13 @@ class LiveQuizScreen(QuestionScreen):
             self.picked = set()
         quiz, who = self.quiz, names_of(self.service.state)
         total = len(quiz.questions)
-        host = who.get(self.session.host, "the lead")
-        role = "you host" if self.lead else f"hosted by {host}"
-        where = {
-            Stage.LOBBY: "lobby",
-            Stage.FINISHED: "finished",
-        }.get(stage.kind, f"question {stage.question + 1} of {total}")
-        self._put("#quiz-live-title", f"Live · {markup_line(quiz.title)} · {where} · {role}")
+        host = who.get(self.session.host, _("the lead"))
+        role = _("you host") if self.lead else _("hosted by {host}").format(host=host)
+        where = {Stage.LOBBY: _("lobby"), Stage.FINISHED: _("finished")}.get(stage.kind)
+        if where is None:
+            where = _("question {number} of {total}").format(number=stage.question + 1, total=total)
+        title = f"{_('Live')} · {markup_line(quiz.title)} · {where} · {markup_line(role)}"
+        self._put("#quiz-live-title", title)
         board = self.board_for == stage.question or bool(self.lead and self.session.hands_free)
         parts = {
             "#quiz-lobby": stage.kind is Stage.LOBBY,
@@ -261,13 +262,13 @@ class LiveQuizScreen(QuestionScreen):
 
     def _note(self) -> str:
         if self.service.answers_sealed:
-            return "The server keeps answers sealed until each question closes."
-        return "Shared file: everyone's answers can be read in it as soon as they are given."
+            return _("The server keeps answers sealed until each question closes.")
+        return _("Shared file: everyone's answers can be read in it as soon as they are given.")
 
     def _keys_text(self) -> str:
         if self.quiz.keys is not None:
-            return "Its answer key is already in the log: it was shared for practice."
-        return (
+            return _("Its answer key is already in the log: it was shared for practice.")
+        return _(
             "Its answer key stays with the lead until each question's reveal, and each "
             "answer revealed is checked against a hash published at the start."
         )
@@ -275,7 +276,7 @@ class LiveQuizScreen(QuestionScreen):
     def _show_lobby(self, who: dict[str, str]) -> None:
         count = len(self.quiz.questions)
         lines = [
-            f"[b]{markup_line(self.quiz.title)}[/b] · {quiz_room.count(count, 'question')}",
+            f"[b]{markup_line(self.quiz.title)}[/b] · {quiz_room.questions(count)}",
             quiz_room.settings_line(self.session),
             self._keys_text(),
             "",
@@ -313,11 +314,11 @@ class LiveQuizScreen(QuestionScreen):
                     lines = [quiz_room.queued_line(question, mine[0])]
                 else:
                     sent = quiz_room.sent_line(question, mine[0])
-                    lines = [sent, f"Waiting for the others: {count}."]
+                    lines = [sent, _("Waiting for the others: {count}.").format(count=count)]
             elif (late := quiz_room.late_line(session, self.service.me)) is not None:
                 lines = [late]
             elif stage.kind is Stage.PAUSED:
-                lines = ["[$warning]The lead has paused the quiz.[/]"]
+                lines = [f"[$warning]{_('The lead has paused the quiz.')}[/]"]
             else:
                 typing = needs_typing(question)
                 lines = [answer_hint(question)]
@@ -328,15 +329,15 @@ class LiveQuizScreen(QuestionScreen):
             self._put("#quiz-status", "\n".join(lines))
         elif stage.kind is Stage.CLOSED:
             after = (
-                f"{self._key('advance')}: reveal the answer"
+                f"{self._key('advance')}: {_('reveal the answer')}"
                 if self.lead
-                else "waiting for the reveal"
+                else _("waiting for the reveal")
             )
             if session.hands_free:
-                after = "the answer comes next"
+                after = _("the answer comes next")
             late = session.deadline_ms and self.service.now_ms() >= session.deadline_ms
-            closed = "[b]Time's up.[/b]" if late else "[b]Answers are closed.[/b]"
-            self._put("#quiz-status", f"{closed} {count} · {after}")
+            closed = _("Time's up.") if late else _("Answers are closed.")
+            self._put("#quiz-status", f"[b]{closed}[/b] {count} · {after}")
         return typing
 
     def _show_reveal(self, stage: LiveStage, who: dict[str, str], board: bool) -> bool:
@@ -351,26 +352,27 @@ class LiveQuizScreen(QuestionScreen):
         mine = next((s for s in standings if s.player == self.service.me), None)
         check = quiz_room.key_check_line(self.runner.reveal_check(self.session_id, index), quiz)
         answer = markup_line(quizscore.right_answer_text(question, key))
-        lines = [f"[b]Answer:[/b] {answer}", check]
+        lines = [f"[b]{_('Answer:')}[/b] {answer}", check]
         mark = score.mark(self.service.me, index)
         feedback = [key.general_feedback]
         if not self.lead:
             if mark is None or mark.answer is None:  # not theirs, if they came in during it
                 late = quiz_room.late_line(session, self.service.me)
-                lines.append(late or "[$warning]You did not answer this one.[/]")
+                lines.append(late or f"[$warning]{_('You did not answer this one.')}[/]")
             else:
                 grade = quizscore.grade(question, key, mark.answer)
                 lines.append(quiz_room.mark_line(grade, mark.points, mine, len(standings)))
                 feedback.insert(0, grade.feedback)
         last = index + 1 >= len(quiz.questions)
         if self.board_for == index:
-            then = "finish" if last else "next question"
-            lines = [f"After question {index + 1}: {self._key('advance')}: {then}"]
+            then = _("finish") if last else _("next question")
+            after = _("After question {number}:").format(number=index + 1)
+            lines = [f"{after} {self._key('advance')}: {then}"]
             feedback = []
         elif self.lead and not session.hands_free:
-            lines.append(f"[dim]{self._key('advance')}: leaderboard[/dim]")
+            lines.append(f"[dim]{self._key('advance')}: {_('leaderboard')}[/dim]")
         elif self.lead:
-            lines.append(f"[dim]{self._key('advance')}: go on now[/dim]")
+            lines.append(f"[dim]{self._key('advance')}: {_('go on now')}[/dim]")
         self._put("#quiz-status", "\n".join(lines))
         players = len(players_expected(self.service.state, session, index))
         self._put("#quiz-tally", quiz_room.stats_line(stats, players, who))
@@ -378,7 +380,7 @@ class LiveQuizScreen(QuestionScreen):
         self.query_one(BarChart).show(stats.bars, width=min(width, 100))
         top = session.top_n if board else min(session.top_n, 3)
         self.query_one(Leaderboard).show(
-            standings[:top], who, self.service.me, title="Leaderboard", mine=mine
+            standings[:top], who, self.service.me, title=_("Leaderboard"), mine=mine
         )
         return self.query_one(FeedbackView).show(question, feedback)
 
@@ -388,13 +390,17 @@ class LiveQuizScreen(QuestionScreen):
         standings = score.standings(who)
         mine = next((s for s in standings if s.player == self.service.me), None)
         self.query_one(Leaderboard).show(
-            score.podium(who), who, self.service.me, title="Final podium", mine=mine
+            score.podium(who), who, self.service.me, title=_("Final podium"), mine=mine
         )
+        counted = _("{questions} counted, {players}.").format(
+            questions=quiz_room.questions(len(score.counted)),
+            players=quiz_room.players(len(standings)),
+        )
+        export, back = _("export the results as CSV"), _("back")
         lines = [
-            f"[b]The quiz is over.[/b] {quiz_room.count(len(score.counted), 'question')} "
-            f"counted, {quiz_room.count(len(standings), 'player')}.",
+            f"[b]{_('The quiz is over.')}[/b] {counted}",
             quiz_room.final_check_line(quiz, session),
-            f"{self._key('export')}: export the results as CSV · {self._key('back')}: back",
+            f"{self._key('export')}: {export} · {self._key('back')}: {back}",
         ]
         self._put("#quiz-status", "\n".join(lines))
         table = self.query_one("#quiz-stats", DataTable)
@@ -409,7 +415,7 @@ class LiveQuizScreen(QuestionScreen):
             fastest = "-"
             if stats.fastest is not None:
                 player, seconds = stats.fastest
-                fastest = f"{who.get(player, 'someone')[:12]} {seconds:.1f} s"
+                fastest = f"{who.get(player, _('someone'))[:12]} {seconds:.1f} s"
             table.add_row(str(index + 1), text, right, average, fastest)
 
     def update_countdown(self) -> None:
@@ -422,7 +428,7 @@ class LiveQuizScreen(QuestionScreen):
         elif (then := next_at(session)) is not None:
             last = stage.question + 1 >= len(self.quiz.questions)
             left = max(0, then - self.runner.clock_ms())
-            label = "The podium in" if last else "Next question in"
+            label = _("The podium in") if last else _("Next question in")
             countdown.show(left, session.hands_free * 1000, label=label)
 
     # --- time -------------------------------------------------------------------------
@@ -482,8 +488,8 @@ class LiveQuizScreen(QuestionScreen):
             if yes:
                 ask(self, self._end, done=self.refreshed)
 
-        question = "End the quiz for everyone? (The question being asked is revealed first.)"
-        self.app.push_screen(ConfirmScreen(question, "End it"), confirmed)
+        question = _("End the quiz for everyone? (The question being asked is revealed first.)")
+        self.app.push_screen(ConfirmScreen(question, _("End it")), confirmed)
 
     async def _end(self) -> None:
         # The question being asked still counts: it is closed and revealed first.
@@ -538,7 +544,7 @@ class LiveQuizScreen(QuestionScreen):
         day = datetime.fromtimestamp(self.session.started_ms / 1000, UTC).strftime("%Y-%m-%d")
         slug = "".join(c if c.isalnum() else "-" for c in self.quiz.title.lower()).strip("-")
         data = self.runner.results_csv(self.session_id).encode("utf-8")
-        offer_export(self, Export("the results as CSV", f"{slug or 'quiz'}-{day}.csv", data))
+        offer_export(self, Export(N_("the results as CSV"), f"{slug or 'quiz'}-{day}.csv", data))
 
     def action_leave(self) -> None:
         """A player leaves the quiz: no longer waited for, shown gone in the lobby."""

@@ -10,6 +10,7 @@ from textual.widgets import Footer, Input, Label, Static
 from ...core import quizscore
 from ...core.ops import Key
 from ...core.quizscore import Grade
+from ...i18n import _
 from ...sync.engine import CircleService
 from ..actions import bindings_for, key_for
 from ..intents import ask
@@ -50,7 +51,7 @@ class PracticeScreen(QuestionScreen):
             yield Label("", id="quiz-practice-title", classes="quiz-title")
             with VerticalScroll(id="quiz-body"):
                 yield QuestionView(id="quiz-question")
-                yield Input(id="quiz-typed", placeholder="Your answer")
+                yield Input(id="quiz-typed", placeholder=_("Your answer"))
                 yield Static("", id="quiz-feedback")
                 yield FeedbackView(id="quiz-explain")
                 yield Static("", id="quiz-review")
@@ -73,9 +74,10 @@ class PracticeScreen(QuestionScreen):
     def refresh_view(self) -> None:
         quiz = self.quiz
         total = len(quiz.questions)
-        title = f"Practice · {visible_line(quiz.title)}"
+        title = f"{_('Practice')} · {visible_line(quiz.title)}"
         if self.stage != "review":
-            title += f" · question {self.index + 1} of {total}"
+            where = _("question {number} of {total}").format(number=self.index + 1, total=total)
+            title += f" · {where}"
         self.query_one("#quiz-practice-title", Label).update(title)
         view = self.query_one(QuestionView)
         typed = self.query_one("#quiz-typed", Input)
@@ -89,7 +91,7 @@ class PracticeScreen(QuestionScreen):
         if self.stage == "review":
             typed.display = False
             review.update(self._review())
-            hint.update(f"{key_for(self, 'practice', 'leave')}: back to the quizzes")
+            hint.update(f"{key_for(self, 'practice', 'leave')}: {_('back to the quizzes')}")
             self.refresh_bindings()
             return
         question = quiz.questions[self.index]
@@ -103,12 +105,12 @@ class PracticeScreen(QuestionScreen):
             right = quizscore.right_answer_text(question, self.keys[self.index])
             lines = [grade_markup(grade)]
             if not grade.correct:
-                lines.append(f"The answer: {markup_line(right)}")
+                lines.append(_("The answer: {answer}").format(answer=markup_line(right)))
             feedback.update("\n".join(lines))
             general = self.keys[self.index].general_feedback
             explain.display = explain.show(question, [grade.feedback, general])
             last = self.index + 1 == total
-            then = "see your score" if last else "next question"
+            then = _("see your score") if last else _("next question")
             hint.update(f"{key_for(self, 'practice', 'next')}: {then}")
         else:
             hint.update(answer_hint(question))
@@ -117,12 +119,13 @@ class PracticeScreen(QuestionScreen):
     def _review(self) -> str:
         quiz = self.quiz
         score, most = self.score()
-        lines = [
-            f"[b]Your score: {score:g} of {most:g} ({percent(score / most if most else 0)})[/b]"
-        ]
+        yours = _("Your score: {score} of {most} ({percent})").format(
+            score=f"{score:g}", most=f"{most:g}", percent=percent(score / most if most else 0)
+        )
+        lines = [f"[b]{yours}[/b]"]
         best = quiz.best.get(self.service.me)
         if best is not None:
-            lines.append(f"Your best: {percent(best)}")
+            lines.append(_("Your best: {percent}").format(percent=percent(best)))
         lines.append("")
         for index, (question, grade) in enumerate(zip(quiz.questions, self.grades, strict=False)):
             mark = (
@@ -134,10 +137,10 @@ class PracticeScreen(QuestionScreen):
             )
             lines.append(f"{mark} {index + 1}. {markup_line(summary_line(question, 70))}")
             given = quizscore.answer_text(question, self.answers[index], letters=True)  # type: ignore[arg-type]
-            lines.append(f"     you: {markup_line(given) or '-'}")
+            lines.append(f"     {_('you:')} {markup_line(given) or '-'}")
             if not grade.correct:
                 right = quizscore.right_answer_text(question, self.keys[index])
-                lines.append(f"     answer: {markup_line(right)}")
+                lines.append(f"     {_('answer:')} {markup_line(right)}")
         return "\n".join(lines)
 
     def score(self) -> tuple[float, float]:

@@ -14,6 +14,7 @@ from ...core.ops import Question
 from ...core.quizkeys import Check
 from ...core.sessionscore import SessionScore, Standing
 from ...core.state import CircleState, Quiz, QuizSession
+from ...i18n import N_, _, ngettext
 from ...sync.quizrun import players_expected, seat
 from ..visible import markup_line
 
@@ -21,14 +22,26 @@ NAMES_SHOWN = 40  # a lobby of 200 lists this many names, then "and 160 more"
 
 
 def ordinal(number: int) -> str:
-    suffix = (
-        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    )
-    return f"{number}{suffix}"
+    """1st, 2nd, 3rd, 11th in English; each language says its own ("ke-1")."""
+    if 10 <= number % 100 <= 20:
+        form = _("{number}th")
+    else:
+        form = {1: _("{number}st"), 2: _("{number}nd"), 3: _("{number}rd")}.get(
+            number % 10, _("{number}th")
+        )
+    return form.format(number=number)
 
 
-def count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' * (number != 1)}"
+def questions(number: int) -> str:
+    return ngettext("{count} question", "{count} questions", number).format(count=number)
+
+
+def players(number: int) -> str:
+    return ngettext("{count} player", "{count} players", number).format(count=number)
+
+
+def answers(number: int) -> str:
+    return ngettext("{count} answer", "{count} answers", number).format(count=number)
 
 
 def name_list(names: Iterable[str], limit: int = NAMES_SHOWN) -> str:
@@ -36,7 +49,7 @@ def name_list(names: Iterable[str], limit: int = NAMES_SHOWN) -> str:
     ordered = sorted(names, key=str.casefold)
     shown = ", ".join(markup_line(name) for name in ordered[:limit])
     rest = len(ordered) - limit
-    return f"{shown} and {rest} more" if rest > 0 else shown
+    return _("{names} and {count} more").format(names=shown, count=rest) if rest > 0 else shown
 
 
 def moved(standing: Standing) -> str:
@@ -63,40 +76,43 @@ def lobby_lines(
     seats: dict[str, list[str]] = {"in": [], "left": []}
     for player in session.joined:
         if state.role_of(player) is not None:
-            seats.setdefault(seat(session, player), []).append(who.get(player, "someone"))
+            seats.setdefault(seat(session, player), []).append(who.get(player, _("someone")))
     lines = []
     if seats["in"]:
-        lines.append(f"[b]In the lobby ({len(seats['in'])}):[/b] {name_list(seats['in'])}")
+        lobby = _("In the lobby ({count}):").format(count=len(seats["in"]))
+        lines.append(f"[b]{lobby}[/b] {name_list(seats['in'])}")
     else:
-        lines.append("[b]No one has joined yet.[/b] Members join from their Quiz pane (z).")
+        none_yet = _("No one has joined yet.")
+        lines.append(f"[b]{none_yet}[/b] " + _("Members join from their Quiz pane (z)."))
     if seats["left"]:
-        lines.append(f"[dim]Left: {name_list(seats['left'])}[/dim]")
+        lines.append("[dim]" + _("Left: {names}").format(names=name_list(seats["left"])) + "[/dim]")
     lines.append("")
     if session.host == me:
-        lines.append(f"[b]{key('advance')}[/b]: ask question 1")
+        lines.append(f"[b]{key('advance')}[/b]: " + _("ask question 1"))
         if session.hands_free:
-            lines.append(f"[dim]Then it goes on by itself ({_hands_free(session)}).[/dim]")
+            then = _("Then it goes on by itself ({pace}).").format(pace=_hands_free(session))
+            lines.append(f"[dim]{then}[/dim]")
     else:
-        host = who.get(session.host, "the lead")
-        lines.append(f"You are in. Waiting for {markup_line(host)} to ask the first question…")
-        lines.append(
-            f"[dim]{key('leave')}: leave the quiz (you can join again from the Quiz pane)[/dim]"
-        )
+        host = markup_line(who.get(session.host, _("the lead")))
+        waiting = _("You are in. Waiting for {host} to ask the first question…")
+        lines.append(waiting.format(host=host))
+        leave = _("leave the quiz (you can join again from the Quiz pane)")
+        lines.append(f"[dim]{key('leave')}: {leave}[/dim]")
     return lines
 
 
 def _hands_free(session: QuizSession) -> str:
-    return f"{session.hands_free} s of leaderboard between questions"
+    return _("{seconds} s of leaderboard between questions").format(seconds=session.hands_free)
 
 
 def settings_line(session: QuizSession) -> str:
-    text = "speed scoring" if session.scoring == "speed" else "accuracy scoring"
+    parts = [_("speed scoring") if session.scoring == "speed" else _("accuracy scoring")]
     if session.streak:
-        text += " · streak bonus"
-    text += f" · top {session.top_n} on the leaderboard"
+        parts.append(_("streak bonus"))
+    parts.append(_("top {count} on the leaderboard").format(count=session.top_n))
     if session.hands_free:
-        text += f" · hands-free, {_hands_free(session)}"
-    return text
+        parts.append(_("hands-free, {pace}").format(pace=_hands_free(session)))
+    return " · ".join(parts)
 
 
 # --- a question being asked ------------------------------------------------------------------
@@ -106,7 +122,9 @@ def answered_line(state: CircleState, session: QuizSession, index: int) -> str:
     """ "N of M answered", M being the players of this question, not every member."""
     expected = players_expected(state, session, index)
     answered = [p for p in session.answered.get(index, ()) if p != session.host]
-    return f"{len(answered)} of {len(expected)} answered"
+    return _("{answered} of {expected} answered").format(
+        answered=len(answered), expected=len(expected)
+    )
 
 
 def host_status(
@@ -122,29 +140,31 @@ def host_status(
     line = f"[b]{answered_line(state, session, index)}[/b]"
     waiting = expected - answered
     if waiting and len(waiting) <= 12:
-        line += f" · waiting for {name_list(who.get(p, 'someone') for p in waiting)}"
+        names = name_list(who.get(p, _("someone")) for p in waiting)
+        line += " · " + _("waiting for {names}").format(names=names)
     lines = [line]
-    gone = [who.get(p, "someone") for p in session.left if state.role_of(p) is not None]
+    gone = [who.get(p, _("someone")) for p in session.left if state.role_of(p) is not None]
     if gone:
-        lines.append(f"[dim]Left: {name_list(gone)}[/dim]")
-    keys = [key(name) for name in ("skip", "pause", "add_time", "end")]
-    lines.append("[dim]{}: close it now · {}: pause · {}: more time · {}: end[/dim]".format(*keys))
+        lines.append("[dim]" + _("Left: {names}").format(names=name_list(gone)) + "[/dim]")
+    hints = {"skip": _("close it now"), "pause": _("pause"), "add_time": _("more time")}
+    hints["end"] = _("end")
+    shown = " · ".join(f"{key(name)}: {hint}" for name, hint in hints.items())
+    lines.append(f"[dim]{shown}[/dim]")
     return lines
 
 
 def sent_line(question: Question, answer: object) -> str:
     """A player's own answer, once sent: what they gave, never read as a count."""
     given = quizscore.answer_text(question, answer, letters=True)  # type: ignore[arg-type]
-    return f"[b $success]✓ Answer sent:[/] {markup_line(given)}"
+    return f"[b $success]✓ {_('Answer sent:')}[/] {markup_line(given)}"
 
 
 def queued_line(question: Question, answer: object) -> str:
     """A player's own answer, given but still waiting to be sent (offline): not "sent"."""
     given = quizscore.answer_text(question, answer, letters=True)  # type: ignore[arg-type]
-    return (
-        f"[b $warning]⧗ Answer queued:[/] {markup_line(given)}. It will send when the "
-        "server is back."
-    )
+    queued = _("Answer queued:")
+    later = _("It will send when the server is back.")
+    return f"[b $warning]⧗ {queued}[/] {markup_line(given)}. {later}"
 
 
 def late_line(session: QuizSession, me: str) -> str | None:
@@ -152,7 +172,8 @@ def late_line(session: QuizSession, me: str) -> str | None:
     first = session.joined.get(me)
     if first is None or first <= session.current or me in session.left:
         return None
-    return f"[$warning]You came in during this question: you play from question {first + 1}.[/]"
+    late = _("You came in during this question: you play from question {number}.")
+    return f"[$warning]{late.format(number=first + 1)}[/]"
 
 
 def place_line(score: SessionScore, me: str, who: dict[str, str]) -> str | None:
@@ -164,9 +185,10 @@ def place_line(score: SessionScore, me: str, who: dict[str, str]) -> str | None:
     if mine is None:
         return None
     change = moved(mine)
-    return f"You: {ordinal(mine.rank)} of {len(standings)} · {mine.points} pts" + (
-        f" {change}" if change else ""
+    place = _("You: {place} of {count} · {points} pts").format(
+        place=ordinal(mine.rank), count=len(standings), points=mine.points
     )
+    return place + (f" {change}" if change else "")
 
 
 # --- the reveal ------------------------------------------------------------------------------
@@ -176,49 +198,60 @@ def key_check_line(check: Check, quiz: Quiz) -> str:
     """Whether the revealed answer is the one fixed when the quiz was published."""
     if check is Check.MATCHES:
         if quiz.keys is not None:
-            return "[$success]✓ The same answer as in the quiz shared for practice.[/]"
-        return "[$success]✓ Checked: the answer fixed when the quiz was published.[/]"
+            return f"[$success]✓ {_('The same answer as in the quiz shared for practice.')}[/]"
+        return f"[$success]✓ {_('Checked: the answer fixed when the quiz was published.')}[/]"
     if check is Check.DIFFERS:
-        return (
-            "[b $error]✗ This is NOT the answer fixed when the quiz was published: it was "
-            "changed after the quiz started (or damaged on the way). Scores use it anyway.[/]"
+        differs = _(
+            "This is NOT the answer fixed when the quiz was published: it was changed after "
+            "the quiz started (or damaged on the way). Scores use it anyway."
         )
+        return f"[b $error]✗ {differs}[/]"
     if check is Check.AT_THE_END:
-        return (
-            "[dim]This quiz's answers are checked together, once the last one is "
-            "revealed (it was published before answers could be checked one by one).[/dim]"
+        later = _(
+            "This quiz's answers are checked together, once the last one is revealed (it "
+            "was published before answers could be checked one by one)."
         )
-    return "[dim]Not checked: this quiz was published without a hash of its answers.[/dim]"
+        return f"[dim]{later}[/dim]"
+    return f"[dim]{_(UNCHECKED)}[/dim]"
+
+
+UNCHECKED = N_("Not checked: this quiz was published without a hash of its answers.")
 
 
 def stats_line(stats: quizscore.QuestionStats, players: int, who: dict[str, str]) -> str:
     """How the group did on one question."""
     share = f" ({stats.right / players:.0%})" if players else ""
+    right = ngettext(
+        "{right} of {count} player right{share}", "{right} of {count} players right{share}", players
+    )
     parts = [
-        f"{stats.right} of {count(players, 'player')} right{share}",
-        f"{stats.answered} answered",
+        right.format(right=stats.right, count=players, share=share),
+        _("{count} answered").format(count=stats.answered),
     ]
     if stats.average_seconds is not None:
-        parts.append(f"{stats.average_seconds:.1f} s on average")
+        average = _("{seconds} s on average").format(seconds=f"{stats.average_seconds:.1f}")
+        parts.append(average)
     if stats.fastest is not None:
         player, seconds = stats.fastest
-        parts.append(f"fastest right: {markup_line(who.get(player, 'someone'))}, {seconds:.1f} s")
+        name = markup_line(who.get(player, _("someone")))
+        fastest = _("fastest right: {name}, {seconds} s")
+        parts.append(fastest.format(name=name, seconds=f"{seconds:.1f}"))
     return " · ".join(parts)
 
 
 def mark_line(grade: quizscore.Grade, points: int, place: Standing | None, players: int) -> str:
     """A player's own mark: right, partly right or wrong, the points, and their place."""
-    earned = f"  +{points} pts"
+    earned = "  " + _("+{points} pts").format(points=points)
     if place is not None:
         change = moved(place)
-        earned += f" · you are {ordinal(place.rank)} of {players}" + (
-            f" {change}" if change else ""
-        )
+        you = _("you are {place} of {count}").format(place=ordinal(place.rank), count=players)
+        earned += f" · {you}" + (f" {change}" if change else "")
     if grade.correct:
-        return f"[b $success]✓ Right[/]{earned}"
+        return f"[b $success]✓ {_('Right')}[/]{earned}"
     if grade.credit > 0:
-        return f"[b $warning]◐ Partly right ({grade.credit:.0%})[/]{earned}"
-    return f"[b $error]✗ Not right[/]{earned}"
+        partly = _("Partly right ({share})").format(share=f"{grade.credit:.0%}")
+        return f"[b $warning]◐ {partly}[/]{earned}"
+    return f"[b $error]✗ {_('Not right')}[/]{earned}"
 
 
 # --- the end ---------------------------------------------------------------------------------
@@ -229,34 +262,44 @@ def final_check_line(quiz: Quiz, session: QuizSession) -> str:
     total = len(quiz.questions)
     revealed = [i for i in range(total) if i in session.revealed]
     if quiz.keys is not None:
-        return "[dim]Its answers were shared with the quiz for practice: nothing to check.[/dim]"
+        shared = _("Its answers were shared with the quiz for practice: nothing to check.")
+        return f"[dim]{shared}[/dim]"
     if quiz.key_hashes is not None:
         wrong = [
             i + 1 for i in revealed if quizkeys.reveal_check(quiz, session, i) is not Check.MATCHES
         ]
         if wrong:
             which = ", ".join(str(number) for number in wrong)
-            return (
-                f"[b $error]✗ The answer to question {which} is NOT the one fixed when the "
-                "quiz was published.[/]"
+            wrong_answer = _(
+                "The answer to question {which} is NOT the one fixed when the quiz was published."
             )
-        every = "every answer"
+            return f"[b $error]✗ {wrong_answer.format(which=which)}[/]"
         if len(revealed) < total:
-            every = f"the {count(len(revealed), 'answer')}"
-        return f"[$success]✓ Checked: {every} revealed is the one fixed at the start.[/]"
+            checked = ngettext(
+                "Checked: the {count} answer revealed is the one fixed at the start.",
+                "Checked: the {count} answers revealed is the one fixed at the start.",
+                len(revealed),
+            ).format(count=len(revealed))
+        else:
+            checked = _("Checked: every answer revealed is the one fixed at the start.")
+        return f"[$success]✓ {checked}[/]"
     if not quiz.key_hash:
-        return "[dim]Not checked: this quiz was published without a hash of its answers.[/dim]"
+        return f"[dim]{_(UNCHECKED)}[/dim]"
     pairs = [
         (session.salts.get(i, ""), session.revealed[i]) if i in session.revealed else None
         for i in range(total)
     ]
     verified = quizkeys.keys_verified(quiz.key_hash, pairs)
     if verified:
-        return "[$success]✓ Checked: every answer is the one fixed at the start.[/]"
+        return f"[$success]✓ {_('Checked: every answer is the one fixed at the start.')}[/]"
     if verified is False:
-        return "[b $error]✗ The answers revealed are NOT the ones fixed at the start.[/]"
+        return f"[b $error]✗ {_('The answers revealed are NOT the ones fixed at the start.')}[/]"
     missing = total - len(revealed)
-    return (
-        "[dim]Not checked: this quiz has one hash for all its answers, and "
-        f"{count(missing, 'question')} ended unrevealed.[/dim]"
+    unchecked = ngettext(
+        "Not checked: this quiz has one hash for all its answers, and {count} question "
+        "ended unrevealed.",
+        "Not checked: this quiz has one hash for all its answers, and {count} questions "
+        "ended unrevealed.",
+        missing,
     )
+    return f"[dim]{unchecked.format(count=missing)}[/dim]"

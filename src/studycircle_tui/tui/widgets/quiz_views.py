@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 from ...core.ops import Key, Question
 from ...core.quizscore import Bar, Grade, choice_label, choice_weights
 from ...core.sessionscore import Standing, room_points
+from ...i18n import N_, _, ngettext
 from ..visible import markup_line, visible, visible_line
 
 CHOICE_KINDS = ("multiple_choice", "true_false", "multiple_answer")
@@ -46,18 +47,30 @@ def key_hint(index: int) -> str:
     return f"{number}  {choice_label(index)})"
 
 
-KIND_NAMES = {"true_false": "true or false", "multiple_answer": "choose all that apply"}
+# Translated where shown (``_``): this table is made once, for every session's language.
+KIND_NAMES = {
+    "multiple_choice": N_("multiple choice"),
+    "true_false": N_("true or false"),
+    "multiple_answer": N_("choose all that apply"),
+    "short_answer": N_("short answer"),
+    "numerical": N_("numerical"),
+    "matching": N_("matching"),
+}
 
 
 def question_header(question: Question, number: int, total: int, *, live: bool = False) -> str:
     """ "Question 2 of 5" with its kind and worth: in a live quiz in whole points as the
     room scores them (1000), in practice as the quiz file gives them."""
     if live:
-        points = f"{room_points(question.points)} pts"
+        points = _("{points} pts").format(points=room_points(question.points))
     else:
-        points = f"{question.points:g} point{'s' * (question.points != 1)}"
-    kind = KIND_NAMES.get(question.kind, question.kind.replace("_", " "))
-    return f"[b]Question {number} of {total}[/b]  [dim]{kind} · {points}[/dim]"
+        # A quiz file may give 0.5 points: the plural rule is asked of a whole number.
+        whole = 1 if question.points == 1 else 2
+        points = ngettext("{points} point", "{points} points", whole)
+        points = points.format(points=f"{question.points:g}")
+    kind = _(KIND_NAMES[question.kind]) if question.kind in KIND_NAMES else question.kind
+    head = _("Question {number} of {total}").format(number=number, total=total)
+    return f"[b]{head}[/b]  [dim]{kind} · {points}[/dim]"
 
 
 def formatted(question: Question, text: str) -> RenderableType:
@@ -99,8 +112,10 @@ def choice_lines(
             if weights is not None:
                 several = question.kind == "multiple_answer"
                 right = weights[index] > 0 if several else weights[index] >= 100
-                mark = "  [$success]✓ right[/]" if right else ""
-            you = "  [$accent]← you[/]" if mine and question.kind != "multiple_answer" else ""
+                mark = f"  [$success]✓ {_('right')}[/]" if right else ""
+            you = ""
+            if mine and question.kind != "multiple_answer":
+                you = f"  [$accent]← {_('you')}[/]"
             text = markup_line(box) + markup_line(choice)
             # Only a real style in a tag: Textual takes an unknown one ("none") for a
             # misspelt colour and looks for the nearest name, a few ms each time.
@@ -118,14 +133,16 @@ def choice_lines(
 def answer_hint(question: Question) -> str:
     if question.kind in ("multiple_choice", "true_false"):
         last = len(question.choices) - 1
-        return f"Press 1–{min(last + 1, 9)} or A–{choice_label(last)} to answer."
+        return _("Press 1–{number} or A–{letter} to answer.").format(
+            number=min(last + 1, 9), letter=choice_label(last)
+        )
     if question.kind == "multiple_answer":
-        return "Press a choice's number or letter to tick it, then enter to send."
+        return _("Press a choice's number or letter to tick it, then enter to send.")
     if question.kind == "matching":
-        return "Type one letter per line, in order (e.g. BAC), then enter."
+        return _("Type one letter per line, in order (e.g. BAC), then enter.")
     if question.kind == "numerical":
-        return "Type a number, then enter."
-    return "Type your answer, then enter."
+        return _("Type a number, then enter.")
+    return _("Type your answer, then enter.")
 
 
 class QuestionView(Vertical):
@@ -188,15 +205,18 @@ class Countdown(ShownText):
         *,
         paused: bool = False,
         width: int = 30,
-        label: str = "Time left",
+        label: str | None = None,
     ) -> None:
+        """``label``: what the time is until; the question's time left when None."""
         share = 0.0 if total_ms <= 0 else min(1.0, max(0.0, left_ms / total_ms))
         filled = round(share * width)
         bar = "█" * filled + "░" * (width - filled)
         if paused:
-            text = f"[b $warning]PAUSED[/] with {clock_text(left_ms)} left  [dim]{bar}[/dim]"
+            left = _("with {time} left").format(time=clock_text(left_ms))
+            text = f"[b $warning]{_('PAUSED')}[/] {left}  [dim]{bar}[/dim]"
         else:
-            colour = "$error" if left_ms <= 5000 and label == "Time left" else "$accent"
+            colour = "$error" if left_ms <= 5000 and label is None else "$accent"
+            label = _("Time left") if label is None else label
             text = f"{label} [b {colour}]{clock_text(left_ms)}[/]  [{colour}]{bar}[/]"
         self.show_text(text)  # asked four times a second: drawn when it changes
 
@@ -208,7 +228,7 @@ class BarChart(ShownText):
 
     def show(self, bars: list[Bar], *, width: int = 70, revealed: bool = True) -> None:
         if not bars:
-            self.show_text("No answers.")
+            self.show_text(_("No answers."))
             return
         # A typed answer is a player's own text: drawn on every screen at the reveal.
         labels = [visible_line(bar.label) for bar in bars]
@@ -254,12 +274,12 @@ class Leaderboard(ShownText):
         names: dict[str, str],
         me: str,
         *,
-        title: str = "Leaderboard",
+        title: str = "",
         mine: Standing | None = None,
     ) -> None:
-        lines = [f"[b]{markup_line(title)}[/b]"]
+        lines = [f"[b]{markup_line(title or _('Leaderboard'))}[/b]"]
         if not standings:
-            lines.append("[dim]No scores yet.[/dim]")
+            lines.append(f"[dim]{_('No scores yet.')}[/dim]")
         names = {player: visible_line(name) for player, name in names.items()}
         shown = [*standings, *([mine] if mine is not None else [])]
         width = min(max((len(names.get(s.player, "?")) for s in shown), default=4), 24)
@@ -275,27 +295,26 @@ class Leaderboard(ShownText):
 def _standing_line(
     standing: Standing, names: dict[str, str], me: str, width: int, digits: int
 ) -> str:
-    name = names.get(standing.player, "someone")[:width].ljust(width)
+    name = names.get(standing.player, _("someone"))[:width].ljust(width)
     up, down = standing.moved > 0, standing.moved < 0
     move = (f"↑{standing.moved}" if up else f"↓{-standing.moved}" if down else "").ljust(3)
     mine = standing.player == me
     if (up or down) and not mine:  # one's own line is in one colour, to stand out
         move = f"[{'$success' if up else '$error'}]{move}[/]"
-    line = (
-        f"{standing.rank:>3}. {markup_line(name)}  {standing.points:>{digits}} pts  {move}"
-        f"  [dim]{standing.right} right[/dim]"
-    )
-    return f"[b $accent]{line}  ← you[/]" if mine else line
+    points = _("{points} pts").format(points=f"{standing.points:>{digits}}")
+    right = _("{count} right").format(count=standing.right)
+    line = f"{standing.rank:>3}. {markup_line(name)}  {points}  {move}  [dim]{right}[/dim]"
+    return f"[b $accent]{line}  ← {_('you')}[/]" if mine else line
 
 
 def grade_markup(grade: Grade) -> str:
     """A practice answer's mark: right, partly right or wrong (its feedback is shown by a
     ``FeedbackView``)."""
     if grade.correct:
-        return "[b $success]✓ Right[/]"
+        return f"[b $success]✓ {_('Right')}[/]"
     if grade.credit > 0:
-        return f"[b $warning]◐ Partly right ({grade.credit:.0%})[/]"
-    return "[b $error]✗ Not right[/]"
+        return f"[b $warning]◐ {_('Partly right ({share})').format(share=f'{grade.credit:.0%}')}[/]"
+    return f"[b $error]✗ {_('Not right')}[/]"
 
 
 # --- reading answers from keys and typed text ---------------------------------------------
@@ -318,19 +337,21 @@ def typed_answer(question: Question, text: str) -> tuple[object | None, str]:
     """(the answer to send, "") or (None, why it cannot be sent yet)."""
     text = text.strip()
     if not text:
-        return None, "Type an answer first."
+        return None, _("Type an answer first.")
     if question.kind == "numerical":
         from ...core.quizscore import parse_number
 
         value = parse_number(text)
-        return (value, "") if value is not None else (None, "That is not a number.")
+        return (value, "") if value is not None else (None, _("That is not a number."))
     if question.kind == "matching":
         letters = [c for c in text if not c.isspace() and c not in ",;"]
         picks = [choice_for_key(c, len(question.choices)) for c in letters]
         if len(picks) != len(question.prompts) or any(p is None for p in picks):
             count = len(question.prompts)
             last = choice_label(len(question.choices) - 1)
-            return None, f"Type {count} letters from A to {last}, one per line."
+            return None, _("Type {count} letters from A to {last}, one per line.").format(
+                count=count, last=last
+            )
         return picks, ""
     return text[:1000], ""
 
