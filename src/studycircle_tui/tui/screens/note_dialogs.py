@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioSet, Static
 
+from ...i18n import _
 from ..actions import bindings_for, key_for
 from ..visible import visible
 from ..widgets.toggles import Choice
@@ -28,18 +29,17 @@ class NewNoteScreen(Dialog[NewNote | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="note-dialog"):
-            yield Label("New note", classes="note-dialog-title")
-            yield Input(placeholder="Title", max_length=200, id="note-new-title")
+            yield Label(_("New note"), classes="note-dialog-title")
+            yield Input(placeholder=_("Title"), max_length=200, id="note-new-title")
             if self.channel_id is not None:
                 with RadioSet(id="note-new-where"):
-                    yield Choice(
-                        Text(visible(f"In #{self.channel_name}")), value=True, id="in-channel"
-                    )
-                    yield Choice("For the whole circle", id="in-circle")
+                    where = _("In #{channel}").format(channel=self.channel_name)
+                    yield Choice(Text(visible(where)), value=True, id="in-channel")
+                    yield Choice(_("For the whole circle"), id="in-circle")
             yield Label("", id="note-new-error")
             with Horizontal(classes="note-buttons"):
-                yield Button("Write it", variant="primary", id="create")
-                yield Button("Cancel", id="cancel")
+                yield Button(_("Write it"), variant="primary", id="create")
+                yield Button(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -47,7 +47,7 @@ class NewNoteScreen(Dialog[NewNote | None]):
     def _create(self) -> None:
         title = " ".join(self.query_one(Input).value.split())
         if not title:
-            self.query_one("#note-new-error", Label).update("A note needs a title.")
+            self.query_one("#note-new-error", Label).update(_("A note needs a title."))
             self.query_one(Input).focus()
             return
         channel = self.channel_id
@@ -78,12 +78,12 @@ class UnsavedScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="note-dialog"):
             yield Label(
-                visible(f"Unsaved changes to “{self.note_title}”"),
+                visible(_("Unsaved changes to “{title}”").format(title=self.note_title)),
                 classes="note-dialog-title",
                 markup=False,
             )
             yield Static(
-                "Save them as a new revision, or throw them away?",
+                _("Save them as a new revision, or throw them away?"),
                 classes="note-dialog-text",
             )
             with Horizontal(classes="note-buttons"):
@@ -91,9 +91,9 @@ class UnsavedScreen(ModalScreen[str | None]):
                     key_for(self, "unsaved", f"answer('{a}')") for a in ("save", "discard")
                 )
                 keep = key_for(self, "unsaved", "answer(None)")
-                yield Button(f"Save  {save}", variant="primary", id="save")
-                yield Button(f"Discard  {discard}", variant="error", id="discard")
-                yield Button(f"Keep editing  {keep}", id="keep")
+                yield Button(f"{_('Save')}  {save}", variant="primary", id="save")
+                yield Button(f"{_('Discard')}  {discard}", variant="error", id="discard")
+                yield Button(f"{_('Keep editing')}  {keep}", id="keep")
 
     def on_mount(self) -> None:
         self.query_one("#save", Button).focus()

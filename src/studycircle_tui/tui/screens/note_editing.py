@@ -12,7 +12,7 @@ from textual.widgets import Label
 
 from ...core.ops import Op
 from ...core.state import Note
-from ...i18n import N_
+from ...i18n import N_, _, ngettext
 from ...sync.engine import CircleService
 from .. import note_drafts
 from ..intents import ask
@@ -60,7 +60,7 @@ class NoteEditing(NoteScreenBase):
             return
         draft = note_drafts.load(self.service, note.id)
         if draft is not None and draft.base in note.revisions:
-            self.notify("Your unsaved draft is back.", markup=False)
+            self.notify(_("Your unsaved draft is back."), markup=False)
         else:
             draft = NoteDraft(note.id, note.head, note.text, note.title, note.channel_id)
         self._begin_edit(draft, note.revisions[draft.base or note.head].text)
@@ -68,7 +68,8 @@ class NoteEditing(NoteScreenBase):
     def action_new_note(self) -> None:
         draft = note_drafts.load(self.service, None)
         if draft is not None:
-            self.notify(f"Your unsaved new note “{draft.title}” is back.", markup=False)
+            back = _("Your unsaved new note “{title}” is back.").format(title=draft.title)
+            self.notify(back, markup=False)
             self._begin_edit(draft, "")
             return
         channel = self.service.state.channels.get(self.channel_id or "")
@@ -97,31 +98,34 @@ class NoteEditing(NoteScreenBase):
         draft = self.editing
         assert draft is not None
         back = "‹ " if self.has_class("-narrow") else ""
-        self.query_one("#note-title", Label).update(visible(f"{back}Editing: {draft.title}"))
+        editing = _("Editing: {title}").format(title=draft.title)
+        self.query_one("#note-title", Label).update(visible(back + editing))
         note = self.service.state.notes.get(draft.note_id or "")
-        highlighting = "" if self._editor.highlighting else " · no highlighting"
+        keys = _("ctrl+s saves · esc leaves")
+        if not self._editor.highlighting:
+            keys += " · " + _("no highlighting")
         if note is None:
-            self.query_one("#note-meta", Label).update(
-                f"new note · ctrl+s saves · esc leaves{highlighting}"
-            )
+            self.query_one("#note-meta", Label).update(f"{_('new note')} · {keys}")
             self._banner("")
             return
         number = revision_numbers(note).get(draft.base or "", 0)
-        self.query_one("#note-meta", Label).update(
-            f"from r{number} · ctrl+s saves · esc leaves{highlighting}"
-        )
+        since = _("from r{number}").format(number=number)
+        self.query_one("#note-meta", Label).update(f"{since} · {keys}")
         base = note.revisions.get(draft.base or "")
         if draft.base != note.head:
             newer = note.last
-            self._banner(
-                f"{member_name(self.service.state, newer.author)} saved a newer revision "
-                "while you were editing: saving merges your changes with it.",
-                warning=True,
+            newer_text = _(
+                "{name} saved a newer revision while you were editing: saving merges your "
+                "changes with it."
             )
+            name = member_name(self.service.state, newer.author)
+            self._banner(newer_text.format(name=name), warning=True)
         elif base is not None and base.conflicts:
             self._banner(
-                "Resolving the merge: keep what is right, delete the <<<<<<<, ======= and "
-                ">>>>>>> lines, then ctrl+s.",
+                _(
+                    "Resolving the merge: keep what is right, delete the <<<<<<<, ======= and "
+                    ">>>>>>> lines, then ctrl+s."
+                ),
                 warning=True,
             )
         else:
@@ -173,7 +177,7 @@ class NoteEditing(NoteScreenBase):
                 self._save()
             elif answer == "discard":
                 self._stop_editing()
-                self.notify("Changes thrown away.", markup=False)
+                self.notify(_("Changes thrown away."), markup=False)
             else:
                 self._editor.focus()
 
@@ -190,7 +194,7 @@ class NoteEditing(NoteScreenBase):
             text == self._start_text and draft.base == self.service.state.notes[draft.note_id].head
         ):
             self._stop_editing()
-            self.notify("No changes to save.", markup=False)
+            self.notify(_("No changes to save."), markup=False)
             return
         else:
             save = self.service.revise_note, draft.note_id, draft.base, text
@@ -208,7 +212,11 @@ class NoteEditing(NoteScreenBase):
         self._saving = False
         note_id = draft.note_id or op.id
         note = self.service.state.notes[note_id]
-        said = self._saved_message(note, op.id) if draft.note_id else f"Saved “{draft.title}”."
+        said = (
+            self._saved_message(note, op.id)
+            if draft.note_id
+            else _("Saved “{title}”.").format(title=draft.title)
+        )
         self.note_id = note_id
         if self.editing is draft and self._editor.text != text:
             note_drafts.clear(self.service, draft.note_id)
@@ -226,15 +234,22 @@ class NoteEditing(NoteScreenBase):
         if head.is_merge and op_id in head.parents:
             other = member_name(self.service.state, note.revisions[head.parents[0]].author)
             if head.conflicts:
-                return (
-                    f"Saved. Your changes overlap {other}'s: the note needs merging "
-                    "(both versions are kept between markers)."
+                overlap = _(
+                    "Saved. Your changes overlap {name}'s: the note needs merging (both "
+                    "versions are kept between markers)."
                 )
-            return f"Saved as r{number[op_id]} and merged with {other}'s changes."
+                return overlap.format(name=other)
+            merged = _("Saved as r{number} and merged with {name}'s changes.")
+            return merged.format(number=number[op_id], name=other)
         if head.conflicts:
             count = head.conflicts
-            return f"Saved as r{number[op_id]}; {count} conflict{'s' * (count != 1)} remain."
-        return f"Saved as r{number[op_id]}."
+            remain = ngettext(
+                "Saved as r{number}; {count} conflict remains.",
+                "Saved as r{number}; {count} conflicts remain.",
+                count,
+            )
+            return remain.format(number=number[op_id], count=count)
+        return _("Saved as r{number}.").format(number=number[op_id])
 
     def _stop_editing(self) -> None:
         """Leave the editor; its draft is saved or thrown away by now, so forget it."""

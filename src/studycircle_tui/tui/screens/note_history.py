@@ -17,7 +17,7 @@ from textual.widgets import Footer, Label
 
 from ...core import notemerge
 from ...core.state import Note
-from ...i18n import N_
+from ...i18n import N_, _, ngettext
 from ...sync.engine import CircleService
 from ..actions import bindings_for
 from ..intents import ask
@@ -75,7 +75,11 @@ class NoteHistoryScreen(NoteScreenBase):
             return
         count = len(note.order)
         self.query_one("#history-title", Label).update(
-            visible(f"{note.title}: {count} revision{'s' * (count != 1)}")
+            visible(
+                ngettext("{title}: {count} revision", "{title}: {count} revisions", count).format(
+                    title=note.title, count=count
+                )
+            )
         )
         accent = Style(color=self.palette.hunk.color, bold=True)
         rows = RevisionRows(
@@ -96,14 +100,14 @@ class NoteHistoryScreen(NoteScreenBase):
         number = numbers[revision.id]
         palette = self.palette
         if self.view == "text":
-            title.update(f"Text of r{number}")
+            title.update(_("Text of r{number}").format(number=number))
             lines.show(
                 ("text", revision.id),
                 partial(text_strips, revision.text),
                 big=len(revision.text) > BIG_TEXT,
             )
         elif self.view == "blame":
-            title.update(f"Who wrote each line of r{number}")
+            title.update(_("Who wrote each line of r{number}").format(number=number))
             copy = snapshot(note)
             names, now = member_names(self.service), self.service.now_ms()
             blamed: list = []
@@ -123,10 +127,13 @@ class NoteHistoryScreen(NoteScreenBase):
                 base_id = revision.parents[0]
             old = note.revisions[base_id].text if base_id else ""
             if base_id is None:
-                title.update(f"Changes in r{number}, the first version")
+                title.update(_("Changes in r{number}, the first version").format(number=number))
+            elif base_id == self.marked:
+                changes = _("Changes from r{base} (marked) to r{number}")
+                title.update(changes.format(base=numbers[base_id], number=number))
             else:
-                marked = " (marked)" if base_id == self.marked else ""
-                title.update(f"Changes from r{numbers[base_id]}{marked} to r{number}")
+                changes = _("Changes from r{base} to r{number}")
+                title.update(changes.format(base=numbers[base_id], number=number))
             lines.show(
                 ("diff", base_id, revision.id, id(palette)),
                 partial(diff_strips, old, revision.text, palette=palette),
@@ -166,7 +173,8 @@ class NoteHistoryScreen(NoteScreenBase):
         self.refresh_bindings()
         if self.marked is not None:
             self.notify(
-                "Marked: move to another revision to see the changes from this one.", markup=False
+                _("Marked: move to another revision to see the changes from this one."),
+                markup=False,
             )
 
     def action_restore(self) -> None:
@@ -175,7 +183,8 @@ class NoteHistoryScreen(NoteScreenBase):
             return
         number = revision_numbers(note)[self.revision_id]
         if note.revisions[self.revision_id].text == note.text:
-            self.notify(f"r{number} has the note's current text already.", markup=False)
+            already = _("r{number} has the note's current text already.")
+            self.notify(already.format(number=number), markup=False)
             return
 
         def restored(_op: object) -> None:
@@ -184,9 +193,8 @@ class NoteHistoryScreen(NoteScreenBase):
                 self.revision_id = current.head
             self.marked = None
             self.refresh_view()
-            self.notify(
-                f"Restored r{number} as a new revision; the history keeps every one.", markup=False
-            )
+            done = _("Restored r{number} as a new revision; the history keeps every one.")
+            self.notify(done.format(number=number), markup=False)
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -195,7 +203,10 @@ class NoteHistoryScreen(NoteScreenBase):
 
         self.app.push_screen(
             ConfirmScreen(
-                f"Make r{number} the note's text again? It becomes a new revision.", "Restore"
+                _("Make r{number} the note's text again? It becomes a new revision.").format(
+                    number=number
+                ),
+                _("Restore"),
             ),
             confirmed,
         )

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Label, Static
 
 from ...core import notemerge
 from ...core.state import Note
+from ...i18n import _, ngettext
 from ...sync.engine import CircleService
 from .. import note_drafts
 from ..actions import bindings_for, key_for
@@ -54,7 +55,7 @@ class NotesScreen(NoteEditing):
     def compose(self) -> ComposeResult:
         with Horizontal(id="notes-body"):
             with Vertical(id="notes-list-pane", classes="notes-pane"):
-                yield Label("Notes", id="notes-list-title", classes="notes-pane-title")
+                yield Label(_("Notes"), id="notes-list-title", classes="notes-pane-title")
                 yield RowList(id="notes-list")
             with Vertical(id="note-pane", classes="notes-pane"):
                 yield Label("", id="note-title", classes="notes-pane-title", markup=False)
@@ -89,12 +90,13 @@ class NotesScreen(NoteEditing):
         state = self.service.state
         ids = notes_in_order(state)
         rows = self.query_one(RowList)
-        rows.empty_text = f"No notes yet: press {key_for(self, 'notes', 'new_note')} to start one."
+        start = key_for(self, "notes", "new_note")
+        rows.empty_text = _("No notes yet: press {key} to start one.").format(key=start)
         drafts = note_drafts.drafted(self.service, ids)
         render = NoteRows(state, self.service.now_ms(), self.warning, drafts)
         rows.show(ids, render, self.note_id)
         count = f" ({len(ids)})" if ids else ""
-        self.query_one("#notes-list-title", Label).update(f"Notes{count}")
+        self.query_one("#notes-list-title", Label).update(_("Notes") + count)
 
     def _refresh_note(self) -> None:
         note = self.note
@@ -105,24 +107,23 @@ class NotesScreen(NoteEditing):
             self._refresh_editing_labels()
             return
         if note is None:
-            title.update(f"{back}No note yet")
+            title.update(back + _("No note yet"))
             meta.update("")
             start = key_for(self, "notes", "new_note")
-            self._banner(f"Notes are the circle's shared summaries: press {start} to start one.")
+            summaries = _("Notes are the circle's shared summaries: press {key} to start one.")
+            self._banner(summaries.format(key=start))
             self.query_one(NoteLines).show(("none",), lambda width: [])
             return
         state = self.service.state
         last = note.last
         number = revision_numbers(note)[note.head]
-        shown = "who wrote each line" if self.view == "blame" else ""
+        shown = _("who wrote each line") if self.view == "blame" else ""
         title.update(visible(f"{back}{note.title}" + (f" — {shown}" if shown else "")))
         plain = self.view == "note" and not note.needs_merge and len(note.text) > MARKDOWN_LIMIT
+        by = _("r{number} by {name}").format(number=number, name=member_name(state, last.author))
         meta.update(
-            visible(
-                f"{where(state, note)} · r{number} by {member_name(state, last.author)} · "
-                f"{relative(last.at_ms, self.service.now_ms())}"
-            )
-            + (" · shown as plain text: too big to render" if plain else "")
+            visible(f"{where(state, note)} · {by} · {relative(last.at_ms, self.service.now_ms())}")
+            + (" · " + _("shown as plain text: too big to render") if plain else "")
         )
         self._banner(self._banner_text(note))
         self._show_lines(note)
@@ -130,20 +131,30 @@ class NotesScreen(NoteEditing):
     def _banner_text(self, note: Note) -> str:
         if note.needs_merge:
             count = note.last.conflicts
-            return (
-                f"⚠ Needs merge: edits made at the same time overlap in {count} "
-                f"place{'s' * (count != 1)}. Both versions are kept between the <<<<<<< and "
-                f">>>>>>> lines: press {key_for(self, 'notes', 'edit')}, keep what is right, "
-                "delete the marker lines, save."
+            merge = ngettext(
+                "Needs merge: edits made at the same time overlap in {count} place. Both "
+                "versions are kept between the <<<<<<< and >>>>>>> lines: press {key}, keep "
+                "what is right, delete the marker lines, save.",
+                "Needs merge: edits made at the same time overlap in {count} places. Both "
+                "versions are kept between the <<<<<<< and >>>>>>> lines: press {key}, keep "
+                "what is right, delete the marker lines, save.",
+                count,
             )
+            return "⚠ " + merge.format(count=count, key=key_for(self, "notes", "edit"))
         draft = note_drafts.load(self.service, note.id)
         if draft is not None:
             base = revision_numbers(note).get(draft.base or "", 0)
-            since = f" (started from r{base})" if base else ""
             edit = key_for(self, "notes", "edit")
-            return (
-                f"✎ You have an unsaved draft of this note{since}: press {edit} to go on with it."
-            )
+            if base:
+                draft_text = _(
+                    "You have an unsaved draft of this note (started from r{number}): press "
+                    "{key} to go on with it."
+                )
+            else:
+                draft_text = _(
+                    "You have an unsaved draft of this note: press {key} to go on with it."
+                )
+            return "✎ " + draft_text.format(number=base, key=edit)
         return ""
 
     def _banner(self, text: str, warning: bool = False) -> None:

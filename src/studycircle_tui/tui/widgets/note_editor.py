@@ -10,6 +10,7 @@ document on each keystroke, about 0.18 s per key on a 1 MB note (measured here).
 from textual.message import Message
 from textual.widgets import TextArea
 
+from ...i18n import _
 from ..actions import bindings_for, key_for
 from ..compat import tree_sitter_language
 
@@ -45,7 +46,8 @@ class NoteEditor(TextArea):
 
     def on_mount(self) -> None:
         save, leave = key_for(self, "editor", "save"), key_for(self, "editor", "leave")
-        self.placeholder = f"Write the note in Markdown… ({save} saves, {leave} leaves)"
+        placeholder = _("Write the note in Markdown… ({save} saves, {leave} leaves)")
+        self.placeholder = placeholder.format(save=save, leave=leave)
 
     def load_note(self, text: str) -> None:
         """Load ``text`` to edit, highlighted unless it is too big (or cannot be)."""

@@ -11,6 +11,7 @@ the width, and so the build, and so the length.
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from contextvars import copy_context
 from functools import partial
 
 from rich.segment import Segment
@@ -21,20 +22,22 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...i18n import N_, _
+
 Build = Callable[[int], list[Strip]]
 CACHED_BUILDS = 6
 
 
 class NoteLines(ScrollView, can_focus=True):
     BINDINGS = [
-        Binding("up,k", "scroll_up", "Up", show=False),
-        Binding("down,j", "scroll_down", "Down", show=False),
-        Binding("left", "scroll_left", "Left", show=False),
-        Binding("right", "scroll_right", "Right", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown,space", "page_down", "Page down", show=False),
-        Binding("home,g", "scroll_home", "Top", show=False),
-        Binding("end,G", "scroll_end", "Bottom", show=False),
+        Binding("up,k", "scroll_up", N_("Scroll up"), show=False),
+        Binding("down,j", "scroll_down", N_("Scroll down"), show=False),
+        Binding("left", "scroll_left", N_("Scroll left"), show=False),
+        Binding("right", "scroll_right", N_("Scroll right"), show=False),
+        Binding("pageup", "page_up", N_("Page up"), show=False),
+        Binding("pagedown,space", "page_down", N_("Page down"), show=False),
+        Binding("home,g", "scroll_home", N_("To the top"), show=False),
+        Binding("end,G", "scroll_end", N_("To the bottom"), show=False),
     ]
 
     DEFAULT_CSS = """
@@ -95,10 +98,13 @@ class NoteLines(ScrollView, can_focus=True):
             self._set(cached, width)
         elif self._big:
             self.waiting = True
-            self._set([Strip([Segment("Preparing…", Style(dim=True, italic=True))])], width)
+            self._set([Strip([Segment(_("Preparing…"), Style(dim=True, italic=True))])], width)
+            # The thread builds in this session's context (its language: the words and
+            # dates it draws), which an executor's thread would not have of itself.
+            build = partial(copy_context().run, self._build)
             # On the app, where every worker's failure is said (app.py).
             self.app.run_worker(
-                partial(self._build_in_thread, self._key, self._build, width),
+                partial(self._build_in_thread, self._key, build, width),
                 thread=True,
                 group=f"note-lines-{id(self)}",
                 exclusive=True,

@@ -20,6 +20,7 @@ from textual.strip import Strip
 
 from ...core import notemerge
 from ...core.notemerge import BlameLine
+from ...i18n import _
 from ..visible import visible
 
 # Beyond this many characters a note is shown as its text, not as rendered Markdown:
@@ -98,7 +99,7 @@ def _render(renderable: RenderableType, width: int) -> list[Strip]:
 def markdown_strips(text: str, width: int) -> list[Strip]:
     """The note as rendered Markdown (code highlighted, lists, tables, quotes)."""
     if not text.strip():
-        return [Strip([Segment("This note is empty: press e to write it.", Style(dim=True))])]
+        return [Strip([Segment(_("This note is empty: press e to write it."), Style(dim=True))])]
     if len(text) > MARKDOWN_LIMIT:
         return text_strips(text, width)
     markdown = Markdown(visible(text), code_theme="ansi_dark", hyperlinks=False)
@@ -175,7 +176,7 @@ def diff_strips(old: str, new: str, width: int, palette: NotePalette) -> list[St
     """``old → new`` as a unified diff: removed lines red, added green, 3 lines of context."""
     rows = notemerge.line_diff(visible(old), visible(new))
     if not rows:
-        return [Strip([Segment("No changes between these revisions.", palette.muted)])]
+        return [Strip([Segment(_("No changes between these revisions."), palette.muted)])]
     console = _console(width)
     styles = {"-": palette.removed, "+": palette.added, " ": Style()}
     lines: list[Text] = []
@@ -203,9 +204,9 @@ def blame_strips(
     """Each line with who wrote it: the author, revision and time start each run of lines
     from one revision; the lines after it in that run leave the gutter blank."""
     if not blamed:
-        return [Strip([Segment("This revision is empty.", palette.muted)])]
+        return [Strip([Segment(_("This revision is empty."), palette.muted)])]
     authors = {line.author for line in blamed}
-    name_width = min(10, max(len(names.get(author, "someone")) for author in authors))
+    name_width = min(10, max(len(names.get(author, _("someone"))) for author in authors))
     revision_width = len(str(max(numbers.values(), default=1))) + 1
     times = {line.revision: when(line.at_ms) for line in blamed}
     time_width = max(len(shown) for shown in times.values())
@@ -218,7 +219,7 @@ def blame_strips(
     for line in blamed:
         if line.revision != previous:
             head = Text()
-            name = names.get(line.author, "someone")[:name_width].ljust(name_width)
+            name = names.get(line.author, _("someone"))[:name_width].ljust(name_width)
             head.append(name + " ", style=palette.author)
             head.append(
                 f"r{numbers.get(line.revision, 0)}".ljust(revision_width)

@@ -6,20 +6,19 @@ from rich.style import Style
 from rich.text import Text
 
 from ...core.state import CircleState, Note, Revision
+from ...i18n import _, ngettext
 from ..timefmt import relative
 from ..visible import visible
-
-NEEDS_MERGE = "⚠ needs merge"
 
 
 def member_name(state: CircleState, member_id: str) -> str:
     member = state.members.get(member_id)
-    return visible(member.name) if member else "someone"
+    return visible(member.name) if member else _("someone")
 
 
 def where(state: CircleState, note: Note) -> str:
     channel = state.channels.get(note.channel_id or "")
-    return f"#{visible(channel.name)}" if channel else "whole circle"
+    return f"#{visible(channel.name)}" if channel else _("whole circle")
 
 
 def notes_in_order(state: CircleState) -> list[str]:
@@ -38,13 +37,13 @@ def revision_numbers(note: Note) -> dict[str, int]:
 def kind_of(note: Note, revision: Revision, numbers: dict[str, int]) -> str:
     """What a revision is, in a few words: "first version", "edit of r3", …"""
     if revision.restored_from is not None:
-        return f"restore of r{numbers.get(revision.restored_from, 0)}"
+        return _("restore of r{number}").format(number=numbers.get(revision.restored_from, 0))
     if revision.is_merge:
         first, second = (numbers.get(parent, 0) for parent in revision.parents)
-        return f"merge of r{first} and r{second}"
+        return _("merge of r{first} and r{second}").format(first=first, second=second)
     if not revision.parents:
-        return "first version"
-    return f"edit of r{numbers.get(revision.parents[0], 0)}"
+        return _("first version")
+    return _("edit of r{number}").format(number=numbers.get(revision.parents[0], 0))
 
 
 SCROLLBAR = 2  # RowList passes its full width, the vertical scrollbar's cells included
@@ -75,9 +74,9 @@ class NoteRows:
         first = Text(visible(note.title), style="bold")
         badge = Text()
         if note.needs_merge:
-            badge.append(NEEDS_MERGE, style=self.warning)
+            badge.append("⚠ " + _("needs merge"), style=self.warning)
         elif note_id in self.drafts:
-            badge.append("✎ draft", style=Style(italic=True))
+            badge.append("✎ " + _("draft"), style=Style(italic=True))
         last = note.last
         second = Text(
             f"{where(state, note)} · {member_name(state, last.author)} · "
@@ -111,18 +110,20 @@ class RevisionRows:
         first.append(f" · {relative(revision.at_ms, self.now_ms)}", style=Style(dim=True))
         badge = Text()
         if revision_id == self.marked:
-            badge.append("◆ compare from", style=self.accent)
+            badge.append("◆ " + _("compare from"), style=self.accent)
         elif revision_id == note.head:
-            badge.append("● current", style=self.accent)
+            badge.append("● " + _("current"), style=self.accent)
         second = Text(kind_of(note, revision, self.numbers), style=Style(dim=True))
         if revision.is_merge:
             second.stylize(Style(italic=True))
         if revision.conflicts:
             count = revision.conflicts
-            second.append(f" · {count} conflict{'s' * (count != 1)}", style=self.warning)
+            conflicts = ngettext("{count} conflict", "{count} conflicts", count)
+            second.append(" · " + conflicts.format(count=count), style=self.warning)
         parent = note.revisions.get(revision.parents[0]) if revision.parents else None
         if parent is not None and parent.title != revision.title:
-            second.append(f" · renamed “{visible(revision.title)}”", style=Style(dim=True))
+            renamed = _("renamed “{title}”").format(title=visible(revision.title))
+            second.append(f" · {renamed}", style=Style(dim=True))
         second.append(f" · {_size(revision.size)}", style=Style(dim=True))
         return _fit(first, badge, width), second
 
