@@ -23,6 +23,7 @@ from textual.color import Color
 from textual.filter import LineFilter
 
 from ..core.state import CircleState
+from ..i18n import _
 
 REPLACEMENT = "\ufffd"
 TAB_SIZE = 4
@@ -62,10 +63,13 @@ def markup_text(text: str) -> str:
     return visible(text).replace("[", "\\[")
 
 
-def name_of(state: CircleState, member_id: str | None, missing: str = "someone") -> str:
-    """A member's display name, safe to draw, or ``missing`` for someone unknown."""
+def name_of(state: CircleState, member_id: str | None, missing: str | None = None) -> str:
+    """A member's display name, safe to draw, or ``missing`` for someone unknown
+    ("someone", in the member's language, unless said)."""
     member = state.members.get(member_id) if member_id else None
-    return visible_line(member.name) if member is not None else missing
+    if member is not None:
+        return visible_line(member.name)
+    return _("someone") if missing is None else missing
 
 
 def names_of(state: CircleState) -> dict[str, str]:

@@ -7,6 +7,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...core.digest import Arrival
+from ...i18n import _, ngettext
 from ...sync.engine import CircleService
 from ..visible import visible_line
 from .dialogs import Dialog
@@ -21,15 +22,17 @@ class FocusScreen(Dialog[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="focus-box"):
-            yield Label("Focus on this channel", classes="title")
+            yield Label(_("Focus on this channel"), classes="title")
             yield Label(
-                "Other channels are hidden and bells and notices are silent until then.",
+                _("Other channels are hidden and bells and notices are silent until then."),
                 classes="hint",
             )
-            yield OptionList(
-                *(Option(f"{m} minutes", id=str(m)) for m in FOCUS_CHOICES), id="focus-lengths"
+            lengths = (
+                Option(ngettext("{count} minute", "{count} minutes", m).format(count=m), id=str(m))
+                for m in FOCUS_CHOICES
             )
-            yield Input(placeholder="or type minutes and press enter", id="focus-minutes")
+            yield OptionList(*lengths, id="focus-lengths")
+            yield Input(placeholder=_("or type minutes and press enter"), id="focus-minutes")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(int(event.option.id or 0))
@@ -42,7 +45,7 @@ class FocusScreen(Dialog[int | None]):
         if 1 <= minutes <= 24 * 60:
             self.dismiss(minutes)
         else:
-            self.notify("Type a number of minutes from 1 to 1440.", severity="warning")
+            self.notify(_("Type a number of minutes from 1 to 1440."), severity="warning")
 
 
 class MeanwhileScreen(Dialog[str | None]):
@@ -58,18 +61,20 @@ class MeanwhileScreen(Dialog[str | None]):
     def compose(self) -> ComposeResult:
         state = self.service.state
         with Vertical(id="meanwhile-box"):
-            yield Label("While you were focused", classes="title")
+            yield Label(_("While you were focused"), classes="title")
             options = []
             for arrival in self.arrivals:
                 thread = state.threads[arrival.thread_id]
                 channel = state.channels[arrival.channel_id]
                 where = f"#{visible_line(channel.name)} · {visible_line(thread.title)}"
-                text = f"{where} · {arrival.posts} new"
+                text = f"{where} · " + _("{count} new").format(count=arrival.posts)
                 if arrival.mentions:
-                    text += f" · {arrival.mentions} mention{'s' * (arrival.mentions > 1)}"
+                    count = arrival.mentions
+                    mentions = ngettext("{count} mention", "{count} mentions", count)
+                    text += " · " + mentions.format(count=count)
                 options.append(Option(text, id=arrival.thread_id))
             yield OptionList(
-                *(options or [Option("Nothing new arrived.", disabled=True)]), id="arrivals"
+                *(options or [Option(_("Nothing new arrived."), disabled=True)]), id="arrivals"
             )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -83,10 +88,12 @@ class NewChannelScreen(Dialog[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="channel-box"):
-            yield Label("New channel", classes="title")
-            yield Input(placeholder="name, e.g. toefl-writing", id="channel-name", max_length=80)
-            yield Input(placeholder="its goal, in one line", id="channel-goal", max_length=500)
-            hint = f"enter goes on, then creates it · {self.cancel_key()} cancels"
+            yield Label(_("New channel"), classes="title")
+            name = _("name, e.g. toefl-writing")
+            yield Input(placeholder=name, id="channel-name", max_length=80)
+            goal = _("its goal, in one line")
+            yield Input(placeholder=goal, id="channel-goal", max_length=500)
+            hint = _("enter goes on, then creates it · {key} cancels").format(key=self.cancel_key())
             yield Label(hint, classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -7,7 +7,6 @@ mode runs out, tells the screen (``FocusEnded``), which shows what came meanwhil
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from textual.message import Message
 
@@ -16,7 +15,9 @@ from ...core.ops import Op
 from ...core.schedule import Occurrence, is_running, next_occurrence
 from ...core.search import mention_tokens, names_for
 from ...core.state import CircleState
+from ...i18n import _
 from ...sync.engine import CircleService
+from ..timefmt import clock
 from ..visible import name_of, visible_line
 from ..widgets.status_line import StatusLine
 from .schedule import describe_next
@@ -62,8 +63,7 @@ class CircleLife:
     def status(self, now_ms: int, next_session: str) -> str:
         """The status line's tail: focus mode, else the next session."""
         if self.focusing(now_ms):
-            until = datetime.fromtimestamp(self.focus_until_ms / 1000)
-            return f"focus until {until:%H:%M}"
+            return _("focus until {time}").format(time=clock(self.focus_until_ms))
         return next_session
 
 
@@ -81,10 +81,9 @@ def mentions_heard(state: CircleState, me: str, ops: list[Op]) -> list[str]:
         if post is None or not names & mention_tokens(post.text):
             continue
         thread = state.threads.get(post.thread_id)
-        heard.append(
-            f"{name_of(state, op.actor, 'Someone')} mentioned you in "
-            f"“{visible_line(thread.title) if thread else 'a thread'}”"
-        )
+        where = visible_line(thread.title) if thread else _("a thread")
+        who = name_of(state, op.actor, _("Someone"))
+        heard.append(_("{name} mentioned you in “{thread}”").format(name=who, thread=where))
     return heard
 
 
@@ -114,7 +113,7 @@ class CircleStatus(StatusLine):
         state, me, now = self.service.state, self.service.me, self.service.now_ms()
         self.show(
             visible_line(state.name),
-            name_of(state, me, "not a member yet"),
+            name_of(state, me, _("not a member yet")),
             state.role_of(me) or "guest",
             self.service.status,
             self.settings.bell_on_mention,
@@ -136,5 +135,6 @@ class CircleStatus(StatusLine):
         starting = self.life.session_starting(self.service.state, now, quiet=self.focusing)
         if starting is not None:
             title = visible_line(starting.session.title)
-            self.notify(f"{title} has started.", title="Session", timeout=20)
+            started = _("{title} has started.").format(title=title)
+            self.notify(started, title=_("Session"), timeout=20)
         self.redraw()  # the next session moves on; the line is redrawn only if it changed

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
+from ...i18n import N_, _
 from ...sync.engine import CircleService
 from ..actions import bindings_for, key_for
 from ..intents import MESSAGE_LINE, ask, may, say_no, say_why_not
@@ -21,6 +22,8 @@ from .help import HelpScreen
 
 CIRCLE_FIELDS = ("name", "goal", "rules")
 CHANNEL_ACTIONS = ("new_channel", "rename_channel", "archive_channel")
+NEW_CHANNEL = N_("a new channel's name: enter adds it")
+PICK_FIRST = N_("pick a channel in the list first")
 
 
 class CircleSettingsScreen(ModalScreen[None]):
@@ -39,31 +42,33 @@ class CircleSettingsScreen(ModalScreen[None]):
         leads = bool(may(self.service, "circle.update"))
         fixed = {"compact": True, "disabled": not leads}
         with VerticalScroll(id="circle-box"):
-            yield Label(f"Circle settings · {visible_line(state.name)}", classes="title")
+            yield Label(f"{_('Circle settings')} · {visible_line(state.name)}", classes="title")
             if not leads:
                 yield Label(
-                    "Only the circle's lead changes these; you can read them.", classes="hint"
+                    _("Only the circle's lead changes these; you can read them."), classes="hint"
                 )
             with Horizontal(classes="row"):
-                yield Label("Name", classes="field-label")
+                yield Label(_("Name"), classes="field-label")
                 yield Input(state.name, id="circle-name", max_length=80, **fixed)
             with Horizontal(classes="row"):
-                yield Label("Goal", classes="field-label")
+                yield Label(_("Goal"), classes="field-label")
                 yield Input(state.goal, id="circle-goal", max_length=500, **fixed)
-            yield Label("Rules (Markdown; members accept them again when they change)")
+            yield Label(_("Rules (Markdown; members accept them again when they change)"))
             yield TextArea(
                 state.rules, id="circle-rules", soft_wrap=True, read_only=not leads, compact=True
             )
-            channels = "Channels"
+            channels = _("Channels")
             if may(self.service, "channel.create"):
                 add, rename, archive = (
                     key_for(self, "circle-settings", name) for name in CHANNEL_ACTIONS
                 )
-                channels += f"  {add} adds · {rename} renames · {archive} archives or brings back"
+                channels += "  " + _(
+                    "{add} adds · {rename} renames · {archive} archives or brings back"
+                ).format(add=add, rename=rename, archive=archive)
             yield Label(channels, classes="heading")
             yield OptionList(id="circle-channels", compact=True)
             channel_field = Input(
-                placeholder="a new channel's name: enter adds it",
+                placeholder=_(NEW_CHANNEL),
                 id="channel-field",
                 max_length=80,
                 select_on_focus=False,  # renaming goes on from the old name
@@ -114,9 +119,9 @@ class CircleSettingsScreen(ModalScreen[None]):
             if channel.goal:
                 label.append(f"  {visible_line(channel.goal)}", style="dim")
             if channel.archived:
-                label.append("  (archived)", style="italic")
+                label.append("  " + _("(archived)"), style="italic")
             options.append(Option(label, id=channel_id))
-        listed.set_options(options or [Option("No channel yet.", disabled=True)])
+        listed.set_options(options or [Option(_("No channel yet."), disabled=True)])
         if options:
             listed.highlighted = min(highlighted or 0, len(options) - 1)
 
@@ -130,19 +135,19 @@ class CircleSettingsScreen(ModalScreen[None]):
     def action_new_channel(self) -> None:
         self._renaming = None
         field = self.query_one("#channel-field", Input)
-        field.placeholder = "a new channel's name: enter adds it"
+        field.placeholder = _(NEW_CHANNEL)
         field.value = ""
         field.focus()
 
     def action_rename_channel(self) -> None:
         channel_id = self._selected_channel()
         if channel_id is None:
-            say_no(self, "pick a channel in the list first", heading="")
+            say_no(self, PICK_FIRST, heading="")
             return
         self._renaming = channel_id
         field = self.query_one("#channel-field", Input)
         name = self.service.state.channels[channel_id].name
-        field.placeholder = f"a new name for #{name}: enter renames it"
+        field.placeholder = _("a new name for #{name}: enter renames it").format(name=name)
         field.value = name
         field.focus()
         field.cursor_position = len(name)
@@ -150,10 +155,12 @@ class CircleSettingsScreen(ModalScreen[None]):
     def action_archive_channel(self) -> None:
         channel_id = self._selected_channel()
         if channel_id is None:
-            say_no(self, "pick a channel in the list first", heading="")
+            say_no(self, PICK_FIRST, heading="")
             return
         channel = self.service.state.channels[channel_id]
-        said = f"#{channel.name} {'is back' if channel.archived else 'is archived'}."
+        said = (_("#{name} is back.") if channel.archived else _("#{name} is archived.")).format(
+            name=channel.name
+        )
         ask(
             self,
             self.service.archive_channel,
@@ -168,14 +175,14 @@ class CircleSettingsScreen(ModalScreen[None]):
         event.stop()
         name = event.value.strip().lstrip("#")
         if not name:
-            say_no(self, "type the channel's name first", heading="")
+            say_no(self, N_("type the channel's name first"), heading="")
             return
         if self._renaming is None:
-            asked, said = (self.service.new_channel, name), f"#{name} added."
+            asked, said = (self.service.new_channel, name), _("#{name} added.").format(name=name)
         else:
             asked, said = (
                 (self.service.rename_channel, self._renaming, name),
-                f"Renamed to #{name}.",
+                _("Renamed to #{name}.").format(name=name),
             )
         ask(self, *asked, done=lambda _: self._channel_done(said))
 
@@ -183,7 +190,7 @@ class CircleSettingsScreen(ModalScreen[None]):
         self._renaming = None
         field = self.query_one("#channel-field", Input)
         field.value = ""
-        field.placeholder = "a new channel's name: enter adds it"
+        field.placeholder = _(NEW_CHANNEL)
         self._say(said)
         self.query_one("#circle-channels").focus()
 
@@ -205,12 +212,12 @@ class CircleSettingsScreen(ModalScreen[None]):
     def action_save(self) -> None:
         changes = self.changes()
         if not changes:
-            self._say("Nothing changed.")
+            self._say(_("Nothing changed."))
             return
         said = (
-            "Saved: members will be asked to accept the new rules."
+            _("Saved: members will be asked to accept the new rules.")
             if "rules" in changes
-            else "Saved."
+            else _("Saved.")
         )
         ask(self, self.service.update_circle, changes, done=lambda _: self._say(said))
 
@@ -221,6 +228,7 @@ class CircleSettingsScreen(ModalScreen[None]):
         if self.changes() and not self._warned:
             self._warned = True  # a second esc leaves without them
             save, close = (key_for(self, "circle-settings", name) for name in ("save", "close"))
-            self._say(f"Unsaved changes: {save} saves them; {close} again leaves without them.")
+            unsaved = _("Unsaved changes: {save} saves them; {close} again leaves without them.")
+            self._say(unsaved.format(save=save, close=close))
             return
         self.dismiss(None)

@@ -27,7 +27,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, TextArea
 
-from ...i18n import N_
+from ...core.messages import os_reason
+from ...i18n import N_, Message, _, ngettext
 from ...sync import exports
 from ...sync.intents import Refused
 from ..actions import bindings_for, key_for
@@ -37,7 +38,7 @@ from .dialogs import ConfirmScreen, Dialog
 
 @dataclass(frozen=True, slots=True)
 class Export:
-    what: str  # "the results as CSV": said in the dialog's title
+    what: str  # N_("the results as CSV"): said (translated) in the dialog's title
     name: str  # the file name offered
     data: bytes
 
@@ -65,7 +66,10 @@ async def _in_thread(write, path: Path, data: bytes) -> Path | None:
     except FileExistsError:
         return None
     except OSError as error:
-        raise Refused(f"could not write {path}: {error.strerror or error}") from None
+        reason = Message(os_reason(error))
+        raise Refused(
+            Message("could not write {path}: {reason}", path=path, reason=reason)
+        ) from None
 
 
 def _write(screen: Screen, export: Export, path: Path) -> None:
@@ -73,7 +77,7 @@ def _write(screen: Screen, export: Export, path: Path) -> None:
         if written is None:
             _ask_to_replace(screen, export, path)
         else:
-            screen.notify(f"Written to {written.resolve()}")
+            screen.notify(_("Written to {path}").format(path=written.resolve()))
 
     ask(
         screen,
@@ -89,16 +93,18 @@ def _write(screen: Screen, export: Export, path: Path) -> None:
 def _ask_to_replace(screen: Screen, export: Export, path: Path) -> None:
     def answered(yes: bool | None) -> None:
         if not yes:
-            screen.notify(f"Not written: {path} is left as it was.")
+            screen.notify(_("Not written: {path} is left as it was.").format(path=path))
             return
 
-        def replaced(_: object) -> None:
-            screen.notify(f"Replaced {path.resolve()}")
+        def replaced(_op: object) -> None:
+            screen.notify(_("Replaced {path}").format(path=path.resolve()))
 
         ask(screen, _in_thread, exports.replace, path, export.data, done=replaced)
 
-    question = f"{path} already exists. Replace it with {export.what}?"
-    screen.app.push_screen(ConfirmScreen(question, "Replace"), answered)
+    question = _("{path} already exists. Replace it with {what}?").format(
+        path=path, what=_(export.what)
+    )
+    screen.app.push_screen(ConfirmScreen(question, _("Replace")), answered)
 
 
 def _as_typed(path: Path) -> str:
@@ -119,13 +125,15 @@ class ExportPathScreen(Dialog[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide"):
-            yield Label(f"Export {self.export.what}", classes="dialog-title")
+            title = _("Export {what}").format(what=_(self.export.what))
+            yield Label(title, classes="dialog-title")
             folder = _as_typed(self.folder)
-            yield Label(f"A file name (written in {folder}) or a path:", markup=False)
+            where = _("A file name (written in {folder}) or a path:").format(folder=folder)
+            yield Label(where, markup=False)
             yield Input(_as_typed(self.folder / self.export.name), id="export-path")
             with Horizontal(classes="buttons"):
-                yield Button("Write", variant="primary", id="export-write")
-                yield Button("Cancel", id="export-cancel")
+                yield Button(_("Write"), variant="primary", id="export-write")
+                yield Button(_("Cancel"), id="export-cancel")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "export-cancel":
@@ -152,10 +160,13 @@ class ExportTextScreen(ModalScreen[None]):
         copy = key_for(self, "export-text", "copy_all")
         close = key_for(self, "export-text", "close")
         with Vertical(classes="dialog dialog-wide"):
-            yield Label(f"Export {self.export.what}", classes="dialog-title")
+            title = _("Export {what}").format(what=_(self.export.what))
+            yield Label(title, classes="dialog-title")
             yield Label(
-                f"This app runs on another machine, so nothing is saved there. Copy it ({copy}, "
-                f"or select and ctrl+c) and save it as {self.export.name} on yours.",
+                _(
+                    "This app runs on another machine, so nothing is saved there. Copy it "
+                    "({key}, or select and ctrl+c) and save it as {name} on yours."
+                ).format(key=copy, name=self.export.name),
                 classes="dialog-text",
                 markup=False,
             )
@@ -163,8 +174,8 @@ class ExportTextScreen(ModalScreen[None]):
                 self.text, read_only=True, show_cursor=False, soft_wrap=False, id="export-text"
             )
             with Horizontal(classes="buttons"):
-                yield Button(f"Copy all  {copy}", variant="primary", id="export-copy")
-                yield Button(f"Close  {close}", id="export-close")
+                yield Button(f"{_('Copy all')}  {copy}", variant="primary", id="export-copy")
+                yield Button(f"{_('Close')}  {close}", id="export-close")
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
@@ -178,7 +189,12 @@ class ExportTextScreen(ModalScreen[None]):
     def action_copy_all(self) -> None:
         self.app.copy_to_clipboard(self.text)
         lines = self.text.count("\n") or 1
-        self.notify(f"Copied {lines} line{'s' * (lines != 1)} to your clipboard.")
+        copied = ngettext(
+            "Copied {count} line to your clipboard.",
+            "Copied {count} lines to your clipboard.",
+            lines,
+        )
+        self.notify(copied.format(count=lines))
 
     def action_close(self) -> None:
         self.dismiss(None)

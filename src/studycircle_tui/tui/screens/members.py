@@ -8,7 +8,9 @@ the new device's member)."""
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
+from babel.dates import format_date
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -22,7 +24,7 @@ from ...core.ops import SERVER_ACTOR, OpError
 from ...core.rota import moderator_at, turns
 from ...core.signing import safety_number
 from ...core.state import ModerationEntry
-from ...i18n import N_
+from ...i18n import N_, _, current, error_text, message, ngettext
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService, Refused
 from ..actions import bindings_for
@@ -33,18 +35,27 @@ from ..visible import name_of, visible_line
 from ..widgets.pick_list import PickList
 from .help import HelpScreen
 
+# The moderation log's verbs and the keys' reasons: translated where shown (``_``).
 ACTIONS = {
-    "verify": "verified",
-    "hide": "hid",
-    "unhide": "unhid",
-    "remove": "removed",
-    "rota": "set the rota:",
-    "key:first": "announced a key for",
-    "key:rotate": "made a new key:",
-    "key:lost": "gave a new key (lost) to",
-    "signatures": "made signatures",
+    "verify": N_("verified"),
+    "hide": N_("hid"),
+    "unhide": N_("unhid"),
+    "remove": N_("removed"),
+    "rota": N_("set the rota:"),
+    "key:first": N_("announced a key for"),
+    "key:rotate": N_("made a new key:"),
+    "key:lost": N_("gave a new key (lost) to"),
+    "signatures": N_("made signatures"),
 }
-KEY_REASONS = {"rotate": "they made a new one", "lost": "a lead gave it after theirs was lost"}
+KEY_REASONS = {
+    "rotate": N_("they made a new one"),
+    "lost": N_("a lead gave it after theirs was lost"),
+}
+ROLES = {"member": N_("member"), "moderator": N_("moderator"), "lead": N_("lead")}
+
+
+def role_name(role: str) -> str:
+    return _(ROLES[role]) if role in ROLES else role
 
 
 class MembersScreen(ModalScreen[None]):
@@ -60,24 +71,24 @@ class MembersScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         state, me, now = self.service.state, self.service.me, self.service.now_ms()
         with VerticalScroll(id="members-box"):
-            yield Label("Members and roles", classes="title")
+            yield Label(_("Members and roles"), classes="title")
             yield OptionList(id="members")
             yield Static(id="member-key")
             yield Static(self._signing_line(), id="signing")
-            yield Label("Moderator rota", classes="heading")
+            yield Label(_("Moderator rota"), classes="heading")
             yield Static(id="rota")
             if may(self.service, "moderator.rota"):
                 with Vertical(id="rota-form"):
-                    yield Label("Volunteers (space to pick), first day, days per turn, zone:")
+                    yield Label(_("Volunteers (space to pick), first day, days per turn, zone:"))
                     yield PickList(id="volunteers")
                     with Horizontal():
                         today = datetime.fromtimestamp(self.service.now_ms() / 1000).date()
                         yield Input(today.isoformat(), id="rota-start")
                         yield Input("7", id="rota-period")
                         yield Input(local_zone_name(), id="rota-tz")
-                        yield Button("Set rota", id="set-rota", variant="primary")
+                        yield Button(_("Set rota"), id="set-rota", variant="primary")
             if permissions.moderates(state, me, now):
-                yield Label("Moderation log", classes="heading")
+                yield Label(_("Moderation log"), classes="heading")
                 yield Static(id="moderation-log")
             yield Label("", id="members-message", classes=MESSAGE_LINE)
         yield Footer()
@@ -117,11 +128,12 @@ class MembersScreen(ModalScreen[None]):
         for member in sorted(state.members.values(), key=lambda m: m.name.casefold()):
             if member.removed:
                 continue
-            label = Text.assemble(visible_line(member.name), (f"  {member.role}", "dim"))
+            role = (f"  {role_name(member.role)}", "dim")
+            label = Text.assemble(visible_line(member.name), role)
             if member.id == on_duty:
-                label.append("  moderating this turn (rota)", style="bold cyan")
+                label.append("  " + _("moderating this turn (rota)"), style="bold cyan")
             if member.id == self.service.me:
-                label.append("  (you)", style="dim")
+                label.append("  " + _("(you)"), style="dim")
             options.append(Option(label, id=member.id))
         listed = self.query_one("#members", OptionList)
         selected = self._selected_member()
@@ -142,7 +154,8 @@ class MembersScreen(ModalScreen[None]):
         if self.query("#moderation-log"):
             entries = [self._log_line(e, now) for e in reversed(state.moderation_log[-50:])]
 
-            self.query_one("#moderation-log", Static).update("\n".join(entries) or "Nothing yet.")
+            log = "\n".join(entries) or _("Nothing yet.")
+            self.query_one("#moderation-log", Static).update(log)
         self._show_key(self._selected_member())
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -157,29 +170,38 @@ class MembersScreen(ModalScreen[None]):
         name = self._member_name(member_id)
         history = state.keys.get(member_id)
         if not history:
-            text = f"{name} has no key: an older app's changes are not signed."
+            text = _("{name} has no key: an older app's changes are not signed.").format(name=name)
         else:
             latest = history[-1]
-            whose = "Your" if member_id == self.service.me else f"{name}'s"
-            text = f"{whose} key: {safety_number(latest.key)}"
+            number = safety_number(latest.key)
+            if member_id == self.service.me:
+                text = _("Your key: {number}").format(number=number)
+            else:
+                text = _("{name}'s key: {number}").format(name=name, number=number)
             if latest.reason in KEY_REASONS:
                 when = relative(latest.at_ms, self.service.now_ms())
-                text += f"\n(new {when}: {KEY_REASONS[latest.reason]})"
+                why = _(KEY_REASONS[latest.reason])
+                text += "\n" + _("(new {when}: {why})").format(when=when, why=why)
         self.query_one("#member-key", Static).update(Text(visible_line(text)))
 
     def _signing_line(self) -> str:
         state = self.service.state
         if state.signatures_required:
-            return "Every change must be signed by its author."
+            return _("Every change must be signed by its author.")
         unsigned = [m for m in state.members.values() if not m.removed and m.id not in state.keys]
         if unsigned:
-            return f"Unsigned circle: {len(unsigned)} member(s) sign nothing yet (older apps)."
-        return "Every member signs; the lead may require signatures."
+            return _("Unsigned circle: {count} member(s) sign nothing yet (older apps).").format(
+                count=len(unsigned)
+            )
+        return _("Every member signs; the lead may require signatures.")
 
     def _log_line(self, entry: ModerationEntry, now: int) -> str:
         when, who = relative(entry.at_ms, now), self._member_name(entry.actor)
         if entry.action in ("forged", "unsigned"):  # refused: what it claimed to be
-            return f"{when} REFUSED {entry.target} claiming to be by {who}: {entry.note}"
+            refused = _("REFUSED {target} claiming to be by {name}: {note}")
+            return f"{when} " + refused.format(
+                target=entry.target, name=who, note=message(entry.note)
+            )
         return (
             f"{when} {who} {self._action(entry.action)} {self._target(entry.action, entry.target)}"
         )
@@ -187,34 +209,43 @@ class MembersScreen(ModalScreen[None]):
     @staticmethod
     def _action(action: str) -> str:
         if action.startswith("role:"):
-            return f"made {action.removeprefix('role:')}:"
-        return ACTIONS.get(action, action)
+            return _("made {role}:").format(role=role_name(action.removeprefix("role:")))
+        return _(ACTIONS[action]) if action in ACTIONS else action
 
     def _target(self, action: str, target: str) -> str:
         state = self.service.state
         if action == "signatures":
             return target
         if target == SERVER_ACTOR:
-            return "the server"
+            return _("the server")
         if action == "rota":
             return ", ".join(self._member_name(member) for member in target.split(",") if member)
         if target in state.posts:
             post = state.posts[target]
-            return f"a post by {self._member_name(post.author)}"
+            return _("a post by {name}").format(name=self._member_name(post.author))
         return self._member_name(target)
 
     def _show_rota(self) -> None:
         rota = self.service.state.rota
         if rota is None or not rota.volunteers:
-            text = "No rota: moderators are only those the lead names."
+            text = _("No rota: moderators are only those the lead names.")
         else:
             upcoming = turns(rota, self.service.now_ms(), 4)
-            text = (
-                "\n".join(
-                    f"from {day:%a %d %b}: {self._member_name(member)}" for day, member in upcoming
+            locale = current().locale
+            lines = [
+                _("from {day}: {name}").format(
+                    day=format_date(day, "EEE dd MMM", locale=locale),
+                    name=self._member_name(member),
                 )
-                + f"\n(every {rota.period_days} days, dates in {visible_line(rota.tz)})"
+                for day, member in upcoming
+            ]
+            every = ngettext(
+                "(every {count} day, dates in {zone})",
+                "(every {count} days, dates in {zone})",
+                rota.period_days,
             )
+            lines.append(every.format(count=rota.period_days, zone=visible_line(rota.tz)))
+            text = "\n".join(lines)
         self.query_one("#rota", Static).update(text)
 
     def _selected_member(self) -> str | None:
@@ -233,30 +264,32 @@ class MembersScreen(ModalScreen[None]):
 
     def action_new_key(self) -> None:
         """Sign from now on with a new key (the old one signs the change)."""
-        self._act(self.service.rotate_key, "Your new key is in the log; compare it again.")
+        self._act(self.service.rotate_key, _("Your new key is in the log; compare it again."))
 
     def action_give_key(self) -> None:
         """A lead: first the member who lost their key, then the member their new device
         joined as; that device's key becomes theirs."""
         member = self._selected_member()
         if member is None or self.service.state.role_of(self.service.me) != "lead":
-            self._say("Only the lead gives a member who lost their key a new one.")
+            self._say(_("Only the lead gives a member who lost their key a new one."))
             return
         if self._lost_by is None or self._lost_by == member:
             self._lost_by = member
-            self._say(
-                f"{self._member_name(member)} lost their key: now highlight the member their "
-                "new device joined as, compare its key with them, and press g again."
+            lost_key = _(
+                "{name} lost their key: now highlight the member their new device joined as, "
+                "compare its key with them, and press g again."
             )
+            self._say(lost_key.format(name=self._member_name(member)))
             return
         lost, self._lost_by = self._lost_by, None
-        self._act(lambda: self.service.rekey(lost, member), "Done: their new device is them now.")
+        rekey = partial(self.service.rekey, lost, member)
+        self._act(rekey, _("Done: their new device is them now."))
 
     def _act(self, do: Callable[[], object], done: str) -> None:
         try:
             do()
         except (Refused, OpError) as error:
-            self._say(f"Not done: {error}")
+            self._say(f"{_('Not done')}: {error_text(error)}")
             return
         self._say(done)
         self.query_one("#signing", Static).update(self._signing_line())
@@ -281,7 +314,7 @@ class MembersScreen(ModalScreen[None]):
         )
 
     def _done(self, _op: object) -> None:
-        self._say("Done.")
+        self._say(_("Done."))
         self._show()
 
     def _say(self, text: str) -> None:

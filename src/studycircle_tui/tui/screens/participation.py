@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 
 from ...core import permissions
 from ...core.participation import Report, report, visible_to
+from ...i18n import N_, _, message, ngettext
 from ...sync.engine import CircleService
 from ..actions import bindings_for
 from ..messages import CircleChanged
@@ -48,9 +49,9 @@ class ParticipationScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(
-            "Member", "Posts", "Answers", "Accepted", "Verified", "Quizzes", "Notes", "Activity"
-        )
+        columns = (N_("Member"), N_("Posts"), N_("Answers"), N_("Accepted"), N_("Verified"))
+        columns += (N_("Quizzes"), N_("Notes"), N_("Activity"))
+        table.add_columns(*(_(column) for column in columns))
         self._show()
 
     def on_circle_changed(self, message: CircleChanged) -> None:
@@ -65,8 +66,10 @@ class ParticipationScreen(ModalScreen[None]):
         full = report(service.state, service.now_ms(), self.days, UNANSWERED_DAYS)
         shown = visible_to(full, service.state, service.me)
         self.query_one("#participation-title", Label).update(
-            f"Participation · last {self.days} days"
-            + ("" if shown is full else " · your own numbers and the circle's")
+            ngettext(
+                "Participation · last {count} day", "Participation · last {count} days", self.days
+            ).format(count=self.days)
+            + ("" if shown is full else " · " + _("your own numbers and the circle's"))
         )
         self._fill_table(shown)
         self._fill_summary(shown)
@@ -78,7 +81,7 @@ class ParticipationScreen(ModalScreen[None]):
         for entry in [*shown.members, shown.totals]:
             is_total = entry is shown.totals
             name = Text(
-                "Circle total" if is_total else visible_line(entry.name),
+                _("Circle total") if is_total else visible_line(entry.name),
                 style="bold" if is_total else "",
             )
             table.add_row(
@@ -94,17 +97,18 @@ class ParticipationScreen(ModalScreen[None]):
 
     def _fill_summary(self, shown: Report) -> None:
         lines = [
-            f"Members who only read: {shown.readers_only}",
-            f"Open questions: {len(shown.unanswered)}; waiting more than "
-            f"{UNANSWERED_DAYS} days: {len(shown.waiting_long)}",
+            _("Members who only read: {count}").format(count=shown.readers_only),
+            _("Open questions: {open}; waiting more than {days} days: {waiting}").format(
+                open=len(shown.unanswered), days=UNANSWERED_DAYS, waiting=len(shown.waiting_long)
+            ),
         ]
         lines += [f"  · {visible_line(thread.title)}" for thread in shown.waiting_long[:5]]
         self.query_one("#participation-summary", Static).update("\n".join(lines))
         service = self.service
         leads = permissions.leads(service.state, service.me, service.now_ms())
-        nudges = "\n".join(f"→ {nudge}" for nudge in shown.nudges) if leads else ""
+        nudges = "\n".join(f"→ {message(nudge)}" for nudge in shown.nudges) if leads else ""
         self.query_one("#participation-nudges", Static).update(
-            f"Nudges\n{nudges}" if nudges else ""
+            _("Nudges") + f"\n{nudges}" if nudges else ""
         )
 
     def action_help(self) -> None:

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Label, Markdown
 
+from ...i18n import _
 from ...sync.engine import CircleService
 from ..actions import bindings_for, key_for
 from ..intents import ask, may
@@ -32,7 +33,7 @@ def rules_first(node: Widget, service: CircleService, then: Callable[[], object]
     ``then`` runs once they are accepted (so what was written is sent, not lost)."""
     if not needs_acceptance(service):
         return False
-    node.notify("Please accept the circle's rules first: what you wrote is sent once you do.")
+    node.notify(_("Please accept the circle's rules first: what you wrote is sent once you do."))
 
     def answered(accepted: bool | None) -> None:
         if accepted and not needs_acceptance(service):
@@ -57,30 +58,31 @@ class RulesScreen(ModalScreen[bool]):
         state = self.service.state
         pending = needs_acceptance(self.service)
         with VerticalScroll(id="rules-box"):
-            yield Label(f"Welcome to {visible_line(state.name)}", classes="title")
+            welcome = _("Welcome to {circle}").format(circle=visible_line(state.name))
+            yield Label(welcome, classes="title")
             if state.goal:
-                yield Label("Our goal", classes="heading")
+                yield Label(_("Our goal"), classes="heading")
                 yield Markdown(visible(state.goal), id="goal")
             if state.rules:
                 heading = (
-                    "Our rules (changed since you last read them)"
+                    _("Our rules (changed since you last read them)")
                     if (pending and self._accepted_before())
-                    else "Our rules"
+                    else _("Our rules")
                 )
                 yield Label(heading, classes="heading")
                 yield Markdown(visible(state.rules), id="rules")
             if pending:
-                yield Label("Please accept them before your first post.", id="ask")
+                yield Label(_("Please accept them before your first post."), id="ask")
             if not (state.goal or state.rules):
-                yield Label("No goal or rules yet.", classes="hint")
+                yield Label(_("No goal or rules yet."), classes="hint")
             with Horizontal(classes="buttons"):
                 if pending:
                     accept = key_for(self, "rules", "accept")
-                    yield Button(f"Accept  {accept}", variant="primary", id="accept")
+                    yield Button(f"{_('Accept')}  {accept}", variant="primary", id="accept")
                 if self._may_change():
                     change = key_for(self, "rules", "settings")
-                    yield Button(f"Change them  {change}", id="settings")
-                yield Button(f"Close  {key_for(self, 'rules', 'later')}", id="later")
+                    yield Button(f"{_('Change them')}  {change}", id="settings")
+                yield Button(f"{_('Close')}  {key_for(self, 'rules', 'later')}", id="later")
         yield Footer()
 
     def _shown(self) -> tuple[object, ...]:

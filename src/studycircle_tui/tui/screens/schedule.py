@@ -3,6 +3,7 @@ moderators and the lead, and export as an iCalendar (.ics) file."""
 
 from datetime import datetime
 
+from babel.dates import format_datetime
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
@@ -12,16 +13,38 @@ from textual.widgets.option_list import Option
 
 from ...core import permissions
 from ...core.schedule import is_running, occurrence_around
-from ...i18n import N_
+from ...i18n import N_, _, current
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService
 from ..actions import bindings_for
 from ..intents import MESSAGE_LINE, ask, may, say_no, say_why_not
 from ..messages import CircleChanged
+from ..timefmt import clock
 from ..visible import visible_line
 from .help import HelpScreen
 
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# "Wednesdays 19:00": a session's day, for each week (translated where shown).
+EVERY_DAY = (
+    N_("Mondays"),
+    N_("Tuesdays"),
+    N_("Wednesdays"),
+    N_("Thursdays"),
+    N_("Fridays"),
+    N_("Saturdays"),
+    N_("Sundays"),
+)
+
+
+def day_names() -> list[str]:
+    """Monday to Sunday in the language in force (CLDR's names, through Babel)."""
+    wide = current().locale.days["format"]["wide"]
+    return [wide[index] for index in range(7)]
+
+
+def _when(moment: datetime, pattern: str) -> str:
+    """The day as ``pattern`` (CLDR) writes it, then the clock time in the member's format."""
+    day = format_datetime(moment, pattern, locale=current().locale)
+    return f"{day} {clock(int(moment.timestamp() * 1000))}"
 
 
 def describe_next(service: CircleService) -> str:
@@ -35,8 +58,8 @@ def describe_next(service: CircleService) -> str:
     local = datetime.fromtimestamp(upcoming.start_ms / 1000)
     title = visible_line(upcoming.session.title)
     if is_running(upcoming, now):
-        return f"now: {title}"
-    return f"next: {title} {local:%a %H:%M}"
+        return _("now: {title}").format(title=title)
+    return _("next: {title} {when}").format(title=title, when=_when(local, "EEE"))
 
 
 class ScheduleScreen(ModalScreen[None]):
@@ -50,22 +73,23 @@ class ScheduleScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="schedule-box", can_focus=False):
-            yield Label("Schedule", classes="title")
-            yield Label(f"Times in your zone ({datetime.now().astimezone():%Z})", classes="hint")
+            yield Label(_("Schedule"), classes="title")
+            zone = f"{datetime.now().astimezone():%Z}"
+            yield Label(_("Times in your zone ({zone})").format(zone=zone), classes="hint")
             yield OptionList(id="sessions")
             with Vertical(id="session-form"):
-                yield Input(placeholder="Title, e.g. Weekly book discussion", id="title")
+                yield Input(placeholder=_("Title, e.g. Weekly book discussion"), id="title")
                 with Horizontal():
                     yield Select(
-                        [(day, index) for index, day in enumerate(DAYS)],
+                        [(day, index) for index, day in enumerate(day_names())],
                         value=2,
                         id="weekday",
                         allow_blank=False,
                     )
                     yield Input("19:00", placeholder="HH:MM", id="time")
-                    yield Input(local_zone_name(), placeholder="Time zone", id="tz")
-                    yield Input("60", placeholder="minutes", id="minutes")
-                yield Button("Add session", id="add", variant="primary")
+                    yield Input(local_zone_name(), placeholder=_("Time zone"), id="tz")
+                    yield Input("60", placeholder=_("minutes"), id="minutes")
+                yield Button(_("Add session"), id="add", variant="primary")
             yield Label("", id="schedule-message", classes=MESSAGE_LINE)
         yield Footer()
 
@@ -104,17 +128,18 @@ class ScheduleScreen(ModalScreen[None]):
         for index, session in enumerate(self.service.state.schedule):
             upcoming = occurrence_around(session, now)
             local = datetime.fromtimestamp(upcoming.start_ms / 1000)
-            when = "on now" if is_running(upcoming, now) else f"next {local:%a %d %b %H:%M}"
-            options.append(
-                Option(
-                    f"{visible_line(session.title)} — {DAYS[session.weekday]}s {session.time} "
-                    f"({visible_line(session.tz)}, {session.minutes} min) · {when}",
-                    id=str(index),
-                )
-            )
+            if is_running(upcoming, now):
+                when = _("on now")
+            else:
+                when = _("next {when}").format(when=_when(local, "EEE dd MMM"))
+            every = f"{_(EVERY_DAY[session.weekday])} {session.time}"
+            length = _("{minutes} min").format(minutes=session.minutes)
+            zone = visible_line(session.tz)
+            line = f"{visible_line(session.title)} — {every} ({zone}, {length}) · {when}"
+            options.append(Option(line, id=str(index)))
         sessions = self.query_one("#sessions", OptionList)
         highlighted = sessions.highlighted
-        sessions.set_options(options or [Option("No sessions yet.", disabled=True)])
+        sessions.set_options(options or [Option(_("No sessions yet."), disabled=True)])
         if options and highlighted is not None:
             sessions.highlighted = min(highlighted, len(options) - 1)
 
@@ -162,14 +187,14 @@ class ScheduleScreen(ModalScreen[None]):
         )
 
     def _saved(self, _op: object) -> None:
-        self._say("Schedule saved.")
+        self._say(_("Schedule saved."))
         self._show()
 
     def action_export(self) -> None:
         from .export import Export, offer_export
 
         export = Export(
-            "the schedule as iCalendar (.ics)",
+            N_("the schedule as iCalendar (.ics)"),
             f"{self._file_stem() or 'schedule'}.ics",
             self.service.schedule_ics(),
         )

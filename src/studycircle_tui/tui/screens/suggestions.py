@@ -9,6 +9,7 @@ from textual.widgets import Button, Footer, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from ...core.state import Suggestion
+from ...i18n import N_, _
 from ...sync.engine import CircleService
 from ..actions import bindings_for
 from ..intents import MESSAGE_LINE, ask, may
@@ -18,7 +19,13 @@ from ..widgets.toggles import Tick
 from .help import HelpScreen
 
 STATUS_STYLE = {"open": "yellow", "planned": "cyan", "done": "green", "declined": "dim"}
-FILE_CIRCLE_WARNING = (
+STATUS_NAMES = {  # translated where shown
+    "open": N_("open"),
+    "planned": N_("planned"),
+    "done": N_("done"),
+    "declined": N_("declined"),
+}
+FILE_CIRCLE_WARNING = N_(
     "In a file circle everyone who has the file can read who wrote what: "
     "'anonymous' cannot hide your name here."
 )
@@ -27,9 +34,9 @@ FILE_CIRCLE_WARNING = (
 def author_label(service: CircleService, suggestion: Suggestion) -> str:
     """Who wrote it, as this viewer may see it: anonymous ones show no name to members."""
     if suggestion.anonymous and suggestion.author != service.me:
-        return "anonymous"
+        return _("anonymous")
     name = name_of(service.state, suggestion.author)
-    return f"{name} (anonymous to others)" if suggestion.anonymous else name
+    return _("{name} (anonymous to others)").format(name=name) if suggestion.anonymous else name
 
 
 class SuggestionScreen(ModalScreen[None]):
@@ -44,24 +51,28 @@ class SuggestionScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         resolves = may(self.service, "suggestion.resolve")
         with VerticalScroll(id="suggestion-box"):
-            yield Label("Suggestion box", classes="title")
+            yield Label(_("Suggestion box"), classes="title")
             yield OptionList(id="suggestions")
-            yield Input(placeholder="Your suggestion for the circle", id="suggestion-text")
+            yield Input(placeholder=_("Your suggestion for the circle"), id="suggestion-text")
             with Horizontal(classes="row"):
-                yield Tick("Anonymous to other members", id="anonymous")
-                yield Button("Suggest", id="suggest", variant="primary")
+                yield Tick(_("Anonymous to other members"), id="anonymous")
+                yield Button(_("Suggest"), id="suggest", variant="primary")
             if not self.service.can_hide_authors:
-                yield Label(FILE_CIRCLE_WARNING, id="anonymous-warning", classes="hint")
+                yield Label(_(FILE_CIRCLE_WARNING), id="anonymous-warning", classes="hint")
             if resolves:
                 with Horizontal(classes="row", id="resolve-row"):
                     yield Select(
-                        [("Planned", "planned"), ("Done", "done"), ("Declined", "declined")],
+                        [
+                            (_("Planned"), "planned"),
+                            (_("Done"), "done"),
+                            (_("Declined"), "declined"),
+                        ],
                         value="planned",
                         allow_blank=False,
                         id="suggestion-status",
                     )
-                    yield Input(placeholder="Reply to the selected suggestion", id="reply")
-                    yield Button("Mark", id="resolve")
+                    yield Input(placeholder=_("Reply to the selected suggestion"), id="reply")
+                    yield Button(_("Mark"), id="resolve")
             yield Label("", id="suggestion-message", classes=MESSAGE_LINE)
         yield Footer()
 
@@ -82,16 +93,18 @@ class SuggestionScreen(ModalScreen[None]):
             self.service.state.suggestions.values(), key=lambda s: s.created_ms, reverse=True
         ):
             label = Text.assemble(
-                (f"[{suggestion.status}] ", STATUS_STYLE[suggestion.status]),
+                (f"[{_(STATUS_NAMES[suggestion.status])}] ", STATUS_STYLE[suggestion.status]),
                 visible(suggestion.text),
                 (f"  — {author_label(self.service, suggestion)}", "dim"),
             )
             if suggestion.reply:
-                label.append(f"\n    lead: {visible_line(suggestion.reply)}", style="italic")
+                reply = _("lead: {reply}").format(reply=visible_line(suggestion.reply))
+                label.append(f"\n    {reply}", style="italic")
             options.append(Option(label, id=suggestion.id))
         listed = self.query_one("#suggestions", OptionList)
         chosen = listed.highlighted_option.id if listed.highlighted_option else None
-        listed.set_options(options or [Option("No suggestions yet: be the first.", disabled=True)])
+        empty = Option(_("No suggestions yet: be the first."), disabled=True)
+        listed.set_options(options or [empty])
         ids = [option.id for option in options]
         if chosen in ids:
             listed.highlighted = ids.index(chosen)  # Mark still applies to what it did
@@ -114,7 +127,7 @@ class SuggestionScreen(ModalScreen[None]):
             suggestions = self.query_one("#suggestions", OptionList)
             option = suggestions.highlighted_option
             if option is None or option.id is None:
-                self._say("Pick a suggestion first.")
+                self._say(_("Pick a suggestion first."))
                 return
             ask(
                 self,
@@ -132,7 +145,7 @@ class SuggestionScreen(ModalScreen[None]):
         self._saved(None)
 
     def _saved(self, _op: object) -> None:
-        self._say("Saved.")
+        self._say(_("Saved."))
         self._show()
 
     def _say(self, text: str) -> None:
