@@ -8,6 +8,7 @@ accepted or verified later, which counts for the window its answer was written i
 
 from dataclasses import dataclass, field
 
+from .messages import N_, Message
 from .state import CircleState, Thread
 
 DAY_MS = 86_400_000
@@ -94,32 +95,37 @@ def report(state: CircleState, now_ms: int, days: int, unanswered_days: int = 3)
     return result
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
 def _nudges(state: CircleState, result: Report, now_ms: int) -> list[str]:
-    nudges = []
+    """Sentences for the lead, as ``Message``s (said in each member's language); the
+    English form by the count, as each front end's catalog has a sentence for each."""
+    nudges: list[str] = []
     if result.unanswered:
-        nudges.append(
-            f"{_plural(len(result.unanswered), 'question waits', 'questions wait')} for an answer"
-        )
+        count = len(result.unanswered)
+        if count == 1:
+            nudges.append(Message("{count} question waits for an answer", count=count))
+        else:
+            nudges.append(Message("{count} questions wait for an answer", count=count))
     authors = {post.author for post in state.posts.values()}
     never_posted = [m for m in state.members.values() if not m.removed and m.id not in authors]
     if never_posted:
-        nudges.append(
-            f"{_plural(len(never_posted), 'member has', 'members have')} not posted yet "
-            "— try a quiz"
-        )
+        count = len(never_posted)
+        if count == 1:
+            nudges.append(Message("{count} member has not posted yet — try a quiz", count=count))
+        else:
+            nudges.append(Message("{count} members have not posted yet — try a quiz", count=count))
     flagged = [p for p in state.posts.values() if p.flags and not p.hidden and not p.deleted]
     if flagged:
-        nudges.append(
-            f"{_plural(len(flagged), 'flagged post waits', 'flagged posts wait')} for a moderator"
-        )
+        count = len(flagged)
+        if count == 1:
+            nudges.append(Message("{count} flagged post waits for a moderator", count=count))
+        else:
+            nudges.append(Message("{count} flagged posts wait for a moderator", count=count))
     if not state.schedule:
-        nudges.append("no session is scheduled — set one so the group keeps meeting")
+        nudges.append(N_("no session is scheduled — set one so the group keeps meeting"))
     if result.totals.posts == 0 and state.members:
-        nudges.append(f"nobody has posted in {result.days} days — start a discussion")
+        nudges.append(
+            Message("nobody has posted in {days} days — start a discussion", days=result.days)
+        )
     return nudges
 
 

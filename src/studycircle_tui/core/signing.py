@@ -60,6 +60,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from .messages import N_
 from .ops import SERVER_ACTOR, CircleCreate, MemberJoin, MemberKey, Op, encode_op
 
 if TYPE_CHECKING:  # state.py holds keys and verdicts of the types defined here
@@ -334,15 +335,16 @@ def candidates(keys: dict[str, list[KeyEntry]], op: Op, more: dict[str, list[str
 
 
 # Why an op is not taken as its author's, in the words the moderation log and notices use.
-UNSIGNED = "not signed, though its author signs"
-UNSIGNED_REQUIRED = "not signed, and this circle requires signatures"
-UNKNOWN_KEY = "signed by a key this circle does not know"
-UNPROVEN = "it announces a key it does not show it holds"
+UNSIGNED = N_("not signed, though its author signs")
+UNSIGNED_REQUIRED = N_("not signed, and this circle requires signatures")
+UNKNOWN_KEY = N_("signed by a key this circle does not know")
+UNPROVEN = N_("it announces a key it does not show it holds")
 
 
 def mismatch(whose: str) -> str:
-    owner = "the server" if whose == SERVER_ACTOR else "its author"
-    return f"its signature does not match {owner}'s key"
+    if whose == SERVER_ACTOR:
+        return N_("its signature does not match the server's key")
+    return N_("its signature does not match its author's key")
 
 
 def looks_forged(
@@ -375,9 +377,9 @@ def problem(
         return None  # a read mark never leaves this device
     if op.signer is not None and op.type != "circle.create":
         if not state.hosted or op.actor == SERVER_ACTOR:
-            return "forged", "signed by a server in a circle no server hosts"
+            return "forged", N_("signed by a server in a circle no server hosts")
         if key_at(state.keys, op.actor, op) is not None:
-            return "forged", "signed by the server for a member who signs for themselves"
+            return "forged", N_("signed by the server for a member who signs for themselves")
     key, whose = expected_key(state.keys, op)
     if key is None:
         if state.signatures_required and op.type != "circle.create":

@@ -1,10 +1,14 @@
 """What the service tells a member about authorship: ops refused as not signed by whom
 they claim (the moderation log keeps them for moderators and the lead; every member
 hears of them as they arrive), keys that changed, and a member given back their place.
+
+Each is a ``Message`` (core/messages.py): English here, said in each member's language
+by the front end that shows it. A name is a field, never translated; "the server" is.
 """
 
 from collections.abc import Iterable, Sequence
 
+from ..core.messages import N_, Message
 from ..core.ops import SERVER_ACTOR, MemberKey, Op
 from ..core.state import CircleState, ModerationEntry
 
@@ -15,17 +19,18 @@ THREADS = 2
 THREAD_FROM = 32
 SAID_ONE_BY_ONE = 3  # more refused at once are said in one notice
 
-SERVER_KEY_CHANGED = (
+SERVER_KEY_CHANGED = N_(
     "the server signs this circle with another key than the one it gave when you joined: "
     "what it writes (admissions, who has answered) may not be its own; ask its host"
 )
 
 
 def name_in(state: CircleState, member: str) -> str:
+    """A member's name; for the server or someone unknown, a ``Message`` (translated)."""
     if member == SERVER_ACTOR:
-        return "the server"
+        return Message(N_("the server"))
     found = state.members.get(member)
-    return found.name if found is not None else "someone not (yet) a member"
+    return found.name if found is not None else Message(N_("someone not (yet) a member"))
 
 
 def reports(state: CircleState, entries: Sequence[ModerationEntry]) -> list[str]:
@@ -42,11 +47,20 @@ def refusals(state: CircleState, refused: Sequence[tuple[str, str, str]]) -> lis
     if len(refused) > SAID_ONE_BY_ONE:
         names = sorted({name_in(state, actor) for _, actor, _ in refused})
         return [
-            f"refused {len(refused)} changes not signed by whom they claim to be by "
-            f"({', '.join(names)}); the moderation log lists them"
+            Message(
+                "refused {count} changes not signed by whom they claim to be by ({names}); "
+                "the moderation log lists them",
+                count=len(refused),
+                names=", ".join(names),
+            )
         ]
     return [
-        f"refused a change ({type_name}) claiming to be by {name_in(state, actor)}: {why}"
+        Message(
+            "refused a change ({type}) claiming to be by {name}: {why}",
+            type=type_name,
+            name=name_in(state, actor),
+            why=Message(why),
+        )
         for type_name, actor, why in refused
     ]
 
@@ -59,17 +73,22 @@ def key_changes(state: CircleState, applied: Iterable[Op], me: str) -> list[str]
             continue
         who = name_in(state, op.data.member)
         if op.data.reason == "rotate":
-            said.append(f"{who} has a new key (they made it); Members shows it")
+            said.append(Message("{name} has a new key (they made it); Members shows it", name=who))
         elif op.data.reason == "lost":
             said.append(
-                f"{name_in(state, op.actor)} gave {who} a new key: {who} lost theirs and "
-                "joined again from another device; compare it with them (Members)"
+                Message(
+                    "{lead} gave {name} a new key: {name} lost theirs and joined again from "
+                    "another device; compare it with them (Members)",
+                    lead=name_in(state, op.actor),
+                    name=who,
+                )
             )
     return said
 
 
 def welcome_back(state: CircleState, member: str) -> str:
-    return (
-        f"you are {name_in(state, member)} in this circle again: a lead gave you back "
-        "your place with this device's key"
+    return Message(
+        "you are {name} in this circle again: a lead gave you back your place with this "
+        "device's key",
+        name=name_in(state, member),
     )
