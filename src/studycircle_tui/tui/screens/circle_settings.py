@@ -42,7 +42,7 @@ class CircleSettingsScreen(ModalScreen[None]):
         leads = bool(may(self.service, "circle.update"))
         fixed = {"compact": True, "disabled": not leads}
         with VerticalScroll(id="circle-box"):
-            yield Label(f"{_('Circle settings')} · {visible_line(state.name)}", classes="title")
+            yield Label(_("Circle settings") + f" · {visible_line(state.name)}", classes="title")
             if not leads:
                 yield Label(
                     _("Only the circle's lead changes these; you can read them."), classes="hint"

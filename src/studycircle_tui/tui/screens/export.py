@@ -174,8 +174,8 @@ class ExportTextScreen(ModalScreen[None]):
                 self.text, read_only=True, show_cursor=False, soft_wrap=False, id="export-text"
             )
             with Horizontal(classes="buttons"):
-                yield Button(f"{_('Copy all')}  {copy}", variant="primary", id="export-copy")
-                yield Button(f"{_('Close')}  {close}", id="export-close")
+                yield Button(_("Copy all") + f"  {copy}", variant="primary", id="export-copy")
+                yield Button(_("Close") + f"  {close}", id="export-close")
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()

@@ -289,7 +289,7 @@ class MembersScreen(ModalScreen[None]):
         try:
             do()
         except (Refused, OpError) as error:
-            self._say(f"{_('Not done')}: {error_text(error)}")
+            self._say(_("Not done") + f": {error_text(error)}")
             return
         self._say(done)
         self.query_one("#signing", Static).update(self._signing_line())

@@ -91,9 +91,9 @@ class UnsavedScreen(ModalScreen[str | None]):
                     key_for(self, "unsaved", f"answer('{a}')") for a in ("save", "discard")
                 )
                 keep = key_for(self, "unsaved", "answer(None)")
-                yield Button(f"{_('Save')}  {save}", variant="primary", id="save")
-                yield Button(f"{_('Discard')}  {discard}", variant="error", id="discard")
-                yield Button(f"{_('Keep editing')}  {keep}", id="keep")
+                yield Button(_("Save") + f"  {save}", variant="primary", id="save")
+                yield Button(_("Discard") + f"  {discard}", variant="error", id="discard")
+                yield Button(_("Keep editing") + f"  {keep}", id="keep")
 
     def on_mount(self) -> None:
         self.query_one("#save", Button).focus()

@@ -105,7 +105,7 @@ class NoteEditing(NoteScreenBase):
         if not self._editor.highlighting:
             keys += " · " + _("no highlighting")
         if note is None:
-            self.query_one("#note-meta", Label).update(f"{_('new note')} · {keys}")
+            self.query_one("#note-meta", Label).update(_("new note") + f" · {keys}")
             self._banner("")
             return
         number = revision_numbers(note).get(draft.base or "", 0)

@@ -189,7 +189,7 @@ class QuizPaneScreen(QuizBaseScreen):
             else:
                 hints.append(_("enter: join {host}'s live quiz").format(host=markup_line(host)))
         if live is None and self.runner.why_not_host(quiz) is None:
-            hints.append(f"{markup_line(key_for(self, 'quizzes', 'host'))}: {_('run live')}")
+            hints.append(f"{markup_line(key_for(self, 'quizzes', 'host'))}: " + _("run live"))
         if live is None and self.runner.practice_keys(quiz) is not None:
             hints.append(_("enter: practise"))
         elif live is None:

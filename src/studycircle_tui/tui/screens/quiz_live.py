@@ -212,7 +212,7 @@ class LiveQuizScreen(QuestionScreen):
         where = {Stage.LOBBY: _("lobby"), Stage.FINISHED: _("finished")}.get(stage.kind)
         if where is None:
             where = _("question {number} of {total}").format(number=stage.question + 1, total=total)
-        title = f"{_('Live')} · {markup_line(quiz.title)} · {where} · {markup_line(role)}"
+        title = _("Live") + f" · {markup_line(quiz.title)} · {where} · {markup_line(role)}"
         self._put("#quiz-live-title", title)
         board = self.board_for == stage.question or bool(self.lead and self.session.hands_free)
         parts = {
@@ -318,7 +318,7 @@ class LiveQuizScreen(QuestionScreen):
             elif (late := quiz_room.late_line(session, self.service.me)) is not None:
                 lines = [late]
             elif stage.kind is Stage.PAUSED:
-                lines = [f"[$warning]{_('The lead has paused the quiz.')}[/]"]
+                lines = ["[$warning]" + _("The lead has paused the quiz.") + "[/]"]
             else:
                 typing = needs_typing(question)
                 lines = [answer_hint(question)]
@@ -329,7 +329,7 @@ class LiveQuizScreen(QuestionScreen):
             self._put("#quiz-status", "\n".join(lines))
         elif stage.kind is Stage.CLOSED:
             after = (
-                f"{self._key('advance')}: {_('reveal the answer')}"
+                f"{self._key('advance')}: " + _("reveal the answer")
                 if self.lead
                 else _("waiting for the reveal")
             )
@@ -352,13 +352,13 @@ class LiveQuizScreen(QuestionScreen):
         mine = next((s for s in standings if s.player == self.service.me), None)
         check = quiz_room.key_check_line(self.runner.reveal_check(self.session_id, index), quiz)
         answer = markup_line(quizscore.right_answer_text(question, key))
-        lines = [f"[b]{_('Answer:')}[/b] {answer}", check]
+        lines = ["[b]" + _("Answer:") + f"[/b] {answer}", check]
         mark = score.mark(self.service.me, index)
         feedback = [key.general_feedback]
         if not self.lead:
             if mark is None or mark.answer is None:  # not theirs, if they came in during it
                 late = quiz_room.late_line(session, self.service.me)
-                lines.append(late or f"[$warning]{_('You did not answer this one.')}[/]")
+                lines.append(late or "[$warning]" + _("You did not answer this one.") + "[/]")
             else:
                 grade = quizscore.grade(question, key, mark.answer)
                 lines.append(quiz_room.mark_line(grade, mark.points, mine, len(standings)))
@@ -370,9 +370,9 @@ class LiveQuizScreen(QuestionScreen):
             lines = [f"{after} {self._key('advance')}: {then}"]
             feedback = []
         elif self.lead and not session.hands_free:
-            lines.append(f"[dim]{self._key('advance')}: {_('leaderboard')}[/dim]")
+            lines.append(f"[dim]{self._key('advance')}: " + _("leaderboard") + "[/dim]")
         elif self.lead:
-            lines.append(f"[dim]{self._key('advance')}: {_('go on now')}[/dim]")
+            lines.append(f"[dim]{self._key('advance')}: " + _("go on now") + "[/dim]")
         self._put("#quiz-status", "\n".join(lines))
         players = len(players_expected(self.service.state, session, index))
         self._put("#quiz-tally", quiz_room.stats_line(stats, players, who))
@@ -398,7 +398,7 @@ class LiveQuizScreen(QuestionScreen):
         )
         export, back = _("export the results as CSV"), _("back")
         lines = [
-            f"[b]{_('The quiz is over.')}[/b] {counted}",
+            "[b]" + _("The quiz is over.") + f"[/b] {counted}",
             quiz_room.final_check_line(quiz, session),
             f"{self._key('export')}: {export} · {self._key('back')}: {back}",
         ]
@@ -410,12 +410,15 @@ class LiveQuizScreen(QuestionScreen):
             stats = quizscore.session_question_stats(quiz, session, index)
             text = summary_line(quiz.questions[index], wide)
             revealed = index in session.revealed
-            average = "-" if stats.average_seconds is None else f"{stats.average_seconds:.1f}"
+            average = (
+                "-" if stats.average_seconds is None else quiz_room.tenths(stats.average_seconds)
+            )
             right = f"{stats.right} / {stats.answered}" if revealed else f"- / {stats.answered}"
             fastest = "-"
             if stats.fastest is not None:
                 player, seconds = stats.fastest
-                fastest = f"{who.get(player, _('someone'))[:12]} {seconds:.1f} s"
+                name = who.get(player, _("someone"))[:12]
+                fastest = f"{name} {quiz_room.tenths(seconds)} s"
             table.add_row(str(index + 1), text, right, average, fastest)
 
     def update_countdown(self) -> None:

@@ -74,7 +74,7 @@ class PracticeScreen(QuestionScreen):
     def refresh_view(self) -> None:
         quiz = self.quiz
         total = len(quiz.questions)
-        title = f"{_('Practice')} · {visible_line(quiz.title)}"
+        title = _("Practice") + f" · {visible_line(quiz.title)}"
         if self.stage != "review":
             where = _("question {number} of {total}").format(number=self.index + 1, total=total)
             title += f" · {where}"
@@ -91,7 +91,7 @@ class PracticeScreen(QuestionScreen):
         if self.stage == "review":
             typed.display = False
             review.update(self._review())
-            hint.update(f"{key_for(self, 'practice', 'leave')}: {_('back to the quizzes')}")
+            hint.update(f"{key_for(self, 'practice', 'leave')}: " + _("back to the quizzes"))
             self.refresh_bindings()
             return
         question = quiz.questions[self.index]
@@ -137,10 +137,10 @@ class PracticeScreen(QuestionScreen):
             )
             lines.append(f"{mark} {index + 1}. {markup_line(summary_line(question, 70))}")
             given = quizscore.answer_text(question, self.answers[index], letters=True)  # type: ignore[arg-type]
-            lines.append(f"     {_('you:')} {markup_line(given) or '-'}")
+            lines.append("     " + _("you:") + f" {markup_line(given) or '-'}")
             if not grade.correct:
                 right = quizscore.right_answer_text(question, self.keys[index])
-                lines.append(f"     {_('answer:')} {markup_line(right)}")
+                lines.append("     " + _("answer:") + f" {markup_line(right)}")
         return "\n".join(lines)
 
     def score(self) -> tuple[float, float]:

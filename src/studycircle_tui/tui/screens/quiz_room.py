@@ -9,12 +9,14 @@ is only what a room reads, in plain words, the same for every member from the sa
 
 from collections.abc import Callable, Iterable
 
+from babel.numbers import format_decimal
+
 from ...core import quizkeys, quizscore
 from ...core.ops import Question
 from ...core.quizkeys import Check
 from ...core.sessionscore import SessionScore, Standing
 from ...core.state import CircleState, Quiz, QuizSession
-from ...i18n import N_, _, ngettext
+from ...i18n import N_, _, current, ngettext
 from ...sync.quizrun import players_expected, seat
 from ..visible import markup_line
 
@@ -30,6 +32,11 @@ def ordinal(number: int) -> str:
             number % 10, _("{number}th")
         )
     return form.format(number=number)
+
+
+def tenths(value: float) -> str:
+    """4.0 in English, 4,0 in Indonesian: one decimal, as the member's language writes it."""
+    return format_decimal(round(value, 1), "0.0", locale=current().locale)
 
 
 def questions(number: int) -> str:
@@ -156,7 +163,7 @@ def host_status(
 def sent_line(question: Question, answer: object) -> str:
     """A player's own answer, once sent: what they gave, never read as a count."""
     given = quizscore.answer_text(question, answer, letters=True)  # type: ignore[arg-type]
-    return f"[b $success]✓ {_('Answer sent:')}[/] {markup_line(given)}"
+    return "[b $success]✓ " + _("Answer sent:") + f"[/] {markup_line(given)}"
 
 
 def queued_line(question: Question, answer: object) -> str:
@@ -198,8 +205,8 @@ def key_check_line(check: Check, quiz: Quiz) -> str:
     """Whether the revealed answer is the one fixed when the quiz was published."""
     if check is Check.MATCHES:
         if quiz.keys is not None:
-            return f"[$success]✓ {_('The same answer as in the quiz shared for practice.')}[/]"
-        return f"[$success]✓ {_('Checked: the answer fixed when the quiz was published.')}[/]"
+            return "[$success]✓ " + _("The same answer as in the quiz shared for practice.") + "[/]"
+        return "[$success]✓ " + _("Checked: the answer fixed when the quiz was published.") + "[/]"
     if check is Check.DIFFERS:
         differs = _(
             "This is NOT the answer fixed when the quiz was published: it was changed after "
@@ -229,13 +236,13 @@ def stats_line(stats: quizscore.QuestionStats, players: int, who: dict[str, str]
         _("{count} answered").format(count=stats.answered),
     ]
     if stats.average_seconds is not None:
-        average = _("{seconds} s on average").format(seconds=f"{stats.average_seconds:.1f}")
+        average = _("{seconds} s on average").format(seconds=tenths(stats.average_seconds))
         parts.append(average)
     if stats.fastest is not None:
         player, seconds = stats.fastest
         name = markup_line(who.get(player, _("someone")))
         fastest = _("fastest right: {name}, {seconds} s")
-        parts.append(fastest.format(name=name, seconds=f"{seconds:.1f}"))
+        parts.append(fastest.format(name=name, seconds=tenths(seconds)))
     return " · ".join(parts)
 
 
@@ -247,11 +254,11 @@ def mark_line(grade: quizscore.Grade, points: int, place: Standing | None, playe
         you = _("you are {place} of {count}").format(place=ordinal(place.rank), count=players)
         earned += f" · {you}" + (f" {change}" if change else "")
     if grade.correct:
-        return f"[b $success]✓ {_('Right')}[/]{earned}"
+        return "[b $success]✓ " + _("Right") + f"[/]{earned}"
     if grade.credit > 0:
         partly = _("Partly right ({share})").format(share=f"{grade.credit:.0%}")
         return f"[b $warning]◐ {partly}[/]{earned}"
-    return f"[b $error]✗ {_('Not right')}[/]{earned}"
+    return "[b $error]✗ " + _("Not right") + f"[/]{earned}"
 
 
 # --- the end ---------------------------------------------------------------------------------
@@ -291,9 +298,11 @@ def final_check_line(quiz: Quiz, session: QuizSession) -> str:
     ]
     verified = quizkeys.keys_verified(quiz.key_hash, pairs)
     if verified:
-        return f"[$success]✓ {_('Checked: every answer is the one fixed at the start.')}[/]"
+        return "[$success]✓ " + _("Checked: every answer is the one fixed at the start.") + "[/]"
     if verified is False:
-        return f"[b $error]✗ {_('The answers revealed are NOT the ones fixed at the start.')}[/]"
+        return (
+            "[b $error]✗ " + _("The answers revealed are NOT the ones fixed at the start.") + "[/]"
+        )
     missing = total - len(revealed)
     unchecked = ngettext(
         "Not checked: this quiz has one hash for all its answers, and {count} question "

@@ -78,11 +78,11 @@ class RulesScreen(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 if pending:
                     accept = key_for(self, "rules", "accept")
-                    yield Button(f"{_('Accept')}  {accept}", variant="primary", id="accept")
+                    yield Button(_("Accept") + f"  {accept}", variant="primary", id="accept")
                 if self._may_change():
                     change = key_for(self, "rules", "settings")
-                    yield Button(f"{_('Change them')}  {change}", id="settings")
-                yield Button(f"{_('Close')}  {key_for(self, 'rules', 'later')}", id="later")
+                    yield Button(_("Change them") + f"  {change}", id="settings")
+                yield Button(_("Close") + f"  {key_for(self, 'rules', 'later')}", id="later")
         yield Footer()
 
     def _shown(self) -> tuple[object, ...]:

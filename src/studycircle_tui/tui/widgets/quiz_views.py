@@ -112,10 +112,10 @@ def choice_lines(
             if weights is not None:
                 several = question.kind == "multiple_answer"
                 right = weights[index] > 0 if several else weights[index] >= 100
-                mark = f"  [$success]✓ {_('right')}[/]" if right else ""
+                mark = "  [$success]✓ " + _("right") + "[/]" if right else ""
             you = ""
             if mine and question.kind != "multiple_answer":
-                you = f"  [$accent]← {_('you')}[/]"
+                you = "  [$accent]← " + _("you") + "[/]"
             text = markup_line(box) + markup_line(choice)
             # Only a real style in a tag: Textual takes an unknown one ("none") for a
             # misspelt colour and looks for the nearest name, a few ms each time.
@@ -213,7 +213,7 @@ class Countdown(ShownText):
         bar = "█" * filled + "░" * (width - filled)
         if paused:
             left = _("with {time} left").format(time=clock_text(left_ms))
-            text = f"[b $warning]{_('PAUSED')}[/] {left}  [dim]{bar}[/dim]"
+            text = "[b $warning]" + _("PAUSED") + f"[/] {left}  [dim]{bar}[/dim]"
         else:
             colour = "$error" if left_ms <= 5000 and label is None else "$accent"
             label = _("Time left") if label is None else label
@@ -277,9 +277,10 @@ class Leaderboard(ShownText):
         title: str = "",
         mine: Standing | None = None,
     ) -> None:
-        lines = [f"[b]{markup_line(title or _('Leaderboard'))}[/b]"]
+        title = title or _("Leaderboard")
+        lines = [f"[b]{markup_line(title)}[/b]"]
         if not standings:
-            lines.append(f"[dim]{_('No scores yet.')}[/dim]")
+            lines.append("[dim]" + _("No scores yet.") + "[/dim]")
         names = {player: visible_line(name) for player, name in names.items()}
         shown = [*standings, *([mine] if mine is not None else [])]
         width = min(max((len(names.get(s.player, "?")) for s in shown), default=4), 24)
@@ -304,17 +305,18 @@ def _standing_line(
     points = _("{points} pts").format(points=f"{standing.points:>{digits}}")
     right = _("{count} right").format(count=standing.right)
     line = f"{standing.rank:>3}. {markup_line(name)}  {points}  {move}  [dim]{right}[/dim]"
-    return f"[b $accent]{line}  ← {_('you')}[/]" if mine else line
+    return f"[b $accent]{line}  ← " + _("you") + "[/]" if mine else line
 
 
 def grade_markup(grade: Grade) -> str:
     """A practice answer's mark: right, partly right or wrong (its feedback is shown by a
     ``FeedbackView``)."""
     if grade.correct:
-        return f"[b $success]✓ {_('Right')}[/]"
+        return "[b $success]✓ " + _("Right") + "[/]"
     if grade.credit > 0:
-        return f"[b $warning]◐ {_('Partly right ({share})').format(share=f'{grade.credit:.0%}')}[/]"
-    return f"[b $error]✗ {_('Not right')}[/]"
+        partly = _("Partly right ({share})").format(share=f"{grade.credit:.0%}")
+        return f"[b $warning]◐ {partly}[/]"
+    return "[b $error]✗ " + _("Not right") + "[/]"
 
 
 # --- reading answers from keys and typed text ---------------------------------------------
