@@ -131,7 +131,7 @@ def test_a_community_migrated_from_sqlite_to_postgresql_is_served_the_same(
         # 12 ops, the answer and suggestion kept, 3 members (the founding lead's row),
         # 2 tokens and 3 invites, the same on both sides; and the server's signing key.
         assert "Biology 101" in said and "     12     2       2      2       3  same" in said
-        assert "1 circles: counts and digests match" in said
+        assert "1 circle: counts and digests match" in said
         assert "the server's signing key: same" in said
         assert cli.main(argv) == 1  # not twice into the same database
         assert "already holds circles" in capsys.readouterr().err

@@ -224,7 +224,7 @@ def test_a_revoked_member_is_refused_by_every_process_at_once(tmp_path, pg, caps
         assert "2 members" in listed and "Ana" in listed and "lead" in listed
         assert cli.main(["server", "revoke", "biology", "ana", "--database", pg]) == 0
         said = capsys.readouterr().out
-        assert "revoked 1 token(s) of Ana" in said and "2 of 2 running server" in said
+        assert "revoked 1 token of Ana" in said and "2 of 2 running server" in said
         for server in (a, b):
             assert _statuses(server.url, ana, 1) == [401]
             assert _statuses(server.url, lead, 1) == [200]

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..core import hlc, ids
+from ..core.messages import Message
 from ..core.ops import OP_TYPES, SERVER_ACTOR, encode_op, validate_data, version_for
 from ..core.replica import Replica
 from ..core.signing import SigningKey
@@ -118,8 +119,19 @@ async def find_circle(store: Store, wanted: str) -> tuple[str, str]:
         return named[0]
     listed = ", ".join(f"{cid} ({name})" for cid, name in circles) or "none yet"
     if named:
-        raise NotFound(f"{len(named)} circles are named {wanted!r}; give its id: {listed}")
-    raise NotFound(f"no circle {wanted!r} on this server; circles: {listed}")
+        raise NotFound(
+            Message(
+                "{count} circles are named {name}; give its id: {listed}",
+                count=len(named),
+                name=repr(wanted),
+                listed=listed,
+            )
+        )
+    raise NotFound(
+        Message(
+            "no circle {name} on this server; circles: {listed}", name=repr(wanted), listed=listed
+        )
+    )
 
 
 @dataclass(slots=True)

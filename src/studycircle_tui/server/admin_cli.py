@@ -20,7 +20,7 @@ import msgspec
 
 from ..core.ops import Name
 from ..core.state import ROLE_RANK
-from ..i18n import _
+from ..i18n import _, error_text, ngettext
 
 _DURATION = re.compile(r"^(\d{1,6})([smhdw])$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
@@ -34,7 +34,7 @@ def default_data_dir() -> Path:
 
 
 def fail(message: str, code: int = 2) -> int:
-    print(f"studycircle: error: {message}", file=sys.stderr)
+    print(_("studycircle: error: {message}").format(message=message), file=sys.stderr)
     return code
 
 
@@ -70,7 +70,7 @@ def chosen_store(args: argparse.Namespace):
     except ValueError as error:
         return fail(str(error))
     except ImportError:
-        return fail("PostgreSQL needs psycopg: pip install 'studycircle-tui[postgresql]'", 1)
+        return fail(_("PostgreSQL needs psycopg: pip install 'studycircle-tui[postgresql]'"), 1)
 
 
 def with_store(args: argparse.Namespace, work: Callable[..., Awaitable[int]]) -> int:
@@ -88,7 +88,7 @@ def with_store(args: argparse.Namespace, work: Callable[..., Awaitable[int]]) ->
         try:
             return await work(store)
         except StorageError as error:
-            return fail(f"the server's database failed: {error}", 1)
+            return fail(_("the server's database failed: {error}").format(error=error), 1)
         finally:
             await store.close()
 
@@ -112,19 +112,22 @@ def _create_circle(args: argparse.Namespace) -> int:
 
     name = args.name.strip()
     if not _valid_name(name):
-        return fail("a circle's name must be 1 to 80 characters")
+        return fail(_("a circle's name must be 1 to 80 characters"))
     # Members start threads in a channel: a circle opens with at least one.
     channels = list(dict.fromkeys(c.strip().lstrip("#") for c in args.channel or ["general"]))
     for channel in channels:
         if not _valid_name(channel):
-            return fail(f"a channel's name must be 1 to 80 characters, not {channel!r}")
+            too_long = _("a channel's name must be 1 to 80 characters, not {name}")
+            return fail(too_long.format(name=repr(channel)))
 
     async def work(store) -> int:
         circle, code = await admin.create_circle(store, name, _now_ms(), channels)
         listed = ", ".join(f"#{channel}" for channel in channels)
-        print(f"created circle {name!r}: {circle} (channels: {listed})")
-        print(f"founding lead's invite (one use, valid 30 days): {code}")
-        print(f"more invites: studycircle server invite {circle} --uses 30{where(args)}")
+        created = _("created circle {name}: {circle} (channels: {listed})")
+        print(created.format(name=repr(name), circle=circle, listed=listed))
+        print(_("founding lead's invite (one use, valid 30 days): {code}").format(code=code))
+        more = f"studycircle server invite {circle} --uses 30{where(args)}"
+        print(_("more invites: {command}").format(command=more))
         return 0
 
     return with_store(args, work)
@@ -134,28 +137,36 @@ def _invite(args: argparse.Namespace) -> int:
     from . import admin
 
     if args.role not in ROLE_RANK:
-        return fail(f"--role must be one of {', '.join(ROLE_RANK)}, not {args.role!r}")
+        roles = ", ".join(ROLE_RANK)
+        wrong_role = _("--role must be one of {roles}, not {role}")
+        return fail(wrong_role.format(roles=roles, role=repr(args.role)))
     if not args.uses.isdigit() or not 1 <= int(args.uses) <= 10_000:
-        return fail(f"--uses must be a whole number from 1 to 10000, not {args.uses!r}")
+        wrong_uses = _("--uses must be a whole number from 1 to 10000, not {uses}")
+        return fail(wrong_uses.format(uses=repr(args.uses)))
     seconds = parse_duration(args.expires)
     if seconds is None or not 60 <= seconds <= 366 * 86_400:
-        return fail(
-            f"--expires must be a duration like 30m, 12h, 7d or 2w (1 minute to a year),"
-            f" not {args.expires!r}"
+        wrong_expiry = _(
+            "--expires must be a duration like 30m, 12h, 7d or 2w (1 minute to a year), "
+            "not {expires}"
         )
+        return fail(wrong_expiry.format(expires=repr(args.expires)))
 
     async def work(store) -> int:
         try:
             circle, _members = await admin.find_circle(store, args.circle)
         except admin.NotFound as error:
-            return fail(str(error))
+            return fail(error_text(error))
         now = _now_ms()
         code = await admin.add_invite(
             store, circle, args.role, int(args.uses), now + seconds * 1000, now
         )
         print(code)
-        uses = "1 use" if args.uses == "1" else f"{args.uses} uses"
-        print(f"(role {args.role}, {uses}, expires in {args.expires})", file=sys.stderr)
+        count = int(args.uses)
+        uses = ngettext("{count} use", "{count} uses", count).format(count=count)
+        said = _("(role {role}, {uses}, expires in {expires})").format(
+            role=_(args.role), uses=uses, expires=args.expires
+        )
+        print(said, file=sys.stderr)
         return 0
 
     return with_store(args, work)
@@ -168,14 +179,17 @@ def _members(args: argparse.Namespace) -> int:
         try:
             circle, name = await admin.find_circle(store, args.circle)
         except admin.NotFound as error:
-            return fail(str(error))
+            return fail(error_text(error))
         members = await admin.members(store, circle)
-        print(f"{name} ({circle}): {len(members)} member{'' if len(members) == 1 else 's'}")
+        count = ngettext("{count} member", "{count} members", len(members))
+        print(f"{name} ({circle}): " + count.format(count=len(members)))
         width = max((len(member.name) for member in members), default=4)
         for member in members:
             joined = time.strftime("%Y-%m-%d", time.gmtime(member.joined_ms / 1000))
-            tokens = "1 token" if member.tokens == 1 else f"{member.tokens} tokens"
-            print(f"  {member.id}  {member.name:<{width}}  {member.role:<9}  {joined}  {tokens}")
+            tokens = ngettext("{count} token", "{count} tokens", member.tokens)
+            tokens = tokens.format(count=member.tokens)
+            role = _(member.role)
+            print(f"  {member.id}  {member.name:<{width}}  {role:<9}  {joined}  {tokens}")
         return 0
 
     return with_store(args, work)
@@ -186,40 +200,51 @@ def _revoke(args: argparse.Namespace) -> int:
 
     if args.invite:
         if args.target:
-            return fail("give either --invite CODE or CIRCLE MEMBER, not both")
+            return fail(_("give either --invite CODE or CIRCLE MEMBER, not both"))
 
         async def revoke_invite(store) -> int:
             if not await admin.revoke_invite(store, args.invite):
-                return fail("no such invite code on this server")
-            print("invite revoked: no one can join with it any more")
+                return fail(_("no such invite code on this server"))
+            print(_("invite revoked: no one can join with it any more"))
             return 0
 
         return with_store(args, revoke_invite)
     if len(args.target) != 2:
-        return fail("give the circle and the member (id or name), or --invite CODE")
+        return fail(_("give the circle and the member (id or name), or --invite CODE"))
     wanted_circle, wanted_member = args.target
 
     async def revoke_member(store) -> int:
         try:
             circle, _members = await admin.find_circle(store, wanted_circle)
         except admin.NotFound as error:
-            return fail(str(error))
+            return fail(error_text(error))
         everyone = await admin.members(store, circle)
         found = [m for m in everyone if m.id == wanted_member.strip().upper()] or [
             m for m in everyone if m.name.casefold() == wanted_member.strip().casefold()
         ]
         if len(found) != 1:
             listed = ", ".join(f"{m.id} ({m.name})" for m in everyone)
-            what = "more than one member is" if found else "no member is"
-            return fail(f"{what} {wanted_member!r} in this circle; members: {listed}")
+            if found:
+                which = _("more than one member is {name} in this circle; members: {listed}")
+            else:
+                which = _("no member is {name} in this circle; members: {listed}")
+            return fail(which.format(name=repr(wanted_member), listed=listed))
         removed, confirmed, servers = await admin.revoke_member(store, circle, found[0].id)
-        print(f"revoked {removed} token(s) of {found[0].name} ({found[0].id})")
+        revoked = ngettext(
+            "revoked {count} token of {name} ({id})",
+            "revoked {count} tokens of {name} ({id})",
+            removed,
+        )
+        print(revoked.format(count=removed, name=found[0].name, id=found[0].id))
         if servers:
-            print(f"{confirmed} of {servers} running server processes confirmed")
+            running = _("{confirmed} of {servers} running server processes confirmed")
+            print(running.format(confirmed=confirmed, servers=servers))
             if confirmed < servers:
                 print(
-                    "the others forget the tokens as soon as they hear of it"
-                    " (or when they reconnect to the database)",
+                    _(
+                        "the others forget the tokens as soon as they hear of it"
+                        " (or when they reconnect to the database)"
+                    ),
                     file=sys.stderr,
                 )
         return 0

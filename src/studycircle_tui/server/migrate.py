@@ -18,6 +18,8 @@ import hashlib
 import sys
 from dataclasses import dataclass
 
+from ..core.messages import N_
+from ..i18n import _, error_text, ngettext
 from .storage import StorageError, Store, open_store
 
 TABLES = {  # the columns copied
@@ -53,7 +55,7 @@ def _insert(table: str) -> str:
 async def tally(store: Store) -> dict[str, Tally]:
     """Per circle: its name, how many rows of each kind, and a digest of them all."""
     found = {}
-    for circle_id, name, *_ in await store.rows(_select("circles", "")):
+    for circle_id, name, *_rest in await store.rows(_select("circles", "")):
         digest = hashlib.sha256()
         counts = {}
         for table in TABLES:
@@ -79,7 +81,7 @@ async def server_keys(store: Store) -> list[tuple]:
 async def copy(source: Store, target: Store) -> int:
     """Every row of ``source`` into ``target`` in one transaction; how many rows."""
     if await target.circles():
-        raise StorageError("the target already holds circles: migrate into an empty database")
+        raise StorageError(N_("the target already holds circles: migrate into an empty database"))
     copied = 0
     circles = await source.rows(_select("circles", ""))
     keys = await server_keys(source)
@@ -106,10 +108,11 @@ async def migrate(source_url: str, target_url: str) -> int:
     try:
         source, target = open_store(source_url, None), open_store(target_url, None)
     except ValueError as error:
-        print(f"studycircle: error: {error}", file=sys.stderr)
+        print(_("studycircle: error: {message}").format(message=error), file=sys.stderr)
         return 2
     except ImportError:
-        print("studycircle: error: PostgreSQL needs psycopg", file=sys.stderr)
+        needs = _("PostgreSQL needs psycopg")
+        print(_("studycircle: error: {message}").format(message=needs), file=sys.stderr)
         return 1
     try:
         await source.open()
@@ -118,16 +121,24 @@ async def migrate(source_url: str, target_url: str) -> int:
         before, after = await tally(source), await tally(target)
         same_key = await server_keys(source) == await server_keys(target)
     except StorageError as error:
-        print(f"studycircle: error: {error}", file=sys.stderr)
+        said = error_text(error)
+        print(_("studycircle: error: {message}").format(message=said), file=sys.stderr)
         return 1
     finally:
         await source.close()
         await target.close()
-    print(f"copied {copied} rows from {source.where} to {target.where}")
+    copied_rows = ngettext(
+        "copied {count} row from {source} to {target}",
+        "copied {count} rows from {source} to {target}",
+        copied,
+    )
+    print(copied_rows.format(count=copied, source=source.where, target=target.where))
+    # The table's heads stay as they are: column names, like the database's own.
     print(
         f"{'circle':<28} {'ops':>7} {'kept':>5} {'members':>7} {'tokens':>6} {'invites':>7}  check"
     )
     same = before.keys() == after.keys()
+    same_word, different_word = _("same"), _("DIFFERENT")
     for circle_id, was in before.items():
         now = after.get(circle_id)
         ok = now is not None and now.counts == was.counts and now.digest == was.digest
@@ -135,14 +146,21 @@ async def migrate(source_url: str, target_url: str) -> int:
         c = was.counts
         print(
             f"{was.name[:28]:<28} {c['ops']:>7} {c['sealed']:>5} {c['members']:>7}"
-            f" {c['tokens']:>6} {c['invites']:>7}  {'same' if ok else 'DIFFERENT'}"
+            f" {c['tokens']:>6} {c['invites']:>7}  {same_word if ok else different_word}"
             f" ({was.digest[:12]})"
         )
-    print(f"the server's signing key: {'same' if same_key else 'DIFFERENT'}")
+    key = same_word if same_key else different_word
+    print(_("the server's signing key: {same}").format(same=key))
     if not (same and same_key):
-        print("studycircle: error: the copy differs from its source", file=sys.stderr)
+        differs = _("the copy differs from its source")
+        print(_("studycircle: error: {message}").format(message=differs), file=sys.stderr)
         return 1
-    print(f"{len(before)} circles: counts and digests match")
+    matched = ngettext(
+        "{count} circle: counts and digests match",
+        "{count} circles: counts and digests match",
+        len(before),
+    )
+    print(matched.format(count=len(before)))
     return 0
 
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..messages import N_, Message, reason_of
 from .checks import check_question, checked, clean_title, finish
 from .gift import split_lines
 from .model import (
@@ -56,7 +57,7 @@ def read_aiken(text: str, title: str = "") -> Quiz:
         answer = ANSWER.match(line)
         if pending is None:
             if answer:
-                raise QuizFormatError(number, "an 'ANSWER:' line with no question before it")
+                raise QuizFormatError(number, N_("an 'ANSWER:' line with no question before it"))
             pending = _Pending(number, [line])
         elif answer:
             quiz.questions.append(_question(pending, answer.group(1).strip(), number))
@@ -64,7 +65,7 @@ def read_aiken(text: str, title: str = "") -> Quiz:
         else:
             _option(pending, line, number)
     if pending is not None:
-        raise QuizFormatError(pending.line, "the question has no 'ANSWER: <letter>' line")
+        raise QuizFormatError(pending.line, N_("the question has no 'ANSWER: <letter>' line"))
     return finish(quiz)
 
 
@@ -74,32 +75,45 @@ def _option(pending: _Pending, line: str, number: int) -> None:
         if not pending.options:
             pending.text.append(line)  # the question goes on
             return
-        hint = " (write it 'ANSWER: X', in capitals)" if line.upper().startswith("ANSWER") else ""
-        raise QuizFormatError(
-            number,
-            f"expected option {pending.next_letter} or the 'ANSWER:' line of the question "
-            f"at line {pending.line}{hint}",
+        expected = Message(
+            "expected option {letter} or the 'ANSWER:' line of the question at line {line}",
+            letter=pending.next_letter,
+            line=pending.line,
         )
+        if line.upper().startswith("ANSWER"):
+            expected = Message("{expected} (write it 'ANSWER: X', in capitals)", expected=expected)
+        raise QuizFormatError(number, expected)
     letter, choice = option.groups()
     if letter != pending.next_letter:
         raise QuizFormatError(
-            number, f"option {letter} where option {pending.next_letter} was expected"
+            number,
+            Message(
+                "option {letter} where option {expected} was expected",
+                letter=letter,
+                expected=pending.next_letter,
+            ),
         )
     if not choice.strip():
-        raise QuizFormatError(number, f"option {letter} has no text")
+        raise QuizFormatError(number, Message("option {letter} has no text", letter=letter))
     pending.options.append(choice.strip())
 
 
 def _question(pending: _Pending, letter: str, number: int) -> QuizQuestion:
     count = len(pending.options)
     if count < 2:
-        raise QuizFormatError(number, "a question needs at least two options (A. and B.)")
+        raise QuizFormatError(number, N_("a question needs at least two options (A. and B.)"))
     if not re.fullmatch("[A-Z]", letter):
-        why = f"the answer is one capital letter, like 'ANSWER: B', not {letter!r}"
+        why = Message(
+            "the answer is one capital letter, like 'ANSWER: B', not {letter}", letter=repr(letter)
+        )
         raise QuizFormatError(number, why)
     right = LETTERS.index(letter)
     if right >= count:
-        why = f"ANSWER: {letter}, but the options go from A to {LETTERS[count - 1]}"
+        why = Message(
+            "ANSWER: {letter}, but the options go from A to {last}",
+            letter=letter,
+            last=LETTERS[count - 1],
+        )
         raise QuizFormatError(number, why)
     weights = [100.0 if i == right else 0.0 for i in range(count)]
     common = Common(line=pending.line)
@@ -110,30 +124,39 @@ def _question(pending: _Pending, letter: str, number: int) -> QuizQuestion:
 
 
 def _cannot(question: QuizQuestion, number: int, why: str) -> QuizFormatError:
-    return QuizFormatError(question.line, f"question {number} cannot be written as Aiken: {why}")
+    cannot = Message(
+        "question {number} cannot be written as Aiken: {why}", number=number, why=Message(why)
+    )
+    return QuizFormatError(question.line, cannot)
 
 
 def write_question(question: QuizQuestion, number: int) -> str:
     try:
         check_question(question)
     except ValueError as error:
-        raise _cannot(question, number, str(error)) from None
+        raise _cannot(question, number, reason_of(error)) from None
     if question.kind != "multiple_choice":
-        why = f"it is {question.kind}; Aiken holds only multiple choice with one right answer"
+        why = Message(
+            "it is {kind}; Aiken holds only multiple choice with one right answer",
+            kind=question.kind,
+        )
         raise _cannot(question, number, why)
     if len(question.key.choices) != 1 or any(w not in (0, 100) for w in choice_weights(question)):
-        raise _cannot(question, number, "Aiken has one right answer and no partial credit")
+        raise _cannot(question, number, N_("Aiken has one right answer and no partial credit"))
     if len(question.choices) > len(LETTERS):
-        raise _cannot(question, number, f"Aiken letters stop at Z ({len(LETTERS)} options)")
+        most = Message("Aiken letters stop at Z ({count} options)", count=len(LETTERS))
+        raise _cannot(question, number, most)
     if any("\n" in choice or "\r" in choice for choice in question.choices):
-        raise _cannot(question, number, "an option has a line break")
+        raise _cannot(question, number, N_("an option has a line break"))
     text = [line.strip() for line in split_lines(question.text) if line.strip()]
     for line in text[1:]:
         if OPTION.fullmatch(line) or ANSWER.match(line):
-            why = f"the question's line {line!r} would read as an option or answer"
+            why = Message(
+                "the question's line {line} would read as an option or answer", line=repr(line)
+            )
             raise _cannot(question, number, why)
     if ANSWER.match(text[0]):
-        raise _cannot(question, number, "the question starts like an 'ANSWER:' line")
+        raise _cannot(question, number, N_("the question starts like an 'ANSWER:' line"))
     options = [f"{LETTERS[i]}. {choice}" for i, choice in enumerate(question.choices)]
     return "\n".join([*text, *options, f"ANSWER: {LETTERS[question.key.choices[0]]}"])
 

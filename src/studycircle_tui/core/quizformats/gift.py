@@ -13,6 +13,7 @@ unclosed brace, an empty choice, weights that cannot add up), this reader stops 
 import re
 from dataclasses import dataclass, field
 
+from ..messages import N_, Message
 from ..ops import NumberAnswer, QuestionKind
 from .checks import checked, clean_title, finish
 from .model import (
@@ -44,6 +45,10 @@ def split_lines(text: str) -> list[str]:
     """Lines on \\n, \\r\\n or \\r only: ``str.splitlines`` would also split on characters
     like U+2028 that may be part of a question's text."""
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+# A brace in a sentence is passed as a field, so a catalog never holds a bare brace.
+BRACES = {"open": "{", "close": "}"}
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,7 @@ class _Block:
     """One question's lines (comments dropped) and what ended it, for messages."""
 
     lines: list[tuple[int, str]] = field(default_factory=list)
-    end: str = "the end of the file"
+    end: str = N_("the end of the file")
 
 
 def blocks(lines: list[str]) -> list[_Block]:
@@ -151,7 +156,7 @@ def blocks(lines: list[str]) -> list[_Block]:
         if not line:
             if current.lines:
                 if number < last:  # blank lines at the very end are just the file's end
-                    current.end = f"the blank line at line {number}"
+                    current.end = Message("the blank line at line {line}", line=number)
                 found.append(current)
                 current = _Block()
         elif not line.startswith("//"):
@@ -184,8 +189,10 @@ def read_gift(text: str, title: str = "") -> Quiz:
             if len(block.lines) > 1:
                 raise QuizFormatError(
                     block.lines[1][0],
-                    "put a blank line after $CATEGORY: (Moodle would read this line as part "
-                    "of the category name)",
+                    N_(
+                        "put a blank line after $CATEGORY: (Moodle would read this line as part "
+                        "of the category name)"
+                    ),
                 )
             category = first[len(CATEGORY) :].strip()
             continue
@@ -203,36 +210,47 @@ def read_question(src: Src, end: str, category: str) -> QuizQuestion | Skipped:
     if rest.text.startswith("::") and all(rest.active[:2]):
         close = rest.find("::", 2)
         if close < 0:
-            raise QuizFormatError(src.at, "the question name opened with '::' has no closing '::'")
+            unclosed = N_("the question name opened with '::' has no closing '::'")
+            raise QuizFormatError(src.at, unclosed)
         common.name = rest[2:close].text.strip()
         rest = rest[close + 2 :].strip()
     start, stop = rest.find("{"), rest.find("}")
     if start < 0 and stop < 0:
-        return Skipped(src.at, "description (text with no answer block), not a question")
+        return Skipped(src.at, N_("description (text with no answer block), not a question"))
     if start < 0 or (0 <= stop < start):
-        raise QuizFormatError(rest.line(stop), "'}' without an opening '{' before it")
+        # The braces are fields: a sentence's own braces would be read as its fields.
+        stray = Message("'{close}' without an opening '{open}' before it", **BRACES)
+        raise QuizFormatError(rest.line(stop), stray)
     if stop < 0:
-        raise QuizFormatError(rest.line(start), f"'{{' is not closed by '}}' before {end}")
+        unclosed = Message(
+            "'{open}' is not closed by '{close}' before {end}", end=Message(end), **BRACES
+        )
+        raise QuizFormatError(rest.line(start), unclosed)
     inner = rest.find("{", start + 1)
     if 0 <= inner < stop:
-        raise QuizFormatError(rest.line(inner), "'{' inside an answer block (write a brace as \\{)")
+        nested = Message("'{open}' inside an answer block (write a brace as \\{open})", **BRACES)
+        raise QuizFormatError(rest.line(inner), nested)
     extra = min((i for i in (rest.find("{", stop), rest.find("}", stop + 1)) if i >= 0), default=-1)
     if extra >= 0:
         block_ends = rest.line(stop)
         if rest.text[extra] == "{" and rest.line(extra) > block_ends:
             # Two questions on consecutive lines read as one question with two blocks.
             later = [line for line in rest.lines[stop:] if line > block_ends]
-            raise QuizFormatError(
-                later[0],
-                f"a second answer block: is a blank line missing before line {later[0]}? "
-                "GIFT needs an empty line between two questions (a literal brace is "
-                "written \\{)",
+            second = Message(
+                "a second answer block: is a blank line missing before line {line}? GIFT "
+                "needs an empty line between two questions (a literal brace is written "
+                "\\{open})",
+                line=later[0],
+                **BRACES,
             )
-        raise QuizFormatError(
-            rest.line(extra),
-            f"'{rest.text[extra]}' after the answer block: a question has one block "
-            "(write a literal brace as \\{ or \\})",
+            raise QuizFormatError(later[0], second)
+        after_block = Message(
+            "'{brace}' after the answer block: a question has one block (write a literal "
+            "brace as \\{open} or \\{close})",
+            brace=rest.text[extra],
+            **BRACES,
         )
+        raise QuizFormatError(rest.line(extra), after_block)
     after = rest[stop + 1 :]
     # As in Moodle: a block that ends the question is cut out; one mid-sentence leaves a blank.
     before = rest[:start].text
@@ -244,7 +262,7 @@ def read_question(src: Src, end: str, category: str) -> QuizQuestion | Skipped:
         common.feedback = text_of(answer[general + 4 :])
         answer = answer[:general].strip()
     if not answer.text:
-        return Skipped(src.at, "essay (free-text answer): the quiz runner cannot mark it")
+        return Skipped(src.at, N_("essay (free-text answer): the quiz runner cannot mark it"))
     if answer.text.startswith("#") and answer.active[0]:
         return checked(_numerical(text, answer[1:], common))
     if answer.find("~") >= 0:
@@ -271,7 +289,8 @@ def _weight(part: Src, default: float) -> tuple[float, Src]:
         return default, part
     weight = float(match.group(1))
     if not -100 <= weight <= 100:
-        raise QuizFormatError(part.at, f"weight {match.group(0)} is outside -100..100%")
+        outside = Message("weight {weight} is outside -100..100%", weight=match.group(0))
+        raise QuizFormatError(part.at, outside)
     return weight, part[match.end() :]
 
 
@@ -284,7 +303,7 @@ def _choices(text: str, answer: Src, common: Common) -> QuizQuestion:
         weight, part = (100.0, part) if marker == "=" else _weight(part, 0.0)
         choice, comment = part.cut("#")
         if not text_of(choice):
-            raise QuizFormatError(part.at, f"empty choice after '{marker}'")
+            raise QuizFormatError(part.at, Message("empty choice after '{marker}'", marker=marker))
         choices.append(text_of(choice))
         weights.append(weight)
         feedback.append(text_of(comment))
@@ -310,7 +329,7 @@ def _short_answer(text: str, answer: Src, common: Common) -> QuizQuestion:
         weight, part = _weight(part, 100.0)
         accepted, comment = part.cut("#")
         if not text_of(accepted):
-            raise QuizFormatError(part.at, "empty answer after '='")
+            raise QuizFormatError(part.at, N_("empty answer after '='"))
         answers.append(text_of(accepted))
         weights.append(weight)
         feedback.append(text_of(comment))
@@ -319,7 +338,7 @@ def _short_answer(text: str, answer: Src, common: Common) -> QuizQuestion:
 
 def _number(text: str, line: int) -> float:
     if not NUMBER.fullmatch(text):
-        raise QuizFormatError(line, f"{text!r} is not a number")
+        raise QuizFormatError(line, Message("{text} is not a number", text=repr(text)))
     return float(text)
 
 
@@ -328,17 +347,19 @@ def _numerical(text: str, answer: Src, common: Common) -> QuizQuestion:
     answers: list[NumberAnswer] = []
     for _, part in _parts(body):
         if not part.text:
-            raise QuizFormatError(part.at, "empty numerical answer after '='")
+            raise QuizFormatError(part.at, N_("empty numerical answer after '='"))
         weight, part = _weight(part, 100.0)
         number, comment = part.cut("#")
         answers.append(_number_answer(number.text.strip(), weight, text_of(comment), part.at))
     if not answers:
-        raise QuizFormatError(answer.at, "a numerical question {#...} needs at least one number")
+        needs = Message("a numerical question {block} needs at least one number", block="{#...}")
+        raise QuizFormatError(answer.at, needs)
     if other is not None:
         before, comment = other.cut("#")
         if before.text.strip():
             raise QuizFormatError(
-                other.at, "after '~' a numerical question takes only '#feedback for other answers'"
+                other.at,
+                N_("after '~' a numerical question takes only '#feedback for other answers'"),
             )
         answers.append(NumberAnswer(weight=0, feedback=text_of(comment)))
     return numerical_question(text, answers, common)
@@ -368,10 +389,10 @@ def _matching(text: str, answer: Src, common: Common) -> QuizQuestion:
     for _, part in _parts(answer):
         arrow = part.text.find("->")
         if arrow < 0:
-            raise QuizFormatError(part.at, "a matching pair is written '=prompt -> answer'")
+            raise QuizFormatError(part.at, N_("a matching pair is written '=prompt -> answer'"))
         prompt, target = text_of(part[:arrow]), part[arrow + 2 :].text.strip()
         if not target:
-            raise QuizFormatError(part.at, "a matching pair has no answer after '->'")
+            raise QuizFormatError(part.at, N_("a matching pair has no answer after '->'"))
         if prompt:
             pairs.append((prompt, target))
         else:  # "= -> answer" adds an answer that matches no prompt

@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Callable
 from typing import Any
 
+from ..messages import N_, Message
 from ..ops import NumberAnswer
 from .checks import TITLE_LIMIT, checked, clean_title, finish
 from .gift import split_lines
@@ -84,22 +85,44 @@ class _Where:
 
 class _Table:
     """A TOML table (the quiz, a question, an entry of a list) with typed getters whose
-    errors name the line (``locate`` finds a key's) and what the table is (``prefix``)."""
+    errors name the line (``locate`` finds a key's) and what the table is (``where``:
+    "question 2", "question 2: choices entry 3"; none for the quiz's own table)."""
 
     def __init__(
-        self, table: dict[str, Any], locate: Callable[[str | None], int], prefix: str = ""
+        self,
+        table: dict[str, Any],
+        locate: Callable[[str | None], int],
+        where: Message | None = None,
     ) -> None:
-        self.table, self.locate, self.prefix = table, locate, prefix
+        self.table, self.locate, self.where = table, locate, where
+
+    def said(self, message: str) -> Message:
+        """``message`` about this table: "question 2: ..." (marked sentences both)."""
+        message = message if isinstance(message, Message) else Message(message)
+        if self.where is None:
+            return message
+        return Message("{where}: {message}", where=self.where, message=message)
 
     def error(self, key: str | None, message: str) -> QuizFormatError:
-        return QuizFormatError(self.locate(key), self.prefix + message)
+        return QuizFormatError(self.locate(key), self.said(message))
 
     def known(self, allowed: tuple[str, ...]) -> None:
         for key in self.table:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise self.error(key, f"unknown key {key!r}{hint}; allowed: {', '.join(allowed)}")
+                known = ", ".join(allowed)
+                if close:
+                    unknown = Message(
+                        "unknown key {key} (did you mean {close}?); allowed: {allowed}",
+                        key=repr(key),
+                        close=repr(close[0]),
+                        allowed=known,
+                    )
+                else:
+                    unknown = Message(
+                        "unknown key {key}; allowed: {allowed}", key=repr(key), allowed=known
+                    )
+                raise self.error(key, unknown)
 
     def get(self, key: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
         if key not in self.table:
@@ -107,7 +130,8 @@ class _Table:
         value = self.table[key]
         # TOML's true is a Python int too; a number must not be a bool, nor a bool a number.
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            raise self.error(key, f"{key} must be {_TYPE_NAMES[kind]}")
+            must = Message("{key} must be {kind}", key=key, kind=Message(_TYPE_NAMES[kind]))
+            raise self.error(key, must)
         return value
 
     def items(self, key: str) -> list[Any]:
@@ -116,11 +140,11 @@ class _Table:
 
 
 _TYPE_NAMES: dict[Any, str] = {
-    str: "text in quotes",
-    bool: "true or false",
-    int: "a whole number",
-    list: "a list [...]",
-    _NUMBER_TYPES: "a number",
+    str: N_("text in quotes"),
+    bool: N_("true or false"),
+    int: N_("a whole number"),
+    list: N_("a list [...]"),
+    _NUMBER_TYPES: N_("a number"),
 }
 
 
@@ -136,19 +160,21 @@ def read_toml(text: str, title: str = "") -> Quiz:
         position = _POSITION.search(message)
         line = int(position.group(1)) if position and position.group(1) else len(lines)
         message = message[: position.start()] if position else message
-        raise QuizFormatError(line, f"not valid TOML: {message}") from None
+        raise QuizFormatError(line, Message("not valid TOML: {reason}", reason=message)) from None
 
     top = _Table(data, lambda key: where.top(key) if key else 1)
     top.known(QUIZ_KEYS)
     if len(top.get("title", str, "")) > TITLE_LIMIT:
-        raise QuizFormatError(where.top("title"), f"the title is over {TITLE_LIMIT} characters")
+        too_long = Message("the title is over {count} characters", count=TITLE_LIMIT)
+        raise QuizFormatError(where.top("title"), too_long)
     quiz = Quiz(clean_title(top.get("title", str, "") or title))
     defaults = Common(seconds=top.get("seconds", int, DEFAULT_SECONDS))
     defaults.points = float(top.get("points", _NUMBER_TYPES, DEFAULT_POINTS))
     questions = top.get("questions", list, [])
     for index, table in enumerate(questions):
         if not isinstance(table, dict):
-            raise QuizFormatError(where.top("questions"), "questions must be tables [[questions]]")
+            not_tables = N_("questions must be tables [[questions]]")
+            raise QuizFormatError(where.top("questions"), not_tables)
         quiz.questions.append(_question(_question_table(table, index, where), defaults))
     return finish(quiz)
 
@@ -157,18 +183,23 @@ def _question_table(table: dict[str, Any], index: int, where: _Where) -> _Table:
     def locate(key: str | None) -> int:
         return where.key(index, key) if key else where.question(index)
 
-    return _Table(table, locate, f"question {index + 1}: ")
+    return _Table(table, locate, Message("question {number}", number=index + 1))
 
 
 def _question(table: _Table, defaults: Common) -> QuizQuestion:
     kind = table.get("kind", str)
     if kind not in KINDS:
-        found = f"kind {kind!r} is not one of" if kind else "needs a kind, one of"
-        raise table.error("kind" if kind else None, f"{found}: {', '.join(KINDS)}")
+        kinds = ", ".join(KINDS)
+        if kind:
+            found = Message("kind {kind} is not one of: {kinds}", kind=repr(kind), kinds=kinds)
+        else:
+            found = Message("needs a kind, one of: {kinds}", kinds=kinds)
+        raise table.error("kind" if kind else None, found)
     table.known(COMMON_KEYS + KIND_KEYS[kind])
     text_format = table.get("format", str)
     if text_format not in (None, *TEXT_FORMATS):
-        raise table.error("format", f"format must be one of: {', '.join(TEXT_FORMATS)}")
+        formats = ", ".join(TEXT_FORMATS)
+        raise table.error("format", Message("format must be one of: {formats}", formats=formats))
     common = Common(
         feedback=table.get("feedback", str, ""),
         name=table.get("name", str, ""),
@@ -183,7 +214,7 @@ def _question(table: _Table, defaults: Common) -> QuizQuestion:
         question = _choices(table, kind, text, common)
     elif kind == "true_false":
         if "answer" not in table.table:
-            raise table.error(None, "a true_false question needs answer = true or false")
+            raise table.error(None, N_("a true_false question needs answer = true or false"))
         if_true = table.get("feedback_true", str, "")
         if_false = table.get("feedback_false", str, "")
         question = true_false_question(text, table.get("answer", bool), if_true, if_false, common)
@@ -196,14 +227,17 @@ def _question(table: _Table, defaults: Common) -> QuizQuestion:
     try:
         return checked(question)
     except QuizFormatError as error:
-        raise QuizFormatError(error.line, table.prefix + error.message) from None
+        raise QuizFormatError(error.line, table.said(error.message)) from None
 
 
 def _entry(table: _Table, key: str, number: int, entry: Any, allowed: tuple[str, ...]) -> _Table:
     """An entry of a list as a table; a plain value stands for ``{allowed[0] = value}``."""
     if not isinstance(entry, dict):
         entry = {allowed[0]: entry}
-    sub = _Table(entry, lambda _: table.locate(key), f"{table.prefix}{key} entry {number}: ")
+    where = Message("{key} entry {number}", key=key, number=number)
+    if table.where is not None:
+        where = Message("{where}: {entry}", where=table.where, entry=where)
+    sub = _Table(entry, lambda _: table.locate(key), where)
     sub.known(allowed)
     return sub
 
@@ -222,7 +256,7 @@ def _choices(table: _Table, kind: str, text: str, common: Common) -> QuizQuestio
         weights = equal_shares(right) if any(right) else [0.0] * len(right)
     elif kind == "multiple_answer":
         if any(c and w is None for c, w in zip(correct, given, strict=True)):
-            raise table.error("choices", "give every right choice a weight, or none of them")
+            raise table.error("choices", N_("give every right choice a weight, or none of them"))
         weights = [float(w or 0) for w in given]
     else:
         pairs = zip(correct, given, strict=True)
@@ -231,7 +265,14 @@ def _choices(table: _Table, kind: str, text: str, common: Common) -> QuizQuestio
         marked = w == 100 if kind == "multiple_choice" else w > 0
         if c is not None and c != marked:
             what = "correct = true" if c else "correct = false"
-            raise table.error("choices", f"choice {number} has {what} but weight {w:g}")
+            weight = f"{w:g}"
+            differs = Message(
+                "choice {number} has {what} but weight {weight}",
+                number=number,
+                what=what,
+                weight=weight,
+            )
+            raise table.error("choices", differs)
     return choice_question(kind, text, texts, weights, feedback, common)  # type: ignore[arg-type]
 
 
@@ -259,7 +300,7 @@ def _numbers(table: _Table) -> list[NumberAnswer]:
             )
         )
         if not any(v is not None for v in values.values()):
-            raise entry.error(None, "needs a value, or low and high")
+            raise entry.error(None, N_("needs a value, or low and high"))
     if "feedback_other" in table.table:
         answers.append(NumberAnswer(weight=0, feedback=table.get("feedback_other", str)))
     return answers
@@ -270,9 +311,9 @@ def _matching(table: _Table, text: str, common: Common) -> QuizQuestion:
     for pair in table.items("pairs"):
         texts = isinstance(pair, list) and all(isinstance(part, str) for part in pair)
         if not (texts and len(pair) == 2):
-            raise table.error("pairs", 'each pair is ["prompt", "answer"]')
+            raise table.error("pairs", N_('each pair is ["prompt", "answer"]'))
         pairs.append((pair[0], pair[1]))
     distractors = table.get("distractors", list, [])
     if not all(isinstance(d, str) for d in distractors):
-        raise table.error("distractors", "distractors are texts in quotes")
+        raise table.error("distractors", N_("distractors are texts in quotes"))
     return matching_question(text, pairs, distractors, common)
