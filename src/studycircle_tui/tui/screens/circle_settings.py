@@ -4,6 +4,7 @@ channels; everyone else reads the same screen with nothing to change (and is tol
 can). Every change goes through the service's intents, so a "no" is the core's rule,
 said on this screen's message line, and what was typed stays in the form."""
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -47,11 +48,15 @@ class CircleSettingsScreen(ModalScreen[None]):
                 yield Label(
                     _("Only the circle's lead changes these; you can read them."), classes="hint"
                 )
+            name, goal = _("Name"), _("Goal")
+            # The fields line up after the longer label, as the language words it (6 cells
+            # in English, as the stylesheet says; "Tujuan" needs 8).
+            width = max(6, cell_len(name) + 2, cell_len(goal) + 2)
             with Horizontal(classes="row"):
-                yield Label(_("Name"), classes="field-label")
+                yield Label(name, classes="field-label").set_styles(width=width)
                 yield Input(state.name, id="circle-name", max_length=80, **fixed)
             with Horizontal(classes="row"):
-                yield Label(_("Goal"), classes="field-label")
+                yield Label(goal, classes="field-label").set_styles(width=width)
                 yield Input(state.goal, id="circle-goal", max_length=500, **fixed)
             yield Label(_("Rules (Markdown; members accept them again when they change)"))
             yield TextArea(

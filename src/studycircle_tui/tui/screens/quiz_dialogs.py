@@ -57,7 +57,7 @@ class LiveSettingsScreen(Dialog[LiveSettings | None]):
             yield Tick(_("Streak bonus: +10% for each right answer in a row"), id="quiz-streak")
             with Horizontal(classes="quiz-row"):
                 yield Label(_("Leaderboard shows the top") + " ", classes="quiz-inline")
-                yield Input("5", id="quiz-top-n", type="integer", max_length=3)
+                yield Input("5", id="quiz-top-n", type="integer", max_length=3, compact=True)
             yield Tick(
                 _("Hands-free: reveal each answer, then go on by itself"),
                 id="quiz-hands-free",
@@ -65,9 +65,14 @@ class LiveSettingsScreen(Dialog[LiveSettings | None]):
             with Horizontal(classes="quiz-row", id="quiz-hands-free-row"):
                 yield Label(_("Leaderboard between questions for") + " ", classes="quiz-inline")
                 yield Input(
-                    str(HANDS_FREE_SECONDS), id="quiz-hands-free-s", type="integer", max_length=3
+                    str(HANDS_FREE_SECONDS),
+                    id="quiz-hands-free-s",
+                    type="integer",
+                    max_length=3,
+                    compact=True,
                 )
-                yield Label(" s", classes="quiz-inline")
+                # Translators: the unit after a number of seconds.
+                yield Label(" " + _("s"), classes="quiz-inline")
             yield Label("", id="quiz-dialog-error", classes="quiz-warning")
             with Horizontal(classes="quiz-buttons"):
                 yield Button(_("Open lobby"), variant="primary", id="quiz-ok")

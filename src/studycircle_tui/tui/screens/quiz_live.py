@@ -15,6 +15,7 @@ quiz reveals it and goes on by itself. What the screen says is made in quiz_room
 About 550 lines, kept whole: one screen's stages, keys and layout, read top to bottom.
 """
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Key as KeyEvent
@@ -71,6 +72,7 @@ class LiveQuizScreen(QuestionScreen):
         self._texts: dict[str, str] = {}
         self._room_timer: Timer | None = None
         self._answer_ops: dict[int, str] = {}  # question → this player's answer op
+        self._question_room = 50  # the end's table: the cells its other columns take
 
     # --- reading ----------------------------------------------------------------------
 
@@ -137,7 +139,11 @@ class LiveQuizScreen(QuestionScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#quiz-stats", DataTable)
-        table.add_columns("#", _("Question"), _("Right / answered"), _("Avg s"), _("Fastest right"))
+        others = ["#", _("Right / answered"), _("Avg s"), _("Fastest right")]
+        table.add_columns(others[0], _("Question"), *others[1:])
+        # The question's column takes what the others leave (their heads are as wide as
+        # the language writes them: 35 cells in English, more in Indonesian).
+        self._question_room = 15 + sum(cell_len(head) for head in others)
         self._come_in()
         self.refresh_view()
         if self._tick_enabled:
@@ -405,7 +411,7 @@ class LiveQuizScreen(QuestionScreen):
         self._put("#quiz-status", "\n".join(lines))
         table = self.query_one("#quiz-stats", DataTable)
         table.clear()
-        wide = max(16, self.size.width - 50)
+        wide = max(16, self.size.width - self._question_room)
         for index in range(len(quiz.questions)):
             stats = quizscore.session_question_stats(quiz, session, index)
             text = summary_line(quiz.questions[index], wide)
