@@ -62,11 +62,11 @@ def test_circles_cursors_and_drafts_survive_reopening(tmp_path):
     assert [c.id for c in again.circles()] == ["C2", "C1"]  # most recently opened first
     assert again.circle_at("file", "/x/c.jsonl").member_id == "M1"
     assert again.cursor("C1", "local file") == "120:4"
-    assert again.draft("C1", "M1", "T1") == "half a thought"
-    assert again.draft("C1", "M9", "T1") == "another member's"  # one store, several members
+    assert again.drafts("C1", "M1") == {"T1": "half a thought"}
+    assert again.drafts("C1", "M9") == {"T1": "another member's"}  # one store, several members
     again.set_draft("C1", "M1", "T1", "")
-    assert again.draft("C1", "M1", "T1") == ""
-    assert again.draft("C1", "M9", "T1") == "another member's"
+    assert again.drafts("C1", "M1") == {}
+    assert again.drafts("C1", "M9") == {"T1": "another member's"}
 
 
 def test_drafts_from_before_members_had_their_own_go_to_the_stores_member(tmp_path):
@@ -86,9 +86,9 @@ def test_drafts_from_before_members_had_their_own_go_to_the_stores_member(tmp_pa
     old.commit()
     old.close()
     store = Store(path)
-    assert store.draft("C1", "M1", "T1") == "kept from before"
+    assert store.drafts("C1", "M1") == {"T1": "kept from before"}
     store.close()
-    assert Store(path).draft("C1", "M1", "T1") == "kept from before"  # migrated once
+    assert Store(path).drafts("C1", "M1") == {"T1": "kept from before"}  # migrated once
 
 
 def test_store_uses_wal(tmp_path):

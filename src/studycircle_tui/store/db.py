@@ -418,13 +418,6 @@ class Store:
 
     # --- drafts -----------------------------------------------------------------------
 
-    def draft(self, circle_id: str, member: str, place: str) -> str:
-        row = self._db.execute(
-            "SELECT text FROM drafts WHERE circle = ? AND member = ? AND place = ?",
-            (circle_id, member, place),
-        ).fetchone()
-        return row[0] if row else ""
-
     def drafts(self, circle_id: str, member: str) -> dict[str, str]:
         """Every unsent draft of a member in a circle, by place."""
         rows = self._db.execute(
@@ -475,13 +468,6 @@ class Store:
             "SELECT key_hash, salts, keys FROM quiz_keys WHERE circle = ?", (circle_id,)
         )
         return {key_hash: (salts, keys) for key_hash, salts, keys in rows.fetchall()}
-
-    def quiz_keys(self, circle_id: str, key_hash: str) -> tuple[str, bytes] | None:
-        row = self._db.execute(
-            "SELECT salts, keys FROM quiz_keys WHERE circle = ? AND key_hash = ?",
-            (circle_id, key_hash),
-        ).fetchone()
-        return (row[0], row[1]) if row else None
 
     # --- signing keys (this user's, per circle and member) -------------------------------
 
