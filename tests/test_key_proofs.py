@@ -15,7 +15,6 @@ import msgspec
 import pytest
 
 from circles import join_file_circle, key_of, new_file_circle
-from server_helpers import Site
 from studycircle_tui.core import signing
 from studycircle_tui.core.ops import Op
 from studycircle_tui.core.replica import Replica
@@ -173,13 +172,6 @@ def test_a_circle_from_before_proofs_keeps_its_rotations(tmp_path):
 
 
 # --- a server circle ---------------------------------------------------------------------
-
-
-@pytest.fixture
-async def site(tmp_path, database):
-    site = await Site.start(tmp_path / "server", database)
-    yield site
-    await site.close()
 
 
 async def test_the_server_refuses_a_rotation_without_proof_of_the_new_key(site):
