@@ -538,7 +538,10 @@ class SharedCircle:
                 # The other side will never take it: say why and forget it locally.
                 self.store.drop_op(self.record.id, result.id)
                 self._emit(self.replica.reject(result.id))
-                self._notice(Message("not sent: {reason}", reason=Message(result.error)), "error")
+                # A Message (a server's code said in words) stays one: it is translated.
+                why = result.error
+                reason = why if isinstance(why, Message) else Message(why)
+                self._notice(Message("not sent: {reason}", reason=reason), "error")
         self._outbox_changed()
 
     async def _pull(self, wait: float) -> None:
