@@ -5,12 +5,10 @@ import json
 import os
 
 import httpx
-import pytest
 
 from server_helpers import (
     Member,
     ServerProcess,
-    Site,
     join_over_http,
     now_ms,
     server_circle,
@@ -19,13 +17,6 @@ from server_helpers import (
 from studycircle_tui.core.ids import ulid
 from studycircle_tui.core.ops import encode_op
 from studycircle_tui.core.signing import SigningKey
-
-
-@pytest.fixture
-async def site(tmp_path, database):
-    site = await Site.start(tmp_path / "server", database)
-    yield site
-    await site.close()
 
 
 async def test_a_join_announcing_another_members_key_is_refused(site):
