@@ -364,21 +364,31 @@ class Store:
             "SELECT COUNT(*) FROM outbox WHERE circle = ?", (circle_id,)
         ).fetchone()[0]
 
-    def delivered(self, circle_id: str, op_ids: Iterable[str], *, echo: bool = False) -> None:
-        """Take delivered ops out of the outbox; with ``echo`` (a file), in the same step
-        note that each is yet to be read back (see ``requeue_unechoed``)."""
+    def delivered(
+        self, circle_id: str, op_ids: Iterable[str], *, unechoed: Iterable[str] = ()
+    ) -> None:
+        """Take delivered ops out of the outbox and, in the same step, note those of them
+        ``unechoed`` (appended to a file) as yet to be read back (see ``requeue_unechoed``)."""
         rows = [(circle_id, op_id) for op_id in op_ids]
         with self._transaction():
             self._db.executemany("DELETE FROM outbox WHERE circle = ? AND id = ?", rows)
-            if echo:
-                self._db.executemany("INSERT OR IGNORE INTO unechoed VALUES (?, ?)", rows)
+            self._db.executemany(
+                "INSERT OR IGNORE INTO unechoed VALUES (?, ?)",
+                [(circle_id, op_id) for op_id in unechoed],
+            )
 
-    def echoed(self, circle_id: str, op_ids: Iterable[str]) -> None:
-        """These ops were read back from the file they were appended to."""
+    def echoed(self, circle_id: str, op_ids: Iterable[str]) -> int:
+        """These ops were read back from the file they were appended to. Being there,
+        none waits to be appended again (a run killed between its append and
+        ``delivered`` left them in the outbox); returns how many left the outbox."""
         rows = [(circle_id, op_id) for op_id in op_ids]
-        if rows and self._awaiting_echo(circle_id):  # a file is polled: no write if idle
-            with self._transaction():
-                self._db.executemany("DELETE FROM unechoed WHERE circle = ? AND id = ?", rows)
+        # A file is polled: no write when nothing waits.
+        if not rows or not (self._awaiting_echo(circle_id) or self.outbox_size(circle_id)):
+            return 0
+        with self._transaction():
+            self._db.executemany("DELETE FROM unechoed WHERE circle = ? AND id = ?", rows)
+            left = self._db.executemany("DELETE FROM outbox WHERE circle = ? AND id = ?", rows)
+        return max(left.rowcount, 0)
 
     def requeue_unechoed(self, circle_id: str) -> int:
         """Queue again every op not read back by a read that went to the end of the file
