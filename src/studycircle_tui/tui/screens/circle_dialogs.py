@@ -73,8 +73,11 @@ class MeanwhileScreen(Dialog[str | None]):
                     mentions = ngettext("{count} mention", "{count} mentions", count)
                     text += " · " + mentions.format(count=count)
                 options.append(Option(text, id=arrival.thread_id))
+            # markup=False: the lines quote channel names and thread titles as written.
             yield OptionList(
-                *(options or [Option(_("Nothing new arrived."), disabled=True)]), id="arrivals"
+                *(options or [Option(_("Nothing new arrived."), disabled=True)]),
+                id="arrivals",
+                markup=False,
             )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -136,5 +136,6 @@ class CircleStatus(StatusLine):
         if starting is not None:
             title = visible_line(starting.session.title)
             started = _("{title} has started.").format(title=title)
-            self.notify(started, title=_("Session"), timeout=20)
+            # markup=False: the title is as its author wrote it.
+            self.notify(started, title=_("Session"), timeout=20, markup=False)
         self.redraw()  # the next session moves on; the line is redrawn only if it changed

@@ -76,7 +76,7 @@ class ScheduleScreen(ModalScreen[None]):
             yield Label(_("Schedule"), classes="title")
             zone = f"{datetime.now().astimezone():%Z}"
             yield Label(_("Times in your zone ({zone})").format(zone=zone), classes="hint")
-            yield OptionList(id="sessions")
+            yield OptionList(id="sessions", markup=False)  # titles as their authors wrote them
             with Vertical(id="session-form"):
                 yield Input(placeholder=_("Title, e.g. Weekly book discussion"), id="title")
                 with Horizontal():
