@@ -20,6 +20,7 @@ from textual.filter import LineFilter
 from textual.worker import Worker, WorkerState
 
 from ..config import Settings, load_settings
+from ..i18n import _, error_text
 from ..sync.engine import CircleService, Event, Notice, SyncStatus
 from . import display
 from .actions import bindings_for
@@ -137,8 +138,8 @@ class StudyCircleApp(App[str | None]):
         """The one place an unexpected failure is said (a bug, or bad luck on disk)."""
         self.log.error(error)
         self.notify(
-            f"Something went wrong: {error}",
-            title="Error",
+            _("Something went wrong: {error}").format(error=error_text(error)),
+            title=_("Error"),
             severity="error",
             timeout=15,
             markup=False,
