@@ -685,7 +685,7 @@ ACTIONS: tuple[Action, ...] = (
         "settings",
         "f2",
         N_("Settings"),
-        N_("Theme, colours, keys, time format, low-bandwidth mode."),
+        N_("Theme, colours, keys, language, time format, low-bandwidth mode."),
         "app",
         palette=False,
         id="settings-screen",

@@ -294,7 +294,7 @@ class Preferences:
                 yield SystemCommand(_(title), _(help), command.callback, command.discover)
         yield SystemCommand(
             _("Settings"),
-            _("Theme, colours, keys, language, time format, low bandwidth…"),
+            _("Theme, colours, keys, language, time format, low-bandwidth mode."),
             self.open,
         )
         low = self.low_bandwidth
