@@ -16,6 +16,7 @@ from pathlib import Path
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.filter import LineFilter
 from textual.worker import Worker, WorkerState
 
@@ -117,6 +118,12 @@ class StudyCircleApp(App[str | None]):
             self.service.pace(), name="pacer", group="pacer", exclusive=True, exit_on_error=False
         )
         self.preferences.on_mount()
+
+    def action_command_palette(self) -> None:
+        # Textual's own, with its placeholder in the session's language.
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            palette = CommandPalette(id="--command-palette", placeholder=_("Search for commands…"))
+            self.push_screen(palette)
 
     def get_system_commands(self, screen):
         return self.preferences.palette_commands(screen, super().get_system_commands(screen))

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...i18n import _
@@ -17,6 +17,7 @@ from ...sync.engine import CircleRecord, CircleService  # the TUI reads no store
 from ..actions import bindings_for, key_for
 from ..intents import MESSAGE_LINE, ask
 from ..visible import visible_line
+from ..widgets.footer import AppFooter
 from .help import HelpScreen
 
 
@@ -46,7 +47,7 @@ class CircleSwitcherScreen(ModalScreen[str | None]):
                 yield Label(you, id="you-label")
                 yield Input(me.name if me else "", id="my-name", max_length=80, compact=True)
             yield Label("", id="switcher-message", classes=MESSAGE_LINE)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#circles").focus()

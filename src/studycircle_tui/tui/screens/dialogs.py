@@ -54,7 +54,7 @@ class ConfirmScreen(Dialog[bool]):
                     key_for(self, "confirm", "answer(False)"),
                 )
                 yield Button(f"{self.yes}  {yes}", variant="error", id="yes")
-                yield Button(f"{_('Cancel')}  {no}", id="no")
+                yield Button(_("Cancel") + f"  {no}", id="no")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

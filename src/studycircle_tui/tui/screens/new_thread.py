@@ -46,9 +46,9 @@ class NewThreadScreen(ModalScreen[Op | None]):
             yield Label("", id="error", classes=MESSAGE_LINE)
             with Horizontal(classes="buttons"):
                 create = key_for(self, "new-thread", "create")
-                yield Button(f"{_('Create')}  {create}", variant="primary", id="create")
+                yield Button(_("Create") + f"  {create}", variant="primary", id="create")
                 cancel = key_for(self, "new-thread", "cancel")
-                yield Button(f"{_('Cancel')}  {cancel}", id="cancel")
+                yield Button(_("Cancel") + f"  {cancel}", id="cancel")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "create":

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Select
+from textual.widgets import Button, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from ...core import permissions
@@ -19,6 +19,7 @@ from ..actions import bindings_for
 from ..intents import MESSAGE_LINE, ask, may, say_no, say_why_not
 from ..messages import CircleChanged
 from ..visible import visible_line
+from ..widgets.footer import AppFooter
 from .help import HelpScreen
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -67,7 +68,7 @@ class ScheduleScreen(ModalScreen[None]):
                     yield Input("60", placeholder="minutes", id="minutes")
                 yield Button("Add session", id="add", variant="primary")
             yield Label("", id="schedule-message", classes=MESSAGE_LINE)
-        yield Footer()
+        yield AppFooter()
 
     def _file_stem(self) -> str:
         return "".join(c if c.isalnum() else "-" for c in self.service.state.name).strip("-")

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from ... import config
 from ...config import Settings
 from ...i18n import LANGUAGES, N_, _, error_text, message
 from ..actions import ACTIONS, SCOPES, binding_id, bindings_for
+from ..widgets.footer import AppFooter
 
 if TYPE_CHECKING:
     from ..preferences import Preferences
@@ -135,7 +136,7 @@ class SettingsScreen(Screen[Settings | None]):
                     ),
                 )
         yield Static("", id="settings-error")
-        yield Footer()
+        yield AppFooter()
 
     def _row(self, title: str, widget: Select | Input) -> ComposeResult:
         widget.compact = True

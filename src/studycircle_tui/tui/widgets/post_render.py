@@ -250,7 +250,7 @@ def render_post(
         strips = highlight_mentions(strips, names_for(member.name), palette.mention)
     result = [(tuple(strip), strip.cell_length) for strip in strips]
     if divider:
-        label = f" {_('new')} "
+        label = " " + _("new") + " "  # (f-strings hide a sentence from the extractor)
         side = max(0, width - len(label)) // 2
         rule = "─" * side + label + "─" * max(0, width - side - len(label))
         result.insert(0, ((Segment(rule, palette.unread),), len(rule)))
