@@ -52,16 +52,15 @@ def choices(options: list[tuple[str, object]]) -> list[tuple[str, object]]:
     return [(_(label), value) for label, value in options]
 
 
-def known_bindings() -> dict[str, tuple[str, str]]:
-    """Every binding of every screen, from the key table: id -> (what, default keys)."""
+def known_bindings() -> dict[str, tuple[str, str, str]]:
+    """Every binding of every screen, from the key table: id -> (where, what, default
+    keys), where and what in the session's language."""
     known = {}
     order = list(SCOPES)  # the main screen's keys first, as in the table
     for action in sorted(ACTIONS, key=lambda a: order.index(a.scope)):
         if action.bound:
-            known[binding_id(action)] = (
-                f"{message(SCOPES[action.scope].place)}: {message(action.title)}",
-                action.keys,
-            )
+            place = message(SCOPES[action.scope].place)
+            known[binding_id(action)] = (place, message(action.title), action.keys)
     return known
 
 
@@ -125,7 +124,11 @@ class SettingsScreen(Screen[Settings | None]):
                 ),
             )
             yield Label(_("Keys (empty: the default)"), classes="settings-heading")
-            for binding_id, (description, keys) in self.bindings_known.items():
+            place = ""
+            for binding_id, (where, description, keys) in self.bindings_known.items():
+                if where != place:  # each place's keys under its name: labels stay short
+                    place = where
+                    yield Label(place, classes="settings-place")
                 yield from self._row(
                     description,
                     Input(
@@ -134,13 +137,14 @@ class SettingsScreen(Screen[Settings | None]):
                         id=f"key-{_safe_id(binding_id)}",
                         name=binding_id,
                     ),
+                    classes="settings-key",
                 )
         yield Static("", id="settings-error")
         yield AppFooter()
 
-    def _row(self, title: str, widget: Select | Input) -> ComposeResult:
+    def _row(self, title: str, widget: Select | Input, classes: str = "") -> ComposeResult:
         widget.compact = True
-        with Horizontal(classes="settings-row"):
+        with Horizontal(classes=f"settings-row {classes}"):
             yield Label(title, classes="settings-label")
             yield widget
 
