@@ -5,7 +5,8 @@ marked for translation, or was marked and shown without being translated.
 Its catalog is made at test time from every sentence ``make i18n`` extracts (the same
 template, tools/i18n.py); fields (``{name}``, ``%s``) are kept as they are, so they are
 filled in as in any language. What a screen may show in plain ASCII on its own: what
-members wrote (every word of the circle's file), key names, theme and language names,
+members wrote (every word of the circle's file), key names, theme names and the theme files'
+descriptions, language names,
 the config file's path, and the weekday and month names Babel writes (the
 pseudo-language's locale is English). So a sentence made only of words the circle's
 members also wrote would slip through; the story's posts are short.
@@ -36,6 +37,7 @@ _spec.loader.exec_module(i18n_tool)
 _PLAIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ACCENTED = "àƀçđéƒĝĥíĵķĺɱñóƥʠŕšţúṽŵẋýžÀƁÇĐÉƑĜĤÍĴĶĹṀÑÓƤɊŔŠŢÚṼŴẊÝŽ"
 _ACCENT = str.maketrans(_PLAIN, _ACCENTED)
+_PSEUDO_GAPS = str.maketrans(_ACCENTED, " " * len(_ACCENTED))
 # What is filled in, never translated: {field}, {field:spec}, %s, %(name)s.
 _FIELD = re.compile(r"\{[^{}]*\}|%(?:\([a-z_]+\))?[sdr]")
 # A word: letters (any script) and digits; one with two ASCII letters or more is suspect.
@@ -111,10 +113,12 @@ def allowed_words(circle_file: Path, themes: Iterable[str] = ()) -> set[str]:
 
 def unmarked(lines: list[str], allowed: set[str]) -> list[str]:
     """Words on screen no marked sentence can have made. A word cut by the edge of its
-    pane ("Wednes…") is allowed when an allowed word starts or ends with it."""
+    pane ("Wednes…"), or at a letter the pseudo-language uses ("Caf" of "Café"), is
+    allowed when an allowed word starts or ends with it."""
     found = []
     for line in lines:
-        for word in _WORD.findall(line):
+        # Pseudo letters end a word: a dialog drawn over a sentence can butt one onto it.
+        for word in _WORD.findall(line.translate(_PSEUDO_GAPS)):
             folded = word.casefold()
             if len(_ASCII_LETTERS.findall(word)) < 2 or folded in allowed:
                 continue

@@ -132,7 +132,7 @@ class FlagScreen(Dialog[FlagReason]):
                 id="comment",
                 max_length=500,
             )
-            hint = _("↑↓ pick a reason · tab, a comment · enter flags · {cancel} cancels").format(
+            hint = _("↑↓ a reason · tab a comment · enter flags · {cancel} cancels").format(
                 cancel=self.cancel_key()
             )
             yield Label(hint, classes="dialog-hint")

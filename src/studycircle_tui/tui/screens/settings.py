@@ -52,6 +52,11 @@ def choices(options: list[tuple[str, object]]) -> list[tuple[str, object]]:
     return [(_(label), value) for label, value in options]
 
 
+def pick(options: list[tuple[str, object]], value: object, id: str) -> Select:
+    """A choice that always holds a value (no blank "Select" line: Textual's, English)."""
+    return Select(options, value=value, id=id, allow_blank=False)
+
+
 def known_bindings() -> dict[str, tuple[str, str, str]]:
     """Every binding of every screen, from the key table: id -> (where, what, default
     keys), where and what in the session's language."""
@@ -90,28 +95,28 @@ class SettingsScreen(Screen[Settings | None]):
         with VerticalScroll(id="settings-form"):
             yield from self._row(
                 _("Language"),
-                Select(choices(LANGUAGE_CHOICES), value=settings.language, id="language"),
+                pick(choices(LANGUAGE_CHOICES), settings.language, "language"),
             )
-            yield from self._row(_("Theme"), Select(themes, value=theme, id="theme"))
+            yield from self._row(_("Theme"), pick(themes, theme, "theme"))
             yield from self._row(
                 _("Colour depth"),
-                Select(choices(DEPTHS), value=settings.color_depth, id="color_depth"),
+                pick(choices(DEPTHS), settings.color_depth, "color_depth"),
             )
             yield from self._row(
                 _("ASCII borders"),
-                Select(on_off, value=settings.ascii_borders, id="ascii_borders"),
+                pick(on_off, settings.ascii_borders, "ascii_borders"),
             )
             yield from self._row(
                 _("Low bandwidth"),
-                Select(on_off, value=settings.low_bandwidth, id="low_bandwidth"),
+                pick(on_off, settings.low_bandwidth, "low_bandwidth"),
             )
             yield from self._row(
                 _("Time format"),
-                Select(choices(TIME_FORMATS), value=settings.time_format, id="time_format"),
+                pick(choices(TIME_FORMATS), settings.time_format, "time_format"),
             )
             yield from self._row(
                 _("Bell on mention"),
-                Select(on_off, value=settings.bell_on_mention, id="bell_on_mention"),
+                pick(on_off, settings.bell_on_mention, "bell_on_mention"),
             )
             yield from self._row(_("Your name"), Input(settings.name, id="name", max_length=80))
             yield from self._row(

@@ -18,8 +18,9 @@ from textual.widgets._footer import FooterKey
 from ...i18n import N_, message
 from ..compat import drop_watchers_on_detached
 
-# Textual's own description of its command palette key (ctrl+p), for the catalog.
-PALETTE = N_("palette")
+# Textual's own key descriptions that can reach a footer (its command palette key,
+# an open Select's escape, …), for the catalog: the footer translates them as ours.
+TEXTUAL_KEYS = (N_("palette"), N_("Dismiss menu"), N_("Exit the command palette"), N_("Open link"))
 
 
 class AppFooter(Footer):
