@@ -14,7 +14,7 @@ DAY = 1440 * MINUTE
 WEDNESDAY = int(datetime(2026, 12, 2, 19, 0).timestamp() * 1000)
 # (how long after, relative or absolute): what each language says.
 SAID = {
-    (20_000, relative): {"en": "now", "id": "baru"},
+    (20_000, relative): {"en": "now", "id": "baru saja"},
     (5 * MINUTE, relative): {"en": "5m", "id": "5 mnt"},
     (180 * MINUTE, relative): {"en": "3h", "id": "3 j"},
     (2 * DAY, relative): {"en": "Wed", "id": "Rab"},

@@ -16,11 +16,13 @@ from pathlib import Path
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.drivers.linux_driver import LinuxDriver
 from textual.filter import LineFilter
 from textual.worker import Worker, WorkerState
 
 from ..config import Settings, load_settings
+from ..i18n import _, error_text
 from ..sync.engine import CircleService, Event, Notice, SyncStatus
 from . import display
 from .actions import bindings_for
@@ -125,6 +127,12 @@ class StudyCircleApp(App[str | None]):
         )
         self.preferences.on_mount()
 
+    def action_command_palette(self) -> None:
+        # Textual's own, with its placeholder in the session's language.
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            palette = CommandPalette(id="--command-palette", placeholder=_("Search for commands…"))
+            self.push_screen(palette)
+
     def get_system_commands(self, screen):
         return self.preferences.palette_commands(screen, super().get_system_commands(screen))
 
@@ -145,8 +153,8 @@ class StudyCircleApp(App[str | None]):
         """The one place an unexpected failure is said (a bug, or bad luck on disk)."""
         self.log.error(error)
         self.notify(
-            f"Something went wrong: {error}",
-            title="Error",
+            _("Something went wrong: {error}").format(error=error_text(error)),
+            title=_("Error"),
             severity="error",
             timeout=15,
             markup=False,

@@ -1,18 +1,21 @@
 """The command palette's entries for whatever screen it is opened over, read from the
 key table (``actions.py``): the actions of the screen's ``KEY_SCOPES`` that are offered
-right now (its ``check_action``), each run where its binding lives."""
+right now (its ``check_action``), each run where its binding lives; their names and help
+in the session's language (the table holds them marked, in English)."""
 
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
 
+from ..i18n import message
 from .actions import Action, key_label, keymap_of, scope_actions
 
 
 class KeyCommands(Provider):
-    def offered(self) -> list[tuple[Action, DOMNode, str]]:
-        """The entries now: each action offered, the node it runs on, its name and key."""
+    def offered(self) -> list[tuple[Action, DOMNode, str, str]]:
+        """The entries now: each action offered, the node it runs on, its name and key,
+        and its help."""
         screen = self.screen
         owner_of = getattr(screen, "action_owner", lambda action: screen)
         keymap = keymap_of(screen)
@@ -23,24 +26,25 @@ class KeyCommands(Provider):
                     continue
                 owner = owner_of(action)
                 if owner.check_action(action.name, ()) is not False:
-                    offered.append((action, owner, f"{action.title} ({key_label(action, keymap)})"))
+                    name = f"{message(action.title)} ({key_label(action, keymap)})"
+                    offered.append((action, owner, name, message(action.help)))
         return offered
 
     def _run(self, action: Action, owner: DOMNode) -> None:
         self.app.call_later(self.app.run_action, action.name, owner)
 
     async def discover(self) -> Hits:
-        for action, owner, name in self.offered():
-            yield DiscoveryHit(name, partial(self._run, action, owner), help=action.help)
+        for action, owner, name, help in self.offered():
+            yield DiscoveryHit(name, partial(self._run, action, owner), help=help)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for action, owner, name in self.offered():
-            score = matcher.match(f"{name} {action.help}")
+        for action, owner, name, help in self.offered():
+            score = matcher.match(f"{name} {help}")
             if score > 0:
                 yield Hit(
                     score,
                     matcher.highlight(name),
                     partial(self._run, action, owner),
-                    help=action.help,
+                    help=help,
                 )

@@ -7,6 +7,7 @@ from enum import Enum
 from textual.message import Message
 
 from ..core.replica import Change
+from ..i18n import N_
 from ..sync.engine import Notice, SyncStatus
 
 
@@ -46,10 +47,10 @@ class NoticeReceived(Message):
 class Listing(Enum):
     """What the main screen's list pane shows (the value: its title, for the views)."""
 
-    CHANNEL = "Channel"  # the threads of one channel, titled by its name
-    UNANSWERED = "Unanswered"
-    MENTIONS = "Mentions"
-    SEARCH = "Search"
+    CHANNEL = N_("Channel")  # the threads of one channel, titled by its name
+    UNANSWERED = N_("Unanswered")
+    MENTIONS = N_("Mentions")
+    SEARCH = N_("Search")
 
 
 @dataclass

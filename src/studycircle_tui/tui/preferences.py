@@ -25,6 +25,7 @@ from textual.screen import Screen
 
 from .. import config, terminal
 from ..config import Settings
+from ..i18n import N_, _, message, ngettext, os_error
 from . import compat, display, timefmt
 from .changed_cells import ChangedCellsDisplay
 from .notices import KeptNotices
@@ -34,6 +35,15 @@ DEFAULT_THEME = "dark"
 PROBE_AFTER_SECONDS = 1.0  # the first screen is on its way by then
 SLOW_LINK_SECONDS = 1.0
 THEME_FOR_DEPTH = {"1": "monochrome", "16": "ansi-16"}
+# Textual's own palette commands, by the title Textual gives them: what they say in the
+# session's language (Textual has no catalog of its own).
+TEXTUAL_COMMANDS = {
+    "Quit": (N_("Quit"), N_("Quit the app (your draft is kept)")),
+    "Screenshot": (N_("Screenshot"), N_("Save an SVG picture of the screen")),
+    "Maximize": (N_("Maximize"), N_("Show the focused pane alone, full size")),
+    "Minimize": (N_("Minimize"), N_("Give the pane back its usual size")),
+    "Bell": (N_("Bell"), N_("Ring the bell")),
+}
 
 
 class Preferences:
@@ -89,8 +99,13 @@ class Preferences:
             return fallback
         if settings.theme not in self.app.available_themes:
             self.problems.append(
-                f"theme '{settings.theme}' not found (is its file in "
-                f"{config.user_themes_dir(settings.path)}?); using '{fallback}'"
+                _(
+                    "theme '{theme}' not found (is its file in {folder}?); using '{fallback}'"
+                ).format(
+                    theme=settings.theme,
+                    folder=config.user_themes_dir(settings.path),
+                    fallback=fallback,
+                )
             )
             return fallback
         return settings.theme
@@ -161,16 +176,24 @@ class Preferences:
         """What was wrong in config.toml and the theme files, in one toast (at 80x24 one
         toast a problem covered the screen); the file's place is said once."""
         path = f"{config.config_file()}: "
-        problems = [  # the title says the defaults are used
-            problem.removeprefix(path).removesuffix("; using the default")
+        # The title says the defaults are used (the catalog ends each sentence so too).
+        using_default = _("; using the default")
+        problems = [
+            message(problem).removeprefix(path).removesuffix(using_default)
             for problem in self.problems
         ]
         self.problems.clear()
         count = len(problems)
         self.notices.say(
             "settings-problems",
-            "\n".join(f"• {problem}" for problem in problems) + f"\n(in {path.rstrip(': ')})",
-            title=f"Settings: {count} problem{'s' if count > 1 else ''}, defaults used",
+            "\n".join(f"• {problem}" for problem in problems)
+            + "\n"
+            + _("(in {file})").format(file=path.rstrip(": ")),
+            title=ngettext(
+                "Settings: {count} problem, defaults used",
+                "Settings: {count} problems, defaults used",
+                count,
+            ).format(count=count),
             severity="warning",
             timeout=12 + 3 * count,
         )
@@ -194,9 +217,11 @@ class Preferences:
         self._probe_sent = None
         if self.link_seconds > SLOW_LINK_SECONDS and not self.low_bandwidth:
             self.app.notify(
-                f"The screen took {self.link_seconds:.1f} s to reach you. Low-bandwidth mode "
-                "sends a fraction of that: ctrl+p, then “Low-bandwidth mode”.",
-                title="This link looks slow",
+                _(
+                    "The screen took {seconds} s to reach you. Low-bandwidth mode sends a "
+                    "fraction of that: ctrl+p, then “Low-bandwidth mode”."
+                ).format(seconds=f"{self.link_seconds:.1f}"),
+                title=_("This link looks slow"),
                 timeout=30,
             )
 
@@ -229,9 +254,11 @@ class Preferences:
         """The terminal bell on @mentions on or off: in force at once, and saved for next
         time (for this session only if config.toml cannot be written)."""
         self.settings.bell_on_mention = not self.settings.bell_on_mention
-        self._written(self.settings, "; the bell changes until you quit", "warning")
-        state = "on" if self.settings.bell_on_mention else "off"
-        self.notices.say("bell", f"The bell on @mentions is {state}.")  # B, B, B: one toast
+        self._written(self.settings, _("; the bell changes until you quit"), "warning")
+        if self.settings.bell_on_mention:  # B, B, B: one toast
+            self.notices.say("bell", _("The bell on @mentions is on."))
+        else:
+            self.notices.say("bell", _("The bell on @mentions is off."))
 
     def _written(
         self, settings: Settings, then: str = "", severity: SeverityLevel = "error"
@@ -241,7 +268,7 @@ class Preferences:
         try:
             config.save_settings(settings)
         except OSError as error:
-            said = f"Settings not saved: {error.strerror or error}{then}"
+            said = _("Settings not saved: {reason}").format(reason=os_error(error)) + then
             self.notices.say("settings-not-saved", said, severity=severity, timeout=10)
             return False
         return True
@@ -251,23 +278,29 @@ class Preferences:
     def palette_commands(
         self, screen: Screen, textual_commands: Iterable[SystemCommand]
     ) -> Iterable[SystemCommand]:
-        """Textual's system commands, its "Theme" and "Keys" replaced by ours, and ours."""
+        """Textual's system commands, its "Theme" and "Keys" replaced by ours, and ours;
+        all in the session's language (Textual's own words through ``TEXTUAL_COMMANDS``)."""
         for command in textual_commands:
             if command.title == "Theme":
-                yield SystemCommand("Theme", "Pick a theme (saved for next time)", self.pick_theme)
+                yield SystemCommand(
+                    _("Theme"), _("Pick a theme (saved for next time)"), self.pick_theme
+                )
             elif command.title == "Keys":
                 # Textual's key panel squeezes the screen at 80 columns and esc does not
                 # close it; the ? screen lists every key, from the same table as the footer.
-                yield SystemCommand("Keys", "Every key, and what it does (?)", self.show_keys)
+                yield SystemCommand(_("Keys"), _("Every key, and what it does (?)"), self.show_keys)
             else:
-                yield command
+                title, help = TEXTUAL_COMMANDS.get(command.title, (command.title, command.help))
+                yield SystemCommand(_(title), _(help), command.callback, command.discover)
         yield SystemCommand(
-            "Settings", "Theme, colours, keys, time format, low-bandwidth mode…", self.open
+            _("Settings"),
+            _("Theme, colours, keys, language, time format, low-bandwidth mode."),
+            self.open,
         )
         low = self.low_bandwidth
         yield SystemCommand(
-            "Low-bandwidth mode: turn " + ("off" if low else "on"),
-            "No animations, fewer redraws: for slow links and SSH",
+            _("Low-bandwidth mode: turn off") if low else _("Low-bandwidth mode: turn on"),
+            _("No animations, fewer redraws: for slow links and SSH"),
             lambda: self.save(replace(self.settings, low_bandwidth=not low, problems=[])),
         )
 
@@ -279,22 +312,31 @@ class Preferences:
     def open(self) -> None:
         from .screens.settings import SettingsScreen
 
+        language = self.settings.language
+
         def saved(settings: Settings | None) -> None:
-            if settings is not None and self.save(settings):
-                self.app.notify("Settings saved.", timeout=3)
+            if settings is None or not self.save(settings):
+                return
+            if settings.language != language:  # what is on screen was made in the old one
+                self.app.notify(
+                    _("Settings saved. The new language shows the next time you open the app."),
+                    timeout=8,
+                )
+            else:
+                self.app.notify(_("Settings saved."), timeout=3)
 
         self.app.push_screen(SettingsScreen(self), saved)
 
     def pick_theme(self) -> None:
         self.app.push_screen(
-            CommandPalette(providers=[ThemeCommands], placeholder="Search for themes…")
+            CommandPalette(providers=[ThemeCommands], placeholder=_("Search for themes…"))
         )
 
     def theme_choices(self) -> list[tuple[str, str]]:
         """(name, description) for the picker: ours first, then Textual's own."""
         ours = [(name, info.description) for name, info in sorted(self.themes.items())]
         builtin = sorted(set(self.app.available_themes) - set(self.themes))
-        return ours + [(name, "one of Textual's themes") for name in builtin]
+        return ours + [(name, _("one of Textual's themes")) for name in builtin]
 
 
 class ThemeCommands(Provider):

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.events import Key
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList, TextArea
+from textual.widgets import Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from ...i18n import N_, _
@@ -19,6 +19,7 @@ from ..actions import bindings_for, key_for
 from ..intents import MESSAGE_LINE, ask, may, say_no, say_why_not
 from ..messages import CircleChanged
 from ..visible import visible_line
+from ..widgets.footer import AppFooter
 from .help import HelpScreen
 
 CIRCLE_FIELDS = ("name", "goal", "rules")
@@ -82,7 +83,7 @@ class CircleSettingsScreen(ModalScreen[None]):
             channel_field.display = bool(may(self.service, "channel.create"))
             yield channel_field
             yield Label("", id="circle-message", classes=MESSAGE_LINE)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self._show_channels()

@@ -9,13 +9,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from ...i18n import _
 from ...sync.engine import CircleRecord, CircleService  # the TUI reads no store itself
 from ..actions import bindings_for, key_for
 from ..intents import MESSAGE_LINE, ask
 from ..visible import visible_line
+from ..widgets.footer import AppFooter
 from .help import HelpScreen
 
 
@@ -34,16 +36,18 @@ class CircleSwitcherScreen(ModalScreen[str | None]):
         state = self.service.state
         me = state.members.get(self.service.me)
         with Vertical(id="switcher-box"):
-            yield Label("Your circles", classes="title")
-            yield OptionList(Option("Looking…", disabled=True), id="circles")
+            yield Label(_("Your circles"), classes="title")
+            yield OptionList(Option(_("Looking…"), disabled=True), id="circles")
             stay = key_for(self, "circles", "dismiss(None)")
-            yield Label(f"enter opens the circle · {stay} stays here", classes="hint")
+            hint = _("enter opens the circle · {key} stays here").format(key=stay)
+            yield Label(hint, classes="hint")
             with Horizontal(classes="row"):
                 name = visible_line(state.name)
-                yield Label(f"Your name in {name} (tab, type, enter):", id="you-label")
+                you = _("Your name in {circle} (tab, type, enter):").format(circle=name)
+                yield Label(you, id="you-label")
                 yield Input(me.name if me else "", id="my-name", max_length=80, compact=True)
             yield Label("", id="switcher-message", classes=MESSAGE_LINE)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#circles").focus()
@@ -53,11 +57,11 @@ class CircleSwitcherScreen(ModalScreen[str | None]):
         here = self.service.record.id
         options = []
         for record in circles:
-            where = "server" if record.transport == "server" else "shared file"
+            where = _("server") if record.transport == "server" else _("shared file")
             label = Text(visible_line(record.name), style="bold" if record.id == here else "")
             label.append(f"  {where}", style="dim")
             if record.id == here:
-                label.append("  (open now)", style="italic")
+                label.append("  " + _("(open now)"), style="italic")
             options.append(Option(label, id=record.id))
         listed = self.query_one("#circles", OptionList)
         listed.set_options(options)
@@ -71,9 +75,11 @@ class CircleSwitcherScreen(ModalScreen[str | None]):
         name = event.value.strip()
         me = self.service.state.members.get(self.service.me)
         if me is not None and name == me.name:
-            self._say("That is your name already.")
+            self._say(_("That is your name already."))
             return
-        said = f"You are {visible_line(name)} in {visible_line(self.service.state.name)} now."
+        said = _("You are {name} in {circle} now.").format(
+            name=visible_line(name), circle=visible_line(self.service.state.name)
+        )
         ask(self, self.service.rename_me, name, done=lambda _: self._say(said))
 
     def _say(self, text: str) -> None:

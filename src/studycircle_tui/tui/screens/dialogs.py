@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from ...core.discussion import may_see
 from ...core.permissions import moderates
 from ...core.state import CircleState, Post
+from ...i18n import N_, _, ngettext
 from ..actions import bindings_for, key_for
 from ..timefmt import absolute
 from ..visible import name_of, visible, visible_line
@@ -40,9 +41,9 @@ class ConfirmScreen(Dialog[bool]):
     BINDINGS = bindings_for("confirm")
     KEY_SCOPES = ("confirm", "dialog")
 
-    def __init__(self, question: str, yes: str = "Yes") -> None:
+    def __init__(self, question: str, yes: str | None = None) -> None:
         super().__init__()
-        self.question, self.yes = question, yes
+        self.question, self.yes = question, _("Yes") if yes is None else yes
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -53,7 +54,7 @@ class ConfirmScreen(Dialog[bool]):
                     key_for(self, "confirm", "answer(False)"),
                 )
                 yield Button(f"{self.yes}  {yes}", variant="error", id="yes")
-                yield Button(f"Cancel  {no}", id="no")
+                yield Button(_("Cancel") + f"  {no}", id="no")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
@@ -81,17 +82,19 @@ class ReactScreen(Dialog[str]):
         options = []
         for number, kind in enumerate(REACTIONS, 1):
             who = self.post.reactions.get(kind, set())
-            label = Text(f"{number}  {REACTION_LABELS[kind]}")
+            label = Text(f"{number}  {_(REACTION_LABELS[kind])}")
             if self.me in who:
-                label.append("  (yours: choose to take it back)", style="dim")
+                label.append("  " + _("(yours: choose to take it back)"), style="dim")
             if who:
                 label.append(f"\n   {_names(self.state, who)}", style="dim")
             options.append(Option(label, id=kind))
         with Vertical(classes="dialog"):
-            yield Label("React to this post", classes="dialog-title")
+            yield Label(_("React to this post"), classes="dialog-title")
             yield OptionList(*options, id="reactions")
             picks = ", ".join(key_for(self, "react", f"pick({n})") for n in range(len(REACTIONS)))
-            hint = f"{picks} or enter · {self.cancel_key()} cancels"
+            hint = _("{keys} or enter · {cancel} cancels").format(
+                keys=picks, cancel=self.cancel_key()
+            )
             yield Label(hint, classes="dialog-hint")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -108,23 +111,30 @@ class FlagReason:
 
 
 FLAG_REASONS = {
-    "incorrect": "Incorrect: the content is wrong",
-    "off-topic": "Off-topic: it belongs elsewhere",
-    "unkind": "Unkind: it breaks the circle's rules",
+    "incorrect": N_("Incorrect: the content is wrong"),
+    "off-topic": N_("Off-topic: it belongs elsewhere"),
+    "unkind": N_("Unkind: it breaks the circle's rules"),
 }
+# A flag's reason in a word, as the post's history lists it.
+FLAG_WORDS = {"incorrect": N_("incorrect"), "off-topic": N_("off-topic"), "unkind": N_("unkind")}
 
 
 class FlagScreen(Dialog[FlagReason]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Flag this post to the moderators", classes="dialog-title")
+            yield Label(_("Flag this post to the moderators"), classes="dialog-title")
             yield OptionList(
-                *(Option(text, id=reason) for reason, text in FLAG_REASONS.items()), id="reasons"
+                *(Option(_(text), id=reason) for reason, text in FLAG_REASONS.items()),
+                id="reasons",
             )
             yield Input(
-                placeholder="A comment for the moderators (optional)", id="comment", max_length=500
+                placeholder=_("A comment for the moderators (optional)"),
+                id="comment",
+                max_length=500,
             )
-            hint = f"↑↓ pick a reason · tab, a comment · enter flags · {self.cancel_key()} cancels"
+            hint = _("↑↓ a reason · tab a comment · enter flags · {cancel} cancels").format(
+                cancel=self.cancel_key()
+            )
             yield Label(hint, classes="dialog-hint")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -146,14 +156,17 @@ class HideScreen(Dialog[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Hide this post", classes="dialog-title")
+            yield Label(_("Hide this post"), classes="dialog-title")
             yield Static(
-                "Members will see that a moderator hid it; its author and moderators "
-                "still read it.",
+                _(
+                    "Members will see that a moderator hid it; its author and moderators "
+                    "still read it."
+                ),
                 classes="dialog-text",
             )
-            yield Input(placeholder="Reason (optional), then enter", id="reason", max_length=500)
-            yield Label(f"enter hides · {self.cancel_key()} cancels", classes="dialog-hint")
+            yield Input(placeholder=_("Reason (optional), then enter"), id="reason", max_length=500)
+            hint = _("enter hides · {cancel} cancels").format(cancel=self.cancel_key())
+            yield Label(hint, classes="dialog-hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip())
@@ -172,50 +185,57 @@ class PostInfoScreen(Dialog[None]):
     def _body(self) -> Text:
         state, post = self.state, self.post
         text = Text()
-        text.append(f"By {name_of(state, post.author)}, ", style="bold")
+        by = _("By {name}, ").format(name=name_of(state, post.author))
+        text.append(by, style="bold")
         text.append(f"{absolute(post.created_ms, self.now_ms)}\n")
         if post.deleted:
-            text.append("Deleted by its author.\n", style="italic")
+            text.append(_("Deleted by its author.") + "\n", style="italic")
         if not may_see(state, self.me, post):  # nor its earlier versions
-            text.append("Hidden by a moderator.\n", style="italic")
+            text.append(_("Hidden by a moderator.") + "\n", style="italic")
         elif post.history:
-            text.append(
-                f"\nEdited {'once' if len(post.history) == 1 else f'{len(post.history)} times'};"
-                " earlier versions, oldest first:\n",
-                style="bold",
-            )
+            count = len(post.history)
+            edited = ngettext(
+                "Edited once; earlier versions, oldest first:",
+                "Edited {count} times; earlier versions, oldest first:",
+                count,
+            ).format(count=count)
+            text.append(f"\n{edited}\n", style="bold")
             for number, old in enumerate(post.history, 1):
                 text.append(f"\n{number}. ", style="bold")
                 text.append(visible(old) + "\n")
             if not post.deleted:
-                text.append("\nNow:\n", style="bold")
+                text.append("\n" + _("Now:") + "\n", style="bold")
                 text.append(visible(post.text) + "\n")
         else:
-            text.append("Never edited.\n", style="dim")
+            text.append(_("Never edited.") + "\n", style="dim")
         if post.reactions:
-            text.append("\nReactions\n", style="bold")
+            text.append("\n" + _("Reactions") + "\n", style="bold")
             for kind in REACTIONS:
                 if kind in post.reactions:
                     text.append(
-                        f"  {REACTION_LABELS[kind]}: {_names(state, post.reactions[kind])}\n"
+                        f"  {_(REACTION_LABELS[kind])}: {_names(state, post.reactions[kind])}\n"
                     )
         moderator = moderates(state, self.me, self.now_ms)
         flags = [f for f in post.flags if moderator or f.by == self.me]
         if flags:
-            text.append("\nFlags\n", style="bold")
+            text.append("\n" + _("Flags") + "\n", style="bold")
             for flag in flags:
-                line = f"  ⚑ {flag.reason} by {name_of(state, flag.by)}"
+                reason = _(FLAG_WORDS.get(flag.reason, flag.reason))
+                line = "  ⚑ " + _("{reason} by {name}").format(
+                    reason=reason, name=name_of(state, flag.by)
+                )
                 comment = f": {visible_line(flag.comment)}" if flag.comment else ""
                 text.append(line + comment + "\n")
         if post.hidden:
-            hider = name_of(state, post.hidden_by, "a moderator")
+            hider = name_of(state, post.hidden_by, _("a moderator"))
             why = f": {visible_line(post.hide_reason)}" if post.hide_reason else ""
-            text.append(f"\nHidden by {hider}{why}\n", style="italic")
+            said = _("Hidden by {name}{why}").format(name=hider, why=why)
+            text.append(f"\n{said}\n", style="italic")
         return text
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide"):
-            yield Label("About this post", classes="dialog-title")
+            yield Label(_("About this post"), classes="dialog-title")
             with VerticalScroll():
                 yield Static(self._body(), id="info")
-            yield Label(f"{self.cancel_key()} closes", classes="dialog-hint")
+            yield Label(_("{keys} closes").format(keys=self.cancel_key()), classes="dialog-hint")

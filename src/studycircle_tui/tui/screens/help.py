@@ -9,9 +9,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
+from ...i18n import N_, _, message
 from ..actions import SCOPES, bindings_for, key_for, key_label, keymap_of, scope_actions
 
-SEARCH_HELP = (
+SEARCH_HELP = N_(
     "Search finds words anywhere in a word, ignoring case and accents "
     "(cafe finds Café; pergi finds bepergian). Filters: author:NAME (or author:me), "
     "in:CHANNEL, is:question, is:unanswered, is:discussion, is:answered. "
@@ -25,7 +26,7 @@ def help_table(scopes: tuple[str, ...], keymap: dict[str, str] | None = None) ->
     shown_title = ""
     table = Table.grid()
     for scope in scopes:
-        title = SCOPES[scope].title
+        title = message(SCOPES[scope].title)
         if title != shown_title:  # scopes of one place share its table
             shown_title = title
             table = Table.grid(padding=(0, 2))
@@ -34,7 +35,7 @@ def help_table(scopes: tuple[str, ...], keymap: dict[str, str] | None = None) ->
             parts += [Text(title, style="bold underline"), table, Text()]
         for action in scope_actions(scope):
             if action.listed:
-                table.add_row(key_label(action, keymap), action.help)
+                table.add_row(key_label(action, keymap), message(action.help))
     return Group(*parts)
 
 
@@ -53,12 +54,13 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help", classes="dialog dialog-wide"):
-            yield Label("Keys", classes="dialog-title")
+            yield Label(_("Keys"), classes="dialog-title")
             with VerticalScroll():
                 yield Static(help_table(self.scopes, keymap_of(self)), id="help-keys")
                 if "screen" in self.scopes:
-                    yield Static(Text(SEARCH_HELP, style="italic"), classes="dialog-text")
-            yield Label(f"{key_for(self, 'help', 'close')} closes", classes="dialog-hint")
+                    yield Static(Text(_(SEARCH_HELP), style="italic"), classes="dialog-text")
+            closes = _("{keys} closes").format(keys=key_for(self, "help", "close"))
+            yield Label(closes, classes="dialog-hint")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, OptionList
 
 from ...core import discussion
 from ...core.search import CircleIndex, names_for
+from ...i18n import _, message, ngettext
 from ...sync.engine import CircleService
 from ..actions import key_for
 from ..messages import (
@@ -41,7 +42,7 @@ class ChannelsPane(Vertical):
         self.index = index
 
     def compose(self) -> ComposeResult:
-        yield Label("Channels", id="channels-title", classes="pane-title")
+        yield Label(_("Channels"), id="channels-title", classes="pane-title")
         yield ChannelList(id="channels")
 
     def show(self, current: str | None, palette: Palette, only: str | None) -> None:
@@ -101,7 +102,7 @@ class ThreadsPane(Vertical):
         yield Label("", id="list-title", classes="pane-title")
         yield Label("", id="list-subtitle")
         yield Input(
-            placeholder="Search: words, author:NAME in:CHANNEL is:question is:unanswered",
+            placeholder=_("Search: words, author:NAME in:CHANNEL is:question is:unanswered"),
             id="search",
         )
         yield RowList(id="rows")
@@ -135,34 +136,36 @@ class ThreadsPane(Vertical):
         if view is Listing.UNANSWERED:
             ids = discussion.unanswered(state)
             render = ThreadRows(state, me, now, palette, with_channel=True)
-            subtitle = "Open questions, oldest first"
-            rows.empty_text = "No open questions: every question has an answer."
+            subtitle = _("Open questions, oldest first")
+            rows.empty_text = _("No open questions: every question has an answer.")
         elif view is Listing.MENTIONS:
             ids = self.index.mentions_of(me)
             member = state.members.get(me)
             terms = [f"@{name}" for name in names_for(member.name)] if member else []
             render = PostRows(state, me, now, palette, terms)
-            subtitle = "Posts that @mention you, newest first"
-            rows.empty_text = "Nobody has @mentioned you yet."
+            subtitle = _("Posts that @mention you, newest first")
+            rows.empty_text = _("Nobody has @mentioned you yet.")
         elif view is Listing.SEARCH:
             result = self.index.search(self.search_box.value, me)
             ids = [hit.post_id for hit in result.hits]
             render = PostRows(state, me, now, palette, result.query.terms)
             if result.query.problems:
-                subtitle = result.query.problems[0]
+                subtitle = message(result.query.problems[0])
             elif result.query.empty:
-                subtitle = "Type to search every post; enter goes to the results"
+                subtitle = _("Type to search every post; enter goes to the results")
             else:
                 count = f"{len(ids)}+" if result.more else str(len(ids))
-                subtitle = f"{count} post{'s' if len(ids) != 1 else ''}, newest first"
-            rows.empty_text = "No posts match." if not result.query.empty else ""
+                subtitle = ngettext(
+                    "{count} post, newest first", "{count} posts, newest first", len(ids)
+                ).format(count=count)
+            rows.empty_text = _("No posts match.") if not result.query.empty else ""
         else:
             ids = discussion.threads_by_activity(state, channel_id or "")
             render = ThreadRows(state, me, now, palette, with_channel=False)
             channel = state.channels.get(channel_id or "")
             subtitle = visible_line(channel.goal) if channel else ""
             start = key_for(self, "screen", "new_thread")
-            rows.empty_text = f"No threads yet: press {start} to start one."
+            rows.empty_text = _("No threads yet: press {key} to start one.").format(key=start)
         self.query_one("#list-subtitle", Label).update(subtitle)
         current = thread_id if view in THREAD_LISTINGS else None
         rows.show(ids, render, current)
@@ -170,9 +173,9 @@ class ThreadsPane(Vertical):
     def show_title(self, view: Listing, channel_id: str | None, back: str) -> None:
         if view is Listing.CHANNEL:
             channel = self.service.state.channels.get(channel_id or "")
-            title = f"# {visible_line(channel.name)}" if channel else "No channel"
+            title = f"# {visible_line(channel.name)}" if channel else _("No channel")
         else:
-            title = view.value
+            title = _(view.value)
         self.query_one("#list-title", Label).update(f"{back}{title}")
 
     def start_search(self) -> None:

@@ -27,6 +27,7 @@ from ...core import discussion
 from ...core.digest import arrivals_since
 from ...core.ops import Op
 from ...core.search import CircleIndex
+from ...i18n import N_, _, ngettext
 from ...i18n import message as translated
 from ...sync.engine import CircleService
 from ..actions import Action, bindings_for, key_for
@@ -142,7 +143,7 @@ class MainScreen(Screen[None]):
         if action == "new_channel":
             return may(self.service, "channel.create").reason
         if action == "jump_to_channel" and self.focusing:
-            return "focus mode shows only this channel (F leaves it)"
+            return N_("focus mode shows only this channel (F leaves it)")
         return None
 
     def on_key(self, event: Key) -> None:
@@ -244,7 +245,7 @@ class MainScreen(Screen[None]):
             for said in mentions_heard(state, self.service.me, message.change.applied):
                 self.mention_bells += 1
                 # markup=False: it quotes a member's name and a thread's title as written.
-                self.notify(said, title="Mention", markup=False)
+                self.notify(said, title=_("Mention"), markup=False)
                 if self.settings.bell_on_mention:
                     self.app.bell()
         if self.is_current:  # never over a quiz or a note being edited
@@ -320,7 +321,8 @@ class MainScreen(Screen[None]):
         """Open the channel numbered ``number`` in the list (its key)."""
         channels = discussion.channels_in_order(self.service.state)
         if not 1 <= number <= len(channels):
-            say_no(self, f"there is no channel {number} (the list has {len(channels)})")
+            said = _("there is no channel {number} (the list has {count})")
+            say_no(self, said.format(number=number, count=len(channels)))
             return
         self.open_channel(channels[number - 1])
 
@@ -355,15 +357,15 @@ class MainScreen(Screen[None]):
         state = self.service.state
         found = discussion.next_unread(state, self.service.me, self.channel_id, self.thread_id)
         if found is None:
-            self.notify("Nothing unread: you are all caught up.")
+            self.notify(_("Nothing unread: you are all caught up."))
             return
         self.channel_id, self.view = found[0], Listing.CHANNEL
         self.open_thread(found[1])
 
     def action_mark_all_read(self) -> None:
         def marked(count: int) -> None:
-            plural = "thread" if count == 1 else "threads"
-            self.notify(f"Marked {count} {plural} read." if count else "Nothing was unread.")
+            marked = ngettext("Marked {count} thread read.", "Marked {count} threads read.", count)
+            self.notify(marked.format(count=count) if count else _("Nothing was unread."))
 
         ask(self, self.service.mark_all_read, done=marked)
 
@@ -383,11 +385,12 @@ class MainScreen(Screen[None]):
         """What to do when there is no channel to start a thread in."""
         if discussion.channels_in_order(self.service.state):
             back = key_for(self, "screen", "back")
-            return f"pick a channel first ({back} goes back to the channels)"
+            return _("pick a channel first ({key} goes back to the channels)").format(key=back)
         if may(self.service, "channel.create"):
             settings = key_for(self, "screen", "circle_settings")
-            return f"there is no channel yet; press {settings} (circle settings) to add one"
-        return "there is no channel yet; the circle's lead adds the first one"
+            said = _("there is no channel yet; press {key} (circle settings) to add one")
+            return said.format(key=settings)
+        return _("there is no channel yet; the circle's lead adds the first one")
 
     def _thread_started(self, op: Op) -> None:
         self.view = Listing.CHANNEL
@@ -441,7 +444,7 @@ class MainScreen(Screen[None]):
         def create(answer: tuple[str, str] | None) -> None:
             if answer is not None:
                 name, goal = answer
-                said = f"Channel #{name} created."
+                said = _("Channel #{name} created.").format(name=name)
                 ask(self, self.service.new_channel, name, goal, done=lambda _: self.notify(said))
 
         self.app.push_screen(NewChannelScreen(), create)

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Static
+from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import permissions
@@ -32,6 +32,7 @@ from ..intents import MESSAGE_LINE, ask, may, say_no, say_why_not
 from ..messages import CircleChanged
 from ..timefmt import relative
 from ..visible import name_of, visible_line
+from ..widgets.footer import AppFooter
 from ..widgets.pick_list import PickList
 from .help import HelpScreen
 
@@ -91,7 +92,7 @@ class MembersScreen(ModalScreen[None]):
                 yield Label(_("Moderation log"), classes="heading")
                 yield Static(id="moderation-log")
             yield Label("", id="members-message", classes=MESSAGE_LINE)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         members = self.query_one("#members", OptionList)

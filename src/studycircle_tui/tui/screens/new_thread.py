@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioSet
 
 from ...core.ops import Op
+from ...i18n import _
 from ...sync.engine import CircleService
 from ..actions import bindings_for, key_for
 from ..intents import MESSAGE_LINE, ask
@@ -35,17 +36,19 @@ class NewThreadScreen(ModalScreen[Op | None]):
     def compose(self) -> ComposeResult:
         channel = self.service.state.channels[self.channel_id]
         with Vertical(id="new-thread"):
-            yield Label(f"New thread in #{visible_line(channel.name)}", classes="title")
-            yield Input(placeholder="Title", id="title", max_length=200)
+            title = _("New thread in #{channel}").format(channel=visible_line(channel.name))
+            yield Label(title, classes="title")
+            yield Input(placeholder=_("Title"), id="title", max_length=200)
             with RadioSet(id="kind"):
-                yield Choice("Discussion", value=True, id="discussion")
-                yield Choice("Question (answers can be accepted)", id="question")
+                yield Choice(_("Discussion"), value=True, id="discussion")
+                yield Choice(_("Question (answers can be accepted)"), id="question")
             yield PostArea(id="text", soft_wrap=True)
             yield Label("", id="error", classes=MESSAGE_LINE)
             with Horizontal(classes="buttons"):
                 create = key_for(self, "new-thread", "create")
-                yield Button(f"Create  {create}", variant="primary", id="create")
-                yield Button(f"Cancel  {key_for(self, 'new-thread', 'cancel')}", id="cancel")
+                yield Button(_("Create") + f"  {create}", variant="primary", id="create")
+                cancel = key_for(self, "new-thread", "cancel")
+                yield Button(_("Cancel") + f"  {cancel}", id="cancel")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "create":
@@ -57,7 +60,7 @@ class NewThreadScreen(ModalScreen[Op | None]):
         title = self.query_one("#title", Input).value.strip()
         text = self.query_one("#text", PostArea).text.strip()
         if not title or not text:
-            self.query_one("#error", Label).update("A thread needs a title and a first post.")
+            self.query_one("#error", Label).update(_("A thread needs a title and a first post."))
             return
         if self._sending or rules_first(self, self.service, then=self.action_create):
             return  # sent once the rules are accepted; the dialog keeps it meanwhile

@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from ...core import permissions
 from ...core.participation import Report, report, visible_to
@@ -14,6 +14,7 @@ from ...sync.engine import CircleService
 from ..actions import bindings_for
 from ..messages import CircleChanged
 from ..visible import visible_line
+from ..widgets.footer import AppFooter
 from .help import HelpScreen
 
 BAR_WIDTH = 12
@@ -45,7 +46,7 @@ class ParticipationScreen(ModalScreen[None]):
             yield DataTable(id="participation-table", cursor_type="row", zebra_stripes=True)
             yield Static(id="participation-summary")
             yield Static(id="participation-nudges")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

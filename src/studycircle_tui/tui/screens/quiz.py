@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.events import Key as KeyEvent
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import sessionscore
@@ -22,6 +22,7 @@ from ..actions import bindings_for, key_for
 from ..intents import ask
 from ..messages import CircleChanged, SyncStatusChanged
 from ..visible import markup_line, names_of, visible_line
+from ..widgets.footer import AppFooter
 from ..widgets.quiz_views import press_answer_key
 from ..widgets.status_line import StatusLine
 from .help import HelpScreen
@@ -103,7 +104,7 @@ class QuizPaneScreen(QuizBaseScreen):
             yield OptionList(id="quiz-list", markup=False)  # titles as their authors wrote them
             yield Static("", id="quiz-detail")
         yield StatusLine(self.service, quiz_only=True)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.refresh_view()

@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Key as KeyEvent
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from ...core import quizscore
 from ...core.replica import Change
@@ -33,6 +33,7 @@ from ..actions import bindings_for, key_for
 from ..intents import ask, may
 from ..messages import CircleChanged
 from ..visible import markup_line, names_of
+from ..widgets.footer import AppFooter
 from ..widgets.quiz_views import (
     CHOICE_KINDS,
     BarChart,
@@ -135,7 +136,7 @@ class LiveQuizScreen(QuestionScreen):
                 yield Leaderboard(id="quiz-board")
                 yield DataTable(id="quiz-stats", cursor_type="row", zebra_stripes=True)
             yield Static("", id="quiz-note")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#quiz-stats", DataTable)

@@ -5,7 +5,7 @@ each member's best score in the Quiz pane."""
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Key as KeyEvent
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from ...core import quizscore
 from ...core.ops import Key
@@ -15,6 +15,7 @@ from ...sync.engine import CircleService
 from ..actions import bindings_for, key_for
 from ..intents import ask
 from ..visible import markup_line, visible_line
+from ..widgets.footer import AppFooter
 from ..widgets.quiz_views import (
     FeedbackView,
     QuestionView,
@@ -57,7 +58,7 @@ class PracticeScreen(QuestionScreen):
                 yield Static("", id="quiz-review")
             yield Static("", id="quiz-hint")
         yield StatusLine(self.service, quiz_only=True)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.refresh_view()

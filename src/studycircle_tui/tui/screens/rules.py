@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Label, Markdown
+from textual.widgets import Button, Label, Markdown
 
 from ...i18n import _
 from ...sync.engine import CircleService
@@ -15,6 +15,7 @@ from ..actions import bindings_for, key_for
 from ..intents import ask, may
 from ..messages import CircleChanged
 from ..visible import visible, visible_line
+from ..widgets.footer import AppFooter
 from .circle_settings import CircleSettingsScreen
 from .help import HelpScreen
 
@@ -83,7 +84,7 @@ class RulesScreen(ModalScreen[bool]):
                     change = key_for(self, "rules", "settings")
                     yield Button(_("Change them") + f"  {change}", id="settings")
                 yield Button(_("Close") + f"  {key_for(self, 'rules', 'later')}", id="later")
-        yield Footer()
+        yield AppFooter()
 
     def _shown(self) -> tuple[object, ...]:
         state = self.service.state

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Select
+from textual.widgets import Button, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from ...core import permissions
@@ -21,6 +21,7 @@ from ..intents import MESSAGE_LINE, ask, may, say_no, say_why_not
 from ..messages import CircleChanged
 from ..timefmt import clock
 from ..visible import visible_line
+from ..widgets.footer import AppFooter
 from .help import HelpScreen
 
 # "Wednesdays 19:00": a session's day, for each week (translated where shown).
@@ -91,7 +92,7 @@ class ScheduleScreen(ModalScreen[None]):
                     yield Input("60", placeholder=_("minutes"), id="minutes")
                 yield Button(_("Add session"), id="add", variant="primary")
             yield Label("", id="schedule-message", classes=MESSAGE_LINE)
-        yield Footer()
+        yield AppFooter()
 
     def _file_stem(self) -> str:
         return "".join(c if c.isalnum() else "-" for c in self.service.state.name).strip("-")

@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Select
+from textual.widgets import Button, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from ...core.state import Suggestion
@@ -15,6 +15,7 @@ from ..actions import bindings_for
 from ..intents import MESSAGE_LINE, ask, may
 from ..messages import CircleChanged
 from ..visible import name_of, visible, visible_line
+from ..widgets.footer import AppFooter
 from ..widgets.toggles import Tick
 from .help import HelpScreen
 
@@ -74,7 +75,7 @@ class SuggestionScreen(ModalScreen[None]):
                     yield Input(placeholder=_("Reply to the selected suggestion"), id="reply")
                     yield Button(_("Mark"), id="resolve")
             yield Label("", id="suggestion-message", classes=MESSAGE_LINE)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self._show()

@@ -18,6 +18,7 @@ from textual.widgets import Label, TextArea
 from ...core import discussion
 from ...core.ops import Op
 from ...core.state import Post
+from ...i18n import N_, _
 from ...sync.engine import CircleService
 from ..actions import bindings_for, key_for, scope_actions
 from ..intents import ask, may, say_why_not
@@ -37,10 +38,16 @@ OFFERED_AS = {
     "hide": ("post.hide", False),
 }
 KEY_HINTS = (  # the main screen's actions the welcome text names, two a line
-    ("next_unread", "the next unread thread", "search", "search every post"),
-    ("unanswered", "open questions", "mentions", "posts that mention you"),
-    ("new_thread", "start a thread", "help", "every key"),
+    ("next_unread", N_("the next unread thread"), "search", N_("search every post")),
+    ("unanswered", N_("open questions"), "mentions", N_("posts that mention you")),
+    ("new_thread", N_("start a thread"), "help", N_("every key")),
 )
+# Why the selected post cannot be acted on so, by the action's verb.
+ONLY_ITS_AUTHOR = {
+    "edit": N_("Only its author can edit a post."),
+    "delete": N_("Only its author can delete a post."),
+}
+NOT_YOUR_OWN = {"flag": N_("You cannot flag your own post.")}
 
 
 def welcome_hint(
@@ -50,19 +57,19 @@ def welcome_hint(
     the key of each action it names, as the member's keymap has it now; two keys a line
     where they fit, else one)."""
     lines: list[Text | tuple[Text, ...]] = [
-        Text(f"Welcome to {visible_line(circle)}", style="bold")
+        Text(_("Welcome to {circle}").format(circle=visible_line(circle)), style="bold")
     ]
     if goal:
         lines.append(Text(visible(goal), style=palette.muted))
     lines += [
         Text(),
-        Text("Pick a channel, then a thread."),
-        Text(f"↑↓ or j/k move · enter opens · {keys['back']} goes back"),
+        Text(_("Pick a channel, then a thread.")),
+        Text(_("↑↓ or j/k move · enter opens · {key} goes back").format(key=keys["back"])),
         Text(),
     ]
     for action, what, other, other_what in KEY_HINTS:
-        first = Text.assemble((f"{keys[action]:>3} ", palette.accent), f"{what:<24}")
-        second = Text.assemble((f"{keys[other]:>3} ", palette.accent), other_what)
+        first = Text.assemble((f"{keys[action]:>3} ", palette.accent), f"{_(what):<24}")
+        second = Text.assemble((f"{keys[other]:>3} ", palette.accent), _(other_what))
         lines.append((first, second))
     return lines
 
@@ -136,7 +143,9 @@ class ThreadPane(Vertical):
         self.query_one("#thread-title", Label).update(
             f"{back}{visible_line(thread.title)}"
             if thread
-            else f"Pick a thread, or press {key_for(self, 'screen', 'new_thread')} to start one"
+            else _("Pick a thread, or press {key} to start one").format(
+                key=key_for(self, "screen", "new_thread")
+            )
         )
 
     def selected_post(self) -> Post | None:
@@ -160,7 +169,7 @@ class ThreadPane(Vertical):
         """Why a post action is not offered in the open thread (the circle's own rule),
         or None when it is. Pressed anyway, its key says this (``say_why_not``)."""
         if self.thread_id not in self.service.state.threads:
-            return "open a thread first"
+            return N_("open a thread first")
         op_type, about_thread = OFFERED_AS.get(action, ("post.react", False))  # react, flag…
         data = {"thread": self.thread_id} if about_thread else {}
         return may(self.service, op_type, **data).reason
@@ -176,15 +185,15 @@ class ThreadPane(Vertical):
         """The selected post if ``verb`` fits it; else None, having said why."""
         post = self.selected_post()
         if post is None:
-            self.notify("Select a post first (↑/↓ or j/k).", severity="warning")
+            self.notify(_("Select a post first (↑/↓ or j/k)."), severity="warning")
             return None
         mine = post.author == self.service.me
         if own and not mine:
-            self.notify(f"Only its author can {verb} a post.", severity="warning")
+            self.notify(_(ONLY_ITS_AUTHOR[verb]), severity="warning")
         elif others and mine:
-            self.notify(f"You cannot {verb} your own post.", severity="warning")
+            self.notify(_(NOT_YOUR_OWN[verb]), severity="warning")
         elif post.deleted:
-            self.notify("That post is deleted.", severity="warning")
+            self.notify(_("That post is deleted."), severity="warning")
         else:
             return post
         return None
@@ -226,17 +235,19 @@ class ThreadPane(Vertical):
             quote = plain_line(post.text, 80)
             cancel = key_for(self, "composer", "cancel")
             name = name_of(state, post.author)
-            label.update(f"↩ Replying to {name} ({cancel} cancels): {quote}")
+            said = _("↩ Replying to {name} ({key} cancels): {quote}")
+            label.update(said.format(name=name, key=cancel, quote=quote))
         elif self.composer_mode == "edit":
             send, cancel = key_for(self, "composer", "send"), key_for(self, "composer", "cancel")
-            label.update(f"✎ Editing your post: {send} saves, {cancel} cancels")
+            said = _("✎ Editing your post: {send} saves, {cancel} cancels")
+            label.update(said.format(send=send, cancel=cancel))
         else:
             label.update("")
         label.set_class(self.composer_mode != "reply", "-shown")
 
     def _write(self, mode: str, post_id: str | None = None) -> None:
         if not self.thread_id:
-            self.notify("Open a thread first.", severity="warning")
+            self.notify(_("Open a thread first."), severity="warning")
             return
         composer = self.query_one(Composer)
         if self.composer_mode == "edit" and mode != "edit":
@@ -327,7 +338,7 @@ class ThreadPane(Vertical):
                 ask(self, self.service.delete_post, post.id)
 
         self.app.push_screen(
-            ConfirmScreen("Delete your post? Others will see that it was deleted.", "Delete"),
+            ConfirmScreen(_("Delete your post? Others will see that it was deleted."), _("Delete")),
             answered,
         )
 
@@ -345,13 +356,13 @@ class ThreadPane(Vertical):
     def action_accept(self) -> None:
         post = self.selected_post()
         if post is not None:
-            said = "Answer accepted: others will see it answered your question."
+            said = _("Answer accepted: others will see it answered your question.")
             ask(self, self.service.accept_answer, post.id, done=lambda _: self.notify(said))
 
     def action_verify(self) -> None:
         post = self.selected_post()
         if post is not None:
-            said = "Answer verified."
+            said = _("Answer verified.")
             ask(self, self.service.verify_answer, post.id, done=lambda _: self.notify(said))
 
     def action_flag(self) -> None:
@@ -361,7 +372,7 @@ class ThreadPane(Vertical):
 
         def flagged(reason: FlagReason | None) -> None:
             if reason is not None:
-                said = "Flagged: the moderators will have a look."
+                said = _("Flagged: the moderators will have a look.")
                 flag = self.service.flag_post, post.id, reason.reason, reason.comment
                 ask(self, *flag, done=lambda _: self.notify(said))
 
@@ -372,7 +383,7 @@ class ThreadPane(Vertical):
         if post is None:
             return
         if post.hidden:
-            said = "The post is visible to everyone again."
+            said = _("The post is visible to everyone again.")
             ask(self, self.service.unhide_post, post.id, done=lambda _: self.notify(said))
             return
         if not may(self.service, "post.hide"):

@@ -8,6 +8,7 @@ from textual.widgets.option_list import Option
 
 from ...core.discussion import channels_in_order
 from ...core.state import CircleState
+from ...i18n import _
 from ..visible import visible_line
 from .post_render import Palette
 
@@ -45,13 +46,15 @@ class ChannelList(OptionList):
                 label.append(f"\n    {visible_line(channel.goal)}", style=palette.muted)
             options.append(Option(label, id=channel_id))
         options.append(None)  # a separator
-        label = Text.assemble(("? ", palette.unread), "Unanswered")
+        label = Text.assemble(("? ", palette.unread), _("Unanswered"))
         if open_questions:
             label.append(f"  {open_questions}", style=palette.muted)
         options.append(Option(label, id=UNANSWERED))
-        label = Text.assemble(("@ ", palette.accent), "Mentions")
+        label = Text.assemble(("@ ", palette.accent), _("Mentions"))
         if mentions_unread:
-            label.append(f"  {mentions_unread} new", style=palette.unread)
+            label.append(
+                "  " + _("{count} new").format(count=mentions_unread), style=palette.unread
+            )
         options.append(Option(label, id=MENTIONS))
         ids = [option.id for option in options if option is not None]
         if ids == [option.id for option in self.options]:

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 from ...core.ops import POST_MAX
+from ...i18n import _, current
 from ..actions import bindings_for, key_for
 
 NEAR_LIMIT = 2_000  # from here on the area counts down
@@ -35,10 +36,12 @@ def clean_pasted(text: str) -> str:
 
 def limit_note(length: int, limit: int = POST_MAX) -> str:
     """What to say about a post of ``length`` characters: nothing until it is near."""
-    left = limit - length
+    left, number = limit - length, current().number  # 20,000 / 20.000
     if left < 0:
-        return f"{-left:,} over the {limit:,}-character limit"
-    return f"{left:,} characters left" if left <= NEAR_LIMIT else ""
+        return _("{over} over the {limit}-character limit").format(
+            over=number(-left), limit=number(limit)
+        )
+    return _("{left} characters left").format(left=number(left)) if left <= NEAR_LIMIT else ""
 
 
 class PostArea(TextArea):
@@ -55,9 +58,9 @@ class PostArea(TextArea):
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         if event.text_area is self:
-            note = limit_note(len(self.text.strip()))
-            self.border_subtitle = note
-            self.set_class(note.endswith("limit"), "-over-limit")
+            length = len(self.text.strip())
+            self.border_subtitle = limit_note(length)
+            self.set_class(length > POST_MAX, "-over-limit")
 
 
 class Composer(PostArea):
@@ -76,7 +79,7 @@ class Composer(PostArea):
 
     def on_mount(self) -> None:
         send = key_for(self, "composer", "send")  # the member's key, if they chose one
-        self.placeholder = f"Write a reply… (Markdown; {send} sends)"
+        self.placeholder = _("Write a reply… (Markdown; {key} sends)").format(key=send)
 
     def action_send(self) -> None:
         text = self.text.strip()

@@ -21,11 +21,14 @@ from ...core.discussion import may_see
 from ...core.permissions import moderates
 from ...core.search import MENTION, fold, names_for
 from ...core.state import CircleState, Post
+from ...i18n import N_, _, ngettext
 from ..timefmt import relative
 from ..visible import name_of, visible, visible_line
 
 REACTIONS = ("+1", "helpful", "thanks")
-REACTION_LABELS = {"+1": "👍 +1", "helpful": "💡 helpful", "thanks": "🙏 thanks"}
+# Marked, and translated where shown (``_(REACTION_LABELS[kind])``).
+REACTION_LABELS = {"+1": "👍 +1", "helpful": N_("💡 helpful"), "thanks": N_("🙏 thanks")}
+ROLES = {"lead": N_("lead"), "moderator": N_("moderator"), "member": N_("member")}
 # Markdown syntax worth a parse: emphasis, code, headings, quotes, links, lists, tables.
 _MARKDOWN = re.compile(r"[*_`#>\[|~]|^\s*(?:[-+]|\d+[.)])\s|\n\s*\n|https?://", re.MULTILINE)
 GUTTER = 2
@@ -100,21 +103,23 @@ def _header(
     header.append(name_of(state, post.author), style="bold")
     role = state.role_of(post.author)
     if role in ("lead", "moderator"):
-        header.append(f" · {role}", style=palette.muted)
+        header.append(f" · {_(ROLES[role])}", style=palette.muted)
     header.append(f" · {relative(post.created_ms, now_ms)}", style=palette.muted)
     if post.edited_ms and not post.deleted:
-        header.append(" · edited", style=palette.muted + Style(italic=True))
+        header.append(" · " + _("edited"), style=palette.muted + Style(italic=True))
     if queued:  # written here, not sent yet (offline, the server or the file away)
-        header.append("  ⧗ queued", style=palette.unread)
+        header.append("  ⧗ " + _("queued"), style=palette.unread)
     if post.accepted:
-        header.append("  ✓ accepted", style=palette.accepted)
+        header.append("  ✓ " + _("accepted"), style=palette.accepted)
     if post.verified_by:
-        header.append(f"  ✔ verified by {name_of(state, post.verified_by)}", style=palette.verified)
+        verifier = name_of(state, post.verified_by)
+        header.append("  ✔ " + _("verified by {name}").format(name=verifier), palette.verified)
     if post.hidden:
-        header.append("  ⊘ hidden", style=palette.hidden)
+        header.append("  ⊘ " + _("hidden"), style=palette.hidden)
     if post.flags and moderates(state, me, now_ms):
         count = len(post.flags)
-        header.append(f"  ⚑ {count} flag{'s' if count > 1 else ''}", style=palette.flagged)
+        flags = ngettext("{count} flag", "{count} flags", count).format(count=count)
+        header.append(f"  ⚑ {flags}", style=palette.flagged)
     return header
 
 
@@ -136,9 +141,9 @@ def _reply_context(state: CircleState, post: Post, me: str, palette: Palette) ->
     if replied is None:
         return None
     if replied.deleted:
-        quote = "[deleted]"
+        quote = _("[deleted]")
     elif not may_see(state, me, replied):
-        quote = "[hidden by a moderator]"
+        quote = _("[hidden by a moderator]")
     else:
         quote = plain_line(replied.text, 120)
     text = Text("┃ ↩ ", style=palette.muted)
@@ -163,21 +168,19 @@ def post_parts(
     if context is not None:
         parts.append(context)
     if post.deleted:
-        parts.append(Text("[deleted by its author]", style=palette.muted + Style(italic=True)))
+        parts.append(Text(_("[deleted by its author]"), style=palette.muted + Style(italic=True)))
         return parts
     if not may_see(state, me, post):
-        parts.append(Text("[hidden by a moderator]", style=palette.muted + Style(italic=True)))
+        parts.append(Text(_("[hidden by a moderator]"), style=palette.muted + Style(italic=True)))
         return parts
     if post.hidden:
         why = f": {visible_line(post.hide_reason)}" if post.hide_reason else ""
-        who = "you" if post.author == me else "its author"
-        parts.append(
-            Text(
-                f"Hidden by {name_of(state, post.hidden_by)}{why}. Only {who} and moderators "
-                "see this text.",
-                style=palette.hidden,
-            )
-        )
+        hider = name_of(state, post.hidden_by)
+        if post.author == me:
+            said = _("Hidden by {name}{why}. Only you and moderators see this text.")
+        else:
+            said = _("Hidden by {name}{why}. Only its author and moderators see this text.")
+        parts.append(Text(said.format(name=hider, why=why), style=palette.hidden))
     parts.append(_body(post.text))
     reactions = Text()
     for kind in REACTIONS:
@@ -186,7 +189,7 @@ def post_parts(
             if reactions:
                 reactions.append("  ")
             style = palette.accent if me in who else palette.muted
-            reactions.append(f"{REACTION_LABELS[kind]} {len(who)}", style=style)
+            reactions.append(f"{_(REACTION_LABELS[kind])} {len(who)}", style=style)
     if reactions:
         parts.append(reactions)
     return parts
@@ -247,7 +250,7 @@ def render_post(
         strips = highlight_mentions(strips, names_for(member.name), palette.mention)
     result = [(tuple(strip), strip.cell_length) for strip in strips]
     if divider:
-        label = " new "
+        label = " " + _("new") + " "  # (f-strings hide a sentence from the extractor)
         side = max(0, width - len(label)) // 2
         rule = "─" * side + label + "─" * max(0, width - side - len(label))
         result.insert(0, ((Segment(rule, palette.unread),), len(rule)))

@@ -17,6 +17,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...i18n import N_
+
 ROW_LINES = 2
 # Draws row ``id`` as its two lines of text, given the row's width.
 RowRenderer = Callable[[str, int], tuple[Text, Text]]
@@ -24,13 +26,13 @@ RowRenderer = Callable[[str, int], tuple[Text, Text]]
 
 class RowList(ScrollView, can_focus=True):
     BINDINGS = [
-        Binding("up,k", "move(-1)", "Up", show=False),
-        Binding("down,j", "move(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home,g", "edge(0)", "First", show=False),
-        Binding("end,G", "edge(-1)", "Last", show=False),
-        Binding("enter", "choose", "Open", show=True),
+        Binding("up,k", "move(-1)", N_("Up"), show=False),
+        Binding("down,j", "move(1)", N_("Down"), show=False),
+        Binding("pageup", "page(-1)", N_("Page up"), show=False),
+        Binding("pagedown", "page(1)", N_("Page down"), show=False),
+        Binding("home,g", "edge(0)", N_("First"), show=False),
+        Binding("end,G", "edge(-1)", N_("Last"), show=False),
+        Binding("enter", "choose", N_("Open"), show=True),
     ]
 
     DEFAULT_CSS = """

@@ -9,20 +9,28 @@ from rich.text import Text
 from ...core.discussion import thread_status
 from ...core.search import highlight_spans
 from ...core.state import CircleState
+from ...i18n import N_, _, ngettext
 from ..timefmt import relative
 from ..visible import name_of, visible_line
 from .post_render import Palette, plain_line
 
 MARKERS = {
-    "discussion": ("💬", "discussion"),
-    "open": ("?", "unanswered question"),
-    "accepted": ("✓", "accepted answer"),
-    "verified": ("✔", "verified answer"),
+    "discussion": ("💬", N_("discussion")),
+    "open": ("?", N_("unanswered question")),
+    "accepted": ("✓", N_("accepted answer")),
+    "verified": ("✔", N_("verified answer")),
+}
+# A thread's kind, on the second line of its row.
+KINDS = {
+    "discussion": N_("discussion"),
+    "open": N_("question"),
+    "accepted": N_("accepted"),
+    "verified": N_("verified"),
 }
 
 
 def marker(status: str, palette: Palette) -> Text:
-    symbol, _ = MARKERS[status]
+    symbol = MARKERS[status][0]
     styles = {
         "discussion": palette.muted,
         "open": palette.unread,
@@ -51,7 +59,7 @@ class ThreadRows:
         first.append(" ")
         first.append(visible_line(thread.title), style="bold" if unread else "")
         if unread:
-            badge = f" {unread} new"
+            badge = " " + _("{count} new").format(count=unread)
             room = width - len(badge)
             if first.cell_len > room:
                 first.truncate(max(4, room - 1))
@@ -64,9 +72,9 @@ class ThreadRows:
             second.append(
                 f"#{visible_line(channel.name) if channel else '?'} · ", style=palette.muted
             )
-        kind = {"open": "question", "discussion": "discussion"}.get(status, status)
         replies = thread.reply_count
-        second.append(f"{kind} · {replies} repl{'y' if replies == 1 else 'ies'}", palette.muted)
+        count = ngettext("{count} reply", "{count} replies", replies).format(count=replies)
+        second.append(f"{_(KINDS[status])} · {count}", palette.muted)
         second.append(f" · {relative(thread.last_activity_ms, self.now_ms)}", palette.muted)
         second.append(f" · {name_of(state, thread.author)}", style=palette.muted)
         return first, second

@@ -16,26 +16,35 @@ from rich.text import Text
 from textual.content import Content
 from textual.widgets import Static
 
+from ...i18n import N_, _
 from ...sync.engine import CircleService, SyncState, SyncStatus
 from ...sync.pacer import LiveQuiz, live_quiz
 from ...sync.quizrun import QuizRunner, Stage
 from ...sync.transport import TransportKind
 from ..timefmt import clock
+from .post_render import ROLES
 
 TITLE_CELLS = 28  # a long quiz title is cut: the time left matters more
 SHORTEST_NAME = 12  # cells a shortened circle name keeps (with its "…")
 LIVE_GAP = " │ "  # between the live quiz and the rest
+# A live question's stage after it is asked (a lobby and an open question say more).
+STAGES = {
+    Stage.PAUSED: N_("paused"),
+    Stage.CLOSED: N_("closed"),
+    Stage.REVEALED: N_("revealed"),
+    Stage.FINISHED: N_("finished"),
+}
 
 
 def describe(status: SyncStatus) -> str:
     if status.state is SyncState.OFFLINE:
-        text = f"offline since {clock(status.since_ms)}"
+        text = _("offline since {time}").format(time=clock(status.since_ms))
     elif status.transport is TransportKind.FILE:
-        text = "local file · synced"
+        text = _("local file · synced")
     else:
-        text = "online"
+        text = _("online")
     if status.waiting:
-        text += f" · {status.waiting} waiting to send"
+        text += " · " + _("{count} waiting to send").format(count=status.waiting)
     return text
 
 
@@ -69,10 +78,10 @@ def time_left(ms: int) -> str:
     """12 s left, 1:05 left: whole seconds, rounded up; time's up at 0."""
     seconds = -(-ms // 1000)
     if seconds <= 0:
-        return "time's up"
+        return _("time's up")
     if seconds < 60:
-        return f"{seconds} s left"
-    return f"{seconds // 60}:{seconds % 60:02d} left"
+        return _("{seconds} s left").format(seconds=seconds)
+    return _("{time} left").format(time=f"{seconds // 60}:{seconds % 60:02d}")
 
 
 def describe_live(live: LiveQuiz) -> str:
@@ -80,14 +89,15 @@ def describe_live(live: LiveQuiz) -> str:
     title = cut(live.title, TITLE_CELLS)  # by cells: wide letters, emoji, accents
     stage = live.stage
     if stage.kind is Stage.LOBBY:
-        where = "lobby" + (" (you host)" if live.hosting else "")
+        where = _("lobby (you host)") if live.hosting else _("lobby")
     else:
-        where = f"Q{stage.question + 1}/{live.questions}"
+        # Translators: Q2/5, question 2 of 5, shortened (the status line is one line).
+        where = _("Q{number}/{count}").format(number=stage.question + 1, count=live.questions)
         if stage.kind is Stage.OPEN:
             where += f" · {time_left(live.left_ms)}"
         else:
-            where += f" · {stage.kind.value}"
-    return f"● LIVE {title} · {where}"
+            where += f" · {_(STAGES.get(stage.kind, stage.kind.value))}"
+    return _("● LIVE {title} · {where}").format(title=title, where=where)
 
 
 class StatusLine(Static):
@@ -142,7 +152,8 @@ class StatusLine(Static):
     ) -> None:
         """``extra``: the next session, or how long focus mode lasts."""
         self.set_class(status.state is SyncState.OFFLINE, "-offline")
-        extras = ([] if bell else ["bell off"]) + ([extra] if extra else [])
+        extras = ([] if bell else [_("bell off")]) + ([extra] if extra else [])
+        role = _(ROLES.get(role, role))
         self._circle = (circle, member, role, describe(status), extras)
         self._redraw()
 
