@@ -36,17 +36,17 @@ from ..widgets.footer import AppFooter
 from ..widgets.pick_list import PickList
 from .help import HelpScreen
 
-# The moderation log's verbs and the keys' reasons: translated where shown (``_``).
+# The moderation log's sentences and the keys' reasons: translated where shown (``_``).
 ACTIONS = {
-    "verify": N_("verified"),
-    "hide": N_("hid"),
-    "unhide": N_("unhid"),
-    "remove": N_("removed"),
-    "rota": N_("set the rota:"),
-    "key:first": N_("announced a key for"),
-    "key:rotate": N_("made a new key:"),
-    "key:lost": N_("gave a new key (lost) to"),
-    "signatures": N_("made signatures"),
+    "verify": N_("{name} verified {target}"),
+    "hide": N_("{name} hid {target}"),
+    "unhide": N_("{name} unhid {target}"),
+    "remove": N_("{name} removed {target}"),
+    "rota": N_("{name} set the rota: {target}"),
+    "key:first": N_("{name} announced a key for {target}"),
+    "key:rotate": N_("{name} made a new key: {target}"),
+    "key:lost": N_("{name} gave a new key (lost) to {target}"),
+    "signatures": N_("{name} made signatures {target}"),
 }
 KEY_REASONS = {
     "rotate": N_("they made a new one"),
@@ -203,15 +203,16 @@ class MembersScreen(ModalScreen[None]):
             return f"{when} " + refused.format(
                 target=entry.target, name=who, note=message(entry.note)
             )
-        return (
-            f"{when} {who} {self._action(entry.action)} {self._target(entry.action, entry.target)}"
-        )
-
-    @staticmethod
-    def _action(action: str) -> str:
+        target, action = self._target(entry.action, entry.target), entry.action
+        # Each action's whole sentence ("{name} verified {target}"), as its language words it.
         if action.startswith("role:"):
-            return _("made {role}:").format(role=role_name(action.removeprefix("role:")))
-        return _(ACTIONS[action]) if action in ACTIONS else action
+            role = role_name(action.removeprefix("role:"))
+            said = _("{name} made {role}: {target}").format(name=who, role=role, target=target)
+        elif action in ACTIONS:
+            said = _(ACTIONS[action]).format(name=who, target=target)
+        else:
+            said = f"{who} {action} {target}"
+        return f"{when} {said}"
 
     def _target(self, action: str, target: str) -> str:
         state = self.service.state
