@@ -128,3 +128,123 @@ async def json_server(cli: Path, db: Path, ready: str) -> AsyncIterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+
+
+# --- a program in a pseudo-terminal, read through a terminal emulator -----------------
+
+
+class PtyProgram:
+    """A program started in a pseudo-terminal; every chunk it writes is timed and fed to
+    pyte, so a benchmark can ask when the screen first showed something (``until``)."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], size: tuple[int, int]) -> None:
+        import fcntl
+        import os
+        import struct
+        import termios
+
+        import pyte
+
+        columns, rows = size
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+        )
+        os.close(slave)
+        self.fd = master
+        self.screen = pyte.Screen(columns, rows)
+        self.stream = pyte.ByteStream(self.screen)
+        self.last_byte = self.started  # when the latest chunk arrived
+
+    def text(self) -> str:
+        return "\n".join(self.screen.display)
+
+    def _read(self, timeout: float) -> bool:
+        import os
+        import select
+
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return False
+        try:
+            data = os.read(self.fd, 1 << 16)
+        except OSError:  # EIO: the program has ended
+            return False
+        if not data:
+            return False
+        self.last_byte = time.perf_counter()
+        self.stream.feed(data)
+        return True
+
+    def until(self, shown, limit: float = 60.0) -> float:  # shown: () -> bool
+        """Read until ``shown()`` holds; the moment the chunk that made it so arrived."""
+        end = time.perf_counter() + limit
+        while not shown():
+            if time.perf_counter() > end or self.process.poll() is not None:
+                raise TimeoutError(f"not shown within {limit} s; the screen:\n{self.text()}")
+            self._read(0.05)
+        return self.last_byte
+
+    def quiet(self, seconds: float, limit: float = 60.0) -> float:
+        """Read until nothing arrives for ``seconds``; the moment the last chunk arrived."""
+        end = time.perf_counter() + limit
+        while time.perf_counter() < end and self._read(seconds):
+            pass
+        return self.last_byte
+
+    def press(self, keys: bytes) -> float:
+        import os
+
+        moment = time.perf_counter()
+        os.write(self.fd, keys)
+        return moment
+
+    def status(self, field: str) -> int:
+        """A ``/proc/PID/status`` figure in kB (``VmHWM``: peak resident memory so far)."""
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+        raise KeyError(field)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the program has used so far."""
+        import os
+
+        with open(f"/proc/{self.process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def close(self) -> None:
+        import os
+        import signal
+
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        os.close(self.fd)
+
+
+def app_env(home: Path) -> dict[str, str]:
+    """The environment the app gets in a benchmark's terminal: its own home and folders,
+    a 256-colour xterm, UTF-8 and UTC."""
+    import os
+
+    passed = {name: os.environ[name] for name in ("PYTHONPATH",) if name in os.environ}
+    return {
+        **passed,  # to measure another checkout of the code with the same interpreter
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+        "STUDYCIRCLE_NAME": "Reader",
+    }

@@ -27,7 +27,10 @@ def _run_app(service, args: argparse.Namespace) -> int:
     from .tui.app import StudyCircleApp
 
     app = StudyCircleApp(service, remote=args.served_over)
-    app.run()
+    try:
+        app.run()
+    finally:
+        service.close()  # the threads that read, index and snapshot the store
     return app.return_code or 0
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from msgspec import UNSET
 
 from . import hlc, notemerge
+from .folding import mention_tokens
 from .ops import Op, op_time_ms
 from .permissions import refusal
 from .state import (
@@ -30,6 +31,12 @@ from .state import (
 )
 
 Handler = Callable[[CircleState, Op, int], None]
+
+# Bump when the same ops fold into a different state (a handler or a permission rule
+# changed what it does): local snapshots made by the older fold are then thrown away and
+# rebuilt from the log (core/snapshot.py). A change of the state's fields needs no bump:
+# the snapshot's shape fingerprint sees it.
+VERSION = 1
 
 
 def _circle_create(state: CircleState, op: Op, at: int) -> None:
@@ -96,6 +103,8 @@ def _channel_archive(state: CircleState, op: Op, at: int) -> None:
 
 def _add_post(state: CircleState, thread: Thread, post: Post, at: int) -> None:
     state.posts[post.id] = post
+    for name in post.mentions:
+        state.mentioned.setdefault(name, []).append(post.id)
     thread.post_ids.append(post.id)
     thread.last_activity_ms = at
     state.channels[thread.channel_id].last_activity_ms = at
@@ -108,22 +117,30 @@ def _thread_create(state: CircleState, op: Op, at: int) -> None:
     thread = Thread(op.id, data.channel, data.title, data.kind, op.actor, at)
     state.threads[op.id] = thread
     state.channels[data.channel].thread_ids.append(op.id)
-    _add_post(state, thread, Post(op.id, op.id, op.actor, data.text, at, 0), at)
+    post = Post(op.id, op.id, op.actor, at, 0, mentions=mention_tokens(data.text))
+    _add_post(state, thread, post, at)
 
 
 def _post_create(state: CircleState, op: Op, at: int) -> None:
-    thread = state.threads[op.data.thread]
-    post = Post(
-        op.id, thread.id, op.actor, op.data.text, at, len(thread.post_ids), op.data.reply_to
-    )
+    data = op.data
+    thread = state.threads[data.thread]
+    index = len(thread.post_ids)
+    mentions = mention_tokens(data.text)
+    post = Post(op.id, thread.id, op.actor, at, index, data.reply_to, mentions=mentions)
     _add_post(state, thread, post, at)
 
 
 def _post_edit(state: CircleState, op: Op, at: int) -> None:
+    """The text itself stays in the op (and the local store): the post names the ops of
+    its texts, so its history is kept too."""
     post = state.posts[op.data.post]
-    post.history.append(post.text)
-    post.text = op.data.text
+    post.edits = (*post.edits, op.id)
     post.edited_ms = at
+    post.mentions = mention_tokens(op.data.text)
+    for name in post.mentions:
+        mentioning = state.mentioned.setdefault(name, [])
+        if post.id not in mentioning:
+            mentioning.append(post.id)
 
 
 def _post_delete(state: CircleState, op: Op, at: int) -> None:

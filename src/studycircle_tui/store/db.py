@@ -4,7 +4,12 @@ Tables: ``circles`` (how to reach each circle and who I am there), ``ops`` (ever
 this replica holds, as the JSON it travels as), ``outbox`` (ops still to deliver),
 ``unechoed`` (ops appended to a circle file but not yet read back from it),
 ``cursors`` (how far each remote has been read), ``drafts`` (unsent composer text),
-``quiz_keys`` (a live quiz's answer keys, kept by its lead until each reveal).
+``quiz_keys`` (a live quiz's answer keys, kept by its lead until each reveal); and, kept
+by their own modules, ``snapshots`` (``snapshots.py``) and the text index (``texts.py``).
+
+Each op row carries its ``arrival``: the number of the write that stored it (or gave it
+its seq), counting up per circle. A snapshot or the text index says how far it has
+taken the ops by that number, so what came after is found without reading the rest.
 
 WAL mode with synchronous=FULL: a write returns only once it is in the log on disk, so
 an op the app acknowledged survives ``kill -9`` and a power cut alike.
@@ -25,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import private_dir
-from ..core.ops import Op, OpError, decode_op, decode_ops, encode_op
+from ..core.ops import OP_TYPES, Op, OpError, decode_op, decode_ops, encode_op
+from . import snapshots, texts
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS circles (
@@ -42,9 +48,11 @@ CREATE TABLE IF NOT EXISTS ops (
     hlc TEXT NOT NULL,
     seq INTEGER,
     body BLOB NOT NULL,
+    arrival INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (circle, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ops_by_hlc ON ops (circle, hlc, id);
+CREATE INDEX IF NOT EXISTS ops_by_seq ON ops (circle, seq);
 CREATE TABLE IF NOT EXISTS outbox (
     circle TEXT NOT NULL,
     id TEXT NOT NULL,
@@ -78,6 +86,9 @@ CREATE TABLE IF NOT EXISTS quiz_keys (
 """
 
 
+LOCAL_ONLY_TYPES = tuple(name for name, kind in OP_TYPES.items() if kind.LOCAL_ONLY)
+
+
 @dataclass(slots=True)
 class CircleRecord:
     """A circle this user belongs to: ``transport`` is "file" or "server"; ``location``
@@ -100,6 +111,13 @@ class Store:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
+        _add_arrival(self._db)
+        self._db.executescript(snapshots.SCHEMA + texts.SCHEMA)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection, for the store's own modules (snapshots, texts)."""
+        return self._db
 
     def close(self) -> None:
         self._db.close()
@@ -147,13 +165,16 @@ class Store:
         """
         added: list[Op] = []
         with self._transaction():
+            arrival = self._db.execute(
+                "SELECT IFNULL(MAX(arrival), 0) + 1 FROM ops WHERE circle = ?", (circle_id,)
+            ).fetchone()[0]
             for op in ops:
                 body = encode_op(op)
                 if outbox:
                     decode_op(body)  # raises OpError: an op that cannot be read is never sent
                 cursor = self._db.execute(
-                    "INSERT OR IGNORE INTO ops VALUES (?, ?, ?, ?, ?)",
-                    (circle_id, op.id, op.hlc, op.seq, body),
+                    "INSERT OR IGNORE INTO ops VALUES (?, ?, ?, ?, ?, ?)",
+                    (circle_id, op.id, op.hlc, op.seq, body, arrival),
                 )
                 if cursor.rowcount:
                     added.append(op)
@@ -165,9 +186,9 @@ class Store:
                         )
                 elif op.seq is not None:
                     self._db.execute(
-                        "UPDATE ops SET seq = ?, body = ? WHERE circle = ? AND id = ? "
-                        "AND seq IS NULL",
-                        (op.seq, encode_op(op), circle_id, op.id),
+                        "UPDATE ops SET seq = ?, body = ?, arrival = ? "
+                        "WHERE circle = ? AND id = ? AND seq IS NULL",
+                        (op.seq, encode_op(op), arrival, circle_id, op.id),
                     )
         return added
 
@@ -179,10 +200,19 @@ class Store:
         rows = self._db.execute(
             "SELECT id, body FROM ops WHERE circle = ? ORDER BY hlc, id", (circle_id,)
         ).fetchall()
-        ops, unreadable = _decode_rows(rows)
+        ops, unreadable = decode_rows(rows)
         if problems is not None:
             problems.extend(f"a stored op cannot be read, left out: {why}" for _, why in unreadable)
         return ops
+
+    def shared_op_ids(self, circle_id: str) -> list[str]:
+        """The ids of every stored op that travels to other members (not read marks)."""
+        rows = self._db.execute(
+            "SELECT id FROM ops WHERE circle = ? AND json_extract(body, '$.type') NOT IN "
+            f"({','.join('?' * len(LOCAL_ONLY_TYPES))})",
+            (circle_id, *LOCAL_ONLY_TYPES),
+        )
+        return [row[0] for row in rows]
 
     def count_ops(self, circle_id: str) -> int:
         return self._db.execute(
@@ -199,7 +229,7 @@ class Store:
             "WHERE circle = ? ORDER BY outbox.queued, ops.hlc",
             (circle_id,),
         ).fetchall()
-        ops, unreadable = _decode_rows(rows)
+        ops, unreadable = decode_rows(rows)
         if unreadable:
             self.delivered(circle_id, [op_id for op_id, _ in unreadable])
             if problems is not None:
@@ -263,6 +293,7 @@ class Store:
         with self._transaction():
             self._db.execute("DELETE FROM outbox WHERE circle = ? AND id = ?", (circle_id, op_id))
             self._db.execute("DELETE FROM ops WHERE circle = ? AND id = ?", (circle_id, op_id))
+            texts.forget(self._db, circle_id, op_id)
 
     def cursor(self, circle_id: str, remote: str) -> str | None:
         row = self._db.execute(
@@ -316,7 +347,16 @@ class Store:
         return _Transaction(self._db)
 
 
-def _decode_rows(rows: list[tuple[str, bytes]]) -> tuple[list[Op], list[tuple[str, str]]]:
+def _add_arrival(db: sqlite3.Connection) -> None:
+    """Give a store made before arrivals were counted its ``arrival`` column (its ops
+    count as the first write) and the index that finds what came after a number."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(ops)")}
+    if "arrival" not in columns:
+        db.execute("ALTER TABLE ops ADD COLUMN arrival INTEGER NOT NULL DEFAULT 0")
+    db.execute("CREATE INDEX IF NOT EXISTS ops_by_arrival ON ops (circle, arrival, id)")
+
+
+def decode_rows(rows: list[tuple[str, bytes]]) -> tuple[list[Op], list[tuple[str, str]]]:
     """The ops of (id, body) rows, and (id, why) for each row that does not decode."""
     if not rows:
         return [], []

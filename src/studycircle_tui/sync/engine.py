@@ -9,6 +9,10 @@ What goes wrong while syncing never ends the app: an unreachable server or file 
 sync (status "offline", a notice) and an unexpected error becomes a notice with its
 traceback in the sync log (``synclog``); either way sync is retried with backoff.
 
+A big circle opens from its snapshot and keeps it current in the background
+(``snapshots.py``); post texts are read from the store when drawn and searched through
+its index (``reading.py``): ``texts`` and ``search`` are how screens get them.
+
 The service hands the replica the time: ops stamped more than a day ahead of this
 computer's clock are held back by the replica and reported here, and folded once that
 time comes. When a file transport says a read was ``complete`` (the file was new to us,
@@ -35,9 +39,12 @@ from ..core.hlc import describe_ahead
 from ..core.ops import Op
 from ..core.replica import Change, Replica
 from ..core.schedule import to_ics
+from ..core.search import SearchResult
 from ..core.state import CircleState
 from ..store.db import CircleRecord, Store
-from . import synclog
+from ..store.texts import TEXT_OPS
+from . import snapshots, synclog
+from .reading import CACHED_TEXTS, PostTexts, Searcher, StoreReader, TextIndexer
 from .transport import Pulled, Transport, TransportError
 
 
@@ -91,7 +98,13 @@ class CircleService:
         self.record = record
         self.transport = transport
         self.now_ms = now_ms
-        self.replica = Replica(record.id, "seq" if transport.ordering == "seq" else "hlc")
+        ordering = "seq" if transport.ordering == "seq" else "hlc"
+        self._reader = StoreReader(store.path)
+        self.texts = PostTexts(self._reader, record.id)
+        self._searcher = Searcher(self._reader, self.texts, record.id)
+        self._indexer = TextIndexer(store.path, record.id)
+        self._snapshots = snapshots.SnapshotWriter(store.path, record.id, ordering, now_ms)
+        self.replica = Replica(record.id, ordering)  # until _load, below
         self._listeners: list[Listener] = []
         self._reported: set[str] = set()
         self.notices: list[Notice] = []  # every notice so far, for listeners that come late
@@ -123,6 +136,23 @@ class CircleService:
     def save_draft(self, place: str, text: str) -> None:
         self.store.set_draft(self.record.id, place, text)
 
+    async def search(self, query: str) -> SearchResult | None:
+        """The posts this member may read that ``query`` finds, newest first (on the
+        store's reader thread: the app goes on meanwhile); None when a newer search has
+        replaced this one. The texts of the first results are read with them."""
+        return await self._searcher.search(self.state, query, self.me)
+
+    @property
+    def indexing(self) -> int:
+        """Ops stored and not yet in the search index (a search may miss them)."""
+        return self._indexer.behind
+
+    def close(self) -> None:
+        """Stop the threads that read, index and snapshot the store."""
+        self._indexer.close()
+        self._reader.close()
+        self._snapshots.join(30)
+
     def mark_read(self, thread_id: str) -> None:
         """Record (locally only) that this member has read the thread to its last post."""
         thread = self.state.threads.get(thread_id)
@@ -142,6 +172,8 @@ class CircleService:
         if reason is not None:
             raise Refused(reason)
         self.store.add_ops(self.record.id, [op], outbox=True)
+        self._indexer.wake()
+        self._keep_texts([op])
         self._emit(self.replica.add_local(op))
         self._set_status(waiting=self.store.outbox_size(self.record.id))
         self._wake.set()
@@ -162,6 +194,7 @@ class CircleService:
         only moves after them, so a cut poll loses nothing).
         """
         self._wake.clear()
+        self._adopt_snapshot()
         await self._push()
         if wait <= 0:
             await self._pull(0.0)
@@ -264,11 +297,15 @@ class CircleService:
                 self._notice(problem)
             # A file read again from its start brings back every op: store only news (a
             # server's confirmation of a pending op carries its seq, which is news).
-            fresh = [op for op in pulled.ops if op.seq is not None or op.id not in self.replica]
+            fresh = [op for op in pulled.ops if op.seq is not None or not self.replica.knows(op)]
             if fresh:
                 self.store.add_ops(self.record.id, fresh)
+                self._indexer.wake()
             # Every pull, new ops or not: held ops whose time has come fold now.
-            self._emit(self._take(pulled.ops))
+            change = self._take(pulled.ops)
+            self._keep_texts(change.applied)
+            self._emit(change)
+            self._snapshots.due(self.replica.on_top)
             self._send_again_what_was_lost(pulled)
             self.store.set_cursor(self.record.id, remote, pulled.cursor)
             more, wait = pulled.more, 0.0
@@ -301,8 +338,7 @@ class CircleService:
                 restored += self.store.requeue_unechoed(circle)
         if pulled.complete:
             present = {op.id for op in pulled.ops}
-            holding = [*self.replica.ops(), *self.replica.held]
-            lost = [op.id for op in holding if op.id not in present and not op.LOCAL_ONLY]
+            lost = [op_id for op_id in self.store.shared_op_ids(circle) if op_id not in present]
             restored += self.store.requeue(circle, lost)
         if restored:
             self._notice(
@@ -316,8 +352,9 @@ class CircleService:
     # --- plumbing ---------------------------------------------------------------------
 
     def _load(self) -> None:
-        problems: list[str] = []
-        ops = self.store.load_ops(self.record.id, problems)
+        self.replica, ops, problems = snapshots.open_replica(
+            self.store, self.record.id, self.replica.ordering, self.now_ms()
+        )
         for problem in problems:
             self._notice(problem, "error")
         if self.replica.ordering == "seq":
@@ -328,9 +365,25 @@ class CircleService:
                     self.replica.add_local(op)
         else:
             self._take(ops)
+        if self.replica.base is None:
+            self.replica.state.posts.freeze()  # a whole log folded: posts as if restored
+        self._keep_texts(ops)
+        self._indexer.wake()
+        self._snapshots.due(self.replica.on_top)
         self.status = SyncStatus(
             self.transport.kind, "synced", waiting=self.store.outbox_size(self.record.id)
         )
+
+    def _keep_texts(self, ops: list[Op]) -> None:
+        """Texts in ops at hand go to the texts' LRU: drawing them needs no read."""
+        carried = [op for op in ops[-CACHED_TEXTS:] if op.type in TEXT_OPS]
+        self.texts.keep({op.id: op.data.text for op in carried})  # type: ignore[attr-defined]
+
+    def _adopt_snapshot(self) -> None:
+        """A snapshot written in the background: stand on it, let go what it covers."""
+        written = self._snapshots.ready()
+        if written is not None:
+            self.replica.rebase(snapshots.base_of(self.store, self.record.id, *written))
 
     def _name(self, member_id: str) -> str:
         member = self.state.members.get(member_id)

@@ -8,7 +8,7 @@ is in ``post_actions.py``.
 """
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.events import Click, DescendantFocus
@@ -17,7 +17,8 @@ from textual.widgets import Input, Label, OptionList
 
 from ...config import Settings
 from ...core import discussion
-from ...core.search import CircleIndex, mention_tokens, names_for
+from ...core.folding import names_for
+from ...core.search import SearchResult, mentions_of, parse_query
 from ...sync.engine import CircleService
 from ..actions import bindings_for
 from ..commands import DiscussionCommands
@@ -64,7 +65,9 @@ def welcome_hint(circle: str, goal: str, palette: Palette) -> list[Text]:
     return lines
 
 
-SEARCH_DELAY = 0.15  # seconds of quiet typing before the search runs
+# Seconds of quiet typing before a search starts: keys typed in one burst (a paste, a
+# fast typist) search once; each key a person types alone searches at once.
+SEARCH_DELAY = 0.03
 
 
 class MainScreen(PostActions, CircleLifeActions, Screen[None]):
@@ -76,7 +79,6 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         super().__init__()
         self.service = service
         self.settings = settings
-        self.index = CircleIndex(service.state)
         self.channel_id: str | None = None
         self.thread_id: str | None = None
         self.view = "channel"  # or "unanswered", "mentions", "search"
@@ -84,6 +86,7 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         self.mention_bells = 0  # mentions that rang (or would have rung) the bell
         self._palette: Palette | None = None
         self._search_timer = None
+        self._found: SearchResult | None = None  # the results on show, for _found.query
         self.init_post_actions()
         self.init_circle_life()
 
@@ -102,7 +105,7 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
                 yield RowList(id="rows")
             with Vertical(id="thread-pane", classes="pane"):
                 yield Label("", id="thread-title", classes="pane-title")
-                yield ThreadView(id="thread")
+                yield ThreadView(self.service.texts, id="thread")
                 yield Label("", id="composer-context")
                 yield Composer(id="composer")
         yield StatusLine(self.service, id="status")
@@ -199,9 +202,9 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
     def _unread_mentions(self) -> int:
         state, me = self.service.state, self.service.me
         count = 0
-        for post_id in self.index.mentions_of(me):
-            post = state.posts[post_id]
-            if post.index >= discussion.first_unread_index(state, me, post.thread_id):
+        for post_id in mentions_of(state, me):
+            post = state.posts.peek(post_id)
+            if post and post.index >= discussion.first_unread_index(state, me, post.thread_id):
                 count += 1
         return count
 
@@ -216,24 +219,31 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
             subtitle = "Open questions, oldest first"
             rows.empty_text = "No open questions: every question has an answer."
         elif self.view == "mentions":
-            ids = self.index.mentions_of(me)
+            ids = mentions_of(state, me)
             member = state.members.get(me)
             terms = [f"@{name}" for name in names_for(member.name)] if member else []
-            render = PostRows(state, me, now, self.palette, terms)
+            render = PostRows(state, me, now, self.palette, self.service.texts, rows.refresh, terms)
             subtitle = "Posts that @mention you, newest first"
             rows.empty_text = "Nobody has @mentioned you yet."
         elif self.view == "search":
-            result = self.index.search(self.query_one("#search", Input).value, me)
-            ids = [hit.post_id for hit in result.hits]
-            render = PostRows(state, me, now, self.palette, result.query.terms)
-            if result.query.problems:
-                subtitle = result.query.problems[0]
-            elif result.query.empty:
+            typed = parse_query(self.query_one("#search", Input).value)
+            result = self._found if self._found is not None else SearchResult([], typed)
+            ids = [hit.post_id for hit in result.hits if hit.post_id in state.posts]
+            terms = result.query.terms
+            render = PostRows(state, me, now, self.palette, self.service.texts, rows.refresh, terms)
+            if typed.problems:
+                subtitle = typed.problems[0]
+            elif typed.empty:
                 subtitle = "Type to search every post; enter goes to the results"
+                ids = []
+            elif self._found is None:
+                subtitle = "Searching…"
             else:
                 count = f"{len(ids)}+" if result.more else str(len(ids))
                 subtitle = f"{count} post{'s' if len(ids) != 1 else ''}, newest first"
-            rows.empty_text = "No posts match." if not result.query.empty else ""
+                if self.service.indexing:
+                    subtitle += f" (still indexing {self.service.indexing:,} changes)"
+            rows.empty_text = "No posts match." if self._found and not typed.empty else ""
         else:
             ids = discussion.threads_by_activity(state, self.channel_id or "")
             render = ThreadRows(state, me, now, self.palette, with_channel=False)
@@ -301,8 +311,8 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         self._refresh_status()
 
     def on_circle_changed(self, message: CircleChanged) -> None:
-        state = self.service.state
-        self.index.update(state, message.change.applied)
+        if self.view == "search":
+            self._search()  # what is found may have changed
         if not self.focusing:  # focus mode silences bells and notices
             self._ring_for_mentions(message.change.applied)
         if self.is_current:  # never over a quiz or a note being edited
@@ -321,8 +331,8 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         for op in ops:
             if op.type not in ("post.create", "thread.create") or op.actor == me:
                 continue
-            post = state.posts.get(op.id)
-            if post is None or not names & mention_tokens(post.text):
+            post = state.posts.peek(op.id)
+            if post is None or not names.intersection(post.mentions):
                 continue
             self.mention_bells += 1
             thread = state.threads.get(post.thread_id)
@@ -415,6 +425,7 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
 
     def action_search(self) -> None:
         self.view = "search"
+        self._search()
         self._refresh_rows()
         self._show_pane("threads")
         search = self.query_one("#search", Input)
@@ -431,17 +442,34 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
     def _search_changed(self, event: Input.Changed) -> None:
         if self._search_timer is not None:
             self._search_timer.stop()
-        self._search_timer = self.set_timer(SEARCH_DELAY, self._refresh_rows)
+        self._search_timer = self.set_timer(SEARCH_DELAY, self._search)
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         if self._search_timer is not None:
             self._search_timer.stop()
+        self._search(submitted=True)
+
+    @work(exclusive=True, group="search")
+    async def _search(self, submitted: bool = False) -> None:
+        """Search for what the box says (on the store's reader thread, so keys typed
+        meanwhile are taken at once); a newer search replaces this one. Submitted (enter),
+        go to the results, or select the words when nothing matched."""
+        box = self.query_one("#search", Input)
+        text = box.value
+        if parse_query(text).empty:
+            self._found = None
+        else:
+            found = await self.service.search(text)
+            if found is None or box.value != text:
+                return  # a newer search is on its way
+            self._found = found
         self._refresh_rows()
-        if self.query_one(RowList).rows:
-            self.query_one(RowList).focus()
-        else:  # nothing found: the next words typed replace the query, not add to it
-            event.input.select_all()
+        if submitted:
+            if self.query_one(RowList).rows:
+                self.query_one(RowList).focus()
+            else:  # nothing found: the next words typed replace the query, not add to it
+                box.select_all()
 
     def action_next_unread(self) -> None:
         state = self.service.state
