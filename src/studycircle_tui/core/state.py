@@ -9,7 +9,7 @@ created them. Posts, the many, are msgspec structs in a table of their own
 
 from dataclasses import dataclass, field
 
-from .ops import Key, Question, Session
+from .ops import AnswerValue, Key, Question, Session
 from .posts import Flag as Flag  # re-exported: posts are part of the state
 from .posts import Post as Post
 from .posts import PostTable
@@ -117,7 +117,8 @@ class QuizSession:
     deadline_ms: int = 0
     closed: set[int] = field(default_factory=set)
     answered: dict[int, set[str]] = field(default_factory=dict)  # who, not what
-    answers: dict[int, dict[str, tuple[object, int]]] = field(default_factory=dict)
+    # (the answer, when): typed exactly, so a snapshot gives back what the op carried
+    answers: dict[int, dict[str, tuple[AnswerValue, int]]] = field(default_factory=dict)
     revealed: dict[int, Key] = field(default_factory=dict)
     opened_ms: dict[int, int] = field(default_factory=dict)
     # Every quiz.open of a question as (time, when its time is up), both on the circle's
