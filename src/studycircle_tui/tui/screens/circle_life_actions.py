@@ -18,7 +18,6 @@ from ...core.digest import Arrival, arrivals_since
 from ...core.schedule import is_running, next_occurrence
 from ...sync.engine import CircleService
 from ..visible import visible_line
-from .rules import RulesScreen, needs_acceptance
 from .schedule import describe_next
 
 MINUTE_MS = 60_000
@@ -49,6 +48,9 @@ class CircleLifeActions:
 
     def offer_rules(self) -> None:
         """Show the rules once per version while this member has not accepted them."""
+        # The rules screen (and the Markdown parser it brings) loads after the first frame.
+        from .rules import RulesScreen, needs_acceptance
+
         version = self.service.state.rules_version
         if needs_acceptance(self.service) and version != self._rules_shown_version:
             self._rules_shown_version = version
@@ -56,6 +58,8 @@ class CircleLifeActions:
 
     def rules_block_posting(self) -> bool:
         """True (and the rules shown) when this member must accept the rules first."""
+        from .rules import RulesScreen, needs_acceptance
+
         if not needs_acceptance(self.service):
             return False
         self.notify("Please read and accept the circle's rules before your first post.")
@@ -63,6 +67,8 @@ class CircleLifeActions:
         return True
 
     def action_rules(self) -> None:
+        from .rules import RulesScreen
+
         self.app.push_screen(RulesScreen(self.service))
 
     # --- the other circle screens ------------------------------------------------------
