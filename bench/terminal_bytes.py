@@ -35,6 +35,7 @@ import threading
 import time
 from pathlib import Path
 
+from benchkit import app_env
 from studycircle_tui.core.ids import ulid
 from studycircle_tui.core.replica import Replica
 from studycircle_tui.store.db import CircleRecord, Store
@@ -170,16 +171,7 @@ def post_as_writer(path: Path, circle_id: str, writer: str, folder: Path, text: 
 def run_mode(mode: str, folder: Path, size: tuple[int, int], results: dict) -> None:
     path, circle_id, writer = build_circle(folder)
     home = folder / "home"
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-        "TZ": "UTC",
-        "STUDYCIRCLE_NAME": "Reader",
-    }
+    env = app_env(home)
     if mode == "textual":
         env["STUDYCIRCLE_FULL_REDRAW"] = "1"
     argv = [sys.executable, "-m", "studycircle_tui.cli"]
