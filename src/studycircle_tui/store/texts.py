@@ -66,7 +66,10 @@ CREATE TABLE IF NOT EXISTS texts_indexed (
 """
 
 SHORTEST_TRIGRAM_TERM = 3
-BATCH = 2_000  # ops per indexing transaction: small enough not to hold the writer long
+# Ops per indexing transaction. It holds the store's write lock, and the app's own writes
+# (a post, a read mark) wait for it, at most the store's busy timeout (5 s): 2,000 took
+# longer than that on a machine loaded twenty times over, and the app's write failed.
+BATCH = 200
 
 
 class _TextData(msgspec.Struct):
