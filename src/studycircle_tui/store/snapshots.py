@@ -117,11 +117,11 @@ def rows_after(
             (circle_id,),
         ).fetchall()
         return confirmed + unconfirmed
-    hlc, op_id = position
+    # A row value, not "hlc > ? OR (hlc = ? AND id > ?)": SQLite seeks ops_by_hlc to it
+    # instead of scanning the circle's every op (0.8 s of a 100,000-op circle's opening).
     return db.execute(
-        "SELECT id, body FROM ops WHERE circle = ? AND (hlc > ? OR (hlc = ? AND id > ?)) "
-        "ORDER BY hlc, id",
-        (circle_id, hlc, hlc, op_id),
+        "SELECT id, body FROM ops WHERE circle = ? AND (hlc, id) > (?, ?) ORDER BY hlc, id",
+        (circle_id, *position),
     ).fetchall()
 
 
