@@ -5,9 +5,10 @@ say whether it may still be used:
 
 - ``ordering``, ``shape``, ``reducer``, ``schema``: the circle's fold order, and the code
   that made it (the state's fingerprint, the reducer's and the op schema's versions);
-- ``arrival``: every op it covers was stored by that write (see ``db.py``), so an op
-  stored later that sorts at or before its position (a late op of a file circle) makes
-  it stale: ``stale`` finds one by reading only what was stored since;
+- ``arrival``: every op it covers was stored by then (their ``stored`` number, see
+  ``db.py``, is at most this), so an op stored later that sorts at or before its
+  position (a late op of a file circle) makes it stale: ``stale`` finds one by reading
+  only what was stored since;
 - ``checksum``: a CRC-32 of the bytes, so a torn or damaged row reads as no snapshot.
 
 A row is replaced in one transaction: a process killed while writing one leaves the old
@@ -76,7 +77,7 @@ def drop(db: sqlite3.Connection, circle_id: str) -> None:
 
 def last_arrival(db: sqlite3.Connection, circle_id: str) -> int:
     return db.execute(
-        "SELECT IFNULL(MAX(arrival), 0) FROM ops WHERE circle = ?", (circle_id,)
+        "SELECT IFNULL(MAX(stored), 0) FROM ops WHERE circle = ?", (circle_id,)
     ).fetchone()[0]
 
 
@@ -92,7 +93,7 @@ def stale(db: sqlite3.Connection, circle_id: str, position: Position, arrival: i
     """Whether an op stored after ``arrival`` sorts at or before ``position``."""
     where, values = _at_or_before(position)
     row = db.execute(
-        f"SELECT 1 FROM ops WHERE circle = ? AND arrival > ? AND {where} LIMIT 1",
+        f"SELECT 1 FROM ops WHERE circle = ? AND stored > ? AND {where} LIMIT 1",
         (circle_id, arrival, *values),
     ).fetchone()
     return row is not None
@@ -145,7 +146,7 @@ def rows_between(
         above, above_values = "(hlc > ? OR (hlc = ? AND id > ?))", (after[0], *after)
     seq = isinstance(upto, int)
     rows = db.execute(
-        f"SELECT id, body, hlc, seq FROM ops WHERE circle = ? AND arrival <= ? AND {above} "
+        f"SELECT id, body, hlc, seq FROM ops WHERE circle = ? AND stored <= ? AND {above} "
         f"AND {where} ORDER BY {'seq' if seq else 'hlc, id'} LIMIT ?",
         (circle_id, arrival, *above_values, *values, limit),
     ).fetchall()

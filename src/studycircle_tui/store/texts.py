@@ -23,9 +23,10 @@ says and nothing else. A term shorter than three characters cannot use trigrams:
 are checked with ``instr`` on the folded text (on the index's matches when there are
 longer terms too, else on every row).
 
-Indexing is by arrival (see ``db.py``): ``index_since`` takes the ops stored after the
-last one indexed, a batch at a time, in one transaction with the mark of how far it got,
-so a crash leaves the index whole and it carries on where it stopped.
+Indexing follows the ops' ``stored`` number (see ``db.py``): ``index_since`` takes the
+ops stored after the last one indexed, a batch at a time, in one transaction with the
+mark of how far it got, so a crash leaves the index whole and it carries on where it
+stopped.
 """
 
 import sqlite3
@@ -129,9 +130,9 @@ def index_since(db: sqlite3.Connection, circle_id: str, batch: int = BATCH) -> i
             "SELECT arrival, id FROM texts_indexed WHERE circle = ?", (circle_id,)
         ).fetchone() or (-1, "")
         rows = db.execute(
-            "SELECT arrival, id, body FROM ops WHERE circle = ? "
-            "AND (arrival > ? OR (arrival = ? AND id > ?)) ORDER BY arrival, id LIMIT ?",
-            (circle_id, mark[0], mark[0], mark[1], batch),
+            "SELECT stored, id, body FROM ops WHERE circle = ? "
+            "AND (stored, id) > (?, ?) ORDER BY stored, id LIMIT ?",
+            (circle_id, mark[0], mark[1], batch),
         ).fetchall()
         for _, _, body in rows:
             try:
@@ -181,8 +182,8 @@ def unindexed(db: sqlite3.Connection, circle_id: str) -> int:
         "SELECT arrival, id FROM texts_indexed WHERE circle = ?", (circle_id,)
     ).fetchone() or (-1, "")
     return db.execute(
-        "SELECT COUNT(*) FROM ops WHERE circle = ? AND (arrival > ? OR (arrival = ? AND id > ?))",
-        (circle_id, mark[0], mark[0], mark[1]),
+        "SELECT COUNT(*) FROM ops WHERE circle = ? AND (stored, id) > (?, ?)",
+        (circle_id, mark[0], mark[1]),
     ).fetchone()[0]
 
 
