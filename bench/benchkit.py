@@ -1,20 +1,30 @@
 """What the benchmarks share: a percentile, ``studycircle serve`` as a process of its own,
-making circles and invites in its database and joining them, and json-server (the
-baseline some of them run next to ours)."""
+making circles and invites in its database and joining them, json-server (the baseline
+some of them run next to ours), the load average and a process's CPU time, and the real
+app in a pseudo-terminal read through a terminal emulator (pyte)."""
 
 import asyncio
 import contextlib
+import fcntl
 import math
+import os
+import select
 import shutil
+import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
+
+from studycircle_tui.core.signing import SigningKey
 
 JSON_SERVER = "json-server@0.17.4"
 
@@ -77,9 +87,16 @@ async def new_invite(
         await store.close()
 
 
-def join(client: httpx.Client, code: str, name: str) -> tuple[str, str, str]:
-    """Redeem an invite (``client`` has the server's URL as its base): circle, member, token."""
-    answer = client.post("/api/v1/join", json={"invite": code, "display_name": name})
+def join(
+    client: httpx.Client, code: str, name: str, key: SigningKey | None = None
+) -> tuple[str, str, str]:
+    """Redeem an invite (``client`` has the server's URL as its base): circle, member, token.
+    ``key``: the joiner's signing key, whose public half the join names (a circle that
+    requires signed changes refuses a join without one)."""
+    wanted = {"invite": code, "display_name": name}
+    if key is not None:
+        wanted["key"] = key.public
+    answer = client.post("/api/v1/join", json=wanted)
     answer.raise_for_status()
     body = answer.json()
     return body["circle"], body["member"], body["token"]
@@ -130,31 +147,127 @@ async def json_server(cli: Path, db: Path, ready: str) -> AsyncIterator[str]:
         process.wait(10)
 
 
-# --- a program in a pseudo-terminal, read through a terminal emulator -----------------
+def load_average() -> str:
+    """The machine's load average (1, 5, 15 min): how shared it was while measuring."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process (all its threads) has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def app_env(home: Path) -> dict[str, str]:
+    """The environment the real app gets in a benchmark: its own home and folders, a
+    256-colour xterm, UTF-8 and UTC, and nothing of the machine's running it."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+    }
+
+
+def spawn_in_pty(
+    argv: list[str], env: dict[str, str], size: tuple[int, int]
+) -> tuple[subprocess.Popen, int]:
+    """Start a program in a new pseudo-terminal of ``size`` (columns, rows), in a session
+    of its own (so it can be stopped with its children); the process and the master fd."""
+    columns, rows = size
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    process = subprocess.Popen(
+        argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+    )
+    os.close(slave)
+    return process, master
+
+
+def stop_in_pty(process: subprocess.Popen, fd: int, reader: threading.Thread | None = None) -> None:
+    """Stop a program ``spawn_in_pty`` started (its whole session: SIGTERM, then SIGKILL
+    after 10 s), let its ``reader`` thread see the end, and close the terminal."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    if reader is not None:
+        reader.join(2)
+    os.close(fd)
+
+
+class PtyScreen:
+    """A program in a pseudo-terminal, what it writes fed to a terminal emulator (pyte)
+    on a thread of its own. After each read, ``watch(ms, text)`` is called with the wall
+    time (ms) the bytes arrived and the whole screen as text: what a person would see,
+    and when."""
+
+    def __init__(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        size: tuple[int, int],
+        watch: Callable[[float, str], None],
+    ) -> None:
+        import pyte  # a dev dependency: benchmarks run from the project's venv
+
+        self.process, self.fd = spawn_in_pty(argv, env, size)
+        self.screen = pyte.Screen(*size)
+        self.stream = pyte.ByteStream(self.screen)
+        self.watch = watch
+        self.lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            ready, _, _ = select.select([self.fd], [], [], 0.5)
+            if not ready:
+                if self.process.poll() is not None:
+                    return
+                continue
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:  # EIO: the program has ended
+                return
+            if not data:
+                return
+            arrived = time.time_ns() / 1e6
+            with self.lock:
+                self.stream.feed(data)
+                text = "\n".join(self.screen.display)
+            self.watch(arrived, text)
+
+    def text(self) -> str:
+        with self.lock:
+            return "\n".join(self.screen.display)
+
+    def press(self, keys: bytes) -> None:
+        os.write(self.fd, keys)
+
+    def close(self) -> None:
+        stop_in_pty(self.process, self.fd, self._reader)
 
 
 class PtyProgram:
-    """A program started in a pseudo-terminal; every chunk it writes is timed and fed to
-    pyte, so a benchmark can ask when the screen first showed something (``until``)."""
+    """A program in a pseudo-terminal read on the caller's thread, every chunk timed and
+    fed to pyte, so a benchmark can ask when the screen first showed something
+    (``until``) or when the program stopped writing (``quiet``): first-paint figures,
+    where ``PtyScreen``'s watcher thread would add its own scheduling to the moment."""
 
     def __init__(self, argv: list[str], env: dict[str, str], size: tuple[int, int]) -> None:
-        import fcntl
-        import os
-        import struct
-        import termios
+        import pyte  # a dev dependency: benchmarks run from the project's venv
 
-        import pyte
-
-        columns, rows = size
-        master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         self.started = time.perf_counter()
-        self.process = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
-        )
-        os.close(slave)
-        self.fd = master
-        self.screen = pyte.Screen(columns, rows)
+        self.process, self.fd = spawn_in_pty(argv, env, size)
+        self.screen = pyte.Screen(*size)
         self.stream = pyte.ByteStream(self.screen)
         self.last_byte = self.started  # when the latest chunk arrived
 
@@ -162,9 +275,6 @@ class PtyProgram:
         return "\n".join(self.screen.display)
 
     def _read(self, timeout: float) -> bool:
-        import os
-        import select
-
         ready, _, _ = select.select([self.fd], [], [], timeout)
         if not ready:
             return False
@@ -178,7 +288,7 @@ class PtyProgram:
         self.stream.feed(data)
         return True
 
-    def until(self, shown, limit: float = 60.0) -> float:  # shown: () -> bool
+    def until(self, shown: Callable[[], bool], limit: float = 60.0) -> float:
         """Read until ``shown()`` holds; the moment the chunk that made it so arrived."""
         end = time.perf_counter() + limit
         while not shown():
@@ -195,56 +305,20 @@ class PtyProgram:
         return self.last_byte
 
     def press(self, keys: bytes) -> float:
-        import os
-
         moment = time.perf_counter()
         os.write(self.fd, keys)
         return moment
 
     def status(self, field: str) -> int:
         """A ``/proc/PID/status`` figure in kB (``VmHWM``: peak resident memory so far)."""
-        with open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
         raise KeyError(field)
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the program has used so far."""
-        import os
-
-        with open(f"/proc/{self.process.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.process.pid)
 
     def close(self) -> None:
-        import os
-        import signal
-
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        os.close(self.fd)
-
-
-def app_env(home: Path) -> dict[str, str]:
-    """The environment the app gets in a benchmark's terminal: its own home and folders,
-    a 256-colour xterm, UTF-8 and UTC."""
-    import os
-
-    passed = {name: os.environ[name] for name in ("PYTHONPATH",) if name in os.environ}
-    return {
-        **passed,  # to measure another checkout of the code with the same interpreter
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-        "TZ": "UTC",
-        "STUDYCIRCLE_NAME": "Reader",
-    }
+        stop_in_pty(self.process, self.fd)

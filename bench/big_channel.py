@@ -404,9 +404,9 @@ def child(kind: str, count: int) -> dict:
 def measure_pty(posts: int) -> dict:
     """The real app in a pty (see ``startup.py``): enter on the big thread's row, to the
     last byte written for it (its posts' texts are read from the store meanwhile)."""
-    from benchkit import PtyProgram, app_env
+    from benchkit import PtyProgram
     from startup import SIZE as PTY_SIZE
-    from startup import app_argv, first_open, shows_circle, store_path
+    from startup import app_argv, env, first_open, shows_circle, store_path
 
     home = Path(tempfile.mkdtemp(prefix="bench-pty-"))
     store_file = store_path(home)
@@ -415,7 +415,7 @@ def measure_pty(posts: int) -> dict:
     service.close()
     shown = shows_circle("Big Circle", "Warm-up")
     first_open(home, shown)  # its snapshot and search index written, as every day after
-    program = PtyProgram(app_argv(), app_env(home), PTY_SIZE)
+    program = PtyProgram(app_argv(), env(home), PTY_SIZE)
     try:
         program.until(lambda: shown(program))
         program.press(b"\x1b[B")  # down: the channel #big

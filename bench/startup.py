@@ -42,7 +42,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchkit import PtyProgram, app_env
+from benchkit import PtyProgram, app_env, load_average
 from big_channel import post_text
 from fold import Builder
 
@@ -95,7 +95,8 @@ def big_home(root: Path, ops: int, seed: int) -> tuple[Path, str, int]:
     path = folder / "calculus.jsonl"
     create_circle_file(path, made)
     store = Store(store_path(home))
-    store.add_ops(circle_id, made)
+    # As a sync would have stored them: each op beside the verdict on its signature.
+    store.add_ops(circle_id, made, verdicts=builder.maker.signatures)
     name = made[0].data.name
     store.save_circle(CircleRecord(circle_id, name, "file", str(path), builder.me, 1))
     store.close()
@@ -109,6 +110,11 @@ def post_count_for(posts: int) -> int:
 
 
 # --- one run of a program in the terminal -------------------------------------------
+
+
+def env(home: Path) -> dict[str, str]:
+    """The app's environment (benchkit's), with a name for the demo circle's member."""
+    return app_env(home) | {"STUDYCIRCLE_NAME": "Reader"}
 
 
 def app_argv() -> list[str]:
@@ -178,7 +184,7 @@ def index_done(home: Path) -> bool:
 def first_open(home: Path, shown) -> dict:
     """The first open (a big circle's first fold, its snapshot and index written in the
     background); waits until that is done, so the measured starts are everyday ones."""
-    program = PtyProgram(app_argv(), app_env(home), SIZE)
+    program = PtyProgram(app_argv(), env(home), SIZE)
     try:
         painted = program.until(lambda: shown(program), limit=300)
         figures = {"ms": (painted - program.started) * 1000, "cpu_s": program.cpu_seconds()}
@@ -197,14 +203,14 @@ def alternate(home: Path, shown, runs: int) -> tuple[list[dict], list[dict]]:
     """The app and the bare app, one after the other, ``runs`` times each."""
     ours, bare = [], []
     for _ in range(runs):
-        bare.append(first_paint(bare_argv(), app_env(home), shows_bare))
-        ours.append(first_paint(app_argv(), app_env(home), shown))
+        bare.append(first_paint(bare_argv(), env(home), shows_bare))
+        ours.append(first_paint(app_argv(), env(home), shown))
     return ours, bare
 
 
 def search_and_memory(home: Path, shown, query: str) -> dict:
     """Search in the open app; then open the first result's thread; peak memory."""
-    program = PtyProgram(app_argv(), app_env(home), SIZE)
+    program = PtyProgram(app_argv(), env(home), SIZE)
     try:
         program.until(lambda: shown(program))
         program.quiet(1.0)
@@ -288,7 +294,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",") if size]
     root = Path(tempfile.mkdtemp(prefix="bench-startup-"))
-    print(f"load average at the start (1, 5, 15 min): {os.getloadavg()}")
+    print(f"load average at the start (1, 5, 15 min): {load_average()}")
     results: dict[str, dict] = {}
     try:
         demo = root / "home-demo"
@@ -362,7 +368,7 @@ def main() -> None:
         f"  app {memory['rss_mb']:.1f} MB; the bare app {bare_rss:.1f} MB; before this "
         f"change {RSS_BEFORE_MB} MB; target <= {TARGETS['rss_mb']} MB: {verdict}"
     )
-    print(f"load average at the end (1, 5, 15 min): {os.getloadavg()}")
+    print(f"load average at the end (1, 5, 15 min): {load_average()}")
     print(
         json.dumps(
             {
@@ -375,7 +381,7 @@ def main() -> None:
 
 
 def bare_peak(home: Path) -> float:
-    program = PtyProgram(bare_argv(), app_env(home), SIZE)
+    program = PtyProgram(bare_argv(), env(home), SIZE)
     try:
         program.until(lambda: shows_bare(program))
         program.quiet(1.0)

@@ -57,7 +57,7 @@ def _base(circle_id, covered, position, stored_ops, ordering="hlc"):
         len(covered),
         digests_of(op.id for op in covered),
         state=lambda: core_snapshot.decode(blob).state,
-        history=lambda: sorted(stored_ops, key=_key),  # the store: every op it holds
+        history=lambda _verdicts: sorted(stored_ops, key=_key),  # the store: every op it holds
     )
     return Replica.resume(circle_id, ordering, base, core_snapshot.decode(blob).state, clock)
 
@@ -99,7 +99,7 @@ def test_a_snapshot_and_a_full_fold_give_the_same_state(history, data):
                 len(taken),
                 digests_of(op.id for op in taken),
                 state=lambda taken=taken: fold(history.circle_id, taken),
-                history=lambda: sorted(stored_ops, key=_key),
+                history=lambda _verdicts: sorted(stored_ops, key=_key),
             )
             before = replica.state
             assert replica.rebase(newer)
@@ -156,7 +156,7 @@ def _open(tmp_path, circle_id, path) -> CircleService:
     store.save_circle(record)
     service = CircleService(store, record, FileTransport(path))
     asyncio.run(service.sync_once())
-    service._snapshots.join(30)  # the background writer, if the sync started it
+    service.circle._snapshots.join(30)  # the background writer, if the sync started it
     return service
 
 

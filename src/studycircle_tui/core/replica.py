@@ -1,6 +1,6 @@
 """A replica of one circle's log, kept in fold order, with the state folded from it.
 
-Two orderings, as DESIGN.md sets out:
+Two orderings, as docs/architecture.md sets out:
 
 - ``hlc`` (file circles): every op, local or remote, sorts by (hlc, id). An op that
   sorts after everything applied is folded incrementally; one that sorts earlier
@@ -23,6 +23,10 @@ looked at again on every later ``add``: once the reader's clock is within a day 
 stamp they fold like any late op, so replicas whose clocks disagree still converge. The
 replica only decides; the service (``sync/engine.py``) hands it the time and reports.
 A server circle holds nothing back: the server refuses such ops (``server/hub.py``).
+
+Signatures are checked in the fold (``core/signing.py``); the replica keeps the verdicts
+(``signatures``) for all its states, so a refold checks nothing twice. An op this replica
+signs itself (``make`` with a key) needs no checking.
 
 Resuming from a snapshot (``resume``): a big circle's replica need not hold its whole log.
 It stands on a ``Base`` (a snapshot: the state after every op up to a position, how many
@@ -47,11 +51,12 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from . import ids, reducer
 from .hlc import Clock, horizon
-from .ops import OP_TYPES, SCHEMA_VERSION, Op, validate_data
+from .ops import OP_TYPES, SCHEMA_VERSION, Op, hides_author, validate_data
+from .signing import Signatures, SigningKey, fingerprint
 from .snapshot import Position, covers
 from .state import CircleState
 
@@ -83,23 +88,28 @@ class Base:
 
     position: Position
     count: int
-    digests: array
+    digests: "array[int]"
     state: Callable[[], CircleState]
-    history: Callable[[], list[Op]]
+    history: Callable[[Signatures], list[Op]]  # handed the verdicts to remember
 
     def covers(self, op: Op) -> bool:
         return covers(self.digests, op.id)
 
 
 class Replica:
-    def __init__(self, circle_id: str, ordering: Ordering = "hlc") -> None:
+    def __init__(
+        self, circle_id: str, ordering: Ordering = "hlc", signatures: Signatures | None = None
+    ) -> None:
         self.circle_id = circle_id
         self.ordering = ordering
         self.clock = Clock()
-        self.state = CircleState(circle_id)
+        # Verdicts may be shared (a server's that trusts its own database, a test's).
+        self.signatures = signatures if signatures is not None else Signatures()
+        self.state = CircleState(circle_id, signatures=self.signatures)
         self._base: Base | None = None
         self._log: list[Op] = []  # confirmed ops in fold order (after the base's)
-        self._keys: list[object] = []  # their sort keys, parallel to _log
+        # their sort keys, parallel to _log: (hlc, id) or a seq, by the ordering
+        self._keys: list[Any] = []
         self._ids: set[str] = set()  # the ops held in memory (the base's are digests)
         self._pending: list[Op] = []  # seq ordering: own ops awaiting the server
         self._sealed: set[str] = set()  # of those, the ones it took and will place later
@@ -108,12 +118,19 @@ class Replica:
 
     @classmethod
     def resume(
-        cls, circle_id: str, ordering: Ordering, base: Base, state: CircleState, clock: str
+        cls,
+        circle_id: str,
+        ordering: Ordering,
+        base: Base,
+        state: CircleState,
+        clock: str,
+        signatures: Signatures | None = None,
     ) -> "Replica":
         """A replica standing on ``base``, whose state is ``state`` and whose ops' greatest
         stamp is ``clock``; hand it the ops after the base with ``add`` and ``add_local``
         as when loading everything."""
-        replica = cls(circle_id, ordering)
+        replica = cls(circle_id, ordering, signatures)
+        state.signatures = replica.signatures
         replica._base, replica.state = base, state
         replica.clock.observe(clock)
         return replica
@@ -156,18 +173,42 @@ class Replica:
 
     # --- writing ----------------------------------------------------------------------
 
-    def make(self, actor: str, type_name: str, data: object, wall_ms: int, random80: bytes) -> Op:
-        """A new op by ``actor``, stamped after everything this replica has seen.
+    def make(
+        self,
+        actor: str,
+        type_name: str,
+        data: object,
+        wall_ms: int,
+        random80: bytes,
+        key: SigningKey | None = None,
+        signer: str | None = None,
+    ) -> Op:
+        """A new op by ``actor``, stamped after everything this replica has seen, and
+        signed with ``key`` when given (``signer``: "@server" signing for a member).
 
         Raises OpError when ``data`` does not fit the op type's schema.
         """
         payload = validate_data(type_name, data)
-        op_id = ids.ulid(wall_ms, random80)
+        # An ULID starts with its maker's clock; an anonymous suggestion's id must not say
+        # when (or with what clock) its author wrote it, so its time part is left at zero.
+        op_id = ids.ulid(0 if hides_author(payload) else wall_ms, random80)
         circle = op_id if type_name == "circle.create" else self.circle_id
         stamp = self.clock.tick(wall_ms)
-        return OP_TYPES[type_name](
-            v=SCHEMA_VERSION, id=op_id, circle=circle, actor=actor, hlc=stamp, data=payload
+        op_type: Callable[..., Op] = OP_TYPES[type_name]  # its data's type was checked above
+        op = op_type(
+            v=SCHEMA_VERSION,
+            id=op_id,
+            circle=circle,
+            actor=actor,
+            hlc=stamp,
+            data=payload,
+            signer=signer,
         )
+        if key is None:
+            return op
+        op = key.sign(op)
+        self.signatures.remember(op, fingerprint(key.public))
+        return op
 
     def add(self, ops: Iterable[Op], now_ms: int | None = None) -> Change:
         """Take confirmed ops (from the store, a file or the server), in any order.
@@ -238,13 +279,14 @@ class Replica:
             return False
         if self._base is not None and self._base.position > base.position:  # type: ignore[operator]
             return False
-        cut = bisect_right(self._keys, base.position)  # type: ignore[arg-type]
+        cut = bisect_right(self._keys, base.position)
         covered = self._log[:cut]
         before = self._base.count if self._base else 0
         if base.count != before + len(covered) or not all(base.covers(op) for op in covered):
             return False
         self._base = base
         self._ids.difference_update(op.id for op in covered)
+        self.signatures.forget(op.id for op in covered)
         del self._log[:cut], self._keys[:cut]
         self.state.posts.freeze()  # the posts folded meanwhile: as if restored too
         return True
@@ -268,7 +310,7 @@ class Replica:
             self._take_history()
         for op in incoming:
             key = _hlc_key(op)
-            at = bisect_right(self._keys, key)  # type: ignore[arg-type]
+            at = bisect_right(self._keys, key)
             self._keys.insert(at, key)
             self._log.insert(at, op)
         self._refold()
@@ -299,7 +341,11 @@ class Replica:
         return Change(incoming, refolded=True)
 
     def _refold(self) -> None:
-        state = self._base.state() if self._base is not None else CircleState(self.circle_id)
+        if self._base is None:
+            self.state = reducer.fold(self.circle_id, self.ops(), self.signatures)
+            return
+        state = self._base.state()
+        state.signatures = self.signatures
         reducer.apply_all(state, self.ops())
         self.state = state
 
@@ -307,10 +353,10 @@ class Replica:
         """An op sorts at or before the base: take every op the base covers (and any
         stored since before its position) into memory, and stand on nothing."""
         assert self._base is not None
-        history = [op for op in self._base.history() if op.id not in self._ids]
+        history = [op for op in self._base.history(self.signatures) if op.id not in self._ids]
         key = _hlc_key if self.ordering == "hlc" else _seq
         kept = [op for op in history if self.ordering == "hlc" or op.seq is not None]
-        merged = sorted([*kept, *self._log], key=key)  # type: ignore[arg-type]
+        merged = sorted([*kept, *self._log], key=key)
         self._log, self._keys = merged, [key(op) for op in merged]
         self._ids.update(op.id for op in kept)
         self._base = None

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .discussion import may_see
 from .folding import compact_name, fold, fold_with_origins, names_for
-from .state import CircleState
+from .state import CircleState, Thread
 
 DEFAULT_LIMIT = 200
 
@@ -237,7 +237,7 @@ def _channels_named(state: CircleState, names: list[str]) -> set[str]:
     }
 
 
-def _kind_matches(kinds: set[str], thread) -> bool:
+def _kind_matches(kinds: set[str], thread: Thread) -> bool:
     if "question" in kinds and thread.kind != "question":
         return False
     if "discussion" in kinds and thread.kind != "discussion":

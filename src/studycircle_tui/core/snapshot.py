@@ -32,6 +32,7 @@ from typing import get_args, get_type_hints
 import msgspec
 
 from .posts import Post, PostTable
+from .signing import Signatures
 from .state import CircleState
 
 Position = tuple[str, str] | int  # the last op covered: (hlc, id), or a seq
@@ -50,13 +51,13 @@ def digest(op_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(op_id.encode(), digest_size=8).digest(), "little")
 
 
-def digests_of(op_ids: Iterable[str], more: array | None = None) -> array:
+def digests_of(op_ids: Iterable[str], more: "array[int] | None" = None) -> "array[int]":
     """The sorted digests of ``op_ids`` (and of ``more``, already digests)."""
     merged = sorted([*(more or ()), *(digest(op_id) for op_id in op_ids)])
     return array("Q", merged)
 
 
-def covers(digests: array, op_id: str) -> bool:
+def covers(digests: "array[int]", op_id: str) -> bool:
     wanted = digest(op_id)
     at = bisect_left(digests, wanted)
     return at < len(digests) and digests[at] == wanted
@@ -65,12 +66,16 @@ def covers(digests: array, op_id: str) -> bool:
 def _enc_hook(value: object) -> object:
     if isinstance(value, PostTable):
         return value.encoded()
+    if isinstance(value, Signatures):
+        return None  # a memo, not part of the state: a restored state starts its own
     raise NotImplementedError(type(value))
 
 
 def _dec_hook(kind: type, value: object) -> object:
     if kind is PostTable and isinstance(value, dict):
         return PostTable(value)
+    if kind is Signatures and value is None:
+        return Signatures()
     raise NotImplementedError(kind)
 
 

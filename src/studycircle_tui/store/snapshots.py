@@ -101,27 +101,27 @@ def stale(db: sqlite3.Connection, circle_id: str, position: Position, arrival: i
 
 def rows_after(
     db: sqlite3.Connection, circle_id: str, position: Position | None
-) -> list[tuple[str, bytes]]:
-    """(id, body) of the ops to fold on top of a snapshot at ``position``: in a file
+) -> list[tuple[str, bytes, bytes | None]]:
+    """(id, body, signer) of the ops to fold on top of a snapshot at ``position``: in a file
     circle those after it (by (hlc, id)); in a server circle the confirmed ones after it
     (by seq), then the local-only and pending ones (never in a snapshot)."""
     if position is None:
-        query = "SELECT id, body FROM ops WHERE circle = ? ORDER BY hlc, id"
+        query = "SELECT id, body, signer FROM ops WHERE circle = ? ORDER BY hlc, id"
         return db.execute(query, (circle_id,)).fetchall()
     if isinstance(position, int):
         confirmed = db.execute(
-            "SELECT id, body FROM ops WHERE circle = ? AND seq > ? ORDER BY seq",
+            "SELECT id, body, signer FROM ops WHERE circle = ? AND seq > ? ORDER BY seq",
             (circle_id, position),
         ).fetchall()
         unconfirmed = db.execute(
-            "SELECT id, body FROM ops WHERE circle = ? AND seq IS NULL ORDER BY hlc, id",
+            "SELECT id, body, signer FROM ops WHERE circle = ? AND seq IS NULL ORDER BY hlc, id",
             (circle_id,),
         ).fetchall()
         return confirmed + unconfirmed
     # A row value, not "hlc > ? OR (hlc = ? AND id > ?)": SQLite seeks ops_by_hlc to it
     # instead of scanning the circle's every op (0.8 s of a 100,000-op circle's opening).
     return db.execute(
-        "SELECT id, body FROM ops WHERE circle = ? AND (hlc, id) > (?, ?) ORDER BY hlc, id",
+        "SELECT id, body, signer FROM ops WHERE circle = ? AND (hlc, id) > (?, ?) ORDER BY hlc, id",
         (circle_id, *position),
     ).fetchall()
 
@@ -133,8 +133,8 @@ def rows_between(
     upto: Position,
     arrival: int,
     limit: int,
-) -> list[tuple[str, bytes, Position]]:
-    """(id, body, position) of up to ``limit`` ops a snapshot moved from ``after`` to
+) -> list[tuple[str, bytes, bytes | None, Position]]:
+    """(id, body, signer, position) of up to ``limit`` ops a snapshot moved from ``after`` to
     ``upto`` takes in, stored by ``arrival``, in fold order (in a server circle only the
     confirmed ones): read in batches, each from the last one's position."""
     where, values = _at_or_before(upto)
@@ -143,14 +143,17 @@ def rows_between(
     elif isinstance(after, int):
         above, above_values = "seq > ?", (after,)
     else:
-        above, above_values = "(hlc > ? OR (hlc = ? AND id > ?))", (after[0], *after)
+        above, above_values = "(hlc, id) > (?, ?)", after
     seq = isinstance(upto, int)
     rows = db.execute(
-        f"SELECT id, body, hlc, seq FROM ops WHERE circle = ? AND stored <= ? AND {above} "
+        f"SELECT id, body, signer, hlc, seq FROM ops WHERE circle = ? AND stored <= ? AND {above} "
         f"AND {where} ORDER BY {'seq' if seq else 'hlc, id'} LIMIT ?",
         (circle_id, arrival, *above_values, *values, limit),
     ).fetchall()
-    return [(op_id, body, number if seq else (hlc, op_id)) for op_id, body, hlc, number in rows]
+    return [
+        (op_id, body, signer, number if seq else (hlc, op_id))
+        for op_id, body, signer, hlc, number in rows
+    ]
 
 
 def position_behind(

@@ -5,13 +5,27 @@ the app works offline and an acknowledged op is on disk. ``run()`` is the sync l
 pushes the outbox, pulls what the other side has, and tells listeners what changed.
 The TUI never touches SQLite, files or HTTP itself.
 
-What goes wrong while syncing never ends the app: an unreachable server or file pauses
-sync (status "offline", a notice) and an unexpected error becomes a notice with its
-traceback in the sync log (``synclog``); either way sync is retried with backoff.
+Two classes, because one process may serve several members of one circle (ssh-serve
+runs every player of a worker in one process):
+
+- ``SharedCircle``: the circle itself, once per process — the store, the transport, the
+  replica folded from the log, the one sync loop, the status line's state, and whatever
+  must run once per circle beside the sync loop (the quiz pacer, ``pacer.py``).
+- ``CircleService``: one member's view of it — who ``me`` is, their drafts, read marks
+  and ops, and the listeners of their screens. A plain app has one; an ssh-serve worker
+  one per connected player, all over the same ``SharedCircle``. Screens only ever see
+  a ``CircleService``, so they cannot tell which way they are served; intent methods
+  written on ``CircleService`` act as ``self.me`` and work in both.
 
 A big circle opens from its snapshot and keeps it current in the background
 (``snapshots.py``); post texts are read from the store when drawn and searched through
-its index (``reading.py``): ``texts`` and ``search`` are how screens get them.
+its index (``reading.py``): a ``CircleService``'s ``texts`` and ``search`` are how
+screens get them. The texts' LRU, the index and the snapshot are the circle's; each
+member searches on their own (a newer search replaces only their own older one).
+
+What goes wrong while syncing never ends the app: an unreachable server or file pauses
+sync (status "offline", a notice) and an unexpected error becomes a notice with its
+traceback in the sync log (``synclog``); either way sync is retried with backoff.
 
 The service hands the replica the time: ops stamped more than a day ahead of this
 computer's clock are held back by the replica and reported here, and folded once that
@@ -23,7 +37,13 @@ be lost before they are read back (the file cut short just behind us): a file
 appended again too. Ops other members made are appended again as well, exactly as
 they were: a member's op was acknowledged to them once it was in the file, and may be
 lost for good if the file was its only copy (its author's machine gone); relaying it
-changes nothing about who made it, as merging a conflict copy already does.
+changes nothing about who made it, as merging a conflict copy already does: each
+keeps its author's signature, byte for byte.
+
+Every op is signed with this member's key (``sync/keys.py``), and every op that arrives
+has its signature checked in worker threads before it is stored (beside the verdict,
+so it is never checked again) and folded; one not signed by whom it claims is not
+folded, and members hear of it (``authorship.py`` words the notices).
 
 Other processes of the same user share the store: ``studycircle notes import`` or ``quiz
 import`` beside the open app, a second app. What they store (their own ops, ops they
@@ -35,41 +55,51 @@ other process wrote.
 Every op still waiting in the outbox is listed in the status (``queued``), so the app can
 show that a post or an answer is only on this computer yet (``waiting_to_send``).
 
-Over 400 lines: the sync loop, and each thing it folds or sends again, read best together.
+Over 400 lines: the sync loop, and each thing it folds or sends again, read best together;
+and a ``CircleService`` is nothing but a member's window on a ``SharedCircle``.
 """
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
+from enum import StrEnum
 
-from ..core import permissions
+from ..core import hlc, permissions, signing
 from ..core.hlc import describe_ahead
-from ..core.ops import Op
-from ..core.replica import Change, Replica
+from ..core.ops import Op, PostCreate, PostEdit, ThreadCreate
+from ..core.replica import Change, Ordering, Replica
 from ..core.schedule import to_ics
 from ..core.search import SearchResult
 from ..core.state import CircleState
 from ..store.db import CircleRecord, Store
-from ..store.texts import TEXT_OPS
-from . import snapshots, synclog
+from . import authorship, snapshots, synclog
+from .keys import LostKey, MemberKeys
 from .reading import CACHED_TEXTS, PostTexts, Searcher, StoreReader, TextIndexer
-from .transport import Pulled, Transport, TransportError
+from .tasks import cancelled
+from .transport import Pulled, Transport, TransportError, TransportKind
 
 
 class Refused(Exception):
     """The op would not apply: the text says why (not allowed, no such post, …)."""
 
 
+class SyncState(StrEnum):
+    SYNCED = "synced"  # the start, and a file circle read to its end
+    ONLINE = "online"  # a server circle, reached
+    OFFLINE = "offline"
+
+
 @dataclasses.dataclass(slots=True, frozen=True)
 class SyncStatus:
     """What the status line shows: "local file", "online", or "offline" since when."""
 
-    transport: str
-    state: str  # "synced" | "online" | "offline"
+    transport: TransportKind
+    state: SyncState
     since_ms: int = 0
     waiting: int = 0  # ops in the outbox
     queued: frozenset[str] = frozenset()  # their ids: made here, not yet sent
@@ -77,10 +107,12 @@ class SyncStatus:
 
 @dataclasses.dataclass(slots=True, frozen=True)
 class Notice:
-    """A readable line about input that was skipped or an op that was refused."""
+    """A readable line about input that was skipped or an op that was refused; for
+    every member served, or only for the member ``to``."""
 
     text: str
     severity: str = "warning"
+    to: str = ""
 
 
 Event = Change | SyncStatus | Notice
@@ -91,8 +123,11 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class CircleService:
-    POLL_SECONDS = 0.3  # a file circle shows others' posts within a second
+class SharedCircle:
+    """One circle's store, replica and sync loop, shared by every member this process
+    serves (see the module's docstring). ``record.member_id`` is the store's own member;
+    an ssh-serve worker's store has none ("")."""
+
     # A server circle's long-polls start at most this often. After a quiet wait the next
     # one starts at once; in a burst (200 players answering a quiz question) each client
     # takes the burst in a few pulls instead of one per op, which keeps the server and
@@ -111,19 +146,27 @@ class CircleService:
         self.record = record
         self.transport = transport
         self.now_ms = now_ms
-        ordering = "seq" if transport.ordering == "seq" else "hlc"
-        self._reader = StoreReader(store.path)
-        self.texts = PostTexts(self._reader, record.id)
-        self._searcher = Searcher(self._reader, self.texts, record.id)
+        self.clock: Callable[[], float] = time.monotonic  # paces rounds; tests put theirs in
+        ordering: Ordering = "seq" if transport.ordering == "seq" else "hlc"
+        self.reader = StoreReader(store.path)
+        self.texts = PostTexts(self.reader, record.id)
         self._indexer = TextIndexer(store.path, record.id)
         self._snapshots = snapshots.SnapshotWriter(store.path, record.id, ordering, now_ms)
         self.replica = Replica(record.id, ordering)  # until _load, below
+        self.keys = MemberKeys(store, record.id)
+        self._log_seen = 0  # how much of the moderation log has been looked at for reports
         self._listeners: list[Listener] = []
-        self._reported: set[str] = set()
+        self._reported: set[tuple[str, str]] = set()  # (to whom, what): said once
         self.notices: list[Notice] = []  # every notice so far, for listeners that come late
         self._wake = asyncio.Event()
         self._offline_since = 0
-        self.status = SyncStatus(transport.kind, "synced")
+        self.status = SyncStatus(transport.kind, SyncState.SYNCED)
+        # The members this process serves (the app's user; an ssh-serve worker's players,
+        # as they come): the quiz pacer paces the live quizzes they host.
+        self.members: set[str] = {record.member_id} if record.member_id else set()
+        # The sync loop and the pacer, each running once however many members run it.
+        self._tasks: dict[str, asyncio.Future[None]] = {}
+        self.started: collections.Counter[str] = collections.Counter()
         self._load()
 
     # --- reading ----------------------------------------------------------------------
@@ -132,33 +175,15 @@ class CircleService:
     def state(self) -> CircleState:
         return self.replica.state
 
-    @property
-    def me(self) -> str:
-        return self.record.member_id
-
     def subscribe(self, listener: Listener) -> None:
         """Hear every later event; notices raised before anyone listened are replayed."""
         self._listeners.append(listener)
         for notice in self.notices:
             listener(notice)
 
-    def waiting_to_send(self, op_id: str) -> bool:
-        """Whether an op is only on this computer yet, queued until the circle can be
-        reached (a post to mark "sending", an answer not yet given in the room's eyes)."""
-        return op_id in self.status.queued
-
-    def draft(self, place: str) -> str:
-        """Unsent text the composer held for ``place`` (a thread id), kept across restarts."""
-        return self.store.draft(self.record.id, place)
-
-    def save_draft(self, place: str, text: str) -> None:
-        self.store.set_draft(self.record.id, place, text)
-
-    async def search(self, query: str) -> SearchResult | None:
-        """The posts this member may read that ``query`` finds, newest first (on the
-        store's reader thread: the app goes on meanwhile); None when a newer search has
-        replaced this one. The texts of the first results are read with them."""
-        return await self._searcher.search(self.state, query, self.me)
+    def unsubscribe(self, listener: Listener) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
 
     @property
     def indexing(self) -> int:
@@ -168,39 +193,48 @@ class CircleService:
     def close(self) -> None:
         """Stop the threads that read, index and snapshot the store."""
         self._indexer.close()
-        self._reader.close()
+        self.reader.close()
         self._snapshots.join(30)
 
-    def mark_read(self, thread_id: str) -> None:
-        """Record (locally only) that this member has read the thread to its last post."""
-        thread = self.state.threads.get(thread_id)
-        if thread is None or not self.state.unread_in_thread(self.me, thread_id):
-            return
-        self.submit("read.mark", {"thread": thread_id, "post": thread.post_ids[-1]})
+    def clock_ms(self) -> int:
+        """Now, by the clock ops are stamped with: the wall clock, or the circle's stamps
+        when someone's clock ahead has pulled them forward. A question lasts its deadline
+        less its open's own stamp (reducer._quiz_open), so a quiz's deadlines are set on
+        this clock, and time left is read on it."""
+        return max(self.now_ms(), self.replica.clock.ms)
 
     # --- writing ----------------------------------------------------------------------
 
-    def submit(self, type_name: str, data: dict[str, object]) -> Op:
-        """Make an op as this member, store it durably, apply it, and queue it to send.
+    def submit(
+        self,
+        actor: str,
+        type_name: str,
+        data: Mapping[str, object],
+        *,
+        key: signing.SigningKey | None = None,
+    ) -> Op:
+        """Make an op by ``actor``, signed with their key, store it durably, apply it, and
+        queue it to send. ``key``: a key that signs its own announcement (a join, a first
+        key).
 
         Raises OpError (bad data) or Refused (not allowed here) without storing anything.
         """
-        op = self.replica.make(self.me, type_name, data, self.now_ms(), os.urandom(10))
+        if key is None and type_name != "read.mark":  # a read mark never leaves the device
+            try:
+                key = self.keys.signing(self.state, actor)
+            except LostKey as error:
+                raise Refused(str(error)) from None
+        op = self.replica.make(actor, type_name, data, self.now_ms(), os.urandom(10), key)
         reason = permissions.refusal(self.state, op)
         if reason is not None:
             raise Refused(reason)
-        self.store.add_ops(self.record.id, [op], outbox=True)
+        self.store.add_ops(self.record.id, [op], outbox=True, verdicts=self.replica.signatures)
         self._indexer.wake()
         self._keep_texts([op])
         self._emit(self.replica.add_local(op))
         self._outbox_changed()
         self._wake.set()
         return op
-
-    def schedule_ics(self) -> bytes:
-        """The circle's schedule as an iCalendar file's bytes (exported, or shown to copy)."""
-        state = self.state
-        return to_ics(state.name, state.id, state.schedule, self.now_ms())
 
     # --- syncing ----------------------------------------------------------------------
 
@@ -231,20 +265,39 @@ class CircleService:
         try:
             await asyncio.wait({pull, woken}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (pull, woken):
-                if not task.done():
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+            await cancelled({pull, woken})
         if not pull.cancelled():
             pull.result()  # raises what the pull raised
 
     async def run(self) -> None:
+        """Sync until cancelled. However many members call it, one loop runs: a later
+        caller waits on it, and cancelling a caller leaves it running for the others."""
+        await asyncio.shield(self._once("sync", self._sync_loop))
+
+    async def pace(self) -> None:
+        """Close the live questions of the members this process serves on time
+        (``pacer.py``), until cancelled; one pacer, as ``run`` is one loop."""
+        from .pacer import QuizPacer  # the pacer drives quizzes through CircleService
+
+        await asyncio.shield(self._once("pacer", lambda: QuizPacer(self).run()))
+
+    async def stop(self) -> None:
+        """End the sync loop and the pacer (ssh-serve's worker, shutting down)."""
+        await cancelled(set(self._tasks.values()))
+
+    def _once(self, name: str, start: Callable[[], Awaitable[None]]) -> asyncio.Future[None]:
+        task = self._tasks.get(name)
+        if task is None or task.done():
+            self.started[name] += 1
+            task = self._tasks[name] = asyncio.ensure_future(start())
+        return task
+
+    async def _sync_loop(self) -> None:
         """Sync until cancelled, backing off (with jitter) while the other side is away
         or something unexpected fails; only a refused token stops it."""
         backoff = 1.0
         while True:
-            started = time.monotonic()
+            started = self.clock()
             try:
                 await self.sync_once(wait=self._long_poll_seconds())
             except TransportError as error:
@@ -254,35 +307,56 @@ class CircleService:
                         f"sync paused: {error}. What you send waits on this computer and "
                         "goes out when the circle can be reached again"
                     )
-                self._set_status(state="offline", since_ms=self._offline_since)
+                self._set_status(state=SyncState.OFFLINE, since_ms=self._offline_since)
                 status = getattr(error, "status", None)
                 if status in (401, 403):
                     # A removed member or a revoked token: retrying cannot help.
                     self._notice(f"sync stopped: {error}", "error")
                     return
                 retry_after = getattr(error, "retry_after", None)
-                delay = retry_after or backoff * random.uniform(0.5, 1.0)
+                delay: float | None = retry_after or backoff * random.uniform(0.5, 1.0)
                 backoff = min(backoff * 2, self.MAX_BACKOFF_SECONDS)
+                listen = False
             except Exception as error:  # a bug or an OS surprise must not end the app
                 self.report_failure(error)
                 delay = backoff * random.uniform(0.5, 1.0)
                 backoff = min(backoff * 2, self.MAX_BACKOFF_SECONDS)
+                listen = False
             else:
                 if self._offline_since:
                     self._offline_since = 0
                     self._reported.clear()
                 backoff = 1.0
-                # A file is polled; a server's long-poll already waited for news.
+                # A file says when it changes (and an op held back may come due); a
+                # server's long-poll already waited for news.
+                listen = self.transport.ordering == "hlc"
                 delay = (
-                    self.POLL_SECONDS
-                    if self.transport.ordering == "hlc"
-                    else started + self.LONG_POLL_INTERVAL - time.monotonic()
+                    self._held_due() if listen else started + self.LONG_POLL_INTERVAL - self.clock()
                 )
-                self._set_status(
-                    state="synced" if self.transport.ordering == "hlc" else "online", since_ms=0
-                )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+                self._set_status(state=SyncState.SYNCED if listen else SyncState.ONLINE, since_ms=0)
+            await self.rest(delay, listen)
+
+    async def rest(self, seconds: float | None, listen: bool) -> None:
+        """Until there is something to sync: an op of ours to send, ``seconds`` passed
+        (None: no limit), or, ``listen``ing, the transport hears of news (a file's
+        changes)."""
+        waits: set[asyncio.Future[object]] = {asyncio.ensure_future(self._wake.wait())}
+        if listen:
+            waits.add(asyncio.ensure_future(self.transport.changed()))
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            await cancelled(waits)
+
+    def _held_due(self) -> float | None:
+        """Seconds until the first op held back for its far-future stamp may fold (it
+        folds at the next pull); None when none is held. At most an hour, so a clock
+        set right meanwhile is noticed."""
+        held = self.replica.held
+        if not held:
+            return None
+        due_ms = hlc.physical_ms(held[0].hlc) - hlc.FUTURE_SLACK_MS
+        return min(max(0.0, (due_ms - self.now_ms()) / 1000), 3600.0)
 
     def report_failure(self, error: Exception) -> None:
         """Say that syncing failed unexpectedly; the traceback goes to the sync log."""
@@ -291,10 +365,10 @@ class CircleService:
         if not self._offline_since:
             self._offline_since = self.now_ms()
         self._notice(f"sync failed: {type(error).__name__}: {error}{where}; retrying", "error")
-        self._set_status(state="offline", since_ms=self._offline_since)
+        self._set_status(state=SyncState.OFFLINE, since_ms=self._offline_since)
 
     def _long_poll_seconds(self) -> float:
-        # A server answers a long-poll as soon as something arrives; a file is polled.
+        # A server answers a long-poll as soon as something arrives; a file is read at once.
         return 25.0 if self.transport.ordering == "seq" and not self._wake.is_set() else 0.0
 
     async def _push(self) -> None:
@@ -329,7 +403,8 @@ class CircleService:
             # server's confirmation of a pending op carries its seq, which is news).
             fresh = [op for op in pulled.ops if op.seq is not None or not self.replica.knows(op)]
             if fresh:
-                self.store.add_ops(self.record.id, fresh)
+                await self._check_signatures(fresh)
+                self.store.add_ops(self.record.id, fresh, verdicts=self.replica.signatures)
                 self._indexer.wake()
             # Every pull, new ops or not: held ops whose time has come fold now.
             change = self._take(pulled.ops)
@@ -340,14 +415,38 @@ class CircleService:
             self.store.set_cursor(self.record.id, remote, pulled.cursor)
             more, wait = pulled.more, 0.0
 
-    def _take(self, ops: list[Op]) -> Change:
+    async def _check_signatures(self, ops: list[Op]) -> None:
+        """Check arriving ops' signatures against the keys that may have made them, in
+        worker threads (OpenSSL leaves Python's lock while it verifies, so a big batch
+        uses every core, and the app stays responsive meanwhile). The verdicts stay with
+        the replica; those the fold still needs (a key arriving later) it reaches itself."""
+        more = signing.announced(ops)
+        keys = self.state.keys
+        work = [(op, signing.candidates(keys, op, more)) for op in ops if op.sig is not None]
+        verdicts = self.replica.signatures
+
+        def check(part: list[tuple[Op, list[str]]]) -> None:
+            for op, candidates in part:
+                verdicts.first_good(op, candidates)
+
+        if len(work) < authorship.THREAD_FROM:
+            check(work)
+        else:
+            parts = [work[i :: authorship.THREADS] for i in range(authorship.THREADS)]
+            await asyncio.gather(*(asyncio.to_thread(check, part) for part in parts))
+        verdicts.take_fresh()  # add_ops records them beside the ops
+
+    def _take(self, ops: list[Op], earlier: bool = False) -> Change:
         """Hand ops to the replica with the time (for the far-future hold) and report
-        any it held back."""
+        any it held back, and what arrived not signed by whom it claims (``earlier``:
+        ops from the store, said when they arrived; the moderation log keeps them)."""
         now = self.now_ms()
         change = self.replica.add(ops, now)
+        if not earlier:
+            self._authorship(change)
         if change.held:
             latest = max(op.hlc for op in change.held)
-            authors = sorted({self._name(op.actor) for op in change.held})
+            authors = sorted({authorship.name_in(self.state, op.actor) for op in change.held})
             what = "a change" if len(change.held) == 1 else f"{len(change.held)} changes"
             ahead = describe_ahead(latest, now)
             self._notice(
@@ -389,7 +488,9 @@ class CircleService:
             self._stored = newest  # all of it stored here, and folded as it was
             return
         problems: list[str] = []
-        ops, self._stored = store.stored_since(circle, self._stored, problems)
+        ops, self._stored = store.stored_since(
+            circle, self._stored, problems, self.replica.signatures
+        )
         for problem in problems:
             self._notice(problem, "error")
         pending = {op.id for op in self.replica.pending}
@@ -418,6 +519,7 @@ class CircleService:
         self._set_status(waiting=len(queued), queued=queued)
 
     def _load(self) -> None:
+        problems: list[str] = []
         # Read before the ops: what others store from here on is folded later (a row
         # stored meanwhile is read twice, and skipped the second time).
         self._stored = self.store.last_stored(self.record.id)
@@ -434,19 +536,29 @@ class CircleService:
                 if op.seq is None and not op.LOCAL_ONLY:
                     self.replica.add_local(op)
         else:
-            self._take(ops)
+            self._take(ops, earlier=True)
         if self.replica.base is None:
             self.replica.state.posts.freeze()  # a whole log folded: posts as if restored
         self._keep_texts(ops)
         self._indexer.wake()
         self._snapshots.due(self.replica.on_top)
+        self.store.save_verdicts(self.record.id, self.replica.signatures.take_fresh())
+        self._log_seen = len(self.state.moderation_log)
+        try:
+            self.keys.signing(self.state, self.record.member_id)
+        except LostKey as error:
+            self._notice(str(error), "error")
         queued = self.store.outbox_ids(self.record.id)
-        self.status = SyncStatus(self.transport.kind, "synced", waiting=len(queued), queued=queued)
+        self.status = SyncStatus(
+            self.transport.kind, SyncState.SYNCED, waiting=len(queued), queued=queued
+        )
 
     def _keep_texts(self, ops: list[Op]) -> None:
         """Texts in ops at hand go to the texts' LRU: drawing them needs no read."""
-        carried = [op for op in ops[-CACHED_TEXTS:] if op.type in TEXT_OPS]
-        self.texts.keep({op.id: op.data.text for op in carried})  # type: ignore[attr-defined]
+        carried = [
+            op for op in ops[-CACHED_TEXTS:] if isinstance(op, (PostCreate, ThreadCreate, PostEdit))
+        ]
+        self.texts.keep({op.id: op.data.text for op in carried})
 
     def _adopt_snapshot(self) -> None:
         """A snapshot written in the background: stand on it, let go what it covers."""
@@ -454,9 +566,26 @@ class CircleService:
         if written is not None:
             self.replica.rebase(snapshots.base_of(self.store, self.record.id, *written))
 
-    def _name(self, member_id: str) -> str:
-        member = self.state.members.get(member_id)
-        return member.name if member is not None else "someone not (yet) a member"
+    def _authorship(self, change: Change) -> None:
+        """After a change: keep the verdicts the fold reached, and tell the member what
+        arrived not signed by its author, whose key changed, and whether they are
+        themselves again (a lead gave them back their place)."""
+        self.store.save_verdicts(self.record.id, self.replica.signatures.take_fresh())
+        log = self.state.moderation_log
+        start = 0 if change.refolded else min(self._log_seen, len(log))
+        self._log_seen = len(log)
+        for text in authorship.reports(self.state, log[start:]):
+            self._notice(text)
+        for text in authorship.key_changes(self.state, change.applied, self.record.member_id):
+            self._notice(text, "information")
+        adopted = self.keys.adopted(self.state, self.record.member_id)
+        if adopted is not None:
+            self.record.member_id = adopted
+            self.members.add(adopted)  # served here now: the pacer paces their quizzes
+            self.store.save_circle(self.record)
+            self._notice(authorship.welcome_back(self.state, adopted), "information")
+        if self.keys.server_mismatch(self.state):
+            self._notice(authorship.SERVER_KEY_CHANGED, "error")
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, Change) and not event:
@@ -464,11 +593,15 @@ class CircleService:
         for listener in self._listeners:
             listener(event)
 
-    def _notice(self, text: str, severity: str = "warning") -> None:
-        if text in self._reported:
+    def notify(self, member: str, text: str, severity: str = "warning") -> None:
+        """Tell one member served here (what went wrong with something of theirs)."""
+        self._notice(text, severity, to=member)
+
+    def _notice(self, text: str, severity: str = "warning", to: str = "") -> None:
+        if (to, text) in self._reported:
             return
-        self._reported.add(text)
-        notice = Notice(text, severity)
+        self._reported.add((to, text))
+        notice = Notice(text, severity, to)
         self.notices.append(notice)
         self._emit(notice)
 
@@ -477,3 +610,198 @@ class CircleService:
         if status != self.status:
             self.status = status
             self._emit(status)
+
+
+class CircleService:
+    """One member's view of a circle: what the TUI talks to (see the module's docstring).
+
+    ``CircleService(store, record, transport)`` is the user's own app: a circle of its
+    own, ``me`` being ``record.member_id``. ``CircleService.member_of(circle, member)``
+    is one of several members served over one ``SharedCircle`` (ssh-serve's players).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        record: CircleRecord,
+        transport: Transport,
+        now_ms: Callable[[], int] = _now_ms,
+    ) -> None:
+        self._attach(SharedCircle(store, record, transport, now_ms), record.member_id, owner=True)
+
+    @classmethod
+    def member_of(cls, circle: SharedCircle, member_id: str) -> "CircleService":
+        service = cls.__new__(cls)
+        service._attach(circle, member_id)
+        return service
+
+    def _attach(self, circle: SharedCircle, member_id: str, owner: bool = False) -> None:
+        self.circle = circle
+        self._owner = owner  # made the circle (the user's own app): closes it too
+        self._searcher = Searcher(circle.reader, circle.texts, circle.record.id)
+        self._me = member_id
+        self._own = bool(member_id) and member_id == circle.record.member_id
+        if member_id:
+            circle.members.add(member_id)  # kept after they leave: their quiz goes on
+        self._listening: list[Listener] = []
+
+    def close(self) -> None:
+        """Stop hearing the circle (a player left); the circle goes on for the others.
+        The user's own app's service closes its circle too (the threads that read, index
+        and snapshot the store)."""
+        for listener in self._listening:
+            self.circle.unsubscribe(listener)
+        self._listening.clear()
+        if self._owner:
+            self.circle.close()
+
+    # --- reading ----------------------------------------------------------------------
+
+    @property
+    def me(self) -> str:
+        if self._own:  # the store's own member: who they are follows a lead's re-key
+            return self.circle.record.member_id
+        return self._me
+
+    @property
+    def state(self) -> CircleState:
+        return self.circle.replica.state
+
+    @property
+    def status(self) -> SyncStatus:
+        return self.circle.status
+
+    @property
+    def notices(self) -> list[Notice]:
+        return [notice for notice in self.circle.notices if notice.to in ("", self.me)]
+
+    @property
+    def store(self) -> Store:
+        return self.circle.store
+
+    @property
+    def record(self) -> CircleRecord:
+        return self.circle.record
+
+    @property
+    def transport(self) -> Transport:
+        return self.circle.transport
+
+    @property
+    def replica(self) -> Replica:
+        return self.circle.replica
+
+    @property
+    def texts(self) -> PostTexts:
+        """Post texts by the op that carried them (``reading.py``): what screens draw."""
+        return self.circle.texts
+
+    async def search(self, query: str) -> SearchResult | None:
+        """The posts this member may read that ``query`` finds, newest first (on the
+        store's reader thread: the app goes on meanwhile); None when a newer search of
+        theirs has replaced this one. The texts of the first results are read with them."""
+        return await self._searcher.search(self.state, query, self.me)
+
+    @property
+    def indexing(self) -> int:
+        """Ops stored and not yet in the search index (a search may miss them)."""
+        return self.circle.indexing
+
+    def now_ms(self) -> int:
+        return self.circle.now_ms()
+
+    def subscribe(self, listener: Listener) -> None:
+        """Hear every later event (but notices to other members); notices raised before
+        anyone listened are replayed."""
+
+        def heard(event: Event) -> None:
+            # ``self.me`` asked each time: the store's own member follows a re-key.
+            if not (isinstance(event, Notice) and event.to and event.to != self.me):
+                listener(event)
+
+        self._listening.append(heard)
+        self.circle.subscribe(heard)
+
+    def waiting_to_send(self, op_id: str) -> bool:
+        """Whether an op is only on this computer yet, queued until the circle can be
+        reached (a post to mark "sending", an answer not yet given in the room's eyes)."""
+        return op_id in self.status.queued
+
+    def draft(self, place: str) -> str:
+        """Unsent text the composer held for ``place`` (a thread id), kept across restarts."""
+        return self.store.draft(self.record.id, self.me, place)
+
+    def save_draft(self, place: str, text: str) -> None:
+        self.store.set_draft(self.record.id, self.me, place, text)
+
+    def mark_read(self, thread_id: str) -> None:
+        """Record (locally only) that this member has read the thread to its last post."""
+        thread = self.state.threads.get(thread_id)
+        if thread is None or not self.state.unread_in_thread(self.me, thread_id):
+            return
+        self.submit("read.mark", {"thread": thread_id, "post": thread.post_ids[-1]})
+
+    # --- writing ----------------------------------------------------------------------
+
+    def submit(
+        self, type_name: str, data: Mapping[str, object], *, key: signing.SigningKey | None = None
+    ) -> Op:
+        """Make an op as this member, signed, store it durably, apply it, and queue it to
+        send. ``key``: a key that signs its own announcement (a join, a first key).
+
+        Raises OpError (bad data) or Refused (not allowed here) without storing anything.
+        """
+        return self.circle.submit(self.me, type_name, data, key=key)
+
+    @property
+    def keys(self) -> MemberKeys:
+        return self.circle.keys
+
+    # --- keys -------------------------------------------------------------------------
+
+    def sign_from_now(self) -> Op | None:
+        """A member from before signing (or from an older app) announces a first key,
+        so that their changes are signed from now on; nothing for one who has a key."""
+        if not self.circle.keys.needs_first(self.state, self.me):
+            return None
+        key = self.circle.keys.new(self.me)
+        data = {"member": self.me, "key": key.public, "reason": "first"}
+        return self.submit("member.key", data, key=key)
+
+    def rotate_key(self) -> Op:
+        """Sign from now on with a new key (the old one signs the change)."""
+        self.circle.keys.signing(self.state, self.me)  # a device that lost its key cannot rotate
+        new = self.circle.keys.new(self.me)
+        return self.submit("member.key", {"member": self.me, "key": new.public, "reason": "rotate"})
+
+    def rekey(self, member: str, joined_as: str) -> Op:
+        """As a lead: give ``member``, who lost their key, the key of the member id their
+        new device joined as (which ends, being the same person)."""
+        key = self.state.key_of(joined_as)
+        if key is None:
+            raise Refused("the member they joined again as has no key (an older app?)")
+        data = {"member": member, "key": key, "reason": "lost", "joined_as": joined_as}
+        return self.submit("member.key", data)
+
+    def require_signatures(self, required: bool) -> Op:
+        """As the lead: refuse (or take again) changes that are not signed."""
+        return self.submit("circle.update", {"signatures_required": required})
+
+    def schedule_ics(self) -> bytes:
+        """The circle's schedule as an iCalendar file's bytes (exported, or shown to copy)."""
+        state = self.state
+        return to_ics(state.name, state.id, state.schedule, self.now_ms())
+
+    # --- syncing (the circle's: one loop for every member) ----------------------------
+
+    async def sync_once(self, wait: float = 0.0) -> None:
+        await self.circle.sync_once(wait)
+
+    async def run(self) -> None:
+        await self.circle.run()
+
+    async def pace(self) -> None:
+        await self.circle.pace()
+
+    def report_failure(self, error: Exception) -> None:
+        self.circle.report_failure(error)

@@ -15,13 +15,16 @@ import asyncio
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from ..core import search as rules
 from ..core.state import CircleState
 from ..store import texts
 from ..store.db import Store
+
+T = TypeVar("T")
 
 CACHED_TEXTS = 512  # a few screens of posts either way, and the search results on show
 
@@ -39,7 +42,7 @@ class StoreReader:
             self._store = Store(self._path)
         return self._store
 
-    def run(self, work: Callable[[Store], object]):  # -> Future
+    def run(self, work: Callable[[Store], T]) -> Future[T]:
         return self._thread.submit(lambda: work(self._connection()))
 
     def close(self) -> None:
@@ -98,7 +101,7 @@ class PostTexts:
         circle = self._circle
         future = self._reader.run(lambda s: texts.texts_of(s.db, circle, missing))
 
-        def arrived(done) -> None:  # type: ignore[no-untyped-def]
+        def arrived(done: Future[dict[str, str]]) -> None:
             found = {} if done.exception() else done.result()
             loop.call_soon_threadsafe(self._arrived, missing, found, then)
 

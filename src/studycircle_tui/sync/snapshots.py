@@ -29,10 +29,11 @@ from ..core import reducer
 from ..core.hlc import horizon
 from ..core.ops import SCHEMA_VERSION, Op
 from ..core.replica import Base, Ordering, Replica
+from ..core.signing import Signatures
 from ..core.snapshot import Snapshot, decode, digests_of, encode, shape
 from ..core.state import CircleState
 from ..store import snapshots
-from ..store.db import Store, decode_rows
+from ..store.db import Store, decode_stored
 
 TAIL_OPS = 500  # the newest ops a snapshot leaves out (see the module's docstring)
 REWRITE_AFTER = 1_500  # ops folded on top of a snapshot before a newer one is written
@@ -53,11 +54,11 @@ def base_of(store: Store, circle_id: str, snapshot: Snapshot, body: bytes) -> Ba
         snapshot.count,
         _digest_array(snapshot.digests),
         state=lambda: decode(zlib.decompress(body)).state,
-        history=lambda: store.load_ops(circle_id),
+        history=lambda verdicts: store.load_ops(circle_id, None, verdicts),
     )
 
 
-def _digest_array(raw: bytes) -> array:
+def _digest_array(raw: bytes) -> "array[int]":
     digests = array("Q")
     digests.frombytes(raw)
     return digests
@@ -101,8 +102,8 @@ def open_replica(
         base = base_of(store, circle_id, snapshot, body)
         replica = Replica.resume(circle_id, ordering, base, snapshot.state, snapshot.clock)
         rows = snapshots.rows_after(store.db, circle_id, snapshot.position)
-    ops, unreadable = decode_rows(rows)
-    problems = [f"a stored op cannot be read, left out: {why}" for _, why in unreadable]
+    problems: list[str] = []
+    ops = decode_stored(rows, problems, replica.signatures)
     return replica, ops, problems
 
 
@@ -129,7 +130,8 @@ def write(
     count = previous[0].count if previous else 0
     digests = digests_of([], _digest_array(previous[0].digests) if previous else None)
     clock = previous[0].clock if previous else ""
-    for ops in _batches(store, circle_id, after, target, arrival):
+    for ops, verdicts in _batches(store, circle_id, after, target, arrival):
+        state.signatures = verdicts  # the store's: a fold of stored ops verifies none again
         reducer.apply_all(state, ops)
         state.posts.freeze()  # memory stays that of the state, not of its posts as objects
         count += len(ops)
@@ -146,16 +148,19 @@ def _batches(
     after: snapshots.Position | None,
     upto: snapshots.Position,
     arrival: int,
-) -> Iterator[list[Op]]:
-    """The ops after ``after`` up to ``upto``, stored by ``arrival``, a batch at a time."""
+) -> Iterator[tuple[list[Op], Signatures]]:
+    """The ops after ``after`` up to ``upto``, stored by ``arrival``, a batch at a time,
+    with the verdicts on their signatures the store kept (a batch's own: memory stays
+    that of one batch)."""
     while True:
         rows = snapshots.rows_between(store.db, circle_id, after, upto, arrival, BATCH)
-        ops, _ = decode_rows([(op_id, body) for op_id, body, _ in rows])
+        verdicts = Signatures()
+        ops = decode_stored(rows, None, verdicts)
         if ops:
-            yield ops
+            yield ops, verdicts
         if len(rows) < BATCH:
             return
-        after = rows[-1][2]
+        after = rows[-1][3]
 
 
 class SnapshotWriter:

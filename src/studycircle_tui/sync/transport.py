@@ -1,6 +1,7 @@
 """The one interface every transport implements; the rest of the app cannot tell them apart."""
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 from ..core.ops import Op
@@ -30,13 +31,20 @@ class Pushed:
     sealed: bool = False  # taken by the server, its seq to come (a quiz answer)
 
 
+class TransportKind(StrEnum):
+    """How a circle syncs, as the status line names it."""
+
+    FILE = "local file"
+    SERVER = "server"
+
+
 class TransportError(Exception):
     """The other side cannot be reached or read right now; sync retries later."""
 
 
 class Transport(Protocol):
-    #: shown in the status line: "local file", "server"
-    kind: str
+    #: shown in the status line
+    kind: TransportKind
     #: "hlc" for a file circle, "seq" for a server circle (see core/replica.py)
     ordering: str
     #: whether a pushed op comes back in the next pull (a file: it is appended after the
@@ -52,6 +60,11 @@ class Transport(Protocol):
 
     async def push(self, ops: list[Op]) -> list[Pushed]:
         """Deliver ops; pushing the same op twice is harmless and gets the same answer."""
+        ...
+
+    async def changed(self) -> None:
+        """Return when the other side may have something new: the sync loop waits on
+        this between pulls of a circle file. (A server's long-poll is its own wait.)"""
         ...
 
     async def close(self) -> None: ...
