@@ -32,7 +32,6 @@ The last line printed is one JSON object:
 
 import argparse
 import json
-import os
 import random
 import shutil
 import sqlite3
