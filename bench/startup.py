@@ -98,6 +98,8 @@ def big_home(root: Path, ops: int, seed: int) -> tuple[Path, str, int]:
     store.add_ops(circle_id, made, verdicts=builder.maker.signatures)
     name = made[0].data.name
     store.save_circle(CircleRecord(circle_id, name, "file", str(path), builder.me, 1))
+    mine = builder.keys[builder.me]  # the reader's key, on their computer as after a join
+    store.save_key(circle_id, builder.me, mine.public, mine.seed, 1)
     store.close()
     posts = sum(op.type in ("post.create", "thread.create") for op in made)
     return home, name, posts
@@ -155,12 +157,17 @@ def first_paint(argv: list[str], env: dict[str, str], shown) -> dict:
 
 
 def snapshot_written(home: Path) -> bool:
-    """Whether the app has written its snapshot yet (a build without them: never)."""
+    """Whether the app has written its snapshot, or needs none (a log too short to be
+    worth one, like the demo's); a build without snapshots: never."""
+    from studycircle_tui.sync.snapshots import SNAPSHOT_FROM
+
     try:
         db = sqlite3.connect(f"file:{store_path(home)}?mode=ro", uri=True)
     except sqlite3.Error:
         return False
     try:
+        if db.execute("SELECT COUNT(*) FROM ops").fetchone()[0] < SNAPSHOT_FROM:
+            return True
         return bool(db.execute("SELECT COUNT(*) FROM snapshots").fetchone()[0])
     except sqlite3.Error:
         return False

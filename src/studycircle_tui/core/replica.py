@@ -89,7 +89,7 @@ class Base:
     position: Position
     count: int
     digests: "array[int]"
-    state: Callable[[], CircleState]
+    state: Callable[[], CircleState | None]  # None: gone (the store holds another)
     history: Callable[[Signatures], list[Op]]  # handed the verdicts to remember
 
     def covers(self, op: Op) -> bool:
@@ -345,6 +345,10 @@ class Replica:
             self.state = reducer.fold(self.circle_id, self.ops(), self.signatures)
             return
         state = self._base.state()
+        if state is None:  # the snapshot is no longer at hand: fold the whole log
+            self._take_history()
+            self.state = reducer.fold(self.circle_id, self.ops(), self.signatures)
+            return
         state.signatures = self.signatures
         reducer.apply_all(state, self.ops())
         self.state = state

@@ -564,7 +564,8 @@ class SharedCircle:
         """A snapshot written in the background: stand on it, let go what it covers."""
         written = self._snapshots.ready()
         if written is not None:
-            self.replica.rebase(snapshots.base_of(self.store, self.record.id, *written))
+            base = snapshots.base_of(self.store, self.record.id, self.replica.ordering, written)
+            self.replica.rebase(base)
 
     def _authorship(self, change: Change) -> None:
         """After a change: keep the verdicts the fold reached, and tell the member what

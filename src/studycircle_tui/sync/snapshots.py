@@ -20,7 +20,6 @@ replica read the whole log back (``Base.history``).
 """
 
 import threading
-import zlib
 from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -45,15 +44,23 @@ def marks(ordering: Ordering) -> snapshots.Marks:
     return (ordering, shape(), reducer.VERSION, SCHEMA_VERSION)
 
 
-def base_of(store: Store, circle_id: str, snapshot: Snapshot, body: bytes) -> Base:
-    """What a replica stands on: the snapshot's figures, its state decoded again from the
-    compressed ``body`` when a refold needs a fresh copy, ``store`` (the service's own)
-    for the history before it."""
+def base_of(store: Store, circle_id: str, ordering: Ordering, snapshot: Snapshot) -> Base:
+    """What a replica stands on: the snapshot's figures; its state read again from
+    ``store`` (the service's own) when a refold needs a fresh copy, rather than its bytes
+    kept in memory all along (None when the store now holds another one: the replica
+    then folds its history, also read from ``store``)."""
+
+    def state() -> CircleState | None:
+        again = _read(store, circle_id, ordering)
+        if again is None or again[0].position != snapshot.position:
+            return None
+        return again[0].state
+
     return Base(
         snapshot.position,
         snapshot.count,
         _digest_array(snapshot.digests),
-        state=lambda: decode(zlib.decompress(body)).state,
+        state=state,
         history=lambda verdicts: store.load_ops(circle_id, None, verdicts),
     )
 
@@ -64,24 +71,32 @@ def _digest_array(raw: bytes) -> "array[int]":
     return digests
 
 
-def _usable(
-    store: Store, circle_id: str, ordering: Ordering, now_ms: int
-) -> tuple[Snapshot, bytes, int] | None:
-    """The circle's snapshot, its compressed bytes and arrival mark, if it may be used."""
+def _read(store: Store, circle_id: str, ordering: Ordering) -> tuple[Snapshot, int] | None:
+    """The circle's snapshot made by this code, and its arrival mark, if it reads back."""
     found = snapshots.read(store.db, circle_id, marks(ordering))
     if found is None:
         return None
     arrival, body = found
     try:
-        snapshot = decode(zlib.decompress(body))
-    except (ValueError, zlib.error):  # msgspec.DecodeError is a ValueError
+        return decode(body), arrival
+    except ValueError:  # msgspec.DecodeError is a ValueError
         return None
+
+
+def _usable(
+    store: Store, circle_id: str, ordering: Ordering, now_ms: int
+) -> tuple[Snapshot, int] | None:
+    """The circle's snapshot and its arrival mark, if it may be used."""
+    found = _read(store, circle_id, ordering)
+    if found is None:
+        return None
+    snapshot, arrival = found
     position = snapshot.position
     if isinstance(position, tuple) and position[0] > horizon(now_ms):
         return None  # this computer's clock went back: it may cover ops now held back
     if snapshots.stale(store.db, circle_id, position, arrival):
         return None
-    return snapshot, body, arrival
+    return snapshot, arrival
 
 
 def open_replica(
@@ -98,8 +113,8 @@ def open_replica(
         replica = Replica(circle_id, ordering)
         rows = snapshots.rows_after(store.db, circle_id, None)
     else:
-        snapshot, body, _ = usable
-        base = base_of(store, circle_id, snapshot, body)
+        snapshot, _ = usable
+        base = base_of(store, circle_id, ordering, snapshot)
         replica = Replica.resume(circle_id, ordering, base, snapshot.state, snapshot.clock)
         rows = snapshots.rows_after(store.db, circle_id, snapshot.position)
     problems: list[str] = []
@@ -107,12 +122,10 @@ def open_replica(
     return replica, ops, problems
 
 
-def write(
-    store: Store, circle_id: str, ordering: Ordering, now_ms: int
-) -> tuple[Snapshot, bytes] | None:
+def write(store: Store, circle_id: str, ordering: Ordering, now_ms: int) -> Snapshot | None:
     """Write the circle's snapshot up to ``TAIL_OPS`` before its newest op, from the one
-    it has (if usable) or from the start; the snapshot and its compressed bytes, or None
-    when there was nothing new to cover."""
+    it has (if usable) or from the start; the snapshot, or None when there was nothing
+    new to cover."""
     db = store.db
     target = snapshots.position_behind(db, circle_id, ordering, TAIL_OPS, horizon(now_ms))
     if target is None:
@@ -138,8 +151,8 @@ def write(
         digests = digests_of((op.id for op in ops), digests)
         clock = max(clock, *(op.hlc for op in ops))
     snapshot = Snapshot(state, target, count, digests.tobytes(), clock)
-    body = snapshots.write(db, circle_id, marks(ordering), arrival, encode(snapshot))
-    return snapshot, body
+    snapshots.write(db, circle_id, marks(ordering), arrival, encode(snapshot))
+    return snapshot
 
 
 def _batches(
@@ -172,7 +185,7 @@ class SnapshotWriter:
     ) -> None:
         self._path, self._circle, self._ordering, self._now_ms = path, circle_id, ordering, now_ms
         self._thread: threading.Thread | None = None
-        self._done: tuple[Snapshot, bytes] | None = None
+        self._done: Snapshot | None = None
         self._lock = threading.Lock()
         self.failures: list[BaseException] = []  # kept for the sync log; never fatal
 
@@ -188,8 +201,8 @@ class SnapshotWriter:
     def busy(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def ready(self) -> tuple[Snapshot, bytes] | None:
-        """The snapshot written since last asked (and its compressed bytes), if any."""
+    def ready(self) -> Snapshot | None:
+        """The snapshot written since last asked, if any."""
         with self._lock:
             done, self._done = self._done, None
         return done
