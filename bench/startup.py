@@ -291,6 +291,17 @@ def median(runs: list[dict], key: str) -> float:
     return statistics.median(run[key] for run in runs)
 
 
+def progress(kind: str, result: dict) -> None:
+    """A line as each circle is done (the table comes at the end)."""
+    print(
+        f"  {kind}: app {median(result['ours'], 'ms'):.0f} ms "
+        f"(CPU {median(result['ours'], 'cpu_s'):.2f} s), bare {median(result['bare'], 'ms'):.0f} "
+        f"ms (CPU {median(result['bare'], 'cpu_s'):.2f} s), first open "
+        f"{result['first']['ms']:.0f} ms; load {load_average()}",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -309,12 +320,14 @@ def main() -> None:
         opened = first_open(demo, demo_shown)
         ours, bare = alternate(demo, demo_shown, args.runs)
         results["demo"] = {"first": opened, "ours": ours, "bare": bare}
+        progress("demo", results["demo"])
         for size in sizes:
             home, name, _ = big_home(root, size, seed=size)
             shown = shows_circle(name, "Thread ")
             opened = first_open(home, shown)
             ours, bare = alternate(home, shown, args.runs)
             results[str(size)] = {"first": opened, "ours": ours, "bare": bare}
+            progress(str(size), results[str(size)])
             if size == max(sizes):
                 memory = search_and_memory(home, shown, "kalkulus")
                 bare_rss = bare_peak(home)
@@ -324,6 +337,7 @@ def main() -> None:
             shown = shows_circle(name, "Thread ")
             first_open(home, shown)
             searched = [search_and_memory(home, shown, "kalkulus") for _ in range(3)]
+            print(f"  search: {[round(run['ms'], 1) for run in searched]} ms", flush=True)
             _, made = Builder(ops, 7, text=group_text).build()
             scan_first, scan_warm, scan_found = scan_baseline(current_texts(made), "kalkulus")
     finally:

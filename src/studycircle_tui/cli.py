@@ -43,7 +43,9 @@ def _run_app(service, args: argparse.Namespace) -> int:
     try:
         app.run()
     finally:
-        service.close()  # the threads that read, index and snapshot the store
+        # The writes still queued (the last draft) reach the disk; the threads that
+        # read, index and snapshot the store stop.
+        service.close()
     return app.return_code or 0
 
 

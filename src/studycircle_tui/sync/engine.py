@@ -1,9 +1,20 @@
-"""The service the TUI talks to: one circle's state, submitting ops, and background sync.
+"""The service the TUI talks to: one circle's state, what a member asks of it (the
+intents of ``intents.py``), and background sync.
 
 Writes go to the local store (and its outbox) first, then to the in-memory replica, so
-the app works offline and an acknowledged op is on disk. ``run()`` is the sync loop: it
-pushes the outbox, pulls what the other side has, and tells listeners what changed.
-The TUI never touches SQLite, files or HTTP itself.
+the app works offline and an acknowledged op is on disk. ``send`` is the app's way in:
+one op at a time, in the order asked, each checked against the state the one before
+left, written to the store from the circle's own thread. ``submit`` does the same at
+once, blocking, for the command line and tests. ``run()`` is the sync loop: it pushes
+the outbox, pulls what the other side has, and tells listeners what changed. The TUI
+never touches SQLite, files or HTTP itself.
+
+A member's writes go to the store from one thread of the circle's own (``in_store``),
+never from the event loop: another process holding the SQLite file's lock (a second
+studycircle, a backup) makes a write wait up to its busy timeout, and the app must go on
+taking keys meanwhile. One thread keeps the writes in the order they were asked for.
+What the app reads often (drafts, a lead's quiz keys) is kept in memory and written
+behind.
 
 Two classes, because one process may serve several members of one circle (ssh-serve
 runs every player of a worker in one process):
@@ -65,27 +76,33 @@ import contextlib
 import dataclasses
 import os
 import random
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from enum import StrEnum
+from functools import partial
+from typing import Any, TypeVar
 
 from ..core import hlc, permissions, signing
 from ..core.hlc import describe_ahead
-from ..core.ops import Op, PostCreate, PostEdit, ThreadCreate
+from ..core.ops import Op, OpError, PostCreate, PostEdit, ThreadCreate
 from ..core.replica import Change, Ordering, Replica
 from ..core.schedule import to_ics
 from ..core.search import SearchResult
 from ..core.state import CircleState
+from ..core.wording import in_words
 from ..store.db import CircleRecord, Store
 from . import authorship, snapshots, synclog
+from .intents import CircleIntents, Refused, StoreBusy
 from .keys import LostKey, MemberKeys
 from .reading import CACHED_TEXTS, PostTexts, Searcher, StoreReader, TextIndexer
 from .tasks import cancelled
 from .transport import Pulled, Transport, TransportError, TransportKind
 
+__all__ = ["CircleService", "Event", "Notice", "Refused", "SharedCircle", "SyncStatus"]
 
-class Refused(Exception):
-    """The op would not apply: the text says why (not allowed, no such post, …)."""
+T = TypeVar("T")
 
 
 class SyncState(StrEnum):
@@ -121,6 +138,13 @@ Listener = Callable[[Event], None]
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+def _store_trouble(error: sqlite3.Error) -> Refused:
+    """Why a write a member asked for did not reach the disk, in their words."""
+    if "locked" in str(error) or "busy" in str(error):
+        return StoreBusy("another program is holding this computer's copy of the circle: try again")
+    return Refused(f"it could not be saved on this computer ({error})")
 
 
 class SharedCircle:
@@ -159,8 +183,12 @@ class SharedCircle:
         self._reported: set[tuple[str, str]] = set()  # (to whom, what): said once
         self.notices: list[Notice] = []  # every notice so far, for listeners that come late
         self._wake = asyncio.Event()
+        self._sending = asyncio.Lock()  # members' ops one at a time, in the order asked
         self._offline_since = 0
         self.status = SyncStatus(transport.kind, SyncState.SYNCED)
+        # The one thread members' writes use (see the module's docstring).
+        self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="store")
+        self._quiz_keys: dict[str, tuple[str, bytes]] = {}
         # The members this process serves (the app's user; an ssh-serve worker's players,
         # as they come): the quiz pacer paces the live quizzes they host.
         self.members: set[str] = {record.member_id} if record.member_id else set()
@@ -190,12 +218,6 @@ class SharedCircle:
         """Ops stored and not yet in the search index (a search may miss them)."""
         return self._indexer.behind
 
-    def close(self) -> None:
-        """Stop the threads that read, index and snapshot the store."""
-        self._indexer.close()
-        self.reader.close()
-        self._snapshots.join(30)
-
     def clock_ms(self) -> int:
         """Now, by the clock ops are stamped with: the wall clock, or the circle's stamps
         when someone's clock ahead has pulled them forward. A question lasts its deadline
@@ -219,6 +241,39 @@ class SharedCircle:
 
         Raises OpError (bad data) or Refused (not allowed here) without storing anything.
         """
+        op = self._checked(actor, type_name, data, key)
+        self._keep_own(op)
+        self._stored(op)
+        return op
+
+    async def send(
+        self,
+        actor: str,
+        type_name: str,
+        data: Mapping[str, object],
+        *,
+        key: signing.SigningKey | None = None,
+    ) -> Op:
+        """``submit`` for the app: when the ops asked before it are done, checked against
+        the state they left, stored from the store's thread, then applied and shown.
+
+        Raises Refused, in the member's words, without storing anything."""
+        async with self._sending:
+            try:
+                op = self._checked(actor, type_name, data, key)
+            except OpError as error:
+                raise Refused(in_words(type_name, error)) from None
+            await self.write(self._keep_own, op)
+            self._stored(op)
+            return op
+
+    def _checked(
+        self,
+        actor: str,
+        type_name: str,
+        data: Mapping[str, object],
+        key: signing.SigningKey | None,
+    ) -> Op:
         if key is None and type_name != "read.mark":  # a read mark never leaves the device
             try:
                 key = self.keys.signing(self.state, actor)
@@ -228,13 +283,71 @@ class SharedCircle:
         reason = permissions.refusal(self.state, op)
         if reason is not None:
             raise Refused(reason)
+        return op
+
+    def _keep_own(self, op: Op) -> None:
+        """Store an op made here, queued to send."""
         self.store.add_ops(self.record.id, [op], outbox=True, verdicts=self.replica.signatures)
+
+    def _stored(self, op: Op) -> None:
+        """The op is on disk: apply it (its text kept at hand, indexed soon), and wake the
+        sync loop to send it."""
         self._indexer.wake()
         self._keep_texts([op])
         self._emit(self.replica.add_local(op))
         self._outbox_changed()
         self._wake.set()
-        return op
+
+    def quiz_keys(self, key_hash: str) -> tuple[str, bytes] | None:
+        """A live quiz's salts (JSON) and keys, if this device keeps them (it published
+        only their salted hash, ``key_hash``)."""
+        return self._quiz_keys.get(key_hash)
+
+    async def keep_quiz_keys(self, key_hash: str, salts: str, keys: bytes) -> None:
+        """Keep a live quiz's keys on this device; they leave it one by one, at reveals.
+        Refused when they could not be stored (then the quiz must not be published)."""
+        await self.write(self.store.save_quiz_keys, self.record.id, key_hash, salts, keys)
+        self._quiz_keys[key_hash] = (salts, keys)
+
+    def close(self) -> None:
+        """Finish the writes still queued (drafts included) and stop the store thread,
+        then the threads that read, index and snapshot the store."""
+        self._store_thread.shutdown(wait=True)
+        self._indexer.close()
+        self.reader.close()
+        self._snapshots.join(30)
+
+    # --- the store's thread -----------------------------------------------------------
+
+    async def in_store(self, work: Callable[..., T], *args: Any) -> T:
+        """Run ``work(*args)`` in the store's thread, after what was queued before it."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._store_thread, partial(work, *args))
+
+    async def write(self, work: Callable[..., T], *args: Any) -> T:
+        """A write a member asked for: Refused, in their words, when the disk says no."""
+        try:
+            return await self.in_store(work, *args)
+        except sqlite3.Error as error:
+            raise _store_trouble(error) from None
+
+    def write_behind(self, what: str, to: str, work: Callable[..., object], *args: Any) -> None:
+        """Queue a write nobody waits for; if it fails, a notice to member ``to`` says
+        ``what`` was lost."""
+        done: Future[object] = self._store_thread.submit(work, *args)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no app running (a script, a test): wait for it here
+            done.result()
+            return
+
+        def check(future: Future[object]) -> None:
+            error = future.exception()
+            if error is not None:
+                text = f"{what} could not be saved on this computer: {error}"
+                loop.call_soon_threadsafe(self.notify, to, text, "error")
+
+        done.add_done_callback(check)
 
     # --- syncing ----------------------------------------------------------------------
 
@@ -485,11 +598,11 @@ class SharedCircle:
         store, circle = self.store, self.record.id
         newest = store.last_stored(circle)
         if not store.changed_elsewhere():
-            self._stored = newest  # all of it stored here, and folded as it was
+            self._stored_up_to = newest  # all of it stored here, and folded as it was
             return
         problems: list[str] = []
-        ops, self._stored = store.stored_since(
-            circle, self._stored, problems, self.replica.signatures
+        ops, self._stored_up_to = store.stored_since(
+            circle, self._stored_up_to, problems, self.replica.signatures
         )
         for problem in problems:
             self._notice(problem, "error")
@@ -522,8 +635,9 @@ class SharedCircle:
         problems: list[str] = []
         # Read before the ops: what others store from here on is folded later (a row
         # stored meanwhile is read twice, and skipped the second time).
-        self._stored = self.store.last_stored(self.record.id)
+        self._stored_up_to = self.store.last_stored(self.record.id)
         self.store.changed_elsewhere()
+        self._quiz_keys = self.store.all_quiz_keys(self.record.id)
         self.replica, ops, problems = snapshots.open_replica(
             self.store, self.record.id, self.replica.ordering, self.now_ms()
         )
@@ -613,7 +727,7 @@ class SharedCircle:
             self._emit(status)
 
 
-class CircleService:
+class CircleService(CircleIntents):
     """One member's view of a circle: what the TUI talks to (see the module's docstring).
 
     ``CircleService(store, record, transport)`` is the user's own app: a circle of its
@@ -628,7 +742,8 @@ class CircleService:
         transport: Transport,
         now_ms: Callable[[], int] = _now_ms,
     ) -> None:
-        self._attach(SharedCircle(store, record, transport, now_ms), record.member_id, owner=True)
+        self._attach(SharedCircle(store, record, transport, now_ms), record.member_id)
+        self._owns_circle = True
 
     @classmethod
     def member_of(cls, circle: SharedCircle, member_id: str) -> "CircleService":
@@ -636,24 +751,25 @@ class CircleService:
         service._attach(circle, member_id)
         return service
 
-    def _attach(self, circle: SharedCircle, member_id: str, owner: bool = False) -> None:
+    def _attach(self, circle: SharedCircle, member_id: str) -> None:
         self.circle = circle
-        self._owner = owner  # made the circle (the user's own app): closes it too
         self._searcher = Searcher(circle.reader, circle.texts, circle.record.id)
         self._me = member_id
         self._own = bool(member_id) and member_id == circle.record.member_id
+        self._owns_circle = False
         if member_id:
             circle.members.add(member_id)  # kept after they leave: their quiz goes on
         self._listening: list[Listener] = []
+        # Read before the app runs (nothing waits on it yet); written behind.
+        self._drafts = circle.store.drafts(circle.record.id, member_id)
 
     def close(self) -> None:
         """Stop hearing the circle (a player left); the circle goes on for the others.
-        The user's own app's service closes its circle too (the threads that read, index
-        and snapshot the store)."""
+        The user's own app's circle ends with it: its queued writes (drafts) finish."""
         for listener in self._listening:
             self.circle.unsubscribe(listener)
         self._listening.clear()
-        if self._owner:
+        if self._owns_circle:
             self.circle.close()
 
     # --- reading ----------------------------------------------------------------------
@@ -711,6 +827,20 @@ class CircleService:
     def now_ms(self) -> int:
         return self.circle.now_ms()
 
+    # --- what this circle can promise (screens say it; how it syncs is not their business)
+
+    @property
+    def can_hide_authors(self) -> bool:
+        """Whether an anonymous suggestion's author stays hidden from other members: a
+        server redacts it; a shared file holds every op as written, for anyone to read."""
+        return self.transport.ordering == "seq"
+
+    @property
+    def answers_sealed(self) -> bool:
+        """Whether a live quiz's answers stay sealed until each question closes: a server
+        keeps them; in a shared file they can be read as soon as they are given."""
+        return self.transport.ordering == "seq"
+
     def subscribe(self, listener: Listener) -> None:
         """Hear every later event (but notices to other members); notices raised before
         anyone listened are replayed."""
@@ -730,17 +860,29 @@ class CircleService:
 
     def draft(self, place: str) -> str:
         """Unsent text the composer held for ``place`` (a thread id), kept across restarts."""
-        return self.store.draft(self.record.id, self.me, place)
+        return self._drafts.get(place, "")
 
     def save_draft(self, place: str, text: str) -> None:
-        self.store.set_draft(self.record.id, self.me, place, text)
-
-    def mark_read(self, thread_id: str) -> None:
-        """Record (locally only) that this member has read the thread to its last post."""
-        thread = self.state.threads.get(thread_id)
-        if thread is None or not self.state.unread_in_thread(self.me, thread_id):
+        """Keep ``text`` as the draft for ``place``: at once here, on disk soon after."""
+        if self._drafts.get(place, "") == text:
             return
-        self.submit("read.mark", {"thread": thread_id, "post": thread.post_ids[-1]})
+        if text:
+            self._drafts[place] = text
+        else:
+            self._drafts.pop(place, None)
+        circle = self.circle
+        me = self.me
+        circle.write_behind(
+            "your draft", me, circle.store.set_draft, circle.record.id, me, place, text
+        )
+
+    def quiz_keys(self, key_hash: str) -> tuple[str, bytes] | None:
+        """A live quiz's salts (JSON) and keys, if this device keeps them."""
+        return self.circle.quiz_keys(key_hash)
+
+    async def keep_quiz_keys(self, key_hash: str, salts: str, keys: bytes) -> None:
+        """Keep a live quiz's keys on this device (``SharedCircle.keep_quiz_keys``)."""
+        await self.circle.keep_quiz_keys(key_hash, salts, keys)
 
     # --- writing ----------------------------------------------------------------------
 
@@ -753,6 +895,13 @@ class CircleService:
         Raises OpError (bad data) or Refused (not allowed here) without storing anything.
         """
         return self.circle.submit(self.me, type_name, data, key=key)
+
+    async def send(self, type_name: str, data: Mapping[str, object]) -> Op:
+        """Make an op as this member when the ops asked before it are done, check it
+        against the state they left, store it durably, apply it, and queue it to send.
+
+        Raises Refused, in the member's words, without storing anything."""
+        return await self.circle.send(self.me, type_name, data)
 
     @property
     def keys(self) -> MemberKeys:

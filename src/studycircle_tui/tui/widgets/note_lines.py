@@ -11,10 +11,10 @@ the width, and so the build, and so the length.
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from functools import partial
 
 from rich.segment import Segment
 from rich.style import Style
-from textual import work
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -63,6 +63,11 @@ class NoteLines(ScrollView, can_focus=True):
     def key(self) -> Hashable:
         return self._key
 
+    @property
+    def text(self) -> str:
+        """Every line the view holds (not only those on screen), as plain text."""
+        return "\n".join(strip.text.rstrip() for strip in self._strips)
+
     def show(self, key: Hashable, build: Build, *, big: bool = False, top: bool = True) -> None:
         """Show what ``build`` makes; ``big`` builds it in a thread. The same key again
         keeps the place; a new one starts at the top (unless ``top`` is False)."""
@@ -91,11 +96,17 @@ class NoteLines(ScrollView, can_focus=True):
         elif self._big:
             self.waiting = True
             self._set([Strip([Segment("Preparing…", Style(dim=True, italic=True))])], width)
-            self._build_in_thread(self._key, self._build, width)
+            # On the app, where every worker's failure is said (app.py).
+            self.app.run_worker(
+                partial(self._build_in_thread, self._key, self._build, width),
+                thread=True,
+                group=f"note-lines-{id(self)}",
+                exclusive=True,
+                exit_on_error=False,
+            )
         else:
             self._keep(self._key, width, self._build(width))
 
-    @work(thread=True, exclusive=True, group="note-lines")
     def _build_in_thread(self, key: Hashable, build: Build, width: int) -> None:
         strips = build(width)
         self.post_message(self.Built(key, width, strips))
