@@ -190,9 +190,10 @@ def test_value_outside_an_enum_names_the_field():
 
 
 def test_unsupported_schema_version_says_so():
-    message = refusal_of({**raw("post.delete", {"post": ID}), "v": 2})
+    message = refusal_of({**raw("post.delete", {"post": ID}), "v": 3})
     assert "unsupported schema version" in message
     assert "`$.v`" in message
+    assert "this app reads v1 and v2" in message
 
 
 @pytest.mark.parametrize(

@@ -159,6 +159,17 @@ def test_mentions(circle):
     assert mentions_of(circle.state, circle.ana) == []  # an edit took the mention out
 
 
+def test_a_deleted_post_leaves_mentions_and_a_title_mention_is_listed(circle):
+    asked = circle.do(circle.budi, "thread.create", channel=circle.general, kind="question",
+                      title="@Ayu can you check my loop?", text="It never ends.")  # fmt: skip
+    assert mentions_of(circle.state, circle.ana) == [asked, circle.answer]
+    # An edit of the opening post keeps the title's mention.
+    circle.do(circle.budi, "post.edit", post=asked, text="It still never ends.")
+    assert mentions_of(circle.state, circle.ana) == [asked, circle.answer]
+    circle.do(circle.budi, "post.delete", post=circle.answer)
+    assert mentions_of(circle.state, circle.ana) == [asked]
+
+
 def test_discussion_queries(circle):
     state = circle.state
     assert discussion.unanswered(state) == [circle.q]

@@ -84,13 +84,15 @@ Handler = Callable[[CircleState, Any, int], None]
 # Bump when the same ops fold into a different state (a handler or a permission rule
 # changed what it does): local snapshots made by the older fold are then thrown away and
 # rebuilt from the log (core/snapshot.py). A change of the state's fields needs no bump:
-# the snapshot's shape fingerprint sees it.
-VERSION = 1
+# the snapshot's shape fingerprint sees it. The op schema's version is a mark of its own
+# (``ops.SCHEMA_VERSION``). 2: a rotation proves its key in a v2 circle, and a thread's
+# title @mentions as its opening post.
+VERSION = 2
 
 
 def _circle_create(state: CircleState, op: CircleCreate, at: int) -> None:
     data = op.data
-    state.created, state.hosted = True, data.hosted
+    state.created, state.hosted, state.schema = True, data.hosted, op.v
     state.name, state.goal, state.rules = data.name, data.goal, data.rules
     state.signatures_required = data.signatures_required
     # The lead wrote the rules, so has accepted them.
@@ -190,7 +192,10 @@ def _thread_create(state: CircleState, op: ThreadCreate, at: int) -> None:
     thread = Thread(op.id, data.channel, data.title, data.kind, op.actor, at)
     state.threads[op.id] = thread
     state.channels[data.channel].thread_ids.append(op.id)
-    post = Post(op.id, op.id, op.actor, at, 0, mentions=mention_tokens(data.text))
+    # A title can @mention someone too ("@Ayu, can you check this?"): the opening post
+    # carries its thread's mentions.
+    mentions = mention_tokens(data.title + "\n" + data.text)
+    post = Post(op.id, op.id, op.actor, at, 0, mentions=mentions)
     _add_post(state, thread, post, at)
 
 
@@ -209,7 +214,10 @@ def _post_edit(state: CircleState, op: PostEdit, at: int) -> None:
     post = state.posts[op.data.post]
     post.edits = (*post.edits, op.id)
     post.edited_ms = at
-    post.mentions = mention_tokens(op.data.text)
+    text = op.data.text
+    if post.index == 0:  # the opening post keeps its title's mentions
+        text = state.threads[post.thread_id].title + "\n" + text
+    post.mentions = mention_tokens(text)
     for name in post.mentions:
         mentioning = state.mentioned.setdefault(name, [])
         if post.id not in mentioning:

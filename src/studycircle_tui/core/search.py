@@ -204,6 +204,7 @@ def mentions_of(state: CircleState, member_id: str, viewer: str | None = None) -
             post = state.posts.peek(post_id)
             if (
                 post is not None
+                and not post.deleted
                 and post.author != member_id
                 and may_see(state, viewer, post)
                 and names.intersection(post.mentions)  # still there after an edit

@@ -102,7 +102,9 @@ def signature(state: CircleState, post: Post, me: str, now_ms: int) -> tuple:
     )
 
 
-def _header(state: CircleState, post: Post, me: str, now_ms: int, palette: Palette) -> Text:
+def _header(
+    state: CircleState, post: Post, me: str, now_ms: int, palette: Palette, queued: bool
+) -> Text:
     header = Text()
     header.append(name_of(state, post.author), style="bold")
     role = state.role_of(post.author)
@@ -111,6 +113,8 @@ def _header(state: CircleState, post: Post, me: str, now_ms: int, palette: Palet
     header.append(f" · {relative(post.created_ms, now_ms)}", style=palette.muted)
     if post.edited_ms and not post.deleted:
         header.append(" · edited", style=palette.muted + Style(italic=True))
+    if queued:  # written here, not sent yet (offline, the server or the file away)
+        header.append("  ⧗ queued", style=palette.unread)
     if post.accepted:
         header.append("  ✓ accepted", style=palette.accepted)
     if post.verified_by:
@@ -174,10 +178,11 @@ def post_parts(
     palette: Palette,
     text: str | None,
     quoted: str | None = None,
+    queued: bool = False,
 ) -> list[RenderableType]:
     """The post's parts: ``text`` is its text, ``quoted`` that of the post it replies
-    to (either None while not read yet)."""
-    parts: list[RenderableType] = [_header(state, post, me, now_ms, palette)]
+    to (either None while not read yet); ``queued`` marks one not sent yet."""
+    parts: list[RenderableType] = [_header(state, post, me, now_ms, palette, queued)]
     context = _reply_context(state, post, me, palette, quoted)
     if context is not None:
         parts.append(context)
@@ -251,6 +256,7 @@ def render_post(
     text: str | None,
     quoted: str | None = None,
     divider: bool = False,
+    queued: bool = False,
 ) -> list[Line]:
     """The post's lines at ``width`` cells (gutter excluded), ending with a blank line.
 
@@ -258,7 +264,7 @@ def render_post(
     its own, which for every line of hundreds of cached posts adds up to megabytes.
     """
     options = console.options.update_width(max(10, width))
-    parts = post_parts(state, post, me, now_ms, palette, text, quoted)
+    parts = post_parts(state, post, me, now_ms, palette, text, quoted, queued)
     lines = console.render_lines(Group(*parts), options, pad=False)
     strips = [Strip(line) for line in lines]
     member = state.members.get(me)
