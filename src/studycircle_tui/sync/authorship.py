@@ -67,7 +67,7 @@ def refusals(state: CircleState, refused: Sequence[tuple[str, str, str]]) -> lis
 
 def key_changes(state: CircleState, applied: Iterable[Op], me: str) -> list[str]:
     """Notices for others' new keys among ``applied``: a rotation, or a lead's re-key."""
-    said = []
+    said: list[str] = []
     for op in applied:
         if not isinstance(op, MemberKey) or op.data.member in (me, SERVER_ACTOR):
             continue
