@@ -184,7 +184,7 @@ async def check_screen(pilot, screen: Screen, keymap: dict[str, str]) -> None:
     # The palette offers what the keys offer here now (what the screen does not offer,
     # for its role or its state, is left out).
     provider = KeyCommands(screen)
-    offered = {action.title for action, _, _ in provider.offered()}
+    offered = {action.title for action, *_ in provider.offered()}
     owner_of = getattr(screen, "action_owner", lambda action: screen)
     for scope in scopes:
         for action in scope_actions(scope):

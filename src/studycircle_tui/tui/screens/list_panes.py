@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList
 
+from ... import i18n
 from ...core import discussion
 from ...core.folding import names_for
 from ...core.search import SearchResult, mentions_of, parse_query
@@ -168,9 +169,8 @@ class ThreadsPane(Vertical):
                     "{count} post, newest first", "{count} posts, newest first", len(ids)
                 ).format(count=count)
                 if self.service.indexing:
-                    indexing = f"{self.service.indexing:,}"
-                    still = _("(still indexing {count} changes)").format(count=indexing)
-                    subtitle += f" {still}"
+                    indexing = i18n.current().number(self.service.indexing)
+                    subtitle += " " + _("(still indexing {count} changes)").format(count=indexing)
             rows.empty_text = _("No posts match.") if self._found and not typed.empty else ""
         else:
             ids = discussion.threads_by_activity(state, channel_id or "")

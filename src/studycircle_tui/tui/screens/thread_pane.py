@@ -273,7 +273,7 @@ class ThreadPane(Vertical):
             return
         text = (await self.service.texts.fetch([post.text_op])).get(post.text_op)
         if text is None:
-            self.notify("That post's text cannot be read from this computer's copy.")
+            self.notify(_("That post's text cannot be read from this computer's copy."))
             return
         composer = self.query_one(Composer)
         if self.composer_mode != "edit":
