@@ -10,6 +10,10 @@ A key is made without the ``-compact`` class and its ``compact`` watcher adds it
 key is mounted, which restyles that key on its own (about 40 restyles before the app's
 first frame, issue 19). Here each key is made with the class the watcher would give it,
 so it is styled once, as it mounts, and looks the same.
+
+And the footer is rebuilt (every key removed, new ones made and mounted) each time the
+screen's bindings may have changed: three times before the first frame, most of them to
+the same keys. It is rebuilt here only when what it shows would change.
 """
 
 from textual.app import ComposeResult
@@ -19,6 +23,18 @@ from ..compat import drop_watchers_on_detached, is_footer_key
 
 
 class AppFooter(Footer):
+    _shown: tuple | None = None  # what the keys on show were made from
+
+    def _offered(self) -> tuple:
+        """All the keys are made from: the screen's bindings as the footer draws them."""
+        if not self._bindings_ready:
+            return ()
+        keys = [
+            (b.key, self.app.get_key_display(b), b.description, b.action, b.show, b.group, on, tip)
+            for _, b, on, tip in self.screen.active_bindings.values()
+        ]
+        return (self.compact, self.show_command_palette, *keys)
+
     def compose(self) -> ComposeResult:
         for widget in super().compose():
             if is_footer_key(widget):
@@ -26,5 +42,11 @@ class AppFooter(Footer):
             yield widget
 
     async def recompose(self) -> None:
+        if not self.is_attached:
+            return
+        offered = self._offered()
+        if offered == self._shown:
+            return
+        self._shown = offered
         await super().recompose()
         drop_watchers_on_detached(self)
