@@ -263,7 +263,9 @@ def _existing_post(state: CircleState, op: PostOp) -> str | None:
 def _post_react(state: CircleState, op: PostReact) -> str | None:
     # A reaction v3 added, in an op that says it is older, is one an older app refuses
     # to read: folding it here would make this replica differ from theirs.
-    if op.v < ops.version_for("post.react", op.data):
+    # "May I react?" asks before an op exists; the op made then carries the version.
+    version = getattr(op, "v", ops.SCHEMA_VERSION)
+    if version < ops.version_for("post.react", op.data):
         return N_("a reaction this schema version does not have")
     return _existing_post(state, op)
 
