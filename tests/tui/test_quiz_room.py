@@ -245,8 +245,11 @@ async def test_feedback_is_rendered_as_its_question_is_written(tmp_path):
         await QuizRunner(circle.lead).close(session)
         await QuizRunner(circle.lead).reveal(session)
         await circle.sync()
-        await until(pilot, lambda: player.query_one("#quiz-explain").display)
-        feedback = " ".join(shown(player.query_one("#quiz-explain")).split())
+        explain = player.query_one("#quiz-explain")
+        # Not only shown but laid out: the reveal may arrive just before the screen's
+        # next layout, and until then the feedback has no place on screen (reads empty).
+        await until(pilot, lambda: explain.display and explain.region.area > 0)
+        feedback = " ".join(shown(explain).split())
         assert "That is 7 / 2; floor division rounds down." in feedback
         assert "// is floor division." in feedback
         assert "`" not in feedback and "*" not in feedback

@@ -33,6 +33,8 @@ REACTION_LABELS = {
     "question": "🙋 same question",
     "celebrate": "🎉 well done",
 }
+# Without the emoji: the words of the react keys in ``?``, the palette and the key list.
+REACTION_NAMES = {kind: label.split(" ", 1)[1] for kind, label in REACTION_LABELS.items()}
 # Markdown syntax worth a parse: emphasis, code, headings, quotes, links, lists, tables.
 _MARKDOWN = re.compile(r"[*_`#>\[|~]|^\s*(?:[-+]|\d+[.)])\s|\n\s*\n|https?://", re.MULTILINE)
 GUTTER = 2
