@@ -1,17 +1,6 @@
 """What a hostile member tries from a client written from the protocol alone, and the
 clear 4xx the server answers with, storing nothing."""
 
-import pytest
-
-from server_helpers import Site
-
-
-@pytest.fixture
-async def site(tmp_path, database):
-    site = await Site.start(tmp_path / "server", database)
-    yield site
-    await site.close()
-
 
 async def test_a_join_announcing_another_members_key_is_refused(site):
     # The server writes a joiner's key with no proof they hold it: a second member

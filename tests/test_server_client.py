@@ -9,20 +9,13 @@ import httpx
 import msgspec
 import pytest
 
-from server_helpers import BASE, Site
+from server_helpers import BASE
 from studycircle_tui.core.ops import encode_op
 from studycircle_tui.store.db import Store
 from studycircle_tui.sync.engine import CircleService
 from studycircle_tui.sync.http import HttpTransport, ServerError, read_token, token_path
 from studycircle_tui.sync.join import JoinError, join
 from studycircle_tui.sync.transport import TransportError
-
-
-@pytest.fixture
-async def site(tmp_path, database):
-    site = await Site.start(tmp_path / "server", database)
-    yield site
-    await site.close()
 
 
 async def _member(site, tmp_path, code, name):
