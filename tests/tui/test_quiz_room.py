@@ -243,6 +243,7 @@ async def test_feedback_is_rendered_as_its_question_is_written(tmp_path):
         await circle.sync()
         await until(pilot, lambda: stage(ayu, session) == "open")
         await pilot.press("b")  # 3.5: wrong, with feedback
+        await until(pilot, lambda: player.my_answer(0) is not None)  # made in a worker
         await circle.sync()
         await QuizRunner(circle.lead).close(session)
         await QuizRunner(circle.lead).reveal(session)
