@@ -190,10 +190,20 @@ def test_value_outside_an_enum_names_the_field():
 
 
 def test_unsupported_schema_version_says_so():
-    message = refusal_of({**raw("post.delete", {"post": ID}), "v": 3})
+    message = refusal_of({**raw("post.delete", {"post": ID}), "v": 4})
     assert "unsupported schema version" in message
     assert "`$.v`" in message
-    assert "this app reads v1 and v2" in message
+    assert "this app reads v1 to v3" in message
+
+
+def test_a_newer_reaction_is_a_v3_op_and_round_trips():
+    data = {"post": ID, "reaction": "question"}
+    assert ops.version_for("post.react", ops.validate_data("post.react", data)) == 3
+    old = ops.validate_data("post.react", {"post": ID, "reaction": "thanks"})
+    assert ops.version_for("post.react", old) == 1  # still read by apps before v3
+    op = decode_op(json.dumps(raw("post.react", data, v=3)))
+    assert op.v == 3 and op.data.reaction == "question"
+    assert decode_op(encode_op(op)) == op
 
 
 @pytest.mark.parametrize(

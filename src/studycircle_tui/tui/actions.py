@@ -27,6 +27,7 @@ from textual.dom import DOMNode
 from textual.keys import key_to_character
 
 from ..i18n import N_, Message
+from .widgets.post_render import REACTION_NAMES, REACTIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,16 @@ SCOPES: dict[str, Scope] = {
     "export-text": Scope(N_("An export to copy"), N_("Export"), "export-"),
     "settings": Scope(N_("Settings"), N_("Settings"), "settings-", priority=None),
     "app": Scope(N_("Everywhere"), N_("Anywhere")),
+}
+
+
+# The react dialog's keys' words (footer, palette), one a reaction in REACTIONS' order.
+_REACTION_TITLES = {
+    "+1": "+1",
+    "helpful": N_("Helpful"),
+    "thanks": N_("Thanks"),
+    "question": N_("Same question"),
+    "celebrate": N_("Well done"),
 }
 
 
@@ -319,7 +330,7 @@ ACTIONS: tuple[Action, ...] = (
         "react",
         "plus",
         N_("React"),
-        N_("React to the post: +1, helpful or thanks."),
+        N_("React to the post: +1, helpful, thanks, same question or well done."),
         "post",
         key_display="+",
     ),
@@ -650,13 +661,13 @@ ACTIONS: tuple[Action, ...] = (
     Action("answer(False)", "n", N_("No"), N_("No: leave it as it is."), "confirm", palette=False),
     *(
         Action(
-            f"pick({n - 1})",
-            str(n),
-            Message("Reaction {n}", n=n),
-            Message("Give reaction {n}.", n=n),
+            f"pick({n})",
+            str(n + 1),
+            _REACTION_TITLES[kind],
+            Message("React with {name}.", name=Message(REACTION_NAMES[kind])),
             "react",
         )
-        for n in (1, 2, 3)
+        for n, kind in enumerate(REACTIONS)
     ),
     _close("post-info", "cancel", keys="i,q"),
     Action("create", "ctrl+s", N_("Create"), N_("Start the thread."), "new-thread", palette=False),

@@ -16,6 +16,7 @@ What is here, and who needs it:
 - withdrawing a toast, so one said again replaces it (``notices.py``);
 - redrawing a line-API view's scrollbars without a relayout (``widgets/thread_view.py``);
 - dropping a widget's reactive watchers on widgets gone from the DOM (``widgets/footer.py``);
+- the footer's key widget, to give each key its compact look before it mounts (same);
 - whether tree-sitter can load a grammar (``widgets/note_editor.py``);
 - the app whose code is running now: one ssh-serve worker runs many players' apps in
   one process, and each draws times in its own format (``timefmt.py``);
@@ -27,7 +28,7 @@ What is here, and who needs it:
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO, TypeGuard
 
 from rich.console import Console
 from rich.style import Style
@@ -40,6 +41,9 @@ from textual.geometry import Size
 from textual.notifications import Notification
 from textual.strip import Strip
 from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from textual.widgets._footer import FooterKey
 
 # --- the screen updates Textual writes --------------------------------------------------
 
@@ -215,6 +219,15 @@ def drop_watchers_on_detached(node: DOMNode) -> None:
     watchers = getattr(node, "__watchers", {})
     for name, watching in watchers.items():
         watchers[name] = [(other, callback) for other, callback in watching if other.is_attached]
+
+
+def is_footer_key(widget: Widget) -> TypeGuard["FooterKey"]:
+    """Whether ``widget`` is one of the footer's keys (``FooterKey``: its ``compact``
+    watcher adds the ``-compact`` class once the key is mounted, restyling it alone; the
+    footer translates its description and tooltip)."""
+    from textual.widgets._footer import FooterKey
+
+    return isinstance(widget, FooterKey)
 
 
 # --- syntax highlighting ---------------------------------------------------------------

@@ -28,9 +28,25 @@ from ...i18n import N_, _, ngettext
 from ..timefmt import relative
 from ..visible import name_of, visible, visible_line
 
-REACTIONS = ("+1", "helpful", "thanks")
+# In the order the react dialog numbers them (keys 1 to 5) and a post's line shows them.
+REACTIONS = ("+1", "helpful", "thanks", "question", "celebrate")
 # Marked, and translated where shown (``_(REACTION_LABELS[kind])``).
-REACTION_LABELS = {"+1": "👍 +1", "helpful": N_("💡 helpful"), "thanks": N_("🙏 thanks")}
+REACTION_LABELS = {
+    "+1": "👍 +1",
+    "helpful": N_("💡 helpful"),
+    "thanks": N_("🙏 thanks"),
+    "question": N_("🙋 same question"),
+    "celebrate": N_("🎉 well done"),
+}
+# Without the emoji: the words of the react keys' help in ``?``, the palette and the key
+# list. Marked apart from the labels: a translation need not keep "emoji, space, word".
+REACTION_NAMES = {
+    "+1": "+1",
+    "helpful": N_("helpful"),
+    "thanks": N_("thanks"),
+    "question": N_("same question"),
+    "celebrate": N_("well done"),
+}
 ROLES = {"lead": N_("lead"), "moderator": N_("moderator"), "member": N_("member")}
 # Markdown syntax worth a parse: emphasis, code, headings, quotes, links, lists, tables.
 _MARKDOWN = re.compile(r"[*_`#>\[|~]|^\s*(?:[-+]|\d+[.)])\s|\n\s*\n|https?://", re.MULTILINE)
