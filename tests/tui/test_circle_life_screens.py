@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import Button, Checkbox, DataTable, Input, OptionList
 
 from circles import as_member, fixed_demo_service
+from studycircle_tui import i18n
 from studycircle_tui.core.signing import safety_number
 from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.screens.export import ExportPathScreen
@@ -103,6 +104,17 @@ async def test_the_lead_adds_a_session_and_exports_the_schedule(lead, tmp_path):
     summaries = sorted(str(e["summary"]) for e in calendar.walk("VEVENT"))
     assert summaries == ["Python Club Demo: Quiz night", "Python Club Demo: Weekly session"]
     assert describe_next(lead).startswith(("next: ", "now: "))
+
+
+async def test_the_schedule_reads_in_indonesian_clock_and_all(lead):
+    # The session keeps "19:00" as the lead typed it (and its title as written): shown,
+    # its time is the member's clock ("19.00"), like the next date Babel writes after it.
+    with i18n.speaking("id"):
+        async with opened(lead, ScheduleScreen(lead)) as (app, _pilot):
+            sessions = app.screen.query_one("#sessions", OptionList)
+            line = str(sessions.get_option_at_index(0).prompt)
+    assert line.startswith("Weekly session — Setiap Rabu 19.00 (UTC, 60 mnt) · "), line
+    assert line.endswith(" 19.00"), line
 
 
 async def test_a_member_cannot_change_the_schedule(lead):

@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 
 from studycircle_tui import i18n
-from studycircle_tui.tui.timefmt import absolute, relative
+from studycircle_tui.tui.timefmt import absolute, relative, time_of_day
 
 MINUTE = 60_000
 DAY = 1440 * MINUTE
@@ -29,3 +29,11 @@ def test_times_in_each_language(code):
     with i18n.speaking(code):
         said = {when: shown(WEDNESDAY, WEDNESDAY + when) for when, shown in SAID}
     assert said == {when: words[code] for (when, _shown), words in SAID.items()}
+
+
+@pytest.mark.parametrize(("code", "said"), [("en", "19:00"), ("id", "19.00")])
+def test_a_sessions_time_is_written_as_the_members_clock_writes_it(code, said):
+    # The schedule keeps "19:00" as the lead typed it; the screen shows it in the
+    # member's language, beside Babel's "Rab 09 Des 19.00".
+    with i18n.speaking(code):
+        assert time_of_day("19:00") == said

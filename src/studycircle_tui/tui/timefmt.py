@@ -79,3 +79,10 @@ def absolute(ms: int, now_ms: int) -> str:
 
 def clock(ms: int) -> str:
     return _time(datetime.fromtimestamp(ms / 1000))
+
+
+def time_of_day(hh_mm: str) -> str:
+    """A schedule's "19:00" (a session's time in its own zone) as the member's clock
+    writes it: "19.00" in Indonesian, "7:00pm" with the 12-hour setting."""
+    hour, minute = (int(part) for part in hh_mm.split(":"))
+    return _time(datetime(2000, 1, 1, hour, minute))

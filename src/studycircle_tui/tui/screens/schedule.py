@@ -19,7 +19,7 @@ from ...sync.engine import CircleService
 from ..actions import bindings_for
 from ..intents import MESSAGE_LINE, ask, may, say_no, say_why_not
 from ..messages import CircleChanged
-from ..timefmt import clock
+from ..timefmt import clock, time_of_day
 from ..visible import visible_line
 from ..widgets.footer import AppFooter
 from .help import HelpScreen
@@ -133,7 +133,7 @@ class ScheduleScreen(ModalScreen[None]):
                 when = _("on now")
             else:
                 when = _("next {when}").format(when=_when(local, "EEE dd MMM"))
-            every = f"{_(EVERY_DAY[session.weekday])} {session.time}"
+            every = f"{_(EVERY_DAY[session.weekday])} {time_of_day(session.time)}"
             length = _("{minutes} min").format(minutes=session.minutes)
             zone = visible_line(session.tz)
             line = f"{visible_line(session.title)} — {every} ({zone}, {length}) · {when}"
