@@ -102,10 +102,12 @@ DEMO_KEYS: dict[str, SigningKey] = {}  # the fixed demo's user's key, by circle
 
 def fixed_demo_service(tmp_path: Path, me_name: str = "Rina", seed: int = 7) -> CircleService:
     """The demo circle with fixed ids and times, and a clock stopped at FIXED_NOW_MS, so
-    screens built from it are the same on every run (for snapshots)."""
+    screens built from it are the same on every run (for snapshots). Told in the
+    language in force, as the app tells it (English unless ``i18n.speaking``)."""
     import asyncio
     import random
 
+    from studycircle_tui import i18n
     from studycircle_tui.core.demo import demo_ops
     from studycircle_tui.core.ids import ulid
     from studycircle_tui.store.db import CircleRecord
@@ -114,9 +116,8 @@ def fixed_demo_service(tmp_path: Path, me_name: str = "Rina", seed: int = 7) -> 
     rng = random.Random(seed)
     me = ulid(FIXED_NOW_MS - 3 * DAY_MS, rng.randbytes(10))
     key = SigningKey(random.Random(seed + 1).randbytes(32))  # drawn apart: ids stay the same
-    circle_id, ops = demo_ops(
-        me_name, me, FIXED_NOW_MS - 3 * DAY_MS, lambda: rng.randbytes(10), key
-    )
+    start, translate = FIXED_NOW_MS - 3 * DAY_MS, i18n.current().gettext
+    circle_id, ops = demo_ops(me_name, me, start, lambda: rng.randbytes(10), key, translate)
     path = tmp_path / "demo-circle.jsonl"
     create_circle_file(path, ops)
     store = Store(tmp_path / "fixed-replica.sqlite3")

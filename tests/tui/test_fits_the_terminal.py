@@ -4,9 +4,11 @@ sync state and the next session stay), and the welcome text wraps instead of bei
 
 import asyncio
 
+import pytest
 from rich.cells import cell_len
 
 from circles import fixed_demo_service
+from studycircle_tui import i18n
 from studycircle_tui.tui.actions import key_for
 from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.screens.thread_pane import KEY_HINTS, welcome_hint
@@ -37,18 +39,27 @@ def test_a_long_circle_name_is_shortened_and_the_sync_state_kept():
     assert cell_len(tiny) == 78 and tiny.startswith("Kelompok Be… · local file")
 
 
-def test_the_demo_status_line_is_whole_at_80_columns(tmp_path):
-    service = fixed_demo_service(tmp_path)  # before the app's loop: it syncs in one of its own
+@pytest.mark.parametrize(
+    ("code", "end"),
+    [
+        ("en", " · local file · synced · next: Weekly session Wed 19:00"),
+        # Indonesian runs longer: the circle's name gives way, the next session stays whole.
+        ("id", "… · berkas lokal · tersinkron · berikutnya: Sesi mingguan Rab 19.00"),
+    ],
+)
+def test_the_demo_status_line_is_whole_at_80_columns(tmp_path, code, end):
+    with i18n.speaking(code):  # the demo circle is told in the language too
+        service = fixed_demo_service(tmp_path)  # before the app's loop: it syncs in its own
 
-    async def shown() -> tuple[str, int]:
-        async with StudyCircleApp(service, sync=False).run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
-            line = pilot.app.screen.query_one("#status")
-            return str(line.render()), line.content_region.width
+        async def shown() -> tuple[str, int]:
+            async with StudyCircleApp(service, sync=False).run_test(size=(80, 24)) as pilot:
+                await pilot.pause()
+                line = pilot.app.screen.query_one("#status")
+                return str(line.render()), line.content_region.width
 
-    text, cells = asyncio.run(shown())
+        text, cells = asyncio.run(shown())
     assert cell_len(text) <= cells
-    assert text.endswith(" · local file · synced · next: Weekly session Wed 19:00")
+    assert text.endswith(end), text
 
 
 def welcome_lines(tmp_path, size: tuple[int, int], goal: str | None = None) -> list[str]:
