@@ -100,3 +100,21 @@ def test_a_long_goal_wraps_and_narrow_keys_go_one_a_line(tmp_path):
     assert goal in words  # wrapped, nothing cut
     assert not any("…" in line for line in lines)
     assert "@ posts that mention you" in words
+
+
+def test_a_channel_goal_longer_than_its_pane_ends_in_an_ellipsis(tmp_path):
+    # "Pertanyaan tentang topik minggu ini." is 36 cells; the list pane at 100 columns
+    # holds 34: cut mid-word it read as a sentence that ends early.
+    with i18n.speaking("id"):
+        service = fixed_demo_service(tmp_path)
+
+        async def shown() -> str:
+            async with StudyCircleApp(service, sync=False).run_test(size=(100, 30)) as pilot:
+                await pilot.pause()
+                await pilot.press("2")
+                await pilot.pause()
+                subtitle = pilot.app.screen.query_one("#list-subtitle")
+                return subtitle.render_line(0).text.strip()
+
+        said = asyncio.run(shown())
+    assert said.startswith("Pertanyaan tentang topik") and said.endswith("…"), said
