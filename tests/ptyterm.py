@@ -41,6 +41,17 @@ def _take_terminal() -> None:  # in the child: the pty becomes its controlling t
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
+def readable(fd: int, seconds: float) -> bool:
+    """Whether ``fd`` has something to read (or has ended) within ``seconds``. poll, not
+    select: a test worker that has run a few hundred tests holds descriptors past
+    select()'s limit of 1024 (a test's service left open keeps five: its replica's
+    database, WAL and shared memory), and select() then raises "filedescriptor out of
+    range" in whichever pty test comes next."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(seconds * 1000))
+
+
 class PtyApp:
     """A program in a pseudo-terminal (its controlling terminal, so a resize reaches it
     as SIGWINCH), its output fed to a terminal emulator."""
@@ -68,10 +79,9 @@ class PtyApp:
     def settle(self, quiet: float = 1.0, first: float = 0.0, limit: float = 30.0) -> int:
         count, end = 0, time.monotonic() + limit
         if first:
-            select.select([self.fd], [], [], first)
+            readable(self.fd, first)
         while time.monotonic() < end:
-            ready, _, _ = select.select([self.fd], [], [], quiet)
-            if not ready:
+            if not readable(self.fd, quiet):
                 break
             try:
                 data = os.read(self.fd, 65536)

@@ -1,7 +1,6 @@
 """The `studycircle` command: every subcommand, its help, and one-line errors."""
 
 import os
-import select
 import subprocess
 import sys
 import time
@@ -9,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ptyterm import readable
 from studycircle_tui.cli import main
 from studycircle_tui.store.db import Store
 from studycircle_tui.sync.circles import create_demo_circle
@@ -128,8 +128,7 @@ def test_first_run_opens_the_app_on_the_demo_circle(isolated_home):
     deadline = time.monotonic() + 60
     try:
         while b"Python Club Demo" not in seen and time.monotonic() < deadline:
-            ready, _, _ = select.select([leader], [], [], 0.5)
-            if ready:
+            if readable(leader, 0.5):
                 seen += os.read(leader, 65536)
         assert b"Python Club Demo" in seen
         assert b"general" in seen
