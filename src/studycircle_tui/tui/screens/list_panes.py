@@ -169,7 +169,8 @@ class ThreadsPane(Vertical):
             subtitle = visible_line(channel.goal) if channel else ""
             start = key_for(self, "screen", "new_thread")
             rows.empty_text = f"No threads yet: press {start} to start one."
-        self.query_one("#list-subtitle", Label).update(subtitle)
+        # One line of a fixed size (app.tcss): no layout of the screen for new words.
+        self.query_one("#list-subtitle", Label).update(subtitle, layout=False)
         current = thread_id if view in THREAD_LISTINGS else None
         rows.show(ids, render, current)
 
