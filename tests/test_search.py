@@ -2,6 +2,9 @@
 index (store/texts.py), and the discussion queries (core/discussion.py): folding,
 filters, who may see what, edits and deletes."""
 
+import sys
+import unicodedata
+
 import pytest
 
 from studycircle_tui.core import discussion
@@ -39,9 +42,18 @@ def test_parse_query_filters_phrases_and_problems():
     assert parse_query("   ").empty
 
 
+def test_fold_drops_every_combining_mark():
+    marks = [chr(code) for code in range(sys.maxunicode + 1) if unicodedata.combining(chr(code))]
+    assert len(marks) > 500
+    # (U+0345 casefolds to a letter, iota: folded as that letter, as casefolding says.)
+    assert [mark for mark in marks if mark.casefold() == mark and fold("x" + mark) != "x"] == []
+
+
 def test_highlight_spans_point_into_the_original_text():
     text = "Un café, deux CAFÉS"
     assert [text[a:b] for a, b in highlight_spans(text, ["cafe"])] == ["café", "CAFÉ"]
+    plain = "Default lists, DEFAULTS"
+    assert [plain[a:b] for a, b in highlight_spans(plain, ["default"])] == ["Default", "DEFAULT"]
 
 
 @pytest.fixture
@@ -147,6 +159,40 @@ def test_many_posts_stop_at_the_limit(circle, index):
     result = index.search("note", circle.lead, limit=50)
     assert result.more and ids(result) == list(reversed(made[-50:]))
     assert ids(index.search("note 1033", circle.lead)) == [made[-1]]
+
+
+def test_a_search_stops_in_the_middle_of_its_query_when_told(circle, index):
+    for number in range(600):
+        circle.do(circle.budi, "post.create", thread=circle.chat, text=f"note {number}")
+    index.search("note", circle.lead)  # stores and indexes them
+    db, asked = index.store.db, []
+
+    def stop_at_the_second_question() -> bool:
+        asked.append(True)
+        return len(asked) >= 2
+
+    # "e" is in every text: a query that reads them all, asked about as it goes.
+    assert texts.matching(db, circle.id, ["e"], stop=stop_at_the_second_question) is None
+    assert len(asked) == 2
+    everything = texts.matching(db, circle.id, ["e"])
+    assert everything is not None and len(everything) > 600
+    assert texts.matching(db, circle.id, ["e"], stop=lambda: False) == everything
+    assert texts.matching(db, circle.id, ["note 29"], stop=lambda: True) in (None, [])
+    # Stopping leaves the connection as it was: the next query runs whole.
+    assert len(texts.matching(db, circle.id, ["note 29"]) or []) == 11
+
+
+def test_words_of_three_letters_lead_through_the_index(circle, index):
+    index.search("note", circle.lead)
+    db, statements = index.store.db, []
+    db.set_trace_callback(statements.append)
+    texts.matching(db, circle.id, ["pergi", "ke"])
+    db.set_trace_callback(None)
+    query = next(statement for statement in statements if statement.startswith("SELECT"))
+    plan = " / ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + query))
+    # The index's matches lead, each looked up by rowid; never every text of the circle.
+    assert "texts_search VIRTUAL TABLE" in plan and "INTEGER PRIMARY KEY" in plan, plan
+    assert "texts_by_post" not in plan, plan
 
 
 def test_mentions(circle):

@@ -919,6 +919,10 @@ class CircleService(CircleIntents):
         theirs has replaced this one. The texts of the first results are read with them."""
         return await self._searcher.search(self.state, query, self.me)
 
+    def prepare_search(self) -> None:
+        """A search is about to be typed: open what it reads now, not on its first key."""
+        self.circle.reader.open()
+
     @property
     def indexing(self) -> int:
         """Ops stored and not yet in the search index (a search may miss them)."""

@@ -42,6 +42,11 @@ class StoreReader:
             self._store = Store(self._path)
         return self._store
 
+    def open(self) -> None:
+        """Open the connection now (in the background): the first read would wait for it,
+        some 10 ms, more on a busy machine."""
+        self._thread.submit(self._connection)
+
     def run(self, work: Callable[[Store], T]) -> Future[T]:
         return self._thread.submit(lambda: work(self._connection()))
 
@@ -156,7 +161,11 @@ class Searcher:
         def work(store: Store) -> tuple[rules.SearchResult, dict[str, str]] | None:
             if stale():
                 return None
-            found = texts.matching(store.db, circle, parsed.terms) if parsed.terms else None
+            found = None
+            if parsed.terms:
+                found = texts.matching(store.db, circle, parsed.terms, stop=stale)
+                if found is None:
+                    return None
             result = rules.search(state, parsed, viewer, found, stale=stale)
             if result is None:
                 return None

@@ -116,6 +116,12 @@ class StudyCircleApp(App[str | None]):
         self.push_screen(self.main_screen)
         if self._tune_gc:
             self.call_after_refresh(tune_garbage_collector)
+        # The circle was caught up with before the app started: its sync loop (and the
+        # file watcher it imports and sets up) can wait for the first frame.
+        self.call_after_refresh(self._start_loops)
+        self.preferences.on_mount()
+
+    def _start_loops(self) -> None:
         if self._sync:
             self.run_worker(
                 self.service.run(), name="sync", group="sync", exclusive=True, exit_on_error=False
@@ -125,7 +131,6 @@ class StudyCircleApp(App[str | None]):
         self.run_worker(
             self.service.pace(), name="pacer", group="pacer", exclusive=True, exit_on_error=False
         )
-        self.preferences.on_mount()
 
     def action_command_palette(self) -> None:
         # Textual's own, with its placeholder in the session's language.

@@ -4,13 +4,12 @@ open questions, the posts that @mention you, or search results.
 
 Each pane draws what the screen gives it (``show``) and says what the member chose in a
 message (``messages.py``: ChannelChosen, ThreadChosen, …); the screen decides what
-opens. The search box, its debounce and what ``esc`` does in it belong to the list.
+opens. The search box and what ``esc`` does in it belong to the list.
 """
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList
 
 from ... import i18n
@@ -33,9 +32,6 @@ from ..widgets.post_render import Palette
 from ..widgets.row_list import RowList
 from ..widgets.rows import PostRows, ThreadRows
 
-# Seconds of quiet typing before a search starts: keys typed in one burst (a paste, a
-# fast typist) search once; each key a person types alone searches at once.
-SEARCH_DELAY = 0.03
 THREAD_LISTINGS = (Listing.CHANNEL, Listing.UNANSWERED)  # the others list posts
 
 
@@ -97,7 +93,6 @@ class ThreadsPane(Vertical):
     def __init__(self, service: CircleService, *, id: str, classes: str):
         super().__init__(id=id, classes=classes)
         self.service = service
-        self._search_timer: Timer | None = None
         self._found: SearchResult | None = None  # the results on show, for _found.query
         self._shown: tuple[Listing, str | None, str | None, Palette] | None = None
 
@@ -179,7 +174,8 @@ class ThreadsPane(Vertical):
             subtitle = visible_line(channel.goal) if channel else ""
             start = key_for(self, "screen", "new_thread")
             rows.empty_text = _("No threads yet: press {key} to start one.").format(key=start)
-        self.query_one("#list-subtitle", Label).update(subtitle)
+        # One line of a fixed size (app.tcss): no layout of the screen for new words.
+        self.query_one("#list-subtitle", Label).update(subtitle, layout=False)
         current = thread_id if view in THREAD_LISTINGS else None
         rows.show(ids, render, current)
 
@@ -195,6 +191,7 @@ class ThreadsPane(Vertical):
         box = self.search_box
         box.focus()
         box.select_all()
+        self.service.prepare_search()  # while the first words are typed
 
     def leaving_search(self) -> bool:
         """``esc`` in the search box: to the results if there are some (True), else the
@@ -206,16 +203,15 @@ class ThreadsPane(Vertical):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
+        # At once, no waiting for a pause in the typing: each key's search stops the one
+        # before it, even in the middle of its query (``Searcher``), so the keys of a
+        # burst (a paste, a fast typist) cost a few started searches, not a delay.
         event.stop()
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        self._search_timer = self.set_timer(SEARCH_DELAY, self._search)
+        self._search()
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if self._search_timer is not None:
-            self._search_timer.stop()
         self._search(submitted=True)
 
     @work(exclusive=True, group="search")

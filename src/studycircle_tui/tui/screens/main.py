@@ -60,12 +60,18 @@ from .suggestions import SuggestionScreen
 from .thread_pane import ThreadPane
 
 PANES = ("channels", "threads", "thread")
+HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]
+
+
+def width_class(width: int) -> str:
+    """The class of the breakpoint a screen ``width`` cells wide is at, as Textual says."""
+    return max((at, name) for at, name in HORIZONTAL_BREAKPOINTS if width >= at)[1]
 
 
 class MainScreen(Screen[None]):
     BINDINGS = bindings_for("screen")
     KEY_SCOPES = ("screen", "post", "thread", "lists", "composer")
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = HORIZONTAL_BREAKPOINTS
 
     def __init__(self, service: CircleService, settings: Settings) -> None:
         super().__init__()
@@ -81,8 +87,17 @@ class MainScreen(Screen[None]):
         self.changes_waiting = False  # changes came while another screen covered this
 
     def compose(self) -> ComposeResult:
+        # The width class Textual gives the screen at its first Resize, given now: added
+        # then, it restyles every widget again before the first frame (~20 ms).
+        width = self.app.size.width
+        self.update_classes(
+            {name: name == width_class(width) for _, name in self.HORIZONTAL_BREAKPOINTS},
+            update=False,
+        )
         with Horizontal(id="body"):
-            yield ChannelsPane(self.service, id="channels-pane", classes="pane")
+            # Made with the classes on_mount's _show_pane("channels") gives: each class
+            # added to a mounted pane restyles all of it.
+            yield ChannelsPane(self.service, id="channels-pane", classes="pane -current -left")
             yield ThreadsPane(self.service, id="threads-pane", classes="pane")
             yield ThreadPane(self.service, id="thread-pane", classes="pane")
         yield CircleStatus(self.service, self.settings, id="status")
@@ -167,9 +182,9 @@ class MainScreen(Screen[None]):
         if pane != self.pane or not self.query("#channels-pane.-left, #threads-pane.-left"):
             self.pane = pane
             left = "channels" if pane == "channels" else "threads"
-            for name in PANES:
-                self.query_one(f"#{name}-pane").set_class(name == pane, "-current")
-                self.query_one(f"#{name}-pane").set_class(name == left, "-left")
+            for name in PANES:  # both classes at once: one restyle of a pane, not two
+                classes = {"-current": name == pane, "-left": name == left}
+                self.query_one(f"#{name}-pane").update_classes(classes)
         self._refresh_titles()
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:

@@ -81,6 +81,9 @@ class ThreadPane(Vertical):
         super().__init__(id=id, classes=classes)
         self.service = service
         self.thread_id: str | None = None
+        # As refresh_thread sets it, set before mounting: set on the mounted pane, it
+        # restyles all of it before the first frame.
+        self.set_class(True, "-no-thread", update=False)
         self.composer_mode = "reply"  # "reply", "reply_to" or "edit"
         self.composer_post: str | None = None
         self._draft_timer: Timer | None = None

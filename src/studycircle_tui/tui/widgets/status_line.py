@@ -11,6 +11,8 @@ this order: the member's role, then their name, then the circle's name is shorte
 how the circle syncs, what waits to be sent and the next session are kept whole.
 """
 
+from typing import TYPE_CHECKING
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual.content import Content
@@ -18,11 +20,13 @@ from textual.widgets import Static
 
 from ...i18n import N_, _
 from ...sync.engine import CircleService, SyncState, SyncStatus
-from ...sync.pacer import LiveQuiz, live_quiz
-from ...sync.quizrun import QuizRunner, Stage
 from ...sync.transport import TransportKind
 from ..timefmt import clock
 from .post_render import ROLES
+
+if TYPE_CHECKING:  # the quiz code is loaded once there is a quiz (_live_quiz)
+    from ...sync.pacer import LiveQuiz
+    from ...sync.quizrun import QuizRunner
 
 TITLE_CELLS = 28  # a long quiz title is cut: the time left matters more
 SHORTEST_NAME = 12  # cells a shortened circle name keeps (with its "…")
@@ -84,8 +88,10 @@ def time_left(ms: int) -> str:
     return _("{time} left").format(time=f"{seconds // 60}:{seconds % 60:02d}")
 
 
-def describe_live(live: LiveQuiz) -> str:
+def describe_live(live: "LiveQuiz") -> str:
     """● LIVE Python basics · Q2/5 · 12 s left"""
+    from ...sync.quizrun import Stage
+
     title = cut(live.title, TITLE_CELLS)  # by cells: wide letters, emoji, accents
     stage = live.stage
     if stage.kind is Stage.LOBBY:
@@ -119,7 +125,7 @@ class StatusLine(Static):
     ) -> None:
         super().__init__(id=id, markup=False)
         self.service = service
-        self._runner = None if service is None else QuizRunner(service)  # for its clock
+        self._runner: QuizRunner | None = None  # for its clock, once there is a quiz
         self.set_class(quiz_only, "-quiz-only")
         self._circle: tuple[str, str, str, str, list[str]] | None = None  # for fit_status
         self._live = ""
@@ -160,6 +166,16 @@ class StatusLine(Static):
     def on_resize(self) -> None:
         self._redraw()
 
+    def _live_quiz(self, service: CircleService) -> "LiveQuiz | None":
+        # The quiz code is loaded once a circle has a quiz session, not before the first
+        # frame of every circle (some 15 ms).
+        from ...sync.pacer import live_quiz
+        from ...sync.quizrun import QuizRunner
+
+        if self._runner is None:
+            self._runner = QuizRunner(service)
+        return live_quiz(service.state, service.me, self._runner.clock_ms())
+
     def _redraw(self) -> None:
         # Only while its screen shows: a covered line redrawn every second lays out the
         # screen under a live quiz and then redraws the whole quiz screen over it (with
@@ -167,10 +183,10 @@ class StatusLine(Static):
         # when its screen shows again (_screen_changed).
         if self._covered():
             return
-        service, runner = self.service, self._runner
+        service = self.service
         live = None
-        if service is not None and runner is not None:
-            live = live_quiz(service.state, service.me, runner.clock_ms())
+        if service is not None and service.state.sessions:
+            live = self._live_quiz(service)
         self._live = "" if live is None else describe_live(live)
         self.set_class(bool(self._live), "-live")
         circle = ""
