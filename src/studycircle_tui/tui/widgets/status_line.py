@@ -31,12 +31,13 @@ if TYPE_CHECKING:  # the quiz code is loaded once there is a quiz (_live_quiz)
 TITLE_CELLS = 28  # a long quiz title is cut: the time left matters more
 SHORTEST_NAME = 12  # cells a shortened circle name keeps (with its "…")
 LIVE_GAP = " │ "  # between the live quiz and the rest
-# A live question's stage after it is asked (a lobby and an open question say more).
+# A live question's stage after it is asked (a lobby and an open question say more), by
+# quizrun.Stage's values: that module loads only once a circle has a quiz, after the first frame.
 STAGES = {
-    Stage.PAUSED: N_("paused"),
-    Stage.CLOSED: N_("closed"),
-    Stage.REVEALED: N_("revealed"),
-    Stage.FINISHED: N_("finished"),
+    "paused": N_("paused"),
+    "closed": N_("closed"),
+    "revealed": N_("revealed"),
+    "finished": N_("finished"),
 }
 
 
