@@ -197,9 +197,9 @@ def matching(
     stop: Callable[[], bool] | None = None,
 ) -> list[tuple[str, str]] | None:
     """(post, op) of every indexed text version containing all the (folded) terms; None
-    when ``stop`` said so while the query ran (asked every few thousand steps of SQLite's:
-    a search for "k" reads every text, and the one for "ka" typed next should not wait
-    behind it)."""
+    when ``stop`` said so while the query ran (asked every ``STOP_CHECK_STEPS`` steps of
+    SQLite's: a search for "k" reads every text, and the one for "ka" typed next should
+    not wait behind it)."""
     long = [term for term in terms if len(term) >= SHORTEST_TRIGRAM_TERM]
     short = [term for term in terms if len(term) < SHORTEST_TRIGRAM_TERM]
     # With trigrams, the index's matches lead and each is looked up by its rowid: the
