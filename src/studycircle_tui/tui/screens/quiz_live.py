@@ -15,6 +15,7 @@ quiz reveals it and goes on by itself. What the screen says is made in quiz_room
 About 550 lines, kept whole: one screen's stages, keys and layout, read top to bottom.
 """
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Key as KeyEvent
@@ -411,10 +412,9 @@ class LiveQuizScreen(QuestionScreen):
         self._put("#quiz-status", "\n".join(lines))
         table = self.query_one("#quiz-stats", DataTable)
         table.clear()
-        wide = max(16, self.size.width - 50)
+        rows = []
         for index in range(len(quiz.questions)):
             stats = quizscore.session_question_stats(quiz, session, index)
-            text = summary_line(quiz.questions[index], wide)
             revealed = index in session.revealed
             average = "-" if stats.average_seconds is None else f"{stats.average_seconds:.1f}"
             right = f"{stats.right} / {stats.answered}" if revealed else f"- / {stats.answered}"
@@ -422,7 +422,17 @@ class LiveQuizScreen(QuestionScreen):
             if stats.fastest is not None:
                 player, seconds = stats.fastest
                 fastest = f"{who.get(player, 'someone')[:12]} {seconds:.1f} s"
-            table.add_row(str(index + 1), text, right, average, fastest)
+            rows.append((str(index + 1), index, right, average, fastest))
+        # The question column gets what the others leave of the width (each column has a
+        # cell of padding either side, the table a margin and room for a scrollbar).
+        others = sum(
+            max([cell_len(header), *(cell_len(row[n]) for row in rows)]) + 2
+            for n, header in ((0, "#"), (2, "Right / answered"), (3, "Avg s"), (4, "Fastest right"))
+        )
+        wide = max(16, self.size.width - others - 6)
+        for number, index, right, average, fastest in rows:
+            text = summary_line(quiz.questions[index], wide)
+            table.add_row(number, text, right, average, fastest)
 
     def update_countdown(self) -> None:
         stage, session = self.stage(), self.session
