@@ -431,3 +431,19 @@ async def test_post_info_shows_a_hidden_posts_versions_only_to_moderators(as_, s
         shown = "\n".join(str(widget.render()) for widget in pilot.app.screen.query(Static))
     assert ("bike" in shown) == sees, shown
     assert ("Hidden by a moderator." in shown) != sees
+
+
+async def test_down_in_the_new_thread_dialog_picks_question(as_, story):
+    """↓ moved a highlight onto "Question" without picking it (enter or space did): a
+    member who pressed ↓ and went on to write started a discussion."""
+    citra = as_("Citra")
+    async with make_app(citra).run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("down", "enter", "t")  # #questions
+        await settled(pilot)
+        await pilot.press(*"Chain rule?", "tab", "down", "tab")
+        await pilot.press(*"When do I use it?", "ctrl+s")
+        await settled(pilot)
+        thread_id = pilot.app.main_screen.thread_id
+    assert citra.state.threads[thread_id].kind == "question"
+

@@ -16,7 +16,7 @@ from ..actions import bindings_for, key_for
 from ..intents import MESSAGE_LINE, ask
 from ..visible import visible_line
 from ..widgets.composer import PostArea
-from ..widgets.toggles import Choice
+from ..widgets.toggles import Choice, Choices
 from .rules import rules_first
 
 
@@ -37,7 +37,7 @@ class NewThreadScreen(ModalScreen[Op | None]):
         with Vertical(id="new-thread"):
             yield Label(f"New thread in #{visible_line(channel.name)}", classes="title")
             yield Input(placeholder="Title", id="title", max_length=200)
-            with RadioSet(id="kind"):
+            with Choices(id="kind"):
                 yield Choice("Discussion", value=True, id="discussion")
                 yield Choice("Question (answers can be accepted)", id="question")
             yield PostArea(id="text", soft_wrap=True)

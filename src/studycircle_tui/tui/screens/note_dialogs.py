@@ -7,11 +7,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, RadioSet, Static
+from textual.widgets import Button, Input, Label, Static
 
 from ..actions import bindings_for, key_for
 from ..visible import visible
-from ..widgets.toggles import Choice
+from ..widgets.toggles import Choice, Choices
 from .dialogs import Dialog
 
 
@@ -31,7 +31,7 @@ class NewNoteScreen(Dialog[NewNote | None]):
             yield Label("New note", classes="note-dialog-title")
             yield Input(placeholder="Title", max_length=200, id="note-new-title")
             if self.channel_id is not None:
-                with RadioSet(id="note-new-where"):
+                with Choices(id="note-new-where"):
                     yield Choice(
                         Text(visible(f"In #{self.channel_name}")), value=True, id="in-channel"
                     )

@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, RadioSet
 
 from ..visible import visible_line
-from ..widgets.toggles import Choice, Tick
+from ..widgets.toggles import Choice, Choices, Tick
 from .dialogs import Dialog
 
 HANDS_FREE_SECONDS = 8  # the leaderboard's time between questions, unless changed
@@ -44,7 +44,7 @@ class LiveSettingsScreen(Dialog[LiveSettings | None]):
                     "practice): anyone could look them up.",
                     classes="quiz-warning",
                 )
-            with RadioSet(id="quiz-scoring"):
+            with Choices(id="quiz-scoring"):
                 yield Choice("Accuracy: points for right answers", value=True, id="quiz-accuracy")
                 yield Choice(
                     "Speed: full points within 0.5 s, half at the deadline", id="quiz-speed"
