@@ -447,3 +447,21 @@ async def test_down_in_the_new_thread_dialog_picks_question(as_, story):
         thread_id = pilot.app.main_screen.thread_id
     assert citra.state.threads[thread_id].kind == "question"
 
+
+async def test_the_composer_s_footer_offers_no_key_that_types_into_it(as_, story):
+    """While writing, the footer offered "/ Search" and "@ Mentions": those keys type a
+    slash and an at sign into the post."""
+    citra = as_("Citra")
+    async with make_app(citra).run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await open_thread(pilot, story.ids["welcome"])
+        await pilot.press("r")
+        await settled(pilot)
+        composer = pilot.app.screen.query_one(Composer)
+        assert composer.has_focus
+        bindings = pilot.app.screen.active_bindings
+        shown = {key for key, active in bindings.items() if active.binding.show}
+        assert "ctrl+s" in shown
+        assert not shown & {"slash", "at"}, shown
+        await pilot.press("slash", "at")
+        assert composer.text == "/@"
