@@ -3,7 +3,7 @@ state afterwards (and that a role's actions stay out of reach of those without i
 
 import pytest
 from discussion_circle import NOW_MS, build_story, make_app, open_as, text_of
-from textual.widgets import Input, Static
+from textual.widgets import Footer, Input, Static
 from toasts import toasts
 
 from studycircle_tui.tui.screens.dialogs import ConfirmScreen, FlagScreen, ReactScreen
@@ -465,3 +465,17 @@ async def test_the_composer_s_footer_offers_no_key_that_types_into_it(as_, story
         assert not shown & {"slash", "at"}, shown
         await pilot.press("slash", "at")
         assert composer.text == "/@"
+
+
+async def test_the_new_thread_dialog_shows_its_own_keys(as_, story):
+    """The main screen's footer showed under it ("t New thread", "n Next unread")."""
+    citra = as_("Citra")
+    async with make_app(citra).run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("down", "enter", "t")
+        await settled(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, NewThreadScreen)
+        assert dialog.query_one(Footer).display
+        shown = {key for key, active in dialog.active_bindings.items() if active.binding.show}
+        assert shown == {"ctrl+s", "escape"}, shown

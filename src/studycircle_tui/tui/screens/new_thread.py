@@ -8,7 +8,7 @@ thread is sent once they accept: what they wrote is never lost on the way."""
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, RadioSet
+from textual.widgets import Button, Footer, Input, Label, RadioSet
 
 from ...core.ops import Op
 from ...sync.engine import CircleService
@@ -46,6 +46,7 @@ class NewThreadScreen(ModalScreen[Op | None]):
                 create = key_for(self, "new-thread", "create")
                 yield Button(f"Create  {create}", variant="primary", id="create")
                 yield Button(f"Cancel  {key_for(self, 'new-thread', 'cancel')}", id="cancel")
+        yield Footer()  # its own keys, not the main screen's (t, n, / …) left showing below
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "create":
