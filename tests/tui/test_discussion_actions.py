@@ -479,3 +479,22 @@ async def test_the_new_thread_dialog_shows_its_own_keys(as_, story):
         assert dialog.query_one(Footer).display
         shown = {key for key, active in dialog.active_bindings.items() if active.binding.show}
         assert shown == {"ctrl+s", "escape"}, shown
+
+
+async def test_esc_back_is_offered_on_every_pane_but_the_first(as_, story):
+    """At 80x24 the channel list, the first pane, offered "esc Back", which did nothing."""
+    citra = as_("Citra")
+    async with make_app(citra).run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+
+        def offered() -> set[str]:
+            bindings = pilot.app.screen.active_bindings
+            return {key for key, active in bindings.items() if active.enabled}
+
+        assert "escape" not in offered()
+        await pilot.press("enter")  # the channel's threads
+        await settled(pilot)
+        assert "escape" in offered()
+        await pilot.press("escape")
+        await settled(pilot)
+        assert "escape" not in offered()

@@ -129,6 +129,8 @@ class MainScreen(Screen[None]):
     # --- what is offered --------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":  # not offered on the first pane: there is nothing behind it
+            return self.pane != "channels"
         return self.why_not(action) is None
 
     def why_not(self, action: str) -> str | None:
@@ -169,6 +171,7 @@ class MainScreen(Screen[None]):
             for name in PANES:
                 self.query_one(f"#{name}-pane").set_class(name == pane, "-current")
                 self.query_one(f"#{name}-pane").set_class(name == left, "-left")
+            self.refresh_bindings()  # esc goes back from any pane but the first
         self._refresh_titles()
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
