@@ -49,6 +49,9 @@ def test_imports_beside_the_open_app_show_in_it(tmp_path):
         app.settle(quiet=0.5)
         app.press(b"z")
         assert app.wait_for("Cell biology", limit=20), app.text()
+        # Its answer key came with it: the lead runs it live without a restart.
+        app.press(b"l")
+        assert app.wait_for("Open lobby", limit=20), app.text()
     finally:
         app.close()
 

@@ -92,6 +92,7 @@ def test_new_creates_a_circle_file_and_refuses_to_overwrite(tmp_path, capsys):
     path = tmp_path / "club.jsonl"
     assert main(["new", "Book Circle", "--file", str(path), "--no-open", "--name", "Ayu"]) == 0
     assert b'"name":"Book Circle"' in path.read_bytes()
+    assert f"members join with: studycircle open {path}\n" in capsys.readouterr().out
     before = path.read_bytes()
     assert main(["new", "Again", "--file", str(path), "--no-open"]) == 2
     assert "not overwriting" in capsys.readouterr().err

@@ -226,6 +226,9 @@ def cmd_new(args: argparse.Namespace) -> int:
             name=circle_name, path=path, channels=listed
         )
     )
+    # The file is the invitation: a new lead was told where the circle is, not how to
+    # bring anyone into it.
+    print(_("share the file; members join with: studycircle open {path}").format(path=path))
     if args.no_open:
         return 0
     return _run_app(service, args)

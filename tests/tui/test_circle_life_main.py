@@ -113,6 +113,10 @@ async def test_a_new_member_sees_the_rules_and_cannot_post_before_accepting(lead
         await pilot.pause()
         assert isinstance(app.screen, RulesScreen)  # not sent: the rules come first
         assert len(sam.state.threads[thread].post_ids) == posts_before
+        # The dialog says what waits for it; no toast over its buttons says it instead.
+        ask = str(app.screen.query_one("#ask").render())
+        assert ask == "Please accept them: what you wrote is sent once you do."
+        assert not [text for text in toasts(app) if "accept" in text]
         await pilot.press("a")  # accept: what waited in the composer is sent then
         await pilot.app.intents.settled()
         await pilot.pause()

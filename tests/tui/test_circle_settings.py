@@ -90,6 +90,30 @@ async def test_a_new_lead_sets_up_goal_rules_and_channels(lead):
         assert app.screen.__class__.__name__ == "NewThreadScreen"
 
 
+async def test_at_80x24_what_the_channel_keys_say_stays_in_sight(lead):
+    """With four channels the dialog scrolls: "#quiz-night added." was said below its
+    fold, and r put the old name in a field no label explained."""
+    lead.submit("circle.update", {"goal": "Pass the final together.", "rules": "Be kind."})
+    app = StudyCircleApp(lead, sync=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("S")
+        await pilot.pause()
+        screen = app.screen
+        box, message = screen.query_one("#circle-box"), screen.query_one("#circle-message")
+        screen.query_one("#circle-channels").focus()
+        for name in ("general", "help", "random", "quiz-night"):
+            await pilot.press("n", *name, "enter")
+            await settle(pilot)
+        assert str(message.render()) == "#quiz-night added."
+        assert box.region.contains_region(message.region), (box.region, message.region)
+        await pilot.press("up", "up", "r")  # #random
+        await settle(pilot)
+        assert screen.query_one("#channel-field", Input).value == "random"
+        assert "#random" in str(message.render()) and "enter" in str(message.render())
+        assert box.region.contains_region(message.region)
+
+
 async def test_a_refused_change_keeps_what_was_typed(lead):
     app = StudyCircleApp(lead, sync=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:

@@ -3,7 +3,7 @@ state afterwards (and that a role's actions stay out of reach of those without i
 
 import pytest
 from discussion_circle import NOW_MS, build_story, make_app, open_as, text_of
-from textual.widgets import Input, Static
+from textual.widgets import Footer, Input, Static
 from toasts import toasts
 
 from studycircle_tui.tui.screens.dialogs import ConfirmScreen, FlagScreen, ReactScreen
@@ -431,3 +431,70 @@ async def test_post_info_shows_a_hidden_posts_versions_only_to_moderators(as_, s
         shown = "\n".join(str(widget.render()) for widget in pilot.app.screen.query(Static))
     assert ("bike" in shown) == sees, shown
     assert ("Hidden by a moderator." in shown) != sees
+
+
+async def test_down_in_the_new_thread_dialog_picks_question(as_, story):
+    """↓ moved a highlight onto "Question" without picking it (enter or space did): a
+    member who pressed ↓ and went on to write started a discussion."""
+    citra = as_("Citra")
+    async with make_app(citra).run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("down", "enter", "t")  # #questions
+        await settled(pilot)
+        await pilot.press(*"Chain rule?", "tab", "down", "tab")
+        await pilot.press(*"When do I use it?", "ctrl+s")
+        await settled(pilot)
+        thread_id = pilot.app.main_screen.thread_id
+    assert citra.state.threads[thread_id].kind == "question"
+
+
+async def test_the_composer_s_footer_offers_no_key_that_types_into_it(as_, story):
+    """While writing, the footer offered "/ Search" and "@ Mentions": those keys type a
+    slash and an at sign into the post."""
+    citra = as_("Citra")
+    async with make_app(citra).run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await open_thread(pilot, story.ids["welcome"])
+        await pilot.press("r")
+        await settled(pilot)
+        composer = pilot.app.screen.query_one(Composer)
+        assert composer.has_focus
+        bindings = pilot.app.screen.active_bindings
+        shown = {key for key, active in bindings.items() if active.binding.show}
+        assert "ctrl+s" in shown
+        assert not shown & {"slash", "at"}, shown
+        await pilot.press("slash", "at")
+        assert composer.text == "/@"
+
+
+async def test_the_new_thread_dialog_shows_its_own_keys(as_, story):
+    """The main screen's footer showed under it ("t New thread", "n Next unread")."""
+    citra = as_("Citra")
+    async with make_app(citra).run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("down", "enter", "t")
+        await settled(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, NewThreadScreen)
+        assert dialog.query_one(Footer).display
+        shown = {key for key, active in dialog.active_bindings.items() if active.binding.show}
+        assert shown == {"ctrl+s", "escape"}, shown
+
+
+async def test_esc_back_is_offered_on_every_pane_but_the_first(as_, story):
+    """At 80x24 the channel list, the first pane, offered "esc Back", which did nothing."""
+    citra = as_("Citra")
+    async with make_app(citra).run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+
+        def offered() -> set[str]:
+            bindings = pilot.app.screen.active_bindings
+            return {key for key, active in bindings.items() if active.enabled}
+
+        assert "escape" not in offered()
+        await pilot.press("enter")  # the channel's threads
+        await settled(pilot)
+        assert "escape" in offered()
+        await pilot.press("escape")
+        await settled(pilot)
+        assert "escape" not in offered()

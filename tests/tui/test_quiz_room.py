@@ -11,9 +11,9 @@ from contextlib import AsyncExitStack
 
 import msgspec
 from note_helpers import until
-from textual.widgets import Checkbox, Input
+from textual.widgets import Checkbox, DataTable, Input
 
-from quiz_helpers import lobby, quiz_circle, shown
+from quiz_helpers import asked, lobby, quiz_circle, shown
 from studycircle_tui.config import Settings
 from studycircle_tui.core import quizkeys
 from studycircle_tui.core.ops import Key, Question
@@ -312,3 +312,24 @@ async def test_a_player_below_the_top_sees_their_place_and_the_podium_keeps_a_0_
         podium = text(player, "#quiz-board")
         assert "1. Ayu" in podium and "2. Budi" in podium and "3. Citra 0 pts" in podium
         assert "…" not in podium  # on the podium itself, not as her own line below it
+
+
+async def test_the_question_table_at_the_end_fits_80_columns(tmp_path):
+    """At 80x24 the per-question table ran two columns past the screen: the fastest
+    player's time was cut ("Budi Santoso 2.8") and a scrollbar appeared under it."""
+    circle = await quiz_circle(tmp_path, players=("Budi Santoso",))
+    session = await asked(circle)
+    lead, budi = (QuizRunner(service) for service in circle.everyone)
+    circle.clock.advance(2_800)
+    await budi.answer(session, 0, [1])
+    await circle.sync()
+    for step in (lead.close, lead.reveal, lead.finish):
+        await step(session)
+    await circle.sync()
+    async with _app(circle.lead).run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        pilot.app.push_screen(LiveQuizScreen(circle.lead, session))
+        await pilot.pause()
+        table = pilot.app.screen.query_one("#quiz-stats", DataTable)
+        assert "Budi Santoso 2.8 s" in [str(cell) for cell in table.get_row_at(0)]
+        assert table.max_scroll_x == 0, (table.virtual_size, table.size)

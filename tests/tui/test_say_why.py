@@ -5,7 +5,10 @@ import pytest
 from discussion_circle import build_story, make_app, open_as
 from textual.widgets import Label, OptionList
 
+from quiz_helpers import quiz_circle
+from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.screens.members import MembersScreen
+from studycircle_tui.tui.screens.quiz import QuizPaneScreen
 from studycircle_tui.tui.widgets.thread_view import ThreadView
 
 SIZE = (100, 30)
@@ -118,3 +121,26 @@ async def test_mark_all_read_clears_every_channel(story, tmp_path):
         said = toasts(pilot.app)
     assert not any(state.unread_in_channel(citra.me, channel) for channel in state.channels)
     assert any(text.startswith("Marked ") and text.endswith("threads read.") for text in said)
+
+
+async def test_the_quiz_pane_offers_l_to_the_lead_alone_and_tells_a_member_why(tmp_path):
+    """A member's Quiz pane offered "l Run live"; pressed during a live run it joined it,
+    and before one it said no only after the press."""
+    circle = await quiz_circle(tmp_path, players=("Ayu",))
+    lea, ayu = (StudyCircleApp(service, sync=False) for service in circle.everyone)
+    async with lea.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("z")
+        await pilot.pause()
+        assert "l" in offered(pilot.app.screen)
+    async with ayu.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("z")
+        await pilot.pause()
+        pane = pilot.app.screen
+        assert isinstance(pane, QuizPaneScreen)
+        assert "l" not in offered(pane)
+        await pilot.press("l")
+        await pilot.pause()
+        assert pilot.app.screen is pane  # no live-run dialog
+        assert "Not done: only a moderator or the lead may do this" in toasts(pilot.app)

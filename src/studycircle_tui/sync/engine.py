@@ -695,6 +695,9 @@ class SharedCircle:
         if not store.changed_elsewhere():
             self._stored_up_to = newest  # all of it stored here, and folded as it was
             return
+        # A live quiz imported beside the app keeps its key here before its op: read the
+        # keys again, or the lead could not run it until a restart.
+        self._quiz_keys = store.all_quiz_keys(circle)
         problems: list[str] = []
         ops, self._stored_up_to = store.stored_since(
             circle, self._stored_up_to, problems, self.replica.signatures

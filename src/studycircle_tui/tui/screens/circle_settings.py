@@ -154,9 +154,10 @@ class CircleSettingsScreen(ModalScreen[None]):
         field = self.query_one("#channel-field", Input)
         name = self.service.state.channels[channel_id].name
         field.placeholder = _("a new name for #{name}: enter renames it").format(name=name)
-        field.value = name
+        field.value = name  # so the placeholder is hidden: the message line says it
         field.focus()
         field.cursor_position = len(name)
+        self._say(_("A new name for #{name}: enter renames it.").format(name=name))
 
     def action_archive_channel(self) -> None:
         channel_id = self._selected_channel()
@@ -228,7 +229,9 @@ class CircleSettingsScreen(ModalScreen[None]):
         ask(self, self.service.update_circle, changes, done=lambda _: self._say(said))
 
     def _say(self, text: str) -> None:
-        self.query_one("#circle-message", Label).update(text)
+        line = self.query_one("#circle-message", Label)
+        line.update(text)
+        line.scroll_visible()  # below the channels at 80x24, once there are a few
 
     def action_close(self) -> None:
         if self.changes() and not self._warned:

@@ -145,6 +145,8 @@ class MainScreen(Screen[None]):
     # --- what is offered --------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":  # not offered on the first pane: there is nothing behind it
+            return self.pane != "channels"
         return self.why_not(action) is None
 
     def why_not(self, action: str) -> str | None:
@@ -185,6 +187,7 @@ class MainScreen(Screen[None]):
             for name in PANES:  # both classes at once: one restyle of a pane, not two
                 classes = {"-current": name == pane, "-left": name == left}
                 self.query_one(f"#{name}-pane").update_classes(classes)
+            self.refresh_bindings()  # esc goes back from any pane but the first
         self._refresh_titles()
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:

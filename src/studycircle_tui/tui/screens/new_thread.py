@@ -17,7 +17,8 @@ from ..actions import bindings_for, key_for
 from ..intents import MESSAGE_LINE, ask
 from ..visible import visible_line
 from ..widgets.composer import PostArea
-from ..widgets.toggles import Choice
+from ..widgets.footer import AppFooter
+from ..widgets.toggles import Choice, Choices
 from .rules import rules_first
 
 
@@ -39,7 +40,7 @@ class NewThreadScreen(ModalScreen[Op | None]):
             title = _("New thread in #{channel}").format(channel=visible_line(channel.name))
             yield Label(title, classes="title")
             yield Input(placeholder=_("Title"), id="title", max_length=200)
-            with RadioSet(id="kind"):
+            with Choices(id="kind"):
                 yield Choice(_("Discussion"), value=True, id="discussion")
                 yield Choice(_("Question (answers can be accepted)"), id="question")
             yield PostArea(id="text", soft_wrap=True)
@@ -49,6 +50,7 @@ class NewThreadScreen(ModalScreen[Op | None]):
                 yield Button(_("Create") + f"  {create}", variant="primary", id="create")
                 cancel = key_for(self, "new-thread", "cancel")
                 yield Button(_("Cancel") + f"  {cancel}", id="cancel")
+        yield AppFooter()  # its own keys, not the main screen's (t, n, / …) left showing below
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "create":

@@ -7,12 +7,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, RadioSet, Static
+from textual.widgets import Button, Input, Label, Static
 
 from ...i18n import _
 from ..actions import bindings_for, key_for
 from ..visible import visible
-from ..widgets.toggles import Choice
+from ..widgets.toggles import Choice, Choices
 from .dialogs import Dialog
 
 
@@ -32,7 +32,7 @@ class NewNoteScreen(Dialog[NewNote | None]):
             yield Label(_("New note"), classes="note-dialog-title")
             yield Input(placeholder=_("Title"), max_length=200, id="note-new-title")
             if self.channel_id is not None:
-                with RadioSet(id="note-new-where"):
+                with Choices(id="note-new-where"):
                     where = _("In #{channel}").format(channel=self.channel_name)
                     yield Choice(Text(visible(where)), value=True, id="in-channel")
                     yield Choice(_("For the whole circle"), id="in-circle")

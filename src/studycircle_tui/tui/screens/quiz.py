@@ -19,7 +19,7 @@ from ...i18n import _, message, ngettext
 from ...sync.engine import CircleService
 from ...sync.quizrun import QuizRunner, Stage, live_stage
 from ..actions import bindings_for, key_for
-from ..intents import ask
+from ..intents import ask, say_why_not
 from ..messages import CircleChanged, SyncStatusChanged
 from ..visible import markup_line, names_of, visible_line
 from ..widgets.footer import AppFooter
@@ -124,6 +124,23 @@ class QuizPaneScreen(QuizBaseScreen):
         self.refresh_view()
         self.query_one("#quiz-list", OptionList).focus()
 
+    # --- what is offered --------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.why_not(action) is None
+
+    def why_not(self, action: str) -> str | None:
+        """Why a key is not offered for the quiz picked now (None: it is): ``l`` only to
+        whoever may run it live (a member was offered it, and it joined the live run)."""
+        quiz = self._quiz()
+        if action != "host" or quiz is None:
+            return None
+        return self.runner.why_not_host(quiz)
+
+    def on_key(self, event: KeyEvent) -> None:
+        if say_why_not(self, event.key, ("quizzes",)):
+            event.stop()
+
     # --- showing ----------------------------------------------------------------------
 
     def ordered(self) -> list[Quiz]:
@@ -212,6 +229,7 @@ class QuizPaneScreen(QuizBaseScreen):
         lines.append("")
         lines.append("[dim]" + " · ".join(hints) + "[/dim]")
         self.query_one("#quiz-detail", Static).update("\n".join(lines))
+        self.refresh_bindings()  # whether l is offered depends on the quiz
 
     @on(OptionList.OptionHighlighted, "#quiz-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:

@@ -9,7 +9,7 @@ from textual.widgets import Button, Input, Label, RadioSet
 
 from ...i18n import _
 from ..visible import visible_line
-from ..widgets.toggles import Choice, Tick
+from ..widgets.toggles import Choice, Choices, Tick
 from .dialogs import Dialog
 
 HANDS_FREE_SECONDS = 8  # the leaderboard's time between questions, unless changed
@@ -48,7 +48,7 @@ class LiveSettingsScreen(Dialog[LiveSettings | None]):
                     ),
                     classes="quiz-warning",
                 )
-            with RadioSet(id="quiz-scoring"):
+            with Choices(id="quiz-scoring"):
                 accuracy = _("Accuracy: points for right answers")
                 yield Choice(accuracy, value=True, id="quiz-accuracy")
                 yield Choice(

@@ -73,7 +73,8 @@ class LiveQuizScreen(QuestionScreen):
         self._texts: dict[str, str] = {}
         self._room_timer: Timer | None = None
         self._answer_ops: dict[int, str] = {}  # question → this player's answer op
-        self._question_room = 50  # the end's table: the cells its other columns take
+        # The end table's heads but the question's, as the language writes them.
+        self._stat_heads = ["#", _("Right / answered"), _("Avg s"), _("Fastest right")]
         self._queued_shown = False  # whether the screen shows this player's answer queued
 
     # --- reading ----------------------------------------------------------------------
@@ -141,11 +142,8 @@ class LiveQuizScreen(QuestionScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#quiz-stats", DataTable)
-        others = ["#", _("Right / answered"), _("Avg s"), _("Fastest right")]
-        table.add_columns(others[0], _("Question"), *others[1:])
-        # The question's column takes what the others leave (their heads are as wide as
-        # the language writes them: 35 cells in English, more in Indonesian).
-        self._question_room = 15 + sum(cell_len(head) for head in others)
+        heads = self._stat_heads
+        table.add_columns(heads[0], _("Question"), *heads[1:])
         self._come_in()
         self.refresh_view()
         if self._tick_enabled:
@@ -424,10 +422,9 @@ class LiveQuizScreen(QuestionScreen):
         self._put("#quiz-status", "\n".join(lines))
         table = self.query_one("#quiz-stats", DataTable)
         table.clear()
-        wide = max(16, self.size.width - self._question_room)
+        rows = []
         for index in range(len(quiz.questions)):
             stats = quizscore.session_question_stats(quiz, session, index)
-            text = summary_line(quiz.questions[index], wide)
             revealed = index in session.revealed
             average = (
                 "-" if stats.average_seconds is None else quiz_room.tenths(stats.average_seconds)
@@ -438,7 +435,18 @@ class LiveQuizScreen(QuestionScreen):
                 player, seconds = stats.fastest
                 name = who.get(player, _("someone"))[:12]
                 fastest = f"{name} {quiz_room.tenths(seconds)} s"
-            table.add_row(str(index + 1), text, right, average, fastest)
+            rows.append((str(index + 1), index, right, average, fastest))
+        # The question column gets what the others leave of the width (each column has a
+        # cell of padding either side, the table a margin and room for a scrollbar); their
+        # heads are as wide as the language writes them, longer in Indonesian.
+        others = sum(
+            max([cell_len(head), *(cell_len(row[n]) for row in rows)]) + 2
+            for n, head in zip((0, 2, 3, 4), self._stat_heads, strict=True)
+        )
+        wide = max(16, self.size.width - others - 6)
+        for number, index, right, average, fastest in rows:
+            text = summary_line(quiz.questions[index], wide)
+            table.add_row(number, text, right, average, fastest)
 
     def update_countdown(self) -> None:
         stage, session = self.stage(), self.session

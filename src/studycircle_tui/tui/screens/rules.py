@@ -34,26 +34,28 @@ def rules_first(node: Widget, service: CircleService, then: Callable[[], object]
     ``then`` runs once they are accepted (so what was written is sent, not lost)."""
     if not needs_acceptance(service):
         return False
-    node.notify(_("Please accept the circle's rules first: what you wrote is sent once you do."))
 
     def answered(accepted: bool | None) -> None:
         if accepted and not needs_acceptance(service):
             then()
 
-    node.app.push_screen(RulesScreen(service), answered)
+    node.app.push_screen(RulesScreen(service, holding=True), answered)
     return True
 
 
 class RulesScreen(ModalScreen[bool]):
-    """Dismisses with True once accepted (or when there was nothing to accept)."""
+    """Dismisses with True once accepted (or when there was nothing to accept).
+    ``holding``: a post waits for it, and the dialog says so itself (a toast saying it
+    covered the dialog's buttons at 80x24, and stayed after they were pressed)."""
 
     CSS_PATH = "circle_life.tcss"
     BINDINGS = bindings_for("rules")
     KEY_SCOPES = ("rules",)
 
-    def __init__(self, service: CircleService) -> None:
+    def __init__(self, service: CircleService, *, holding: bool = False) -> None:
         super().__init__()
         self.service = service
+        self.holding = holding
 
     def compose(self) -> ComposeResult:
         # Textual's Markdown (and its parser) loads when the rules are first shown: the
@@ -77,7 +79,12 @@ class RulesScreen(ModalScreen[bool]):
                 yield Label(heading, classes="heading")
                 yield Markdown(visible(state.rules), id="rules")
             if pending:
-                yield Label(_("Please accept them before your first post."), id="ask")
+                yield Label(
+                    _("Please accept them: what you wrote is sent once you do.")
+                    if self.holding
+                    else _("Please accept them before your first post."),
+                    id="ask",
+                )
             if not (state.goal or state.rules):
                 yield Label(_("No goal or rules yet."), classes="hint")
             with Horizontal(classes="buttons"):
