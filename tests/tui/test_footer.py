@@ -61,3 +61,38 @@ async def test_the_footer_is_rebuilt_only_when_its_keys_change():
     on_one, on_two, shown = await moved(AppFooter)
     assert on_one and on_two == on_one  # the same key widgets: not rebuilt
     assert "More" in shown and shown == textuals_shown  # rebuilt when the keys change
+
+
+class ManyKeys(App[None]):
+    # One action each: the footer shows one key per action.
+    BINDINGS = [(letter, f"ring({n})", f"Key number {n}") for n, letter in enumerate("abcdefgh")]
+
+    def action_ring(self, n: int) -> None:
+        self.bell()
+
+    def compose(self) -> ComposeResult:
+        yield Plain()
+        yield AppFooter(compact=True)
+
+
+def shown(app: App) -> list[Widget]:
+    return [key for key in keys(app) if key.display and not key.has_class("-command-palette")]
+
+
+async def test_keys_that_do_not_fit_whole_are_left_out_and_come_back_when_there_is_room():
+    async with ManyKeys().run_test(size=(60, 6)) as pilot:
+        app = pilot.app
+        await pilot.pause()
+        await pilot.pause()
+        palette = app.query_one(".-command-palette")
+        narrow = shown(app)
+        assert 0 < len(narrow) < 8  # eight keys of 15 cells do not fit in 60
+        assert all(key.region.right <= palette.region.x for key in narrow)
+        # The ones shown are the first ones, in order: a later key never jumps a gap.
+        assert [str(key.description) for key in narrow] == [
+            f"Key number {n}" for n in range(len(narrow))
+        ]
+        await pilot.resize_terminal(160, 6)
+        await pilot.pause()
+        await pilot.pause()
+        assert len(shown(app)) == 8

@@ -19,9 +19,15 @@ so it is styled once, as it mounts, and looks the same.
 And the footer is rebuilt (every key removed, new ones made and mounted) each time the
 screen's bindings may have changed: three times before the first frame, most of them to
 the same keys. It is rebuilt here only when what it shows would change.
+
+Textual lets the keys run on under the palette key, so a narrow terminal (or a longer
+language) read "t New thr▏^p palette". Here the keys that do not fit whole before the
+palette key are left out, from the first that does not: what shows is whole, and every
+key is still in ``?`` and the palette.
 """
 
 from textual.app import ComposeResult
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from ...i18n import N_, message
@@ -63,3 +69,23 @@ class AppFooter(Footer):
         self._shown = offered
         await super().recompose()
         drop_watchers_on_detached(self)
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Show the keys, in order, while they fit whole beside the palette key."""
+        palette = [child for child in self.children if child.has_class("-command-palette")]
+        room = self.size.width - sum(map(self._cells, palette))
+        fits = True
+        for key in [child for child in self.children if child not in palette]:
+            room -= self._cells(key)
+            fits = fits and room >= 0
+            key.display = fits
+
+    def _cells(self, widget: Widget) -> int:
+        """The cells a key takes, shown or not (a hidden key has no region to read)."""
+        styles = widget.styles
+        text = widget.get_content_width(self.size, self.app.size)
+        return text + styles.gutter.width + styles.margin.width
