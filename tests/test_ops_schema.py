@@ -261,3 +261,56 @@ def test_text_keeps_tabs_line_breaks_accents_and_emoji():
     text = "Baris satu\r\nbaris\tdua — café, naïve, 日本語 🎉"
     data = ops.validate_data("post.create", {"thread": "01JD0000000000000000000000", "text": text})
     assert data.text == text
+
+
+# --- note.revise: v1 carries the whole text, v2 a patch ------------------------------------
+
+PATCH = [[3, 1, "lim x→0 of sin x / x = 1\n"]]
+
+
+def test_a_v2_revision_carries_a_patch_and_round_trips():
+    value = raw("note.revise", {"note": ID, "base": OTHER, "patch": PATCH}, v=2)
+    op = decode_op(json.dumps(value))
+    assert op.v == 2 and op.data.patch == [(3, 1, "lim x→0 of sin x / x = 1\n")]
+    assert decode_op(encode_op(op)) == op
+    against = {"note": ID, "base": OTHER, "patch": PATCH, "against": ID}
+    assert decode_op(json.dumps(raw("note.revise", against, v=2))).data.against == ID
+
+
+@pytest.mark.parametrize(
+    ("version", "data", "says"),
+    [
+        (1, {"patch": PATCH}, "a v1 note.revise carries the whole `text`"),
+        (2, {"text": "x"}, "a v2 note.revise carries a `patch`"),
+        (2, {"text": "x", "patch": PATCH}, "either `text` or `patch`, not both or neither"),
+        (1, {}, "either `text` or `patch`, not both or neither"),
+        (2, {"patch": PATCH[0]}, "`$.data.patch[0]`"),
+        (2, {"patch": [[-1, 0, "x\n"]]}, "`$.data.patch[0][0]`"),
+        (2, {"patch": [[0, 0, "\x1b[2J"]], "against": "nope"}, "`$.data.against`"),
+        (1, {"text": "x", "against": ID}, "there is no patch"),
+    ],
+)
+def test_a_revision_that_does_not_fit_its_version_is_refused(version, data, says):
+    value = raw("note.revise", {"note": ID, "base": OTHER, **data}, v=version)
+    assert says in refusal_of(value)
+
+
+def test_only_note_revise_has_a_v2():
+    assert "and v2 of note.revise" in refusal_of(raw("post.delete", {"post": ID}, v=2))
+    for version in (0, 3):
+        data = {"note": ID, "base": OTHER, "patch": PATCH}
+        assert "unsupported schema version" in refusal_of(raw("note.revise", data, v=version))
+
+
+def test_a_bad_revision_in_a_batch_names_its_index():
+    good = raw("note.revise", {"note": ID, "base": OTHER, "patch": PATCH}, v=2)
+    bad = raw("note.revise", {"note": ID, "base": OTHER, "patch": PATCH}, v=1)
+    with pytest.raises(OpError, match=r"carries the whole `text`.* - at `\$\[1\]`"):
+        decode_ops(json.dumps([good, bad]).encode())
+
+
+def test_the_oldest_version_that_can_carry_a_payload_is_written():
+    text = ops.validate_data("note.revise", {"note": ID, "base": OTHER, "text": "x"})
+    patch = ops.validate_data("note.revise", {"note": ID, "base": OTHER, "patch": PATCH})
+    assert (ops.schema_version(text), ops.schema_version(patch)) == (1, 2)
+    assert ops.schema_version(ops.validate_data("post.delete", {"post": ID})) == 1

@@ -20,7 +20,8 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from .hlc import HLC_PATTERN
 from .ids import ULID_CHARS, ULID_PATTERN
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 1  # of every op type but one: note.revise is at 2 (see NoteRevise)
+NEWEST_VERSION = 2
 SERVER_ACTOR = "@server"
 
 Id = Annotated[str, Meta(pattern=ULID_PATTERN)]
@@ -54,7 +55,7 @@ class Data(Struct, omit_defaults=True, gc=False):
 
 
 class Op(Struct, tag_field="type", kw_only=True, omit_defaults=True, gc=False):
-    v: Literal[1]
+    v: Literal[1]  # the schema version (an op type that changed widens it: NoteRevise)
     id: Id
     circle: Id
     actor: Actor
@@ -187,13 +188,35 @@ class NoteCreateData(Data):
     channel: Id | None = None
 
 
+# A v2 revision's changes against its base's lines: (first line, lines removed, the text
+# put in their place). See core/notetext.py for the rules a patch must follow.
+LinePatch = Annotated[
+    list[tuple[Annotated[int, Meta(ge=0)], Annotated[int, Meta(ge=0)], NoteText]],
+    Meta(max_length=100_000),
+]
+
+
 class NoteReviseData(Data):
-    """A new revision made from ``base``; concurrent revisions of one base are merged."""
+    """A new revision made from ``base``; concurrent revisions of one base are merged.
+
+    It carries the whole new ``text`` (schema v1, and a v2 author's checkpoints), or
+    (schema v2) a ``patch`` against the base's text: exactly one of the two.
+    """
 
     note: Id
     base: Id
-    text: NoteText
+    text: NoteText | UnsetType = UNSET
     title: Title | UnsetType = UNSET
+    patch: LinePatch | UnsetType = UNSET
+    # The revision the patch applies to, when not the base (the base is a merge whose text
+    # may still change: see core/notetext.py, revise_payload).
+    against: Id | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if (self.text is UNSET) == (self.patch is UNSET):
+            raise ValueError("a revision carries either `text` or `patch`, not both or neither")
+        if self.against is not UNSET and self.patch is UNSET:
+            raise ValueError("`against` names what a `patch` applies to; there is no patch")
 
 
 class NoteRestoreData(Data):
@@ -449,7 +472,17 @@ class NoteCreate(Op, tag="note.create"):
 
 
 class NoteRevise(Op, tag="note.revise"):
+    """The one op type schema v2 changed: v1 carries the whole text, v2 a patch. msgspec
+    picks the struct by ``type`` alone, so both versions share this one and the check
+    that ``v`` and the payload agree runs inside the same single decoding pass."""
+
+    v: Literal[1, 2]
     data: NoteReviseData
+
+    def __post_init__(self) -> None:
+        if self.v != schema_version(self.data):
+            carries = "the whole `text`" if self.v == 1 else "a `patch`"
+            raise ValueError(f"a v{self.v} note.revise carries {carries} (`$.v` and `$.data`)")
 
 
 class NoteRestore(Op, tag="note.restore"):
@@ -560,7 +593,10 @@ def _explain(error: msgspec.MsgspecError) -> str:
     if unknown:
         return f"unknown op type {unknown.group(1)} - at `$.type`"
     if text.startswith("Invalid enum value") and text.endswith("`$.v`"):
-        return f"unsupported schema version ({text}); this app reads v{SCHEMA_VERSION}"
+        return (
+            f"unsupported schema version ({text}); this app reads v{SCHEMA_VERSION},"
+            f" and v{NEWEST_VERSION} of note.revise"
+        )
     return _missing_path(text)
 
 
@@ -603,6 +639,11 @@ def validate_data(type_name: str, data: object) -> Data:
         else:  # the payload itself is wrong, e.g. not an object
             text += " - at `$.data`"
         raise OpError(text) from None
+
+
+def schema_version(payload: Data) -> int:
+    """The oldest schema that can carry ``payload``, so readers of older ones read it."""
+    return 2 if isinstance(payload, NoteReviseData) and payload.patch is not UNSET else 1
 
 
 def op_time_ms(op: Op) -> int:

@@ -7,7 +7,7 @@ changes state, whichever replica folds it); the server answers it with that sent
 
 from collections.abc import Callable
 
-from . import notemerge, ops
+from . import notemerge, notetext, ops
 from .ops import Op, op_time_ms
 from .rota import moderator_at, valid_zone
 from .state import CircleState
@@ -231,7 +231,21 @@ def _note_change(state: CircleState, op: Op) -> str | None:
     base = note.revisions[revision]
     if op.type == "note.restore":
         return notemerge.size_refusal(base.size)  # a merge may have grown past the cap
-    return notemerge.size_refusal(notemerge.utf8_size(op.data.text, base.text, base.size))
+    data = op.data
+    if isinstance(data.text, str):  # the whole text
+        known = note.texts.known(note.revisions, base.id)
+        if known is None:
+            return notemerge.size_refusal(notemerge.utf8_size(data.text))
+        return notemerge.size_refusal(notemerge.utf8_size(data.text, known, base.size))
+    source = data.against if isinstance(data.against, str) else base.id
+    if source not in note.revisions:
+        return "no such revision of that note to apply the patch to"
+    lines = note.texts.peek(note.revisions, source)
+    why = notetext.refusal(lines, data.patch)
+    if why is not None:
+        return f"the patch does not fit the revision it applies to: {why}"
+    size = notetext.effect(lines, data.patch, note.revisions[source].size, 0)[0]
+    return notemerge.size_refusal(size)
 
 
 def _note_create(state: CircleState, op: Op) -> str | None:

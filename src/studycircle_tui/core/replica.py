@@ -23,7 +23,7 @@ from typing import Literal
 
 from . import ids, reducer
 from .hlc import Clock
-from .ops import OP_TYPES, SCHEMA_VERSION, Op, validate_data
+from .ops import OP_TYPES, Op, schema_version, validate_data
 from .state import CircleState
 
 Ordering = Literal["hlc", "seq"]
@@ -85,7 +85,12 @@ class Replica:
         circle = op_id if type_name == "circle.create" else self.circle_id
         stamp = self.clock.tick(wall_ms)
         return OP_TYPES[type_name](
-            v=SCHEMA_VERSION, id=op_id, circle=circle, actor=actor, hlc=stamp, data=payload
+            v=schema_version(payload),
+            id=op_id,
+            circle=circle,
+            actor=actor,
+            hlc=stamp,
+            data=payload,
         )
 
     def add(self, ops: Iterable[Op]) -> Change:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..core import permissions
+from ..core import notetext, permissions
 from ..core.ops import Op
 from ..core.replica import Change, Replica
 from ..core.schedule import to_ics
@@ -129,6 +129,16 @@ class CircleService:
         self._set_status(waiting=self.store.outbox_size(self.record.id))
         self._wake.set()
         return op
+
+    def revise_note(self, note_id: str, base: str, text: str) -> Op:
+        """Save ``text`` as a revision of a note made from ``base``: sent as a patch
+        against it (or the whole text when a checkpoint is due; see core/notetext.py).
+        Raises as ``submit`` does."""
+        note = self.state.notes.get(note_id)
+        if note is None or base not in note.revisions:
+            raise Refused("no such revision of that note")
+        payload = notetext.revise_payload(note, base, text)
+        return self.submit("note.revise", {"note": note_id, "base": base, **payload})
 
     def export_schedule(self, path: Path) -> Path:
         """Write the circle's schedule as an iCalendar file; OSError says why it could not."""

@@ -1,10 +1,9 @@
-"""What the notes screens share: following the circle's changes, the palette, the
-command palette's entries, and copies of a note that a thread worker can read."""
+"""What the notes screens share: following the circle's changes, the palette and the
+command palette's entries."""
 
 from rich.style import Style
 from textual.screen import Screen
 
-from ...core.state import Note
 from ...sync.engine import CircleService
 from ..actions import Action
 from ..commands import ActionCommands
@@ -16,19 +15,6 @@ from .note_dialogs import NotesHelpScreen
 
 BIG_TEXT = 20_000  # characters: render in a thread from here on
 SHOWN_OPS = ("note.", "member.", "channel.", "circle.")  # ops that change a notes screen
-
-
-def snapshot(note: Note) -> Note:
-    """A copy a thread can read while the app folds new revisions into the original."""
-    return Note(
-        note.id,
-        note.title,
-        note.channel_id,
-        note.created_by,
-        dict(note.revisions),
-        list(note.order),
-        note.head,
-    )
 
 
 def member_names(service: CircleService) -> dict[str, str]:

@@ -60,7 +60,7 @@ class NoteEditing(NoteScreenBase):
             self.notify("Your unsaved draft is back.", markup=False)
         else:
             draft = NoteDraft(note.id, note.head, note.text, note.title, note.channel_id)
-        self._begin_edit(draft, note.revisions[draft.base or note.head].text)
+        self._begin_edit(draft, note.text_of(draft.base or note.head))
 
     def action_new_note(self) -> None:
         draft = note_drafts.load(self.service, None)
@@ -195,9 +195,7 @@ class NoteEditing(NoteScreenBase):
                     self._stop_editing()
                     self.notify("No changes to save.", markup=False)
                     return
-                op = self.service.submit(
-                    "note.revise", {"note": draft.note_id, "base": draft.base, "text": text}
-                )
+                op = self.service.revise_note(draft.note_id, draft.base, text)
                 said = self._saved_message(state.notes[draft.note_id], op.id)
         except (Refused, OpError) as error:
             self.notify(f"Not saved: {error}", severity="error", timeout=10, markup=False)

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label
 
-from ...core import notemerge
+from ...core.noteblame import blame
 from ...core.ops import OpError
 from ...core.state import Note
 from ...sync.engine import CircleService, Refused
@@ -26,7 +26,7 @@ from ..widgets.note_render import blame_strips, diff_strips, text_strips, visibl
 from ..widgets.note_rows import RevisionRows, revision_numbers
 from ..widgets.row_list import RowList
 from .dialogs import ConfirmScreen
-from .note_base import BIG_TEXT, NoteScreenBase, member_names, snapshot
+from .note_base import BIG_TEXT, NoteScreenBase, member_names
 
 
 class NoteHistoryScreen(NoteScreenBase):
@@ -93,21 +93,18 @@ class NoteHistoryScreen(NoteScreenBase):
         palette = self.palette
         if self.view == "text":
             title.update(f"Text of r{number}")
-            lines.show(
-                ("text", revision.id),
-                partial(text_strips, revision.text),
-                big=len(revision.text) > BIG_TEXT,
-            )
+            text = note.text_of(revision.id)
+            lines.show(("text", revision.id), partial(text_strips, text), big=len(text) > BIG_TEXT)
         elif self.view == "blame":
             title.update(f"Who wrote each line of r{number}")
-            copy = snapshot(note)
+            copy = note.snapshot()
             names, now = member_names(self.service), self.service.now_ms()
             blamed: list = []
             revision_id = revision.id
 
             def build(width: int) -> list:
                 if not blamed:
-                    blamed.extend(notemerge.blame(copy, revision_id))
+                    blamed.extend(blame(copy, revision_id))
                 return blame_strips(
                     blamed, names, numbers, width, palette, partial(absolute, now_ms=now)
                 )
@@ -117,7 +114,8 @@ class NoteHistoryScreen(NoteScreenBase):
             base_id = self.marked if self.marked in note.revisions else None
             if base_id is None and revision.parents:
                 base_id = revision.parents[0]
-            old = note.revisions[base_id].text if base_id else ""
+            old = note.text_of(base_id) if base_id else ""
+            new = note.text_of(revision.id)
             if base_id is None:
                 title.update(f"Changes in r{number}, the first version")
             else:
@@ -125,8 +123,8 @@ class NoteHistoryScreen(NoteScreenBase):
                 title.update(f"Changes from r{numbers[base_id]}{marked} to r{number}")
             lines.show(
                 ("diff", base_id, revision.id, id(palette)),
-                partial(diff_strips, old, revision.text, palette=palette),
-                big=max(len(old), len(revision.text)) > BIG_TEXT,
+                partial(diff_strips, old, new, palette=palette),
+                big=max(len(old), len(new)) > BIG_TEXT,
             )
 
     @on(RowList.Highlighted, "#history-list")
@@ -170,7 +168,7 @@ class NoteHistoryScreen(NoteScreenBase):
         if note is None or self.revision_id not in note.revisions:
             return
         number = revision_numbers(note)[self.revision_id]
-        if note.revisions[self.revision_id].text == note.text:
+        if note.text_of(self.revision_id) == note.text:
             self.notify(f"r{number} has the note's current text already.", markup=False)
             return
 

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label, Static
 
-from ...core import notemerge
+from ...core.noteblame import blame
 from ...core.state import Note
 from ...sync.engine import CircleService
 from .. import note_drafts
@@ -32,7 +32,7 @@ from ..widgets.note_rows import (
     where,
 )
 from ..widgets.row_list import RowList
-from .note_base import BIG_TEXT, member_names, snapshot
+from .note_base import BIG_TEXT, member_names
 from .note_editing import NoteEditing
 
 
@@ -153,7 +153,7 @@ class NotesScreen(NoteEditing):
         shown = lines.key
         top = not (isinstance(shown, tuple) and len(shown) > 1 and shown[1] == note.id)
         if self.view == "blame":
-            copy = snapshot(note)
+            copy = note.snapshot()
             names = member_names(self.service)
             numbers = revision_numbers(copy)
             now = self.service.now_ms()
@@ -161,7 +161,7 @@ class NotesScreen(NoteEditing):
 
             def build(width: int) -> list:
                 if not blamed:  # blame once; a new width only draws it again
-                    blamed.extend(notemerge.blame(copy))
+                    blamed.extend(blame(copy))
                 return blame_strips(
                     blamed, names, numbers, width, palette, partial(absolute, now_ms=now)
                 )

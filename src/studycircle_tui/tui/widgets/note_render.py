@@ -20,7 +20,7 @@ from textual.color import Color, ColorParseError
 from textual.strip import Strip
 
 from ...core import notemerge
-from ...core.notemerge import BlameLine
+from ...core.noteblame import BlameLine
 
 # Beyond this many characters a note is shown as its text, not as rendered Markdown:
 # Rich's Markdown costs about 6 ms a kilobyte, and the text shows the same words.
