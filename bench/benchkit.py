@@ -1,18 +1,27 @@
 """What the benchmarks share: a percentile, ``studycircle serve`` as a process of its own
-and joining it, and json-server (the baseline some of them run next to ours)."""
+and joining it, json-server (the baseline some of them run next to ours), and the app
+in a pseudo-terminal read through a terminal emulator (what a person sees)."""
 
 import asyncio
 import contextlib
+import fcntl
 import math
+import os
+import select
 import shutil
+import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+import termios
+import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
+import pyte
 
 JSON_SERVER = "json-server@0.17.4"
 
@@ -91,3 +100,82 @@ async def json_server(cli: Path, db: Path, ready: str) -> AsyncIterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+
+
+class PtyScreen:
+    """A program in a pseudo-terminal, what it writes fed to a terminal emulator (pyte):
+    what a person would see, read as it is drawn."""
+
+    def __init__(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        columns: int,
+        rows: int,
+        pass_fds: tuple[int, ...] = (),
+    ) -> None:
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        self.process = subprocess.Popen(
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+            pass_fds=pass_fds,
+        )
+        os.close(slave)
+        self.fd = master
+        self.screen = pyte.Screen(columns, rows)
+        self.stream = pyte.ByteStream(self.screen)
+        self.bytes = 0
+
+    def text(self) -> str:
+        return "\n".join(self.screen.display)
+
+    def read(self, seconds: float) -> bool:
+        """Feed what arrives within ``seconds`` to the screen; False once the program ended."""
+        ready, _, _ = select.select([self.fd], [], [], seconds)
+        if not ready:
+            return self.process.poll() is None
+        try:
+            data = os.read(self.fd, 1 << 16)
+        except OSError:  # EIO: the program has ended
+            return False
+        self.bytes += len(data)
+        self.stream.feed(data)
+        return bool(data)
+
+    def wait_until(self, shown: Callable[[str], bool], limit: float) -> float | None:
+        """Read until ``shown(text)`` is true; the time.monotonic() it was first seen, or
+        None after ``limit`` seconds (or when the program ends)."""
+        end = time.monotonic() + limit
+        while True:
+            if shown(self.text()):
+                return time.monotonic()
+            if time.monotonic() > end or not self.read(min(0.05, end - time.monotonic())):
+                return time.monotonic() if shown(self.text()) else None
+
+    def press(self, keys: str) -> None:
+        os.write(self.fd, keys.encode())
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        os.close(self.fd)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """A live process's peak resident memory (VmHWM), in MB."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return math.nan

@@ -1,16 +1,17 @@
 """A scrolling view of a note's lines (rendered Markdown, a diff, who wrote each line),
 drawn with the line API: only the lines on screen are drawn each frame.
 
-What to show is a ``build(width) -> list[Strip]`` function and a key naming it. Small
-texts are built at once; big ones in a thread worker (a 1 MB note renders in seconds),
-with "Preparing…" shown meanwhile and the result dropped if something newer was asked
-for. A width change builds again; the last few builds are kept for going back. The
-vertical scrollbar is always there: one that came and went with the length would change
-the width, and so the build, and so the length.
+What to show is a ``build(width)`` function and a key naming it: it returns the strips,
+or yields them in pieces. Small texts are built at once; big ones in a thread worker (a
+1 MB note renders in seconds), with "Preparing…" shown until the first piece is there
+(the top of the note, in milliseconds) and the rest added as it comes; a build is
+dropped if something newer was asked for. A width change builds again; the last few
+builds are kept for going back. The vertical scrollbar is always there: one that came
+and went with the length would change the width, and so the build, and so the length.
 """
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 
 from rich.segment import Segment
 from rich.style import Style
@@ -20,8 +21,9 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.worker import get_current_worker
 
-Build = Callable[[int], list[Strip]]
+Build = Callable[[int], list[Strip] | Iterable[list[Strip]]]
 CACHED_BUILDS = 6
 
 
@@ -43,10 +45,11 @@ class NoteLines(ScrollView, can_focus=True):
     """
 
     class Built(Message):
-        """A build finished in the worker (posted to the view itself)."""
+        """A piece of a build made in the worker (posted to the view itself); ``done``
+        with the last."""
 
-        def __init__(self, key: Hashable, width: int, strips: list[Strip]) -> None:
-            self.key, self.width, self.strips = key, width, strips
+        def __init__(self, build: int, strips: list[Strip], done: bool) -> None:
+            self.build, self.strips, self.done = build, strips, done
             super().__init__()
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -56,6 +59,9 @@ class NoteLines(ScrollView, can_focus=True):
         self._big = False
         self._strips: list[Strip] = []
         self._shown: tuple[Hashable, int] | None = None  # (key, width) of what is shown
+        self._widest = 0
+        self._builds = 0  # builds started: pieces of any but the last are dropped
+        self._place = 0  # the row to show at the top once a build has come that far
         self._cache: OrderedDict[tuple[Hashable, int], list[Strip]] = OrderedDict()
         self.waiting = False
 
@@ -70,7 +76,16 @@ class NoteLines(ScrollView, can_focus=True):
         self._key, self._build, self._big = key, build, big
         if not same and top:
             self.scroll_to(0, 0, animate=False)
+            self._place = 0
+        else:
+            self._hold_place()
         self._rebuild()
+
+    def _hold_place(self) -> None:
+        """Remember where the reader is, to come back there as a new build comes in
+        (unless an earlier build has not reached the place it was to come back to)."""
+        if self._place <= self.scroll_offset.y:
+            self._place = self.scroll_offset.y
 
     def clear_cache(self) -> None:
         self._cache.clear()
@@ -84,6 +99,8 @@ class NoteLines(ScrollView, can_focus=True):
         if not self.size.width:  # not laid out yet: on_resize builds at the real width
             return
         width = self._content_width()
+        self._builds += 1  # what an earlier build still sends is dropped
+        self.waiting = False
         cached = self._cache.get((self._key, width))
         if cached is not None:
             self._cache.move_to_end((self._key, width))
@@ -91,37 +108,63 @@ class NoteLines(ScrollView, can_focus=True):
         elif self._big:
             self.waiting = True
             self._set([Strip([Segment("Preparing…", Style(dim=True, italic=True))])], width)
-            self._build_in_thread(self._key, self._build, width)
+            self._build_in_thread(self._builds, self._build, width)
         else:
-            self._keep(self._key, width, self._build(width))
+            self._keep(self._key, width, _whole(self._build(width)))
 
     @work(thread=True, exclusive=True, group="note-lines")
-    def _build_in_thread(self, key: Hashable, build: Build, width: int) -> None:
-        strips = build(width)
-        self.post_message(self.Built(key, width, strips))
+    def _build_in_thread(self, number: int, build: Build, width: int) -> None:
+        made = build(width)
+        if isinstance(made, list):
+            self.post_message(self.Built(number, made, done=True))
+            return
+        worker = get_current_worker()
+        for piece in made:
+            if worker.is_cancelled:  # something newer was asked for
+                return
+            self.post_message(self.Built(number, piece, done=False))
+        self.post_message(self.Built(number, [], done=True))
 
     def on_note_lines_built(self, message: Built) -> None:
         message.stop()
-        if message.key == self._key and message.width == self._content_width():
+        if message.build != self._builds or self._shown is None:
+            return
+        key, width = self._shown
+        if self.waiting:  # the first piece: it takes the place of "Preparing…"
             self.waiting = False
-            self._keep(message.key, message.width, message.strips)
+            self._set([], width)
+        self._add(message.strips)
+        if message.done:
+            self._remember(key, width, self._strips)
 
     def _keep(self, key: Hashable, width: int, strips: list[Strip]) -> None:
+        self._remember(key, width, strips)
+        self._set(strips, width)
+
+    def _remember(self, key: Hashable, width: int, strips: list[Strip]) -> None:
         self._cache[(key, width)] = strips
         while len(self._cache) > CACHED_BUILDS:
             self._cache.popitem(last=False)
-        self._set(strips, width)
 
     def _set(self, strips: list[Strip], width: int) -> None:
-        self._strips = strips
+        self._strips, self._widest = [], width
         self._shown = (self._key, width)
-        widest = max((strip.cell_length for strip in strips), default=0)
-        self.virtual_size = Size(max(width, widest), len(strips))
+        self._add(strips)
+
+    def _add(self, strips: list[Strip]) -> None:
+        """More rows at the end (a piece of a build); back at the reader's place once
+        the build reaches it."""
+        self._strips += strips
+        self._widest = max([self._widest, *(strip.cell_length for strip in strips)])
+        self.virtual_size = Size(self._widest, len(self._strips))
+        if self._place and self.scroll_offset.y < self._place < len(self._strips):
+            self.scroll_to(y=self._place, animate=False)
         self.refresh()
 
     def on_resize(self) -> None:
         # A new width, or shown again after what to show changed while it was hidden.
         if self._build is not None and (self._key, self._content_width()) != self._shown:
+            self._hold_place()
             self._rebuild()
 
     def render_line(self, y: int) -> Strip:
@@ -139,3 +182,7 @@ class NoteLines(ScrollView, can_focus=True):
 
     def action_page_down(self) -> None:
         self.scroll_page_down(animate=False)
+
+
+def _whole(made: list[Strip] | Iterable[list[Strip]]) -> list[Strip]:
+    return made if isinstance(made, list) else [strip for piece in made for strip in piece]
