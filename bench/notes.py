@@ -220,11 +220,11 @@ class Inbox:
     def __init__(self) -> None:
         self.waiting: list[Op] = []
 
-    async def pull(self, cursor: str | None, wait: float = 0.0) -> Pulled:
+    async def pull(self, cursor: str | None, wait: float = 0.0, limit: int = 0) -> Pulled:
         ops, self.waiting = self.waiting, []
         return Pulled(ops, "0")
 
-    async def push(self, ops: list[Op]) -> list[Pushed]:
+    async def push(self, ops: list[Op], progress=None) -> list[Pushed]:
         return [Pushed(op.id) for op in ops]
 
     async def close(self) -> None:

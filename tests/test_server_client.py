@@ -106,9 +106,9 @@ async def test_in_a_burst_long_polls_start_at_most_once_per_interval(site, tmp_p
     starts: list[float] = []
     pull = ana.transport.pull
 
-    async def noted(cursor, wait=0.0):
+    async def noted(cursor, wait=0.0, limit=0):
         starts.append(time.monotonic())
-        return await pull(cursor, wait)
+        return await pull(cursor, wait, limit)
 
     monkeypatch.setattr(ana.transport, "pull", noted)
     syncing = asyncio.create_task(ana.run())

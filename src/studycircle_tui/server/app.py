@@ -5,7 +5,6 @@ status. Each endpoint runs inside ``_guarded``, which turns any exception into s
 answer, so no request, however malformed, can take the server down or leak a traceback.
 """
 
-import gzip
 import logging
 import math
 import time
@@ -18,11 +17,23 @@ import msgspec
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from ..core.ops import Name, Op, OpError, decode_op
 from .hub import MAX_WAIT_S, ApiError, Circle, Hub
+from .pages import (
+    MAX_BEAT_S,
+    MAX_PREVIEW_BUDGET,
+    MAX_STREAMED_WAIT_S,
+    MIN_BEAT_S,
+    PREVIEW_BUDGET,
+    encoded,
+    heartbeats,
+    news,
+    page,
+    preview_page,
+)
 from .storage import hash_secret, normalize_code
 
 log = logging.getLogger("studycircle.server")
@@ -30,7 +41,6 @@ log = logging.getLogger("studycircle.server")
 MAX_BODY = 4 * 1024 * 1024  # a whole note (up to a million characters) fits one push
 MAX_OPS_PER_PUSH = 1000
 MAX_LIMIT = 1000
-GZIP_FROM = 256  # smaller bodies grow or barely shrink, and pay the extra headers
 
 
 class JoinBody(msgspec.Struct):
@@ -81,12 +91,6 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
     return Response(body, status, headers=headers, media_type="application/json")
 
 
-def _encoded(body: bytes, gzipped: bool) -> tuple[bytes, bool]:
-    if gzipped and len(body) >= GZIP_FROM:
-        return gzip.compress(body, compresslevel=6, mtime=0), True
-    return body, False
-
-
 def _page_response(page: tuple[bytes, bool]) -> Response:
     body, gzipped = page
     headers = {"content-encoding": "gzip", "vary": "accept-encoding"} if gzipped else None
@@ -94,7 +98,7 @@ def _page_response(page: tuple[bytes, bool]) -> Response:
 
 
 def _json(request: Request, body: bytes) -> Response:
-    return _page_response(_encoded(body, "gzip" in request.headers.get("accept-encoding", "")))
+    return _page_response(encoded(body, "gzip" in request.headers.get("accept-encoding", "")))
 
 
 def _guarded(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable:
@@ -154,17 +158,27 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
     return value
 
 
-def _wait_param(request: Request) -> float:
-    text = request.query_params.get("wait")
+def _seconds_param(request: Request, name: str) -> float:
+    text = request.query_params.get(name)
     if text is None or text == "":
         return 0.0
     try:
         value = float(text)
     except ValueError:
-        raise ApiError(400, "bad_request", "wait must be a number of seconds") from None
+        raise ApiError(400, "bad_request", f"{name} must be a number of seconds") from None
     if not math.isfinite(value) or value < 0:
-        raise ApiError(400, "bad_request", "wait must be a number of seconds, 0 or more")
-    return min(value, MAX_WAIT_S)
+        raise ApiError(400, "bad_request", f"{name} must be a number of seconds, 0 or more")
+    return value
+
+
+def _wait_param(request: Request, most: float) -> float:
+    return min(_seconds_param(request, "wait"), most)
+
+
+def _beat_param(request: Request) -> float:
+    """Seconds between heartbeats the client asks for (0: none, the answer as a whole)."""
+    beat = _seconds_param(request, "beat")
+    return min(max(beat, MIN_BEAT_S), MAX_BEAT_S) if beat else 0.0
 
 
 def _id_of(raw: bytes) -> str | None:
@@ -249,7 +263,8 @@ def create_app(
         circle, member = await member_of(request)
         since = _int_param(request, "since", 0, 0, 2**62)
         count = _int_param(request, "limit", 500, 1, MAX_LIMIT)
-        wait = _wait_param(request)
+        beat = _beat_param(request)
+        wait = _wait_param(request, MAX_STREAMED_WAIT_S if beat else MAX_WAIT_S)
         if since > len(circle.log):
             raise ApiError(
                 409,
@@ -257,40 +272,28 @@ def create_app(
                 f"this server has {len(circle.log)} ops, fewer than your cursor {since}"
                 " (was it restored from an older backup?)",
             )
-        # A long-poll sees the ops published at the last wake-up (see hub.Circle.notify),
-        # so the members it wakes together get the same page; a plain pull sees them all.
-        if wait:
-            deadline = time.monotonic() + wait
-            while not hub.closing:
-                hold = circle.hold_for(since, member) if since < circle.published else wait
-                if hold <= 0 or (left := deadline - time.monotonic()) <= 0:
-                    break
-                await circle.wait(min(left, hold))
-                circle = hub.circles.get(circle.id, circle)
-        end = circle.published if wait else len(circle.log)
-        entries = circle.log[since : min(end, since + count)]
-        upto = since + len(entries)
         gzipped = "gzip" in request.headers.get("accept-encoding", "")
-        # A hundred members long-polling at the same cursor get the same answer: build
-        # (and compress) it once. Answers that hide an author differ per member: not kept.
-        key = (since, upto, upto < end, gzipped)
-        page = circle.pages.get(key)
-        if page is None:
-            sees_authors = circle.replica.state.role_of(member) == "lead"
-            bodies = [
-                entry.raw
-                if entry.redacted is None or sees_authors or entry.author == member
-                else entry.redacted
-                for entry in entries
-            ]
-            more = b"true" if key[2] else b"false"
-            body = b'{"ops":[%s],"next":%d,"more":%s}' % (b",".join(bodies), upto, more)
-            page = _encoded(body, gzipped)
-            if all(entry.redacted is None for entry in entries):
-                if len(circle.pages) >= 64:
-                    circle.pages.clear()
-                circle.pages[key] = page
-        return _page_response(page)
+        if not wait:
+            return _page_response(page(circle, member, since, count, len(circle.log), gzipped))
+        deadline = time.monotonic() + wait
+        if not beat:
+            circle = await news(hub, circle, member, since, deadline, wait)
+            return _page_response(page(circle, member, since, count, circle.published, gzipped))
+        return StreamingResponse(
+            heartbeats(hub, circle, member, since, count, deadline, beat, gzipped),
+            headers={
+                **({"content-encoding": "gzip", "vary": "accept-encoding"} if gzipped else {}),
+                "x-accel-buffering": "no",  # nginx: pass each heartbeat on as it comes
+            },
+            media_type="application/json",
+        )
+
+    async def preview_ops(request: Request) -> Response:
+        """What a member far behind (at ``since``) folds first: see pages.preview_page."""
+        circle, member = await member_of(request)
+        since = _int_param(request, "since", 0, 0, 2**62)
+        budget = _int_param(request, "budget", PREVIEW_BUDGET, 1_000, MAX_PREVIEW_BUDGET)
+        return _json(request, preview_page(circle, member, since, budget))
 
     async def push(request: Request) -> Response:
         circle, member = await member_of(request)
@@ -323,6 +326,7 @@ def create_app(
     routes = [
         Route("/api/v1/join", _guarded(join), methods=["POST"]),
         Route("/api/v1/circles/{circle}/ops", _guarded(pull), methods=["GET"]),
+        Route("/api/v1/circles/{circle}/preview", _guarded(preview_ops), methods=["GET"]),
         Route("/api/v1/circles/{circle}/ops", _guarded(push), methods=["POST"]),
     ]
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error})

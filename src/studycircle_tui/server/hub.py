@@ -34,9 +34,10 @@ from typing import Any
 
 import msgspec
 
-from ..core import hlc, ids, permissions
+from ..core import hlc, ids, permissions, preview
 from ..core.ops import SERVER_ACTOR, Op, encode_op
 from ..core.replica import Replica
+from ..core.state import CircleState
 from .storage import Invite, Statement, Storage, decode_stored, hash_secret, new_token
 
 log = logging.getLogger("studycircle.server")
@@ -76,6 +77,8 @@ class Entry:
     author: str | None = None
     quiet: bool = False  # a quiz.answered, which a player's long-poll may hold
     stored_at: float = -math.inf  # the event loop's clock when it was committed
+    kind: str = ""  # the op's type and the thread it is about: what a preview picks by
+    thread: str | None = None
 
 
 @dataclass(slots=True)
@@ -163,12 +166,15 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def served(op: Op) -> Entry:
+def served(op: Op, state: CircleState) -> Entry:
+    """How ``op`` is served, once ``state`` has folded it."""
     raw = encode_op(op)
+    entry = Entry(raw, kind=op.type, thread=preview.thread_of(state, op))
     if op.type == "suggestion.create" and op.data.anonymous:
         hidden = msgspec.structs.replace(op, actor=SERVER_ACTOR)
-        return Entry(raw, encode_op(hidden), op.actor)
-    return Entry(raw, quiet=op.type == "quiz.answered")
+        entry.redacted, entry.author = encode_op(hidden), op.actor
+    entry.quiet = op.type == "quiz.answered"
+    return entry
 
 
 class Hub:
@@ -202,7 +208,7 @@ class Hub:
         ops = decode_stored(self._reads.op_bodies(circle_id))
         circle.replica.add(ops)
         for op in ops:
-            circle.log.append(served(op))
+            circle.log.append(served(op, circle.replica.state))
             circle.seen[op.id] = (op.seq, op.actor)
             circle.last_at = max(circle.last_at, op.at or 0)
         circle.next_seq = len(ops) + 1
@@ -301,7 +307,7 @@ class Hub:
         op = msgspec.structs.replace(op, seq=seq)
         circle.replica.add([op])
         circle.seen[op.id] = (seq, op.actor)
-        entry = served(op)
+        entry = served(op, circle.replica.state)
         writes.append(
             ("INSERT INTO ops VALUES (?, ?, ?, ?, ?)", (circle.id, seq, op.id, op.actor, entry.raw))
         )

@@ -47,12 +47,16 @@ def _circle_create(path: Path) -> Op:
 
 
 def open_service(store: Store, record: CircleRecord) -> CircleService:
-    """A service for a circle already in the store, caught up with its transport."""
+    """A service for a circle already in the store; a file circle caught up with its
+    file. A server circle is caught up by the app's sync loop, after the app is on
+    screen: over a slow link, catching up first could take minutes of a blank terminal
+    (sync/catchup.py shows a busy circle's newest threads while its history comes)."""
     service = CircleService(store, record, transport_for(record))
     store.mark_opened(record.id, _now_ms())
-    # Offline is fine: the app opens on the local replica and the sync loop retries.
-    with contextlib.suppress(TransportError):
-        asyncio.run(service.sync_once())
+    if record.transport == "file":
+        # Offline is fine: the app opens on the local replica and the sync loop retries.
+        with contextlib.suppress(TransportError):
+            asyncio.run(service.sync_once())
     return service
 
 

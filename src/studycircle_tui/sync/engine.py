@@ -21,7 +21,8 @@ from ..core.replica import Change, Replica
 from ..core.schedule import to_ics
 from ..core.state import CircleState
 from ..store.db import CircleRecord, Store
-from .transport import Transport, TransportError
+from .catchup import HISTORY_PAGE, CatchUp, worth_a_preview
+from .transport import Previewing, Transport, TransportError
 
 
 class Refused(Exception):
@@ -30,12 +31,17 @@ class Refused(Exception):
 
 @dataclasses.dataclass(slots=True, frozen=True)
 class SyncStatus:
-    """What the status line shows: "local file", "online", or "offline" since when."""
+    """What the status line shows: "local file", "online", or "offline" since when; and
+    what is on its way: (done, of total) of a preview being fetched (bytes), of the
+    circle's history (ops) and of a big push (bytes)."""
 
     transport: str
     state: str  # "synced" | "online" | "offline"
     since_ms: int = 0
     waiting: int = 0  # ops in the outbox
+    fetching: tuple[int, int] | None = None
+    history: tuple[int, int] | None = None
+    sending: tuple[int, int] | None = None
 
 
 @dataclasses.dataclass(slots=True, frozen=True)
@@ -61,6 +67,9 @@ class CircleService:
     # takes the burst in a few pulls instead of one per op, which keeps the server and
     # every client's CPU free for the reveal (bench/quiz_fanout.py).
     LONG_POLL_INTERVAL = 0.1
+    # A server circle's long-poll lasts this long when nothing happens, kept alive by the
+    # server's heartbeats: an idle hour costs six polls and some heartbeats, ~15 KB.
+    LONG_POLL_SECONDS = 600.0
     MAX_BACKOFF_SECONDS = 15.0
 
     def __init__(
@@ -81,13 +90,27 @@ class CircleService:
         self._wake = asyncio.Event()
         self._offline_since = 0
         self.status = SyncStatus(transport.kind, "synced")
+        self._catchup: CatchUp | None = None  # a busy circle's preview, while it loads
+        self._previewed = False
+        self._polled_at = 0.0
         self._load()
 
     # --- reading ----------------------------------------------------------------------
 
     @property
     def state(self) -> CircleState:
-        return self.replica.state
+        """What the app shows: the replica's state, or while a busy circle's history
+        loads, the view of its newest threads (sync/catchup.py)."""
+        return self._shown.state
+
+    @property
+    def catching_up(self) -> bool:
+        """Whether the state shown is a preview: older history is still on its way."""
+        return self._catchup is not None
+
+    @property
+    def _shown(self) -> Replica:
+        return self._catchup.view if self._catchup is not None else self.replica
 
     @property
     def me(self) -> str:
@@ -120,12 +143,13 @@ class CircleService:
 
         Raises OpError (bad data) or Refused (not allowed here) without storing anything.
         """
-        op = self.replica.make(self.me, type_name, data, self.now_ms(), os.urandom(10))
-        reason = permissions.refusal(self.state, op)
+        shown = self._shown
+        op = shown.make(self.me, type_name, data, self.now_ms(), os.urandom(10))
+        reason = permissions.refusal(shown.state, op)
         if reason is not None:
             raise Refused(reason)
         self.store.add_ops(self.record.id, [op], outbox=True)
-        self._emit(self.replica.add_local(op))
+        self._emit(shown.add_local(op))
         self._set_status(waiting=self.store.outbox_size(self.record.id))
         self._wake.set()
         return op
@@ -152,9 +176,11 @@ class CircleService:
     async def sync_once(self, wait: float = 0.0) -> None:
         """Push the outbox, then pull and apply what is new. Raises TransportError.
 
-        With ``wait`` the pull is a long-poll; a new local op cuts it short, so a post
-        goes out at once rather than after the poll (its ops are stored and the cursor
-        only moves after them, so a cut poll loses nothing).
+        With ``wait`` the pull is a long-poll. A new local op goes out at once rather
+        than after the poll: beside it, for a server (cutting a poll short would cost a
+        new connection's round trip, on a slow link most of a post's way); a file's
+        poll is cut short and made again (its ops are stored and the cursor only moves
+        after them, so a cut poll loses nothing).
         """
         self._wake.clear()
         await self._push()
@@ -162,12 +188,18 @@ class CircleService:
             await self._pull(0.0)
             return
         pull = asyncio.create_task(self._pull(wait))
-        woken = asyncio.create_task(self._wake.wait())
+        woken: asyncio.Task | None = None
         try:
-            await asyncio.wait({pull, woken}, return_when=asyncio.FIRST_COMPLETED)
+            while True:
+                woken = asyncio.create_task(self._wake.wait())
+                await asyncio.wait({pull, woken}, return_when=asyncio.FIRST_COMPLETED)
+                if pull.done() or self.transport.ordering == "hlc":
+                    break
+                self._wake.clear()
+                await self._push()
         finally:
             for task in (pull, woken):
-                if not task.done():
+                if task is not None and not task.done():
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
@@ -178,7 +210,6 @@ class CircleService:
         """Sync until cancelled, backing off (with jitter) while the other side is away."""
         backoff = 1.0
         while True:
-            started = time.monotonic()
             try:
                 await self.sync_once(wait=self._long_poll_seconds())
             except TransportError as error:
@@ -203,7 +234,7 @@ class CircleService:
                 delay = (
                     self.POLL_SECONDS
                     if self.transport.ordering == "hlc"
-                    else started + self.LONG_POLL_INTERVAL - time.monotonic()
+                    else self._polled_at + self.LONG_POLL_INTERVAL - time.monotonic()
                 )
                 self._set_status(
                     state="synced" if self.transport.ordering == "hlc" else "online", since_ms=0
@@ -213,38 +244,94 @@ class CircleService:
 
     def _long_poll_seconds(self) -> float:
         # A server answers a long-poll as soon as something arrives; a file is polled.
-        return 25.0 if self.transport.ordering == "seq" and not self._wake.is_set() else 0.0
+        seq = self.transport.ordering == "seq"
+        return self.LONG_POLL_SECONDS if seq and not self._wake.is_set() else 0.0
 
     async def _push(self) -> None:
         outbox = self.store.outbox(self.record.id)
         if not outbox:
             return
-        results = await self.transport.push(outbox)
+        try:
+            results = await self.transport.push(outbox, self._sending)
+        finally:
+            self._set_status(sending=None)
         delivered = [result.id for result in results if result.error is None]
         self.store.delivered(self.record.id, delivered)
+        shown = self._shown  # where this member's own ops were folded
         for result in results:
             if result.sealed:
-                self.replica.seal(result.id)
+                shown.seal(result.id)
             if result.error is not None:
                 # The other side will never take it: say why and forget it locally.
                 self.store.drop_op(self.record.id, result.id)
-                self._emit(self.replica.reject(result.id))
+                self._emit(shown.reject(result.id))
                 self._notice(f"not sent: {result.error}", "error")
         self._set_status(waiting=self.store.outbox_size(self.record.id))
+
+    def _sending(self, done: int, total: int) -> None:
+        self._set_status(sending=(done, total))
 
     async def _pull(self, wait: float) -> None:
         remote = self.transport.kind
         more = True
         while more:
             cursor = self.store.cursor(self.record.id, remote)
-            pulled = await self.transport.pull(cursor, wait)
+            if not self._previewed and worth_a_preview(cursor, self._known_head()):
+                self._previewed = True  # once a session: a preview is for arriving
+                await self._start_catching_up(cursor)
+            limit = HISTORY_PAGE if self._catchup is not None else 0
+            self._polled_at = time.monotonic()  # the next long-poll starts from this
+            pulled = await self.transport.pull(cursor, wait, limit)
             for problem in pulled.problems:
                 self._notice(problem)
             if pulled.ops:
                 self.store.add_ops(self.record.id, pulled.ops)
-                self._emit(self.replica.add(pulled.ops))
+                change = self.replica.add(pulled.ops)
+                if self._catchup is None:
+                    self._emit(change)
             self.store.set_cursor(self.record.id, remote, pulled.cursor)
             more, wait = pulled.more, 0.0
+            if pulled.head:
+                self.store.set_cursor(self.record.id, f"{remote}.head", str(pulled.head))
+            history = (int(pulled.cursor), pulled.head) if more and pulled.head else None
+            self._set_status(history=history)
+        if self._catchup is not None and self._catchup.reached(pulled.cursor):
+            await self._caught_up()
+
+    def _known_head(self) -> int:
+        """How long the server said the circle is, last time it said (0: never)."""
+        if self.transport.ordering != "seq":
+            return 0
+        head = self.store.cursor(self.record.id, f"{self.transport.kind}.head")
+        return int(head) if head and head.isdigit() else 0
+
+    async def _start_catching_up(self, cursor: str | None) -> None:
+        """Fetch a preview of a circle we are far behind on, and show it (catchup.py)."""
+        if not isinstance(self.transport, Previewing):
+            return
+        try:
+            preview = await self.transport.preview(
+                cursor, lambda done, total: self._set_status(fetching=(done, total))
+            )
+        finally:
+            self._set_status(fetching=None)
+        for problem in preview.problems:
+            self._notice(problem)
+        if not preview.ops:
+            return  # not far enough behind for a preview to show more
+        self._catchup = CatchUp(self.record.id, self.replica.ops(), preview)
+        self._emit(Change(refolded=True))
+        self._catchup.follow(self.transport, self._emit)
+
+    async def _caught_up(self) -> None:
+        """The replica has everything the view shows: show the replica from now on."""
+        catchup, self._catchup = self._catchup, None
+        assert catchup is not None
+        await catchup.stop()
+        for op in catchup.view.pending:  # made meanwhile, not yet confirmed
+            if op.id not in self.replica:
+                self.replica.add_local(op)
+        self._emit(Change(refolded=True))
 
     # --- plumbing ---------------------------------------------------------------------
 

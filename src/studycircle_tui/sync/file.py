@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.ops import Op, OpError, decode_op, encode_op
-from .transport import Pulled, Pushed, TransportError
+from .transport import Progress, Pulled, Pushed, TransportError
 
 
 class CircleFileError(Exception):
@@ -183,7 +183,7 @@ class FileTransport:
         self.path = path
         self._seen_copies: set[Path] = set()
 
-    async def pull(self, cursor: str | None, wait: float = 0.0) -> Pulled:
+    async def pull(self, cursor: str | None, wait: float = 0.0, limit: int = 0) -> Pulled:
         notices = await asyncio.to_thread(self._merge_copies_if_any)
         offset, line = parse_cursor(cursor)
         try:
@@ -194,7 +194,8 @@ class FileTransport:
             result.ops, f"{result.offset}:{result.line}", problems=notices + result.problems
         )
 
-    async def push(self, ops: list[Op]) -> list[Pushed]:
+    async def push(self, ops: list[Op], progress: Progress | None = None) -> list[Pushed]:
+        # A local append: done before any progress would show.
         try:
             await asyncio.to_thread(append_ops, self.path, ops)
         except CircleFileError as error:
