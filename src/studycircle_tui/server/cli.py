@@ -190,6 +190,10 @@ def _serve(args: argparse.Namespace) -> int:
         date_header=False,
         server_header=False,
         timeout_graceful_shutdown=2,
+        # Clients keep an idle connection 55 s (sync/http.py): a post after a minute of
+        # reading goes out on it, without a new connection's round trip; the server
+        # keeps it longer, so it is the client that closes it, never mid-request.
+        timeout_keep_alive=65,
         limit_concurrency=2_000,
     )
     host = f"[{args.host}]" if ":" in args.host else args.host
