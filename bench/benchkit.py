@@ -34,11 +34,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
-def start_server(data: Path) -> tuple[subprocess.Popen, str]:
-    """``studycircle serve`` on a free loopback port, its rate and join limits raised (a
-    benchmark's clients all come from one address); the process and its URL."""
+def start_server(data: Path, raised_limits: bool = True) -> tuple[subprocess.Popen, str]:
+    """``studycircle serve`` on a free loopback port, its rate and join limits raised
+    unless told otherwise (a benchmark's clients all come from one address); the process
+    and its URL."""
     command = [sys.executable, "-m", "studycircle_tui.server", "serve", "--port", "0"]
-    command += ["--data", str(data), "--rate-limit", "100000", "--join-limit", "100000"]
+    command += ["--data", str(data)]
+    if raised_limits:
+        command += ["--rate-limit", "100000", "--join-limit", "100000"]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )

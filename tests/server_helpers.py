@@ -1,6 +1,8 @@
 """Helpers for server tests: a real hub and app in this process (httpx over ASGI), or a
 real ``serve`` process on loopback, and members who make ops as a client would."""
 
+import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -96,17 +98,57 @@ class Site:
         return response.json()
 
 
+def server_circle(data_dir: Path, invites: int = 0) -> tuple[str, list[str]]:
+    """A circle in a server's data folder (for a ``ServerProcess`` to serve): its id, its
+    founding lead's invite, then ``invites`` one-use member invites."""
+    from studycircle_tui.server.storage import Storage
+
+    storage = Storage(data_dir)
+    circle, founding = storage.create_circle("Biology", now_ms())
+    codes = [founding]
+    codes += [
+        storage.add_invite(circle, "member", 1, now_ms() + 600_000, now_ms())
+        for _ in range(invites)
+    ]
+    storage.close()
+    return circle, codes
+
+
+def join_over_http(url: str, code: str, name: str = "Lea") -> Member:
+    """Redeem ``code`` at a real server, as a client written from the protocol would."""
+    joined = httpx.post(f"{url}/api/v1/join", json={"invite": code, "display_name": name})
+    assert joined.status_code == 200, joined.text
+    answer = joined.json()
+    return Member(answer["circle"], answer["member"], answer["token"])
+
+
+def whole_log(url: str, member: Member) -> list[dict]:
+    """Every op of the member's circle on a real server, page by page."""
+    ops: list[dict] = []
+    more = True
+    while more:
+        page = httpx.get(
+            f"{url}/api/v1/circles/{member.circle}/ops",
+            params={"since": len(ops), "limit": 1000},
+            headers=member.auth,
+        ).json()
+        ops += page["ops"]
+        more = page["more"]
+    return ops
+
+
 class ServerProcess:
     """``python -m studycircle_tui.server serve`` on a free loopback port."""
 
-    def __init__(self, data_dir: Path, port: int = 0) -> None:
+    def __init__(self, data_dir: Path, port: int = 0, *options: str) -> None:
+        """``options``: more of ``serve``'s, after the port, data folder and rate limit."""
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         self.log = open(data_dir / "server.log", "a")  # noqa: SIM115 (closed in _close_pipes)
         self.process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "studycircle_tui.server", "serve", "--port", str(port)),
-                *("--data", str(data_dir), "--rate-limit", "100000"),
+                *("--data", str(data_dir), "--rate-limit", "100000", *options),
             ],
             stdout=subprocess.PIPE,
             stderr=self.log,
@@ -139,3 +181,27 @@ class ServerProcess:
         if self.process.stdout is not None:
             self.process.stdout.close()
         self.log.close()
+
+
+def http_request(method: str, path: str, body: object = None, headers: dict | None = None) -> bytes:
+    """One HTTP/1.1 request as bytes, for tests that write to sockets themselves."""
+    content = b"" if body is None else json.dumps(body).encode()
+    lines = [f"{method} {path} HTTP/1.1", "host: 127.0.0.1", "connection: close"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    if body is not None:
+        lines += ["content-type: application/json", f"content-length: {len(content)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + content
+
+
+async def simultaneous(port: int, requests: list[bytes]) -> list[tuple[int, bytes]]:
+    """Each request on a connection of its own, all opened first and then written in one
+    go, so that the server has them all at once; each answer's status and body."""
+    streams = [await asyncio.open_connection("127.0.0.1", port) for _ in requests]
+    for (_, writer), request in zip(streams, requests, strict=True):
+        writer.write(request)
+    answers = []
+    for reader, writer in streams:
+        head, _, rest = (await reader.read()).partition(b"\r\n\r\n")
+        answers.append((int(head.split()[1]), rest))
+        writer.close()
+    return answers

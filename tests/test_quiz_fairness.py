@@ -16,7 +16,7 @@ from server_helpers import Site, now_ms
 from studycircle_tui.core import reducer
 from studycircle_tui.core.ops import Key, Question, encode_op
 from studycircle_tui.core.replica import Replica
-from studycircle_tui.server import hub
+from studycircle_tui.server import circle as circle_module
 from studycircle_tui.sync.engine import Refused
 from studycircle_tui.sync.quizrun import QuizRunner
 
@@ -142,7 +142,7 @@ async def test_a_sealed_answer_waits_and_lands_where_the_server_puts_it_without_
 ):
     clock = Clock(now_ms())
     server_clock(monkeypatch, clock)
-    monkeypatch.setattr(hub, "QUIET_HOLD_S", 0.0)  # every "has answered" at once
+    monkeypatch.setattr(circle_module, "QUIET_HOLD_S", 0.0)  # every "has answered" at once
     circle = await server_quiz_circle(tmp_path, site, clock, questions=QUESTIONS, keys=KEYS)
     lea = QuizRunner(circle.lead)
     ayu, budi, citra = circle.players

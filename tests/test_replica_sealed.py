@@ -41,7 +41,7 @@ def _quiz_log(data, questions: int) -> tuple[list[Op], str, list[tuple[int, Op]]
     make = _maker()
     lead, players = PEOPLE[0], PEOPLE[1 : 1 + data.draw(st.integers(1, 5))]
     me = data.draw(st.sampled_from(players))
-    created = make(lead, "circle.create", {"name": "Club", "lead_name": "Lea"})
+    created = make(lead, "circle.create", {"name": "Club", "lead_name": "Lea", "hosted": True})
     circle = created.id
     log = [created]
     log += [make(p, "member.join", {"name": p[-3:]}, circle) for p in players]

@@ -153,3 +153,26 @@ def test_queries_paths_and_tokens_never_make_a_500(world, params, path, token):
         site.client.get(f"/api/v1/circles/{quote(path, safe='')}/ops", headers=lead.auth)
     )
     assert response.status_code < 500
+
+
+def test_deeply_nested_json_is_a_400_in_every_endpoint(world, caplog):
+    """msgspec gives up on deep nesting with a RecursionError, not a decode error."""
+    loop, site, circle, lead, samples = world
+    deep = b"[" * 5_000 + b"]" * 5_000  # 10 kB: under every size limit
+    op = json.dumps({**samples[0], "data": "DEEP"}).encode().replace(b'"DEEP"', deep)
+    path = f"/api/v1/circles/{circle}/ops"
+    bodies = [
+        ("/api/v1/join", deep, {}),
+        ("/api/v1/join", b'{"invite": "A", "display_name": ' + deep + b"}", {}),
+        (path, deep, lead.auth),
+        (path, b'{"ops": ' + deep + b"}", lead.auth),
+        (path, b'{"ops": [' + op + b"]}", lead.auth),
+        (path, b'{"ops": [' + deep + b"]}", lead.auth),
+    ]
+    for target, content, headers in bodies:
+        response = loop.run_until_complete(
+            site.client.post(target, content=content, headers=headers)
+        )
+        assert response.status_code == 400, (target, response.text)
+        assert response.json()["error"]["code"] == "bad_request"
+    assert not [record for record in caplog.records if record.exc_info]

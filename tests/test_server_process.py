@@ -3,41 +3,38 @@ was offline, and the admin commands as a host types them."""
 
 import argparse
 import asyncio
+import json
+import os
 import random
+import stat
 import threading
 import time
 
 import httpx
 import pytest
 
-from server_helpers import Member, ServerProcess, body
+from server_helpers import (
+    Member,
+    ServerProcess,
+    body,
+    http_request,
+    join_over_http,
+    simultaneous,
+    whole_log,
+)
 from studycircle_tui import cli, config
 from studycircle_tui.server.hub import Hub
-from studycircle_tui.server.storage import Storage
+from studycircle_tui.server.storage import (
+    REDEEM_INVITE,
+    Batch,
+    Storage,
+    hash_secret,
+    normalize_code,
+)
 from studycircle_tui.store.db import Store
 from studycircle_tui.sync import cli as sync_cli
 from studycircle_tui.sync.engine import CircleService
 from studycircle_tui.sync.http import HttpTransport
-
-
-def _lead(url: str, code: str) -> Member:
-    joined = httpx.post(f"{url}/api/v1/join", json={"invite": code, "display_name": "Lea"})
-    assert joined.status_code == 200, joined.text
-    answer = joined.json()
-    return Member(answer["circle"], answer["member"], answer["token"])
-
-
-def _all_ops(url: str, member: Member) -> list[dict]:
-    ops: list[dict] = []
-    while True:
-        page = httpx.get(
-            f"{url}/api/v1/circles/{member.circle}/ops",
-            params={"since": len(ops), "limit": 1000},
-            headers=member.auth,
-        ).json()
-        ops += page["ops"]
-        if not page["more"]:
-            return ops
 
 
 async def _cutting_proxy(target_port: int) -> asyncio.Server:
@@ -66,7 +63,7 @@ async def test_a_batch_retried_after_a_cut_connection_is_stored_once(tmp_path):
     storage.close()
     server = ServerProcess(tmp_path / "server")
     try:
-        lead = _lead(server.url, code)
+        lead = join_over_http(server.url, code)
         proxy = await _cutting_proxy(server.port)
         proxy_port = proxy.sockets[0].getsockname()[1]
         ops = [lead.make("channel.create", {"name": f"room {i}"}) for i in range(3)]
@@ -77,7 +74,7 @@ async def test_a_batch_retried_after_a_cut_connection_is_stored_once(tmp_path):
         proxy.close()
         async with httpx.AsyncClient(base_url=server.url) as direct:
             retry = (await direct.post(path, content=body(*ops), headers=lead.auth)).json()
-        logged = await asyncio.to_thread(_all_ops, server.url, lead)
+        logged = await asyncio.to_thread(whole_log, server.url, lead)
         by_id = {op["id"]: op["seq"] for op in logged}
         assert [op["id"] for op in logged].count(ops[0].id) == 1
         assert retry["results"] == [{"id": op.id, "seq": by_id[op.id]} for op in ops]
@@ -93,7 +90,7 @@ def test_sigkill_mid_push_loses_no_acknowledged_op(tmp_path):
     storage.close()
     server = ServerProcess(data)
     port, url = server.port, server.url
-    lead = _lead(url, code)
+    lead = join_over_http(url, code)
     acknowledged: dict[str, int] = {}
     rng = random.Random(4)
     for _ in range(20):
@@ -120,7 +117,7 @@ def test_sigkill_mid_push_loses_no_acknowledged_op(tmp_path):
         pusher.join()
         server = ServerProcess(data, port)
     try:
-        logged = _all_ops(url, lead)
+        logged = whole_log(url, lead)
     finally:
         server.stop()
     seqs = {op["id"]: op["seq"] for op in logged}
@@ -136,7 +133,7 @@ async def test_a_client_offline_for_a_while_delivers_its_outbox_on_reconnect(tmp
     code = capsys.readouterr().out.split("invite (one use, valid 30 days): ")[1].split()[0]
     server = ServerProcess(data)
     port = server.port
-    lead = _lead(server.url, code)
+    lead = join_over_http(server.url, code)
     assert cli.main(["server", "invite", lead.circle, "--data", str(data)]) == 0
     ana_code = capsys.readouterr().out.strip()
 
@@ -165,8 +162,8 @@ async def test_a_client_offline_for_a_while_delivers_its_outbox_on_reconnect(tmp
             if ana.status.waiting == 0 and ana.status.state == "online":
                 break
             await asyncio.sleep(0.1)
-        assert ana.status.waiting == 0
-        logged = await asyncio.to_thread(_all_ops, server.url, lead)
+        assert ana.status.waiting == 0, ana.notices
+        logged = await asyncio.to_thread(whole_log, server.url, lead)
         assert [op["actor"] for op in logged if op["id"] == posted.id] == [ana.me]
     finally:
         running.cancel()
@@ -186,6 +183,7 @@ def test_admin_commands_explain_a_bad_argument_in_one_line(tmp_path, capsys):
         ["server", "invite", "NOPE"],
         ["server", "create-circle", " "],
         ["serve", "--port", "70000"],
+        ["serve", "--forwarded-allow-ips", "127.0.0.1,proxy.local"],
     ]
     for argv in bad:
         assert cli.main([*argv, "--data", data]) == 2
@@ -236,8 +234,8 @@ def test_stopping_the_server_answers_its_long_polls_without_a_traceback(tmp_path
     _, code = storage.create_circle("Physics", int(time.time() * 1000))
     storage.close()
     server = ServerProcess(data)
-    lead = _lead(server.url, code)
-    upto = len(_all_ops(server.url, lead))
+    lead = join_over_http(server.url, code)
+    upto = len(whole_log(server.url, lead))
     answers: list[httpx.Response] = []
 
     def long_poll() -> None:
@@ -258,3 +256,120 @@ def test_stopping_the_server_answers_its_long_polls_without_a_traceback(tmp_path
     assert answers and answers[0].status_code == 200
     assert answers[0].json() == {"ops": [], "next": upto, "more": False}
     assert "Traceback" not in (data / "server.log").read_text()
+
+
+def test_the_servers_data_is_readable_by_its_user_only_even_in_an_existing_folder(tmp_path):
+    data = tmp_path / "server"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    old_umask = os.umask(0o022)  # the usual one: new files readable by everyone
+    try:
+        storage = Storage(data)
+        _, code = storage.create_circle("Physics", int(time.time() * 1000))
+        storage.close()
+        server = ServerProcess(data)
+    finally:
+        os.umask(old_umask)
+    try:
+        join_over_http(server.url, code)  # a write: the WAL and its index are in use
+        files = sorted(data.glob("server.sqlite3*"))
+        assert [path.name for path in files] == [
+            "server.sqlite3",
+            "server.sqlite3-shm",
+            "server.sqlite3-wal",
+        ]
+        assert stat.S_IMODE(data.stat().st_mode) == 0o700
+        assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in files} == {
+            path.name: 0o600 for path in files
+        }
+    finally:
+        server.stop()
+
+
+def _join_statuses(url: str, forwarded_for: list[str]) -> list[int]:
+    """Joins with a made-up invite, each claiming another client address."""
+    return [
+        httpx.post(
+            f"{url}/api/v1/join",
+            json={"invite": "AAAA-BBBB-CCCC-DDDD", "display_name": "Bo"},
+            headers={"x-forwarded-for": address},
+        ).status_code
+        for address in forwarded_for
+    ]
+
+
+def test_forwarded_addresses_are_believed_only_from_the_proxies_named(tmp_path):
+    """Per-address join limits (here two joins, then 429) see through X-Forwarded-For
+    only when it comes from an address given with --forwarded-allow-ips."""
+    claimed = ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
+    server = ServerProcess(tmp_path / "plain", 0, "--join-limit", "2")
+    try:  # a local process cannot pass itself off as three clients
+        assert _join_statuses(server.url, claimed) == [404, 404, 429]
+    finally:
+        server.stop()
+    options = ("--join-limit", "2", "--forwarded-allow-ips", "127.0.0.1, 10.0.0.0/8")
+    server = ServerProcess(tmp_path / "proxied", 0, *options)
+    try:  # behind a proxy on this machine: three clients, each with their own limit
+        assert _join_statuses(server.url, claimed) == [404, 404, 404]
+        assert _join_statuses(server.url, ["203.0.113.1"] * 2) == [404, 429]
+    finally:
+        server.stop()
+
+
+def test_concurrent_joins_redeem_an_invite_no_more_times_than_it_allows(tmp_path):
+    """Twelve people at once with one invite: as many join as it has uses, the others are
+    told it is used up. The founding lead's invite makes one lead, with one token."""
+    data = tmp_path / "server"
+    storage = Storage(data)
+    now = int(time.time() * 1000)
+    circle, founding = storage.create_circle("Physics", now)
+    invites = [(founding, 1)]
+    for uses in (1, 1, 3):
+        invites.append((storage.add_invite(circle, "member", uses, now + 60_000, now), uses))
+    storage.close()
+    server = ServerProcess(data, 0, "--join-limit", "100000")
+    try:
+        joined = []
+        for code, uses in invites:
+            request = http_request("POST", "/api/v1/join", {"invite": code, "display_name": "Bo"})
+            answers = asyncio.run(simultaneous(server.port, [request] * 12))
+            assert sorted(status for status, _ in answers) == [200] * uses + [410] * (12 - uses)
+            joined += [json.loads(reply) for status, reply in answers if status == 200]
+        members = [Member(circle, answer["member"], answer["token"]) for answer in joined]
+        logged = whole_log(server.url, members[0])
+        assert sum(op["type"] == "member.join" for op in logged) == 5
+        assert len({member.id for member in members}) == len(members) == 6
+        for member in members:  # every token handed out works
+            reply = httpx.get(f"{server.url}/api/v1/circles/{circle}/ops", headers=member.auth)
+            assert reply.status_code == 200
+    finally:
+        server.stop()
+
+
+def test_an_invites_uses_are_counted_in_the_database_across_connections(tmp_path):
+    """What keeps several server processes on one database from over-redeeming: the
+    claim is one conditional UPDATE, each connection here standing in for a process."""
+    data = tmp_path / "server"
+    storage = Storage(data)
+    now = int(time.time() * 1000)
+    circle, _ = storage.create_circle("Physics", now)
+    code = storage.add_invite(circle, "member", 3, now + 60_000, now)
+    storage.close()
+    connections = [Storage(data) for _ in range(8)]
+    start = threading.Barrier(len(connections))
+    claimed: list[bool] = []
+
+    def redeem(storage: Storage) -> None:
+        batch = Batch(storage)
+        start.wait()
+        claimed.append(batch.claim(REDEEM_INVITE, (hash_secret(normalize_code(code)), now)))
+        batch.commit()
+
+    threads = [threading.Thread(target=redeem, args=(storage,)) for storage in connections]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for storage in connections:
+        storage.close()
+    assert sorted(claimed) == [False] * 5 + [True] * 3

@@ -563,6 +563,9 @@ class OpError(ValueError):
     """An op that is not valid JSON or does not match the schema; the text says why."""
 
 
+TOO_DEEP = "not valid JSON: nested too deeply"
+
+
 def _missing_path(text: str, prefix: str = "") -> str:
     """Name a missing field by its full path, like every other error does.
 
@@ -606,6 +609,8 @@ def decode_op(raw: bytes | str) -> Op:
         return _decoder.decode(raw)
     except msgspec.MsgspecError as error:
         raise OpError(_explain(error)) from None
+    except RecursionError:  # how msgspec gives up on deeply nested arrays and objects
+        raise OpError(TOO_DEEP) from None
 
 
 def decode_ops(raw_array: bytes) -> list[Op]:
@@ -614,6 +619,8 @@ def decode_ops(raw_array: bytes) -> list[Op]:
         return _list_decoder.decode(raw_array)
     except msgspec.MsgspecError as error:
         raise OpError(_explain(error)) from None
+    except RecursionError:
+        raise OpError(TOO_DEEP) from None
 
 
 def encode_op(op: Op) -> bytes:

@@ -3,9 +3,12 @@
 ``refusal(state, op)`` returns None when the op may apply to ``state``, or a sentence
 saying why not. The reducer skips a refused op (so an op by someone not allowed never
 changes state, whichever replica folds it); the server answers it with that sentence.
+
+It is longer than most modules: a rule for each of the 37 op types, kept side by side in
+one table (``RULES``) so that who may do what reads in one place.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from . import notemerge, notetext, ops
 from .ops import Op, op_time_ms
@@ -15,6 +18,13 @@ from .state import CircleState
 Rule = Callable[[CircleState, Op], str | None]
 
 NOT_MEMBER = "you are not a member of this circle"
+
+# A quiz answer still counts this long after its question's time is up: a click in the
+# last instant reaches the server (or is stamped) a moment later. The server refuses
+# answers by this same rule, on its own clock, so every replica folds the same answers.
+# At most a second: answers are sealed until the close, but a longer grace would
+# reward whoever waits it out.
+ANSWER_GRACE_MS = 1000
 
 
 def _member(state: CircleState, op: Op) -> str | None:
@@ -306,7 +316,17 @@ def _question_index(state: CircleState, op: Op) -> str | None:
 
 
 def _quiz_open(state: CircleState, op: Op) -> str | None:
-    return _hosted_session(state, op) or _question_index(state, op)
+    """A new question, or the open one again (more time, a pause, the resume). A question
+    that is over stays over: its answers are out (a server publishes them at its close,
+    or when another question opens), and no one may answer after seeing them."""
+    refused = _hosted_session(state, op) or _question_index(state, op)
+    if refused:
+        return refused
+    session = state.sessions[op.data.session]
+    question = op.data.question
+    if question in session.closed or (question in session.opens and question != session.current):
+        return "that question is over; it cannot be opened again"
+    return None
 
 
 def _quiz_close(state: CircleState, op: Op) -> str | None:
@@ -339,6 +359,28 @@ def _quiz_answer(state: CircleState, op: Op) -> str | None:
     # before the sealed answer itself, which must still fold.
     if op.actor in session.answers.get(question, ()):
         return "you have already answered this question"
+    return _in_time(state, session.opens.get(question, ()), op)
+
+
+def _in_time(state: CircleState, opens: Iterable[tuple[int, int]], op: Op) -> str | None:
+    """Was the question running when the answer was given? The time is ``op_time_ms``:
+    the server's receive time in a circle on a server, the answer's own stamp in a file
+    (where a member's clock is trusted: see the README). Each ``opens`` entry is a
+    quiz.open's time and when that open's time is up (0: paused), in fold order."""
+    if op.at is None and state.hosted:
+        return None  # a member's own answer on its way: the server's clock will judge it
+    when = op_time_ms(op)
+    running = None
+    for opened, ends in opens:
+        if opened > when:  # a pause or more time that came after the answer
+            break
+        running = ends
+    if running is None:
+        return "that question was not open yet"
+    if running == 0:
+        return "the question is paused"
+    if when > running + ANSWER_GRACE_MS:
+        return "time is up for this question"
     return None
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 
 from msgspec import UNSET
 
-from . import notefold
+from . import hlc, notefold
 from .ops import Op, op_time_ms
 from .permissions import refusal
 from .state import (
@@ -212,11 +212,15 @@ def _quiz_start(state: CircleState, op: Op, at: int) -> None:
 
 def _quiz_open(state: CircleState, op: Op, at: int) -> None:
     session = state.sessions[op.data.session]
+    deadline = op.data.deadline
     session.current = op.data.question
-    session.deadline_ms = op.data.deadline
-    session.closed.discard(op.data.question)
+    session.deadline_ms = deadline
     session.opened_ms[op.data.question] = at
-    session.opens.setdefault(op.data.question, []).append((at, op.data.deadline))
+    # The time left is the deadline less the open's own stamp, both from the host's
+    # clock; it runs from the open's time (on a server, when the server received it),
+    # so a host whose clock is off neither cuts a question short nor draws it out.
+    ends = at + (deadline - hlc.physical_ms(op.hlc)) if deadline else 0
+    session.opens.setdefault(op.data.question, []).append((at, ends))
 
 
 def _quiz_answer(state: CircleState, op: Op, at: int) -> None:

@@ -187,8 +187,9 @@ class QuizSession:
     answers: dict[int, dict[str, tuple[object, int]]] = field(default_factory=dict)
     revealed: dict[int, Key] = field(default_factory=dict)
     opened_ms: dict[int, int] = field(default_factory=dict)
-    # Every quiz.open of a question as (time, deadline): a deadline of 0 pauses it, a
-    # later open resumes it or adds time (quizscore.running_ms reads it for speed).
+    # Every quiz.open of a question as (time, when its time is up), both on the circle's
+    # clock (see reducer._quiz_open): 0 pauses it, a later open resumes it or adds time
+    # (quizscore.running_ms reads it for speed, permissions for late answers).
     opens: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     salts: dict[int, str] = field(default_factory=dict)  # from each quiz.reveal
     finished: bool = False

@@ -10,8 +10,7 @@ import math
 import time
 import zlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import msgspec
 from starlette.applications import Starlette
@@ -20,8 +19,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from ..core.ops import Name, Op, OpError, decode_op
-from .hub import MAX_WAIT_S, ApiError, Circle, Hub
+from ..core.ops import TOO_DEEP, Name, Op, OpError, decode_op
+from .circle import MAX_WAIT_S, Circle
+from .hub import ApiError, Hub
+from .limits import POLLS_PER_ADDRESS, POLLS_PER_MEMBER, LongPolls, RateLimiter
 from .pages import (
     MAX_BEAT_S,
     MAX_PREVIEW_BUDGET,
@@ -34,9 +35,11 @@ from .pages import (
     page,
     preview_page,
 )
-from .storage import hash_secret, normalize_code
+from .storage import Batch, hash_secret, normalize_code
 
 log = logging.getLogger("studycircle.server")
+
+T = TypeVar("T")
 
 MAX_BODY = 4 * 1024 * 1024  # a whole note (up to a million characters) fits one push
 MAX_OPS_PER_PUSH = 1000
@@ -57,33 +60,15 @@ _push_decoder = msgspec.json.Decoder(PushBody)
 _id_probe = msgspec.json.Decoder(dict[str, object])
 
 
-@dataclass(slots=True)
-class Bucket:
-    tokens: float
-    stamp: float
-
-
-class RateLimiter:
-    """A token bucket per key: ``rate`` requests a second, bursts up to ``burst``."""
-
-    def __init__(self, rate: float, burst: float) -> None:
-        self.rate, self.burst = rate, burst
-        self.buckets: dict[str, Bucket] = {}
-
-    def retry_after(self, key: str) -> float:
-        """0 when the request may go ahead, else the seconds to wait."""
-        now = time.monotonic()
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            if len(self.buckets) > 50_000:  # forget idle keys rather than grow forever
-                self.buckets = {k: b for k, b in self.buckets.items() if now - b.stamp < 60}
-            bucket = self.buckets[key] = Bucket(self.burst, now)
-        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
-        bucket.stamp = now
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
-            return 0.0
-        return (1 - bucket.tokens) / self.rate
+def _decoded(decoder: msgspec.json.Decoder[T], body: bytes, expected: str) -> T:
+    """``body`` decoded, or a 400 that says what was expected. msgspec gives up on
+    deeply nested JSON with a RecursionError rather than a decode error: that too."""
+    try:
+        return decoder.decode(body)
+    except msgspec.MsgspecError as error:
+        raise ApiError(400, "bad_request", f"expected {expected}: {error}") from None
+    except RecursionError:
+        raise ApiError(400, "bad_request", f"expected {expected}: {TOO_DEEP}") from None
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -185,7 +170,7 @@ def _id_of(raw: bytes) -> str | None:
     """The id a malformed op claims, so its error can still be matched to it."""
     try:
         found = _id_probe.decode(raw).get("id")
-    except msgspec.MsgspecError:
+    except (msgspec.MsgspecError, RecursionError):
         return None
     return found if isinstance(found, str) and len(found) <= 64 else None
 
@@ -198,11 +183,15 @@ def create_app(
     burst: float = 200.0,
     join_rate: float = 0.2,
     join_burst: float = 12.0,
+    polls_per_member: int = POLLS_PER_MEMBER,
+    polls_per_address: int = POLLS_PER_ADDRESS,
 ) -> Starlette:
     """The API over ``hub``. ``rate``/``burst``: requests a second per token; joins are
-    limited per client address (``join_*``), as they come before any token."""
+    limited per client address (``join_*``), as they come before any token; long-polls
+    waiting at once per member and per address (``polls_*``: see ``limits``)."""
     per_token = RateLimiter(rate, burst)
     per_address = RateLimiter(join_rate, join_burst)
+    polls = LongPolls(polls_per_member, polls_per_address)
 
     def limit(limiter: RateLimiter, key: str) -> None:
         wait = limiter.retry_after(key)
@@ -239,12 +228,7 @@ def create_app(
         client = request.client.host if request.client else "?"
         limit(per_address, client)
         body = await _read_body(request, 16 * 1024)
-        try:
-            wanted = _join_decoder.decode(body)
-        except msgspec.MsgspecError as error:
-            raise ApiError(
-                400, "bad_request", f"expected {{invite, display_name}}: {error}"
-            ) from None
+        wanted = _decoded(_join_decoder, body, "{invite, display_name}")
         invite = await hub.invite(hash_secret(normalize_code(wanted.invite)))
         if invite is None:
             raise ApiError(404, "no_such_invite", "no such invite code on this server")
@@ -254,9 +238,7 @@ def create_app(
         name = wanted.display_name.strip()
         if not name:
             raise ApiError(400, "bad_request", "display_name cannot be blank")
-        result = await hub.submit(
-            lambda writes, staged: hub.admit_join(circle, invite, name, writes, staged)
-        )
+        result = await hub.submit(lambda batch: hub.admit_join(circle, invite, name, batch))
         return _json(request, msgspec.json.encode(result))
 
     async def pull(request: Request) -> Response:
@@ -276,11 +258,16 @@ def create_app(
         if not wait:
             return _page_response(page(circle, member, since, count, len(circle.log), gzipped))
         deadline = time.monotonic() + wait
+        address = request.client.host if request.client else "?"
         if not beat:
-            circle = await news(hub, circle, member, since, deadline, wait)
+            poll = polls.start(member, address)
+            try:
+                circle = await news(hub, circle, member, since, deadline, wait, poll)
+            finally:
+                polls.stop(poll)
             return _page_response(page(circle, member, since, count, circle.published, gzipped))
         return StreamingResponse(
-            heartbeats(hub, circle, member, since, count, deadline, beat, gzipped),
+            heartbeats(hub, polls, address, circle, member, since, count, deadline, beat, gzipped),
             headers={
                 **({"content-encoding": "gzip", "vary": "accept-encoding"} if gzipped else {}),
                 "x-accel-buffering": "no",  # nginx: pass each heartbeat on as it comes
@@ -298,10 +285,7 @@ def create_app(
     async def push(request: Request) -> Response:
         circle, member = await member_of(request)
         body = await _read_body(request, max_body)
-        try:
-            raws = _push_decoder.decode(body).ops
-        except msgspec.MsgspecError as error:
-            raise ApiError(400, "bad_request", f"expected {{ops: [...]}}: {error}") from None
+        raws = _decoded(_push_decoder, body, "{ops: [...]}").ops
         if len(raws) > MAX_OPS_PER_PUSH:
             raise ApiError(413, "too_many_ops", f"send at most {MAX_OPS_PER_PUSH} ops at a time")
         items: list[Op | tuple[str | None, str]] = []
@@ -311,8 +295,8 @@ def create_app(
             except OpError as error:
                 items.append((_id_of(raw), str(error)))
 
-        def work(writes: list, staged: list) -> list[dict[str, object]]:
-            return [hub.admit(circle, member, item, writes, staged) for item in items]
+        def work(batch: Batch) -> list[dict[str, object]]:
+            return [hub.admit(circle, member, item, batch) for item in items]
 
         results = await hub.submit(work)
         return _json(request, msgspec.json.encode({"results": results}))

@@ -7,6 +7,7 @@ runs, so the rest of the CLI starts fast.
 """
 
 import argparse
+import contextlib
 import gc
 import ipaddress
 import re
@@ -70,6 +71,17 @@ def _positive(text: str) -> float | None:
     return value if 0 < value <= 1_000_000 else None
 
 
+def parse_networks(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
+    """``127.0.0.1, 10.0.0.0/8`` as networks; None when any part is not an address."""
+    networks = []
+    for part in text.split(","):
+        try:
+            networks.append(ipaddress.ip_network(part.strip(), strict=False))
+        except ValueError:
+            return None
+    return networks
+
+
 def _create_circle(args: argparse.Namespace) -> int:
     name = args.name.strip()
     if not _valid_name(name):
@@ -119,6 +131,27 @@ def _invite(args: argparse.Namespace) -> int:
     return 0
 
 
+def _connection_budget() -> int:
+    """How many connections the server may hold: ``guard.MAX_CONNECTIONS``, or fewer if
+    the process may not open that many files. The soft limit is raised to the hard one
+    first (often 1,024 and far more): past it, new connections fail before the guard
+    can make room for them."""
+    from .guard import MAX_CONNECTIONS
+
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return MAX_CONNECTIONS
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = hard
+    # Some files stay for the database, the log and the worker thread.
+    return max(64, min(MAX_CONNECTIONS, soft - 64))
+
+
 def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
     if phase == "stop" and info["generation"] >= 1:
         gc.freeze()
@@ -135,6 +168,12 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(f"--rate-limit must be a number of requests a second, not {args.rate_limit!r}")
     if joins is None:
         return _fail(f"--join-limit must be a number of joins a minute, not {args.join_limit!r}")
+    proxies = parse_networks(args.forwarded_allow_ips) if args.forwarded_allow_ips else []
+    if proxies is None:
+        return _fail(
+            "--forwarded-allow-ips must be addresses or networks separated by commas,"
+            f" like 127.0.0.1 or 10.0.0.0/8, not {args.forwarded_allow_ips!r}"
+        )
     try:
         loopback = ipaddress.ip_address(args.host).is_loopback
     except ValueError:
@@ -144,6 +183,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .guard import Connections, guarded_protocol
     from .hub import Hub
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -181,6 +221,7 @@ def _serve(args: argparse.Namespace) -> int:
     sock.listen(1024)
     port = sock.getsockname()[1]
     app = create_app(hub, rate=rate, burst=2 * rate, join_rate=joins / 60, join_burst=joins)
+    connections = Connections(proxies, total=_connection_budget())
     config = uvicorn.Config(
         app,
         lifespan="off",
@@ -194,7 +235,13 @@ def _serve(args: argparse.Namespace) -> int:
         # reading goes out on it, without a new connection's round trip; the server
         # keeps it longer, so it is the client that closes it, never mid-request.
         timeout_keep_alive=65,
-        limit_concurrency=2_000,
+        # Connections are limited in guard (per address, idle ones closed first, JSON
+        # answers) rather than by uvicorn's limit_concurrency, which refused everyone.
+        http=guarded_protocol(connections),
+        # X-Forwarded-For is believed only from the proxies the host names: anyone else
+        # could claim any address and escape the per-address limits.
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=[str(network) for network in proxies],
     )
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"studycircle server listening on http://{host}:{port} (data in {data})", flush=True)
@@ -228,6 +275,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     serve.add_argument(
         "--join-limit", default="12", help="joins a minute from one address (default 12)"
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        metavar="ADDRESSES",
+        help="reverse proxies whose X-Forwarded-For is believed, e.g. 127.0.0.1 (default: none)",
     )
     serve.set_defaults(func=_serve)
 

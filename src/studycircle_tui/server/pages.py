@@ -7,7 +7,9 @@ import time
 from collections.abc import AsyncIterator
 
 from ..core import preview
-from .hub import Circle, Entry, Hub
+from .circle import Circle, Entry
+from .hub import Hub
+from .limits import LongPoll, LongPolls
 
 GZIP_FROM = 256  # smaller bodies grow or barely shrink, and pay the extra headers
 # A long-poll with heartbeats (``beat``) may wait this long: an idle hour then costs a
@@ -36,6 +38,15 @@ def _served(entry: Entry, member: str, sees_authors: bool) -> bytes:
     return entry.redacted
 
 
+def _alone(entries: list[Entry]) -> list[Entry]:
+    """The page ``entries`` start: an anonymous suggestion makes a page of its own, so
+    that no one receives it together with what its author sent around the same time."""
+    for index, entry in enumerate(entries):
+        if entry.redacted is not None:
+            return entries[: index or 1]
+    return entries
+
+
 def page(
     circle: Circle, member: str, since: int, count: int, end: int, gzipped: bool
 ) -> tuple[bytes, bool]:
@@ -45,7 +56,7 @@ def page(
 
     A hundred members long-polling at the same cursor get the same answer: it is built
     (and compressed) once. Answers that hide an author differ per member: not kept."""
-    entries = circle.log[since : min(end, since + count)]
+    entries = _alone(circle.log[since : min(end, since + count)])
     upto = since + len(entries)
     key = (since, upto, upto < end, gzipped)
     page = circle.pages.get(key)
@@ -66,25 +77,33 @@ def page(
 
 
 async def news(
-    hub: Hub, circle: Circle, member: str, since: int, deadline: float, most: float
+    hub: Hub,
+    circle: Circle,
+    member: str,
+    since: int,
+    deadline: float,
+    most: float,
+    poll: LongPoll,
 ) -> Circle:
     """Wait until there is something past ``since`` to send (or ``deadline``, or for at
-    most ``most`` seconds this time); the circle as it is then.
+    most ``most`` seconds this time, or ``poll`` is ended: limits.py); the circle then.
 
-    A long-poll sees the ops published at the last wake-up (see hub.Circle.notify),
+    A long-poll sees the ops published at the last wake-up (see circle.Circle.notify),
     so the members it wakes together get the same page."""
     end = min(deadline, time.monotonic() + most)
-    while not hub.closing:
+    while not hub.closing and not poll.ended:
         hold = circle.hold_for(since, member) if since < circle.published else end
         if hold <= 0 or (left := end - time.monotonic()) <= 0:
             break
-        await circle.wait(min(left, hold))
+        await circle.wait(min(left, hold), poll)
         circle = hub.circles.get(circle.id, circle)
     return circle
 
 
 async def heartbeats(
     hub: Hub,
+    polls: LongPolls,
+    address: str,
     circle: Circle,
     member: str,
     since: int,
@@ -98,12 +117,17 @@ async def heartbeats(
     (see docs/notes-and-sync.md). With gzip, the heartbeats are empty deflate blocks
     between the gzip header and the page's own deflate data and trailer: the client
     unpacks the page alone; without, they are spaces before the JSON."""
-    yield GZIP_HEADER if gzipped else b" "
-    while True:
-        circle = await news(hub, circle, member, since, deadline, beat)
-        if since < circle.published or hub.closing or time.monotonic() >= deadline:
-            break
-        yield EMPTY_DEFLATE_BLOCK if gzipped else b" "
+    poll = polls.start(member, address)
+    try:
+        yield GZIP_HEADER if gzipped else b" "
+        while True:
+            circle = await news(hub, circle, member, since, deadline, beat, poll)
+            over = hub.closing or poll.ended or time.monotonic() >= deadline
+            if since < circle.published or over:
+                break
+            yield EMPTY_DEFLATE_BLOCK if gzipped else b" "
+    finally:
+        polls.stop(poll)
     body, packed = page(circle, member, since, count, circle.published, gzipped)
     if gzipped and not packed:  # too small to pack, but the answer is gzip already
         body, packed = gzip.compress(body, compresslevel=6, mtime=0), True

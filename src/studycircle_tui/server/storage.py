@@ -15,11 +15,15 @@ import os
 import secrets
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core import hlc, ids
 from ..core.ops import OP_TYPES, SCHEMA_VERSION, Op, decode_ops, encode_op, validate_data
+
+if TYPE_CHECKING:
+    from .circle import Circle, Entry
 
 DB_NAME = "server.sqlite3"
 FOUNDER_NAME = "Lead"  # the founding lead's name until they join and give theirs
@@ -53,6 +57,14 @@ CREATE TABLE IF NOT EXISTS invites (
 """
 
 Statement = tuple[str, Sequence[object]]
+
+# One use of an invite, if it has one left and has not expired (hash, now in ms): the
+# check and the change in one statement, so that joins at once, in this process or in
+# another on the same database, can never take more uses than there are.
+REDEEM_INVITE = (
+    "UPDATE invites SET uses_left = uses_left - 1"
+    " WHERE hash = ? AND uses_left > 0 AND expires_ms > ?"
+)
 
 
 @dataclass(slots=True)
@@ -91,8 +103,8 @@ def new_token() -> str:
 
 class Storage:
     def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.path = data_dir / DB_NAME
+        _private(data_dir, self.path)
         # Each connection is used by one thread at a time: the server opens one to write
         # and one to read (see hub.Hub), the admin commands their own.
         # isolation_level=None: transactions are explicit.
@@ -101,8 +113,10 @@ class Storage:
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = FULL")
         self.db.executescript(_SCHEMA)
-        with contextlib.suppress(OSError):  # a file system without modes: nothing to do
-            os.chmod(self.path, 0o600)
+        # The WAL and its index, made by an older version with the umask's 0644.
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(OSError):  # not there now, or no modes here
+                os.chmod(f"{self.path}{suffix}", 0o600)
 
     def close(self) -> None:
         self.db.close()
@@ -137,8 +151,17 @@ class Storage:
 
     # --- writing ----------------------------------------------------------------------
 
-    def execute(self, statements: Iterable[Statement]) -> None:
-        """Run statements in one transaction: all of them reach the disk, or none."""
+    def begin(self) -> None:
+        """Open a write transaction, for ``changed`` and then ``execute(..., begun=True)``."""
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def changed(self, sql: str, params: Sequence[object]) -> int:
+        """Run one statement in the open transaction; how many rows it changed."""
+        return self.db.execute(sql, params).rowcount
+
+    def execute(self, statements: Iterable[Statement], *, begun: bool = False) -> None:
+        """Run statements in one transaction (the one ``begin`` opened, when ``begun``):
+        all of them reach the disk, or none."""
         db = self.db
         # Consecutive statements of one kind go in one executemany.
         runs: list[tuple[str, list[Sequence[object]]]] = []
@@ -147,7 +170,8 @@ class Storage:
                 runs[-1][1].append(params)
             else:
                 runs.append((sql, [params]))
-        db.execute("BEGIN IMMEDIATE")
+        if not begun:
+            db.execute("BEGIN IMMEDIATE")
         try:
             for sql, rows in runs:
                 db.executemany(sql, rows)
@@ -210,6 +234,35 @@ class Storage:
         return code
 
 
+@dataclass(slots=True)
+class Batch:
+    """One group commit: the statements it writes, the entries readers see once they
+    are on disk, and the circles it changes (read again from disk if it fails)."""
+
+    storage: Storage
+    writes: list[Statement] = field(default_factory=list)
+    staged: list[tuple["Circle", "Entry"]] = field(default_factory=list)
+    circles: dict[str, "Circle"] = field(default_factory=dict)
+    begun: bool = False
+
+    def write(self, sql: str, params: Sequence[object]) -> None:
+        self.writes.append((sql, params))
+
+    def claim(self, sql: str, params: Sequence[object]) -> bool:
+        """Run a conditional statement now, in the commit's transaction (opened by the
+        first claim), and say whether it changed a row: a check and a change that no
+        other request or server process can come between. Claim last, once nothing
+        else can refuse: what is claimed is written with the batch."""
+        if not self.begun:
+            self.storage.begin()
+            self.begun = True
+        return self.storage.changed(sql, params) == 1
+
+    def commit(self) -> None:
+        if self.writes or self.begun:
+            self.storage.execute(self.writes, begun=self.begun)
+
+
 def _invite_row(
     code: str, circle: str, role: str, uses: int, expires_ms: int, member: str | None, now: int
 ) -> Statement:
@@ -217,6 +270,26 @@ def _invite_row(
         "INSERT INTO invites VALUES (?, ?, ?, ?, ?, ?, ?)",
         (hash_secret(normalize_code(code)), circle, role, uses, expires_ms, member, now),
     )
+
+
+def _private(data_dir: Path, db_path: Path) -> None:
+    """The folder 0700 and the database file 0600, before SQLite opens it.
+
+    Tokens and invites are stored as hashes, but sealed quiz answers and every circle's
+    posts are not, and the folder given with ``--data`` may already exist with the
+    umask's 0755. SQLite makes the WAL (``-wal``) and its index (``-shm``) with the mode
+    of the database file, so a database made 0600 here keeps them 0600 too.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):  # a file system without modes: nothing to do
+        os.chmod(data_dir, 0o700)
+    # An empty file is an empty database. Only a new one is opened here: closing any
+    # descriptor of a database file drops every lock this process holds on it (POSIX
+    # locks are per process), behind the back of a connection already open on it.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(db_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    with contextlib.suppress(OSError):
+        os.chmod(db_path, 0o600)  # one made by an older version
 
 
 def decode_stored(bodies: list[bytes]) -> list[Op]:

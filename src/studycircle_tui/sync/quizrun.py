@@ -172,8 +172,15 @@ class QuizRunner:
     def open_question(self, session_id: str, question: int) -> Op:
         _, quiz = self._session(session_id)
         seconds = quiz.questions[question].seconds
-        deadline = self.service.now_ms() + seconds * 1000
+        deadline = self.clock_ms() + seconds * 1000
         return self._open(session_id, question, deadline)
+
+    def clock_ms(self) -> int:
+        """Now, by the clock this member's ops are stamped with: the wall clock, or the
+        circle's stamps when someone's clock ahead has pulled them forward. A question
+        lasts its deadline less its open's own stamp (reducer._quiz_open), so deadlines
+        are set on this clock, and time left is read on it."""
+        return max(self.service.now_ms(), self.service.replica.clock.ms)
 
     def _open(self, session_id: str, question: int, deadline: int) -> Op:
         data = {"session": session_id, "question": question, "deadline": deadline}
@@ -182,7 +189,7 @@ class QuizRunner:
     def remaining_ms(self, session: QuizSession) -> int:
         """Time left on the open question (when paused: the time left at the pause)."""
         if session.deadline_ms:
-            return max(0, session.deadline_ms - self.service.now_ms())
+            return max(0, session.deadline_ms - self.clock_ms())
         opens = session.opens.get(session.current, [])
         running = [deadline for _, deadline in opens if deadline]
         if not opens or not running:
@@ -196,7 +203,7 @@ class QuizRunner:
     def resume(self, session_id: str) -> Op:
         session, _ = self._session(session_id)
         left = self.remaining_ms(session)
-        return self._open(session_id, session.current, self.service.now_ms() + left)
+        return self._open(session_id, session.current, self.clock_ms() + left)
 
     def add_time(self, session_id: str, seconds: int = ADD_SECONDS) -> Op:
         session, _ = self._session(session_id)
