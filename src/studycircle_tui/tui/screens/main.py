@@ -42,11 +42,14 @@ KEY_HINTS = (
 )
 
 
-def welcome_hint(circle: str, goal: str, palette: Palette) -> list[Text]:
-    """What the thread pane says before a thread is open: where you are, how to move."""
+def welcome_hint(circle: str, goal: str, palette: Palette, arriving: str = "") -> list[Text]:
+    """What the thread pane says before a thread is open: where you are, how to move;
+    and ``arriving``, what of the circle is still on its way."""
     lines = [Text(f"Welcome to {circle}", style="bold")]
     if goal:
         lines.append(Text(goal, style=palette.muted))
+    if arriving:
+        lines += [Text(), Text(arriving, style=palette.accent)]
     lines += [
         Text(),
         Text("Pick a channel, then a thread."),
@@ -83,6 +86,7 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         self.mention_bells = 0  # mentions that rang (or would have rung) the bell
         self._palette: Palette | None = None
         self._search_timer = None
+        self._arrived = ""  # what the welcome said was still arriving
         self.init_post_actions()
         self.init_circle_life()
 
@@ -232,6 +236,8 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
             else:
                 count = f"{len(ids)}+" if result.more else str(len(ids))
                 subtitle = f"{count} post{'s' if len(ids) != 1 else ''}, newest first"
+                if self.service.catching_up:  # a preview: only its threads are searched
+                    subtitle = f"{count} found · history still loading"
             rows.empty_text = "No posts match." if not result.query.empty else ""
         else:
             ids = discussion.threads_by_activity(state, self.channel_id or "")
@@ -247,8 +253,10 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
     def _refresh_thread(self, first_unread: int | None = None, at_post: str | None = None):
         state = self.service.state
         view = self.query_one(ThreadView)
-        if not view.hint:
-            view.hint = welcome_hint(state.name, state.goal, self.palette)
+        self._arrived = self._arriving()
+        view.hint = welcome_hint(
+            state.name or self.service.record.name, state.goal, self.palette, self._arrived
+        )
         self.query_one("#thread-pane").set_class(self.thread_id is None, "-no-thread")
         view.show(
             state,
@@ -259,6 +267,15 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
             at_post=at_post,
         )
         self._refresh_titles()
+
+    def _arriving(self) -> str:
+        """What the welcome says of a circle still arriving (sync/catchup.py)."""
+        status = self.service.status
+        if status.fetching or (not self.service.state.channels and status.history):
+            return "Joining: the newest threads come first."
+        if self.service.catching_up:
+            return "Newest threads here; older ones still coming."
+        return ""
 
     def _refresh_titles(self) -> None:
         if not self.is_mounted:
@@ -283,7 +300,7 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         state, me = self.service.state, self.service.me
         member = state.members.get(me)
         self.query_one(StatusLine).show(
-            state.name,
+            state.name or self.service.record.name,
             member.name if member else "not a member yet",
             state.role_of(me) or "guest",
             self.service.status,
@@ -301,6 +318,10 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
     def on_circle_changed(self, message: CircleChanged) -> None:
         state = self.service.state
         self.index.update(state, message.change.applied)
+        if self.view == "channel" and self.channel_id not in state.channels:
+            # A circle just joined: its channels arrive after the screen is up.
+            channels = discussion.channels_in_order(state)
+            self.channel_id = channels[0] if channels else None
         if not self.focusing:  # focus mode silences bells and notices
             self._ring_for_mentions(message.change.applied)
         if self.is_current:  # never over a quiz or a note being edited
@@ -335,6 +356,8 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         self._refresh_status()
+        if self.thread_id is None and self._arriving() != self._arrived:
+            self._refresh_thread()  # the welcome says what is still arriving
 
     def on_notice_received(self, message: NoticeReceived) -> None:
         severity = "error" if message.notice.severity == "error" else "warning"

@@ -86,7 +86,11 @@ class NotesScreen(NoteEditing):
         state = self.service.state
         ids = notes_in_order(state)
         rows = self.query_one(RowList)
-        rows.empty_text = "No notes yet: press n to start one."
+        rows.empty_text = (
+            "Notes come with the circle's older history, still loading."
+            if self.service.catching_up
+            else "No notes yet: press n to start one."
+        )
         drafts = note_drafts.drafted(self.service, ids)
         render = NoteRows(state, self.service.now_ms(), self.warning, drafts)
         rows.show(ids, render, self.note_id)

@@ -5,6 +5,19 @@ from textual.widgets import Static
 from ...sync.engine import SyncStatus
 from ..timefmt import clock
 
+BAR_CELLS = 8
+
+
+def bar(done: int, total: int) -> str:
+    """``done`` of ``total`` as a bar of ``BAR_CELLS`` cells (block characters, which the
+    Linux console has too)."""
+    filled = round(BAR_CELLS * min(done, total) / total) if total else 0
+    return "█" * filled + "░" * (BAR_CELLS - filled)
+
+
+def _kb(count: int) -> str:
+    return f"{count / 1000:,.0f}" if count >= 10_000 else f"{count / 1000:,.1f}"
+
 
 def describe(status: SyncStatus) -> str:
     if status.state == "offline":
@@ -15,6 +28,15 @@ def describe(status: SyncStatus) -> str:
         text = "online"
     if status.waiting:
         text += f" · {status.waiting} waiting to send"
+    if status.fetching:
+        done, total = status.fetching
+        text += f" · newest threads {bar(done, total)} {_kb(done)}/{_kb(total)} KB"
+    if status.history:
+        done, total = status.history
+        text += f" · history {bar(done, total)} {done:,}/{total:,}"
+    if status.sending:
+        done, total = status.sending
+        text += f" · sending {bar(done, total)} {_kb(done)}/{_kb(total)} KB"
     return text
 
 
