@@ -47,13 +47,15 @@ class Crossing:
     connection: int
     payload: int
     wire: int  # with headers
+    kind: str  # the method of the request it is part of, or answers ("GET", "POST")
+    starts: bool  # the first segment of a request
 
 
 @dataclass
 class Connection:
     number: int
     opened: float
-    first: bytes = b""  # the start of what the client sent first: its request line
+    kind: str = ""  # the method of the request the connection carries now
     up: int = 0  # wire bytes, client → server (with its ACKs of what came down)
     down: int = 0
 
@@ -71,10 +73,11 @@ class _Direction:
         delivering = asyncio.create_task(self._deliver(writer))
         try:
             while data := await reader.read(65536):
-                if self.up and not self.connection.first:
-                    self.connection.first = data[:64]
+                starts = False
+                if self.up and data[:5] in (b"GET /", b"POST "):
+                    self.connection.kind, starts = data.split(b" ", 1)[0].decode(), True
                 for start in range(0, len(data), MSS):
-                    self._send(data[start : start + MSS])
+                    self._send(data[start : start + MSS], starts and not start)
                 # A full bottleneck queue: read no more until it drains.
                 while (self.free_at - time.monotonic()) * RATE > QUEUE_BYTES:
                     await asyncio.sleep(min(0.05, self.free_at - time.monotonic()))
@@ -85,7 +88,7 @@ class _Direction:
             with contextlib.suppress(Exception):
                 await delivering
 
-    def _send(self, segment: bytes) -> None:
+    def _send(self, segment: bytes, starts: bool) -> None:
         now = time.monotonic()
         wire = len(segment) + HEADER
         self.free_at = max(now, self.free_at) + wire / RATE
@@ -94,7 +97,7 @@ class _Direction:
             arrives += HOLD_S
         self.last = max(self.last, arrives)
         self.queue.put_nowait((self.last, segment))
-        self.link.count(self.connection, self.up, len(segment), wire)
+        self.link.count(self.connection, self.up, len(segment), wire, starts)
         self.link.count(self.connection, not self.up, 0, HEADER)  # its ACK
 
     async def _deliver(self, writer: asyncio.StreamWriter) -> None:
@@ -140,7 +143,9 @@ class Link:
         if self.server is not None:
             self.server.close()
 
-    def count(self, connection: Connection, up: bool, payload: int, wire: int) -> None:
+    def count(
+        self, connection: Connection, up: bool, payload: int, wire: int, starts: bool = False
+    ) -> None:
         if up:
             self.up += wire
             connection.up += wire
@@ -148,7 +153,10 @@ class Link:
             self.down += wire
             connection.down += wire
         if payload:
-            self.crossings.append(Crossing(time.monotonic(), up, connection.number, payload, wire))
+            crossing = Crossing(
+                time.monotonic(), up, connection.number, payload, wire, connection.kind, starts
+            )
+            self.crossings.append(crossing)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         opened = time.monotonic()
