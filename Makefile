@@ -4,7 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format snapshots bench clean
+.PHONY: run test lint format snapshots bench mutants clean
+
+# The suite runs in WORKERS processes (pytest-xdist; `make test WORKERS=0` for one). Most
+# tests wait (on a real server, a pty, the next Textual frame) more than they compute, so
+# more workers than this machine's 2 cores overlap the waits: on 2 cores one process
+# keeps about half a core busy. Work stealing evens out the few long tests (a live quiz
+# with four players, three apps in ptys) at the end.
+WORKERS ?= 4
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,23 +23,30 @@ run: $(STAMP)
 	$(BIN)/studycircle
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
-	$(BIN)/python -m pytest
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
+	$(BIN)/lint-imports
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench tools
+	$(BIN)/ruff check --fix src tests bench tools
 
+# One process: under xdist each worker would take the others' snapshots for unused ones.
 snapshots: $(STAMP)
-	$(BIN)/python -m pytest tests/tui --snapshot-update
+	$(BIN)/python -m pytest tests/tui --snapshot-update -p no:xdist
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
+# Mutation testing of the modules that keep our promises (see tools/mutants.py); long.
+mutants: $(STAMP)
+	$(BIN)/python tools/mutants.py $(MODULES)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis mutants .import_linter_cache .grimp_cache

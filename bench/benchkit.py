@@ -1,6 +1,7 @@
-"""What the benchmarks share: a percentile, ``studycircle serve`` as a process of its own
-and joining it, json-server (the baseline some of them run next to ours), and the app
-in a pseudo-terminal read through a terminal emulator (what a person sees)."""
+"""What the benchmarks share: a percentile, ``studycircle serve`` as a process of its own,
+making circles and invites in its database and joining them, json-server (the baseline
+some of them run next to ours), and the app in a pseudo-terminal read through a terminal
+emulator (what a person sees)."""
 
 import asyncio
 import contextlib
@@ -17,7 +18,7 @@ import sys
 import tempfile
 import termios
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -34,12 +35,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
-def start_server(data: Path, raised_limits: bool = True) -> tuple[subprocess.Popen, str]:
+def start_server(
+    data: Path, raised_limits: bool = True, *options: str
+) -> tuple[subprocess.Popen, str]:
     """``studycircle serve`` on a free loopback port, its rate and join limits raised
-    unless told otherwise (a benchmark's clients all come from one address); the process
-    and its URL."""
+    unless told otherwise (a benchmark's clients all come from one address), with more
+    of its ``options`` (``--database``, ``--workers``); the process and its URL."""
     command = [sys.executable, "-m", "studycircle_tui.server", "serve", "--port", "0"]
-    command += ["--data", str(data)]
+    command += ["--data", str(data), *options]
     if raised_limits:
         command += ["--rate-limit", "100000", "--join-limit", "100000"]
     process = subprocess.Popen(
@@ -49,7 +52,39 @@ def start_server(data: Path, raised_limits: bool = True) -> tuple[subprocess.Pop
     if "listening on " not in line:
         process.kill()
         sys.exit(f"the studycircle server did not start: {line!r}")
+    process.banner = line  # type: ignore[attr-defined]  (--workers names its workers there)
     return process, line.split("listening on ")[1].split()[0]
+
+
+async def new_circle(
+    data: Path, name: str, database: str | None = None, channels: Sequence[str] = ()
+) -> tuple[str, str]:
+    """A circle in the server's database (SQLite in ``data``, or ``database``), with
+    ``channels`` opened: its id and its founding lead's invite."""
+    from studycircle_tui.server import admin
+    from studycircle_tui.server.storage import open_store
+
+    store = open_store(database, data)
+    await store.open()
+    try:
+        return await admin.create_circle(store, name, time.time_ns() // 1_000_000, channels)
+    finally:
+        await store.close()
+
+
+async def new_invite(
+    data: Path, circle: str, uses: int, expires_ms: int = 2**62, database: str | None = None
+) -> str:
+    from studycircle_tui.server import admin
+    from studycircle_tui.server.storage import open_store
+
+    store = open_store(database, data)
+    await store.open()
+    try:
+        now = time.time_ns() // 1_000_000
+        return await admin.add_invite(store, circle, "member", uses, expires_ms, now)
+    finally:
+        await store.close()
 
 
 def join(client: httpx.Client, code: str, name: str) -> tuple[str, str, str]:

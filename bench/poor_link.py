@@ -46,6 +46,8 @@ from benchkit import (
     install_json_server,
     join,
     json_server,
+    new_circle,
+    new_invite,
     percentile,
     start_server,
 )
@@ -53,7 +55,6 @@ from linkemu import HEADER, Link
 from studycircle_tui.core import discussion
 from studycircle_tui.core.ops import Op
 from studycircle_tui.core.replica import Change, Replica
-from studycircle_tui.server.storage import Storage
 from studycircle_tui.store.db import CircleRecord, Store
 from studycircle_tui.sync.engine import CircleService
 from studycircle_tui.sync.http import HttpTransport
@@ -136,18 +137,14 @@ async def until(condition, limit: float, what: str) -> None:
 
 
 async def new_members(url: str, data: Path, circle: str, names: list[str]):
-    storage = Storage(data)
-    codes = [storage.add_invite(circle, "member", 1, 2**62, 0) for _ in names]
-    storage.close()
+    codes = [await new_invite(data, circle, 1) for _ in names]
     with httpx.Client(base_url=url) as client:
         return [join(client, code, name)[1:] for code, name in zip(codes, names, strict=True)]
 
 
 async def busy_circle(url: str, data: Path, rng: random.Random) -> dict:
     """A 10,000-op circle: 8 channels, ~450 threads, a dozen members talking, 3 notes."""
-    storage = Storage(data)
-    _, code = storage.create_circle("Biology", int(time.time() * 1000), ["general"])
-    storage.close()
+    _, code = await new_circle(data, "Biology", channels=["general"])
     with httpx.Client(base_url=url) as client:
         circle, lead, token = join(client, code, "Lea")
     people = [(lead, token), *await new_members(url, data, circle, [f"M{i}" for i in range(11)])]
@@ -430,18 +427,14 @@ async def run(args: argparse.Namespace) -> dict:
             )
             join_link = Link(port, seed=31)
             join_url = await join_link.start()
-            storage = Storage(data)
-            code = storage.add_invite(circle["circle"], "member", 1, 2**62, 0)
-            storage.close()
+            code = await new_invite(data, circle["circle"], 1)
             joined = await asyncio.to_thread(join_in_app, join_url, code, circle, folder)
             await join_link.stop()
             print("today's join: the whole history first…", file=sys.stderr, flush=True)
             join_base = await join_baseline(url, circle, port)
 
             print("posts from A to B…", file=sys.stderr, flush=True)
-            storage = Storage(data)
-            _, chat_code = storage.create_circle("Chat", int(time.time() * 1000), ["general"])
-            storage.close()
+            _, chat_code = await new_circle(data, "Chat", channels=["general"])
             with httpx.Client(base_url=url) as client:
                 chat, lead, lead_token = join(client, chat_code, "Lea")
             [(bea, bea_token)] = await new_members(url, data, chat, ["Bea"])

@@ -42,11 +42,10 @@ from pathlib import Path
 import httpx
 import msgspec
 
-from benchkit import join, percentile, start_server
+from benchkit import join, new_circle, new_invite, percentile, start_server
 from studycircle_tui.core import sessionscore
 from studycircle_tui.core.ops import Key, Question
 from studycircle_tui.core.replica import Replica
-from studycircle_tui.server.storage import Storage
 from studycircle_tui.store.db import CircleRecord, Store
 from studycircle_tui.sync.engine import CircleService
 from studycircle_tui.sync.http import HttpTransport
@@ -291,11 +290,9 @@ def main() -> None:
     players, interval = args.players, args.poll_interval
     with tempfile.TemporaryDirectory(prefix="studycircle-quiz-fanout-") as temp:
         workdir = Path(temp)
-        storage = Storage(workdir / "server")
-        circle_id, lead_code = storage.create_circle("Fan-out", wall_ms())
+        circle_id, lead_code = asyncio.run(new_circle(workdir / "server", "Fan-out"))
         expires = wall_ms() + 3_600_000
-        code = storage.add_invite(circle_id, "member", players + PROBES, expires, wall_ms())
-        storage.close()
+        code = asyncio.run(new_invite(workdir / "server", circle_id, players + PROBES, expires))
         process, url = start_server(workdir / "server")
         try:
             result = asyncio.run(measure(url, lead_code, code, players, interval, workdir))

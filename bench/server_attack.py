@@ -23,14 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from studycircle_tui.server.storage import Storage
 from studycircle_tui.store.db import Store
 from studycircle_tui.sync.engine import CircleService
 from studycircle_tui.sync.http import HttpTransport, TransportError, read_token
 from studycircle_tui.sync.join import join
 
 sys.path.insert(0, str(Path(__file__).parent))
-from benchkit import percentile, start_server
+from benchkit import new_circle, new_invite, percentile, start_server
 
 ATTACKER = "127.0.0.2"
 POSTS = 60
@@ -137,11 +136,9 @@ def cpu_seconds(pid: int) -> float:
 async def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="studycircle-attack-"))
     data = home / "server"
-    storage = Storage(data)
     now = int(time.time() * 1000)
-    circle, founding = storage.create_circle("Biology", now)
-    codes = [storage.add_invite(circle, "member", 1, now + 600_000, now) for _ in range(3)]
-    storage.close()
+    circle, founding = await new_circle(data, "Biology")
+    codes = [await new_invite(data, circle, 1, now + 600_000) for _ in range(3)]
     server, url = start_server(data, raised_limits=False)
     port = int(url.rsplit(":", 1)[1])
     lead = await member(url, founding, "Lea", home)

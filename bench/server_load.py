@@ -32,11 +32,18 @@ import msgspec
 
 from studycircle_tui.core.ops import encode_op
 from studycircle_tui.core.replica import Replica
-from studycircle_tui.server.storage import Storage
 from studycircle_tui.sync.http import HttpTransport
 
 sys.path.insert(0, str(Path(__file__).parent))
-from benchkit import install_json_server, join, json_server, percentile, start_server
+from benchkit import (
+    install_json_server,
+    join,
+    json_server,
+    new_circle,
+    new_invite,
+    percentile,
+    start_server,
+)
 
 WRITERS, OPS_EACH, READERS = 8, 1_000, 100
 HISTORIES = (1_000, 10_000, 100_000)
@@ -69,12 +76,36 @@ def lean_client(base_url: str, token: str | None = None) -> httpx.AsyncClient:
     return client
 
 
+class Pages:
+    """What a page of ops holds: its op ids, how many, and the next cursor.
+
+    A hundred members woken together get the very same bytes. Each reader receives its
+    answer in full, but the same bytes are unpacked and decoded once for all of them:
+    on their own machines a hundred members would do that work side by side, while here
+    it would queue up on one core and put its delay into the A→B figures."""
+
+    def __init__(self, keep: int = 256) -> None:
+        self.keep = keep
+        self.pages: dict[bytes, tuple[frozenset[str], int, int]] = {}
+
+    def __call__(self, data: bytes, packed: bool) -> tuple[frozenset[str], int, int]:
+        known = self.pages.get(data)
+        if known is None:
+            page = msgspec.json.decode(gzip.decompress(data) if packed else data, type=_Page)
+            known = (frozenset(op.id for op in page.ops), len(page.ops), page.next)
+            if len(self.pages) >= self.keep:
+                self.pages.clear()
+            self.pages[data] = known
+        return known
+
+
 class Lean:
     """A bare HTTP/1.1 keep-alive connection: the load generator must cost far less than
     the server it measures, and httpx's per-request work, times 100 readers, would not."""
 
-    def __init__(self, port: int, token: str) -> None:
+    def __init__(self, port: int, token: str, source: str | None = None) -> None:
         self.port = port
+        self.source = source  # the loopback address to connect from (per-address limits)
         self.head = f"Host: 127.0.0.1:{port}\r\nAccept-Encoding: gzip\r\n"
         self.head += f"Authorization: Bearer {token}\r\n"
         self.reader: asyncio.StreamReader | None = None
@@ -87,7 +118,10 @@ class Lean:
     async def request_raw(self, method: str, target: str, body: bytes = b"") -> tuple[bytes, bool]:
         """The answer's body as it came (and whether it is gzipped); raises unless 200."""
         if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            local = (self.source, 0) if self.source else None
+            self.reader, self.writer = await asyncio.open_connection(
+                "127.0.0.1", self.port, local_addr=local
+            )
         head = f"{method} {target} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}\r\n\r\n"
         self.writer.write(head.encode() + body)
         status = await self.reader.readuntil(b"\r\n\r\n")
@@ -119,22 +153,7 @@ async def readers_main(url: str, circle: str, tokens: list[str], cursor: int, ou
     deadline = time.monotonic() + PHASE_LIMIT_S
     path = f"/api/v1/circles/{circle}/ops"
     connected = 0
-    # A hundred members woken together get the very same bytes. Each reader receives its
-    # answer in full, but the same bytes are unpacked and decoded once for all of them:
-    # on their own machines a hundred members would do that work side by side, while
-    # here it would queue up on one core and put its delay into the A→B figures.
-    pages: dict[bytes, tuple[frozenset[str], int, int]] = {}
-
-    def page_of(data: bytes, packed: bool) -> tuple[frozenset[str], int, int]:
-        known = pages.get(data)
-        if known is None:
-            page = msgspec.json.decode(gzip.decompress(data) if packed else data, type=_Page)
-            ids = frozenset(op.id for op in page.ops)
-            known = (ids, len(page.ops), page.next)
-            if len(pages) >= 256:
-                pages.clear()
-            pages[data] = known
-        return known
+    page_of = Pages()
 
     async def reader(index: int, token: str) -> None:
         nonlocal connected
@@ -263,15 +282,12 @@ async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="studycircle-load-") as tmp:
         workdir = Path(tmp)
         data = workdir / "server"
-        storage = Storage(data)
-        _, lead_code = storage.create_circle("Load", time.time_ns() // 1_000_000)
+        _, lead_code = await new_circle(data, "Load")
         process, url = start_server(data)
         try:
             with httpx.Client(base_url=url) as client:
                 circle, lead, lead_token = join(client, lead_code, "Lead")
-                storage = Storage(data)
-                code = storage.add_invite(circle, "member", WRITERS + READERS, 2**62, 0)
-                storage.close()
+                code = await new_invite(data, circle, WRITERS + READERS)
                 writers = [join(client, code, f"Writer {i}")[1:] for i in range(WRITERS)]
                 readers = [join(client, code, f"Reader {i}")[2] for i in range(READERS)]
             setup = Replica(circle, "seq")

@@ -27,10 +27,9 @@ from pathlib import Path
 
 import httpx
 
-from benchkit import install_json_server, join, json_server, start_server
+from benchkit import install_json_server, join, json_server, new_circle, new_invite, start_server
 from studycircle_tui.core.ops import Op, encode_op
 from studycircle_tui.core.replica import Replica
-from studycircle_tui.server.storage import Storage
 from studycircle_tui.sync.http import HttpTransport
 
 HISTORIES = (1_000, 100_000)
@@ -103,15 +102,12 @@ def history(circle: str, lead: str, size: int, rng: random.Random) -> tuple[Repl
 
 async def measure_ours(size: int, workdir: Path, rng: random.Random) -> dict[str, int]:
     data = workdir / f"ours-{size}"
-    storage = Storage(data)
-    _, lead_code = storage.create_circle("Biology", time.time_ns() // 1_000_000)
+    _, lead_code = await new_circle(data, "Biology")
     process, url = start_server(data)
     try:
         with httpx.Client(base_url=url) as client:
             circle, lead, lead_token = join(client, lead_code, "Lead")
-        storage = Storage(data)
-        code = storage.add_invite(circle, "member", 1, 2**62, 0)
-        storage.close()
+        code = await new_invite(data, circle, 1)
         with httpx.Client(base_url=url) as client:
             _, _, reader_token = join(client, code, "Bea")
         replica, ops = history(circle, lead, size, rng)

@@ -41,7 +41,7 @@ async def member(site, tmp_path, code, name, held: bool = False) -> CircleServic
 
 async def busy_circle(site, tmp_path, threads: int = 60, posts: int = 8):
     """A circle with a long history: two channels, many threads, old and new, a note."""
-    circle, code = site.new_circle("Biology")
+    circle, code = await site.new_circle("Biology")
     lead = await member(site, tmp_path, code, "Lea")
     await lead.sync_once()
     channels = [lead.submit("channel.create", {"name": name}).id for name in ("cells", "genes")]

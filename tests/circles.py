@@ -1,5 +1,6 @@
 """Helpers for tests that need real circles: real stores, real circle files."""
 
+import asyncio
 import os
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,31 @@ def join_file_circle(tmp_path: Path, who: str) -> CircleService:
     """Another person (their own store) opening the same circle file."""
     store = Store(tmp_path / f"{who}-replica.sqlite3")
     return open_file_circle(store, tmp_path / "circle.jsonl", who)
+
+
+async def arrives_while_running(
+    service: CircleService, author: CircleService, channel: str, seconds: float = 30.0
+) -> bool:
+    """Run ``service``'s sync loop while ``author`` starts a thread in ``channel``: whether
+    the thread reached ``service`` (the loop polls; a busy machine may take a while).
+    Raises what ended the loop, if something did."""
+    runner = asyncio.create_task(service.run())
+    try:
+        thread = author.submit(
+            "thread.create",
+            {"channel": channel, "title": "New here", "kind": "discussion", "text": "hi"},
+        )
+        await author.sync_once()
+        for _ in range(int(seconds / 0.05)):
+            if runner.done():
+                runner.result()
+                return False
+            if thread.id in service.state.threads:
+                return True
+            await asyncio.sleep(0.05)
+        return False
+    finally:
+        runner.cancel()
 
 
 def circle_ops(n_posts: int, wall_ms: int = 1_700_000_000_000) -> tuple[str, list[Op]]:

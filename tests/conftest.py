@@ -1,9 +1,21 @@
 """Shared fixtures: every test runs with its own empty home, so nothing touches the
 real config or data folders, and platformdirs resolves under tmp_path."""
 
+import os
 import time
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# How hard the property tests look (tests that set max_examples themselves keep theirs):
+# "default" in `make test`; HYPOTHESIS_PROFILE=thorough for a long search before a
+# release; "mutants" for `make mutants`, which runs the fast tests once per mutant, few
+# examples and the same ones each time, so a mutant's verdict does not depend on luck.
+_PROFILE = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("default", max_examples=60, **_PROFILE)
+settings.register_profile("thorough", max_examples=1_000, **_PROFILE)
+settings.register_profile("mutants", max_examples=6, derandomize=True, database=None, **_PROFILE)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True)
@@ -17,3 +29,28 @@ def isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     return home
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL server for this test process (each xdist worker its own)."""
+    import pg_cluster as clusters
+
+    why = clusters.unavailable()
+    if why:
+        pytest.fail(f"the PostgreSQL tests need a PostgreSQL server: {why}")
+    with clusters.cluster() as running:
+        yield running
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request):
+    """Each server test that takes this runs on both stores: None (SQLite in the data
+    folder) and a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield None
+        return
+    running = request.getfixturevalue("pg_cluster")
+    url = running.database()
+    yield url
+    running.drop(url)

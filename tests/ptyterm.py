@@ -23,6 +23,20 @@ def cells(screen: pyte.Screen) -> list[list[tuple]]:
     ]
 
 
+def app_env(home) -> dict[str, str]:
+    """The environment the real app gets in a test terminal: its own home and folders, a
+    256-colour xterm, UTF-8 and UTC, and nothing of the machine's running the tests."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+    }
+
+
 def _take_terminal() -> None:  # in the child: the pty becomes its controlling terminal
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 

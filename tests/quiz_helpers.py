@@ -134,6 +134,15 @@ async def quiz_circle(
     return circle
 
 
+async def asked(circle: QuizCircle) -> str:
+    """The lead opens a live run of the circle's quiz and asks question 1 (20 s); its id."""
+    lead = QuizRunner(circle.lead)
+    session = lead.start(circle.quiz).id
+    lead.open_question(session, 0)
+    await circle.sync()
+    return session
+
+
 # --- the same circle on a server -----------------------------------------------------------
 
 
@@ -178,7 +187,7 @@ async def server_quiz_circle(
 ) -> QuizCircle:
     """``quiz_circle`` on a server: Lea founded the circle there, the players joined with
     invites. The server must take its time from ``clock`` (see ``server_clock``)."""
-    circle_id, code = site.new_circle("Python Club")
+    circle_id, code = await site.new_circle("Python Club")
     lead, recorder = await server_member(site, tmp_path, code, "Lea", clock)
     circle = QuizCircle(tmp_path, clock, lead, recorders={"Lea": recorder})
     clock.advance(1000)
@@ -186,7 +195,9 @@ async def server_quiz_circle(
     await lead.sync_once()
     for name in players:
         clock.advance(1000)
-        service, recorder = await server_member(site, tmp_path, site.invite(circle_id), name, clock)
+        service, recorder = await server_member(
+            site, tmp_path, await site.invite(circle_id), name, clock
+        )
         circle.players.append(service)
         circle.recorders[name] = recorder
     clock.advance(1000)

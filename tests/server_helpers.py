@@ -1,5 +1,8 @@
 """Helpers for server tests: a real hub and app in this process (httpx over ASGI), or a
-real ``serve`` process on loopback, and members who make ops as a client would."""
+real ``serve`` process on loopback, and members who make ops as a client would.
+
+Each works on either store: ``database`` None is SQLite in the data folder, or a
+``postgresql://`` URL (conftest's ``database`` fixture gives one of each)."""
 
 import asyncio
 import json
@@ -15,8 +18,10 @@ import httpx
 
 from studycircle_tui.core.ops import Op, encode_op
 from studycircle_tui.core.replica import Replica
+from studycircle_tui.server import admin
 from studycircle_tui.server.app import create_app
 from studycircle_tui.server.hub import Hub
+from studycircle_tui.server.storage import Store, open_store
 
 BASE = "http://circle.test"
 
@@ -49,24 +54,41 @@ def body(*ops: Op) -> bytes:
     return b'{"ops":[' + b",".join(encode_op(op) for op in ops) + b"]}"
 
 
+async def open_store_at(data_dir: Path, database: str | None = None) -> Store:
+    store = open_store(database, data_dir)
+    await store.open()
+    return store
+
+
 class Site:
     """A hub, its app and an httpx client talking to it in-process."""
 
-    def __init__(self, data_dir: Path, **limits: float) -> None:
-        self.hub = Hub.open(data_dir)
-        self.app = create_app(self.hub, **limits)
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url=BASE)
+    hub: Hub
+    app: object
+    client: httpx.AsyncClient
+
+    @classmethod
+    async def start(cls, data_dir: Path, database: str | None = None, **limits: float) -> "Site":
+        site = cls()
+        site.hub = await Hub.open(await open_store_at(data_dir, database))
+        site.app = create_app(site.hub, **limits)
+        site.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=site.app), base_url=BASE)
+        return site
 
     async def close(self) -> None:
         await self.client.aclose()
-        self.hub.close()
+        await self.hub.close()
 
-    def new_circle(self, name: str = "Biology") -> tuple[str, str]:
+    async def new_circle(self, name: str = "Biology") -> tuple[str, str]:
         """A circle and its founding lead's invite code."""
-        return self.hub.storage.create_circle(name, now_ms())
+        return await admin.create_circle(self.hub.store, name, now_ms())
 
-    def invite(self, circle: str, role: str = "member", uses: int = 1, ttl_ms: int = 60_000) -> str:
-        return self.hub.storage.add_invite(circle, role, uses, now_ms() + ttl_ms, now_ms())
+    async def invite(
+        self, circle: str, role: str = "member", uses: int = 1, ttl_ms: int = 60_000
+    ) -> str:
+        return await admin.add_invite(
+            self.hub.store, circle, role, uses, now_ms() + ttl_ms, now_ms()
+        )
 
     async def join(self, code: str, name: str) -> Member:
         response = await self.client.post(
@@ -78,7 +100,7 @@ class Site:
 
     async def circle_with_lead(self) -> tuple[str, Member]:
         """A circle, its lead joined: two ops (circle.create, the lead's name)."""
-        circle, code = self.new_circle()
+        circle, code = await self.new_circle()
         return circle, await self.join(code, "Lea")
 
     async def push(self, member: Member, *ops: Op) -> list[dict]:
@@ -87,6 +109,17 @@ class Site:
         )
         assert response.status_code == 200, response.text
         return response.json()["results"]
+
+    async def everything(self, member: Member) -> list[dict]:
+        """The whole log as ``member`` gets it, page after page, as an app pulls it (an
+        anonymous suggestion comes on a page of its own)."""
+        ops: list[dict] = []
+        more = True
+        while more:
+            page = await self.pull(member, since=len(ops))
+            ops += page["ops"]
+            more = page["more"]
+        return ops
 
     async def pull(self, member: Member, since: int = 0, **params: object) -> dict:
         response = await self.client.get(
@@ -98,20 +131,37 @@ class Site:
         return response.json()
 
 
-def server_circle(data_dir: Path, invites: int = 0) -> tuple[str, list[str]]:
-    """A circle in a server's data folder (for a ``ServerProcess`` to serve): its id, its
+def server_circle(
+    data_dir: Path, invites: int = 0, database: str | None = None, name: str = "Biology"
+) -> tuple[str, list[str]]:
+    """A circle in a server's database (for a ``ServerProcess`` to serve): its id, its
     founding lead's invite, then ``invites`` one-use member invites."""
-    from studycircle_tui.server.storage import Storage
 
-    storage = Storage(data_dir)
-    circle, founding = storage.create_circle("Biology", now_ms())
-    codes = [founding]
-    codes += [
-        storage.add_invite(circle, "member", 1, now_ms() + 600_000, now_ms())
-        for _ in range(invites)
-    ]
-    storage.close()
-    return circle, codes
+    async def make() -> tuple[str, list[str]]:
+        store = await open_store_at(data_dir, database)
+        try:
+            circle, founding = await admin.create_circle(store, name, now_ms())
+            codes = [founding]
+            for _ in range(invites):
+                expires = now_ms() + 600_000
+                codes.append(await admin.add_invite(store, circle, "member", 1, expires, now_ms()))
+        finally:
+            await store.close()
+        return circle, codes
+
+    return run_async(make())
+
+
+def run_async(coroutine):
+    """``coroutine``'s result, from sync code or from inside a running event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def join_over_http(url: str, code: str, name: str = "Lea") -> Member:
@@ -140,21 +190,24 @@ def whole_log(url: str, member: Member) -> list[dict]:
 class ServerProcess:
     """``python -m studycircle_tui.server serve`` on a free loopback port."""
 
-    def __init__(self, data_dir: Path, port: int = 0, *options: str) -> None:
+    def __init__(
+        self, data_dir: Path, port: int = 0, *options: str, database: str | None = None
+    ) -> None:
         """``options``: more of ``serve``'s, after the port, data folder and rate limit."""
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         self.log = open(data_dir / "server.log", "a")  # noqa: SIM115 (closed in _close_pipes)
+        where = ("--database", database) if database else ()
         self.process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "studycircle_tui.server", "serve", "--port", str(port)),
-                *("--data", str(data_dir), "--rate-limit", "100000", *options),
+                *("--data", str(data_dir), *where, "--rate-limit", "100000", *options),
             ],
             stdout=subprocess.PIPE,
             stderr=self.log,
             text=True,
         )
-        line = self.process.stdout.readline()
+        line = self.line = self.process.stdout.readline()
         if "listening on " not in line:
             self.process.kill()
             self.process.wait()

@@ -20,7 +20,7 @@ SKEW_MS = 180_000  # Ana's clock runs three minutes fast: every stamp she makes 
 @pytest.fixture
 async def site(tmp_path, monkeypatch):
     monkeypatch.setattr(hub_module, "HOLD_S", (0.2, 0.4))  # seconds, not half a minute
-    site = Site(tmp_path / "server")
+    site = await Site.start(tmp_path / "server", None)
     yield site
     await site.close()
 
@@ -28,9 +28,9 @@ async def site(tmp_path, monkeypatch):
 async def _circle(site: Site) -> tuple[Member, Member, Member, Member]:
     """A lead, Ana (whose clock is fast), Bo, and Mo, a moderator."""
     _, lead = await site.circle_with_lead()
-    ana = await site.join(site.invite(lead.circle), "Ana")
-    bo = await site.join(site.invite(lead.circle), "Bo")
-    mo = await site.join(site.invite(lead.circle, role="moderator"), "Mo")
+    ana = await site.join(await site.invite(lead.circle), "Ana")
+    bo = await site.join(await site.invite(lead.circle), "Bo")
+    mo = await site.join(await site.invite(lead.circle, role="moderator"), "Mo")
     ana.make = lambda type_name, data: ana.replica.make(  # type: ignore[method-assign]
         ana.id, type_name, data, now_ms() + SKEW_MS, os.urandom(10)
     )
@@ -47,17 +47,6 @@ async def _pages_until(site: Site, member: Member, since: int, op_id: str) -> li
     return pages
 
 
-async def _everything(site: Site, member: Member) -> list[dict]:
-    """The whole log as ``member`` gets it, page after page, as an app pulls it."""
-    ops: list[dict] = []
-    more = True
-    while more:
-        page = await site.pull(member, since=len(ops))
-        ops += page["ops"]
-        more = page["more"]
-    return ops
-
-
 def _stamp_ms(op: dict) -> int:
     return hlc.physical_ms(op["hlc"])
 
@@ -71,7 +60,7 @@ async def test_a_curious_member_finds_nothing_of_the_author_in_raw_pulls(site):
     results = await site.push(ana, signed, secret, renamed)  # one batch, as an app sends it
     assert results[1] == {"id": secret.id, "sealed": True}  # kept: acknowledged, not logged
     sent_with = {signed.id, renamed.id}
-    authors_ops = [op for op in await _everything(site, lead) if op["id"] in sent_with]
+    authors_ops = [op for op in await site.everything(lead) if op["id"] in sent_with]
 
     for reader in (bo, mo):  # a moderator sees no more than a member
         pages = await _pages_until(site, reader, since, secret.id)
@@ -86,27 +75,27 @@ async def test_a_curious_member_finds_nothing_of_the_author_in_raw_pulls(site):
         # Its stamp is the server's, not Ana's fast clock.
         assert _stamp_ms(copy) == copy["at"]
         assert all(_stamp_ms(theirs) - copy["at"] > SKEW_MS / 2 for theirs in authors_ops)
-        folded = _fold(lead.circle, await _everything(site, reader))
+        folded = _fold(lead.circle, await site.everything(reader))
         assert folded.state.suggestions[secret.id].author == SERVER_ACTOR
 
     # Its author and the lead see who wrote it; Ana's retry learns where it went.
-    by_lead = {op["id"]: op for op in await _everything(site, lead)}
+    by_lead = {op["id"]: op for op in await site.everything(lead)}
     assert by_lead[secret.id]["actor"] == ana.id
-    by_ana = {op["id"]: op for op in await _everything(site, ana)}
+    by_ana = {op["id"]: op for op in await site.everything(ana)}
     assert by_ana[secret.id]["actor"] == ana.id
     assert await site.push(ana, secret) == [{"id": secret.id, "seq": by_ana[secret.id]["seq"]}]
 
 
 async def test_a_held_suggestion_survives_a_restart_and_comes_out_once(tmp_path, monkeypatch):
     monkeypatch.setattr(hub_module, "HOLD_S", (60.0, 60.0))  # not before the restart
-    site = Site(tmp_path / "server")
+    site = await Site.start(tmp_path / "server", None)
     _, ana, bo, _ = await _circle(site)
     secret = ana.make("suggestion.create", {"text": "Meet earlier", "anonymous": True})
     await site.push(ana, secret)
     await site.close()
 
     monkeypatch.setattr(hub_module, "HOLD_S", (0.1, 0.2))
-    site = Site(tmp_path / "server")
+    site = await Site.start(tmp_path / "server", None)
     try:
         assert await site.push(ana, secret) == [{"id": secret.id, "sealed": True}]
         pages = await _pages_until(site, bo, 0, secret.id)
@@ -124,7 +113,7 @@ async def test_a_suggestion_still_held_when_its_author_is_removed_counts(site):
     await site.push(ana, secret)
     await site.push(lead, lead.make("member.remove", {"member": ana.id}))
     for reader in (lead, bo):
-        ops = await _everything(site, reader)
+        ops = await site.everything(reader)
         assert [op["type"] for op in ops][-2:] == ["suggestion.create", "member.remove"]
         assert secret.id in _fold(lead.circle, ops).state.suggestions
 

@@ -20,7 +20,7 @@ from studycircle_tui.sync.http import read_token
 
 @pytest.fixture
 async def site(tmp_path):
-    site = Site(tmp_path / "server")
+    site = await Site.start(tmp_path / "server")
     yield site
     await site.close()
 
@@ -31,7 +31,7 @@ async def test_a_new_member_sees_the_newest_threads_first_then_the_whole_circle(
     monkeypatch.setattr("studycircle_tui.sync.engine.HISTORY_PAGE", 100)  # several pages
     circle, lead, channels, threads = await busy_circle(site, tmp_path)
     assert len(lead.replica) > PREVIEW_FROM + 100
-    ana = await member(site, tmp_path, site.invite(circle), "Ana", held=True)
+    ana = await member(site, tmp_path, await site.invite(circle), "Ana", held=True)
     seen: list[SyncStatus] = []
     ana.subscribe(lambda event: seen.append(event) if isinstance(event, SyncStatus) else None)
     syncing = asyncio.create_task(ana.run())
@@ -82,13 +82,13 @@ def _as_seen_by(lead: CircleService, other: CircleService):
 
 
 async def test_a_member_a_page_behind_gets_no_preview(site, tmp_path):
-    circle, code = site.new_circle("Small")
+    circle, code = await site.new_circle("Small")
     lead = await member(site, tmp_path, code, "Lea")
     await lead.sync_once()
     for index in range(20):
         lead.submit("channel.create", {"name": f"room {index}"})
     await lead.sync_once()
-    ana = await member(site, tmp_path, site.invite(circle), "Ana", held=True)
+    ana = await member(site, tmp_path, await site.invite(circle), "Ana", held=True)
     await ana.sync_once()
     assert not ana.catching_up and ana.transport.pages == 0
     assert set(ana.state.channels) == set(lead.state.channels)
@@ -124,12 +124,12 @@ async def test_a_page_with_more_to_come_says_how_long_the_circle_is(site, tmp_pa
 
 
 async def test_a_post_goes_out_beside_a_long_poll_not_cutting_it(site, tmp_path):
-    circle, code = site.new_circle("Chat")
+    circle, code = await site.new_circle("Chat")
     lead = await member(site, tmp_path, code, "Lea")
     await lead.sync_once()
     channel = lead.submit("channel.create", {"name": "general"})
     await lead.sync_once()
-    ana = await member(site, tmp_path, site.invite(circle), "Ana", held=True)
+    ana = await member(site, tmp_path, await site.invite(circle), "Ana", held=True)
     await ana.sync_once()
     polls = ana.transport.pulls
     waiting = asyncio.create_task(ana.sync_once(wait=30))
@@ -148,7 +148,7 @@ async def test_a_post_goes_out_beside_a_long_poll_not_cutting_it(site, tmp_path)
 async def test_a_big_push_reports_its_progress(site, tmp_path):
     import random
 
-    circle, code = site.new_circle("Notes")
+    circle, code = await site.new_circle("Notes")
     lead = await member(site, tmp_path, code, "Lea")
     await lead.sync_once()
     rng = random.Random(1)

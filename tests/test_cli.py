@@ -52,6 +52,7 @@ def test_locate_prints_the_three_places(capsys, isolated_home):
     assert "config:" in out and "config.toml" in out
     assert "data:" in out and str(isolated_home) in out
     assert "themes:" in out
+    assert "log:" in out and "sync.log" in out
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from circles import join_file_circle, new_file_circle
+from circles import arrives_while_running, join_file_circle, new_file_circle
 from studycircle_tui.core.ops import OpError
 from studycircle_tui.sync.engine import Notice, Refused
 
@@ -49,23 +49,7 @@ def test_a_running_app_sees_appends_from_another_writer_without_restart(tmp_path
     asyncio.run(lead.sync_once())
     ayu = join_file_circle(tmp_path, "Ayu")
 
-    async def scenario():
-        runner = asyncio.create_task(lead.run())
-        try:
-            thread = ayu.submit(
-                "thread.create",
-                {"channel": channel, "title": "New here", "kind": "discussion", "text": "hi"},
-            )
-            await ayu.sync_once()
-            for _ in range(100):  # the loop polls every 0.3 s; ample time on a busy CI
-                if thread.id in lead.state.threads:
-                    return True
-                await asyncio.sleep(0.1)
-            return False
-        finally:
-            runner.cancel()
-
-    assert asyncio.run(scenario())
+    assert asyncio.run(arrives_while_running(lead, ayu, channel))
 
 
 def test_refused_and_malformed_ops_are_not_stored(tmp_path):

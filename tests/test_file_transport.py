@@ -125,3 +125,51 @@ def test_creating_never_overwrites(tmp_path):
         raise AssertionError("create_circle_file overwrote a file")
     assert path.read_bytes() == b"precious\n"
     assert os.stat(path).st_size == 9
+
+
+def _hold_the_lock(path, locked, release):
+    import fcntl
+
+    fd = os.open(path, os.O_RDWR)
+    fcntl.lockf(fd, fcntl.LOCK_EX)
+    locked.set()
+    release.wait(60)
+    os.close(fd)
+
+
+def _waiting_for_a_lock(path) -> bool:
+    """Whether the kernel lists a lock request on ``path`` blocked behind another."""
+    inode = os.stat(path).st_ino
+    with open("/proc/locks", encoding="ascii") as locks:
+        return any("->" in line and f":{inode} " in line for line in locks)
+
+
+def test_a_writer_waits_while_another_process_holds_the_lock(tmp_path):
+    # On a local disk one write() is whole anyway; on NFS and SMB an append is not
+    # atomic, and the lock is what keeps two writers' lines from mixing there.
+    import threading
+    import time
+
+    path = tmp_path / "circle.jsonl"
+    _, ops = circle_ops(1)
+    create_circle_file(path, ops[:3])
+    before = path.read_bytes()
+    context = multiprocessing.get_context("spawn")
+    locked, release = context.Event(), context.Event()
+    holder = context.Process(target=_hold_the_lock, args=(path, locked, release))
+    holder.start()
+    try:
+        assert locked.wait(60)
+        writer = threading.Thread(target=append_ops, args=(path, [ops[3]]))
+        writer.start()
+        deadline = time.monotonic() + 30
+        while not _waiting_for_a_lock(path) and writer.is_alive():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert _waiting_for_a_lock(path)  # the writer is queued behind the holder...
+        assert path.read_bytes() == before  # ...and has written nothing
+    finally:
+        release.set()
+        holder.join(60)
+    writer.join(60)
+    assert path.read_bytes() == before + encode_op(ops[3]) + b"\n"

@@ -14,16 +14,31 @@ wall_ms = st.integers(min_value=0, max_value=2**45)
 stamps = st.builds(
     hlc.encode, st.integers(min_value=0, max_value=2**45), st.integers(0, hlc._MAX_COUNTER)
 )
+# --- the end of the range ----------------------------------------------------------------
+# A stamp is 16 hex digits. A hostile or broken writer can put the largest one in a file;
+# whatever the clock observes and whatever the wall clock says, the clock never issues a
+# stamp that does not fit (it once overflowed to 17 digits and the op no longer decoded).
+LAST = hlc.encode(hlc.MAX_MS, hlc._MAX_COUNTER)
+any_stamp = st.builds(hlc.encode, st.integers(0, hlc.MAX_MS), st.integers(0, hlc._MAX_COUNTER))
+near_the_end = st.builds(
+    hlc.encode, st.integers(hlc.MAX_MS - 3, hlc.MAX_MS), st.integers(0, hlc._MAX_COUNTER)
+)
+any_wall = st.integers(min_value=-(2**40), max_value=2**60)  # before 1970 to far past 10889
+
 # A clock's life: ticks at wall times that jump about (NTP corrections, a laptop lid,
-# a wrong time zone fixed by hand) and stamps observed on incoming ops.
+# a wrong time zone fixed by hand, a clock set to nonsense) and stamps observed on
+# incoming ops, everyday ones and ones at the very end of the range.
 events = st.lists(
-    st.one_of(st.tuples(st.just("tick"), wall_ms), st.tuples(st.just("observe"), stamps)),
+    st.one_of(
+        st.tuples(st.just("tick"), st.one_of(wall_ms, any_wall)),
+        st.tuples(st.just("observe"), st.one_of(stamps, any_stamp, near_the_end, st.just(LAST))),
+    ),
     max_size=60,
 )
 
 
 @given(events)
-def test_stamps_only_go_forward_whatever_the_wall_clock_does(history):
+def test_stamps_only_go_forward_and_always_fit_whatever_the_wall_clock_does(history):
     clock = Clock()
     latest = ""  # the greatest stamp issued or seen so far
     for kind, value in history:
@@ -32,11 +47,12 @@ def test_stamps_only_go_forward_whatever_the_wall_clock_does(history):
             latest = max(latest, value)
             continue
         stamp = clock.tick(value)
-        assert re.search(hlc.HLC_PATTERN, stamp)
-        # Strictly after everything before it: a reply sorts after what it answers.
-        assert stamp > latest
+        assert re.search(hlc.HLC_PATTERN, stamp), stamp
+        # Strictly after everything before it: a reply sorts after what it answers
+        # (at the very last stamp, the same again: see core/hlc.py).
+        assert stamp > latest or stamp == latest == LAST
         # ...and never behind the wall clock, so stamps stay close to real time.
-        assert hlc.physical_ms(stamp) >= value
+        assert hlc.physical_ms(stamp) >= min(max(value, 0), hlc.MAX_MS)
         latest = stamp
 
 
@@ -143,3 +159,26 @@ def test_ulid_known_value():
 def test_ulid_needs_ten_random_bytes():
     with pytest.raises(ValueError, match="10 random bytes"):
         ids.ulid(0, bytes(9))
+
+
+def test_at_the_last_stamp_the_clock_issues_it_again():
+    clock = Clock()
+    clock.observe(LAST)
+    assert clock.tick(1_800_000_000_000) == LAST
+    assert clock.tick(2**62) == LAST
+    clock = Clock(ms=hlc.MAX_MS, counter=hlc._MAX_COUNTER - 1)
+    assert clock.tick(0) == LAST
+
+
+def test_a_day_ahead_is_the_limit():
+    now = 1_800_000_000_000
+    assert not hlc.too_far_ahead(hlc.encode(now + hlc.FUTURE_SLACK_MS, 99), now)
+    assert hlc.too_far_ahead(hlc.encode(now + hlc.FUTURE_SLACK_MS + 1, 0), now)
+    assert hlc.describe_ahead(hlc.encode(now + 3 * 86_400_000 + 5, 0), now) == "3 days"
+    assert hlc.describe_ahead(LAST, now) == "8,868 years"
+
+
+@given(any_stamp, st.integers(0, hlc.MAX_MS))
+def test_the_horizon_is_a_day_ahead_of_the_wall_clock_for_every_stamp(stamp, now):
+    # The replica compares strings against the horizon; that is the day's rule exactly.
+    assert hlc.too_far_ahead(stamp, now) == (hlc.physical_ms(stamp) > now + hlc.FUTURE_SLACK_MS)

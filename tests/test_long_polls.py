@@ -5,25 +5,19 @@ or not, read exactly as a client reads it."""
 import asyncio
 import gzip
 import json
-import time
 
 import httpx
 import pytest
 
-from server_helpers import Member, ServerProcess
-from studycircle_tui.server.storage import Storage
+from server_helpers import Member, ServerProcess, join_over_http, server_circle
 from studycircle_tui.sync.http import HttpTransport
 
 
 @pytest.fixture
 def server(tmp_path):
-    storage = Storage(tmp_path / "server")
-    _, code = storage.create_circle("Physics", int(time.time() * 1000))
-    storage.close()
+    _, [code] = server_circle(tmp_path / "server", name="Physics")
     process = ServerProcess(tmp_path / "server")
-    joined = httpx.post(f"{process.url}/api/v1/join", json={"invite": code, "display_name": "Lea"})
-    answer = joined.json()
-    yield process, Member(answer["circle"], answer["member"], answer["token"])
+    yield process, join_over_http(process.url, code)
     process.stop()
 
 

@@ -9,6 +9,7 @@ edit, edit concurrently, resolve a conflict, restore, and be refused.
 
 import re
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -420,6 +421,7 @@ def test_restore_makes_a_new_revision_with_the_old_text(circle):
     assert revision.parents == (v2,) and revision.restored_from == v1
     assert revision.author == circle.citra and note.order == [v1, v2, restore]
     assert note.text_of(v2) == lines("v2")  # nothing is erased
+    assert revision.size == note.revisions[v1].size == len(lines("v1"))
 
 
 def test_restoring_a_conflicted_merge_brings_back_needs_merge(circle):
@@ -493,6 +495,78 @@ def test_an_op_cannot_take_the_id_a_merge_was_given(circle):
         data=honest.data,
     )
     assert permissions.refusal(circle.state, forged) == "that revision id is already taken"
+
+
+def test_a_merge_takes_the_next_id_when_an_earlier_op_took_its_own(circle):
+    """A revision folded earlier may hold the id a later merge would take (a made-up op
+    that arrived first): the merge then takes the id derived from that one."""
+    note = circle.note(lines("a"))
+    base = note.head
+    circle.do(circle.budi, "note.revise", note=note.id, base=base, text=lines("b"))
+    late = circle.make(circle.citra, "note.revise", note=note.id, base=base, text=lines("a", "c"))
+    squatter = circle.make(circle.ana, "note.revise", note=note.id, base=note.head, text="x\n")
+    # The squatter sorts first, under the id the late revision's merge would take.
+    late, squatter = (
+        msgspec.structs.replace(late, hlc=squatter.hlc),
+        msgspec.structs.replace(squatter, hlc=late.hlc, id=notemerge.merge_revision_id(late.id)),
+    )
+    circle.replica.add([squatter])
+    assert note.head == squatter.id
+    circle.replica.add([late])
+    wanted = notemerge.merge_revision_id(notemerge.merge_revision_id(late.id))
+    assert note.head == wanted and note.revisions[wanted].parents == (squatter.id, late.id)
+
+
+def test_a_merge_keeps_a_rename_size_and_conflicts_from_either_side(circle):
+    note = circle.note(lines("a", "b", "c"), title="Limits")
+    base = note.head
+    # Budi renames the note; Citra, from the same base, adds lines and keeps the title.
+    renamed = lines("a", "b", "c")
+    circle.do(circle.budi, "note.revise", note=note.id, base=base, text=renamed, title="Limits!")
+    grown = lines("a", "b", "c", "é" * 10)
+    circle.do(circle.citra, "note.revise", note=note.id, base=base, text=grown)
+    merge = note.last
+    assert merge.is_merge and merge.title == note.title == "Limits!"
+    assert merge.size == len(note.text.encode()) > len(renamed.encode())
+    assert note.revisions[merge.parents[1]].title == "Limits"  # Citra's kept as written
+    # Without a title, a revision keeps its base's.
+    circle.do(circle.ana, "note.revise", note=note.id, base=note.head, text=lines("z"))
+    assert note.last.title == "Limits!" and not note.last.is_merge
+
+
+def test_a_conflicted_head_stays_conflicted_through_a_clean_merge(circle):
+    note = circle.note(lines("a", "b", "c", "d", "e"))
+    base = note.head
+    circle.do(
+        circle.budi, "note.revise", note=note.id, base=base, text=lines("a", "B1", "c", "d", "e")
+    )
+    circle.do(
+        circle.citra, "note.revise", note=note.id, base=base, text=lines("a", "B2", "c", "d", "e")
+    )
+    assert note.needs_merge
+    conflicted = note.head
+    # Ana, from the first base too, changes a line far from the conflict: merged cleanly
+    # into the conflicted head, which keeps its unresolved block.
+    circle.do(
+        circle.ana, "note.revise", note=note.id, base=base, text=lines("a", "b", "c", "d", "E")
+    )
+    assert note.last.parents[0] == conflicted and note.needs_merge and note.last.conflicts == 1
+
+
+def test_text_that_only_looks_like_a_conflict_is_no_conflict(circle):
+    """The markers count when a merge wrote them; a member may write the same shape."""
+    note = circle.note(lines("a"))
+    circle.do(circle.budi, "note.revise", note=note.id, base=note.head, text=lines("b"))
+    block = [
+        "<<<<<<< Budi (2024-07-03 10:00 UTC)",
+        "x",
+        "=======",
+        "y",
+        ">>>>>>> Ana (2024-07-03 10:01 UTC)",
+    ]
+    looks = note.text + lines(*block)
+    circle.do(circle.budi, "note.revise", note=note.id, base=note.head, text=looks)
+    assert not note.needs_merge and note.last.conflicts == 0
 
 
 def test_blame_names_who_wrote_each_line(circle):

@@ -286,7 +286,13 @@ def test_a_v2_revision_carries_a_patch_and_round_trips():
         (1, {}, "either `text` or `patch`, not both or neither"),
         (2, {"patch": PATCH[0]}, "`$.data.patch[0]`"),
         (2, {"patch": [[-1, 0, "x\n"]]}, "`$.data.patch[0][0]`"),
-        (2, {"patch": [[0, 0, "\x1b[2J"]], "against": "nope"}, "`$.data.against`"),
+        (2, {"patch": [[0, 0, "x\n"]], "against": "nope"}, "`$.data.against`"),
+        # A patch's text passes the checks a note's whole text does (core/text.py).
+        (
+            2,
+            {"patch": [[0, 0, "\x1b[2J\n"]]},
+            "control character (not allowed in text) - at `$.data.patch[0][2]`",
+        ),
         (1, {"text": "x", "against": ID}, "there is no patch"),
     ],
 )

@@ -31,7 +31,7 @@ ANSWERS = {"Budi": "budi-guess-7731", "Citra": "citra-guess-5512"}
 
 @pytest.fixture
 async def site(tmp_path):
-    site = Site(tmp_path / "server")
+    site = await Site.start(tmp_path / "server", None)
     yield site
     await site.close()
 

@@ -31,9 +31,9 @@ async def quiz(tmp_path, monkeypatch):
     players Ana, Bo and Cy, and a helper for each quiz op."""
     clock = Clock(now_ms())
     monkeypatch.setattr(hub_module, "_now_ms", clock)
-    site = Site(tmp_path / "server")
+    site = await Site.start(tmp_path / "server", None)
     circle, lead = await site.circle_with_lead()
-    players = [await site.join(site.invite(circle), name) for name in ("Ana", "Bo", "Cy")]
+    players = [await site.join(await site.invite(circle), name) for name in ("Ana", "Bo", "Cy")]
     made = lead.make("quiz.create", {"title": "Cells", "questions": [QUESTION, QUESTION]})
     start = lead.make("quiz.start", {"quiz": made.id, "mode": "live"})
     await site.push(lead, made, start)
@@ -245,7 +245,7 @@ async def test_a_member_whose_clock_runs_ahead_does_not_cut_the_next_question_sh
     lasts its twenty seconds on the server."""
     clock = Clock(now_ms())
     server_clock(monkeypatch, clock)
-    site = Site(tmp_path / "server")
+    site = await Site.start(tmp_path / "server", None)
     try:
         circle = await server_quiz_circle(tmp_path, site, clock)
         ayu, budi = circle.players[0], circle.players[1]

@@ -37,6 +37,7 @@ AWKWARD = [
     "é", "ü", "ñ", "Å", "ß", "ç", "ı", "日本語", "Ω", "Ж", "ع", "🐍", "🎉", "👩🏽‍💻", "\u00a0",
 ]
 # fmt: on
+BIDI = "".join(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
 PIECE = st.one_of(
     st.sampled_from(AWKWARD),
     st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=6),
@@ -53,6 +54,25 @@ def texts(newlines: bool = True, max_pieces: int = 6) -> st.SearchStrategy[str]:
     )
 
 
+# Names and categories are one line: no line break, tab or bidi override (core/text.py).
+ONE_LINE_PIECE = st.one_of(
+    st.sampled_from([piece for piece in AWKWARD if piece != "\t"]),
+    st.text(
+        st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp"), exclude_characters=BIDI),
+        min_size=1,
+        max_size=6,
+    ),
+)
+
+
+def one_line_texts(max_pieces: int = 6) -> st.SearchStrategy[str]:
+    return (
+        st.lists(ONE_LINE_PIECE, min_size=1, max_size=max_pieces)
+        .map(lambda parts: "".join(parts).strip())
+        .filter(bool)
+    )
+
+
 def maybe(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     return st.one_of(st.just(""), strategy)
 
@@ -64,11 +84,10 @@ WEIGHTS = st.one_of(st.sampled_from([0.0, 10.0, 25.0, 33.33333, 50.0, 75.0]), st
 
 @st.composite
 def commons(draw, gift: bool, timing: bool) -> Common:
-    line_free = texts(newlines=False)
     return Common(
         feedback=draw(maybe(texts())),
-        name=draw(maybe(texts(max_pieces=3))),
-        category=draw(maybe(line_free if gift else texts())),
+        name=draw(maybe(one_line_texts(max_pieces=3))),
+        category=draw(maybe(one_line_texts())),
         text_format=draw(st.sampled_from([None, "markdown", "html", "plain"])),
         seconds=draw(st.integers(5, 3600)) if timing else 30,
         points=draw(st.floats(0, 1000)) if timing else 1.0,
@@ -154,7 +173,7 @@ def number_answers(draw) -> list[NumberAnswer]:
 def quizzes(gift: bool = False, timing: bool = False) -> st.SearchStrategy[Quiz]:
     return st.builds(
         Quiz,
-        title=texts(newlines=False),
+        title=one_line_texts(),  # a title is one line (core/text.py)
         questions=st.lists(questions(gift, timing), min_size=1, max_size=5),
     )
 

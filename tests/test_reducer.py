@@ -25,11 +25,13 @@ class Circle:
     plain to see in a failing test.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, **options: object) -> None:
         self._count = 0
         self.id = ""
         self.lead = self.person()
-        create = self.make(self.lead, "circle.create", name="Calculus I", lead_name="Ana")
+        create = self.make(
+            self.lead, "circle.create", name="Calculus I", lead_name="Ana", **options
+        )
         self.id = create.id
         self.state = CircleState(self.id)
         assert reducer.apply(self.state, create)

@@ -2,6 +2,7 @@
 joining, pushing and pulling, who may do what, and every refusal's status."""
 
 import asyncio
+import contextlib
 import gzip
 import json
 
@@ -11,11 +12,12 @@ from server_helpers import Site, body, now_ms
 from studycircle_tui.core.ops import SERVER_ACTOR, decode_op
 from studycircle_tui.core.replica import Replica
 from studycircle_tui.server import circle as circle_module
+from studycircle_tui.server.storage import StorageError
 
 
 @pytest.fixture
-async def site(tmp_path):
-    site = Site(tmp_path / "server")
+async def site(tmp_path, database):
+    site = await Site.start(tmp_path / "server", database)
     yield site
     await site.close()
 
@@ -28,8 +30,8 @@ def folded(circle: str, pulled: dict) -> Replica:
 
 async def test_the_founding_invite_makes_the_lead_and_others_join_as_members(site):
     circle, lead = await site.circle_with_lead()
-    ana = await site.join(site.invite(circle), "Ana")
-    mod = await site.join(site.invite(circle, role="moderator"), "Mo")
+    ana = await site.join(await site.invite(circle), "Ana")
+    mod = await site.join(await site.invite(circle, role="moderator"), "Mo")
     state = folded(circle, await site.pull(ana)).state
     assert state.hosted and state.name == "Biology"
     assert state.members[lead.id].role == "lead" and state.members[lead.id].name == "Lea"
@@ -58,7 +60,7 @@ async def test_pushed_ops_get_seqs_and_a_retry_gets_the_same_answer(site):
 
 async def test_the_server_sets_actor_seq_and_time_whatever_the_client_says(site):
     circle, lead = await site.circle_with_lead()
-    ana = await site.join(site.invite(circle), "Ana")
+    ana = await site.join(await site.invite(circle), "Ana")
     forged = ana.make("channel.create", {"name": "mine"})
     raw = body(forged).replace(ana.id.encode(), lead.id.encode())
     raw = raw.replace(b'"hlc"', b'"seq":99,"at":5,"hlc"')
@@ -95,7 +97,7 @@ async def test_each_op_is_answered_on_its_own(site):
 
 async def test_an_op_id_taken_by_someone_else_is_refused(site):
     circle, lead = await site.circle_with_lead()
-    ana = await site.join(site.invite(circle), "Ana")
+    ana = await site.join(await site.invite(circle), "Ana")
     op = lead.make("channel.create", {"name": "general"})
     await site.push(lead, op)
     results = await site.push(ana, op)
@@ -112,7 +114,7 @@ async def test_an_op_from_far_in_the_future_is_refused(site):
 
 async def test_a_long_poll_answers_as_soon_as_an_op_arrives(site):
     circle, lead = await site.circle_with_lead()
-    ana = await site.join(site.invite(circle), "Ana")
+    ana = await site.join(await site.invite(circle), "Ana")
     upto = (await site.pull(ana))["next"]
     waiting = asyncio.create_task(site.pull(ana, since=upto, wait=20))
     await asyncio.sleep(0.05)
@@ -219,7 +221,7 @@ async def test_tokens_circles_and_members_are_checked(site):
 
 async def test_a_removed_member_is_refused_from_the_next_request(site):
     circle, lead = await site.circle_with_lead()
-    ana = await site.join(site.invite(circle), "Ana")
+    ana = await site.join(await site.invite(circle), "Ana")
     await site.pull(ana)
     await site.push(lead, lead.make("member.remove", {"member": ana.id}))
     path = f"/api/v1/circles/{circle}/ops"
@@ -229,7 +231,7 @@ async def test_a_removed_member_is_refused_from_the_next_request(site):
 
 async def test_invites_that_are_unknown_expired_or_used_up_are_refused(site):
     circle, _ = await site.circle_with_lead()
-    once = site.invite(circle)
+    once = await site.invite(circle)
     await site.join(once, "Ana")
 
     async def join(code):
@@ -238,17 +240,17 @@ async def test_invites_that_are_unknown_expired_or_used_up_are_refused(site):
         )
 
     assert await join(once) == 410  # used up
-    assert await join(site.invite(circle, ttl_ms=-1)) == 410  # expired
+    assert await join(await site.invite(circle, ttl_ms=-1)) == 410  # expired
     assert await join("AAAA-BBBB-CCCC-DDDD") == 404
     assert await _status(site, "POST", "/api/v1/join", json={"invite": once}) == 400
-    twice = site.invite(circle, uses=2)
+    twice = await site.invite(circle, uses=2)
     await site.join(twice.lower().replace("-", " "), "Cy")  # typed loosely, still found
     await site.join(twice, "Di")
     assert await join(twice) == 410
 
 
-async def test_a_body_over_the_limit_is_refused_with_413(tmp_path):
-    site = Site(tmp_path / "server", max_body=10_000)
+async def test_a_body_over_the_limit_is_refused_with_413(tmp_path, database):
+    site = await Site.start(tmp_path / "server", database, max_body=10_000)
     try:
         circle, lead = await site.circle_with_lead()
         path = f"/api/v1/circles/{circle}/ops"
@@ -263,10 +265,12 @@ async def test_a_body_over_the_limit_is_refused_with_413(tmp_path):
         await site.close()
 
 
-async def test_too_many_requests_get_429_with_retry_after(tmp_path):
-    site = Site(tmp_path / "server", rate=1, burst=3, join_rate=0.01, join_burst=2)
+async def test_too_many_requests_get_429_with_retry_after(tmp_path, database):
+    site = await Site.start(
+        tmp_path / "server", database, rate=1, burst=3, join_rate=0.01, join_burst=2
+    )
     try:
-        circle, code = site.new_circle()
+        circle, code = await site.new_circle()
         lead = await site.join(code, "Lead")
         path = f"/api/v1/circles/{circle}/ops"
         statuses = [(await site.client.get(path, headers=lead.auth)) for _ in range(4)]
@@ -292,8 +296,8 @@ async def test_a_cursor_past_the_end_is_a_conflict(site):
 
 async def test_quiz_answers_stay_sealed_until_the_question_closes(site):
     circle, lead = await site.circle_with_lead()
-    ana = await site.join(site.invite(circle), "Ana")
-    bo = await site.join(site.invite(circle), "Bo")
+    ana = await site.join(await site.invite(circle), "Ana")
+    bo = await site.join(await site.invite(circle), "Bo")
     quiz = lead.make(
         "quiz.create",
         {"title": "Cells", "questions": [{"kind": "true_false", "text": "Cells divide?"}]},
@@ -331,8 +335,8 @@ async def test_quiz_answers_stay_sealed_until_the_question_closes(site):
 async def _live_question(site):
     """A circle with a live true/false question open; its lead and two players."""
     circle, lead = await site.circle_with_lead()
-    ana = await site.join(site.invite(circle), "Ana")
-    bo = await site.join(site.invite(circle), "Bo")
+    ana = await site.join(await site.invite(circle), "Ana")
+    bo = await site.join(await site.invite(circle), "Bo")
     quiz = lead.make(
         "quiz.create", {"title": "Q", "questions": [{"kind": "true_false", "text": "?"}]}
     )
@@ -376,14 +380,14 @@ async def test_a_held_who_has_answered_still_goes_out(site, monkeypatch):
     assert [op["type"] for op in pulled["ops"]] == ["quiz.answered"]
 
 
-async def test_sealed_answers_survive_a_restart(tmp_path):
-    site = Site(tmp_path / "server")
+async def test_sealed_answers_survive_a_restart(tmp_path, database):
+    site = await Site.start(tmp_path / "server", database)
     session, lead, ana, _ = await _live_question(site)
     answer = ana.make("quiz.answer", {"session": session, "question": 0, "answer": "false"})
     await site.push(ana, answer)
     await site.close()
 
-    site = Site(tmp_path / "server")
+    site = await Site.start(tmp_path / "server", database)
     try:
         assert await site.push(ana, answer) == [{"id": answer.id, "sealed": True}]
         await site.push(lead, lead.make("quiz.close", {"session": session, "question": 0}))
@@ -393,15 +397,47 @@ async def test_sealed_answers_survive_a_restart(tmp_path):
         await site.close()
 
 
-async def test_everything_survives_a_restart_in_seq_order(tmp_path):
-    site = Site(tmp_path / "server")
+async def test_everything_survives_a_restart_in_seq_order(tmp_path, database):
+    site = await Site.start(tmp_path / "server", database)
     circle, lead = await site.circle_with_lead()
     await site.push(lead, *[lead.make("channel.create", {"name": f"c{i}"}) for i in range(30)])
     before = await site.pull(lead)
     await site.close()
-    site = Site(tmp_path / "server")
+    site = await Site.start(tmp_path / "server", database)
     try:
         assert await site.pull(lead) == before
         assert len(site.hub.circles[circle].replica.state.channels) == 30
     finally:
         await site.close()
+
+
+async def test_a_failed_commit_is_a_503_and_leaves_nothing_behind(site, monkeypatch):
+    """The database refuses one commit (a full disk, a lost connection): the pushes in it
+    are answered 503, nothing of them stays in memory, and the same ops sent again are
+    stored with the next seqs."""
+    _, lead = await site.circle_with_lead()
+    store = site.hub.store
+    opened = store.transaction
+    failures = [StorageError("the disk is full")]
+
+    @contextlib.asynccontextmanager
+    async def failing_once():
+        async with opened() as tx:
+            if failures:
+                error = failures.pop()
+
+                async def refuse(statements):
+                    raise error
+
+                tx.run = refuse
+            yield tx
+
+    monkeypatch.setattr(store, "transaction", failing_once)
+    ops = [lead.make("channel.create", {"name": f"c{i}"}) for i in range(2)]
+    response = await site.client.post(
+        f"/api/v1/circles/{lead.circle}/ops", content=body(*ops), headers=lead.auth
+    )
+    assert response.status_code == 503 and "the disk is full" in response.text
+    assert [op["id"] for op in (await site.pull(lead))["ops"]][-1] != ops[-1].id
+    assert [r["seq"] for r in await site.push(lead, *ops)] == [3, 4]
+    assert [op["seq"] for op in (await site.pull(lead))["ops"]] == [1, 2, 3, 4]

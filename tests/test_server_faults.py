@@ -37,16 +37,16 @@ def _push(url: str, member: Member, *ops) -> list[dict]:
     return answer.json()["results"]
 
 
-def test_sealed_answers_come_out_once_whenever_the_server_is_killed(tmp_path):
+def test_sealed_answers_come_out_once_whenever_the_server_is_killed(tmp_path, database):
     data = tmp_path / "server"
-    _, codes = server_circle(data, invites=3)
-    server = ServerProcess(data)
+    _, codes = server_circle(data, invites=3, database=database)
+    server = ServerProcess(data, database=database)
     port = server.port
 
     def restart() -> None:
         nonlocal server
         server.kill()
-        server = ServerProcess(data, port)
+        server = ServerProcess(data, port, database=database)
 
     try:
         lead = join_over_http(server.url, codes[0], "Lea")
@@ -100,11 +100,11 @@ async def _member(tmp_path, url: str, code: str, name: str) -> CircleService:
 
 
 async def test_killed_amid_pushes_and_long_polls_the_server_loses_nothing_and_apps_go_on(
-    tmp_path,
+    tmp_path, database
 ):
     data = tmp_path / "server"
-    _, codes = server_circle(data, invites=3)
-    server = await asyncio.to_thread(ServerProcess, data)
+    _, codes = await asyncio.to_thread(server_circle, data, 3, database)
+    server = await asyncio.to_thread(ServerProcess, data, database=database)
     port = server.port
     apps = [
         await _member(tmp_path, server.url, code, name)
@@ -135,7 +135,7 @@ async def test_killed_amid_pushes_and_long_polls_the_server_loses_nothing_and_ap
             await asyncio.sleep(rng.uniform(0.3, 1.0))  # pushes and long-polls under way
             await asyncio.to_thread(server.kill)
             await asyncio.sleep(rng.uniform(0.0, 0.5))
-            server = await asyncio.to_thread(ServerProcess, data, port)
+            server = await asyncio.to_thread(ServerProcess, data, port, database=database)
         await asyncio.sleep(0.5)  # a post wakes an app that waits to retry: it finds the server
         for task in writing:
             task.cancel()

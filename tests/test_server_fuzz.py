@@ -35,7 +35,11 @@ FIELDS = ["v", "id", "circle", "actor", "hlc", "type", "data", "seq", "at"]
 def world(tmp_path_factory):
     """One loop, one server and two members for every example (state may pile up)."""
     loop = asyncio.new_event_loop()
-    site = Site(tmp_path_factory.mktemp("fuzz"), rate=1e9, burst=1e9, join_rate=1e9, join_burst=1e9)
+    site = loop.run_until_complete(
+        Site.start(
+            tmp_path_factory.mktemp("fuzz"), rate=1e9, burst=1e9, join_rate=1e9, join_burst=1e9
+        )
+    )
     circle, lead = loop.run_until_complete(site.circle_with_lead())
     channel = lead.make("channel.create", {"name": "general"})
     loop.run_until_complete(site.push(lead, channel))

@@ -165,14 +165,14 @@ async def test_a_named_proxy_is_not_limited_per_address():
 
 @pytest.fixture
 async def site(tmp_path):
-    site = Site(tmp_path / "server", polls_per_member=2, polls_per_address=3)
+    site = await Site.start(tmp_path / "server", None, polls_per_member=2, polls_per_address=3)
     yield site
     await site.close()
 
 
 async def test_a_members_oldest_long_poll_is_answered_when_they_open_one_too_many(site):
     circle, lead = await site.circle_with_lead()
-    bo = await site.join(site.invite(circle), "Bo")
+    bo = await site.join(await site.invite(circle), "Bo")
     end = (await site.pull(bo))["next"]
     polls = [asyncio.create_task(site.pull(bo, since=end, wait=20)) for _ in range(3)]
     first = await asyncio.wait_for(polls[0], 5)  # answered at once, with nothing
@@ -185,7 +185,9 @@ async def test_a_members_oldest_long_poll_is_answered_when_they_open_one_too_man
 
 async def test_an_addresss_oldest_long_poll_is_answered_when_it_opens_one_too_many(site):
     circle, lead = await site.circle_with_lead()
-    members = [await site.join(site.invite(circle), name) for name in ("Bo", "Cy", "Di", "Ed")]
+    members = [
+        await site.join(await site.invite(circle), name) for name in ("Bo", "Cy", "Di", "Ed")
+    ]
     end = (await site.pull(lead))["next"]
     polls = [asyncio.create_task(site.pull(m, since=end, wait=20)) for m in members]
     assert (await asyncio.wait_for(polls[0], 5))["ops"] == []

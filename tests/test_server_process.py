@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import random
+import shlex
 import stat
 import threading
 import time
@@ -19,15 +20,17 @@ from server_helpers import (
     body,
     http_request,
     join_over_http,
+    open_store_at,
+    server_circle,
     simultaneous,
     whole_log,
 )
 from studycircle_tui import cli, config
+from studycircle_tui.server import admin
 from studycircle_tui.server.hub import Hub
 from studycircle_tui.server.storage import (
     REDEEM_INVITE,
     Batch,
-    Storage,
     hash_secret,
     normalize_code,
 )
@@ -57,11 +60,9 @@ async def _cutting_proxy(target_port: int) -> asyncio.Server:
     return await asyncio.start_server(handle, "127.0.0.1", 0)
 
 
-async def test_a_batch_retried_after_a_cut_connection_is_stored_once(tmp_path):
-    storage = Storage(tmp_path / "server")
-    _, code = storage.create_circle("Physics", int(time.time() * 1000))
-    storage.close()
-    server = ServerProcess(tmp_path / "server")
+async def test_a_batch_retried_after_a_cut_connection_is_stored_once(tmp_path, database):
+    _, [code] = await asyncio.to_thread(server_circle, tmp_path / "server", 0, database)
+    server = await asyncio.to_thread(ServerProcess, tmp_path / "server", database=database)
     try:
         lead = join_over_http(server.url, code)
         proxy = await _cutting_proxy(server.port)
@@ -83,12 +84,10 @@ async def test_a_batch_retried_after_a_cut_connection_is_stored_once(tmp_path):
         server.stop()
 
 
-def test_sigkill_mid_push_loses_no_acknowledged_op(tmp_path):
+def test_sigkill_mid_push_loses_no_acknowledged_op(tmp_path, database):
     data = tmp_path / "server"
-    storage = Storage(data)
-    _, code = storage.create_circle("Physics", int(time.time() * 1000))
-    storage.close()
-    server = ServerProcess(data)
+    _, [code] = server_circle(data, 0, database)
+    server = ServerProcess(data, database=database)
     port, url = server.port, server.url
     lead = join_over_http(url, code)
     acknowledged: dict[str, int] = {}
@@ -111,11 +110,16 @@ def test_sigkill_mid_push_loses_no_acknowledged_op(tmp_path):
 
         pusher = threading.Thread(target=push_until_killed)
         pusher.start()
-        time.sleep(rng.uniform(0.05, 0.3))
+        # Some pushes acknowledged first (however busy the machine), then a kill at a
+        # random moment, most likely in the middle of one.
+        enough, deadline = len(acknowledged) + 6, time.monotonic() + 20
+        while len(acknowledged) < enough and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.25))
         server.kill()
         stop.set()
         pusher.join()
-        server = ServerProcess(data, port)
+        server = ServerProcess(data, port, database=database)
     try:
         logged = whole_log(url, lead)
     finally:
@@ -127,14 +131,18 @@ def test_sigkill_mid_push_loses_no_acknowledged_op(tmp_path):
     assert [op["seq"] for op in logged] == list(range(1, len(logged) + 1))
 
 
-async def test_a_client_offline_for_a_while_delivers_its_outbox_on_reconnect(tmp_path, capsys):
+async def test_a_client_offline_for_a_while_delivers_its_outbox_on_reconnect(
+    tmp_path, capsys, database
+):
     data = tmp_path / "server"
-    assert cli.main(["server", "create-circle", "Physics", "--data", str(data)]) == 0
+    where = ["--database", database] if database else ["--data", str(data)]
+    made = await asyncio.to_thread(cli.main, ["server", "create-circle", "Physics", *where])
+    assert made == 0
     code = capsys.readouterr().out.split("invite (one use, valid 30 days): ")[1].split()[0]
-    server = ServerProcess(data)
+    server = await asyncio.to_thread(ServerProcess, data, 0, database=database)
     port = server.port
     lead = join_over_http(server.url, code)
-    assert cli.main(["server", "invite", lead.circle, "--data", str(data)]) == 0
+    assert await asyncio.to_thread(cli.main, ["server", "invite", lead.circle, *where]) == 0
     ana_code = capsys.readouterr().out.strip()
 
     parser = argparse.ArgumentParser()
@@ -157,7 +165,7 @@ async def test_a_client_offline_for_a_while_delivers_its_outbox_on_reconnect(tmp
         posted = ana.submit("suggestion.create", {"text": "Meet on Fridays?"})
         await asyncio.sleep(1.5)  # a while offline, the sync loop retrying
         assert ana.status.waiting == 1
-        server = await asyncio.to_thread(ServerProcess, data, port)
+        server = await asyncio.to_thread(ServerProcess, data, port, database=database)
         for _ in range(200):
             if ana.status.waiting == 0 and ana.status.state == "online":
                 break
@@ -211,29 +219,48 @@ def test_admin_commands_explain_a_bad_argument_in_one_line(tmp_path, capsys):
     assert len(out) == 19 and out.count("-") == 3
 
 
-def test_a_new_circle_opens_with_channels_to_post_in(tmp_path, capsys):
+def test_the_admin_commands_work_as_they_print_them_and_take_a_circles_name(tmp_path, capsys):
+    data = str(tmp_path / "my data")  # a space: the printed command must quote it
+    assert cli.main(["server", "create-circle", "Biology 101", "--data", data]) == 0
+    said = capsys.readouterr().out
+    printed = said.split("more invites: ")[1].strip()
+    assert printed.endswith(f"--data '{data}'")
+    command = shlex.split(printed)
+    assert command[:3] == ["studycircle", "server", "invite"]
+    assert cli.main(command[1:]) == 0  # as printed
+    assert len(capsys.readouterr().out.strip()) == 19
+    assert cli.main(["server", "invite", "Biology 101", "--data", data]) == 0  # by its name
+    assert len(capsys.readouterr().out.strip()) == 19
+    assert cli.main(["server", "invite", "biology 101", "--data", data]) == 0  # any case
+    capsys.readouterr()
+    assert cli.main(["server", "invite", "Chemistry", "--data", data]) == 2
+    assert "circles: " in capsys.readouterr().err
+
+
+async def test_a_new_circle_opens_with_channels_to_post_in(tmp_path, capsys):
     data = tmp_path / "server"
-    assert cli.main(["server", "create-circle", "Maths", "--data", str(data)]) == 0
+    made = await asyncio.to_thread(
+        cli.main, ["server", "create-circle", "Maths", "--data", str(data)]
+    )
+    assert made == 0
     first = capsys.readouterr().out
     argv = ["server", "create-circle", "Logic", "--channel", "#proofs", "--channel", "puzzles"]
-    assert cli.main([*argv, "--data", str(data)]) == 0
+    assert await asyncio.to_thread(cli.main, [*argv, "--data", str(data)]) == 0
     second = capsys.readouterr().out
     assert "(channels: #general)" in first and "(channels: #proofs, #puzzles)" in second
-    hub = Hub.open(data)
+    hub = await Hub.open(await open_store_at(data))
     try:
         for out, names in ((first, ["general"]), (second, ["proofs", "puzzles"])):
             state = hub.circles[out.split(": ")[1].split()[0]].replica.state
             assert sorted(channel.name for channel in state.channels.values()) == names
     finally:
-        hub.close()
+        await hub.close()
 
 
-def test_stopping_the_server_answers_its_long_polls_without_a_traceback(tmp_path):
+def test_stopping_the_server_answers_its_long_polls_without_a_traceback(tmp_path, database):
     data = tmp_path / "server"
-    storage = Storage(data)
-    _, code = storage.create_circle("Physics", int(time.time() * 1000))
-    storage.close()
-    server = ServerProcess(data)
+    _, [code] = server_circle(data, 0, database)
+    server = ServerProcess(data, database=database)
     lead = join_over_http(server.url, code)
     upto = len(whole_log(server.url, lead))
     answers: list[httpx.Response] = []
@@ -264,9 +291,7 @@ def test_the_servers_data_is_readable_by_its_user_only_even_in_an_existing_folde
     data.chmod(0o755)
     old_umask = os.umask(0o022)  # the usual one: new files readable by everyone
     try:
-        storage = Storage(data)
-        _, code = storage.create_circle("Physics", int(time.time() * 1000))
-        storage.close()
+        _, [code] = server_circle(data)
         server = ServerProcess(data)
     finally:
         os.umask(old_umask)
@@ -316,18 +341,24 @@ def test_forwarded_addresses_are_believed_only_from_the_proxies_named(tmp_path):
         server.stop()
 
 
-def test_concurrent_joins_redeem_an_invite_no_more_times_than_it_allows(tmp_path):
+def test_concurrent_joins_redeem_an_invite_no_more_times_than_it_allows(tmp_path, database):
     """Twelve people at once with one invite: as many join as it has uses, the others are
     told it is used up. The founding lead's invite makes one lead, with one token."""
     data = tmp_path / "server"
-    storage = Storage(data)
     now = int(time.time() * 1000)
-    circle, founding = storage.create_circle("Physics", now)
-    invites = [(founding, 1)]
-    for uses in (1, 1, 3):
-        invites.append((storage.add_invite(circle, "member", uses, now + 60_000, now), uses))
-    storage.close()
-    server = ServerProcess(data, 0, "--join-limit", "100000")
+
+    async def make() -> tuple[str, list[tuple[str, int]]]:
+        store = await open_store_at(data, database)
+        circle, founding = await admin.create_circle(store, "Physics", now)
+        invites = [(founding, 1)]
+        for uses in (1, 1, 3):
+            code = await admin.add_invite(store, circle, "member", uses, now + 60_000, now)
+            invites.append((code, uses))
+        await store.close()
+        return circle, invites
+
+    circle, invites = asyncio.run(make())
+    server = ServerProcess(data, 0, "--join-limit", "100000", database=database)
     try:
         joined = []
         for code, uses in invites:
@@ -346,30 +377,24 @@ def test_concurrent_joins_redeem_an_invite_no_more_times_than_it_allows(tmp_path
         server.stop()
 
 
-def test_an_invites_uses_are_counted_in_the_database_across_connections(tmp_path):
+async def test_an_invites_uses_are_counted_in_the_database_across_connections(tmp_path, database):
     """What keeps several server processes on one database from over-redeeming: the
     claim is one conditional UPDATE, each connection here standing in for a process."""
     data = tmp_path / "server"
-    storage = Storage(data)
     now = int(time.time() * 1000)
-    circle, _ = storage.create_circle("Physics", now)
-    code = storage.add_invite(circle, "member", 3, now + 60_000, now)
-    storage.close()
-    connections = [Storage(data) for _ in range(8)]
-    start = threading.Barrier(len(connections))
-    claimed: list[bool] = []
+    store = await open_store_at(data, database)
+    circle, _ = await admin.create_circle(store, "Physics", now)
+    code = await admin.add_invite(store, circle, "member", 3, now + 60_000, now)
+    await store.close()
+    stores = [await open_store_at(data, database) for _ in range(8)]
+    start = asyncio.Barrier(len(stores))
 
-    def redeem(storage: Storage) -> None:
-        batch = Batch(storage)
-        start.wait()
-        claimed.append(batch.claim(REDEEM_INVITE, (hash_secret(normalize_code(code)), now)))
-        batch.commit()
+    async def redeem(store) -> bool:
+        await start.wait()
+        async with store.transaction() as tx:
+            return await Batch(tx).claim(REDEEM_INVITE, (hash_secret(normalize_code(code)), now))
 
-    threads = [threading.Thread(target=redeem, args=(storage,)) for storage in connections]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for storage in connections:
-        storage.close()
+    claimed = await asyncio.gather(*(redeem(store) for store in stores))
+    for store in stores:
+        await store.close()
     assert sorted(claimed) == [False] * 5 + [True] * 3

@@ -3,6 +3,7 @@ as its own member, answers the lead's live quiz question and leaves; a window re
 reaches the app; an unknown key gets no shell; a killed client leaves no process behind."""
 
 import asyncio
+import base64
 import os
 import re
 import shutil
@@ -142,9 +143,8 @@ def _sync_until(service, done, limit: float = 20.0) -> bool:
     return True
 
 
-def test_a_player_answers_a_live_quiz_question_over_ssh_and_leaves(tmp_path):
-    """Lea runs a live quiz from her own app's service (in this process); Ayu plays it
-    over ssh: joins from the Quiz pane, answers, sees the reveal, quits."""
+def _lead_with_a_live_lobby(tmp_path: Path):
+    """Lea's service (in this process) with a one-question live quiz in its lobby."""
     from studycircle_tui.core.ops import Key, Question
     from studycircle_tui.store.db import Store
     from studycircle_tui.sync.circles import create_file_circle
@@ -163,6 +163,26 @@ def test_a_player_answers_a_live_quiz_question_over_ssh_and_leaves(tmp_path):
     quiz = runner.create("Python basics", [question], [Key(choices=[1])], channel)
     session = runner.start(quiz.id).id
     asyncio.run(lea.sync_once())
+    return circle, lea, runner, session
+
+
+def _join_and_answer(player: PtyApp, lea, runner, session: str) -> None:
+    """The player joins the lobby from the Quiz pane; Lea asks; the player answers B."""
+    player.press(b"z")  # the Quiz pane
+    assert player.wait_for("LIVE lobby"), player.text()
+    player.press(b"\r")  # join the live quiz
+    assert player.wait_for("Waiting for Lea"), player.text()
+    runner.open_question(session, 0)
+    asyncio.run(lea.sync_once())
+    assert player.wait_for("What does len([1, 2, 3]) return?"), player.text()
+    player.press(b"b")
+    assert player.wait_for("Answer sent"), player.text()
+
+
+def test_a_player_answers_a_live_quiz_question_over_ssh_and_leaves(tmp_path):
+    """Lea runs a live quiz from her own app's service (in this process); Ayu plays it
+    over ssh: joins from the Quiz pane, answers, sees the reveal, quits."""
+    circle, lea, runner, session = _lead_with_a_live_lobby(tmp_path)
     keys = tmp_path / "authorized_keys"
     keys.write_text(f'name="Ayu" {keygen(tmp_path / "ayu", "ayu@laptop")}\n')
     server = Server(circle, keys)
@@ -171,15 +191,7 @@ def test_a_player_answers_a_live_quiz_question_over_ssh_and_leaves(tmp_path):
         try:
             assert ayu.wait_for("Ayu (member)"), ayu.text()
             pid = int(server.wait_for(r"connected \(app pid (\d+)\)").group(1))
-            ayu.press(b"z")  # the Quiz pane
-            assert ayu.wait_for("LIVE lobby"), ayu.text()
-            ayu.press(b"\r")  # join the live quiz
-            assert ayu.wait_for("Waiting for Lea"), ayu.text()
-            runner.open_question(session, 0)
-            asyncio.run(lea.sync_once())
-            assert ayu.wait_for("What does len([1, 2, 3]) return?"), ayu.text()
-            ayu.press(b"b")
-            assert ayu.wait_for("Answer sent"), ayu.text()
+            _join_and_answer(ayu, lea, runner, session)
 
             def answers() -> dict:
                 return lea.state.sessions[session].answers.get(0, {})
@@ -199,6 +211,61 @@ def test_a_player_answers_a_live_quiz_question_over_ssh_and_leaves(tmp_path):
             ayu.close()
     finally:
         server.stop()
+
+
+def _files_under(*folders: Path) -> set[Path]:
+    return {
+        path
+        for folder in folders
+        for path in folder.rglob("*")
+        if path.is_file() and not path.name.endswith(("-wal", "-shm", "-journal"))
+    }
+
+
+def test_a_guest_s_export_is_shown_for_copying_and_writes_nothing_on_the_host(tmp_path):
+    """With --guests any key comes in. At the end of a live quiz the guest presses e: the
+    results are shown (and copied through their terminal), and no file of the host's
+    account is written or changed, whatever path they type."""
+    circle, lea, runner, session = _lead_with_a_live_lobby(tmp_path)
+    keys = tmp_path / "authorized_keys"
+    keys.write_text("# nobody yet\n")
+    keygen(tmp_path / "stranger", "sam@elsewhere")
+    home = Path(os.environ["HOME"])  # the server's (and so the host account's) home
+    planted = home / ".bashrc_test"
+    planted.write_text("# the host's own\n")
+    server = Server(circle, keys, "--guests")
+    try:
+        sam = ssh(server.port, tmp_path / "stranger", tmp_path, size=(100, 30), user="sam")
+        try:
+            assert sam.wait_for("(guest)"), sam.text()
+            _join_and_answer(sam, lea, runner, session)
+            assert _sync_until(lea, lambda: lea.state.sessions[session].answers.get(0))
+            runner.close(session)
+            runner.reveal(session)
+            runner.finish(session)
+            asyncio.run(lea.sync_once())
+            assert sam.wait_for("The quiz is over"), sam.text()
+            before = _files_under(tmp_path, home)
+
+            sam.press(b"e")
+            assert sam.wait_for("nothing is saved there"), sam.text()
+            assert "player,question,answer,correct,seconds,points" in sam.text()
+            sam.press(b"c")  # copy it all: OSC 52, to the terminal at the player's end
+            results = runner.results_csv(session)
+            copied = b"\x1b]52;c;" + base64.b64encode(results.encode())
+            assert sam.wait_until(lambda: copied in sam.raw), sam.raw[-400:]
+            sam.press(b"../../../../../../.bashrc_test\r")  # no path box: nothing happens
+            sam.press(b"\x1b")
+            assert sam.wait_until(lambda: "nothing is saved there" not in sam.text())
+            assert "The quiz is over" in sam.text()
+        finally:
+            sam.close()
+    finally:
+        server.stop()
+    assert _files_under(tmp_path, home) == before
+    assert planted.read_text() == "# the host's own\n"
+    for path in before:
+        assert b"player,question,answer" not in path.read_bytes(), path
 
 
 def test_an_unknown_key_gets_no_shell(club, tmp_path):

@@ -23,10 +23,10 @@ def _store():  # -> Store; imported lazily to keep `--help` and `--version` inst
     return Store(config.store_file())
 
 
-def _run_app(service) -> int:
+def _run_app(service, args: argparse.Namespace) -> int:
     from .tui.app import StudyCircleApp
 
-    app = StudyCircleApp(service)
+    app = StudyCircleApp(service, remote=args.served_over)
     app.run()
     return app.return_code or 0
 
@@ -63,7 +63,7 @@ def cmd_default(args: argparse.Namespace) -> int:
         service = _file_errors(
             lambda: create_demo_circle(store, config.demo_circle_file(), settings.name)
         )
-    return _run_app(service)
+    return _run_app(service, args)
 
 
 def cmd_open(args: argparse.Namespace) -> int:
@@ -71,7 +71,7 @@ def cmd_open(args: argparse.Namespace) -> int:
 
     name = args.name or config.load_settings().name
     service = _file_errors(lambda: open_file_circle(_store(), Path(args.path), name))
-    return _run_app(service)
+    return _run_app(service, args)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -83,7 +83,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     print(f"created circle '{args.circle_name}' in {path}")
     if args.no_open:
         return 0
-    return _run_app(service)
+    return _run_app(service, args)
 
 
 def cmd_locate(args: argparse.Namespace) -> int:
@@ -91,6 +91,7 @@ def cmd_locate(args: argparse.Namespace) -> int:
 
     print(f"config:  {config.config_file()}")
     print(f"data:    {config.data_dir()}")
+    print(f"log:     {config.data_dir() / 'sync.log'} (what went wrong while syncing, if anything)")
     print(f"themes:  {config.user_themes_dir()} (yours), {bundled_themes_dir()} (bundled)")
     print(f"ssh:     {config.ssh_dir() / 'authorized_keys'} (ssh-serve's player keys)")
     return 0
@@ -166,6 +167,12 @@ def _add_display_options(parser: argparse.ArgumentParser) -> None:
         help="no animations, fewer redraws: for slow links",
     )
     parser.add_argument("--ascii", action="store_true", help="draw borders with ASCII only")
+    parser.add_argument(
+        "--served-over",
+        choices=("ssh", "web"),
+        help="set by ssh-serve and web: the app runs for someone at another machine, so "
+        "exports are shown for them to copy, never written to this machine's files",
+    )
 
 
 def _prepare_terminal(args: argparse.Namespace) -> None:

@@ -3,6 +3,9 @@
 Reading uses tomllib; a bad value names its key and falls back to the default, so a typo
 in the config never stops the app from starting. Writing (the settings screen) uses
 tomli-w and replaces the file atomically, keeping keys this version does not know.
+
+The config and data folders hold member tokens, live-quiz keys and the sync log, so they
+are kept private: folders 0700 (``private_dir``), files 0600.
 """
 
 import os
@@ -16,6 +19,14 @@ from pathlib import Path
 import platformdirs
 
 APP = "studycircle"
+
+
+def private_dir(path: Path) -> Path:
+    """Make ``path`` (and any missing parents) a folder only its owner can enter."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)  # made by an older version, or before this rule
+    return path
 
 
 def config_dir() -> Path:
@@ -193,7 +204,8 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
             if item.name == "color_depth" and value.isdigit():
                 value = int(value)
             document[item.name] = value
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
+    # mkstemp makes the file 0600, so the replaced config.toml is private too.
     handle, temporary = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as file:

@@ -104,13 +104,22 @@ async def open_notes(pilot) -> NotesScreen:
     await pilot.pause()
     screen = pilot.app.screen
     assert isinstance(screen, NotesScreen)
+    # The list takes the focus once the screen is up (Widget.focus is deferred): a key
+    # pressed before then can be handled first, and the list would then take the focus
+    # back from, say, the editor. Seen on a busy machine; wait for it.
+    notes_list = screen.query_one("#notes-list")
+    await until(pilot, lambda: screen.focused is notes_list)
     return screen
 
 
 async def settle(pilot) -> None:
     """Let thread workers (big renders, blame) finish and their results land."""
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    # The screens' workers; the app's own (the quiz pacer) run as long as the app does.
+    app = pilot.app
+    screens = [w for w in app.workers if w.node is not app]
+    if screens:  # an empty list would mean every worker to Textual
+        await app.workers.wait_for_complete(screens)
     await pilot.pause()
     for editor in pilot.app.screen.query(NoteEditor):
         editor.cursor_blink = False

@@ -9,6 +9,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, OptionList
 
 from circles import as_member, fixed_demo_service
 from studycircle_tui.tui.app import StudyCircleApp
+from studycircle_tui.tui.screens.export import ExportPathScreen
 from studycircle_tui.tui.screens.members import MembersScreen
 from studycircle_tui.tui.screens.participation import ParticipationScreen
 from studycircle_tui.tui.screens.rules import RulesScreen, needs_acceptance
@@ -82,9 +83,12 @@ async def test_the_lead_adds_a_session_and_exports_the_schedule(lead, tmp_path):
         await pilot.click("#add")
         await pilot.pause()
         target = tmp_path / "club.ics"
-        screen.query_one("#ics-path", Input).value = str(target)
         screen.query_one("#sessions", OptionList).focus()
         await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportPathScreen)
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
         await pilot.pause()
     assert [s.title for s in lead.state.schedule] == ["Weekly session", "Quiz night"]
     calendar = icalendar.Calendar.from_ical(target.read_bytes())

@@ -2,7 +2,7 @@
 state afterwards (and that a role's actions stay out of reach of those without it)."""
 
 import pytest
-from discussion_circle import build_story, make_app, open_as
+from discussion_circle import NOW_MS, build_story, make_app, open_as
 from textual.widgets import Input, Static
 
 from studycircle_tui.tui.screens.dialogs import ConfirmScreen, FlagScreen, ReactScreen
@@ -355,3 +355,23 @@ async def test_the_draft_survives_a_restart(as_, story, tmp_path):
         await pilot.pause()
         await open_thread(pilot, story.ids["limit"])
         assert pilot.app.screen.query_one(Composer).text == "half a thought"
+
+
+@pytest.mark.parametrize(("who", "sees"), [("Citra", False), ("Budi", True)])
+async def test_post_info_shows_a_hidden_posts_versions_only_to_moderators(as_, story, who, sees):
+    """The hidden off-topic post, edited by its author: its info lists earlier versions,
+    which a member who is not a moderator (nor its author) must not read there either."""
+    viewer = as_(who)
+    offtopic, dewi = story.ids["offtopic"], story.members["Dewi"]
+    edit = viewer.replica.make(
+        dewi, "post.edit", {"post": offtopic, "text": "Selling a bike, cheap."}, NOW_MS, b"e" * 10
+    )
+    assert viewer.replica.add([edit]).applied
+    thread = viewer.state.threads[story.ids["welcome"]]
+    async with make_app(viewer).run_test(size=SIZE) as pilot:
+        await open_thread(pilot, thread.id, select=thread.post_ids.index(offtopic))
+        await pilot.press("i")
+        await pilot.pause()
+        shown = "\n".join(str(widget.render()) for widget in pilot.app.screen.query(Static))
+    assert ("bike" in shown) == sees, shown
+    assert ("Hidden by a moderator." in shown) != sees

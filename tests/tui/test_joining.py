@@ -31,14 +31,14 @@ def test_the_status_line_says_what_is_on_its_way():
 
 @pytest.fixture
 async def site(tmp_path):
-    site = Site(tmp_path / "server")
+    site = await Site.start(tmp_path / "server")
     yield site
     await site.close()
 
 
 async def test_a_new_member_sees_channels_and_newest_threads_while_history_comes(site, tmp_path):
     circle, lead, channels, _ = await busy_circle(site, tmp_path)
-    ana = await member(site, tmp_path, site.invite(circle), "Ana", held=True)
+    ana = await member(site, tmp_path, await site.invite(circle), "Ana", held=True)
     app = StudyCircleApp(ana, settings=Settings(name="Ana"), theme=THEME)
     async with app.run_test(size=(120, 32)) as pilot:
         async with asyncio.timeout(20):

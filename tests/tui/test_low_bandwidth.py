@@ -1,4 +1,5 @@
-"""Low-bandwidth drawing sends less and shows exactly the same screen.
+"""Sending only changed cells (``changed_cells.py``, in every mode) sends less and shows
+exactly the same screen; and a slow link is noticed, and low-bandwidth mode offered.
 
 Each check feeds two terminal emulators (pyte): one with what Textual itself would send,
 one with what the shadow screen sends instead, and compares every cell: character,
@@ -6,23 +7,21 @@ colours, bold and reverse.
 """
 
 import io
-import os
 import random
 import sys
 import time
-from pathlib import Path
 
 import pyte
 import pytest
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
-from textual._compositor import ChopsUpdate, LayoutUpdate
 from textual.geometry import Region
 from textual.strip import Strip
 
-from ptyterm import PtyApp, cells
-from studycircle_tui.tui.low_bandwidth import ShadowScreen
+from ptyterm import PtyApp, app_env, cells
+from studycircle_tui.tui.changed_cells import ShadowScreen
+from studycircle_tui.tui.compat import ChopsUpdate, LayoutUpdate, screen_update
 
 WIDTH, HEIGHT = 40, 12
 STYLES = [
@@ -110,7 +109,7 @@ def test_the_shadow_screen_draws_what_textual_draws(seed):
     for update in updates:
         plain = update.render_segments(console)
         reference_stream.feed(plain.encode())
-        text = shadow.render(update, console)
+        text = shadow.render(screen_update(update), console)
         shadow_stream.feed(text.encode())
         sent_plain, sent_shadow = sent_plain + len(plain), sent_shadow + len(text)
         assert cells(shadowed) == cells(reference)
@@ -123,8 +122,9 @@ def test_an_unchanged_redraw_sends_nothing():
     shadow = ShadowScreen()
     shadow.resize(WIDTH, HEIGHT)
     rows = [random_row(rng, WIDTH) for _ in range(HEIGHT)]
-    assert shadow.render(full_update(rows), console)
-    assert shadow.render(chops_update({y: (0, rows[y]) for y in range(HEIGHT)}), console) == ""
+    assert shadow.render(screen_update(full_update(rows)), console)
+    same = chops_update({y: (0, rows[y]) for y in range(HEIGHT)})
+    assert shadow.render(screen_update(same), console) == ""
 
 
 def test_a_block_that_moved_up_is_scrolled_not_redrawn():
@@ -133,26 +133,15 @@ def test_a_block_that_moved_up_is_scrolled_not_redrawn():
     shadow = ShadowScreen()
     shadow.resize(WIDTH, HEIGHT)
     rows = [random_row(rng, WIDTH) for _ in range(HEIGHT)]
-    shadow.render(full_update(rows), console)
+    shadow.render(screen_update(full_update(rows)), console)
     rows = [*rows[1:], random_row(rng, WIDTH)]
-    text = shadow.render(chops_update({y: (0, rows[y]) for y in range(HEIGHT)}), console)
+    moved = chops_update({y: (0, rows[y]) for y in range(HEIGHT)})
+    text = shadow.render(screen_update(moved), console)
     assert "r" in text and "\n" in text  # a scroll region and a line feed
     assert len(text) < len(full_update(rows).render_segments(console)) / 4
 
 
 # --- the real app, in a pseudo-terminal, in both modes ---------------------------------
-
-
-def _app_env(home: Path) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-        "TZ": "UTC",
-    }
 
 
 def test_the_real_app_looks_the_same_as_full_redraws_and_sends_less(tmp_path):
@@ -168,7 +157,7 @@ def test_the_real_app_looks_the_same_as_full_redraws_and_sends_less(tmp_path):
         argv = [sys.executable, "-m", "studycircle_tui.cli"]
         argv += ["--low-bandwidth"] if mode == "low" else []
         argv += ["open", str(circle), "--name", "Reader"]
-        env = _app_env(tmp_path / f"home-{mode}")
+        env = app_env(tmp_path / f"home-{mode}")
         if mode == "full":
             env["STUDYCIRCLE_FULL_REDRAW"] = "1"
         apps[mode] = PtyApp(argv, env)
@@ -202,7 +191,7 @@ def test_a_slow_link_is_noticed_and_low_bandwidth_mode_offered(tmp_path, delay, 
     """The app asks the terminal where its cursor is after the first screen; a terminal
     that answers late (as over a slow link) gets the offer, a prompt one does not."""
     argv = [sys.executable, "-m", "studycircle_tui.cli"]
-    app = PtyApp(argv, _app_env(tmp_path / "home"))
+    app = PtyApp(argv, app_env(tmp_path / "home"))
     try:
         assert app.wait_until(lambda: b"\x1b[6n" in app.raw, limit=30)
         time.sleep(delay)

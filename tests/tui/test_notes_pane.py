@@ -315,11 +315,11 @@ async def test_two_members_edit_one_note_through_the_server(tmp_path, monkeypatc
 
     clock = Clock(now_ms())  # the server's circle.create is stamped with the real time
     server_clock(monkeypatch, clock)
-    site = Site(tmp_path / "server")
+    site = await Site.start(tmp_path / "server", None)
     try:
-        circle_id, code = site.new_circle("Python Club")
+        circle_id, code = await site.new_circle("Python Club")
         rina, _ = await server_member(site, tmp_path, code, "Rina", clock)
-        ayu, _ = await server_member(site, tmp_path, site.invite(circle_id), "Ayu", clock)
+        ayu, _ = await server_member(site, tmp_path, await site.invite(circle_id), "Ayu", clock)
         clock.advance(1000)
         note = ayu.submit(
             "note.create",

@@ -12,8 +12,9 @@ from quiz_helpers import Clock, quiz_circle, server_clock, server_quiz_circle
 from server_helpers import Site, now_ms
 from studycircle_tui.sync.quizrun import QuizRunner
 from studycircle_tui.tui.app import StudyCircleApp
+from studycircle_tui.tui.screens.export import ExportPathScreen
 from studycircle_tui.tui.screens.quiz import QuizPaneScreen
-from studycircle_tui.tui.screens.quiz_dialogs import ExportScreen, LiveSettingsScreen
+from studycircle_tui.tui.screens.quiz_dialogs import LiveSettingsScreen
 from studycircle_tui.tui.screens.quiz_live import LiveQuizScreen
 
 # Speed scoring, streak bonus, 20 s per question (FULL within 0.5 s, half at 20 s):
@@ -54,7 +55,7 @@ async def circle(request, tmp_path, monkeypatch):
     if request.param == "file":
         yield await quiz_circle(tmp_path)
         return
-    site = Site(tmp_path / "server")
+    site = await Site.start(tmp_path / "server", None)
     clock = Clock(now_ms())  # the server made the circle just now: its clock starts there
     server_clock(monkeypatch, clock)
     try:
@@ -106,10 +107,14 @@ async def test_a_live_quiz_with_a_lead_and_three_players_scores_as_worked_out(
             return circle.clock.ms
 
         async def reveal_and_go_on() -> None:
-            await _settle(circle, pilots)  # the last answers reach the lead
-            host.tick()  # the lead's client closes: time is up, or everyone answered
-            await _settle(circle, pilots)
+            # The last answers reach the lead, whose pacer closes the question: its time
+            # is up, or everyone answered.
+            for _ in range(100):
+                await _settle(circle, pilots)
+                if host.stage().name == "closed":
+                    break
             assert host.stage().name == "closed"
+            await _settle(circle, pilots)
             await lea.press("n")  # reveal
             await _settle(circle, pilots)
             assert host.stage().name == "revealed"
@@ -168,7 +173,7 @@ async def test_a_live_quiz_with_a_lead_and_three_players_scores_as_worked_out(
         # The lead exports the session as CSV, to a path typed in the dialog.
         await lea.press("e")
         await lea.pause()
-        assert isinstance(lea.app.screen, ExportScreen)
+        assert isinstance(lea.app.screen, ExportPathScreen)
         target = tmp_path / "results.csv"
         lea.app.screen.query_one(Input).value = str(target)
         await lea.press("enter")

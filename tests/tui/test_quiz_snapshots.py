@@ -26,9 +26,9 @@ def parked_countdown(monkeypatch):
     monkeypatch.setattr(quiz_live, "TICK_SECONDS", 3600)
 
 
-def _app(service) -> StudyCircleApp:
+def _app(service, remote: str | None = None) -> StudyCircleApp:
     settings = Settings(name=service.state.members[service.me].name)
-    return StudyCircleApp(service, sync=False, settings=settings, theme=THEME)
+    return StudyCircleApp(service, sync=False, settings=settings, theme=THEME, remote=remote)
 
 
 async def _live(tmp_path, upto: str):
@@ -130,3 +130,28 @@ def test_practice_review(snap_compare, tmp_path, size):
             await pilot.pause()
 
     assert snap_compare(_app(ayu), terminal_size=size, run_before=practise)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["100x30", "80x24"])
+def test_the_status_line_shows_the_running_question_elsewhere(snap_compare, tmp_path, size):
+    circle = asyncio.run(_live(tmp_path, "question"))  # 8 s in: 12 s left
+    ayu = circle.players[0]
+    assert snap_compare(_app(ayu), terminal_size=size, run_before=lambda pilot: pilot.pause())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["100x30", "80x24"])
+def test_results_served_over_ssh_are_shown_to_copy(snap_compare, tmp_path, size):
+    circle = asyncio.run(_live(tmp_path, "leaderboard"))
+    [session] = circle.lead.state.sessions
+    QuizRunner(circle.lead).finish(session)
+    asyncio.run(circle.sync())
+    ayu = circle.players[0]
+
+    async def export(pilot) -> None:
+        await pilot.pause()
+        await pilot.app.push_screen(quiz_live.LiveQuizScreen(ayu, session))
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+
+    assert snap_compare(_app(ayu, remote="ssh"), terminal_size=size, run_before=export)

@@ -7,7 +7,6 @@ from discussion_circle import build_story, open_as
 from textual.widgets import Select
 
 from studycircle_tui.config import Settings, load_settings
-from studycircle_tui.tui import display
 from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.screens.help import HelpScreen
 
@@ -27,8 +26,6 @@ def plain_terminal(monkeypatch):
     ):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("TERM", "xterm-256color")
-    yield
-    display.set_ascii_borders(False)  # a process-wide switch: never leave it on
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from textual.theme import Theme
 from studycircle_tui import config
 from studycircle_tui.config import Settings
 from studycircle_tui.themes import bundled_themes_dir
-from studycircle_tui.tui import display
 from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.theme_loader import ThemeError, load_themes, parse_theme, read_theme
 
@@ -91,8 +90,6 @@ def plain_terminal(monkeypatch):
     for variable in ("NO_COLOR", "STUDYCIRCLE_COLOR_DEPTH", "STUDYCIRCLE_ASCII"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("TERM", "xterm-256color")
-    yield
-    display.set_ascii_borders(False)
 
 
 async def test_the_app_starts_with_the_default_when_the_chosen_theme_file_is_bad(citra):

@@ -156,8 +156,9 @@ def _merge_into_head(
     head = note.revisions[note.head]
     _add_revision(note, revision, head=False)
     labels = (
-        notemerge.revision_label(_note_author_name(state, head.author), head.at_ms),
-        notemerge.revision_label(_note_author_name(state, op.actor), at),
+        # Both wrote as members (permissions), and members are never taken out of the state.
+        notemerge.revision_label(state.members[head.author].name, head.at_ms),
+        notemerge.revision_label(state.members[op.actor].name, at),
     )
     if base_lines is not None:
         patch, made, grown = notetext.merge_patches(
@@ -206,11 +207,6 @@ def _merge_into_head(
     _add_revision(note, merge)
     texts.advance(merge_id, patch, merged_text)
     _keep_text(note, merge, merged_text)
-
-
-def _note_author_name(state: CircleState, member_id: str) -> str:
-    member = state.members.get(member_id)
-    return member.name if member is not None else member_id
 
 
 def note_restore(state: CircleState, op: Op, at: int) -> None:

@@ -7,6 +7,10 @@ error names the field it is about (``$.data.title``). msgspec was chosen over py
 for this: it is several times faster on the load path (100k ops at start-up) and its
 errors already carry the JSON path.
 
+Every string a member writes is one of ``core.text``'s two kinds (free text, one line),
+neither admitting a terminal control character. This module is long (one struct per op
+type, 37 of them) because an op's payload and its tag belong side by side.
+
 The entity an op creates (channel, thread, post, note, quiz, session, suggestion) takes
 the op's own id, so ids are chosen by authors and retries can never create twins.
 """
@@ -19,6 +23,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from .hlc import HLC_PATTERN
 from .ids import ULID_CHARS, ULID_PATTERN
+from .text import explain, free_text, one_line, refused_kind, repaired
 
 SCHEMA_VERSION = 1  # of every op type but one: note.revise is at 2 (see NoteRevise)
 NEWEST_VERSION = 2
@@ -27,24 +32,16 @@ SERVER_ACTOR = "@server"
 Id = Annotated[str, Meta(pattern=ULID_PATTERN)]
 # The whole alternation is anchored: "^ULID|^@server$" let any text follow a ULID.
 Actor = Annotated[str, Meta(pattern=rf"^(?:{ULID_CHARS}|{SERVER_ACTOR})\Z")]
-# Text people write must not carry terminal control characters: an escape sequence in a
-# post would reach every member's terminal (clear it, retitle it, worse). Tabs and line
-# breaks are fine. Notes are the exception, too big to scan on every fold: the notes
-# views show their control characters as U+FFFD instead.
-PRINTABLE = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*\\Z"
-
-
-def _printable(max_length: int, min_length: int = 0) -> object:
-    return Annotated[str, Meta(min_length=min_length, max_length=max_length, pattern=PRINTABLE)]
-
-
-Name = _printable(80, 1)
-Title = _printable(200, 1)
-Goal = _printable(500)
-Rules = _printable(10_000)
-Text = _printable(20_000, 1)
-NoteText = Annotated[str, Meta(max_length=1_000_000)]
-Reason = _printable(500)
+# Every string a member writes is one of core.text's two kinds: free text, or one line
+# (names, titles, answers), neither with a control character (see text.py for why).
+Name = one_line(80, 1)
+Title = one_line(200, 1)
+Goal = free_text(500)
+Rules = free_text(10_000)
+Text = free_text(20_000, 1)
+NoteText = free_text(1_000_000)
+Reason = free_text(500)
+Zone = one_line(64, 1)  # an IANA time zone name; permissions checks it names a real one
 Role = Literal["lead", "moderator", "member"]
 
 
@@ -235,15 +232,15 @@ class Question(Struct, omit_defaults=True, gc=False):
     """What players see of a question; the key travels separately."""
 
     kind: QuestionKind
-    text: _printable(5_000, 1)  # type: ignore[valid-type]
-    choices: list[_printable(1_000)] = []  # type: ignore[valid-type]
-    prompts: list[_printable(1_000)] = []  # type: ignore[valid-type]  # left side of a matching
+    text: free_text(5_000, 1)  # type: ignore[valid-type]
+    choices: list[free_text(1_000)] = []  # type: ignore[valid-type]
+    prompts: list[free_text(1_000)] = []  # type: ignore[valid-type]  # left side of a matching
     seconds: Annotated[int, Meta(ge=5, le=3_600)] = 30
     points: Annotated[float, Meta(ge=0, le=1_000)] = 1.0
     # Carried over from quiz files (GIFT ``::name::``, ``$CATEGORY:``, ``[markdown]``) so a
     # quiz exported again keeps them. No text format (GIFT's default) is shown as plain text.
-    name: Annotated[str, Meta(max_length=255)] = ""
-    category: Annotated[str, Meta(max_length=1_000)] = ""
+    name: one_line(255) = ""  # type: ignore[valid-type]
+    category: one_line(1_000) = ""  # type: ignore[valid-type]
     text_format: Literal["markdown", "html", "plain"] | None = None
 
 
@@ -256,7 +253,7 @@ class NumberAnswer(Struct, omit_defaults=True, gc=False):
     low: float | None = None
     high: float | None = None
     weight: Annotated[float, Meta(ge=-100, le=100)] = 100.0  # percent of the points
-    feedback: Annotated[str, Meta(max_length=2_000)] = ""
+    feedback: free_text(2_000) = ""  # type: ignore[valid-type]
 
 
 class Key(Struct, omit_defaults=True, gc=False):
@@ -265,21 +262,23 @@ class Key(Struct, omit_defaults=True, gc=False):
     choices: list[int] = []  # correct choice indices
     # per choice (or per ``accept`` entry), -100..100 (GIFT weights), for partial credit
     weights: list[float] = []
-    accept: list[_printable(1_000)] = []  # type: ignore[valid-type]  # short answers
+    accept: list[free_text(1_000)] = []  # type: ignore[valid-type]  # short answers
     number: float | None = None
     tolerance: float = 0.0
     low: float | None = None
     high: float | None = None
     matches: list[int] = []  # for prompt i, the index of its choice
     # per choice (or per ``accept`` entry; true_false: [if True chosen, if False chosen])
-    feedback: list[Annotated[str, Meta(max_length=2_000)]] = []
+    feedback: list[free_text(2_000)] = []  # type: ignore[valid-type]
     # A numerical question with several answers, partial credit or feedback lists them all
     # here, and then leaves number/tolerance/low/high unset.
     numbers: list[NumberAnswer] = []
-    general_feedback: Annotated[str, Meta(max_length=5_000)] = ""  # shown to all at reveal
+    general_feedback: free_text(5_000) = ""  # type: ignore[valid-type]  # shown to all at reveal
 
 
-AnswerValue = list[int] | Annotated[str, Meta(max_length=1_000)] | float
+# A short answer is drawn as a label (a bar of the reveal's chart): one line.
+AnswerValue = list[int] | one_line(1_000) | float  # type: ignore[valid-type]
+KeyHash = one_line(128)
 
 
 class QuizCreateData(Data):
@@ -288,7 +287,7 @@ class QuizCreateData(Data):
     channel: Id | None = None
     # Practice quizzes carry their key openly; live ones carry only a salted hash of it.
     keys: list[Key] | None = None
-    key_hash: Annotated[str, Meta(max_length=128)] | None = None
+    key_hash: KeyHash | None = None  # type: ignore[valid-type]
 
 
 class QuizUpdateData(Data):
@@ -296,7 +295,7 @@ class QuizUpdateData(Data):
     title: Title | UnsetType = UNSET
     questions: Annotated[list[Question], Meta(min_length=1, max_length=500)] | UnsetType = UNSET
     keys: list[Key] | UnsetType | None = UNSET
-    key_hash: Annotated[str, Meta(max_length=128)] | UnsetType | None = UNSET
+    key_hash: KeyHash | UnsetType | None = UNSET  # type: ignore[valid-type]
 
 
 class QuizStartData(Data):
@@ -334,7 +333,7 @@ class QuizRevealData(Data):
     session: Id
     question: Annotated[int, Meta(ge=0)]
     key: Key
-    salt: Annotated[str, Meta(max_length=64)] = ""
+    salt: one_line(64) = ""  # type: ignore[valid-type]
 
 
 class QuizFinishData(Data):
@@ -356,7 +355,7 @@ class Session(Struct, omit_defaults=True, gc=False):
     title: Title
     weekday: Annotated[int, Meta(ge=0, le=6)]
     time: Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z")]
-    tz: Annotated[str, Meta(min_length=1, max_length=64)] = "UTC"
+    tz: Zone = "UTC"  # type: ignore[valid-type]
     minutes: Annotated[int, Meta(ge=1, le=1_440)] = 60
     channel: Id | None = None
 
@@ -380,7 +379,7 @@ class ModeratorRotaData(Data):
     volunteers: Annotated[list[Id], Meta(max_length=100)]
     start: Annotated[str, Meta(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")]
     period_days: Annotated[int, Meta(ge=1, le=365)] = 7
-    tz: Annotated[str, Meta(min_length=1, max_length=64)] = "UTC"
+    tz: Zone = "UTC"  # type: ignore[valid-type]
 
 
 # --- the op types: the tag is the ``type`` field -----------------------------------
@@ -578,18 +577,10 @@ def _missing_path(text: str, prefix: str = "") -> str:
     return f"missing required field `${prefix}{missing.group(2) or ''}.{missing.group(1)}`"
 
 
-def _is_control_error(text: str) -> bool:
-    return "matching regex '^[^\\x00" in text
-
-
-def _control_error(text: str) -> str:
-    return "contains a control character (not allowed in text) - at " + text.rsplit(" - at ", 1)[-1]
-
-
 def _explain(error: msgspec.MsgspecError) -> str:
     text = str(error)
-    if _is_control_error(text):
-        return _control_error(text)
+    if refused_kind(text):
+        return explain(text)
     if not isinstance(error, msgspec.ValidationError):
         return f"not valid JSON: {text}"
     unknown = _UNKNOWN_TYPE.match(text)
@@ -613,14 +604,42 @@ def decode_op(raw: bytes | str) -> Op:
         raise OpError(TOO_DEEP) from None
 
 
+def read_op(raw: bytes | str) -> tuple[Op, str | None]:
+    """Read one op from a log (a circle file, a server's pull): like ``decode_op``, but an
+    op written before text was checked as it is now is read with each refused character
+    as U+FFFD (``text.repaired``), not dropped. Returns the op and, for such an op, a
+    sentence saying so for the reader's report."""
+    try:
+        return _decoder.decode(raw), None
+    except msgspec.MsgspecError as error:
+        if not refused_kind(str(error)):
+            raise OpError(_explain(error)) from None
+        found = _explain(error)
+    except RecursionError:
+        raise OpError(TOO_DEEP) from None
+    try:
+        op = repaired(raw, _decoder.decode)
+    except msgspec.MsgspecError as error:
+        raise OpError(_explain(error)) from None
+    return op, f"read with U+FFFD for each refused character: it {found}"  # type: ignore[return-value]
+
+
 def decode_ops(raw_array: bytes) -> list[Op]:
-    """Decode a JSON array of ops in one pass (the fast path for trusted local data)."""
+    """Decode a JSON array of ops in one pass (the fast path for trusted local data).
+
+    Stored ops were checked when they were taken; one stored before text was checked as
+    it is now is read as ``read_op`` reads it, so an upgrade never loses a stored op."""
     try:
         return _list_decoder.decode(raw_array)
     except msgspec.MsgspecError as error:
-        raise OpError(_explain(error)) from None
+        if not refused_kind(str(error)):
+            raise OpError(_explain(error)) from None
     except RecursionError:
         raise OpError(TOO_DEEP) from None
+    try:
+        return [read_op(raw)[0] for raw in msgspec.json.decode(raw_array, type=list[msgspec.Raw])]
+    except OpError as error:
+        raise OpError(f"{error} (in a list of ops)") from None
 
 
 def encode_op(op: Op) -> bytes:
@@ -637,8 +656,8 @@ def validate_data(type_name: str, data: object) -> Data:
         return msgspec.convert(data, data_type)
     except msgspec.MsgspecError as error:
         text = str(error)
-        if _is_control_error(text):
-            text = _control_error(text.replace("`$", "`$.data"))
+        if refused_kind(text):
+            text = explain(text.replace("`$", "`$.data"))
         elif _MISSING.match(text):
             text = _missing_path(text, ".data")
         elif "`$" in text:

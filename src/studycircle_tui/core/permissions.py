@@ -31,23 +31,20 @@ def _member(state: CircleState, op: Op) -> str | None:
     return None if state.role_of(op.actor) is not None else NOT_MEMBER
 
 
-def _at_least(role: str) -> Rule:
-    def rule(state: CircleState, op: Op) -> str | None:
-        if state.role_of(op.actor) is None:
-            return NOT_MEMBER
-        if state.is_at_least(op.actor, role):
-            return None
-        if role == "moderator" and moderator_at(state.rota, op_time_ms(op)) == op.actor:
-            return None  # whoever's turn it is on the rota moderates that day
-        if role == "lead":
-            return "only the circle's lead may do this"
-        return f"only a {role} or the lead may do this"
-
-    return rule
+def _moderator(state: CircleState, op: Op) -> str | None:
+    if state.role_of(op.actor) is None:
+        return NOT_MEMBER
+    if state.is_at_least(op.actor, "moderator"):
+        return None
+    if moderator_at(state.rota, op_time_ms(op)) == op.actor:
+        return None  # whoever's turn it is on the rota moderates that day
+    return "only a moderator or the lead may do this"
 
 
-_moderator = _at_least("moderator")
-_lead = _at_least("lead")
+def _lead(state: CircleState, op: Op) -> str | None:
+    if state.role_of(op.actor) is None:
+        return NOT_MEMBER
+    return None if state.is_at_least(op.actor, "lead") else "only the circle's lead may do this"
 
 
 def _circle_create(state: CircleState, op: Op) -> str | None:
@@ -80,11 +77,11 @@ def _rules_accept(state: CircleState, op: Op) -> str | None:
     return None if op.data.version <= state.rules_version else "no such version of the rules"
 
 
-def _leads_left_after(state: CircleState, target: str) -> int:
-    return sum(
-        1
+def _another_lead(state: CircleState, target: str) -> bool:
+    """Whether the circle keeps a (current) lead without ``target``."""
+    return any(
+        member.role == "lead" and not member.removed and member.id != target
         for member in state.members.values()
-        if member.role == "lead" and not member.removed and member.id != target
     )
 
 
@@ -106,7 +103,7 @@ def _member_role(state: CircleState, op: Op) -> str | None:
     if (
         op.data.role != "lead"
         and state.role_of(target) == "lead"
-        and not (_leads_left_after(state, target))
+        and not _another_lead(state, target)
     ):
         return "a circle needs a lead: make someone else lead first"
     return None
@@ -119,7 +116,7 @@ def _member_remove(state: CircleState, op: Op) -> str | None:
     target = op.data.member
     if state.role_of(target) is None:
         return "that person is not a member"
-    if state.role_of(target) == "lead" and not _leads_left_after(state, target):
+    if state.role_of(target) == "lead" and not _another_lead(state, target):
         return "a circle needs a lead: make someone else lead first"
     return None
 

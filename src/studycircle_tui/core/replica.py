@@ -14,6 +14,15 @@ Two orderings, as DESIGN.md sets out:
   before it reads what it changes (only the close does, and the server sends the answer
   just before it), so ops fold on top of it; when it lands it is taken back and folded
   again in its place.
+
+Far-future ops (file circles): a stamp more than a day ahead of the reader's clock comes
+from a wrong clock or a hostile writer. ``add`` is handed the reader's wall time and holds
+such an op back: it is neither folded nor observed by the clock (which would drag every
+later stamp after it), and the Change lists it so the service can report it. Held ops are
+looked at again on every later ``add``: once the reader's clock is within a day of the
+stamp they fold like any late op, so replicas whose clocks disagree still converge. The
+replica only decides; the service (``sync/engine.py``) hands it the time and reports.
+A server circle holds nothing back: the server refuses such ops (``server/hub.py``).
 """
 
 from bisect import bisect_right
@@ -22,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from . import ids, reducer
-from .hlc import Clock
+from .hlc import Clock, horizon
 from .ops import OP_TYPES, Op, schema_version, validate_data
 from .state import CircleState
 
@@ -31,10 +40,12 @@ Ordering = Literal["hlc", "seq"]
 
 @dataclass(slots=True)
 class Change:
-    """What an update did: the ops newly applied, and whether everything was refolded."""
+    """What an update did: the ops newly applied, whether everything was refolded, and
+    the ops newly held back because their stamps are too far ahead (they change nothing)."""
 
     applied: list[Op] = field(default_factory=list)
     refolded: bool = False
+    held: list[Op] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.applied) or self.refolded
@@ -56,6 +67,7 @@ class Replica:
         self._pending: list[Op] = []  # seq ordering: own ops awaiting the server
         self._sealed: set[str] = set()  # of those, the ones it took and will place later
         self._local: list[Op] = []  # seq ordering: local-only ops
+        self._held: dict[str, Op] = {}  # hlc ordering: stamped too far ahead, not folded
 
     # --- reading ----------------------------------------------------------------------
 
@@ -69,8 +81,13 @@ class Replica:
     def pending(self) -> list[Op]:
         return list(self._pending)
 
+    @property
+    def held(self) -> list[Op]:
+        """Ops held back (stamped more than a day ahead), in stamp order."""
+        return sorted(self._held.values(), key=_hlc_key)
+
     def ops(self) -> list[Op]:
-        """Every op in the order it is folded."""
+        """Every op in the order it is folded (held ops are not folded)."""
         return [*self._log, *self._local, *self._pending]
 
     # --- writing ----------------------------------------------------------------------
@@ -93,8 +110,12 @@ class Replica:
             data=payload,
         )
 
-    def add(self, ops: Iterable[Op]) -> Change:
-        """Take confirmed ops (from the store, a file or the server), in any order."""
+    def add(self, ops: Iterable[Op], now_ms: int | None = None) -> Change:
+        """Take confirmed ops (from the store, a file or the server), in any order.
+
+        With ``now_ms``, the reader's wall time, a file circle holds back the ops stamped
+        more than a day ahead of it and folds those held before whose time has come.
+        """
         fresh: dict[str, Op] = {}
         # A pending op coming back with its seq is its confirmation, not a duplicate.
         awaited = {op.id for op in self._pending}
@@ -105,15 +126,25 @@ class Replica:
             if self.ordering == "seq" and op.seq is None and not op.LOCAL_ONLY:
                 raise ValueError(f"op {op.id} has no seq in a server-ordered circle")
             fresh[op.id] = op
+        held: list[Op] = []
+        if now_ms is not None and self.ordering == "hlc":
+            last = horizon(now_ms)
+            held = [op for op in fresh.values() if op.hlc > last]
+            for op in held:
+                del fresh[op.id]
+                self._held[op.id] = op
+                self._ids.add(op.id)
+            for op in [op for op in self._held.values() if op.hlc <= last]:
+                fresh[op.id] = self._held.pop(op.id)
         if not fresh:
-            return Change()
+            return Change(held=held)
         incoming = list(fresh.values())
         # Observing the greatest stamp is observing them all (string order is stamp order).
         self.clock.observe(max(op.hlc for op in incoming))
         self._ids.update(fresh)
-        if self.ordering == "hlc":
-            return self._add_hlc(incoming)
-        return self._add_seq(incoming)
+        change = self._add_hlc(incoming) if self.ordering == "hlc" else self._add_seq(incoming)
+        change.held = held
+        return change
 
     def add_local(self, op: Op) -> Change:
         """Take an op this member just made (not yet confirmed in seq ordering)."""

@@ -134,7 +134,6 @@ class Sessions:
             XDG_DATA_HOME=str(home / "data"),
             TERM=term or "xterm",
             STUDYCIRCLE_NAME=player.name,
-            STUDYCIRCLE_SSH="1",
         )
         environ.setdefault("LANG", "C.UTF-8")
         return environ
@@ -142,7 +141,8 @@ class Sessions:
     def _command(self, player: Player, term: str) -> list[str]:
         options = self.options
         depth = options.color_depth or depth_for_term(term)
-        command = [*options.app_command, "--color-depth", depth]
+        # --served-over: the player's keys never make the app write the host's files.
+        command = [*options.app_command, "--served-over", "ssh", "--color-depth", depth]
         if options.low_bandwidth:
             command.append("--low-bandwidth")
         return [*command, "open", str(options.circle_file), "--name", player.name]

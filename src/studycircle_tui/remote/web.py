@@ -14,8 +14,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 def app_command(app_args: list[str]) -> str:
-    """The shell command textual-serve runs for each browser tab."""
-    words = [sys.executable, "-m", "studycircle_tui.cli", *app_args]
+    """The shell command textual-serve runs for each browser tab (``--served-over web``:
+    the person in the browser never makes the app write this machine's files)."""
+    words = [sys.executable, "-m", "studycircle_tui.cli", "--served-over", "web", *app_args]
     return " ".join(shlex.quote(word) for word in words)
 
 

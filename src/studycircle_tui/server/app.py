@@ -189,9 +189,15 @@ def create_app(
     """The API over ``hub``. ``rate``/``burst``: requests a second per token; joins are
     limited per client address (``join_*``), as they come before any token; long-polls
     waiting at once per member and per address (``polls_*``: see ``limits``)."""
-    per_token = RateLimiter(rate, burst)
-    per_address = RateLimiter(join_rate, join_burst)
-    polls = LongPolls(polls_per_member, polls_per_address)
+
+    # With several server processes on one database, each applies its share of every
+    # limit (hub.peers.processes: how many), so that together they never allow more.
+    def share() -> int:
+        return hub.peers.processes
+
+    per_token = RateLimiter(rate, burst, share)
+    per_address = RateLimiter(join_rate, join_burst, share)
+    polls = LongPolls(polls_per_member, polls_per_address, share)
 
     def limit(limiter: RateLimiter, key: str) -> None:
         wait = limiter.retry_after(key)
@@ -208,10 +214,14 @@ def create_app(
         """The circle in the path and the member the bearer token belongs to."""
         auth = request.headers.get("authorization", "")
         scheme, _, token = auth.partition(" ")
-        # hub.tokens is looked up afresh each time: a failed commit replaces the dict.
-        known = hub.tokens.get(hash_secret(token.strip())) if scheme.lower() == "bearer" else None
+        token_hash = hash_secret(token.strip()) if scheme.lower() == "bearer" else None
         client = request.client.host if request.client else "?"
-        limit(per_token, known[1] if known else f"@{client}")
+        known = hub.known_token(token_hash) if token_hash else None
+        if known is None:  # counted against the address, before the database is asked
+            limit(per_token, f"@{client}")
+            known = await hub.token(token_hash) if token_hash else None
+        if known is not None:
+            limit(per_token, known[1])
         circle = await hub.circle(request.path_params["circle"])
         if known is None:
             message = "no token given" if not auth else "this token is not valid"
@@ -221,7 +231,9 @@ def create_app(
         if known[0] != circle.id:
             raise ApiError(403, "forbidden", "your token is for another circle")
         if circle.replica.state.role_of(known[1]) is None:
-            raise ApiError(403, "removed", "you are no longer a member of this circle")
+            await hub.fresh(circle)  # they may have joined through another server process
+            if circle.replica.state.role_of(known[1]) is None:
+                raise ApiError(403, "removed", "you are no longer a member of this circle")
         return circle, known[1]
 
     async def join(request: Request) -> Response:
@@ -238,7 +250,9 @@ def create_app(
         name = wanted.display_name.strip()
         if not name:
             raise ApiError(400, "bad_request", "display_name cannot be blank")
-        result = await hub.submit(lambda batch: hub.admit_join(circle, invite, name, batch))
+        result = await hub.submit(
+            circle.id, lambda batch: hub.admit_join(circle, invite, name, batch)
+        )
         return _json(request, msgspec.json.encode(result))
 
     async def pull(request: Request) -> Response:
@@ -247,6 +261,8 @@ def create_app(
         count = _int_param(request, "limit", 500, 1, MAX_LIMIT)
         beat = _beat_param(request)
         wait = _wait_param(request, MAX_STREAMED_WAIT_S if beat else MAX_WAIT_S)
+        if since > len(circle.log):  # another server process may have logged them
+            await hub.fresh(circle)
         if since > len(circle.log):
             raise ApiError(
                 409,
@@ -298,7 +314,7 @@ def create_app(
         def work(batch: Batch) -> list[dict[str, object]]:
             return [hub.admit(circle, member, item, batch) for item in items]
 
-        results = await hub.submit(work)
+        results = await hub.submit(circle.id, work)
         return _json(request, msgspec.json.encode({"results": results}))
 
     async def http_error(request: Request, error: Exception) -> Response:

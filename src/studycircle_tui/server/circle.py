@@ -19,7 +19,7 @@ from ..core import hlc, preview
 from ..core.ops import SERVER_ACTOR, Op, encode_op
 from ..core.replica import Replica
 from ..core.state import CircleState
-from .storage import Batch
+from .storage import DELETE_KEPT, INSERT_KEPT, INSERT_OP, Batch, Snapshot, decode_stored
 
 if TYPE_CHECKING:
     from .limits import LongPoll
@@ -65,6 +65,37 @@ class Circle:
     waiters: list[asyncio.Future] = field(default_factory=list)
     woken_at: float = -math.inf  # the event loop's clock at the last wake-up
     wake_timer: asyncio.TimerHandle | None = None
+    version: int = 0  # the database's version of the circle when last read (storage)
+    # Held while the circle changes: by a commit round, or a read of others' commits.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def catch_up(self, snapshot: Snapshot) -> list[str]:
+        """Fold in the ops of ``snapshot`` this copy lacks, in seq order, and take its
+        kept ops (when read) as they are in the database; the ids of anonymous
+        suggestions kept that this copy had not seen (another process holds them)."""
+        ops = [op for op in decode_stored(snapshot.ops) if (op.seq or 0) > len(self.log)]
+        if ops:
+            self.replica.add(ops)
+            stored_at = asyncio.get_running_loop().time()
+            for op in ops:
+                entry = served(op, self.replica.state)
+                entry.stored_at = stored_at
+                self.log.append(entry)
+                self.seen[op.id] = (op.seq, op.actor)
+                self.last_at = max(self.last_at, op.at or 0)
+            self.next_seq = len(self.log) + 1
+        unseen: list[str] = []
+        if snapshot.kept is not None:
+            self.sealed.clear()
+            self.held.clear()
+            for op in decode_stored(snapshot.kept):
+                (self.sealed if op.type == "quiz.answer" else self.held)[op.id] = op
+                self.last_at = max(self.last_at, op.at or 0)
+                if op.id not in self.seen and op.type != "quiz.answer":
+                    unseen.append(op.id)
+                self.seen[op.id] = (None, op.actor)
+            self.version = snapshot.version
+        return unseen
 
     # --- logging, in a batch ------------------------------------------------------------
 
@@ -81,9 +112,7 @@ class Circle:
         self.replica.add([op])
         self.seen[op.id] = (seq, op.actor)
         entry = served(op, self.replica.state)
-        batch.write(
-            "INSERT INTO ops VALUES (?, ?, ?, ?, ?)", (self.id, seq, op.id, op.actor, entry.raw)
-        )
+        batch.write(INSERT_OP, (self.id, seq, op.id, op.actor, entry.raw))
         batch.staged.append((self, entry))
         batch.circles[self.id] = self
         return seq
@@ -98,9 +127,7 @@ class Circle:
         an anonymous suggestion waiting for its moment (see hub.Hub)."""
         (self.sealed if op.type == "quiz.answer" else self.held)[op.id] = op
         self.seen[op.id] = (None, op.actor)
-        batch.write(
-            "INSERT INTO sealed VALUES (?, ?, ?, ?)", (self.id, op.id, op.actor, encode_op(op))
-        )
+        batch.write(INSERT_KEPT, (self.id, op.id, op.actor, encode_op(op)))
         batch.circles[self.id] = self
         return {"id": op.id, "sealed": True}
 
@@ -108,7 +135,7 @@ class Circle:
         """Log a kept op now."""
         (self.sealed if op.type == "quiz.answer" else self.held).pop(op.id)
         self.append(op, batch)
-        batch.write("DELETE FROM sealed WHERE circle = ? AND id = ?", (self.id, op.id))
+        batch.write(DELETE_KEPT, (self.id, op.id))
 
     # --- sealed quiz answers ------------------------------------------------------------
 

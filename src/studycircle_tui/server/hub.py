@@ -4,34 +4,35 @@ changes them (admission, then a group commit).
 Each circle keeps a ``core.replica.Replica`` in seq order, so an op is checked with the
 same ``permissions.refusal`` every client folds with, against the state every client
 will reach. Changes go through one queue: a batch of requests is admitted in memory
-(checked, given seqs), written to SQLite in one transaction, and only then answered
-and shown to readers. Many writers thus share one disk flush, and no reader ever sees
-an op that a crash could take back.
+(checked, given seqs), written in one transaction, and only then answered and shown to
+readers. Many writers thus share one disk flush, and no reader ever sees an op that a
+crash could take back.
 
-The commit runs on the event loop's own thread. Handing it to a worker thread keeps
-the loop free during the flush, but a busy loop holds the GIL, and every hand-over
-(to the worker, into and out of SQLite, back to the loop) then waits its turn: on the
-2-core machine of bench/server_load.py that made a sub-millisecond commit take 5-15 ms
-and the write p99 miss its target. Reads that may be long (a circle's whole history)
-still go to a worker thread, with a connection of their own.
+Several server processes may share one database (PostgreSQL). Each round of the queue
+first locks, in the database, every circle it is about to change (storage: the row
+lock and the version), in one order so that two processes never wait on each other;
+where the version shows another process wrote the circle meanwhile, this one reads
+what it wrote before admitting anything. Every admission is thus checked against the
+circle's whole log, and seqs follow each other across processes. Each commit is
+announced: the other processes read the new ops and wake their long-polls (peers).
 
-A check that must hold across requests and server processes (an invite's uses left)
-is made in the database itself, by ``Batch.claim``, inside the commit's transaction.
+A check that must hold across requests and processes (an invite's uses left) is made
+in the database itself, by ``Batch.claim``, inside the commit's transaction.
 
 Two kinds of op are acknowledged (kept on disk) but logged later: a quiz answer, sealed
 until its question ends, and an anonymous suggestion, published alone a few seconds on.
+Either is published by whichever process first holds its circle's lock with the op
+still kept, so once.
 """
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import os
 import random
-import sqlite3
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -39,12 +40,23 @@ import msgspec
 from ..core import hlc, ids, permissions
 from ..core.ops import SERVER_ACTOR, Op
 from ..core.replica import Replica
-from .circle import Circle, served
-from .storage import REDEEM_INVITE, Batch, Invite, Storage, decode_stored, hash_secret, new_token
+from .circle import Circle
+from .peers import Peers
+from .storage import (
+    INSERT_TOKEN,
+    PUT_MEMBER,
+    REDEEM_INVITE,
+    Batch,
+    Invite,
+    Snapshot,
+    StorageError,
+    Store,
+    hash_secret,
+    new_token,
+)
 
 log = logging.getLogger("studycircle.server")
 
-FUTURE_SLACK_MS = 86_400_000  # an op's clock may run at most a day ahead of the server's
 # An anonymous suggestion is published on its own, at a random moment this many seconds
 # after it arrives: not beside the ops its author sent with it, nor with their time.
 HOLD_S = (5.0, 30.0)
@@ -73,51 +85,53 @@ def _now_ms() -> int:
 
 
 class Hub:
-    def __init__(self, storage: Storage, reads: Storage) -> None:
-        self.storage = storage  # written in group commits, on the event loop's thread
-        self._reads = reads  # read by the worker thread: no connection serves two threads
+    def __init__(self, store: Store) -> None:
+        self.store = store
         self.circles: dict[str, Circle] = {}
-        self.tokens: dict[str, tuple[str, str]] = {}  # token hash: circle, member
-        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studycircle-db")
-        self._queue: list[tuple[Work, asyncio.Future]] = []
+        # Tokens seen, by hash: circle, member. A token not here is looked up in the
+        # database (another process may have made it); a revoked one is dropped here.
+        self.tokens: dict[str, tuple[str, str]] = {}
+        self._queue: list[tuple[str, Work, asyncio.Future]] = []
         self._runner: asyncio.Task | None = None
         self._loading = asyncio.Lock()
         self._timed: set[str] = set()  # circles whose held suggestions have their timers
         self._timers: dict[tuple[str, str], asyncio.TimerHandle] = {}  # circle, op: timer
-        self._publishing: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task] = set()
+        self.peers = Peers(self)
         self.closing = False  # shutting down: long-polls answer at once
 
     @classmethod
-    def open(cls, data_dir: Path) -> "Hub":
-        hub = cls(Storage(data_dir), Storage(data_dir))
-        hub.tokens = {row[0]: (row[1], row[2]) for row in hub._reads.tokens()}
-        for circle_id, name in hub._reads.circles():
-            hub.circles[circle_id] = hub._load(circle_id, name)
+    async def open(cls, store: Store) -> "Hub":
+        """A hub over ``store`` (opened), every circle loaded, listening to the others."""
+        hub = cls(store)
+        for circle_id, name in await store.circles():
+            hub.circles[circle_id] = await hub._load(circle_id, name)
+        await hub.peers.start()
         return hub
 
-    def close(self) -> None:
+    async def close(self) -> None:
         for timer in self._timers.values():  # held suggestions wait on disk for the next start
             timer.cancel()
-        for task in self._publishing:
+        await self.peers.stop()
+        for task in self._tasks:
             task.cancel()
-        self._db.shutdown(wait=True)
-        self._reads.close()
-        self.storage.close()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.store.close()
 
-    def _load(self, circle_id: str, name: str) -> Circle:
+    def spawn(self, coroutine) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _load(self, circle_id: str, name: str) -> Circle:
         circle = Circle(circle_id, name, Replica(circle_id, "seq"))
-        ops = decode_stored(self._reads.op_bodies(circle_id))
-        circle.replica.add(ops)
-        for op in ops:
-            circle.log.append(served(op, circle.replica.state))
-            circle.seen[op.id] = (op.seq, op.actor)
-            circle.last_at = max(circle.last_at, op.at or 0)
-        circle.next_seq = len(ops) + 1
-        circle.published = len(circle.log)
-        for op in decode_stored(self._reads.sealed_bodies(circle_id)):
-            (circle.sealed if op.type == "quiz.answer" else circle.held)[op.id] = op
-            circle.seen[op.id] = (None, op.actor)
+        self._catch_up(circle, await self.store.load(circle_id))
         return circle
+
+    def _catch_up(self, circle: Circle, snapshot: Snapshot) -> None:
+        for op_id in circle.catch_up(snapshot):
+            if circle.id in self._timed:  # held by another process: a timer here too
+                self._time(circle.id, op_id)
 
     def end_long_polls(self) -> None:
         """On shutdown: answer every waiting long-poll now (and any later one at once),
@@ -126,19 +140,16 @@ class Hub:
         for circle in self.circles.values():
             circle.wake()
 
-    async def _in_db(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._db, fn, *args)
-
     async def circle(self, circle_id: str) -> Circle | None:
-        """A hosted circle, read from the file if an admin created it since start-up."""
+        """A hosted circle, read from the database if an admin created it since start-up."""
         circle = self.circles.get(circle_id)
         if circle is None and len(circle_id) == 26:
             async with self._loading:
                 if circle_id not in self.circles:
-                    name = await self._in_db(self._reads.circle_name, circle_id)
+                    name = await self.store.circle_name(circle_id)
                     if name is None:
                         return None
-                    self.circles[circle_id] = await self._in_db(self._load, circle_id, name)
+                    self.circles[circle_id] = await self._load(circle_id, name)
                 circle = self.circles[circle_id]
         if circle is not None and circle.id not in self._timed:
             # Suggestions held when the server stopped (or the circle was read again)
@@ -148,12 +159,36 @@ class Hub:
                 self._time(circle.id, op_id)
         return circle
 
+    def known_token(self, token_hash: str) -> tuple[str, str] | None:
+        """The circle and member of a token this process has seen, if it still holds."""
+        if self.store.changed_elsewhere():  # an admin command wrote: it may have revoked
+            self.tokens.clear()
+        return self.tokens.get(token_hash)
+
+    async def token(self, token_hash: str) -> tuple[str, str] | None:
+        """The circle and member of a token, from the database if not seen yet."""
+        known = self.known_token(token_hash)
+        if known is None:
+            known = await self.store.token(token_hash)
+            if known is not None:
+                self.tokens[token_hash] = known
+        return known
+
+    async def fresh(self, circle: Circle) -> None:
+        """Bring ``circle`` up to what the database has committed, and wake its polls."""
+        async with circle.lock:
+            before = len(circle.log)
+            self._catch_up(circle, await self.store.load(circle.id, before, kept=False))
+        if len(circle.log) > before:
+            circle.notify()
+
     # --- the write path -----------------------------------------------------------------
 
-    async def submit(self, work: Work) -> Any:
-        """Run ``work`` in the next group commit; its result once it is on disk."""
+    async def submit(self, circle_id: str, work: Work) -> Any:
+        """Run ``work`` (which changes the circle ``circle_id``) in the next group commit;
+        its result once it is on disk."""
         future = asyncio.get_running_loop().create_future()
-        self._queue.append((work, future))
+        self._queue.append((circle_id, work, future))
         if self._runner is None or self._runner.done():
             self._runner = asyncio.create_task(self._run())
         # A client that hangs up does not cancel its work: the retry must find it done.
@@ -162,28 +197,29 @@ class Hub:
     async def _run(self) -> None:
         while self._queue:
             queued, self._queue = self._queue, []
-            batch = Batch(self.storage)
+            for item in [item for item in queued if item[0] not in self.circles]:
+                # Its circle could not be read again after a failed commit (_recover).
+                queued.remove(item)
+                if not item[2].done():
+                    item[2].set_exception(_unavailable(StorageError("the database is down")))
+            circles = [self.circles[cid] for cid in sorted({cid for cid, _, _ in queued})]
             outcomes: list[tuple[asyncio.Future, bool, Any]] = []
-            for work, future in queued:
+            async with contextlib.AsyncExitStack() as held:
+                for circle in circles:  # no follow() reads them while they change
+                    await held.enter_async_context(circle.lock)
                 try:
-                    outcomes.append((future, True, work(batch)))
-                except sqlite3.Error as error:  # from Batch.claim
-                    outcomes.append((future, False, _unavailable(error)))
-                except Exception as error:  # ApiError, or a bug that must not stop the queue
-                    outcomes.append((future, False, error))
-            try:
-                batch.commit()  # on this thread: see the module's doc
-            except Exception as error:
-                log.exception("storage write failed; reloading from disk")
-                await self._recover(set(batch.circles))
-                outcomes = [(future, False, _unavailable(error)) for future, _, _ in outcomes]
-            else:
-                stored_at = asyncio.get_running_loop().time()
-                for circle, entry in batch.staged:
-                    entry.stored_at = stored_at
-                    circle.log.append(entry)
-                for circle in {circle.id: circle for circle, _ in batch.staged}.values():
-                    circle.notify()
+                    batch = await self._commit(circles, queued, outcomes)
+                except Exception as error:
+                    log.exception("storage write failed; reading the changed circles again")
+                    outcomes = [(future, False, _unavailable(error)) for _, _, future in queued]
+                    await self._recover(circles)
+                else:
+                    stored_at = asyncio.get_running_loop().time()
+                    for circle, entry in batch.staged:
+                        entry.stored_at = stored_at
+                        circle.log.append(entry)
+                    for circle in {circle.id: circle for circle, _ in batch.staged}.values():
+                        circle.notify()
             for future, ok, value in outcomes:
                 if future.done():
                     continue
@@ -192,13 +228,46 @@ class Hub:
                 else:
                     future.set_exception(value)
 
-    async def _recover(self, circle_ids: set[str]) -> None:
-        """After a failed commit, forget what was admitted and read the disk again."""
-        self.tokens = {row[0]: (row[1], row[2]) for row in await self._in_db(self._reads.tokens)}
-        for circle_id in circle_ids:
-            old = self.circles[circle_id]
-            self.circles[circle_id] = await self._in_db(self._load, circle_id, old.name)
-            self._timed.discard(circle_id)
+    async def _commit(
+        self,
+        circles: list[Circle],
+        queued: list[tuple[str, Work, asyncio.Future]],
+        outcomes: list[tuple[asyncio.Future, bool, Any]],
+    ) -> Batch:
+        async with self.store.transaction() as tx:
+            for circle in circles:
+                version = await tx.lock(circle.id)
+                if version != circle.version + 1:  # another process wrote it meanwhile
+                    self._catch_up(circle, await tx.load(circle.id, len(circle.log)))
+                circle.version = version
+            batch = Batch(tx)
+            for _, work, future in queued:
+                try:
+                    result = work(batch)
+                    if inspect.isawaitable(result):
+                        result = await result
+                    outcomes.append((future, True, result))
+                except StorageError:
+                    raise  # the transaction is spoilt: every request in it gets a 503
+                except Exception as error:  # ApiError, or a bug that must not stop the queue
+                    outcomes.append((future, False, error))
+            logged: dict[str, tuple[Circle, list[bytes]]] = {}
+            for circle, entry in batch.staged:
+                logged.setdefault(circle.id, (circle, []))[1].append(entry.raw)
+            for circle, bodies in logged.values():
+                tx.notify(self.peers.committed(circle, bodies))
+            await tx.run(batch.writes)
+        return batch
+
+    async def _recover(self, circles: list[Circle]) -> None:
+        """After a failed commit, forget what was admitted and read the database again."""
+        self.tokens.clear()  # a join's token may be among what was not stored
+        for old in circles:
+            self._timed.discard(old.id)
+            try:
+                self.circles[old.id] = await self._load(old.id, old.name)
+            except StorageError:  # still down: the next request that needs it reads it
+                del self.circles[old.id]
             old.wake()
 
     # --- admission: in memory, inside a batch ----------------------------------------------
@@ -221,7 +290,7 @@ class Hub:
         if op.LOCAL_ONLY:
             return {"id": op.id, "error": f"{op.type} stays on the device that made it"}
         now = _now_ms()
-        if hlc.physical_ms(op.hlc) > now + FUTURE_SLACK_MS:
+        if hlc.too_far_ahead(op.hlc, now):  # the rule file circles' replicas hold back by
             return {"id": op.id, "error": "the op's clock is more than a day ahead of the server's"}
         # The actor is whoever holds the token; seq and receive time are the server's.
         at = max(now, circle.last_at)
@@ -277,11 +346,9 @@ class Hub:
         async def publish() -> None:
             # A failed commit reads the circle again, and times what it holds anew.
             with contextlib.suppress(ApiError):
-                await self.submit(lambda batch: self._publish(circle_id, op_id, batch))
+                await self.submit(circle_id, lambda batch: self._publish(circle_id, op_id, batch))
 
-        task = asyncio.create_task(publish())
-        self._publishing.add(task)
-        task.add_done_callback(self._publishing.discard)
+        self.spawn(publish())
 
     def _publish(self, circle_id: str, op_id: str, batch: Batch) -> None:
         circle = self.circles.get(circle_id)
@@ -293,9 +360,9 @@ class Hub:
 
     async def invite(self, code_hash: str) -> Invite | None:
         """The invite as it is now; only ``admit_join`` may take a use of it."""
-        return await self._in_db(self._reads.invite, code_hash)
+        return await self.store.invite(code_hash)
 
-    def admit_join(
+    async def admit_join(
         self, circle: Circle, invite: Invite, name: str, batch: Batch
     ) -> dict[str, object]:
         """Make the invited person a member: their ops, a token, one use of the invite."""
@@ -328,15 +395,12 @@ class Hub:
             raise ApiError(403, "forbidden", why)
         # The invite read before this batch may have been used since, here or by another
         # server process: the use is taken in the database, last, or not at all.
-        if not batch.claim(REDEEM_INVITE, (invite.hash, now)):
+        if not await batch.claim(REDEEM_INVITE, (invite.hash, now)):
             raise used
         for op in made:
             circle.append(op, batch)
         token = new_token()
         token_hash = hash_secret(token)
-        self.tokens[token_hash] = (circle.id, member)
-        batch.write("INSERT INTO tokens VALUES (?, ?, ?, ?)", (token_hash, circle.id, member, now))
-        batch.write(
-            "INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?)", (circle.id, member, name, now)
-        )
+        batch.write(INSERT_TOKEN, (token_hash, circle.id, member, now))
+        batch.write(PUT_MEMBER, (circle.id, member, name, now))
         return {"member": member, "token": token, "circle": circle.id, "name": circle.name}

@@ -2,19 +2,30 @@
 
 Tables: ``circles`` (how to reach each circle and who I am there), ``ops`` (every op
 this replica holds, as the JSON it travels as), ``outbox`` (ops still to deliver),
+``unechoed`` (ops appended to a circle file but not yet read back from it),
 ``cursors`` (how far each remote has been read), ``drafts`` (unsent composer text),
 ``quiz_keys`` (a live quiz's answer keys, kept by its lead until each reveal).
 
 WAL mode with synchronous=FULL: a write returns only once it is in the log on disk, so
 an op the app acknowledged survives ``kill -9`` and a power cut alike.
+
+Nothing that cannot be read back enters the outbox: an op queued to send is decoded again
+from the bytes stored for it first. A row that still does not decode (written by an older
+version) is skipped and described, never a reason the circle cannot open.
+
+The file holds live-quiz keys and the member's ops: it and its ``-wal``/``-shm`` are made
+readable by their owner only (0600), in a folder only they can enter (0700).
 """
 
+import contextlib
+import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.ops import Op, decode_ops, encode_op
+from ..config import private_dir
+from ..core.ops import Op, OpError, decode_op, decode_ops, encode_op
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS circles (
@@ -38,6 +49,11 @@ CREATE TABLE IF NOT EXISTS outbox (
     circle TEXT NOT NULL,
     id TEXT NOT NULL,
     queued INTEGER NOT NULL,
+    PRIMARY KEY (circle, id)
+);
+CREATE TABLE IF NOT EXISTS unechoed (
+    circle TEXT NOT NULL,
+    id TEXT NOT NULL,
     PRIMARY KEY (circle, id)
 );
 CREATE TABLE IF NOT EXISTS cursors (
@@ -77,7 +93,7 @@ class CircleRecord:
 
 class Store:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_file(path)
         self.path = path
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -132,9 +148,12 @@ class Store:
         added: list[Op] = []
         with self._transaction():
             for op in ops:
+                body = encode_op(op)
+                if outbox:
+                    decode_op(body)  # raises OpError: an op that cannot be read is never sent
                 cursor = self._db.execute(
                     "INSERT OR IGNORE INTO ops VALUES (?, ?, ?, ?, ?)",
-                    (circle_id, op.id, op.hlc, op.seq, encode_op(op)),
+                    (circle_id, op.id, op.hlc, op.seq, body),
                 )
                 if cursor.rowcount:
                     added.append(op)
@@ -152,15 +171,18 @@ class Store:
                     )
         return added
 
-    def load_ops(self, circle_id: str) -> list[Op]:
-        """Every op of a circle, in (hlc, id) order; a replica re-sorts for seq circles."""
+    def load_ops(self, circle_id: str, problems: list[str] | None = None) -> list[Op]:
+        """Every op of a circle, in (hlc, id) order; a replica re-sorts for seq circles.
+
+        A stored op that does not decode is left out and described in ``problems``.
+        """
         rows = self._db.execute(
-            "SELECT body FROM ops WHERE circle = ? ORDER BY hlc, id", (circle_id,)
+            "SELECT id, body FROM ops WHERE circle = ? ORDER BY hlc, id", (circle_id,)
         ).fetchall()
-        if not rows:
-            return []
-        # One decode of a JSON array is several times faster than one decode per row.
-        return decode_ops(b"[" + b",".join(row[0] for row in rows) + b"]")
+        ops, unreadable = _decode_rows(rows)
+        if problems is not None:
+            problems.extend(f"a stored op cannot be read, left out: {why}" for _, why in unreadable)
+        return ops
 
     def count_ops(self, circle_id: str) -> int:
         return self._db.execute(
@@ -169,25 +191,72 @@ class Store:
 
     # --- outbox and cursors -----------------------------------------------------------
 
-    def outbox(self, circle_id: str) -> list[Op]:
+    def outbox(self, circle_id: str, problems: list[str] | None = None) -> list[Op]:
+        """The ops still to deliver, oldest first. One that does not decode can never be
+        delivered: it leaves the outbox (its row stays) and is described in ``problems``."""
         rows = self._db.execute(
-            "SELECT ops.body FROM outbox JOIN ops USING (circle, id) "
+            "SELECT id, ops.body FROM outbox JOIN ops USING (circle, id) "
             "WHERE circle = ? ORDER BY outbox.queued, ops.hlc",
             (circle_id,),
         ).fetchall()
-        return decode_ops(b"[" + b",".join(row[0] for row in rows) + b"]") if rows else []
+        ops, unreadable = _decode_rows(rows)
+        if unreadable:
+            self.delivered(circle_id, [op_id for op_id, _ in unreadable])
+            if problems is not None:
+                problems.extend(f"an op cannot be read, not sent: {why}" for _, why in unreadable)
+        return ops
+
+    def requeue(self, circle_id: str, op_ids: Iterable[str]) -> int:
+        """Queue stored ops to be delivered again (the other side lost them); return how
+        many were not already waiting."""
+        with self._transaction():
+            cursor = self._db.executemany(
+                "INSERT OR IGNORE INTO outbox VALUES (?, ?, (SELECT COUNT(*) FROM outbox))",
+                [(circle_id, op_id) for op_id in op_ids],
+            )
+        return max(cursor.rowcount, 0)
 
     def outbox_size(self, circle_id: str) -> int:
         return self._db.execute(
             "SELECT COUNT(*) FROM outbox WHERE circle = ?", (circle_id,)
         ).fetchone()[0]
 
-    def delivered(self, circle_id: str, op_ids: Iterable[str]) -> None:
+    def delivered(self, circle_id: str, op_ids: Iterable[str], *, echo: bool = False) -> None:
+        """Take delivered ops out of the outbox; with ``echo`` (a file), in the same step
+        note that each is yet to be read back (see ``requeue_unechoed``)."""
+        rows = [(circle_id, op_id) for op_id in op_ids]
         with self._transaction():
-            self._db.executemany(
-                "DELETE FROM outbox WHERE circle = ? AND id = ?",
-                [(circle_id, op_id) for op_id in op_ids],
-            )
+            self._db.executemany("DELETE FROM outbox WHERE circle = ? AND id = ?", rows)
+            if echo:
+                self._db.executemany("INSERT OR IGNORE INTO unechoed VALUES (?, ?)", rows)
+
+    def echoed(self, circle_id: str, op_ids: Iterable[str]) -> None:
+        """These ops were read back from the file they were appended to."""
+        rows = [(circle_id, op_id) for op_id in op_ids]
+        if rows and self._awaiting_echo(circle_id):  # a file is polled: no write if idle
+            with self._transaction():
+                self._db.executemany("DELETE FROM unechoed WHERE circle = ? AND id = ?", rows)
+
+    def requeue_unechoed(self, circle_id: str) -> int:
+        """Queue again every op not read back by a read that went to the end of the file
+        (it was lost there); return how many."""
+        if not self._awaiting_echo(circle_id):
+            return 0
+        with self._transaction():
+            lost = self._db.execute(
+                "INSERT OR IGNORE INTO outbox "
+                "SELECT circle, id, (SELECT COUNT(*) FROM outbox) FROM unechoed WHERE circle = ?",
+                (circle_id,),
+            ).rowcount
+            self._db.execute("DELETE FROM unechoed WHERE circle = ?", (circle_id,))
+        return max(lost, 0)
+
+    def _awaiting_echo(self, circle_id: str) -> bool:
+        return bool(
+            self._db.execute(
+                "SELECT 1 FROM unechoed WHERE circle = ? LIMIT 1", (circle_id,)
+            ).fetchone()
+        )
 
     def drop_op(self, circle_id: str, op_id: str) -> None:
         """Forget an op the server refused: it never became part of the circle."""
@@ -245,6 +314,41 @@ class Store:
 
     def _transaction(self) -> "_Transaction":
         return _Transaction(self._db)
+
+
+def _decode_rows(rows: list[tuple[str, bytes]]) -> tuple[list[Op], list[tuple[str, str]]]:
+    """The ops of (id, body) rows, and (id, why) for each row that does not decode."""
+    if not rows:
+        return [], []
+    try:
+        # One decode of a JSON array is several times faster than one decode per row.
+        return decode_ops(b"[" + b",".join(body for _, body in rows) + b"]"), []
+    except OpError:
+        pass
+    ops: list[Op] = []
+    unreadable: list[tuple[str, str]] = []
+    for op_id, body in rows:
+        try:
+            ops.append(decode_op(body))
+        except OpError as error:
+            unreadable.append((op_id, f"op {op_id}: {error}"))
+    return ops, unreadable
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` (and its folder) readable by its owner only, or make it so.
+
+    SQLite gives the ``-wal`` and ``-shm`` files the main file's mode, so they follow.
+    Only a new file is opened here: closing any descriptor of a database file drops every
+    lock this process holds on it (POSIX locks are per process), behind the back of a
+    connection already open on it. (An empty file is an empty database.)
+    """
+    private_dir(path.parent)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if each.exists():
+            os.chmod(each, 0o600)
 
 
 class _Transaction:

@@ -1,11 +1,11 @@
 """Opening and creating circles: picks the transport for a circle and joins it if needed."""
 
 import asyncio
-import contextlib
 import os
 import time
 from pathlib import Path
 
+from ..config import private_dir
 from ..core.demo import demo_ops
 from ..core.ids import ulid
 from ..core.ops import Op
@@ -28,7 +28,7 @@ def _new_id() -> str:
 
 def transport_for(record: CircleRecord) -> Transport:
     if record.transport == "file":
-        return FileTransport(Path(record.location))
+        return FileTransport(Path(record.location), record.id)
     from .http import HttpTransport  # only server circles pay for httpx's import
 
     return HttpTransport.for_record(record)
@@ -54,10 +54,20 @@ def open_service(store: Store, record: CircleRecord) -> CircleService:
     service = CircleService(store, record, transport_for(record))
     store.mark_opened(record.id, _now_ms())
     if record.transport == "file":
-        # Offline is fine: the app opens on the local replica and the sync loop retries.
-        with contextlib.suppress(TransportError):
-            asyncio.run(service.sync_once())
+        _catch_up(service)
     return service
+
+
+def _catch_up(service: CircleService) -> None:
+    """Sync once before the app opens. Offline is fine: the app opens on the local
+    replica and the sync loop retries; anything else is reported and logged the same way
+    the sync loop does, never a traceback instead of the circle."""
+    try:
+        asyncio.run(service.sync_once())
+    except TransportError:
+        pass
+    except Exception as error:  # see CircleService.run
+        service.report_failure(error)
 
 
 def open_file_circle(store: Store, path: Path, display_name: str) -> CircleService:
@@ -77,7 +87,7 @@ def open_file_circle(store: Store, path: Path, display_name: str) -> CircleServi
     service = open_service(store, record)
     if service.state.role_of(service.me) is None and service.me not in service.state.members:
         service.submit("member.join", {"name": display_name})
-        asyncio.run(service.sync_once())
+        _catch_up(service)  # the join waits in the outbox if the file is away
     return service
 
 
@@ -99,8 +109,8 @@ def create_demo_circle(store: Store, path: Path, display_name: str) -> CircleSer
     """The first-run demo: a file circle with a few days of a group's life in it."""
     me = _new_id()
     circle_id, ops = demo_ops(display_name, me, _now_ms() - DEMO_STORY_MS, lambda: os.urandom(10))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    create_circle_file(path, ops)
+    private_dir(path.parent)  # the data folder
+    create_circle_file(path, ops, mode=0o600)
     store.save_circle(
         CircleRecord(circle_id, ops[0].data.name, "file", str(path.resolve()), me, _now_ms())
     )

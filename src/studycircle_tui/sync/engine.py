@@ -4,6 +4,22 @@ Writes go to the local store (and its outbox) first, then to the in-memory repli
 the app works offline and an acknowledged op is on disk. ``run()`` is the sync loop: it
 pushes the outbox, pulls what the other side has, and tells listeners what changed.
 The TUI never touches SQLite, files or HTTP itself.
+
+What goes wrong while syncing never ends the app: an unreachable server or file pauses
+sync (status "offline", a notice) and an unexpected error becomes a notice with its
+traceback in the sync log (``synclog``); either way sync is retried with backoff.
+
+The service hands the replica the time: ops stamped more than a day ahead of this
+computer's clock are held back by the replica and reported here, and folded once that
+time comes. When a file transport says a read was ``complete`` (the file was new to us,
+replaced or cut short), every op this replica holds that the file lacks goes back into
+the outbox, so what the file lost is appended again. Ops appended after the cursor can
+be lost before they are read back (the file cut short just behind us): a file
+``echoes`` what is pushed to it, so an op a pull to the end did not bring back is
+appended again too. Ops other members made are appended again as well, exactly as
+they were: a member's op was acknowledged to them once it was in the file, and may be
+lost for good if the file was its only copy (its author's machine gone); relaying it
+changes nothing about who made it, as merging a conflict copy already does.
 """
 
 import asyncio
@@ -13,16 +29,17 @@ import os
 import random
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from ..core import notetext, permissions
+from ..core.hlc import describe_ahead
 from ..core.ops import Op
 from ..core.replica import Change, Replica
 from ..core.schedule import to_ics
 from ..core.state import CircleState
 from ..store.db import CircleRecord, Store
+from . import synclog
 from .catchup import HISTORY_PAGE, CatchUp, worth_a_preview
-from .transport import Previewing, Transport, TransportError
+from .transport import Previewing, Pulled, Transport, TransportError
 
 
 class Refused(Exception):
@@ -164,12 +181,10 @@ class CircleService:
         payload = notetext.revise_payload(note, base, text)
         return self.submit("note.revise", {"note": note_id, "base": base, **payload})
 
-    def export_schedule(self, path: Path) -> Path:
-        """Write the circle's schedule as an iCalendar file; OSError says why it could not."""
+    def schedule_ics(self) -> bytes:
+        """The circle's schedule as an iCalendar file's bytes (exported, or shown to copy)."""
         state = self.state
-        path = path.expanduser()
-        path.write_bytes(to_ics(state.name, state.id, state.schedule, self.now_ms()))
-        return path
+        return to_ics(state.name, state.id, state.schedule, self.now_ms())
 
     # --- syncing ----------------------------------------------------------------------
 
@@ -207,7 +222,8 @@ class CircleService:
             pull.result()  # raises what the pull raised
 
     async def run(self) -> None:
-        """Sync until cancelled, backing off (with jitter) while the other side is away."""
+        """Sync until cancelled, backing off (with jitter) while the other side is away
+        or something unexpected fails; only a refused token stops it."""
         backoff = 1.0
         while True:
             try:
@@ -224,6 +240,10 @@ class CircleService:
                     return
                 retry_after = getattr(error, "retry_after", None)
                 delay = retry_after or backoff * random.uniform(0.5, 1.0)
+                backoff = min(backoff * 2, self.MAX_BACKOFF_SECONDS)
+            except Exception as error:  # a bug or an OS surprise must not end the app
+                self.report_failure(error)
+                delay = backoff * random.uniform(0.5, 1.0)
                 backoff = min(backoff * 2, self.MAX_BACKOFF_SECONDS)
             else:
                 if self._offline_since:
@@ -242,13 +262,25 @@ class CircleService:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
 
+    def report_failure(self, error: Exception) -> None:
+        """Say that syncing failed unexpectedly; the traceback goes to the sync log."""
+        log = synclog.record(error, f"syncing circle {self.record.id} ({self.transport.kind})")
+        where = f" (details in {log})" if log else ""
+        if not self._offline_since:
+            self._offline_since = self.now_ms()
+        self._notice(f"sync failed: {type(error).__name__}: {error}{where}; retrying", "error")
+        self._set_status(state="offline", since_ms=self._offline_since)
+
     def _long_poll_seconds(self) -> float:
         # A server answers a long-poll as soon as something arrives; a file is polled.
         seq = self.transport.ordering == "seq"
         return self.LONG_POLL_SECONDS if seq and not self._wake.is_set() else 0.0
 
     async def _push(self) -> None:
-        outbox = self.store.outbox(self.record.id)
+        problems: list[str] = []
+        outbox = self.store.outbox(self.record.id, problems)
+        for problem in problems:
+            self._notice(problem, "error")
         if not outbox:
             return
         try:
@@ -256,7 +288,7 @@ class CircleService:
         finally:
             self._set_status(sending=None)
         delivered = [result.id for result in results if result.error is None]
-        self.store.delivered(self.record.id, delivered)
+        self.store.delivered(self.record.id, delivered, echo=self.transport.echoes)
         shown = self._shown  # where this member's own ops were folded
         for result in results:
             if result.sealed:
@@ -284,11 +316,17 @@ class CircleService:
             pulled = await self.transport.pull(cursor, wait, limit)
             for problem in pulled.problems:
                 self._notice(problem)
-            if pulled.ops:
-                self.store.add_ops(self.record.id, pulled.ops)
-                change = self.replica.add(pulled.ops)
-                if self._catchup is None:
-                    self._emit(change)
+            # A file read again from its start brings back every op: store only news (a
+            # server's confirmation of a pending op carries its seq, which is news).
+            fresh = [op for op in pulled.ops if op.seq is not None or op.id not in self.replica]
+            if fresh:
+                self.store.add_ops(self.record.id, fresh)
+            # Every pull, new ops or not: held ops whose time has come fold now. While a
+            # preview is shown, the replica folds the history out of sight (catchup.py).
+            change = self._take(pulled.ops)
+            if self._catchup is None:
+                self._emit(change)
+            self._send_again_what_was_lost(pulled)
             self.store.set_cursor(self.record.id, remote, pulled.cursor)
             more, wait = pulled.more, 0.0
             if pulled.head:
@@ -333,10 +371,53 @@ class CircleService:
                 self.replica.add_local(op)
         self._emit(Change(refolded=True))
 
+    def _take(self, ops: list[Op]) -> Change:
+        """Hand ops to the replica with the time (for the far-future hold) and report
+        any it held back."""
+        now = self.now_ms()
+        change = self.replica.add(ops, now)
+        if change.held:
+            latest = max(op.hlc for op in change.held)
+            authors = sorted({self._name(op.actor) for op in change.held})
+            what = "a change" if len(change.held) == 1 else f"{len(change.held)} changes"
+            ahead = describe_ahead(latest, now)
+            self._notice(
+                f"held back {what} by {', '.join(authors)} stamped "
+                f"{'up to ' if len(change.held) > 1 else ''}{ahead} ahead of this computer's "
+                "clock (a wrong clock?); shown when that time comes"
+            )
+        return change
+
+    def _send_again_what_was_lost(self, pulled: Pulled) -> None:
+        """Queue again the ops the other side lost: its whole log arrived (``complete``)
+        and lacks ops this replica holds, or ops it should have echoed did not come back."""
+        circle = self.record.id
+        restored = 0
+        if self.transport.echoes:
+            self.store.echoed(circle, [op.id for op in pulled.ops])
+            if not pulled.more:
+                restored += self.store.requeue_unechoed(circle)
+        if pulled.complete:
+            present = {op.id for op in pulled.ops}
+            holding = [*self.replica.ops(), *self.replica.held]
+            lost = [op.id for op in holding if op.id not in present and not op.LOCAL_ONLY]
+            restored += self.store.requeue(circle, lost)
+        if restored:
+            self._notice(
+                f"the circle file had lost {restored} "
+                f"change{'s' if restored > 1 else ''} this computer holds (replaced or cut "
+                "short?); writing them back"
+            )
+            self._set_status(waiting=self.store.outbox_size(circle))
+            self._wake.set()  # send them now rather than after the next poll
+
     # --- plumbing ---------------------------------------------------------------------
 
     def _load(self) -> None:
-        ops = self.store.load_ops(self.record.id)
+        problems: list[str] = []
+        ops = self.store.load_ops(self.record.id, problems)
+        for problem in problems:
+            self._notice(problem, "error")
         if self.replica.ordering == "seq":
             confirmed = [op for op in ops if op.seq is not None or op.LOCAL_ONLY]
             self.replica.add(confirmed)
@@ -344,10 +425,14 @@ class CircleService:
                 if op.seq is None and not op.LOCAL_ONLY:
                     self.replica.add_local(op)
         else:
-            self.replica.add(ops)
+            self._take(ops)
         self.status = SyncStatus(
             self.transport.kind, "synced", waiting=self.store.outbox_size(self.record.id)
         )
+
+    def _name(self, member_id: str) -> str:
+        member = self.state.members.get(member_id)
+        return member.name if member is not None else "someone not (yet) a member"
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, Change) and not event:

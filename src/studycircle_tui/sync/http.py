@@ -20,7 +20,7 @@ import httpx
 import msgspec
 
 from .. import __version__
-from ..core.ops import AnyOp, Op, OpError, decode_op, encode_op
+from ..core.ops import AnyOp, Op, OpError, encode_op, read_op
 from .transport import Preview, Progress, Pulled, Pushed, TransportError
 
 MAX_BATCH_OPS = 500
@@ -135,6 +135,7 @@ def _refusal(response: httpx.Response) -> ServerError:
 class HttpTransport:
     kind = "server"
     ordering = "seq"
+    echoes = False
 
     def __init__(
         self,
@@ -211,7 +212,7 @@ class HttpTransport:
             # One pass over the whole page; a page of 200 quiz answers decodes in about
             # two thirds of the time it takes one op at a time.
             page = _pull_decoder.decode(content)
-            return Pulled(page.ops, str(page.next), page.more, [], page.head)
+            return Pulled(page.ops, str(page.next), page.more, head=page.head)
         except msgspec.MsgspecError:
             pass
         try:
@@ -219,7 +220,7 @@ class HttpTransport:
         except msgspec.MsgspecError as error:
             raise TransportError(f"the server sent something unreadable: {error}") from None
         ops, problems = _readable(body.ops)
-        return Pulled(ops, str(body.next), body.more, problems, body.head)
+        return Pulled(ops, str(body.next), body.more, problems, head=body.head)
 
     async def preview(self, cursor: str | None, progress: Progress | None = None) -> Preview:
         """What a member at ``cursor`` folds first when far behind (core/preview.py: none
@@ -331,7 +332,10 @@ def _readable(raws: list[msgspec.Raw]) -> tuple[list[Op], list[str]]:
     problems: list[str] = []
     for raw in raws:
         try:
-            ops.append(decode_op(raw))
+            op, repair = read_op(raw)
+            ops.append(op)
+            if repair:
+                problems.append(f"an op from the server was {repair}")
         except OpError as error:
             problems.append(f"skipped an op from the server this app cannot read: {error}")
     return ops, problems

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 import msgspec
 
+from ..config import private_dir
 from ..core.ops import Name
 from ..store.db import CircleRecord, Store
 from .http import token_path
@@ -42,8 +43,8 @@ def normalize_url(url: str) -> str:
 
 def save_token(circle_id: str, token: str, data_dir: Path | None = None) -> Path:
     path = token_path(circle_id, data_dir)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path.parent, 0o700)
+    private_dir(path.parent.parent)  # the data folder
+    private_dir(path.parent)
     # Created with 0600 from the start: there is no moment when others could read it.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as file:

@@ -11,10 +11,10 @@ per player per question, no answer after the close) are the reducer's and the se
 """
 
 import csv
+import io
 import json
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -52,6 +52,17 @@ def live_stage(session: QuizSession) -> LiveStage:
     return LiveStage("paused" if session.deadline_ms == 0 else "open", question)
 
 
+def remaining_ms(session: QuizSession, now_ms: int) -> int:
+    """Time left on the open question (when paused: the time left at the pause)."""
+    if session.deadline_ms:
+        return max(0, session.deadline_ms - now_ms)
+    opens = session.opens.get(session.current, [])
+    running = [deadline for _, deadline in opens if deadline]
+    if not opens or not running:
+        return 0
+    return max(0, running[-1] - opens[-1][0])
+
+
 def players_expected(state: CircleState, session: QuizSession) -> list[str]:
     """Every current member but the host: when they have all answered, the question
     can close before its time is up."""
@@ -66,14 +77,11 @@ def names(state: CircleState) -> dict[str, str]:
     return {member.id: member.name for member in state.members.values()}
 
 
-def write_csv(path: Path, rows: list[list[str]], default_name: str = "quiz.csv") -> Path:
-    """Write a results table; the path written (a folder gets ``default_name`` in it)."""
-    path = path.expanduser()
-    if path.is_dir():
-        path = path / default_name
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
+def csv_text(rows: list[list[str]]) -> str:
+    """A results table as CSV text (written to a file, or shown to copy)."""
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows(rows)
+    return out.getvalue()
 
 
 class QuizRunner:
@@ -188,13 +196,7 @@ class QuizRunner:
 
     def remaining_ms(self, session: QuizSession) -> int:
         """Time left on the open question (when paused: the time left at the pause)."""
-        if session.deadline_ms:
-            return max(0, session.deadline_ms - self.clock_ms())
-        opens = session.opens.get(session.current, [])
-        running = [deadline for _, deadline in opens if deadline]
-        if not opens or not running:
-            return 0
-        return max(0, running[-1] - opens[-1][0])
+        return remaining_ms(session, self.clock_ms())
 
     def pause(self, session_id: str) -> Op:
         session, _ = self._session(session_id)
@@ -257,6 +259,9 @@ class QuizRunner:
     def csv_rows(self, session_id: str) -> list[list[str]]:
         _, quiz = self._session(session_id)
         return sessionscore.csv_rows(quiz, self.score(session_id), names(self.state))
+
+    def results_csv(self, session_id: str) -> str:
+        return csv_text(self.csv_rows(session_id))
 
     def keys_verified(self, session_id: str) -> bool | None:
         session, quiz = self._session(session_id)

@@ -10,12 +10,15 @@ from ..core.ops import Op
 @dataclass(slots=True)
 class Pulled:
     """Ops the other side has that arrived since ``cursor``; ``problems`` are readable lines
-    about input that was skipped (a malformed line in a file, say), never fatal."""
+    about input that was skipped (a malformed line in a file, say), never fatal.
+    ``complete``: these are all the ops the other side holds (a file read from its first
+    line), so any op this replica holds beyond them was lost there and is sent again."""
 
     ops: list[Op]
     cursor: str
     more: bool = False
     problems: list[str] = field(default_factory=list)
+    complete: bool = False
     head: int = 0  # how many ops the other side has, when it says (and there is more)
 
 
@@ -52,6 +55,11 @@ class Transport(Protocol):
     kind: str
     #: "hlc" for a file circle, "seq" for a server circle (see core/replica.py)
     ordering: str
+    #: whether a pushed op comes back in the next pull (a file: it is appended after the
+    #: cursor). One that a pull reading to the end does not bring back was lost on the
+    #: way (the file was cut short) and is sent again. A server withholds some (sealed
+    #: answers), so it says False.
+    echoes: bool
 
     async def pull(self, cursor: str | None, wait: float = 0.0, limit: int = 0) -> Pulled:
         """Ops since ``cursor`` (None: from the start), at most ``limit`` (0: as many as

@@ -1,18 +1,27 @@
-"""The Textual app: wiring only. It holds the service, runs its sync loop in a worker and
-turns what the service reports into Messages for the screen."""
+"""The Textual app: wiring only. It holds the service, runs its sync loop and its quiz
+pacer in workers and turns what the service reports into Messages for the screen."""
 
 import gc
+from collections.abc import Sequence
+from pathlib import Path
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.filter import LineFilter
 
 from ..config import Settings, load_settings
 from ..sync.engine import CircleService, Event, Notice, SyncStatus
+from ..sync.pacer import QuizPacer
+from . import display
 from .messages import CircleChanged, NoticeReceived, SyncStatusChanged
 from .preferences import Preferences
 from .screens.main import MainScreen
 from .theme_vars import theme_variable_defaults
+from .visible import ControlFilter, visible_line
+
+# Drops any control character still in a line drawn, whatever widget drew it.
+CONTROL_FILTER = ControlFilter()
 
 
 def tune_garbage_collector() -> None:
@@ -26,6 +35,10 @@ def tune_garbage_collector() -> None:
 
 class StudyCircleApp(App[None]):
     CSS_PATH = "app.tcss"
+    # Default CSS, so the app's own stylesheets win over it (see the file's comment);
+    # not scoped, or Textual would put the app's type in front of its second selector.
+    DEFAULT_CSS = (Path(__file__).parent / "plain_terminals.tcss").read_text(encoding="utf-8")
+    SCOPED_CSS = False
     TITLE = "studycircle"
     BINDINGS = [Binding("f2", "settings", "Settings", id="settings-screen")]
 
@@ -36,9 +49,13 @@ class StudyCircleApp(App[None]):
         sync: bool = True,
         settings: Settings | None = None,
         theme: str | None = None,
+        remote: str | None = None,
     ) -> None:
         super().__init__()
         self.service = service
+        # "ssh" or "web" when served to someone at another machine (``--served-over``):
+        # then nothing is written to this machine's files on their say-so (screens/export.py).
+        self.remote = remote
         self.settings = settings if settings is not None else load_settings()
         self._sync = sync
         # Themes (registered before use), colour depth, keymap, low-bandwidth mode.
@@ -50,13 +67,28 @@ class StudyCircleApp(App[None]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return theme_variable_defaults(self.current_theme)
 
+    def get_css_variables(self) -> dict[str, str]:
+        return {**super().get_css_variables(), **display.border_variables(self)}
+
+    def get_key_display(self, binding: Binding) -> str:
+        return display.key_display(self, binding.key, super().get_key_display(binding))
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        # After Textual's own (NO_COLOR, dim): no control character reaches the terminal
+        # whatever drew it (a second line of defence behind the schema), then colour
+        # depth and plain symbols.
+        return [*super().get_line_filters(), CONTROL_FILTER, *self.preferences.line_filters]
+
     def on_mount(self) -> None:
-        self.title = self.service.state.name or "studycircle"
+        self.title = visible_line(self.service.state.name) or "studycircle"
         self.service.subscribe(self._service_event)
         self.push_screen(self.main_screen)
         self.call_after_refresh(tune_garbage_collector)
         if self._sync:
             self.run_worker(self.service.run(), name="sync", group="sync", exclusive=True)
+        # Live questions this member hosts close on time whatever screen is showing.
+        pacer = QuizPacer(self.service, report=self._pacer_problem)
+        self.run_worker(pacer.run(), name="pacer", group="pacer", exclusive=True)
         self.preferences.on_mount()
 
     def get_system_commands(self, screen):
@@ -74,6 +106,9 @@ class StudyCircleApp(App[None]):
     async def action_quit(self) -> None:
         self.main_screen.leave_thread()  # the debounced draft save may not have run yet
         self.exit()
+
+    def _pacer_problem(self, text: str) -> None:
+        self.notify(text, severity="error", timeout=8)
 
     def _service_event(self, event: Event) -> None:
         # Called on the app's own event loop (the sync worker runs there), so posting is safe.

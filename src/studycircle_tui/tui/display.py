@@ -1,4 +1,4 @@
-"""Drawing for any terminal: fewer colours, no colour at all, ASCII-only borders.
+"""Drawing for any terminal: fewer colours, no colour at all, plain lines.
 
 Colour depth is a line filter, applied to every line a widget renders, so it holds for
 every widget and every theme (and shows in snapshot tests): 256 and 16 colours map each
@@ -6,23 +6,30 @@ colour to the nearest one the terminal has; one bit drops colour entirely and ke
 difference between light and dark as reverse video (a highlighted row, a focused
 button), with bold, underline and dim left as they are.
 
-Borders: ASCII mode swaps the characters of every border style (and the scrollbar and
-checkbox glyphs) for ``+ - |``; console mode (TERM=linux) keeps to the lines the Linux
-console's font has. Textual keeps these in module-level tables, which this module
-rewrites; Textual is pinned to one version, and a test checks the tables' shape.
+Lines: two terminals cannot draw Textual's borders, which are made of eighth blocks
+(▔ ▁ ▊ ▎). In ASCII mode (``--ascii``) the app has the class ``-ascii`` and every
+border is drawn with ``+ - |``; on the Linux console (TERM=linux) it has
+``-linux-console`` and borders keep to the lines the console's font has. Borders are CSS
+(``plain_terminals.tcss``, Textual's ``ascii`` and ``solid`` border types); whatever
+else is drawn with a symbol the terminal lacks (a scrollbar's eighth blocks, a tick, an
+arrow, a checkbox's half blocks) goes through ``PlainSymbols``, a line filter that puts
+a plain character of the same width in its place. What members wrote is left as it is:
+letters of any language, and emoji, are theirs.
+
+Both are per app (the app's classes and its line filters), never for the whole process:
+one process may serve several people, each with a terminal of their own.
 """
 
+import unicodedata
 from functools import lru_cache
 
 from rich.color import Color as RichColor
 from rich.color import ColorSystem
 from rich.segment import Segment
 from rich.style import Style
-from textual import _border
+from textual.app import App
 from textual.color import Color
 from textual.filter import LineFilter
-from textual.scrollbar import ScrollBarRender
-from textual.widgets._toggle_button import ToggleButton
 
 _SYSTEMS = {"16": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT}
 
@@ -82,7 +89,7 @@ class ColorDepthFilter(LineFilter):
         ]
 
 
-def theme_luminance(app) -> float:
+def theme_luminance(app: App) -> float:
     background = app.current_theme.to_color_system().generate()["background"]
     try:
         red, green, blue = Color.parse(background).rgb
@@ -91,69 +98,108 @@ def theme_luminance(app) -> float:
     return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
 
 
-def set_color_depth(app, depth: str) -> None:
-    """Replace this app's colour-depth filter (none for truecolor)."""
-    filters = app._filters  # Textual keeps its line filters here (ANSI, NO_COLOR, dim)
-    filters[:] = [item for item in filters if not isinstance(item, ColorDepthFilter)]
-    if depth in ("1", "16", "256"):
-        filters.append(ColorDepthFilter(depth, theme_luminance(app)))
+# --- plain lines: ASCII mode and the Linux console --------------------------------------
+
+MODE_CLASSES = {"ascii": "-ascii", "console": "-linux-console"}  # "unicode" has none
 
 
-def follow_theme(app) -> None:
-    """After a theme change: one bit measures against the new background."""
-    for item in app._filters:
-        if isinstance(item, ColorDepthFilter):
-            item.reference = theme_luminance(app)
+# The border types the app's CSS names through variables ($line-tall, ...), and which of
+# them the Linux console's font can draw as they are.
+LINE_TYPES = ("tall", "vkey", "hkey", "outer", "thick", "solid")
+_CONSOLE_DRAWS = {"thick", "solid"}
 
 
-# --- borders: Unicode, the Linux console's, or ASCII ------------------------------------
+def border_variables(app: App) -> dict[str, str]:
+    """``$line-tall`` and the rest, by the app's class: each its own type, or in ASCII
+    mode ``ascii``, on the Linux console ``solid`` for the eighth-block lines."""
+    if app.has_class(MODE_CLASSES["ascii"]):
+        return {f"line-{kind}": "ascii" for kind in LINE_TYPES}
+    console = app.has_class(MODE_CLASSES["console"])
+    return {
+        f"line-{kind}": "solid" if console and kind not in _CONSOLE_DRAWS else kind
+        for kind in LINE_TYPES
+    }
 
-_INVISIBLE = {"", "none", "hidden", "blank"}
-# What the Linux console's font can draw: its box-drawing lines (single and double) and a
-# few blocks, but none of the eighth blocks (▔ ▁ ▊ ▎ ▏ ▕) that Textual's tall, wide, key
-# and panel borders are made of. On TERM=linux every other style is drawn as "solid".
-_CONSOLE_KEEPS = {"ascii", "solid", "double", "thick", "block"}
-_UNICODE = (
-    dict(_border.BORDER_CHARS),
-    dict(_border.BORDER_LOCATIONS),
-    dict(_border.BORDER_LABEL_LOCATIONS),
-    list(ScrollBarRender.VERTICAL_BARS),
-    list(ScrollBarRender.HORIZONTAL_BARS),
-    (ToggleButton.BUTTON_LEFT, ToggleButton.BUTTON_RIGHT),
+
+def _box_drawing(char: str) -> str:
+    """``-``, ``|`` or ``+`` for a box-drawing character, from its Unicode name."""
+    words = set(unicodedata.name(char, "").split())
+    if "DIAGONAL" in words:
+        return {"╱": "/", "╲": "\\"}.get(char, "X")
+    horizontal = bool(words & {"HORIZONTAL", "LEFT", "RIGHT"})
+    vertical = bool(words & {"VERTICAL", "UP", "DOWN"})
+    if horizontal and not vertical:
+        return "-"
+    if vertical and not horizontal:
+        return "|"
+    return "+"
+
+
+# Every symbol the app or Textual draws, by a plain one of the same width (what members
+# wrote mostly passes through untouched: see the module's docstring).
+_ASCII = {chr(code): _box_drawing(chr(code)) for code in range(0x2500, 0x2580)}
+_ASCII.update(
+    dict.fromkeys("▁▂▃▄▅▆▇", " ")  # a scrollbar's ends: the thumb itself is in colour
+    | dict.fromkeys("█▉▊▋▓▙▛▜▟", "#")  # a bar's filled part
+    | dict.fromkeys("▌▍▎▏▐▕", "|")  # a gutter, a divider, a bar's end
+    | dict.fromkeys("▀▔", "-")
+    | {"░": ".", "▒": ":", "▖": ".", "▗": ".", "▘": "'", "▝": "'", "▚": "\\", "▞": "/"}
+    | {"·": ".", "…": ".", "—": "-", "–": "-", "“": '"', "”": '"', "‘": "'", "’": "'"}
+    | {"‹": "<", "›": ">", "«": "<", "»": ">", "→": ">", "←": "<", "↑": "^", "↓": "v"}
+    | {"↩": "<", "⏎": "<", "▼": "v", "▲": "^", "▶": ">", "◀": "<", "±": "+"}
+    | {"✓": "+", "✔": "*", "✗": "x", "✘": "x", "●": "*", "○": "o", "◐": "o", "◆": "*"}
+    | {"⚑": "!", "⚠": "!", "✎": "~", "⊘": "/"}
+    # Two cells each: the discussion marker, the palette's icon, the reactions' emoji
+    # (each with its name beside it).
+    | {"💬": "= ", "🔎": "> ", "👍": "* ", "💡": "* ", "🙏": "* "}
 )
+# The Linux console's font has box-drawing lines and half blocks, but no eighth blocks.
+_CONSOLE = dict.fromkeys("▁▂▃▅▆▇▉▊▋▍▎▏▔▕", " ")
 
 
-def border_mode() -> str:
-    if _border.BORDER_CHARS["round"] == _UNICODE[0]["ascii"]:
-        return "ascii"
-    if _border.BORDER_CHARS["tall"] == _UNICODE[0]["solid"]:
-        return "console"
-    return "unicode"
+def key_display(app: App, key: str, shown: str) -> str:
+    """How the footer shows a key: in ASCII mode by its name where Textual would show
+    a symbol (enter for ⏎)."""
+    if shown.isascii() or not app.has_class(MODE_CLASSES["ascii"]):
+        return shown
+    return key
 
 
-def set_border_mode(mode: str) -> None:
-    """Draw every border (and scrollbar and checkbox) in ``mode``, for this process:
-    "unicode" as Textual does, "console" with what the Linux console's font has, "ascii"
-    with ``+ - |`` only."""
-    chars, locations, labels, vertical, horizontal, toggle = _UNICODE
-    for name in chars:
-        if name in _INVISIBLE:
-            continue
-        if mode == "ascii":
-            like = "ascii"
-        elif mode == "console" and name not in _CONSOLE_KEEPS:
-            like = "solid"
-        else:
-            like = name
-        _border.BORDER_CHARS[name] = chars[like]
-        _border.BORDER_LOCATIONS[name] = locations[like]
-        _border.BORDER_LABEL_LOCATIONS[name] = labels[like]
-    _border.get_box.cache_clear()
-    plain = mode != "unicode"
-    ScrollBarRender.VERTICAL_BARS = [" "] * len(vertical) if plain else vertical
-    ScrollBarRender.HORIZONTAL_BARS = [" "] * len(horizontal) if plain else horizontal
-    ToggleButton.BUTTON_LEFT, ToggleButton.BUTTON_RIGHT = ("[", "]") if mode == "ascii" else toggle
+# Textual draws a checkbox or radio button as three segments: ▐, the mark, ▌.
+_TOGGLE_LEFT, _TOGGLE_RIGHT = "▐", "▌"
 
 
-def set_ascii_borders(on: bool) -> None:
-    set_border_mode("ascii" if on else "unicode")
+class PlainSymbols(LineFilter):
+    """Draw each symbol the terminal cannot show as a plain character of the same width:
+    ``mode`` "ascii" keeps to ASCII (and draws a checkbox ``[X]``), "console" to the
+    Linux console's font."""
+
+    def __init__(self, mode: str, enabled: bool = True) -> None:
+        super().__init__(enabled)
+        self.mode = mode
+        self._table = str.maketrans(_ASCII if mode == "ascii" else _CONSOLE)
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        if all(text.isascii() for text, _, _ in segments):
+            return segments
+        table = self._table
+        plain = [
+            segment
+            if segment.text.isascii()
+            else segment._replace(text=segment.text.translate(table))
+            for segment in segments
+        ]
+        if self.mode == "ascii":
+            self._bracket_toggles(segments, plain)
+        return plain
+
+    @staticmethod
+    def _bracket_toggles(original: list[Segment], plain: list[Segment]) -> None:
+        for index in range(len(original) - 2):
+            if (
+                original[index].text == _TOGGLE_LEFT
+                and original[index + 2].text == _TOGGLE_RIGHT
+                and len(original[index + 1].text) == 1
+            ):
+                plain[index] = plain[index]._replace(text="[")
+                plain[index + 2] = plain[index + 2]._replace(text="]")

@@ -1,5 +1,6 @@
 """The user's settings applied to the running app: themes, colour depth, ASCII borders,
 key overrides, time format and low-bandwidth mode; and the palette's commands for them.
+Each is this app's own (its classes, CSS variables and line filters), never the process's.
 
 ``app.py`` makes one ``Preferences`` in its ``__init__`` (themes are registered before
 any is used) and asks it for extra palette commands. Everything that went wrong while
@@ -15,12 +16,13 @@ from dataclasses import fields, replace
 from textual import constants
 from textual.app import App, SystemCommand
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.filter import LineFilter
 from textual.screen import Screen
 
 from .. import config, terminal
 from ..config import Settings
-from . import display, timefmt
-from .low_bandwidth import LowBandwidthDisplay
+from . import compat, display, timefmt
+from .changed_cells import ChangedCellsDisplay
 from .theme_loader import load_themes
 
 DEFAULT_THEME = "dark"
@@ -39,7 +41,8 @@ class Preferences:
         for info in self.themes.values():
             app.register_theme(info.theme)  # registered before any is used
         self._saving_theme = False
-        self._shadow: LowBandwidthDisplay | None = None
+        self._changed_cells: ChangedCellsDisplay | None = None
+        self.line_filters: list[LineFilter] = []  # the app adds them to Textual's
         self._probe_sent: float | None = None
         self.link_seconds: float | None = None  # how long the terminal took to answer
         self.apply(self.settings, first=True)
@@ -90,17 +93,20 @@ class Preferences:
                 setattr(self.settings, item.name, getattr(settings, item.name))
         settings = self.settings
         timefmt.set_format(settings.time_format)
-        display.set_border_mode(self.border_mode)
         low = self.low_bandwidth
         app.animation_level = "none" if low else constants.TEXTUAL_ANIMATIONS
         app.set_class(low, "-low-bandwidth")
         # Only changed cells go to the terminal in every mode: it costs a little CPU per
         # frame and halves what a new message sends even on a fast link (4.4 KB → under
         # 1 KB at 80x24). Low-bandwidth mode adds no animations and fewer frames.
-        if self._shadow is None and not terminal.flag(terminal.ENV_FULL_REDRAW, False):
-            self._shadow = LowBandwidthDisplay(app)
-            self._shadow.install()
-        app.set_class(self.ascii_borders, "-ascii")
+        if self._changed_cells is None and not terminal.flag(terminal.ENV_FULL_REDRAW, False):
+            self._changed_cells = ChangedCellsDisplay(app)
+            self._changed_cells.install()
+        mode = self.border_mode
+        for name, class_name in display.MODE_CLASSES.items():
+            app.set_class(mode == name, class_name)
+        if first:  # the CSS is read at start; later, refresh_css (below) reads them again
+            app.stylesheet.set_variables(app.get_css_variables())
         self._saving_theme = True
         try:
             app.theme = self.theme_name(settings)
@@ -109,21 +115,23 @@ class Preferences:
         # After the theme: one bit measures against its background. A depth the terminal
         # announced itself needs no filter (Textual draws with it), except none at all.
         depth, chosen = terminal.color_choice(settings.color_depth)
-        display.set_color_depth(app, depth if chosen or depth == "1" else "truecolor")
+        self.line_filters = self._line_filters(depth if chosen or depth == "1" else "truecolor")
         app.set_keymap(dict(settings.keys))
         if not first and (
             old.color_depth != settings.color_depth or old.ascii_borders != settings.ascii_borders
         ):
-            self.redraw()
+            # The CSS variables are read again, and every screen's lines redrawn (through
+            # the new filters): what Textual does for a new theme.
+            app.refresh_css(animate=False)
 
-    def redraw(self) -> None:
-        """Draw every line again (filters and border glyphs are cached per widget)."""
-        app = self.app
-        app.refresh_css(animate=False)
-        for screen in app.screen_stack:
-            for widget in screen.walk_children(with_self=True):
-                widget._styles_cache.clear()
-                widget.refresh()
+    def _line_filters(self, depth: str) -> list[LineFilter]:
+        """Ours, after Textual's: colour depth (none for truecolor), then plain symbols."""
+        filters: list[LineFilter] = []
+        if depth in ("1", "16", "256"):
+            filters.append(display.ColorDepthFilter(depth, display.theme_luminance(self.app)))
+        if self.border_mode != "unicode":
+            filters.append(display.PlainSymbols(self.border_mode))
+        return filters
 
     # --- after mount ------------------------------------------------------------------
 
@@ -142,12 +150,11 @@ class Preferences:
         """Ask the terminal where its cursor is. It answers only once it has drawn every
         byte sent before the question, so the wait measures the link, first screen and
         all. (A terminal that never answers is never offered anything.)"""
-        driver = self.app._driver
-        if driver is None or self.app.is_headless or self.low_bandwidth:
+        if self.low_bandwidth:
             return
-        self._probe_sent = time.monotonic()
-        driver.write("\x1b[6n")  # DSR: report the cursor position
-        driver.flush()
+        sent = time.monotonic()
+        if compat.write_to_terminal(self.app, "\x1b[6n"):  # DSR: report the cursor position
+            self._probe_sent = sent
 
     def terminal_answered(self) -> None:
         if self._probe_sent is None:
@@ -163,8 +170,8 @@ class Preferences:
             )
 
     def _resumed(self, _app: object) -> None:
-        if self._shadow is not None:
-            self._shadow.forget()  # the terminal was someone else's for a while
+        if self._changed_cells is not None:
+            self._changed_cells.forget()  # the terminal was someone else's for a while
 
     def focused(self, widget: object) -> None:
         """A blinking cursor redraws twice a second: none in low-bandwidth mode."""
@@ -172,7 +179,9 @@ class Preferences:
             widget.cursor_blink = False  # type: ignore[attr-defined]
 
     def _theme_changed(self, theme: object) -> None:
-        display.follow_theme(self.app)
+        for item in self.line_filters:  # one bit measures against the new background
+            if isinstance(item, display.ColorDepthFilter):
+                item.reference = display.theme_luminance(self.app)
         name = getattr(theme, "name", None)
         if self._saving_theme or not name or name == self.settings.theme:
             return

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import msgspec
 
 from ..ops import Key, NumberAnswer, Question, QuestionKind, QuizCreateData
+from ..text import explain, refused_kind
 
 KINDS: tuple[QuestionKind, ...] = (
     "multiple_choice",
@@ -140,6 +141,8 @@ def replace_key(key: Key, **changes: object) -> Key:
 def _schema_message(error: msgspec.ValidationError) -> str:
     # msgspec says "Expected `str` of length <= 1000 - at `$.choices[2]`"; lead with the field.
     text = str(error)
+    if refused_kind(text):  # not the pattern itself: what is wrong with the text
+        text = explain(text)
     message, _, path = text.rpartition(" - at `$")
     if not message:
         return text

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from ...core.digest import Arrival, arrivals_since
 from ...core.schedule import is_running, next_occurrence
 from ...sync.engine import CircleService
+from ..visible import visible_line
 from .rules import RulesScreen, needs_acceptance
 from .schedule import describe_next
 
@@ -147,7 +148,8 @@ class CircleLifeActions:
         starting = upcoming is not None and is_running(upcoming, now)
         if starting and upcoming.start_ms not in self._announced_starts and not self.focusing:
             self._announced_starts.add(upcoming.start_ms)
-            self.notify(f"{upcoming.session.title} has started.", title="Session", timeout=20)
+            title = visible_line(upcoming.session.title)
+            self.notify(f"{title} has started.", title="Session", timeout=20)
         self.refresh_status_line()  # the next session moves on; redrawn only if it changed
 
     def status_extra(self) -> str:
@@ -209,7 +211,8 @@ class MeanwhileScreen(ModalScreen[str | None]):
             for arrival in self.arrivals:
                 thread = state.threads[arrival.thread_id]
                 channel = state.channels[arrival.channel_id]
-                text = f"#{channel.name} · {thread.title} · {arrival.posts} new"
+                where = f"#{visible_line(channel.name)} · {visible_line(thread.title)}"
+                text = f"{where} · {arrival.posts} new"
                 if arrival.mentions:
                     text += f" · {arrival.mentions} mention{'s' * (arrival.mentions > 1)}"
                 options.append(Option(text, id=arrival.thread_id))

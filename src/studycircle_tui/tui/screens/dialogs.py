@@ -12,8 +12,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...core.discussion import may_see
 from ...core.state import CircleState, Post
 from ..timefmt import absolute
+from ..visible import name_of, visible, visible_line
 from ..widgets.post_render import REACTION_LABELS, REACTIONS
 
 T = TypeVar("T")
@@ -48,7 +50,7 @@ class ConfirmScreen(_Dialog[bool]):
 
 
 def _names(state: CircleState, ids: set[str]) -> str:
-    names = sorted(state.members[i].name if i in state.members else "someone" for i in ids)
+    names = sorted(name_of(state, i) for i in ids)
     return ", ".join(names)
 
 
@@ -146,12 +148,13 @@ class PostInfoScreen(_Dialog[None]):
     def _body(self) -> Text:
         state, post = self.state, self.post
         text = Text()
-        author = state.members.get(post.author)
-        text.append(f"By {author.name if author else 'someone'}, ", style="bold")
+        text.append(f"By {name_of(state, post.author)}, ", style="bold")
         text.append(f"{absolute(post.created_ms, self.now_ms)}\n")
         if post.deleted:
             text.append("Deleted by its author.\n", style="italic")
-        if post.history:
+        if not may_see(state, self.me, post):  # nor its earlier versions
+            text.append("Hidden by a moderator.\n", style="italic")
+        elif post.history:
             text.append(
                 f"\nEdited {'once' if len(post.history) == 1 else f'{len(post.history)} times'};"
                 " earlier versions, oldest first:\n",
@@ -159,10 +162,10 @@ class PostInfoScreen(_Dialog[None]):
             )
             for number, old in enumerate(post.history, 1):
                 text.append(f"\n{number}. ", style="bold")
-                text.append(old + "\n")
+                text.append(visible(old) + "\n")
             if not post.deleted:
                 text.append("\nNow:\n", style="bold")
-                text.append(post.text + "\n")
+                text.append(visible(post.text) + "\n")
         else:
             text.append("Never edited.\n", style="dim")
         if post.reactions:
@@ -177,15 +180,13 @@ class PostInfoScreen(_Dialog[None]):
         if flags:
             text.append("\nFlags\n", style="bold")
             for flag in flags:
-                who = state.members.get(flag.by)
-                line = f"  ⚑ {flag.reason} by {who.name if who else 'someone'}"
-                text.append(line + (f": {flag.comment}" if flag.comment else "") + "\n")
+                line = f"  ⚑ {flag.reason} by {name_of(state, flag.by)}"
+                comment = f": {visible_line(flag.comment)}" if flag.comment else ""
+                text.append(line + comment + "\n")
         if post.hidden:
-            hider = state.members.get(post.hidden_by or "")
-            why = f": {post.hide_reason}" if post.hide_reason else ""
-            text.append(
-                f"\nHidden by {hider.name if hider else 'a moderator'}{why}\n", style="italic"
-            )
+            hider = name_of(state, post.hidden_by, "a moderator")
+            why = f": {visible_line(post.hide_reason)}" if post.hide_reason else ""
+            text.append(f"\nHidden by {hider}{why}\n", style="italic")
         return text
 
     def compose(self) -> ComposeResult:

@@ -22,6 +22,7 @@ from ...sync.engine import CircleService
 from ..actions import bindings_for
 from ..commands import DiscussionCommands
 from ..messages import CircleChanged, NoticeReceived, SyncStatusChanged
+from ..visible import name_of, visible, visible_line
 from ..widgets.channel_list import MENTIONS, UNANSWERED, ChannelList
 from ..widgets.composer import Composer
 from ..widgets.footer import AppFooter
@@ -45,9 +46,9 @@ KEY_HINTS = (
 def welcome_hint(circle: str, goal: str, palette: Palette, arriving: str = "") -> list[Text]:
     """What the thread pane says before a thread is open: where you are, how to move;
     and ``arriving``, what of the circle is still on its way."""
-    lines = [Text(f"Welcome to {circle}", style="bold")]
+    lines = [Text(f"Welcome to {visible_line(circle)}", style="bold")]
     if goal:
-        lines.append(Text(goal, style=palette.muted))
+        lines.append(Text(visible(goal), style=palette.muted))
     if arriving:
         lines += [Text(), Text(arriving, style=palette.accent)]
     lines += [
@@ -108,7 +109,7 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
                 yield ThreadView(id="thread")
                 yield Label("", id="composer-context")
                 yield Composer(id="composer")
-        yield StatusLine(id="status")
+        yield StatusLine(self.service, id="status")
         yield AppFooter(compact=True)
 
     def on_mount(self) -> None:
@@ -243,7 +244,7 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
             ids = discussion.threads_by_activity(state, self.channel_id or "")
             render = ThreadRows(state, me, now, self.palette, with_channel=False)
             channel = state.channels.get(self.channel_id or "")
-            subtitle = channel.goal if channel else ""
+            subtitle = visible_line(channel.goal) if channel else ""
             rows.empty_text = "No threads yet: press t to start one."
         self.query_one("#list-subtitle", Label).update(subtitle)
         current = self.thread_id if self.view in ("channel", "unanswered") else None
@@ -284,7 +285,7 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         back = "‹ esc  " if self._narrow() else ""  # says how to go back, and is clickable
         if self.view == "channel":
             channel = state.channels.get(self.channel_id or "")
-            title = f"# {channel.name}" if channel else "No channel"
+            title = f"# {visible_line(channel.name)}" if channel else "No channel"
         else:
             title = {"unanswered": "Unanswered", "mentions": "Mentions", "search": "Search"}[
                 self.view
@@ -293,15 +294,16 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         self.query_one("#list-title", Label).update(f"{back or medium_back}{title}")
         thread = state.threads.get(self.thread_id or "")
         self.query_one("#thread-title", Label).update(
-            f"{back}{thread.title}" if thread else "Pick a thread, or press t to start one"
+            f"{back}{visible_line(thread.title)}"
+            if thread
+            else "Pick a thread, or press t to start one"
         )
 
     def _refresh_status(self) -> None:
         state, me = self.service.state, self.service.me
-        member = state.members.get(me)
         self.query_one(StatusLine).show(
-            state.name or self.service.record.name,
-            member.name if member else "not a member yet",
+            visible_line(state.name or self.service.record.name),
+            name_of(state, me, "not a member yet"),
             state.role_of(me) or "guest",
             self.service.status,
             self.settings.bell_on_mention,
@@ -344,11 +346,10 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
             if post is None or not names & mention_tokens(post.text):
                 continue
             self.mention_bells += 1
-            author = state.members.get(op.actor)
             thread = state.threads.get(post.thread_id)
             self.notify(
-                f"{author.name if author else 'Someone'} mentioned you in "
-                f"“{thread.title if thread else 'a thread'}”",
+                f"{name_of(state, op.actor, 'Someone')} mentioned you in "
+                f"“{visible_line(thread.title) if thread else 'a thread'}”",
                 title="Mention",
             )
             if self.settings.bell_on_mention:
@@ -363,7 +364,10 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         severity = "error" if message.notice.severity == "error" else "warning"
         if self.focusing and severity != "error":
             return
-        self.notify(message.notice.text, severity=severity, timeout=8)
+        # markup=False: a notice quotes what others wrote and errors ("[Errno 2]"), and
+        # must be shown as it is, never read as markup (a stray "[/b]" would crash the app);
+        # visible(): nor may it carry control characters to the terminal.
+        self.notify(visible(message.notice.text), severity=severity, timeout=8, markup=False)
 
     # --- choosing ---------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from ...core.rota import moderator_at, turns
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService, Refused
 from ..timefmt import relative
+from ..visible import name_of, visible_line
 
 ACTIONS = {
     "verify": "verified",
@@ -68,8 +69,7 @@ class MembersScreen(ModalScreen[None]):
         self._show()
 
     def _member_name(self, member_id: str) -> str:
-        member = self.service.state.members.get(member_id)
-        return member.name if member else "someone"
+        return name_of(self.service.state, member_id)
 
     def _show(self) -> None:
         state, now = self.service.state, self.service.now_ms()
@@ -78,7 +78,7 @@ class MembersScreen(ModalScreen[None]):
         for member in sorted(state.members.values(), key=lambda m: m.name.casefold()):
             if member.removed:
                 continue
-            label = Text.assemble(member.name, (f"  {member.role}", "dim"))
+            label = Text.assemble(visible_line(member.name), (f"  {member.role}", "dim"))
             if member.id == on_duty:
                 label.append("  moderating this turn (rota)", style="bold cyan")
             if member.id == self.service.me:
@@ -127,7 +127,7 @@ class MembersScreen(ModalScreen[None]):
                 "\n".join(
                     f"from {day:%a %d %b}: {self._member_name(member)}" for day, member in upcoming
                 )
-                + f"\n(every {rota.period_days} days, dates in {rota.tz})"
+                + f"\n(every {rota.period_days} days, dates in {visible_line(rota.tz)})"
             )
         self.query_one("#rota", Static).update(text)
 

@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Label, RadioSet, Static
 
 from ..actions import key_label
 from ..note_keys import SCOPE_TITLES, scope_actions
-from ..widgets.note_render import visible
+from ..visible import visible
 from ..widgets.toggles import Choice
 
 

@@ -15,9 +15,9 @@ from ...core.state import Note
 from ...sync.engine import CircleService, Refused
 from .. import note_drafts
 from ..note_drafts import NoteDraft
+from ..visible import visible
 from ..widgets.note_editor import NoteEditor
 from ..widgets.note_lines import NoteLines
-from ..widgets.note_render import visible
 from ..widgets.note_rows import member_name, revision_numbers
 from .note_base import NoteScreenBase
 from .note_dialogs import NewNote, NewNoteScreen, UnsavedScreen

@@ -21,10 +21,12 @@ from ...core.state import Note
 from ...sync.engine import CircleService, Refused
 from ..note_keys import note_bindings
 from ..timefmt import absolute
+from ..visible import visible
 from ..widgets.note_lines import NoteLines
-from ..widgets.note_render import blame_strips, diff_strips, text_strips, visible
+from ..widgets.note_render import blame_strips, diff_strips, text_strips
 from ..widgets.note_rows import RevisionRows, revision_numbers
 from ..widgets.row_list import RowList
+from ..widgets.status_line import StatusLine
 from .dialogs import ConfirmScreen
 from .note_base import BIG_TEXT, NoteScreenBase, member_names
 
@@ -49,6 +51,7 @@ class NoteHistoryScreen(NoteScreenBase):
             with Vertical(id="history-view-pane", classes="notes-pane"):
                 yield Label("", id="history-view-title", classes="notes-pane-title", markup=False)
                 yield NoteLines(id="history-view")
+        yield StatusLine(self.service, quiz_only=True)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

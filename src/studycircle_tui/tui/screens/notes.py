@@ -16,13 +16,13 @@ from ...sync.engine import CircleService
 from .. import note_drafts
 from ..note_keys import note_bindings
 from ..timefmt import absolute, relative
+from ..visible import visible
 from ..widgets.note_lines import NoteLines
 from ..widgets.note_render import (
     MARKDOWN_LIMIT,
     blame_strips,
     conflict_strips,
     markdown_strips,
-    visible,
 )
 from ..widgets.note_rows import (
     NoteRows,
@@ -32,6 +32,7 @@ from ..widgets.note_rows import (
     where,
 )
 from ..widgets.row_list import RowList
+from ..widgets.status_line import StatusLine
 from .note_base import BIG_TEXT, member_names
 from .note_editing import NoteEditing
 
@@ -60,6 +61,7 @@ class NotesScreen(NoteEditing):
                 yield Static("", id="note-banner", markup=False)
                 yield NoteLines(id="note-view")
                 yield self._editor
+        yield StatusLine(self.service, quiz_only=True)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 
 from ...core.participation import Report, report, visible_to
 from ...sync.engine import CircleService
+from ..visible import visible_line
 
 BAR_WIDTH = 12
 UNANSWERED_DAYS = 3
@@ -74,7 +75,8 @@ class ParticipationScreen(ModalScreen[None]):
         for entry in [*shown.members, shown.totals]:
             is_total = entry is shown.totals
             name = Text(
-                "Circle total" if is_total else entry.name, style="bold" if is_total else ""
+                "Circle total" if is_total else visible_line(entry.name),
+                style="bold" if is_total else "",
             )
             table.add_row(
                 name,
@@ -93,7 +95,7 @@ class ParticipationScreen(ModalScreen[None]):
             f"Open questions: {len(shown.unanswered)}; waiting more than "
             f"{UNANSWERED_DAYS} days: {len(shown.waiting_long)}",
         ]
-        lines += [f"  · {thread.title}" for thread in shown.waiting_long[:5]]
+        lines += [f"  · {visible_line(thread.title)}" for thread in shown.waiting_long[:5]]
         self.query_one("#participation-summary", Static).update("\n".join(lines))
         is_lead = self.service.state.role_of(self.service.me) == "lead"
         nudges = "\n".join(f"→ {nudge}" for nudge in shown.nudges) if is_lead else ""

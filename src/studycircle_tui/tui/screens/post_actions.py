@@ -14,6 +14,7 @@ from ...core.ops import Op, OpError
 from ...core.state import Post
 from ...sync.engine import Refused
 from ..actions import ACTIONS
+from ..visible import name_of, visible_line
 from ..widgets.composer import Composer
 from ..widgets.post_render import plain_line
 from ..widgets.thread_view import ThreadView
@@ -137,11 +138,8 @@ class PostActions:
         state = self.service.state
         post = state.posts.get(self.composer_post or "")
         if self.composer_mode == "reply_to" and post is not None:
-            author = state.members.get(post.author)
             quote = plain_line(post.text, 80)
-            label.update(
-                f"↩ Replying to {author.name if author else 'someone'} (esc cancels): {quote}"
-            )
+            label.update(f"↩ Replying to {name_of(state, post.author)} (esc cancels): {quote}")
         elif self.composer_mode == "edit":
             label.update("✎ Editing your post: ctrl+s saves, esc cancels")
         else:
@@ -314,7 +312,7 @@ class PostActions:
                 self.view = "channel"
                 self.open_thread(op.id)
 
-        self.app.push_screen(NewThreadScreen(channel.name), created)
+        self.app.push_screen(NewThreadScreen(visible_line(channel.name)), created)
 
     def action_toggle_bell(self) -> None:
         self.settings.bell_on_mention = not self.settings.bell_on_mention

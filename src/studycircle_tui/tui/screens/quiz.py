@@ -16,9 +16,11 @@ from ...core import sessionscore
 from ...core.ops import OpError, Question
 from ...core.state import Quiz
 from ...sync.engine import CircleService, Refused
-from ...sync.quizrun import QuizRunner, live_stage, names
+from ...sync.quizrun import QuizRunner, live_stage
 from ..messages import CircleChanged, follow_circle
+from ..visible import markup_line, names_of, visible_line
 from ..widgets.quiz_views import press_answer_key
+from ..widgets.status_line import StatusLine
 
 
 class QuizBaseScreen(Screen[None]):
@@ -95,6 +97,7 @@ class QuizPaneScreen(QuizBaseScreen):
             yield Label("Quizzes", id="quiz-pane-title", classes="quiz-title")
             yield OptionList(id="quiz-list")
             yield Static("", id="quiz-detail")
+        yield StatusLine(self.service, quiz_only=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -133,7 +136,7 @@ class QuizPaneScreen(QuizBaseScreen):
     def _line(self, quiz: Quiz) -> str:
         state = self.service.state
         channel = state.channels.get(quiz.channel_id or "")
-        where = f"#{channel.name}" if channel else "circle"
+        where = f"#{visible_line(channel.name)}" if channel else "circle"
         live = self.runner.running(quiz)
         badge = ""
         if live is not None:
@@ -141,13 +144,14 @@ class QuizPaneScreen(QuizBaseScreen):
         best = quiz.best.get(self.service.me)
         mine = f"  best {percent(best)}" if best is not None else ""
         count = len(quiz.questions)
-        return f"{badge}{quiz.title}  ({where}, {count} question{'s' * (count != 1)}){mine}"
+        title = visible_line(quiz.title)
+        return f"{badge}{title}  ({where}, {count} question{'s' * (count != 1)}){mine}"
 
     def _show_detail(self, quiz: Quiz, me: str) -> None:
         state = self.service.state
-        who = names(state)
+        who = names_of(state)
         count = len(quiz.questions)
-        lines = [f"[b]{_escape(quiz.title)}[/b] · {count} question{'s' * (count != 1)}"]
+        lines = [f"[b]{markup_line(quiz.title)}[/b] · {count} question{'s' * (count != 1)}"]
         if quiz.keys is not None:
             lines.append("Practice quiz: its answers travel with it.")
         elif self.runner.held_keys(quiz) is not None:
@@ -160,13 +164,13 @@ class QuizPaneScreen(QuizBaseScreen):
         if me in quiz.best:
             lines.append(f"Your best practice score: {percent(quiz.best[me])}")
         if best:
-            shown = ", ".join(f"{_escape(who.get(p, '?'))} {percent(r)}" for p, r in best[:3])
+            shown = ", ".join(f"{markup_line(who.get(p, '?'))} {percent(r)}" for p, r in best[:3])
             lines.append(f"Best in the circle: {shown}")
         live = self.runner.running(quiz)
         finished = [s for s in self.runner.sessions(quiz) if s.mode == "live" and s.finished]
         if finished:
             last = sessionscore.score_session(quiz, finished[-1]).podium(who)
-            winner = f" · last winner: {_escape(who.get(last[0].player, '?'))}" if last else ""
+            winner = f" · last winner: {markup_line(who.get(last[0].player, '?'))}" if last else ""
             lines.append(f"Run live {len(finished)} time{'s' * (len(finished) != 1)}{winner}")
         hints = []
         if live is not None:
@@ -174,7 +178,7 @@ class QuizPaneScreen(QuizBaseScreen):
             if live.host == me:
                 hints.append("enter: back to hosting")
             else:
-                hints.append(f"enter: join {_escape(host)}'s live quiz")
+                hints.append(f"enter: join {markup_line(host)}'s live quiz")
         if live is None and self.runner.why_not_host(quiz) is None:
             hints.append("l: run live")
         if live is None and self.runner.practice_keys(quiz) is not None:
@@ -258,9 +262,3 @@ class QuizPaneScreen(QuizBaseScreen):
 
     def action_back(self) -> None:
         self.dismiss()
-
-
-def _escape(text: str) -> str:
-    from textual.markup import escape
-
-    return escape(text)

@@ -1,5 +1,5 @@
-"""Small quiz dialogs: how to score a live run before its lobby opens, and where to
-write a session's results. Each dismisses with its answer, or None on escape."""
+"""A small quiz dialog: how to score a live run before its lobby opens. It dismisses with
+its answer, or None on escape. (Exporting the results is in export.py.)"""
 
 from dataclasses import dataclass
 
@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioSet
 
+from ..visible import visible_line
 from ..widgets.toggles import Choice, Tick
 
 
@@ -30,7 +31,7 @@ class LiveSettingsScreen(ModalScreen[LiveSettings | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="quiz-dialog"):
-            yield Label(f"Run “{self.quiz_title}” live", classes="quiz-title")
+            yield Label(f"Run “{visible_line(self.quiz_title)}” live", classes="quiz-title")
             if self.open_keys:
                 yield Label(
                     "Its answers are already in the circle's log (it was shared for "
@@ -71,38 +72,6 @@ class LiveSettingsScreen(ModalScreen[LiveSettings | None]):
         scoring = "speed" if self.query_one(RadioSet).pressed_index == 1 else "accuracy"
         streak = self.query_one("#quiz-streak", Tick).value
         self.dismiss(LiveSettings(scoring, streak, int(text)))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class ExportScreen(ModalScreen[str | None]):
-    """Where to write the results: a file name (in the current folder) or a path."""
-
-    CSS_PATH = "quiz.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, suggested: str) -> None:
-        super().__init__()
-        self.suggested = suggested
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="quiz-dialog"):
-            yield Label("Export the results as CSV", classes="quiz-title")
-            yield Label("A file name (written in the current folder) or a path:")
-            yield Input(self.suggested, id="quiz-export-path")
-            with Horizontal(classes="quiz-buttons"):
-                yield Button("Write", variant="primary", id="quiz-ok")
-                yield Button("Cancel", id="quiz-cancel")
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "quiz-cancel":
-            self.dismiss(None)
-        else:
-            self.dismiss(self.query_one(Input).value.strip() or None)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -4,21 +4,22 @@ next; at the end a podium and per-question statistics.
 
 Everything shown comes from the circle's log, so every member's screen agrees; only the
 lead's "leaderboard" step is the lead's own (no op marks it). The lead paces the quiz:
-``n`` goes on, ``p`` pauses, ``+`` adds time, ``s`` skips to the close, ``x`` ends it;
-the lead's client closes a question itself when its time is up or everyone answered.
+``n`` goes on, ``p`` pauses, ``+`` adds time, ``s`` skips to the close, ``x`` ends it.
+This screen only shows: the lead's pacer (sync/pacer.py, run beside the sync loop) closes
+a question when its time is up or everyone answered, whatever screen is showing.
 """
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Key as KeyEvent
-from textual.markup import escape
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from ...core import quizscore, sessionscore
 from ...core.state import Quiz, QuizSession
 from ...sync.engine import CircleService
-from ...sync.quizrun import ADD_SECONDS, LiveStage, live_stage, names, players_expected, write_csv
+from ...sync.quizrun import ADD_SECONDS, LiveStage, live_stage, players_expected
+from ..visible import markup_line, markup_text, names_of, visible_line
 from ..widgets.quiz_views import (
     CHOICE_KINDS,
     BarChart,
@@ -133,7 +134,7 @@ class LiveQuizScreen(QuestionScreen):
         if stage.question != self._shown_question:
             self._shown_question = stage.question
             self.picked = set()
-        quiz, who = self.quiz, names(self.service.state)
+        quiz, who = self.quiz, names_of(self.service.state)
         total = len(quiz.questions)
         host = who.get(self.session.host, "the lead")
         role = "you host" if self.lead else f"hosted by {host}"
@@ -141,7 +142,9 @@ class LiveQuizScreen(QuestionScreen):
             "lobby": "lobby",
             "finished": "finished",
         }.get(stage.name, f"question {stage.question + 1} of {total}")
-        self.query_one("#quiz-live-title", Label).update(f"Live · {quiz.title} · {where} · {role}")
+        self.query_one("#quiz-live-title", Label).update(
+            f"Live · {visible_line(quiz.title)} · {where} · {role}"
+        )
         parts = {
             "#quiz-lobby": stage.name == "lobby",
             "#quiz-countdown": stage.name in ("open", "paused"),
@@ -195,7 +198,7 @@ class LiveQuizScreen(QuestionScreen):
     def _show_lobby(self, who: dict[str, str]) -> None:
         count = len(self.quiz.questions)
         lines = [
-            f"[b]{escape(self.quiz.title)}[/b] · {count} question{'s' * (count != 1)}",
+            f"[b]{markup_line(self.quiz.title)}[/b] · {count} question{'s' * (count != 1)}",
             self._scoring_text(),
             self._keys_text(),
             "",
@@ -203,12 +206,14 @@ class LiveQuizScreen(QuestionScreen):
         players = [who[p] for p in players_expected(self.service.state, self.session)]
         if self.lead:
             lines.append("The lobby is open: members join from their Quiz pane.")
-            lines.append(f"Who can play ({len(players)}): {escape(', '.join(sorted(players)))}")
+            lines.append(
+                f"Who can play ({len(players)}): {markup_line(', '.join(sorted(players)))}"
+            )
             lines.append("")
             lines.append("[b]n[/b]: ask question 1")
         else:
             host = who.get(self.session.host, "the lead")
-            lines.append(f"You are in. Waiting for {escape(host)} to ask the first question…")
+            lines.append(f"You are in. Waiting for {markup_line(host)} to ask the first question…")
         self.query_one("#quiz-lobby", Static).update("\n".join(lines))
 
     def _show_question(self, stage: LiveStage, who: dict[str, str]) -> bool:
@@ -236,13 +241,13 @@ class LiveQuizScreen(QuestionScreen):
         if stage.name in ("open", "paused"):
             if self.lead:
                 names_in = ", ".join(sorted(who.get(p, "?") for p in answered))
-                lines = [f"[b]{count}[/b]" + (f": {escape(names_in)}" if names_in else "")]
+                lines = [f"[b]{count}[/b]" + (f": {markup_line(names_in)}" if names_in else "")]
                 lines.append("[dim]s: close it now · p: pause · +: more time · x: end[/dim]")
                 status.update("\n".join(lines))
             elif mine is not None:
                 given = quizscore.answer_text(question, mine[0])  # type: ignore[arg-type]
                 status.update(
-                    f"[b $success]✓ Answer sent[/] ({escape(given)}). "
+                    f"[b $success]✓ Answer sent[/] ({markup_line(given)}). "
                     f"Waiting for the others: {count}."
                 )
             elif stage.name == "paused":
@@ -265,7 +270,7 @@ class LiveQuizScreen(QuestionScreen):
         stats = quizscore.session_question_stats(quiz, session, index)
         standings = score.standings(who)
         mine = next((s for s in standings if s.player == self.service.me), None)
-        lines = [f"[b]Answer:[/b] {escape(quizscore.right_answer_text(question, key))}"]
+        lines = [f"[b]Answer:[/b] {markup_line(quizscore.right_answer_text(question, key))}"]
         mark = score.mark(self.service.me, index)
         if not self.lead:
             if mark is None or mark.answer is None:
@@ -275,7 +280,7 @@ class LiveQuizScreen(QuestionScreen):
                 place = f" · you are {_ordinal(mine.rank)} of {len(standings)}" if mine else ""
                 lines.append(grade_markup(grade, mark.points, place))
         if key.general_feedback:
-            lines.append(escape(key.general_feedback))
+            lines.append(markup_text(key.general_feedback))
         players = max(len(standings), len(players_expected(self.service.state, session)))
         lines.append(
             f"{stats.right} of {players} player{'s' * (players != 1)} right"
@@ -342,23 +347,10 @@ class LiveQuizScreen(QuestionScreen):
     # --- time -------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Redraw the countdown; the lead's client closes a question whose time is up or
-        that everyone has answered."""
-        if self.session_id not in self.service.state.sessions:
-            return
-        self.update_countdown()
-        if not self.lead:
-            return
-        stage = self.stage()
-        if stage.name != "open":
-            return
-        session = self.session
-        expected = set(players_expected(self.service.state, session))
-        answered = session.answered.get(stage.question, set())
-        everyone = bool(expected) and expected <= answered
-        done = self.service.now_ms() >= session.deadline_ms or everyone
-        if done and self.submit(self.runner.close, self.session_id) is not None:
-            self.refresh_view()
+        """Redraw the countdown. Closing on time is the lead's pacer's job (sync/pacer.py),
+        so a question closes whether or not this screen is showing."""
+        if self.session_id in self.service.state.sessions:
+            self.update_countdown()
 
     # --- the lead's actions -------------------------------------------------------------
 
@@ -444,25 +436,13 @@ class LiveQuizScreen(QuestionScreen):
 
     def action_export(self) -> None:
         from datetime import UTC, datetime
-        from pathlib import Path
 
-        from .quiz_dialogs import ExportScreen
+        from .export import Export, offer_export
 
         day = datetime.fromtimestamp(self.session.started_ms / 1000, UTC).strftime("%Y-%m-%d")
         slug = "".join(c if c.isalnum() else "-" for c in self.quiz.title.lower()).strip("-")
-        suggested = f"{slug or 'quiz'}-{day}.csv"
-
-        def chosen(path: str | None) -> None:
-            if not path:
-                return
-            try:
-                written = write_csv(Path(path), self.runner.csv_rows(self.session_id), suggested)
-            except OSError as error:
-                self.notify(f"Could not write {path}: {error.strerror or error}", severity="error")
-                return
-            self.notify(f"Results written to {written.resolve()}")
-
-        self.app.push_screen(ExportScreen(suggested), chosen)
+        data = self.runner.results_csv(self.session_id).encode("utf-8")
+        offer_export(self, Export("the results as CSV", f"{slug or 'quiz'}-{day}.csv", data))
 
     def action_leave(self) -> None:
         self.dismiss()

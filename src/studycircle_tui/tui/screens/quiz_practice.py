@@ -6,13 +6,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Key as KeyEvent
-from textual.markup import escape
 from textual.widgets import Footer, Input, Label, Static
 
 from ...core import quizscore
 from ...core.ops import Key
 from ...core.quizscore import Grade
 from ...sync.engine import CircleService
+from ..visible import markup_line, markup_text, visible_line
 from ..widgets.quiz_views import (
     QuestionView,
     answer_hint,
@@ -21,6 +21,7 @@ from ..widgets.quiz_views import (
     summary_line,
     typed_answer,
 )
+from ..widgets.status_line import StatusLine
 from .quiz import QuestionScreen, percent
 
 
@@ -53,6 +54,7 @@ class PracticeScreen(QuestionScreen):
                 yield Static("", id="quiz-feedback")
                 yield Static("", id="quiz-review")
             yield Static("", id="quiz-hint")
+        yield StatusLine(self.service, quiz_only=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -70,7 +72,7 @@ class PracticeScreen(QuestionScreen):
     def refresh_view(self) -> None:
         quiz = self.quiz
         total = len(quiz.questions)
-        title = f"Practice · {quiz.title}"
+        title = f"Practice · {visible_line(quiz.title)}"
         if self.stage != "review":
             title += f" · question {self.index + 1} of {total}"
         self.query_one("#quiz-practice-title", Label).update(title)
@@ -99,9 +101,9 @@ class PracticeScreen(QuestionScreen):
             right = quizscore.right_answer_text(question, self.keys[self.index])
             lines = [grade_markup(grade)]
             if not grade.correct:
-                lines.append(f"The answer: {escape(right)}")
+                lines.append(f"The answer: {markup_line(right)}")
             if self.keys[self.index].general_feedback:
-                lines.append(escape(self.keys[self.index].general_feedback))
+                lines.append(markup_text(self.keys[self.index].general_feedback))
             feedback.update("\n".join(lines))
             last = self.index + 1 == total
             hint.update("enter: see your score" if last else "enter: next question")
@@ -127,12 +129,12 @@ class PracticeScreen(QuestionScreen):
                 if grade.credit
                 else "[$error]✗[/]"
             )
-            lines.append(f"{mark} {index + 1}. {escape(summary_line(question, 70))}")
+            lines.append(f"{mark} {index + 1}. {markup_line(summary_line(question, 70))}")
             given = quizscore.answer_text(question, self.answers[index], letters=True)  # type: ignore[arg-type]
-            lines.append(f"     you: {escape(given) or '-'}")
+            lines.append(f"     you: {markup_line(given) or '-'}")
             if not grade.correct:
                 right = quizscore.right_answer_text(question, self.keys[index])
-                lines.append(f"     answer: {escape(right)}")
+                lines.append(f"     answer: {markup_line(right)}")
         return "\n".join(lines)
 
     def score(self) -> tuple[float, float]:

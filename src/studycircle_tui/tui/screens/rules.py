@@ -8,6 +8,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, Markdown
 
 from ...sync.engine import CircleService
+from ..visible import visible, visible_line
 
 
 def needs_acceptance(service: CircleService) -> bool:
@@ -36,10 +37,10 @@ class RulesScreen(ModalScreen[bool]):
         state = self.service.state
         pending = needs_acceptance(self.service)
         with VerticalScroll(id="rules-box"):
-            yield Label(f"Welcome to {state.name}", classes="title")
+            yield Label(f"Welcome to {visible_line(state.name)}", classes="title")
             if state.goal:
                 yield Label("Our goal", classes="heading")
-                yield Markdown(state.goal, id="goal")
+                yield Markdown(visible(state.goal), id="goal")
             if state.rules:
                 heading = (
                     "Our rules (changed since you last read them)"
@@ -47,7 +48,7 @@ class RulesScreen(ModalScreen[bool]):
                     else "Our rules"
                 )
                 yield Label(heading, classes="heading")
-                yield Markdown(state.rules, id="rules")
+                yield Markdown(visible(state.rules), id="rules")
             if pending:
                 yield Label("Please accept them before your first post.", id="ask")
             with Horizontal(classes="buttons"):

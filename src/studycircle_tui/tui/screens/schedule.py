@@ -2,7 +2,6 @@
 moderators and the lead, and export as an iCalendar (.ics) file."""
 
 from datetime import datetime
-from pathlib import Path
 
 from msgspec import structs
 from textual.app import ComposeResult
@@ -16,6 +15,7 @@ from ...core.ops import OpError
 from ...core.schedule import is_running, occurrence_around
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService, Refused
+from ..visible import visible_line
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -29,9 +29,10 @@ def describe_next(service: CircleService) -> str:
     if upcoming is None:
         return ""
     local = datetime.fromtimestamp(upcoming.start_ms / 1000)
+    title = visible_line(upcoming.session.title)
     if is_running(upcoming, now):
-        return f"now: {upcoming.session.title}"
-    return f"next: {upcoming.session.title} {local:%a %H:%M}"
+        return f"now: {title}"
+    return f"next: {title} {local:%a %H:%M}"
 
 
 class ScheduleScreen(ModalScreen[None]):
@@ -65,7 +66,6 @@ class ScheduleScreen(ModalScreen[None]):
                     yield Input(local_zone_name(), placeholder="Time zone", id="tz")
                     yield Input("60", placeholder="minutes", id="minutes")
                 yield Button("Add session", id="add", variant="primary")
-            yield Input(f"{self._file_stem()}.ics", id="ics-path")  # in the current folder
             yield Label("", id="schedule-message")
         yield Footer()
 
@@ -86,8 +86,8 @@ class ScheduleScreen(ModalScreen[None]):
             when = "on now" if is_running(upcoming, now) else f"next {local:%a %d %b %H:%M}"
             options.append(
                 Option(
-                    f"{session.title} — {DAYS[session.weekday]}s {session.time} "
-                    f"({session.tz}, {session.minutes} min) · {when}",
+                    f"{visible_line(session.title)} — {DAYS[session.weekday]}s {session.time} "
+                    f"({visible_line(session.tz)}, {session.minutes} min) · {when}",
                     id=str(index),
                 )
             )
@@ -139,10 +139,11 @@ class ScheduleScreen(ModalScreen[None]):
         self._show()
 
     def action_export(self) -> None:
-        target = Path(self.query_one("#ics-path", Input).value.strip())
-        try:
-            written = self.service.export_schedule(target)
-        except OSError as error:
-            self._say(f"Could not write {target}: {error.strerror}")
-            return
-        self._say(f"Exported to {written.resolve()}")
+        from .export import Export, offer_export
+
+        export = Export(
+            "the schedule as iCalendar (.ics)",
+            f"{self._file_stem() or 'schedule'}.ics",
+            self.service.schedule_ics(),
+        )
+        offer_export(self, export)

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Input, Label, Select, Static
 
 from ... import config
 from ...config import Settings
+from .. import compat
 
 if TYPE_CHECKING:
     from ..preferences import Preferences
@@ -48,7 +49,7 @@ def known_bindings(app) -> dict[str, tuple[str, str]]:
         if type(node) in seen:
             continue
         seen.add(type(node))
-        for key, bindings in type(node)._merge_bindings().key_to_bindings.items():
+        for key, bindings in compat.declared_bindings(type(node)).key_to_bindings.items():
             for binding in bindings:
                 if binding.id and binding.id != "settings-screen":
                     description = binding.description or binding.action

@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from ...core.ops import OpError
 from ...core.state import Suggestion
 from ...sync.engine import CircleService, Refused
+from ..visible import name_of, visible, visible_line
 from ..widgets.toggles import Tick
 
 STATUS_STYLE = {"open": "yellow", "planned": "cyan", "done": "green", "declined": "dim"}
@@ -25,8 +26,7 @@ def author_label(service: CircleService, suggestion: Suggestion) -> str:
     """Who wrote it, as this viewer may see it: anonymous ones show no name to members."""
     if suggestion.anonymous and suggestion.author != service.me:
         return "anonymous"
-    member = service.state.members.get(suggestion.author)
-    name = member.name if member else "someone"
+    name = name_of(service.state, suggestion.author)
     return f"{name} (anonymous to others)" if suggestion.anonymous else name
 
 
@@ -77,11 +77,11 @@ class SuggestionScreen(ModalScreen[None]):
         ):
             label = Text.assemble(
                 (f"[{suggestion.status}] ", STATUS_STYLE[suggestion.status]),
-                suggestion.text,
+                visible(suggestion.text),
                 (f"  — {author_label(self.service, suggestion)}", "dim"),
             )
             if suggestion.reply:
-                label.append(f"\n    lead: {suggestion.reply}", style="italic")
+                label.append(f"\n    lead: {visible_line(suggestion.reply)}", style="italic")
             options.append(Option(label, id=suggestion.id))
         listed = self.query_one("#suggestions", OptionList)
         listed.set_options(options or [Option("No suggestions yet: be the first.", disabled=True)])

@@ -7,6 +7,7 @@ from textual.widgets.option_list import Option
 
 from ...core.discussion import channels_in_order
 from ...core.state import CircleState
+from ..visible import visible_line
 from .post_render import Palette
 
 UNANSWERED = "view:unanswered"
@@ -31,11 +32,12 @@ class ChannelList(OptionList):
                 continue
             channel = state.channels[channel_id]
             unread = state.unread_in_channel(me, channel_id)
-            label = Text.assemble(("# ", palette.muted), (channel.name, "bold" if unread else ""))
+            name = visible_line(channel.name)
+            label = Text.assemble(("# ", palette.muted), (name, "bold" if unread else ""))
             if unread:
                 label.append(f"  {unread}", style=palette.unread)
             if channel.goal:
-                label.append(f"\n  {channel.goal}", style=palette.muted)
+                label.append(f"\n  {visible_line(channel.goal)}", style=palette.muted)
             options.append(Option(label, id=channel_id))
         options.append(None)  # a separator
         label = Text.assemble(("? ", palette.unread), "Unanswered")

@@ -9,10 +9,10 @@ opens). After each rebuild the watchers of keys no longer on screen are dropped.
 
 from textual.widgets import Footer
 
+from ..compat import drop_watchers_on_detached
+
 
 class AppFooter(Footer):
     async def recompose(self) -> None:
         await super().recompose()
-        watchers = getattr(self, "__watchers", {})
-        for name, watching in watchers.items():
-            watchers[name] = [(node, callback) for node, callback in watching if node.is_attached]
+        drop_watchers_on_detached(self)

@@ -10,6 +10,7 @@ document on each keystroke, about 0.18 s per key on a 1 MB note (measured here).
 from textual.message import Message
 from textual.widgets import TextArea
 
+from ..compat import tree_sitter_language
 from ..note_keys import note_bindings
 
 HIGHLIGHT_LIMIT = 100_000  # characters
@@ -17,14 +18,7 @@ HIGHLIGHT_LIMIT = 100_000  # characters
 
 def markdown_language() -> str | None:
     """The language name Markdown highlighting needs, or None (plain text)."""
-    try:
-        from textual._tree_sitter import get_language
-    except ImportError:  # pragma: no cover - a Textual without tree-sitter support
-        return None
-    try:
-        return "markdown" if get_language("markdown") is not None else None
-    except Exception:  # a grammar built for another tree-sitter: plain text, not a crash
-        return None
+    return "markdown" if tree_sitter_language("markdown") is not None else None
 
 
 class NoteEditor(TextArea):

@@ -6,7 +6,6 @@ for a big note. Each makes its own ``Console``: the app's is the UI thread's.
 """
 
 import io
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -21,25 +20,13 @@ from textual.strip import Strip
 
 from ...core import notemerge
 from ...core.noteblame import BlameLine
+from ..visible import visible
 
 # Beyond this many characters a note is shown as its text, not as rendered Markdown:
 # Rich's Markdown costs about 6 ms a kilobyte, and the text shows the same words.
 MARKDOWN_LIMIT = 200_000
 # Lines (or diff rows) drawn at a time for a big view: a screenful and more, in a few ms.
 PIECE = 300
-# Control characters would reach the terminal as they are (an escape sequence in a note
-# could clear the screen or retitle the window): each is shown as U+FFFD instead.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-TAB_SIZE = 4
-
-
-def visible(text: str) -> str:
-    """``text`` safe to draw: CRLF as LF, tabs as spaces, control characters as U+FFFD."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-    if "\t" in text:
-        text = text.expandtabs(TAB_SIZE)
-    return _CONTROL.sub("\ufffd", text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from rich.text import Text
 
 from ...core.state import CircleState, Note, Revision
 from ..timefmt import relative
-from .note_render import visible
+from ..visible import visible
 
 NEEDS_MERGE = "⚠ needs merge"
 

@@ -21,6 +21,7 @@ from ...core.discussion import may_see
 from ...core.search import MENTION, fold, names_for
 from ...core.state import CircleState, Post
 from ..timefmt import relative
+from ..visible import name_of, visible, visible_line
 
 REACTIONS = ("+1", "helpful", "thanks")
 REACTION_LABELS = {"+1": "👍 +1", "helpful": "💡 helpful", "thanks": "🙏 thanks"}
@@ -70,11 +71,6 @@ class Palette:
         )
 
 
-def _name(state: CircleState, member_id: str | None) -> str:
-    member = state.members.get(member_id) if member_id else None
-    return member.name if member else "someone"
-
-
 def signature(state: CircleState, post: Post, me: str, now_ms: int) -> tuple:
     """Everything a post's look depends on (besides width): its cache key."""
     reactions = tuple(sorted((kind, len(who), me in who) for kind, who in post.reactions.items()))
@@ -87,7 +83,7 @@ def signature(state: CircleState, post: Post, me: str, now_ms: int) -> tuple:
         post.verified_by,
         len(post.flags),
         reactions,
-        _name(state, post.author),
+        name_of(state, post.author),
         state.role_of(post.author),
         relative(post.created_ms, now_ms),
         (reply.text, reply.deleted, reply.hidden) if reply else None,
@@ -97,7 +93,7 @@ def signature(state: CircleState, post: Post, me: str, now_ms: int) -> tuple:
 
 def _header(state: CircleState, post: Post, me: str, now_ms: int, palette: Palette) -> Text:
     header = Text()
-    header.append(_name(state, post.author), style="bold")
+    header.append(name_of(state, post.author), style="bold")
     role = state.role_of(post.author)
     if role in ("lead", "moderator"):
         header.append(f" · {role}", style=palette.muted)
@@ -107,7 +103,7 @@ def _header(state: CircleState, post: Post, me: str, now_ms: int, palette: Palet
     if post.accepted:
         header.append("  ✓ accepted", style=palette.accepted)
     if post.verified_by:
-        header.append(f"  ✔ verified by {_name(state, post.verified_by)}", style=palette.verified)
+        header.append(f"  ✔ verified by {name_of(state, post.verified_by)}", style=palette.verified)
     if post.hidden:
         header.append("  ⊘ hidden", style=palette.hidden)
     if post.flags and state.is_at_least(me, "moderator"):
@@ -123,7 +119,7 @@ _MARKUP = re.compile(r"```\w*|\*\*|__|`|(?<![\w*])[*_](?=\S)|(?<=\S)[*_](?![\w*]
 
 def plain_line(text: str, width: int | None = None) -> str:
     """A post's text on one line without its Markdown marks, cut with "…" to ``width``."""
-    line = " ".join(_MARKUP.sub("", text).split())
+    line = visible_line(" ".join(_MARKUP.sub("", text).split()))
     if width is not None and len(line) > width:
         line = line[: width - 1] + "…"
     return line
@@ -140,13 +136,14 @@ def _reply_context(state: CircleState, post: Post, me: str, palette: Palette) ->
     else:
         quote = plain_line(replied.text, 120)
     text = Text("┃ ↩ ", style=palette.muted)
-    text.append(_name(state, replied.author), style=palette.muted + Style(bold=True))
+    text.append(name_of(state, replied.author), style=palette.muted + Style(bold=True))
     text.append(f": {quote}", style=palette.muted)
     text.no_wrap, text.overflow = True, "ellipsis"
     return text
 
 
 def _body(text: str) -> RenderableType:
+    text = visible(text)
     if _MARKDOWN.search(text):
         return Markdown(text, code_theme="ansi_dark", hyperlinks=False)
     return Text(text)
@@ -166,11 +163,11 @@ def post_parts(
         parts.append(Text("[hidden by a moderator]", style=palette.muted + Style(italic=True)))
         return parts
     if post.hidden:
-        why = f": {post.hide_reason}" if post.hide_reason else ""
+        why = f": {visible_line(post.hide_reason)}" if post.hide_reason else ""
         who = "you" if post.author == me else "its author"
         parts.append(
             Text(
-                f"Hidden by {_name(state, post.hidden_by)}{why}. Only {who} and moderators "
+                f"Hidden by {name_of(state, post.hidden_by)}{why}. Only {who} and moderators "
                 "see this text.",
                 style=palette.hidden,
             )

@@ -9,12 +9,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Key as KeyEvent
-from textual.markup import escape
 from textual.widgets import Input, Static
 
 from ...core.ops import Key, Question
 from ...core.quizscore import Bar, Grade, choice_label, choice_weights
 from ...core.sessionscore import Standing
+from ..visible import markup_line, markup_text, visible, visible_line
 
 CHOICE_KINDS = ("multiple_choice", "true_false", "multiple_answer")
 
@@ -41,8 +41,8 @@ def question_header(question: Question, number: int, total: int) -> str:
 def question_text(question: Question) -> RenderableType:
     """The question's text: Markdown rendered when the quiz file says it is Markdown."""
     if question.text_format == "markdown":
-        return Markdown(question.text)
-    return Text(question.text)
+        return Markdown(visible(question.text))
+    return Text(visible(question.text))
 
 
 def summary_line(question: Question, width: int) -> str:
@@ -52,6 +52,7 @@ def summary_line(question: Question, width: int) -> str:
     text = lines[0] if lines else ""
     if question.text_format == "markdown":
         text = text.replace("`", "")
+    text = visible_line(text)
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
@@ -75,15 +76,15 @@ def choice_lines(
             you = "  [$accent]← you[/]" if mine and question.kind != "multiple_answer" else ""
             style = "b" if mine else "none"
             lines.append(
-                f"[$accent]{key_hint(index)}[/] [{style}]{escape(box)}"
-                f"{escape(choice)}[/{style}]{mark}{you}"
+                f"[$accent]{key_hint(index)}[/] [{style}]{markup_line(box)}"
+                f"{markup_line(choice)}[/{style}]{mark}{you}"
             )
     elif question.kind == "matching":
         for index, prompt in enumerate(question.prompts):
-            lines.append(f"{index + 1}. {escape(prompt)}")
+            lines.append(f"{index + 1}. {markup_line(prompt)}")
         lines.append("")
         for index, choice in enumerate(question.choices):
-            lines.append(f"   [$accent]{choice_label(index)})[/] {escape(choice)}")
+            lines.append(f"   [$accent]{choice_label(index)})[/] {markup_line(choice)}")
     return lines
 
 
@@ -169,19 +170,20 @@ class BarChart(Static):
         if not bars:
             self.update("No answers.")
             return
-        label_width = min(28, max(len(bar.label) for bar in bars))
+        # A typed answer is a player's own text: drawn on every screen at the reveal.
+        labels = [visible_line(bar.label) for bar in bars]
+        label_width = min(28, max(len(label) for label in labels))
         most = max(1, max(bar.count for bar in bars))
         room = min(40, max(8, width - label_width - 14))
         lines = []
-        for bar in bars:
-            label = bar.label if len(bar.label) <= label_width else bar.label[: label_width - 1]
-            label = label + ("…" if len(bar.label) > label_width else "")
+        for bar, full in zip(bars, labels, strict=True):
+            label = full if len(full) <= label_width else full[: label_width - 1] + "…"
             length = round(bar.count / most * room)
             colour = "$success" if bar.correct and revealed else "$primary"
             block = "█" * length if length else "▏"
             mark = " ✓" if bar.correct and revealed else ""
             lines.append(
-                f"{escape(label.ljust(label_width))} [{colour}]{block}[/] {bar.count}"
+                f"{markup_line(label.ljust(label_width))} [{colour}]{block}[/] {bar.count}"
                 f"[$success]{mark}[/]"
             )
         self.update(_markup(lines))
@@ -201,9 +203,10 @@ class Leaderboard(Static):
         title: str = "Leaderboard",
         mine: Standing | None = None,
     ) -> None:
-        lines = [f"[b]{escape(title)}[/b]"]
+        lines = [f"[b]{markup_line(title)}[/b]"]
         if not standings:
             lines.append("[dim]No scores yet.[/dim]")
+        names = {player: visible_line(name) for player, name in names.items()}
         width = max((len(names.get(s.player, "?")) for s in standings), default=4)
         width = min(width, 24)
         for standing in standings:
@@ -217,7 +220,7 @@ class Leaderboard(Static):
 def _standing_line(standing: Standing, names: dict[str, str], me: str, width: int) -> str:
     name = names.get(standing.player, "someone")[:width].ljust(width)
     line = (
-        f"{standing.rank:>3}. {escape(name)}  {standing.points:8.2f} pts"
+        f"{standing.rank:>3}. {markup_line(name)}  {standing.points:8.2f} pts"
         f"  [dim]{standing.right} right[/dim]"
     )
     return f"[b $accent]{line}  ← you[/]" if standing.player == me else line
@@ -233,7 +236,7 @@ def grade_markup(grade: Grade, points: float | None = None, extra: str = "") -> 
         head = f"[b $warning]◐ Partly right ({grade.credit:.0%})[/]{earned}"
     else:
         head = f"[b $error]✗ Not right[/]{earned}"
-    return head + (f"\n{escape(grade.feedback)}" if grade.feedback else "")
+    return head + (f"\n{markup_text(grade.feedback)}" if grade.feedback else "")
 
 
 # --- reading answers from keys and typed text ---------------------------------------------

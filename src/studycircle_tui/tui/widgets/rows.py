@@ -10,6 +10,7 @@ from ...core.discussion import thread_status
 from ...core.search import highlight_spans
 from ...core.state import CircleState
 from ..timefmt import relative
+from ..visible import name_of, visible_line
 from .post_render import Palette, plain_line
 
 MARKERS = {
@@ -32,11 +33,6 @@ def marker(status: str, palette: Palette) -> Text:
     return Text(symbol if symbol == "💬" else f"{symbol} ", style=styles[status])
 
 
-def _name(state: CircleState, member_id: str) -> str:
-    member = state.members.get(member_id)
-    return member.name if member else "someone"
-
-
 class ThreadRows:
     """Draws thread rows: ``✓ Title   3 new`` over ``question · 2 replies · 5m``."""
 
@@ -53,7 +49,7 @@ class ThreadRows:
         status = thread_status(thread)
         first = marker(status, palette)
         first.append(" ")
-        first.append(thread.title, style="bold" if unread else "")
+        first.append(visible_line(thread.title), style="bold" if unread else "")
         if unread:
             badge = f" {unread} new"
             room = width - len(badge)
@@ -65,12 +61,14 @@ class ThreadRows:
         second = Text("   ", style=palette.muted)
         if self.with_channel:
             channel = state.channels.get(thread.channel_id)
-            second.append(f"#{channel.name if channel else '?'} · ", style=palette.muted)
+            second.append(
+                f"#{visible_line(channel.name) if channel else '?'} · ", style=palette.muted
+            )
         kind = {"open": "question", "discussion": "discussion"}.get(status, status)
         replies = thread.reply_count
         second.append(f"{kind} · {replies} repl{'y' if replies == 1 else 'ies'}", palette.muted)
         second.append(f" · {relative(thread.last_activity_ms, self.now_ms)}", palette.muted)
-        second.append(f" · {_name(state, thread.author)}", style=palette.muted)
+        second.append(f" · {name_of(state, thread.author)}", style=palette.muted)
         return first, second
 
 
@@ -95,10 +93,10 @@ class PostRows:
         channel = state.channels.get(thread.channel_id)
         first = marker(thread_status(thread), palette)
         first.append(" ")
-        first.append(thread.title, style="bold")
-        first.append(f"  #{channel.name if channel else '?'}", style=palette.muted)
+        first.append(visible_line(thread.title), style="bold")
+        first.append(f"  #{visible_line(channel.name) if channel else '?'}", style=palette.muted)
         first.append(
-            f" · {_name(state, post.author)} · {relative(post.created_ms, self.now_ms)}",
+            f" · {name_of(state, post.author)} · {relative(post.created_ms, self.now_ms)}",
             style=palette.muted,
         )
         text = plain_line(post.text)

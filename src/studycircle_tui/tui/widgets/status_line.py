@@ -1,10 +1,22 @@
-"""One line at the bottom: circle, member, transport and sync state."""
+"""One line at the bottom: circle, member, transport and sync state; and, while a live
+quiz runs, which one and how long is left, wherever the member is in the app.
 
+The main screen's line says everything. The other full screens (the Quiz pane, practice,
+notes) carry a ``quiz_only`` line that shows only while a live quiz runs, so a lead who
+looks elsewhere mid-question still sees the clock, and a player sees there is a quiz to
+join. The live part comes first, so a narrow terminal never cuts it off.
+"""
+
+from rich.text import Text
+from textual.content import Content
 from textual.widgets import Static
 
-from ...sync.engine import SyncStatus
+from ...sync.engine import CircleService, SyncStatus
+from ...sync.pacer import LiveQuiz, live_quiz
+from ...sync.quizrun import QuizRunner
 from ..timefmt import clock
 
+TITLE_CELLS = 28  # a long quiz title is cut: the time left matters more
 BAR_CELLS = 8
 
 
@@ -40,13 +52,62 @@ def describe(status: SyncStatus) -> str:
     return text
 
 
+def time_left(ms: int) -> str:
+    """12 s left, 1:05 left: whole seconds, rounded up; time's up at 0."""
+    seconds = -(-ms // 1000)
+    if seconds <= 0:
+        return "time's up"
+    if seconds < 60:
+        return f"{seconds} s left"
+    return f"{seconds // 60}:{seconds % 60:02d} left"
+
+
+def describe_live(live: LiveQuiz) -> str:
+    """● LIVE Python basics · Q2/5 · 12 s left"""
+    cut = Text(live.title)
+    cut.truncate(TITLE_CELLS, overflow="ellipsis")  # by cells: wide letters, emoji, accents
+    title = cut.plain
+    stage = live.stage
+    if stage.name == "lobby":
+        where = "lobby" + (" (you host)" if live.hosting else "")
+    else:
+        where = f"Q{stage.question + 1}/{live.questions}"
+        if stage.name == "open":
+            where += f" · {time_left(live.left_ms)}"
+        else:
+            where += f" · {stage.name}"
+    return f"● LIVE {title} · {where}"
+
+
 class StatusLine(Static):
     DEFAULT_CSS = """
     StatusLine { width: 1fr; height: 1; background: $panel; color: $text-muted; padding: 0 1; }
     StatusLine.-offline { color: $warning; }
+    StatusLine.-quiz-only { display: none; }
+    StatusLine.-quiz-only.-live { display: block; }
     """
 
-    _shown = ""
+    LIVE_SECONDS = 1.0  # how often the time left is redrawn (only when it changed)
+
+    def __init__(
+        self,
+        service: CircleService | None = None,
+        *,
+        quiz_only: bool = False,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id, markup=False)
+        self.service = service
+        self._runner = None if service is None else QuizRunner(service)  # for its clock
+        self.set_class(quiz_only, "-quiz-only")
+        self._circle = ""
+        self._live = ""
+        self._shown = ""
+
+    def on_mount(self) -> None:
+        if self.service is not None:
+            self.set_interval(self.LIVE_SECONDS, self._redraw)
+            self._redraw()
 
     def show(
         self,
@@ -64,6 +125,20 @@ class StatusLine(Static):
             text += " · bell off"
         if extra:
             text += f" · {extra}"
+        self._circle = text
+        self._redraw()
+
+    def _redraw(self) -> None:
+        service, runner = self.service, self._runner
+        live = None
+        if service is not None and runner is not None:
+            live = live_quiz(service.state, service.me, runner.clock_ms())
+        self._live = "" if live is None else describe_live(live)
+        self.set_class(bool(self._live), "-live")
+        text = " │ ".join(part for part in (self._live, self._circle) if part)
         if text != self._shown:  # an unchanged line costs no bytes on a slow link
             self._shown = text
-            self.update(text)
+            content = Content(text)
+            if self._live:
+                content = content.stylize("bold $accent", 0, len(self._live))
+            self.update(content)

@@ -1,10 +1,11 @@
-"""Low-bandwidth drawing: send the terminal only the cells that changed.
+"""Only the cells that changed go to the terminal, in every mode.
 
 Textual redraws a widget's whole region when the widget refreshes: a new reply in the
 open thread resends every line of the thread pane, a status line change resends the
-line. Over a slow SSH link that is most of the cost. In low-bandwidth mode the app's
-screen updates pass through a ``ShadowScreen`` first, which keeps a copy of what the
-terminal shows and turns each update into the smallest change it can find:
+line. Over a slow SSH link that is most of the cost, and even on a fast one it halves
+what a new message sends (4.4 KB to under 1 KB at 80x24). So every screen update passes
+through a ``ShadowScreen`` first, which keeps a copy of what the terminal shows and turns
+each update into the smallest change it can find:
 
 - cells that are already on the terminal are not sent again; only runs of changed cells
   are, each after one cursor move, with a colour code only where the style changes;
@@ -13,17 +14,21 @@ terminal shows and turns each update into the smallest change it can find:
   and line feeds, which every VT100-like terminal and the Linux console understand), and
   only the lines that came into view are drawn.
 
-Only what Textual sends through ``App._display`` is seen here; anything else that may
-have touched the screen (the app suspended for an editor, a resize) makes the copy
-unknown, and the next update draws everything again.
+Only the screen updates Textual writes are seen here (``compat.replace_screen_updates``);
+anything else that may have touched the screen (the app suspended for an editor, a
+resize) makes the copy unknown, and the next update draws everything again.
+Low-bandwidth mode is something else: fewer frames and no animations
+(``preferences.py``). ``STUDYCIRCLE_FULL_REDRAW=1`` turns this layer off, to compare.
 """
 
 from rich.cells import get_character_cell_size
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
-from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
+from textual.app import App
 from textual.strip import Strip
+
+from .compat import ScreenUpdate, replace_screen_updates, sgr_parameters
 
 Cell = tuple[str, Style | None]
 UNKNOWN: Cell = ("\0", None)  # never equal to anything drawn
@@ -31,16 +36,6 @@ WIDE_TAIL: Cell = ("", None)  # the second column of a double-width character
 BLANK: Cell = (" ", None)
 GAP = 6  # unchanged cells between two changed runs worth resending to save a cursor move
 MIN_SCROLL_LINES = 3
-
-
-class _Text(CompositorUpdate):
-    """A compositor update whose terminal text is already worked out."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def render_segments(self, console: Console) -> str:
-        return self.text
 
 
 class ShadowScreen:
@@ -83,41 +78,23 @@ class ShadowScreen:
                     row[x + 1] = WIDE_TAIL
                 x += size
 
-    def _wanted(self, update: CompositorUpdate) -> tuple[list[list[Cell]], set[int]]:
+    def _wanted(self, update: ScreenUpdate) -> tuple[list[list[Cell]], set[int]]:
         wanted = [list(row) for row in self.cells]
         touched: set[int] = set()
-        if isinstance(update, LayoutUpdate):
-            region = update.region
-            for y, line in enumerate(update.strips, region.y):
-                if 0 <= y < self.height:
-                    x = region.x
-                    for strip in line:
-                        self._place(wanted[y], x, strip)
-                        x += strip.cell_length
-                    touched.add(y)
-        elif isinstance(update, ChopsUpdate):
-            for y, x1, x2 in update.spans:
-                if not 0 <= y < self.height:
-                    continue
-                chops = update.chops[y].items()
-                for end, (x, strip) in zip(update.chop_ends[y], chops, strict=False):
-                    if strip is None or x > x2 or end <= x1:
-                        continue
-                    if not (x2 > x >= x1 and end <= x2):
-                        strip = strip.crop(0, min(end, x2) - x)
+        for y, pieces in update.rows:
+            if 0 <= y < self.height:
+                for x, strip in pieces:
                     self._place(wanted[y], x, strip)
                 touched.add(y)
         return wanted, touched
 
     # --- turning the difference into terminal text ------------------------------------
 
-    def render(self, update: CompositorUpdate, console: Console) -> str:
-        if isinstance(update, LayoutUpdate) and (
-            update.region.width > self.width or update.region.height > self.height
-        ):
-            self.resize(
-                max(self.width, update.region.right), max(self.height, update.region.bottom)
-            )
+    def render(self, update: ScreenUpdate, console: Console) -> str:
+        if update.size is not None:  # a full layout: the screen is at least this big
+            width, height = update.size
+            if width > self.width or height > self.height:
+                self.resize(max(self.width, width), max(self.height, height))
         wanted, touched = self._wanted(update)
         out: list[str] = []
         self._scroll(wanted, touched, out)
@@ -209,48 +186,27 @@ class ShadowScreen:
     def _sgr(self, style: Style | None, console: Console) -> str:
         codes = self._codes.get(style)
         if codes is None:
-            attributes = ""
-            if style is not None and console.color_system is not None:
-                attributes = style._make_ansi_codes(console._color_system)  # type: ignore[arg-type]
+            attributes = "" if style is None else sgr_parameters(style, console)
             codes = f"\x1b[0;{attributes}m" if attributes else "\x1b[0m"
             self._codes[style] = codes
         return codes
 
 
-class LowBandwidthDisplay:
-    """Installed on an app, it routes every screen update through a ShadowScreen."""
+class ChangedCellsDisplay:
+    """Installed on an app, it sends the terminal only what changed on the screen."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: App) -> None:
         self.app = app
         self.shadow = ShadowScreen()
-        self._display = app._display
 
     def install(self) -> None:
-        app = self.app
-        app._display = self.display  # an instance attribute, in front of App._display
+        replace_screen_updates(self.app, self._changes)
 
     def forget(self) -> None:
         """Call when something else drew on the terminal (after a suspend)."""
         self.shadow.forget()
 
-    def _will_write(self) -> bool:
-        """Whether App._display would write now (the checks it makes first): an update
-        it drops must not be taken as being on the terminal."""
-        app = self.app
-        return bool(
-            app._running
-            and not app._closed
-            and not app.is_headless
-            and app._driver is not None
-            and not app._batch_count
-        )
-
-    def display(self, screen, renderable) -> None:
-        if isinstance(renderable, LayoutUpdate | ChopsUpdate) and self._will_write():
-            width, height = self.app.size
-            self.shadow.resize(width, height)
-            text = self.shadow.render(renderable, self.app.console)
-            if not text:
-                return
-            renderable = _Text(text)
-        self._display(screen, renderable)
+    def _changes(self, update: ScreenUpdate) -> str:
+        width, height = self.app.size
+        self.shadow.resize(width, height)
+        return self.shadow.render(update, self.app.console)

@@ -1,0 +1,167 @@
+"""Every use of Textual's (and Rich's) private API, in one place.
+
+The app needs a few things Textual does not offer publicly. Each is wrapped here in a
+function that says what it is for, and tests/tui/test_compat.py checks, for each, that
+the private thing still behaves as relied on: a Textual upgrade that changes one fails
+there, in one place, rather than somewhere on screen. Textual is pinned exactly
+(pyproject.toml), and bumping it means running that test first.
+
+What is here, and who needs it:
+- the screen updates Textual is about to write to the terminal, and a way to send
+  other text instead (the changed-cells display layer, ``changed_cells.py``);
+- the SGR codes Rich writes for a style (same);
+- writing a query straight to the terminal (the slow-link probe in ``preferences.py``);
+- the bindings a widget class declares, with its bases' (the settings screen's key list);
+- dropping a widget's reactive watchers on widgets gone from the DOM (``widgets/footer.py``);
+- whether tree-sitter can load a grammar (``widgets/note_editor.py``).
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.style import Style
+from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
+from textual.app import App
+from textual.binding import BindingsMap
+from textual.dom import DOMNode
+from textual.strip import Strip
+
+# --- the screen updates Textual writes --------------------------------------------------
+
+
+@dataclass
+class ScreenUpdate:
+    """What one screen update draws: for each row it touches, the strips it places on
+    that row from left to right (column, strip). ``size`` is set for a full layout
+    (the whole screen redrawn): the width and height it covers."""
+
+    rows: list[tuple[int, list[tuple[int, Strip]]]]
+    size: tuple[int, int] | None = None
+
+
+def screen_update(renderable: object) -> ScreenUpdate | None:
+    """The cells a compositor update draws, or None for anything else Textual displays."""
+    if isinstance(renderable, LayoutUpdate):
+        region = renderable.region
+        rows = []
+        for y, line in enumerate(renderable.strips, region.y):
+            pieces, x = [], region.x
+            for strip in line:
+                pieces.append((x, strip))
+                x += strip.cell_length
+            rows.append((y, pieces))
+        return ScreenUpdate(rows, (region.right, region.bottom))
+    if isinstance(renderable, ChopsUpdate):
+        return ScreenUpdate(list(_chopped_rows(renderable)))
+    return None
+
+
+def _chopped_rows(update: ChopsUpdate) -> Iterator[tuple[int, list[tuple[int, Strip]]]]:
+    """A partial update: each span (y, x1, x2) of the screen that changed, cut out of the
+    chops (the strips of the widgets lying on that row)."""
+    for y, x1, x2 in update.spans:
+        pieces = []
+        chops = update.chops[y].items()
+        for end, (x, strip) in zip(update.chop_ends[y], chops, strict=False):
+            if strip is None or x > x2 or end <= x1:
+                continue
+            if not (x2 > x >= x1 and end <= x2):
+                strip = strip.crop(0, min(end, x2) - x)
+            pieces.append((x, strip))
+        yield y, pieces
+
+
+class _Text(CompositorUpdate):
+    """A compositor update whose terminal text is already worked out."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def render_segments(self, console: Console) -> str:
+        return self.text
+
+
+def replace_screen_updates(app: App, replace: Callable[[ScreenUpdate], str | None]) -> None:
+    """From now on, each screen update Textual is about to write to ``app``'s terminal is
+    given to ``replace``, which returns the text to write instead (empty: nothing), or
+    None to let Textual write its own. Updates Textual would not write (the app not
+    running, headless, inside a batch) are not shown to ``replace``: they never reach
+    the terminal, so they must not count as drawn."""
+    display = app._display
+
+    def replaced(screen, renderable) -> None:
+        update = screen_update(renderable) if _will_write(app) else None
+        text = None if update is None else replace(update)
+        if text == "":
+            return
+        display(screen, renderable if text is None else _Text(text))
+
+    app._display = replaced  # an instance attribute, in front of App._display
+
+
+def _will_write(app: App) -> bool:
+    """The checks ``App._display`` makes before it writes."""
+    return bool(
+        app._running
+        and not app._closed
+        and not app.is_headless
+        and app._driver is not None
+        and not app._batch_count
+    )
+
+
+def sgr_parameters(style: Style, console: Console) -> str:
+    """The parameters of the SGR sequence Rich writes for ``style`` on ``console`` (e.g.
+    ``1;38;5;208``); empty for a plain style or a console without colour."""
+    if console.color_system is None:
+        return ""
+    return style._make_ansi_codes(console._color_system)  # type: ignore[arg-type]
+
+
+# --- the terminal itself ---------------------------------------------------------------
+
+
+def write_to_terminal(app: App, text: str) -> bool:
+    """Write ``text`` (a control sequence) straight to the terminal; False if there is
+    none (headless, or not started)."""
+    driver = app._driver
+    if driver is None or app.is_headless:
+        return False
+    driver.write(text)
+    driver.flush()
+    return True
+
+
+# --- bindings and reactives ------------------------------------------------------------
+
+
+def declared_bindings(node_type: type[DOMNode]) -> BindingsMap:
+    """The bindings a widget (or screen, or app) class declares, merged with its bases'
+    as Textual merges them."""
+    return node_type._merge_bindings()
+
+
+def drop_watchers_on_detached(node: DOMNode) -> None:
+    """Forget the reactive watchers ``node`` keeps for widgets no longer in the DOM
+    (``data_bind`` adds one per bound widget and removes it only when the watched value
+    itself changes)."""
+    watchers = getattr(node, "__watchers", {})
+    for name, watching in watchers.items():
+        watchers[name] = [(other, callback) for other, callback in watching if other.is_attached]
+
+
+# --- syntax highlighting ---------------------------------------------------------------
+
+
+def tree_sitter_language(name: str) -> object | None:
+    """The tree-sitter grammar Textual would load for ``name``, or None if it cannot
+    (tree-sitter or the grammar missing, or built for another tree-sitter)."""
+    try:
+        from textual._tree_sitter import get_language
+    except ImportError:  # pragma: no cover - a Textual without tree-sitter support
+        return None
+    try:
+        return get_language(name)
+    except Exception:  # a grammar built for another tree-sitter: plain text, not a crash
+        return None

@@ -1,0 +1,151 @@
+"""Each private Textual (or Rich) API that ``tui/compat.py`` wraps still behaves as the
+app relies on. A Textual upgrade that changes one of them fails here, by name.
+
+The end-to-end checks live beside the features: the changed-cells layer in a real
+terminal (test_low_bandwidth.py: the same screen as Textual's own full redraws, for a
+fraction of the bytes), the link probe there too (the terminal receives ``ESC [6n``).
+"""
+
+import inspect
+import io
+
+import pyte
+from rich.color import ColorSystem
+from rich.console import Console
+from rich.style import Style
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Static
+
+from ptyterm import cells
+from studycircle_tui.tui import compat
+from studycircle_tui.tui.changed_cells import ShadowScreen
+
+SIZE = (30, 8)
+
+
+class Board(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("one", id="one")
+        yield Static("two", id="two")
+
+
+async def test_textual_displays_each_screen_update_through_app_display_as_we_read_it():
+    """Screens hand every update to ``app._display`` (looked up on the instance, so one
+    put there sees them), as a LayoutUpdate or ChopsUpdate; ``screen_update`` reads the
+    cells out of each exactly as Textual would write them."""
+    app = Board()
+    updates = []
+    async with app.run_test(size=SIZE) as pilot:
+        display = app._display
+
+        def recording(screen, renderable) -> None:
+            updates.append(renderable)
+            display(screen, renderable)
+
+        app._display = recording
+        app.refresh(layout=True)  # a full redraw
+        await pilot.pause()
+        app.query_one("#two", Static).update("three")  # a change to one widget
+        await pilot.pause()
+    kinds = {type(update) for update in updates}
+    assert {compat.LayoutUpdate, compat.ChopsUpdate} <= kinds
+    console = Console(color_system="256", force_terminal=True, file=io.StringIO())
+    textual, ours = pyte.Screen(*SIZE), pyte.Screen(*SIZE)
+    textual_stream, ours_stream = pyte.ByteStream(textual), pyte.ByteStream(ours)
+    shadow = ShadowScreen()
+    shadow.resize(*SIZE)
+    for update in updates:
+        textual_stream.feed(update.render_segments(console).encode())
+        ours_stream.feed(shadow.render(compat.screen_update(update), console).encode())
+        assert cells(ours) == cells(textual)
+    assert "three" in "\n".join(textual.display)
+
+
+def test_app_display_writes_only_when_the_conditions_we_mirror_hold():
+    """``replace_screen_updates`` must not count as drawn what ``App._display`` drops:
+    the checks it mirrors are the ones Textual makes, on attributes that exist."""
+    source = inspect.getsource(App._display)
+    for condition in (
+        "self._batch_count",
+        "self._running",
+        "not self._closed",
+        "not self.is_headless",
+        "self._driver is not None",
+        "renderable.render_segments(console)",
+    ):
+        assert condition in source, condition
+    app = Board()
+    assert (app._running, app._closed, app._driver, app._batch_count) == (False, False, None, 0)
+    assert not compat._will_write(app)
+    with app.batch_update():
+        assert app._batch_count == 1
+
+
+def test_sgr_parameters_are_what_rich_writes():
+    console = Console(color_system="256", force_terminal=True, file=io.StringIO())
+    style = Style(bold=True, color="#ff8800", bgcolor="blue", underline=True)
+    parameters = compat.sgr_parameters(style, console)
+    assert parameters
+    written = style.render("x", color_system=ColorSystem.EIGHT_BIT)
+    assert written == f"\x1b[{parameters}mx\x1b[0m"
+    no_colour = Console(color_system=None, force_terminal=True, file=io.StringIO())
+    assert compat.sgr_parameters(style, no_colour) == ""
+
+
+async def test_nothing_is_written_to_a_terminal_that_is_not_there():
+    app = Board()
+    assert not compat.write_to_terminal(app, "\x1b[6n")  # not started: no driver
+    async with app.run_test(size=SIZE):
+        assert app._driver is not None
+        assert not compat.write_to_terminal(app, "\x1b[6n")  # headless
+
+
+def test_declared_bindings_merge_the_bases_as_textual_does():
+    class Base(Widget):
+        BINDINGS = [Binding("a", "first", "First", id="first")]
+
+    class Child(Base):
+        BINDINGS = [Binding("b", "second", "Second", id="second")]
+
+    class Alone(Base, inherit_bindings=False):
+        BINDINGS = [Binding("c", "third", "Third", id="third")]
+
+    assert set(compat.declared_bindings(Child).key_to_bindings) == {"a", "b"}
+    assert set(compat.declared_bindings(Alone).key_to_bindings) == {"c"}
+
+
+class Source(Widget):
+    value = reactive(0)
+
+    def compose(self) -> ComposeResult:
+        yield Target().data_bind(Source.value)
+
+
+class Target(Widget):
+    value = reactive(0)
+
+
+async def test_watchers_of_a_removed_widget_can_be_dropped():
+    """``data_bind`` keeps a watcher on the source for each bound widget, under the
+    attribute ``__watchers``; removing the widget does not drop it."""
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Source()
+
+    async with Host().run_test(size=SIZE) as pilot:
+        source = pilot.app.query_one(Source)
+        watchers = getattr(source, "__watchers")
+        assert [node for node, _ in watchers["value"]] == [source.query_one(Target)]
+        await source.query_one(Target).remove()
+        assert len(watchers["value"]) == 1  # still there: what the footer works around
+        compat.drop_watchers_on_detached(source)
+        assert watchers["value"] == []
+
+
+def test_tree_sitter_loads_markdown_and_nothing_that_is_not_there():
+    assert compat.tree_sitter_language("markdown") is not None  # textual[syntax]
+    assert compat.tree_sitter_language("no-such-language") is None
