@@ -13,7 +13,8 @@ from .limits import LongPoll, LongPolls
 
 GZIP_FROM = 256  # smaller bodies grow or barely shrink, and pay the extra headers
 # A long-poll with heartbeats (``beat``) may wait this long: an idle hour then costs a
-# few polls and a heartbeat a minute, not a poll every 25 s (docs/notes-and-sync.md).
+# few polls and a heartbeat a minute, not a poll every 25 s (docs/architecture.md,
+# "Sync over a slow link").
 MAX_STREAMED_WAIT_S = 1800.0
 # The heartbeat a client asks for is kept within these: at most 55 s apart, under the
 # 60 s that nginx (the README's config), most proxies and many NATs let a connection idle.
@@ -114,9 +115,10 @@ async def heartbeats(
 ) -> AsyncIterator[bytes]:
     """A long-poll that may last many minutes: until news comes, a few bytes every
     ``beat`` seconds keep proxies and NATs from taking the idle connection for dead
-    (see docs/notes-and-sync.md). With gzip, the heartbeats are empty deflate blocks
-    between the gzip header and the page's own deflate data and trailer: the client
-    unpacks the page alone; without, they are spaces before the JSON."""
+    (docs/architecture.md, "Sync over a slow link"). With gzip, the heartbeats are
+    empty deflate blocks between the gzip header and the page's own deflate data and
+    trailer: the client unpacks the page alone; without, they are spaces before the
+    JSON."""
     poll = polls.start(member, address)
     try:
         yield GZIP_HEADER if gzipped else b" "

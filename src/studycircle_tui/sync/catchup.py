@@ -1,5 +1,5 @@
 """Joining a busy circle over a slow link: show its newest threads first, while the
-whole log follows in the background (docs/notes-and-sync.md, "Joining").
+whole log follows in the background (docs/architecture.md, "Joining a busy circle").
 
 A ``CatchUp`` holds a second replica, the *view*: what this member already has, plus
 the server's preview (core/preview.py: every op about the circle and its newest threads

@@ -3,11 +3,11 @@
 Ordering is the server's seq; the cursor is the last seq read, as text. A pull with
 ``wait`` is a long-poll the server answers as soon as something arrives; it asks for
 heartbeats (``beat``), so one poll may wait ten minutes with a few bytes a minute
-keeping the connection alive through proxies and NATs (docs/notes-and-sync.md). Bodies
-travel gzip-compressed both ways, a pulled page as a whole, when that makes them
-smaller, and the client sends only the headers the server needs: a new post reaching
-another member costs a few hundred bytes beyond the op itself, however long the
-circle's history.
+keeping the connection alive through proxies and NATs (docs/architecture.md, "Sync
+over a slow link"). Bodies travel gzip-compressed both ways, a pulled page as a whole,
+when that makes them smaller, and the client sends only the headers the server needs:
+a new post reaching another member costs a few hundred bytes beyond the op itself,
+however long the circle's history.
 """
 
 import asyncio
