@@ -24,11 +24,13 @@ Measured, each beside its baseline in the same run:
 
 Targets: post p95 ≤ 1.5 s, idle hour ≤ 30 KB, note edit ≤ 1 KB, join ≤ 30 s.
 The last line printed is one JSON object. Run: ``python bench/poor_link.py`` (about 25
-minutes; needs node and npm for json-server).
+minutes; needs node and npm for json-server). ``--hold`` keeps the busy circle up behind
+the link instead, printing a join command, to try the app on it by hand.
 """
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -195,8 +197,14 @@ async def busy_circle(url: str, data: Path, rng: random.Random) -> dict:
             thread = rng.choice(threads[-60:]) if rng.random() < 0.8 else rng.choice(threads)
             make(who, "post.create", {"thread": thread, "text": text_of(rng, rng.randint(60, 400))})
         count += 1
-    for who, ops in batch.items():
-        await writers[who].push(ops)
+    # Each member's ops in one push, the lead's channels first: the threads, then the
+    # posts (a post reaching the server before its thread would be refused).
+    for posts in (False, True):
+        for who, ops in batch.items():
+            ops = [op for op in ops if (op.type == "post.create") == posts]
+            refused = [r.error for r in await writers[who].push(ops) if r.error is not None]
+            if refused:
+                sys.exit(f"the server refused {len(refused)} of the circle's ops: {refused[0]}")
     for transport in writers.values():
         await transport.close()
     await first.close()
@@ -381,7 +389,7 @@ def join_in_app(link_url: str, code: str, circle: dict, folder: Path) -> dict:
         shown = screen.wait_until(
             lambda text: (
                 all(name in text for name in circle["channels"][:5])
-                and circle["newest"][:30] in text
+                and circle["newest"][:20] in text  # the list cuts titles to its width
             ),
             300,
         )
@@ -552,6 +560,26 @@ def report(r: dict) -> None:
     )
 
 
+async def hold() -> None:
+    """The busy circle behind the emulated link, kept up to try by hand: join it with the
+    printed command (in tmux, say) and watch what a new member on a poor link sees."""
+    with tempfile.TemporaryDirectory(prefix="poor-link-") as tmp:
+        data = Path(tmp) / "server"
+        process, url = start_server(data)
+        try:
+            circle = await busy_circle(url, data, random.Random(14))
+            link = Link(int(url.rsplit(":", 1)[1]), seed=31)
+            link_url = await link.start()
+            code = await new_invite(data, circle["circle"], 10)
+            print(f"{circle['ops']:,} ops; over the link: studycircle join {link_url} {code}")
+            print("(ten joins; Ctrl-C ends it)", flush=True)
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.Event().wait()
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--idle-hour", action="store_true", help="measure a whole idle hour")
@@ -560,7 +588,16 @@ def main() -> None:
         action="store_true",
         help="a try-out, not the figures: 10 posts, a 2,000-op circle, a 60 s idle window",
     )
+    parser.add_argument(
+        "--hold",
+        action="store_true",
+        help="no figures: keep the busy circle up behind the link, to join by hand",
+    )
     args = parser.parse_args()
+    if args.hold:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(hold())
+        return
     if args.quick:
         global POSTS, JOIN_OPS
         POSTS, JOIN_OPS = 10, 2_000
