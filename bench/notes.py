@@ -33,6 +33,7 @@ import json
 import math
 import os
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -272,6 +273,13 @@ def child(store_path: str, circle: str, note_id: str, marks: str, commands: int)
 def measure(store: Path, history: History, citra: Op, folder: Path) -> dict[str, float]:
     marks = folder / "marks"
     marks.unlink(missing_ok=True)
+    # Each run on a copy: the app stores Citra's save when it arrives (the merge measure),
+    # and the next run must open the note as it was.
+    run_store = folder / "run.sqlite3"
+    run_store.unlink(missing_ok=True)
+    with sqlite3.connect(store) as source, sqlite3.connect(run_store) as copy:
+        source.backup(copy)
+    store = run_store
     read_end, write_end = os.pipe()
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     env["TERM"] = "xterm-256color"
