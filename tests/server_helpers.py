@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,6 +25,14 @@ from studycircle_tui.server.hub import Hub
 from studycircle_tui.server.storage import Store, open_store
 
 BASE = "http://circle.test"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on at ``host`` just now (for a server to take, or to find
+    nothing at)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
 
 
 def now_ms() -> int:

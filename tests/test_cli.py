@@ -13,6 +13,7 @@ from studycircle_tui.cli import main
 from studycircle_tui.store.db import Store
 from studycircle_tui.sync.circles import create_demo_circle
 
+STUDYCIRCLE = [sys.executable, "-m", "studycircle_tui.cli"]
 COMMANDS = [
     ["open"],
     ["new"],
@@ -139,3 +140,50 @@ def test_first_run_opens_the_app_on_the_demo_circle(isolated_home):
             app.kill()
         os.close(leader)
     assert (isolated_home / ".local" / "share" / "studycircle" / "demo-circle.jsonl").exists()
+
+
+def test_open_by_a_circle_s_name_opens_it(tmp_path, isolated_home):
+    """`studycircle open "Biology 101"` said "no such circle file": a circle of yours
+    opens by its name (any case) or id, in the real app, in a real terminal."""
+    from ptyterm import PtyApp, app_env
+
+    env = app_env(isolated_home)
+    for name, file in (("Biology 101", "bio.jsonl"), ("Chemistry", "chem.jsonl")):
+        made = subprocess.run(
+            [*STUDYCIRCLE, "new", name, "--file", str(tmp_path / file), "--no-open"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert made.returncode == 0, made.stderr
+    app = PtyApp([*STUDYCIRCLE, "open", "biology 101"], env)
+    try:
+        assert app.wait_for("Biology 101 ·"), app.text()
+        assert "Chemistry" not in app.text()
+    finally:
+        app.close()
+
+
+def test_the_default_name_is_the_login_name_even_with_no_user_variable(tmp_path, isolated_home):
+    """With no $USER (a service, a container, env -i), members were all called "Me"."""
+    import json
+    import pwd
+
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("USER", "LOGNAME", "USERNAME", "STUDYCIRCLE_NAME")
+    }
+    path = tmp_path / "club.jsonl"
+    made = subprocess.run(
+        [*STUDYCIRCLE, "new", "Club", "--file", str(path), "--no-open"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    created = json.loads(path.read_text(encoding="utf-8").splitlines()[0])
+    login = pwd.getpwuid(os.getuid()).pw_name
+    assert created["data"]["lead_name"] == login.capitalize() != "Me"

@@ -5,6 +5,7 @@ serves someone at another machine."""
 import errno
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +92,44 @@ def test_the_command_line_hands_the_setting_to_the_app(monkeypatch, tmp_path):
     assert seen == {"remote": "ssh"}
     assert cli.main(["open", str(circle)]) == 0
     assert seen == {"remote": None}
+
+
+# --- where an export goes unless its person says otherwise -----------------------------
+
+
+@pytest.fixture
+def started_elsewhere(tmp_path, monkeypatch, isolated_home):
+    """The app started from some project folder, as a person in a terminal does."""
+    folder = tmp_path / "some-project"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    return folder
+
+
+def test_an_export_goes_to_downloads_not_where_the_app_was_started(started_elsewhere):
+    home = Path.home()
+    (home / "Downloads").mkdir()
+    folder = exports.default_folder()
+    assert folder == home / "Downloads"
+    assert exports.target(Path("results.csv"), "x.csv", folder) == home / "Downloads/results.csv"
+    exports.write_new(exports.target(Path("."), "results.csv", folder), b"a,b\n")
+    assert (home / "Downloads" / "results.csv").read_bytes() == b"a,b\n"
+    assert list(started_elsewhere.iterdir()) == []
+
+
+def test_with_no_downloads_folder_an_export_goes_home(started_elsewhere):
+    assert exports.default_folder() == Path.home()
+    assert exports.target(Path("s.ics"), "x", exports.default_folder()) == Path.home() / "s.ics"
+
+
+def test_the_downloads_folder_the_desktop_names_in_any_language(started_elsewhere):
+    home = Path.home()
+    (home / "Unduhan").mkdir()
+    (home / ".config").mkdir(mode=0o700, exist_ok=True)
+    (home / ".config" / "user-dirs.dirs").write_text('XDG_DOWNLOAD_DIR="$HOME/Unduhan"\n')
+    assert exports.default_folder() == home / "Unduhan"
+
+
+def test_a_path_typed_in_full_goes_where_it_says(tmp_path):
+    assert exports.target(tmp_path / "r.csv", "x", Path.home()) == tmp_path / "r.csv"
+    assert exports.target(Path("~/r.csv"), "x", tmp_path) == Path.home() / "r.csv"

@@ -169,7 +169,8 @@ def test_a_store_from_before_the_fix_still_opens(tmp_path):
     body = encode_op(_stamped(op, "1" + "0" * 16))
     store = lead.store
     store._db.execute(
-        "INSERT INTO ops VALUES (?, ?, ?, NULL, ?)", (lead.record.id, op.id, "1" + "0" * 16, body)
+        "INSERT INTO ops (circle, id, hlc, seq, body) VALUES (?, ?, ?, NULL, ?)",
+        (lead.record.id, op.id, "1" + "0" * 16, body),
     )
     store._db.execute("INSERT INTO outbox VALUES (?, ?, 99)", (lead.record.id, op.id))
     reopened = open_service(Store(tmp_path / "Lead-replica.sqlite3"), lead.record)

@@ -41,6 +41,24 @@ def test_export_every_note(demo, tmp_path, capsys):
     assert "exported 'Week 1 summary'" in capsys.readouterr().out
 
 
+def test_exported_notes_end_with_one_line_break(demo, tmp_path):
+    """Whatever the note ends with, the file ends with one line break, never two; an
+    empty note stays empty. In a real process, as a person runs it."""
+    import subprocess
+    import sys
+
+    for title, text in [("a", "no break"), ("b", "one\n"), ("c", "crlf\r\n"), ("d", "")]:
+        demo.submit("note.create", {"title": title, "text": text})
+    done = subprocess.run(
+        [sys.executable, "-m", "studycircle_tui.cli", "notes", "export", "--out", str(tmp_path)],
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    read = {name: (tmp_path / f"{name}.md").read_bytes() for name in "abcd"}
+    assert read == {"a": b"no break\n", "b": b"one\n", "c": b"crlf\r\n", "d": b""}
+
+
 def test_export_one_note_by_title_or_id(demo, tmp_path, capsys):
     note = next(iter(demo.state.notes.values()))
     assert main(["notes", "export", "--note", "WEEK 1 summary", "--out", str(tmp_path)]) == 0

@@ -105,6 +105,13 @@ def test_format_option_overrides_the_extension(capsys, tmp_path: Path) -> None:
             "question 1: kind 'quiz' is not one of",
         ),
         ("bad.aiken", "", 1, "no questions found"),
+        (
+            "together.gift",
+            "// two questions with no blank line between them\nTwo? {=2 ~3}\nThree? {=3 ~4}\n",
+            3,
+            "a second answer block: is a blank line missing before line 3? GIFT needs an "
+            "empty line between two questions",
+        ),
     ],
 )
 def test_a_bad_file_is_one_line_and_exit_code_1(capsys, tmp_path, name, content, line, message):

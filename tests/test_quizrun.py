@@ -211,3 +211,36 @@ def test_quiz_import_needs_a_circle_first(tmp_path, capsys):
     path.write_text(QUIZ_TOML, encoding="utf-8")
     assert main(["quiz", "import", str(path), "--channel", "general"]) == 1
     assert "no circle yet" in capsys.readouterr().err
+
+
+def test_importing_the_same_quiz_again_is_refused_unless_again(demo, capsys):
+    """A second import of the same file into the same channel added an identical copy
+    without a word. In a real process, as the lead runs it: refused, with the way to
+    add a copy on purpose; another channel, or the practice version, is no copy."""
+    import subprocess
+    import sys
+
+    service, path = demo
+
+    def studycircle(*argv: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "studycircle_tui.cli", "quiz", "import", str(path)]
+        return subprocess.run([*command, *argv], capture_output=True, text=True, check=False)
+
+    assert studycircle("--channel", "general").returncode == 0
+    again = studycircle("--channel", "#General")
+    assert again.returncode == 1
+    assert again.stderr == (
+        f"studycircle: {path}: #general already has this quiz, 'Cells', with the same "
+        "questions; --again adds another copy\n"
+    )
+    assert studycircle("--channel", "general", "--practice").returncode == 0
+    assert studycircle("--channel", "python-basics").returncode == 0
+    assert studycircle("--channel", "general", "--again").returncode == 0
+    titles = [
+        (quiz.channel_id, quiz.keys is None)
+        for quiz in _reopened(service).state.quizzes.values()
+        if quiz.title == "Cells"
+    ]
+    general = find_channel(service.state, "general")
+    assert sorted(titles).count((general, True)) == 2  # the first, and the one --again made
+    assert len(titles) == 4

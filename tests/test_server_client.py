@@ -57,7 +57,7 @@ async def test_join_refusals_are_one_readable_line(site, tmp_path):
         await join(BASE, "ZZZZ-ZZZZ-ZZZZ-ZZZZ", "Ana", store, data_dir=tmp_path, transport=asgi)
     with pytest.raises(JoinError, match="display name"):
         await join(BASE, code, " ", store, data_dir=tmp_path, transport=asgi)
-    with pytest.raises(JoinError, match="cannot reach"):
+    with pytest.raises(JoinError, match="is not running"):
         await join("http://127.0.0.1:9", code, "Ana", store, data_dir=tmp_path)
     with pytest.raises(JoinError, match="not a server address"):
         await join("ftp://x", code, "Ana", store, data_dir=tmp_path)
@@ -163,6 +163,6 @@ async def test_a_removed_member_gets_the_servers_reason(site, tmp_path):
 
 async def test_an_unreachable_server_is_a_transport_error(tmp_path):
     transport = HttpTransport("http://127.0.0.1:9", "0" * 26, "token")
-    with pytest.raises(TransportError, match="cannot reach"):
+    with pytest.raises(TransportError, match="is not running"):
         await transport.pull(None)
     await transport.close()

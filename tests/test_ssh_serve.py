@@ -339,3 +339,15 @@ def test_the_authorized_keys_file_maps_keys_to_names(tmp_path):
 )
 def test_colour_depth_follows_the_terminal_type_ssh_sends(term, depth):
     assert depth_for_term(term) == depth
+
+
+def test_ssh_serve_starts_without_deprecation_warnings(club):
+    """asyncssh's DSA support made cryptography print five warning blocks at every
+    start; the host sees only what concerns them."""
+    circle, keys = club
+    server = Server(circle, keys)  # waits for its "on port N" line: it is up
+    try:
+        assert server.lines, "the server said nothing"
+        assert not [line for line in server.lines if "Warning" in line], server.lines
+    finally:
+        server.stop()

@@ -1,10 +1,13 @@
-"""What the ``studycircle notes`` and ``studycircle quiz`` commands share: a failure is one
-line on stderr (``studycircle: message``) and exit code 1, never a traceback; printing
-survives any terminal; and the circle a command works on is found the same way.
+"""What the ``studycircle`` commands share: a failure is one line on stderr
+(``studycircle: message``) and exit code 1, never a traceback; what a person typed is
+checked before anything is made, and a problem is said in their words ("the circle's
+name is only spaces"), never the schema's (``$.data.name``); printing survives any
+terminal; and the circle a command works on is found the same way.
 """
 
 import os
 import sys
+import typing
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -29,6 +32,32 @@ def emit(text: str, stream: object = None) -> None:
         # The reader left (``| head``): stop writing quietly, as the Python docs advise, so
         # the interpreter's final flush does not fail with a traceback either.
         os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # type: ignore[attr-defined]
+
+
+def checked(value: str, what: str, kind: object, *, empty: bool = False) -> str:
+    """``value`` without the spaces around it, if an op can hold it as ``kind`` (one of
+    ``core.ops``' string types: Name, Title, Goal, Rules), else Failed naming ``what``
+    ("the circle's name") and what is wrong. ``empty``: nothing at all is fine (a goal)."""
+    import msgspec
+
+    from .core.text import refused_kind
+
+    text = value.strip()
+    limit = typing.get_args(kind)[1].max_length
+    if not text and not empty:
+        raise Failed(f"{what} is only spaces" if value else f"{what} is empty")
+    if len(text) > limit:
+        raise Failed(f"{what} is {len(text):,} characters long: it can be at most {limit:,}")
+    try:
+        msgspec.convert(text, kind)
+    except msgspec.ValidationError as error:
+        if refused_kind(str(error)) == "line":
+            raise Failed(
+                f"{what} holds a line break, a control character or a direction override; "
+                "it must be one line of plain text"
+            ) from None
+        raise Failed(f"{what} holds a control character (an escape, say)") from None
+    return text
 
 
 def failure(message: str) -> int:

@@ -8,6 +8,7 @@ The config and data folders hold member tokens, live-quiz keys and the sync log,
 are kept private: folders 0700 (``private_dir``), files 0600.
 """
 
+import getpass
 import os
 import re
 import tempfile
@@ -59,12 +60,18 @@ def ssh_dir() -> Path:
 
 
 def default_name() -> str:
-    """A display name to start from: the login name, capitalised."""
-    for variable in ("STUDYCIRCLE_NAME", "USER", "LOGNAME", "USERNAME"):
-        value = os.environ.get(variable, "").strip()
-        if value:
-            return value[:80] if variable == "STUDYCIRCLE_NAME" else value.capitalize()[:80]
-    return "Me"
+    """A display name to start from: $STUDYCIRCLE_NAME, else the login name, capitalised
+    (from the environment, else the password database: a service, a container or
+    ``env -i`` may set no $USER), so that members never all start as one same name."""
+    chosen = os.environ.get("STUDYCIRCLE_NAME", "").strip()
+    if not chosen:
+        try:
+            chosen = getpass.getuser().strip().capitalize()
+        except (OSError, KeyError, ImportError):  # a user id with no entry in /etc/passwd
+            chosen = ""
+    # A name is one line of at most 80 characters (core.ops.Name).
+    chosen = " ".join(chosen.split())[:80]
+    return chosen or "Member"
 
 
 TIME_FORMATS = ("relative", "24h", "12h")

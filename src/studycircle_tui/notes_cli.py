@@ -88,6 +88,12 @@ def safe_file_name(title: str) -> str:
     return name
 
 
+def file_text(text: str) -> str:
+    """A note as a text file holds it: ending in a line break (POSIX text files do, and
+    ``cat``, ``diff`` and editors expect it), as it was typed otherwise."""
+    return text if not text or text.endswith(("\n", "\r")) else text + "\n"
+
+
 def _find_note(service: "CircleService", wanted: str) -> "Note":
     notes = service.state.notes
     if wanted in notes:
@@ -139,7 +145,7 @@ def run_export(args: argparse.Namespace) -> int:
             raise Failed(f"{shown}{more}: already there; --force replaces it")
         for note, path in planned:
             try:
-                path.write_text(note.text, encoding="utf-8", newline="")
+                path.write_text(file_text(note.text), encoding="utf-8", newline="")
             except OSError as error:
                 raise Failed(f"{path}: cannot write it: {error.strerror or error}") from None
             merge = " (it needs merging: its conflict markers are in the file)"

@@ -76,6 +76,11 @@ def add_commands(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser
     importer.add_argument(
         "--practice", action="store_true", help="share the answer key: a practice quiz"
     )
+    importer.add_argument(
+        "--again",
+        action="store_true",
+        help="import it even if the channel already has the same quiz (another copy)",
+    )
     importer.set_defaults(func=run_import)
 
 
@@ -146,7 +151,7 @@ def run_import(args: argparse.Namespace) -> int:
     except Failed as failed:
         return failure(str(failed))
     try:
-        op = import_quiz(service, quiz, args.channel, practice=args.practice)
+        op = import_quiz(service, quiz, args.channel, practice=args.practice, again=args.again)
     except (ValueError, Refused) as error:
         return failure(f"{args.file}: {error}")
     for item in quiz.skipped:

@@ -70,11 +70,22 @@ def _ssh_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(text: str) -> int:
+    """A port to listen on, 0 for any free one (argparse says an error on one line,
+    naming the option)."""
+    if not text.isdigit() or not 0 <= int(text) <= 65_535:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 65535, not {text!r}")
+    return int(text)
+
+
 def _web(args: argparse.Namespace) -> int:
     try:
-        from .web import make_server
+        from .web import make_server, public_url_problem
     except ModuleNotFoundError as error:
         return _fail(f"web needs {error.name}: pip install textual-serve")
+    problem = args.public_url and public_url_problem(args.public_url)
+    if problem:
+        return _fail(problem)
     app_args = _display_args(args)
     if args.circle:
         circle = _circle_file(args.circle)
@@ -98,7 +109,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         'name="Ayu" ssh-ed25519 AAAA… ayu@laptop',
     )
     ssh.add_argument("--circle", required=True, help="the circle file (or a file circle's name)")
-    ssh.add_argument("--port", type=int, default=2222, help="the port to listen on (2222)")
+    ssh.add_argument("--port", type=_port, default=2222, help="the port to listen on (2222)")
     ssh.add_argument("--host", default="0.0.0.0", help="the address to listen on (all)")
     ssh.add_argument("--keys", help="the authorized-keys file (default: in the data folder)")
     ssh.add_argument(
@@ -114,8 +125,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     web.add_argument("--circle", help="the circle file to open (default: your last circle)")
     web.add_argument("--host", default="127.0.0.1", help="the address to listen on (127.0.0.1)")
-    web.add_argument("--port", type=int, default=8000, help="the port to listen on (8000)")
+    web.add_argument("--port", type=_port, default=8000, help="the port to listen on (8000)")
     web.add_argument(
-        "--public-url", help="the address browsers reach this server at, if not host:port"
+        "--public-url",
+        metavar="URL",
+        help="where browsers reach this server, if not where they came in (a reverse "
+        "proxy's https://…); by default each page uses the address its browser used",
     )
     web.set_defaults(func=_web)

@@ -1,7 +1,8 @@
 """The local replica: every circle this user belongs to, in one SQLite file.
 
 Tables: ``circles`` (how to reach each circle and who I am there), ``ops`` (every op
-this replica holds, as the JSON it travels as), ``outbox`` (ops still to deliver),
+this replica holds, as the JSON it travels as, numbered in the order it was stored or
+confirmed: ``stored``), ``outbox`` (ops still to deliver),
 ``unechoed`` (ops appended to a circle file but not yet read back from it),
 ``cursors`` (how far each remote has been read), ``drafts`` (unsent composer text),
 ``quiz_keys`` (a live quiz's answer keys, kept by its lead until each reveal).
@@ -15,6 +16,16 @@ version) is skipped and described, never a reason the circle cannot open.
 
 The file holds live-quiz keys and the member's ops: it and its ``-wal``/``-shm`` are made
 readable by their owner only (0600), in a folder only they can enter (0700).
+
+Several processes of one user share the file: the app, and beside it ``studycircle notes
+import``, ``quiz import``, a second app. What one of them stores (its own ops, ops it
+pulled, a confirmation), the others must fold too, or they never show it: the first
+also moves the shared cursor past it. ``stored`` numbers every such change per circle,
+and ``changed_elsewhere`` (SQLite's ``data_version``) says cheaply whether another
+connection wrote at all; ``stored_since`` then hands over what is new.
+
+One module for the one file: each table's queries beside the others they run in a
+transaction with (an op, its outbox row, its number), which is why it is over 400 lines.
 """
 
 import contextlib
@@ -42,6 +53,7 @@ CREATE TABLE IF NOT EXISTS ops (
     hlc TEXT NOT NULL,
     seq INTEGER,
     body BLOB NOT NULL,
+    stored INTEGER,
     PRIMARY KEY (circle, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ops_by_hlc ON ops (circle, hlc, id);
@@ -100,6 +112,8 @@ class Store:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
+        self._number_stored_ops()
+        self._data_version = self._version()
 
     def close(self) -> None:
         self._db.close()
@@ -147,16 +161,19 @@ class Store:
         """
         added: list[Op] = []
         with self._transaction():
+            number = self.last_stored(circle_id) + 1
             for op in ops:
                 body = encode_op(op)
                 if outbox:
                     decode_op(body)  # raises OpError: an op that cannot be read is never sent
                 cursor = self._db.execute(
-                    "INSERT OR IGNORE INTO ops VALUES (?, ?, ?, ?, ?)",
-                    (circle_id, op.id, op.hlc, op.seq, body),
+                    "INSERT OR IGNORE INTO ops (circle, id, hlc, seq, body, stored) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (circle_id, op.id, op.hlc, op.seq, body, number),
                 )
                 if cursor.rowcount:
                     added.append(op)
+                    number += 1
                     if outbox and not op.LOCAL_ONLY:
                         self._db.execute(
                             "INSERT OR IGNORE INTO outbox VALUES (?, ?, "
@@ -164,11 +181,12 @@ class Store:
                             (circle_id, op.id),
                         )
                 elif op.seq is not None:
-                    self._db.execute(
-                        "UPDATE ops SET seq = ?, body = ? WHERE circle = ? AND id = ? "
-                        "AND seq IS NULL",
-                        (op.seq, encode_op(op), circle_id, op.id),
-                    )
+                    # A confirmation is news too, for a process that folded the op pending.
+                    number += self._db.execute(
+                        "UPDATE ops SET seq = ?, body = ?, stored = ? WHERE circle = ? "
+                        "AND id = ? AND seq IS NULL",
+                        (op.seq, encode_op(op), number, circle_id, op.id),
+                    ).rowcount
         return added
 
     def load_ops(self, circle_id: str, problems: list[str] | None = None) -> list[Op]:
@@ -183,6 +201,45 @@ class Store:
         if problems is not None:
             problems.extend(f"a stored op cannot be read, left out: {why}" for _, why in unreadable)
         return ops
+
+    def last_stored(self, circle_id: str) -> int:
+        """The number of the circle's latest stored op or confirmation (0: none)."""
+        row = self._db.execute(
+            "SELECT MAX(stored) FROM ops WHERE circle = ?", (circle_id,)
+        ).fetchone()
+        return row[0] or 0
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection (another process) has written to the file since
+        the last time this was asked; this store's own writes do not count."""
+        version = self._version()
+        changed, self._data_version = version != self._data_version, version
+        return changed
+
+    def stored_since(
+        self, circle_id: str, number: int, problems: list[str] | None = None
+    ) -> tuple[list[Op], int]:
+        """The ops stored or confirmed after ``number`` (a ``last_stored``), in the order
+        they were, and the number to ask from next time."""
+        rows = self._db.execute(
+            "SELECT id, body, stored FROM ops WHERE circle = ? AND stored > ? ORDER BY stored",
+            (circle_id, number),
+        ).fetchall()
+        ops, unreadable = _decode_rows([(op_id, body) for op_id, body, _ in rows])
+        if problems is not None:
+            problems.extend(f"a stored op cannot be read, left out: {why}" for _, why in unreadable)
+        return ops, (rows[-1][2] if rows else number)
+
+    def missing(self, circle_id: str, op_ids: Iterable[str]) -> set[str]:
+        """Which of ``op_ids`` the store does not hold (dropped by another process)."""
+        wanted = set(op_ids)
+        if not wanted:
+            return set()
+        found = self._db.execute(
+            f"SELECT id FROM ops WHERE circle = ? AND id IN ({','.join('?' * len(wanted))})",
+            (circle_id, *wanted),
+        ).fetchall()
+        return wanted - {op_id for (op_id,) in found}
 
     def count_ops(self, circle_id: str) -> int:
         return self._db.execute(
@@ -215,6 +272,11 @@ class Store:
                 [(circle_id, op_id) for op_id in op_ids],
             )
         return max(cursor.rowcount, 0)
+
+    def outbox_ids(self, circle_id: str) -> frozenset[str]:
+        """The ids of the ops still to deliver."""
+        rows = self._db.execute("SELECT id FROM outbox WHERE circle = ?", (circle_id,))
+        return frozenset(op_id for (op_id,) in rows.fetchall())
 
     def outbox_size(self, circle_id: str) -> int:
         return self._db.execute(
@@ -314,6 +376,22 @@ class Store:
 
     def _transaction(self) -> "_Transaction":
         return _Transaction(self._db)
+
+    def _version(self) -> int:
+        return self._db.execute("PRAGMA data_version").fetchone()[0]
+
+    def _number_stored_ops(self) -> None:
+        """A store made before ops were numbered: add the column (ops already there stay
+        unnumbered, as every process folds them when it opens the circle)."""
+
+        def numbered() -> bool:
+            return any(row[1] == "stored" for row in self._db.execute("PRAGMA table_info(ops)"))
+
+        if not numbered():
+            with self._transaction():  # another process may be opening it too: ask again
+                if not numbered():
+                    self._db.execute("ALTER TABLE ops ADD COLUMN stored INTEGER")
+        self._db.execute("CREATE INDEX IF NOT EXISTS ops_by_stored ON ops (circle, stored)")
 
 
 def _decode_rows(rows: list[tuple[str, bytes]]) -> tuple[list[Op], list[tuple[str, str]]]:

@@ -3,6 +3,7 @@
 import asyncio
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..config import private_dir
@@ -91,17 +92,32 @@ def open_file_circle(store: Store, path: Path, display_name: str) -> CircleServi
     return service
 
 
-def create_file_circle(store: Store, path: Path, name: str, display_name: str) -> CircleService:
-    """Start a new circle in a new file at ``path``, with this user as its lead."""
+def create_file_circle(
+    store: Store,
+    path: Path,
+    name: str,
+    display_name: str,
+    channels: Sequence[str] = ("general",),
+) -> CircleService:
+    """Start a new circle in a new file at ``path``, with this user as its lead, and
+    ``channels`` opened by them: members start threads in a channel, so a circle starts
+    with one (as a server's does)."""
     path = path.expanduser().resolve()
     if not path.parent.is_dir():
         raise CircleFileError(f"{path.parent}: no such folder")
     me = _new_id()
-    op = Replica("0" * 26).make(
+    created = Replica("0" * 26).make(
         me, "circle.create", {"name": name, "lead_name": display_name}, _now_ms(), os.urandom(10)
     )
-    create_circle_file(path, [op])
-    store.save_circle(CircleRecord(op.id, name, "file", str(path), me, _now_ms()))
+    replica = Replica(created.id)
+    replica.add([created])
+    ops = [created]
+    for channel in dict.fromkeys(channels):
+        op = replica.make(me, "channel.create", {"name": channel}, _now_ms(), os.urandom(10))
+        replica.add_local(op)
+        ops.append(op)
+    create_circle_file(path, ops)
+    store.save_circle(CircleRecord(created.id, name, "file", str(path), me, _now_ms()))
     return open_file_circle(store, path, display_name)
 
 

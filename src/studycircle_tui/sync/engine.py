@@ -20,6 +20,18 @@ appended again too. Ops other members made are appended again as well, exactly a
 they were: a member's op was acknowledged to them once it was in the file, and may be
 lost for good if the file was its only copy (its author's machine gone); relaying it
 changes nothing about who made it, as merging a conflict copy already does.
+
+Other processes of the same user share the store: ``studycircle notes import`` or ``quiz
+import`` beside the open app, a second app. What they store (their own ops, ops they
+pulled, a server's confirmation) is folded here too, at the start and the end of every
+sync round (``_fold_what_others_stored``): otherwise the app would never show it, since
+they also move the shared cursor past it. It costs two small queries a round when no
+other process wrote.
+
+Every op still waiting in the outbox is listed in the status (``queued``), so the app can
+show that a post or an answer is only on this computer yet (``waiting_to_send``).
+
+Over 400 lines: the sync loop, and each thing it folds or sends again, read best together.
 """
 
 import asyncio
@@ -56,6 +68,7 @@ class SyncStatus:
     state: str  # "synced" | "online" | "offline"
     since_ms: int = 0
     waiting: int = 0  # ops in the outbox
+    queued: frozenset[str] = frozenset()  # their ids: made here, not yet sent
     fetching: tuple[int, int] | None = None
     history: tuple[int, int] | None = None
     sending: tuple[int, int] | None = None
@@ -139,6 +152,11 @@ class CircleService:
         for notice in self.notices:
             listener(notice)
 
+    def waiting_to_send(self, op_id: str) -> bool:
+        """Whether an op is only on this computer yet, queued until the circle can be
+        reached (a post to mark "sending", an answer not yet given in the room's eyes)."""
+        return op_id in self.status.queued
+
     def draft(self, place: str) -> str:
         """Unsent text the composer held for ``place`` (a thread id), kept across restarts."""
         return self.store.draft(self.record.id, place)
@@ -167,7 +185,7 @@ class CircleService:
             raise Refused(reason)
         self.store.add_ops(self.record.id, [op], outbox=True)
         self._emit(shown.add_local(op))
-        self._set_status(waiting=self.store.outbox_size(self.record.id))
+        self._outbox_changed()
         self._wake.set()
         return op
 
@@ -198,6 +216,15 @@ class CircleService:
         after them, so a cut poll loses nothing).
         """
         self._wake.clear()
+        self._fold_what_others_stored()
+        try:
+            await self._sync_with_the_other_side(wait)
+        finally:
+            # Before this round read the cursor, another process may have moved it past
+            # ops it stored: they are in the store by now.
+            self._fold_what_others_stored()
+
+    async def _sync_with_the_other_side(self, wait: float) -> None:
         await self._push()
         if wait <= 0:
             await self._pull(0.0)
@@ -231,7 +258,10 @@ class CircleService:
             except TransportError as error:
                 if not self._offline_since:
                     self._offline_since = self.now_ms()
-                    self._notice(f"sync paused: {error}")
+                    self._notice(
+                        f"sync paused: {error}. What you send waits on this computer and "
+                        "goes out when the circle can be reached again"
+                    )
                 self._set_status(state="offline", since_ms=self._offline_since)
                 status = getattr(error, "status", None)
                 if status in (401, 403):
@@ -298,7 +328,7 @@ class CircleService:
                 self.store.drop_op(self.record.id, result.id)
                 self._emit(shown.reject(result.id))
                 self._notice(f"not sent: {result.error}", "error")
-        self._set_status(waiting=self.store.outbox_size(self.record.id))
+        self._outbox_changed()
 
     def _sending(self, done: int, total: int) -> None:
         self._set_status(sending=(done, total))
@@ -408,13 +438,51 @@ class CircleService:
                 f"change{'s' if restored > 1 else ''} this computer holds (replaced or cut "
                 "short?); writing them back"
             )
-            self._set_status(waiting=self.store.outbox_size(circle))
+            self._outbox_changed()
             self._wake.set()  # send them now rather than after the next poll
+
+    def _fold_what_others_stored(self) -> None:
+        """Fold what other processes of this user stored since the last look (see the
+        module's docstring): their ops, ops they pulled, confirmations; and forget a
+        pending op of theirs the server refused (they dropped it)."""
+        store, circle = self.store, self.record.id
+        newest = store.last_stored(circle)
+        if not store.changed_elsewhere():
+            self._stored = newest  # all of it stored here, and folded as it was
+            return
+        problems: list[str] = []
+        ops, self._stored = store.stored_since(circle, self._stored, problems)
+        for problem in problems:
+            self._notice(problem, "error")
+        pending = {op.id for op in self.replica.pending}
+        fresh = [
+            op
+            for op in ops
+            if op.id not in self.replica or (op.seq is not None and op.id in pending)
+        ]
+        if self.replica.ordering == "seq":
+            self._emit(self._take([op for op in fresh if op.seq is not None or op.LOCAL_ONLY]))
+            for op in fresh:
+                if op.seq is None and not op.LOCAL_ONLY:
+                    self._emit(self.replica.add_local(op))
+        else:
+            self._emit(self._take(fresh))
+        for op_id in store.missing(circle, pending):
+            self._emit(self.replica.reject(op_id))
+        self._outbox_changed()
 
     # --- plumbing ---------------------------------------------------------------------
 
+    def _outbox_changed(self) -> None:
+        queued = self.store.outbox_ids(self.record.id)
+        self._set_status(waiting=len(queued), queued=queued)
+
     def _load(self) -> None:
         problems: list[str] = []
+        # Read before the ops: what others store from here on is folded later (a row
+        # stored meanwhile is read twice, and skipped the second time).
+        self._stored = self.store.last_stored(self.record.id)
+        self.store.changed_elsewhere()
         ops = self.store.load_ops(self.record.id, problems)
         for problem in problems:
             self._notice(problem, "error")
@@ -426,9 +494,8 @@ class CircleService:
                     self.replica.add_local(op)
         else:
             self._take(ops)
-        self.status = SyncStatus(
-            self.transport.kind, "synced", waiting=self.store.outbox_size(self.record.id)
-        )
+        queued = self.store.outbox_ids(self.record.id)
+        self.status = SyncStatus(self.transport.kind, "synced", waiting=len(queued), queued=queued)
 
     def _name(self, member_id: str) -> str:
         member = self.state.members.get(member_id)

@@ -9,6 +9,11 @@ An export never replaces a file without asking: ``write_new`` refuses when the f
 (with O_EXCL, so also a file that appears between the question and the write), and
 ``replace`` is called only after the person said yes. ``replace`` writes a temporary file
 beside the old one and renames it over, so a failed write leaves the old file whole.
+
+Where it goes unless the person says otherwise: ``default_folder()``, their Downloads
+folder (as their desktop names it), else their home; never the folder the app happened to
+be started from, where nobody looks for it. A name typed without a folder lands there too
+when the caller passes that folder to ``target``.
 """
 
 import contextlib
@@ -16,10 +21,22 @@ import os
 import tempfile
 from pathlib import Path
 
+import platformdirs
 
-def target(path: Path, default_name: str) -> Path:
-    """Where ``path`` (as typed) puts the export: a folder gets ``default_name`` in it."""
+
+def default_folder() -> Path:
+    """The Downloads folder (XDG_DOWNLOAD_DIR of user-dirs.dirs on Linux, as platformdirs
+    reads it) when there is one, else the home folder."""
+    downloads = Path(platformdirs.user_downloads_dir()).expanduser()
+    return downloads if downloads.is_dir() else Path.home()
+
+
+def target(path: Path, default_name: str, folder: Path | None = None) -> Path:
+    """Where ``path`` (as typed) puts the export: a folder gets ``default_name`` in it;
+    a relative path is taken from ``folder`` (``default_folder()``, say) when given."""
     path = path.expanduser()
+    if folder is not None and not path.is_absolute():
+        path = folder / path
     return path / default_name if path.is_dir() else path
 
 

@@ -11,10 +11,13 @@ however long the circle's history.
 """
 
 import asyncio
+import errno
 import gzip
 import socket
+import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import msgspec
@@ -118,6 +121,53 @@ def read_token(circle_id: str, data_dir: Path | None = None) -> str:
         ) from None
 
 
+def _causes(error: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    while error is not None and error not in chain:
+        chain.append(error)
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    return chain
+
+
+def unreachable(error: httpx.HTTPError, url: str) -> str:
+    """Why the server at ``url`` cannot be reached, in plain words: its name is not
+    found, nothing answers there, it is too slow, the secure connection failed. (httpx
+    says "All connection attempts failed" for most of them; the cause says which.)"""
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    where = parts.netloc or url
+    causes = _causes(error)
+
+    def caused_by(kind: type[BaseException]) -> BaseException | None:
+        return next((cause for cause in causes if isinstance(cause, kind)), None)
+
+    if caused_by(socket.gaierror):
+        return f"no server named {host} was found (is the address right, and this computer online?)"
+    if caused_by(ConnectionRefusedError):
+        return f"the server at {where} is not running (it refused the connection)"
+    if isinstance(error, httpx.ConnectTimeout):
+        return f"the server at {where} did not answer in time (it may be down, or the network slow)"
+    if isinstance(error, httpx.TimeoutException):
+        return f"the server at {where} stopped answering (timed out)"
+    untrusted = caused_by(ssl.SSLCertVerificationError)
+    if untrusted is not None:
+        why = getattr(untrusted, "verify_message", "") or "unknown"
+        return f"the server at {host} has a certificate this computer does not trust ({why})"
+    tls = caused_by(ssl.SSLError)
+    if tls is not None:
+        hint = " (does it speak https?)" if "WRONG_VERSION_NUMBER" in str(tls) else ""
+        return f"the secure connection (TLS) to {where} failed{hint}"
+    stuck = caused_by(OSError)
+    if stuck is not None and getattr(stuck, "errno", None) in (
+        errno.ENETUNREACH,
+        errno.EHOSTUNREACH,
+    ):
+        return f"no network route to {host} (is this computer online?)"
+    if isinstance(error, httpx.RemoteProtocolError):
+        return f"the server at {where} closed the connection without answering"
+    return f"cannot reach {where}: {error or type(error).__name__}"
+
+
 def _refusal(response: httpx.Response) -> ServerError:
     try:
         error = msgspec.json.decode(response.content, type=_ErrorBody).error
@@ -188,9 +238,7 @@ class HttpTransport:
         try:
             return await self._http().send(request)
         except httpx.HTTPError as error:
-            raise TransportError(
-                f"cannot reach {self.url}: {error or type(error).__name__}"
-            ) from None
+            raise TransportError(unreachable(error, self.url)) from None
 
     async def pull(self, cursor: str | None, wait: float = 0.0, limit: int = 0) -> Pulled:
         since = cursor or "0"
@@ -256,9 +304,7 @@ class HttpTransport:
             finally:
                 await response.aclose()
         except httpx.HTTPError as error:
-            raise TransportError(
-                f"cannot reach {self.url}: {error or type(error).__name__}"
-            ) from None
+            raise TransportError(unreachable(error, self.url)) from None
 
     async def push(self, ops: list[Op], progress: Progress | None = None) -> list[Pushed]:
         results: list[Pushed] = []

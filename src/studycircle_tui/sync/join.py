@@ -16,7 +16,7 @@ import msgspec
 from ..config import private_dir
 from ..core.ops import Name
 from ..store.db import CircleRecord, Store
-from .http import token_path
+from .http import token_path, unreachable
 
 
 class JoinError(Exception):
@@ -75,7 +75,7 @@ async def join(
                 f"{url}/api/v1/join", json={"invite": code, "display_name": display_name}
             )
     except httpx.HTTPError as error:
-        raise JoinError(f"cannot reach {url}: {error or type(error).__name__}") from None
+        raise JoinError(unreachable(error, url)) from None
     if response.status_code != 200:
         try:
             message = response.json()["error"]["message"]

@@ -275,15 +275,43 @@ class QuizRunner:
 # --- importing a quiz file -------------------------------------------------------------------
 
 
+class AlreadyImported(ValueError):
+    """The same quiz is already in the channel (imported twice by mistake, say)."""
+
+
 def import_quiz(
-    service: CircleService, quiz: "QuizModel", channel: str, *, practice: bool = False
+    service: CircleService,
+    quiz: "QuizModel",
+    channel: str,
+    *,
+    practice: bool = False,
+    again: bool = False,
 ) -> Op:
     """Publish a parsed quiz file (``core.quizformats.Quiz``) in ``channel`` (a name or id).
 
-    Raises ValueError (no such channel, a question the op schema cannot hold) or Refused
-    (only moderators and the lead may add quizzes)."""
+    Raises ValueError (no such channel, a question the op schema cannot hold),
+    AlreadyImported (the channel holds the same quiz, the same way, live or practice;
+    ``again`` adds another copy anyway) or Refused (only moderators and the lead may add
+    quizzes)."""
     channel_id = find_channel(service.state, channel)
     pairs = [question.to_op() for question in quiz.questions]
+    questions = [question for question, _ in pairs]
+    twin = next(
+        (
+            found
+            for found in service.state.quizzes.values()
+            if found.channel_id == channel_id
+            and found.title == quiz.title
+            and found.questions == questions
+            and (found.keys is not None) == practice
+        ),
+        None,
+    )
+    if twin is not None and not again:
+        raise AlreadyImported(
+            f"#{service.state.channels[channel_id].name} already has this quiz, "
+            f"'{twin.title}', with the same questions; --again adds another copy"
+        )
     return QuizRunner(service).create(
         quiz.title,
         [question for question, _ in pairs],

@@ -218,6 +218,16 @@ def read_question(src: Src, end: str, category: str) -> QuizQuestion | Skipped:
         raise QuizFormatError(rest.line(inner), "'{' inside an answer block (write a brace as \\{)")
     extra = min((i for i in (rest.find("{", stop), rest.find("}", stop + 1)) if i >= 0), default=-1)
     if extra >= 0:
+        block_ends = rest.line(stop)
+        if rest.text[extra] == "{" and rest.line(extra) > block_ends:
+            # Two questions on consecutive lines read as one question with two blocks.
+            later = [line for line in rest.lines[stop:] if line > block_ends]
+            raise QuizFormatError(
+                later[0],
+                f"a second answer block: is a blank line missing before line {later[0]}? "
+                "GIFT needs an empty line between two questions (a literal brace is "
+                "written \\{)",
+            )
         raise QuizFormatError(
             rest.line(extra),
             f"'{rest.text[extra]}' after the answer block: a question has one block "
