@@ -47,14 +47,15 @@ def _circle_create(path: Path) -> Op:
     raise CircleFileError(f"{path}: not a circle file (no circle.create line in it)")
 
 
-def open_service(store: Store, record: CircleRecord) -> CircleService:
+def open_service(store: Store, record: CircleRecord, screen: bool = True) -> CircleService:
     """A service for a circle already in the store; a file circle caught up with its
-    file. A server circle is caught up by the app's sync loop, after the app is on
-    screen: over a slow link, catching up first could take minutes of a blank terminal
-    (sync/catchup.py shows a busy circle's newest threads while its history comes)."""
+    file. For the app (``screen``) a server circle is caught up by its sync loop, after
+    the app is on screen: over a slow link, catching up first could take minutes of a
+    blank terminal (sync/catchup.py shows a busy circle's newest threads while its
+    history comes). A command with no screen catches up first, as a file circle does."""
     service = CircleService(store, record, transport_for(record))
     store.mark_opened(record.id, _now_ms())
-    if record.transport == "file":
+    if record.transport == "file" or not screen:
         _catch_up(service)
     return service
 
