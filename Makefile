@@ -26,12 +26,14 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench tools
@@ -41,12 +43,15 @@ format: $(STAMP)
 snapshots: $(STAMP)
 	$(BIN)/python -m pytest tests/tui --snapshot-update -p no:xdist
 
+# Every script of bench/ but the helpers the benchmarks import or start.
+BENCH_HELPERS := bench/benchkit.py bench/quiz_watcher.py
+
 bench: $(STAMP)
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in $(filter-out $(BENCH_HELPERS),$(wildcard bench/*.py)); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Mutation testing of the modules that keep our promises (see tools/mutants.py); long.
 mutants: $(STAMP)
 	$(BIN)/python tools/mutants.py $(MODULES)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis mutants .import_linter_cache .grimp_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis mutants .import_linter_cache .grimp_cache .mypy_cache

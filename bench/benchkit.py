@@ -1,7 +1,7 @@
 """What the benchmarks share: a percentile, ``studycircle serve`` as a process of its own,
 making circles and invites in its database and joining them, json-server (the baseline
-some of them run next to ours), and the app in a pseudo-terminal read through a terminal
-emulator (what a person sees)."""
+some of them run next to ours), the load average and a process's CPU time, and the real
+app in a pseudo-terminal read through a terminal emulator (pyte): what a person sees."""
 
 import asyncio
 import contextlib
@@ -17,12 +17,14 @@ import subprocess
 import sys
 import tempfile
 import termios
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 import httpx
-import pyte
+
+from studycircle_tui.core.signing import SigningKey
 
 JSON_SERVER = "json-server@0.17.4"
 
@@ -87,9 +89,16 @@ async def new_invite(
         await store.close()
 
 
-def join(client: httpx.Client, code: str, name: str) -> tuple[str, str, str]:
-    """Redeem an invite (``client`` has the server's URL as its base): circle, member, token."""
-    answer = client.post("/api/v1/join", json={"invite": code, "display_name": name})
+def join(
+    client: httpx.Client, code: str, name: str, key: SigningKey | None = None
+) -> tuple[str, str, str]:
+    """Redeem an invite (``client`` has the server's URL as its base): circle, member, token.
+    ``key``: the joiner's signing key, whose public half the join names (a circle that
+    requires signed changes refuses a join without one)."""
+    wanted = {"invite": code, "display_name": name}
+    if key is not None:
+        wanted["key"] = key.public
+    answer = client.post("/api/v1/join", json=wanted)
     answer.raise_for_status()
     body = answer.json()
     return body["circle"], body["member"], body["token"]
@@ -140,74 +149,137 @@ async def json_server(cli: Path, db: Path, ready: str) -> AsyncIterator[str]:
         process.wait(10)
 
 
+def load_average() -> str:
+    """The machine's load average (1, 5, 15 min): how shared it was while measuring."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process (all its threads) has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def app_env(home: Path) -> dict[str, str]:
+    """The environment the real app gets in a benchmark: its own home and folders, a
+    256-colour xterm, UTF-8 and UTC, and nothing of the machine's running it."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+    }
+
+
+def spawn_in_pty(
+    argv: list[str], env: dict[str, str], size: tuple[int, int], pass_fds: Sequence[int] = ()
+) -> tuple[subprocess.Popen, int]:
+    """Start a program in a new pseudo-terminal of ``size`` (columns, rows), in a session
+    of its own (so it can be stopped with its children); the process and the master fd.
+    ``pass_fds``: descriptors it inherits (a pipe it reports on)."""
+    columns, rows = size
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    process = subprocess.Popen(
+        argv,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+        pass_fds=tuple(pass_fds),
+    )
+    os.close(slave)
+    return process, master
+
+
+def stop_in_pty(process: subprocess.Popen, fd: int, reader: threading.Thread | None = None) -> None:
+    """Stop a program ``spawn_in_pty`` started (its whole session: SIGTERM, then SIGKILL
+    after 10 s), let its ``reader`` thread see the end, and close the terminal."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    if reader is not None:
+        reader.join(2)
+    os.close(fd)
+
+
 class PtyScreen:
-    """A program in a pseudo-terminal, what it writes fed to a terminal emulator (pyte):
-    what a person would see, read as it is drawn."""
+    """A program in a pseudo-terminal, what it writes fed to a terminal emulator (pyte)
+    on a thread of its own. After each read, ``watch(ms, text)`` is called with the wall
+    time (ms) the bytes arrived and the whole screen as text: what a person would see,
+    and when; ``wait_until`` waits for the screen to show something."""
 
     def __init__(
         self,
         argv: list[str],
         env: dict[str, str],
-        columns: int,
-        rows: int,
-        pass_fds: tuple[int, ...] = (),
+        size: tuple[int, int],
+        watch: Callable[[float, str], None] | None = None,
+        pass_fds: Sequence[int] = (),
     ) -> None:
-        master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-        self.process = subprocess.Popen(
-            argv,
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=env,
-            start_new_session=True,
-            pass_fds=pass_fds,
-        )
-        os.close(slave)
-        self.fd = master
-        self.screen = pyte.Screen(columns, rows)
+        import pyte  # a dev dependency: benchmarks run from the project's venv
+
+        self.process, self.fd = spawn_in_pty(argv, env, size, pass_fds)
+        self.screen = pyte.Screen(*size)
         self.stream = pyte.ByteStream(self.screen)
-        self.bytes = 0
+        self.watch = watch
+        self.bytes = 0  # written to the terminal so far
+        self.lock = threading.Condition()  # notified after each read is fed to the screen
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            ready, _, _ = select.select([self.fd], [], [], 0.5)
+            if not ready:
+                if self.process.poll() is not None:
+                    return
+                continue
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:  # EIO: the program has ended
+                return
+            if not data:
+                return
+            arrived = time.time_ns() / 1e6
+            with self.lock:
+                self.stream.feed(data)
+                self.bytes += len(data)
+                text = "\n".join(self.screen.display)
+                self.lock.notify_all()
+            if self.watch is not None:
+                self.watch(arrived, text)
 
     def text(self) -> str:
-        return "\n".join(self.screen.display)
-
-    def read(self, seconds: float) -> bool:
-        """Feed what arrives within ``seconds`` to the screen; False once the program ended."""
-        ready, _, _ = select.select([self.fd], [], [], seconds)
-        if not ready:
-            return self.process.poll() is None
-        try:
-            data = os.read(self.fd, 1 << 16)
-        except OSError:  # EIO: the program has ended
-            return False
-        self.bytes += len(data)
-        self.stream.feed(data)
-        return bool(data)
+        with self.lock:
+            return "\n".join(self.screen.display)
 
     def wait_until(self, shown: Callable[[str], bool], limit: float) -> float | None:
-        """Read until ``shown(text)`` is true; the time.monotonic() it was first seen, or
-        None after ``limit`` seconds (or when the program ends)."""
+        """Wait until ``shown(text)`` is true of the screen; the time.monotonic() it was
+        first seen, or None after ``limit`` seconds (or once the program has ended)."""
         end = time.monotonic() + limit
-        while True:
-            if shown(self.text()):
-                return time.monotonic()
-            if time.monotonic() > end or not self.read(min(0.05, end - time.monotonic())):
-                return time.monotonic() if shown(self.text()) else None
+        with self.lock:
+            while not shown("\n".join(self.screen.display)):
+                left = end - time.monotonic()
+                if left <= 0 or not self._reader.is_alive():
+                    return None
+                self.lock.wait(min(left, 0.5))
+            return time.monotonic()
 
-    def press(self, keys: str) -> None:
-        os.write(self.fd, keys.encode())
+    def press(self, keys: bytes) -> None:
+        os.write(self.fd, keys)
 
     def close(self) -> None:
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        os.close(self.fd)
+        stop_in_pty(self.process, self.fd, self._reader)
 
 
 def peak_rss_mb(pid: int) -> float:

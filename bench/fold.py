@@ -10,6 +10,16 @@ measures:
   app does when it opens a circle), timed from just before the store is opened (median);
 - peak RSS of that fresh process (``resource.getrusage``): the memory a 100k-op circle costs.
 
+Every op is signed, as this version signs them (core/signing.py), and stored with the
+verdict the app keeps beside it; the same circle built unsigned (as before signing) is
+the baseline for what signing costs, run in the same go:
+
+- verify on arrival: checking each signed op's signature against its author's key in one
+  thread (one core), as ``CircleService`` checks a pulled batch; beside it, arrival as a
+  whole (decoding the batch, then checking) against unsigned arrival (decoding only);
+- signed load + fold from the store, in a fresh process, against the unsigned circle's;
+- bytes per op on the wire, signed against unsigned.
+
 The baseline, run in the same go on the same ops: the stdlib way with no schema, i.e.
 ``json.loads`` of each stored row into dicts, then a hand-written dict fold with no
 validation and no permission checks (``naive_fold``, with the cyclic GC paused as the
@@ -22,6 +32,7 @@ The last line printed is one JSON object for scripts to read.
 """
 
 import argparse
+import base64
 import gc
 import json
 import os
@@ -35,14 +46,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from studycircle_tui.core import reducer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from studycircle_tui.core import reducer, signing
 from studycircle_tui.core.ids import ulid
-from studycircle_tui.core.ops import Op
+from studycircle_tui.core.ops import Op, decode_ops, encode_op
 from studycircle_tui.core.replica import Replica
 from studycircle_tui.store.db import Store
 
 TARGET_OPS_PER_S = 200_000
 TARGET_LOAD_S = 1.0
+TARGET_VERIFY_PER_S = 20_000
+TARGET_SIGNATURE_BYTES = 100
 LOAD_RUNS = 3
 START_MS = 1_725_148_800_000  # 2024-09-01, the start of a term
 
@@ -70,8 +85,10 @@ class Builder:
     """Makes plausible ops without folding them (so building stays cheap): it tracks just
     enough (who wrote which post, which are deleted) to keep nearly every op allowed."""
 
-    def __init__(self, total: int, seed: int) -> None:
+    def __init__(self, total: int, seed: int, signed: bool = True) -> None:
         self.rng = random.Random(seed)
+        self.signed = signed
+        self.keys: dict[str, signing.SigningKey] = {}
         self.total = total
         self.wall = START_MS
         self.ops: list[Op] = []
@@ -86,18 +103,29 @@ class Builder:
     def new_id(self) -> str:
         return ulid(START_MS, self.rng.randbytes(10))
 
+    def key(self, member: str) -> dict[str, str]:
+        """``member``'s public key to announce (none when unsigned); drawn apart from the
+        ops' randomness, so the signed and unsigned circles hold the same ops."""
+        if not self.signed:
+            return {}
+        seed = random.Random(member).randbytes(32)
+        self.keys[member] = signing.SigningKey(seed)
+        return {"key": self.keys[member].public}
+
     def make(self, actor: str, type_name: str, **data: object) -> Op:
         # Ops come seconds to minutes apart: 100k ops span a few months.
         self.wall += self.rng.randint(1_000, 120_000)
-        op = self.maker.make(actor, type_name, data, self.wall, self.rng.randbytes(10))
+        key = self.keys.get(actor)
+        op = self.maker.make(actor, type_name, data, self.wall, self.rng.randbytes(10), key)
         self.ops.append(op)
         return op
 
     def build(self) -> tuple[str, list[Op]]:
-        create = self.make(self.lead, "circle.create", name="Calculus I", lead_name="Ana")
+        created = {"name": "Calculus I", "lead_name": "Ana", **self.key(self.lead)}
+        create = self.make(self.lead, "circle.create", **created)
         self.maker.circle_id = create.id
         for index, member in enumerate(self.members[1:], start=1):
-            self.make(member, "member.join", name=f"Member {index}")
+            self.make(member, "member.join", name=f"Member {index}", **self.key(member))
         for moderator in self.moderators:
             self.make(self.lead, "member.role", member=moderator, role="moderator")
         channels = [self.make(self.lead, "channel.create", name=f"ch-{i}").id for i in range(10)]
@@ -241,13 +269,14 @@ def peak_rss_mb() -> float:
 def child_load(mode: str, db_path: str, circle_id: str) -> None:
     """Run in a fresh process: load the circle and fold it, print seconds and peak RSS."""
     started, cpu_started = time.perf_counter(), time.process_time()
-    if mode == "store":
+    if mode in ("store", "unsigned"):  # as CircleService._load does
         store = Store(Path(db_path))
-        ops = store.load_ops(circle_id)
-        loaded = time.perf_counter()
         replica = Replica(circle_id, "hlc")
+        ops = store.load_ops(circle_id, None, replica.signatures)
+        loaded = time.perf_counter()
         replica.add(ops)
         count = len(replica)
+        assert not replica.signatures.fresh, "a stored verdict was not used"
         store.close()
     else:  # the baseline: stdlib sqlite3 + json.loads per row + naive_fold
         db = sqlite3.connect(db_path)
@@ -282,10 +311,11 @@ def launcher() -> None:
     several times over by then) would all report the bench's own peak.
     """
     request = json.loads(sys.stdin.readline())
-    results: dict[str, list[dict]] = {"store": [], "baseline": []}
+    results: dict[str, list[dict]] = {"store": [], "unsigned": [], "baseline": []}
     for _ in range(request["runs"]):
-        for mode in results:  # alternated, so a busy moment hits both alike
-            results[mode].append(run_child(mode, request["db"], request["circle"]))
+        for mode in results:  # alternated, so a busy moment hits each alike
+            db, circle = request["unsigned"] if mode == "unsigned" else request["signed"]
+            results[mode].append(run_child(mode, db, circle))
     print(json.dumps(results))
 
 
@@ -322,6 +352,7 @@ def main() -> None:
     )
 
     circle_id, ops = Builder(args.ops, args.seed).build()
+    unsigned_id, unsigned_ops = Builder(args.ops, args.seed, signed=False).build()
     n = len(ops)
     state = reducer.fold(circle_id, ops)
     allowed = len(Replica(circle_id, "hlc").add(ops).applied)
@@ -339,24 +370,39 @@ def main() -> None:
     # costs, and the load average says how shared the machine was.
     print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
 
+    verify = arrival(circle_id, ops, unsigned_ops, args.runs)
     with tempfile.TemporaryDirectory() as folder:
-        db_path = Path(folder) / "replica.sqlite3"
+        db_path, unsigned_path = Path(folder) / "replica.sqlite3", Path(folder) / "old.sqlite3"
+        arrived = Replica(circle_id, "hlc")
+        arrived.add(ops)  # checked as they arrive, and stored with the verdicts
         store = Store(db_path)
-        store.add_ops(circle_id, ops)
-        stored = store.load_ops(circle_id)  # the ops exactly as the app gets them back
+        store.add_ops(circle_id, ops, verdicts=arrived.signatures)
+        verdicts = signing.Signatures()
+        stored = store.load_ops(circle_id, None, verdicts)  # as the app gets them back
         store.close()
+        old = Store(unsigned_path)
+        old.add_ops(unsigned_id, unsigned_ops)
+        old.close()
 
-        fold_s, fold_cpu_s = median_times(lambda: reducer.fold(circle_id, stored), args.runs)
+        fold_s, fold_cpu_s = median_times(
+            lambda: reducer.fold(circle_id, stored, verdicts), args.runs
+        )
         dicts = [json.loads(row) for row in _rows(db_path, circle_id)]
         naive_s, naive_cpu_s = median_times(lambda: naive_fold(dicts), args.runs)
 
-        request = {"db": str(db_path), "circle": circle_id, "runs": LOAD_RUNS}
+        request = {
+            "signed": (str(db_path), circle_id),
+            "unsigned": (str(unsigned_path), unsigned_id),
+            "runs": LOAD_RUNS,
+        }
         output, _ = loads.communicate(json.dumps(request) + "\n")
         if loads.returncode:
             raise SystemExit("a load process failed")
         measured = json.loads(output.strip().splitlines()[-1])
-        ours, base = measured["store"], measured["baseline"]
-    assert all(run["n"] == n for run in ours + base), "a load did not see every op"
+        ours, base, old_runs = measured["store"], measured["baseline"], measured["unsigned"]
+    assert all(run["n"] == n for run in ours + base + old_runs), "a load did not see every op"
+    unsigned_load_s = statistics.median(run["s"] for run in old_runs)
+    unsigned_load_cpu_s = statistics.median(run["cpu_s"] for run in old_runs)
 
     fold_rate, naive_rate = n / fold_s, n / naive_s
     load_s = statistics.median(run["s"] for run in ours)
@@ -415,6 +461,57 @@ def main() -> None:
             f"{rss / base_rss:.2f}x",
             "",
         ),
+        ("signing, against the same circle unsigned", "signed", "unsigned", "", ""),
+        (
+            "load + fold, fresh process (s)",
+            f"{load_s:.3f}",
+            f"{unsigned_load_s:.3f}",
+            f"{load_s / unsigned_load_s:.2f}x",
+            f"<= {TARGET_LOAD_S:g} {verdict(load_s <= TARGET_LOAD_S)}",
+        ),
+        (
+            "  the same in CPU time (s)",
+            f"{load_cpu_s:.3f}",
+            f"{unsigned_load_cpu_s:.3f}",
+            f"{load_cpu_s / unsigned_load_cpu_s:.2f}x",
+            "",
+        ),
+        (
+            "verify on arrival, one thread (ops/s)",
+            f"{verify['verify_per_s']:,.0f}",
+            "",
+            "",
+            f">= {TARGET_VERIFY_PER_S:,} {verdict(verify['verify_per_s'] >= TARGET_VERIFY_PER_S)}",
+        ),
+        (
+            "  the same in CPU time (ops/s)",
+            f"{verify['verify_cpu_per_s']:,.0f}",
+            "",
+            "",
+            "",
+        ),
+        (
+            "  OpenSSL's verify alone, CPU (ops/s)",
+            f"{verify['library_cpu_per_s']:,.0f}",
+            "",
+            "",
+            "",
+        ),
+        (
+            "arrival: decode (+ verify) (ops/s)",
+            f"{verify['ingest_per_s']:,.0f}",
+            f"{verify['unsigned_ingest_per_s']:,.0f}",
+            f"{verify['ingest_per_s'] / verify['unsigned_ingest_per_s']:.2f}x",
+            "",
+        ),
+        (
+            "bytes per op on the wire",
+            f"{verify['bytes']:.0f}",
+            f"{verify['unsigned_bytes']:.0f}",
+            f"+{verify['bytes'] - verify['unsigned_bytes']:.0f} B",
+            f"<= +{TARGET_SIGNATURE_BYTES} "
+            + verdict(verify["bytes"] - verify["unsigned_bytes"] <= TARGET_SIGNATURE_BYTES),
+        ),
     ]
     widths = [max(len(row[i]) for row in table) for i in range(5)]
     print()
@@ -433,9 +530,57 @@ def main() -> None:
                 "fold_ops_per_s": round(fold_rate),
                 "load_and_fold_s": round(load_s, 3),
                 "peak_rss_mb": round(rss, 1),
+                "verify_ops_per_s": round(verify["verify_per_s"]),
+                "signed_load_and_fold_s": round(load_s, 3),
+                "unsigned_load_and_fold_s": round(unsigned_load_s, 3),
+                "signature_bytes_per_op": round(verify["bytes"] - verify["unsigned_bytes"], 1),
             }
         )
     )
+
+
+def arrival(circle_id: str, ops: list[Op], unsigned: list[Op], runs: int) -> dict[str, float]:
+    """What checking signatures costs as ops arrive: one batch of every op, as a pull
+    brings it (JSON), decoded and then checked in one thread as ``CircleService`` checks
+    each op against the keys that may have made it; the unsigned circle only decoded."""
+    wire = b"[" + b",".join(encode_op(op) for op in ops) + b"]"
+    unsigned_wire = b"[" + b",".join(encode_op(op) for op in unsigned) + b"]"
+    decoded = decode_ops(wire)
+    more = signing.announced(decoded)
+    work = [(op, signing.candidates({}, op, more)) for op in decoded if op.sig is not None]
+
+    def check() -> None:
+        verdicts = signing.Signatures()
+        assert all(verdicts.first_good(op, keys) for op, keys in work), "a signature failed"
+
+    # The library's own verify on the same bytes: the floor for the row above.
+    def unb64(text: str) -> bytes:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+    raw = [
+        (unb64(op.sig), signing.signed_bytes(op), Ed25519PublicKey.from_public_bytes(unb64(key)))
+        for op, (key, *_) in work
+        if op.sig is not None
+    ]
+
+    def library() -> None:
+        for sig, message, public in raw:
+            public.verify(sig, message)
+
+    verify_s, verify_cpu_s = median_times(check, max(1, runs // 2))
+    _, library_cpu_s = median_times(library, max(1, runs // 2))
+    decode_s, _ = median_times(lambda: decode_ops(wire), runs)
+    unsigned_s, _ = median_times(lambda: decode_ops(unsigned_wire), runs)
+    n = len(ops)
+    return {
+        "verify_per_s": len(work) / verify_s,
+        "verify_cpu_per_s": len(work) / verify_cpu_s,
+        "library_cpu_per_s": len(work) / library_cpu_s,
+        "ingest_per_s": n / (decode_s + verify_s),
+        "unsigned_ingest_per_s": n / unsigned_s,
+        "bytes": (len(wire) - 2) / n,
+        "unsigned_bytes": (len(unsigned_wire) - 2) / n,
+    }
 
 
 def _rows(db_path: Path, circle_id: str) -> list[bytes]:

@@ -285,7 +285,7 @@ def measure(store: Path, history: History, citra: Op, folder: Path) -> dict[str,
     env["TERM"] = "xterm-256color"
     argv = [sys.executable, __file__, "--child", str(store), history.circle, history.note_id]
     argv += [str(marks), str(read_end)]
-    screen = PtyScreen(argv, env, *SIZE, pass_fds=(read_end,))
+    screen = PtyScreen(argv, env, SIZE, pass_fds=(read_end,))
     os.close(read_end)
     commands = os.fdopen(write_end, "w")
     first_lines = history.note.text.split("\n")[:3]
@@ -296,14 +296,14 @@ def measure(store: Path, history: History, citra: Op, folder: Path) -> dict[str,
         if painted is None:
             sys.exit(f"the note was never drawn:\n{screen.text()}")
         open_ms = (painted - float(marks.read_text())) * 1000
-        screen.press("h")
+        screen.press(b"h")
         screen.wait_until(lambda text: "Text of r" in text or "Changes in r" in text, 60)
-        screen.press("\x1b[F")  # end: the first revision
+        screen.press(b"\x1b[F")  # end: the first revision
         screen.wait_until(lambda text: "the first version" in text, 60)
-        screen.press("c")
+        screen.press(b"c")
         screen.wait_until(lambda text: "Marked" in text, 60)
         start = time.monotonic()
-        screen.press("\x1b[H")  # home: the last revision
+        screen.press(b"\x1b[H")  # home: the last revision
         shown = screen.wait_until(
             lambda text: (
                 "Changes from r1 (marked) to r" in text
@@ -313,7 +313,7 @@ def measure(store: Path, history: History, citra: Op, folder: Path) -> dict[str,
             120,
         )
         diff_ms = ((shown or math.nan) - start) * 1000
-        screen.press("\x1b")
+        screen.press(b"\x1b")
         screen.wait_until(lambda text: "revisions" not in text.split("\n")[0], 30)
         time.sleep(0.5)  # the note redrawn, nothing pending
         start = time.monotonic()

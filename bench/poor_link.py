@@ -383,7 +383,7 @@ def join_in_app(link_url: str, code: str, circle: dict, folder: Path) -> dict:
     app = f"{sys.executable} -m studycircle_tui.cli"
     command = f"{app} join {link_url} {code} --name Nia && exec {app}"
     start = time.monotonic()
-    screen = PtyScreen(["sh", "-c", command], env, *SIZE)
+    screen = PtyScreen(["sh", "-c", command], env, SIZE)
     try:
         progress = screen.wait_until(lambda text: "newest threads █" in text or "░" in text, 120)
         shown = screen.wait_until(

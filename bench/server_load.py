@@ -32,6 +32,7 @@ import msgspec
 
 from studycircle_tui.core.ops import encode_op
 from studycircle_tui.core.replica import Replica
+from studycircle_tui.core.signing import SigningKey
 from studycircle_tui.sync.http import HttpTransport
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -191,13 +192,15 @@ async def readers_main(url: str, circle: str, tokens: list[str], cursor: int, ou
 # --- the writers, in this process ---------------------------------------------------------
 
 
-async def write_phase(url: str, circle: str, writers: list[tuple[str, str]], thread: str) -> dict:
+async def write_phase(
+    url: str, circle: str, writers: list[tuple[str, str, SigningKey]], thread: str
+) -> dict:
     sent: dict[str, float] = {}
     acked: dict[str, int] = {}
     latencies: list[float] = []
     path = f"/api/v1/circles/{circle}/ops"
 
-    async def writer(member: str, token: str) -> None:
+    async def writer(member: str, token: str, key: SigningKey) -> None:
         replica = Replica(circle, "seq")
         client = Lean(int(url.rsplit(":", 1)[1]), token)
         for _ in range(OPS_EACH):
@@ -207,6 +210,7 @@ async def write_phase(url: str, circle: str, writers: list[tuple[str, str]], thr
                 {"thread": thread, "text": TEXT},
                 time.time_ns() // 1_000_000,
                 os.urandom(10),
+                key,
             )
             raw = b'{"ops":[' + encode_op(op) + b"]}"
             started = time.monotonic()
@@ -219,7 +223,7 @@ async def write_phase(url: str, circle: str, writers: list[tuple[str, str]], thr
         await client.close()
 
     began = time.monotonic()
-    await asyncio.gather(*(writer(member, token) for member, token in writers))
+    await asyncio.gather(*(writer(*each) for each in writers))
     elapsed = time.monotonic() - began
     return {"sent": sent, "acked": acked, "latencies": latencies, "elapsed": elapsed}
 
@@ -240,7 +244,9 @@ async def log_since(url: str, circle: str, token: str, cursor: int) -> list[dict
     return ops
 
 
-async def fill(url: str, circle: str, member: str, token: str, thread: str, upto: int) -> int:
+async def fill(
+    url: str, circle: str, member: str, token: str, key: SigningKey, thread: str, upto: int
+) -> int:
     """Posts from a filler member until the log holds ``upto`` ops; the log's length."""
     length = len(await log_since(url, circle, token, 0))
     replica = Replica(circle, "seq")
@@ -250,7 +256,7 @@ async def fill(url: str, circle: str, member: str, token: str, thread: str, upto
         count = min(5_000, upto - length)
         batch = [
             replica.make(
-                member, "post.create", {"thread": thread, "text": TEXT}, base, os.urandom(10)
+                member, "post.create", {"thread": thread, "text": TEXT}, base, os.urandom(10), key
             )
             for _ in range(count)
         ]
@@ -276,6 +282,13 @@ async def json_server_writes(cli: Path, workdir: Path) -> float:
         return WRITERS * OPS_EACH / (time.monotonic() - began)
 
 
+def signed_member(client: httpx.Client, code: str, name: str) -> tuple[str, str, SigningKey]:
+    """A member joined with a key of their own: member, token and the key."""
+    key = SigningKey(os.urandom(32))
+    _, member, token = join(client, code, name, key)
+    return member, token, key
+
+
 async def main() -> None:
     cli = install_json_server()
     phases: list[dict] = []
@@ -286,24 +299,29 @@ async def main() -> None:
         process, url = start_server(data)
         try:
             with httpx.Client(base_url=url) as client:
-                circle, lead, lead_token = join(client, lead_code, "Lead")
+                # Each member that posts joins with a key of their own, which signs their
+                # ops (the server refuses unsigned ones, and a join without a key).
+                lead_key = SigningKey(os.urandom(32))
+                circle, lead, lead_token = join(client, lead_code, "Lead", lead_key)
                 code = await new_invite(data, circle, WRITERS + READERS)
-                writers = [join(client, code, f"Writer {i}")[1:] for i in range(WRITERS)]
-                readers = [join(client, code, f"Reader {i}")[2] for i in range(READERS)]
+                writers = [signed_member(client, code, f"Writer {i}") for i in range(WRITERS)]
+                readers = [signed_member(client, code, f"Reader {i}")[1] for i in range(READERS)]
             setup = Replica(circle, "seq")
             now = time.time_ns() // 1_000_000
-            channel = setup.make(lead, "channel.create", {"name": "load"}, now, os.urandom(10))
+            channel = setup.make(
+                lead, "channel.create", {"name": "load"}, now, os.urandom(10), lead_key
+            )
             thread_data = {
                 "channel": channel.id,
                 "title": "Load",
                 "kind": "discussion",
                 "text": ".",
             }
-            thread = setup.make(lead, "thread.create", thread_data, now, os.urandom(10))
+            thread = setup.make(lead, "thread.create", thread_data, now, os.urandom(10), lead_key)
             await HttpTransport(url, circle, lead_token).push([channel, thread])
             for history in HISTORIES:
                 print(f"filling the history to {history:,} ops…", file=sys.stderr, flush=True)
-                length = await fill(url, circle, lead, lead_token, thread.id, history)
+                length = await fill(url, circle, lead, lead_token, lead_key, thread.id, history)
                 phases.append(await run_phase(url, circle, writers, readers, thread.id, length))
                 phases[-1]["history"] = history
         finally:

@@ -30,6 +30,7 @@ import httpx
 from benchkit import install_json_server, join, json_server, new_circle, new_invite, start_server
 from studycircle_tui.core.ops import Op, encode_op
 from studycircle_tui.core.replica import Replica
+from studycircle_tui.core.signing import SigningKey
 from studycircle_tui.sync.http import HttpTransport
 
 HISTORIES = (1_000, 100_000)
@@ -88,15 +89,19 @@ class Meter:
             self.server.close()
 
 
-def history(circle: str, lead: str, size: int, rng: random.Random) -> tuple[Replica, list[Op]]:
+def history(
+    circle: str, lead: str, key: SigningKey, size: int, rng: random.Random
+) -> tuple[Replica, list[Op]]:
+    """The lead's ``size``-op history, signed with the key they joined with (the server
+    refuses unsigned ops)."""
     replica = Replica(circle, "seq")
     now = time.time_ns() // 1_000_000 - size
-    ops = [replica.make(lead, "channel.create", {"name": "biology"}, now, os.urandom(10))]
+    ops = [replica.make(lead, "channel.create", {"name": "biology"}, now, os.urandom(10), key)]
     thread_data = {"channel": ops[0].id, "title": "Revision", "kind": "discussion", "text": "go"}
-    ops.append(replica.make(lead, "thread.create", thread_data, now, os.urandom(10)))
+    ops.append(replica.make(lead, "thread.create", thread_data, now, os.urandom(10), key))
     while len(ops) < size - 2:  # circle.create and the lead's join come first
         data = {"thread": ops[1].id, "text": text_of(rng)}
-        ops.append(replica.make(lead, "post.create", data, now + len(ops), os.urandom(10)))
+        ops.append(replica.make(lead, "post.create", data, now + len(ops), os.urandom(10), key))
     return replica, ops
 
 
@@ -104,13 +109,14 @@ async def measure_ours(size: int, workdir: Path, rng: random.Random) -> dict[str
     data = workdir / f"ours-{size}"
     _, lead_code = await new_circle(data, "Biology")
     process, url = start_server(data)
+    key = SigningKey(os.urandom(32))
     try:
         with httpx.Client(base_url=url) as client:
-            circle, lead, lead_token = join(client, lead_code, "Lead")
+            circle, lead, lead_token = join(client, lead_code, "Lead", key)
         code = await new_invite(data, circle, 1)
         with httpx.Client(base_url=url) as client:
-            _, _, reader_token = join(client, code, "Bea")
-        replica, ops = history(circle, lead, size, rng)
+            _, _, reader_token = join(client, code, "Bea", SigningKey(os.urandom(32)))
+        replica, ops = history(circle, lead, key, size, rng)
         writer = HttpTransport(url, circle, lead_token)
         await writer.push(ops)
         reader = HttpTransport(url, circle, reader_token)
@@ -127,7 +133,8 @@ async def measure_ours(size: int, workdir: Path, rng: random.Random) -> dict[str
         waiting = asyncio.create_task(metered_reader.pull(cursor, wait=25))
         await asyncio.sleep(0.3)  # B's long-poll is in, waiting
         data = {"thread": ops[1].id, "text": text_of(rng)}
-        post = replica.make(lead, "post.create", data, time.time_ns() // 1_000_000, os.urandom(10))
+        now = time.time_ns() // 1_000_000
+        post = replica.make(lead, "post.create", data, now, os.urandom(10), key)
         [pushed] = await metered_writer.push([post])
         arrived = await asyncio.wait_for(waiting, 20)
         assert [op.id for op in arrived.ops] == [post.id] and pushed.seq, "post did not arrive"

@@ -19,22 +19,18 @@ Run: ``python bench/terminal_bytes.py`` (about 80 seconds).
 
 import argparse
 import asyncio
-import fcntl
 import json
 import os
 import random
 import select
 import shutil
-import signal
-import struct
-import subprocess
 import sys
 import tempfile
-import termios
 import threading
 import time
 from pathlib import Path
 
+from benchkit import app_env, spawn_in_pty, stop_in_pty
 from studycircle_tui.core.ids import ulid
 from studycircle_tui.core.replica import Replica
 from studycircle_tui.store.db import CircleRecord, Store
@@ -97,13 +93,7 @@ class Terminal:
     """The app in a pseudo-terminal; every byte it writes is counted with its time."""
 
     def __init__(self, argv: list[str], env: dict[str, str], columns: int, rows: int) -> None:
-        master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-        self.process = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
-        )
-        os.close(slave)
-        self.fd = master
+        self.process, self.fd = spawn_in_pty(argv, env, (columns, rows))
         self.total = 0
 
     def read(self, seconds: float) -> int:
@@ -145,13 +135,7 @@ class Terminal:
         os.write(self.fd, keys)
 
     def close(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        os.close(self.fd)
+        stop_in_pty(self.process, self.fd)
 
 
 def post_as_writer(path: Path, circle_id: str, writer: str, folder: Path, text: str) -> None:
@@ -170,16 +154,7 @@ def post_as_writer(path: Path, circle_id: str, writer: str, folder: Path, text: 
 def run_mode(mode: str, folder: Path, size: tuple[int, int], results: dict) -> None:
     path, circle_id, writer = build_circle(folder)
     home = folder / "home"
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-        "TZ": "UTC",
-        "STUDYCIRCLE_NAME": "Reader",
-    }
+    env = app_env(home) | {"STUDYCIRCLE_NAME": "Reader"}
     if mode == "textual":
         env["STUDYCIRCLE_FULL_REDRAW"] = "1"
     argv = [sys.executable, "-m", "studycircle_tui.cli"]

@@ -2,12 +2,14 @@
 
 import asyncio
 import os
+import time
 from datetime import datetime
 from pathlib import Path
 
 from studycircle_tui.core.ids import ulid
 from studycircle_tui.core.ops import Op
 from studycircle_tui.core.replica import Replica
+from studycircle_tui.core.signing import SigningKey
 from studycircle_tui.store.db import Store
 from studycircle_tui.sync.circles import create_file_circle, open_file_circle
 from studycircle_tui.sync.engine import CircleService
@@ -17,6 +19,13 @@ def new_file_circle(tmp_path: Path, name: str = "Club", who: str = "Lead") -> Ci
     """A new circle file with ``who`` as its lead, opened through its own store."""
     store = Store(tmp_path / f"{who}-replica.sqlite3")
     return create_file_circle(store, tmp_path / "circle.jsonl", name, who)
+
+
+def key_of(service: CircleService) -> SigningKey:
+    """The key ``service``'s member signs with (for tests that make ops by hand)."""
+    key = service.keys.signing(service.state, service.me)
+    assert key is not None
+    return key
 
 
 def join_file_circle(tmp_path: Path, who: str) -> CircleService:
@@ -50,6 +59,16 @@ async def arrives_while_running(
         runner.cancel()
 
 
+async def until(condition, limit: float = 30.0) -> bool:
+    """Wait until ``condition()`` holds (True), or ``limit`` seconds pass (False)."""
+    end = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > end:
+            return False
+        await asyncio.sleep(0.02)
+    return True
+
+
 def circle_ops(n_posts: int, wall_ms: int = 1_700_000_000_000) -> tuple[str, list[Op]]:
     """A circle with one channel and one thread holding ``n_posts`` replies."""
     lead = "01" + "A" * 24
@@ -78,6 +97,7 @@ def circle_ops(n_posts: int, wall_ms: int = 1_700_000_000_000) -> tuple[str, lis
 
 FIXED_NOW_MS = 1_795_000_000_000  # a Wednesday in November 2026, 08:26 UTC
 DAY_MS = 86_400_000
+DEMO_KEYS: dict[str, SigningKey] = {}  # the fixed demo's user's key, by circle
 
 
 def fixed_demo_service(tmp_path: Path, me_name: str = "Rina", seed: int = 7) -> CircleService:
@@ -93,12 +113,17 @@ def fixed_demo_service(tmp_path: Path, me_name: str = "Rina", seed: int = 7) -> 
 
     rng = random.Random(seed)
     me = ulid(FIXED_NOW_MS - 3 * DAY_MS, rng.randbytes(10))
-    circle_id, ops = demo_ops(me_name, me, FIXED_NOW_MS - 3 * DAY_MS, lambda: rng.randbytes(10))
+    key = SigningKey(random.Random(seed + 1).randbytes(32))  # drawn apart: ids stay the same
+    circle_id, ops = demo_ops(
+        me_name, me, FIXED_NOW_MS - 3 * DAY_MS, lambda: rng.randbytes(10), key
+    )
     path = tmp_path / "demo-circle.jsonl"
     create_circle_file(path, ops)
     store = Store(tmp_path / "fixed-replica.sqlite3")
     record = CircleRecord(circle_id, "Python Club Demo", "file", str(path), me)
     store.save_circle(record)
+    store.save_key(circle_id, me, key.public, key.seed, FIXED_NOW_MS)
+    DEMO_KEYS[circle_id] = key
     service = CircleService(store, record, FileTransport(path), now_ms=lambda: FIXED_NOW_MS)
     asyncio.run(service.sync_once())
     return service
@@ -107,6 +132,7 @@ def fixed_demo_service(tmp_path: Path, me_name: str = "Rina", seed: int = 7) -> 
 def as_member(service: CircleService, member_name: str) -> CircleService:
     """The same circle seen by another of its members, through their own replica (empty
     until its first ``sync_once``)."""
+    from studycircle_tui.core.demo import member_key
     from studycircle_tui.store.db import CircleRecord
     from studycircle_tui.sync.file import FileTransport
 
@@ -116,6 +142,8 @@ def as_member(service: CircleService, member_name: str) -> CircleService:
     )
     store = Store(service.store.path.with_name(f"{member_name}-replica.sqlite3"))
     store.save_circle(record)
+    key = member_key(DEMO_KEYS[record.id], member.id)  # the demo members' keys
+    store.save_key(record.id, member.id, key.public, key.seed, FIXED_NOW_MS)
     return CircleService(store, record, FileTransport(Path(record.location)), service.now_ms)
 
 

@@ -6,11 +6,19 @@ ops are mostly plausible (replies to posts that exist, edits of one's own posts,
 run step by step by its host while players answer), concurrent ops really are
 concurrent, and some ops are refused: by strangers who never joined, by members without
 the role, by a removed member, by anyone editing someone else's post, by a player
-answering a closed question, and by the loser of a concurrent race (two leads demoting
-each other). Every op type of the schema is made (``test_histories_are_rich``), the
-server's own ``quiz.answered`` included.
+answering a closed question (or one asked before they joined the quiz), and by the
+loser of a concurrent race (two leads demoting each other). Every op type of the schema
+is made (``test_histories_are_rich``), the server's own ``quiz.answered`` included.
 
-Long (about 600 lines) because one ``Maker`` holds what every kind of op needs to see of
+Ops are signed as the app signs them (core/signing.py). Most circles are born signed
+(keys in circle.create and each join, sometimes signatures required from the start);
+the rest are made the way a circle from before signing was, and their members upgrade
+one by one (a first ``member.key``) while the lead may come to require signatures. People
+rotate their keys, one loses theirs and is re-keyed by the lead from the member id their
+new device joined as, and some write in another member's name with their own key, or
+leave a signature out (``History.forged``: certain to be refused and reported).
+
+Long (about 700 lines) because one ``Maker`` holds what every kind of op needs to see of
 its author's replica; it is test code, read alongside ``test_reducer_properties.py``.
 """
 
@@ -26,7 +34,13 @@ from studycircle_tui.core import reducer
 from studycircle_tui.core.ids import ulid
 from studycircle_tui.core.ops import SERVER_ACTOR, Op
 from studycircle_tui.core.replica import Replica
+from studycircle_tui.core.signing import Signatures, SigningKey
 from studycircle_tui.core.state import CircleState, QuizSession
+
+# One set of verdicts for every fold and replica the tests make: each op object is then
+# verified once, however many times it is folded (verdicts are tied to the op object).
+SIGNATURES = Signatures()
+REPORTS = ("forged", "unsigned")  # what the fold writes for an op not signed by its author
 
 T = TypeVar("T")
 
@@ -63,7 +77,7 @@ WEIGHTS = {
     "revise": 2,
     "restore": 2,
     "suggest": 1,
-    "resolve": 2,
+    "resolve": 3,
     "schedule": 1,
     "rota": 1,
     "quiz": 6,  # a step of a quiz's life: see Maker.quiz_kind
@@ -130,6 +144,7 @@ class Person:
     replica: Replica
     skew: int
     removed_seen: bool = False  # leaver: has synced their own removal
+    key: SigningKey | None = None  # None: an app from before signing (until they upgrade)
 
 
 @dataclass
@@ -140,6 +155,9 @@ class History:
     # Ops certain to be refused wherever they fall (True), or wherever they fall in
     # (hlc, id) order (False: a removed member's op, refused only after the removal).
     bad: dict[str, bool] = field(default_factory=dict)
+    # Ops certain to be refused and reported wherever they fall: written in another
+    # member's name, or left unsigned by someone whose key is known.
+    forged: set[str] = field(default_factory=set)
 
     def sorted_ops(self) -> list[Op]:
         return sorted(self.ops, key=lambda op: (op.hlc, op.id))
@@ -157,7 +175,10 @@ class Maker:
         self.count = 0
         self.ops: list[Op] = []
         self.bad: dict[str, bool] = {}
+        self.forged: set[str] = set()
         self.people: list[Person] = []
+        # Most circles are born signed; the rest as an older version made them.
+        self.signed = draws.integer(0, 2) > 0
 
     # --- people and clocks ------------------------------------------------------------
 
@@ -170,12 +191,30 @@ class Maker:
     def person_id(self) -> str:
         return ulid(START_MS - 10**6, self.random80())
 
+    def new_key(self) -> SigningKey:
+        return SigningKey(self.random80() + bytes(22))
+
+    def replica(self, circle_id: str) -> Replica:
+        return Replica(circle_id, signatures=SIGNATURES)
+
     def wall(self, person: Person) -> int:
         self.now += pick(self.draws, TIME_STEPS)
         return max(0, self.now + person.skew + pick(self.draws, JITTERS))
 
-    def emit(self, person: Person, type_name: str, data: dict, bad: bool | None = None) -> Op:
-        op = person.replica.make(person.id, type_name, data, self.wall(person), self.random80())
+    def emit(
+        self,
+        person: Person,
+        type_name: str,
+        data: dict,
+        bad: bool | None = None,
+        *,
+        actor: str | None = None,
+        unsigned: bool = False,
+    ) -> Op:
+        """``person`` makes an op and applies it; ``actor``: in someone else's name."""
+        key = None if unsigned else person.key
+        wall = self.wall(person)
+        op = person.replica.make(actor or person.id, type_name, data, wall, self.random80(), key)
         person.replica.add_local(op)
         self.ops.append(op)
         if bad is not None:
@@ -191,16 +230,17 @@ class Maker:
         draws = self.draws
         founder_id = self.person_id()
         founder = Person(founder_id, "founder", Replica("0" * 26), pick(draws, SKEWS))
+        created = {"name": "Calculus I", "lead_name": "Ana", "rules": "Be kind."}
+        if self.signed:
+            founder.key = self.new_key()
+            created["key"] = founder.key.public
+            created["signatures_required"] = draws.integer(0, 2) == 0
         create = founder.replica.make(
-            founder_id,
-            "circle.create",
-            {"name": "Calculus I", "lead_name": "Ana", "rules": "Be kind."},
-            self.wall(founder),
-            self.random80(),
+            founder_id, "circle.create", created, self.wall(founder), self.random80(), founder.key
         )
         circle_id = create.id
         self.ops.append(create)
-        founder.replica = Replica(circle_id)
+        founder.replica = self.replica(circle_id)
         founder.replica.add([create])
         # A founder's first act: a channel or two, so there is somewhere to talk.
         for name in ("general", "week 1")[: draws.integer(1, 2)]:
@@ -211,10 +251,11 @@ class Maker:
         kinds = ["member", "member", "plain", "outsider"]
         kinds += [pick(draws, ("member", "plain", "outsider", "leaver"))]
         self.people = [founder]
-        self.server = Person(SERVER_ACTOR, "server", Replica(circle_id), 0)
+        self.server = Person(SERVER_ACTOR, "server", self.replica(circle_id), 0)
         for kind in kinds:
+            key = self.new_key() if self.signed else None
             self.people.append(
-                Person(self.person_id(), kind, Replica(circle_id), pick(draws, SKEWS))
+                Person(self.person_id(), kind, self.replica(circle_id), pick(draws, SKEWS), key=key)
             )
         for person in self.people[1:]:
             person.replica.add(self.ops)  # everyone starts from the circle file
@@ -228,16 +269,21 @@ class Maker:
             person = pick(draws, actors)
             if draws.integer(0, 20) == 0:
                 self.server_reports()
+            elif draws.integer(0, 12) == 0:
+                self.keys(person, founder)
             elif draws.integer(0, 3) == 0:
                 # Sync up to some point: people see the log at different moments.
                 self.sync(person, draws.integer(len(self.ops) // 2, len(self.ops)))
             else:
                 self.act(person)
-        return History(circle_id, self.ops, self.people, self.bad)
+        return History(circle_id, self.ops, self.people, self.bad, self.forged)
+
+    def join_data(self, person: Person, name: str) -> dict:
+        return {"name": name, "key": person.key.public} if person.key else {"name": name}
 
     def _remove_leavers(self, founder: Person) -> None:
         for leaver in [p for p in self.people if p.kind == "leaver"]:
-            self.emit(leaver, "member.join", {"name": "Leaver"})
+            self.emit(leaver, "member.join", self.join_data(leaver, "Leaver"))
             self.sync(founder)
             self.emit(founder, "member.remove", {"member": leaver.id})
             self.sync(leaver)
@@ -247,12 +293,12 @@ class Maker:
         view = person.replica.state
         me = person.id
         if person.kind != "outsider" and me not in view.members and not person.removed_seen:
-            self.emit(person, "member.join", {"name": pick(self.draws, NAMES)})
+            self.emit(person, "member.join", self.join_data(person, pick(self.draws, NAMES)))
             return
         if person.removed_seen and self.draws.integer(0, 3) == 0:
             # A removed member trying to come back: refused, wherever it falls after
             # the removal.
-            self.emit(person, "member.join", {"name": "Back again"}, bad=False)
+            self.emit(person, "member.join", self.join_data(person, "Back again"), bad=False)
             return
         choice = self.choose(person, view)
         if choice is None:
@@ -389,7 +435,7 @@ class Maker:
                 kind = "open" if current + 1 < count else "finish"
             return self.host_op(kind, session, view)
         if live and draws.integer(0, 2) == 0:
-            return "answer"
+            return pick(draws, ("answer", "answer", "answer", "join", "join", "leave"))
         return None
 
     def quiz_kind(self, person: Person, view: CircleState) -> str:
@@ -400,7 +446,7 @@ class Maker:
         if any(s.host == person.id for s in live) and roll < 6:
             return pick(draws, ("open", "open", "close", "close", "reveal", "finish"))
         if live and roll < 8:
-            return "answer"
+            return pick(draws, ("answer", "answer", "join", "leave"))
         if view.quizzes and (roll < 9 or not view.is_at_least(person.id, "moderator")):
             return pick(draws, ("start", "start", "start", "quiz_update", "result"))
         return "quiz"
@@ -487,6 +533,10 @@ class Maker:
             score = draws.integer(0, 5)  # sometimes over the maximum: refused
             return "quiz.result", {"quiz": pick(draws, quizzes), "score": score, "max_score": 4}
         live = [s for s in view.sessions.values() if s.mode == "live" and not s.finished]
+        if kind in ("join", "leave") and live:
+            # Into the lobby or mid-quiz (from the next question), out, and in again;
+            # sometimes the host, or twice (refused).
+            return f"quiz.{kind}", {"session": pick(draws, live).id}
         if kind == "answer" and live:
             session = pick(draws, live)
             # Mostly the open question; sometimes one that is closed or never opened.
@@ -527,6 +577,68 @@ class Maker:
             return "quiz.reveal", {"session": session.id, "question": question, "key": key}
         return "quiz.finish", {"session": session.id}
 
+    # --- keys and signatures -----------------------------------------------------------
+
+    def keys(self, person: Person, founder: Person) -> None:
+        """A step about keys: a new key (a rotation, or an older app's member upgrading),
+        signatures required or not, an op in another's name or left unsigned, or a lost
+        key given back by the lead."""
+        draws, view, me = self.draws, person.replica.state, person.id
+        if view.role_of(me) is None:
+            return
+        what = draws.integer(0, 5)
+        if what <= 1:
+            key = self.new_key()
+            reason = "rotate" if view.key_of(me) else "first"
+            if reason == "first":
+                person.key = key  # a first key signs its own announcement
+            self.emit(person, "member.key", {"member": me, "key": key.public, "reason": reason})
+            person.key = key
+        elif what == 2:
+            wanted = {"signatures_required": draws.integer(0, 2) > 0}
+            bad = self.classify(person, view, "circle.update", wanted)
+            self.emit(person, "circle.update", wanted, bad)
+        elif what == 3:
+            # Someone else's name on an op: a role for oneself, or a post.
+            victims = [m for m in view.members if m != me and view.key_of(m) is not None]
+            if not victims:
+                return
+            victim = pick(draws, victims)
+            threads = list(view.threads)
+            if threads and draws.integer(0, 1):
+                data = {"thread": pick(draws, threads), "text": "I was wrong."}
+                op = self.emit(person, "post.create", data, actor=victim)
+            else:
+                data = {"member": me, "role": "lead"}
+                op = self.emit(person, "member.role", data, actor=victim)
+            self.forged.add(op.id)
+        elif what == 4 and view.key_of(me) is not None:
+            choice = self.choose(person, view)
+            if choice is not None and choice[0] != "read.mark":  # left unsigned: refused
+                self.forged.add(self.emit(person, *choice, unsigned=True).id)
+        elif what == 5 and person is not founder and self.signed:
+            self.lose_key(person, founder)
+
+    def lose_key(self, person: Person, founder: Person) -> None:
+        """``person`` loses their key: their new device joins as a new member, the lead
+        gives them that device's key (and ends the new member), and they go on as
+        themselves with it once they have seen it."""
+        device = Person(self.person_id(), "device", self.replica(person.replica.circle_id), 0)
+        device.key = self.new_key()
+        self.sync(device)
+        self.emit(device, "member.join", self.join_data(device, "New laptop"))
+        self.sync(founder)
+        data = {
+            "member": person.id,
+            "key": device.key.public,
+            "reason": "lost",
+            "joined_as": device.id,
+        }
+        self.emit(founder, "member.key", data)
+        self.sync(person)
+        if person.replica.state.key_of(person.id) == device.key.public:
+            person.key = device.key
+
     def server_reports(self) -> None:
         """The server says who has answered a live question (quiz.answered)."""
         server = self.server
@@ -548,7 +660,9 @@ class Maker:
             self.emit(server, "quiz.answered", data)
 
     def _kind(self, member_id: str) -> str:
-        return next(p.kind for p in self.people if p.id == member_id)
+        # A new device's member (lose_key) is no person of the story: "device" keeps it
+        # out of strict picks while the lead's re-key has not ended it.
+        return next((p.kind for p in self.people if p.id == member_id), "device")
 
 
 def make_history(draws: Draws, *, strict: bool = False, max_steps: int = 100) -> History:
@@ -571,7 +685,14 @@ def histories(strict: bool = False, max_steps: int = 100) -> st.SearchStrategy[H
 
 
 def fold(circle_id: str, ops: Sequence[Op]) -> CircleState:
-    return reducer.fold(circle_id, ops)
+    return reducer.fold(circle_id, ops, SIGNATURES)
+
+
+def without_reports(state: CircleState) -> CircleState:
+    """``state`` without the moderation log's lines about ops refused as not signed by
+    their author (the one thing such an op changes)."""
+    state.moderation_log = [e for e in state.moderation_log if e.action not in REPORTS]
+    return state
 
 
 def shuffled(draws: Draws, ops: Sequence[Op]) -> list[Op]:

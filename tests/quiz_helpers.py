@@ -2,14 +2,16 @@
 process (each with their own store), fixed ids and a clock the test moves by hand, and a
 small live quiz."""
 
+import contextlib
 import gzip
 import random
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from server_helpers import BASE
+from server_helpers import BASE, Site, now_ms
 from studycircle_tui.core.ids import ulid
 from studycircle_tui.core.ops import Key, NumberAnswer, Question
 from studycircle_tui.core.replica import Replica
@@ -134,11 +136,20 @@ async def quiz_circle(
     return circle
 
 
-async def asked(circle: QuizCircle) -> str:
-    """The lead opens a live run of the circle's quiz and asks question 1 (20 s); its id."""
-    lead = QuizRunner(circle.lead)
-    session = lead.start(circle.quiz).id
-    lead.open_question(session, 0)
+async def lobby(circle: QuizCircle, **settings) -> str:
+    """The lead opens a live run of the circle's quiz and every player joins; its id."""
+    session = QuizRunner(circle.lead).start(circle.quiz, **settings).id
+    await circle.sync()
+    for player in circle.players:
+        QuizRunner(player).join(session)
+    await circle.sync()
+    return session
+
+
+async def asked(circle: QuizCircle, **settings) -> str:
+    """``lobby``, then the lead asks question 1 (20 s); the session's id."""
+    session = await lobby(circle, **settings)
+    QuizRunner(circle.lead).open_question(session, 0)
     await circle.sync()
     return session
 
@@ -238,3 +249,24 @@ def two_question_session(
         if index in revealed:
             session.revealed[index] = keys[index]
     return quiz, session
+
+
+def shown(widget) -> str:
+    """What a widget shows on screen, as plain text (Markdown rendered, markup applied)."""
+    return "\n".join(strip.text for strip in widget.render_lines(widget.region.reset_offset))
+
+
+@contextlib.asynccontextmanager
+async def file_or_server_circle(kind: str, tmp_path: Path, monkeypatch) -> AsyncIterator:
+    """``quiz_circle`` through a shared file (``kind`` "file") or through a server in this
+    process ("server"), whose clock starts when it made the circle; closed on the way out."""
+    if kind == "file":
+        yield await quiz_circle(tmp_path)
+        return
+    site = await Site.start(tmp_path / "server", None)
+    clock = Clock(now_ms())
+    server_clock(monkeypatch, clock)
+    try:
+        yield await server_quiz_circle(tmp_path, site, clock)
+    finally:
+        await site.close()

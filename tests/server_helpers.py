@@ -19,6 +19,7 @@ import httpx
 
 from studycircle_tui.core.ops import Op, encode_op
 from studycircle_tui.core.replica import Replica
+from studycircle_tui.core.signing import SigningKey
 from studycircle_tui.server import admin
 from studycircle_tui.server.app import create_app
 from studycircle_tui.server.hub import Hub
@@ -41,11 +42,12 @@ def now_ms() -> int:
 
 @dataclass
 class Member:
-    """One joined member: their token, and a replica to make ops with."""
+    """One joined member: their token, their key, and a replica to make (signed) ops with."""
 
     circle: str
     id: str
     token: str
+    key: SigningKey = field(default_factory=lambda: SigningKey(os.urandom(32)))
     replica: Replica = field(init=False)
 
     def __post_init__(self) -> None:
@@ -55,8 +57,9 @@ class Member:
     def auth(self) -> dict[str, str]:
         return {"authorization": f"Bearer {self.token}"}
 
-    def make(self, type_name: str, data: dict) -> Op:
-        return self.replica.make(self.id, type_name, data, now_ms(), os.urandom(10))
+    def make(self, type_name: str, data: dict, wall_ms: int | None = None) -> Op:
+        wall = now_ms() if wall_ms is None else wall_ms
+        return self.replica.make(self.id, type_name, data, wall, os.urandom(10), self.key)
 
 
 def body(*ops: Op) -> bytes:
@@ -100,15 +103,16 @@ class Site:
         )
 
     async def join(self, code: str, name: str) -> Member:
+        key = SigningKey(os.urandom(32))
         response = await self.client.post(
-            "/api/v1/join", json={"invite": code, "display_name": name}
+            "/api/v1/join", json={"invite": code, "display_name": name, "key": key.public}
         )
         assert response.status_code == 200, response.text
         joined = response.json()
-        return Member(joined["circle"], joined["member"], joined["token"])
+        return Member(joined["circle"], joined["member"], joined["token"], key)
 
     async def circle_with_lead(self) -> tuple[str, Member]:
-        """A circle, its lead joined: two ops (circle.create, the lead's name)."""
+        """A circle, its lead joined: three ops (circle.create, the lead's name and key)."""
         circle, code = await self.new_circle()
         return circle, await self.join(code, "Lea")
 
@@ -175,10 +179,12 @@ def run_async(coroutine):
 
 def join_over_http(url: str, code: str, name: str = "Lea") -> Member:
     """Redeem ``code`` at a real server, as a client written from the protocol would."""
-    joined = httpx.post(f"{url}/api/v1/join", json={"invite": code, "display_name": name})
+    key = SigningKey(os.urandom(32))
+    wanted = {"invite": code, "display_name": name, "key": key.public}
+    joined = httpx.post(f"{url}/api/v1/join", json=wanted)
     assert joined.status_code == 200, joined.text
     answer = joined.json()
-    return Member(answer["circle"], answer["member"], answer["token"])
+    return Member(answer["circle"], answer["member"], answer["token"], key)
 
 
 def whole_log(url: str, member: Member) -> list[dict]:

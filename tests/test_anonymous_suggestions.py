@@ -4,12 +4,11 @@ the author's id, clock, receive time, nor its place beside the author's other op
 
 import asyncio
 import json
-import os
 
 import pytest
 
 from server_helpers import Member, Site, now_ms
-from studycircle_tui.core import hlc
+from studycircle_tui.core import hlc, ids
 from studycircle_tui.core.ops import SERVER_ACTOR, Op, decode_op
 from studycircle_tui.core.replica import Replica
 from studycircle_tui.server import hub as hub_module
@@ -31,8 +30,8 @@ async def _circle(site: Site) -> tuple[Member, Member, Member, Member]:
     ana = await site.join(await site.invite(lead.circle), "Ana")
     bo = await site.join(await site.invite(lead.circle), "Bo")
     mo = await site.join(await site.invite(lead.circle, role="moderator"), "Mo")
-    ana.make = lambda type_name, data: ana.replica.make(  # type: ignore[method-assign]
-        ana.id, type_name, data, now_ms() + SKEW_MS, os.urandom(10)
+    ana.make = lambda type_name, data: Member.make(  # type: ignore[method-assign]
+        ana, type_name, data, now_ms() + SKEW_MS
     )
     return lead, ana, bo, mo
 
@@ -70,6 +69,8 @@ async def test_a_curious_member_finds_nothing_of_the_author_in_raw_pulls(site):
         assert [op["id"] for op in last["ops"]] == [secret.id]
         [copy] = last["ops"]
         assert copy["actor"] == SERVER_ACTOR and ana.id not in json.dumps(copy)
+        # Nor does its id carry her clock: an id's time part is its maker's clock.
+        assert ids.ulid_ms(copy["id"]) == 0
         # Its own receive time: it was published on its own, seconds later.
         assert all(copy["at"] != theirs["at"] for theirs in authors_ops)
         # Its stamp is the server's, not Ana's fast clock.

@@ -176,7 +176,7 @@ async def test_a_server_circle_s_confirmations_and_refusals_by_another_process(s
     await app.sync_once()
     await command.sync_once()
     # The app cannot reach the server (its network is down); the command can.
-    app.transport = HttpTransport("http://127.0.0.1:9", circle, "token")
+    app.circle.transport = HttpTransport("http://127.0.0.1:9", circle, "token")
     channel = command.submit("channel.create", {"name": "labs"})
     with pytest.raises(TransportError):
         await app.sync_once()
@@ -187,7 +187,8 @@ async def test_a_server_circle_s_confirmations_and_refusals_by_another_process(s
         await app.sync_once()
     assert app.state.channels[channel.id].name == "labs"
     assert not app.replica.pending and not app.waiting_to_send(channel.id)
-    assert [op.seq for op in app.replica.ops() if op.id == channel.id] == [3]
+    # After circle.create and the lead's name and key.
+    assert [op.seq for op in app.replica.ops() if op.id == channel.id] == [4]
 
     # A channel the server will refuse: the app shows it, waiting; the command's push is
     # refused and drops it; the app forgets it too.

@@ -1,4 +1,4 @@
-"""``core`` stays pure: no Textual, SQLite, HTTP or file system (DESIGN.md, "Layers").
+"""``core`` stays pure: no Textual, SQLite, HTTP or file system (docs/architecture.md, "Layers").
 
 Checked twice, because each check alone has a blind spot: the source scan sees every
 import and ``open(`` call in core's own files, and the run-time check in a fresh

@@ -92,3 +92,39 @@ def test_malformed_lines_become_notices_even_before_anyone_listens(tmp_path):
     heard = []
     lead.subscribe(heard.append)
     assert any(isinstance(e, Notice) and f"line {garbage_line}:" in e.text for e in heard)
+
+
+def test_a_sync_loop_told_to_stop_while_it_ends_its_own_wait_stops(tmp_path):
+    """The loop waits on the file and on our ops at once; an op of ours ends the wait,
+    and the loop cancels the other one and waits for it to end (a watch takes a moment
+    to let go). Told to stop right then, the loop stops: it does not take its own
+    cancellation for its wait's and go on."""
+    lead = new_file_circle(tmp_path)
+    channel = _channel(lead)
+    asyncio.run(lead.sync_once())
+
+    async def stop_while_it_lets_go() -> bool:
+        letting_go = asyncio.Event()
+
+        async def slow_to_let_go() -> None:
+            try:
+                await asyncio.Event().wait()  # no news from the file
+            except asyncio.CancelledError:
+                letting_go.set()
+                await asyncio.sleep(0.2)
+                raise
+
+        lead.transport.changed = slow_to_let_go
+        loop = asyncio.ensure_future(lead.run())
+        await asyncio.sleep(0.1)  # idle now, waiting on the file
+        data = {"channel": channel, "title": "t", "kind": "discussion", "text": "x"}
+        lead.submit("thread.create", data)
+        await asyncio.wait_for(letting_go.wait(), 10)
+        sync = lead.circle._tasks["sync"]
+        sync.cancel()  # while the loop waits for the file's wait to end
+        await asyncio.wait({sync}, timeout=10)
+        stopped = sync.cancelled()  # now: asyncio.run would cancel it on the way out
+        loop.cancel()
+        return stopped
+
+    assert asyncio.run(stop_while_it_lets_go())

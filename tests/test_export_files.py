@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from studycircle_tui.remote.ssh import ServeOptions, Sessions
+from studycircle_tui.remote.app_processes import AppProcesses
+from studycircle_tui.remote.ssh import ServeOptions
 from studycircle_tui.remote.web import app_command
 from studycircle_tui.sync import exports
 
@@ -63,7 +64,7 @@ def test_ssh_serve_and_web_start_the_app_as_served_to_another_machine(tmp_path):
     from studycircle_tui.remote.keys import Player
 
     options = ServeOptions(circle_file=tmp_path / "club.jsonl", players_dir=tmp_path)
-    command = Sessions(options)._command(Player("k", "Ayu", guest=False), "xterm")
+    command = AppProcesses(options, print)._command(Player("k", "Ayu", guest=False), "xterm")
     at = command.index("--served-over")
     assert command[at + 1] == "ssh" and at < command.index("open")
     words = app_command(["open", "club.jsonl"]).split()

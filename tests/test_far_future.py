@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from circles import circle_ops, join_file_circle, new_file_circle
+from circles import circle_ops, join_file_circle, key_of, new_file_circle, until
 from studycircle_tui.core import hlc, reducer
 from studycircle_tui.core.ops import OpError, decode_op, encode_op
 from studycircle_tui.core.replica import Replica
@@ -28,8 +28,10 @@ LAST = "ffffffffffffffff"
 YEAR_10082 = hlc.encode(255_000_000_000_000, 0)
 
 
-def _stamped(op, stamp):
-    return msgspec.structs.replace(op, hlc=stamp)
+def _stamped(op, stamp, key=None):
+    """``op`` stamped ``stamp``, signed again by ``key`` (its author's) when given."""
+    op = msgspec.structs.replace(op, hlc=stamp)
+    return key.sign(op) if key is not None else op
 
 
 def _write_lines(path, ops):
@@ -53,7 +55,8 @@ def test_a_far_future_stamp_is_held_back_reported_and_never_observed(tmp_path):
         )
         for title in ("end of time", "year 10082")
     ]
-    future = [_stamped(made[0], LAST), _stamped(made[1], YEAR_10082)]
+    key = key_of(ayu)
+    future = [_stamped(made[0], LAST, key), _stamped(made[1], YEAR_10082, key)]
     _write_lines(tmp_path / "circle.jsonl", future)  # as a hostile writer would
 
     asyncio.run(lead.sync_once())
@@ -91,7 +94,8 @@ def test_held_ops_fold_once_the_readers_clock_reaches_them(tmp_path):
     soon = lead.replica.make(
         lead.me, "channel.create", {"name": "soon"}, clock["ms"], os.urandom(10)
     )
-    soon = _stamped(soon, hlc.encode(clock["ms"] + 2 * DAY, 0))  # a clock two days fast
+    # A clock two days fast:
+    soon = _stamped(soon, hlc.encode(clock["ms"] + 2 * DAY, 0), key_of(lead))
     _write_lines(tmp_path / "circle.jsonl", [soon])
     asyncio.run(reader.sync_once())
     assert soon.id not in reader.state.channels
@@ -102,6 +106,34 @@ def test_held_ops_fold_once_the_readers_clock_reaches_them(tmp_path):
     # Observed now that it is folded: the reader's next op sorts after it.
     later = reader.replica.make(reader.me, "channel.create", {"name": "x"}, clock["ms"], b"0" * 10)
     assert later.hlc > soon.hlc
+
+
+def test_a_running_reader_folds_a_held_op_when_its_time_comes_with_the_file_quiet(tmp_path):
+    """The sync loop waits for the file to change; a held op's time coming is no change
+    to the file, so the loop also wakes when the first held op comes due."""
+    lead = new_file_circle(tmp_path)
+    time_ms = lead.now_ms  # the real clock, as it runs
+    reader = CircleService(
+        Store(tmp_path / "reader.sqlite3"), lead.record, FileTransport(tmp_path / "circle.jsonl")
+    )
+    soon = lead.replica.make(lead.me, "channel.create", {"name": "soon"}, time_ms(), b"1" * 10)
+    # Due in 5 s: long enough to arrive while still held however busy the machine is.
+    soon = _stamped(soon, hlc.encode(time_ms() + DAY + 5_000, 0), key_of(lead))
+
+    async def folds_while_running() -> bool:
+        await reader.sync_once()
+        running = asyncio.ensure_future(reader.run())
+        try:
+            await asyncio.sleep(0.1)  # idle, the file quiet
+            _write_lines(tmp_path / "circle.jsonl", [soon])
+            assert await until(lambda: soon.id in {op.id for op in reader.replica.held})
+            return await until(lambda: soon.id in reader.state.channels, limit=20)
+        finally:
+            running.cancel()
+            await reader.transport.close()
+
+    assert asyncio.run(folds_while_running())
+    assert reader.transport.watch.mode == "notify"  # it did not fall back to polling
 
 
 # A circle and some of its ops re-stamped up to three days ahead: delivered in any order,

@@ -102,6 +102,7 @@ def test_a_file_cut_short_mid_line_gets_every_lost_op_back(tmp_path):
         sync(writer, rounds=1)  # appended, fsynced: acknowledged to its author
     sync(lead, ayu, budi)
     acknowledged = held_ids(lead) | held_ids(ayu) | held_ids(budi)
+    signed = {op.id: op.sig for op in read_lines(path).ops}
     with path.open("r+b") as handle:  # a crash on a FAT stick, say
         handle.truncate(cut)
     assert not acknowledged <= file_ids(path)
@@ -110,6 +111,11 @@ def test_a_file_cut_short_mid_line_gets_every_lost_op_back(tmp_path):
     assert acknowledged <= file_ids(path)
     assert shared(lead) == shared(ayu) == shared(budi)
     assert any("had lost" in notice.text for notice in lead.notices)
+    # Appended again by whoever held them, each with its author's signature, byte for
+    # byte: nothing is refused as not signed by its author.
+    assert {op.id: op.sig for op in read_lines(path).ops} == signed
+    for service in (lead, ayu, budi):
+        assert not [e for e in service.state.moderation_log if e.action in ("forged", "unsigned")]
 
 
 def test_a_file_rewritten_in_place_with_other_bytes_is_read_again(two_machines):

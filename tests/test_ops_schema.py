@@ -18,7 +18,8 @@ HLC = "0190a1b2c3d40001"
 SAMPLES: dict[str, dict[str, object]] = {
     "circle.create": {"name": "Calculus I", "lead_name": "Ana", "goal": "pass", "rules": "be kind"},
     "circle.update": {"goal": "pass with a B"},
-    "member.join": {"name": "Budi"},
+    "member.join": {"name": "Budi", "key": "M" * 42 + "A"},
+    "member.key": {"member": ID, "key": "Q" * 43, "reason": "lost", "joined_as": OTHER},
     "member.update": {"name": "Budi S."},
     "member.role": {"member": OTHER, "role": "moderator"},
     "member.remove": {"member": OTHER},
@@ -44,9 +45,18 @@ SAMPLES: dict[str, dict[str, object]] = {
         "questions": [{"kind": "multiple_choice", "text": "2+2?", "choices": ["3", "4"]}],
         "keys": [{"choices": [1]}],
     },
-    "quiz.update": {"quiz": ID, "title": "Week 1 (fixed)", "key_hash": None},
-    "quiz.start": {"quiz": ID, "mode": "live", "scoring": "speed", "streak": True, "top_n": 3},
+    "quiz.update": {"quiz": ID, "title": "Week 1 (fixed)", "key_hash": None, "key_hashes": None},
+    "quiz.start": {
+        "quiz": ID,
+        "mode": "live",
+        "scoring": "speed",
+        "streak": True,
+        "top_n": 3,
+        "hands_free": 8,
+    },
     "quiz.open": {"session": ID, "question": 0, "deadline": 1_720_000_000_000},
+    "quiz.join": {"session": ID},
+    "quiz.leave": {"session": ID},
     "quiz.answer": {"session": ID, "question": 0, "answer": [1]},
     "quiz.answered": {"session": ID, "question": 0, "player": OTHER},
     "quiz.close": {"session": ID, "question": 0},
@@ -86,7 +96,7 @@ def refusal_of(value: dict[str, object]) -> str:
 
 def test_every_op_type_has_a_sample():
     assert set(SAMPLES) == set(OP_TYPES)
-    # DESIGN.md lists these; a typo in a tag would leave one without a struct.
+    # docs/architecture.md lists these; a typo in a tag would leave one without a struct.
     assert {"post.hide", "answer.verify", "quiz.reveal", "moderator.rota"} <= set(OP_TYPES)
 
 

@@ -28,6 +28,7 @@ EXACT = {
     HLC_PATTERN: HLC,
     mi.type_info(ops.Session).fields[2].type.pattern: "19:30",
     mi.type_info(ops.ModeratorRotaData).fields[1].type.pattern: "2025-01-06",
+    mi.type_info(ops.PublicKey).pattern: "A" * 43,
 }
 FREE = {text.TEXT_PATTERN: "free", text.LINE_PATTERN: "line"}
 

@@ -1,4 +1,4 @@
-"""Quizzes without leaks (DESIGN.md): everything a player's client receives, from the
+"""Quizzes without leaks (docs/architecture.md): everything a player's client receives, from the
 moment it joins through a live quiz, is recorded and searched for what it must not hold
 yet — a question's key before its reveal, other players' answers before the close.
 

@@ -1,6 +1,7 @@
 """The lead's pacer (sync/pacer.py) follows the state of the log: it closes a question at
 its deadline, or once every player has answered; a pause holds the question open however
-long it lasts, a resume or added time moves the close; only the host's pacer closes.
+long it lasts, a resume or added time moves the close; only the host's pacer closes; a
+hands-free quiz reveals and goes on by itself, for every host its circle serves.
 
 Each check is one ``step()`` at a clock the test sets: nothing here waits on time."""
 
@@ -8,6 +9,7 @@ import asyncio
 import sqlite3
 
 from quiz_helpers import asked, quiz_circle
+from studycircle_tui.sync.engine import CircleService, Notice
 from studycircle_tui.sync.pacer import QuizPacer, due, live_quiz
 from studycircle_tui.sync.quizrun import QuizRunner, live_stage
 
@@ -24,7 +26,7 @@ async def _asked(tmp_path):
 
 def closes_at(circle, session: str, deadline: int) -> None:
     """Open a millisecond before ``deadline`` (the pacer's next look is then), closed at it."""
-    pacer = QuizPacer(circle.lead)
+    pacer = QuizPacer(circle.lead.circle)
     circle.clock.ms = deadline - 1
     assert pacer.step() == 0.001
     assert stage(circle.lead, session) == "open"
@@ -41,12 +43,12 @@ async def test_the_question_closes_at_its_deadline_and_not_before(tmp_path):
 async def test_the_wait_never_passes_the_deadline(tmp_path):
     circle, _, _, opened = await _asked(tmp_path)
     circle.clock.ms = opened + 19_900
-    assert abs(QuizPacer(circle.lead).step() - 0.1) < 1e-9
+    assert abs(QuizPacer(circle.lead.circle).step() - 0.1) < 1e-9
 
 
 async def test_a_pause_holds_the_question_open_and_a_resume_restarts_its_clock(tmp_path):
     circle, lead, session, opened = await _asked(tmp_path)
-    pacer = QuizPacer(circle.lead)
+    pacer = QuizPacer(circle.lead.circle)
     circle.clock.ms = opened + 5_000
     lead.pause(session)  # 15 s left
     circle.clock.ms = opened + 600_000  # ten minutes of pause
@@ -65,7 +67,7 @@ async def test_added_time_moves_the_close(tmp_path):
 
 async def test_it_closes_early_once_every_player_has_answered(tmp_path):
     circle, _, session, opened = await _asked(tmp_path)
-    pacer = QuizPacer(circle.lead)
+    pacer = QuizPacer(circle.lead.circle)
     ayu, budi, citra = (QuizRunner(p) for p in circle.players)
     circle.clock.ms = opened + 2_000
     ayu.answer(session, 0, [1])
@@ -85,9 +87,74 @@ async def test_only_the_host_s_pacer_closes(tmp_path):
     circle.clock.ms = opened + 60_000
     player = circle.players[0]
     assert due(player.state, player.me, circle.clock.ms) == []
-    assert QuizPacer(player).step() is None
+    assert QuizPacer(player.circle).step() is None
     assert stage(player, session) == "open"
-    assert due(circle.lead.state, circle.lead.me, circle.clock.ms) == [session]
+    assert due(circle.lead.state, circle.lead.me, circle.clock.ms) == [(session, "close")]
+
+
+async def ayu_hosts_a_question(circle, **settings):
+    """Ayu, made a moderator, hosts the quiz and asks its first question."""
+    ayu = circle.players[0]
+    circle.lead.submit("member.role", {"member": ayu.me, "role": "moderator"})
+    await circle.sync()
+    session = QuizRunner(ayu).start(circle.quiz, **settings).id
+    QuizRunner(ayu).open_question(session, 0)
+    await circle.sync()
+    return ayu, session
+
+
+async def test_one_pacer_closes_for_every_member_its_circle_serves_seen_or_not(tmp_path):
+    """In an ssh-serve worker one circle serves many players. Ayu, a moderator seated
+    there, hosts a quiz and drops: the circle's one pacer still closes her question on
+    time, as her."""
+    circle = await quiz_circle(tmp_path)
+    ayu, session = await ayu_hosts_a_question(circle)
+    shared = circle.lead.circle  # the lead's process; Ayu comes in over it and leaves
+    CircleService.member_of(shared, ayu.me).close()
+    pacer = QuizPacer(shared)
+    circle.clock.advance(19_000)
+    assert pacer.step() == QuizPacer.TICK_SECONDS
+    assert stage(circle.lead, session) == "open"
+    circle.clock.advance(1_000)
+    assert pacer.step() is None
+    assert stage(circle.lead, session) == "closed"
+    closed = circle.lead.state.sessions[session]
+    assert closed.host == ayu.me  # closed as its host: the reducer took it
+
+
+async def test_the_one_pacer_runs_a_served_member_s_hands_free_quiz_after_they_drop(tmp_path):
+    """Ayu hosts a hands-free quiz over the lead's process and drops: the circle's one
+    pacer closes and reveals her question, and asks the next after the leaderboard's
+    seconds, each as her."""
+    circle = await quiz_circle(tmp_path)
+    ayu, session = await ayu_hosts_a_question(circle, hands_free=8)
+    shared = circle.lead.circle
+    CircleService.member_of(shared, ayu.me).close()
+    pacer = QuizPacer(shared)
+    circle.clock.advance(20_000)
+    pacer.step()
+    assert stage(circle.lead, session) == "revealed"
+    circle.clock.advance(8_000)
+    pacer.step()
+    running = circle.lead.state.sessions[session]
+    assert (stage(circle.lead, session), running.current) == ("open", 1)
+    assert running.host == ayu.me
+
+
+async def test_what_the_pacer_cannot_do_is_told_to_the_host_alone(tmp_path):
+    circle = await quiz_circle(tmp_path)
+    ayu, session = await ayu_hosts_a_question(circle)
+    circle.lead.submit("member.remove", {"member": ayu.me})  # she can no longer close it
+    shared = circle.lead.circle
+    heard: dict[str, list[Notice]] = {"lead": [], "ayu": []}
+    circle.lead.subscribe(lambda event: heard["lead"].append(event))
+    CircleService.member_of(shared, ayu.me).subscribe(lambda event: heard["ayu"].append(event))
+    circle.clock.advance(60_000)
+    QuizPacer(shared).step()
+    told = [e for e in heard["ayu"] if isinstance(e, Notice)]
+    assert len(told) == 1 and "Could not close" in told[0].text and told[0].severity == "error"
+    assert not [e for e in heard["lead"] if isinstance(e, Notice)]
+    assert stage(circle.lead, session) == "open"
 
 
 async def test_a_refused_close_is_reported_once_not_retried_at_every_tick(tmp_path):
@@ -104,7 +171,7 @@ async def test_a_refused_close_is_reported_once_not_retried_at_every_tick(tmp_pa
     circle.lead.submit("member.remove", {"member": ayu.me})
     await circle.sync()
     problems: list[str] = []
-    pacer = QuizPacer(ayu, report=problems.append)
+    pacer = QuizPacer(ayu.circle, report=lambda host, text: problems.append(text))
     circle.clock.advance(60_000)
     pacer.step()
     pacer.step()
@@ -144,7 +211,7 @@ async def test_a_locked_store_is_reported_and_the_close_comes_once_it_is_free(tm
     so and keeps going (it never ends the app), and closes once the lock is gone."""
     circle, _, session, opened = await _asked(tmp_path)
     problems: list[str] = []
-    pacer = QuizPacer(circle.lead, report=problems.append)
+    pacer = QuizPacer(circle.lead.circle, report=lambda host, text: problems.append(text))
     other = sqlite3.connect(circle.lead.store.path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     running = asyncio.create_task(pacer.run())
@@ -159,3 +226,101 @@ async def test_a_locked_store_is_reported_and_the_close_comes_once_it_is_free(tm
     finally:
         running.cancel()
         other.close()
+
+
+async def test_everyone_means_everyone_who_joined_not_everyone_who_could_play(tmp_path):
+    """Ayu and Budi joined; Citra never came. Their two answers close the question: the
+    lead does not wait 20 s for a member who is not in the room."""
+    circle = await quiz_circle(tmp_path)
+    lead = QuizRunner(circle.lead)
+    ayu, budi, citra = (QuizRunner(p) for p in circle.players)
+    session = lead.start(circle.quiz).id
+    await circle.sync()
+    ayu.join(session)
+    budi.join(session)
+    await circle.sync()
+    lead.open_question(session, 0)
+    await circle.sync()
+    pacer = QuizPacer(circle.lead.circle)
+    circle.clock.advance(2_000)
+    ayu.answer(session, 0, [1])
+    await circle.sync()
+    pacer.step()
+    assert stage(circle.lead, session) == "open"  # Budi is in and has not answered
+    budi.answer(session, 0, [0])
+    await circle.sync()
+    pacer.step()
+    assert stage(circle.lead, session) == "closed"
+    assert circle.clock.ms < circle.lead.state.sessions[session].deadline_ms
+    # Citra joins late: she is in from question 2, so question 2 waits for her too.
+    citra.join(session)
+    lead.reveal(session)
+    lead.open_question(session, 1)
+    await circle.sync()
+    ayu.answer(session, 1, [1])
+    budi.answer(session, 1, [1])
+    await circle.sync()
+    pacer.step()
+    assert stage(circle.lead, session) == "open"
+    citra.answer(session, 1, [0])
+    await circle.sync()
+    pacer.step()
+    assert stage(circle.lead, session) == "closed"
+
+
+async def test_a_player_who_leaves_is_not_waited_for(tmp_path):
+    circle, _, session, _ = await _asked(tmp_path)
+    ayu, budi, citra = (QuizRunner(p) for p in circle.players)
+    pacer = QuizPacer(circle.lead.circle)
+    ayu.answer(session, 0, [1])
+    budi.answer(session, 0, [1])
+    await circle.sync()
+    pacer.step()
+    assert stage(circle.lead, session) == "open"
+    citra.leave(session)  # Citra goes without answering
+    await circle.sync()
+    pacer.step()
+    assert stage(circle.lead, session) == "closed"
+
+
+async def test_hands_free_reveals_at_the_close_and_goes_on_after_the_leaderboard(tmp_path):
+    """A hands-free quiz (8 s of leaderboard) runs from question 1 to its end with the
+    lead doing nothing: each close brings its reveal at once, each reveal the next
+    question 8 s later, the last reveal the finish."""
+    circle = await quiz_circle(tmp_path)
+    session = await asked(circle, hands_free=8)
+    lead = circle.lead
+    pacer = QuizPacer(lead.circle)
+    for question in range(3):
+        opened = circle.lead.state.sessions[session].opens[question][-1][0]
+        circle.clock.ms = opened + 20_000  # nobody answers: the time runs out
+        assert pacer.step() == 0.25  # closed and revealed: 8 s to wait, looked at by ticks
+        assert stage(lead, session) == "revealed"
+        assert lead.state.sessions[session].current == question
+        circle.clock.ms += 7_999
+        assert abs(pacer.step() - 0.001) < 1e-9
+        assert stage(lead, session) == "revealed"
+        circle.clock.ms += 1
+        pacer.step()
+        if question < 2:
+            assert (stage(lead, session), lead.state.sessions[session].current) == (
+                "open",
+                question + 1,
+            )
+    assert stage(lead, session) == "finished"
+    assert pacer.step() is None  # nothing left to watch
+    # Every reveal went out with its close (one push), and every key checks out.
+    await circle.sync()
+    ayu = QuizRunner(circle.players[0])
+    assert [ayu.reveal_check(session, q).value for q in range(3)] == ["matches"] * 3
+
+
+async def test_a_lead_s_own_quiz_is_not_hands_free_unless_chosen(tmp_path):
+    circle, _, session, opened = await _asked(tmp_path)
+    pacer = QuizPacer(circle.lead.circle)
+    circle.clock.ms = opened + 20_000
+    assert pacer.step() is None
+    assert stage(circle.lead, session) == "closed"  # and stays so: the lead reveals
+    circle.clock.ms += 600_000
+    assert pacer.step() is None
+    assert stage(circle.lead, session) == "closed"

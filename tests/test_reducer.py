@@ -133,8 +133,14 @@ def test_moderators_and_leads_create_channels(circle):
 def test_a_member_cannot_rename_or_archive_a_channel(circle):
     member = circle.join("Budi")
     channel = circle.do(circle.lead, "channel.create", name="limits")
-    circle.refused(member, "channel.update", channel=channel, name="mine")
-    circle.refused(member, "channel.archive", channel=channel)
+    assert (
+        circle.refused(member, "channel.update", channel=channel, name="mine")
+        == "only a moderator or the lead may do this"
+    )
+    assert (
+        circle.refused(member, "channel.archive", channel=channel)
+        == "only a moderator or the lead may do this"
+    )
 
 
 def test_an_archived_channel_takes_no_new_threads_or_posts(qa, circle):
@@ -176,20 +182,32 @@ def test_only_the_asker_accepts(qa, circle, who):
 
 
 def test_the_question_itself_is_not_an_answer(qa, circle):
-    circle.refused(qa["asker"], "answer.accept", post=qa["question"])
-    circle.refused(qa["mod"], "answer.verify", post=qa["question"])
+    assert (
+        circle.refused(qa["asker"], "answer.accept", post=qa["question"])
+        == "the question itself is not an answer"
+    )
+    assert (
+        circle.refused(qa["mod"], "answer.verify", post=qa["question"])
+        == "the question itself is not an answer"
+    )
 
 
 def test_nothing_is_accepted_in_a_discussion(qa, circle):
     thread = circle.thread(qa["asker"], qa["channel"])
     reply = circle.do(qa["helper"], "post.create", thread=thread, text="hello")
-    circle.refused(qa["asker"], "answer.accept", post=reply)
-    circle.refused(qa["mod"], "answer.verify", post=reply)
+    assert (
+        circle.refused(qa["asker"], "answer.accept", post=reply)
+        == "only answers in a question thread can be accepted or verified"
+    )
+    assert (
+        circle.refused(qa["mod"], "answer.verify", post=reply)
+        == "only answers in a question thread can be accepted or verified"
+    )
 
 
 def test_a_deleted_answer_cannot_be_accepted(qa, circle):
     circle.do(qa["helper"], "post.delete", post=qa["answer"])
-    circle.refused(qa["asker"], "answer.accept", post=qa["answer"])
+    assert circle.refused(qa["asker"], "answer.accept", post=qa["answer"]) == "the post is deleted"
 
 
 @pytest.mark.parametrize("who", ["asker", "helper", "other"])
@@ -256,8 +274,11 @@ def test_only_the_author_edits_or_deletes(qa, circle, who):
 def test_a_deleted_post_stays_deleted(qa, circle):
     circle.do(qa["helper"], "post.delete", post=qa["answer"])
     assert circle.state.posts[qa["answer"]].deleted
-    circle.refused(qa["helper"], "post.edit", post=qa["answer"], text="back")
-    circle.refused(qa["helper"], "post.delete", post=qa["answer"])
+    assert (
+        circle.refused(qa["helper"], "post.edit", post=qa["answer"], text="back")
+        == "the post is deleted"
+    )
+    assert circle.refused(qa["helper"], "post.delete", post=qa["answer"]) == "the post is deleted"
 
 
 # --- non-members ----------------------------------------------------------------------
@@ -293,9 +314,18 @@ def test_non_members_change_nothing(qa, circle):
 def test_a_removed_member_changes_nothing_and_cannot_rejoin(qa, circle):
     circle.do(circle.lead, "member.remove", member=qa["helper"])
     assert circle.state.role_of(qa["helper"]) is None
-    circle.refused(qa["helper"], "post.create", thread=qa["question"], text="still here?")
-    circle.refused(qa["helper"], "post.edit", post=qa["answer"], text="my own post")
-    circle.refused(qa["helper"], "post.react", post=qa["second"], reaction="+1")
+    assert (
+        circle.refused(qa["helper"], "post.create", thread=qa["question"], text="still here?")
+        == "you are not a member of this circle"
+    )
+    assert (
+        circle.refused(qa["helper"], "post.edit", post=qa["answer"], text="my own post")
+        == "you are not a member of this circle"
+    )
+    assert (
+        circle.refused(qa["helper"], "post.react", post=qa["second"], reaction="+1")
+        == "you are not a member of this circle"
+    )
     assert "rejoin" in circle.refused(qa["helper"], "member.join", name="Citra again")
 
 
@@ -313,7 +343,10 @@ def test_a_removed_host_cannot_run_their_quiz(circle):
 
 
 def test_the_server_actor_cannot_join(circle):
-    circle.refused(SERVER_ACTOR, "member.join", name="server")
+    assert (
+        circle.refused(SERVER_ACTOR, "member.join", name="server")
+        == "the server cannot join a circle"
+    )
     assert circle.state.role_of(SERVER_ACTOR) is None
 
 
@@ -331,14 +364,22 @@ def test_a_member_cannot_change_roles(circle):
     member = circle.join("Budi")
     other = circle.join("Citra")
     assert "lead" in circle.refused(member, "member.role", member=member, role="moderator")
-    circle.refused(member, "member.remove", member=other)
+    assert (
+        circle.refused(member, "member.remove", member=other)
+        == "only the circle's lead may do this"
+    )
 
 
 def test_a_moderator_cannot_change_roles(circle):
     mod = circle.join("Eko", "moderator")
     member = circle.join("Budi")
-    circle.refused(mod, "member.role", member=member, role="moderator")
-    circle.refused(mod, "member.remove", member=member)
+    assert (
+        circle.refused(mod, "member.role", member=member, role="moderator")
+        == "only the circle's lead may do this"
+    )
+    assert (
+        circle.refused(mod, "member.remove", member=member) == "only the circle's lead may do this"
+    )
 
 
 def test_the_last_lead_cannot_be_demoted_or_removed(circle):
@@ -355,10 +396,19 @@ def test_with_a_second_lead_the_first_may_step_down(circle):
     circle.do(circle.lead, "member.role", member=circle.lead, role="member")
     assert circle.state.role_of(circle.lead) == "member"
     # Now the second is the last lead, and is protected in turn.
-    circle.refused(second, "member.role", member=second, role="member")
-    circle.refused(second, "member.remove", member=second)
+    assert (
+        circle.refused(second, "member.role", member=second, role="member")
+        == "a circle needs a lead: make someone else lead first"
+    )
+    assert (
+        circle.refused(second, "member.remove", member=second)
+        == "a circle needs a lead: make someone else lead first"
+    )
     # ...and the former lead has lost the power to change roles.
-    circle.refused(circle.lead, "member.role", member=circle.lead, role="lead")
+    assert (
+        circle.refused(circle.lead, "member.role", member=circle.lead, role="lead")
+        == "only the circle's lead may do this"
+    )
 
 
 def test_a_lead_removes_another_lead(circle):
@@ -431,7 +481,10 @@ def test_a_read_mark_is_its_readers_own_business(qa, circle):
 
 def test_a_read_mark_must_name_a_post_in_that_thread(qa, circle):
     other_thread = circle.thread(qa["helper"], qa["channel"])
-    circle.refused(qa["asker"], "read.mark", thread=other_thread, post=qa["answer"])
+    assert (
+        circle.refused(qa["asker"], "read.mark", thread=other_thread, post=qa["answer"])
+        == "no such post in that thread"
+    )
 
 
 # --- reactions ------------------------------------------------------------------------

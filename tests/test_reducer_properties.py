@@ -1,4 +1,4 @@
-"""Property tests of the reducer and the replica: DESIGN.md's "same state everywhere".
+"""Property tests of the reducer and the replica: docs/architecture.md's "same state everywhere".
 
 Histories (tests/histories.py) are made the way real ones are, with every op type of the
 schema; test_invariants.py checks what must hold in every state they reach.
@@ -13,7 +13,16 @@ The properties:
 (c) a member's pending ops applied on top, then rebased on newly confirmed ops (and some
     rejected by the server), give the state of a fresh fold of confirmed-then-pending;
 (d) ops by non-members or by members without the needed role change nothing: the fold
-    with and without them is equal.
+    with and without them is equal (but for the report of an op not signed by its
+    author, which (e) is about);
+(e) an op not signed by whom it claims to be by (another member's name, a signature left
+    out, an unknown key where signatures are required) changes nothing but the
+    moderation log's line about it: the fold without every reported op is the same
+    state less those lines; and the ops certain to be forged are all reported.
+
+Every history signs its ops as the app does (see histories.py), so (a)-(c) hold with
+signatures on: keys that rotate, are lost and given back, and circles from before
+signing that upgrade.
 
 CircleState is a dataclass, so ``==`` compares every field, index and nested entity.
 """
@@ -24,6 +33,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from histories import (
+    REPORTS,
     START_MS,
     HypothesisDraws,
     Maker,
@@ -35,6 +45,7 @@ from histories import (
     pick,
     server_order,
     with_seqs,
+    without_reports,
 )
 from studycircle_tui.core import reducer
 from studycircle_tui.core.ops import OP_TYPES, Op
@@ -192,14 +203,33 @@ def test_ops_without_permission_change_nothing(history, data):
     circle_id = history.circle_id
     in_order = history.sorted_ops()
     allowed = [op for op in in_order if op.id not in history.bad]
-    assert fold(circle_id, in_order) == fold(circle_id, allowed)
+    assert without_reports(fold(circle_id, in_order)) == without_reports(fold(circle_id, allowed))
 
     # The ops refused whatever their place (strangers, plain members acting as
     # moderators, edits of others' posts) change nothing in a server's order either.
     draws = HypothesisDraws(data.draw)
     anyhow = server_order(draws, in_order)
     kept = [op for op in anyhow if not history.bad.get(op.id, False)]
-    assert fold(circle_id, anyhow) == fold(circle_id, kept)
+    assert without_reports(fold(circle_id, anyhow)) == without_reports(fold(circle_id, kept))
+
+
+# --- (e) ops not signed by their author change nothing but their report --------------
+
+
+@PROPERTY_SETTINGS
+@given(histories(), st.data())
+def test_ops_not_signed_by_their_author_are_reported_and_change_nothing_else(history, data):
+    circle_id = history.circle_id
+    draws = HypothesisDraws(data.draw)
+    in_order = history.sorted_ops()
+    # Not in any server's order: there an op may come before the circle it belongs to.
+    reported = {e.op_id for e in fold(circle_id, in_order).moderation_log if e.action in REPORTS}
+    assert history.forged <= reported
+    for order in (in_order, with_seqs(server_order(draws, history.ops))):
+        state = fold(circle_id, order)
+        reported = {e.op_id for e in state.moderation_log if e.action in REPORTS}
+        honest = [op for op in order if op.id not in reported]
+        assert without_reports(state) == without_reports(fold(circle_id, honest))
 
 
 # --- the histories are worth testing with ---------------------------------------------

@@ -51,14 +51,14 @@ async def test_pushed_ops_get_seqs_and_a_retry_gets_the_same_answer(site):
     first = await site.push(lead, channel, thread)
     again = await site.push(lead, channel, thread)
     assert first == again
-    assert [result["seq"] for result in first] == [3, 4]
-    pulled = await site.pull(lead, since=2)
+    assert [result["seq"] for result in first] == [4, 5]
+    pulled = await site.pull(lead, since=3)
     assert [op["id"] for op in pulled["ops"]] == [channel.id, thread.id]
-    assert pulled["next"] == 4 and pulled["more"] is False
+    assert pulled["next"] == 5 and pulled["more"] is False
     assert all(op["at"] >= now_ms() - 60_000 for op in pulled["ops"])
 
 
-async def test_the_server_sets_actor_seq_and_time_whatever_the_client_says(site):
+async def test_an_op_in_another_name_is_refused_and_seq_and_time_are_the_servers(site):
     circle, lead = await site.circle_with_lead()
     ana = await site.join(await site.invite(circle), "Ana")
     forged = ana.make("channel.create", {"name": "mine"})
@@ -67,11 +67,10 @@ async def test_the_server_sets_actor_seq_and_time_whatever_the_client_says(site)
     response = await site.client.post(
         f"/api/v1/circles/{circle}/ops", content=raw, headers=ana.auth
     )
-    # As Ana (the token's member) a member may not create channels: refused.
-    assert response.json()["results"][0]["error"] == "only a moderator or the lead may do this"
+    # Ana's token, the lead's name (and a signature that is Ana's): refused.
+    assert response.json()["results"][0]["error"] == "an op must be made in your own name"
     post = ana.make("suggestion.create", {"text": "More quizzes"})
-    raw = body(post).replace(ana.id.encode(), lead.id.encode())
-    raw = raw.replace(b'"hlc"', b'"seq":99,"at":5,"hlc"')
+    raw = body(post).replace(b'"hlc"', b'"seq":99,"at":5,"hlc"')
     response = await site.client.post(
         f"/api/v1/circles/{circle}/ops", content=raw, headers=ana.auth
     )
@@ -89,7 +88,7 @@ async def test_each_op_is_answered_on_its_own(site):
         f"/api/v1/circles/{circle}/ops", content=raw, headers=lead.auth
     )
     results = response.json()["results"]
-    assert results[0] == {"id": good.id, "seq": 3}
+    assert results[0] == {"id": good.id, "seq": 4}
     assert "stays on the device" in results[1]["error"]
     assert results[2]["id"] == "X" and "error" in results[2]
     assert results[3]["id"] is None and "error" in results[3]
@@ -112,12 +111,21 @@ async def test_an_op_from_far_in_the_future_is_refused(site):
     assert "ahead" in (await site.push(lead, op))[0]["error"]
 
 
+async def _parked(site, circle: str) -> None:
+    """Until a long-poll waits at the server: after it, "not done" means it waits, not that
+    its request has yet to arrive."""
+    hosted = site.hub.circles[circle]
+    async with asyncio.timeout(10):
+        while not hosted.waiters:
+            await asyncio.sleep(0.005)
+
+
 async def test_a_long_poll_answers_as_soon_as_an_op_arrives(site):
     circle, lead = await site.circle_with_lead()
     ana = await site.join(await site.invite(circle), "Ana")
     upto = (await site.pull(ana))["next"]
     waiting = asyncio.create_task(site.pull(ana, since=upto, wait=20))
-    await asyncio.sleep(0.05)
+    await _parked(site, circle)
     assert not waiting.done()
     op = lead.make("channel.create", {"name": "general"})
     await site.push(lead, op)
@@ -138,7 +146,7 @@ async def test_commits_close_together_reach_long_polls_in_one_answer(site, monke
     # Acknowledged, hence on disk, and there for a plain pull; the long-poll still waits.
     plain = await site.pull(lead, since=upto)
     assert [op["id"] for op in plain["ops"]] == [first.id, second.id]
-    await asyncio.sleep(0.05)
+    await _parked(site, circle)
     assert not waiting.done()
     hosted.wake()  # the gathering's end
     pulled = await asyncio.wait_for(waiting, 10)
@@ -147,10 +155,10 @@ async def test_commits_close_together_reach_long_polls_in_one_answer(site, monke
 
 
 async def test_shutting_down_answers_waiting_long_polls_at_once(site):
-    _, lead = await site.circle_with_lead()
+    circle, lead = await site.circle_with_lead()
     upto = (await site.pull(lead))["next"]
     waiting = asyncio.create_task(site.pull(lead, since=upto, wait=20))
-    await asyncio.sleep(0.05)
+    await _parked(site, circle)
     assert not waiting.done()
     site.hub.end_long_polls()
     assert await asyncio.wait_for(waiting, 5) == {"ops": [], "next": upto, "more": False}
@@ -165,7 +173,7 @@ async def test_a_long_poll_with_nothing_new_comes_back_empty(site):
 
 async def test_limit_pages_through_the_log(site):
     _, lead = await site.circle_with_lead()
-    await site.push(lead, *[lead.make("channel.create", {"name": f"c{i}"}) for i in range(4)])
+    await site.push(lead, *[lead.make("channel.create", {"name": f"c{i}"}) for i in range(3)])
     first = await site.pull(lead, limit=3)
     assert len(first["ops"]) == 3 and first["more"] is True and first["next"] == 3
     rest = await site.pull(lead, since=first["next"], limit=3)
@@ -186,7 +194,7 @@ async def test_responses_and_requests_travel_gzipped(site):
         f"/api/v1/circles/{circle}/ops", headers={**lead.auth, "accept-encoding": "gzip"}
     )
     assert response.headers["content-encoding"] == "gzip"
-    assert len(response.json()["ops"]) == 22
+    assert len(response.json()["ops"]) == 23
 
 
 # --- refusals --------------------------------------------------------------------------
@@ -348,19 +356,26 @@ async def _live_question(site):
     return start.id, lead, ana, bo
 
 
+async def _long_polls(site, *members) -> list[asyncio.Task]:
+    """A long-poll for each member, from the end of the log as they see it now."""
+    polls = []
+    for member in members:
+        since = (await site.pull(member))["next"]
+        polls.append(asyncio.create_task(site.pull(member, since=since, wait=20)))
+    return polls
+
+
 async def test_who_has_answered_waits_for_players_but_not_for_the_host_or_the_reveal(
     site, monkeypatch
 ):
     monkeypatch.setattr(circle_module, "QUIET_HOLD_S", 30.0)  # held until something else comes
     session, lead, ana, bo = await _live_question(site)
-    lead_at, bo_at = (await site.pull(lead))["next"], (await site.pull(bo))["next"]
-    lead_poll = asyncio.create_task(site.pull(lead, since=lead_at, wait=20))
-    bo_poll = asyncio.create_task(site.pull(bo, since=bo_at, wait=20))
+    lead_poll, bo_poll = await _long_polls(site, lead, bo)
     answer = ana.make("quiz.answer", {"session": session, "question": 0, "answer": "true"})
     await site.push(ana, answer)
     told = await asyncio.wait_for(lead_poll, 10)  # the host sees it at once
     assert [op["type"] for op in told["ops"]] == ["quiz.answered"]
-    await asyncio.sleep(0.3)
+    await _parked(site, bo.circle)
     assert not bo_poll.done()  # a player's long-poll holds it…
     close = lead.make("quiz.close", {"session": session, "question": 0})
     await site.push(lead, close)
@@ -439,5 +454,33 @@ async def test_a_failed_commit_is_a_503_and_leaves_nothing_behind(site, monkeypa
     )
     assert response.status_code == 503 and "the disk is full" in response.text
     assert [op["id"] for op in (await site.pull(lead))["ops"]][-1] != ops[-1].id
-    assert [r["seq"] for r in await site.push(lead, *ops)] == [3, 4]
-    assert [op["seq"] for op in (await site.pull(lead))["ops"]] == [1, 2, 3, 4]
+    assert [r["seq"] for r in await site.push(lead, *ops)] == [4, 5]
+    assert [op["seq"] for op in (await site.pull(lead))["ops"]] == [1, 2, 3, 4, 5]
+
+
+async def test_players_walking_into_the_lobby_wait_for_others_but_not_for_the_host(
+    site, monkeypatch
+):
+    monkeypatch.setattr(circle_module, "QUIET_HOLD_S", 30.0)  # held until something else comes
+    session, lead, ana, bo = await _live_question(site)
+    lead_poll, bo_poll = await _long_polls(site, lead, bo)
+    await site.push(ana, ana.make("quiz.join", {"session": session}))
+    told = await asyncio.wait_for(lead_poll, 10)  # the host sees who came in at once
+    assert [op["type"] for op in told["ops"]] == ["quiz.join"]
+    await site.push(ana, ana.make("quiz.leave", {"session": session}))
+    await asyncio.sleep(0.3)
+    assert not bo_poll.done()  # another player's long-poll holds them…
+    await site.push(lead, lead.make("quiz.close", {"session": session, "question": 0}))
+    pulled = await asyncio.wait_for(bo_poll, 10)  # …until something else goes out
+    assert [op["type"] for op in pulled["ops"]] == ["quiz.join", "quiz.leave", "quiz.close"]
+
+
+async def test_the_server_refuses_a_late_joiners_answer_to_the_question_being_asked(site):
+    session, _, ana, bo = await _live_question(site)  # question 1 is open
+    await site.push(ana, ana.make("quiz.join", {"session": session}))
+    answer = ana.make("quiz.answer", {"session": session, "question": 0, "answer": "true"})
+    [result] = await site.push(ana, answer)
+    assert result["error"] == "you joined during this question: you play from the next one"
+    # Bo never joined (an app from before quiz.join): his answer is taken, sealed.
+    answer = bo.make("quiz.answer", {"session": session, "question": 0, "answer": "true"})
+    assert await site.push(bo, answer) == [{"id": answer.id, "sealed": True}]

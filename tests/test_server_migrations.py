@@ -19,8 +19,10 @@ import pytest
 
 from server_helpers import Member, ServerProcess, join_over_http, open_store_at, whole_log
 from studycircle_tui import cli
-from studycircle_tui.core.ops import encode_op
+from studycircle_tui.core import reducer
+from studycircle_tui.core.ops import decode_ops, encode_op
 from studycircle_tui.core.replica import Replica
+from studycircle_tui.core.signing import Signatures
 from studycircle_tui.server.storage import StorageError
 
 DATA = Path(__file__).parent / "data"
@@ -56,7 +58,9 @@ def _serves_the_community(url: str) -> list[dict]:
     published once, the unused invite lets someone in. The log before all that."""
     lead, ana = _member("lead"), _member("ana")
     before = whole_log(url, lead)
-    assert [op["seq"] for op in before] == list(range(1, 12))
+    # The 11 ops it held, then the server's key (a circle hosted since before signing).
+    assert [op["seq"] for op in before] == list(range(1, 13))
+    assert before[-1]["type"] == "member.key" and before[-1]["data"]["member"] == "@server"
     assert whole_log(url, ana) == before
     assert "quiz.answer" not in {op["type"] for op in before}
     answer, anonymous = json.loads(FIXTURE["answer"]), json.loads(FIXTURE["anonymous"])
@@ -68,10 +72,21 @@ def _serves_the_community(url: str) -> list[dict]:
     [closed] = _push_raw(url, lead, encode_op(close).decode())
     after = whole_log(url, lead)[len(before) :]
     assert [op["id"] for op in after][:2] == [answer["id"], close.id]
-    assert closed["seq"] == 13
+    assert closed["seq"] == 14
     joined = join_over_http(url, FIXTURE["spare_invite"], "Bo")
     assert whole_log(url, joined)[-1]["type"] == "member.join"
+    _all_signed_as_they_claim(whole_log(url, joined))
     return before
+
+
+def _all_signed_as_they_claim(log: list[dict]) -> None:
+    """A client folding ``log`` refuses nothing: the server's admission of Bo is signed
+    with the key the log names for the server (the one it announced before)."""
+    ops = decode_ops(json.dumps(log).encode())
+    state = reducer.fold(ops[0].circle, ops, Signatures())
+    assert not [e for e in state.moderation_log if e.action in ("forged", "unsigned")]
+    admission = ops[-1]
+    assert admission.signer == "@server" and admission.data.key is not None
 
 
 def test_a_sqlite_file_from_before_migrations_is_upgraded_in_place(tmp_path):
@@ -82,7 +97,7 @@ def test_a_sqlite_file_from_before_migrations_is_upgraded_in_place(tmp_path):
     finally:
         server.stop()
     db = sqlite3.connect(data / "server.sqlite3")
-    assert [row[0] for row in db.execute("SELECT version FROM schema_migrations")] == [1, 2]
+    assert [row[0] for row in db.execute("SELECT version FROM schema_migrations")] == [1, 2, 3]
     assert db.execute("SELECT version FROM circles").fetchone()[0] > 0
     db.close()
 
@@ -113,10 +128,11 @@ def test_a_community_migrated_from_sqlite_to_postgresql_is_served_the_same(
         argv = ["server", "migrate", "--from", f"sqlite:{data}", "--to", target]
         assert cli.main(argv) == 0
         said = capsys.readouterr().out
-        # 11 ops, the answer and suggestion kept, 3 members (the founding lead's row),
-        # 2 tokens and 3 invites, the same on both sides.
-        assert "Biology 101" in said and "     11     2       2      2       3  same" in said
+        # 12 ops, the answer and suggestion kept, 3 members (the founding lead's row),
+        # 2 tokens and 3 invites, the same on both sides; and the server's signing key.
+        assert "Biology 101" in said and "     12     2       2      2       3  same" in said
         assert "1 circles: counts and digests match" in said
+        assert "the server's signing key: same" in said
         assert cli.main(argv) == 1  # not twice into the same database
         assert "already holds circles" in capsys.readouterr().err
         server = ServerProcess(tmp_path / "pg", database=target)

@@ -26,6 +26,7 @@ from server_helpers import (
     whole_log,
 )
 from studycircle_tui import cli, config
+from studycircle_tui.core.signing import SigningKey
 from studycircle_tui.server import admin
 from studycircle_tui.server.hub import Hub
 from studycircle_tui.server.storage import (
@@ -362,8 +363,20 @@ def test_concurrent_joins_redeem_an_invite_no_more_times_than_it_allows(tmp_path
     try:
         joined = []
         for code, uses in invites:
-            request = http_request("POST", "/api/v1/join", {"invite": code, "display_name": "Bo"})
-            answers = asyncio.run(simultaneous(server.port, [request] * 12))
+            # Twelve people, each with a key of their own (a key already taken is refused).
+            requests = [
+                http_request(
+                    "POST",
+                    "/api/v1/join",
+                    {
+                        "invite": code,
+                        "display_name": "Bo",
+                        "key": SigningKey(os.urandom(32)).public,
+                    },
+                )
+                for _ in range(12)
+            ]
+            answers = asyncio.run(simultaneous(server.port, requests))
             assert sorted(status for status, _ in answers) == [200] * uses + [410] * (12 - uses)
             joined += [json.loads(reply) for status, reply in answers if status == 200]
         members = [Member(circle, answer["member"], answer["token"]) for answer in joined]

@@ -27,6 +27,7 @@ from server_helpers import (
     whole_log,
 )
 from studycircle_tui import cli
+from studycircle_tui.core.signing import SigningKey
 from studycircle_tui.server import hub as hub_module
 from studycircle_tui.server.limits import LongPolls
 
@@ -137,11 +138,19 @@ def test_an_invite_is_redeemed_no_more_times_than_it_allows_across_processes(tmp
     code = capsys.readouterr().out.strip()
     a, b = _two(tmp_path, pg, "--join-limit", "100000")
     try:
-        request = http_request("POST", "/api/v1/join", {"invite": code, "display_name": "Bo"})
+        # Twelve people, each with a key of their own (a key already taken is refused).
+        requests = [
+            http_request(
+                "POST",
+                "/api/v1/join",
+                {"invite": code, "display_name": "Bo", "key": SigningKey(os.urandom(32)).public},
+            )
+            for _ in range(12)
+        ]
 
         async def both() -> list[tuple[int, bytes]]:
             halves = await asyncio.gather(
-                simultaneous(a.port, [request] * 6), simultaneous(b.port, [request] * 6)
+                simultaneous(a.port, requests[:6]), simultaneous(b.port, requests[6:])
             )
             return halves[0] + halves[1]
 
@@ -275,7 +284,8 @@ def test_a_push_completes_while_an_admin_command_is_mid_transaction(tmp_path, st
             admin.execute("BEGIN IMMEDIATE")  # the file's write lock, as an admin holds it
             admin.execute("INSERT INTO circles (id, name, created_ms) VALUES ('X', 'x', 0)")
             pusher.start()
-            assert len(whole_log(server.url, lead)) == 2  # pulls are answered meanwhile
+            # circle.create, the lead's name and key: pulls are answered meanwhile
+            assert len(whole_log(server.url, lead)) == 3
             assert not pushed
             admin.execute("COMMIT")
             admin.close()

@@ -22,7 +22,8 @@ def test_a_session_is_scored_from_its_revealed_questions_only():
     ]
     quiz, session = two_question_session(answers)
     score = sessionscore.score_session(quiz, session)
-    assert score.totals == pytest.approx({"ann": 1.0 + 0.5 + 0.1, "bob": 0.75, "cy": 0.0})
+    # Whole points, as a room reads them: 1 point of the quiz file is 1000.
+    assert score.totals == {"ann": 1000 + 500 + 100, "bob": 750, "cy": 0}
     assert "host" not in score.totals  # the host knows the answers: never a player
     standings = score.standings({"ann": "Ann", "bob": "Bob", "cy": "Cy"})
     assert [(s.rank, s.player, s.right) for s in standings] == [
@@ -31,9 +32,14 @@ def test_a_session_is_scored_from_its_revealed_questions_only():
         (3, "cy", 0),
     ]
     assert [s.player for s in score.leaderboard(2)] == ["ann", "bob"]
-    assert [s.player for s in score.podium()] == ["ann", "bob"]  # no one on it with 0
+    # A room of three has three places on its podium, the third with no points.
+    assert [(s.rank, s.player, s.points) for s in score.podium()] == [
+        (1, "ann", 1600),
+        (2, "bob", 750),
+        (3, "cy", 0),
+    ]
     assert score.mark("cy", 1).answer is None and score.mark("cy", 1).seconds is None
-    assert score.max_total == pytest.approx(3.0)
+    assert score.max_total == 3000
 
     quiz, session = two_question_session(answers, revealed=(0,))
     assert sessionscore.score_session(quiz, session).counted == [0]
@@ -54,10 +60,47 @@ def test_csv_rows_list_every_player_for_every_counted_question():
     rows = sessionscore.csv_rows(quiz, score, {"ann": "Ann", "bob": "Bob"})
     assert rows == [
         ["player", "question", "answer", "correct", "seconds", "points"],
-        ["Ann", "1", "b", "true", "0.25", "1.00"],
-        ["Ann", "2", "True", "true", "20.00", "0.60"],
-        ["Bob", "1", "a", "false", "10.25", "0.00"],
-        ["Bob", "2", "", "false", "", "0.00"],
+        ["Ann", "1", "b", "true", "0.25", "1000"],
+        ["Ann", "2", "True", "true", "20.00", "600"],
+        ["Bob", "1", "a", "false", "10.25", "0"],
+        ["Bob", "2", "", "false", "", "0"],
+    ]
+
+
+def test_marks_are_whole_points_rounded_half_up():
+    # Speed: 1 - 0.5 * (t - 0.5) / 19.5 of 1000 points; at 0.539 s that is 999.0,
+    # at 0.52 s 999.49, at 10.25 s 750.
+    answers = [{"a": ([1], 539), "b": ([1], 520), "c": ([1], 10_250)}, {}]
+    quiz, session = two_question_session(answers, streak=False, revealed=(0,))
+    score = sessionscore.score_session(quiz, session)
+    assert score.totals == {"a": 999, "b": 999, "c": 750}
+    assert all(isinstance(mark.points, int) for mark in score.marks)
+    # Half up, not to even (Python's round would give 0 and 2).
+    assert [sessionscore.room_points(p) for p in (0.0005, 0.0025, 0.9995)] == [1, 3, 1000]
+
+
+def test_a_player_who_joined_and_never_answered_is_on_the_board():
+    quiz, session = two_question_session([{"ann": ([1], 250)}, {}], revealed=(0,))
+    session.joined = {"ann": 0, "dewi": 0, "host": 0}
+    score = sessionscore.score_session(quiz, session)
+    assert score.totals == {"ann": 1000, "dewi": 0}
+
+
+def test_the_board_says_who_moved_up_and_down_at_the_last_question():
+    # Question 1: bob 1000, ann 750, cy 0. Question 2: ann 1000, bob 0, cy 900.
+    answers = [
+        {"ann": ([1], 10_250), "bob": ([1], 250), "cy": ([0], 300)},
+        {"ann": ([0], 250), "bob": ([1], 300), "cy": ([0], 4_400)},
+    ]
+    quiz, session = two_question_session(answers, scoring="speed", streak=False, revealed=(0,))
+    first = sessionscore.score_session(quiz, session).standings()
+    assert [(s.player, s.moved) for s in first] == [("bob", 0), ("ann", 0), ("cy", 0)]
+    session.revealed[1] = Key(choices=[0])
+    after = sessionscore.score_session(quiz, session).standings()
+    assert [(s.rank, s.player, s.moved) for s in after] == [
+        (1, "ann", 1),  # 1750: up one
+        (2, "bob", -1),  # 1000: down one
+        (3, "cy", 0),  # 900: still third
     ]
 
 

@@ -1,6 +1,9 @@
 """`studycircle ssh-serve` with the real OpenSSH client: a known key lands in the circle
-as its own member, answers the lead's live quiz question and leaves; a window resize
-reaches the app; an unknown key gets no shell; a killed client leaves no process behind."""
+as its own member, answers the lead's live quiz question and leaves; a player who drops
+and comes back is the same member with the same score; a window resize reaches the app;
+an unknown key gets no shell; a killed client leaves nothing behind; a worker that dies
+is started again. Players' apps run in worker processes (``--workers``), or each in a
+process of its own (``--app-per-session``)."""
 
 import asyncio
 import base64
@@ -18,7 +21,8 @@ import pytest
 
 from ptyterm import PtyApp
 from studycircle_tui.remote.keys import parse_authorized_keys
-from studycircle_tui.remote.ssh import depth_for_term, load_host_key
+from studycircle_tui.remote.ssh import load_host_key
+from studycircle_tui.terminal import depth_for_term
 
 pytestmark = pytest.mark.skipif(
     shutil.which("ssh") is None or shutil.which("ssh-keygen") is None,
@@ -38,6 +42,8 @@ class Server:
     """``studycircle ssh-serve`` on a free loopback port, its log collected."""
 
     def __init__(self, circle: Path, keys: Path, *extra: str) -> None:
+        if "--app-per-session" not in extra and "--workers" not in extra:
+            extra = ("--workers", "1", *extra)
         self.process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "studycircle_tui.cli", "ssh-serve"),
@@ -58,10 +64,11 @@ class Server:
         for line in self.process.stderr:
             self.lines.append(line.rstrip())
 
-    def wait_for(self, pattern: str, limit: float = 30.0) -> re.Match:
+    def wait_for(self, pattern: str, limit: float = 30.0, after: int = 0) -> re.Match:
+        """The first log line from line ``after`` on that matches ``pattern``."""
         end = time.monotonic() + limit
         while time.monotonic() < end:
-            for line in self.lines:
+            for line in self.lines[after:]:
                 if match := re.search(pattern, line):
                     return match
             time.sleep(0.05)
@@ -113,17 +120,40 @@ def test_a_known_key_lands_in_the_circle_as_its_member_and_resizes_reach_the_app
     circle, keys = club
     server = Server(circle, keys)
     try:
+        workers = server.children()
+        assert len(workers) == 1  # --workers 1: every player's app runs in that one
         player = ssh(server.port, tmp_path / "ayu", tmp_path)
         try:
             assert player.wait_for("Ayu Lestari (member)"), player.text()
             assert "Quiz Club" in player.text()
-            pid = int(server.wait_for(r"Ayu Lestari connected \(app pid (\d+)\)").group(1))
+            member = server.wait_for(r"Ayu Lestari connected \(worker 0, member (\w+)\)").group(1)
             # The player is a member of their own in the circle's shared log.
             log = circle.read_text()
-            assert '"member.join"' in log and "Ayu Lestari" in log
+            assert '"member.join"' in log and "Ayu Lestari" in log and member in log
+            assert server.children() == workers  # no process of its own
             player.resize(100, 30)  # the status line moves to the new last-but-one row
             assert player.wait_until(lambda: "Ayu Lestari" in player.screen.display[28])
             player.press(b"\x11")  # ctrl+q: the app quits, the session ends
+            player.process.wait(20)
+            server.wait_for(rf"Ayu Lestari left \(worker 0, member {member}: quit\)")
+        finally:
+            player.close()
+    finally:
+        server.stop()
+
+
+def test_with_an_app_per_session_each_player_gets_a_process_that_ends_with_them(club, tmp_path):
+    circle, keys = club
+    server = Server(circle, keys, "--app-per-session")
+    try:
+        player = ssh(server.port, tmp_path / "ayu", tmp_path)
+        try:
+            assert player.wait_for("Ayu Lestari (member)"), player.text()
+            pid = int(server.wait_for(r"Ayu Lestari connected \(app pid (\d+)\)").group(1))
+            assert server.children() == [pid]
+            player.resize(100, 30)
+            assert player.wait_until(lambda: "Ayu Lestari" in player.screen.display[28])
+            player.press(b"\x11")  # ctrl+q
             player.process.wait(20)
             server.wait_for(rf"left \(app pid {pid}")
             assert not Path(f"/proc/{pid}").exists()
@@ -143,8 +173,9 @@ def _sync_until(service, done, limit: float = 20.0) -> bool:
     return True
 
 
-def _lead_with_a_live_lobby(tmp_path: Path):
-    """Lea's service (in this process) with a one-question live quiz in its lobby."""
+def _live_quiz(tmp_path: Path, questions: int = 1):
+    """Lea's circle file with a live quiz in its lobby, run from her own app's service
+    (in this process): her service, its runner, the session."""
     from studycircle_tui.core.ops import Key, Question
     from studycircle_tui.store.db import Store
     from studycircle_tui.sync.circles import create_file_circle
@@ -160,38 +191,48 @@ def _lead_with_a_live_lobby(tmp_path: Path):
         choices=["2", "3", "4", "An error"],
         seconds=600,
     )
-    quiz = runner.create("Python basics", [question], [Key(choices=[1])], channel)
+    asked = [question] * questions
+    quiz = runner.create("Python basics", asked, [Key(choices=[1])] * questions, channel)
     session = runner.start(quiz.id).id
     asyncio.run(lea.sync_once())
-    return circle, lea, runner, session
+    return lea, runner, session
 
 
-def _join_and_answer(player: PtyApp, lea, runner, session: str) -> None:
-    """The player joins the lobby from the Quiz pane; Lea asks; the player answers B."""
+def _join_the_live_quiz(player: PtyApp, waiting: bool = True) -> None:
+    assert player.wait_for("(member)"), player.text()
     player.press(b"z")  # the Quiz pane
-    assert player.wait_for("LIVE lobby"), player.text()
+    assert player.wait_for("LIVE"), player.text()
     player.press(b"\r")  # join the live quiz
-    assert player.wait_for("Waiting for Lea"), player.text()
-    runner.open_question(session, 0)
-    asyncio.run(lea.sync_once())
-    assert player.wait_for("What does len([1, 2, 3]) return?"), player.text()
-    player.press(b"b")
-    assert player.wait_for("Answer sent"), player.text()
+    if waiting:
+        assert player.wait_for("Waiting for Lea"), player.text()
+
+
+def _my_line(player: PtyApp) -> str | None:
+    return next((line for line in player.screen.display if "← you" in line), None)
+
+
+def circle_joins(circle: Path, name: str) -> int:
+    return sum(
+        1 for line in circle.read_text().splitlines() if '"member.join"' in line and name in line
+    )
 
 
 def test_a_player_answers_a_live_quiz_question_over_ssh_and_leaves(tmp_path):
     """Lea runs a live quiz from her own app's service (in this process); Ayu plays it
     over ssh: joins from the Quiz pane, answers, sees the reveal, quits."""
-    circle, lea, runner, session = _lead_with_a_live_lobby(tmp_path)
+    lea, runner, session = _live_quiz(tmp_path)
     keys = tmp_path / "authorized_keys"
     keys.write_text(f'name="Ayu" {keygen(tmp_path / "ayu", "ayu@laptop")}\n')
-    server = Server(circle, keys)
+    server = Server(tmp_path / "club.jsonl", keys)
     try:
         ayu = ssh(server.port, tmp_path / "ayu", tmp_path)
         try:
-            assert ayu.wait_for("Ayu (member)"), ayu.text()
-            pid = int(server.wait_for(r"connected \(app pid (\d+)\)").group(1))
-            _join_and_answer(ayu, lea, runner, session)
+            _join_the_live_quiz(ayu)
+            runner.open_question(session, 0)
+            asyncio.run(lea.sync_once())
+            assert ayu.wait_for("What does len([1, 2, 3]) return?"), ayu.text()
+            ayu.press(b"b")
+            assert ayu.wait_for("Answer sent"), ayu.text()
 
             def answers() -> dict:
                 return lea.state.sessions[session].answers.get(0, {})
@@ -205,8 +246,7 @@ def test_a_player_answers_a_live_quiz_question_over_ssh_and_leaves(tmp_path):
             assert "1. Ayu" in ayu.text()  # the leaderboard
             ayu.press(b"\x11")  # ctrl+q
             ayu.process.wait(20)
-            server.wait_for(rf"left \(app pid {pid}")
-            assert not Path(f"/proc/{pid}").exists()
+            server.wait_for(r"Ayu left \(worker 0, member \w+: quit\)")
         finally:
             ayu.close()
     finally:
@@ -226,19 +266,23 @@ def test_a_guest_s_export_is_shown_for_copying_and_writes_nothing_on_the_host(tm
     """With --guests any key comes in. At the end of a live quiz the guest presses e: the
     results are shown (and copied through their terminal), and no file of the host's
     account is written or changed, whatever path they type."""
-    circle, lea, runner, session = _lead_with_a_live_lobby(tmp_path)
+    lea, runner, session = _live_quiz(tmp_path)
     keys = tmp_path / "authorized_keys"
     keys.write_text("# nobody yet\n")
     keygen(tmp_path / "stranger", "sam@elsewhere")
     home = Path(os.environ["HOME"])  # the server's (and so the host account's) home
     planted = home / ".bashrc_test"
     planted.write_text("# the host's own\n")
-    server = Server(circle, keys, "--guests")
+    server = Server(tmp_path / "club.jsonl", keys, "--guests")
     try:
         sam = ssh(server.port, tmp_path / "stranger", tmp_path, size=(100, 30), user="sam")
         try:
             assert sam.wait_for("(guest)"), sam.text()
-            _join_and_answer(sam, lea, runner, session)
+            _join_the_live_quiz(sam)
+            runner.open_question(session, 0)
+            asyncio.run(lea.sync_once())
+            assert sam.wait_for("What does len([1, 2, 3]) return?"), sam.text()
+            sam.press(b"b")
             assert _sync_until(lea, lambda: lea.state.sessions[session].answers.get(0))
             runner.close(session)
             runner.reveal(session)
@@ -272,6 +316,7 @@ def test_an_unknown_key_gets_no_shell(club, tmp_path):
     circle, keys = club
     server = Server(circle, keys)
     try:
+        workers = server.children()
         stranger = ssh(server.port, tmp_path / "stranger", tmp_path)
         stranger.process.wait(30)
         stranger.settle(quiet=0.3)
@@ -279,7 +324,7 @@ def test_an_unknown_key_gets_no_shell(club, tmp_path):
         assert "Permission denied" in stranger.text()
         server.wait_for("refused an unknown key")
         assert not any("connected" in line for line in server.lines)
-        assert server.children() == []
+        assert server.children() == workers
         stranger.close()
     finally:
         server.stop()
@@ -298,23 +343,96 @@ def test_with_guests_allowed_an_unknown_key_comes_in_as_a_guest(club, tmp_path):
         server.stop()
 
 
-def test_killing_the_client_leaves_no_process_behind(club, tmp_path):
+@pytest.mark.parametrize("mode", ["--workers", "--app-per-session"])
+def test_killing_the_client_leaves_nothing_behind(club, tmp_path, mode):
+    circle, keys = club
+    server = Server(circle, keys, *((mode, "1") if mode == "--workers" else (mode,)))
+    try:
+        before = server.children()
+        player = ssh(server.port, tmp_path / "ayu", tmp_path)
+        assert player.wait_for("Ayu Lestari (member)"), player.text()
+        connected = server.wait_for(r"Ayu Lestari connected \((.+?)\)").group(1)
+        os.killpg(player.process.pid, signal.SIGKILL)  # the client dies without a word
+        player.process.wait(10)
+        if mode == "--workers":
+            server.wait_for(r"Ayu Lestari left \(worker 0, member \w+: the player left\)")
+        else:
+            pid = int(connected.split()[-1])
+            server.wait_for(rf"left \(app pid {pid}")
+            assert not Path(f"/proc/{pid}").exists()
+        assert server.children() == before  # the workers (or nothing), as before
+        player.close()
+    finally:
+        server.stop()
+    assert server.process.returncode == 0
+    assert server.children() == []
+
+
+def test_a_player_who_drops_and_comes_back_keeps_their_seat_and_score(tmp_path):
+    """Ayu answers question 1 right, her client dies, she connects again: the same
+    member, her points on the leaderboard marked as hers; she answers question 2."""
+    lea, runner, session = _live_quiz(tmp_path, questions=2)
+    keys = tmp_path / "authorized_keys"
+    keys.write_text(f'name="Ayu" {keygen(tmp_path / "ayu", "ayu@laptop")}\n')
+    server = Server(tmp_path / "club.jsonl", keys)
+    try:
+        ayu = ssh(server.port, tmp_path / "ayu", tmp_path)
+        _join_the_live_quiz(ayu)
+        seat = server.wait_for(r"Ayu connected \(worker 0, member (\w+)\)").group(1)
+        runner.open_question(session, 0)
+        asyncio.run(lea.sync_once())
+        assert ayu.wait_for("Question 1 of 2"), ayu.text()
+        ayu.press(b"b")  # right
+        assert _sync_until(lea, lambda: seat in lea.state.sessions[session].answered.get(0, ()))
+        runner.close(session)
+        runner.reveal(session)
+        asyncio.run(lea.sync_once())
+        assert ayu.wait_for("← you"), ayu.text()
+        os.killpg(ayu.process.pid, signal.SIGKILL)  # the connection drops
+        ayu.process.wait(10)
+        ayu.close()
+        server.wait_for(rf"Ayu left \(worker 0, member {seat}: the player left\)")
+
+        again = ssh(server.port, tmp_path / "ayu", tmp_path)
+        try:
+            _join_the_live_quiz(again, waiting=False)
+            lines = server.lines
+            assert len(re.findall(rf"Ayu connected \(worker 0, member {seat}\)", str(lines))) == 2
+            assert again.wait_until(lambda: _my_line(again) is not None), again.text()
+            assert "1000 pts" in _my_line(again) and "1 right" in _my_line(again)
+            runner.open_question(session, 1)
+            asyncio.run(lea.sync_once())
+            assert again.wait_for("Question 2 of 2"), again.text()
+            again.press(b"a")
+            assert _sync_until(lea, lambda: seat in lea.state.sessions[session].answered.get(1, ()))
+            answers = lea.state.sessions[session].answers
+            assert set(answers[0]) == set(answers[1]) == {seat}  # one player, one seat
+            assert circle_joins(tmp_path / "club.jsonl", "Ayu") == 1
+        finally:
+            again.close()
+    finally:
+        server.stop()
+
+
+def test_a_worker_that_dies_is_started_again_and_players_can_come_back(club, tmp_path):
     circle, keys = club
     server = Server(circle, keys)
     try:
         player = ssh(server.port, tmp_path / "ayu", tmp_path)
         assert player.wait_for("Ayu Lestari (member)"), player.text()
-        pid = int(server.wait_for(r"connected \(app pid (\d+)\)").group(1))
-        assert Path(f"/proc/{pid}").exists()
-        os.killpg(player.process.pid, signal.SIGKILL)  # the client dies without a word
-        player.process.wait(10)
-        server.wait_for(rf"left \(app pid {pid}")
-        assert not Path(f"/proc/{pid}").exists()
-        assert server.children() == []
+        (worker,) = server.children()
+        os.kill(worker, signal.SIGKILL)
+        player.process.wait(20)  # the session ends with its worker
         player.close()
+        server.wait_for("worker 0 stopped .* starting it again")
+        again = ssh(server.port, tmp_path / "ayu", tmp_path)
+        try:
+            assert again.wait_for("Ayu Lestari (member)"), again.text()
+            assert server.children() != [worker] and len(server.children()) == 1
+        finally:
+            again.close()
     finally:
         server.stop()
-    assert server.process.returncode == 0
 
 
 def test_the_host_key_is_made_once_and_kept(tmp_path):

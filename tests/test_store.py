@@ -55,15 +55,40 @@ def test_circles_cursors_and_drafts_survive_reopening(tmp_path):
     store.save_circle(CircleRecord("C1", "Club", "file", "/x/c.jsonl", "M1", 5))
     store.save_circle(CircleRecord("C2", "Other", "file", "/x/d.jsonl", "M2", 9))
     store.set_cursor("C1", "local file", "120:4")
-    store.set_draft("C1", "T1", "half a thought")
+    store.set_draft("C1", "M1", "T1", "half a thought")
+    store.set_draft("C1", "M9", "T1", "another member's")
     store.close()
     again = Store(path)
     assert [c.id for c in again.circles()] == ["C2", "C1"]  # most recently opened first
     assert again.circle_at("file", "/x/c.jsonl").member_id == "M1"
     assert again.cursor("C1", "local file") == "120:4"
-    assert again.draft("C1", "T1") == "half a thought"
-    again.set_draft("C1", "T1", "")
-    assert again.draft("C1", "T1") == ""
+    assert again.draft("C1", "M1", "T1") == "half a thought"
+    assert again.draft("C1", "M9", "T1") == "another member's"  # one store, several members
+    again.set_draft("C1", "M1", "T1", "")
+    assert again.draft("C1", "M1", "T1") == ""
+    assert again.draft("C1", "M9", "T1") == "another member's"
+
+
+def test_drafts_from_before_members_had_their_own_go_to_the_stores_member(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE circles (id TEXT PRIMARY KEY, name TEXT NOT NULL, transport TEXT NOT "
+        "NULL, location TEXT NOT NULL, member_id TEXT NOT NULL, opened_ms INTEGER NOT NULL "
+        "DEFAULT 0);"
+        "CREATE TABLE drafts (circle TEXT NOT NULL, place TEXT NOT NULL, text TEXT NOT NULL, "
+        "PRIMARY KEY (circle, place));"
+        "INSERT INTO circles VALUES ('C1', 'Club', 'file', '/x/c.jsonl', 'M1', 5);"
+        "INSERT INTO drafts VALUES ('C1', 'T1', 'kept from before');"
+    )
+    old.commit()
+    old.close()
+    store = Store(path)
+    assert store.draft("C1", "M1", "T1") == "kept from before"
+    store.close()
+    assert Store(path).draft("C1", "M1", "T1") == "kept from before"  # migrated once
 
 
 def test_store_uses_wal(tmp_path):

@@ -42,8 +42,9 @@ def config_file() -> Path:
     return config_dir() / "config.toml"
 
 
-def user_themes_dir() -> Path:
-    return config_dir() / "themes"
+def user_themes_dir(settings_file: Path | None = None) -> Path:
+    """Themes the user added: beside their config.toml (an ssh-serve player's own)."""
+    return (settings_file.parent if settings_file else config_dir()) / "themes"
 
 
 def store_file() -> Path:
@@ -92,6 +93,9 @@ class Settings:
     ascii_borders: bool = False
     keys: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # The config.toml these came from and are saved to; None is the user's own. An
+    # ssh-serve player's settings live in their own folder, whatever the server's are.
+    path: Path | None = None
 
 
 def _text(limit: int) -> Callable[[object], object]:
@@ -169,8 +173,8 @@ def check(key: str, value: object) -> object:
 
 def load_settings(path: Path | None = None) -> Settings:
     """Read config.toml; unknown keys and bad values are reported, not fatal."""
+    settings = Settings(path=path)
     path = path or config_file()
-    settings = Settings()
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -199,7 +203,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """
     import tomli_w  # only the settings screen writes, so only it pays for the import
 
-    path = path or config_file()
+    path = path or settings.path or config_file()
     try:
         kept = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):

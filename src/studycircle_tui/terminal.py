@@ -41,6 +41,17 @@ def detected_depth(environ: Mapping[str, str]) -> str:
     return "16"
 
 
+def depth_for_term(term: str) -> str:
+    """A depth for a terminal known only by its TERM (all an SSH client says about it):
+    xterm-256color 256, dumb none, anything else (linux, xterm, screen) 16."""
+    term = term.lower()
+    if term.endswith("256color") or term.endswith("kitty"):
+        return "256"
+    if term in ("dumb", "unknown", ""):
+        return "1"
+    return "16"
+
+
 def color_depth(setting: str, environ: Mapping[str, str] | None = None) -> str:
     """The depth to draw with: the CLI option, else the setting, else what the terminal
     says. One of DEPTHS."""

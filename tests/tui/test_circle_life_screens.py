@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import Button, Checkbox, DataTable, Input, OptionList
 
 from circles import as_member, fixed_demo_service
+from studycircle_tui.core.signing import safety_number
 from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.screens.export import ExportPathScreen
 from studycircle_tui.tui.screens.members import MembersScreen
@@ -167,3 +168,28 @@ async def test_the_lead_grants_roles_and_sets_the_rota_a_member_cannot(lead):
         message = str(screen.query_one("#members-message").render())
     assert "lead" in message and "Not done" in message
     assert sum(1 for m in sam.state.members.values() if m.role == "lead") == 1
+
+
+async def test_members_compare_keys_and_one_makes_a_new_key(lead):
+    """Each member's key shows as a safety number, the same on every member's screen;
+    Sam makes a new one (k), and the lead sees it changed and the log says so."""
+    sam = await _member(lead, "Sam")
+    async with opened(sam, MembersScreen(sam)) as (app, pilot):
+        shown = str(app.screen.query_one("#member-key").render())
+        assert shown.startswith("Your key: ")
+        await pilot.press("k")
+        await pilot.pause()
+        assert "new key" in str(app.screen.query_one("#members-message").render())
+        after = str(app.screen.query_one("#member-key").render())
+    number = safety_number(sam.state.key_of(sam.me))
+    assert after.startswith(f"Your key: {number}") and after != shown
+    await sam.sync_once()
+    await lead.sync_once()
+    async with opened(lead, MembersScreen(lead)) as (app, pilot):
+        members = app.screen.query_one("#members", OptionList)
+        members.highlighted = [o.id for o in members.options].index(sam.me)
+        await pilot.pause()
+        seen = str(app.screen.query_one("#member-key").render())
+        log = str(app.screen.query_one("#moderation-log").render())
+    assert seen.startswith(f"Sam's key: {number}") and "they made a new one" in seen
+    assert "Sam made a new key: Sam" in log

@@ -89,7 +89,7 @@ async def test_served_remotely_the_results_are_shown_and_no_file_is_written(
         assert isinstance(shown, ExportTextScreen)  # no path is asked for
         text = shown.query_one(TextArea).text
         assert text.splitlines()[0] == HEADER
-        assert "Ayu,1,3,true,2.00,1.00" in text.splitlines()
+        assert "Ayu,1,3,true,2.00,1000" in text.splitlines()  # whole room points
         await pilot.press("c")  # copy it all: to the player's terminal, as OSC 52
         await pilot.pause()
         assert pilot.app.clipboard == text

@@ -97,12 +97,15 @@ class TestBothModes:
         assert snap_compare(app, terminal_size=SIZE, run_before=pressing("f2"))
 
 
-def _pushed(screen):
+def _pushed(screen, shown: str | None = None):
+    """``screen`` pushed; ``shown``: a widget scrolled into view (below the fold)."""
     still = pressing()
 
     async def run_before(pilot) -> None:
         await pilot.pause()
         await pilot.app.push_screen(screen)
+        if shown is not None:
+            pilot.app.screen.query_one(shown).scroll_visible(animate=False)
         await still(pilot)
 
     return run_before
@@ -117,7 +120,8 @@ def test_ascii_checkbox_list(snap_compare, tmp_path):
         {"volunteers": [ayu, service.me], "start": "2026-11-16", "tz": "Asia/Jakarta"},
     )
     app = StudyCircleApp(service, sync=False, settings=Settings(ascii_borders=True, theme="dark"))
-    assert snap_compare(app, terminal_size=SIZE, run_before=_pushed(MembersScreen(service)))
+    shown = _pushed(MembersScreen(service), "#volunteers")
+    assert snap_compare(app, terminal_size=SIZE, run_before=shown)
 
 
 def test_ascii_tick_box(snap_compare, tmp_path):

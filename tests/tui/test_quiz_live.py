@@ -8,8 +8,7 @@ from contextlib import AsyncExitStack
 import pytest
 from textual.widgets import Checkbox, Input, RadioButton
 
-from quiz_helpers import Clock, quiz_circle, server_clock, server_quiz_circle
-from server_helpers import Site, now_ms
+from quiz_helpers import file_or_server_circle
 from studycircle_tui.sync.quizrun import QuizRunner
 from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.screens.export import ExportPathScreen
@@ -26,12 +25,13 @@ from studycircle_tui.tui.screens.quiz_live import LiveQuizScreen
 #                        · Citra 8 at 0.5 s = 2.00 (her streak restarted: no bonus)
 #                        · Budi 8 after 4 s, a 10 s pause, then 1.375 s: 5.375 s of running
 #                          time = 2 × 0.875 = 1.75
+# A room reads whole points, 1000 to a point of the quiz file:
 EXPECTED = {
-    "Ayu": [1.00, 0.85, 1.00],
-    "Budi": [0.00, 0.00, 1.75],
-    "Citra": [0.75, 0.00, 2.00],
+    "Ayu": [1000, 850, 1000],
+    "Budi": [0, 0, 1750],
+    "Citra": [750, 0, 2000],
 }
-TOTALS = {"Ayu": 2.85, "Citra": 2.75, "Budi": 1.75}
+TOTALS = {"Ayu": 2850, "Citra": 2750, "Budi": 1750}
 
 
 async def _settle(circle, pilots) -> None:
@@ -52,16 +52,8 @@ async def _at(circle, pilots, ms_after_open: int, opened_at: int) -> None:
 @pytest.fixture(params=["file", "server"])
 async def circle(request, tmp_path, monkeypatch):
     """The same circle through a shared file, and through a server (in this process)."""
-    if request.param == "file":
-        yield await quiz_circle(tmp_path)
-        return
-    site = await Site.start(tmp_path / "server", None)
-    clock = Clock(now_ms())  # the server made the circle just now: its clock starts there
-    server_clock(monkeypatch, clock)
-    try:
-        yield await server_quiz_circle(tmp_path, site, clock)
-    finally:
-        await site.close()
+    async with file_or_server_circle(request.param, tmp_path, monkeypatch) as made:
+        yield made
 
 
 async def test_a_live_quiz_with_a_lead_and_three_players_scores_as_worked_out(
@@ -93,13 +85,16 @@ async def test_a_live_quiz_with_a_lead_and_three_players_scores_as_worked_out(
         assert isinstance(host, LiveQuizScreen) and host.lead
         await _settle(circle, pilots)
 
-        # The players join from their Quiz pane.
+        # The players join from their Quiz pane; the lead's lobby lists them.
         for pilot in (ayu, budi, citra):
             await pilot.press("enter")
             await pilot.pause()
             assert isinstance(pilot.app.screen, LiveQuizScreen)
             assert not pilot.app.screen.lead
             assert "Waiting for Lea" in str(pilot.app.screen.query_one("#quiz-lobby").render())
+        await _settle(circle, pilots)
+        lobby = str(host.query_one("#quiz-lobby").render())
+        assert "In the lobby (3): Ayu, Budi, Citra" in lobby
 
         async def ask() -> int:
             await lea.press("n")
@@ -134,7 +129,7 @@ async def test_a_live_quiz_with_a_lead_and_three_players_scores_as_worked_out(
         await ayu.press("c")  # a second answer is not taken
         await reveal_and_go_on()
         ayu_view = str(ayu.app.screen.query_one("#quiz-status").render())
-        assert "Right" in ayu_view and "+1.00 pts" in ayu_view
+        assert "Right" in ayu_view and "+1000 pts" in ayu_view
 
         # Question 2: Citra does not answer; the time runs out.
         opened = await ask()
@@ -185,20 +180,20 @@ async def test_a_live_quiz_with_a_lead_and_three_players_scores_as_worked_out(
         runner = QuizRunner(service)
         score = runner.score(session_id)
         names = {m.id: m.name for m in service.state.members.values()}
-        table = {names[p]: [0.0, 0.0, 0.0] for p in score.totals}
+        table = {names[p]: [0, 0, 0] for p in score.totals}
         for mark in score.marks:
-            table[names[mark.player]][mark.question] = round(mark.points, 6)
+            table[names[mark.player]][mark.question] = mark.points
         assert table == EXPECTED
-        assert {names[p]: round(t, 6) for p, t in score.totals.items()} == TOTALS
+        assert {names[p]: t for p, t in score.totals.items()} == TOTALS
         assert runner.keys_verified(session_id) is True
 
     with target.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ["player", "question", "answer", "correct", "seconds", "points"]
     assert rows[1:4] == [
-        ["Ayu", "1", "3", "true", "0.25", "1.00"],
-        ["Ayu", "2", "False", "true", "10.25", "0.85"],
-        ["Ayu", "3", "7", "false", "0.25", "1.00"],
+        ["Ayu", "1", "3", "true", "0.25", "1000"],
+        ["Ayu", "2", "False", "true", "10.25", "850"],
+        ["Ayu", "3", "7", "false", "0.25", "1000"],
     ]
-    assert ["Citra", "2", "", "false", "", "0.00"] in rows
-    assert ["Budi", "3", "8", "true", "5.38", "1.75"] in rows
+    assert ["Citra", "2", "", "false", "", "0"] in rows
+    assert ["Budi", "3", "8", "true", "5.38", "1750"] in rows

@@ -133,3 +133,27 @@ async def test_the_status_line_shows_the_running_quiz_to_the_lead_and_the_player
         await circle.sync()
         for pilot in (lea_pilot, ayu_pilot):
             await until(pilot, lambda p=pilot: "LIVE" not in status_text(p.app))
+
+
+async def test_a_covered_status_line_waits_and_catches_up_when_its_screen_shows(tmp_path):
+    circle = await quiz_circle(tmp_path)
+    lead = QuizRunner(circle.lead)
+    ayu = circle.players[0]
+    async with _app(ayu).run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        main = pilot.app.screen
+        assert isinstance(main, MainScreen)
+        await pilot.press("N")  # the notes cover the main screen
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, NotesScreen)
+
+        lead.start(circle.quiz)
+        await circle.sync()
+        # The line of the screen showing says so (the control)...
+        await until(pilot, lambda: "● LIVE" in status_text(pilot.app))
+        # ... and the covered main screen's line was not redrawn behind the notes.
+        assert "LIVE" not in str(main.query_one(StatusLine).render())
+
+        await pilot.press("escape")
+        await until(pilot, lambda: pilot.app.screen is main)
+        await until(pilot, lambda: "● LIVE Python basics · lobby" in status_text(pilot.app))

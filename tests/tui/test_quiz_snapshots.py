@@ -1,5 +1,6 @@
-"""What the quiz screens look like, pinned at 100x30 and 80x24: the lobby, a question with
-its countdown, a reveal with the bar chart, the leaderboard, and a practice review.
+"""What the quiz screens look like, pinned at 100x30 and 80x24: the lobby with who joined
+and who left, a question with its countdown, a reveal with the bar chart, a reveal with
+rank changes, the leaderboard, the podium, and a practice review.
 
 Deterministic by construction: fixed member ids, one clock that stands still (so the
 countdown shows the same time on every run), the countdown's timer parked, a fixed theme
@@ -38,7 +39,12 @@ async def _live(tmp_path, upto: str):
     ayu, budi, citra = (QuizRunner(p) for p in circle.players)
     session = lea.start(circle.quiz, scoring="speed", streak=True, top_n=5).id
     await circle.sync()
+    for player in (ayu, budi, citra):
+        player.join(session)
+    await circle.sync()
     if upto == "lobby":
+        citra.leave(session)
+        await circle.sync()
         return circle
     lea.open_question(session, 0)
     await circle.sync()
@@ -69,6 +75,15 @@ async def _live(tmp_path, upto: str):
     lea.close(session)
     lea.reveal(session)
     await circle.sync()
+    if upto == "finished":
+        lea.open_question(session, 2)
+        await circle.sync()
+        citra.answer(session, 2, 8.0)
+        await circle.sync()
+        lea.close(session)
+        lea.reveal(session)
+        lea.finish(session)
+        await circle.sync()
     return circle
 
 
@@ -77,6 +92,15 @@ async def _open_live(pilot) -> None:
     await pilot.press("z")  # the Quiz pane
     await pilot.pause()
     await pilot.press("enter")  # join (or, for its host, go back to hosting)
+    await pilot.pause()
+
+
+async def _open_finished(pilot) -> None:
+    """The finished run, as the Quiz pane no longer offers it: its screen, pushed."""
+    await pilot.pause()
+    service = pilot.app.service
+    [session] = service.state.sessions
+    await pilot.app.push_screen(quiz_live.LiveQuizScreen(service, session))
     await pilot.pause()
 
 
@@ -95,6 +119,18 @@ class TestLive:
         circle = asyncio.run(_live(tmp_path, "reveal"))
         ayu = circle.players[0]
         assert snap_compare(_app(ayu), terminal_size=size, run_before=_open_live)
+
+    def test_reveal_with_rank_changes(self, snap_compare, tmp_path, size):
+        """Question 2's reveal as Budi sees it: he and Citra trade places (↑1, ↓1)."""
+        circle = asyncio.run(_live(tmp_path, "leaderboard"))
+        budi = circle.players[1]
+        assert snap_compare(_app(budi), terminal_size=size, run_before=_open_live)
+
+    def test_podium(self, snap_compare, tmp_path, size):
+        """The end as Budi sees it: the three on the podium, the key check, the table."""
+        circle = asyncio.run(_live(tmp_path, "finished"))
+        budi = circle.players[1]
+        assert snap_compare(_app(budi), terminal_size=size, run_before=_open_finished)
 
     def test_leaderboard(self, snap_compare, tmp_path, size):
         circle = asyncio.run(_live(tmp_path, "leaderboard"))
@@ -148,9 +184,7 @@ def test_results_served_over_ssh_are_shown_to_copy(snap_compare, tmp_path, size)
     ayu = circle.players[0]
 
     async def export(pilot) -> None:
-        await pilot.pause()
-        await pilot.app.push_screen(quiz_live.LiveQuizScreen(ayu, session))
-        await pilot.pause()
+        await _open_finished(pilot)
         await pilot.press("e")
         await pilot.pause()
 

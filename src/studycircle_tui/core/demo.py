@@ -5,25 +5,31 @@ a question thread with an accepted and a verified answer, a discussion thread, a
 and a practice quiz. Some of it is in Bahasa Indonesia, as many first groups are.
 """
 
+import hashlib
 from collections.abc import Callable
 
 from .ids import ulid
 from .ops import Op
 from .replica import Replica
+from .signing import SigningKey
 
 MINUTE_MS = 60_000
 
 
 def demo_ops(
-    my_name: str, my_id: str, start_ms: int, random80: Callable[[], bytes]
+    my_name: str, my_id: str, start_ms: int, random80: Callable[[], bytes], my_key: SigningKey
 ) -> tuple[str, list[Op]]:
-    """Return the demo circle's id and its ops; ``my_id`` becomes the circle's lead.
+    """Return the demo circle's id and its ops; ``my_id`` becomes the circle's lead,
+    signing with ``my_key``.
 
     ``start_ms`` is when the story starts (a few days ago); member ids and op ids are
     drawn from ``random80``, so the caller chooses between real and fixed randomness.
+    Signed like any new circle; the other members' keys are ``member_key``'s.
     """
     clock = {"ms": start_ms}
     circle_data = {
+        "key": my_key.public,
+        "signatures_required": True,
         "name": "Python Club Demo",
         "lead_name": my_name,
         "goal": "Learn Python together, one small program a week.",
@@ -35,16 +41,19 @@ def demo_ops(
         ),
     }
     # circle.create takes its own id as the circle's, so it is made before the replica.
-    circle = Replica("0" * 26).make(my_id, "circle.create", circle_data, start_ms, random80())
+    circle = Replica("0" * 26).make(
+        my_id, "circle.create", circle_data, start_ms, random80(), my_key
+    )
     replica = Replica(circle.id)
     replica.add([circle])
     ops: list[Op] = [circle]
+    keys = {my_id: my_key}
 
     def later(minutes: int) -> None:
         clock["ms"] += minutes * MINUTE_MS
 
     def do(actor: str, type_name: str, **data: object) -> Op:
-        op = replica.make(actor, type_name, data, clock["ms"], random80())
+        op = replica.make(actor, type_name, data, clock["ms"], random80(), keys[actor])
         replica.add([op])
         ops.append(op)
         return op
@@ -52,7 +61,8 @@ def demo_ops(
     ayu, budi, sam = (ulid(start_ms, random80()) for _ in range(3))
     for member, name in ((ayu, "Ayu"), (budi, "Budi"), (sam, "Sam")):
         later(5)
-        do(member, "member.join", name=name)
+        keys[member] = member_key(my_key, member)
+        do(member, "member.join", name=name, key=keys[member].public)
     do(my_id, "member.role", member=ayu, role="moderator")
     general = do(my_id, "channel.create", name="general", goal="Say hello; plan our sessions.")
     basics = do(
@@ -163,3 +173,9 @@ def demo_ops(
         sessions=[{"title": "Weekly session", "weekday": 2, "time": "19:00", "tz": "UTC"}],
     )
     return circle.id, ops
+
+
+def member_key(my_key: SigningKey, member: str) -> SigningKey:
+    """A demo member's key: made from the user's (the members are made up, and act
+    only in the story), so tests can act as them too."""
+    return SigningKey(hashlib.sha256(my_key.seed + member.encode()).digest())

@@ -5,11 +5,11 @@ patch (notetext.py), and one made from an older revision is merged into the head
 """
 
 from . import notemerge, notetext
-from .ops import Op
+from .ops import NoteCreate, NoteRestore, NoteRevise
 from .state import CircleState, Note, Revision
 
 
-def note_create(state: CircleState, op: Op, at: int) -> None:
+def note_create(state: CircleState, op: NoteCreate, at: int) -> None:
     data = op.data
     note = Note(op.id, data.title, data.channel, op.actor)
     state.notes[op.id] = note
@@ -38,7 +38,7 @@ def _keep_text(note: Note, revision: Revision, text: str | None = None) -> None:
         revision.full = text if text is not None else note.text_of(revision.id)
 
 
-def note_revise(state: CircleState, op: Op, at: int) -> None:
+def note_revise(state: CircleState, op: NoteRevise, at: int) -> None:
     """A revision made from the head replaces it; one made from an older revision (an
     edit concurrent with what is folded before it) is kept as written, and the head
     becomes the three-way merge of (its base, the head, it), as a revision of its own.
@@ -57,15 +57,14 @@ def note_revise(state: CircleState, op: Op, at: int) -> None:
     base = note.revisions[data.base]
     title = data.title if isinstance(data.title, str) else base.title
     if isinstance(data.text, str):
-        _revise_with_text(state, note, op, at, base, title)
-    else:
-        _revise_with_patch(state, note, op, at, base, title)
+        _revise_with_text(state, note, op, at, base, title, data.text)
+    elif isinstance(data.patch, list):  # the schema holds exactly one of the two
+        _revise_with_patch(state, note, op, at, base, title, data.patch)
 
 
 def _revise_with_text(
-    state: CircleState, note: Note, op: Op, at: int, base: Revision, title: str
+    state: CircleState, note: Note, op: NoteRevise, at: int, base: Revision, title: str, text: str
 ) -> None:
-    text = op.data.text
     known = note.texts.known(note.revisions, base.id)
     revision = Revision(
         op.id,
@@ -88,9 +87,15 @@ def _revise_with_text(
 
 
 def _revise_with_patch(
-    state: CircleState, note: Note, op: Op, at: int, base: Revision, title: str
+    state: CircleState,
+    note: Note,
+    op: NoteRevise,
+    at: int,
+    base: Revision,
+    title: str,
+    patch: notetext.Patch,
 ) -> None:
-    texts, patch = note.texts, op.data.patch
+    texts = note.texts
     # The patch applies to ``against`` when its author named one (the base was a merge
     # whose text may still change: see Revision.settled), else to the base.
     against = op.data.against
@@ -128,8 +133,8 @@ def _revise_with_patch(
     # for a whole text (counting from the base needs the patch to be against the base).
     recount = source is not base and base.conflicts > 0
     text = "".join(lines) if recount or _keeps(revision) or not at_head else None
-    if recount:
-        revision.conflicts = notemerge.count_conflicts(text)  # type: ignore[arg-type]
+    if recount and text is not None:
+        revision.conflicts = notemerge.count_conflicts(text)
     _keep_text(note, revision, text)
     if at_head:
         _add_revision(note, revision)
@@ -141,7 +146,7 @@ def _revise_with_patch(
 def _merge_into_head(
     state: CircleState,
     note: Note,
-    op: Op,
+    op: NoteRevise,
     at: int,
     base: Revision,
     revision: Revision,
@@ -161,14 +166,11 @@ def _merge_into_head(
         notemerge.revision_label(state.members[op.actor].name, at),
     )
     if base_lines is not None:
-        patch, made, grown = notetext.merge_patches(
-            base_lines,
-            head.patch,
-            revision.patch,
-            *labels,  # type: ignore[arg-type]
-        )
+        # Called so only when the head and the revision are both patches of the base.
+        assert head.patch is not None and revision.patch is not None
+        patch, made, grown = notetext.merge_patches(base_lines, head.patch, revision.patch, *labels)
         if _keeps(revision):
-            notetext.apply(base_lines, revision.patch)  # type: ignore[arg-type]
+            notetext.apply(base_lines, revision.patch)
             revision.full = "".join(base_lines)
         merged_text = None
     else:
@@ -209,7 +211,7 @@ def _merge_into_head(
     _keep_text(note, merge, merged_text)
 
 
-def note_restore(state: CircleState, op: Op, at: int) -> None:
+def note_restore(state: CircleState, op: NoteRestore, at: int) -> None:
     """A copy of an old revision becomes the head: a new revision, so nothing is lost."""
     note = state.notes[op.data.note]
     old = note.revisions[op.data.revision]

@@ -178,7 +178,7 @@ def _opcodes(a_lines: list[str], b_lines: list[str]) -> list[tuple[str, int, int
     codes: dict[str, int] = {}
     a_codes = [codes.setdefault(line, len(codes)) for line in a_lines]
     b_codes = [codes.setdefault(line, len(codes)) for line in b_lines]
-    return SequenceMatcher(None, a_codes, b_codes).get_opcodes()
+    return list(SequenceMatcher(None, a_codes, b_codes).get_opcodes())
 
 
 # --- merge ----------------------------------------------------------------------------

@@ -152,9 +152,9 @@ def apply(lines: list[str], patch: Patch) -> Undo:
     # Positions so far are the base's: shift each by what the changes before it did.
     shift = 0
     for index in range(len(undo) - 1, -1, -1):
-        line, added, taken = undo[index]
-        undo[index] = (line + shift, added, taken)
-        shift += added - len(taken)
+        line, count, taken = undo[index]
+        undo[index] = (line + shift, count, taken)
+        shift += count - len(taken)
     return undo
 
 

@@ -4,18 +4,61 @@
 saying why not. The reducer skips a refused op (so an op by someone not allowed never
 changes state, whichever replica folds it); the server answers it with that sentence.
 
-It is longer than most modules: a rule for each of the 37 op types, kept side by side in
+It is longer than most modules: a rule for each of the 40 op types, kept side by side in
 one table (``RULES``) so that who may do what reads in one place.
 """
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from . import notemerge, notetext, ops
-from .ops import Op, op_time_ms
+from .ops import (
+    AnswerAccept,
+    AnswerVerify,
+    ChannelArchive,
+    ChannelUpdate,
+    MemberKey,
+    MemberRemove,
+    MemberRole,
+    ModeratorRota,
+    NoteCreate,
+    NoteRestore,
+    NoteRevise,
+    Op,
+    PostCreate,
+    PostDelete,
+    PostEdit,
+    PostFlag,
+    PostHide,
+    PostReact,
+    QuizAnswer,
+    QuizAnswered,
+    QuizClose,
+    QuizCreate,
+    QuizFinish,
+    QuizJoin,
+    QuizLeave,
+    QuizOpen,
+    QuizResult,
+    QuizReveal,
+    QuizStart,
+    QuizUpdate,
+    ReadMark,
+    RulesAccept,
+    ScheduleSet,
+    SuggestionCreate,
+    SuggestionResolve,
+    ThreadCreate,
+    op_time_ms,
+)
 from .rota import moderator_at, valid_zone
 from .state import CircleState
 
-Rule = Callable[[CircleState, Op], str | None]
+# Each rule takes the op class its key names (a table mypy cannot relate to the key).
+Rule = Callable[[CircleState, Any], str | None]
+# Ops that name a post, and ops that run a question of a live session.
+PostOp = PostEdit | PostDelete | PostReact | PostFlag | PostHide | AnswerAccept | AnswerVerify
+QuestionOp = QuizOpen | QuizClose | QuizReveal
 
 NOT_MEMBER = "you are not a member of this circle"
 
@@ -68,7 +111,7 @@ def _member_join(state: CircleState, op: Op) -> str | None:
     return None
 
 
-def _rules_accept(state: CircleState, op: Op) -> str | None:
+def _rules_accept(state: CircleState, op: RulesAccept) -> str | None:
     refused = _member(state, op)
     if refused:
         return refused
@@ -92,7 +135,7 @@ def _server_vouches(state: CircleState, op: Op) -> bool:
     return op.actor == ops.SERVER_ACTOR and state.hosted
 
 
-def _member_role(state: CircleState, op: Op) -> str | None:
+def _member_role(state: CircleState, op: MemberRole) -> str | None:
     # The server gives the role an invite carries (moderator, lead) to whoever redeems it.
     refused = None if _server_vouches(state, op) else _lead(state, op)
     if refused:
@@ -109,7 +152,42 @@ def _member_role(state: CircleState, op: Op) -> str | None:
     return None
 
 
-def _member_remove(state: CircleState, op: Op) -> str | None:
+def _member_key(state: CircleState, op: MemberKey) -> str | None:
+    """A member's own first key or rotation; the founder's first key, given by the server
+    that hosts the circle at their joining; the server's own first key (a hosted circle
+    from before signing); or a lead giving a member who lost their key the key their new
+    device joined with. Each is signed as ``core/signing.py`` says."""
+    data = op.data
+    target = data.member
+    history = state.keys.get(target)
+    # In stamp order always so; in a server's order, a change written before the latest.
+    if history and history[-1].at >= (op.hlc, op.id):
+        return "that member's key changed after this was written"
+    if target == ops.SERVER_ACTOR or op.actor == ops.SERVER_ACTOR:
+        if op.actor != ops.SERVER_ACTOR or not state.hosted:
+            return "only a hosting server gives its own key or a founder's"
+        if target != ops.SERVER_ACTOR and state.role_of(target) is None:
+            return "that person is not a member"
+        return None if not history and data.reason == "first" else "that key is set already"
+    if state.role_of(target) is None:
+        return "that person is not a member"
+    if op.actor == target:
+        wanted = "rotate" if history else "first"
+        return None if data.reason == wanted and data.joined_as is None else f"say {wanted!r}"
+    refused = _lead(state, op)
+    if refused:
+        return refused
+    joined = data.joined_as
+    if data.reason != "lost" or joined is None:
+        return "a lead gives a key only to a member who lost theirs, from where they joined again"
+    if joined == target or state.role_of(joined) is None:
+        return "they must have joined again as another member"
+    if state.key_of(joined) != data.key:
+        return "the key must be the one they joined again with"
+    return None
+
+
+def _member_remove(state: CircleState, op: MemberRemove) -> str | None:
     refused = _lead(state, op)
     if refused:
         return refused
@@ -130,18 +208,18 @@ def _channel(state: CircleState, channel_id: str) -> str | None:
     return None
 
 
-def _channel_change(state: CircleState, op: Op) -> str | None:
+def _channel_change(state: CircleState, op: ChannelUpdate | ChannelArchive) -> str | None:
     refused = _moderator(state, op)
     if refused:
         return refused
     return None if op.data.channel in state.channels else "no such channel"
 
 
-def _thread_create(state: CircleState, op: Op) -> str | None:
+def _thread_create(state: CircleState, op: ThreadCreate) -> str | None:
     return _member(state, op) or _channel(state, op.data.channel)
 
 
-def _post_create(state: CircleState, op: Op) -> str | None:
+def _post_create(state: CircleState, op: PostCreate) -> str | None:
     refused = _member(state, op)
     if refused:
         return refused
@@ -159,14 +237,14 @@ def _post_create(state: CircleState, op: Op) -> str | None:
     return None
 
 
-def _existing_post(state: CircleState, op: Op) -> str | None:
+def _existing_post(state: CircleState, op: PostOp) -> str | None:
     refused = _member(state, op)
     if refused:
         return refused
     return None if op.data.post in state.posts else "no such post"
 
 
-def _own_post(state: CircleState, op: Op) -> str | None:
+def _own_post(state: CircleState, op: PostEdit | PostDelete) -> str | None:
     refused = _existing_post(state, op)
     if refused:
         return refused
@@ -178,7 +256,7 @@ def _own_post(state: CircleState, op: Op) -> str | None:
     return None
 
 
-def _answer_post(state: CircleState, op: Op) -> str | None:
+def _answer_post(state: CircleState, op: AnswerAccept | AnswerVerify) -> str | None:
     """The post must be a reply (not the question itself) in a question thread."""
     post = state.posts[op.data.post]
     thread = state.threads[post.thread_id]
@@ -191,7 +269,7 @@ def _answer_post(state: CircleState, op: Op) -> str | None:
     return None
 
 
-def _answer_accept(state: CircleState, op: Op) -> str | None:
+def _answer_accept(state: CircleState, op: AnswerAccept) -> str | None:
     refused = _existing_post(state, op) or _answer_post(state, op)
     if refused:
         return refused
@@ -199,7 +277,7 @@ def _answer_accept(state: CircleState, op: Op) -> str | None:
     return None if thread.author == op.actor else "only the asker may accept an answer"
 
 
-def _answer_verify(state: CircleState, op: Op) -> str | None:
+def _answer_verify(state: CircleState, op: AnswerVerify) -> str | None:
     refused = _moderator(state, op) or _existing_post(state, op) or _answer_post(state, op)
     if refused:
         return refused
@@ -207,11 +285,11 @@ def _answer_verify(state: CircleState, op: Op) -> str | None:
     return "it is verified already" if state.posts[op.data.post].verified_by else None
 
 
-def _post_hide(state: CircleState, op: Op) -> str | None:
+def _post_hide(state: CircleState, op: PostHide) -> str | None:
     return _moderator(state, op) or _existing_post(state, op)
 
 
-def _read_mark(state: CircleState, op: Op) -> str | None:
+def _read_mark(state: CircleState, op: ReadMark) -> str | None:
     # Only the post matters, not membership: a read mark never leaves its replica and
     # touches only its reader's own counts, and a seq replica keeps such local ops on top
     # of the log. They must commute with every op (a removal of the reader arriving
@@ -223,20 +301,20 @@ def _read_mark(state: CircleState, op: Op) -> str | None:
     return None
 
 
-def _note_change(state: CircleState, op: Op) -> str | None:
+def _note_change(state: CircleState, op: NoteRevise | NoteRestore) -> str | None:
     refused = _member(state, op)
     if refused:
         return refused
     note = state.notes.get(op.data.note)
     if note is None:
         return "no such note"
-    revision = op.data.base if op.type == "note.revise" else op.data.revision
+    revision = op.data.base if isinstance(op, NoteRevise) else op.data.revision
     if revision not in note.revisions:
         return "no such revision of that note"
     if op.id in note.revisions:  # a made-up op taking the id a merge was given
         return "that revision id is already taken"
     base = note.revisions[revision]
-    if op.type == "note.restore":
+    if isinstance(op, NoteRestore):
         return notemerge.size_refusal(base.size)  # a merge may have grown past the cap
     data = op.data
     if isinstance(data.text, str):  # the whole text
@@ -244,6 +322,8 @@ def _note_change(state: CircleState, op: Op) -> str | None:
         if known is None:
             return notemerge.size_refusal(notemerge.utf8_size(data.text))
         return notemerge.size_refusal(notemerge.utf8_size(data.text, known, base.size))
+    if not isinstance(data.patch, list):  # the schema holds a text or a patch
+        return "a revision carries neither a text nor a patch"
     source = data.against if isinstance(data.against, str) else base.id
     if source not in note.revisions:
         return "no such revision of that note to apply the patch to"
@@ -255,7 +335,7 @@ def _note_change(state: CircleState, op: Op) -> str | None:
     return notemerge.size_refusal(size)
 
 
-def _note_create(state: CircleState, op: Op) -> str | None:
+def _note_create(state: CircleState, op: NoteCreate) -> str | None:
     refused = _member(state, op)
     if refused:
         return refused
@@ -265,7 +345,7 @@ def _note_create(state: CircleState, op: Op) -> str | None:
     return notemerge.size_refusal(notemerge.utf8_size(op.data.text))
 
 
-def _quiz_create(state: CircleState, op: Op) -> str | None:
+def _quiz_create(state: CircleState, op: QuizCreate) -> str | None:
     refused = _moderator(state, op)
     if refused:
         return refused
@@ -276,14 +356,14 @@ def _quiz_create(state: CircleState, op: Op) -> str | None:
     return None if channel is None or channel in state.channels else "no such channel"
 
 
-def _quiz_update(state: CircleState, op: Op) -> str | None:
+def _quiz_update(state: CircleState, op: QuizUpdate) -> str | None:
     refused = _moderator(state, op)
     if refused:
         return refused
     return None if op.data.quiz in state.quizzes else "no such quiz"
 
 
-def _quiz_start(state: CircleState, op: Op) -> str | None:
+def _quiz_start(state: CircleState, op: QuizStart) -> str | None:
     if op.data.quiz not in state.quizzes:
         return "no such quiz"
     if op.data.mode == "live":
@@ -291,7 +371,7 @@ def _quiz_start(state: CircleState, op: Op) -> str | None:
     return _member(state, op)
 
 
-def _hosted_session(state: CircleState, op: Op) -> str | None:
+def _hosted_session(state: CircleState, op: QuestionOp | QuizFinish) -> str | None:
     # A host removed mid-quiz is no longer a member and may not run it any more.
     refused = _member(state, op)
     if refused:
@@ -306,13 +386,13 @@ def _hosted_session(state: CircleState, op: Op) -> str | None:
     return None
 
 
-def _question_index(state: CircleState, op: Op) -> str | None:
+def _question_index(state: CircleState, op: QuestionOp) -> str | None:
     session = state.sessions[op.data.session]
     questions = state.quizzes[session.quiz_id].questions
     return None if op.data.question < len(questions) else "no such question"
 
 
-def _quiz_open(state: CircleState, op: Op) -> str | None:
+def _quiz_open(state: CircleState, op: QuizOpen) -> str | None:
     """A new question, or the open one again (more time, a pause, the resume). A question
     that is over stays over: its answers are out (a server publishes them at its close,
     or when another question opens), and no one may answer after seeing them."""
@@ -326,7 +406,7 @@ def _quiz_open(state: CircleState, op: Op) -> str | None:
     return None
 
 
-def _quiz_close(state: CircleState, op: Op) -> str | None:
+def _quiz_close(state: CircleState, op: QuizClose) -> str | None:
     refused = _hosted_session(state, op) or _question_index(state, op)
     if refused:
         return refused
@@ -334,7 +414,7 @@ def _quiz_close(state: CircleState, op: Op) -> str | None:
     return None if session.current == op.data.question else "that question is not open"
 
 
-def _quiz_reveal(state: CircleState, op: Op) -> str | None:
+def _quiz_reveal(state: CircleState, op: QuizReveal) -> str | None:
     refused = _hosted_session(state, op) or _question_index(state, op)
     if refused:
         return refused
@@ -342,7 +422,40 @@ def _quiz_reveal(state: CircleState, op: Op) -> str | None:
     return None if op.data.question in session.closed else "close the question before its reveal"
 
 
-def _quiz_answer(state: CircleState, op: Op) -> str | None:
+def _live_session(state: CircleState, op: QuizJoin | QuizLeave) -> str | None:
+    refused = _member(state, op)
+    if refused:
+        return refused
+    session = state.sessions.get(op.data.session)
+    if session is None or session.mode != "live":
+        return "no such live quiz"
+    return "the quiz has finished" if session.finished else None
+
+
+def _quiz_join(state: CircleState, op: QuizJoin) -> str | None:
+    """A player comes in (again): from the next question if one is being asked."""
+    refused = _live_session(state, op)
+    if refused:
+        return refused
+    session = state.sessions[op.data.session]
+    if session.host == op.actor:
+        return "you host this quiz: its host does not play"
+    if op.actor in session.joined and op.actor not in session.left:
+        return "you are in this quiz already"
+    return None
+
+
+def _quiz_leave(state: CircleState, op: QuizLeave) -> str | None:
+    refused = _live_session(state, op)
+    if refused:
+        return refused
+    session = state.sessions[op.data.session]
+    if op.actor not in session.joined or op.actor in session.left:
+        return "you are not in this quiz"
+    return None
+
+
+def _quiz_answer(state: CircleState, op: QuizAnswer) -> str | None:
     refused = _member(state, op)
     if refused:
         return refused
@@ -352,6 +465,12 @@ def _quiz_answer(state: CircleState, op: Op) -> str | None:
     question = op.data.question
     if session.finished or session.current != question or question in session.closed:
         return "that question is closed"
+    # A player who never joined answers as before quiz.join existed (an older app); one
+    # who joined plays from the question their join gave them, and not once gone.
+    if op.actor in session.left:
+        return "you left this quiz: join it again to play the next question"
+    if session.joined.get(op.actor, question) > question:
+        return "you joined during this question: you play from the next one"
     # Recorded answers, not ``answered``: a server's quiz.answered (who, not what) comes
     # before the sealed answer itself, which must still fold.
     if op.actor in session.answers.get(question, ()):
@@ -381,17 +500,17 @@ def _in_time(state: CircleState, opens: Iterable[tuple[int, int]], op: Op) -> st
     return None
 
 
-def _quiz_answered(state: CircleState, op: Op) -> str | None:
+def _quiz_answered(state: CircleState, op: QuizAnswered) -> str | None:
     if op.actor != ops.SERVER_ACTOR:
         return "only the server reports who has answered"
     return None if op.data.session in state.sessions else "no such quiz session"
 
 
-def _quiz_finish(state: CircleState, op: Op) -> str | None:
+def _quiz_finish(state: CircleState, op: QuizFinish) -> str | None:
     return _hosted_session(state, op)
 
 
-def _quiz_result(state: CircleState, op: Op) -> str | None:
+def _quiz_result(state: CircleState, op: QuizResult) -> str | None:
     refused = _member(state, op)
     if refused:
         return refused
@@ -400,7 +519,7 @@ def _quiz_result(state: CircleState, op: Op) -> str | None:
     return "a score cannot exceed its maximum" if op.data.score > op.data.max_score else None
 
 
-def _suggestion_create(state: CircleState, op: Op) -> str | None:
+def _suggestion_create(state: CircleState, op: SuggestionCreate) -> str | None:
     # A server hides an anonymous suggestion's author from members by serving it with
     # "@server" as its actor; the suggestion must fold all the same.
     if op.data.anonymous and _server_vouches(state, op):
@@ -408,14 +527,14 @@ def _suggestion_create(state: CircleState, op: Op) -> str | None:
     return _member(state, op)
 
 
-def _suggestion_resolve(state: CircleState, op: Op) -> str | None:
+def _suggestion_resolve(state: CircleState, op: SuggestionResolve) -> str | None:
     refused = _lead(state, op)
     if refused:
         return refused
     return None if op.data.suggestion in state.suggestions else "no such suggestion"
 
 
-def _schedule(state: CircleState, op: Op) -> str | None:
+def _schedule(state: CircleState, op: ScheduleSet) -> str | None:
     refused = _moderator(state, op)
     if refused:
         return refused
@@ -425,7 +544,7 @@ def _schedule(state: CircleState, op: Op) -> str | None:
     return None
 
 
-def _rota(state: CircleState, op: Op) -> str | None:
+def _rota(state: CircleState, op: ModeratorRota) -> str | None:
     refused = _lead(state, op)
     if refused:
         return refused
@@ -444,6 +563,7 @@ RULES: dict[str, Rule] = {
     "member.update": _member,
     "member.role": _member_role,
     "member.remove": _member_remove,
+    "member.key": _member_key,
     "rules.accept": _rules_accept,
     "channel.create": _moderator,
     "channel.update": _channel_change,
@@ -465,6 +585,8 @@ RULES: dict[str, Rule] = {
     "quiz.update": _quiz_update,
     "quiz.start": _quiz_start,
     "quiz.open": _quiz_open,
+    "quiz.join": _quiz_join,
+    "quiz.leave": _quiz_leave,
     "quiz.answer": _quiz_answer,
     "quiz.answered": _quiz_answered,
     "quiz.close": _quiz_close,

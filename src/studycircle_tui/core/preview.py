@@ -16,7 +16,18 @@ every replica folds to the same state once it has the whole log is untouched.
 
 from collections.abc import Iterable, Sequence
 
-from .ops import Op
+from .ops import (
+    AnswerAccept,
+    AnswerVerify,
+    Op,
+    PostCreate,
+    PostDelete,
+    PostEdit,
+    PostFlag,
+    PostHide,
+    PostReact,
+    ThreadCreate,
+)
 from .state import CircleState
 
 # Ops about the circle itself, all in every preview: few, and read by everything else.
@@ -25,6 +36,7 @@ CIRCLE_TYPES = frozenset(
         "circle.create",
         "circle.update",
         "member.join",
+        "member.key",  # the keys the threads' ops are signed with
         "member.update",
         "member.role",
         "member.remove",
@@ -37,26 +49,16 @@ CIRCLE_TYPES = frozenset(
     }
 )
 # Ops on one thread or its posts: a thread is in a preview with all of them, or not.
-_BY_POST = frozenset(
-    {
-        "post.edit",
-        "post.delete",
-        "post.react",
-        "post.flag",
-        "post.hide",
-        "answer.accept",
-        "answer.verify",
-    }
-)
+_BY_POST = (PostEdit, PostDelete, PostReact, PostFlag, PostHide, AnswerAccept, AnswerVerify)
 
 
 def thread_of(state: CircleState, op: Op) -> str | None:
     """The thread an op is about (``state`` has folded it), or None."""
-    if op.type == "thread.create":
+    if isinstance(op, ThreadCreate):
         return op.id
-    if op.type == "post.create":
+    if isinstance(op, PostCreate):
         return op.data.thread
-    if op.type in _BY_POST:
+    if isinstance(op, _BY_POST):
         post = state.posts.get(op.data.post)
         return post.thread_id if post is not None else None
     return None

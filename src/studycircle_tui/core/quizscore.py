@@ -351,6 +351,7 @@ class QuestionStats:
     answered: int
     right: int
     average_seconds: float | None
+    fastest: tuple[str, float] | None = None  # who gave a right answer first, and when
 
 
 MAX_FREE_BARS = 5  # typed answers: the most common ones, then "other"
@@ -370,6 +371,12 @@ def question_stats(
     right = sum(1 for g in graded if g.correct)
     timing = list(seconds)
     average = sum(timing) / len(timing) if timing else None
+    quick = [
+        (took, player)
+        for player, marked, took in zip(answers, graded, timing, strict=False)
+        if marked.correct
+    ]
+    fastest = min(quick)[::-1] if quick else None
     kind = question.kind
     if kind in ("multiple_choice", "true_false", "multiple_answer"):
         weights = choice_weights(question, key) if key else [0.0] * len(question.choices)
@@ -406,7 +413,7 @@ def question_stats(
         rest = sum(b.count for b in ordered[MAX_FREE_BARS:])
         if rest:
             bars.append(Bar("(other answers)", rest))
-    return QuestionStats(index, bars, len(given), right, average)
+    return QuestionStats(index, bars, len(given), right, average, fastest)
 
 
 def session_question_stats(quiz: Quiz, session: QuizSession, index: int) -> QuestionStats:

@@ -1,17 +1,62 @@
 """The one reducer: ``apply(state, op)`` folds a single op into the circle's state.
 
-Each op type has one handler that mutates the state in place; ``permissions.refusal``
-is asked first, so a refused op changes nothing. Applying an op costs the same whatever
-the history's size: handlers touch only the entities the op names.
+Each op type has one handler that mutates the state in place. Two questions come first:
+``signing.problem`` (is it signed by whom it claims to be by?), whose no is written in
+the moderation log with what the op claimed to be, and ``permissions.refusal`` (may they
+do it?), whose no is silent. Either way a refused op changes nothing else. Applying an
+op costs the same whatever the history's size: handlers touch only the entities the
+op names. Over 400 lines: one handler per op type, side by side in ``HANDLERS``.
 """
 
 import gc
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from msgspec import UNSET
 
-from . import hlc, notefold
-from .ops import Op, op_time_ms
+from . import hlc, notefold, signing
+from .ops import (
+    SERVER_ACTOR,
+    AnswerAccept,
+    AnswerVerify,
+    ChannelArchive,
+    ChannelCreate,
+    ChannelUpdate,
+    CircleCreate,
+    CircleUpdate,
+    MemberJoin,
+    MemberKey,
+    MemberRemove,
+    MemberRole,
+    MemberUpdate,
+    ModeratorRota,
+    Op,
+    PostCreate,
+    PostDelete,
+    PostEdit,
+    PostFlag,
+    PostHide,
+    PostReact,
+    QuizAnswer,
+    QuizAnswered,
+    QuizClose,
+    QuizCreate,
+    QuizFinish,
+    QuizJoin,
+    QuizLeave,
+    QuizOpen,
+    QuizResult,
+    QuizReveal,
+    QuizStart,
+    QuizUpdate,
+    ReadMark,
+    RulesAccept,
+    ScheduleSet,
+    SuggestionCreate,
+    SuggestionResolve,
+    ThreadCreate,
+    op_time_ms,
+)
 from .permissions import refusal
 from .state import (
     Channel,
@@ -27,18 +72,29 @@ from .state import (
     Thread,
 )
 
-Handler = Callable[[CircleState, Op, int], None]
+# Each handler takes the op class its key names (a table mypy cannot relate to the key).
+Handler = Callable[[CircleState, Any, int], None]
 
 
-def _circle_create(state: CircleState, op: Op, at: int) -> None:
+def _circle_create(state: CircleState, op: CircleCreate, at: int) -> None:
     data = op.data
     state.created, state.hosted = True, data.hosted
     state.name, state.goal, state.rules = data.name, data.goal, data.rules
+    state.signatures_required = data.signatures_required
     # The lead wrote the rules, so has accepted them.
     state.members[op.actor] = Member(op.actor, data.lead_name, "lead", at, rules_accepted=0)
+    if data.key is not None:
+        _add_key(state, op, op.actor, data.key, "first", at)
+    if data.server_key is not None:
+        _add_key(state, op, SERVER_ACTOR, data.server_key, "first", at)
 
 
-def _circle_update(state: CircleState, op: Op, at: int) -> None:
+def _add_key(state: CircleState, op: Op, member: str, key: str, reason: str, at: int) -> None:
+    entry = signing.KeyEntry((op.hlc, op.id), key, reason, op.actor, at)
+    signing.add_key(state.keys, member, entry)
+
+
+def _circle_update(state: CircleState, op: CircleUpdate, at: int) -> None:
     data = op.data
     if isinstance(data.name, str):
         state.name = data.name
@@ -46,41 +102,55 @@ def _circle_update(state: CircleState, op: Op, at: int) -> None:
         state.goal = data.goal
     if isinstance(data.shared_board, bool):
         state.shared_board = data.shared_board
+    if isinstance(data.signatures_required, bool):
+        state.signatures_required = data.signatures_required
+        _log(state, op, at, "signatures", "required" if data.signatures_required else "optional")
     if isinstance(data.rules, str) and data.rules != state.rules:
         state.rules = data.rules
         state.rules_version += 1
         state.members[op.actor].rules_accepted = state.rules_version  # its author agrees
 
 
-def _member_join(state: CircleState, op: Op, at: int) -> None:
+def _member_join(state: CircleState, op: MemberJoin, at: int) -> None:
     state.members[op.actor] = Member(op.actor, op.data.name, "member", at)
+    if op.data.key is not None:
+        _add_key(state, op, op.actor, op.data.key, "first", at)
 
 
-def _member_update(state: CircleState, op: Op, at: int) -> None:
+def _member_key(state: CircleState, op: MemberKey, at: int) -> None:
+    data = op.data
+    _add_key(state, op, data.member, data.key, data.reason, at)
+    if data.joined_as is not None:  # the same person on a new device: one member again
+        state.members[data.joined_as].removed = True
+    if data.member != SERVER_ACTOR:
+        _log(state, op, at, f"key:{data.reason}", data.member)
+
+
+def _member_update(state: CircleState, op: MemberUpdate, at: int) -> None:
     state.members[op.actor].name = op.data.name
 
 
-def _member_role(state: CircleState, op: Op, at: int) -> None:
+def _member_role(state: CircleState, op: MemberRole, at: int) -> None:
     state.members[op.data.member].role = op.data.role
     _log(state, op, at, f"role:{op.data.role}", op.data.member)
 
 
-def _member_remove(state: CircleState, op: Op, at: int) -> None:
+def _member_remove(state: CircleState, op: MemberRemove, at: int) -> None:
     state.members[op.data.member].removed = True
     _log(state, op, at, "remove", op.data.member)
 
 
-def _rules_accept(state: CircleState, op: Op, at: int) -> None:
+def _rules_accept(state: CircleState, op: RulesAccept, at: int) -> None:
     member = state.members[op.actor]
     member.rules_accepted = max(member.rules_accepted, op.data.version)
 
 
-def _channel_create(state: CircleState, op: Op, at: int) -> None:
+def _channel_create(state: CircleState, op: ChannelCreate, at: int) -> None:
     state.channels[op.id] = Channel(op.id, op.data.name, op.data.goal, created_ms=at)
     state.channel_order.append(op.id)
 
 
-def _channel_update(state: CircleState, op: Op, at: int) -> None:
+def _channel_update(state: CircleState, op: ChannelUpdate, at: int) -> None:
     channel = state.channels[op.data.channel]
     if isinstance(op.data.name, str):
         channel.name = op.data.name
@@ -88,7 +158,7 @@ def _channel_update(state: CircleState, op: Op, at: int) -> None:
         channel.goal = op.data.goal
 
 
-def _channel_archive(state: CircleState, op: Op, at: int) -> None:
+def _channel_archive(state: CircleState, op: ChannelArchive, at: int) -> None:
     state.channels[op.data.channel].archived = op.data.archived
 
 
@@ -101,7 +171,7 @@ def _add_post(state: CircleState, thread: Thread, post: Post, at: int) -> None:
     state.read_upto.setdefault(post.author, {})[thread.id] = len(thread.post_ids)
 
 
-def _thread_create(state: CircleState, op: Op, at: int) -> None:
+def _thread_create(state: CircleState, op: ThreadCreate, at: int) -> None:
     data = op.data
     thread = Thread(op.id, data.channel, data.title, data.kind, op.actor, at)
     state.threads[op.id] = thread
@@ -109,7 +179,7 @@ def _thread_create(state: CircleState, op: Op, at: int) -> None:
     _add_post(state, thread, Post(op.id, op.id, op.actor, data.text, at, 0), at)
 
 
-def _post_create(state: CircleState, op: Op, at: int) -> None:
+def _post_create(state: CircleState, op: PostCreate, at: int) -> None:
     thread = state.threads[op.data.thread]
     post = Post(
         op.id, thread.id, op.actor, op.data.text, at, len(thread.post_ids), op.data.reply_to
@@ -117,14 +187,14 @@ def _post_create(state: CircleState, op: Op, at: int) -> None:
     _add_post(state, thread, post, at)
 
 
-def _post_edit(state: CircleState, op: Op, at: int) -> None:
+def _post_edit(state: CircleState, op: PostEdit, at: int) -> None:
     post = state.posts[op.data.post]
     post.history.append(post.text)
     post.text = op.data.text
     post.edited_ms = at
 
 
-def _post_delete(state: CircleState, op: Op, at: int) -> None:
+def _post_delete(state: CircleState, op: PostDelete, at: int) -> None:
     post = state.posts[op.data.post]
     post.deleted = True
     post.edited_ms = at
@@ -136,7 +206,7 @@ def _post_delete(state: CircleState, op: Op, at: int) -> None:
     post.accepted, post.verified_by = False, None  # the post's own marks say the same
 
 
-def _post_react(state: CircleState, op: Op, at: int) -> None:
+def _post_react(state: CircleState, op: PostReact, at: int) -> None:
     reactions = state.posts[op.data.post].reactions
     if op.data.on:
         reactions.setdefault(op.data.reaction, set()).add(op.actor)
@@ -150,7 +220,7 @@ def _post_react(state: CircleState, op: Op, at: int) -> None:
                 del reactions[op.data.reaction]
 
 
-def _answer_accept(state: CircleState, op: Op, at: int) -> None:
+def _answer_accept(state: CircleState, op: AnswerAccept, at: int) -> None:
     post = state.posts[op.data.post]
     thread = state.threads[post.thread_id]
     if thread.accepted_post is not None:
@@ -159,19 +229,19 @@ def _answer_accept(state: CircleState, op: Op, at: int) -> None:
     post.accepted = True
 
 
-def _answer_verify(state: CircleState, op: Op, at: int) -> None:
+def _answer_verify(state: CircleState, op: AnswerVerify, at: int) -> None:
     post = state.posts[op.data.post]
     post.verified_by = op.actor
     state.threads[post.thread_id].verified_posts.add(post.id)
     _log(state, op, at, "verify", post.id)
 
 
-def _post_flag(state: CircleState, op: Op, at: int) -> None:
+def _post_flag(state: CircleState, op: PostFlag, at: int) -> None:
     post = state.posts[op.data.post]
     post.flags.append(Flag(op.actor, op.data.reason, op.data.comment, at))
 
 
-def _post_hide(state: CircleState, op: Op, at: int) -> None:
+def _post_hide(state: CircleState, op: PostHide, at: int) -> None:
     post = state.posts[op.data.post]
     post.hidden = op.data.hidden
     post.hidden_by = op.actor if op.data.hidden else None
@@ -179,38 +249,54 @@ def _post_hide(state: CircleState, op: Op, at: int) -> None:
     _log(state, op, at, "hide" if op.data.hidden else "unhide", post.id)
 
 
-def _read_mark(state: CircleState, op: Op, at: int) -> None:
+def _read_mark(state: CircleState, op: ReadMark, at: int) -> None:
     marks = state.read_upto.setdefault(op.actor, {})
     upto = state.posts[op.data.post].index + 1
     if upto > marks.get(op.data.thread, 0):
         marks[op.data.thread] = upto
 
 
-def _quiz_create(state: CircleState, op: Op, at: int) -> None:
+def _quiz_create(state: CircleState, op: QuizCreate, at: int) -> None:
     data = op.data
     state.quizzes[op.id] = Quiz(
-        op.id, data.title, data.channel, op.actor, data.questions, data.keys, data.key_hash, at
+        op.id,
+        data.title,
+        data.channel,
+        op.actor,
+        data.questions,
+        data.keys,
+        data.key_hash,
+        at,
+        key_hashes=data.key_hashes,
     )
 
 
-def _quiz_update(state: CircleState, op: Op, at: int) -> None:
+def _quiz_update(state: CircleState, op: QuizUpdate, at: int) -> None:
     quiz = state.quizzes[op.data.quiz]
-    for name in ("title", "questions", "keys", "key_hash"):
+    for name in ("title", "questions", "keys", "key_hash", "key_hashes"):
         value = getattr(op.data, name)
         if value is not UNSET:
             setattr(quiz, name, value)
 
 
-def _quiz_start(state: CircleState, op: Op, at: int) -> None:
+def _quiz_start(state: CircleState, op: QuizStart, at: int) -> None:
     data = op.data
     session = QuizSession(
-        op.id, data.quiz, op.actor, data.mode, data.scoring, data.streak, data.top_n, at
+        op.id,
+        data.quiz,
+        op.actor,
+        data.mode,
+        data.scoring,
+        data.streak,
+        data.top_n,
+        at,
+        hands_free=data.hands_free,
     )
     state.sessions[op.id] = session
     state.quizzes[data.quiz].session_ids.append(op.id)
 
 
-def _quiz_open(state: CircleState, op: Op, at: int) -> None:
+def _quiz_open(state: CircleState, op: QuizOpen, at: int) -> None:
     session = state.sessions[op.data.session]
     deadline = op.data.deadline
     session.current = op.data.question
@@ -223,33 +309,45 @@ def _quiz_open(state: CircleState, op: Op, at: int) -> None:
     session.opens.setdefault(op.data.question, []).append((at, ends))
 
 
-def _quiz_answer(state: CircleState, op: Op, at: int) -> None:
+def _quiz_join(state: CircleState, op: QuizJoin, at: int) -> None:
+    session = state.sessions[op.data.session]
+    # In the lobby, from the first question; once one is asked, from the next.
+    session.joined[op.actor] = session.current + 1
+    session.left.discard(op.actor)
+
+
+def _quiz_leave(state: CircleState, op: QuizLeave, at: int) -> None:
+    state.sessions[op.data.session].left.add(op.actor)
+
+
+def _quiz_answer(state: CircleState, op: QuizAnswer, at: int) -> None:
     session = state.sessions[op.data.session]
     question = op.data.question
     session.answered.setdefault(question, set()).add(op.actor)
     session.answers.setdefault(question, {})[op.actor] = (op.data.answer, at)
 
 
-def _quiz_answered(state: CircleState, op: Op, at: int) -> None:
+def _quiz_answered(state: CircleState, op: QuizAnswered, at: int) -> None:
     session = state.sessions[op.data.session]
     session.answered.setdefault(op.data.question, set()).add(op.data.player)
 
 
-def _quiz_close(state: CircleState, op: Op, at: int) -> None:
+def _quiz_close(state: CircleState, op: QuizClose, at: int) -> None:
     state.sessions[op.data.session].closed.add(op.data.question)
 
 
-def _quiz_reveal(state: CircleState, op: Op, at: int) -> None:
+def _quiz_reveal(state: CircleState, op: QuizReveal, at: int) -> None:
     session = state.sessions[op.data.session]
     session.revealed[op.data.question] = op.data.key
     session.salts[op.data.question] = op.data.salt
+    session.revealed_ms[op.data.question] = hlc.physical_ms(op.hlc)
 
 
-def _quiz_finish(state: CircleState, op: Op, at: int) -> None:
+def _quiz_finish(state: CircleState, op: QuizFinish, at: int) -> None:
     state.sessions[op.data.session].finished = True
 
 
-def _quiz_result(state: CircleState, op: Op, at: int) -> None:
+def _quiz_result(state: CircleState, op: QuizResult, at: int) -> None:
     quiz = state.quizzes[op.data.quiz]
     ratio = op.data.score / op.data.max_score if op.data.max_score else 0.0
     quiz.results.append((op.actor, at, ratio))
@@ -257,21 +355,21 @@ def _quiz_result(state: CircleState, op: Op, at: int) -> None:
         quiz.best[op.actor] = ratio
 
 
-def _schedule_set(state: CircleState, op: Op, at: int) -> None:
+def _schedule_set(state: CircleState, op: ScheduleSet, at: int) -> None:
     state.schedule = list(op.data.sessions)
 
 
-def _suggestion_create(state: CircleState, op: Op, at: int) -> None:
+def _suggestion_create(state: CircleState, op: SuggestionCreate, at: int) -> None:
     data = op.data
     state.suggestions[op.id] = Suggestion(op.id, op.actor, data.text, data.anonymous, at)
 
 
-def _suggestion_resolve(state: CircleState, op: Op, at: int) -> None:
+def _suggestion_resolve(state: CircleState, op: SuggestionResolve, at: int) -> None:
     suggestion = state.suggestions[op.data.suggestion]
     suggestion.status, suggestion.reply = op.data.status, op.data.reply
 
 
-def _moderator_rota(state: CircleState, op: Op, at: int) -> None:
+def _moderator_rota(state: CircleState, op: ModeratorRota, at: int) -> None:
     data = op.data
     state.rota = Rota(list(data.volunteers), data.start, data.period_days, data.tz)
     _log(state, op, at, "rota", ",".join(data.volunteers))
@@ -281,6 +379,13 @@ def _log(state: CircleState, op: Op, at: int, action: str, target: str) -> None:
     state.moderation_log.append(ModerationEntry(op.id, op.actor, action, target, at))
 
 
+def _report(state: CircleState, op: Op, kind: str, why: str) -> None:
+    """An op not folded because it is not signed by whom it claims: logged with what it
+    claimed to be (its author and type), for the moderators and the lead to see."""
+    entry = ModerationEntry(op.id, op.actor, kind, op.type, op_time_ms(op), why)
+    state.moderation_log.append(entry)
+
+
 HANDLERS: dict[str, Handler] = {
     "circle.create": _circle_create,
     "circle.update": _circle_update,
@@ -288,6 +393,7 @@ HANDLERS: dict[str, Handler] = {
     "member.update": _member_update,
     "member.role": _member_role,
     "member.remove": _member_remove,
+    "member.key": _member_key,
     "rules.accept": _rules_accept,
     "channel.create": _channel_create,
     "channel.update": _channel_update,
@@ -309,6 +415,8 @@ HANDLERS: dict[str, Handler] = {
     "quiz.update": _quiz_update,
     "quiz.start": _quiz_start,
     "quiz.open": _quiz_open,
+    "quiz.join": _quiz_join,
+    "quiz.leave": _quiz_leave,
     "quiz.answer": _quiz_answer,
     "quiz.answered": _quiz_answered,
     "quiz.close": _quiz_close,
@@ -323,7 +431,12 @@ HANDLERS: dict[str, Handler] = {
 
 
 def apply(state: CircleState, op: Op) -> bool:
-    """Fold one op into ``state``; return False (changing nothing) when it is refused."""
+    """Fold one op into ``state``; return False (changing nothing but the moderation
+    log, for an op not signed by whom it claims) when it is refused."""
+    unsigned = signing.problem(state, op)
+    if unsigned is not None:
+        _report(state, op, *unsigned)
+        return False
     if refusal(state, op) is not None:
         return False
     HANDLERS[op.type](state, op, op_time_ms(op))
@@ -336,14 +449,21 @@ def retract_answer(state: CircleState, op: Op) -> None:
 
     Only the answer itself goes: that its author answered stays, as the server's
     ``quiz.answered`` for it is already in the log, before it."""
+    if not isinstance(op, QuizAnswer):  # only an answer is ever sealed
+        return
     session = state.sessions.get(op.data.session)
     if session is not None:
         session.answers.get(op.data.question, {}).pop(op.actor, None)
 
 
-def fold(circle_id: str, ops: Iterable[Op]) -> CircleState:
-    """The state of a circle after ``ops``, taken in the order given."""
+def fold(
+    circle_id: str, ops: Iterable[Op], signatures: signing.Signatures | None = None
+) -> CircleState:
+    """The state of a circle after ``ops``, taken in the order given; ``signatures``:
+    the verdicts reached before (a replica's), so a refold verifies nothing again."""
     state = CircleState(circle_id)
+    if signatures is not None:
+        state.signatures = signatures
     apply_all(state, ops)
     return state
 

@@ -1,6 +1,6 @@
 """A replica of one circle's log, kept in fold order, with the state folded from it.
 
-Two orderings, as DESIGN.md sets out:
+Two orderings, as docs/architecture.md sets out:
 
 - ``hlc`` (file circles): every op, local or remote, sorts by (hlc, id). An op that
   sorts after everything applied is folded incrementally; one that sorts earlier
@@ -23,16 +23,21 @@ looked at again on every later ``add``: once the reader's clock is within a day 
 stamp they fold like any late op, so replicas whose clocks disagree still converge. The
 replica only decides; the service (``sync/engine.py``) hands it the time and reports.
 A server circle holds nothing back: the server refuses such ops (``server/hub.py``).
+
+Signatures are checked in the fold (``core/signing.py``); the replica keeps the verdicts
+(``signatures``) for all its states, so a refold checks nothing twice. An op this replica
+signs itself (``make`` with a key) needs no checking.
 """
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from . import ids, reducer
 from .hlc import Clock, horizon
-from .ops import OP_TYPES, Op, schema_version, validate_data
+from .ops import OP_TYPES, Op, hides_author, schema_version, validate_data
+from .signing import Signatures, SigningKey, fingerprint
 from .state import CircleState
 
 Ordering = Literal["hlc", "seq"]
@@ -56,13 +61,18 @@ def _hlc_key(op: Op) -> tuple[str, str]:
 
 
 class Replica:
-    def __init__(self, circle_id: str, ordering: Ordering = "hlc") -> None:
+    def __init__(
+        self, circle_id: str, ordering: Ordering = "hlc", signatures: Signatures | None = None
+    ) -> None:
         self.circle_id = circle_id
         self.ordering = ordering
         self.clock = Clock()
-        self.state = CircleState(circle_id)
+        # Verdicts may be shared (a server's that trusts its own database, a test's).
+        self.signatures = signatures if signatures is not None else Signatures()
+        self.state = CircleState(circle_id, signatures=self.signatures)
         self._log: list[Op] = []  # confirmed ops in fold order
-        self._keys: list[object] = []  # their sort keys, parallel to _log
+        # their sort keys, parallel to _log: (hlc, id) or a seq, by the ordering
+        self._keys: list[Any] = []
         self._ids: set[str] = set()
         self._pending: list[Op] = []  # seq ordering: own ops awaiting the server
         self._sealed: set[str] = set()  # of those, the ones it took and will place later
@@ -92,23 +102,42 @@ class Replica:
 
     # --- writing ----------------------------------------------------------------------
 
-    def make(self, actor: str, type_name: str, data: object, wall_ms: int, random80: bytes) -> Op:
-        """A new op by ``actor``, stamped after everything this replica has seen.
+    def make(
+        self,
+        actor: str,
+        type_name: str,
+        data: object,
+        wall_ms: int,
+        random80: bytes,
+        key: SigningKey | None = None,
+        signer: str | None = None,
+    ) -> Op:
+        """A new op by ``actor``, stamped after everything this replica has seen, and
+        signed with ``key`` when given (``signer``: "@server" signing for a member).
 
         Raises OpError when ``data`` does not fit the op type's schema.
         """
         payload = validate_data(type_name, data)
-        op_id = ids.ulid(wall_ms, random80)
+        # An ULID starts with its maker's clock; an anonymous suggestion's id must not say
+        # when (or with what clock) its author wrote it, so its time part is left at zero.
+        op_id = ids.ulid(0 if hides_author(payload) else wall_ms, random80)
         circle = op_id if type_name == "circle.create" else self.circle_id
         stamp = self.clock.tick(wall_ms)
-        return OP_TYPES[type_name](
+        op_type: Callable[..., Op] = OP_TYPES[type_name]  # its data's type was checked above
+        op = op_type(
             v=schema_version(payload),
             id=op_id,
             circle=circle,
             actor=actor,
             hlc=stamp,
             data=payload,
+            signer=signer,
         )
+        if key is None:
+            return op
+        op = key.sign(op)
+        self.signatures.remember(op, fingerprint(key.public))
+        return op
 
     def add(self, ops: Iterable[Op], now_ms: int | None = None) -> Change:
         """Take confirmed ops (from the store, a file or the server), in any order.
@@ -182,7 +211,7 @@ class Replica:
             return Change(reducer.apply_all(self.state, incoming))
         for op in incoming:
             key = _hlc_key(op)
-            at = bisect_right(self._keys, key)  # type: ignore[arg-type]
+            at = bisect_right(self._keys, key)
             self._keys.insert(at, key)
             self._log.insert(at, op)
         self._refold()
@@ -210,7 +239,7 @@ class Replica:
         return Change(incoming, refolded=True)
 
     def _refold(self) -> None:
-        self.state = reducer.fold(self.circle_id, self.ops())
+        self.state = reducer.fold(self.circle_id, self.ops(), self.signatures)
 
 
 def _seq(op: Op) -> int:

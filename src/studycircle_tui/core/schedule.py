@@ -72,4 +72,5 @@ def to_ics(circle_name: str, circle_id: str, sessions: list[Session], stamp_ms: 
         event.add("rrule", {"freq": "weekly", "byday": WEEKDAYS[session.weekday]})
         calendar.add_component(event)
     calendar.add_missing_timezones()  # a VTIMEZONE for each TZID, as RFC 5545 asks
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical

@@ -22,8 +22,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .discussion import may_see
-from .ops import Op
-from .state import CircleState, Post
+from .ops import Op, PostEdit
+from .state import CircleState, Post, Thread
 
 # Zero-width joiner, text/emoji variation selectors, zero-width space, soft hyphen.
 _IGNORABLE = frozenset("\u200d\ufe0e\ufe0f\u200b\u00ad")
@@ -242,7 +242,7 @@ class _Chunk:
             self._joined, self._starts = "", array("l")
         return self._parts
 
-    def _join(self) -> tuple[str, array]:
+    def _join(self) -> tuple[str, "array[int]"]:
         if self._parts is not None:
             starts = array("l")
             offset = 0
@@ -284,7 +284,7 @@ class CircleIndex:
                     self._add_mentions(post)
                     if self._text_built:
                         self._add_text(post)
-            elif kind == "post.edit":
+            elif isinstance(op, PostEdit):
                 post = state.posts.get(op.data.post)
                 if post is not None:
                     self._add_mentions(post)
@@ -432,7 +432,7 @@ def _channels_named(state: CircleState, names: list[str]) -> set[str]:
     }
 
 
-def _kind_matches(kinds: set[str], thread) -> bool:
+def _kind_matches(kinds: set[str], thread: Thread) -> bool:
     if "question" in kinds and thread.kind != "question":
         return False
     if "discussion" in kinds and thread.kind != "discussion":

@@ -4,6 +4,11 @@ speed and streaks applied, the totals and the standings; and the session as a ta
 Only revealed questions count: a session is scored from the keys its reveals carry, so
 every member's client computes the same scores from the log alone.
 
+A room reads whole points, as in Kahoot: a quiz file's point is worth ``ROOM_POINTS``
+(a 1-point question is worth up to 1000, a 2-point one 2000), and each mark is rounded
+to a whole number once, when it is made, so the leaderboard's totals are the sums of
+the marks each player saw (and of the CSV's rows).
+
 Each client scores the whole session again at every reveal (for the leaderboard), so the
 marks already made are kept per session and the next reveal marks only its own question:
 a 200-player, 20-question quiz costs one question's marking at each reveal, not twenty.
@@ -13,6 +18,7 @@ and its opening times — so the result is always what scoring from scratch give
 (tests/test_sessionscore.py checks this for any sequence of quiz events).
 """
 
+import math
 from dataclasses import dataclass, field
 
 from .ops import AnswerValue, Key, Question
@@ -20,6 +26,13 @@ from .quizscore import Grade, answer_seconds, answer_text, grade, max_points, po
 from .state import Quiz, QuizSession
 
 CSV_HEADER = ("player", "question", "answer", "correct", "seconds", "points")
+ROOM_POINTS = 1000  # what one point of a quiz file is worth on a live quiz's screens
+
+
+def room_points(value: float) -> int:
+    """Points of a quiz file as a room reads them: whole, rounded half up (0.9605 →
+    961), the same on every replica."""
+    return math.floor(value * ROOM_POINTS + 0.5)
 
 
 @dataclass(slots=True)
@@ -30,7 +43,7 @@ class Mark:
     credit: float
     correct: bool
     seconds: float | None
-    points: float
+    points: int  # whole room points (ROOM_POINTS)
     streak: int = 0
 
 
@@ -38,39 +51,41 @@ class Mark:
 class Standing:
     rank: int
     player: str
-    points: float
+    points: int
     right: int  # questions answered fully right
+    moved: int = 0  # places gained (+) or lost (-) at the last question counted
 
 
 @dataclass(slots=True)
 class SessionScore:
     marks: list[Mark] = field(default_factory=list)
-    totals: dict[str, float] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
     right: dict[str, int] = field(default_factory=dict)
     counted: list[int] = field(default_factory=list)  # revealed questions, in order
-    max_total: float = 0.0
+    max_total: int = 0
 
     def standings(self, names: dict[str, str] | None = None) -> list[Standing]:
-        """Everyone, best first; equal totals share a rank (1, 2, 2, 4), then by name."""
-        names = names or {}
-        order = sorted(
-            self.totals,
-            key=lambda p: (-round(self.totals[p], 6), names.get(p, p).casefold(), p),
-        )
-        result: list[Standing] = []
-        for index, player in enumerate(order):
-            total = self.totals[player]
-            tied = result and round(result[-1].points, 6) == round(total, 6)
-            rank = result[-1].rank if tied else index + 1
-            result.append(Standing(rank, player, total, self.right.get(player, 0)))
+        """Everyone, best first; equal totals share a rank (1, 2, 2, 4), then by name;
+        each with the places gained or lost at the last question counted."""
+        result = _ranked(self.totals, self.right, names or {})
+        if len(self.counted) > 1:
+            last = self.counted[-1]
+            before = dict(self.totals)
+            for mark in self.marks:
+                if mark.question == last:
+                    before[mark.player] -= mark.points
+            earlier = {s.player: s.rank for s in _ranked(before, {}, names or {})}
+            for standing in result:
+                standing.moved = earlier.get(standing.player, standing.rank) - standing.rank
         return result
 
     def leaderboard(self, top_n: int, names: dict[str, str] | None = None) -> list[Standing]:
         return self.standings(names)[:top_n]
 
     def podium(self, names: dict[str, str] | None = None) -> list[Standing]:
-        """Whoever ranks 1st, 2nd or 3rd (ties can put more than three on it)."""
-        return [s for s in self.standings(names) if s.rank <= 3 and s.points > 0]
+        """Whoever ranks 1st, 2nd or 3rd, with no points too (ties can put more than
+        three on it): a room of three has three places on its podium."""
+        return [s for s in self.standings(names) if s.rank <= 3]
 
     def marks_for(self, question: int) -> list[Mark]:
         return [mark for mark in self.marks if mark.question == question]
@@ -82,9 +97,24 @@ class SessionScore:
         return None
 
 
+def _ranked(totals: dict[str, int], right: dict[str, int], names: dict[str, str]) -> list[Standing]:
+    def best_first(player: str) -> tuple[int, str, str]:
+        return -totals[player], names.get(player, player).casefold(), player
+
+    order = sorted(totals, key=best_first)
+    result: list[Standing] = []
+    for index, player in enumerate(order):
+        total = totals[player]
+        tied = result and result[-1].points == total
+        rank = result[-1].rank if tied else index + 1
+        result.append(Standing(rank, player, total, right.get(player, 0)))
+    return result
+
+
 def players(session: QuizSession) -> list[str]:
-    """Everyone who answered anything in the session, in a stable order (never the host)."""
-    seen: dict[str, None] = {}
+    """Everyone who joined or answered anything in the session, in a stable order (never
+    the host): a player who joined and never answered is on the board with no points."""
+    seen: dict[str, None] = dict.fromkeys(p for p in session.joined if p != session.host)
     for question in sorted(session.answers):
         for player in session.answers[question]:
             if player != session.host:
@@ -148,7 +178,7 @@ def score_session(quiz: Quiz, session: QuizSession) -> SessionScore:
         or not all(m.still(session, i) for m, i in zip(kept.marked, counted, strict=False))
     ):
         kept = _Progress(basis, streaks=dict.fromkeys(everyone, 0))
-        kept.score.totals = dict.fromkeys(everyone, 0.0)
+        kept.score.totals = dict.fromkeys(everyone, 0)
         kept.score.right = dict.fromkeys(everyone, 0)
     for index in counted[len(kept.marked) :]:
         _mark_question(kept, session, quiz.questions[index], index)
@@ -167,13 +197,13 @@ def _mark_question(kept: _Progress, session: QuizSession, question: Question, in
     result, streaks = kept.score, kept.streaks
     key = session.revealed[index]
     result.counted.append(index)
-    result.max_total += max_points(question, streak=session.streak)
+    result.max_total += room_points(max_points(question, streak=session.streak))
     given = session.answers.get(index, {})
     graded: dict[object, Grade] = {}  # a group gives few distinct answers: mark each once
     for player in kept.basis[2]:
         if player not in given:
             streaks[player] = 0
-            result.marks.append(Mark(player, index, None, 0.0, False, None, 0.0))
+            result.marks.append(Mark(player, index, None, 0.0, False, None, 0))
             continue
         answer, at_ms = given[player]
         same = (type(answer), tuple(answer) if isinstance(answer, list) else answer)
@@ -182,12 +212,14 @@ def _mark_question(kept: _Progress, session: QuizSession, question: Question, in
             marked = graded[same] = grade(question, key, answer)  # type: ignore[arg-type]
         seconds = answer_seconds(session, index, at_ms)
         streaks[player] = streaks[player] + 1 if marked.correct else 0
-        worth = points(
-            question,
-            marked.credit,
-            seconds,
-            scoring=session.scoring,
-            streak=streaks[player] if session.streak else 0,
+        worth = room_points(
+            points(
+                question,
+                marked.credit,
+                seconds,
+                scoring=session.scoring,
+                streak=streaks[player] if session.streak else 0,
+            )
         )
         result.marks.append(
             Mark(
@@ -209,7 +241,8 @@ def _mark_question(kept: _Progress, session: QuizSession, question: Question, in
 
 
 def csv_rows(quiz: Quiz, score: SessionScore, names: dict[str, str]) -> list[list[str]]:
-    """The session as a table: a header, then one row per player per counted question."""
+    """The session as a table: a header, then one row per player per counted question,
+    in whole points as the room saw them (a player's rows add up to their total)."""
     rows = [list(CSV_HEADER)]
     order = {s.player: n for n, s in enumerate(score.standings(names))}
     for mark in sorted(score.marks, key=lambda m: (order.get(m.player, 0), m.question)):
@@ -221,7 +254,7 @@ def csv_rows(quiz: Quiz, score: SessionScore, names: dict[str, str]) -> list[lis
                 answer_text(question, mark.answer),
                 "true" if mark.correct else "false",
                 "" if mark.seconds is None else f"{mark.seconds:.2f}",
-                f"{mark.points:.2f}",
+                str(mark.points),
             ]
         )
     return rows

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from .notetext import NoteTexts, Patch
 from .ops import Key, Question, Session
+from .signing import KeyEntry, Signatures
 
 ROLE_RANK = {"member": 0, "moderator": 1, "lead": 2}
 
@@ -192,7 +193,24 @@ class QuizSession:
     # (quizscore.running_ms reads it for speed, permissions for late answers).
     opens: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     salts: dict[int, str] = field(default_factory=dict)  # from each quiz.reveal
+    # When each reveal was made, by its host's clock (the clock ``deadline_ms`` is on):
+    # a hands-free session asks its next question ``hands_free`` seconds after it.
+    revealed_ms: dict[int, int] = field(default_factory=dict)
     finished: bool = False
+    hands_free: int = 0  # seconds the leaderboard shows between questions; 0: by hand
+    # Who came in (quiz.join), each with the first question they play: a player who
+    # joins once questions are being asked plays from the next one. Who left since.
+    joined: dict[str, int] = field(default_factory=dict)
+    left: set[str] = field(default_factory=set)
+
+    def playing(self, question: int) -> set[str]:
+        """The players in for ``question``: joined in time and not gone. (Whoever
+        answered it played it too; see ``quizrun.players_expected``.)"""
+        return {
+            player
+            for player, first in self.joined.items()
+            if first <= question and player not in self.left
+        }
 
 
 @dataclass(slots=True)
@@ -208,6 +226,7 @@ class Quiz:
     session_ids: list[str] = field(default_factory=list)
     best: dict[str, float] = field(default_factory=dict)  # member -> best practice ratio
     results: list[tuple[str, int, float]] = field(default_factory=list)  # member, ms, ratio
+    key_hashes: list[str] | None = None  # one salted hash per question (core/quizkeys.py)
 
 
 @dataclass(slots=True)
@@ -232,10 +251,11 @@ class Rota:
 @dataclass(slots=True)
 class ModerationEntry:
     op_id: str
-    actor: str
+    actor: str  # for a refused op ("forged", "unsigned"): whom it claimed to be by
     action: str
-    target: str
+    target: str  # for a refused op: the type it claimed to be
     at_ms: int
+    note: str = ""  # for a refused op: why
 
 
 @dataclass(slots=True)
@@ -248,6 +268,10 @@ class CircleState:
     shared_board: bool = False  # members see everyone's participation, not only their own
     created: bool = False
     hosted: bool = False  # created by a server (CircleCreateData.hosted)
+    # Each member's keys by the stamp they took effect ("@server": a hosting server's);
+    # see core/signing.py. A member with none signs nothing (made before signing).
+    keys: dict[str, list[KeyEntry]] = field(default_factory=dict)
+    signatures_required: bool = False
     members: dict[str, Member] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
     channel_order: list[str] = field(default_factory=list)
@@ -262,6 +286,14 @@ class CircleState:
     moderation_log: list[ModerationEntry] = field(default_factory=list)
     # Local-only: for each member, each thread, how many of its posts they have read.
     read_upto: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The verdicts on signatures the fold asks for (a memo of a pure function, shared by
+    # the replica's states): not part of what the state is.
+    signatures: Signatures = field(default_factory=Signatures, compare=False, repr=False)
+
+    def key_of(self, member_id: str) -> str | None:
+        """The member's key now (None: they sign nothing yet)."""
+        history = self.keys.get(member_id)
+        return history[-1].key if history else None
 
     def role_of(self, member_id: str) -> str | None:
         """The member's role, or None for anyone who is not a current member."""

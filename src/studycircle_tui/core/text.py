@@ -35,7 +35,6 @@ writing is strict: a new op is refused (``validate_data``), and so is a push to 
 """
 
 from collections.abc import Callable
-from typing import Annotated
 
 import msgspec
 from msgspec import Meta
@@ -58,14 +57,16 @@ _LINE_TABLE = (
 )
 
 
-def free_text(max_length: int, min_length: int = 0) -> object:
-    """A string type for free text: line breaks and tabs allowed."""
-    return Annotated[str, Meta(min_length=min_length, max_length=max_length, pattern=TEXT_PATTERN)]
+def free_text(max_length: int, min_length: int = 0) -> Meta:
+    """The rule for free text, line breaks and tabs allowed: ``Annotated[str, free_text(...)]``
+    (a type written out, so a type checker reads it)."""
+    return Meta(min_length=min_length, max_length=max_length, pattern=TEXT_PATTERN)
 
 
-def one_line(max_length: int, min_length: int = 0) -> object:
-    """A string type for one line of text: a name, a title, an answer."""
-    return Annotated[str, Meta(min_length=min_length, max_length=max_length, pattern=LINE_PATTERN)]
+def one_line(max_length: int, min_length: int = 0) -> Meta:
+    """The rule for one line of text (a name, a title, an answer):
+    ``Annotated[str, one_line(...)]``."""
+    return Meta(min_length=min_length, max_length=max_length, pattern=LINE_PATTERN)
 
 
 # How msgspec shows each pattern in an error ("Expected `str` matching regex '...'").

@@ -1,5 +1,6 @@
 """``studycircle ssh-serve`` and ``studycircle web``: the app for people with only an SSH
-client or a browser. Both start one app process per player."""
+client or a browser. ssh-serve runs players' apps in a few worker processes (one per
+core); web starts one app process per browser tab."""
 
 import argparse
 import sys
@@ -32,6 +33,16 @@ def _circle_file(circle: str) -> Path | str:
     return f"{circle}: no such circle file, and no circle of yours with that id or name"
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def _display_args(args: argparse.Namespace) -> list[str]:
     words = []
     if getattr(args, "color_depth", None):
@@ -48,6 +59,7 @@ def _ssh_serve(args: argparse.Namespace) -> int:
 
     try:
         from .ssh import ServeOptions, serve
+        from .workers import WorkersFailed
     except ModuleNotFoundError as error:
         return _fail(f"ssh-serve needs {error.name}: pip install asyncssh")
     circle = _circle_file(args.circle)
@@ -58,6 +70,8 @@ def _ssh_serve(args: argparse.Namespace) -> int:
         port=args.port,
         host=args.host,
         guests=args.guests,
+        workers=args.workers,
+        app_per_session=args.app_per_session,
         color_depth=getattr(args, "color_depth", None),
         low_bandwidth=getattr(args, "low_bandwidth", False),
     )
@@ -65,6 +79,8 @@ def _ssh_serve(args: argparse.Namespace) -> int:
         options.keys_file = Path(args.keys).expanduser().resolve()
     try:
         asyncio.run(serve(options))
+    except WorkersFailed as error:
+        return _fail(str(error))
     except OSError as error:
         return _fail(f"cannot serve on {args.host}:{args.port}: {error.strerror or error}")
     return 0
@@ -114,6 +130,16 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     ssh.add_argument("--keys", help="the authorized-keys file (default: in the data folder)")
     ssh.add_argument(
         "--guests", action="store_true", help="let in unknown keys (and keyless clients) as guests"
+    )
+    ssh.add_argument(
+        "--workers",
+        type=_positive,
+        help="processes the players' apps run in (default: one per core)",
+    )
+    ssh.add_argument(
+        "--app-per-session",
+        action="store_true",
+        help="run each player's app in a process of its own (about 60 MB each, fully apart)",
     )
     ssh.set_defaults(func=_ssh_serve)
 

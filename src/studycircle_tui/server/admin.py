@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..core import hlc, ids
-from ..core.ops import OP_TYPES, SCHEMA_VERSION, encode_op, validate_data
+from ..core.ops import OP_TYPES, SCHEMA_VERSION, SERVER_ACTOR, encode_op, validate_data
 from ..core.replica import Replica
+from ..core.signing import SigningKey
 from .storage import (
     ACKS,
     FOUNDER_NAME,
@@ -46,22 +47,35 @@ async def create_circle(
 
     The circle's creator must be a member (core refuses a circle led by "@server"), so
     the circle is created by a member id that no one holds yet; whoever redeems the
-    founding invite receives that id and with it the lead's role.
+    founding invite receives that id and with it the lead's role, and their key. Until
+    then the server signs in the founder's name (``signer``), with its own key, which
+    ``circle.create`` names. Circles made here require signatures from the start.
     """
+    key = SigningKey(await store.server_key())
     founder = ids.ulid(now_ms, secrets.token_bytes(10))
     circle = ids.ulid(now_ms, secrets.token_bytes(10))
-    made = [("circle.create", {"name": name, "lead_name": FOUNDER_NAME, "hosted": True})]
+    created = {
+        "name": name,
+        "lead_name": FOUNDER_NAME,
+        "hosted": True,
+        "server_key": key.public,
+        "signatures_required": True,
+    }
+    made = [("circle.create", created)]
     made += [("channel.create", {"name": channel}) for channel in channels]
     ops = [
-        OP_TYPES[type_name](
-            v=SCHEMA_VERSION,
-            id=circle if seq == 1 else ids.ulid(now_ms, secrets.token_bytes(10)),
-            circle=circle,
-            actor=founder,
-            hlc=hlc.encode(now_ms, seq - 1),
-            data=validate_data(type_name, data),
-            seq=seq,
-            at=now_ms,
+        key.sign(
+            OP_TYPES[type_name](
+                v=SCHEMA_VERSION,
+                id=circle if seq == 1 else ids.ulid(now_ms, secrets.token_bytes(10)),
+                circle=circle,
+                actor=founder,
+                hlc=hlc.encode(now_ms, seq - 1),
+                data=validate_data(type_name, data),
+                seq=seq,
+                at=now_ms,
+                signer=SERVER_ACTOR,
+            )
         )
         for seq, (type_name, data) in enumerate(made, 1)
     ]

@@ -1,4 +1,4 @@
-"""The HTTP API (DESIGN.md, "Sync protocol"): join, pull ops by seq, push ops.
+"""The HTTP API (docs/architecture.md, "Sync protocol"): join, pull ops by seq, push ops.
 
 Every answer is JSON; every refusal is ``{"error": {"code", "message"}}`` with its
 status. Each endpoint runs inside ``_guarded``, which turns any exception into such an
@@ -19,7 +19,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from ..core.ops import TOO_DEEP, Name, Op, OpError, decode_op
+from ..core.ops import TOO_DEEP, Name, Op, OpError, PublicKey, decode_op
 from .circle import MAX_WAIT_S, Circle
 from .hub import ApiError, Hub
 from .limits import POLLS_PER_ADDRESS, POLLS_PER_MEMBER, LongPolls, RateLimiter
@@ -49,6 +49,7 @@ MAX_LIMIT = 1000
 class JoinBody(msgspec.Struct):
     invite: Annotated[str, msgspec.Meta(max_length=200)]
     display_name: Name
+    key: PublicKey | None = None  # the joiner's public key (an app from before signing: none)
 
 
 class PushBody(msgspec.Struct):
@@ -232,6 +233,11 @@ def create_app(
             raise ApiError(403, "forbidden", "your token is for another circle")
         if circle.replica.state.role_of(known[1]) is None:
             await hub.fresh(circle)  # they may have joined through another server process
+            if circle.replica.state.role_of(known[1]) is None and token_hash is not None:
+                # A lead may have given the token's device to a member who lost their key
+                # (another process moved the token): ask the database again.
+                hub.tokens.pop(token_hash, None)
+                known = await hub.token(token_hash) or known
             if circle.replica.state.role_of(known[1]) is None:
                 raise ApiError(403, "removed", "you are no longer a member of this circle")
         return circle, known[1]
@@ -251,7 +257,7 @@ def create_app(
         if not name:
             raise ApiError(400, "bad_request", "display_name cannot be blank")
         result = await hub.submit(
-            circle.id, lambda batch: hub.admit_join(circle, invite, name, batch)
+            circle.id, lambda batch: hub.admit_join(circle, invite, name, batch, wanted.key)
         )
         return _json(request, msgspec.json.encode(result))
 

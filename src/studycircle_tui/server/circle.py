@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from ..core import hlc, preview
-from ..core.ops import SERVER_ACTOR, Op, encode_op
+from ..core.ops import SERVER_ACTOR, Op, encode_op, hides_author
 from ..core.replica import Replica
+from ..core.signing import SigningKey
 from ..core.state import CircleState
 from .storage import DELETE_KEPT, INSERT_KEPT, INSERT_OP, Batch, Snapshot, decode_stored
 
@@ -26,12 +27,14 @@ if TYPE_CHECKING:
 
 MAX_WAIT_S = 25.0  # a long-poll answers within this, well under NAT and proxy timeouts
 GATHER_S = 0.04  # long-polls are woken at most this often; a commit waits at most this long
-# "Someone has answered" (quiz.answered) is held this long for a player's long-poll when
-# it is all there is to send: a counter ticking a few times a second reads the same,
-# and 200 players answering no longer cost 200 x 200 answers sent. Anything else (the
-# close, the reveal, a post) is sent at once with whatever was held; the host is never
-# held, as they watch the answers come in to close the question.
+# "Someone has answered" (quiz.answered), and a player coming into or leaving a live
+# quiz (quiz.join, quiz.leave), are held this long for a player's long-poll when they
+# are all there is to send: a counter or a lobby list ticking a few times a second reads
+# the same, and 200 players answering (or walking into the lobby) no longer cost
+# 200 x 200 answers sent. Anything else (the close, the reveal, a post) is sent at once
+# with whatever was held; the host is never held, as they watch the room to go on.
 QUIET_HOLD_S = 0.4
+QUIET_OPS = frozenset({"quiz.answered", "quiz.join", "quiz.leave"})
 WAKE_CHUNK = 16  # long-polls answered per turn of the event loop, so writes get their turn
 
 
@@ -43,7 +46,7 @@ class Entry:
     raw: bytes
     redacted: bytes | None = None
     author: str | None = None
-    quiet: bool = False  # a quiz.answered, which a player's long-poll may hold
+    quiet: bool = False  # one of QUIET_OPS, which a player's long-poll may hold
     stored_at: float = -math.inf  # the event loop's clock when it was committed
     kind: str = ""  # the op's type and the thread it is about: what a preview picks by
     thread: str | None = None
@@ -54,6 +57,7 @@ class Circle:
     id: str
     name: str
     replica: Replica
+    key: SigningKey  # the server's: it signs what it writes itself (core/signing.py)
     log: list[Entry] = field(default_factory=list)  # durable ops: log[i] has seq i + 1
     next_seq: int = 1
     seen: dict[str, tuple[int | None, str]] = field(default_factory=dict)  # id: seq, actor
@@ -78,7 +82,7 @@ class Circle:
             self.replica.add(ops)
             stored_at = asyncio.get_running_loop().time()
             for op in ops:
-                entry = served(op, self.replica.state)
+                entry = served(op, self.replica.state, self.key)
                 entry.stored_at = stored_at
                 self.log.append(entry)
                 self.seen[op.id] = (op.seq, op.actor)
@@ -111,15 +115,21 @@ class Circle:
         op = msgspec.structs.replace(op, seq=seq)
         self.replica.add([op])
         self.seen[op.id] = (seq, op.actor)
-        entry = served(op, self.replica.state)
+        entry = served(op, self.replica.state, self.key)
         batch.write(INSERT_OP, (self.id, seq, op.id, op.actor, entry.raw))
         batch.staged.append((self, entry))
         batch.circles[self.id] = self
         return seq
 
-    def server_op(self, actor: str, type_name: str, data: object, now_ms: int) -> Op:
+    def server_op(
+        self, actor: str, type_name: str, data: object, now_ms: int, *, for_member: bool = False
+    ) -> Op:
+        """An op the server writes, signed with its key: its own ("@server"), or with
+        ``for_member`` one it writes in a member's name who has no key yet (their
+        admission), marked as signed by the server."""
         at = self.stamp(now_ms)
-        op = self.replica.make(actor, type_name, data, at, os.urandom(10))
+        signer = SERVER_ACTOR if for_member else None
+        op = self.replica.make(actor, type_name, data, at, os.urandom(10), self.key, signer)
         return msgspec.structs.replace(op, at=at)
 
     def keep(self, op: Op, batch: Batch) -> dict[str, object]:
@@ -243,17 +253,19 @@ def _release(loop: asyncio.AbstractEventLoop, waiters: list[asyncio.Future], sta
         loop.call_soon(_release, loop, waiters, end)
 
 
-def served(op: Op, state: CircleState) -> Entry:
+def served(op: Op, state: CircleState, key: SigningKey) -> Entry:
     """``op`` (given its seq and receive time, and folded into ``state``) as the server
     sends it."""
     raw = encode_op(op)
     entry = Entry(raw, kind=op.type, thread=preview.thread_of(state, op))
-    if op.type == "suggestion.create" and op.data.anonymous:
+    if hides_author(op.data):
         # Nothing of the author's: not their id as actor, nor their clock's stamp (a
         # clock set wrong shows the same on all they write); the stamp is made from the
         # receive time, which is when the server chose to publish it (see hub.Hub._hold).
+        # What is served is the server's then, and signed by it; the author's own
+        # signature goes to those who see the author (the leads and the author).
         stamp = hlc.encode(op.at or 0, 0)
-        hidden = msgspec.structs.replace(op, actor=SERVER_ACTOR, hlc=stamp)
-        entry.redacted, entry.author = encode_op(hidden), op.actor
-    entry.quiet = op.type == "quiz.answered"
+        hidden = msgspec.structs.replace(op, actor=SERVER_ACTOR, hlc=stamp, signer=None)
+        entry.redacted, entry.author = encode_op(key.sign(hidden)), op.actor
+    entry.quiet = op.type in QUIET_OPS
     return entry

@@ -19,10 +19,19 @@ announced: the other processes read the new ops and wake their long-polls (peers
 A check that must hold across requests and processes (an invite's uses left) is made
 in the database itself, by ``Batch.claim``, inside the commit's transaction.
 
+Every op pushed is checked for its author's signature (core/signing.py) before anything
+else: an op must be in the pusher's own name, signed by their key where they have one,
+and not stamped before their latest key change (a thief holding an old key cannot slip
+ops in before a rotation). What the server writes itself it signs with its own key,
+kept in the database: the same for every process.
+
 Two kinds of op are acknowledged (kept on disk) but logged later: a quiz answer, sealed
 until its question ends, and an anonymous suggestion, published alone a few seconds on.
 Either is published by whichever process first holds its circle's lock with the op
 still kept, so once.
+
+Over 400 lines: admission (a push, a join) and everything it writes in one commit round
+read best beside each other.
 """
 
 import asyncio
@@ -37,13 +46,15 @@ from typing import Any
 
 import msgspec
 
-from ..core import hlc, ids, permissions
-from ..core.ops import SERVER_ACTOR, Op
+from ..core import hlc, ids, permissions, signing
+from ..core.ops import SERVER_ACTOR, Op, hides_author
 from ..core.replica import Replica
+from ..core.signing import Signatures, SigningKey, Vouched
 from .circle import Circle
 from .peers import Peers
 from .storage import (
     INSERT_TOKEN,
+    MOVE_TOKENS,
     PUT_MEMBER,
     REDEEM_INVITE,
     Batch,
@@ -85,8 +96,11 @@ def _now_ms() -> int:
 
 
 class Hub:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, key: SigningKey | None = None) -> None:
         self.store = store
+        # Opened hubs read theirs from the database (``open``); one made in memory for a
+        # test signs with a key of its own.
+        self.key = key or SigningKey(os.urandom(32))
         self.circles: dict[str, Circle] = {}
         # Tokens seen, by hash: circle, member. A token not here is looked up in the
         # database (another process may have made it); a revoked one is dropped here.
@@ -103,11 +117,28 @@ class Hub:
     @classmethod
     async def open(cls, store: Store) -> "Hub":
         """A hub over ``store`` (opened), every circle loaded, listening to the others."""
-        hub = cls(store)
+        hub = cls(store, SigningKey(await store.server_key()))
         for circle_id, name in await store.circles():
             hub.circles[circle_id] = await hub._load(circle_id, name)
         await hub.peers.start()
+        for circle in list(hub.circles.values()):
+            await hub.give_key(circle)
         return hub
+
+    async def give_key(self, circle: Circle) -> None:
+        """A circle hosted here since before signing gets the server's key in its log,
+        so that what the server writes there can be checked from now on."""
+        state = circle.replica.state
+        if not state.hosted or state.key_of(SERVER_ACTOR) is not None:
+            return
+
+        def announce(batch: Batch) -> None:
+            data = {"member": SERVER_ACTOR, "key": self.key.public, "reason": "first"}
+            op = circle.server_op(SERVER_ACTOR, "member.key", data, _now_ms())
+            if permissions.refusal(circle.replica.state, op) is None:  # not another's first
+                circle.append(op, batch)
+
+        await self.submit(circle.id, announce)
 
     async def close(self) -> None:
         for timer in self._timers.values():  # held suggestions wait on disk for the next start
@@ -124,7 +155,9 @@ class Hub:
         task.add_done_callback(self._tasks.discard)
 
     async def _load(self, circle_id: str, name: str) -> Circle:
-        circle = Circle(circle_id, name, Replica(circle_id, "seq"))
+        # The database holds only ops checked at admission (or signed here): not again.
+        replica = Replica(circle_id, "seq", signatures=Vouched())
+        circle = Circle(circle_id, name, replica, self.key)
         self._catch_up(circle, await self.store.load(circle_id))
         return circle
 
@@ -292,12 +325,15 @@ class Hub:
         now = _now_ms()
         if hlc.too_far_ahead(op.hlc, now):  # the rule file circles' replicas hold back by
             return {"id": op.id, "error": "the op's clock is more than a day ahead of the server's"}
-        # The actor is whoever holds the token; seq and receive time are the server's.
+        # The actor must be whoever holds the token (the signature covers it); seq and
+        # receive time are the server's.
+        if op.actor != member or op.signer is not None:
+            return {"id": op.id, "error": "an op must be made in your own name"}
         at = max(now, circle.last_at)
         if op.type == "quiz.open":
             at = max(at, circle.after_sealed(op.data.session))
-        op = msgspec.structs.replace(op, actor=member, seq=None, at=at)
-        why = permissions.refusal(circle.replica.state, op)
+        op = msgspec.structs.replace(op, seq=None, at=at)
+        why = self._unsigned(circle, op) or permissions.refusal(circle.replica.state, op)
         if why is None and op.type == "quiz.answer" and circle.has_sealed_answer(op):
             why = "you have already answered this question"
         if why is not None:
@@ -305,14 +341,37 @@ class Hub:
         circle.last_at = at
         if op.type == "quiz.answer":
             return self._seal(circle, op, batch)
-        if op.type == "suggestion.create" and op.data.anonymous:
+        if hides_author(op.data):
             return self._hold(circle, op, batch)
         for answer in circle.ended_answers(op):
             circle.release(answer, batch)
         if op.type == "member.remove":  # their suggestions were made while a member
             for held in [i for i, kept in circle.held.items() if kept.actor == op.data.member]:
                 self._publish(circle.id, held, batch)
+        if op.type == "member.key" and op.data.joined_as is not None:
+            self._move_tokens(circle, op.data.joined_as, op.data.member, batch)
         return {"id": op.id, "seq": circle.append(op, batch)}
+
+    def _move_tokens(self, circle: Circle, joined_as: str, member: str, batch: Batch) -> None:
+        """A member who lost their key joined again from a new device, and the lead gave
+        them that device's key: the device's tokens are now the member's."""
+        batch.write(MOVE_TOKENS, (member, circle.id, joined_as))
+        for token_hash, (circle_id, holder) in list(self.tokens.items()):
+            if circle_id == circle.id and holder == joined_as:
+                self.tokens[token_hash] = (circle_id, member)
+
+    @staticmethod
+    def _unsigned(circle: Circle, op: Op) -> str | None:
+        """Why ``op`` is not taken as its author's (see the module's doc), or None."""
+        state = circle.replica.state
+        # Checked afresh: the replica's own verdicts take its log on trust.
+        found = signing.problem(state, op, Signatures())
+        if found is not None:
+            return f"refused: {found[1]}"
+        history = state.keys.get(op.actor)
+        if history and history[-1].at > (op.hlc, op.id):
+            return "refused: stamped before your key last changed"
+        return None
 
     def _seal(self, circle: Circle, op: Op, batch: Batch) -> dict[str, object]:
         """Keep a quiz answer (acknowledged, on disk) until its question ends, and
@@ -363,9 +422,10 @@ class Hub:
         return await self.store.invite(code_hash)
 
     async def admit_join(
-        self, circle: Circle, invite: Invite, name: str, batch: Batch
+        self, circle: Circle, invite: Invite, name: str, batch: Batch, key: str | None = None
     ) -> dict[str, object]:
-        """Make the invited person a member: their ops, a token, one use of the invite."""
+        """Make the invited person a member: their ops, a token, one use of the invite.
+        ``key``: their public key (an app from before signing sends none)."""
         used = ApiError(410, "invite_used", "this invite has been used up; ask for a new one")
         now = _now_ms()
         if invite.uses_left <= 0:
@@ -373,22 +433,46 @@ class Hub:
         if invite.expires_ms <= now:
             raise ApiError(410, "invite_expired", "this invite has expired; ask for a new one")
         state = circle.replica.state
+        if key is None and state.signatures_required:
+            raise ApiError(
+                400,
+                "upgrade_needed",
+                "this circle requires signed changes: update studycircle, then join again",
+            )
+        # The server writes the key with no proof the joiner holds it: a key another
+        # member has (or had) would give the joiner that member's safety number.
+        if key is not None and any(e.key == key for keys in state.keys.values() for e in keys):
+            raise ApiError(
+                409, "key_taken", "this key belongs to another member; join with your own key"
+            )
         made: list[Op] = []
         if invite.member is not None:
-            # The founding lead's invite: the circle was created by this member id.
+            # The founding lead's invite: the circle was created by this member id, which
+            # no one held until now; the server writes their name and gives them their key.
             member = invite.member
+            if state.key_of(member) is not None:  # redeemed by another request meanwhile
+                raise used
             if state.members[member].name != name:
-                made.append(circle.server_op(member, "member.update", {"name": name}, now))
+                update = {"name": name}
+                made.append(circle.server_op(member, "member.update", update, now, for_member=True))
+            if key is not None:
+                data = {"member": member, "key": key, "reason": "first"}
+                made.append(circle.server_op(SERVER_ACTOR, "member.key", data, now))
         else:
             member = ids.ulid(now, os.urandom(10))
-            made.append(circle.server_op(member, "member.join", {"name": name}, now))
+            joining = {"name": name} if key is None else {"name": name, "key": key}
+            made.append(circle.server_op(member, "member.join", joining, now, for_member=True))
             if invite.role != "member":
                 data = {"member": member, "role": invite.role}
                 made.append(circle.server_op(SERVER_ACTOR, "member.role", data, now))
         # Only the first can be refused (the founder removed, say): a fresh member.join
         # always folds, and a promotion by "@server" right after it folds in a hosted
         # circle. Checking before logging anything leaves nothing half done.
-        why = permissions.refusal(state, made[0]) if made else None
+        why = (
+            (self._unsigned(circle, made[0]) or permissions.refusal(state, made[0]))
+            if made
+            else None
+        )
         if why is None and len(made) > 1 and not state.hosted:
             why = "this circle was not created by this server, so it cannot give roles"
         if why is not None:
@@ -403,4 +487,10 @@ class Hub:
         token_hash = hash_secret(token)
         batch.write(INSERT_TOKEN, (token_hash, circle.id, member, now))
         batch.write(PUT_MEMBER, (circle.id, member, name, now))
-        return {"member": member, "token": token, "circle": circle.id, "name": circle.name}
+        return {
+            "member": member,
+            "token": token,
+            "circle": circle.id,
+            "name": circle.name,
+            "server_key": self.key.public,
+        }

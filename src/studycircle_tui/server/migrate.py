@@ -3,7 +3,9 @@ whole server data copied to another database, then checked.
 
 Every row goes as it is: each circle with its version, every op with its seq and the
 very bytes served, the sealed answers and held suggestions still kept, members, and
-the hashes of tokens and invites, so members' tokens and unused invites keep working.
+the hashes of tokens and invites, so members' tokens and unused invites keep working,
+and the server's signing key, so what it signs after the move is still taken as the
+server's by every member (their logs name that key: core/signing.py).
 The copy is one transaction (all of it or nothing) into a database with no circles
 yet; afterwards both sides are read again and compared circle by circle: counts, and
 a SHA-256 over everything the circle holds.
@@ -26,6 +28,7 @@ TABLES = {  # the columns copied
     "tokens": ("circle", "member", "hash", "created_ms"),
     "invites": ("circle", "hash", "role", "uses_left", "expires_ms", "member", "created_ms"),
 }
+SERVER_KEYS = ("name", "seed", "created_ms")  # not a circle's: copied and compared whole
 
 
 @dataclass(slots=True)
@@ -68,15 +71,27 @@ async def tally(store: Store) -> dict[str, Tally]:
     return found
 
 
+async def server_keys(store: Store) -> list[tuple]:
+    query = f"SELECT {', '.join(SERVER_KEYS)} FROM server_keys ORDER BY name"
+    return [(name, bytes(seed), created) for name, seed, created in await store.rows(query)]
+
+
 async def copy(source: Store, target: Store) -> int:
     """Every row of ``source`` into ``target`` in one transaction; how many rows."""
     if await target.circles():
         raise StorageError("the target already holds circles: migrate into an empty database")
     copied = 0
     circles = await source.rows(_select("circles", ""))
+    keys = await server_keys(source)
     async with target.transaction() as tx:
+        # The target made a key of its own if a server ever started on it: the source's
+        # replaces it (no circle there names it, the target holding none).
+        await tx.run([("DELETE FROM server_keys", ())])
+        marks = ", ".join("?" for _ in SERVER_KEYS)
+        insert_key = f"INSERT INTO server_keys ({', '.join(SERVER_KEYS)}) VALUES ({marks})"
+        await tx.run((insert_key, row) for row in keys)
         await tx.run((_insert("circles"), tuple(row)) for row in circles)
-        copied += len(circles)
+        copied += len(circles) + len(keys)
         for circle_id, *_ in circles:
             for table in TABLES:
                 if table == "circles":
@@ -101,6 +116,7 @@ async def migrate(source_url: str, target_url: str) -> int:
         await target.open()
         copied = await copy(source, target)
         before, after = await tally(source), await tally(target)
+        same_key = await server_keys(source) == await server_keys(target)
     except StorageError as error:
         print(f"studycircle: error: {error}", file=sys.stderr)
         return 1
@@ -122,7 +138,8 @@ async def migrate(source_url: str, target_url: str) -> int:
             f" {c['tokens']:>6} {c['invites']:>7}  {'same' if ok else 'DIFFERENT'}"
             f" ({was.digest[:12]})"
         )
-    if not same:
+    print(f"the server's signing key: {'same' if same_key else 'DIFFERENT'}")
+    if not (same and same_key):
         print("studycircle: error: the copy differs from its source", file=sys.stderr)
         return 1
     print(f"{len(before)} circles: counts and digests match")

@@ -10,7 +10,9 @@ than misread.
 Version 1 is the schema before migrations were numbered (its ``CREATE … IF NOT EXISTS``
 leaves such a file as it is); version 2 gives each circle the version that tells
 server processes whether another one wrote it (see storage), and an index to find a
-member's tokens (``server members``, ``server revoke``).
+member's tokens (``server members``, ``server revoke``); version 3 keeps the server's
+signing key (core/signing.py: what it writes itself, and members' admissions, are signed
+by it), one for every process on the database, made the first time it is needed.
 """
 
 from .storage import StorageError
@@ -41,6 +43,10 @@ SQLITE: list[list[str]] = [
         "ALTER TABLE circles ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
         "CREATE INDEX tokens_by_member ON tokens (circle, member)",
     ],
+    [
+        "CREATE TABLE server_keys ("
+        " name TEXT PRIMARY KEY, seed BLOB NOT NULL, created_ms INTEGER NOT NULL) WITHOUT ROWID",
+    ],
 ]
 
 POSTGRES: list[list[str]] = [
@@ -63,6 +69,10 @@ POSTGRES: list[list[str]] = [
     [
         "ALTER TABLE circles ADD COLUMN version BIGINT NOT NULL DEFAULT 0",
         "CREATE INDEX tokens_by_member ON tokens (circle, member)",
+    ],
+    [
+        "CREATE TABLE server_keys ("
+        " name TEXT PRIMARY KEY, seed BYTEA NOT NULL, created_ms BIGINT NOT NULL)",
     ],
 ]
 

@@ -20,6 +20,7 @@ Statements are written once, with ``?`` placeholders, in SQL both databases spea
 import abc
 import hashlib
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -66,6 +67,10 @@ REDEEM_INVITE = (
 )
 # The circle's row locked until the commit, and its version moved on (see the doc above).
 LOCK_CIRCLE = "UPDATE circles SET version = version + 1 WHERE id = ? RETURNING version"
+# A lead gave a member who lost their key the key of the member id their new device
+# joined as: that device's tokens are theirs now (to, circle, from).
+MOVE_TOKENS = "UPDATE tokens SET member = ? WHERE circle = ? AND member = ?"
+SIGNING_KEY = "signing"  # the name of the server's one signing key in server_keys
 
 
 class StorageError(Exception):
@@ -240,6 +245,25 @@ class Store(abc.ABC):
     async def circle_name(self, circle: str) -> str | None:
         found = await self.rows("SELECT name FROM circles WHERE id = ?", (circle,))
         return found[0][0] if found else None
+
+    async def server_key(self) -> bytes:
+        """The seed of the server's signing key, made (once, whichever process asks
+        first) when there is none yet."""
+        query = "SELECT seed FROM server_keys WHERE name = ?"
+        found = await self.rows(query, (SIGNING_KEY,))
+        if not found:
+            async with self.transaction() as tx:
+                await tx.run(
+                    [
+                        (
+                            "INSERT INTO server_keys (name, seed, created_ms) VALUES (?, ?, ?)"
+                            " ON CONFLICT (name) DO NOTHING",
+                            (SIGNING_KEY, secrets.token_bytes(32), time.time_ns() // 1_000_000),
+                        )
+                    ]
+                )
+            found = await self.rows(query, (SIGNING_KEY,))
+        return bytes(found[0][0])
 
     async def token(self, token_hash: str) -> tuple[str, str] | None:
         found = await self.rows("SELECT circle, member FROM tokens WHERE hash = ?", (token_hash,))

@@ -2,10 +2,14 @@
 
 Tables: ``circles`` (how to reach each circle and who I am there), ``ops`` (every op
 this replica holds, as the JSON it travels as, numbered in the order it was stored or
-confirmed: ``stored``), ``outbox`` (ops still to deliver),
-``unechoed`` (ops appended to a circle file but not yet read back from it),
-``cursors`` (how far each remote has been read), ``drafts`` (unsent composer text),
-``quiz_keys`` (a live quiz's answer keys, kept by its lead until each reveal).
+confirmed: ``stored``, and ``signer``: the fingerprint of the key its signature was found
+good under, so it is never checked again: core/signing.py), ``outbox`` (ops still to
+deliver), ``unechoed`` (ops appended to a circle file but not yet read back from it),
+``cursors`` (how far each remote has been read), ``drafts`` (unsent composer text, per
+member: an ssh-serve worker's store holds every player's), ``quiz_keys`` (a live quiz's
+answer keys, kept by its lead until each reveal), ``keys`` (signing keys, per circle and
+member; the log says which one is theirs now, and a server's public key as the join gave
+it: no seed).
 
 WAL mode with synchronous=FULL: a write returns only once it is in the log on disk, so
 an op the app acknowledged survives ``kill -9`` and a power cut alike.
@@ -14,8 +18,9 @@ Nothing that cannot be read back enters the outbox: an op queued to send is deco
 from the bytes stored for it first. A row that still does not decode (written by an older
 version) is skipped and described, never a reason the circle cannot open.
 
-The file holds live-quiz keys and the member's ops: it and its ``-wal``/``-shm`` are made
-readable by their owner only (0600), in a folder only they can enter (0700).
+The file holds signing keys, live-quiz keys and the member's ops: it and its
+``-wal``/``-shm`` are made readable by their owner only (0600), in a folder only they can
+enter (0700). A store made by an older version gains the columns it lacks when opened.
 
 Several processes of one user share the file: the app, and beside it ``studycircle notes
 import``, ``quiz import``, a second app. What one of them stores (its own ops, ops it
@@ -37,8 +42,13 @@ from pathlib import Path
 
 from ..config import private_dir
 from ..core.ops import Op, OpError, decode_op, decode_ops, encode_op
+from ..core.signing import Signatures
 
-SCHEMA = """
+DRAFTS_COLUMNS = (
+    "(circle TEXT NOT NULL, member TEXT NOT NULL, place TEXT NOT NULL, text TEXT NOT NULL, "
+    "PRIMARY KEY (circle, member, place))"
+)
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS circles (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -54,6 +64,7 @@ CREATE TABLE IF NOT EXISTS ops (
     seq INTEGER,
     body BLOB NOT NULL,
     stored INTEGER,
+    signer BLOB,
     PRIMARY KEY (circle, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ops_by_hlc ON ops (circle, hlc, id);
@@ -74,12 +85,7 @@ CREATE TABLE IF NOT EXISTS cursors (
     cursor TEXT NOT NULL,
     PRIMARY KEY (circle, remote)
 );
-CREATE TABLE IF NOT EXISTS drafts (
-    circle TEXT NOT NULL,
-    place TEXT NOT NULL,
-    text TEXT NOT NULL,
-    PRIMARY KEY (circle, place)
-);
+CREATE TABLE IF NOT EXISTS drafts {DRAFTS_COLUMNS};
 CREATE TABLE IF NOT EXISTS quiz_keys (
     circle TEXT NOT NULL,
     key_hash TEXT NOT NULL,
@@ -87,7 +93,17 @@ CREATE TABLE IF NOT EXISTS quiz_keys (
     keys BLOB NOT NULL,
     PRIMARY KEY (circle, key_hash)
 );
+CREATE TABLE IF NOT EXISTS keys (
+    circle TEXT NOT NULL,
+    member TEXT NOT NULL,
+    public TEXT NOT NULL,
+    seed BLOB,
+    made_ms INTEGER NOT NULL,
+    PRIMARY KEY (circle, member, public)
+);
 """
+# What a store made by an older version lacks in ``ops``: (column, its definition).
+ADDED_COLUMNS = [("stored", "INTEGER"), ("signer", "BLOB")]
 
 
 @dataclass(slots=True)
@@ -103,6 +119,22 @@ class CircleRecord:
     opened_ms: int = 0
 
 
+def member_in(path: Path, circle_id: str) -> str | None:
+    """Who a store at ``path`` is in a circle, read without changing the file (None: the
+    store or the circle is not there)."""
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        row = db.execute("SELECT member_id FROM circles WHERE id = ?", (circle_id,)).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+    return row[0] if row and row[0] else None
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         _private_file(path)
@@ -111,6 +143,7 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
+        self._migrate_drafts()
         self._db.executescript(SCHEMA)
         self._number_stored_ops()
         self._data_version = self._version()
@@ -153,11 +186,19 @@ class Store:
 
     # --- ops --------------------------------------------------------------------------
 
-    def add_ops(self, circle_id: str, ops: Iterable[Op], *, outbox: bool = False) -> list[Op]:
+    def add_ops(
+        self,
+        circle_id: str,
+        ops: Iterable[Op],
+        *,
+        outbox: bool = False,
+        verdicts: Signatures | None = None,
+    ) -> list[Op]:
         """Store ops in one transaction; return those that were new (by id).
 
         With ``outbox``, the new ones are also queued for delivery. A stored op seen
-        again with a seq (the server confirming it) gets that seq recorded.
+        again with a seq (the server confirming it) gets that seq recorded. With
+        ``verdicts``, each op's good signature is recorded beside it.
         """
         added: list[Op] = []
         with self._transaction():
@@ -166,10 +207,11 @@ class Store:
                 body = encode_op(op)
                 if outbox:
                     decode_op(body)  # raises OpError: an op that cannot be read is never sent
+                signer = verdicts.fingerprint_of(op) if verdicts is not None else None
                 cursor = self._db.execute(
-                    "INSERT OR IGNORE INTO ops (circle, id, hlc, seq, body, stored) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (circle_id, op.id, op.hlc, op.seq, body, number),
+                    "INSERT OR IGNORE INTO ops (circle, id, hlc, seq, body, stored, signer) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (circle_id, op.id, op.hlc, op.seq, body, number, signer),
                 )
                 if cursor.rowcount:
                     added.append(op)
@@ -182,24 +224,53 @@ class Store:
                         )
                 elif op.seq is not None:
                     # A confirmation is news too, for a process that folded the op pending.
+                    # The server's copy replaces ours: the verdict is on it.
                     number += self._db.execute(
-                        "UPDATE ops SET seq = ?, body = ?, stored = ? WHERE circle = ? "
-                        "AND id = ? AND seq IS NULL",
-                        (op.seq, encode_op(op), number, circle_id, op.id),
+                        "UPDATE ops SET seq = ?, body = ?, stored = ?, signer = ? "
+                        "WHERE circle = ? AND id = ? AND seq IS NULL",
+                        (op.seq, body, number, signer, circle_id, op.id),
                     ).rowcount
         return added
 
-    def load_ops(self, circle_id: str, problems: list[str] | None = None) -> list[Op]:
+    def save_verdicts(self, circle_id: str, found: list[tuple[str, bytes]]) -> None:
+        """Record signatures found good since the ops were stored (``Signatures.fresh``)."""
+        if found:
+            with self._transaction():
+                self._db.executemany(
+                    "UPDATE ops SET signer = ? WHERE circle = ? AND id = ?",
+                    [(fp, circle_id, op_id) for op_id, fp in found],
+                )
+
+    def load_ops(
+        self,
+        circle_id: str,
+        problems: list[str] | None = None,
+        verdicts: Signatures | None = None,
+    ) -> list[Op]:
         """Every op of a circle, in (hlc, id) order; a replica re-sorts for seq circles.
 
         A stored op that does not decode is left out and described in ``problems``.
+        ``verdicts`` is told each op's signature found good before (``add_ops``).
         """
         rows = self._db.execute(
-            "SELECT id, body FROM ops WHERE circle = ? ORDER BY hlc, id", (circle_id,)
+            "SELECT id, body, signer FROM ops WHERE circle = ? ORDER BY hlc, id", (circle_id,)
         ).fetchall()
-        ops, unreadable = _decode_rows(rows)
+        return self._taken(rows, problems, verdicts)
+
+    @staticmethod
+    def _taken(
+        rows: list[tuple], problems: list[str] | None, verdicts: Signatures | None
+    ) -> list[Op]:
+        """Stored rows (id, body, signer, ...) decoded, their verdicts handed back."""
+        ops, unreadable = _decode_rows([(op_id, body) for op_id, body, *_ in rows])
         if problems is not None:
             problems.extend(f"a stored op cannot be read, left out: {why}" for _, why in unreadable)
+        if verdicts is not None:
+            signers = {op_id: signer for op_id, _, signer, *_ in rows if signer is not None}
+            for op in ops:
+                found = signers.get(op.id)
+                if found is not None:
+                    verdicts.remember(op, found)
         return ops
 
     def last_stored(self, circle_id: str) -> int:
@@ -217,18 +288,20 @@ class Store:
         return changed
 
     def stored_since(
-        self, circle_id: str, number: int, problems: list[str] | None = None
+        self,
+        circle_id: str,
+        number: int,
+        problems: list[str] | None = None,
+        verdicts: Signatures | None = None,
     ) -> tuple[list[Op], int]:
         """The ops stored or confirmed after ``number`` (a ``last_stored``), in the order
-        they were, and the number to ask from next time."""
+        they were, and the number to ask from next time (``verdicts``: as ``load_ops``)."""
         rows = self._db.execute(
-            "SELECT id, body, stored FROM ops WHERE circle = ? AND stored > ? ORDER BY stored",
+            "SELECT id, body, signer, stored FROM ops WHERE circle = ? AND stored > ? "
+            "ORDER BY stored",
             (circle_id, number),
         ).fetchall()
-        ops, unreadable = _decode_rows([(op_id, body) for op_id, body, _ in rows])
-        if problems is not None:
-            problems.extend(f"a stored op cannot be read, left out: {why}" for _, why in unreadable)
-        return ops, (rows[-1][2] if rows else number)
+        return self._taken(rows, problems, verdicts), (rows[-1][3] if rows else number)
 
     def missing(self, circle_id: str, op_ids: Iterable[str]) -> set[str]:
         """Which of ``op_ids`` the store does not hold (dropped by another process)."""
@@ -339,21 +412,39 @@ class Store:
 
     # --- drafts -----------------------------------------------------------------------
 
-    def draft(self, circle_id: str, place: str) -> str:
+    def draft(self, circle_id: str, member: str, place: str) -> str:
         row = self._db.execute(
-            "SELECT text FROM drafts WHERE circle = ? AND place = ?", (circle_id, place)
+            "SELECT text FROM drafts WHERE circle = ? AND member = ? AND place = ?",
+            (circle_id, member, place),
         ).fetchone()
         return row[0] if row else ""
 
-    def set_draft(self, circle_id: str, place: str, text: str) -> None:
+    def set_draft(self, circle_id: str, member: str, place: str, text: str) -> None:
         if text:
             self._db.execute(
-                "INSERT OR REPLACE INTO drafts VALUES (?, ?, ?)", (circle_id, place, text)
+                "INSERT OR REPLACE INTO drafts VALUES (?, ?, ?, ?)",
+                (circle_id, member, place, text),
             )
         else:
             self._db.execute(
-                "DELETE FROM drafts WHERE circle = ? AND place = ?", (circle_id, place)
+                "DELETE FROM drafts WHERE circle = ? AND member = ? AND place = ?",
+                (circle_id, member, place),
             )
+
+    def _migrate_drafts(self) -> None:
+        """Drafts were kept per circle before a store could serve several members: give
+        each old draft to the circle's member (the one this store was made for)."""
+        columns = [row[1] for row in self._db.execute("PRAGMA table_info(drafts)")]
+        if not columns or "member" in columns:
+            return
+        with self._transaction():
+            self._db.execute("ALTER TABLE drafts RENAME TO drafts_by_circle")
+            self._db.execute(f"CREATE TABLE drafts {DRAFTS_COLUMNS}")
+            self._db.execute(
+                "INSERT INTO drafts SELECT d.circle, c.member_id, d.place, d.text "
+                "FROM drafts_by_circle d JOIN circles c ON c.id = d.circle"
+            )
+            self._db.execute("DROP TABLE drafts_by_circle")
 
     # --- live quiz keys (local only, never pushed) -----------------------------------
 
@@ -372,6 +463,26 @@ class Store:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
+    # --- signing keys (this user's, per circle and member) -------------------------------
+
+    def save_key(
+        self, circle_id: str, member: str, public: str, seed: bytes | None, ms: int
+    ) -> None:
+        """Keep a key: this user's (``seed``: its private half), or a server's public
+        key as its join gave it (member "@server", no seed)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO keys VALUES (?, ?, ?, ?, ?)",
+            (circle_id, member, public, seed, ms),
+        )
+
+    def keys(self, circle_id: str, member: str) -> dict[str, bytes | None]:
+        """The keys kept for ``member`` (public: seed), the newest last."""
+        rows = self._db.execute(
+            "SELECT public, seed FROM keys WHERE circle = ? AND member = ? ORDER BY made_ms",
+            (circle_id, member),
+        )
+        return {public: seed for public, seed in rows}
+
     # --- plumbing ---------------------------------------------------------------------
 
     def _transaction(self) -> "_Transaction":
@@ -381,16 +492,18 @@ class Store:
         return self._db.execute("PRAGMA data_version").fetchone()[0]
 
     def _number_stored_ops(self) -> None:
-        """A store made before ops were numbered: add the column (ops already there stay
-        unnumbered, as every process folds them when it opens the circle)."""
+        """A store made before ops were numbered, or before signatures were kept: add the
+        columns (ops already there stay unnumbered, as every process folds them when it
+        opens the circle, and without a verdict, so they are checked once more)."""
 
-        def numbered() -> bool:
-            return any(row[1] == "stored" for row in self._db.execute("PRAGMA table_info(ops)"))
+        def lacking() -> list[tuple[str, str]]:
+            present = {row[1] for row in self._db.execute("PRAGMA table_info(ops)")}
+            return [(name, kind) for name, kind in ADDED_COLUMNS if name not in present]
 
-        if not numbered():
+        if lacking():
             with self._transaction():  # another process may be opening it too: ask again
-                if not numbered():
-                    self._db.execute("ALTER TABLE ops ADD COLUMN stored INTEGER")
+                for name, kind in lacking():
+                    self._db.execute(f"ALTER TABLE ops ADD COLUMN {name} {kind}")
         self._db.execute("CREATE INDEX IF NOT EXISTS ops_by_stored ON ops (circle, stored)")
 
 

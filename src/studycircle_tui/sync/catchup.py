@@ -48,7 +48,7 @@ class CatchUp:
                 self.view.add_local(op)
         self.upto = int(preview.upto)
         self.cursor = preview.upto  # how far the live poll has read
-        self.live: asyncio.Task | None = None
+        self.live: asyncio.Task[None] | None = None
 
     @property
     def threads(self) -> int:

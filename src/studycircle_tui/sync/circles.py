@@ -1,4 +1,10 @@
-"""Opening and creating circles: picks the transport for a circle and joins it if needed."""
+"""Opening and creating circles: picks the transport for a circle and joins it if needed.
+
+A member's key for a circle is made as they join it (or create it), and its public half
+goes in their ``member.join`` (``circle.create``): the op that announces a key is signed
+by it. A member of a circle from before signing gets one the first time this version
+opens the circle (``CircleService.sign_from_now``).
+"""
 
 import asyncio
 import os
@@ -9,10 +15,11 @@ from pathlib import Path
 from ..config import private_dir
 from ..core.demo import demo_ops
 from ..core.ids import ulid
-from ..core.ops import Op
+from ..core.ops import CircleCreate
 from ..core.replica import Replica
+from ..core.signing import SigningKey
 from ..store.db import CircleRecord, Store
-from .engine import CircleService
+from .engine import CircleService, SharedCircle
 from .file import CircleFileError, FileTransport, create_circle_file, read_lines
 from .transport import Transport, TransportError
 
@@ -35,14 +42,14 @@ def transport_for(record: CircleRecord) -> Transport:
     return HttpTransport.for_record(record)
 
 
-def _circle_create(path: Path) -> Op:
+def _circle_create(path: Path) -> CircleCreate:
     """The op that created the circle in ``path``; CircleFileError if there is none."""
     if not path.exists():
         raise CircleFileError(f"{path}: no such circle file")
     if path.is_dir():
         raise CircleFileError(f"{path}: is a folder, not a circle file")
     for op in read_lines(path).ops:
-        if op.type == "circle.create":
+        if isinstance(op, CircleCreate):
             return op
     raise CircleFileError(f"{path}: not a circle file (no circle.create line in it)")
 
@@ -55,8 +62,11 @@ def open_service(store: Store, record: CircleRecord, screen: bool = True) -> Cir
     history comes). A command with no screen catches up first, as a file circle does."""
     service = CircleService(store, record, transport_for(record))
     store.mark_opened(record.id, _now_ms())
-    if record.transport == "file" or not screen:
+    first = record.transport == "file" or not screen
+    if first:
         _catch_up(service)
+    if service.sign_from_now() is not None and first:
+        _catch_up(service)  # the first key goes out now (the app's sync loop sends it)
     return service
 
 
@@ -88,9 +98,22 @@ def open_file_circle(store: Store, path: Path, display_name: str) -> CircleServi
         store.save_circle(record)
     service = open_service(store, record)
     if service.state.role_of(service.me) is None and service.me not in service.state.members:
-        service.submit("member.join", {"name": display_name})
+        key = service.keys.new(service.me)
+        service.submit("member.join", {"name": display_name, "key": key.public}, key=key)
         _catch_up(service)  # the join waits in the outbox if the file is away
     return service
+
+
+def open_shared_circle(store: Store, path: Path) -> SharedCircle:
+    """A circle file served to many members at once, none of them the store's own (an
+    ssh-serve worker's circle). Not yet synced: the caller awaits ``sync_once``."""
+    path = path.expanduser().resolve()
+    created = _circle_create(path)
+    record = store.circle(created.id)
+    if record is None or record.location != str(path):
+        record = CircleRecord(created.id, created.data.name, "file", str(path), "", _now_ms())
+        store.save_circle(record)
+    return SharedCircle(store, record, FileTransport(path, record.id))
 
 
 def create_file_circle(
@@ -107,17 +130,25 @@ def create_file_circle(
     if not path.parent.is_dir():
         raise CircleFileError(f"{path.parent}: no such folder")
     me = _new_id()
-    created = Replica("0" * 26).make(
-        me, "circle.create", {"name": name, "lead_name": display_name}, _now_ms(), os.urandom(10)
-    )
+    key = SigningKey(os.urandom(32))
+    # Born signed: nothing unsigned is ever taken in it (an app from before signing
+    # cannot join it; its changes would be refused).
+    data = {
+        "name": name,
+        "lead_name": display_name,
+        "key": key.public,
+        "signatures_required": True,
+    }
+    created = Replica("0" * 26).make(me, "circle.create", data, _now_ms(), os.urandom(10), key)
     replica = Replica(created.id)
     replica.add([created])
     ops = [created]
     for channel in dict.fromkeys(channels):
-        op = replica.make(me, "channel.create", {"name": channel}, _now_ms(), os.urandom(10))
+        op = replica.make(me, "channel.create", {"name": channel}, _now_ms(), os.urandom(10), key)
         replica.add_local(op)
         ops.append(op)
     create_circle_file(path, ops)
+    store.save_key(created.id, me, key.public, key.seed, _now_ms())
     store.save_circle(CircleRecord(created.id, name, "file", str(path), me, _now_ms()))
     return open_file_circle(store, path, display_name)
 
@@ -125,10 +156,13 @@ def create_file_circle(
 def create_demo_circle(store: Store, path: Path, display_name: str) -> CircleService:
     """The first-run demo: a file circle with a few days of a group's life in it."""
     me = _new_id()
-    circle_id, ops = demo_ops(display_name, me, _now_ms() - DEMO_STORY_MS, lambda: os.urandom(10))
+    key = SigningKey(os.urandom(32))
+    circle_id, ops = demo_ops(
+        display_name, me, _now_ms() - DEMO_STORY_MS, lambda: os.urandom(10), key
+    )
     private_dir(path.parent)  # the data folder
     create_circle_file(path, ops, mode=0o600)
-    store.save_circle(
-        CircleRecord(circle_id, ops[0].data.name, "file", str(path.resolve()), me, _now_ms())
-    )
+    store.save_key(circle_id, me, key.public, key.seed, _now_ms())
+    name = _circle_create(path).data.name
+    store.save_circle(CircleRecord(circle_id, name, "file", str(path.resolve()), me, _now_ms()))
     return open_file_circle(store, path, display_name)

@@ -20,7 +20,7 @@ def _join(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_commands(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     join = subparsers.add_parser(
         "join",
         help="join a circle hosted on a server, with an invite code",

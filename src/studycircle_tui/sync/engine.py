@@ -5,6 +5,18 @@ the app works offline and an acknowledged op is on disk. ``run()`` is the sync l
 pushes the outbox, pulls what the other side has, and tells listeners what changed.
 The TUI never touches SQLite, files or HTTP itself.
 
+Two classes, because one process may serve several members of one circle (ssh-serve
+runs every player of a worker in one process):
+
+- ``SharedCircle``: the circle itself, once per process — the store, the transport, the
+  replica folded from the log, the one sync loop, the status line's state, and whatever
+  must run once per circle beside the sync loop (the quiz pacer, ``pacer.py``).
+- ``CircleService``: one member's view of it — who ``me`` is, their drafts, read marks
+  and ops, and the listeners of their screens. A plain app has one; an ssh-serve worker
+  one per connected player, all over the same ``SharedCircle``. Screens only ever see
+  a ``CircleService``, so they cannot tell which way they are served; intent methods
+  written on ``CircleService`` act as ``self.me`` and work in both.
+
 What goes wrong while syncing never ends the app: an unreachable server or file pauses
 sync (status "offline", a notice) and an unexpected error becomes a notice with its
 traceback in the sync log (``synclog``); either way sync is retried with backoff.
@@ -19,7 +31,13 @@ be lost before they are read back (the file cut short just behind us): a file
 appended again too. Ops other members made are appended again as well, exactly as
 they were: a member's op was acknowledged to them once it was in the file, and may be
 lost for good if the file was its only copy (its author's machine gone); relaying it
-changes nothing about who made it, as merging a conflict copy already does.
+changes nothing about who made it, as merging a conflict copy already does: each
+keeps its author's signature, byte for byte.
+
+Every op is signed with this member's key (``sync/keys.py``), and every op that arrives
+has its signature checked in worker threads before it is stored (beside the verdict,
+so it is never checked again) and folded; one not signed by whom it claims is not
+folded, and members hear of it (``authorship.py`` words the notices).
 
 Other processes of the same user share the store: ``studycircle notes import`` or ``quiz
 import`` beside the open app, a second app. What they store (their own ops, ops they
@@ -31,31 +49,43 @@ other process wrote.
 Every op still waiting in the outbox is listed in the status (``queued``), so the app can
 show that a post or an answer is only on this computer yet (``waiting_to_send``).
 
-Over 400 lines: the sync loop, and each thing it folds or sends again, read best together.
+Over 400 lines: the sync loop, and each thing it folds or sends again, read best together;
+and a ``CircleService`` is nothing but a member's window on a ``SharedCircle``.
 """
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
+from enum import StrEnum
+from typing import Literal
 
-from ..core import notetext, permissions
+from ..core import hlc, notetext, permissions, signing
 from ..core.hlc import describe_ahead
 from ..core.ops import Op
 from ..core.replica import Change, Replica
 from ..core.schedule import to_ics
 from ..core.state import CircleState
 from ..store.db import CircleRecord, Store
-from . import synclog
+from . import authorship, synclog
 from .catchup import HISTORY_PAGE, CatchUp, worth_a_preview
-from .transport import Previewing, Pulled, Transport, TransportError
+from .keys import LostKey, MemberKeys
+from .tasks import cancelled
+from .transport import Previewing, Pulled, Transport, TransportError, TransportKind
 
 
 class Refused(Exception):
     """The op would not apply: the text says why (not allowed, no such post, …)."""
+
+
+class SyncState(StrEnum):
+    SYNCED = "synced"  # the start, and a file circle read to its end
+    ONLINE = "online"  # a server circle, reached
+    OFFLINE = "offline"
 
 
 @dataclasses.dataclass(slots=True, frozen=True)
@@ -64,8 +94,8 @@ class SyncStatus:
     what is on its way: (done, of total) of a preview being fetched (bytes), of the
     circle's history (ops) and of a big push (bytes)."""
 
-    transport: str
-    state: str  # "synced" | "online" | "offline"
+    transport: TransportKind
+    state: SyncState
     since_ms: int = 0
     waiting: int = 0  # ops in the outbox
     queued: frozenset[str] = frozenset()  # their ids: made here, not yet sent
@@ -76,10 +106,12 @@ class SyncStatus:
 
 @dataclasses.dataclass(slots=True, frozen=True)
 class Notice:
-    """A readable line about input that was skipped or an op that was refused."""
+    """A readable line about input that was skipped or an op that was refused; for
+    every member served, or only for the member ``to``."""
 
     text: str
     severity: str = "warning"
+    to: str = ""
 
 
 Event = Change | SyncStatus | Notice
@@ -90,8 +122,11 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class CircleService:
-    POLL_SECONDS = 0.3  # a file circle shows others' posts within a second
+class SharedCircle:
+    """One circle's store, replica and sync loop, shared by every member this process
+    serves (see the module's docstring). ``record.member_id`` is the store's own member;
+    an ssh-serve worker's store has none ("")."""
+
     # A server circle's long-polls start at most this often. After a quiet wait the next
     # one starts at once; in a burst (200 players answering a quiz question) each client
     # takes the burst in a few pulls instead of one per op, which keeps the server and
@@ -113,16 +148,25 @@ class CircleService:
         self.record = record
         self.transport = transport
         self.now_ms = now_ms
+        self.clock: Callable[[], float] = time.monotonic  # paces rounds; tests put theirs in
         self.replica = Replica(record.id, "seq" if transport.ordering == "seq" else "hlc")
+        self.keys = MemberKeys(store, record.id)
+        self._log_seen = 0  # how much of the moderation log has been looked at for reports
         self._listeners: list[Listener] = []
-        self._reported: set[str] = set()
+        self._reported: set[tuple[str, str]] = set()  # (to whom, what): said once
         self.notices: list[Notice] = []  # every notice so far, for listeners that come late
         self._wake = asyncio.Event()
         self._offline_since = 0
-        self.status = SyncStatus(transport.kind, "synced")
+        self.status = SyncStatus(transport.kind, SyncState.SYNCED)
         self._catchup: CatchUp | None = None  # a busy circle's preview, while it loads
         self._previewed = False
-        self._polled_at = 0.0
+        self._polled_at = 0.0  # the clock when the last pull started
+        # The members this process serves (the app's user; an ssh-serve worker's players,
+        # as they come): the quiz pacer paces the live quizzes they host.
+        self.members: set[str] = {record.member_id} if record.member_id else set()
+        # The sync loop and the pacer, each running once however many members run it.
+        self._tasks: dict[str, asyncio.Future[None]] = {}
+        self.started: collections.Counter[str] = collections.Counter()
         self._load()
 
     # --- reading ----------------------------------------------------------------------
@@ -142,67 +186,54 @@ class CircleService:
     def _shown(self) -> Replica:
         return self._catchup.view if self._catchup is not None else self.replica
 
-    @property
-    def me(self) -> str:
-        return self.record.member_id
-
     def subscribe(self, listener: Listener) -> None:
         """Hear every later event; notices raised before anyone listened are replayed."""
         self._listeners.append(listener)
         for notice in self.notices:
             listener(notice)
 
-    def waiting_to_send(self, op_id: str) -> bool:
-        """Whether an op is only on this computer yet, queued until the circle can be
-        reached (a post to mark "sending", an answer not yet given in the room's eyes)."""
-        return op_id in self.status.queued
+    def unsubscribe(self, listener: Listener) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
 
-    def draft(self, place: str) -> str:
-        """Unsent text the composer held for ``place`` (a thread id), kept across restarts."""
-        return self.store.draft(self.record.id, place)
-
-    def save_draft(self, place: str, text: str) -> None:
-        self.store.set_draft(self.record.id, place, text)
-
-    def mark_read(self, thread_id: str) -> None:
-        """Record (locally only) that this member has read the thread to its last post."""
-        thread = self.state.threads.get(thread_id)
-        if thread is None or not self.state.unread_in_thread(self.me, thread_id):
-            return
-        self.submit("read.mark", {"thread": thread_id, "post": thread.post_ids[-1]})
+    def clock_ms(self) -> int:
+        """Now, by the clock ops are stamped with: the wall clock, or the circle's stamps
+        when someone's clock ahead has pulled them forward. A question lasts its deadline
+        less its open's own stamp (reducer._quiz_open), so a quiz's deadlines are set on
+        this clock, and time left is read on it."""
+        return max(self.now_ms(), self.replica.clock.ms)
 
     # --- writing ----------------------------------------------------------------------
 
-    def submit(self, type_name: str, data: dict[str, object]) -> Op:
-        """Make an op as this member, store it durably, apply it, and queue it to send.
+    def submit(
+        self,
+        actor: str,
+        type_name: str,
+        data: Mapping[str, object],
+        *,
+        key: signing.SigningKey | None = None,
+    ) -> Op:
+        """Make an op by ``actor``, signed with their key, store it durably, apply it, and
+        queue it to send. ``key``: a key that signs its own announcement (a join, a first
+        key).
 
         Raises OpError (bad data) or Refused (not allowed here) without storing anything.
         """
-        shown = self._shown
-        op = shown.make(self.me, type_name, data, self.now_ms(), os.urandom(10))
+        shown = self._shown  # while a preview is shown, ops are made and folded there
+        if key is None and type_name != "read.mark":  # a read mark never leaves the device
+            try:
+                key = self.keys.signing(shown.state, actor)
+            except LostKey as error:
+                raise Refused(str(error)) from None
+        op = shown.make(actor, type_name, data, self.now_ms(), os.urandom(10), key)
         reason = permissions.refusal(shown.state, op)
         if reason is not None:
             raise Refused(reason)
-        self.store.add_ops(self.record.id, [op], outbox=True)
+        self.store.add_ops(self.record.id, [op], outbox=True, verdicts=shown.signatures)
         self._emit(shown.add_local(op))
         self._outbox_changed()
         self._wake.set()
         return op
-
-    def revise_note(self, note_id: str, base: str, text: str) -> Op:
-        """Save ``text`` as a revision of a note made from ``base``: sent as a patch
-        against it (or the whole text when a checkpoint is due; see core/notetext.py).
-        Raises as ``submit`` does."""
-        note = self.state.notes.get(note_id)
-        if note is None or base not in note.revisions:
-            raise Refused("no such revision of that note")
-        payload = notetext.revise_payload(note, base, text)
-        return self.submit("note.revise", {"note": note_id, "base": base, **payload})
-
-    def schedule_ics(self) -> bytes:
-        """The circle's schedule as an iCalendar file's bytes (exported, or shown to copy)."""
-        state = self.state
-        return to_ics(state.name, state.id, state.schedule, self.now_ms())
 
     # --- syncing ----------------------------------------------------------------------
 
@@ -230,7 +261,7 @@ class CircleService:
             await self._pull(0.0)
             return
         pull = asyncio.create_task(self._pull(wait))
-        woken: asyncio.Task | None = None
+        woken: asyncio.Task[Literal[True]] | None = None
         try:
             while True:
                 woken = asyncio.create_task(self._wake.wait())
@@ -240,15 +271,34 @@ class CircleService:
                 self._wake.clear()
                 await self._push()
         finally:
-            for task in (pull, woken):
-                if task is not None and not task.done():
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+            await cancelled({pull} if woken is None else {pull, woken})
         if not pull.cancelled():
             pull.result()  # raises what the pull raised
 
     async def run(self) -> None:
+        """Sync until cancelled. However many members call it, one loop runs: a later
+        caller waits on it, and cancelling a caller leaves it running for the others."""
+        await asyncio.shield(self._once("sync", self._sync_loop))
+
+    async def pace(self) -> None:
+        """Close the live questions of the members this process serves on time
+        (``pacer.py``), until cancelled; one pacer, as ``run`` is one loop."""
+        from .pacer import QuizPacer  # the pacer drives quizzes through CircleService
+
+        await asyncio.shield(self._once("pacer", lambda: QuizPacer(self).run()))
+
+    async def stop(self) -> None:
+        """End the sync loop and the pacer (ssh-serve's worker, shutting down)."""
+        await cancelled(set(self._tasks.values()))
+
+    def _once(self, name: str, start: Callable[[], Awaitable[None]]) -> asyncio.Future[None]:
+        task = self._tasks.get(name)
+        if task is None or task.done():
+            self.started[name] += 1
+            task = self._tasks[name] = asyncio.ensure_future(start())
+        return task
+
+    async def _sync_loop(self) -> None:
         """Sync until cancelled, backing off (with jitter) while the other side is away
         or something unexpected fails; only a refused token stops it."""
         backoff = 1.0
@@ -262,35 +312,58 @@ class CircleService:
                         f"sync paused: {error}. What you send waits on this computer and "
                         "goes out when the circle can be reached again"
                     )
-                self._set_status(state="offline", since_ms=self._offline_since)
+                self._set_status(state=SyncState.OFFLINE, since_ms=self._offline_since)
                 status = getattr(error, "status", None)
                 if status in (401, 403):
                     # A removed member or a revoked token: retrying cannot help.
                     self._notice(f"sync stopped: {error}", "error")
                     return
                 retry_after = getattr(error, "retry_after", None)
-                delay = retry_after or backoff * random.uniform(0.5, 1.0)
+                delay: float | None = retry_after or backoff * random.uniform(0.5, 1.0)
                 backoff = min(backoff * 2, self.MAX_BACKOFF_SECONDS)
+                listen = False
             except Exception as error:  # a bug or an OS surprise must not end the app
                 self.report_failure(error)
                 delay = backoff * random.uniform(0.5, 1.0)
                 backoff = min(backoff * 2, self.MAX_BACKOFF_SECONDS)
+                listen = False
             else:
                 if self._offline_since:
                     self._offline_since = 0
                     self._reported.clear()
                 backoff = 1.0
-                # A file is polled; a server's long-poll already waited for news.
+                # A file says when it changes (and an op held back may come due); a
+                # server's long-poll already waited for news.
+                listen = self.transport.ordering == "hlc"
                 delay = (
-                    self.POLL_SECONDS
-                    if self.transport.ordering == "hlc"
-                    else self._polled_at + self.LONG_POLL_INTERVAL - time.monotonic()
+                    self._held_due()
+                    if listen
+                    else self._polled_at + self.LONG_POLL_INTERVAL - self.clock()
                 )
-                self._set_status(
-                    state="synced" if self.transport.ordering == "hlc" else "online", since_ms=0
-                )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+                self._set_status(state=SyncState.SYNCED if listen else SyncState.ONLINE, since_ms=0)
+            await self.rest(delay, listen)
+
+    async def rest(self, seconds: float | None, listen: bool) -> None:
+        """Until there is something to sync: an op of ours to send, ``seconds`` passed
+        (None: no limit), or, ``listen``ing, the transport hears of news (a file's
+        changes)."""
+        waits: set[asyncio.Future[object]] = {asyncio.ensure_future(self._wake.wait())}
+        if listen:
+            waits.add(asyncio.ensure_future(self.transport.changed()))
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            await cancelled(waits)
+
+    def _held_due(self) -> float | None:
+        """Seconds until the first op held back for its far-future stamp may fold (it
+        folds at the next pull); None when none is held. At most an hour, so a clock
+        set right meanwhile is noticed."""
+        held = self.replica.held
+        if not held:
+            return None
+        due_ms = hlc.physical_ms(held[0].hlc) - hlc.FUTURE_SLACK_MS
+        return min(max(0.0, (due_ms - self.now_ms()) / 1000), 3600.0)
 
     def report_failure(self, error: Exception) -> None:
         """Say that syncing failed unexpectedly; the traceback goes to the sync log."""
@@ -299,10 +372,10 @@ class CircleService:
         if not self._offline_since:
             self._offline_since = self.now_ms()
         self._notice(f"sync failed: {type(error).__name__}: {error}{where}; retrying", "error")
-        self._set_status(state="offline", since_ms=self._offline_since)
+        self._set_status(state=SyncState.OFFLINE, since_ms=self._offline_since)
 
     def _long_poll_seconds(self) -> float:
-        # A server answers a long-poll as soon as something arrives; a file is polled.
+        # A server answers a long-poll as soon as something arrives; a file is read at once.
         seq = self.transport.ordering == "seq"
         return self.LONG_POLL_SECONDS if seq and not self._wake.is_set() else 0.0
 
@@ -342,7 +415,7 @@ class CircleService:
                 self._previewed = True  # once a session: a preview is for arriving
                 await self._start_catching_up(cursor)
             limit = HISTORY_PAGE if self._catchup is not None else 0
-            self._polled_at = time.monotonic()  # the next long-poll starts from this
+            self._polled_at = self.clock()  # the next long-poll starts from this
             pulled = await self.transport.pull(cursor, wait, limit)
             for problem in pulled.problems:
                 self._notice(problem)
@@ -350,7 +423,8 @@ class CircleService:
             # server's confirmation of a pending op carries its seq, which is news).
             fresh = [op for op in pulled.ops if op.seq is not None or op.id not in self.replica]
             if fresh:
-                self.store.add_ops(self.record.id, fresh)
+                await self._check_signatures(fresh)
+                self.store.add_ops(self.record.id, fresh, verdicts=self.replica.signatures)
             # Every pull, new ops or not: held ops whose time has come fold now. While a
             # preview is shown, the replica folds the history out of sight (catchup.py).
             change = self._take(pulled.ops)
@@ -401,14 +475,38 @@ class CircleService:
                 self.replica.add_local(op)
         self._emit(Change(refolded=True))
 
-    def _take(self, ops: list[Op]) -> Change:
+    async def _check_signatures(self, ops: list[Op]) -> None:
+        """Check arriving ops' signatures against the keys that may have made them, in
+        worker threads (OpenSSL leaves Python's lock while it verifies, so a big batch
+        uses every core, and the app stays responsive meanwhile). The verdicts stay with
+        the replica; those the fold still needs (a key arriving later) it reaches itself."""
+        more = signing.announced(ops)
+        keys = self.replica.state.keys  # the history's, not a preview's
+        work = [(op, signing.candidates(keys, op, more)) for op in ops if op.sig is not None]
+        verdicts = self.replica.signatures
+
+        def check(part: list[tuple[Op, list[str]]]) -> None:
+            for op, candidates in part:
+                verdicts.first_good(op, candidates)
+
+        if len(work) < authorship.THREAD_FROM:
+            check(work)
+        else:
+            parts = [work[i :: authorship.THREADS] for i in range(authorship.THREADS)]
+            await asyncio.gather(*(asyncio.to_thread(check, part) for part in parts))
+        verdicts.take_fresh()  # add_ops records them beside the ops
+
+    def _take(self, ops: list[Op], earlier: bool = False) -> Change:
         """Hand ops to the replica with the time (for the far-future hold) and report
-        any it held back."""
+        any it held back, and what arrived not signed by whom it claims (``earlier``:
+        ops from the store, said when they arrived; the moderation log keeps them)."""
         now = self.now_ms()
         change = self.replica.add(ops, now)
+        if not earlier:
+            self._authorship(change)
         if change.held:
             latest = max(op.hlc for op in change.held)
-            authors = sorted({self._name(op.actor) for op in change.held})
+            authors = sorted({authorship.name_in(self.state, op.actor) for op in change.held})
             what = "a change" if len(change.held) == 1 else f"{len(change.held)} changes"
             ahead = describe_ahead(latest, now)
             self._notice(
@@ -451,7 +549,9 @@ class CircleService:
             self._stored = newest  # all of it stored here, and folded as it was
             return
         problems: list[str] = []
-        ops, self._stored = store.stored_since(circle, self._stored, problems)
+        ops, self._stored = store.stored_since(
+            circle, self._stored, problems, self.replica.signatures
+        )
         for problem in problems:
             self._notice(problem, "error")
         pending = {op.id for op in self.replica.pending}
@@ -483,7 +583,7 @@ class CircleService:
         # stored meanwhile is read twice, and skipped the second time).
         self._stored = self.store.last_stored(self.record.id)
         self.store.changed_elsewhere()
-        ops = self.store.load_ops(self.record.id, problems)
+        ops = self.store.load_ops(self.record.id, problems, self.replica.signatures)
         for problem in problems:
             self._notice(problem, "error")
         if self.replica.ordering == "seq":
@@ -493,13 +593,39 @@ class CircleService:
                 if op.seq is None and not op.LOCAL_ONLY:
                     self.replica.add_local(op)
         else:
-            self._take(ops)
+            self._take(ops, earlier=True)
+        self.store.save_verdicts(self.record.id, self.replica.signatures.take_fresh())
+        self._log_seen = len(self.state.moderation_log)
+        try:
+            self.keys.signing(self.state, self.record.member_id)
+        except LostKey as error:
+            self._notice(str(error), "error")
         queued = self.store.outbox_ids(self.record.id)
-        self.status = SyncStatus(self.transport.kind, "synced", waiting=len(queued), queued=queued)
+        self.status = SyncStatus(
+            self.transport.kind, SyncState.SYNCED, waiting=len(queued), queued=queued
+        )
 
-    def _name(self, member_id: str) -> str:
-        member = self.state.members.get(member_id)
-        return member.name if member is not None else "someone not (yet) a member"
+    def _authorship(self, change: Change) -> None:
+        """After a change: keep the verdicts the fold reached, and tell the member what
+        arrived not signed by its author, whose key changed, and whether they are
+        themselves again (a lead gave them back their place)."""
+        self.store.save_verdicts(self.record.id, self.replica.signatures.take_fresh())
+        state = self.replica.state  # the history's (a preview's view may be shown meanwhile)
+        log = state.moderation_log
+        start = 0 if change.refolded else min(self._log_seen, len(log))
+        self._log_seen = len(log)
+        for text in authorship.reports(state, log[start:]):
+            self._notice(text)
+        for text in authorship.key_changes(state, change.applied, self.record.member_id):
+            self._notice(text, "information")
+        adopted = self.keys.adopted(state, self.record.member_id)
+        if adopted is not None:
+            self.record.member_id = adopted
+            self.members.add(adopted)  # served here now: the pacer paces their quizzes
+            self.store.save_circle(self.record)
+            self._notice(authorship.welcome_back(state, adopted), "information")
+        if self.keys.server_mismatch(state):
+            self._notice(authorship.SERVER_KEY_CHANGED, "error")
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, Change) and not event:
@@ -507,11 +633,15 @@ class CircleService:
         for listener in self._listeners:
             listener(event)
 
-    def _notice(self, text: str, severity: str = "warning") -> None:
-        if text in self._reported:
+    def notify(self, member: str, text: str, severity: str = "warning") -> None:
+        """Tell one member served here (what went wrong with something of theirs)."""
+        self._notice(text, severity, to=member)
+
+    def _notice(self, text: str, severity: str = "warning", to: str = "") -> None:
+        if (to, text) in self._reported:
             return
-        self._reported.add(text)
-        notice = Notice(text, severity)
+        self._reported.add((to, text))
+        notice = Notice(text, severity, to)
         self.notices.append(notice)
         self._emit(notice)
 
@@ -520,3 +650,191 @@ class CircleService:
         if status != self.status:
             self.status = status
             self._emit(status)
+
+
+class CircleService:
+    """One member's view of a circle: what the TUI talks to (see the module's docstring).
+
+    ``CircleService(store, record, transport)`` is the user's own app: a circle of its
+    own, ``me`` being ``record.member_id``. ``CircleService.member_of(circle, member)``
+    is one of several members served over one ``SharedCircle`` (ssh-serve's players).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        record: CircleRecord,
+        transport: Transport,
+        now_ms: Callable[[], int] = _now_ms,
+    ) -> None:
+        self._attach(SharedCircle(store, record, transport, now_ms), record.member_id)
+
+    @classmethod
+    def member_of(cls, circle: SharedCircle, member_id: str) -> "CircleService":
+        service = cls.__new__(cls)
+        service._attach(circle, member_id)
+        return service
+
+    def _attach(self, circle: SharedCircle, member_id: str) -> None:
+        self.circle = circle
+        self._me = member_id
+        self._own = bool(member_id) and member_id == circle.record.member_id
+        if member_id:
+            circle.members.add(member_id)  # kept after they leave: their quiz goes on
+        self._listening: list[Listener] = []
+
+    def close(self) -> None:
+        """Stop hearing the circle (a player left); the circle goes on for the others."""
+        for listener in self._listening:
+            self.circle.unsubscribe(listener)
+        self._listening.clear()
+
+    # --- reading ----------------------------------------------------------------------
+
+    @property
+    def me(self) -> str:
+        if self._own:  # the store's own member: who they are follows a lead's re-key
+            return self.circle.record.member_id
+        return self._me
+
+    @property
+    def state(self) -> CircleState:
+        return self.circle.state
+
+    @property
+    def catching_up(self) -> bool:
+        """Whether the state shown is a preview: older history is still on its way."""
+        return self.circle.catching_up
+
+    @property
+    def status(self) -> SyncStatus:
+        return self.circle.status
+
+    @property
+    def notices(self) -> list[Notice]:
+        return [notice for notice in self.circle.notices if notice.to in ("", self.me)]
+
+    @property
+    def store(self) -> Store:
+        return self.circle.store
+
+    @property
+    def record(self) -> CircleRecord:
+        return self.circle.record
+
+    @property
+    def transport(self) -> Transport:
+        return self.circle.transport
+
+    @property
+    def replica(self) -> Replica:
+        return self.circle.replica
+
+    def now_ms(self) -> int:
+        return self.circle.now_ms()
+
+    def subscribe(self, listener: Listener) -> None:
+        """Hear every later event (but notices to other members); notices raised before
+        anyone listened are replayed."""
+
+        def heard(event: Event) -> None:
+            # ``self.me`` asked each time: the store's own member follows a re-key.
+            if not (isinstance(event, Notice) and event.to and event.to != self.me):
+                listener(event)
+
+        self._listening.append(heard)
+        self.circle.subscribe(heard)
+
+    def waiting_to_send(self, op_id: str) -> bool:
+        """Whether an op is only on this computer yet, queued until the circle can be
+        reached (a post to mark "sending", an answer not yet given in the room's eyes)."""
+        return op_id in self.status.queued
+
+    def draft(self, place: str) -> str:
+        """Unsent text the composer held for ``place`` (a thread id), kept across restarts."""
+        return self.store.draft(self.record.id, self.me, place)
+
+    def save_draft(self, place: str, text: str) -> None:
+        self.store.set_draft(self.record.id, self.me, place, text)
+
+    def mark_read(self, thread_id: str) -> None:
+        """Record (locally only) that this member has read the thread to its last post."""
+        thread = self.state.threads.get(thread_id)
+        if thread is None or not self.state.unread_in_thread(self.me, thread_id):
+            return
+        self.submit("read.mark", {"thread": thread_id, "post": thread.post_ids[-1]})
+
+    # --- writing ----------------------------------------------------------------------
+
+    def submit(
+        self, type_name: str, data: Mapping[str, object], *, key: signing.SigningKey | None = None
+    ) -> Op:
+        """Make an op as this member, signed, store it durably, apply it, and queue it to
+        send. ``key``: a key that signs its own announcement (a join, a first key).
+
+        Raises OpError (bad data) or Refused (not allowed here) without storing anything.
+        """
+        return self.circle.submit(self.me, type_name, data, key=key)
+
+    @property
+    def keys(self) -> MemberKeys:
+        return self.circle.keys
+
+    # --- keys -------------------------------------------------------------------------
+
+    def sign_from_now(self) -> Op | None:
+        """A member from before signing (or from an older app) announces a first key,
+        so that their changes are signed from now on; nothing for one who has a key."""
+        if not self.circle.keys.needs_first(self.state, self.me):
+            return None
+        key = self.circle.keys.new(self.me)
+        data = {"member": self.me, "key": key.public, "reason": "first"}
+        return self.submit("member.key", data, key=key)
+
+    def rotate_key(self) -> Op:
+        """Sign from now on with a new key (the old one signs the change)."""
+        self.circle.keys.signing(self.state, self.me)  # a device that lost its key cannot rotate
+        new = self.circle.keys.new(self.me)
+        return self.submit("member.key", {"member": self.me, "key": new.public, "reason": "rotate"})
+
+    def rekey(self, member: str, joined_as: str) -> Op:
+        """As a lead: give ``member``, who lost their key, the key of the member id their
+        new device joined as (which ends, being the same person)."""
+        key = self.state.key_of(joined_as)
+        if key is None:
+            raise Refused("the member they joined again as has no key (an older app?)")
+        data = {"member": member, "key": key, "reason": "lost", "joined_as": joined_as}
+        return self.submit("member.key", data)
+
+    def require_signatures(self, required: bool) -> Op:
+        """As the lead: refuse (or take again) changes that are not signed."""
+        return self.submit("circle.update", {"signatures_required": required})
+
+    def revise_note(self, note_id: str, base: str, text: str) -> Op:
+        """Save ``text`` as a revision of a note made from ``base``: sent as a patch
+        against it (or the whole text when a checkpoint is due; see core/notetext.py).
+        Raises as ``submit`` does."""
+        note = self.state.notes.get(note_id)
+        if note is None or base not in note.revisions:
+            raise Refused("no such revision of that note")
+        payload = notetext.revise_payload(note, base, text)
+        return self.submit("note.revise", {"note": note_id, "base": base, **payload})
+
+    def schedule_ics(self) -> bytes:
+        """The circle's schedule as an iCalendar file's bytes (exported, or shown to copy)."""
+        state = self.state
+        return to_ics(state.name, state.id, state.schedule, self.now_ms())
+
+    # --- syncing (the circle's: one loop for every member) ----------------------------
+
+    async def sync_once(self, wait: float = 0.0) -> None:
+        await self.circle.sync_once(wait)
+
+    async def run(self) -> None:
+        await self.circle.run()
+
+    async def pace(self) -> None:
+        await self.circle.pace()
+
+    def report_failure(self, error: Exception) -> None:
+        self.circle.report_failure(error)

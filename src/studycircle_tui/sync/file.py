@@ -35,9 +35,11 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from ..core.ops import Op, OpError, decode_op, encode_op, read_op
-from .transport import Progress, Pulled, Pushed, TransportError
+from .filewatch import FileWatch
+from .transport import Progress, Pulled, Pushed, TransportError, TransportKind
 
 _MARK_BEFORE = 256  # at least this many bytes before the cursor are checked...
 _MARK_SPAN = 2048  # ...and of a longer stretch, its first and last this many bytes
@@ -117,7 +119,7 @@ def read_lines(path: Path, offset: int = 0, line: int = 1) -> ReadResult:
 
 
 @contextlib.contextmanager
-def _opened(path: Path) -> Iterator:
+def _opened(path: Path) -> Iterator[BinaryIO]:
     try:
         handle = path.open("rb")
     except FileNotFoundError:
@@ -320,15 +322,18 @@ class FileTransport:
     what this member writes meanwhile waits, and goes out once the right file is back.
     """
 
-    kind = "local file"
+    kind = TransportKind.FILE
     ordering = "hlc"
     echoes = True
 
-    def __init__(self, path: Path, circle_id: str | None = None) -> None:
+    def __init__(
+        self, path: Path, circle_id: str | None = None, *, notifications: bool | None = None
+    ) -> None:
         self.path = path
         self.circle_id = circle_id
         self._seen_copies: set[Path] = set()
         self._foreign: tuple[int, int] | None = None  # (device, inode) of another circle
+        self.watch = FileWatch(path, notifications=notifications)
 
     async def pull(self, cursor: str | None, wait: float = 0.0, limit: int = 0) -> Pulled:
         notices = await asyncio.to_thread(self._merge_copies_if_any)
@@ -353,8 +358,11 @@ class FileTransport:
             raise TransportError(str(error)) from None
         return [Pushed(op.id, error=refused.get(op.id)) for op in ops]
 
+    async def changed(self) -> None:
+        await self.watch.changed()
+
     async def close(self) -> None:
-        return None
+        await self.watch.close()
 
     def _another_circle(self, ops: list[Op]) -> bool:
         return bool(self.circle_id and ops) and all(op.circle != self.circle_id for op in ops)

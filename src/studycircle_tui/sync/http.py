@@ -1,4 +1,4 @@
-"""The server transport: the HTTP API of DESIGN.md ("Sync protocol") over httpx.
+"""The server transport: the HTTP API of docs/architecture.md ("Sync protocol") over httpx.
 
 Ordering is the server's seq; the cursor is the last seq read, as text. A pull with
 ``wait`` is a long-poll the server answers as soon as something arrives; it asks for
@@ -24,7 +24,8 @@ import msgspec
 
 from .. import __version__
 from ..core.ops import AnyOp, Op, OpError, encode_op, read_op
-from .transport import Preview, Progress, Pulled, Pushed, TransportError
+from ..store.db import CircleRecord
+from .transport import Preview, Progress, Pulled, Pushed, TransportError, TransportKind
 
 MAX_BATCH_OPS = 500
 MAX_BATCH_BYTES = 1024 * 1024  # well under the server's 4 MiB body limit
@@ -54,7 +55,7 @@ class ServerError(TransportError):
 
 
 class _Pull(msgspec.Struct):
-    ops: list[AnyOp]  # type: ignore[valid-type]
+    ops: list[AnyOp]
     next: int
     more: bool = False
     head: int = 0  # the circle's length, when there is more
@@ -183,7 +184,7 @@ def _refusal(response: httpx.Response) -> ServerError:
 
 
 class HttpTransport:
-    kind = "server"
+    kind = TransportKind.SERVER
     ordering = "seq"
     echoes = False
 
@@ -204,7 +205,7 @@ class HttpTransport:
         self._path = f"/api/v1/circles/{circle_id}/ops"
 
     @classmethod
-    def for_record(cls, record, data_dir: Path | None = None) -> "HttpTransport":
+    def for_record(cls, record: CircleRecord, data_dir: Path | None = None) -> "HttpTransport":
         """The transport for a server circle in the store (a ``store.db.CircleRecord``)."""
         return cls(record.location, record.id, read_token(record.id, data_dir))
 
@@ -357,6 +358,10 @@ class HttpTransport:
             else Pushed(op.id, seq=answer.seq, sealed=answer.sealed)
             for (op, _), answer in zip(batch, answers, strict=True)
         ]
+
+    async def changed(self) -> None:
+        # The long-poll is how a server says it has news; this wait never ends by itself.
+        await asyncio.Event().wait()
 
     async def close(self) -> None:
         client, self._client = self._client, None

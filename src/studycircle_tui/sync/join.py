@@ -3,6 +3,10 @@
 The server answers with this member's id and token. The token is the one secret a
 member holds, so it goes in a file of its own, readable by this user only (mode 0600,
 in a 0700 folder), never into the store; the store records how to reach the circle.
+
+The member's signing key for the circle is made here, and its public half sent with
+the invite: the server writes it into their ``member.join``. The server's own key comes
+back in the answer and is kept, to be compared with the one the circle's log names.
 """
 
 import os
@@ -14,7 +18,8 @@ import httpx
 import msgspec
 
 from ..config import private_dir
-from ..core.ops import Name
+from ..core.ops import SERVER_ACTOR, Name
+from ..core.signing import SigningKey
 from ..store.db import CircleRecord, Store
 from .http import token_path, unreachable
 
@@ -28,6 +33,7 @@ class _Joined(msgspec.Struct):
     token: str
     circle: str
     name: str
+    server_key: str | None = None  # a server from before signing sends none
 
 
 def normalize_url(url: str) -> str:
@@ -69,11 +75,11 @@ async def join(
         msgspec.convert(display_name, Name)
     except msgspec.ValidationError:
         raise JoinError("a display name must be 1 to 80 characters") from None
+    key = SigningKey(os.urandom(32))
+    wanted = {"invite": code, "display_name": display_name, "key": key.public}
     try:
         async with httpx.AsyncClient(transport=transport, timeout=20.0) as client:
-            response = await client.post(
-                f"{url}/api/v1/join", json={"invite": code, "display_name": display_name}
-            )
+            response = await client.post(f"{url}/api/v1/join", json=wanted)
     except httpx.HTTPError as error:
         raise JoinError(unreachable(error, url)) from None
     if response.status_code != 200:
@@ -87,8 +93,10 @@ async def join(
     except msgspec.MsgspecError:
         raise JoinError(f"{url} does not look like a studycircle server") from None
     save_token(joined.circle, joined.token, data_dir)
-    record = CircleRecord(
-        joined.circle, joined.name, "server", url, joined.member, time.time_ns() // 1_000_000
-    )
+    now = time.time_ns() // 1_000_000
+    store.save_key(joined.circle, joined.member, key.public, key.seed, now)
+    if joined.server_key is not None:
+        store.save_key(joined.circle, SERVER_ACTOR, joined.server_key, None, now)
+    record = CircleRecord(joined.circle, joined.name, "server", url, joined.member, now)
     store.save_circle(record)
     return record

@@ -1,12 +1,20 @@
 """A live quiz's pace, kept by its lead's service instead of a screen.
 
 The lead's client closes an open question when its deadline passes, or earlier when every
-expected player has answered. That used to be the live quiz screen's timer, so a lead who
-looked at another screen (or whose app restarted) left the question open for ever. The
-pacer runs beside the sync loop for as long as the app does; it reads everything from the
-circle's state (which sessions this member hosts, their deadlines, who answered), so on a
-restart it picks up a running session where the log left it. Pause, resume and added time
-are ``quiz.open`` ops that move the deadline; the pacer simply follows the state.
+player in the quiz has answered. That used to be the live quiz screen's timer, so a lead
+who looked at another screen (or whose app restarted) left the question open for ever.
+The pacer runs beside the sync loop, once per circle in a process (``SharedCircle.pace``):
+in an ssh-serve worker it paces the quizzes of every member seated there who hosts one,
+connected or not. It reads everything from the circle's state (which sessions those
+members host, their deadlines, who is in and who answered), so on a restart it picks up a
+running session where the log left it. Pause, resume and added time are ``quiz.open`` ops
+that move the deadline; the pacer simply follows the state.
+
+A hands-free session (``QuizSession.hands_free``, chosen when the lobby opens) goes on by
+itself: the pacer reveals a question as soon as it closes (in the same push as the close),
+and once the leaderboard has shown for the session's seconds (counted from the reveal's
+stamp, so a restart does not start them again) asks the next question, or finishes
+after the last. The lead only asks the first question, then can watch the room.
 
 ``live_quiz`` says, for any member, which live quiz is running and how long is left: what
 the status line shows wherever they are in the app.
@@ -19,8 +27,8 @@ from dataclasses import dataclass
 
 from ..core.ops import OpError
 from ..core.state import CircleState, QuizSession
-from .engine import CircleService, Event, Refused
-from .quizrun import LiveStage, QuizRunner, live_stage, players_expected, remaining_ms
+from .engine import CircleService, Event, Refused, SharedCircle
+from .quizrun import LiveStage, QuizRunner, everyone_answered, live_stage, remaining_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,79 +61,130 @@ def live_quiz(state: CircleState, me: str, now_ms: int) -> LiveQuiz | None:
     return LiveQuiz(session.id, quiz.title, stage, len(quiz.questions), left, session.host == me)
 
 
-def due(state: CircleState, me: str, now_ms: int) -> list[str]:
-    """Sessions ``me`` hosts whose open question should close now: its time is up, or
-    every expected player has answered."""
+def next_at(session: QuizSession) -> int | None:
+    """When a hands-free session asks its next question (the host's clock): its last
+    reveal's time and the leaderboard's seconds; None if it does not go on by itself."""
+    if not session.hands_free or live_stage(session).name != "revealed":
+        return None
+    return session.revealed_ms.get(session.current, 0) + session.hands_free * 1000
+
+
+def due(state: CircleState, me: str, now_ms: int) -> list[tuple[str, str]]:
+    """What is due now in the sessions ``me`` hosts, as (session, step): "close" an open
+    question whose time is up or that everyone in has answered; in a hands-free session
+    "reveal" a closed one, and "next" once its leaderboard has shown long enough."""
     found = []
     for session in running_sessions(state):
-        if session.host != me or live_stage(session).name != "open":
+        if session.host != me:
             continue
-        expected = set(players_expected(state, session))
-        everyone = bool(expected) and expected <= session.answered.get(session.current, set())
-        if now_ms >= session.deadline_ms or everyone:
-            found.append(session.id)
+        stage = live_stage(session).name
+        if stage == "open":
+            if now_ms >= session.deadline_ms or everyone_answered(state, session):
+                found.append((session.id, "close"))
+        elif session.hands_free and stage == "closed":
+            found.append((session.id, "reveal"))
+        elif (then := next_at(session)) is not None and now_ms >= then:
+            found.append((session.id, "next"))
     return found
 
 
 class QuizPacer:
-    """Closes the questions this member hosts on time, wherever the app is showing."""
+    """Closes the questions hosted by the members this process serves on time, wherever
+    their apps are showing (or whether they are connected at all: an ssh-serve lead
+    who drops keeps their quiz running). One per circle (``SharedCircle.pace``)."""
 
     # How often an open question is looked at: the close comes at most this late, and a
     # clock that jumps (or a test's clock, moved by hand) is noticed this soon.
     TICK_SECONDS = 0.25
 
-    def __init__(
-        self, service: CircleService, report: Callable[[str], None] = lambda text: None
-    ) -> None:
-        self.service = service
-        self.runner = QuizRunner(service)
-        self._report = report
-        self._given_up: set[tuple[str, int, int]] = set()  # closes refused: not retried
-        self._reported: set[str] = set()
+    STEPS = {
+        "close": ("close the quiz question", QuizRunner.close),
+        "reveal": ("reveal the quiz question", QuizRunner.reveal),
+        "next": ("ask the next quiz question", QuizRunner.next_question),
+    }
+
+    def __init__(self, circle: SharedCircle, report: Callable[[str, str], None] | None = None):
+        self.circle = circle
+        # (the host, what went wrong): by default a notice to the host alone.
+        self._report = report or (lambda host, text: circle.notify(host, text, "error"))
+        self._runners: dict[str, QuizRunner] = {}
+        # Steps refused (session, step, question, deadline): not retried.
+        self._given_up: set[tuple[str, str, int, int]] = set()
+        self._reported: set[tuple[str, str]] = set()
         self._wake = asyncio.Event()
 
+    def _runner(self, host: str) -> QuizRunner:
+        runner = self._runners.get(host)
+        if runner is None:
+            runner = self._runners[host] = QuizRunner(CircleService.member_of(self.circle, host))
+        return runner
+
     def step(self) -> float | None:
-        """Close what is due; the seconds until the next look (None: nothing is open)."""
-        # The clock the host's deadlines are set on (QuizRunner.clock_ms).
-        state, me = self.service.state, self.service.me
-        for session_id in due(state, me, self.runner.clock_ms()):
-            session = state.sessions[session_id]
-            attempt = (session_id, session.current, session.deadline_ms)
-            if attempt in self._given_up:
+        """Take what is due for each host served here (a close and the reveal after it
+        together); the seconds until the next look (None: nothing to watch)."""
+        for host in sorted(self.circle.members):
+            for _ in range(len(self.STEPS)):  # close, reveal: each step can make the next due
+                if not self._take_due(host):
+                    break
+        now = self.circle.clock_ms()
+        waits = []
+        for session in running_sessions(self.circle.state):
+            if session.host not in self.circle.members:
                 continue
-            try:
-                self.runner.close(session_id)
-            except (Refused, OpError) as error:
-                self._given_up.add(attempt)
-                self._report_once(f"Could not close the quiz question: {error}")
-        state = self.service.state
-        left = [
-            remaining_ms(session, self.runner.clock_ms())
-            for session in running_sessions(state)
-            if session.host == me and live_stage(session).name == "open"
-        ]
-        if not left:
+            if live_stage(session).name == "open":
+                waits.append(remaining_ms(session, now))
+            elif (then := next_at(session)) is not None:
+                waits.append(max(0, then - now))
+        if not waits:
             return None
-        return min(self.TICK_SECONDS, min(left) / 1000)
+        return min(self.TICK_SECONDS, min(waits) / 1000)
 
     async def run(self) -> None:
-        """Pace until cancelled: look again at each tick while a question is open, and
-        whenever the circle changes (an answer arrives, the lead pauses or goes on)."""
-        self.service.subscribe(self._heard)
-        while True:
-            self._wake.clear()
-            try:
-                wait = self.step()
-            except Exception as error:  # a locked store, say: it must never end the app
-                self._report_once(f"Could not close the quiz question: {error}")
-                wait = self.TICK_SECONDS
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+        """Pace until cancelled: look again at each tick while a question is open (or a
+        hands-free leaderboard shows), and whenever the circle changes (an answer
+        arrives, a player comes or goes, the lead pauses or goes on)."""
+        self.circle.subscribe(self._heard)
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    wait = self.step()
+                except Exception as error:  # a locked store, say: it must never end the app
+                    for host in self._hosting():
+                        self._report_once(host, f"Could not pace the live quiz: {error}")
+                    wait = self.TICK_SECONDS
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), wait)
+        finally:
+            self.circle.unsubscribe(self._heard)
 
-    def _report_once(self, text: str) -> None:
-        if text not in self._reported:
-            self._reported.add(text)
-            self._report(text)
+    def _take_due(self, host: str) -> bool:
+        """Take each step due now in the sessions ``host`` hosts; whether any was taken."""
+        state = self.circle.state
+        taken = False
+        for session_id, name in due(state, host, self.circle.clock_ms()):
+            session = state.sessions[session_id]
+            attempt = (session_id, name, session.current, session.deadline_ms)
+            if attempt in self._given_up:
+                continue
+            what, action = self.STEPS[name]
+            try:
+                action(self._runner(host), session_id)
+                taken = True
+            except (Refused, OpError) as error:
+                self._given_up.add(attempt)
+                self._report_once(host, f"Could not {what}: {error}")
+        return taken
+
+    def _hosting(self) -> list[str]:
+        """The members served here who host a live quiz now."""
+        hosts = {s.host for s in running_sessions(self.circle.state)}
+        return sorted(hosts & self.circle.members)
+
+    def _report_once(self, host: str, text: str) -> None:
+        if (host, text) not in self._reported:
+            self._reported.add((host, text))
+            self._report(host, text)
 
     def _heard(self, event: Event) -> None:
         self._wake.set()

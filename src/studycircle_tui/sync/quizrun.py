@@ -1,10 +1,17 @@
 """Running quizzes through a ``CircleService``: what the Quiz pane and ``quiz import`` call.
 
-A live quiz's keys never enter the shared log before their reveal (DESIGN.md, "Quizzes
-without leaks"): ``create`` publishes only a salted hash of them and keeps the keys and
-salts in this device's store; ``reveal`` publishes one question's key and salt, after its
-close. A practice quiz carries its keys openly and is marked on the player's device;
-only the score travels (``quiz.result``).
+A live quiz's keys never enter the shared log before their reveal (docs/architecture.md, "Quizzes
+without leaks"): ``create`` publishes only salted hashes of them (one per question, and
+the quiz's) and keeps the keys and salts in this device's store; ``reveal`` publishes one
+question's key and salt, after its close, which every member checks against its hash
+(``reveal_check``).
+
+Players come into a live quiz (``join``: the lobby lists them; once questions are being
+asked, from the next one) and go (``leave``); "N of M answered", and the lead's early
+close when everyone has answered, count those who are in (``players_expected``).
+
+A practice quiz carries its keys openly and is marked on the player's device; only the
+score travels (``quiz.result``).
 
 Everything here submits ops through the service, so the rules (who may host, one answer
 per player per question, no answer after the close) are the reducer's and the server's.
@@ -63,14 +70,42 @@ def remaining_ms(session: QuizSession, now_ms: int) -> int:
     return max(0, running[-1] - opens[-1][0])
 
 
-def players_expected(state: CircleState, session: QuizSession) -> list[str]:
-    """Every current member but the host: when they have all answered, the question
-    can close before its time is up."""
-    return [
-        member.id
-        for member in state.members.values()
-        if not member.removed and member.id != session.host
-    ]
+def players_in(state: CircleState, session: QuizSession, question: int) -> set[str]:
+    """Who joined in time for ``question`` and is still in (and still a member): when
+    they have all answered, the question can close before its time is up."""
+    return {
+        player
+        for player in session.playing(question)
+        if player != session.host and state.role_of(player) is not None
+    }
+
+
+def players_expected(
+    state: CircleState, session: QuizSession, question: int | None = None
+) -> set[str]:
+    """The players of ``question`` (by default the current one), the M of "N of M
+    answered": those in for it, and whoever answered it (a player who left after
+    answering, or one on an app from before ``quiz.join``, who answers without joining).
+    Never the host."""
+    index = session.current if question is None else question
+    answered = {p for p in session.answered.get(index, ()) if p != session.host}
+    return players_in(state, session, index) | answered
+
+
+def everyone_answered(state: CircleState, session: QuizSession) -> bool:
+    """Every player in for the current question has answered it (and someone is in)."""
+    playing = players_in(state, session, session.current)
+    return bool(playing) and playing <= session.answered.get(session.current, set())
+
+
+def seat(session: QuizSession, member: str) -> str:
+    """Where ``member`` stands in a live session: "host", "in" (playing now or from the
+    next question), "left", or "out" (never joined)."""
+    if member == session.host:
+        return "host"
+    if member in session.left:
+        return "left"
+    return "in" if member in session.joined else "out"
 
 
 def names(state: CircleState) -> dict[str, str]:
@@ -116,7 +151,9 @@ class QuizRunner:
             data["keys"] = [msgspec.to_builtins(key) for key in keys]
             return self.service.submit("quiz.create", data)
         salts = [secrets.token_hex(16) for _ in keys]
-        data["key_hash"] = quizkeys.key_hash(salts, keys)
+        leaves = quizkeys.key_hashes(salts, keys)
+        data["key_hashes"] = leaves
+        data["key_hash"] = quizkeys.root_of(leaves)
         # Kept before the quiz is published: a quiz whose keys were lost cannot run.
         self.service.store.save_quiz_keys(
             self.service.record.id,
@@ -167,11 +204,19 @@ class QuizRunner:
     # --- hosting ----------------------------------------------------------------------
 
     def start(
-        self, quiz_id: str, *, scoring: str = "accuracy", streak: bool = False, top_n: int = 5
+        self,
+        quiz_id: str,
+        *,
+        scoring: str = "accuracy",
+        streak: bool = False,
+        top_n: int = 5,
+        hands_free: int = 0,
     ) -> Op:
-        """Open a lobby: a live session players can follow from their Quiz pane."""
+        """Open a lobby: a live session players join from their Quiz pane. With
+        ``hands_free`` (seconds) the lead's app reveals each question once it closes,
+        shows the leaderboard that long, and asks the next (sync/pacer.py)."""
         data = {"quiz": quiz_id, "mode": "live", "scoring": scoring, "streak": streak}
-        return self.service.submit("quiz.start", {**data, "top_n": top_n})
+        return self.service.submit("quiz.start", {**data, "top_n": top_n, "hands_free": hands_free})
 
     def _session(self, session_id: str) -> tuple[QuizSession, Quiz]:
         session = self.state.sessions[session_id]
@@ -184,11 +229,9 @@ class QuizRunner:
         return self._open(session_id, question, deadline)
 
     def clock_ms(self) -> int:
-        """Now, by the clock this member's ops are stamped with: the wall clock, or the
-        circle's stamps when someone's clock ahead has pulled them forward. A question
-        lasts its deadline less its open's own stamp (reducer._quiz_open), so deadlines
-        are set on this clock, and time left is read on it."""
-        return max(self.service.now_ms(), self.service.replica.clock.ms)
+        """Now, by the clock this member's ops are stamped with (``SharedCircle.clock_ms``):
+        deadlines are set on it, and time left is read on it."""
+        return self.service.circle.clock_ms()
 
     def _open(self, session_id: str, question: int, deadline: int) -> Op:
         data = {"session": session_id, "question": question, "deadline": deadline}
@@ -240,7 +283,21 @@ class QuizRunner:
     def finish(self, session_id: str) -> Op:
         return self.service.submit("quiz.finish", {"session": session_id})
 
+    def next_question(self, session_id: str) -> Op:
+        """After a reveal: ask the next question, or finish after the last."""
+        session, quiz = self._session(session_id)
+        following = session.current + 1
+        if following < len(quiz.questions):
+            return self.open_question(session_id, following)
+        return self.finish(session_id)
+
     # --- playing ----------------------------------------------------------------------
+
+    def join(self, session_id: str) -> Op:
+        return self.service.submit("quiz.join", {"session": session_id})
+
+    def leave(self, session_id: str) -> Op:
+        return self.service.submit("quiz.leave", {"session": session_id})
 
     def answer(self, session_id: str, question: int, value: object) -> Op:
         data = {"session": session_id, "question": question, "answer": value}
@@ -262,6 +319,10 @@ class QuizRunner:
 
     def results_csv(self, session_id: str) -> str:
         return csv_text(self.csv_rows(session_id))
+
+    def reveal_check(self, session_id: str, question: int) -> quizkeys.Check:
+        session, quiz = self._session(session_id)
+        return quizkeys.reveal_check(quiz, session, question)
 
     def keys_verified(self, session_id: str) -> bool | None:
         session, quiz = self._session(session_id)

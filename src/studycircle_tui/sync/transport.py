@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from ..core.ops import Op
@@ -46,13 +47,20 @@ class Pushed:
     sealed: bool = False  # taken by the server, its seq to come (a quiz answer)
 
 
+class TransportKind(StrEnum):
+    """How a circle syncs, as the status line names it."""
+
+    FILE = "local file"
+    SERVER = "server"
+
+
 class TransportError(Exception):
     """The other side cannot be reached or read right now; sync retries later."""
 
 
 class Transport(Protocol):
-    #: shown in the status line: "local file", "server"
-    kind: str
+    #: shown in the status line
+    kind: TransportKind
     #: "hlc" for a file circle, "seq" for a server circle (see core/replica.py)
     ordering: str
     #: whether a pushed op comes back in the next pull (a file: it is appended after the
@@ -70,6 +78,11 @@ class Transport(Protocol):
     async def push(self, ops: list[Op], progress: Progress | None = None) -> list[Pushed]:
         """Deliver ops; pushing the same op twice is harmless and gets the same answer.
         ``progress`` may be told how much of a big push has gone."""
+        ...
+
+    async def changed(self) -> None:
+        """Return when the other side may have something new: the sync loop waits on
+        this between pulls of a circle file. (A server's long-poll is its own wait.)"""
         ...
 
     async def close(self) -> None: ...

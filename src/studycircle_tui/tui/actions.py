@@ -105,7 +105,7 @@ ACTIONS: tuple[Action, ...] = (
         "members",
         "m",
         "Members",
-        "Members and roles, the moderator rota and the moderation log.",
+        "Members, roles and keys (to compare), the moderator rota and the moderation log.",
         "screen",
     ),
     Action(

@@ -1,8 +1,13 @@
 """The Textual app: wiring only. It holds the service, runs its sync loop and its quiz
-pacer in workers and turns what the service reports into Messages for the screen."""
+pacer in workers and turns what the service reports into Messages for the screen.
+
+The same app runs in a terminal of its own (``studycircle``) and as one of many players'
+apps in an ssh-serve worker; there ``environ`` is the player's session (their TERM, the
+colour depth and flags the server gives them) and ``driver_class`` draws through their
+SSH channel."""
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from textual import events
@@ -12,7 +17,6 @@ from textual.filter import LineFilter
 
 from ..config import Settings, load_settings
 from ..sync.engine import CircleService, Event, Notice, SyncStatus
-from ..sync.pacer import QuizPacer
 from . import display
 from .messages import CircleChanged, NoticeReceived, SyncStatusChanged
 from .preferences import Preferences
@@ -50,16 +54,22 @@ class StudyCircleApp(App[None]):
         settings: Settings | None = None,
         theme: str | None = None,
         remote: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        driver_class=None,
+        tune_gc: bool = True,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=driver_class)
         self.service = service
         # "ssh" or "web" when served to someone at another machine (``--served-over``):
         # then nothing is written to this machine's files on their say-so (screens/export.py).
         self.remote = remote
         self.settings = settings if settings is not None else load_settings()
         self._sync = sync
+        # An ssh-serve worker tunes its collector once for all its players' apps: a
+        # player's widgets frozen at mount would outlive their session.
+        self._tune_gc = tune_gc
         # Themes (registered before use), colour depth, keymap, low-bandwidth mode.
-        self.preferences = Preferences(self, self.settings)
+        self.preferences = Preferences(self, self.settings, environ)
         if theme is not None:
             self.theme = theme
         self.main_screen = MainScreen(service, self.settings)
@@ -83,12 +93,13 @@ class StudyCircleApp(App[None]):
         self.title = visible_line(self.service.state.name) or "studycircle"
         self.service.subscribe(self._service_event)
         self.push_screen(self.main_screen)
-        self.call_after_refresh(tune_garbage_collector)
+        if self._tune_gc:
+            self.call_after_refresh(tune_garbage_collector)
         if self._sync:
             self.run_worker(self.service.run(), name="sync", group="sync", exclusive=True)
-        # Live questions this member hosts close on time whatever screen is showing.
-        pacer = QuizPacer(self.service, report=self._pacer_problem)
-        self.run_worker(pacer.run(), name="pacer", group="pacer", exclusive=True)
+        # Live questions this member hosts close on time whatever screen is showing (one
+        # pacer for the circle, however many apps over it: an ssh-serve worker's).
+        self.run_worker(self.service.pace(), name="pacer", group="pacer", exclusive=True)
         self.preferences.on_mount()
 
     def get_system_commands(self, screen):
@@ -106,9 +117,6 @@ class StudyCircleApp(App[None]):
     async def action_quit(self) -> None:
         self.main_screen.leave_thread()  # the debounced draft save may not have run yet
         self.exit()
-
-    def _pacer_problem(self, text: str) -> None:
-        self.notify(text, severity="error", timeout=8)
 
     def _service_event(self, event: Event) -> None:
         # Called on the app's own event loop (the sync worker runs there), so posting is safe.

@@ -13,7 +13,12 @@ What is here, and who needs it:
 - writing a query straight to the terminal (the slow-link probe in ``preferences.py``);
 - the bindings a widget class declares, with its bases' (the settings screen's key list);
 - dropping a widget's reactive watchers on widgets gone from the DOM (``widgets/footer.py``);
-- whether tree-sitter can load a grammar (``widgets/note_editor.py``).
+- whether tree-sitter can load a grammar (``widgets/note_editor.py``);
+- the app whose code is running now: one ssh-serve worker runs many players' apps in
+  one process, and each draws times in its own format (``timefmt.py``);
+- Textual's parser of what a terminal sends (keys, mouse, paste, focus, resize): the
+  ssh-serve driver feeds it the bytes of each player's SSH channel
+  (``remote/session_driver.py``).
 """
 
 from collections.abc import Callable, Iterator
@@ -22,6 +27,8 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.style import Style
 from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
+from textual._context import active_app
+from textual._xterm_parser import XTermParser
 from textual.app import App
 from textual.binding import BindingsMap
 from textual.dom import DOMNode
@@ -165,3 +172,17 @@ def tree_sitter_language(name: str) -> object | None:
         return get_language(name)
     except Exception:  # a grammar built for another tree-sitter: plain text, not a crash
         return None
+
+
+# --- many apps in one process (ssh-serve's workers) -------------------------------------
+
+
+def drawing_app() -> App | None:
+    """The app whose code (a render, a handler) is running now; None outside any app."""
+    return active_app.get(None)
+
+
+def terminal_parser() -> XTermParser:
+    """A parser that turns what a terminal sends into Textual's events: ``feed(text)``
+    yields them as they complete, ``tick()`` the ones a pause completes (a lone ESC)."""
+    return XTermParser()

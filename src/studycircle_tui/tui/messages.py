@@ -14,6 +14,17 @@ from ..sync.engine import CircleService, Event, Notice, SyncStatus
 class CircleChanged(Message):
     change: Change
 
+    def can_replace(self, message: Message) -> bool:
+        # A burst of changes (a room answering a question) is handled once, as one: this
+        # change's ops go in front of the next one's, which is handled instead.
+        if not isinstance(message, CircleChanged):
+            return False
+        message.change = Change(
+            [*self.change.applied, *message.change.applied],
+            self.change.refolded or message.change.refolded,
+        )
+        return True
+
 
 @dataclass
 class SyncStatusChanged(Message):

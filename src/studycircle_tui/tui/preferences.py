@@ -3,14 +3,17 @@ key overrides, time format and low-bandwidth mode; and the palette's commands fo
 Each is this app's own (its classes, CSS variables and line filters), never the process's.
 
 ``app.py`` makes one ``Preferences`` in its ``__init__`` (themes are registered before
-any is used) and asks it for extra palette commands. Everything that went wrong while
-reading config.toml or the theme files is kept in ``problems`` and shown as a toast once
-the app is up, so the app always starts: with the default for whatever was bad.
+any is used) and asks it for extra palette commands. What the terminal is (TERM, a
+colour depth or low-bandwidth mode forced from the command line) is read from the
+app's ``environ``: the process's own, or an ssh-serve player's session. Everything that
+went wrong while reading config.toml or the theme files is kept in ``problems`` and
+shown as a toast once the app is up, so the app always starts: with the default for
+whatever was bad.
 """
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import fields, replace
 
 from textual import constants
@@ -32,11 +35,17 @@ THEME_FOR_DEPTH = {"1": "monochrome", "16": "ansi-16"}
 
 
 class Preferences:
-    def __init__(self, app: App, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        settings: Settings | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.app = app
+        self.environ = os.environ if environ is None else environ
         self.settings = settings if settings is not None else config.load_settings()
         self.problems: list[str] = list(self.settings.problems)
-        self.themes, theme_problems = load_themes(config.user_themes_dir())
+        self.themes, theme_problems = load_themes(config.user_themes_dir(self.settings.path))
         self.problems.extend(theme_problems)
         for info in self.themes.values():
             app.register_theme(info.theme)  # registered before any is used
@@ -51,22 +60,22 @@ class Preferences:
 
     @property
     def color_depth(self) -> str:
-        return terminal.color_depth(self.settings.color_depth)
+        return terminal.color_depth(self.settings.color_depth, self.environ)
 
     @property
     def low_bandwidth(self) -> bool:
-        return terminal.flag(terminal.ENV_LOW_BANDWIDTH, self.settings.low_bandwidth)
+        return terminal.flag(terminal.ENV_LOW_BANDWIDTH, self.settings.low_bandwidth, self.environ)
 
     @property
     def ascii_borders(self) -> bool:
-        return terminal.flag(terminal.ENV_ASCII, self.settings.ascii_borders)
+        return terminal.flag(terminal.ENV_ASCII, self.settings.ascii_borders, self.environ)
 
     @property
     def border_mode(self) -> str:
         """ASCII when asked; on the Linux console, the lines its font has; else Unicode."""
         if self.ascii_borders:
             return "ascii"
-        return "console" if os.environ.get("TERM", "") == "linux" else "unicode"
+        return "console" if self.environ.get("TERM", "") == "linux" else "unicode"
 
     def theme_name(self, settings: Settings) -> str:
         """The theme to use: the chosen one if it exists, else the depth's default."""
@@ -78,7 +87,7 @@ class Preferences:
         if settings.theme not in self.app.available_themes:
             self.problems.append(
                 f"theme '{settings.theme}' not found (is its file in "
-                f"{config.user_themes_dir()}?); using '{fallback}'"
+                f"{config.user_themes_dir(settings.path)}?); using '{fallback}'"
             )
             return fallback
         return settings.theme
@@ -92,14 +101,16 @@ class Preferences:
             for item in fields(Settings):
                 setattr(self.settings, item.name, getattr(settings, item.name))
         settings = self.settings
-        timefmt.set_format(settings.time_format)
+        timefmt.set_format(app, settings.time_format)
         low = self.low_bandwidth
         app.animation_level = "none" if low else constants.TEXTUAL_ANIMATIONS
         app.set_class(low, "-low-bandwidth")
         # Only changed cells go to the terminal in every mode: it costs a little CPU per
         # frame and halves what a new message sends even on a fast link (4.4 KB → under
         # 1 KB at 80x24). Low-bandwidth mode adds no animations and fewer frames.
-        if self._changed_cells is None and not terminal.flag(terminal.ENV_FULL_REDRAW, False):
+        if self._changed_cells is None and not terminal.flag(
+            terminal.ENV_FULL_REDRAW, False, self.environ
+        ):
             self._changed_cells = ChangedCellsDisplay(app)
             self._changed_cells.install()
         mode = self.border_mode
@@ -114,7 +125,7 @@ class Preferences:
             self._saving_theme = False
         # After the theme: one bit measures against its background. A depth the terminal
         # announced itself needs no filter (Textual draws with it), except none at all.
-        depth, chosen = terminal.color_choice(settings.color_depth)
+        depth, chosen = terminal.color_choice(settings.color_depth, self.environ)
         self.line_filters = self._line_filters(depth if chosen or depth == "1" else "truecolor")
         app.set_keymap(dict(settings.keys))
         if not first and (

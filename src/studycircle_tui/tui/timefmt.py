@@ -2,26 +2,37 @@
 
 The ``time_format`` setting (``set_format``) turns relative times into clock times:
 "24h" gives "14:05", "Tue 14:05", "12 Mar 14:05"; "12h" the same with "2:05pm".
+
+The setting is each app's: one ssh-serve worker runs many players' apps in one process,
+so the format is looked up for the app whose widget is drawing (Textual's active app).
 """
 
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
-_FORMAT = "relative"  # one app per process, so the setting is the module's
+from .compat import drawing_app
+
+FORMATS = ("relative", "24h", "12h")
+_formats: "WeakKeyDictionary[object, str]" = WeakKeyDictionary()
 
 
-def set_format(name: str) -> None:
-    global _FORMAT
-    _FORMAT = name if name in ("relative", "24h", "12h") else "relative"
+def set_format(app: object, name: str) -> None:
+    _formats[app] = name if name in FORMATS else "relative"
+
+
+def _format() -> str:
+    app = drawing_app()
+    return _formats.get(app, "relative") if app is not None else "relative"
 
 
 def _time(moment: datetime) -> str:
-    if _FORMAT == "12h":
+    if _format() == "12h":
         return f"{moment.hour % 12 or 12}:{moment.minute:02d}{'am' if moment.hour < 12 else 'pm'}"
     return moment.strftime("%H:%M")
 
 
 def relative(ms: int, now_ms: int) -> str:
-    if _FORMAT != "relative":
+    if _format() != "relative":
         return absolute(ms, now_ms)
     seconds = max(0, (now_ms - ms) // 1000)
     if seconds < 60:

@@ -13,6 +13,7 @@ lines (every line before its first option). Everything else wrong stops with the
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .checks import check_question, checked, clean_title, finish
@@ -143,7 +144,7 @@ def write_aiken(quiz: Quiz) -> str:
 
 def aiken_losses(quiz: Quiz) -> list[str]:
     """What an Aiken file of this quiz will not keep."""
-    checks = [
+    checks: list[tuple[str, Callable[[QuizQuestion], object]]] = [
         ("question names", lambda q: q.name),
         ("categories", lambda q: q.category),
         ("text formats", lambda q: q.text_format),

@@ -13,7 +13,7 @@ unclosed brace, an empty choice, weights that cannot add up), this reader stops 
 import re
 from dataclasses import dataclass, field
 
-from ..ops import NumberAnswer
+from ..ops import NumberAnswer, QuestionKind
 from .checks import checked, clean_title, finish
 from .model import (
     Common,
@@ -288,7 +288,7 @@ def _choices(text: str, answer: Src, common: Common) -> QuizQuestion:
         choices.append(text_of(choice))
         weights.append(weight)
         feedback.append(text_of(comment))
-    kind = "multiple_choice" if single else "multiple_answer"
+    kind: QuestionKind = "multiple_choice" if single else "multiple_answer"
     return choice_question(kind, text, choices, weights, feedback, common)
 
 

@@ -111,7 +111,8 @@ class _Table:
         return value
 
     def items(self, key: str) -> list[Any]:
-        return self.get(key, list, [])
+        items: list[Any] = self.get(key, list, [])
+        return items
 
 
 _TYPE_NAMES: dict[Any, str] = {
@@ -227,8 +228,8 @@ def _choices(table: _Table, kind: str, text: str, common: Common) -> QuizQuestio
         pairs = zip(correct, given, strict=True)
         weights = [float(w) if w is not None else 100.0 if c else 0.0 for c, w in pairs]
     for number, (c, w) in enumerate(zip(correct, weights, strict=True), 1):
-        right = w == 100 if kind == "multiple_choice" else w > 0
-        if c is not None and c != right:
+        marked = w == 100 if kind == "multiple_choice" else w > 0
+        if c is not None and c != marked:
             what = "correct = true" if c else "correct = false"
             raise table.error("choices", f"choice {number} has {what} but weight {w:g}")
     return choice_question(kind, text, texts, weights, feedback, common)  # type: ignore[arg-type]

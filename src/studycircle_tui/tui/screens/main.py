@@ -88,6 +88,7 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         self._palette: Palette | None = None
         self._search_timer = None
         self._arrived = ""  # what the welcome said was still arriving
+        self.changes_waiting = False  # changes came while another screen covered this
         self.init_post_actions()
         self.init_circle_life()
 
@@ -330,8 +331,20 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
             self.offer_rules()  # on joining, and once after each change of the rules
         if self.thread_id and self.is_current and self.pane == "thread":
             self.service.mark_read(self.thread_id)  # its own change refreshes again
+        covering = self.app.screen
+        if covering is not self and not covering.is_modal:
+            # A whole screen covers this one (a live quiz, say, where every answer in the
+            # room is a change): it is drawn again when it shows.
+            self.changes_waiting = True
+            return
         self._refresh_all()
         self.refresh_offered()
+
+    def on_screen_resume(self) -> None:
+        if self.changes_waiting:
+            self.changes_waiting = False
+            self._refresh_all()
+            self.refresh_offered()
 
     def _ring_for_mentions(self, ops) -> None:  # type: ignore[no-untyped-def]
         state, me = self.service.state, self.service.me

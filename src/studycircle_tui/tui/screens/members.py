@@ -1,6 +1,12 @@
 """Members, their roles and the moderator rota; the lead grants and removes roles and
-sets the rota; moderators and the lead also see the moderation log."""
+sets the rota; moderators and the lead also see the moderation log.
 
+Each member's key shows as a safety number (core/signing.py), for two people to compare
+by voice; a member makes themselves a new key here, and a lead gives a member who lost
+theirs the key of the member their new device joined as (two steps: the member, then
+the new device's member)."""
+
+from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
@@ -11,8 +17,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
-from ...core.ops import OpError
+from ...core.ops import SERVER_ACTOR, OpError
 from ...core.rota import moderator_at, turns
+from ...core.signing import safety_number
+from ...core.state import ModerationEntry
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService, Refused
 from ..timefmt import relative
@@ -24,7 +32,12 @@ ACTIONS = {
     "unhide": "unhid",
     "remove": "removed",
     "rota": "set the rota:",
+    "key:first": "announced a key for",
+    "key:rotate": "made a new key:",
+    "key:lost": "gave a new key (lost) to",
+    "signatures": "made signatures",
 }
+KEY_REASONS = {"rotate": "they made a new one", "lost": "a lead gave it after theirs was lost"}
 
 
 class MembersScreen(ModalScreen[None]):
@@ -34,12 +47,15 @@ class MembersScreen(ModalScreen[None]):
         Binding("u", "role('member')", "Make member"),
         Binding("l", "role('lead')", "Make lead"),
         Binding("x", "remove", "Remove"),
+        Binding("k", "new_key", "New key"),
+        Binding("g", "give_key", "Give key (lost)"),
         Binding("escape", "dismiss(None)", "Close"),
     ]
 
     def __init__(self, service: CircleService) -> None:
         super().__init__()
         self.service = service
+        self._lost_by: str | None = None  # a lead's "give key": the member who lost theirs
 
     def compose(self) -> ComposeResult:
         state, me = self.service.state, self.service.me
@@ -47,6 +63,8 @@ class MembersScreen(ModalScreen[None]):
         with VerticalScroll(id="members-box"):
             yield Label("Members and roles", classes="title")
             yield OptionList(id="members")
+            yield Static(id="member-key")
+            yield Static(self._signing_line(), id="signing")
             yield Label("Moderator rota", classes="heading")
             yield Static(id="rota")
             if is_lead:
@@ -66,7 +84,12 @@ class MembersScreen(ModalScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        members = self.query_one("#members", OptionList)
+        members.focus()
         self._show()
+        shown = [option.id for option in members.options]
+        if self.service.me in shown:  # one's own key first: the one others ask about
+            members.highlighted = shown.index(self.service.me)
 
     def _member_name(self, member_id: str) -> str:
         return name_of(self.service.state, member_id)
@@ -84,7 +107,11 @@ class MembersScreen(ModalScreen[None]):
             if member.id == self.service.me:
                 label.append("  (you)", style="dim")
             options.append(Option(label, id=member.id))
-        self.query_one("#members", OptionList).set_options(options)
+        members, keep = self.query_one("#members", OptionList), self._selected_member()
+        members.set_options(options)
+        shown = [option.id for option in options]
+        if keep in shown:  # still on the member just acted on
+            members.highlighted = shown.index(keep)
         self._show_rota()
         if self.query("#volunteers"):
             volunteers = self.query_one("#volunteers", SelectionList)
@@ -94,13 +121,49 @@ class MembersScreen(ModalScreen[None]):
                 [(o.prompt, o.id, o.id in chosen) for o in options]  # type: ignore[misc]
             )
         if self.query("#moderation-log"):
-            entries = [
-                f"{relative(e.at_ms, now)} {self._member_name(e.actor)} {self._action(e.action)}"
-                f" {self._target(e.action, e.target)}"
-                for e in reversed(state.moderation_log[-50:])
-            ]
+            entries = [self._log_line(e, now) for e in reversed(state.moderation_log[-50:])]
 
             self.query_one("#moderation-log", Static).update("\n".join(entries) or "Nothing yet.")
+        self._show_key(self._selected_member())
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id == "members":
+            self._show_key(event.option.id)
+
+    def _show_key(self, member_id: str | None) -> None:
+        """The highlighted member's key, as a safety number to compare by voice."""
+        state = self.service.state
+        if member_id is None:
+            return
+        name = self._member_name(member_id)
+        history = state.keys.get(member_id)
+        if not history:
+            text = f"{name} has no key: an older app's changes are not signed."
+        else:
+            latest = history[-1]
+            whose = "Your" if member_id == self.service.me else f"{name}'s"
+            text = f"{whose} key: {safety_number(latest.key)}"
+            if latest.reason in KEY_REASONS:
+                when = relative(latest.at_ms, self.service.now_ms())
+                text += f"\n(new {when}: {KEY_REASONS[latest.reason]})"
+        self.query_one("#member-key", Static).update(Text(visible_line(text)))
+
+    def _signing_line(self) -> str:
+        state = self.service.state
+        if state.signatures_required:
+            return "Every change must be signed by its author."
+        unsigned = [m for m in state.members.values() if not m.removed and m.id not in state.keys]
+        if unsigned:
+            return f"Unsigned circle: {len(unsigned)} member(s) sign nothing yet (older apps)."
+        return "Every member signs; the lead may require signatures."
+
+    def _log_line(self, entry: ModerationEntry, now: int) -> str:
+        when, who = relative(entry.at_ms, now), self._member_name(entry.actor)
+        if entry.action in ("forged", "unsigned"):  # refused: what it claimed to be
+            return f"{when} REFUSED {entry.target} claiming to be by {who}: {entry.note}"
+        return (
+            f"{when} {who} {self._action(entry.action)} {self._target(entry.action, entry.target)}"
+        )
 
     @staticmethod
     def _action(action: str) -> str:
@@ -110,6 +173,10 @@ class MembersScreen(ModalScreen[None]):
 
     def _target(self, action: str, target: str) -> str:
         state = self.service.state
+        if action == "signatures":
+            return target
+        if target == SERVER_ACTOR:
+            return "the server"
         if action == "rota":
             return ", ".join(self._member_name(member) for member in target.split(",") if member)
         if target in state.posts:
@@ -145,6 +212,37 @@ class MembersScreen(ModalScreen[None]):
         if member and member != self.service.me:
             self._submit("member.remove", {"member": member})
 
+    def action_new_key(self) -> None:
+        """Sign from now on with a new key (the old one signs the change)."""
+        self._act(self.service.rotate_key, "Your new key is in the log; compare it again.")
+
+    def action_give_key(self) -> None:
+        """A lead: first the member who lost their key, then the member their new device
+        joined as; that device's key becomes theirs."""
+        member = self._selected_member()
+        if member is None or self.service.state.role_of(self.service.me) != "lead":
+            self._say("Only the lead gives a member who lost their key a new one.")
+            return
+        if self._lost_by is None or self._lost_by == member:
+            self._lost_by = member
+            self._say(
+                f"{self._member_name(member)} lost their key: now highlight the member their "
+                "new device joined as, compare its key with them, and press g again."
+            )
+            return
+        lost, self._lost_by = self._lost_by, None
+        self._act(lambda: self.service.rekey(lost, member), "Done: their new device is them now.")
+
+    def _act(self, do: Callable[[], object], done: str) -> None:
+        try:
+            do()
+        except (Refused, OpError) as error:
+            self._say(f"Not done: {error}")
+            return
+        self._say(done)
+        self.query_one("#signing", Static).update(self._signing_line())
+        self._show()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id != "set-rota":
             return
@@ -164,13 +262,7 @@ class MembersScreen(ModalScreen[None]):
         )
 
     def _submit(self, type_name: str, data: dict) -> None:
-        try:
-            self.service.submit(type_name, data)
-        except (Refused, OpError) as error:
-            self._say(f"Not done: {error}")
-            return
-        self._say("Done.")
-        self._show()
+        self._act(lambda: self.service.submit(type_name, data), "Done.")
 
     def _say(self, text: str) -> None:
         self.query_one("#members-message", Label).update(text)

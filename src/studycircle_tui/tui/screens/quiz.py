@@ -254,6 +254,7 @@ class QuizPaneScreen(QuizBaseScreen):
                 scoring=settings.scoring,
                 streak=settings.streak,
                 top_n=settings.top_n,
+                hands_free=settings.hands_free,
             )
             if op is not None:
                 self.app.push_screen(LiveQuizScreen(self.service, op.id))

@@ -1,5 +1,5 @@
-"""A small quiz dialog: how to score a live run before its lobby opens. It dismisses with
-its answer, or None on escape. (Exporting the results is in export.py.)"""
+"""A small quiz dialog: how to score and pace a live run before its lobby opens. It
+dismisses with its answer, or None on escape. (Exporting the results is in export.py.)"""
 
 from dataclasses import dataclass
 
@@ -12,12 +12,20 @@ from textual.widgets import Button, Input, Label, RadioSet
 from ..visible import visible_line
 from ..widgets.toggles import Choice, Tick
 
+HANDS_FREE_SECONDS = 8  # the leaderboard's time between questions, unless changed
+
 
 @dataclass(frozen=True, slots=True)
 class LiveSettings:
     scoring: str  # "accuracy" | "speed"
     streak: bool
     top_n: int
+    hands_free: int = 0  # seconds of leaderboard between questions; 0: the lead goes on
+
+
+def _number(text: str, low: int, high: int) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() and low <= int(text) <= high else None
 
 
 class LiveSettingsScreen(ModalScreen[LiveSettings | None]):
@@ -47,13 +55,20 @@ class LiveSettingsScreen(ModalScreen[LiveSettings | None]):
             with Horizontal(classes="quiz-row"):
                 yield Label("Leaderboard shows the top ", classes="quiz-inline")
                 yield Input("5", id="quiz-top-n", type="integer", max_length=3)
+            yield Tick(
+                "Hands-free: reveal each answer, then go on by itself",
+                id="quiz-hands-free",
+            )
+            with Horizontal(classes="quiz-row", id="quiz-hands-free-row"):
+                yield Label("Leaderboard between questions for ", classes="quiz-inline")
+                yield Input(
+                    str(HANDS_FREE_SECONDS), id="quiz-hands-free-s", type="integer", max_length=3
+                )
+                yield Label(" s", classes="quiz-inline")
             yield Label("", id="quiz-dialog-error", classes="quiz-warning")
             with Horizontal(classes="quiz-buttons"):
                 yield Button("Open lobby", variant="primary", id="quiz-ok")
                 yield Button("Cancel", id="quiz-cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#quiz-ok", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "quiz-cancel":
@@ -64,14 +79,33 @@ class LiveSettingsScreen(ModalScreen[LiveSettings | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self._done()
 
+    def on_mount(self) -> None:
+        self.query_one("#quiz-ok", Button).focus()
+        self._show_hands_free(False)
+
+    def on_checkbox_changed(self, event: Tick.Changed) -> None:
+        if event.checkbox.id == "quiz-hands-free":
+            self._show_hands_free(event.value)
+
+    def _show_hands_free(self, on: bool) -> None:
+        self.query_one("#quiz-hands-free-row").display = on
+
     def _done(self) -> None:
-        text = self.query_one("#quiz-top-n", Input).value.strip()
-        if not text.isdigit() or not 1 <= int(text) <= 100:
-            self.query_one("#quiz-dialog-error", Label).update("Top N is a number from 1 to 100.")
+        error = self.query_one("#quiz-dialog-error", Label)
+        top_n = _number(self.query_one("#quiz-top-n", Input).value, 1, 100)
+        if top_n is None:
+            error.update("Top N is a number from 1 to 100.")
             return
+        hands_free = 0
+        if self.query_one("#quiz-hands-free", Tick).value:
+            seconds = _number(self.query_one("#quiz-hands-free-s", Input).value, 1, 600)
+            if seconds is None:
+                error.update("The leaderboard shows for 1 to 600 seconds.")
+                return
+            hands_free = seconds
         scoring = "speed" if self.query_one(RadioSet).pressed_index == 1 else "accuracy"
         streak = self.query_one("#quiz-streak", Tick).value
-        self.dismiss(LiveSettings(scoring, streak, int(text)))
+        self.dismiss(LiveSettings(scoring, streak, top_n, hands_free))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,41 +1,58 @@
 """A live quiz, for its lead and for players alike: lobby → question with countdown →
-answers → close → reveal (the right answer and how the group answered) → leaderboard →
-next; at the end a podium and per-question statistics.
+answers → close → reveal (the right answer, checked against its published hash, and how
+the group answered) → leaderboard → next; at the end a podium and per-question
+statistics.
 
 Everything shown comes from the circle's log, so every member's screen agrees; only the
-lead's "leaderboard" step is the lead's own (no op marks it). The lead paces the quiz:
-``n`` goes on, ``p`` pauses, ``+`` adds time, ``s`` skips to the close, ``x`` ends it.
-This screen only shows: the lead's pacer (sync/pacer.py, run beside the sync loop) closes
-a question when its time is up or everyone answered, whatever screen is showing.
+lead's "leaderboard" step is the lead's own (no op marks it). A player who opens this
+screen joins the quiz (``quiz.join``) and leaves it with esc (``quiz.leave``): the lobby
+and "N of M answered" count who is in. The lead paces the quiz: ``n`` goes on, ``p``
+pauses, ``+`` adds time, ``s`` skips to the close, ``x`` ends it. This screen only shows:
+the lead's pacer (sync/pacer.py, run beside the sync loop) closes a question when its
+time is up or everyone in has answered, whatever screen is showing, and in a hands-free
+quiz reveals it and goes on by itself. What the screen says is made in quiz_room.py.
+
+About 480 lines, kept whole: one screen's stages, keys and layout, read top to bottom.
 """
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Key as KeyEvent
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from ...core import quizscore, sessionscore
+from ...core import quizscore
+from ...core.replica import Change
 from ...core.state import Quiz, QuizSession
 from ...sync.engine import CircleService
-from ...sync.quizrun import ADD_SECONDS, LiveStage, live_stage, players_expected
-from ..visible import markup_line, markup_text, names_of, visible_line
+from ...sync.pacer import next_at
+from ...sync.quizrun import ADD_SECONDS, LiveStage, live_stage, players_expected, seat
+from ..messages import CircleChanged
+from ..visible import markup_line, names_of
 from ..widgets.quiz_views import (
     CHOICE_KINDS,
     BarChart,
     Countdown,
+    FeedbackView,
     Leaderboard,
     QuestionView,
     answer_hint,
-    grade_markup,
     needs_typing,
     summary_line,
     typed_answer,
 )
+from . import quiz_room
 from .quiz import QuestionScreen
 
 TICK_SECONDS = 0.25
+# Others' answers, joins and leaves change only the counts and names on screen ("12 of
+# 30 answered", the lobby's list): those are drawn at most this often. Thirty apps
+# redrawing for each of thirty answers was most of an ssh-serve worker's time while a
+# question was open (bench/ssh_sessions.py); a room joining at once is the same crowd.
+ROOM_SECONDS = 0.5
 LEAD_ACTIONS = {"advance", "pause", "add_time", "skip", "end"}
+ROOM_OPS = ("quiz.answer", "quiz.answered", "quiz.join", "quiz.leave")
 
 
 class LiveQuizScreen(QuestionScreen):
@@ -47,7 +64,9 @@ class LiveQuizScreen(QuestionScreen):
         Binding("x", "end", "End", tooltip="End the quiz here"),
         Binding("enter", "send", "Send", tooltip="Send the ticked choices"),
         Binding("e", "export", "Export CSV", tooltip="Write the results as CSV"),
-        Binding("escape", "leave", "Leave", tooltip="Back to the quizzes (the quiz goes on)"),
+        # One key, two meanings: a player leaves the quiz, its lead only goes back.
+        Binding("escape", "leave", "Leave quiz", tooltip="Leave (join again from the Quiz pane)"),
+        Binding("escape", "back", "Back", tooltip="Back to the quizzes (the quiz goes on)"),
     ]
 
     def __init__(self, service: CircleService, session_id: str, *, tick: bool = True) -> None:
@@ -57,6 +76,8 @@ class LiveQuizScreen(QuestionScreen):
         self._tick_enabled = tick
         self._shown_question = -2
         self._bindings_for: object = None
+        self._texts: dict[str, str] = {}
+        self._room_timer: Timer | None = None
 
     # --- reading ----------------------------------------------------------------------
 
@@ -78,6 +99,17 @@ class LiveQuizScreen(QuestionScreen):
     def my_answer(self, question: int) -> tuple[object, int] | None:
         return self.session.answers.get(question, {}).get(self.service.me)
 
+    def may_answer(self, stage: LiveStage) -> bool:
+        """A player in for the open question who has not answered it yet."""
+        session, me = self.session, self.service.me
+        return (
+            not self.lead
+            and stage.name == "open"
+            and me not in session.left
+            and session.joined.get(me, stage.question) <= stage.question
+            and self.my_answer(stage.question) is None
+        )
+
     # --- layout -----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -89,6 +121,8 @@ class LiveQuizScreen(QuestionScreen):
                 yield QuestionView(id="quiz-question")
                 yield Input(id="quiz-typed", placeholder="Your answer")
                 yield Static("", id="quiz-status")
+                yield FeedbackView(id="quiz-explain")
+                yield Static("", id="quiz-tally")
                 yield BarChart(id="quiz-chart")
                 yield Leaderboard(id="quiz-board")
                 yield DataTable(id="quiz-stats", cursor_type="row", zebra_stripes=True)
@@ -97,15 +131,29 @@ class LiveQuizScreen(QuestionScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#quiz-stats", DataTable)
-        table.add_columns("#", "Question", "Answered", "Right", "Avg s")
+        table.add_columns("#", "Question", "Right / answered", "Avg s", "Fastest right")
+        self._come_in()
         self.refresh_view()
         if self._tick_enabled:
             self.set_interval(TICK_SECONDS, self.tick)
+
+    def _come_in(self) -> None:
+        """A player who opens a running quiz joins it (again, after leaving)."""
+        if self.session_id not in self.service.state.sessions:
+            return
+        if self.stage().name != "finished" and seat(self.session, self.service.me) in (
+            "out",
+            "left",
+        ):
+            self.submit(self.runner.join, self.session_id)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in LEAD_ACTIONS and not self.lead:
             return False
         stage = self.stage()
+        if action in ("leave", "back"):  # leaving means something only while it runs
+            playing = not self.lead and stage.name != "finished"
+            return playing == (action == "leave")
         if action == "advance":
             return stage.name in ("lobby", "closed", "revealed")
         if action in ("pause", "skip"):
@@ -118,14 +166,31 @@ class LiveQuizScreen(QuestionScreen):
             return stage.name == "finished"
         if action == "send":
             return (
-                not self.lead
-                and stage.name == "open"
+                self.may_answer(stage)
                 and self.quiz.questions[stage.question].kind == "multiple_answer"
-                and self.my_answer(stage.question) is None
             )
         return True
 
     # --- showing ----------------------------------------------------------------------
+
+    def on_circle_changed(self, message: CircleChanged) -> None:
+        if self._others_answering(message.change):
+            if self._room_timer is None:
+                self._room_timer = self.set_timer(ROOM_SECONDS, self._room_answered)
+            return
+        self.refresh_view()
+
+    def _others_answering(self, change: Change) -> bool:
+        me = self.service.me
+        return (
+            bool(change.applied)
+            and not change.refolded
+            and all(op.type in ROOM_OPS and op.actor != me for op in change.applied)
+        )
+
+    def _room_answered(self) -> None:
+        self._room_timer = None
+        self.refresh_view()
 
     def refresh_view(self) -> None:
         if self.session_id not in self.service.state.sessions:
@@ -142,16 +207,18 @@ class LiveQuizScreen(QuestionScreen):
             "lobby": "lobby",
             "finished": "finished",
         }.get(stage.name, f"question {stage.question + 1} of {total}")
-        self.query_one("#quiz-live-title", Label).update(
-            f"Live · {visible_line(quiz.title)} · {where} · {role}"
-        )
+        self._put("#quiz-live-title", f"Live · {markup_line(quiz.title)} · {where} · {role}")
+        board = self.board_for == stage.question or bool(self.lead and self.session.hands_free)
         parts = {
             "#quiz-lobby": stage.name == "lobby",
-            "#quiz-countdown": stage.name in ("open", "paused"),
+            "#quiz-countdown": stage.name in ("open", "paused")
+            or next_at(self.session) is not None,
             "#quiz-question": stage.name in ("open", "paused", "closed", "revealed")
             and self.board_for != stage.question,
             "#quiz-typed": False,
             "#quiz-status": stage.name != "lobby",
+            "#quiz-explain": False,
+            "#quiz-tally": stage.name == "revealed",
             "#quiz-chart": stage.name == "revealed" and self.board_for != stage.question,
             "#quiz-board": stage.name in ("revealed", "finished"),
             "#quiz-stats": stage.name == "finished",
@@ -163,7 +230,7 @@ class LiveQuizScreen(QuestionScreen):
         else:
             parts["#quiz-typed"] = self._show_question(stage, who)
             if stage.name == "revealed":
-                parts["#quiz-board"] = self._show_reveal(stage, who)
+                parts["#quiz-explain"] = self._show_reveal(stage, who, board)
         for selector, shown in parts.items():
             self.query_one(selector).display = shown
         typed = self.query_one("#quiz-typed", Input)
@@ -171,12 +238,21 @@ class LiveQuizScreen(QuestionScreen):
             typed.focus()
         elif not typed.display and typed.has_focus:
             self.query_one("#quiz-body").focus()  # choice keys must reach the screen
-        self.query_one("#quiz-note", Static).update(self._note())
+        self._put("#quiz-note", self._note())
         self.update_countdown()
-        shown = (stage, self.board_for, self.picked and True, self.my_answer(stage.question))
-        if shown != self._bindings_for:  # the footer rebuilds on each refresh: only on change
-            self._bindings_for = shown
+        # The footer is built anew on each refresh of the bindings: only when the keys it
+        # offers change (a player's stay the same from one question to the next).
+        offered = tuple(bool(self.check_action(binding.action, ())) for binding in self.BINDINGS)
+        if offered != self._bindings_for:
+            self._bindings_for = offered
             self.refresh_bindings()
+
+    def _put(self, selector: str, text: str) -> None:
+        """Show ``text`` (markup) in a Static, drawn again only if it changed: see
+        ``widgets.quiz_views.ShownText``."""
+        if self._texts.get(selector) != text:
+            self._texts[selector] = text
+            self.query_one(selector, Static).update(text)
 
     def _note(self) -> str:
         if self.service.transport.ordering == "seq":
@@ -186,39 +262,25 @@ class LiveQuizScreen(QuestionScreen):
     def _keys_text(self) -> str:
         if self.quiz.keys is not None:
             return "Its answer key is already in the log: it was shared for practice."
-        return "Its answer key stays with the lead until each question's reveal."
-
-    def _scoring_text(self) -> str:
-        session = self.session
-        text = "speed scoring" if session.scoring == "speed" else "accuracy scoring"
-        if session.streak:
-            text += " · streak bonus"
-        return f"{text} · top {session.top_n} on the leaderboard"
+        return (
+            "Its answer key stays with the lead until each question's reveal, and each "
+            "answer revealed is checked against a hash published at the start."
+        )
 
     def _show_lobby(self, who: dict[str, str]) -> None:
         count = len(self.quiz.questions)
         lines = [
-            f"[b]{markup_line(self.quiz.title)}[/b] · {count} question{'s' * (count != 1)}",
-            self._scoring_text(),
+            f"[b]{markup_line(self.quiz.title)}[/b] · {quiz_room.count(count, 'question')}",
+            quiz_room.settings_line(self.session),
             self._keys_text(),
             "",
+            *quiz_room.lobby_lines(self.service.state, self.session, who, self.service.me),
         ]
-        players = [who[p] for p in players_expected(self.service.state, self.session)]
-        if self.lead:
-            lines.append("The lobby is open: members join from their Quiz pane.")
-            lines.append(
-                f"Who can play ({len(players)}): {markup_line(', '.join(sorted(players)))}"
-            )
-            lines.append("")
-            lines.append("[b]n[/b]: ask question 1")
-        else:
-            host = who.get(self.session.host, "the lead")
-            lines.append(f"You are in. Waiting for {markup_line(host)} to ask the first question…")
-        self.query_one("#quiz-lobby", Static).update("\n".join(lines))
+        self._put("#quiz-lobby", "\n".join(lines))
 
     def _show_question(self, stage: LiveStage, who: dict[str, str]) -> bool:
         """The question and how answering goes; True when the answer box should show."""
-        index, session = stage.question, self.session
+        index, session, state = stage.question, self.session, self.service.state
         question = self.quiz.questions[index]
         key = session.revealed.get(index)
         mine = self.my_answer(index)
@@ -232,117 +294,122 @@ class LiveQuizScreen(QuestionScreen):
             picked=picked,
             key=key,
             choices=stage.name != "revealed",
+            live=True,
         )
-        expected = players_expected(self.service.state, session)
-        answered = [p for p in session.answered.get(index, set()) if p != session.host]
-        count = f"{len(answered)} of {len(expected)} answered"
-        status = self.query_one("#quiz-status", Static)
+        count = quiz_room.answered_line(state, session, index)
         typing = False
         if stage.name in ("open", "paused"):
             if self.lead:
-                names_in = ", ".join(sorted(who.get(p, "?") for p in answered))
-                lines = [f"[b]{count}[/b]" + (f": {markup_line(names_in)}" if names_in else "")]
-                lines.append("[dim]s: close it now · p: pause · +: more time · x: end[/dim]")
-                status.update("\n".join(lines))
+                lines = quiz_room.host_status(state, session, index, who)
             elif mine is not None:
-                given = quizscore.answer_text(question, mine[0])  # type: ignore[arg-type]
-                status.update(
-                    f"[b $success]✓ Answer sent[/] ({markup_line(given)}). "
-                    f"Waiting for the others: {count}."
-                )
+                sent = quiz_room.sent_line(question, mine[0])
+                lines = [sent, f"Waiting for the others: {count}."]
+            elif (late := quiz_room.late_line(session, self.service.me)) is not None:
+                lines = [late]
             elif stage.name == "paused":
-                status.update("[$warning]The lead has paused the quiz.[/]")
+                lines = ["[$warning]The lead has paused the quiz.[/]"]
             else:
                 typing = needs_typing(question)
-                status.update(answer_hint(question))
+                lines = [answer_hint(question)]
+            if not self.lead:
+                score = self.runner.score(self.session_id)
+                place = quiz_room.place_line(score, self.service.me, who)
+                lines += [f"[dim]{place}[/dim]"] if place else []
+            self._put("#quiz-status", "\n".join(lines))
         elif stage.name == "closed":
             after = "n: reveal the answer" if self.lead else "waiting for the reveal"
+            if session.hands_free:
+                after = "the answer comes next"
             late = session.deadline_ms and self.service.now_ms() >= session.deadline_ms
             closed = "[b]Time's up.[/b]" if late else "[b]Answers are closed.[/b]"
-            status.update(f"{closed} {count} · {after}")
+            self._put("#quiz-status", f"{closed} {count} · {after}")
         return typing
 
-    def _show_reveal(self, stage: LiveStage, who: dict[str, str]) -> bool:
-        """The right answer, the bar chart, this player's mark; True to show the board."""
+    def _show_reveal(self, stage: LiveStage, who: dict[str, str], board: bool) -> bool:
+        """The right answer and its check, this player's mark and place, the feedback,
+        how the group did, the leaderboard (the whole top N when ``board``); True when
+        there is feedback to show."""
         index, session, quiz = stage.question, self.session, self.quiz
         question, key = quiz.questions[index], session.revealed[index]
-        score = sessionscore.score_session(quiz, session)
+        score = self.runner.score(self.session_id)
         stats = quizscore.session_question_stats(quiz, session, index)
         standings = score.standings(who)
         mine = next((s for s in standings if s.player == self.service.me), None)
-        lines = [f"[b]Answer:[/b] {markup_line(quizscore.right_answer_text(question, key))}"]
+        check = quiz_room.key_check_line(self.runner.reveal_check(self.session_id, index), quiz)
+        answer = markup_line(quizscore.right_answer_text(question, key))
+        lines = [f"[b]Answer:[/b] {answer}", check]
         mark = score.mark(self.service.me, index)
+        feedback = [key.general_feedback]
         if not self.lead:
-            if mark is None or mark.answer is None:
-                lines.append("[$warning]You did not answer this one.[/]")
+            if mark is None or mark.answer is None:  # not theirs, if they came in during it
+                late = quiz_room.late_line(session, self.service.me)
+                lines.append(late or "[$warning]You did not answer this one.[/]")
             else:
                 grade = quizscore.grade(question, key, mark.answer)
-                place = f" · you are {_ordinal(mine.rank)} of {len(standings)}" if mine else ""
-                lines.append(grade_markup(grade, mark.points, place))
-        if key.general_feedback:
-            lines.append(markup_text(key.general_feedback))
-        players = max(len(standings), len(players_expected(self.service.state, session)))
-        lines.append(
-            f"{stats.right} of {players} player{'s' * (players != 1)} right"
-            f" · {stats.answered} answered"
-        )
-        board_shown = self.board_for == index
-        if board_shown:
-            last = index + 1 >= len(quiz.questions)
-            lines = [
-                f"After question {index + 1}: " + ("n: finish" if last else "n: next question")
-            ]
-        elif self.lead:
+                lines.append(quiz_room.mark_line(grade, mark.points, mine, len(standings)))
+                feedback.insert(0, grade.feedback)
+        last = index + 1 >= len(quiz.questions)
+        if self.board_for == index:
+            then = "n: finish" if last else "n: next question"
+            lines = [f"After question {index + 1}: {then}"]
+            feedback = []
+        elif self.lead and not session.hands_free:
             lines.append("[dim]n: leaderboard[/dim]")
-        self.query_one("#quiz-status", Static).update("\n".join(lines))
+        elif self.lead:
+            lines.append("[dim]n: go on now[/dim]")
+        self._put("#quiz-status", "\n".join(lines))
+        players = len(players_expected(self.service.state, session, index))
+        self._put("#quiz-tally", quiz_room.stats_line(stats, players, who))
         width = max(40, self.size.width - 4)
         self.query_one(BarChart).show(stats.bars, width=min(width, 100))
-        top = session.top_n if board_shown else min(session.top_n, 3)
+        top = session.top_n if board else min(session.top_n, 3)
         self.query_one(Leaderboard).show(
             standings[:top], who, self.service.me, title="Leaderboard", mine=mine
         )
-        return board_shown or not self.lead
+        return self.query_one(FeedbackView).show(question, feedback)
 
     def _show_finish(self, who: dict[str, str]) -> None:
         quiz, session = self.quiz, self.session
-        score = sessionscore.score_session(quiz, session)
+        score = self.runner.score(self.session_id)
         standings = score.standings(who)
         mine = next((s for s in standings if s.player == self.service.me), None)
         self.query_one(Leaderboard).show(
             score.podium(who), who, self.service.me, title="Final podium", mine=mine
         )
-        verified = self.runner.keys_verified(self.session_id)
-        check = {
-            True: "[$success]✓ every revealed key matches the hash published at the start[/]",
-            False: "[b $error]✗ the revealed keys do NOT match the hash published at the start[/]",
-            None: "[dim]Key check: it needs every question revealed (the quiz ended early)[/dim]"
-            if quiz.key_hash
-            else "[dim]Key check: none needed, this quiz was shared with its keys[/dim]",
-        }[verified]
         lines = [
-            f"[b]The quiz is over.[/b] {_count(len(score.counted), 'question')} counted, "
-            f"{_count(len(standings), 'player')}.",
-            check,
+            f"[b]The quiz is over.[/b] {quiz_room.count(len(score.counted), 'question')} "
+            f"counted, {quiz_room.count(len(standings), 'player')}.",
+            quiz_room.final_check_line(quiz, session),
             "e: export the results as CSV · esc: back",
         ]
-        self.query_one("#quiz-status", Static).update("\n".join(lines))
+        self._put("#quiz-status", "\n".join(lines))
         table = self.query_one("#quiz-stats", DataTable)
         table.clear()
+        wide = max(16, self.size.width - 50)
         for index in range(len(quiz.questions)):
             stats = quizscore.session_question_stats(quiz, session, index)
-            text = summary_line(quiz.questions[index], 40)
+            text = summary_line(quiz.questions[index], wide)
             revealed = index in session.revealed
             average = "-" if stats.average_seconds is None else f"{stats.average_seconds:.1f}"
-            right = str(stats.right) if revealed else "-"
-            table.add_row(str(index + 1), text, str(stats.answered), right, average)
+            right = f"{stats.right} / {stats.answered}" if revealed else f"- / {stats.answered}"
+            fastest = "-"
+            if stats.fastest is not None:
+                player, seconds = stats.fastest
+                fastest = f"{who.get(player, 'someone')[:12]} {seconds:.1f} s"
+            table.add_row(str(index + 1), text, right, average, fastest)
 
     def update_countdown(self) -> None:
-        stage = self.stage()
-        if stage.name not in ("open", "paused"):
-            return
-        question = self.quiz.questions[stage.question]
-        left = self.runner.remaining_ms(self.session)
-        self.query_one(Countdown).show(left, question.seconds * 1000, paused=stage.name == "paused")
+        stage, session = self.stage(), self.session
+        countdown = self.query_one(Countdown)
+        if stage.name in ("open", "paused"):
+            question = self.quiz.questions[stage.question]
+            left = self.runner.remaining_ms(session)
+            countdown.show(left, question.seconds * 1000, paused=stage.name == "paused")
+        elif (then := next_at(session)) is not None:
+            last = stage.question + 1 >= len(self.quiz.questions)
+            left = max(0, then - self.runner.clock_ms())
+            label = "The podium in" if last else "Next question in"
+            countdown.show(left, session.hands_free * 1000, label=label)
 
     # --- time -------------------------------------------------------------------------
 
@@ -361,13 +428,12 @@ class LiveQuizScreen(QuestionScreen):
         elif stage.name == "closed":
             self.submit(self.runner.reveal, self.session_id)
         elif stage.name == "revealed" and self.board_for != stage.question:
-            self.board_for = stage.question
-        elif stage.name == "revealed":
-            following = stage.question + 1
-            if following < len(self.quiz.questions):
-                self.submit(self.runner.open_question, self.session_id, following)
+            if self.session.hands_free:  # the leaderboard shows already: go on now
+                self.submit(self.runner.next_question, self.session_id)
             else:
-                self.submit(self.runner.finish, self.session_id)
+                self.board_for = stage.question
+        elif stage.name == "revealed":
+            self.submit(self.runner.next_question, self.session_id)
         self.refresh_view()
 
     def action_pause(self) -> None:
@@ -406,7 +472,7 @@ class LiveQuizScreen(QuestionScreen):
 
     def on_key(self, event: KeyEvent) -> None:
         stage = self.stage()
-        if self.lead or stage.name != "open" or self.my_answer(stage.question) is not None:
+        if not self.may_answer(stage):
             return
         question = self.quiz.questions[stage.question]
         self.take_answer_key(event, question, self._send)
@@ -417,7 +483,7 @@ class LiveQuizScreen(QuestionScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         stage = self.stage()
-        if stage.name != "open" or self.lead:
+        if not self.may_answer(stage):
             return
         value, problem = typed_answer(self.quiz.questions[stage.question], event.value)
         if value is None:
@@ -445,15 +511,10 @@ class LiveQuizScreen(QuestionScreen):
         offer_export(self, Export("the results as CSV", f"{slug or 'quiz'}-{day}.csv", data))
 
     def action_leave(self) -> None:
+        """A player leaves the quiz: no longer waited for, shown gone in the lobby."""
+        if seat(self.session, self.service.me) == "in":
+            self.submit(self.runner.leave, self.session_id)
         self.dismiss()
 
-
-def _ordinal(number: int) -> str:
-    suffix = (
-        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    )
-    return f"{number}{suffix}"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' * (number != 1)}"
+    def action_back(self) -> None:
+        self.dismiss()

@@ -12,8 +12,9 @@ from ...core import quizscore
 from ...core.ops import Key
 from ...core.quizscore import Grade
 from ...sync.engine import CircleService
-from ..visible import markup_line, markup_text, visible_line
+from ..visible import markup_line, visible_line
 from ..widgets.quiz_views import (
+    FeedbackView,
     QuestionView,
     answer_hint,
     grade_markup,
@@ -52,6 +53,7 @@ class PracticeScreen(QuestionScreen):
                 yield QuestionView(id="quiz-question")
                 yield Input(id="quiz-typed", placeholder="Your answer")
                 yield Static("", id="quiz-feedback")
+                yield FeedbackView(id="quiz-explain")
                 yield Static("", id="quiz-review")
             yield Static("", id="quiz-hint")
         yield StatusLine(self.service, quiz_only=True)
@@ -79,11 +81,12 @@ class PracticeScreen(QuestionScreen):
         view = self.query_one(QuestionView)
         typed = self.query_one("#quiz-typed", Input)
         feedback = self.query_one("#quiz-feedback", Static)
+        explain = self.query_one(FeedbackView)
         review = self.query_one("#quiz-review", Static)
         hint = self.query_one("#quiz-hint", Static)
         view.display = self.stage != "review"
         review.display = self.stage == "review"
-        feedback.display = self.stage == "feedback"
+        feedback.display = explain.display = self.stage == "feedback"
         if self.stage == "review":
             typed.display = False
             review.update(self._review())
@@ -102,9 +105,9 @@ class PracticeScreen(QuestionScreen):
             lines = [grade_markup(grade)]
             if not grade.correct:
                 lines.append(f"The answer: {markup_line(right)}")
-            if self.keys[self.index].general_feedback:
-                lines.append(markup_text(self.keys[self.index].general_feedback))
             feedback.update("\n".join(lines))
+            general = self.keys[self.index].general_feedback
+            explain.display = explain.show(question, [grade.feedback, general])
             last = self.index + 1 == total
             hint.update("enter: see your score" if last else "enter: next question")
         else:

@@ -84,7 +84,8 @@ class SettingsScreen(Screen[Settings | None]):
         ]
         theme = settings.theme if settings.theme in {value for _, value in themes} else "auto"
         yield Label("Settings", id="settings-title")
-        yield Static(f"saved to {_home_relative(config.config_file())}", id="settings-path")
+        saved_to = _home_relative(settings.path or config.config_file())
+        yield Static(f"saved to {saved_to}", id="settings-path")
         with VerticalScroll(id="settings-form"):
             yield from self._row("Theme", Select(themes, value=theme, id="theme"))
             yield from self._row(

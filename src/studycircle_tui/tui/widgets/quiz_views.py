@@ -1,8 +1,9 @@
-"""What a quiz shows: a question and its choices, the countdown, the bar chart of how the
-group answered, and the leaderboard. Each is a ``Static`` redrawn by ``show(...)`` from
-plain values, so screens (and snapshot tests) decide everything it displays."""
+"""What a quiz shows: a question and its choices, the countdown, the feedback, the bar
+chart of how the group answered, and the leaderboard. Each is a ``Static`` redrawn by
+``show(...)`` from plain values, so screens (and snapshot tests) decide everything it
+displays."""
 
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
 from rich.markdown import Markdown
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,14 +14,30 @@ from textual.widgets import Input, Static
 
 from ...core.ops import Key, Question
 from ...core.quizscore import Bar, Grade, choice_label, choice_weights
-from ...core.sessionscore import Standing
-from ..visible import markup_line, markup_text, visible, visible_line
+from ...core.sessionscore import Standing, room_points
+from ..visible import markup_line, visible, visible_line
 
 CHOICE_KINDS = ("multiple_choice", "true_false", "multiple_answer")
 
 
 def _markup(lines: list[str]) -> Content:
     return Content.from_markup("\n".join(lines))
+
+
+class ShownText(Static):
+    """A Static drawn again only when its text changes. A live quiz recomputes its views
+    on each of the room's answers, most of them change nothing a player sees, and every
+    update lays the whole screen out again (with thirty apps in one ssh-serve worker,
+    that is most of the worker's time)."""
+
+    _shown: str | None = None
+    # Whether a new text may change the widget's height (a whole layout of the screen).
+    RESIZES = True
+
+    def show_text(self, text: str) -> None:
+        if text != self._shown:
+            self._shown = text
+            self.update(Content.from_markup(text), layout=self.RESIZES)
 
 
 def key_hint(index: int) -> str:
@@ -32,17 +49,27 @@ def key_hint(index: int) -> str:
 KIND_NAMES = {"true_false": "true or false", "multiple_answer": "choose all that apply"}
 
 
-def question_header(question: Question, number: int, total: int) -> str:
-    points = f"{question.points:g} point{'s' * (question.points != 1)}"
+def question_header(question: Question, number: int, total: int, *, live: bool = False) -> str:
+    """ "Question 2 of 5" with its kind and worth: in a live quiz in whole points as the
+    room scores them (1000), in practice as the quiz file gives them."""
+    if live:
+        points = f"{room_points(question.points)} pts"
+    else:
+        points = f"{question.points:g} point{'s' * (question.points != 1)}"
     kind = KIND_NAMES.get(question.kind, question.kind.replace("_", " "))
     return f"[b]Question {number} of {total}[/b]  [dim]{kind} · {points}[/dim]"
 
 
-def question_text(question: Question) -> RenderableType:
-    """The question's text: Markdown rendered when the quiz file says it is Markdown."""
+def formatted(question: Question, text: str) -> RenderableType:
+    """A question's own text, or its feedback: Markdown rendered when the quiz file says
+    the question is Markdown (feedback is written as its question is, as in Moodle)."""
     if question.text_format == "markdown":
-        return Markdown(visible(question.text))
-    return Text(visible(question.text))
+        return Markdown(visible(text))
+    return Text(visible(text))
+
+
+def question_text(question: Question) -> RenderableType:
+    return formatted(question, question.text)
 
 
 def summary_line(question: Question, width: int) -> str:
@@ -74,11 +101,11 @@ def choice_lines(
                 right = weights[index] > 0 if several else weights[index] >= 100
                 mark = "  [$success]✓ right[/]" if right else ""
             you = "  [$accent]← you[/]" if mine and question.kind != "multiple_answer" else ""
-            style = "b" if mine else "none"
-            lines.append(
-                f"[$accent]{key_hint(index)}[/] [{style}]{markup_line(box)}"
-                f"{markup_line(choice)}[/{style}]{mark}{you}"
-            )
+            text = markup_line(box) + markup_line(choice)
+            # Only a real style in a tag: Textual takes an unknown one ("none") for a
+            # misspelt colour and looks for the nearest name, a few ms each time.
+            text = f"[b]{text}[/b]" if mine else text
+            lines.append(f"[$accent]{key_hint(index)}[/] {text}{mark}{you}")
     elif question.kind == "matching":
         for index, prompt in enumerate(question.prompts):
             lines.append(f"{index + 1}. {markup_line(prompt)}")
@@ -115,6 +142,8 @@ class QuestionView(Vertical):
         yield Static("", classes="-text")
         yield Static("", classes="-choices")
 
+    _shown: tuple | None = None
+
     def show(
         self,
         question: Question,
@@ -124,9 +153,14 @@ class QuestionView(Vertical):
         picked: set[int] | None = None,
         key: Key | None = None,
         choices: bool = True,
+        live: bool = False,
     ) -> None:
+        shown = (question, number, total, picked, key, choices, live)
+        if shown == self._shown:  # see ShownText
+            return
+        self._shown = shown
         self.query_one(".-head", Static).update(
-            Content.from_markup(question_header(question, number, total))
+            Content.from_markup(question_header(question, number, total, live=live))
         )
         self.query_one(".-text", Static).update(question_text(question))
         lines = choice_lines(question, picked=picked, key=key) if choices else []
@@ -140,35 +174,41 @@ def clock_text(ms: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-class Countdown(Static):
-    """Time left on the open question, as digits and a shrinking bar."""
+class Countdown(ShownText):
+    """Time left on the open question (or, hands-free, until the next one), as digits
+    and a shrinking bar."""
 
     DEFAULT_CSS = "Countdown { height: 1; padding: 0 1; }"
+    RESIZES = False  # one line, redrawn every second: only that line is drawn again
 
-    def show(self, left_ms: int, total_ms: int, *, paused: bool = False, width: int = 30) -> None:
+    def show(
+        self,
+        left_ms: int,
+        total_ms: int,
+        *,
+        paused: bool = False,
+        width: int = 30,
+        label: str = "Time left",
+    ) -> None:
         share = 0.0 if total_ms <= 0 else min(1.0, max(0.0, left_ms / total_ms))
         filled = round(share * width)
         bar = "█" * filled + "░" * (width - filled)
         if paused:
             text = f"[b $warning]PAUSED[/] with {clock_text(left_ms)} left  [dim]{bar}[/dim]"
         else:
-            colour = "$error" if left_ms <= 5000 else "$accent"
-            text = f"Time left [b {colour}]{clock_text(left_ms)}[/]  [{colour}]{bar}[/]"
-        if text != self._last:  # redrawn four times a second: only when it changed
-            self._last = text
-            self.update(Content.from_markup(text))
-
-    _last = ""
+            colour = "$error" if left_ms <= 5000 and label == "Time left" else "$accent"
+            text = f"{label} [b {colour}]{clock_text(left_ms)}[/]  [{colour}]{bar}[/]"
+        self.show_text(text)  # asked four times a second: drawn when it changes
 
 
-class BarChart(Static):
+class BarChart(ShownText):
     """How the group answered: one bar per choice (or typed answer), right ones marked."""
 
     DEFAULT_CSS = "BarChart { height: auto; padding: 0 1; }"
 
     def show(self, bars: list[Bar], *, width: int = 70, revealed: bool = True) -> None:
         if not bars:
-            self.update("No answers.")
+            self.show_text("No answers.")
             return
         # A typed answer is a player's own text: drawn on every screen at the reveal.
         labels = [visible_line(bar.label) for bar in bars]
@@ -186,11 +226,25 @@ class BarChart(Static):
                 f"{markup_line(label.ljust(label_width))} [{colour}]{block}[/] {bar.count}"
                 f"[$success]{mark}[/]"
             )
-        self.update(_markup(lines))
+        self.show_text("\n".join(lines))
 
 
-class Leaderboard(Static):
-    """Ranks, names and points; the viewing member's own line stands out."""
+class FeedbackView(Static):
+    """Feedback on an answer and on the question, rendered as the question is written
+    (Markdown or plain text): no raw ``*stars*`` or backticks on a player's screen."""
+
+    DEFAULT_CSS = "FeedbackView { height: auto; padding: 0 1; }"
+
+    def show(self, question: Question, texts: list[str]) -> bool:
+        """Show the non-empty ``texts``; False (and nothing shown) when there are none."""
+        parts = [formatted(question, text) for text in texts if text.strip()]
+        self.update(Group(*parts) if parts else "")
+        return bool(parts)
+
+
+class Leaderboard(ShownText):
+    """Ranks, names, whole points and the places gained or lost at the last question;
+    the viewing member's own line stands out, and is there even below the top N."""
 
     DEFAULT_CSS = "Leaderboard { height: auto; padding: 0 1; }"
 
@@ -207,36 +261,41 @@ class Leaderboard(Static):
         if not standings:
             lines.append("[dim]No scores yet.[/dim]")
         names = {player: visible_line(name) for player, name in names.items()}
-        width = max((len(names.get(s.player, "?")) for s in standings), default=4)
-        width = min(width, 24)
+        shown = [*standings, *([mine] if mine is not None else [])]
+        width = min(max((len(names.get(s.player, "?")) for s in shown), default=4), 24)
+        digits = max((len(str(s.points)) for s in shown), default=1)
         for standing in standings:
-            lines.append(_standing_line(standing, names, me, width))
+            lines.append(_standing_line(standing, names, me, width, digits))
         if mine is not None and all(s.player != me for s in standings):
             lines.append("  …")
-            lines.append(_standing_line(mine, names, me, width))
-        self.update(_markup(lines))
+            lines.append(_standing_line(mine, names, me, width, digits))
+        self.show_text("\n".join(lines))
 
 
-def _standing_line(standing: Standing, names: dict[str, str], me: str, width: int) -> str:
+def _standing_line(
+    standing: Standing, names: dict[str, str], me: str, width: int, digits: int
+) -> str:
     name = names.get(standing.player, "someone")[:width].ljust(width)
+    up, down = standing.moved > 0, standing.moved < 0
+    move = (f"↑{standing.moved}" if up else f"↓{-standing.moved}" if down else "").ljust(3)
+    mine = standing.player == me
+    if (up or down) and not mine:  # one's own line is in one colour, to stand out
+        move = f"[{'$success' if up else '$error'}]{move}[/]"
     line = (
-        f"{standing.rank:>3}. {markup_line(name)}  {standing.points:8.2f} pts"
+        f"{standing.rank:>3}. {markup_line(name)}  {standing.points:>{digits}} pts  {move}"
         f"  [dim]{standing.right} right[/dim]"
     )
-    return f"[b $accent]{line}  ← you[/]" if standing.player == me else line
+    return f"[b $accent]{line}  ← you[/]" if mine else line
 
 
-def grade_markup(grade: Grade, points: float | None = None, extra: str = "") -> str:
-    """A player's own mark: right, partly right or wrong, the points, then ``extra``."""
-    earned = f"  +{points:.2f} pts" if points is not None else ""
-    earned += extra
+def grade_markup(grade: Grade) -> str:
+    """A practice answer's mark: right, partly right or wrong (its feedback is shown by a
+    ``FeedbackView``)."""
     if grade.correct:
-        head = f"[b $success]✓ Right[/]{earned}"
-    elif grade.credit > 0:
-        head = f"[b $warning]◐ Partly right ({grade.credit:.0%})[/]{earned}"
-    else:
-        head = f"[b $error]✗ Not right[/]{earned}"
-    return head + (f"\n{markup_text(grade.feedback)}" if grade.feedback else "")
+        return "[b $success]✓ Right[/]"
+    if grade.credit > 0:
+        return f"[b $warning]◐ Partly right ({grade.credit:.0%})[/]"
+    return "[b $error]✗ Not right[/]"
 
 
 # --- reading answers from keys and typed text ---------------------------------------------

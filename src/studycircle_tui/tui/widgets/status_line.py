@@ -11,9 +11,10 @@ from rich.text import Text
 from textual.content import Content
 from textual.widgets import Static
 
-from ...sync.engine import CircleService, SyncStatus
+from ...sync.engine import CircleService, SyncState, SyncStatus
 from ...sync.pacer import LiveQuiz, live_quiz
 from ...sync.quizrun import QuizRunner
+from ...sync.transport import TransportKind
 from ..timefmt import clock
 
 TITLE_CELLS = 28  # a long quiz title is cut: the time left matters more
@@ -32,9 +33,9 @@ def _kb(count: int) -> str:
 
 
 def describe(status: SyncStatus) -> str:
-    if status.state == "offline":
+    if status.state is SyncState.OFFLINE:
         text = f"offline since {clock(status.since_ms)}"
-    elif status.transport == "local file":
+    elif status.transport is TransportKind.FILE:
         text = "local file · synced"
     else:
         text = "online"
@@ -107,7 +108,18 @@ class StatusLine(Static):
     def on_mount(self) -> None:
         if self.service is not None:
             self.set_interval(self.LIVE_SECONDS, self._redraw)
+            self.app.screen_change_signal.subscribe(self, self._screen_changed)
             self._redraw()
+
+    def _screen_changed(self, _screen: object) -> None:
+        self._redraw()  # what it missed while covered, if it shows now
+
+    def _covered(self) -> bool:
+        """A full screen lies over this line's screen (a dialog lets it show through)."""
+        stack = self.app.screen_stack
+        if not self.is_mounted or self.screen not in stack:
+            return False
+        return not all(above.is_modal for above in stack[stack.index(self.screen) + 1 :])
 
     def show(
         self,
@@ -119,7 +131,7 @@ class StatusLine(Static):
         extra: str = "",
     ) -> None:
         """``extra``: the next session, or how long focus mode lasts."""
-        self.set_class(status.state == "offline", "-offline")
+        self.set_class(status.state is SyncState.OFFLINE, "-offline")
         text = f"{circle} · {member} ({role}) · {describe(status)}"
         if not bell:
             text += " · bell off"
@@ -129,6 +141,12 @@ class StatusLine(Static):
         self._redraw()
 
     def _redraw(self) -> None:
+        # Only while its screen shows: a covered line redrawn every second lays out the
+        # screen under a live quiz and then redraws the whole quiz screen over it (with
+        # thirty players in one ssh-serve worker, a tenth of its time). It catches up
+        # when its screen shows again (_screen_changed).
+        if self._covered():
+            return
         service, runner = self.service, self._runner
         live = None
         if service is not None and runner is not None:
@@ -141,4 +159,4 @@ class StatusLine(Static):
             content = Content(text)
             if self._live:
                 content = content.stylize("bold $accent", 0, len(self._live))
-            self.update(content)
+            self.update(content, layout=False)  # one line, as wide as the screen
