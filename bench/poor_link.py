@@ -53,10 +53,11 @@ from benchkit import (
     percentile,
     start_server,
 )
-from linkemu import HEADER, Link
+from linkemu import HANDSHAKE_BYTES, HEADER, Link
 from studycircle_tui.core import discussion
 from studycircle_tui.core.ops import Op
 from studycircle_tui.core.replica import Change, Replica
+from studycircle_tui.core.signing import SigningKey
 from studycircle_tui.store.db import CircleRecord, Store
 from studycircle_tui.sync.engine import CircleService
 from studycircle_tui.sync.http import HttpTransport
@@ -102,11 +103,13 @@ def wire(link: Link, since: float, until: float = math.inf, kind: str | None = N
 class Member:
     """A member's real engine over a link of its own."""
 
-    def __init__(self, name: str, folder: Path, link: Link, url: str, circle: str, who, token):
+    def __init__(self, name: str, folder: Path, link: Link, url: str, circle: str, joined):
+        who, token, key = joined
         self.name, self.link = name, link
         store = Store(folder / f"{name}.sqlite3")
         record = CircleRecord(circle, "Biology", "server", url, who, 0)
         store.save_circle(record)
+        store.save_key(circle, who, key.public, key.seed, 0)  # it signs what they send
         self.service = CircleService(store, record, HttpTransport(url, circle, token))
         self.arrived: dict[str, float] = {}
         self.service.subscribe(self._heard)
@@ -138,19 +141,31 @@ async def until(condition, limit: float, what: str) -> None:
 # --- the circle on the server ------------------------------------------------------------
 
 
+def signed_join(client: httpx.Client, code: str, name: str) -> tuple[str, str, str, SigningKey]:
+    """Join as the app does, with a signing key (the server's circles require signed
+    changes): circle, member, token and key."""
+    key = SigningKey(os.urandom(32))
+    return (*join(client, code, name, key), key)
+
+
 async def new_members(url: str, data: Path, circle: str, names: list[str]):
+    """Members joined to ``circle``: (member, token, key) each."""
     codes = [await new_invite(data, circle, 1) for _ in names]
     with httpx.Client(base_url=url) as client:
-        return [join(client, code, name)[1:] for code, name in zip(codes, names, strict=True)]
+        return [
+            signed_join(client, code, name)[1:] for code, name in zip(codes, names, strict=True)
+        ]
 
 
 async def busy_circle(url: str, data: Path, rng: random.Random) -> dict:
     """A 10,000-op circle: 8 channels, ~450 threads, a dozen members talking, 3 notes."""
     _, code = await new_circle(data, "Biology", channels=["general"])
     with httpx.Client(base_url=url) as client:
-        circle, lead, token = join(client, code, "Lea")
-    people = [(lead, token), *await new_members(url, data, circle, [f"M{i}" for i in range(11)])]
-    writers = {who: HttpTransport(url, circle, tok) for who, tok in people}
+        circle, lead, token, key = signed_join(client, code, "Lea")
+    people = [(lead, token, key)]
+    people += await new_members(url, data, circle, [f"M{i}" for i in range(11)])
+    writers = {who: HttpTransport(url, circle, tok) for who, tok, _ in people}
+    keys = {who: key for who, _, key in people}
     replica = Replica(circle, "seq")  # to make ops with, as each member's app would
     first = HttpTransport(url, circle, token)
     pulled, cursor = [], None
@@ -163,12 +178,12 @@ async def busy_circle(url: str, data: Path, rng: random.Random) -> dict:
     replica.add(pulled)
     names = ["cells", "genes", "ecology", "evolution", "botany", "zoology", "exam-prep"]
     now = int(time.time() * 1000) - 30 * 86_400_000
-    batch: dict[str, list[Op]] = {who: [] for who, _ in people}
+    batch: dict[str, list[Op]] = {who: [] for who, _, _ in people}
 
     def make(who: str, type_name: str, data: dict) -> Op:
         nonlocal now
         now += rng.randint(1_000, 200_000)
-        op = replica.make(who, type_name, data, now, rng.randbytes(10))
+        op = replica.make(who, type_name, data, now, rng.randbytes(10), keys[who])
         replica.add_local(op)
         batch[who].append(op)
         return op
@@ -298,7 +313,10 @@ async def measure_note_edit(a: Member, b: Member, rng: random.Random) -> dict:
         await until(lambda op=op: op.id in b.arrived, 120, "the edit to arrive")
         await until(lambda: not a.service.store.outbox(a.service.record.id), 30, "the push")
         await asyncio.sleep(1)
-        results[form] = {"push": wire(a.link, start, kind="POST"), "v": op.v}
+        # A push on a new connection pays its handshake too (the close comes later).
+        opened = [c for c in a.link.connections if c.opened >= start]
+        push = wire(a.link, start, kind="POST") + HANDSHAKE_BYTES * len(opened)
+        results[form] = {"push": push, "v": op.v, "new_connections": len(opened)}
     return results
 
 
@@ -444,12 +462,12 @@ async def run(args: argparse.Namespace) -> dict:
             print("posts from A to B…", file=sys.stderr, flush=True)
             _, chat_code = await new_circle(data, "Chat", channels=["general"])
             with httpx.Client(base_url=url) as client:
-                chat, lead, lead_token = join(client, chat_code, "Lea")
-            [(bea, bea_token)] = await new_members(url, data, chat, ["Bea"])
+                chat, *lea = signed_join(client, chat_code, "Lea")
+            [bea] = await new_members(url, data, chat, ["Bea"])
             links = {"A": Link(port, seed=1), "B": Link(port, seed=2)}
             urls = {name: await link.start() for name, link in links.items()}
-            a = Member("A", folder, links["A"], urls["A"], chat, lead, lead_token)
-            b = Member("B", folder, links["B"], urls["B"], chat, bea, bea_token)
+            a = Member("A", folder, links["A"], urls["A"], chat, lea)
+            b = Member("B", folder, links["B"], urls["B"], chat, bea)
             for member in (a, b):
                 member.start()
             await until(lambda: a.service.state.channels and b.service.state.channels, 60, "sync")

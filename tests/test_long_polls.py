@@ -37,6 +37,15 @@ async def _poll(url: str, lead: Member, upto: int, encoding: str, chunks: list[b
             chunks.append(chunk)
 
 
+async def _head(process: ServerProcess, lead: Member) -> int:
+    """The seq of the circle's last op as it was made (its creation, the lead's key)."""
+    reader = HttpTransport(process.url, lead.circle, lead.token)
+    try:
+        return int((await reader.pull(None)).cursor)
+    finally:
+        await reader.close()
+
+
 async def _until(condition, limit: float = 20.0) -> None:
     async with asyncio.timeout(limit):
         while not condition():
@@ -46,7 +55,7 @@ async def _until(condition, limit: float = 20.0) -> None:
 @pytest.mark.parametrize("encoding", ["gzip", "identity"])
 async def test_an_idle_long_poll_beats_then_brings_the_post(server, encoding):
     process, lead = server
-    upto = 2  # circle.create, the lead's name
+    upto = await _head(process, lead)
     chunks: list[bytes] = []
     polling = asyncio.create_task(_poll(process.url, lead, upto, encoding, chunks))
     # The headers and the first bytes come at once; then a heartbeat a second, no news.
@@ -89,13 +98,14 @@ async def test_the_transport_reads_a_beating_poll_as_one_page(server, monkeypatc
 async def test_stopping_the_server_ends_a_beating_poll_with_a_page(server):
     process, lead = server
     chunks: list[bytes] = []
-    polling = asyncio.create_task(_poll(process.url, lead, 2, "gzip", chunks))
+    upto = await _head(process, lead)
+    polling = asyncio.create_task(_poll(process.url, lead, upto, "gzip", chunks))
     await _until(lambda: len(chunks) >= 3)
     await asyncio.to_thread(process.stop)
     await asyncio.wait_for(polling, 20)
     assert json.loads(gzip.decompress(b"".join(chunks[1:]))) == {
         "ops": [],
-        "next": 2,
+        "next": upto,
         "more": False,
     }
     assert "Traceback" not in (process.data_dir / "server.log").read_text()
