@@ -41,10 +41,11 @@ import threading
 import time
 from pathlib import Path
 
-from benchkit import PtyScreen, peak_rss_mb
+from benchkit import PtyScreen, cpu_seconds, peak_rss_mb
 from studycircle_tui.core import notetext
 from studycircle_tui.core.ops import Op, decode_op, encode_op
 from studycircle_tui.core.replica import Replica
+from studycircle_tui.core.signing import SigningKey, fingerprint
 from studycircle_tui.store.db import CircleRecord, Store
 from studycircle_tui.sync.transport import Pulled, Pushed
 
@@ -111,20 +112,24 @@ class History:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.people = [f"01J{index:023d}" for index in range(3)]
+        # Each signs what they write, as the app does (core/signing.py).
+        self.keys = {person: SigningKey(rng.randbytes(32)) for person in self.people}
         self.clock = START_MS
+        lead = self.people[0]
         first = Replica("0" * 26).make(
-            self.people[0],
+            lead,
             "circle.create",
-            {"name": "Calculus", "lead_name": "Ana"},
+            {"name": "Calculus", "lead_name": "Ana", "key": self.keys[lead].public},
             START_MS,
             rng.randbytes(10),
+            self.keys[lead],
         )
         self.circle = first.id
         self.replica = Replica(first.id)
         self.replica.add([first])
         self.ops: list[Op] = [first]
         for person, name in zip(self.people[1:], ("Budi", "Citra"), strict=True):
-            self.do(person, "member.join", {"name": name})
+            self.do(person, "member.join", {"name": name, "key": self.keys[person].public})
         create = self.do(
             self.people[0], "note.create", {"title": "Calculus notes", "text": make_note_text(rng)}
         )
@@ -159,7 +164,8 @@ class History:
 
     def make(self, actor: str, type_name: str, data: dict) -> Op:
         self.clock += self.rng.randint(1, 60_000)
-        return self.replica.make(actor, type_name, data, self.clock, self.rng.randbytes(10))
+        key = self.keys[actor]
+        return self.replica.make(actor, type_name, data, self.clock, self.rng.randbytes(10), key)
 
     def do(self, actor: str, type_name: str, data: dict) -> Op:
         op = self.make(actor, type_name, data)
@@ -172,14 +178,15 @@ class History:
         return self.do(actor, "note.revise", {"note": self.note_id, "base": base, **payload})
 
 
-def whole_text(op: Op, text: str) -> Op:
-    """``op`` (a note.revise) as a v1 op carrying ``text``."""
+def whole_text(op: Op, text: str, key: SigningKey) -> Op:
+    """``op`` (a note.revise) as a v1 op carrying ``text``, signed again by ``key``."""
     data = {"note": op.data.note, "base": op.data.base, "text": text}
     if isinstance(op.data.title, str):
         data["title"] = op.data.title
     raw = json.loads(encode_op(op))
     raw["v"], raw["data"] = 1, data
-    return decode_op(json.dumps(raw))
+    raw.pop("sig", None)
+    return key.sign(decode_op(json.dumps(raw)))
 
 
 def write_store(path: Path, history: History, whole: bool) -> tuple[int, Op]:
@@ -191,7 +198,8 @@ def write_store(path: Path, history: History, whole: bool) -> tuple[int, Op]:
     )
     size = 0
     if not whole:
-        store.add_ops(history.circle, history.ops)
+        # With the verdicts on their signatures, as the app stores what it made or pulled.
+        store.add_ops(history.circle, history.ops, verdicts=history.replica.signatures)
         store.close()
         return sum(len(encode_op(op)) for op in history.ops), history.citra
     # The texts of every revision, from a fold of the same ops: one at a time.
@@ -199,13 +207,15 @@ def write_store(path: Path, history: History, whole: bool) -> tuple[int, Op]:
     for op in history.ops:
         replica.add([op])
         if op.type == "note.revise":
-            op = whole_text(op, replica.state.notes[history.note_id].text_of(op.id))
-        store.add_ops(history.circle, [op])
+            text = replica.state.notes[history.note_id].text_of(op.id)
+            op = whole_text(op, text, history.keys[op.actor])
+            replica.signatures.remember(op, fingerprint(history.keys[op.actor].public))
+        store.add_ops(history.circle, [op], verdicts=replica.signatures)
         size += len(encode_op(op))
     replica.add([history.citra])
     citra_text = replica.state.notes[history.note_id].text_of(history.citra.id)
     store.close()
-    return size, whole_text(history.citra, citra_text)
+    return size, whole_text(history.citra, citra_text, history.keys[history.citra.actor])
 
 
 # --- the app, in the child process ---------------------------------------------------------
@@ -233,12 +243,13 @@ class Inbox:
 
 
 def child(store_path: str, circle: str, note_id: str, marks: str, commands: int) -> None:
-    started = time.monotonic()
     from studycircle_tui.sync.engine import CircleService
     from studycircle_tui.tui import app as tui_app
     from studycircle_tui.tui.screens.notes import NotesScreen
 
-    Path(marks).write_text(f"{started}\n")
+    # The open starts here, at the store (the issue's figure; the program's own start,
+    # its imports, is the same for every note): the wall clock and this process's CPU.
+    Path(marks).write_text(f"{time.monotonic()} {time.process_time()}\n")
     store = Store(Path(store_path))
     inbox = Inbox()
     service = CircleService(store, store.circle(circle), inbox)
@@ -295,7 +306,10 @@ def measure(store: Path, history: History, citra: Op, folder: Path) -> dict[str,
         )
         if painted is None:
             sys.exit(f"the note was never drawn:\n{screen.text()}")
-        open_ms = (painted - float(marks.read_text())) * 1000
+        cpu = cpu_seconds(screen.process.pid)
+        at_store, cpu_at_store = map(float, marks.read_text().split())
+        open_ms = (painted - at_store) * 1000
+        open_cpu_ms = (cpu - cpu_at_store) * 1000
         screen.press(b"h")
         screen.wait_until(lambda text: "Text of r" in text or "Changes in r" in text, 60)
         screen.press(b"\x1b[F")  # end: the first revision
@@ -322,7 +336,13 @@ def measure(store: Path, history: History, citra: Op, folder: Path) -> dict[str,
         merged = screen.wait_until(lambda text: "Citra's merged line" in text, 120)
         merge_ms = ((merged or math.nan) - start) * 1000
         rss = peak_rss_mb(screen.process.pid)
-        return {"open_ms": open_ms, "diff_ms": diff_ms, "merge_ms": merge_ms, "rss_mb": rss}
+        return {
+            "open_ms": open_ms,
+            "open_cpu_ms": open_cpu_ms,
+            "diff_ms": diff_ms,
+            "merge_ms": merge_ms,
+            "rss_mb": rss,
+        }
     finally:
         commands.close()
         screen.close()
@@ -358,6 +378,7 @@ def main() -> None:
     rows = [
         ("log (ops as JSON)", ours_bytes / 1e6, today_bytes / 1e6, "MB", "≤ 5 MB"),
         ("open: store → note drawn", mine["open_ms"], today["open_ms"], "ms", "≤ 300 ms"),
+        ("  its CPU time (the app's)", mine["open_cpu_ms"], today["open_cpu_ms"], "ms", ""),
         ("diff first → last drawn", mine["diff_ms"], today["diff_ms"], "ms", ""),
         ("merge arrives → drawn", mine["merge_ms"], today["merge_ms"], "ms", ""),
         ("peak memory of the app", mine["rss_mb"], today["rss_mb"], "MB", ""),

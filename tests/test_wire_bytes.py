@@ -50,7 +50,7 @@ def _head_bytes(start_line: str, headers: httpx.Headers) -> int:
 
 
 def _big_note(member: Member):
-    lines = [f"baris {number}: sel membran mitosis enzim protein ribosom\n" for number in range(2000)]
+    lines = [f"baris {n}: sel membran mitosis enzim protein ribosom\n" for n in range(2000)]
     note = member.make("note.create", {"title": "Kamus", "text": "".join(lines)})
     member.replica.add_local(note)
     return note, lines

@@ -77,11 +77,11 @@ class TestSnapshots:
         service = open_as(story, "Citra", tmp_path)
         service.replica.state.channels.clear()  # as a circle not yet arrived
         service.replica.state.channel_order.clear()
-        service.status = SyncStatus("server", "online", fetching=(12_345, 41_000))
+        service.circle.status = SyncStatus("server", "online", fetching=(12_345, 41_000))
         assert snap_compare(make_app(service), terminal_size=size)
 
     def test_history_still_coming(self, tmp_path, snap_compare):
         story = build_story(tmp_path)
         service = open_as(story, "Citra", tmp_path)
-        service.status = SyncStatus("server", "online", history=(2_000, 10_000))
+        service.circle.status = SyncStatus("server", "online", history=(2_000, 10_000))
         assert snap_compare(make_app(service), terminal_size=(80, 24))

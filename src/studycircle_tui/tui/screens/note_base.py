@@ -57,8 +57,20 @@ class NoteScreenBase(Screen[None]):
         return Style(color=self.palette.marker.color, bold=True)
 
     def on_mount(self) -> None:
+        self._width_class_now()
         follow_circle(self.app, self.service, NoteScreenBase)
         self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def _width_class_now(self) -> None:
+        """Textual sets the width class (-narrow, -wide) on a screen's first resize, which
+        comes after its first layout: set it now, so the note is laid out, and a big one
+        built, once and at the width it keeps (not half-built at another first)."""
+        breakpoints = self.HORIZONTAL_BREAKPOINTS or []
+        width = self.app.size.width
+        chosen = next(
+            (name for edge, name in sorted(breakpoints, reverse=True) if width >= edge), ""
+        )
+        self.update_classes({name: name == chosen for _, name in breakpoints}, animate=False)
 
     def _theme_changed(self) -> None:
         self._palette = None

@@ -5,11 +5,14 @@ What to show is a ``build(width)`` function and a key naming it: it returns the 
 or yields them in pieces. Small texts are built at once; big ones in a thread worker (a
 1 MB note renders in seconds), with "Preparing…" shown until the first piece is there
 (the top of the note, in milliseconds) and the rest added as it comes; a build is
-dropped if something newer was asked for. A width change builds again; the last few
-builds are kept for going back. The vertical scrollbar is always there: one that came
+dropped if something newer was asked for, and the rest of a big build waits until its
+top is on screen (built beside it, it would slow that drawing). A width change builds
+again; the same key at the same width does not; the last few builds are kept for
+going back. The vertical scrollbar is always there: one that came
 and went with the length would change the width, and so the build, and so the length.
 """
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 
@@ -25,6 +28,8 @@ from textual.worker import get_current_worker
 
 Build = Callable[[int], list[Strip] | Iterable[list[Strip]]]
 CACHED_BUILDS = 6
+# A big build's first piece is on screen within this, or the rest goes on regardless.
+FIRST_PAINT_WAIT_S = 5.0
 
 
 class NoteLines(ScrollView, can_focus=True):
@@ -64,6 +69,7 @@ class NoteLines(ScrollView, can_focus=True):
         self._place = 0  # the row to show at the top once a build has come that far
         self._cache: OrderedDict[tuple[Hashable, int], list[Strip]] = OrderedDict()
         self.waiting = False
+        self._drawn = threading.Event()
 
     @property
     def key(self) -> Hashable:
@@ -71,9 +77,13 @@ class NoteLines(ScrollView, can_focus=True):
 
     def show(self, key: Hashable, build: Build, *, big: bool = False, top: bool = True) -> None:
         """Show what ``build`` makes; ``big`` builds it in a thread. The same key again
-        keeps the place; a new one starts at the top (unless ``top`` is False)."""
+        keeps the place; a new one starts at the top (unless ``top`` is False). What is
+        shown, or being built, at this width for the same key is not built again: the
+        screen asks again as it lays itself out, and a 1 MB note would start over."""
         same = key == self._key
         self._key, self._build, self._big = key, build, big
+        if same and self._shown == (key, self._content_width()):
+            return
         if not same and top:
             self.scroll_to(0, 0, animate=False)
             self._place = 0
@@ -88,7 +98,9 @@ class NoteLines(ScrollView, can_focus=True):
             self._place = self.scroll_offset.y
 
     def clear_cache(self) -> None:
+        """Forget what was built (the theme changed): the next ``show`` builds again."""
         self._cache.clear()
+        self._shown = None
 
     def _content_width(self) -> int:
         return max(10, self.scrollable_content_region.width)
@@ -107,22 +119,33 @@ class NoteLines(ScrollView, can_focus=True):
             self._set(cached, width)
         elif self._big:
             self.waiting = True
+            self._drawn.set()  # an earlier build waiting for its top to be drawn: go on, and end
+            self._drawn = threading.Event()  # set once this build's top is on screen
             self._set([Strip([Segment("Preparing…", Style(dim=True, italic=True))])], width)
-            self._build_in_thread(self._builds, self._build, width)
+            self._build_in_thread(self._builds, self._build, width, self._drawn)
         else:
             self._keep(self._key, width, _whole(self._build(width)))
 
     @work(thread=True, exclusive=True, group="note-lines")
-    def _build_in_thread(self, number: int, build: Build, width: int) -> None:
+    def _build_in_thread(
+        self, number: int, build: Build, width: int, drawn: threading.Event
+    ) -> None:
         made = build(width)
         if isinstance(made, list):
             self.post_message(self.Built(number, made, done=True))
             return
         worker = get_current_worker()
+        first = True
         for piece in made:
             if worker.is_cancelled:  # something newer was asked for
                 return
+            _measure(piece)
             self.post_message(self.Built(number, piece, done=False))
+            if first:
+                # The rest waits until the top is on screen: built beside it, it would
+                # take the interpreter from the thread that draws it, piece after piece.
+                first = False
+                drawn.wait(FIRST_PAINT_WAIT_S)
         self.post_message(self.Built(number, [], done=True))
 
     def on_note_lines_built(self, message: Built) -> None:
@@ -133,6 +156,7 @@ class NoteLines(ScrollView, can_focus=True):
         if self.waiting:  # the first piece: it takes the place of "Preparing…"
             self.waiting = False
             self._set([], width)
+            self.call_after_refresh(self._drawn.set)
         self._add(message.strips)
         if message.done:
             self._remember(key, width, self._strips)
@@ -182,6 +206,13 @@ class NoteLines(ScrollView, can_focus=True):
 
     def action_page_down(self) -> None:
         self.scroll_page_down(animate=False)
+
+
+def _measure(strips: list[Strip]) -> None:
+    """Work out each strip's width in the builder's thread: Strip keeps it, so the app's
+    thread reads it rather than measuring a 1 MB note's every line itself."""
+    for strip in strips:
+        strip.cell_length  # noqa: B018 (computed once, and kept by the strip)
 
 
 def _whole(made: list[Strip] | Iterable[list[Strip]]) -> list[Strip]:
