@@ -13,13 +13,22 @@ from studycircle_tui.sync.join import join
 
 
 class HeldBack(HttpTransport):
-    """The real transport, its catching-up pages (and only those) held until let go."""
+    """The real transport, its catching-up pages (and only those) held until let go;
+    its preview too, while ``preview_go`` is cleared."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.go = asyncio.Event()
+        self.preview_go = asyncio.Event()
+        self.preview_go.set()
+        self.asked_preview = asyncio.Event()
         self.pages = 0
         self.pulls = 0
+
+    async def preview(self, cursor, progress=None):
+        self.asked_preview.set()
+        await self.preview_go.wait()
+        return await super().preview(cursor, progress)
 
     async def pull(self, cursor, wait=0.0, limit=0):
         self.pulls += 1

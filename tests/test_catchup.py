@@ -16,6 +16,7 @@ from studycircle_tui.core import preview
 from studycircle_tui.sync.catchup import PREVIEW_FROM
 from studycircle_tui.sync.engine import CircleService, SyncStatus
 from studycircle_tui.sync.http import read_token
+from studycircle_tui.tui.widgets.status_line import describe
 
 
 @pytest.fixture
@@ -79,6 +80,31 @@ def _as_seen_by(lead: CircleService, other: CircleService):
     from studycircle_tui.core import reducer
 
     return reducer.fold(lead.record.id, [op for op in other.replica.ops()])
+
+
+async def test_joining_shows_the_bar_before_the_preview_answers(site, tmp_path):
+    circle, _, _, _ = await busy_circle(site, tmp_path, threads=40)
+    ana = await member(site, tmp_path, await site.invite(circle), "Ana", held=True)
+    ana.transport.preview_go.clear()  # the preview asked for, its answer not yet come
+    syncing = asyncio.create_task(ana.run())
+    try:
+        async with asyncio.timeout(20):
+            await ana.transport.asked_preview.wait()
+        assert ana.status.fetching == (0, 0)
+        assert "newest threads ░░░░░░░░" in describe(ana.status)
+        seen: list[tuple[int, int]] = []
+        ana.subscribe(lambda event: seen.append(getattr(event, "fetching", None)))
+        ana.transport.preview_go.set()
+        async with asyncio.timeout(20):
+            while not ana.catching_up:
+                await asyncio.sleep(0.01)
+        # The answer's head gave its length before any of it had come: an empty bar of it.
+        sizes = [fetching for fetching in seen if fetching]
+        assert sizes[0][0] == 0 < sizes[0][1] and sizes[-1][0] == sizes[-1][1]
+    finally:
+        syncing.cancel()
+        await asyncio.gather(syncing, return_exceptions=True)
+        await ana.transport.close()
 
 
 async def test_a_member_a_page_behind_gets_no_preview(site, tmp_path):

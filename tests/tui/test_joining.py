@@ -17,6 +17,9 @@ from studycircle_tui.tui.widgets.status_line import bar, describe
 
 def test_the_status_line_says_what_is_on_its_way():
     online = SyncStatus("server", "online")
+    assert describe(dataclasses.replace(online, fetching=(0, 0))) == (
+        "online · newest threads ░░░░░░░░"  # asked for, the answer's length not yet known
+    )
     assert describe(dataclasses.replace(online, fetching=(12_345, 41_000))) == (
         "online · newest threads ██░░░░░░ 12/41 KB"
     )

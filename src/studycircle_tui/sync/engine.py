@@ -451,6 +451,9 @@ class SharedCircle:
         """Fetch a preview of a circle we are far behind on, and show it (catchup.py)."""
         if not isinstance(self.transport, Previewing):
             return
+        # The bar shows from the request on: over a slow link its answer's first bytes
+        # are a round trip and more away, and the new member would see nothing moving.
+        self._set_status(fetching=(0, 0))
         try:
             preview = await self.transport.preview(
                 cursor, lambda done, total: self._set_status(fetching=(done, total))

@@ -300,6 +300,8 @@ class HttpTransport:
                     await response.aread()
                     raise _refusal(response)
                 total = int(response.headers.get("content-length", 0) or 0)
+                if progress is not None and total:
+                    progress(0, total)  # the head says how much: the bar shows its length
                 chunks = []
                 async for chunk in response.aiter_bytes():
                     chunks.append(chunk)

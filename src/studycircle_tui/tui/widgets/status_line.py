@@ -43,7 +43,8 @@ def describe(status: SyncStatus) -> str:
         text += f" · {status.waiting} waiting to send"
     if status.fetching:
         done, total = status.fetching
-        text += f" · newest threads {bar(done, total)} {_kb(done)}/{_kb(total)} KB"
+        size = f" {_kb(done)}/{_kb(total)} KB" if total else ""  # asked, not yet answered
+        text += f" · newest threads {bar(done, total)}{size}"
     if status.history:
         done, total = status.history
         text += f" · history {bar(done, total)} {done:,}/{total:,}"
