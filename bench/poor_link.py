@@ -5,26 +5,31 @@ Measured, each beside its baseline in the same run:
 
 - post: a 200-byte post by A reaching B, both the real engine (CircleService and
   HttpTransport, long-polling as the app does), each over a link of its own; from A's
-  submit to B's engine applying it. ``POSTS`` posts, 1.5-4 s apart. Baseline: json-server
+  submit to B's engine applying it. ``POSTS`` posts, 0.5-1.5 s apart. Baseline: json-server
   0.17.4 over the same kind of link, A posting, B polling it every 5 s.
-- idle hour: B's link, both ways, headers and TCP/IP overhead as the emulator counts
-  them, while nothing happens. One whole long-poll cycle is measured, from one poll's
-  request to the next (600 s, with its heartbeats), and scaled to an hour by its
-  length; ``--idle-hour`` measures a whole hour instead. Baseline: json-server polled
-  every 5 s: per-poll bytes × 720.
+- idle hour: an idle member's link, both ways, headers and TCP/IP overhead as the
+  emulator counts them, in a circle where nothing happens. One whole long-poll cycle is
+  measured (a poll's request, its heartbeats, its empty answer, the next request), the
+  poll made to last 100 s; the hour is six 600 s polls' requests and answers plus a
+  heartbeat every 45 s, each as measured. ``--idle-cycle`` measures one real 600 s
+  cycle (scaled by its length), ``--idle-hour`` a whole hour. Baseline: json-server
+  polled every 5 s, 30 s of it × 120.
 - note edit: A changes one line of a 100 KB note (as the app saves: a patch); the bytes
   of its push on the wire (request and answer, on the connection that carries it).
   Baseline: the same edit as today's revision, the whole text (a v1 op).
 - join: a new member joins a 10,000-op circle over the link, running the real app in a
   pseudo-terminal (120x40) read through pyte: ``studycircle join … && studycircle``,
   from starting the first command to the channel list and the first channel's newest
-  thread on screen; then until the whole history is in. Baseline: today's full
+  thread on screen (and to the first progress bar); ``--whole-join`` also waits for the
+  whole history. Baseline: today's full
   download, the real HttpTransport pulling every page from the start over the same
   link, as the app did before showing anything (the app's own start not counted in it).
 
 Targets: post p95 ≤ 1.5 s, idle hour ≤ 30 KB, note edit ≤ 1 KB, join ≤ 30 s.
-The last line printed is one JSON object. Run: ``python bench/poor_link.py`` (about 25
-minutes; needs node and npm for json-server). ``--hold`` keeps the busy circle up behind
+The join in the app runs alone; the other measures then run side by side, each over a
+link of its own (they are bound by their links, not by the CPU). The last line printed
+is one JSON object. Run: ``python bench/poor_link.py`` (about 4 minutes; needs node and
+npm for json-server). ``--hold`` keeps the busy circle up behind
 the link instead, printing a join command, to try the app on it by hand.
 """
 
@@ -60,9 +65,11 @@ from studycircle_tui.core.replica import Change, Replica
 from studycircle_tui.core.signing import SigningKey
 from studycircle_tui.store.db import CircleRecord, Store
 from studycircle_tui.sync.engine import CircleService
-from studycircle_tui.sync.http import HttpTransport
+from studycircle_tui.sync.http import HEARTBEAT_S, HttpTransport
 
-POSTS = 60
+POSTS = 40
+POST_GAP_S = (0.5, 1.5)  # between one post's arrival and the next post
+IDLE_POLL_S = 100.0  # the idle member's long-poll, made short to see a whole cycle
 TARGETS = {"post_p95_s": 1.5, "idle_hour_bytes": 30_000, "note_edit_bytes": 1_000}
 JOIN_TARGET_S = 30.0
 JOIN_OPS = 10_000
@@ -253,7 +260,7 @@ async def busy_circle(url: str, data: Path, rng: random.Random) -> dict:
 async def measure_posts(a: Member, b: Member, thread: str, rng: random.Random) -> list[float]:
     latencies = []
     for _ in range(POSTS):
-        await asyncio.sleep(rng.uniform(1.5, 4.0))
+        await asyncio.sleep(rng.uniform(*POST_GAP_S))
         start = time.monotonic()
         op = a.service.submit("post.create", {"thread": thread, "text": text_of(rng, 200)})
         await until(lambda op=op: op.id in b.arrived, 30, "a post to arrive")
@@ -261,36 +268,56 @@ async def measure_posts(a: Member, b: Member, thread: str, rng: random.Random) -
     return latencies
 
 
-async def measure_idle(b: Member, hour: bool, quick: bool) -> dict:
-    """B's link while nothing happens: one long-poll cycle (from one poll's request to the
-    next), or a whole hour."""
-    link = b.link
+async def measure_idle(url: str, data: Path, port: int, folder: Path, args) -> dict:
+    """An idle member's link, in a circle where nothing happens. By default one whole
+    long-poll cycle (a poll's request, its heartbeats, its empty answer, the next
+    request) with the poll made to last ``IDLE_POLL_S``; the hour is then six cycles'
+    requests and answers and a heartbeat every 45 s, each as measured. ``--idle-cycle``
+    measures one real 600 s cycle, ``--idle-hour`` a whole hour."""
+    _, code = await new_circle(data, "Quiet", channels=["general"])
+    with httpx.Client(base_url=url) as client:
+        quiet, *who = signed_join(client, code, "Ida")
+    link = Link(port, seed=3)
+    member = Member("Idle", folder, link, await link.start(), quiet, who)
+    full = args.idle_cycle or args.idle_hour
+    poll_s = member.service.circle.LONG_POLL_SECONDS if full else IDLE_POLL_S
+    member.service.circle.LONG_POLL_SECONDS = poll_s
+    member.start()
+    await until(lambda: member.service.state.channels, 60, "the quiet circle")
 
     def requests(after: float) -> list[float]:
         return [c.at for c in link.crossings if c.up and c.starts and c.at > after]
 
-    await asyncio.sleep(3)  # the last post's echoes are done; a poll waits
-    if quick:  # a try-out: a minute, scaled by time
-        start = time.monotonic()
-        await asyncio.sleep(60)
-        return {"seconds": 60.0, "bytes": wire(link, start), "polls": len(requests(start))}
-    if hour:
-        start = time.monotonic()
-        await asyncio.sleep(3600)
-        return {"seconds": 3600.0, "bytes": wire(link, start), "polls": len(requests(start))}
-    begun = time.monotonic()
-    await until(lambda: requests(begun), 900, "a new long-poll")  # one starts: the window opens
-    start = requests(begun)[0]
-    await until(lambda: requests(start), 900, "the next long-poll")
-    end = requests(start)[0]
-    beats = [c for c in link.crossings if start <= c.at < end and not c.up and c.payload <= 16]
-    return {
-        "seconds": end - start,
-        "bytes": wire(link, start, end),
-        "polls": 1,
-        "heartbeats": len(beats),
-        "heartbeat_bytes": sum(c.wire + HEADER for c in beats),
-    }
+    try:
+        if args.idle_hour:
+            await asyncio.sleep(3)
+            start = time.monotonic()
+            await asyncio.sleep(3600)
+            return {"seconds": 3600.0, "bytes": wire(link, start), "scaled": False}
+        begun = time.monotonic()
+        await until(lambda: requests(begun), 900, "a new long-poll")  # the window opens
+        start = requests(begun)[0]
+        await until(lambda: requests(start), poll_s + 120, "the next long-poll")
+        end = requests(start)[0] + 1.0  # with the next request itself
+        beats = [c for c in link.crossings if start <= c.at < end and not c.up and c.payload <= 16]
+        cycle = wire(link, start, end)
+        beat_bytes = sum(c.wire + HEADER for c in beats)
+        if poll_s == 600.0:
+            hour = cycle * 3600 / (end - start)
+        else:  # six real cycles: their requests and answers, and a heartbeat every 45 s
+            per_beat = beat_bytes / max(1, len(beats))
+            hour = (cycle - beat_bytes) * 3600 / 600.0 + per_beat * 3600 / HEARTBEAT_S
+        return {
+            "seconds": end - start,
+            "bytes": cycle,
+            "heartbeats": len(beats),
+            "heartbeat_bytes": beat_bytes,
+            "hour": hour,
+            "scaled": poll_s != 600.0,
+        }
+    finally:
+        await member.stop()
+        await link.stop()
 
 
 async def measure_note_edit(a: Member, b: Member, rng: random.Random) -> dict:
@@ -320,9 +347,7 @@ async def measure_note_edit(a: Member, b: Member, rng: random.Random) -> dict:
     return results
 
 
-async def json_server_baseline(
-    cli: Path, folder: Path, rng: random.Random, hour: bool, quick: bool
-) -> dict:
+async def json_server_baseline(cli: Path, folder: Path, rng: random.Random, args) -> dict:
     db = folder / "json-server.json"
     db.write_text(json.dumps({"posts": [{"id": 1, "text": "hello", "author": "lea"}]}))
     async with json_server(cli, db, "/posts/1") as base:
@@ -350,7 +375,7 @@ async def json_server_baseline(
             polling = asyncio.create_task(poll(b))
             latencies = []
             for _ in range(POSTS):
-                await asyncio.sleep(rng.uniform(1.5, 4.0))
+                await asyncio.sleep(rng.uniform(*POST_GAP_S))
                 start = time.monotonic()
                 made = (
                     await a.post("/posts", json={"text": text_of(rng, 200), "author": "a"})
@@ -359,7 +384,7 @@ async def json_server_baseline(
                 latencies.append(seen[made["id"]] - start)
             await asyncio.sleep(6)
             start = time.monotonic()
-            idle_s = 3600.0 if hour else 60.0 if not quick else 20.0
+            idle_s = 3600.0 if args.idle_hour else 30.0
             await asyncio.sleep(idle_s)
             idle = wire(b_link, start, start + idle_s)
             polls = sum(
@@ -390,7 +415,7 @@ async def join_baseline(url: str, circle: dict, port: int) -> dict:
     return {"seconds": took, "ops": count, "bytes": link.total}
 
 
-def join_in_app(link_url: str, code: str, circle: dict, folder: Path) -> dict:
+def join_in_app(link_url: str, code: str, circle: dict, folder: Path, whole: bool) -> dict:
     """The real app joining over the link, in a pseudo-terminal; times from its start."""
     home = folder / "home"
     home.mkdir()
@@ -417,10 +442,12 @@ def join_in_app(link_url: str, code: str, circle: dict, folder: Path) -> dict:
         seen_history = screen.wait_until(
             lambda text: "history █" in text or "history ░" in text, 60
         )
-        done = screen.wait_until(
-            lambda text: "history" not in text.split("\n")[-2] and "newest threads" not in text,
-            900,
-        )
+        done = None  # the rest of the history: minutes on the link (--whole-join waits)
+        if whole:
+            done = screen.wait_until(
+                lambda text: "history" not in text.split("\n")[-2] and "newest threads" not in text,
+                900,
+            )
         return {
             "first_progress_s": (progress or math.nan) - start,
             "first_screen_s": shown - start,
@@ -436,6 +463,10 @@ def join_in_app(link_url: str, code: str, circle: dict, folder: Path) -> dict:
 
 
 async def run(args: argparse.Namespace) -> dict:
+    """The measures, each over a link of its own: the join in the app first (alone: its
+    CPU is what a person waits on), then the rest side by side (each bound by its own
+    link, not by the CPU): today's full download, the posts and an idle member's poll
+    cycle of ours, json-server's posts and polling."""
     rng = random.Random(14)
     cli = install_json_server()
     with tempfile.TemporaryDirectory(prefix="poor-link-") as tmp:
@@ -444,55 +475,27 @@ async def run(args: argparse.Namespace) -> dict:
         process, url = start_server(data)
         port = int(url.rsplit(":", 1)[1])
         try:
-            print("building the 10,000-op circle…", file=sys.stderr, flush=True)
+            say(f"building the {JOIN_OPS:,}-op circle…")
             circle = await busy_circle(url, data, rng)
-            print(
-                "a new member joins over the link (the app in a terminal)…",
-                file=sys.stderr,
-                flush=True,
-            )
+            say("a new member joins over the link (the app in a terminal)…")
             join_link = Link(port, seed=31)
             join_url = await join_link.start()
             code = await new_invite(data, circle["circle"], 1)
-            joined = await asyncio.to_thread(join_in_app, join_url, code, circle, folder)
-            await join_link.stop()
-            print("today's join: the whole history first…", file=sys.stderr, flush=True)
-            join_base = await join_baseline(url, circle, port)
-
-            print("posts from A to B…", file=sys.stderr, flush=True)
-            _, chat_code = await new_circle(data, "Chat", channels=["general"])
-            with httpx.Client(base_url=url) as client:
-                chat, *lea = signed_join(client, chat_code, "Lea")
-            [bea] = await new_members(url, data, chat, ["Bea"])
-            links = {"A": Link(port, seed=1), "B": Link(port, seed=2)}
-            urls = {name: await link.start() for name, link in links.items()}
-            a = Member("A", folder, links["A"], urls["A"], chat, lea)
-            b = Member("B", folder, links["B"], urls["B"], chat, bea)
-            for member in (a, b):
-                member.start()
-            await until(lambda: a.service.state.channels and b.service.state.channels, 60, "sync")
-            general = discussion.channels_in_order(a.service.state)[0]
-            data_ = {"channel": general, "title": "Ngobrol", "kind": "discussion", "text": "Halo!"}
-            thread = a.service.submit("thread.create", data_)
-            await until(lambda: thread.id in b.arrived, 30, "the thread")
-            latencies = await measure_posts(a, b, thread.id, rng)
-            print("a one-line note edit…", file=sys.stderr, flush=True)
-            edit = await measure_note_edit(a, b, rng)
-            print(
-                "an idle poll cycle on B's link (about ten minutes)…", file=sys.stderr, flush=True
+            joined = await asyncio.to_thread(
+                join_in_app, join_url, code, circle, folder, args.whole_join
             )
-            idle = await measure_idle(b, args.idle_hour, args.quick)
-            for member in (a, b):
-                await member.stop()
-            for link in links.values():
-                await link.stop()
+            await join_link.stop()
+            say("side by side: today's join, posts, a note edit, an idle cycle, json-server…")
+            ours = asyncio.gather(
+                join_baseline(url, circle, port),
+                measure_chat(url, data, port, folder, rng),
+                measure_idle(url, data, port, folder, args),
+            )
+            theirs = json_server_baseline(cli, folder, random.Random(15), args)
+            (join_base, (latencies, edit), idle), baseline = await asyncio.gather(ours, theirs)
         finally:
             process.terminate()
             process.wait(10)
-        print(
-            "json-server, polled every 5 s, on the same kind of link…", file=sys.stderr, flush=True
-        )
-        baseline = await json_server_baseline(cli, folder, rng, args.idle_hour, args.quick)
     return {
         "circle": circle,
         "joined": joined,
@@ -504,12 +507,43 @@ async def run(args: argparse.Namespace) -> dict:
     }
 
 
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+async def measure_chat(url: str, data: Path, port: int, folder: Path, rng: random.Random):
+    """A and B in a circle of their own: A's posts reaching B, then A's note edit."""
+    _, chat_code = await new_circle(data, "Chat", channels=["general"])
+    with httpx.Client(base_url=url) as client:
+        chat, *lea = signed_join(client, chat_code, "Lea")
+    [bea] = await new_members(url, data, chat, ["Bea"])
+    links = {"A": Link(port, seed=1), "B": Link(port, seed=2)}
+    urls = {name: await link.start() for name, link in links.items()}
+    a = Member("A", folder, links["A"], urls["A"], chat, lea)
+    b = Member("B", folder, links["B"], urls["B"], chat, bea)
+    for member in (a, b):
+        member.start()
+    await until(lambda: a.service.state.channels and b.service.state.channels, 60, "sync")
+    general = discussion.channels_in_order(a.service.state)[0]
+    data_ = {"channel": general, "title": "Ngobrol", "kind": "discussion", "text": "Halo!"}
+    thread = a.service.submit("thread.create", data_)
+    await until(lambda: thread.id in b.arrived, 30, "the thread")
+    latencies = await measure_posts(a, b, thread.id, rng)
+    say("a one-line note edit…")
+    edit = await measure_note_edit(a, b, rng)
+    for member in (a, b):
+        await member.stop()
+    for link in links.values():
+        await link.stop()
+    return latencies, edit
+
+
 def report(r: dict) -> None:
     load = os.getloadavg()
     lat, base = r["latencies"], r["baseline"]["latencies"]
     p95, base_p95 = percentile(lat, 0.95), percentile(base, 0.95)
     idle = r["idle"]
-    hour = idle["bytes"] * 3600 / idle["seconds"]
+    hour = idle.get("hour", idle["bytes"] * 3600 / idle["seconds"])
     b = r["baseline"]
     base_hour = b["idle"] * 3600 / b["idle_s"]
     edit, base_edit = r["edit"]["patch"]["push"], r["edit"]["whole"]["push"]
@@ -538,11 +572,15 @@ def report(r: dict) -> None:
         f"post latencies over {len(lat)} posts: max {max(lat):.2f} s;"
         f" json-server's max {max(base):.2f} s"
     )
+    how = (
+        "six 600 s polls' requests and answers and a heartbeat every 45 s, each as measured"
+        if idle.get("scaled")
+        else "by its length"
+    )
     print(
         f"idle: one poll cycle of {idle['seconds']:.0f} s cost {idle['bytes']:,} B "
         f"({idle.get('heartbeats', '-')} heartbeats,"
-        f" {idle.get('heartbeat_bytes', '-')} B of them); "
-        f"scaled to an hour: {hour:,.0f} B"
+        f" {idle.get('heartbeat_bytes', '-')} B of them); an hour ({how}): {hour:,.0f} B"
     )
     print(
         f"json-server idle: {b['polls']} polls in {b['idle_s']:.0f} s, {b['idle']:,} B "
@@ -553,7 +591,8 @@ def report(r: dict) -> None:
         f"join: {r['circle']['ops']:,} ops; progress on screen after"
         f" {joined['first_progress_s']:.1f} s, "
         f"channels and newest threads after {joined['first_screen_s']:.1f} s, the whole history "
-        f"after {joined['whole_s']:.1f} s (history progress seen: {joined['history_seen']}); "
+        f"after {joined['whole_s']:.1f} s (history progress seen: {joined['history_seen']}; "
+        "--whole-join waits for it); "
         f"today's full download {join_base['seconds']:.1f} s, {join_base['bytes']:,} B"
     )
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (a shared 2-core machine)")
@@ -602,9 +641,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--idle-hour", action="store_true", help="measure a whole idle hour")
     parser.add_argument(
+        "--idle-cycle", action="store_true", help="measure one real 600 s long-poll cycle"
+    )
+    parser.add_argument(
+        "--whole-join", action="store_true", help="wait for the joined app's whole history too"
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
-        help="a try-out, not the figures: 10 posts, a 2,000-op circle, a 60 s idle window",
+        help="a try-out, not the figures: 10 posts, a 2,000-op circle",
     )
     parser.add_argument(
         "--hold",
