@@ -333,7 +333,7 @@ async def measure_note_edit(a: Member, b: Member, rng: random.Random) -> dict:
         edited = "\n".join(lines)
         start = time.monotonic()
         if form == "patch":
-            op = a.service.revise_note(note.id, current.head, edited)
+            op = await a.service.revise_note(note.id, current.head, edited)
         else:  # today: the whole text again
             data = {"note": note.id, "base": current.head, "text": edited}
             op = a.service.submit("note.revise", data)

@@ -289,7 +289,7 @@ async def run_lead(service: CircleService, made: dict, players: int, watcher: Wa
         await until("the lobby to fill", lambda: len(session().joined) >= players, pilot.pause)
         started = now()
         await pilot.press("n")  # question 1; from here on the lead's app runs the quiz
-        step = (session().current, live_stage(session()).name)
+        step = (session().current, live_stage(session()).kind)
 
         async def pause() -> None:
             await asyncio.sleep(0.1)
@@ -297,20 +297,20 @@ async def run_lead(service: CircleService, made: dict, players: int, watcher: Wa
         while step[1] != "finished":  # each step (open, closed, revealed) in bounded time
 
             def moved_on(was=step) -> bool:
-                return (session().current, live_stage(session()).name) != was
+                return (session().current, live_stage(session()).kind) != was
 
             # An open question waits for the last answer, or at the most for its time.
             limit = ROUND_LIMIT_S + (QUESTION_S if step[1] == "open" else 0)
             await until(f"the quiz to go on from {step}", moved_on, pause, limit)
             if step[1] == "open":
                 sent[f"answered {step[0]}"] = len(session().answered.get(step[0], ()))
-            step = (session().current, live_stage(session()).name)
+            step = (session().current, live_stage(session()).kind)
         sent["quiz"] = now() - started
         await until("the player's podium", lambda: watcher.finished)
     return sent
 
 
-def setup_quiz(service: CircleService, questions: int) -> dict:
+async def setup_quiz(service: CircleService, questions: int) -> dict:
     """What a lead does before the day (``studycircle quiz import``): a channel, a thread
     for the baseline's posts, and a live quiz of ``questions`` questions."""
     channel = service.submit("channel.create", {"name": "quiz"}).id
@@ -323,7 +323,7 @@ def setup_quiz(service: CircleService, questions: int) -> dict:
         for i in range(questions)
     ]
     keys = [Key(choices=[i % 4]) for i in range(questions)]
-    quiz = QuizRunner(service).create("Fan-out", asked, keys, channel).id
+    quiz = (await QuizRunner(service).create("Fan-out", asked, keys, channel)).id
     return {"thread": thread, "quiz": quiz}
 
 
@@ -380,7 +380,7 @@ async def measure(
     token = read_token(circle, workdir / "lead")
     service = CircleService(store, record, HttpTransport(url, circle, token))
     await service.sync_once()
-    made = setup_quiz(service, questions)
+    made = await setup_quiz(service, questions)
     await service.sync_once()
 
     spawn = mp.get_context("spawn")

@@ -212,7 +212,7 @@ def make_circle(folder: Path, lead_home: Path, count: int) -> Path:
         for number in range(count)
     ]
     keys = [Key(choices=[number % 4]) for number in range(count)]
-    QuizRunner(lea).create("The live room", asked, keys, channel)
+    asyncio.run(QuizRunner(lea).create("The live room", asked, keys, channel))
     asyncio.run(lea.sync_once())
     store.close()
     return circle

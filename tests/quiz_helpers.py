@@ -127,7 +127,7 @@ async def quiz_circle(
         await service.sync_once()
         circle.players.append(service)
     clock.advance(1000)
-    op = QuizRunner(circle.lead).create(
+    op = await QuizRunner(circle.lead).create(
         "Python basics", QUESTIONS, KEYS, circle.channel, practice=practice
     )
     circle.quiz = op.id
@@ -138,10 +138,10 @@ async def quiz_circle(
 
 async def lobby(circle: QuizCircle, **settings) -> str:
     """The lead opens a live run of the circle's quiz and every player joins; its id."""
-    session = QuizRunner(circle.lead).start(circle.quiz, **settings).id
+    session = (await QuizRunner(circle.lead).start(circle.quiz, **settings)).id
     await circle.sync()
     for player in circle.players:
-        QuizRunner(player).join(session)
+        await QuizRunner(player).join(session)
     await circle.sync()
     return session
 
@@ -149,7 +149,7 @@ async def lobby(circle: QuizCircle, **settings) -> str:
 async def asked(circle: QuizCircle, **settings) -> str:
     """``lobby``, then the lead asks question 1 (20 s); the session's id."""
     session = await lobby(circle, **settings)
-    QuizRunner(circle.lead).open_question(session, 0)
+    await QuizRunner(circle.lead).open_question(session, 0)
     await circle.sync()
     return session
 
@@ -212,7 +212,7 @@ async def server_quiz_circle(
         circle.players.append(service)
         circle.recorders[name] = recorder
     clock.advance(1000)
-    op = QuizRunner(lead).create(
+    op = await QuizRunner(lead).create(
         "Python basics", questions or QUESTIONS, keys or KEYS, circle.channel
     )
     circle.quiz = op.id

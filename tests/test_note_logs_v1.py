@@ -63,7 +63,7 @@ def test_todays_patches_go_on_a_v1_file_and_the_mix_reads_the_same(old_file, tmp
     lines = note.text.splitlines(keepends=True)
     lines[3] = "Bab 4: ditulis ulang oleh Dewi 🧬\n"
     edited = "".join(lines)
-    op = dewi.revise_note(note.id, note.head, edited)
+    op = asyncio.run(dewi.revise_note(note.id, note.head, edited))
     asyncio.run(dewi.sync_once())
     written = json.loads(old_file.read_text(encoding="utf-8").splitlines()[-1])
     assert written["id"] == op.id and written["v"] == 2
@@ -98,7 +98,7 @@ async def test_a_server_takes_whole_texts_and_patches_and_members_read_the_same(
         await lea.sync_once()
         # As today's app saves: a patch (v2), from the v1 revision.
         patched = whole.replace("baris 1999\n", "baris terakhir\n")
-        new = lea.revise_note(made.id, old.id, patched)
+        new = await lea.revise_note(made.id, old.id, patched)
         assert new.v == 2 and len(new.data.patch) == 1
         await lea.sync_once()
         await ana.sync_once()

@@ -51,14 +51,14 @@ async def test_a_player_receives_no_key_before_its_reveal_and_no_answer_before_t
     seen_by_ayu = circle.recorders["Ayu"]  # every response Ayu's client got since joining
     assert circle.lead.state.quizzes[circle.quiz].keys is None  # only the hash was published
 
-    session = lea.start(circle.quiz).id
+    session = (await lea.start(circle.quiz)).id
     await circle.sync()
-    lea.open_question(session, 0)
+    await lea.open_question(session, 0)
     await circle.sync()
     clock.advance(2000)
-    QuizRunner(budi).answer(session, 0, ANSWERS["Budi"])
-    QuizRunner(citra).answer(session, 0, ANSWERS["Citra"])
-    QuizRunner(ayu).answer(session, 0, "ayu-guess")
+    await QuizRunner(budi).answer(session, 0, ANSWERS["Budi"])
+    await QuizRunner(citra).answer(session, 0, ANSWERS["Citra"])
+    await QuizRunner(ayu).answer(session, 0, "ayu-guess")
     await circle.sync()
 
     before_close = _received(seen_by_ayu)
@@ -69,30 +69,30 @@ async def test_a_player_receives_no_key_before_its_reveal_and_no_answer_before_t
     assert ayu.state.sessions[session].answered[0] == {budi.me, citra.me, ayu.me}
     assert set(ayu.state.sessions[session].answers[0]) == {ayu.me}  # only Ayu's own
     with pytest.raises(Refused, match="already answered"):
-        QuizRunner(ayu).answer(session, 0, "a second try")
+        await QuizRunner(ayu).answer(session, 0, "a second try")
 
-    lea.close(session)
+    await lea.close(session)
     await circle.sync()
     at_close = _received(seen_by_ayu)
     assert SECRET_KEY.encode() not in at_close  # the answers come out at the close…
     assert all(answer.encode() in at_close for answer in ANSWERS.values())
 
-    lea.reveal(session)
+    await lea.reveal(session)
     await circle.sync()
     assert SECRET_KEY.encode() in _received(seen_by_ayu)[len(at_close) :]  # …the key at reveal
     assert ayu.state.sessions[session].revealed[0] == KEYS[0]
 
     # An answer sent after the close (from a client that had not heard of it) is refused.
-    lea.open_question(session, 1)
+    await lea.open_question(session, 1)
     await circle.sync()
-    lea.close(session)
+    await lea.close(session)
     await circle.lead.sync_once()
-    QuizRunner(budi).answer(session, 1, [2])  # Budi's client still shows it open
+    await QuizRunner(budi).answer(session, 1, [2])  # Budi's client still shows it open
     await budi.sync_once()
     assert any("closed" in notice.text for notice in budi.notices)
     assert budi.me not in budi.state.sessions[session].answers.get(1, {})
-    lea.reveal(session)
-    lea.finish(session)
+    await lea.reveal(session)
+    await lea.finish(session)
     await circle.sync()
     assert QuizRunner(ayu).keys_verified(session) is True
 
@@ -113,13 +113,13 @@ async def test_in_a_circle_file_the_key_stays_out_until_its_reveal(tmp_path):
     ayu.store.set_cursor(ayu.record.id, ayu.transport.kind, "")  # read the file from its start
 
     # The three-question quiz of the other tests: question 3's key is "8 (or 7 ± 1)".
-    session = lea.start(circle.quiz).id
+    session = (await lea.start(circle.quiz)).id
     await circle.sync()
     for index, answer in enumerate([[1], [1], 8.0]):
-        lea.open_question(session, index)
+        await lea.open_question(session, index)
         await circle.sync()
         circle.clock.advance(1000)
-        QuizRunner(circle.players[1]).answer(session, index, answer)
+        await QuizRunner(circle.players[1]).answer(session, index, answer)
         await circle.sync()
         key = b'"key":' + msgspec.json.encode(
             msgspec.convert(msgspec.to_builtins(FILE_QUIZ_KEYS[index]), Key)
@@ -129,8 +129,8 @@ async def test_in_a_circle_file_the_key_stays_out_until_its_reveal(tmp_path):
         assert received.count(b'"type":"quiz.reveal"') == index  # …only earlier reveals
         # In a file circle everyone's answers are readable at once: nothing can seal them.
         assert b'"type":"quiz.answer"' in received
-        lea.close(session)
-        lea.reveal(session)
+        await lea.close(session)
+        await lea.reveal(session)
         await circle.sync()
         assert key in b"\n".join(seen)
     assert b'"keys":' not in b"\n".join(seen)  # quiz.create carried only the hash
@@ -146,11 +146,11 @@ async def test_a_sealed_answer_waits_and_lands_where_the_server_puts_it_without_
     circle = await server_quiz_circle(tmp_path, site, clock, questions=QUESTIONS, keys=KEYS)
     lea = QuizRunner(circle.lead)
     ayu, budi, citra = circle.players
-    session = lea.start(circle.quiz).id
+    session = (await lea.start(circle.quiz)).id
     await circle.sync()
-    lea.open_question(session, 0)
+    await lea.open_question(session, 0)
     await circle.sync()
-    mine = QuizRunner(ayu).answer(session, 0, "ayu-guess")
+    mine = await QuizRunner(ayu).answer(session, 0, "ayu-guess")
     clock.advance(1500)  # the server's receive time, which speed scoring uses, is later
     await ayu.sync_once()  # taken, sealed: still pending in Ayu's replica
     assert [op.id for op in ayu.replica.pending] == [mine.id]
@@ -158,7 +158,7 @@ async def test_a_sealed_answer_waits_and_lands_where_the_server_puts_it_without_
     real_fold = reducer.fold
     monkeypatch.setattr(reducer, "fold", lambda *args: folds.append(1) or real_fold(*args))
     for player in (budi, citra):
-        QuizRunner(player).answer(session, 0, ANSWERS[player.state.members[player.me].name])
+        await QuizRunner(player).answer(session, 0, ANSWERS[player.state.members[player.me].name])
         await player.sync_once()
         await ayu.sync_once()  # "Budi has answered", "Citra has answered"
     assert folds == []  # folded on top of Ayu's own answer, not the whole log again
@@ -167,7 +167,7 @@ async def test_a_sealed_answer_waits_and_lands_where_the_server_puts_it_without_
         (who, answer) for who, (answer, _) in ayu.state.sessions[session].answers[0].items()
     ] == [(ayu.me, "ayu-guess")]
 
-    lea.close(session)
+    await lea.close(session)
     await circle.lead.sync_once()
     folds.clear()  # the lead's own (its close was pending when the log came back)
     await ayu.sync_once()  # the three answers, then the close

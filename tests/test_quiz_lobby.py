@@ -26,11 +26,11 @@ def _names(service, members) -> list[str]:
 
 async def _ayu_in_question_1(circle) -> str:
     """Lea starts the quiz, Ayu joins the lobby, Lea asks question 1; the session's id."""
-    session_id = QuizRunner(circle.lead).start(circle.quiz).id
+    session_id = (await QuizRunner(circle.lead).start(circle.quiz)).id
     await circle.sync()
-    QuizRunner(circle.players[0]).join(session_id)
+    await QuizRunner(circle.players[0]).join(session_id)
     await circle.sync()
-    QuizRunner(circle.lead).open_question(session_id, 0)
+    await QuizRunner(circle.lead).open_question(session_id, 0)
     await circle.sync()
     return session_id
 
@@ -38,18 +38,18 @@ async def _ayu_in_question_1(circle) -> str:
 async def test_the_lobby_knows_who_came_and_who_left(circle):
     lead = QuizRunner(circle.lead)
     ayu, _, citra = (QuizRunner(p) for p in circle.players)
-    session_id = lead.start(circle.quiz).id
+    session_id = (await lead.start(circle.quiz)).id
     await circle.sync()
-    ayu.join(session_id)
-    citra.join(session_id)
+    await ayu.join(session_id)
+    await citra.join(session_id)
     await circle.sync()
-    citra.leave(session_id)
+    await citra.leave(session_id)
     await circle.sync()
     for service in circle.everyone:  # every member's app sees the same room
         session = service.state.sessions[session_id]
         seats = {service.state.members[p].name: seat(session, p) for p in service.state.members}
         assert seats == {"Lea": "host", "Ayu": "in", "Budi": "out", "Citra": "left"}
-    lead.open_question(session_id, 0)
+    await lead.open_question(session_id, 0)
     await circle.sync()
     session = circle.lead.state.sessions[session_id]
     # Budi never came and Citra went: question 1 is Ayu's alone.
@@ -60,19 +60,19 @@ async def test_a_late_joiner_plays_from_the_next_question(circle):
     lead = QuizRunner(circle.lead)
     ayu, budi, _ = (QuizRunner(p) for p in circle.players)
     session_id = await _ayu_in_question_1(circle)
-    budi.join(session_id)  # while question 1 is being asked
+    await budi.join(session_id)  # while question 1 is being asked
     await circle.sync()
     session = circle.lead.state.sessions[session_id]
     assert _names(circle.lead, players_expected(circle.lead.state, session)) == ["Ayu"]
     with pytest.raises(Refused, match="you joined during this question: you play from the next"):
-        budi.answer(session_id, 0, [1])
-    ayu.answer(session_id, 0, [1])
+        await budi.answer(session_id, 0, [1])
+    await ayu.answer(session_id, 0, [1])
     await circle.sync()
-    lead.close(session_id)
-    lead.reveal(session_id)
-    lead.open_question(session_id, 1)
+    await lead.close(session_id)
+    await lead.reveal(session_id)
+    await lead.open_question(session_id, 1)
     await circle.sync()
-    budi.answer(session_id, 1, [1])  # question 2 is his
+    await budi.answer(session_id, 1, [1])  # question 2 is his
     await circle.sync()
     session = circle.lead.state.sessions[session_id]
     assert _names(circle.lead, players_expected(circle.lead.state, session)) == ["Ayu", "Budi"]
@@ -84,12 +84,12 @@ async def test_a_late_joiner_plays_from_the_next_question(circle):
 async def test_a_leaver_cannot_answer_until_they_come_back(circle):
     ayu = QuizRunner(circle.players[0])
     session_id = await _ayu_in_question_1(circle)
-    ayu.leave(session_id)
+    await ayu.leave(session_id)
     with pytest.raises(Refused, match="you left this quiz"):
-        ayu.answer(session_id, 0, [1])
-    ayu.join(session_id)  # back, from the next question
+        await ayu.answer(session_id, 0, [1])
+    await ayu.join(session_id)  # back, from the next question
     with pytest.raises(Refused, match="you play from the next"):
-        ayu.answer(session_id, 0, [1])
+        await ayu.answer(session_id, 0, [1])
     await circle.sync()
     assert seat(circle.lead.state.sessions[session_id], circle.players[0].me) == "in"
 
@@ -97,20 +97,20 @@ async def test_a_leaver_cannot_answer_until_they_come_back(circle):
 async def test_who_may_join_and_leave(circle):
     lead = QuizRunner(circle.lead)
     ayu = QuizRunner(circle.players[0])
-    session_id = lead.start(circle.quiz).id
+    session_id = (await lead.start(circle.quiz)).id
     await circle.sync()
     with pytest.raises(Refused, match="its host does not play"):
-        lead.join(session_id)
+        await lead.join(session_id)
     with pytest.raises(Refused, match="you are not in this quiz"):
-        ayu.leave(session_id)
-    ayu.join(session_id)
+        await ayu.leave(session_id)
+    await ayu.join(session_id)
     with pytest.raises(Refused, match="you are in this quiz already"):
-        ayu.join(session_id)
+        await ayu.join(session_id)
     await circle.sync()
-    lead.finish(session_id)
+    await lead.finish(session_id)
     await circle.sync()
     with pytest.raises(Refused, match="the quiz has finished"):
-        ayu.leave(session_id)
+        await ayu.leave(session_id)
 
 
 async def test_an_app_from_before_quiz_join_still_plays(circle):
@@ -118,7 +118,7 @@ async def test_an_app_from_before_quiz_join_still_plays(circle):
     counts, and they count among those who answered."""
     budi = QuizRunner(circle.players[1])
     session_id = await _ayu_in_question_1(circle)
-    budi.answer(session_id, 0, [1])  # never joined
+    await budi.answer(session_id, 0, [1])  # never joined
     await circle.sync()
     session = circle.lead.state.sessions[session_id]
     assert _names(circle.lead, players_expected(circle.lead.state, session)) == ["Ayu", "Budi"]
@@ -132,9 +132,9 @@ async def test_joining_is_signed_and_a_join_in_another_s_name_seats_no_one(tmp_p
         service.sign_from_now()
     await made.sync()
     ayu, budi, _ = made.players
-    session_id = QuizRunner(made.lead).start(made.quiz).id
+    session_id = (await QuizRunner(made.lead).start(made.quiz)).id
     await made.sync()
-    joined = QuizRunner(budi).join(session_id)
+    joined = await QuizRunner(budi).join(session_id)
     assert joined.sig is not None
     forged = budi.replica.make(
         ayu.me, "quiz.join", {"session": session_id}, budi.now_ms(), os.urandom(10), key_of(budi)

@@ -15,7 +15,7 @@ from studycircle_tui.sync.quizrun import QuizRunner, live_stage
 
 
 def stage(service, session_id: str) -> str:
-    return live_stage(service.state.sessions[session_id]).name
+    return live_stage(service.state.sessions[session_id]).kind.value
 
 
 async def _asked(tmp_path):
@@ -24,45 +24,45 @@ async def _asked(tmp_path):
     return circle, QuizRunner(circle.lead), session, circle.clock.ms
 
 
-def closes_at(circle, session: str, deadline: int) -> None:
+async def closes_at(circle, session: str, deadline: int) -> None:
     """Open a millisecond before ``deadline`` (the pacer's next look is then), closed at it."""
     pacer = QuizPacer(circle.lead.circle)
     circle.clock.ms = deadline - 1
-    assert pacer.step() == 0.001
+    assert await pacer.step() == 0.001
     assert stage(circle.lead, session) == "open"
     circle.clock.ms = deadline
-    assert pacer.step() is None  # closed: nothing left to watch
+    assert await pacer.step() is None  # closed: nothing left to watch
     assert stage(circle.lead, session) == "closed"
 
 
 async def test_the_question_closes_at_its_deadline_and_not_before(tmp_path):
     circle, _, session, opened = await _asked(tmp_path)
-    closes_at(circle, session, opened + 20_000)
+    await closes_at(circle, session, opened + 20_000)
 
 
 async def test_the_wait_never_passes_the_deadline(tmp_path):
     circle, _, _, opened = await _asked(tmp_path)
     circle.clock.ms = opened + 19_900
-    assert abs(QuizPacer(circle.lead.circle).step() - 0.1) < 1e-9
+    assert abs((await QuizPacer(circle.lead.circle).step()) - 0.1) < 1e-9
 
 
 async def test_a_pause_holds_the_question_open_and_a_resume_restarts_its_clock(tmp_path):
     circle, lead, session, opened = await _asked(tmp_path)
     pacer = QuizPacer(circle.lead.circle)
     circle.clock.ms = opened + 5_000
-    lead.pause(session)  # 15 s left
+    await lead.pause(session)  # 15 s left
     circle.clock.ms = opened + 600_000  # ten minutes of pause
-    assert pacer.step() is None  # a paused question is not watched
+    assert await pacer.step() is None  # a paused question is not watched
     assert stage(circle.lead, session) == "paused"
-    lead.resume(session)
-    closes_at(circle, session, circle.clock.ms + 15_000)
+    await lead.resume(session)
+    await closes_at(circle, session, circle.clock.ms + 15_000)
 
 
 async def test_added_time_moves_the_close(tmp_path):
     circle, lead, session, opened = await _asked(tmp_path)
     circle.clock.ms = opened + 15_000
-    lead.add_time(session)  # +10 s: the deadline is 30 s after the open
-    closes_at(circle, session, opened + 30_000)
+    await lead.add_time(session)  # +10 s: the deadline is 30 s after the open
+    await closes_at(circle, session, opened + 30_000)
 
 
 async def test_it_closes_early_once_every_player_has_answered(tmp_path):
@@ -70,14 +70,14 @@ async def test_it_closes_early_once_every_player_has_answered(tmp_path):
     pacer = QuizPacer(circle.lead.circle)
     ayu, budi, citra = (QuizRunner(p) for p in circle.players)
     circle.clock.ms = opened + 2_000
-    ayu.answer(session, 0, [1])
-    budi.answer(session, 0, [0])
+    await ayu.answer(session, 0, [1])
+    await budi.answer(session, 0, [0])
     await circle.sync()
-    pacer.step()
+    await pacer.step()
     assert stage(circle.lead, session) == "open"  # Citra has not answered yet
-    citra.answer(session, 0, [1])
+    await citra.answer(session, 0, [1])
     await circle.sync()
-    pacer.step()
+    await pacer.step()
     assert stage(circle.lead, session) == "closed"
     assert circle.clock.ms < opened + 20_000
 
@@ -87,7 +87,7 @@ async def test_only_the_host_s_pacer_closes(tmp_path):
     circle.clock.ms = opened + 60_000
     player = circle.players[0]
     assert due(player.state, player.me, circle.clock.ms) == []
-    assert QuizPacer(player.circle).step() is None
+    assert (await QuizPacer(player.circle).step()) is None
     assert stage(player, session) == "open"
     assert due(circle.lead.state, circle.lead.me, circle.clock.ms) == [(session, "close")]
 
@@ -97,8 +97,8 @@ async def ayu_hosts_a_question(circle, **settings):
     ayu = circle.players[0]
     circle.lead.submit("member.role", {"member": ayu.me, "role": "moderator"})
     await circle.sync()
-    session = QuizRunner(ayu).start(circle.quiz, **settings).id
-    QuizRunner(ayu).open_question(session, 0)
+    session = (await QuizRunner(ayu).start(circle.quiz, **settings)).id
+    await QuizRunner(ayu).open_question(session, 0)
     await circle.sync()
     return ayu, session
 
@@ -113,10 +113,10 @@ async def test_one_pacer_closes_for_every_member_its_circle_serves_seen_or_not(t
     CircleService.member_of(shared, ayu.me).close()
     pacer = QuizPacer(shared)
     circle.clock.advance(19_000)
-    assert pacer.step() == QuizPacer.TICK_SECONDS
+    assert (await pacer.step()) == QuizPacer.TICK_SECONDS
     assert stage(circle.lead, session) == "open"
     circle.clock.advance(1_000)
-    assert pacer.step() is None
+    assert (await pacer.step()) is None
     assert stage(circle.lead, session) == "closed"
     closed = circle.lead.state.sessions[session]
     assert closed.host == ayu.me  # closed as its host: the reducer took it
@@ -132,10 +132,10 @@ async def test_the_one_pacer_runs_a_served_member_s_hands_free_quiz_after_they_d
     CircleService.member_of(shared, ayu.me).close()
     pacer = QuizPacer(shared)
     circle.clock.advance(20_000)
-    pacer.step()
+    await pacer.step()
     assert stage(circle.lead, session) == "revealed"
     circle.clock.advance(8_000)
-    pacer.step()
+    await pacer.step()
     running = circle.lead.state.sessions[session]
     assert (stage(circle.lead, session), running.current) == ("open", 1)
     assert running.host == ayu.me
@@ -150,7 +150,7 @@ async def test_what_the_pacer_cannot_do_is_told_to_the_host_alone(tmp_path):
     circle.lead.subscribe(lambda event: heard["lead"].append(event))
     CircleService.member_of(shared, ayu.me).subscribe(lambda event: heard["ayu"].append(event))
     circle.clock.advance(60_000)
-    QuizPacer(shared).step()
+    await QuizPacer(shared).step()
     told = [e for e in heard["ayu"] if isinstance(e, Notice)]
     assert len(told) == 1 and "Could not close" in told[0].text and told[0].severity == "error"
     assert not [e for e in heard["lead"] if isinstance(e, Notice)]
@@ -165,16 +165,16 @@ async def test_a_refused_close_is_reported_once_not_retried_at_every_tick(tmp_pa
     circle.lead.submit("member.role", {"member": ayu.me, "role": "moderator"})
     await circle.sync()
     runner = QuizRunner(ayu)
-    session = runner.start(circle.quiz).id
-    runner.open_question(session, 0)
+    session = (await runner.start(circle.quiz)).id
+    await runner.open_question(session, 0)
     await circle.sync()
     circle.lead.submit("member.remove", {"member": ayu.me})
     await circle.sync()
     problems: list[str] = []
     pacer = QuizPacer(ayu.circle, report=lambda host, text: problems.append(text))
     circle.clock.advance(60_000)
-    pacer.step()
-    pacer.step()
+    await pacer.step()
+    await pacer.step()
     assert len(problems) == 1 and "not a member" in problems[0], problems
     assert stage(ayu, session) == "open"
 
@@ -192,9 +192,9 @@ async def test_live_quiz_tells_a_player_and_prefers_the_quiz_one_hosts(tmp_path)
         12_000,
     )
     assert live_quiz(circle.lead.state, circle.lead.me, circle.clock.ms).hosting
-    lead.close(session)
-    lead.reveal(session)
-    lead.finish(session)
+    await lead.close(session)
+    await lead.reveal(session)
+    await lead.finish(session)
     assert live_quiz(circle.lead.state, circle.lead.me, circle.clock.ms) is None
 
 
@@ -218,7 +218,7 @@ async def test_a_locked_store_is_reported_and_the_close_comes_once_it_is_free(tm
     try:
         circle.clock.ms = opened + 20_000
         await _until(lambda: problems)
-        assert "locked" in problems[0]
+        assert "another program is holding" in problems[0]
         assert stage(circle.lead, session) == "open" and not running.done()
         other.execute("ROLLBACK")
         await _until(lambda: stage(circle.lead, session) == "closed")
@@ -234,37 +234,37 @@ async def test_everyone_means_everyone_who_joined_not_everyone_who_could_play(tm
     circle = await quiz_circle(tmp_path)
     lead = QuizRunner(circle.lead)
     ayu, budi, citra = (QuizRunner(p) for p in circle.players)
-    session = lead.start(circle.quiz).id
+    session = (await lead.start(circle.quiz)).id
     await circle.sync()
-    ayu.join(session)
-    budi.join(session)
+    await ayu.join(session)
+    await budi.join(session)
     await circle.sync()
-    lead.open_question(session, 0)
+    await lead.open_question(session, 0)
     await circle.sync()
     pacer = QuizPacer(circle.lead.circle)
     circle.clock.advance(2_000)
-    ayu.answer(session, 0, [1])
+    await ayu.answer(session, 0, [1])
     await circle.sync()
-    pacer.step()
+    await pacer.step()
     assert stage(circle.lead, session) == "open"  # Budi is in and has not answered
-    budi.answer(session, 0, [0])
+    await budi.answer(session, 0, [0])
     await circle.sync()
-    pacer.step()
+    await pacer.step()
     assert stage(circle.lead, session) == "closed"
     assert circle.clock.ms < circle.lead.state.sessions[session].deadline_ms
     # Citra joins late: she is in from question 2, so question 2 waits for her too.
-    citra.join(session)
-    lead.reveal(session)
-    lead.open_question(session, 1)
+    await citra.join(session)
+    await lead.reveal(session)
+    await lead.open_question(session, 1)
     await circle.sync()
-    ayu.answer(session, 1, [1])
-    budi.answer(session, 1, [1])
+    await ayu.answer(session, 1, [1])
+    await budi.answer(session, 1, [1])
     await circle.sync()
-    pacer.step()
+    await pacer.step()
     assert stage(circle.lead, session) == "open"
-    citra.answer(session, 1, [0])
+    await citra.answer(session, 1, [0])
     await circle.sync()
-    pacer.step()
+    await pacer.step()
     assert stage(circle.lead, session) == "closed"
 
 
@@ -272,14 +272,14 @@ async def test_a_player_who_leaves_is_not_waited_for(tmp_path):
     circle, _, session, _ = await _asked(tmp_path)
     ayu, budi, citra = (QuizRunner(p) for p in circle.players)
     pacer = QuizPacer(circle.lead.circle)
-    ayu.answer(session, 0, [1])
-    budi.answer(session, 0, [1])
+    await ayu.answer(session, 0, [1])
+    await budi.answer(session, 0, [1])
     await circle.sync()
-    pacer.step()
+    await pacer.step()
     assert stage(circle.lead, session) == "open"
-    citra.leave(session)  # Citra goes without answering
+    await citra.leave(session)  # Citra goes without answering
     await circle.sync()
-    pacer.step()
+    await pacer.step()
     assert stage(circle.lead, session) == "closed"
 
 
@@ -294,21 +294,21 @@ async def test_hands_free_reveals_at_the_close_and_goes_on_after_the_leaderboard
     for question in range(3):
         opened = circle.lead.state.sessions[session].opens[question][-1][0]
         circle.clock.ms = opened + 20_000  # nobody answers: the time runs out
-        assert pacer.step() == 0.25  # closed and revealed: 8 s to wait, looked at by ticks
+        assert (await pacer.step()) == 0.25  # closed and revealed: 8 s to wait, looked at by ticks
         assert stage(lead, session) == "revealed"
         assert lead.state.sessions[session].current == question
         circle.clock.ms += 7_999
-        assert abs(pacer.step() - 0.001) < 1e-9
+        assert abs((await pacer.step()) - 0.001) < 1e-9
         assert stage(lead, session) == "revealed"
         circle.clock.ms += 1
-        pacer.step()
+        await pacer.step()
         if question < 2:
             assert (stage(lead, session), lead.state.sessions[session].current) == (
                 "open",
                 question + 1,
             )
     assert stage(lead, session) == "finished"
-    assert pacer.step() is None  # nothing left to watch
+    assert (await pacer.step()) is None  # nothing left to watch
     # Every reveal went out with its close (one push), and every key checks out.
     await circle.sync()
     ayu = QuizRunner(circle.players[0])
@@ -319,8 +319,8 @@ async def test_a_lead_s_own_quiz_is_not_hands_free_unless_chosen(tmp_path):
     circle, _, session, opened = await _asked(tmp_path)
     pacer = QuizPacer(circle.lead.circle)
     circle.clock.ms = opened + 20_000
-    assert pacer.step() is None
+    assert (await pacer.step()) is None
     assert stage(circle.lead, session) == "closed"  # and stays so: the lead reveals
     circle.clock.ms += 600_000
-    assert pacer.step() is None
+    assert (await pacer.step()) is None
     assert stage(circle.lead, session) == "closed"

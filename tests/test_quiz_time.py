@@ -256,11 +256,11 @@ async def test_a_member_whose_clock_runs_ahead_does_not_cut_the_next_question_sh
         ayu.submit("member.update", {"name": "Ayu"})
         await circle.sync()  # everyone has seen a stamp five minutes ahead
         lead = QuizRunner(circle.lead)
-        session = lead.start(circle.quiz).id
-        lead.open_question(session, 0)
+        session = (await lead.start(circle.quiz)).id
+        await lead.open_question(session, 0)
         await circle.sync()
         clock.advance(19_000)
-        QuizRunner(budi).answer(session, 0, [1])
+        await QuizRunner(budi).answer(session, 0, [1])
         await circle.sync()
         assert budi.notices == []  # not refused
         assert circle.lead.state.sessions[session].answered[0] == {budi.me}

@@ -16,7 +16,7 @@ from studycircle_tui.core.ops import Key
 from studycircle_tui.store.db import Store
 from studycircle_tui.sync.circles import create_demo_circle, create_file_circle, open_service
 from studycircle_tui.sync.engine import Refused
-from studycircle_tui.sync.quizrun import QuizRunner, live_stage
+from studycircle_tui.sync.quizrun import QuizRunner, Stage, live_stage
 
 
 async def test_a_live_quiz_publishes_only_a_hash_and_its_lead_keeps_the_keys(tmp_path):
@@ -40,48 +40,48 @@ async def test_a_live_quiz_publishes_only_a_hash_and_its_lead_keeps_the_keys(tmp
 async def test_pause_resume_and_added_time_move_the_deadline(tmp_path):
     circle = await quiz_circle(tmp_path)
     lead = QuizRunner(circle.lead)
-    session_id = lead.start(circle.quiz).id
+    session_id = (await lead.start(circle.quiz)).id
     session = circle.lead.state.sessions[session_id]
-    assert live_stage(session).name == "lobby"
-    lead.open_question(session_id, 0)
+    assert live_stage(session).kind is Stage.LOBBY
+    await lead.open_question(session_id, 0)
     assert session.deadline_ms == circle.clock.ms + 20_000
     circle.clock.advance(5_000)
-    lead.pause(session_id)
-    assert live_stage(session).name == "paused"
+    await lead.pause(session_id)
+    assert live_stage(session).kind is Stage.PAUSED
     assert lead.remaining_ms(session) == 15_000
     circle.clock.advance(60_000)  # paused time is not counted
     assert lead.remaining_ms(session) == 15_000
     with pytest.raises(Refused):
-        lead.add_time(session_id)  # resume first
-    lead.resume(session_id)
+        await lead.add_time(session_id)  # resume first
+    await lead.resume(session_id)
     assert lead.remaining_ms(session) == 15_000
-    lead.add_time(session_id)
+    await lead.add_time(session_id)
     assert lead.remaining_ms(session) == 25_000
     assert quizscore.answer_seconds(session, 0, circle.clock.ms + 1_000) == 6.0
-    lead.close(session_id)
-    assert live_stage(session).name == "closed"
-    lead.reveal(session_id)
-    assert live_stage(session).name == "revealed"
-    lead.finish(session_id)
-    assert live_stage(session).name == "finished"
+    await lead.close(session_id)
+    assert live_stage(session).kind is Stage.CLOSED
+    await lead.reveal(session_id)
+    assert live_stage(session).kind is Stage.REVEALED
+    await lead.finish(session_id)
+    assert live_stage(session).kind is Stage.FINISHED
     with pytest.raises(Refused):
-        lead.open_question(session_id, 1)
+        await lead.open_question(session_id, 1)
 
 
 async def test_one_answer_per_player_and_none_after_the_close(tmp_path):
     circle = await quiz_circle(tmp_path)
     lead, ayu = QuizRunner(circle.lead), QuizRunner(circle.players[0])
-    session = lead.start(circle.quiz).id
-    lead.open_question(session, 0)
+    session = (await lead.start(circle.quiz)).id
+    await lead.open_question(session, 0)
     await circle.sync()
-    ayu.answer(session, 0, [1])
+    await ayu.answer(session, 0, [1])
     with pytest.raises(Refused, match="already answered"):
-        ayu.answer(session, 0, [2])
+        await ayu.answer(session, 0, [2])
     await circle.sync()
-    lead.close(session)
+    await lead.close(session)
     await circle.sync()
     with pytest.raises(Refused, match="closed"):
-        QuizRunner(circle.players[1]).answer(session, 0, [1])
+        await QuizRunner(circle.players[1]).answer(session, 0, [1])
 
 
 async def test_an_answer_written_after_the_close_counts_for_no_one(tmp_path):
@@ -89,14 +89,14 @@ async def test_an_answer_written_after_the_close_counts_for_no_one(tmp_path):
     # answer; every replica folds it after the close and skips it.
     circle = await quiz_circle(tmp_path)
     lead, budi = QuizRunner(circle.lead), QuizRunner(circle.players[1])
-    session = lead.start(circle.quiz).id
-    lead.open_question(session, 0)
+    session = (await lead.start(circle.quiz)).id
+    await lead.open_question(session, 0)
     await circle.sync()
     circle.clock.advance(1_000)
-    lead.close(session)
+    await lead.close(session)
     await circle.lead.sync_once()
     circle.clock.advance(1_000)
-    budi.answer(session, 0, [1])  # Budi's client has not read the close yet
+    await budi.answer(session, 0, [1])  # Budi's client has not read the close yet
     await circle.sync()
     for service in circle.everyone:
         assert service.state.sessions[session].answers.get(0, {}) == {}
@@ -107,8 +107,8 @@ async def test_a_practice_result_keeps_the_best_score(tmp_path):
     ayu = QuizRunner(circle.players[0])
     quiz = circle.players[0].state.quizzes[circle.quiz]
     assert ayu.practice_keys(quiz) == quiz.keys
-    ayu.record_result(circle.quiz, 3, 4)
-    ayu.record_result(circle.quiz, 1, 4)
+    await ayu.record_result(circle.quiz, 3, 4)
+    await ayu.record_result(circle.quiz, 1, 4)
     await circle.sync()
     assert circle.lead.state.quizzes[circle.quiz].best[circle.players[0].me] == 0.75
 
@@ -116,12 +116,12 @@ async def test_a_practice_result_keeps_the_best_score(tmp_path):
 async def test_after_a_live_run_reveals_every_key_anyone_can_practise(tmp_path):
     circle = await quiz_circle(tmp_path)
     lead = QuizRunner(circle.lead)
-    session = lead.start(circle.quiz).id
+    session = (await lead.start(circle.quiz)).id
     for question in range(3):
-        lead.open_question(session, question)
-        lead.close(session)
-        lead.reveal(session)
-    lead.finish(session)
+        await lead.open_question(session, question)
+        await lead.close(session)
+        await lead.reveal(session)
+    await lead.finish(session)
     await circle.sync()
     ayu = QuizRunner(circle.players[0])
     quiz = circle.players[0].state.quizzes[circle.quiz]

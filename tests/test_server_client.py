@@ -181,3 +181,16 @@ async def test_an_unreachable_server_is_a_transport_error(tmp_path):
     with pytest.raises(TransportError, match="is not running"):
         await transport.pull(None)
     await transport.close()
+
+
+async def test_a_server_circle_promises_what_a_file_circle_cannot(site, tmp_path):
+    from circles import new_file_circle
+
+    _, code = await site.new_circle("Chemistry")
+    server_member = await _member(site, tmp_path, code, "Lea")
+    (tmp_path / "file").mkdir()
+    file_member = await asyncio.to_thread(new_file_circle, tmp_path / "file")
+    # The server redacts an anonymous author and seals live answers until the close;
+    # a shared file holds every op as written, for anyone who has it to read.
+    assert server_member.can_hide_authors and server_member.answers_sealed
+    assert not file_member.can_hide_authors and not file_member.answers_sealed

@@ -192,8 +192,10 @@ def _live_quiz(tmp_path: Path, questions: int = 1):
         seconds=600,
     )
     asked = [question] * questions
-    quiz = runner.create("Python basics", asked, [Key(choices=[1])] * questions, channel)
-    session = runner.start(quiz.id).id
+    quiz = asyncio.run(
+        runner.create("Python basics", asked, [Key(choices=[1])] * questions, channel)
+    )
+    session = asyncio.run(runner.start(quiz.id)).id
     asyncio.run(lea.sync_once())
     return lea, runner, session
 
@@ -228,7 +230,7 @@ def test_a_player_answers_a_live_quiz_question_over_ssh_and_leaves(tmp_path):
         ayu = ssh(server.port, tmp_path / "ayu", tmp_path)
         try:
             _join_the_live_quiz(ayu)
-            runner.open_question(session, 0)
+            asyncio.run(runner.open_question(session, 0))
             asyncio.run(lea.sync_once())
             assert ayu.wait_for("What does len([1, 2, 3]) return?"), ayu.text()
             ayu.press(b"b")
@@ -239,8 +241,8 @@ def test_a_player_answers_a_live_quiz_question_over_ssh_and_leaves(tmp_path):
 
             assert _sync_until(lea, lambda: len(answers()) == 1)
             assert [value for value, _ in answers().values()] == [[1]]  # B, as Ayu pressed
-            runner.close(session)
-            runner.reveal(session)
+            asyncio.run(runner.close(session))
+            asyncio.run(runner.reveal(session))
             asyncio.run(lea.sync_once())
             assert ayu.wait_for("Right"), ayu.text()
             assert "1. Ayu" in ayu.text()  # the leaderboard
@@ -279,14 +281,14 @@ def test_a_guest_s_export_is_shown_for_copying_and_writes_nothing_on_the_host(tm
         try:
             assert sam.wait_for("(guest)"), sam.text()
             _join_the_live_quiz(sam)
-            runner.open_question(session, 0)
+            asyncio.run(runner.open_question(session, 0))
             asyncio.run(lea.sync_once())
             assert sam.wait_for("What does len([1, 2, 3]) return?"), sam.text()
             sam.press(b"b")
             assert _sync_until(lea, lambda: lea.state.sessions[session].answers.get(0))
-            runner.close(session)
-            runner.reveal(session)
-            runner.finish(session)
+            asyncio.run(runner.close(session))
+            asyncio.run(runner.reveal(session))
+            asyncio.run(runner.finish(session))
             asyncio.run(lea.sync_once())
             assert sam.wait_for("The quiz is over"), sam.text()
             before = _files_under(tmp_path, home)
@@ -379,13 +381,13 @@ def test_a_player_who_drops_and_comes_back_keeps_their_seat_and_score(tmp_path):
         ayu = ssh(server.port, tmp_path / "ayu", tmp_path)
         _join_the_live_quiz(ayu)
         seat = server.wait_for(r"Ayu connected \(worker 0, member (\w+)\)").group(1)
-        runner.open_question(session, 0)
+        asyncio.run(runner.open_question(session, 0))
         asyncio.run(lea.sync_once())
         assert ayu.wait_for("Question 1 of 2"), ayu.text()
         ayu.press(b"b")  # right
         assert _sync_until(lea, lambda: seat in lea.state.sessions[session].answered.get(0, ()))
-        runner.close(session)
-        runner.reveal(session)
+        asyncio.run(runner.close(session))
+        asyncio.run(runner.reveal(session))
         asyncio.run(lea.sync_once())
         assert ayu.wait_for("← you"), ayu.text()
         os.killpg(ayu.process.pid, signal.SIGKILL)  # the connection drops
@@ -400,7 +402,7 @@ def test_a_player_who_drops_and_comes_back_keeps_their_seat_and_score(tmp_path):
             assert len(re.findall(rf"Ayu connected \(worker 0, member {seat}\)", str(lines))) == 2
             assert again.wait_until(lambda: _my_line(again) is not None), again.text()
             assert "1000 pts" in _my_line(again) and "1 right" in _my_line(again)
-            runner.open_question(session, 1)
+            asyncio.run(runner.open_question(session, 1))
             asyncio.run(lea.sync_once())
             assert again.wait_for("Question 2 of 2"), again.text()
             again.press(b"a")

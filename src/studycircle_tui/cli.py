@@ -40,7 +40,10 @@ def _run_app(service, args: argparse.Namespace) -> int:
     from .tui.app import StudyCircleApp
 
     app = StudyCircleApp(service, remote=args.served_over)
-    app.run()
+    try:
+        app.run()
+    finally:
+        service.close()  # the writes still queued (the last draft) reach the disk
     return app.return_code or 0
 
 

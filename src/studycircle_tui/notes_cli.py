@@ -204,8 +204,9 @@ def note_title(text: str, file: str, title: str | None) -> str:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    import asyncio
+
     from .core.discussion import find_channel
-    from .core.ops import OpError
     from .sync.engine import Refused
 
     try:
@@ -214,15 +215,15 @@ def run_import(args: argparse.Namespace) -> int:
         if not title:
             raise Failed(f"{args.file}: the note needs a title: give one with --title")
         service = circle_service(args.circle)
-        data: dict[str, object] = {"title": title, "text": text}
+        channel = None
         if args.channel:
             try:
-                data["channel"] = find_channel(service.state, args.channel)
+                channel = find_channel(service.state, args.channel)
             except ValueError as error:
                 raise Failed(str(error)) from None
         try:
-            op = service.submit("note.create", data)
-        except (Refused, OpError) as error:
+            op = asyncio.run(service.create_note(title, text, channel))
+        except Refused as error:
             raise Failed(f"{args.file}: not imported: {error}") from None
     except Failed as failed:
         return failure(str(failed))

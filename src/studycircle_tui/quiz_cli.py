@@ -142,6 +142,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     """Add the quiz to a circle through its service (as the app would)."""
+    import asyncio
+
     from .sync.engine import Refused
     from .sync.quizrun import import_quiz
 
@@ -151,7 +153,9 @@ def run_import(args: argparse.Namespace) -> int:
     except Failed as failed:
         return failure(str(failed))
     try:
-        op = import_quiz(service, quiz, args.channel, practice=args.practice, again=args.again)
+        op = asyncio.run(
+            import_quiz(service, quiz, args.channel, practice=args.practice, again=args.again)
+        )
     except (ValueError, Refused) as error:
         return failure(f"{args.file}: {error}")
     for item in quiz.skipped:

@@ -175,10 +175,10 @@ def build_story(folder: Path) -> Story:
     return story
 
 
-def open_as(story: Story, name: str, folder: Path) -> CircleService:
+def open_as(story: Story, name: str, folder: Path, **store_options: int) -> CircleService:
     """The circle through ``name``'s own replica (a real Store), clock stopped at NOW_MS."""
     member = story.members[name]
-    store = Store(folder / f"{name}-replica.sqlite3")
+    store = Store(folder / f"{name}-replica.sqlite3", **store_options)
     record = CircleRecord(story.circle_id, "Calculus Circle", "file", str(story.path), member)
     store.save_circle(record)
     service = CircleService(store, record, FileTransport(story.path), now_ms=lambda: NOW_MS)

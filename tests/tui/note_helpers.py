@@ -120,6 +120,7 @@ async def settle(pilot) -> None:
     screens = [w for w in app.workers if w.node is not app]
     if screens:  # an empty list would mean every worker to Textual
         await app.workers.wait_for_complete(screens)
+    await app.intents.settled()  # what the keys asked of the circle is done
     await pilot.pause()
     for editor in pilot.app.screen.query(NoteEditor):
         editor.cursor_blink = False
@@ -138,5 +139,4 @@ async def until(pilot, condition, tries: int = 100) -> None:
 
 def shown_text(screen) -> str:
     """Everything the note view holds, as plain text (all lines, not only those on screen)."""
-    view = screen.query_one(NoteLines)
-    return "\n".join(strip.text.rstrip() for strip in view._strips)
+    return screen.query_one(NoteLines).text

@@ -29,14 +29,21 @@ async def _member(lead, name):
     return member
 
 
+async def settled(pilot) -> None:
+    """Wait until what was asked for is on disk (or refused), then redraw."""
+    await pilot.pause()  # the keys (or clicks) are handled: what they ask is under way
+    await pilot.app.intents.settled()  # (the pacer worker runs for good)
+    await pilot.pause()
+
+
 @asynccontextmanager
 async def opened(service, screen, size=(100, 30)):
     """The app on ``service`` with ``screen`` pushed over the main screen."""
     app = StudyCircleApp(service, sync=False)
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
+        await settled(pilot)
         await app.push_screen(screen)
-        await pilot.pause()
+        await settled(pilot)
         yield app, pilot
 
 
@@ -45,7 +52,7 @@ async def test_a_new_member_accepts_the_rules_and_a_change_asks_again(lead):
     assert needs_acceptance(sam) and not needs_acceptance(lead)
     async with opened(sam, RulesScreen(sam)) as (_app, pilot):
         await pilot.press("a")
-        await pilot.pause()
+        await settled(pilot)
     assert sam.state.members[sam.me].rules_accepted == sam.state.rules_version
     assert not needs_acceptance(sam)
     async with opened(sam, RulesScreen(sam)) as (app, _pilot):
@@ -63,7 +70,7 @@ async def test_participation_shows_everyone_to_the_lead_and_only_yourself_to_a_m
     async with opened(lead, ParticipationScreen(lead)) as (app, pilot):
         rows = app.screen.query_one(DataTable).row_count
         await pilot.press("3")  # the 30-day view
-        await pilot.pause()
+        await settled(pilot)
         month_rows = app.screen.query_one(DataTable).row_count
     assert rows == len(lead.state.members) + 1  # everyone and the circle's total
     assert month_rows == rows
@@ -82,7 +89,7 @@ async def test_the_lead_adds_a_session_and_exports_the_schedule(lead, tmp_path):
         screen.query_one("#time", Input).value = "20:30"
         screen.query_one("#tz", Input).value = "Asia/Jakarta"
         await pilot.click("#add")
-        await pilot.pause()
+        await settled(pilot)
         target = tmp_path / "club.ics"
         screen.query_one("#sessions", OptionList).focus()
         await pilot.press("x")
@@ -90,7 +97,7 @@ async def test_the_lead_adds_a_session_and_exports_the_schedule(lead, tmp_path):
         assert isinstance(app.screen, ExportPathScreen)
         app.screen.query_one(Input).value = str(target)
         await pilot.press("enter")
-        await pilot.pause()
+        await settled(pilot)  # written in a thread
     assert [s.title for s in lead.state.schedule] == ["Weekly session", "Quiz night"]
     calendar = icalendar.Calendar.from_ical(target.read_bytes())
     summaries = sorted(str(e["summary"]) for e in calendar.walk("VEVENT"))
@@ -103,7 +110,7 @@ async def test_a_member_cannot_change_the_schedule(lead):
     async with opened(budi, ScheduleScreen(budi)) as (app, pilot):
         form_shown = app.screen.query_one("#session-form").display
         app.screen.action_add()
-        await pilot.pause()
+        await settled(pilot)
     assert not form_shown
     assert len(budi.state.schedule) == 1
 
@@ -117,7 +124,7 @@ async def test_suggestions_anonymous_to_members_and_resolved_by_the_lead(lead):
         screen.query_one("#suggestion-text", Input).value = "Sesi latihan soal tiap Jumat?"
         screen.query_one("#anonymous", Checkbox).value = True
         screen.query_one("#suggest", Button).press()
-        await pilot.pause()
+        await settled(pilot)
     await budi.sync_once()
     await lead.sync_once()
     (suggestion,) = lead.state.suggestions.values()
@@ -133,7 +140,7 @@ async def test_suggestions_anonymous_to_members_and_resolved_by_the_lead(lead):
         screen.query_one("#suggestions", OptionList).highlighted = 0
         screen.query_one("#reply", Input).value = "Yes, from next week."
         screen.query_one("#resolve", Button).press()
-        await pilot.pause()
+        await settled(pilot)
     assert (suggestion.status, suggestion.reply) == ("planned", "Yes, from next week.")
 
 
@@ -151,7 +158,7 @@ async def test_the_lead_grants_roles_and_sets_the_rota_a_member_cannot(lead):
             if member.name in ("Ayu", "Budi"):
                 volunteers.select(member.id)
         screen.query_one("#set-rota", Button).press()
-        await pilot.pause()
+        await settled(pilot)
     budi = next(m for m in lead.state.members.values() if m.name == "Budi")
     assert budi.role == "moderator"
     assert lead.state.rota is not None and len(lead.state.rota.volunteers) == 2
@@ -164,7 +171,7 @@ async def test_the_lead_grants_roles_and_sets_the_rota_a_member_cannot(lead):
         members.focus()
         members.highlighted = 0
         await pilot.press("l")
-        await pilot.pause()
+        await settled(pilot)
         message = str(screen.query_one("#members-message").render())
     assert "lead" in message and "Not done" in message
     assert sum(1 for m in sam.state.members.values() if m.role == "lead") == 1

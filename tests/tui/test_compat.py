@@ -14,7 +14,6 @@ from rich.color import ColorSystem
 from rich.console import Console
 from rich.style import Style
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
@@ -101,20 +100,6 @@ async def test_nothing_is_written_to_a_terminal_that_is_not_there():
     async with app.run_test(size=SIZE):
         assert app._driver is not None
         assert not compat.write_to_terminal(app, "\x1b[6n")  # headless
-
-
-def test_declared_bindings_merge_the_bases_as_textual_does():
-    class Base(Widget):
-        BINDINGS = [Binding("a", "first", "First", id="first")]
-
-    class Child(Base):
-        BINDINGS = [Binding("b", "second", "Second", id="second")]
-
-    class Alone(Base, inherit_bindings=False):
-        BINDINGS = [Binding("c", "third", "Third", id="third")]
-
-    assert set(compat.declared_bindings(Child).key_to_bindings) == {"a", "b"}
-    assert set(compat.declared_bindings(Alone).key_to_bindings) == {"c"}
 
 
 class Source(Widget):

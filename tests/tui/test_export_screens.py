@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, TextArea
+from toasts import toasts
 
 from quiz_helpers import asked, quiz_circle
 from studycircle_tui.config import Settings
@@ -27,12 +28,12 @@ async def _finished(tmp_path):
     session = await asked(circle)
     lead = QuizRunner(circle.lead)
     circle.clock.advance(2000)
-    QuizRunner(circle.players[0]).answer(session, 0, [1])
-    QuizRunner(circle.players[1]).answer(session, 0, [0])
+    await QuizRunner(circle.players[0]).answer(session, 0, [1])
+    await QuizRunner(circle.players[1]).answer(session, 0, [0])
     await circle.sync()
-    lead.close(session)
-    lead.reveal(session)
-    lead.finish(session)
+    await lead.close(session)
+    await lead.reveal(session)
+    await lead.finish(session)
     await circle.sync()
     return circle, session
 
@@ -138,7 +139,7 @@ async def test_a_local_export_onto_an_existing_file_asks_and_no_leaves_it(tmp_pa
         await pilot.press("n")
         await pilot.pause()
         assert target.read_text() == "last week's results\n"
-        assert any("left as it was" in n.message for n in pilot.app._notifications)
+        assert any("left as it was" in text for text in toasts(pilot.app))
 
         await _export_to(pilot, "results.csv")  # and again: this time, yes
         await pilot.press("y")

@@ -39,7 +39,7 @@ def conflict(tmp_path, monkeypatch):
 async def edit(pilot, *keys: str) -> NoteEditor:
     """Open the editor on the note shown and type ``keys`` at the end of its text."""
     await pilot.press("e")
-    await pilot.pause()
+    await settle(pilot)
     editor = pilot.app.screen.query_one(NoteEditor)
     assert editor.has_focus
     await pilot.press(*keys)
@@ -54,7 +54,7 @@ async def test_edit_and_save_makes_a_revision_of_the_base(demo):
         assert screen.note_id == note_id
         await edit(pilot, *"- Tuples are immutable.")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.editing is None
         note = rina.state.notes[note_id]
         assert len(note.order) == 2 and note.last.parents == (first,)
@@ -75,23 +75,23 @@ async def test_escape_asks_before_throwing_changes_away(demo):
         screen = await open_notes(pilot)
         editor = await edit(pilot, *"more")
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(pilot.app.screen, UnsavedScreen)
         await pilot.press("escape")  # keep editing
-        await pilot.pause()
+        await settle(pilot)
         assert pilot.app.screen is screen and screen.editing is not None
         assert editor.text.endswith("more")
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("d")  # discard
-        await pilot.pause()
+        await settle(pilot)
         assert pilot.app.screen is screen and screen.editing is None
         assert len(rina.state.notes[note_id].order) == 1
         assert rina.draft(note_drafts.place(note_id)) == ""
         # Nothing changed: escape leaves at once, without asking.
         await edit(pilot)
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert pilot.app.screen is screen and screen.editing is None
 
 
@@ -101,9 +101,9 @@ async def test_escape_then_save_saves(demo):
         await open_notes(pilot)
         await edit(pilot, *"saved on the way out")
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("s")
-        await pilot.pause()
+        await settle(pilot)
         assert rina.state.notes[note_id].text.endswith("saved on the way out")
 
 
@@ -130,12 +130,12 @@ async def test_a_draft_survives_a_crash_and_is_saved_from_its_base(demo):
         banner = str(screen.query_one("#note-banner").render())
         assert "unsaved draft" in banner
         await pilot.press("e")
-        await pilot.pause()
+        await settle(pilot)
         editor = screen.query_one(NoteEditor)
         assert editor.text.endswith("- Dicts keep insertion order.")
         assert screen.editing.base == base  # the draft's base, not Ayu's newer head
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         note = rina.state.notes[note_id]
         assert note.last.is_merge and not note.needs_merge
         assert note.text.startswith("# Week one")  # Ayu's change kept
@@ -148,7 +148,7 @@ async def test_quitting_while_editing_keeps_the_draft(demo):
         await open_notes(pilot)
         await edit(pilot, *"typed just before ctrl+q")
         await pilot.press("ctrl+q")  # before the debounce has run
-        await pilot.pause()
+        await settle(pilot)
     draft = note_drafts.load(rina, note_id)
     assert draft is not None and draft.text.endswith("typed just before ctrl+q")
 
@@ -160,22 +160,23 @@ async def test_restore_an_old_revision_as_a_new_one(demo):
         await open_notes(pilot)
         await edit(pilot, *"a mistake")
         await pilot.press("ctrl+s")
+        await settle(pilot)
         await pilot.press("h")
-        await pilot.pause()
+        await settle(pilot)
         history = pilot.app.screen
         assert isinstance(history, NoteHistoryScreen)
         await pilot.press("j")  # r1, below the newest
         await pilot.press("r")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("y")
-        await pilot.pause()
+        await settle(pilot)
         note = rina.state.notes[note_id]
         assert note.text == original
         assert len(note.order) == 3  # nothing erased: r1, the mistake, the restore
         assert note.last.restored_from == note.order[0]
         assert history.revision_id == note.head
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(pilot.app.screen, NotesScreen)
         assert "a mistake" not in shown_text(pilot.app.screen)
 
@@ -187,7 +188,7 @@ async def test_history_compares_any_two_revisions_and_shows_who_wrote(demo):
         for line in ("one", "two"):
             await edit(pilot, "enter", *line)
             await pilot.press("ctrl+s")
-            await pilot.pause()
+            await settle(pilot)
         await pilot.press("h")
         await settle(pilot)
         history = pilot.app.screen
@@ -211,7 +212,7 @@ async def test_blame_of_the_note(demo):
         assert screen.view == "blame"
         assert "Ayu" in shown_text(screen) and "│ # Week 1" in shown_text(screen)
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.view == "note" and pilot.app.screen is screen
 
 
@@ -220,14 +221,14 @@ async def test_a_new_note(demo):
     async with make_app(rina).run_test(size=SIZE) as pilot:
         screen = await open_notes(pilot)
         await pilot.press("n")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(pilot.app.screen, NewNoteScreen)
         await pilot.press(*"Kosakata minggu 2", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.query_one(NoteEditor).has_focus
         await pilot.press(*"- pergi: to go")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         note = next(n for n in rina.state.notes.values() if n.title == "Kosakata minggu 2")
         assert note.text == "# Kosakata minggu 2\n\n- pergi: to go"
         assert note.channel_id == screen.channel_id
@@ -242,7 +243,7 @@ async def test_saving_a_resolution_clears_needs_merge(conflict):
         assert "Needs merge" in str(screen.query_one("#note-banner").render())
         assert "<<<<<<< " in shown_text(screen) and ">>>>>>> " in shown_text(screen)
         await pilot.press("e")
-        await pilot.pause()
+        await settle(pilot)
         editor = screen.query_one(NoteEditor)
         resolved = "".join(
             line
@@ -251,7 +252,7 @@ async def test_saving_a_resolution_clears_needs_merge(conflict):
         )
         editor.load_text(resolved)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         note = rina.state.notes[note_id]
         assert not note.needs_merge and "returns how many items." in note.text
         assert "Needs merge" not in str(screen.query_one("#note-banner").render())
@@ -269,14 +270,14 @@ async def concurrent_edit(rina, ayu, note_id: str, sync_all) -> None:
     async with rina_app.run_test(size=SIZE) as rina_pilot:
         rina_screen = await open_notes(rina_pilot)
         await rina_pilot.press("e")
-        await rina_pilot.pause()
+        await settle(rina_pilot)
         editor = rina_screen.query_one(NoteEditor)
         editor.load_text(editor.text.replace("# Week 1: lists and dicts", "# Week 1: lists"))
         async with ayu_app.run_test(size=SIZE) as ayu_pilot:
             ayu_screen = await open_notes(ayu_pilot)
             await edit(ayu_pilot, *"- Sets drop duplicates.")
             await ayu_pilot.press("ctrl+s")
-            await ayu_pilot.pause()
+            await settle(ayu_pilot)
             assert ayu_screen.editing is None
             await sync_all()
 
@@ -286,7 +287,7 @@ async def concurrent_edit(rina, ayu, note_id: str, sync_all) -> None:
             await until(rina_pilot, lambda: "Ayu saved a newer revision" in banner())
             assert rina_screen.editing.base == base
             await rina_pilot.press("ctrl+s")
-            await rina_pilot.pause()
+            await settle(rina_pilot)
             await sync_all()
             mine, theirs = rina.state.notes[note_id], ayu.state.notes[note_id]
             assert mine.head == theirs.head and mine.text == theirs.text

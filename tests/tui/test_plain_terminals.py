@@ -141,7 +141,7 @@ def test_ascii_tick_box(snap_compare, tmp_path):
 SCREENS = {
     "new thread": lambda app, service: NewThreadScreen("general"),
     "flag": lambda app, service: FlagScreen(),
-    "help": lambda app, service: HelpScreen(),
+    "help": lambda app, service: HelpScreen.of(app.screen),
     "members": lambda app, service: MembersScreen(service),
     "schedule": lambda app, service: ScheduleScreen(service),
     "suggestions": lambda app, service: SuggestionScreen(service),
@@ -301,7 +301,7 @@ def test_ascii_mode_sends_the_terminal_nothing_but_ascii_and_what_members_wrote(
             (enter, "+ accepted  * verified by Budi"),
             (b"r", "^s Send"),
             (esc, "r Reply"),  # an escape alone: a key straight after it would read as alt
-            (b"?", "esc or ? closes"),
+            (b"?", "esc/q/? closes"),
             (esc, "r Reply"),
             (f2, "saved to"),
             (esc, "r Reply"),

@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import Checkbox, Input, RadioButton
 
 from quiz_helpers import file_or_server_circle
-from studycircle_tui.sync.quizrun import QuizRunner
+from studycircle_tui.sync.quizrun import QuizRunner, Stage
 from studycircle_tui.tui.app import StudyCircleApp
 from studycircle_tui.tui.screens.export import ExportPathScreen
 from studycircle_tui.tui.screens.quiz import QuizPaneScreen
@@ -106,13 +106,13 @@ async def test_a_live_quiz_with_a_lead_and_three_players_scores_as_worked_out(
             # is up, or everyone answered.
             for _ in range(100):
                 await _settle(circle, pilots)
-                if host.stage().name == "closed":
+                if host.stage().kind is Stage.CLOSED:
                     break
-            assert host.stage().name == "closed"
+            assert host.stage().kind is Stage.CLOSED
             await _settle(circle, pilots)
             await lea.press("n")  # reveal
             await _settle(circle, pilots)
-            assert host.stage().name == "revealed"
+            assert host.stage().kind is Stage.REVEALED
             await lea.press("n")  # the leaderboard
             await lea.pause()
 
@@ -149,7 +149,7 @@ async def test_a_live_quiz_with_a_lead_and_three_players_scores_as_worked_out(
         await _at(circle, pilots, 4000, opened)
         await lea.press("p")
         await _settle(circle, pilots)
-        assert budi.app.screen.stage().name == "paused"
+        assert budi.app.screen.stage().kind is Stage.PAUSED
         await _at(circle, pilots, 14000, opened)
         await lea.press("p")
         await lea.press("plus")
@@ -161,7 +161,7 @@ async def test_a_live_quiz_with_a_lead_and_three_players_scores_as_worked_out(
         await _settle(circle, pilots)
 
         for pilot in pilots:
-            assert pilot.app.screen.stage().name == "finished"
+            assert pilot.app.screen.stage().kind is Stage.FINISHED
         podium = str(citra.app.screen.query_one("#quiz-board").render())
         assert podium.index("Ayu") < podium.index("Citra") < podium.index("Budi")
 

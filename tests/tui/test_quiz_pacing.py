@@ -32,7 +32,7 @@ def status_text(app) -> str:
 
 
 def stage(service, session_id: str) -> str:
-    return live_stage(service.state.sessions[session_id]).name
+    return live_stage(service.state.sessions[session_id]).kind
 
 
 async def test_a_question_closes_on_time_while_the_lead_is_on_another_screen(tmp_path):
@@ -75,7 +75,7 @@ async def test_the_question_closes_early_once_every_player_has_answered(tmp_path
         assert isinstance(pilot.app.screen, MainScreen)
         for index, player in enumerate(circle.players):
             circle.clock.advance(1000)
-            QuizRunner(player).answer(session, 0, [index])
+            await QuizRunner(player).answer(session, 0, [index])
             await player.sync_once()
         await circle.lead.sync_once()  # the last answer reaches the lead, 3 s in
         await until(pilot, lambda: stage(circle.lead, session) == "closed")
@@ -114,22 +114,22 @@ async def test_the_status_line_shows_the_running_quiz_to_the_lead_and_the_player
         assert isinstance(ayu_pilot.app.screen, NotesScreen)
         assert "LIVE" not in status_text(lea_pilot.app)  # nothing runs yet
 
-        session = lead.start(circle.quiz).id
+        session = (await lead.start(circle.quiz)).id
         await circle.sync()
         await until(lea_pilot, lambda: "● LIVE Python basics · lobby" in status_text(lea_pilot.app))
         await until(ayu_pilot, lambda: "● LIVE Python basics · lobby" in status_text(ayu_pilot.app))
 
-        lead.open_question(session, 0)
+        await lead.open_question(session, 0)
         await circle.sync()
         circle.clock.advance(8_000)
         for pilot in (lea_pilot, ayu_pilot):
             await until(pilot, lambda p=pilot: "Q1/3 · 12 s left" in status_text(p.app))
 
-        lead.pause(session)
+        await lead.pause(session)
         await circle.sync()
         await until(ayu_pilot, lambda: "Q1/3 · paused" in status_text(ayu_pilot.app))
 
-        lead.finish(session)
+        await lead.finish(session)
         await circle.sync()
         for pilot in (lea_pilot, ayu_pilot):
             await until(pilot, lambda p=pilot: "LIVE" not in status_text(p.app))
@@ -147,7 +147,7 @@ async def test_a_covered_status_line_waits_and_catches_up_when_its_screen_shows(
         await pilot.pause()
         assert isinstance(pilot.app.screen, NotesScreen)
 
-        lead.start(circle.quiz)
+        await lead.start(circle.quiz)
         await circle.sync()
         # The line of the screen showing says so (the control)...
         await until(pilot, lambda: "● LIVE" in status_text(pilot.app))

@@ -60,7 +60,9 @@ async def test_several_choices_are_ticked_and_unticked_by_key_then_sent_with_ent
         kind="multiple_answer", text="Which are immutable?", choices=["list", "tuple", "str"]
     )
     runner = QuizRunner(circle.lead)
-    quiz = runner.create("Types", [several], [Key(choices=[1, 2])], circle.channel, practice=True)
+    quiz = await runner.create(
+        "Types", [several], [Key(choices=[1, 2])], circle.channel, practice=True
+    )
     await circle.sync()
     ayu = circle.players[0]
     app = StudyCircleApp(ayu, sync=False)

@@ -36,7 +36,7 @@ def text(screen, selector: str) -> str:
 
 
 def stage(service, session_id: str) -> str:
-    return live_stage(service.state.sessions[session_id]).name
+    return live_stage(service.state.sessions[session_id]).kind
 
 
 async def _settle(circle, pilots) -> None:
@@ -62,7 +62,7 @@ async def test_the_lobby_lists_players_as_they_join_and_a_late_joiner_plays_from
 ):
     circle = await quiz_circle(tmp_path)
     lead = QuizRunner(circle.lead)
-    session = lead.start(circle.quiz).id
+    session = (await lead.start(circle.quiz)).id
     await circle.sync()
     async with AsyncExitStack() as stack:
         pilots = [
@@ -125,18 +125,18 @@ async def test_each_reveal_is_checked_as_it_arrives_and_a_wrong_one_says_so(tmp_
     ayu = circle.players[0]
     async with _app(ayu).run_test(size=(80, 24)) as pilot:
         player = await _join(pilot)
-        lead.open_question(session, 0)
+        await lead.open_question(session, 0)
         await circle.sync()
-        lead.close(session)
-        lead.reveal(session)  # question 1's true key and salt
+        await lead.close(session)
+        await lead.reveal(session)  # question 1's true key and salt
         await circle.sync()
         await until(pilot, lambda: "Checked: the answer fixed" in text(player, "#quiz-status"))
 
         # Question 2 is revealed with another key than the one the quiz was published
         # with (its right salt, so only the key differs).
-        lead.open_question(session, 1)
+        await lead.open_question(session, 1)
         await circle.sync()
-        lead.close(session)
+        await lead.close(session)
         salts, _ = lead.held_keys(circle.lead.state.quizzes[circle.quiz])
         forged = {"choices": [0]}  # "True", where the published key says "False"
         data = {"session": session, "question": 1, "key": forged, "salt": salts[1]}
@@ -147,7 +147,7 @@ async def test_each_reveal_is_checked_as_it_arrives_and_a_wrong_one_says_so(tmp_
         assert 2 not in ayu.state.sessions[session].revealed
         assert "changed after the quiz started" in text(player, "#quiz-status")
 
-        lead.finish(session)
+        await lead.finish(session)
         await circle.sync()
         ended = "The answer to question 2 is NOT the one fixed"
         await until(pilot, lambda: ended in text(player, "#quiz-status"))
@@ -176,7 +176,7 @@ async def test_a_hands_free_quiz_runs_to_its_podium_with_no_key_pressed(tmp_path
         assert circle.lead.state.sessions[session].hands_free == 5
         await circle.sync()
         for player in (ayu, budi, citra):
-            player.join(session)
+            await player.join(session)
         await circle.sync()
         await pilot.press("n")  # question 1: the last key the lead presses
         await pilot.pause()
@@ -186,7 +186,7 @@ async def test_a_hands_free_quiz_runs_to_its_podium_with_no_key_pressed(tmp_path
             for player, value in zip((ayu, budi, citra), values, strict=True):
                 circle.clock.advance(1_000)
                 await circle.sync()
-                player.answer(session, question, value)
+                await player.answer(session, question, value)
             await circle.sync()
 
         # Question 1: all answer, so it closes at once; revealed with it.
@@ -227,21 +227,21 @@ async def test_feedback_is_rendered_as_its_question_is_written(tmp_path):
         feedback=["", "That is `7 / 2`; **floor** division rounds down."],
         general_feedback="`//` is *floor* division.",
     )
-    quiz = QuizRunner(circle.lead).create("Markdown", [question], [key], circle.channel).id
+    quiz = (await QuizRunner(circle.lead).create("Markdown", [question], [key], circle.channel)).id
     await circle.sync()
-    session = QuizRunner(circle.lead).start(quiz).id
+    session = (await QuizRunner(circle.lead).start(quiz)).id
     await circle.sync()
     ayu = circle.players[0]
     async with _app(ayu).run_test(size=(80, 24)) as pilot:
         player = await _join(pilot)
         await circle.sync()
-        QuizRunner(circle.lead).open_question(session, 0)
+        await QuizRunner(circle.lead).open_question(session, 0)
         await circle.sync()
         await until(pilot, lambda: stage(ayu, session) == "open")
         await pilot.press("b")  # 3.5: wrong, with feedback
         await circle.sync()
-        QuizRunner(circle.lead).close(session)
-        QuizRunner(circle.lead).reveal(session)
+        await QuizRunner(circle.lead).close(session)
+        await QuizRunner(circle.lead).reveal(session)
         await circle.sync()
         await until(pilot, lambda: player.query_one("#quiz-explain").display)
         feedback = " ".join(shown(player.query_one("#quiz-explain")).split())
@@ -276,18 +276,18 @@ async def test_a_player_below_the_top_sees_their_place_and_the_podium_keeps_a_0_
     citra = circle.players[2]
     async with _app(citra).run_test(size=(80, 24)) as pilot:
         player = await _join(pilot)
-        lead.open_question(session, 0)
+        await lead.open_question(session, 0)
         await circle.sync()
         await until(pilot, lambda: stage(citra, session) == "open")
         circle.clock.advance(1_000)
-        ayu.answer(session, 0, [1])  # "3": right, first
+        await ayu.answer(session, 0, [1])  # "3": right, first
         circle.clock.advance(3_000)
-        budi.answer(session, 0, [1])  # right, later
+        await budi.answer(session, 0, [1])  # right, later
         await circle.sync()
         await pilot.press("1")  # "2": wrong
         await circle.sync()
-        lead.close(session)
-        lead.reveal(session)
+        await lead.close(session)
+        await lead.reveal(session)
         await circle.sync()
         await until(pilot, lambda: "Answer:" in text(player, "#quiz-status"))
 
@@ -298,7 +298,7 @@ async def test_a_player_below_the_top_sees_their_place_and_the_podium_keeps_a_0_
         tally = text(player, "#quiz-tally")
         assert "2 of 3 players right (67%) · 3 answered" in tally
 
-        lead.finish(session)
+        await lead.finish(session)
         await circle.sync()
         await until(pilot, lambda: "Final podium" in text(player, "#quiz-board"))
         podium = text(player, "#quiz-board")

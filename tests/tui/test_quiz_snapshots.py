@@ -37,52 +37,52 @@ async def _live(tmp_path, upto: str):
     circle = await quiz_circle(tmp_path)
     lea = QuizRunner(circle.lead)
     ayu, budi, citra = (QuizRunner(p) for p in circle.players)
-    session = lea.start(circle.quiz, scoring="speed", streak=True, top_n=5).id
+    session = (await lea.start(circle.quiz, scoring="speed", streak=True, top_n=5)).id
     await circle.sync()
     for player in (ayu, budi, citra):
-        player.join(session)
+        await player.join(session)
     await circle.sync()
     if upto == "lobby":
-        citra.leave(session)
+        await citra.leave(session)
         await circle.sync()
         return circle
-    lea.open_question(session, 0)
+    await lea.open_question(session, 0)
     await circle.sync()
     circle.clock.advance(3000)
-    budi.answer(session, 0, [0])
+    await budi.answer(session, 0, [0])
     if upto == "question":
         circle.clock.advance(5000)
         await circle.sync()
         return circle
     circle.clock.advance(1000)
-    ayu.answer(session, 0, [1])
+    await ayu.answer(session, 0, [1])
     circle.clock.advance(4000)
-    citra.answer(session, 0, [1])
+    await citra.answer(session, 0, [1])
     await circle.sync()
-    lea.close(session)
-    lea.reveal(session)
+    await lea.close(session)
+    await lea.reveal(session)
     await circle.sync()
     if upto == "reveal":
         return circle
-    lea.open_question(session, 1)
+    await lea.open_question(session, 1)
     await circle.sync()
     circle.clock.advance(2000)
-    ayu.answer(session, 1, [1])
-    budi.answer(session, 1, [1])
+    await ayu.answer(session, 1, [1])
+    await budi.answer(session, 1, [1])
     circle.clock.advance(6000)
-    citra.answer(session, 1, [0])
+    await citra.answer(session, 1, [0])
     await circle.sync()
-    lea.close(session)
-    lea.reveal(session)
+    await lea.close(session)
+    await lea.reveal(session)
     await circle.sync()
     if upto == "finished":
-        lea.open_question(session, 2)
+        await lea.open_question(session, 2)
         await circle.sync()
-        citra.answer(session, 2, 8.0)
+        await citra.answer(session, 2, 8.0)
         await circle.sync()
-        lea.close(session)
-        lea.reveal(session)
-        lea.finish(session)
+        await lea.close(session)
+        await lea.reveal(session)
+        await lea.finish(session)
         await circle.sync()
     return circle
 
@@ -179,7 +179,7 @@ def test_the_status_line_shows_the_running_question_elsewhere(snap_compare, tmp_
 def test_results_served_over_ssh_are_shown_to_copy(snap_compare, tmp_path, size):
     circle = asyncio.run(_live(tmp_path, "leaderboard"))
     [session] = circle.lead.state.sessions
-    QuizRunner(circle.lead).finish(session)
+    asyncio.run(QuizRunner(circle.lead).finish(session))
     asyncio.run(circle.sync())
     ayu = circle.players[0]
 

@@ -3,7 +3,7 @@
 import pytest
 
 from studycircle_tui.sync.pacer import LiveQuiz
-from studycircle_tui.sync.quizrun import LiveStage
+from studycircle_tui.sync.quizrun import LiveStage, Stage
 from studycircle_tui.tui.widgets.status_line import describe_live, time_left
 
 
@@ -28,11 +28,11 @@ def _live(stage: LiveStage, left_ms: int = 0, hosting: bool = False, title: str 
 @pytest.mark.parametrize(
     ("live", "shown"),
     [
-        (_live(LiveStage("lobby")), "● LIVE Capitals · lobby"),
-        (_live(LiveStage("lobby"), hosting=True), "● LIVE Capitals · lobby (you host)"),
-        (_live(LiveStage("open", 1), 12_000), "● LIVE Capitals · Q2/5 · 12 s left"),
-        (_live(LiveStage("paused", 1), 12_000), "● LIVE Capitals · Q2/5 · paused"),
-        (_live(LiveStage("closed", 4)), "● LIVE Capitals · Q5/5 · closed"),
+        (_live(LiveStage(Stage.LOBBY)), "● LIVE Capitals · lobby"),
+        (_live(LiveStage(Stage.LOBBY), hosting=True), "● LIVE Capitals · lobby (you host)"),
+        (_live(LiveStage(Stage.OPEN, 1), 12_000), "● LIVE Capitals · Q2/5 · 12 s left"),
+        (_live(LiveStage(Stage.PAUSED, 1), 12_000), "● LIVE Capitals · Q2/5 · paused"),
+        (_live(LiveStage(Stage.CLOSED, 4)), "● LIVE Capitals · Q5/5 · closed"),
     ],
 )
 def test_a_live_quiz_in_one_short_line(live, shown):
@@ -48,5 +48,5 @@ def test_a_live_quiz_in_one_short_line(live, shown):
     ],
 )
 def test_a_long_title_is_cut_by_cells_so_the_time_left_stays_in_sight(title, cut):
-    live = _live(LiveStage("open", 0), 5_000, title=title)
+    live = _live(LiveStage(Stage.OPEN, 0), 5_000, title=title)
     assert describe_live(live) == f"● LIVE {cut} · Q1/5 · 5 s left"

@@ -4,6 +4,7 @@ core), each with an explicit terminal size, theme and colour depth."""
 
 import pytest
 from discussion_circle import build_story, open_as
+from palette_helpers import choose, pick_in_palette
 from textual.widgets import Select
 
 from studycircle_tui.config import Settings, load_settings
@@ -97,14 +98,8 @@ async def test_picking_a_theme_in_the_palette_saves_it(citra):
     app = make_app(citra, theme="dark", color_depth="truecolor")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"theme", "enter")
-        await pilot.pause()
-        await pilot.press(*"high-contrast")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await pick_in_palette(pilot, "theme", "Theme")
+        await choose(pilot, "high-contrast", "high-contrast")
         assert app.theme == "high-contrast"
     assert load_settings().theme == "high-contrast"
 
@@ -114,12 +109,7 @@ async def test_keys_in_the_palette_opens_the_key_list_that_esc_closes(citra):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         main = app.screen
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"keys")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await pick_in_palette(pilot, "keys", "Keys")
         assert isinstance(app.screen, HelpScreen)  # not Textual's panel beside the screen
         await pilot.press("escape")
         await pilot.pause()

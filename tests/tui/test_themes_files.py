@@ -5,6 +5,7 @@ app starts with its default theme."""
 import pytest
 from discussion_circle import build_story, open_as
 from textual.theme import Theme
+from toasts import toasts
 
 from studycircle_tui import config
 from studycircle_tui.config import Settings
@@ -101,6 +102,6 @@ async def test_the_app_starts_with_the_default_when_the_chosen_theme_file_is_bad
         await pilot.pause()
         assert app.theme == "dark"
         assert "dusk" in app.available_themes  # the good file next to it still loads
-        messages = [notification.message for notification in app._notifications]
+        messages = toasts(app)
         assert any("mine.toml" in text and "'primary' is not a colour" in text for text in messages)
         assert any("theme 'mine' not found" in text and "using 'dark'" in text for text in messages)

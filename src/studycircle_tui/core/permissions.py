@@ -1,15 +1,23 @@
-"""Who may do what: one rule per op type, shared by the reducer and the server.
+"""Who may do what: one rule per op type, shared by the reducer, the server and the app.
 
 ``refusal(state, op)`` returns None when the op may apply to ``state``, or a sentence
 saying why not. The reducer skips a refused op (so an op by someone not allowed never
 changes state, whichever replica folds it); the server answers it with that sentence.
+
+``may(state, actor, op_type, at_ms, **data)`` asks the same rule before the op exists:
+the app offers an action (footer, palette, a form) only when it may, and says the
+rule's own sentence when it may not. The data may be partial: a rule checks who acts
+(membership, role) before what it acts on, and stops at the first field it needs that
+was not given, so ``may(state, me, "post.hide", now)`` asks about the role alone and
+``may(state, me, "post.hide", now, post=p)`` about that post too.
 
 It is longer than most modules: a rule for each of the 40 op types, kept side by side in
 one table (``RULES``) so that who may do what reads in one place.
 """
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from . import notemerge, notetext, ops
 from .ops import (
@@ -52,7 +60,7 @@ from .ops import (
     op_time_ms,
 )
 from .rota import moderator_at, valid_zone
-from .state import CircleState
+from .state import CircleState, Thread
 
 # Each rule takes the op class its key names (a table mypy cannot relate to the key).
 Rule = Callable[[CircleState, Any], str | None]
@@ -256,13 +264,29 @@ def _own_post(state: CircleState, op: PostEdit | PostDelete) -> str | None:
     return None
 
 
-def _answer_post(state: CircleState, op: AnswerAccept | AnswerVerify) -> str | None:
-    """The post must be a reply (not the question itself) in a question thread."""
-    post = state.posts[op.data.post]
-    thread = state.threads[post.thread_id]
+def _answered_thread(state: CircleState, op: AnswerAccept | AnswerVerify) -> Thread | str:
+    """The question thread an accept or verify is about, or why there is none. It is the
+    post's thread; asked early (``may(..., thread=...)``, no post chosen yet) the thread."""
+    thread_id = getattr(op.data, "thread", None)  # only ``may`` passes a thread
+    if thread_id is None:
+        refused = _existing_post(state, op)
+        if refused:
+            return refused
+        thread_id = state.posts[op.data.post].thread_id
+    thread = state.threads.get(thread_id)
+    if thread is None:
+        return "no such thread"
     if thread.kind != "question":
         return "only answers in a question thread can be accepted or verified"
-    if post.id == thread.id:
+    return thread
+
+
+def _answer_post(state: CircleState, op: AnswerAccept | AnswerVerify) -> str | None:
+    """The post must be a reply (not the question itself) that still stands."""
+    if op.data.post not in state.posts:
+        return "no such post"
+    post = state.posts[op.data.post]
+    if post.id == post.thread_id:
         return "the question itself is not an answer"
     if post.deleted:
         return "the post is deleted"
@@ -270,15 +294,25 @@ def _answer_post(state: CircleState, op: AnswerAccept | AnswerVerify) -> str | N
 
 
 def _answer_accept(state: CircleState, op: AnswerAccept) -> str | None:
-    refused = _existing_post(state, op) or _answer_post(state, op)
+    refused = _member(state, op)
     if refused:
         return refused
-    thread = state.threads[state.posts[op.data.post].thread_id]
-    return None if thread.author == op.actor else "only the asker may accept an answer"
+    thread = _answered_thread(state, op)
+    if isinstance(thread, str):
+        return thread
+    if thread.author != op.actor:
+        return "only the asker may accept an answer"
+    return _answer_post(state, op)
 
 
 def _answer_verify(state: CircleState, op: AnswerVerify) -> str | None:
-    refused = _moderator(state, op) or _existing_post(state, op) or _answer_post(state, op)
+    refused = _moderator(state, op)
+    if refused:
+        return refused
+    thread = _answered_thread(state, op)
+    if isinstance(thread, str):
+        return thread
+    refused = _answer_post(state, op)
     if refused:
         return refused
     # Once is the record: a second verification would only repeat it in the log.
@@ -605,3 +639,69 @@ def refusal(state: CircleState, op: Op) -> str | None:
     if op.circle != state.id:
         return "the op belongs to another circle"
     return RULES[op.type](state, op)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The answer of ``may``: true when allowed; else ``reason`` says why not."""
+
+    reason: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.reason is None
+
+
+class _NotGiven(AttributeError):
+    """A rule read a field ``may`` was not given: what it checked before stands."""
+
+
+class _Given:
+    """The fields of an op's data that ``may`` was given; reading another is _NotGiven
+    (an AttributeError, so ``getattr(data, name, default)`` still works in a rule)."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, fields: dict[str, object]) -> None:
+        self._fields = fields
+
+    def __getattr__(self, name: str) -> object:
+        try:
+            return self._fields[name]
+        except KeyError:
+            raise _NotGiven(name) from None
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What a rule reads of an op, for an op not made yet: made ``at`` (ms), no id."""
+
+    actor: str
+    type: str
+    data: _Given
+    at: int
+    circle: str
+    id: str = ""
+    hlc: str = ""
+
+
+def may(state: CircleState, actor: str, op_type: str, at_ms: int, **data: object) -> Verdict:
+    """Whether ``actor`` may make an op of ``op_type`` at ``at_ms``: the rule the reducer
+    applies, asked before the op exists. Give what is known of its data (see the module's
+    docstring); ``thread=`` may stand in for the post of an accept or a verify."""
+    asked = _Asked(actor, op_type, _Given(data), at_ms, state.id)
+    try:
+        return Verdict(RULES[op_type](state, cast(Op, asked)))
+    except _NotGiven:
+        return Verdict()
+
+
+def moderates(state: CircleState, member: str, at_ms: int) -> bool:
+    """Whether ``member`` moderates at ``at_ms`` (a moderator, the lead, or whoever's turn
+    it is on the rota): who sees flags and the moderation log, and may hide posts."""
+    return bool(may(state, member, "post.hide", at_ms))
+
+
+def leads(state: CircleState, member: str, at_ms: int) -> bool:
+    """Whether ``member`` leads the circle (may change its name, goal and rules): who gets
+    the participation report's nudges."""
+    return bool(may(state, member, "circle.update", at_ms))

@@ -12,7 +12,9 @@ member; the log says which one is theirs now, and a server's public key as the j
 it: no seed).
 
 WAL mode with synchronous=FULL: a write returns only once it is in the log on disk, so
-an op the app acknowledged survives ``kill -9`` and a power cut alike.
+an op the app acknowledged survives ``kill -9`` and a power cut alike. Another process
+holding the file's write lock makes a write wait (``busy_timeout``), so the app calls
+the store from one thread of its own (``CircleService``), never from its event loop.
 
 Nothing that cannot be read back enters the outbox: an op queued to send is decoded again
 from the bytes stored for it first. A row that still does not decode (written by an older
@@ -36,6 +38,7 @@ transaction with (an op, its outbox row, its number), which is why it is over 40
 import contextlib
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,13 +139,16 @@ def member_in(path: Path, circle_id: str) -> str | None:
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_timeout_ms: int = 5000) -> None:
         _private_file(path)
         self.path = path
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        # The app's store thread and its sync loop share this connection: one
+        # transaction at a time (a second BEGIN on one connection is an error).
+        self._in_transaction = threading.RLock()
         self._migrate_drafts()
         self._db.executescript(SCHEMA)
         self._number_stored_ops()
@@ -419,6 +425,13 @@ class Store:
         ).fetchone()
         return row[0] if row else ""
 
+    def drafts(self, circle_id: str, member: str) -> dict[str, str]:
+        """Every unsent draft of a member in a circle, by place."""
+        rows = self._db.execute(
+            "SELECT place, text FROM drafts WHERE circle = ? AND member = ?", (circle_id, member)
+        )
+        return dict(rows.fetchall())
+
     def set_draft(self, circle_id: str, member: str, place: str, text: str) -> None:
         if text:
             self._db.execute(
@@ -456,6 +469,13 @@ class Store:
             (circle_id, key_hash, salts, keys),
         )
 
+    def all_quiz_keys(self, circle_id: str) -> dict[str, tuple[str, bytes]]:
+        """Every live quiz's salts and keys this device keeps for a circle, by key hash."""
+        rows = self._db.execute(
+            "SELECT key_hash, salts, keys FROM quiz_keys WHERE circle = ?", (circle_id,)
+        )
+        return {key_hash: (salts, keys) for key_hash, salts, keys in rows.fetchall()}
+
     def quiz_keys(self, circle_id: str, key_hash: str) -> tuple[str, bytes] | None:
         row = self._db.execute(
             "SELECT salts, keys FROM quiz_keys WHERE circle = ? AND key_hash = ?",
@@ -486,7 +506,7 @@ class Store:
     # --- plumbing ---------------------------------------------------------------------
 
     def _transaction(self) -> "_Transaction":
-        return _Transaction(self._db)
+        return _Transaction(self._db, self._in_transaction)
 
     def _version(self) -> int:
         return self._db.execute("PRAGMA data_version").fetchone()[0]
@@ -545,11 +565,20 @@ def _private_file(path: Path) -> None:
 class _Transaction:
     """BEGIN IMMEDIATE … COMMIT, rolled back on error (the connection is in autocommit)."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
         self._db = db
+        self._lock = lock
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        self._lock.acquire()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
-        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+        try:
+            self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+        finally:
+            self._lock.release()

@@ -1,9 +1,20 @@
-"""The service the TUI talks to: one circle's state, submitting ops, and background sync.
+"""The service the TUI talks to: one circle's state, what a member asks of it (the
+intents of ``intents.py``), and background sync.
 
 Writes go to the local store (and its outbox) first, then to the in-memory replica, so
-the app works offline and an acknowledged op is on disk. ``run()`` is the sync loop: it
-pushes the outbox, pulls what the other side has, and tells listeners what changed.
-The TUI never touches SQLite, files or HTTP itself.
+the app works offline and an acknowledged op is on disk. ``send`` is the app's way in:
+one op at a time, in the order asked, each checked against the state the one before
+left, written to the store from the circle's own thread. ``submit`` does the same at
+once, blocking, for the command line and tests. ``run()`` is the sync loop: it pushes
+the outbox, pulls what the other side has, and tells listeners what changed. The TUI
+never touches SQLite, files or HTTP itself.
+
+A member's writes go to the store from one thread of the circle's own (``in_store``),
+never from the event loop: another process holding the SQLite file's lock (a second
+studycircle, a backup) makes a write wait up to its busy timeout, and the app must go on
+taking keys meanwhile. One thread keeps the writes in the order they were asked for.
+What the app reads often (drafts, a lead's quiz keys) is kept in memory and written
+behind.
 
 Two classes, because one process may serve several members of one circle (ssh-serve
 runs every player of a worker in one process):
@@ -59,27 +70,32 @@ import contextlib
 import dataclasses
 import os
 import random
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from enum import StrEnum
-from typing import Literal
+from functools import partial
+from typing import Any, Literal, TypeVar
 
-from ..core import hlc, notetext, permissions, signing
+from ..core import hlc, permissions, signing
 from ..core.hlc import describe_ahead
-from ..core.ops import Op
+from ..core.ops import Op, OpError
 from ..core.replica import Change, Replica
 from ..core.schedule import to_ics
 from ..core.state import CircleState
+from ..core.wording import in_words
 from ..store.db import CircleRecord, Store
 from . import authorship, synclog
 from .catchup import HISTORY_PAGE, CatchUp, worth_a_preview
+from .intents import CircleIntents, Refused, StoreBusy
 from .keys import LostKey, MemberKeys
 from .tasks import cancelled
 from .transport import Previewing, Pulled, Transport, TransportError, TransportKind
 
+__all__ = ["CircleService", "Event", "Notice", "Refused", "SharedCircle", "SyncStatus"]
 
-class Refused(Exception):
-    """The op would not apply: the text says why (not allowed, no such post, …)."""
+T = TypeVar("T")
 
 
 class SyncState(StrEnum):
@@ -122,6 +138,13 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def _store_trouble(error: sqlite3.Error) -> Refused:
+    """Why a write a member asked for did not reach the disk, in their words."""
+    if "locked" in str(error) or "busy" in str(error):
+        return StoreBusy("another program is holding this computer's copy of the circle: try again")
+    return Refused(f"it could not be saved on this computer ({error})")
+
+
 class SharedCircle:
     """One circle's store, replica and sync loop, shared by every member this process
     serves (see the module's docstring). ``record.member_id`` is the store's own member;
@@ -156,11 +179,15 @@ class SharedCircle:
         self._reported: set[tuple[str, str]] = set()  # (to whom, what): said once
         self.notices: list[Notice] = []  # every notice so far, for listeners that come late
         self._wake = asyncio.Event()
+        self._sending = asyncio.Lock()  # members' ops one at a time, in the order asked
         self._offline_since = 0
         self.status = SyncStatus(transport.kind, SyncState.SYNCED)
         self._catchup: CatchUp | None = None  # a busy circle's preview, while it loads
         self._previewed = False
         self._polled_at = 0.0  # the clock when the last pull started
+        # The one thread members' writes use (see the module's docstring).
+        self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="store")
+        self._quiz_keys: dict[str, tuple[str, bytes]] = {}
         # The members this process serves (the app's user; an ssh-serve worker's players,
         # as they come): the quiz pacer paces the live quizzes they host.
         self.members: set[str] = {record.member_id} if record.member_id else set()
@@ -219,6 +246,39 @@ class SharedCircle:
 
         Raises OpError (bad data) or Refused (not allowed here) without storing anything.
         """
+        op = self._checked(actor, type_name, data, key)
+        self._keep_own(op)
+        self._stored(op)
+        return op
+
+    async def send(
+        self,
+        actor: str,
+        type_name: str,
+        data: Mapping[str, object],
+        *,
+        key: signing.SigningKey | None = None,
+    ) -> Op:
+        """``submit`` for the app: when the ops asked before it are done, checked against
+        the state they left, stored from the store's thread, then applied and shown.
+
+        Raises Refused, in the member's words, without storing anything."""
+        async with self._sending:
+            try:
+                op = self._checked(actor, type_name, data, key)
+            except OpError as error:
+                raise Refused(in_words(type_name, error)) from None
+            await self.write(self._keep_own, op)
+            self._stored(op)
+            return op
+
+    def _checked(
+        self,
+        actor: str,
+        type_name: str,
+        data: Mapping[str, object],
+        key: signing.SigningKey | None,
+    ) -> Op:
         shown = self._shown  # while a preview is shown, ops are made and folded there
         if key is None and type_name != "read.mark":  # a read mark never leaves the device
             try:
@@ -229,11 +289,64 @@ class SharedCircle:
         reason = permissions.refusal(shown.state, op)
         if reason is not None:
             raise Refused(reason)
-        self.store.add_ops(self.record.id, [op], outbox=True, verdicts=shown.signatures)
-        self._emit(shown.add_local(op))
+        return op
+
+    def _keep_own(self, op: Op) -> None:
+        """Store an op made here, queued to send."""
+        self.store.add_ops(self.record.id, [op], outbox=True, verdicts=self._shown.signatures)
+
+    def _stored(self, op: Op) -> None:
+        """The op is on disk: apply it, and wake the sync loop to send it."""
+        self._emit(self._shown.add_local(op))
         self._outbox_changed()
         self._wake.set()
-        return op
+
+    def quiz_keys(self, key_hash: str) -> tuple[str, bytes] | None:
+        """A live quiz's salts (JSON) and keys, if this device keeps them (it published
+        only their salted hash, ``key_hash``)."""
+        return self._quiz_keys.get(key_hash)
+
+    async def keep_quiz_keys(self, key_hash: str, salts: str, keys: bytes) -> None:
+        """Keep a live quiz's keys on this device; they leave it one by one, at reveals.
+        Refused when they could not be stored (then the quiz must not be published)."""
+        await self.write(self.store.save_quiz_keys, self.record.id, key_hash, salts, keys)
+        self._quiz_keys[key_hash] = (salts, keys)
+
+    def close(self) -> None:
+        """Finish the writes still queued (drafts included) and stop the store thread."""
+        self._store_thread.shutdown(wait=True)
+
+    # --- the store's thread -----------------------------------------------------------
+
+    async def in_store(self, work: Callable[..., T], *args: Any) -> T:
+        """Run ``work(*args)`` in the store's thread, after what was queued before it."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._store_thread, partial(work, *args))
+
+    async def write(self, work: Callable[..., T], *args: Any) -> T:
+        """A write a member asked for: Refused, in their words, when the disk says no."""
+        try:
+            return await self.in_store(work, *args)
+        except sqlite3.Error as error:
+            raise _store_trouble(error) from None
+
+    def write_behind(self, what: str, to: str, work: Callable[..., object], *args: Any) -> None:
+        """Queue a write nobody waits for; if it fails, a notice to member ``to`` says
+        ``what`` was lost."""
+        done: Future[object] = self._store_thread.submit(work, *args)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no app running (a script, a test): wait for it here
+            done.result()
+            return
+
+        def check(future: Future[object]) -> None:
+            error = future.exception()
+            if error is not None:
+                text = f"{what} could not be saved on this computer: {error}"
+                loop.call_soon_threadsafe(self.notify, to, text, "error")
+
+        done.add_done_callback(check)
 
     # --- syncing ----------------------------------------------------------------------
 
@@ -387,7 +500,7 @@ class SharedCircle:
         if not outbox:
             return
         try:
-            results = await self.transport.push(outbox, self._sending)
+            results = await self.transport.push(outbox, self._push_progress)
         finally:
             self._set_status(sending=None)
         delivered = [result.id for result in results if result.error is None]
@@ -403,7 +516,7 @@ class SharedCircle:
                 self._notice(f"not sent: {result.error}", "error")
         self._outbox_changed()
 
-    def _sending(self, done: int, total: int) -> None:
+    def _push_progress(self, done: int, total: int) -> None:
         self._set_status(sending=(done, total))
 
     async def _pull(self, wait: float) -> None:
@@ -549,11 +662,11 @@ class SharedCircle:
         store, circle = self.store, self.record.id
         newest = store.last_stored(circle)
         if not store.changed_elsewhere():
-            self._stored = newest  # all of it stored here, and folded as it was
+            self._stored_up_to = newest  # all of it stored here, and folded as it was
             return
         problems: list[str] = []
-        ops, self._stored = store.stored_since(
-            circle, self._stored, problems, self.replica.signatures
+        ops, self._stored_up_to = store.stored_since(
+            circle, self._stored_up_to, problems, self.replica.signatures
         )
         for problem in problems:
             self._notice(problem, "error")
@@ -584,8 +697,9 @@ class SharedCircle:
         problems: list[str] = []
         # Read before the ops: what others store from here on is folded later (a row
         # stored meanwhile is read twice, and skipped the second time).
-        self._stored = self.store.last_stored(self.record.id)
+        self._stored_up_to = self.store.last_stored(self.record.id)
         self.store.changed_elsewhere()
+        self._quiz_keys = self.store.all_quiz_keys(self.record.id)
         ops = self.store.load_ops(self.record.id, problems, self.replica.signatures)
         for problem in problems:
             self._notice(problem, "error")
@@ -655,7 +769,7 @@ class SharedCircle:
             self._emit(status)
 
 
-class CircleService:
+class CircleService(CircleIntents):
     """One member's view of a circle: what the TUI talks to (see the module's docstring).
 
     ``CircleService(store, record, transport)`` is the user's own app: a circle of its
@@ -671,6 +785,7 @@ class CircleService:
         now_ms: Callable[[], int] = _now_ms,
     ) -> None:
         self._attach(SharedCircle(store, record, transport, now_ms), record.member_id)
+        self._owns_circle = True
 
     @classmethod
     def member_of(cls, circle: SharedCircle, member_id: str) -> "CircleService":
@@ -682,15 +797,21 @@ class CircleService:
         self.circle = circle
         self._me = member_id
         self._own = bool(member_id) and member_id == circle.record.member_id
+        self._owns_circle = False
         if member_id:
             circle.members.add(member_id)  # kept after they leave: their quiz goes on
         self._listening: list[Listener] = []
+        # Read before the app runs (nothing waits on it yet); written behind.
+        self._drafts = circle.store.drafts(circle.record.id, member_id)
 
     def close(self) -> None:
-        """Stop hearing the circle (a player left); the circle goes on for the others."""
+        """Stop hearing the circle (a player left); the circle goes on for the others.
+        The user's own app's circle ends with it: its queued writes (drafts) finish."""
         for listener in self._listening:
             self.circle.unsubscribe(listener)
         self._listening.clear()
+        if self._owns_circle:
+            self.circle.close()
 
     # --- reading ----------------------------------------------------------------------
 
@@ -736,6 +857,20 @@ class CircleService:
     def now_ms(self) -> int:
         return self.circle.now_ms()
 
+    # --- what this circle can promise (screens say it; how it syncs is not their business)
+
+    @property
+    def can_hide_authors(self) -> bool:
+        """Whether an anonymous suggestion's author stays hidden from other members: a
+        server redacts it; a shared file holds every op as written, for anyone to read."""
+        return self.transport.ordering == "seq"
+
+    @property
+    def answers_sealed(self) -> bool:
+        """Whether a live quiz's answers stay sealed until each question closes: a server
+        keeps them; in a shared file they can be read as soon as they are given."""
+        return self.transport.ordering == "seq"
+
     def subscribe(self, listener: Listener) -> None:
         """Hear every later event (but notices to other members); notices raised before
         anyone listened are replayed."""
@@ -755,17 +890,29 @@ class CircleService:
 
     def draft(self, place: str) -> str:
         """Unsent text the composer held for ``place`` (a thread id), kept across restarts."""
-        return self.store.draft(self.record.id, self.me, place)
+        return self._drafts.get(place, "")
 
     def save_draft(self, place: str, text: str) -> None:
-        self.store.set_draft(self.record.id, self.me, place, text)
-
-    def mark_read(self, thread_id: str) -> None:
-        """Record (locally only) that this member has read the thread to its last post."""
-        thread = self.state.threads.get(thread_id)
-        if thread is None or not self.state.unread_in_thread(self.me, thread_id):
+        """Keep ``text`` as the draft for ``place``: at once here, on disk soon after."""
+        if self._drafts.get(place, "") == text:
             return
-        self.submit("read.mark", {"thread": thread_id, "post": thread.post_ids[-1]})
+        if text:
+            self._drafts[place] = text
+        else:
+            self._drafts.pop(place, None)
+        circle = self.circle
+        me = self.me
+        circle.write_behind(
+            "your draft", me, circle.store.set_draft, circle.record.id, me, place, text
+        )
+
+    def quiz_keys(self, key_hash: str) -> tuple[str, bytes] | None:
+        """A live quiz's salts (JSON) and keys, if this device keeps them."""
+        return self.circle.quiz_keys(key_hash)
+
+    async def keep_quiz_keys(self, key_hash: str, salts: str, keys: bytes) -> None:
+        """Keep a live quiz's keys on this device (``SharedCircle.keep_quiz_keys``)."""
+        await self.circle.keep_quiz_keys(key_hash, salts, keys)
 
     # --- writing ----------------------------------------------------------------------
 
@@ -778,6 +925,13 @@ class CircleService:
         Raises OpError (bad data) or Refused (not allowed here) without storing anything.
         """
         return self.circle.submit(self.me, type_name, data, key=key)
+
+    async def send(self, type_name: str, data: Mapping[str, object]) -> Op:
+        """Make an op as this member when the ops asked before it are done, check it
+        against the state they left, store it durably, apply it, and queue it to send.
+
+        Raises Refused, in the member's words, without storing anything."""
+        return await self.circle.send(self.me, type_name, data)
 
     @property
     def keys(self) -> MemberKeys:
@@ -812,16 +966,6 @@ class CircleService:
     def require_signatures(self, required: bool) -> Op:
         """As the lead: refuse (or take again) changes that are not signed."""
         return self.submit("circle.update", {"signatures_required": required})
-
-    def revise_note(self, note_id: str, base: str, text: str) -> Op:
-        """Save ``text`` as a revision of a note made from ``base``: sent as a patch
-        against it (or the whole text when a checkpoint is due; see core/notetext.py).
-        Raises as ``submit`` does."""
-        note = self.state.notes.get(note_id)
-        if note is None or base not in note.revisions:
-            raise Refused("no such revision of that note")
-        payload = notetext.revise_payload(note, base, text)
-        return self.submit("note.revise", {"note": note_id, "base": base, **payload})
 
     def schedule_ics(self) -> bytes:
         """The circle's schedule as an iCalendar file's bytes (exported, or shown to copy)."""

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from ..core.ops import OpError
 from ..core.state import CircleState, QuizSession
 from .engine import CircleService, Event, Refused, SharedCircle
-from .quizrun import LiveStage, QuizRunner, everyone_answered, live_stage, remaining_ms
+from .intents import StoreBusy
+from .quizrun import LiveStage, QuizRunner, Stage, everyone_answered, live_stage, remaining_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +58,14 @@ def live_quiz(state: CircleState, me: str, now_ms: int) -> LiveQuiz | None:
     session = (hosted or running)[-1]
     quiz = state.quizzes[session.quiz_id]
     stage = live_stage(session)
-    left = remaining_ms(session, now_ms) if stage.name in ("open", "paused") else 0
+    left = remaining_ms(session, now_ms) if stage.kind in (Stage.OPEN, Stage.PAUSED) else 0
     return LiveQuiz(session.id, quiz.title, stage, len(quiz.questions), left, session.host == me)
 
 
 def next_at(session: QuizSession) -> int | None:
     """When a hands-free session asks its next question (the host's clock): its last
     reveal's time and the leaderboard's seconds; None if it does not go on by itself."""
-    if not session.hands_free or live_stage(session).name != "revealed":
+    if not session.hands_free or live_stage(session).kind is not Stage.REVEALED:
         return None
     return session.revealed_ms.get(session.current, 0) + session.hands_free * 1000
 
@@ -77,11 +78,11 @@ def due(state: CircleState, me: str, now_ms: int) -> list[tuple[str, str]]:
     for session in running_sessions(state):
         if session.host != me:
             continue
-        stage = live_stage(session).name
-        if stage == "open":
+        stage = live_stage(session).kind
+        if stage is Stage.OPEN:
             if now_ms >= session.deadline_ms or everyone_answered(state, session):
                 found.append((session.id, "close"))
-        elif session.hands_free and stage == "closed":
+        elif session.hands_free and stage is Stage.CLOSED:
             found.append((session.id, "reveal"))
         elif (then := next_at(session)) is not None and now_ms >= then:
             found.append((session.id, "next"))
@@ -119,19 +120,19 @@ class QuizPacer:
             runner = self._runners[host] = QuizRunner(CircleService.member_of(self.circle, host))
         return runner
 
-    def step(self) -> float | None:
+    async def step(self) -> float | None:
         """Take what is due for each host served here (a close and the reveal after it
         together); the seconds until the next look (None: nothing to watch)."""
         for host in sorted(self.circle.members):
             for _ in range(len(self.STEPS)):  # close, reveal: each step can make the next due
-                if not self._take_due(host):
+                if not await self._take_due(host):
                     break
         now = self.circle.clock_ms()
         waits = []
         for session in running_sessions(self.circle.state):
             if session.host not in self.circle.members:
                 continue
-            if live_stage(session).name == "open":
+            if live_stage(session).kind is Stage.OPEN:
                 waits.append(remaining_ms(session, now))
             elif (then := next_at(session)) is not None:
                 waits.append(max(0, then - now))
@@ -148,7 +149,7 @@ class QuizPacer:
             while True:
                 self._wake.clear()
                 try:
-                    wait = self.step()
+                    wait = await self.step()
                 except Exception as error:  # a locked store, say: it must never end the app
                     for host in self._hosting():
                         self._report_once(host, f"Could not pace the live quiz: {error}")
@@ -158,7 +159,7 @@ class QuizPacer:
         finally:
             self.circle.unsubscribe(self._heard)
 
-    def _take_due(self, host: str) -> bool:
+    async def _take_due(self, host: str) -> bool:
         """Take each step due now in the sessions ``host`` hosts; whether any was taken."""
         state = self.circle.state
         taken = False
@@ -169,8 +170,10 @@ class QuizPacer:
                 continue
             what, action = self.STEPS[name]
             try:
-                action(self._runner(host), session_id)
+                await action(self._runner(host), session_id)
                 taken = True
+            except StoreBusy as error:  # not a no: tried again at the next look
+                self._report_once(host, f"Could not {what}: {error}")
             except (Refused, OpError) as error:
                 self._given_up.add(attempt)
                 self._report_once(host, f"Could not {what}: {error}")

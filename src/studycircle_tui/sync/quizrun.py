@@ -13,8 +13,10 @@ close when everyone has answered, count those who are in (``players_expected``).
 A practice quiz carries its keys openly and is marked on the player's device; only the
 score travels (``quiz.result``).
 
-Everything here submits ops through the service, so the rules (who may host, one answer
-per player per question, no answer after the close) are the reducer's and the server's.
+Everything here sends ops through the service, so the rules (who may host, one answer per
+player per question, no answer after the close) are the reducer's and the server's. The
+actions are the quiz's intents (see ``intents.py``): coroutines that read the session
+when they run and raise Refused, in the member's words, when the circle says no.
 """
 
 import csv
@@ -22,11 +24,12 @@ import io
 import json
 import secrets
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import msgspec
 
-from ..core import quizkeys, sessionscore
+from ..core import permissions, quizkeys, sessionscore
 from ..core.discussion import find_channel
 from ..core.ops import Key, Op, Question
 from ..core.state import CircleState, Quiz, QuizSession
@@ -38,25 +41,36 @@ if TYPE_CHECKING:
 ADD_SECONDS = 10  # what "add time" adds
 
 
+class Stage(StrEnum):
+    """The steps of a live session, in the order the host takes them."""
+
+    LOBBY = "lobby"  # open to join; no question asked yet
+    OPEN = "open"  # a question is asked and its countdown runs
+    PAUSED = "paused"  # asked, the countdown stopped by the host
+    CLOSED = "closed"  # no more answers; the key not yet published
+    REVEALED = "revealed"  # the key is out: right answers and the leaderboard show
+    FINISHED = "finished"
+
+
 @dataclass(frozen=True, slots=True)
 class LiveStage:
     """Where a live session stands, as every member's log shows it."""
 
-    name: str  # "lobby" | "open" | "paused" | "closed" | "revealed" | "finished"
+    kind: Stage
     question: int = -1
 
 
 def live_stage(session: QuizSession) -> LiveStage:
     if session.finished:
-        return LiveStage("finished", session.current)
+        return LiveStage(Stage.FINISHED, session.current)
     question = session.current
     if question < 0:
-        return LiveStage("lobby")
+        return LiveStage(Stage.LOBBY)
     if question in session.revealed:
-        return LiveStage("revealed", question)
+        return LiveStage(Stage.REVEALED, question)
     if question in session.closed:
-        return LiveStage("closed", question)
-    return LiveStage("paused" if session.deadline_ms == 0 else "open", question)
+        return LiveStage(Stage.CLOSED, question)
+    return LiveStage(Stage.PAUSED if session.deadline_ms == 0 else Stage.OPEN, question)
 
 
 def remaining_ms(session: QuizSession, now_ms: int) -> int:
@@ -131,7 +145,7 @@ class QuizRunner:
 
     # --- making quizzes ---------------------------------------------------------------
 
-    def create(
+    async def create(
         self,
         title: str,
         questions: list[Question],
@@ -149,25 +163,24 @@ class QuizRunner:
         }
         if practice:
             data["keys"] = [msgspec.to_builtins(key) for key in keys]
-            return self.service.submit("quiz.create", data)
+            return await self.service.send("quiz.create", data)
         salts = [secrets.token_hex(16) for _ in keys]
         leaves = quizkeys.key_hashes(salts, keys)
         data["key_hashes"] = leaves
         data["key_hash"] = quizkeys.root_of(leaves)
         # Kept before the quiz is published: a quiz whose keys were lost cannot run.
-        self.service.store.save_quiz_keys(
-            self.service.record.id,
+        await self.service.keep_quiz_keys(
             data["key_hash"],  # type: ignore[arg-type]
             json.dumps(salts),
             msgspec.json.encode(keys),
         )
-        return self.service.submit("quiz.create", data)
+        return await self.service.send("quiz.create", data)
 
     def held_keys(self, quiz: Quiz) -> tuple[list[str], list[Key]] | None:
         """A live quiz's salts and keys, if this device holds them."""
         if not quiz.key_hash:
             return None
-        found = self.service.store.quiz_keys(self.service.record.id, quiz.key_hash)
+        found = self.service.quiz_keys(quiz.key_hash)
         if found is None:
             return None
         salts = json.loads(found[0])
@@ -178,8 +191,12 @@ class QuizRunner:
 
     def why_not_host(self, quiz: Quiz) -> str | None:
         """Why this member cannot run ``quiz`` live, or None when they can."""
-        if not self.state.is_at_least(self.service.me, "moderator"):
-            return "only a moderator or the lead can run a live quiz"
+        service = self.service
+        verdict = permissions.may(
+            service.state, service.me, "quiz.start", service.now_ms(), quiz=quiz.id, mode="live"
+        )
+        if not verdict:
+            return verdict.reason
         if quiz.keys is None and self.held_keys(quiz) is None:
             return "its answer key is on the device of whoever imported it"
         return None
@@ -203,7 +220,7 @@ class QuizRunner:
 
     # --- hosting ----------------------------------------------------------------------
 
-    def start(
+    async def start(
         self,
         quiz_id: str,
         *,
@@ -216,53 +233,54 @@ class QuizRunner:
         ``hands_free`` (seconds) the lead's app reveals each question once it closes,
         shows the leaderboard that long, and asks the next (sync/pacer.py)."""
         data = {"quiz": quiz_id, "mode": "live", "scoring": scoring, "streak": streak}
-        return self.service.submit("quiz.start", {**data, "top_n": top_n, "hands_free": hands_free})
+        data |= {"top_n": top_n, "hands_free": hands_free}
+        return await self.service.send("quiz.start", data)
 
     def _session(self, session_id: str) -> tuple[QuizSession, Quiz]:
         session = self.state.sessions[session_id]
         return session, self.state.quizzes[session.quiz_id]
 
-    def open_question(self, session_id: str, question: int) -> Op:
+    async def open_question(self, session_id: str, question: int) -> Op:
         _, quiz = self._session(session_id)
         seconds = quiz.questions[question].seconds
         deadline = self.clock_ms() + seconds * 1000
-        return self._open(session_id, question, deadline)
+        return await self._open(session_id, question, deadline)
 
     def clock_ms(self) -> int:
         """Now, by the clock this member's ops are stamped with (``SharedCircle.clock_ms``):
         deadlines are set on it, and time left is read on it."""
         return self.service.circle.clock_ms()
 
-    def _open(self, session_id: str, question: int, deadline: int) -> Op:
+    async def _open(self, session_id: str, question: int, deadline: int) -> Op:
         data = {"session": session_id, "question": question, "deadline": deadline}
-        return self.service.submit("quiz.open", data)
+        return await self.service.send("quiz.open", data)
 
     def remaining_ms(self, session: QuizSession) -> int:
         """Time left on the open question (when paused: the time left at the pause)."""
         return remaining_ms(session, self.clock_ms())
 
-    def pause(self, session_id: str) -> Op:
+    async def pause(self, session_id: str) -> Op:
         session, _ = self._session(session_id)
-        return self._open(session_id, session.current, 0)
+        return await self._open(session_id, session.current, 0)
 
-    def resume(self, session_id: str) -> Op:
+    async def resume(self, session_id: str) -> Op:
         session, _ = self._session(session_id)
         left = self.remaining_ms(session)
-        return self._open(session_id, session.current, self.clock_ms() + left)
+        return await self._open(session_id, session.current, self.clock_ms() + left)
 
-    def add_time(self, session_id: str, seconds: int = ADD_SECONDS) -> Op:
+    async def add_time(self, session_id: str, seconds: int = ADD_SECONDS) -> Op:
         session, _ = self._session(session_id)
         if session.deadline_ms == 0:
             raise Refused("resume the question before adding time")
-        return self._open(session_id, session.current, session.deadline_ms + seconds * 1000)
+        return await self._open(session_id, session.current, session.deadline_ms + seconds * 1000)
 
-    def close(self, session_id: str) -> Op:
+    async def close(self, session_id: str) -> Op:
         session, _ = self._session(session_id)
-        return self.service.submit(
+        return await self.service.send(
             "quiz.close", {"session": session_id, "question": session.current}
         )
 
-    def reveal(self, session_id: str) -> Op:
+    async def reveal(self, session_id: str) -> Op:
         session, quiz = self._session(session_id)
         question = session.current
         if quiz.keys is not None:
@@ -278,34 +296,34 @@ class QuizRunner:
             "key": msgspec.to_builtins(key),
             "salt": salt,
         }
-        return self.service.submit("quiz.reveal", data)
+        return await self.service.send("quiz.reveal", data)
 
-    def finish(self, session_id: str) -> Op:
-        return self.service.submit("quiz.finish", {"session": session_id})
+    async def finish(self, session_id: str) -> Op:
+        return await self.service.send("quiz.finish", {"session": session_id})
 
-    def next_question(self, session_id: str) -> Op:
+    async def next_question(self, session_id: str) -> Op:
         """After a reveal: ask the next question, or finish after the last."""
         session, quiz = self._session(session_id)
         following = session.current + 1
         if following < len(quiz.questions):
-            return self.open_question(session_id, following)
-        return self.finish(session_id)
+            return await self.open_question(session_id, following)
+        return await self.finish(session_id)
 
     # --- playing ----------------------------------------------------------------------
 
-    def join(self, session_id: str) -> Op:
-        return self.service.submit("quiz.join", {"session": session_id})
+    async def join(self, session_id: str) -> Op:
+        return await self.service.send("quiz.join", {"session": session_id})
 
-    def leave(self, session_id: str) -> Op:
-        return self.service.submit("quiz.leave", {"session": session_id})
+    async def leave(self, session_id: str) -> Op:
+        return await self.service.send("quiz.leave", {"session": session_id})
 
-    def answer(self, session_id: str, question: int, value: object) -> Op:
+    async def answer(self, session_id: str, question: int, value: object) -> Op:
         data = {"session": session_id, "question": question, "answer": value}
-        return self.service.submit("quiz.answer", data)
+        return await self.service.send("quiz.answer", data)
 
-    def record_result(self, quiz_id: str, score: float, max_score: float) -> Op:
+    async def record_result(self, quiz_id: str, score: float, max_score: float) -> Op:
         data = {"quiz": quiz_id, "score": min(score, max_score), "max_score": max_score}
-        return self.service.submit("quiz.result", data)
+        return await self.service.send("quiz.result", data)
 
     # --- results ----------------------------------------------------------------------
 
@@ -340,7 +358,7 @@ class AlreadyImported(ValueError):
     """The same quiz is already in the channel (imported twice by mistake, say)."""
 
 
-def import_quiz(
+async def import_quiz(
     service: CircleService,
     quiz: "QuizModel",
     channel: str,
@@ -373,7 +391,7 @@ def import_quiz(
             f"#{service.state.channels[channel_id].name} already has this quiz, "
             f"'{twin.title}', with the same questions; --again adds another copy"
         )
-    return QuizRunner(service).create(
+    return await QuizRunner(service).create(
         quiz.title,
         [question for question, _ in pairs],
         [key for _, key in pairs],

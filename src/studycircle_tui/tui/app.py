@@ -1,5 +1,8 @@
 """The Textual app: wiring only. It holds the service, runs its sync loop and its quiz
-pacer in workers and turns what the service reports into Messages for the screen.
+pacer in workers and turns what the service reports into Messages: a change of the
+circle goes to every screen on the stack (none shows stale data), the sync status and
+notices to the main screen. Every worker runs on the app, so a failed one is said in
+one place.
 
 The same app runs in a terminal of its own (``studycircle``) and as one of many players'
 apps in an ssh-serve worker; there ``environ`` is the player's session (their TERM, the
@@ -14,10 +17,14 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.filter import LineFilter
+from textual.worker import Worker, WorkerState
 
 from ..config import Settings, load_settings
 from ..sync.engine import CircleService, Event, Notice, SyncStatus
 from . import display
+from .actions import bindings_for
+from .commands import KeyCommands
+from .intents import IntentQueue
 from .messages import CircleChanged, NoticeReceived, SyncStatusChanged
 from .preferences import Preferences
 from .screens.main import MainScreen
@@ -44,7 +51,8 @@ class StudyCircleApp(App[None]):
     DEFAULT_CSS = (Path(__file__).parent / "plain_terminals.tcss").read_text(encoding="utf-8")
     SCOPED_CSS = False
     TITLE = "studycircle"
-    BINDINGS = [Binding("f2", "settings", "Settings", id="settings-screen")]
+    BINDINGS = bindings_for("app")
+    COMMANDS = App.COMMANDS | {KeyCommands}  # every screen's keys, from the one table
 
     def __init__(
         self,
@@ -60,6 +68,7 @@ class StudyCircleApp(App[None]):
     ) -> None:
         super().__init__(driver_class=driver_class)
         self.service = service
+        self.intents = IntentQueue(self)  # what the member asks for, one at a time
         # "ssh" or "web" when served to someone at another machine (``--served-over``):
         # then nothing is written to this machine's files on their say-so (screens/export.py).
         self.remote = remote
@@ -96,10 +105,14 @@ class StudyCircleApp(App[None]):
         if self._tune_gc:
             self.call_after_refresh(tune_garbage_collector)
         if self._sync:
-            self.run_worker(self.service.run(), name="sync", group="sync", exclusive=True)
+            self.run_worker(
+                self.service.run(), name="sync", group="sync", exclusive=True, exit_on_error=False
+            )
         # Live questions this member hosts close on time whatever screen is showing (one
         # pacer for the circle, however many apps over it: an ssh-serve worker's).
-        self.run_worker(self.service.pace(), name="pacer", group="pacer", exclusive=True)
+        self.run_worker(
+            self.service.pace(), name="pacer", group="pacer", exclusive=True, exit_on_error=False
+        )
         self.preferences.on_mount()
 
     def get_system_commands(self, screen):
@@ -114,8 +127,23 @@ class StudyCircleApp(App[None]):
     def on_cursor_position(self, event: events.CursorPosition) -> None:
         self.preferences.terminal_answered()  # times the link, to offer low-bandwidth mode
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.report_failure(event.worker.error)
+
+    def report_failure(self, error: BaseException) -> None:
+        """The one place an unexpected failure is said (a bug, or bad luck on disk)."""
+        self.log.error(error)
+        self.notify(
+            f"Something went wrong: {error}",
+            title="Error",
+            severity="error",
+            timeout=15,
+            markup=False,
+        )
+
     async def action_quit(self) -> None:
-        self.main_screen.leave_thread()  # the debounced draft save may not have run yet
+        self.main_screen.thread_pane.leave_thread()  # the debounced draft save may not have run
         self.exit()
 
     def _service_event(self, event: Event) -> None:
@@ -125,4 +153,5 @@ class StudyCircleApp(App[None]):
         elif isinstance(event, Notice):
             self.main_screen.post_message(NoticeReceived(event))
         else:
-            self.main_screen.post_message(CircleChanged(event))
+            for screen in self.screen_stack:  # the ones underneath too: no stale screen
+                screen.post_message(CircleChanged(event))

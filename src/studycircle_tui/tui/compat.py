@@ -30,7 +30,6 @@ from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
 from textual._context import active_app
 from textual._xterm_parser import XTermParser
 from textual.app import App
-from textual.binding import BindingsMap
 from textual.dom import DOMNode
 from textual.strip import Strip
 
@@ -140,13 +139,7 @@ def write_to_terminal(app: App, text: str) -> bool:
     return True
 
 
-# --- bindings and reactives ------------------------------------------------------------
-
-
-def declared_bindings(node_type: type[DOMNode]) -> BindingsMap:
-    """The bindings a widget (or screen, or app) class declares, merged with its bases'
-    as Textual merges them."""
-    return node_type._merge_bindings()
+# --- reactives --------------------------------------------------------------------
 
 
 def drop_watchers_on_detached(node: DOMNode) -> None:

@@ -1,13 +1,12 @@
 """Messages the app posts when the circle or its sync changes (named in the past tense)."""
 
 from dataclasses import dataclass
+from enum import Enum
 
-from textual.app import App
 from textual.message import Message
-from textual.screen import Screen
 
 from ..core.replica import Change
-from ..sync.engine import CircleService, Event, Notice, SyncStatus
+from ..sync.engine import Notice, SyncStatus
 
 
 @dataclass
@@ -40,22 +39,42 @@ class NoticeReceived(Message):
     notice: Notice
 
 
-def follow_circle(app: App, service: CircleService, screen_type: type[Screen]) -> None:
-    """Have circle changes reach whichever ``screen_type`` screen is showing (the app
-    itself forwards them to the main screen only). Registered once per app and type."""
-    following = app.__dict__.setdefault("_screens_following_circle", set())
-    if screen_type in following:
-        return
-    following.add(screen_type)
+# --- between the main screen's panes (up from a pane; the screen decides) --------------
 
-    def forward(event: Event) -> None:
-        if not isinstance(event, Change):
-            return
-        try:
-            screen = app.screen
-        except Exception:  # no screen yet, or the app is closing
-            return
-        if isinstance(screen, screen_type):
-            screen.post_message(CircleChanged(event))
 
-    service.subscribe(forward)
+class Listing(Enum):
+    """What the main screen's list pane shows (the value: its title, for the views)."""
+
+    CHANNEL = "Channel"  # the threads of one channel, titled by its name
+    UNANSWERED = "Unanswered"
+    MENTIONS = "Mentions"
+    SEARCH = "Search"
+
+
+@dataclass
+class ChannelHighlighted(Message):
+    """The cursor rests on a channel: its threads show beside it."""
+
+    channel_id: str
+
+
+@dataclass
+class ChannelChosen(Message):
+    """Enter on a channel: on to its threads."""
+
+    channel_id: str
+
+
+@dataclass
+class ViewChosen(Message):
+    """Enter on a circle-wide view: the unanswered questions or the mentions."""
+
+    view: Listing
+
+
+@dataclass
+class ThreadChosen(Message):
+    """A thread (or a post in it, from mentions and search) was chosen in the list."""
+
+    thread_id: str
+    at_post: str | None = None

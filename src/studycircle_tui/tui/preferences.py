@@ -238,7 +238,7 @@ class Preferences:
     def show_keys(self) -> None:
         from .screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen.of(self.app.screen))
 
     def open(self) -> None:
         from .screens.settings import SettingsScreen

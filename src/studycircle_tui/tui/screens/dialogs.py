@@ -6,14 +6,15 @@ from typing import TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core.discussion import may_see
+from ...core.permissions import moderates
 from ...core.state import CircleState, Post
+from ..actions import bindings_for, key_for
 from ..timefmt import absolute
 from ..visible import name_of, visible, visible_line
 from ..widgets.post_render import REACTION_LABELS, REACTIONS
@@ -21,15 +22,23 @@ from ..widgets.post_render import REACTION_LABELS, REACTIONS
 T = TypeVar("T")
 
 
-class _Dialog(ModalScreen[T]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+class Dialog(ModalScreen[T]):
+    """A small modal question: escape leaves it, answering None."""
+
+    BINDINGS = bindings_for("dialog")
+    KEY_SCOPES: tuple[str, ...] = ("dialog",)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def cancel_key(self) -> str:
+        """The key that leaves the dialog now (for its hint line)."""
+        return key_for(self, "dialog", "cancel")
 
-class ConfirmScreen(_Dialog[bool]):
-    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n", "answer(False)", "No")]
+
+class ConfirmScreen(Dialog[bool]):
+    BINDINGS = bindings_for("confirm")
+    KEY_SCOPES = ("confirm", "dialog")
 
     def __init__(self, question: str, yes: str = "Yes") -> None:
         super().__init__()
@@ -39,8 +48,12 @@ class ConfirmScreen(_Dialog[bool]):
         with Vertical(classes="dialog"):
             yield Label(self.question, classes="dialog-title")
             with Horizontal(classes="buttons"):
-                yield Button(f"{self.yes}  y", variant="error", id="yes")
-                yield Button("Cancel  n", id="no")
+                yes, no = (
+                    key_for(self, "confirm", "answer(True)"),
+                    key_for(self, "confirm", "answer(False)"),
+                )
+                yield Button(f"{self.yes}  {yes}", variant="error", id="yes")
+                yield Button(f"Cancel  {no}", id="no")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
@@ -54,10 +67,11 @@ def _names(state: CircleState, ids: set[str]) -> str:
     return ", ".join(names)
 
 
-class ReactScreen(_Dialog[str]):
+class ReactScreen(Dialog[str]):
     """Pick a reaction; one you already gave is taken back."""
 
-    BINDINGS = [Binding(str(n), f"pick({n - 1})", show=False) for n in (1, 2, 3)]
+    BINDINGS = bindings_for("react")
+    KEY_SCOPES = ("react", "dialog")
 
     def __init__(self, state: CircleState, post: Post, me: str) -> None:
         super().__init__()
@@ -76,7 +90,9 @@ class ReactScreen(_Dialog[str]):
         with Vertical(classes="dialog"):
             yield Label("React to this post", classes="dialog-title")
             yield OptionList(*options, id="reactions")
-            yield Label("1, 2, 3 or enter · esc cancels", classes="dialog-hint")
+            picks = ", ".join(key_for(self, "react", f"pick({n})") for n in range(len(REACTIONS)))
+            hint = f"{picks} or enter · {self.cancel_key()} cancels"
+            yield Label(hint, classes="dialog-hint")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
@@ -98,7 +114,7 @@ FLAG_REASONS = {
 }
 
 
-class FlagScreen(_Dialog[FlagReason]):
+class FlagScreen(Dialog[FlagReason]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Flag this post to the moderators", classes="dialog-title")
@@ -108,7 +124,8 @@ class FlagScreen(_Dialog[FlagReason]):
             yield Input(
                 placeholder="A comment for the moderators (optional)", id="comment", max_length=500
             )
-            yield Label("enter on a reason flags · esc cancels", classes="dialog-hint")
+            hint = f"enter on a reason flags · {self.cancel_key()} cancels"
+            yield Label(hint, classes="dialog-hint")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         comment = self.query_one("#comment", Input).value.strip()
@@ -118,7 +135,7 @@ class FlagScreen(_Dialog[FlagReason]):
         self.query_one("#reasons", OptionList).focus()
 
 
-class HideScreen(_Dialog[str]):
+class HideScreen(Dialog[str]):
     """A moderator hides a post, saying why (shown to its author)."""
 
     def compose(self) -> ComposeResult:
@@ -130,16 +147,17 @@ class HideScreen(_Dialog[str]):
                 classes="dialog-text",
             )
             yield Input(placeholder="Reason (optional), then enter", id="reason", max_length=500)
-            yield Label("enter hides · esc cancels", classes="dialog-hint")
+            yield Label(f"enter hides · {self.cancel_key()} cancels", classes="dialog-hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip())
 
 
-class PostInfoScreen(_Dialog[None]):
+class PostInfoScreen(Dialog[None]):
     """A post's earlier versions, who reacted, and (for moderators) its flags."""
 
-    BINDINGS = [Binding("i,q", "cancel", "Close")]
+    BINDINGS = bindings_for("post-info")
+    KEY_SCOPES = ("post-info", "dialog")
 
     def __init__(self, state: CircleState, post: Post, me: str, now_ms: int) -> None:
         super().__init__()
@@ -175,7 +193,7 @@ class PostInfoScreen(_Dialog[None]):
                     text.append(
                         f"  {REACTION_LABELS[kind]}: {_names(state, post.reactions[kind])}\n"
                     )
-        moderator = state.is_at_least(self.me, "moderator")
+        moderator = moderates(state, self.me, self.now_ms)
         flags = [f for f in post.flags if moderator or f.by == self.me]
         if flags:
             text.append("\nFlags\n", style="bold")
@@ -194,4 +212,4 @@ class PostInfoScreen(_Dialog[None]):
             yield Label("About this post", classes="dialog-title")
             with VerticalScroll():
                 yield Static(self._body(), id="info")
-            yield Label("esc closes", classes="dialog-hint")
+            yield Label(f"{self.cancel_key()} closes", classes="dialog-hint")

@@ -10,19 +10,25 @@ setting, ``StudyCircleApp.remote`` (given by ``ssh-serve`` and ``web`` when they
   account, so nothing is written. The export is shown in a read-only text view the player
   can scroll, select and copy; ``c`` copies all of it to their own clipboard (OSC 52: the
   terminal on the player's side receives it).
+
+Files are written in a thread (a slow USB stick waits there, not the keys); a file that
+could not be written is said through the one presenter (``intents.say_no``).
 """
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, TextArea
 
 from ...sync import exports
-from .dialogs import ConfirmScreen
+from ...sync.intents import Refused
+from ..actions import bindings_for, key_for
+from ..intents import ask
+from .dialogs import ConfirmScreen, Dialog
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +52,24 @@ def offer_export(screen: Screen, export: Export) -> None:
     app.push_screen(ExportPathScreen(export), chosen)
 
 
-def _write(screen: Screen, export: Export, path: Path) -> None:
+async def _in_thread(write, path: Path, data: bytes) -> Path | None:
+    """``write(path, data)`` off the event loop; None if the file is already there."""
     try:
-        written = exports.write_new(path, export.data)
+        return await asyncio.to_thread(write, path, data)
     except FileExistsError:
-        _ask_to_replace(screen, export, path)
-        return
+        return None
     except OSError as error:
-        screen.notify(f"Could not write {path}: {error.strerror or error}", severity="error")
-        return
-    screen.notify(f"Written to {written.resolve()}")
+        raise Refused(f"could not write {path}: {error.strerror or error}") from None
+
+
+def _write(screen: Screen, export: Export, path: Path) -> None:
+    def done(written: Path | None) -> None:
+        if written is None:
+            _ask_to_replace(screen, export, path)
+        else:
+            screen.notify(f"Written to {written.resolve()}")
+
+    ask(screen, _in_thread, exports.write_new, path, export.data, done=done, heading="Not written")
 
 
 def _ask_to_replace(screen: Screen, export: Export, path: Path) -> None:
@@ -63,21 +77,18 @@ def _ask_to_replace(screen: Screen, export: Export, path: Path) -> None:
         if not yes:
             screen.notify(f"Not written: {path} is left as it was.")
             return
-        try:
-            exports.replace(path, export.data)
-        except OSError as error:
-            screen.notify(f"Could not write {path}: {error.strerror or error}", severity="error")
-            return
-        screen.notify(f"Replaced {path.resolve()}")
+
+        def replaced(_: object) -> None:
+            screen.notify(f"Replaced {path.resolve()}")
+
+        ask(screen, _in_thread, exports.replace, path, export.data, done=replaced)
 
     question = f"{path} already exists. Replace it with {export.what}?"
     screen.app.push_screen(ConfirmScreen(question, "Replace"), answered)
 
 
-class ExportPathScreen(ModalScreen[str | None]):
+class ExportPathScreen(Dialog[str | None]):
     """Where to write an export: a file name (in the current folder) or a path."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, export: Export) -> None:
         super().__init__()
@@ -101,17 +112,12 @@ class ExportPathScreen(ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
 
 class ExportTextScreen(ModalScreen[None]):
     """An export shown instead of written: select and copy it, or ``c`` to copy it all."""
 
-    BINDINGS = [
-        Binding("c", "copy_all", "Copy all", tooltip="Copy it all to your clipboard"),
-        Binding("escape", "close", "Close"),
-    ]
+    BINDINGS = bindings_for("export-text")
+    KEY_SCOPES = ("export-text",)
 
     def __init__(self, export: Export) -> None:
         super().__init__()
@@ -119,11 +125,13 @@ class ExportTextScreen(ModalScreen[None]):
         self.text = export.data.decode("utf-8", errors="replace")
 
     def compose(self) -> ComposeResult:
+        copy = key_for(self, "export-text", "copy_all")
+        close = key_for(self, "export-text", "close")
         with Vertical(classes="dialog dialog-wide"):
             yield Label(f"Export {self.export.what}", classes="dialog-title")
             yield Label(
-                "This app runs on another machine, so nothing is saved there. Copy it (c, or "
-                f"select and ctrl+c) and save it as {self.export.name} on yours.",
+                f"This app runs on another machine, so nothing is saved there. Copy it ({copy}, "
+                f"or select and ctrl+c) and save it as {self.export.name} on yours.",
                 classes="dialog-text",
                 markup=False,
             )
@@ -131,8 +139,8 @@ class ExportTextScreen(ModalScreen[None]):
                 self.text, read_only=True, show_cursor=False, soft_wrap=False, id="export-text"
             )
             with Horizontal(classes="buttons"):
-                yield Button("Copy all  c", variant="primary", id="export-copy")
-                yield Button("Close  esc", id="export-close")
+                yield Button(f"Copy all  {copy}", variant="primary", id="export-copy")
+                yield Button(f"Close  {close}", id="export-close")
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()

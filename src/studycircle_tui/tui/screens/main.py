@@ -3,76 +3,59 @@ questions, your mentions) | the open thread and its composer.
 
 From 120 columns the three panes sit side by side; from 100 the list and the thread do;
 narrower, one pane shows at a time, its title says where ``esc`` goes back to
-(thread → list → channels). What each key does is in ``actions.py``; acting on posts
-is in ``post_actions.py``.
+(thread → list → channels). Each pane owns what is in it (``list_panes.py``,
+``thread_pane.py``) and says what the member chose in a message; this screen decides
+what opens, lays the panes out, and keeps the circle's life (rules, focus mode,
+sessions, the other screens). What each key does is in ``actions.py``.
 """
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.events import Click, DescendantFocus
+from textual.containers import Horizontal
+from textual.dom import DOMNode
+from textual.events import Click, DescendantFocus, Key
 from textual.screen import Screen
-from textual.widgets import Input, Label, OptionList
 
 from ...config import Settings
-from ...core import discussion
-from ...core.search import CircleIndex, mention_tokens, names_for
+from ...core import discussion, permissions
+from ...core.digest import arrivals_since
+from ...core.ops import Op
+from ...core.search import CircleIndex
 from ...sync.engine import CircleService
-from ..actions import bindings_for
-from ..commands import DiscussionCommands
-from ..messages import CircleChanged, NoticeReceived, SyncStatusChanged
-from ..visible import name_of, visible, visible_line
-from ..widgets.channel_list import MENTIONS, UNANSWERED, ChannelList
-from ..widgets.composer import Composer
+from ..actions import Action, bindings_for, key_for
+from ..intents import ask, say_why_not
+from ..messages import (
+    ChannelChosen,
+    ChannelHighlighted,
+    CircleChanged,
+    Listing,
+    NoticeReceived,
+    SyncStatusChanged,
+    ThreadChosen,
+    ViewChosen,
+)
+from ..visible import visible, visible_line
+from ..widgets.channel_list import MENTIONS, UNANSWERED
 from ..widgets.footer import AppFooter
 from ..widgets.post_render import Palette
-from ..widgets.row_list import RowList
-from ..widgets.rows import PostRows, ThreadRows
-from ..widgets.status_line import StatusLine
-from ..widgets.thread_view import ThreadView
-from .circle_life_actions import CircleLifeActions
+from .circle_dialogs import FocusScreen, MeanwhileScreen, NewChannelScreen
+from .circle_life import CircleStatus, FocusEnded, mentions_heard
 from .help import HelpScreen
-from .post_actions import PostActions
+from .list_panes import ChannelsPane, ThreadsPane
+from .members import MembersScreen
+from .new_thread import NewThread, NewThreadScreen
+from .participation import ParticipationScreen
+from .rules import RulesScreen, needs_acceptance, rules_first
+from .schedule import ScheduleScreen
+from .suggestions import SuggestionScreen
+from .thread_pane import ThreadPane, arriving_now
 
 PANES = ("channels", "threads", "thread")
-KEY_HINTS = (
-    ("n", "the next unread thread", "/", "search every post"),
-    ("u", "open questions", "@", "posts that mention you"),
-    ("t", "start a thread", "?", "every key"),
-)
 
 
-def welcome_hint(circle: str, goal: str, palette: Palette, arriving: str = "") -> list[Text]:
-    """What the thread pane says before a thread is open: where you are, how to move;
-    and ``arriving``, what of the circle is still on its way."""
-    lines = [Text(f"Welcome to {visible_line(circle)}", style="bold")]
-    if goal:
-        lines.append(Text(visible(goal), style=palette.muted))
-    if arriving:
-        lines += [Text(), Text(arriving, style=palette.accent)]
-    lines += [
-        Text(),
-        Text("Pick a channel, then a thread."),
-        Text("↑↓ or j/k move · enter opens · esc goes back"),
-        Text(),
-    ]
-    for key, what, other, other_what in KEY_HINTS:
-        line = Text()
-        line.append(f"{key:>3} ", style=palette.accent)
-        line.append(f"{what:<26}")
-        line.append(f"{other:>3} ", style=palette.accent)
-        line.append(other_what)
-        lines.append(line)
-    return lines
-
-
-SEARCH_DELAY = 0.15  # seconds of quiet typing before the search runs
-
-
-class MainScreen(PostActions, CircleLifeActions, Screen[None]):
+class MainScreen(Screen[None]):
     BINDINGS = bindings_for("screen")
-    COMMANDS = {DiscussionCommands}
+    KEY_SCOPES = ("screen", "post", "thread", "lists", "composer")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]
 
     def __init__(self, service: CircleService, settings: Settings) -> None:
@@ -81,36 +64,20 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         self.settings = settings
         self.index = CircleIndex(service.state)
         self.channel_id: str | None = None
-        self.thread_id: str | None = None
-        self.view = "channel"  # or "unanswered", "mentions", "search"
+        self.view = Listing.CHANNEL
         self.pane = "channels"
         self.mention_bells = 0  # mentions that rang (or would have rung) the bell
+        self._rules_shown_version = -1  # the rules are offered once per version
         self._palette: Palette | None = None
-        self._search_timer = None
-        self._arrived = ""  # what the welcome said was still arriving
+        self._offered: tuple[bool | None, ...] = ()
         self.changes_waiting = False  # changes came while another screen covered this
-        self.init_post_actions()
-        self.init_circle_life()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
-            with Vertical(id="channels-pane", classes="pane"):
-                yield Label("Channels", id="channels-title", classes="pane-title")
-                yield ChannelList(id="channels")
-            with Vertical(id="threads-pane", classes="pane"):
-                yield Label("", id="list-title", classes="pane-title")
-                yield Label("", id="list-subtitle")
-                yield Input(
-                    placeholder="Search: words, author:NAME in:CHANNEL is:question is:unanswered",
-                    id="search",
-                )
-                yield RowList(id="rows")
-            with Vertical(id="thread-pane", classes="pane"):
-                yield Label("", id="thread-title", classes="pane-title")
-                yield ThreadView(id="thread")
-                yield Label("", id="composer-context")
-                yield Composer(id="composer")
-        yield StatusLine(self.service, id="status")
+            yield ChannelsPane(self.service, self.index, id="channels-pane", classes="pane")
+            yield ThreadsPane(self.service, self.index, id="threads-pane", classes="pane")
+            yield ThreadPane(self.service, id="thread-pane", classes="pane")
+        yield CircleStatus(self.service, self.settings, id="status")
         yield AppFooter(compact=True)
 
     def on_mount(self) -> None:
@@ -118,9 +85,28 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         self.channel_id = channels[0] if channels else None
         self._refresh_all()
         self._show_pane("channels")
-        self.query_one(ChannelList).focus()
+        self.query_one(ChannelsPane).focus_list()
         self.watch(self.app, "theme", self._theme_changed, init=False)
-        self.start_circle_life()
+        # After the first refresh: a modal pushed before this screen has handled its first
+        # Resize leaves it without its width class (-narrow, …) behind the modal, as
+        # Textual applies breakpoints to the active screen only.
+        self.call_after_refresh(self.offer_rules)
+
+    @property
+    def thread_pane(self) -> ThreadPane:
+        return self.query_one(ThreadPane)
+
+    @property
+    def thread_id(self) -> str | None:
+        return self.thread_pane.thread_id
+
+    @property
+    def status_line(self) -> CircleStatus:
+        return self.query_one(CircleStatus)
+
+    @property
+    def focusing(self) -> bool:
+        return self.status_line.focusing
 
     @property
     def palette(self) -> Palette:
@@ -130,7 +116,40 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
 
     def _theme_changed(self) -> None:
         self._palette = None
+        self.thread_pane.forget_hint()
         self._refresh_all()
+
+    # --- what is offered --------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.why_not(action) is None
+
+    def why_not(self, action: str) -> str | None:
+        """Why an action is not offered now (None: it is); its key pressed says this."""
+        state, me, now = self.service.state, self.service.me, self.service.now_ms()
+        if action == "new_thread":
+            if self.channel_id is None:
+                return "pick a channel first, then start a thread in it"
+            data = {"channel": self.channel_id}
+            return permissions.may(state, me, "thread.create", now, **data).reason
+        if action == "new_channel":
+            return permissions.may(state, me, "channel.create", now).reason
+        return None
+
+    def on_key(self, event: Key) -> None:
+        if say_why_not(self, event.key, ("screen",)):
+            event.stop()
+
+    def refresh_offered(self) -> None:
+        """Rebuild the footer if what it offers has changed."""
+        offered = (self.check_action("new_thread", ()), *self.thread_pane.offered())
+        if offered != self._offered:
+            self._offered = offered
+            self.refresh_bindings()
+
+    def action_owner(self, action: Action) -> DOMNode:
+        """Where an action of the table runs (the palette runs it there)."""
+        return self.thread_pane if action.scope == "post" else self
 
     # --- layout -----------------------------------------------------------------------
 
@@ -146,7 +165,7 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         self._refresh_titles()
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
-        # Focus moved by tab or the mouse: the pane it is in becomes the current one.
+        # Focus moved by tab, the mouse or a pane: the pane it is in becomes the current one.
         for node in event.widget.ancestors_with_self:
             pane = (node.id or "").removesuffix("-pane")
             if pane in PANES:
@@ -157,27 +176,22 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
     def on_resize(self) -> None:
         self._refresh_titles()
 
-    def _narrow(self) -> bool:
-        return self.has_class("-narrow")
-
     def action_back(self) -> None:
-        search = self.query_one("#search", Input)
-        if search.has_focus:
-            if search.value.strip() and self.query_one(RowList).rows:
-                self.query_one(RowList).focus()
-            else:
+        threads = self.query_one(ThreadsPane)
+        if threads.search_box.has_focus:
+            if not threads.leaving_search():
                 self._close_search()
             return
         if self.pane == "thread":
             self._show_pane("threads")
-            self.query_one(RowList).focus()
+            threads.rows.focus()
         elif self.pane == "threads":
             self._show_pane("channels")
-            self.query_one(ChannelList).focus()
+            self.query_one(ChannelsPane).focus_list()
 
     @on(Click, ".pane-title")
     def _title_clicked(self, event: Click) -> None:
-        if self._narrow() or (self.has_class("-medium") and self.pane == "threads"):
+        if self.has_class("-narrow") or (self.has_class("-medium") and self.pane == "threads"):
             self.action_back()
 
     # --- showing the circle -----------------------------------------------------------
@@ -185,152 +199,45 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
     def _refresh_all(self) -> None:
         self._refresh_channels()
         self._refresh_rows()
-        self._refresh_thread()
+        self.thread_pane.refresh_thread(self.palette)
         self._refresh_status()
 
     def _refresh_channels(self) -> None:
-        state, me = self.service.state, self.service.me
-        current = {"unanswered": UNANSWERED, "mentions": MENTIONS}.get(self.view, self.channel_id)
-        self.query_one(ChannelList).show(
-            state,
-            me,
-            current,
-            self.palette,
-            len(discussion.unanswered(state)),
-            self._unread_mentions(),
-            only=self.channel_id if self.focusing else None,
-        )
-
-    def _unread_mentions(self) -> int:
-        state, me = self.service.state, self.service.me
-        count = 0
-        for post_id in self.index.mentions_of(me):
-            post = state.posts[post_id]
-            if post.index >= discussion.first_unread_index(state, me, post.thread_id):
-                count += 1
-        return count
+        views = {Listing.UNANSWERED: UNANSWERED, Listing.MENTIONS: MENTIONS}
+        current = views.get(self.view, self.channel_id)
+        only = self.channel_id if self.focusing else None
+        self.query_one(ChannelsPane).show(current, self.palette, only)
 
     def _refresh_rows(self) -> None:
-        state, me, now = self.service.state, self.service.me, self.service.now_ms()
-        rows = self.query_one(RowList)
-        subtitle = ""
-        self.query_one("#threads-pane").set_class(self.view == "search", "-searching")
-        if self.view == "unanswered":
-            ids = discussion.unanswered(state)
-            render = ThreadRows(state, me, now, self.palette, with_channel=True)
-            subtitle = "Open questions, oldest first"
-            rows.empty_text = "No open questions: every question has an answer."
-        elif self.view == "mentions":
-            ids = self.index.mentions_of(me)
-            member = state.members.get(me)
-            terms = [f"@{name}" for name in names_for(member.name)] if member else []
-            render = PostRows(state, me, now, self.palette, terms)
-            subtitle = "Posts that @mention you, newest first"
-            rows.empty_text = "Nobody has @mentioned you yet."
-        elif self.view == "search":
-            result = self.index.search(self.query_one("#search", Input).value, me)
-            ids = [hit.post_id for hit in result.hits]
-            render = PostRows(state, me, now, self.palette, result.query.terms)
-            if result.query.problems:
-                subtitle = result.query.problems[0]
-            elif result.query.empty:
-                subtitle = "Type to search every post; enter goes to the results"
-            else:
-                count = f"{len(ids)}+" if result.more else str(len(ids))
-                subtitle = f"{count} post{'s' if len(ids) != 1 else ''}, newest first"
-                if self.service.catching_up:  # a preview: only its threads are searched
-                    subtitle = f"{count} found · history still loading"
-            rows.empty_text = "No posts match." if not result.query.empty else ""
-        else:
-            ids = discussion.threads_by_activity(state, self.channel_id or "")
-            render = ThreadRows(state, me, now, self.palette, with_channel=False)
-            channel = state.channels.get(self.channel_id or "")
-            subtitle = visible_line(channel.goal) if channel else ""
-            rows.empty_text = "No threads yet: press t to start one."
-        self.query_one("#list-subtitle", Label).update(subtitle)
-        current = self.thread_id if self.view in ("channel", "unanswered") else None
-        rows.show(ids, render, current)
+        threads = self.query_one(ThreadsPane)
+        threads.show(self.view, self.channel_id, self.thread_id, self.palette)
         self._refresh_titles()
-
-    def _refresh_thread(self, first_unread: int | None = None, at_post: str | None = None):
-        state = self.service.state
-        view = self.query_one(ThreadView)
-        self._arrived = self._arriving()
-        view.hint = welcome_hint(
-            state.name or self.service.record.name, state.goal, self.palette, self._arrived
-        )
-        self.query_one("#thread-pane").set_class(self.thread_id is None, "-no-thread")
-        view.show(
-            state,
-            self.thread_id,
-            self.service.me,
-            self.service.now_ms(),
-            first_unread=first_unread,
-            at_post=at_post,
-        )
-        self._refresh_titles()
-
-    def _arriving(self) -> str:
-        """What the welcome says of a circle still arriving (sync/catchup.py)."""
-        status = self.service.status
-        if status.fetching or (not self.service.state.channels and status.history):
-            return "Joining: the newest threads come first."
-        if self.service.catching_up:
-            return "Newest threads here; older ones still coming."
-        return ""
 
     def _refresh_titles(self) -> None:
         if not self.is_mounted:
             return
-        state = self.service.state
-        back = "‹ esc  " if self._narrow() else ""  # says how to go back, and is clickable
-        if self.view == "channel":
-            channel = state.channels.get(self.channel_id or "")
-            title = f"# {visible_line(channel.name)}" if channel else "No channel"
-        else:
-            title = {"unanswered": "Unanswered", "mentions": "Mentions", "search": "Search"}[
-                self.view
-            ]
-        medium_back = "‹ esc  " if self.has_class("-medium") else ""
-        self.query_one("#list-title", Label).update(f"{back or medium_back}{title}")
-        thread = state.threads.get(self.thread_id or "")
-        self.query_one("#thread-title", Label).update(
-            f"{back}{visible_line(thread.title)}"
-            if thread
-            else "Pick a thread, or press t to start one"
-        )
+        how = f"‹ {key_for(self, 'screen', 'back')}  "  # how to go back, clickable
+        back = how if self.has_class("-narrow") else ""
+        medium_back = how if self.has_class("-medium") else ""
+        self.query_one(ThreadsPane).show_title(self.view, self.channel_id, back or medium_back)
+        self.thread_pane.show_title(back)
 
     def _refresh_status(self) -> None:
-        state, me = self.service.state, self.service.me
-        self.query_one(StatusLine).show(
-            visible_line(state.name or self.service.record.name),
-            name_of(state, me, "not a member yet"),
-            state.role_of(me) or "guest",
-            self.service.status,
-            self.settings.bell_on_mention,
-            self.status_extra(),
-        )
-
-    def refresh_after_focus_change(self) -> None:
-        self._refresh_channels()
-        self._refresh_status()
-
-    def refresh_status_line(self) -> None:
-        self._refresh_status()
+        self.status_line.redraw()
 
     def on_circle_changed(self, message: CircleChanged) -> None:
         state = self.service.state
         self.index.update(state, message.change.applied)
-        if self.view == "channel" and self.channel_id not in state.channels:
-            # A circle just joined: its channels arrive after the screen is up.
-            channels = discussion.channels_in_order(state)
-            self.channel_id = channels[0] if channels else None
         if not self.focusing:  # focus mode silences bells and notices
-            self._ring_for_mentions(message.change.applied)
+            for said in mentions_heard(state, self.service.me, message.change.applied):
+                self.mention_bells += 1
+                self.notify(said, title="Mention")
+                if self.settings.bell_on_mention:
+                    self.app.bell()
         if self.is_current:  # never over a quiz or a note being edited
             self.offer_rules()  # on joining, and once after each change of the rules
         if self.thread_id and self.is_current and self.pane == "thread":
-            self.service.mark_read(self.thread_id)  # its own change refreshes again
+            ask(self, self.service.mark_read, self.thread_id)  # its change refreshes again
         covering = self.app.screen
         if covering is not self and not covering.is_modal:
             # A whole screen covers this one (a live quiz, say, where every answer in the
@@ -346,32 +253,11 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
             self._refresh_all()
             self.refresh_offered()
 
-    def _ring_for_mentions(self, ops) -> None:  # type: ignore[no-untyped-def]
-        state, me = self.service.state, self.service.me
-        member = state.members.get(me)
-        if member is None:
-            return
-        names = names_for(member.name)
-        for op in ops:
-            if op.type not in ("post.create", "thread.create") or op.actor == me:
-                continue
-            post = state.posts.get(op.id)
-            if post is None or not names & mention_tokens(post.text):
-                continue
-            self.mention_bells += 1
-            thread = state.threads.get(post.thread_id)
-            self.notify(
-                f"{name_of(state, op.actor, 'Someone')} mentioned you in "
-                f"“{visible_line(thread.title) if thread else 'a thread'}”",
-                title="Mention",
-            )
-            if self.settings.bell_on_mention:
-                self.app.bell()
-
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         self._refresh_status()
-        if self.thread_id is None and self._arriving() != self._arrived:
-            self._refresh_thread()  # the welcome says what is still arriving
+        pane = self.thread_pane
+        if pane.thread_id is None and arriving_now(self.service) != pane.arrived:
+            pane.refresh_thread(self.palette)  # the welcome says what is still arriving
 
     def on_notice_received(self, message: NoticeReceived) -> None:
         severity = "error" if message.notice.severity == "error" else "warning"
@@ -382,102 +268,62 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         # visible(): nor may it carry control characters to the terminal.
         self.notify(visible(message.notice.text), severity=severity, timeout=8, markup=False)
 
-    # --- choosing ---------------------------------------------------------------------
+    # --- what the panes chose ---------------------------------------------------------
 
-    @on(OptionList.OptionHighlighted, "#channels")
-    def _channel_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        option_id = event.option.id
-        if option_id in (UNANSWERED, MENTIONS):
-            return  # views open on enter: they are not channels to browse past
-        if option_id != self.channel_id or self.view != "channel":
-            self.channel_id, self.view = option_id, "channel"
+    def on_channel_highlighted(self, message: ChannelHighlighted) -> None:
+        if message.channel_id != self.channel_id or self.view is not Listing.CHANNEL:
+            self.channel_id, self.view = message.channel_id, Listing.CHANNEL
             self._refresh_rows()
+            self.refresh_offered()
 
-    @on(OptionList.OptionSelected, "#channels")
-    def _channel_selected(self, event: OptionList.OptionSelected) -> None:
-        option_id = event.option.id
-        if option_id == UNANSWERED:
-            self.action_unanswered()
-        elif option_id == MENTIONS:
-            self.action_mentions()
-        else:
-            self.channel_id, self.view = option_id, "channel"
-            self._refresh_rows()
-            self._show_pane("threads")
-            self.query_one(RowList).focus()
+    def on_channel_chosen(self, message: ChannelChosen) -> None:
+        self.channel_id, self.view = message.channel_id, Listing.CHANNEL
+        self._refresh_rows()
+        self._show_pane("threads")
+        self.query_one(ThreadsPane).rows.focus()
 
-    @on(RowList.Chosen, "#rows")
-    def _row_chosen(self, event: RowList.Chosen) -> None:
-        if self.view in ("channel", "unanswered"):
-            self.open_thread(event.row_id)
-        else:
-            post = self.service.state.posts.get(event.row_id)
-            if post is not None:
-                self.open_thread(post.thread_id, at_post=post.id)
+    def on_view_chosen(self, message: ViewChosen) -> None:
+        self._open_view(message.view)
+
+    def on_thread_chosen(self, message: ThreadChosen) -> None:
+        self.open_thread(message.thread_id, at_post=message.at_post)
 
     def open_thread(self, thread_id: str | None, at_post: str | None = None) -> None:
-        state = self.service.state
-        self.leave_thread()
-        self.thread_id = thread_id
-        first_unread = None
-        if thread_id in state.threads:
-            thread = state.threads[thread_id]
-            if self.view == "channel":
-                self.channel_id = thread.channel_id
-            first_unread = discussion.first_unread_index(state, self.service.me, thread_id)
-            self.service.mark_read(thread_id)
-        self.enter_thread()
-        self._refresh_thread(first_unread=first_unread, at_post=at_post)
+        thread = self.service.state.threads.get(thread_id or "")
+        if thread is not None and self.view is Listing.CHANNEL:
+            self.channel_id = thread.channel_id
+        self.thread_pane.open(thread_id, at_post)
         self._refresh_channels()
         self._refresh_rows()
         self._show_pane("thread")
-        self.query_one(ThreadView).focus()
         self.refresh_offered()
 
     # --- views ------------------------------------------------------------------------
 
     def action_unanswered(self) -> None:
-        self._open_view("unanswered")
+        self._open_view(Listing.UNANSWERED)
 
     def action_mentions(self) -> None:
-        self._open_view("mentions")
+        self._open_view(Listing.MENTIONS)
 
-    def _open_view(self, view: str) -> None:
+    def _open_view(self, view: Listing) -> None:
         self.view = view
         self._refresh_channels()
         self._refresh_rows()
         self._show_pane("threads")
-        self.query_one(RowList).focus()
+        self.query_one(ThreadsPane).rows.focus()
 
     def action_search(self) -> None:
-        self.view = "search"
+        self.view = Listing.SEARCH
         self._refresh_rows()
         self._show_pane("threads")
-        search = self.query_one("#search", Input)
-        search.focus()
-        search.select_all()
+        self.query_one(ThreadsPane).start_search()
 
     def _close_search(self) -> None:
-        self.view = "channel"
+        self.view = Listing.CHANNEL
         self._refresh_channels()
         self._refresh_rows()
-        self.query_one(RowList).focus()
-
-    @on(Input.Changed, "#search")
-    def _search_changed(self, event: Input.Changed) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        self._search_timer = self.set_timer(SEARCH_DELAY, self._refresh_rows)
-
-    @on(Input.Submitted, "#search")
-    def _search_submitted(self, event: Input.Submitted) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        self._refresh_rows()
-        if self.query_one(RowList).rows:
-            self.query_one(RowList).focus()
-        else:  # nothing found: the next words typed replace the query, not add to it
-            event.input.select_all()
+        self.query_one(ThreadsPane).rows.focus()
 
     def action_next_unread(self) -> None:
         state = self.service.state
@@ -485,11 +331,34 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         if found is None:
             self.notify("Nothing unread: you are all caught up.")
             return
-        self.channel_id, self.view = found[0], "channel"
+        self.channel_id, self.view = found[0], Listing.CHANNEL
         self.open_thread(found[1])
 
+    def action_new_thread(self) -> None:
+        channel = self.service.state.channels.get(self.channel_id or "")
+        if channel is None:
+            self.notify("Pick a channel first.", severity="warning")
+            return
+
+        def created(result: NewThread | None) -> None:
+            if result is None or rules_first(self, self.service):
+                return
+            start = self.service.start_thread, channel.id, result.title, result.kind
+            ask(self, *start, result.text, done=self._thread_started)
+
+        self.app.push_screen(NewThreadScreen(visible_line(channel.name)), created)
+
+    def _thread_started(self, op: Op) -> None:
+        self.view = Listing.CHANNEL
+        self.open_thread(op.id)
+
+    def action_toggle_bell(self) -> None:
+        self.status_line.toggle_bell()
+
+    # --- the other screens ------------------------------------------------------------
+
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen.of(self))
 
     def action_quizzes(self) -> None:
         from .quiz import QuizPaneScreen  # quiz screens load when first opened
@@ -500,3 +369,64 @@ class MainScreen(PostActions, CircleLifeActions, Screen[None]):
         from .notes import NotesScreen  # note screens load when first opened
 
         self.app.push_screen(NotesScreen(self.service, self.channel_id))
+
+    def action_rules(self) -> None:
+        self.app.push_screen(RulesScreen(self.service))
+
+    def action_participation(self) -> None:
+        self.app.push_screen(ParticipationScreen(self.service))
+
+    def action_schedule(self) -> None:
+        self.app.push_screen(ScheduleScreen(self.service))
+
+    def action_suggestions(self) -> None:
+        self.app.push_screen(SuggestionScreen(self.service))
+
+    def action_members(self) -> None:
+        self.app.push_screen(MembersScreen(self.service))
+
+    def action_new_channel(self) -> None:
+        def create(answer: tuple[str, str] | None) -> None:
+            if answer is not None:
+                name, goal = answer
+                said = f"Channel #{name} created."
+                ask(self, self.service.new_channel, name, goal, done=lambda _: self.notify(said))
+
+        self.app.push_screen(NewChannelScreen(), create)
+
+    # --- the circle's life ------------------------------------------------------------
+
+    def offer_rules(self) -> None:
+        """Show the rules once per version while this member has not accepted them."""
+        version = self.service.state.rules_version
+        if needs_acceptance(self.service) and version != self._rules_shown_version:
+            self._rules_shown_version = version
+            self.app.push_screen(RulesScreen(self.service))
+
+    def action_focus(self) -> None:
+        if self.focusing:
+            self.status_line.leave_focus()
+            return
+
+        def chosen(minutes: int | None) -> None:
+            if minutes:
+                self.enter_focus(minutes)
+
+        self.app.push_screen(FocusScreen(), chosen)
+
+    def enter_focus(self, minutes: int) -> None:
+        """Only this channel, no bells or notices, for ``minutes``."""
+        self.status_line.life.focus(self.service.now_ms(), minutes)
+        self._refresh_channels()
+        self._refresh_status()
+
+    def on_focus_ended(self, message: FocusEnded) -> None:
+        self._refresh_channels()
+        self._refresh_status()
+        arrivals = arrivals_since(self.service.state, self.service.me, message.since_ms)
+        self.app.push_screen(MeanwhileScreen(self.service, arrivals), self._open_arrival)
+
+    def _open_arrival(self, thread_id: str | None) -> None:
+        if thread_id:
+            self.channel_id = self.service.state.threads[thread_id].channel_id
+            self.open_thread(thread_id)

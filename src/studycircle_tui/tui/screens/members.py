@@ -11,20 +11,25 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
+from ...core import permissions
 from ...core.ops import SERVER_ACTOR, OpError
 from ...core.rota import moderator_at, turns
 from ...core.signing import safety_number
 from ...core.state import ModerationEntry
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService, Refused
+from ..actions import bindings_for
+from ..intents import MESSAGE_LINE, ask, say_no, say_why_not
+from ..messages import CircleChanged
 from ..timefmt import relative
 from ..visible import name_of, visible_line
+from .help import HelpScreen
 
 ACTIONS = {
     "verify": "verified",
@@ -42,15 +47,8 @@ KEY_REASONS = {"rotate": "they made a new one", "lost": "a lead gave it after th
 
 class MembersScreen(ModalScreen[None]):
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [
-        Binding("m", "role('moderator')", "Make moderator"),
-        Binding("u", "role('member')", "Make member"),
-        Binding("l", "role('lead')", "Make lead"),
-        Binding("x", "remove", "Remove"),
-        Binding("k", "new_key", "New key"),
-        Binding("g", "give_key", "Give key (lost)"),
-        Binding("escape", "dismiss(None)", "Close"),
-    ]
+    BINDINGS = bindings_for("members")
+    KEY_SCOPES = ("members",)
 
     def __init__(self, service: CircleService) -> None:
         super().__init__()
@@ -58,8 +56,7 @@ class MembersScreen(ModalScreen[None]):
         self._lost_by: str | None = None  # a lead's "give key": the member who lost theirs
 
     def compose(self) -> ComposeResult:
-        state, me = self.service.state, self.service.me
-        is_lead = state.role_of(me) == "lead"
+        state, me, now = self.service.state, self.service.me, self.service.now_ms()
         with VerticalScroll(id="members-box"):
             yield Label("Members and roles", classes="title")
             yield OptionList(id="members")
@@ -67,7 +64,7 @@ class MembersScreen(ModalScreen[None]):
             yield Static(self._signing_line(), id="signing")
             yield Label("Moderator rota", classes="heading")
             yield Static(id="rota")
-            if is_lead:
+            if permissions.may(state, me, "moderator.rota", now):
                 with Vertical(id="rota-form"):
                     yield Label("Volunteers (space to pick), first day, days per turn, zone:")
                     yield SelectionList[str](id="volunteers")
@@ -77,10 +74,10 @@ class MembersScreen(ModalScreen[None]):
                         yield Input("7", id="rota-period")
                         yield Input(local_zone_name(), id="rota-tz")
                         yield Button("Set rota", id="set-rota", variant="primary")
-            if state.is_at_least(me, "moderator"):
+            if permissions.moderates(state, me, now):
                 yield Label("Moderation log", classes="heading")
                 yield Static(id="moderation-log")
-            yield Label("", id="members-message")
+            yield Label("", id="members-message", classes=MESSAGE_LINE)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -90,6 +87,24 @@ class MembersScreen(ModalScreen[None]):
         shown = [option.id for option in members.options]
         if self.service.me in shown:  # one's own key first: the one others ask about
             members.highlighted = shown.index(self.service.me)
+
+    def why_not(self, action: str) -> str | None:
+        """Why giving roles or removing is not offered (only the lead); None when it is."""
+        op_type = {"role": "member.role", "remove": "member.remove"}.get(action)
+        if op_type is None:
+            return None
+        service = self.service
+        return permissions.may(service.state, service.me, op_type, service.now_ms()).reason
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.why_not(action) is None
+
+    def on_key(self, event: Key) -> None:
+        if say_why_not(self, event.key, self.KEY_SCOPES):
+            event.stop()
+
+    def on_circle_changed(self, message: CircleChanged) -> None:
+        self._show()  # a role given, a member removed, the rota set: by anyone
 
     def _member_name(self, member_id: str) -> str:
         return name_of(self.service.state, member_id)
@@ -107,15 +122,18 @@ class MembersScreen(ModalScreen[None]):
             if member.id == self.service.me:
                 label.append("  (you)", style="dim")
             options.append(Option(label, id=member.id))
-        members, keep = self.query_one("#members", OptionList), self._selected_member()
-        members.set_options(options)
-        shown = [option.id for option in options]
-        if keep in shown:  # still on the member just acted on
-            members.highlighted = shown.index(keep)
+        listed = self.query_one("#members", OptionList)
+        selected = self._selected_member()
+        listed.set_options(options)
+        ids = [option.id for option in options]
+        if selected in ids:
+            listed.highlighted = ids.index(selected)  # the selection stays on its member
         self._show_rota()
         if self.query("#volunteers"):
             volunteers = self.query_one("#volunteers", SelectionList)
             chosen = set(state.rota.volunteers) if state.rota else set()
+            if volunteers.option_count:
+                chosen = set(volunteers.selected)  # what the lead is picking stays picked
             volunteers.clear_options()
             volunteers.add_options(
                 [(o.prompt, o.id, o.id in chosen) for o in options]  # type: ignore[misc]
@@ -205,12 +223,12 @@ class MembersScreen(ModalScreen[None]):
     def action_role(self, role: str) -> None:
         member = self._selected_member()
         if member:
-            self._submit("member.role", {"member": member, "role": role})
+            ask(self, self.service.set_role, member, role, done=self._done)
 
     def action_remove(self) -> None:
         member = self._selected_member()
         if member and member != self.service.me:
-            self._submit("member.remove", {"member": member})
+            ask(self, self.service.remove_member, member, done=self._done)
 
     def action_new_key(self) -> None:
         """Sign from now on with a new key (the old one signs the change)."""
@@ -249,20 +267,21 @@ class MembersScreen(ModalScreen[None]):
         try:
             period = int(self.query_one("#rota-period", Input).value)
         except ValueError:
-            self._say("Days per turn must be a whole number.")
+            say_no(self, "days per turn must be a whole number")
             return
-        self._submit(
-            "moderator.rota",
-            {
-                "volunteers": list(self.query_one("#volunteers", SelectionList).selected),
-                "start": self.query_one("#rota-start", Input).value.strip(),
-                "period_days": period,
-                "tz": self.query_one("#rota-tz", Input).value.strip(),
-            },
+        ask(
+            self,
+            self.service.set_rota,
+            list(self.query_one("#volunteers", SelectionList).selected),
+            self.query_one("#rota-start", Input).value.strip(),
+            period,
+            self.query_one("#rota-tz", Input).value.strip(),
+            done=self._done,
         )
 
-    def _submit(self, type_name: str, data: dict) -> None:
-        self._act(lambda: self.service.submit(type_name, data), "Done.")
+    def _done(self, _op: object) -> None:
+        self.query_one("#members-message", Label).update("Done.")
+        self._show()
 
-    def _say(self, text: str) -> None:
-        self.query_one("#members-message", Label).update(text)
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))

@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioSet, TextArea
 
+from ..actions import bindings_for, key_for
 from ..widgets.toggles import Choice
 
 
@@ -19,10 +19,8 @@ class NewThread:
 
 
 class NewThreadScreen(ModalScreen[NewThread | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "create", "Create", priority=True),
-    ]
+    BINDINGS = bindings_for("new-thread")
+    KEY_SCOPES = ("new-thread",)
 
     def __init__(self, channel_name: str) -> None:
         super().__init__()
@@ -38,8 +36,9 @@ class NewThreadScreen(ModalScreen[NewThread | None]):
             yield TextArea(id="text", soft_wrap=True)
             yield Label("", id="error")
             with Horizontal(classes="buttons"):
-                yield Button("Create  ctrl+s", variant="primary", id="create")
-                yield Button("Cancel  esc", id="cancel")
+                create = key_for(self, "new-thread", "create")
+                yield Button(f"Create  {create}", variant="primary", id="create")
+                yield Button(f"Cancel  {key_for(self, 'new-thread', 'cancel')}", id="cancel")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "create":

@@ -1,17 +1,14 @@
-"""What the notes screens share: following the circle's changes, the palette and the
-command palette's entries."""
+"""What the notes screens share: redrawing on the circle's changes, the palette, ``?``,
+and copies of a note that a thread worker can read."""
 
 from rich.style import Style
 from textual.screen import Screen
 
 from ...sync.engine import CircleService
-from ..actions import Action
-from ..commands import ActionCommands
-from ..messages import CircleChanged, follow_circle
-from ..note_keys import scope_actions
+from ..messages import CircleChanged
 from ..widgets.note_lines import NoteLines
 from ..widgets.note_render import NotePalette
-from .note_dialogs import NotesHelpScreen
+from .help import HelpScreen
 
 BIG_TEXT = 20_000  # characters: render in a thread from here on
 SHOWN_OPS = ("note.", "member.", "channel.", "circle.")  # ops that change a notes screen
@@ -21,25 +18,10 @@ def member_names(service: CircleService) -> dict[str, str]:
     return {member_id: m.name for member_id, m in service.state.members.items()}
 
 
-class NoteCommands(ActionCommands):
-    """The command palette's entries for the notes screen showing."""
-
-    def _offered(self) -> list[Action]:
-        screen = self.screen
-        scope = getattr(screen, "NOTE_SCOPE", "notes")
-        return [
-            action
-            for action in scope_actions(scope)
-            if action.palette and screen.check_action(action.name, ()) is not False
-        ]
-
-
 class NoteScreenBase(Screen[None]):
     """What the notes screens share: the service, the palette, redrawing on changes."""
 
     CSS_PATH = "notes.tcss"
-    COMMANDS = {NoteCommands}
-    NOTE_SCOPE = "notes"
 
     def __init__(self, service: CircleService) -> None:
         super().__init__()
@@ -58,7 +40,6 @@ class NoteScreenBase(Screen[None]):
 
     def on_mount(self) -> None:
         self._width_class_now()
-        follow_circle(self.app, self.service, NoteScreenBase)
         self.watch(self.app, "theme", self._theme_changed, init=False)
 
     def _width_class_now(self) -> None:
@@ -91,5 +72,4 @@ class NoteScreenBase(Screen[None]):
         self.refresh_view()
 
     def action_help(self) -> None:
-        scopes = ("notes", "editor") if self.NOTE_SCOPE == "notes" else (self.NOTE_SCOPE,)
-        self.app.push_screen(NotesHelpScreen(scopes))
+        self.app.push_screen(HelpScreen.of(self))

@@ -1,20 +1,18 @@
 """The notes pane's questions: a new note's title and place, what to do with unsaved
-changes, and the notes keys. Each dismisses with the answer, or None on escape."""
+changes. Each dismisses with the answer, or None on escape."""
 
 from dataclasses import dataclass
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioSet, Static
 
-from ..actions import key_label
-from ..note_keys import SCOPE_TITLES, scope_actions
+from ..actions import bindings_for, key_for
 from ..visible import visible
 from ..widgets.toggles import Choice
+from .dialogs import Dialog
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +21,7 @@ class NewNote:
     channel: str | None  # None: the whole circle
 
 
-class NewNoteScreen(ModalScreen[NewNote | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
+class NewNoteScreen(Dialog[NewNote | None]):
     def __init__(self, channel_id: str | None, channel_name: str | None) -> None:
         super().__init__()
         self.channel_id, self.channel_name = channel_id, channel_name
@@ -68,18 +64,12 @@ class NewNoteScreen(ModalScreen[NewNote | None]):
         else:
             self.dismiss(None)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
 
 class UnsavedScreen(ModalScreen[str | None]):
     """Unsaved changes: "save", "discard", or None (keep editing)."""
 
-    BINDINGS = [
-        Binding("s", "answer('save')", "Save"),
-        Binding("d", "answer('discard')", "Discard"),
-        Binding("escape,k", "answer(None)", "Keep editing"),
-    ]
+    BINDINGS = bindings_for("unsaved")
+    KEY_SCOPES = ("unsaved",)
 
     def __init__(self, title: str) -> None:
         super().__init__()
@@ -97,9 +87,13 @@ class UnsavedScreen(ModalScreen[str | None]):
                 classes="note-dialog-text",
             )
             with Horizontal(classes="note-buttons"):
-                yield Button("Save  s", variant="primary", id="save")
-                yield Button("Discard  d", variant="error", id="discard")
-                yield Button("Keep editing  esc", id="keep")
+                save, discard = (
+                    key_for(self, "unsaved", f"answer('{a}')") for a in ("save", "discard")
+                )
+                keep = key_for(self, "unsaved", "answer(None)")
+                yield Button(f"Save  {save}", variant="primary", id="save")
+                yield Button(f"Discard  {discard}", variant="error", id="discard")
+                yield Button(f"Keep editing  {keep}", id="keep")
 
     def on_mount(self) -> None:
         self.query_one("#save", Button).focus()
@@ -109,36 +103,3 @@ class UnsavedScreen(ModalScreen[str | None]):
 
     def action_answer(self, answer: str | None) -> None:
         self.dismiss(answer)
-
-
-def notes_help_table(scopes: tuple[str, ...]) -> Table:
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True, min_width=8)
-    table.add_column()
-    for scope in scopes:
-        table.add_row(Text(SCOPE_TITLES[scope], style="bold underline"), "")
-        for action in scope_actions(scope):
-            table.add_row(key_label(action), action.help)
-        if scope == "notes":
-            table.add_row("↑↓/jk", "Move in the list; enter opens the note.")
-            table.add_row("tab", "Move between the list and the note.")
-        table.add_row("", "")
-    return table
-
-
-class NotesHelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
-
-    def __init__(self, scopes: tuple[str, ...]) -> None:
-        super().__init__()
-        self.scopes = scopes
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="note-dialog note-dialog-wide"):
-            yield Label("Keys", classes="note-dialog-title")
-            with VerticalScroll():
-                yield Static(notes_help_table(self.scopes))
-            yield Label("esc or ? closes", classes="note-dialog-hint")
-
-    def action_close(self) -> None:
-        self.dismiss(None)

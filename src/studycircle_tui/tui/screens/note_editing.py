@@ -10,10 +10,11 @@ from textual import on
 from textual.timer import Timer
 from textual.widgets import Label
 
-from ...core.ops import OpError
+from ...core.ops import Op
 from ...core.state import Note
-from ...sync.engine import CircleService, Refused
+from ...sync.engine import CircleService
 from .. import note_drafts
+from ..intents import ask
 from ..note_drafts import NoteDraft
 from ..visible import visible
 from ..widgets.note_editor import NoteEditor
@@ -38,6 +39,7 @@ class NoteEditing(NoteScreenBase):
         self.editing: NoteDraft | None = None
         self._start_text = ""  # what the editor held when the edit began
         self._draft_timer: Timer | None = None
+        self._saving = False  # a save is being written
         # Kept: on unmount (quitting) the draft is written after the widgets are gone.
         self._editor = NoteEditor(id="note-editor")
 
@@ -178,33 +180,44 @@ class NoteEditing(NoteScreenBase):
 
     def _save(self) -> None:
         draft = self.editing
-        if draft is None:
-            return
+        if draft is None or self._saving:
+            return  # a second ctrl+s while the first is being written saves nothing twice
         text = self._editor.text
-        state = self.service.state
-        try:
-            if draft.note_id is None:
-                data: dict[str, object] = {"title": draft.title, "text": text}
-                if draft.channel in state.channels:
-                    data["channel"] = draft.channel
-                op = self.service.submit("note.create", data)
-                self.note_id = op.id
-                said = f"Saved “{draft.title}”."
-            else:
-                if text == self._start_text and draft.base == state.notes[draft.note_id].head:
-                    self._stop_editing()
-                    self.notify("No changes to save.", markup=False)
-                    return
-                op = self.service.revise_note(draft.note_id, draft.base, text)
-                said = self._saved_message(state.notes[draft.note_id], op.id)
-        except (Refused, OpError) as error:
-            self.notify(f"Not saved: {error}", severity="error", timeout=10, markup=False)
+        if draft.note_id is None:
+            save = self.service.create_note, draft.title, text, draft.channel
+        elif (
+            text == self._start_text and draft.base == self.service.state.notes[draft.note_id].head
+        ):
+            self._stop_editing()
+            self.notify("No changes to save.", markup=False)
+            return
+        else:
+            save = self.service.revise_note, draft.note_id, draft.base, text
+        self._saving = True
+        ask(
+            self,
+            *save,
+            done=lambda op: self._saved(draft, text, op),
+            refused=lambda _: setattr(self, "_saving", False),
+            heading="Not saved",
+        )
+
+    def _saved(self, draft: NoteDraft, text: str, op: Op) -> None:
+        """The revision is on disk. Typed on meanwhile: go on editing from it."""
+        self._saving = False
+        note_id = draft.note_id or op.id
+        note = self.service.state.notes[note_id]
+        said = self._saved_message(note, op.id) if draft.note_id else f"Saved “{draft.title}”."
+        self.note_id = note_id
+        if self.editing is draft and self._editor.text != text:
+            note_drafts.clear(self.service, draft.note_id)
+            self.editing = NoteDraft(note_id, op.id, self._editor.text, draft.title, draft.channel)
+            self._start_text = text
+            self._refresh_editing_labels()
+            self.notify(said, markup=False)
             return
         self._stop_editing()
-        note = self.note
-        self.notify(
-            said, severity="warning" if note and note.needs_merge else "information", markup=False
-        )
+        self.notify(said, severity="warning" if note.needs_merge else "information", markup=False)
 
     def _saved_message(self, note: Note, op_id: str) -> str:
         number = revision_numbers(note)

@@ -16,10 +16,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label
 
 from ...core.noteblame import blame
-from ...core.ops import OpError
 from ...core.state import Note
-from ...sync.engine import CircleService, Refused
-from ..note_keys import note_bindings
+from ...sync.engine import CircleService
+from ..actions import bindings_for
+from ..intents import ask
 from ..timefmt import absolute
 from ..visible import visible
 from ..widgets.note_lines import NoteLines
@@ -32,8 +32,8 @@ from .note_base import BIG_TEXT, NoteScreenBase, member_names
 
 
 class NoteHistoryScreen(NoteScreenBase):
-    BINDINGS = note_bindings("history")
-    NOTE_SCOPE = "history"
+    BINDINGS = bindings_for("history")
+    KEY_SCOPES = ("history",)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def __init__(self, service: CircleService, note_id: str) -> None:
@@ -175,16 +175,7 @@ class NoteHistoryScreen(NoteScreenBase):
             self.notify(f"r{number} has the note's current text already.", markup=False)
             return
 
-        def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                self.service.submit(
-                    "note.restore", {"note": self.note_id, "revision": self.revision_id}
-                )
-            except (Refused, OpError) as error:
-                self.notify(f"Not restored: {error}", severity="error", markup=False)
-                return
+        def restored(_op: object) -> None:
             current = self.note
             if current is not None:
                 self.revision_id = current.head
@@ -193,6 +184,11 @@ class NoteHistoryScreen(NoteScreenBase):
             self.notify(
                 f"Restored r{number} as a new revision; the history keeps every one.", markup=False
             )
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                restore = self.service.restore_note, self.note_id, self.revision_id
+                ask(self, *restore, done=restored, heading="Not restored")
 
         self.app.push_screen(
             ConfirmScreen(

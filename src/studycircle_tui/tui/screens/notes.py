@@ -14,7 +14,7 @@ from ...core.noteblame import blame
 from ...core.state import Note
 from ...sync.engine import CircleService
 from .. import note_drafts
-from ..note_keys import note_bindings
+from ..actions import bindings_for, key_for
 from ..timefmt import absolute, relative
 from ..visible import visible
 from ..widgets.note_lines import NoteLines
@@ -38,7 +38,8 @@ from .note_editing import NoteEditing
 
 
 class NotesScreen(NoteEditing):
-    BINDINGS = note_bindings("notes")
+    BINDINGS = bindings_for("notes")
+    KEY_SCOPES = ("notes", "editor")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def __init__(
@@ -91,7 +92,7 @@ class NotesScreen(NoteEditing):
         rows.empty_text = (
             "Notes come with the circle's older history, still loading."
             if self.service.catching_up
-            else "No notes yet: press n to start one."
+            else f"No notes yet: press {key_for(self, 'notes', 'new_note')} to start one."
         )
         drafts = note_drafts.drafted(self.service, ids)
         render = NoteRows(state, self.service.now_ms(), self.warning, drafts)
@@ -110,7 +111,8 @@ class NotesScreen(NoteEditing):
         if note is None:
             title.update(f"{back}No note yet")
             meta.update("")
-            self._banner("Notes are the circle's shared summaries: press n to start one.")
+            start = key_for(self, "notes", "new_note")
+            self._banner(f"Notes are the circle's shared summaries: press {start} to start one.")
             self.query_one(NoteLines).show(("none",), lambda width: [])
             return
         state = self.service.state
@@ -135,13 +137,17 @@ class NotesScreen(NoteEditing):
             return (
                 f"⚠ Needs merge: edits made at the same time overlap in {count} "
                 f"place{'s' * (count != 1)}. Both versions are kept between the <<<<<<< and "
-                ">>>>>>> lines: press e, keep what is right, delete the marker lines, save."
+                f">>>>>>> lines: press {key_for(self, 'notes', 'edit')}, keep what is right, "
+                "delete the marker lines, save."
             )
         draft = note_drafts.load(self.service, note.id)
         if draft is not None:
             base = revision_numbers(note).get(draft.base or "", 0)
             since = f" (started from r{base})" if base else ""
-            return f"✎ You have an unsaved draft of this note{since}: press e to go on with it."
+            edit = key_for(self, "notes", "edit")
+            return (
+                f"✎ You have an unsaved draft of this note{since}: press {edit} to go on with it."
+            )
         return ""
 
     def _banner(self, text: str, warning: bool = False) -> None:

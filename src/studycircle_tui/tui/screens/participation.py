@@ -3,14 +3,17 @@ questions waiting too long, and (for the lead) nudges."""
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, Static
 
+from ...core import permissions
 from ...core.participation import Report, report, visible_to
 from ...sync.engine import CircleService
+from ..actions import bindings_for
+from ..messages import CircleChanged
 from ..visible import visible_line
+from .help import HelpScreen
 
 BAR_WIDTH = 12
 UNANSWERED_DAYS = 3
@@ -27,11 +30,8 @@ def bar(value: int, largest: int, width: int = BAR_WIDTH) -> str:
 
 class ParticipationScreen(ModalScreen[None]):
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [
-        Binding("7", "days(7)", "7 days"),
-        Binding("3", "days(30)", "30 days"),
-        Binding("escape", "dismiss(None)", "Close"),
-    ]
+    BINDINGS = bindings_for("participation")
+    KEY_SCOPES = ("participation",)
 
     def __init__(self, service: CircleService, days: int = 7) -> None:
         super().__init__()
@@ -51,6 +51,9 @@ class ParticipationScreen(ModalScreen[None]):
         table.add_columns(
             "Member", "Posts", "Answers", "Accepted", "Verified", "Quizzes", "Notes", "Activity"
         )
+        self._show()
+
+    def on_circle_changed(self, message: CircleChanged) -> None:
         self._show()
 
     def action_days(self, days: int) -> None:
@@ -97,8 +100,12 @@ class ParticipationScreen(ModalScreen[None]):
         ]
         lines += [f"  · {visible_line(thread.title)}" for thread in shown.waiting_long[:5]]
         self.query_one("#participation-summary", Static).update("\n".join(lines))
-        is_lead = self.service.state.role_of(self.service.me) == "lead"
-        nudges = "\n".join(f"→ {nudge}" for nudge in shown.nudges) if is_lead else ""
+        service = self.service
+        leads = permissions.leads(service.state, service.me, service.now_ms())
+        nudges = "\n".join(f"→ {nudge}" for nudge in shown.nudges) if leads else ""
         self.query_one("#participation-nudges", Static).update(
             f"Nudges\n{nudges}" if nudges else ""
         )
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))

@@ -2,10 +2,10 @@
 here anyone practises a quiz or joins a live one, and a lead runs one live."""
 
 from collections.abc import Callable
+from functools import partial
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.events import Key as KeyEvent
 from textual.screen import Screen
@@ -13,14 +13,17 @@ from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import sessionscore
-from ...core.ops import OpError, Question
+from ...core.ops import Question
 from ...core.state import Quiz
-from ...sync.engine import CircleService, Refused
-from ...sync.quizrun import QuizRunner, live_stage
-from ..messages import CircleChanged, follow_circle
+from ...sync.engine import CircleService
+from ...sync.quizrun import QuizRunner, Stage, live_stage
+from ..actions import bindings_for, key_for
+from ..intents import ask
+from ..messages import CircleChanged
 from ..visible import markup_line, names_of, visible_line
 from ..widgets.quiz_views import press_answer_key
 from ..widgets.status_line import StatusLine
+from .help import HelpScreen
 
 
 class QuizBaseScreen(Screen[None]):
@@ -42,13 +45,12 @@ class QuizBaseScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.refresh_view()
 
-    def submit(self, action, *args, **kwargs):
-        """Run a runner action; a refusal becomes a notification, not a crash."""
-        try:
-            return action(*args, **kwargs)
-        except (Refused, OpError) as error:
-            self.notify(f"Not done: {error}", severity="error")
-            return None
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))
+
+    def refreshed(self, _result: object = None) -> None:
+        """``done`` for an intent whose result shows by redrawing."""
+        self.refresh_view()
 
 
 class QuestionScreen(QuizBaseScreen):
@@ -82,10 +84,8 @@ def percent(ratio: float) -> str:
 class QuizPaneScreen(QuizBaseScreen):
     """Every quiz in the circle; enter practises it (or joins its live run), l runs it live."""
 
-    BINDINGS = [
-        Binding("l", "host", "Run live", tooltip="Open a lobby and run this quiz live"),
-        Binding("escape", "back", "Back", tooltip="Back to the discussion"),
-    ]
+    BINDINGS = bindings_for("quizzes")
+    KEY_SCOPES = ("quizzes",)
 
     def __init__(self, service: CircleService, channel_id: str | None = None) -> None:
         super().__init__(service)
@@ -101,7 +101,6 @@ class QuizPaneScreen(QuizBaseScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        follow_circle(self.app, self.service, QuizBaseScreen)
         self.refresh_view()
         self.query_one("#quiz-list", OptionList).focus()
 
@@ -140,7 +139,7 @@ class QuizPaneScreen(QuizBaseScreen):
         live = self.runner.running(quiz)
         badge = ""
         if live is not None:
-            badge = "● LIVE lobby · " if live_stage(live).name == "lobby" else "● LIVE · "
+            badge = "● LIVE lobby · " if live_stage(live).kind is Stage.LOBBY else "● LIVE · "
         best = quiz.best.get(self.service.me)
         mine = f"  best {percent(best)}" if best is not None else ""
         count = len(quiz.questions)
@@ -180,7 +179,7 @@ class QuizPaneScreen(QuizBaseScreen):
             else:
                 hints.append(f"enter: join {markup_line(host)}'s live quiz")
         if live is None and self.runner.why_not_host(quiz) is None:
-            hints.append("l: run live")
+            hints.append(f"{markup_line(key_for(self, 'quizzes', 'host'))}: run live")
         if live is None and self.runner.practice_keys(quiz) is not None:
             hints.append("enter: practise")
         elif live is None:
@@ -248,16 +247,19 @@ class QuizPaneScreen(QuizBaseScreen):
         def chosen(settings: LiveSettings | None) -> None:
             if settings is None:
                 return
-            op = self.submit(
+            start = partial(
                 self.runner.start,
-                quiz.id,
                 scoring=settings.scoring,
                 streak=settings.streak,
                 top_n=settings.top_n,
                 hands_free=settings.hands_free,
             )
-            if op is not None:
-                self.app.push_screen(LiveQuizScreen(self.service, op.id))
+            ask(
+                self,
+                start,
+                quiz.id,
+                done=lambda op: self.app.push_screen(LiveQuizScreen(self.service, op.id)),
+            )
 
         self.app.push_screen(LiveSettingsScreen(quiz.title, quiz.keys is not None), chosen)
 

@@ -4,13 +4,12 @@ dismisses with its answer, or None on escape. (Exporting the results is in expor
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioSet
 
 from ..visible import visible_line
 from ..widgets.toggles import Choice, Tick
+from .dialogs import Dialog
 
 HANDS_FREE_SECONDS = 8  # the leaderboard's time between questions, unless changed
 
@@ -28,9 +27,8 @@ def _number(text: str, low: int, high: int) -> int | None:
     return int(text) if text.isdigit() and low <= int(text) <= high else None
 
 
-class LiveSettingsScreen(ModalScreen[LiveSettings | None]):
+class LiveSettingsScreen(Dialog[LiveSettings | None]):
     CSS_PATH = "quiz.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, open_keys: bool) -> None:
         super().__init__()
@@ -106,6 +104,3 @@ class LiveSettingsScreen(ModalScreen[LiveSettings | None]):
         scoring = "speed" if self.query_one(RadioSet).pressed_index == 1 else "accuracy"
         streak = self.query_one("#quiz-streak", Tick).value
         self.dismiss(LiveSettings(scoring, streak, top_n, hands_free))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

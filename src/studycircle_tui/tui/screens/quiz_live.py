@@ -16,18 +16,19 @@ About 480 lines, kept whole: one screen's stages, keys and layout, read top to b
 """
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Key as KeyEvent
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from ...core import quizscore
+from ...core import permissions, quizscore
 from ...core.replica import Change
 from ...core.state import Quiz, QuizSession
 from ...sync.engine import CircleService
 from ...sync.pacer import next_at
-from ...sync.quizrun import ADD_SECONDS, LiveStage, live_stage, players_expected, seat
+from ...sync.quizrun import LiveStage, Stage, live_stage, players_expected, seat
+from ..actions import bindings_for, key_for
+from ..intents import ask
 from ..messages import CircleChanged
 from ..visible import markup_line, names_of
 from ..widgets.quiz_views import (
@@ -56,18 +57,8 @@ ROOM_OPS = ("quiz.answer", "quiz.answered", "quiz.join", "quiz.leave")
 
 
 class LiveQuizScreen(QuestionScreen):
-    BINDINGS = [
-        Binding("n", "advance", "Next", tooltip="Ask, reveal, show the leaderboard, go on"),
-        Binding("p", "pause", "Pause/resume", tooltip="Stop or restart the countdown"),
-        Binding("plus,equals_sign", "add_time", f"+{ADD_SECONDS} s", tooltip="Add time"),
-        Binding("s", "skip", "Close now", tooltip="Close the question now, before its time is up"),
-        Binding("x", "end", "End", tooltip="End the quiz here"),
-        Binding("enter", "send", "Send", tooltip="Send the ticked choices"),
-        Binding("e", "export", "Export CSV", tooltip="Write the results as CSV"),
-        # One key, two meanings: a player leaves the quiz, its lead only goes back.
-        Binding("escape", "leave", "Leave quiz", tooltip="Leave (join again from the Quiz pane)"),
-        Binding("escape", "back", "Back", tooltip="Back to the quizzes (the quiz goes on)"),
-    ]
+    BINDINGS = bindings_for("live")
+    KEY_SCOPES = ("live",)
 
     def __init__(self, service: CircleService, session_id: str, *, tick: bool = True) -> None:
         super().__init__(service)
@@ -93,6 +84,19 @@ class LiveQuizScreen(QuestionScreen):
     def lead(self) -> bool:
         return self.session.host == self.service.me
 
+    def _key(self, name: str) -> str:
+        """The key of a live-quiz action now, ready for markup (for the hints)."""
+        return markup_line(key_for(self, "live", name))
+
+    def _hosts(self) -> bool:
+        """Whether this member runs the session: the rule every host's op is checked by."""
+        service = self.service
+        return bool(
+            permissions.may(
+                service.state, service.me, "quiz.close", service.now_ms(), session=self.session_id
+            )
+        )
+
     def stage(self) -> LiveStage:
         return live_stage(self.session)
 
@@ -104,7 +108,7 @@ class LiveQuizScreen(QuestionScreen):
         session, me = self.session, self.service.me
         return (
             not self.lead
-            and stage.name == "open"
+            and stage.kind == "open"
             and me not in session.left
             and session.joined.get(me, stage.question) <= stage.question
             and self.my_answer(stage.question) is None
@@ -141,29 +145,29 @@ class LiveQuizScreen(QuestionScreen):
         """A player who opens a running quiz joins it (again, after leaving)."""
         if self.session_id not in self.service.state.sessions:
             return
-        if self.stage().name != "finished" and seat(self.session, self.service.me) in (
+        if self.stage().kind != "finished" and seat(self.session, self.service.me) in (
             "out",
             "left",
         ):
-            self.submit(self.runner.join, self.session_id)
+            ask(self, self.runner.join, self.session_id, done=self.refreshed)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in LEAD_ACTIONS and not self.lead:
+        if action in LEAD_ACTIONS and not self._hosts():
             return False
         stage = self.stage()
         if action in ("leave", "back"):  # leaving means something only while it runs
-            playing = not self.lead and stage.name != "finished"
+            playing = not self.lead and stage.kind != "finished"
             return playing == (action == "leave")
         if action == "advance":
-            return stage.name in ("lobby", "closed", "revealed")
+            return stage.kind in ("lobby", "closed", "revealed")
         if action in ("pause", "skip"):
-            return stage.name in ("open", "paused")
+            return stage.kind in ("open", "paused")
         if action == "add_time":
-            return stage.name == "open"
+            return stage.kind == "open"
         if action == "end":
-            return stage.name != "finished"
+            return stage.kind != "finished"
         if action == "export":
-            return stage.name == "finished"
+            return stage.kind == "finished"
         if action == "send":
             return (
                 self.may_answer(stage)
@@ -206,30 +210,30 @@ class LiveQuizScreen(QuestionScreen):
         where = {
             "lobby": "lobby",
             "finished": "finished",
-        }.get(stage.name, f"question {stage.question + 1} of {total}")
+        }.get(stage.kind, f"question {stage.question + 1} of {total}")
         self._put("#quiz-live-title", f"Live · {markup_line(quiz.title)} · {where} · {role}")
         board = self.board_for == stage.question or bool(self.lead and self.session.hands_free)
         parts = {
-            "#quiz-lobby": stage.name == "lobby",
-            "#quiz-countdown": stage.name in ("open", "paused")
+            "#quiz-lobby": stage.kind == "lobby",
+            "#quiz-countdown": stage.kind in ("open", "paused")
             or next_at(self.session) is not None,
-            "#quiz-question": stage.name in ("open", "paused", "closed", "revealed")
+            "#quiz-question": stage.kind in ("open", "paused", "closed", "revealed")
             and self.board_for != stage.question,
             "#quiz-typed": False,
-            "#quiz-status": stage.name != "lobby",
+            "#quiz-status": stage.kind != "lobby",
             "#quiz-explain": False,
-            "#quiz-tally": stage.name == "revealed",
-            "#quiz-chart": stage.name == "revealed" and self.board_for != stage.question,
-            "#quiz-board": stage.name in ("revealed", "finished"),
-            "#quiz-stats": stage.name == "finished",
+            "#quiz-tally": stage.kind == "revealed",
+            "#quiz-chart": stage.kind == "revealed" and self.board_for != stage.question,
+            "#quiz-board": stage.kind in ("revealed", "finished"),
+            "#quiz-stats": stage.kind == "finished",
         }
-        if stage.name == "lobby":
+        if stage.kind == "lobby":
             self._show_lobby(who)
-        elif stage.name == "finished":
+        elif stage.kind == "finished":
             self._show_finish(who)
         else:
             parts["#quiz-typed"] = self._show_question(stage, who)
-            if stage.name == "revealed":
+            if stage.kind == "revealed":
                 parts["#quiz-explain"] = self._show_reveal(stage, who, board)
         for selector, shown in parts.items():
             self.query_one(selector).display = shown
@@ -255,7 +259,7 @@ class LiveQuizScreen(QuestionScreen):
             self.query_one(selector, Static).update(text)
 
     def _note(self) -> str:
-        if self.service.transport.ordering == "seq":
+        if self.service.answers_sealed:
             return "The server keeps answers sealed until each question closes."
         return "Shared file: everyone's answers can be read in it as soon as they are given."
 
@@ -274,7 +278,9 @@ class LiveQuizScreen(QuestionScreen):
             quiz_room.settings_line(self.session),
             self._keys_text(),
             "",
-            *quiz_room.lobby_lines(self.service.state, self.session, who, self.service.me),
+            *quiz_room.lobby_lines(
+                self.service.state, self.session, who, self.service.me, self._key
+            ),
         ]
         self._put("#quiz-lobby", "\n".join(lines))
 
@@ -293,20 +299,20 @@ class LiveQuizScreen(QuestionScreen):
             len(self.quiz.questions),
             picked=picked,
             key=key,
-            choices=stage.name != "revealed",
+            choices=stage.kind != "revealed",
             live=True,
         )
         count = quiz_room.answered_line(state, session, index)
         typing = False
-        if stage.name in ("open", "paused"):
+        if stage.kind in ("open", "paused"):
             if self.lead:
-                lines = quiz_room.host_status(state, session, index, who)
+                lines = quiz_room.host_status(state, session, index, who, self._key)
             elif mine is not None:
                 sent = quiz_room.sent_line(question, mine[0])
                 lines = [sent, f"Waiting for the others: {count}."]
             elif (late := quiz_room.late_line(session, self.service.me)) is not None:
                 lines = [late]
-            elif stage.name == "paused":
+            elif stage.kind == "paused":
                 lines = ["[$warning]The lead has paused the quiz.[/]"]
             else:
                 typing = needs_typing(question)
@@ -316,8 +322,12 @@ class LiveQuizScreen(QuestionScreen):
                 place = quiz_room.place_line(score, self.service.me, who)
                 lines += [f"[dim]{place}[/dim]"] if place else []
             self._put("#quiz-status", "\n".join(lines))
-        elif stage.name == "closed":
-            after = "n: reveal the answer" if self.lead else "waiting for the reveal"
+        elif stage.kind == "closed":
+            after = (
+                f"{self._key('advance')}: reveal the answer"
+                if self.lead
+                else "waiting for the reveal"
+            )
             if session.hands_free:
                 after = "the answer comes next"
             late = session.deadline_ms and self.service.now_ms() >= session.deadline_ms
@@ -350,13 +360,13 @@ class LiveQuizScreen(QuestionScreen):
                 feedback.insert(0, grade.feedback)
         last = index + 1 >= len(quiz.questions)
         if self.board_for == index:
-            then = "n: finish" if last else "n: next question"
-            lines = [f"After question {index + 1}: {then}"]
+            then = "finish" if last else "next question"
+            lines = [f"After question {index + 1}: {self._key('advance')}: {then}"]
             feedback = []
         elif self.lead and not session.hands_free:
-            lines.append("[dim]n: leaderboard[/dim]")
+            lines.append(f"[dim]{self._key('advance')}: leaderboard[/dim]")
         elif self.lead:
-            lines.append("[dim]n: go on now[/dim]")
+            lines.append(f"[dim]{self._key('advance')}: go on now[/dim]")
         self._put("#quiz-status", "\n".join(lines))
         players = len(players_expected(self.service.state, session, index))
         self._put("#quiz-tally", quiz_room.stats_line(stats, players, who))
@@ -380,7 +390,7 @@ class LiveQuizScreen(QuestionScreen):
             f"[b]The quiz is over.[/b] {quiz_room.count(len(score.counted), 'question')} "
             f"counted, {quiz_room.count(len(standings), 'player')}.",
             quiz_room.final_check_line(quiz, session),
-            "e: export the results as CSV · esc: back",
+            f"{self._key('export')}: export the results as CSV · {self._key('back')}: back",
         ]
         self._put("#quiz-status", "\n".join(lines))
         table = self.query_one("#quiz-stats", DataTable)
@@ -401,10 +411,10 @@ class LiveQuizScreen(QuestionScreen):
     def update_countdown(self) -> None:
         stage, session = self.stage(), self.session
         countdown = self.query_one(Countdown)
-        if stage.name in ("open", "paused"):
+        if stage.kind in ("open", "paused"):
             question = self.quiz.questions[stage.question]
             left = self.runner.remaining_ms(session)
-            countdown.show(left, question.seconds * 1000, paused=stage.name == "paused")
+            countdown.show(left, question.seconds * 1000, paused=stage.kind == "paused")
         elif (then := next_at(session)) is not None:
             last = stage.question + 1 >= len(self.quiz.questions)
             left = max(0, then - self.runner.clock_ms())
@@ -421,52 +431,63 @@ class LiveQuizScreen(QuestionScreen):
 
     # --- the lead's actions -------------------------------------------------------------
 
+    # Each is an intent of its own (``ask``): it looks at the stage when its turn comes,
+    # so pressing n twice goes on twice, from where the first n left the quiz.
+
     def action_advance(self) -> None:
+        ask(self, self._advance, done=self.refreshed)
+
+    async def _advance(self) -> None:
         stage = self.stage()
-        if stage.name == "lobby":
-            self.submit(self.runner.open_question, self.session_id, 0)
-        elif stage.name == "closed":
-            self.submit(self.runner.reveal, self.session_id)
-        elif stage.name == "revealed" and self.board_for != stage.question:
+        if stage.kind is Stage.LOBBY:
+            await self.runner.open_question(self.session_id, 0)
+        elif stage.kind is Stage.CLOSED:
+            await self.runner.reveal(self.session_id)
+        elif stage.kind is Stage.REVEALED and self.board_for != stage.question:
             if self.session.hands_free:  # the leaderboard shows already: go on now
-                self.submit(self.runner.next_question, self.session_id)
+                await self.runner.next_question(self.session_id)
             else:
                 self.board_for = stage.question
-        elif stage.name == "revealed":
-            self.submit(self.runner.next_question, self.session_id)
-        self.refresh_view()
+        elif stage.kind is Stage.REVEALED:
+            await self.runner.next_question(self.session_id)
 
     def action_pause(self) -> None:
-        if self.stage().name == "paused":
-            self.submit(self.runner.resume, self.session_id)
-        else:
-            self.submit(self.runner.pause, self.session_id)
-        self.refresh_view()
+        ask(self, self._pause_or_resume, done=self.refreshed)
+
+    async def _pause_or_resume(self) -> None:
+        stage = self.stage().kind
+        if stage is Stage.PAUSED:
+            await self.runner.resume(self.session_id)
+        elif stage is Stage.OPEN:
+            await self.runner.pause(self.session_id)
 
     def action_add_time(self) -> None:
-        self.submit(self.runner.add_time, self.session_id)
-        self.refresh_view()
+        ask(self, self.runner.add_time, self.session_id, done=self.refreshed)
 
     def action_skip(self) -> None:
-        self.submit(self.runner.close, self.session_id)
-        self.refresh_view()
+        ask(self, self._close_now, done=self.refreshed)
+
+    async def _close_now(self) -> None:
+        if self.stage().kind in (Stage.OPEN, Stage.PAUSED):
+            await self.runner.close(self.session_id)
 
     def action_end(self) -> None:
         from .dialogs import ConfirmScreen
 
         def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            # The question being asked still counts: it is closed and revealed first.
-            if self.stage().name in ("open", "paused"):
-                self.submit(self.runner.close, self.session_id)
-            if self.stage().name == "closed":
-                self.submit(self.runner.reveal, self.session_id)
-            self.submit(self.runner.finish, self.session_id)
-            self.refresh_view()
+            if yes:
+                ask(self, self._end, done=self.refreshed)
 
         question = "End the quiz for everyone? (The question being asked is revealed first.)"
         self.app.push_screen(ConfirmScreen(question, "End it"), confirmed)
+
+    async def _end(self) -> None:
+        # The question being asked still counts: it is closed and revealed first.
+        await self._close_now()
+        if self.stage().kind is Stage.CLOSED:
+            await self.runner.reveal(self.session_id)
+        if self.stage().kind is not Stage.FINISHED:
+            await self.runner.finish(self.session_id)
 
     # --- the players' actions -----------------------------------------------------------
 
@@ -493,10 +514,14 @@ class LiveQuizScreen(QuestionScreen):
         self._send(value)
 
     def _send(self, value: object) -> None:
-        stage = self.stage()
-        self.submit(self.runner.answer, self.session_id, stage.question, value)
-        self.refresh_view()
+        ask(self, self._answer, self.stage().question, value, done=self.refreshed)
         self.query_one("#quiz-body").focus()
+
+    async def _answer(self, question: int, value: object) -> None:
+        """Answer ``question`` unless it is answered (a key pressed twice) or over."""
+        stage = self.stage()
+        if stage.kind is Stage.OPEN and stage.question == question and not self.my_answer(question):
+            await self.runner.answer(self.session_id, question, value)
 
     # --- everyone -------------------------------------------------------------------------
 
@@ -513,7 +538,7 @@ class LiveQuizScreen(QuestionScreen):
     def action_leave(self) -> None:
         """A player leaves the quiz: no longer waited for, shown gone in the lobby."""
         if seat(self.session, self.service.me) == "in":
-            self.submit(self.runner.leave, self.session_id)
+            ask(self, self.runner.leave, self.session_id)
         self.dismiss()
 
     def action_back(self) -> None:

@@ -3,7 +3,6 @@ review. Marked on this device; only the score is shared (``quiz.result``), which
 each member's best score in the Quiz pane."""
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Key as KeyEvent
 from textual.widgets import Footer, Input, Label, Static
@@ -12,6 +11,8 @@ from ...core import quizscore
 from ...core.ops import Key
 from ...core.quizscore import Grade
 from ...sync.engine import CircleService
+from ..actions import bindings_for, key_for
+from ..intents import ask
 from ..visible import markup_line, visible_line
 from ..widgets.quiz_views import (
     FeedbackView,
@@ -27,10 +28,8 @@ from .quiz import QuestionScreen, percent
 
 
 class PracticeScreen(QuestionScreen):
-    BINDINGS = [
-        Binding("enter", "next", "Next", tooltip="Send the ticked choices, or go on"),
-        Binding("escape", "leave", "Leave", tooltip="Back to the quizzes"),
-    ]
+    BINDINGS = bindings_for("practice")
+    KEY_SCOPES = ("practice",)
 
     def __init__(self, service: CircleService, quiz_id: str, keys: list[Key]) -> None:
         super().__init__(service)
@@ -90,7 +89,7 @@ class PracticeScreen(QuestionScreen):
         if self.stage == "review":
             typed.display = False
             review.update(self._review())
-            hint.update("esc: back to the quizzes")
+            hint.update(f"{key_for(self, 'practice', 'leave')}: back to the quizzes")
             self.refresh_bindings()
             return
         question = quiz.questions[self.index]
@@ -109,7 +108,8 @@ class PracticeScreen(QuestionScreen):
             general = self.keys[self.index].general_feedback
             explain.display = explain.show(question, [grade.feedback, general])
             last = self.index + 1 == total
-            hint.update("enter: see your score" if last else "enter: next question")
+            then = "see your score" if last else "next question"
+            hint.update(f"{key_for(self, 'practice', 'next')}: {then}")
         else:
             hint.update(answer_hint(question))
         self.refresh_bindings()
@@ -192,7 +192,7 @@ class PracticeScreen(QuestionScreen):
             return
         self.recorded = True
         score, most = self.score()
-        self.submit(self.runner.record_result, self.quiz_id, score, most)
+        ask(self, self.runner.record_result, self.quiz_id, score, most)
 
     def action_leave(self) -> None:
         self.dismiss()

@@ -7,7 +7,7 @@ Kept apart from the screen (quiz_live.py), which lays these out and takes the ke
 is only what a room reads, in plain words, the same for every member from the same log.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ...core import quizkeys, quizscore
 from ...core.ops import Question
@@ -52,9 +52,14 @@ def moved(standing: Standing) -> str:
 
 
 def lobby_lines(
-    state: CircleState, session: QuizSession, who: dict[str, str], me: str
+    state: CircleState,
+    session: QuizSession,
+    who: dict[str, str],
+    me: str,
+    key: Callable[[str], str],
 ) -> list[str]:
-    """Who is in the lobby and who left, and what happens next."""
+    """Who is in the lobby and who left, and what happens next (``key``: the key of a
+    live-quiz action, as the member's keymap has it)."""
     seats: dict[str, list[str]] = {"in": [], "left": []}
     for player in session.joined:
         if state.role_of(player) is not None:
@@ -68,13 +73,15 @@ def lobby_lines(
         lines.append(f"[dim]Left: {name_list(seats['left'])}[/dim]")
     lines.append("")
     if session.host == me:
-        lines.append("[b]n[/b]: ask question 1")
+        lines.append(f"[b]{key('advance')}[/b]: ask question 1")
         if session.hands_free:
             lines.append(f"[dim]Then it goes on by itself ({_hands_free(session)}).[/dim]")
     else:
         host = who.get(session.host, "the lead")
         lines.append(f"You are in. Waiting for {markup_line(host)} to ask the first question…")
-        lines.append("[dim]esc: leave the quiz (you can join again from the Quiz pane)[/dim]")
+        lines.append(
+            f"[dim]{key('leave')}: leave the quiz (you can join again from the Quiz pane)[/dim]"
+        )
     return lines
 
 
@@ -103,7 +110,11 @@ def answered_line(state: CircleState, session: QuizSession, index: int) -> str:
 
 
 def host_status(
-    state: CircleState, session: QuizSession, index: int, who: dict[str, str]
+    state: CircleState,
+    session: QuizSession,
+    index: int,
+    who: dict[str, str],
+    key: Callable[[str], str],
 ) -> list[str]:
     """What the host sees while a question is open: who answered, who is still to."""
     expected = players_expected(state, session, index)
@@ -116,7 +127,8 @@ def host_status(
     gone = [who.get(p, "someone") for p in session.left if state.role_of(p) is not None]
     if gone:
         lines.append(f"[dim]Left: {name_list(gone)}[/dim]")
-    lines.append("[dim]s: close it now · p: pause · +: more time · x: end[/dim]")
+    keys = [key(name) for name in ("skip", "pause", "add_time", "end")]
+    lines.append("[dim]{}: close it now · {}: pause · {}: more time · {}: end[/dim]".format(*keys))
     return lines
 
 

@@ -2,13 +2,17 @@
 member accepts them, and one key away afterwards."""
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Label, Markdown
 
 from ...sync.engine import CircleService
+from ..actions import bindings_for, key_for
+from ..intents import ask
+from ..messages import CircleChanged
 from ..visible import visible, visible_line
+from .help import HelpScreen
 
 
 def needs_acceptance(service: CircleService) -> bool:
@@ -20,14 +24,21 @@ def needs_acceptance(service: CircleService) -> bool:
     return member.rules_accepted < state.rules_version
 
 
+def rules_first(node: Widget, service: CircleService) -> bool:
+    """True, and the rules shown, when this member must accept them before posting."""
+    if not needs_acceptance(service):
+        return False
+    node.notify("Please read and accept the circle's rules before your first post.")
+    node.app.push_screen(RulesScreen(service))
+    return True
+
+
 class RulesScreen(ModalScreen[bool]):
     """Dismisses with True once accepted (or when there was nothing to accept)."""
 
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [
-        Binding("a", "accept", "Accept", show=True),
-        Binding("escape", "later", "Close"),
-    ]
+    BINDINGS = bindings_for("rules")
+    KEY_SCOPES = ("rules",)
 
     def __init__(self, service: CircleService) -> None:
         super().__init__()
@@ -53,9 +64,23 @@ class RulesScreen(ModalScreen[bool]):
                 yield Label("Please accept them before your first post.", id="ask")
             with Horizontal(classes="buttons"):
                 if pending:
-                    yield Button("Accept  a", variant="primary", id="accept")
-                yield Button("Close  esc", id="later")
+                    accept = key_for(self, "rules", "accept")
+                    yield Button(f"Accept  {accept}", variant="primary", id="accept")
+                yield Button(f"Close  {key_for(self, 'rules', 'later')}", id="later")
         yield Footer()
+
+    def _shown(self) -> tuple[object, ...]:
+        state = self.service.state
+        return (state.name, state.goal, state.rules, needs_acceptance(self.service))
+
+    def on_mount(self) -> None:
+        self._was = self._shown()
+
+    async def on_circle_changed(self, message: CircleChanged) -> None:
+        if self._shown() != self._was:  # the rules changed while read, or were accepted
+            self._was = self._shown()
+            await self.recompose()
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # "a Accept" in the footer only while there is something to accept.
@@ -73,8 +98,11 @@ class RulesScreen(ModalScreen[bool]):
 
     def action_accept(self) -> None:
         if needs_acceptance(self.service):
-            self.service.submit("rules.accept", {"version": self.service.state.rules_version})
+            ask(self, self.service.accept_rules)  # a "no" shows on the screen below
         self.dismiss(True)
 
     def action_later(self) -> None:
         self.dismiss(not needs_acceptance(self.service))
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))

@@ -3,19 +3,22 @@ moderators and the lead, and export as an iCalendar (.ics) file."""
 
 from datetime import datetime
 
-from msgspec import structs
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
-from ...core.ops import OpError
+from ...core import permissions
 from ...core.schedule import is_running, occurrence_around
 from ...localzone import local_zone_name
-from ...sync.engine import CircleService, Refused
+from ...sync.engine import CircleService
+from ..actions import bindings_for
+from ..intents import MESSAGE_LINE, ask, say_no, say_why_not
+from ..messages import CircleChanged
 from ..visible import visible_line
+from .help import HelpScreen
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -37,12 +40,8 @@ def describe_next(service: CircleService) -> str:
 
 class ScheduleScreen(ModalScreen[None]):
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [
-        Binding("a", "add", "Add session"),
-        Binding("d", "remove", "Remove"),
-        Binding("x", "export", "Export .ics"),
-        Binding("escape", "dismiss(None)", "Close"),
-    ]
+    BINDINGS = bindings_for("schedule")
+    KEY_SCOPES = ("schedule",)
 
     def __init__(self, service: CircleService) -> None:
         super().__init__()
@@ -66,16 +65,34 @@ class ScheduleScreen(ModalScreen[None]):
                     yield Input(local_zone_name(), placeholder="Time zone", id="tz")
                     yield Input("60", placeholder="minutes", id="minutes")
                 yield Button("Add session", id="add", variant="primary")
-            yield Label("", id="schedule-message")
+            yield Label("", id="schedule-message", classes=MESSAGE_LINE)
         yield Footer()
 
     def _file_stem(self) -> str:
         return "".join(c if c.isalnum() else "-" for c in self.service.state.name).strip("-")
 
+    def _may_edit(self) -> permissions.Verdict:
+        service = self.service
+        return permissions.may(service.state, service.me, "schedule.set", service.now_ms())
+
+    def why_not(self, action: str) -> str | None:
+        """Why changing the schedule is not offered (moderators and the lead do it)."""
+        return self._may_edit().reason if action in ("add", "remove") else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.why_not(action) is None
+
+    def on_key(self, event: Key) -> None:
+        if say_why_not(self, event.key, self.KEY_SCOPES):
+            event.stop()
+
     def on_mount(self) -> None:
-        may_edit = self.service.state.is_at_least(self.service.me, "moderator")
-        self.query_one("#session-form").display = may_edit
+        self.query_one("#session-form").display = bool(self._may_edit())
         self._show()
+
+    def on_circle_changed(self, message: CircleChanged) -> None:
+        self.query_one("#session-form").display = bool(self._may_edit())
+        self._show()  # a session added or removed by someone else shows at once
 
     def _show(self) -> None:
         now = self.service.now_ms()
@@ -92,7 +109,10 @@ class ScheduleScreen(ModalScreen[None]):
                 )
             )
         sessions = self.query_one("#sessions", OptionList)
+        highlighted = sessions.highlighted
         sessions.set_options(options or [Option("No sessions yet.", disabled=True)])
+        if options and highlighted is not None:
+            sessions.highlighted = min(highlighted, len(options) - 1)
 
     def _say(self, text: str) -> None:
         message = self.query_one("#schedule-message", Label)
@@ -104,37 +124,34 @@ class ScheduleScreen(ModalScreen[None]):
             self.action_add()
 
     def action_add(self) -> None:
-        if not self.service.state.is_at_least(self.service.me, "moderator"):
-            self._say("Only moderators and the lead change the schedule.")
+        verdict = self._may_edit()
+        if not verdict:
+            say_no(self, verdict.reason or "", "Not saved")
             return
         try:
             minutes = int(self.query_one("#minutes", Input).value or "60")
         except ValueError:
-            self._say("Minutes must be a whole number.")
+            say_no(self, "minutes must be a whole number", "Not saved")
             return
-        session = {
-            "title": self.query_one("#title", Input).value.strip(),
-            "weekday": self.query_one("#weekday", Select).value,
-            "time": self.query_one("#time", Input).value.strip(),
-            "tz": self.query_one("#tz", Input).value.strip(),
-            "minutes": minutes,
-        }
-        current = [structs.asdict(s) for s in self.service.state.schedule]
-        self._set([*current, session])
+        ask(
+            self,
+            self.service.add_session,
+            self.query_one("#title", Input).value.strip(),
+            self.query_one("#weekday", Select).value,
+            self.query_one("#time", Input).value.strip(),
+            self.query_one("#tz", Input).value.strip(),
+            minutes,
+            done=self._saved,
+            heading="Not saved",
+        )
 
     def action_remove(self) -> None:
         highlighted = self.query_one("#sessions", OptionList).highlighted
-        schedule = self.service.state.schedule
-        if highlighted is None or highlighted >= len(schedule):
+        if highlighted is None or highlighted >= len(self.service.state.schedule):
             return
-        self._set([structs.asdict(s) for i, s in enumerate(schedule) if i != highlighted])
+        ask(self, self.service.remove_session, highlighted, done=self._saved, heading="Not saved")
 
-    def _set(self, sessions: list[dict]) -> None:
-        try:
-            self.service.submit("schedule.set", {"sessions": sessions})
-        except (Refused, OpError) as error:
-            self._say(f"Not saved: {error}")
-            return
+    def _saved(self, _op: object) -> None:
         self._say("Schedule saved.")
         self._show()
 
@@ -147,3 +164,6 @@ class ScheduleScreen(ModalScreen[None]):
             self.service.schedule_ics(),
         )
         offer_export(self, export)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))

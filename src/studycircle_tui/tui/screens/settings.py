@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Select, Static
 
 from ... import config
 from ...config import Settings
-from .. import compat
+from ..actions import ACTIONS, SCOPES, binding_id, bindings_for
 
 if TYPE_CHECKING:
     from ..preferences import Preferences
@@ -38,42 +37,29 @@ TIME_FORMATS = [
 ]
 
 
-def known_bindings(app) -> dict[str, tuple[str, str]]:
-    """Every binding with an id in the running app: id -> (description, default keys)."""
-    found: dict[str, tuple[str, set[str]]] = {}
-    nodes = [app]
-    for screen in app.screen_stack:
-        nodes.extend(screen.walk_children(with_self=True))
-    seen: set[type] = set()
-    for node in nodes:
-        if type(node) in seen:
-            continue
-        seen.add(type(node))
-        for key, bindings in compat.declared_bindings(type(node)).key_to_bindings.items():
-            for binding in bindings:
-                if binding.id and binding.id != "settings-screen":
-                    description = binding.description or binding.action
-                    _, keys = found.setdefault(binding.id, (description, set()))
-                    keys.add(key)
-    return {
-        binding_id: (description, ",".join(sorted(keys)))
-        for binding_id, (description, keys) in sorted(found.items())
-    }
+def known_bindings() -> dict[str, tuple[str, str]]:
+    """Every binding of every screen, from the key table: id -> (what, default keys)."""
+    known = {}
+    order = list(SCOPES)  # the main screen's keys first, as in the table
+    for action in sorted(ACTIONS, key=lambda a: order.index(a.scope)):
+        if action.bound:
+            known[binding_id(action)] = (
+                f"{SCOPES[action.scope].place}: {action.title}",
+                action.keys,
+            )
+    return known
 
 
 class SettingsScreen(Screen[Settings | None]):
     CSS_PATH = "settings.tcss"
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True, id="settings-save"),
-        Binding("escape", "cancel", "Cancel", id="settings-cancel"),
-        Binding("f2", "cancel", "Cancel", show=False),
-    ]
+    BINDINGS = bindings_for("settings")
+    KEY_SCOPES = ("settings",)
 
     def __init__(self, preferences: "Preferences") -> None:
         super().__init__()
         self.preferences = preferences
         self.settings = preferences.settings
-        self.bindings_known = known_bindings(preferences.app)
+        self.bindings_known = known_bindings()
 
     def compose(self) -> ComposeResult:
         settings = self.settings
@@ -167,7 +153,7 @@ class SettingsScreen(Screen[Settings | None]):
         keys = {
             key: value
             for key, value in self.settings.keys.items()
-            if key not in self.bindings_known  # overrides for screens not open now
+            if key not in self.bindings_known  # overrides of bindings gone since
         }
         for field in self.query(".settings-row Input"):
             assert isinstance(field, Input)

@@ -3,17 +3,20 @@ planned, done or declined, with a reply."""
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
-from ...core.ops import OpError
+from ...core import permissions
 from ...core.state import Suggestion
-from ...sync.engine import CircleService, Refused
+from ...sync.engine import CircleService
+from ..actions import bindings_for
+from ..intents import MESSAGE_LINE, ask
+from ..messages import CircleChanged
 from ..visible import name_of, visible, visible_line
 from ..widgets.toggles import Tick
+from .help import HelpScreen
 
 STATUS_STYLE = {"open": "yellow", "planned": "cyan", "done": "green", "declined": "dim"}
 FILE_CIRCLE_WARNING = (
@@ -32,14 +35,16 @@ def author_label(service: CircleService, suggestion: Suggestion) -> str:
 
 class SuggestionScreen(ModalScreen[None]):
     CSS_PATH = "circle_life.tcss"
-    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+    BINDINGS = bindings_for("suggestions")
+    KEY_SCOPES = ("suggestions",)
 
     def __init__(self, service: CircleService) -> None:
         super().__init__()
         self.service = service
 
     def compose(self) -> ComposeResult:
-        is_lead = self.service.state.role_of(self.service.me) == "lead"
+        state, me, now = self.service.state, self.service.me, self.service.now_ms()
+        resolves = permissions.may(state, me, "suggestion.resolve", now)
         with VerticalScroll(id="suggestion-box"):
             yield Label("Suggestion box", classes="title")
             yield OptionList(id="suggestions")
@@ -47,9 +52,9 @@ class SuggestionScreen(ModalScreen[None]):
             with Horizontal(classes="row"):
                 yield Tick("Anonymous to other members", id="anonymous")
                 yield Button("Suggest", id="suggest", variant="primary")
-            if self.service.transport.kind == "local file":
+            if not self.service.can_hide_authors:
                 yield Label(FILE_CIRCLE_WARNING, id="anonymous-warning", classes="hint")
-            if is_lead:
+            if resolves:
                 with Horizontal(classes="row", id="resolve-row"):
                     yield Select(
                         [("Planned", "planned"), ("Done", "done"), ("Declined", "declined")],
@@ -59,7 +64,7 @@ class SuggestionScreen(ModalScreen[None]):
                     )
                     yield Input(placeholder="Reply to the selected suggestion", id="reply")
                     yield Button("Mark", id="resolve")
-            yield Label("", id="suggestion-message")
+            yield Label("", id="suggestion-message", classes=MESSAGE_LINE)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -69,6 +74,9 @@ class SuggestionScreen(ModalScreen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "suggestion-text":
             self.query_one("#suggest", Button).press()
+
+    def on_circle_changed(self, message: CircleChanged) -> None:
+        self._show()  # suggestions and replies by others show at once
 
     def _show(self) -> None:
         options = []
@@ -84,42 +92,55 @@ class SuggestionScreen(ModalScreen[None]):
                 label.append(f"\n    lead: {visible_line(suggestion.reply)}", style="italic")
             options.append(Option(label, id=suggestion.id))
         listed = self.query_one("#suggestions", OptionList)
+        chosen = listed.highlighted_option.id if listed.highlighted_option else None
         listed.set_options(options or [Option("No suggestions yet: be the first.", disabled=True)])
-        if options and listed.highlighted is None:
+        ids = [option.id for option in options]
+        if chosen in ids:
+            listed.highlighted = ids.index(chosen)  # Mark still applies to what it did
+        elif options:
             listed.highlighted = 0  # what the lead's Mark applies to is always shown
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "suggest":
             text = self.query_one("#suggestion-text", Input).value.strip()
             anonymous = self.query_one("#anonymous", Tick).value
-            if text and self._submit("suggestion.create", {"text": text, "anonymous": anonymous}):
-                self.query_one("#suggestion-text", Input).value = ""
+            if text:
+                ask(
+                    self,
+                    self.service.suggest,
+                    text,
+                    anonymous,
+                    done=lambda _: self._suggested(text),
+                )
         elif event.button.id == "resolve":
             suggestions = self.query_one("#suggestions", OptionList)
             option = suggestions.highlighted_option
             if option is None or option.id is None:
                 self._say("Pick a suggestion first.")
                 return
-            self._submit(
-                "suggestion.resolve",
-                {
-                    "suggestion": option.id,
-                    "status": self.query_one("#suggestion-status", Select).value,
-                    "reply": self.query_one("#reply", Input).value.strip(),
-                },
+            ask(
+                self,
+                self.service.resolve_suggestion,
+                option.id,
+                self.query_one("#suggestion-status", Select).value,
+                self.query_one("#reply", Input).value.strip(),
+                done=self._saved,
             )
 
-    def _submit(self, type_name: str, data: dict) -> bool:
-        try:
-            self.service.submit(type_name, data)
-        except (Refused, OpError) as error:
-            self._say(f"Not done: {error}")
-            return False
+    def _suggested(self, text: str) -> None:
+        box = self.query_one("#suggestion-text", Input)
+        if box.value.strip() == text:  # not what was typed since
+            box.value = ""
+        self._saved(None)
+
+    def _saved(self, _op: object) -> None:
         self._say("Saved.")
         self._show()
-        return True
 
     def _say(self, text: str) -> None:
         message = self.query_one("#suggestion-message", Label)
         message.update(text)
         message.scroll_visible()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen.of(self))

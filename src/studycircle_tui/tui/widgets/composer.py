@@ -1,4 +1,5 @@
-"""The reply box: multi-line Markdown, sent with ctrl+s (shown in the footer).
+"""The reply box: multi-line Markdown, sent with ctrl+s (or the member's key; the footer
+shows it).
 
 What a sent text does (a reply, a reply to a post, an edit) is the screen's business;
 the composer says it was sent or left.
@@ -7,7 +8,7 @@ the composer says it was sent or left.
 from textual.message import Message
 from textual.widgets import TextArea
 
-from ..actions import bindings_for
+from ..actions import bindings_for, key_for
 
 
 class Composer(TextArea):
@@ -23,7 +24,10 @@ class Composer(TextArea):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
-        self.placeholder = "Write a reply… (Markdown; ctrl+s sends)"
+
+    def on_mount(self) -> None:
+        send = key_for(self, "composer", "send")  # the member's key, if they chose one
+        self.placeholder = f"Write a reply… (Markdown; {send} sends)"
 
     def action_send(self) -> None:
         text = self.text.strip()

@@ -10,8 +10,8 @@ document on each keystroke, about 0.18 s per key on a 1 MB note (measured here).
 from textual.message import Message
 from textual.widgets import TextArea
 
+from ..actions import bindings_for, key_for
 from ..compat import tree_sitter_language
-from ..note_keys import note_bindings
 
 HIGHLIGHT_LIMIT = 100_000  # characters
 
@@ -22,7 +22,7 @@ def markdown_language() -> str | None:
 
 
 class NoteEditor(TextArea):
-    BINDINGS = note_bindings("editor")
+    BINDINGS = bindings_for("editor")
 
     class SaveAsked(Message):
         """ctrl+s: save the text as a new revision."""
@@ -42,7 +42,10 @@ class NoteEditor(TextArea):
         )
         self._language = language
         self.highlighting = language is not None
-        self.placeholder = "Write the note in Markdown… (ctrl+s saves, esc leaves)"
+
+    def on_mount(self) -> None:
+        save, leave = key_for(self, "editor", "save"), key_for(self, "editor", "leave")
+        self.placeholder = f"Write the note in Markdown… ({save} saves, {leave} leaves)"
 
     def load_note(self, text: str) -> None:
         """Load ``text`` to edit, highlighted unless it is too big (or cannot be)."""

@@ -15,10 +15,10 @@ and went with the length would change the width, and so the build, and so the le
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
+from functools import partial
 
 from rich.segment import Segment
 from rich.style import Style
-from textual import work
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -75,6 +75,11 @@ class NoteLines(ScrollView, can_focus=True):
     def key(self) -> Hashable:
         return self._key
 
+    @property
+    def text(self) -> str:
+        """Every line the view holds (not only those on screen), as plain text."""
+        return "\n".join(strip.text.rstrip() for strip in self._strips)
+
     def show(self, key: Hashable, build: Build, *, big: bool = False, top: bool = True) -> None:
         """Show what ``build`` makes; ``big`` builds it in a thread. The same key again
         keeps the place; a new one starts at the top (unless ``top`` is False). What is
@@ -122,11 +127,17 @@ class NoteLines(ScrollView, can_focus=True):
             self._drawn.set()  # an earlier build waiting for its top to be drawn: go on, and end
             self._drawn = threading.Event()  # set once this build's top is on screen
             self._set([Strip([Segment("Preparing…", Style(dim=True, italic=True))])], width)
-            self._build_in_thread(self._builds, self._build, width, self._drawn)
+            # On the app, where every worker's failure is said (app.py).
+            self.app.run_worker(
+                partial(self._build_in_thread, self._builds, self._build, width, self._drawn),
+                thread=True,
+                group=f"note-lines-{id(self)}",
+                exclusive=True,
+                exit_on_error=False,
+            )
         else:
             self._keep(self._key, width, _whole(self._build(width)))
 
-    @work(thread=True, exclusive=True, group="note-lines")
     def _build_in_thread(
         self, number: int, build: Build, width: int, drawn: threading.Event
     ) -> None:

@@ -18,6 +18,7 @@ from textual.color import Color, ColorParseError
 from textual.strip import Strip
 
 from ...core.discussion import may_see
+from ...core.permissions import moderates
 from ...core.search import MENTION, fold, names_for
 from ...core.state import CircleState, Post
 from ..timefmt import relative
@@ -88,6 +89,7 @@ def signature(state: CircleState, post: Post, me: str, now_ms: int) -> tuple:
         relative(post.created_ms, now_ms),
         (reply.text, reply.deleted, reply.hidden) if reply else None,
         may_see(state, me, post),
+        moderates(state, me, now_ms),  # flags show only to who moderates
     )
 
 
@@ -106,7 +108,7 @@ def _header(state: CircleState, post: Post, me: str, now_ms: int, palette: Palet
         header.append(f"  ✔ verified by {name_of(state, post.verified_by)}", style=palette.verified)
     if post.hidden:
         header.append("  ⊘ hidden", style=palette.hidden)
-    if post.flags and state.is_at_least(me, "moderator"):
+    if post.flags and moderates(state, me, now_ms):
         count = len(post.flags)
         header.append(f"  ⚑ {count} flag{'s' if count > 1 else ''}", style=palette.flagged)
     return header

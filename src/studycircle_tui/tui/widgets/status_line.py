@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from ...sync.engine import CircleService, SyncState, SyncStatus
 from ...sync.pacer import LiveQuiz, live_quiz
-from ...sync.quizrun import QuizRunner
+from ...sync.quizrun import QuizRunner, Stage
 from ...sync.transport import TransportKind
 from ..timefmt import clock
 
@@ -70,14 +70,14 @@ def describe_live(live: LiveQuiz) -> str:
     cut.truncate(TITLE_CELLS, overflow="ellipsis")  # by cells: wide letters, emoji, accents
     title = cut.plain
     stage = live.stage
-    if stage.name == "lobby":
+    if stage.kind is Stage.LOBBY:
         where = "lobby" + (" (you host)" if live.hosting else "")
     else:
         where = f"Q{stage.question + 1}/{live.questions}"
-        if stage.name == "open":
+        if stage.kind is Stage.OPEN:
             where += f" · {time_left(live.left_ms)}"
         else:
-            where += f" · {stage.name}"
+            where += f" · {stage.kind.value}"
     return f"● LIVE {title} · {where}"
 
 

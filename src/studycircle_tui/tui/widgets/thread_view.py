@@ -14,7 +14,6 @@ from rich.segment import Segment
 from rich.text import Text
 from textual import events
 from textual.geometry import Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -38,11 +37,6 @@ class ThreadView(ScrollView, can_focus=True):
     """
 
     selected: reactive[int] = reactive(-1, init=False)
-
-    class PostSelected(Message):
-        def __init__(self, post_id: str) -> None:
-            self.post_id = post_id
-            super().__init__()
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -116,8 +110,6 @@ class ThreadView(ScrollView, can_focus=True):
         self._sync_virtual_size()
         self.scroll_to(y=0, animate=False)
         self.refresh()
-        if self.selected >= 0:
-            self.post_message(self.PostSelected(self._post_ids[self.selected]))
 
     def go_to_post(self, post_id: str) -> None:
         if self._state is not None and post_id in self._state.posts:
@@ -321,7 +313,6 @@ class ThreadView(ScrollView, can_focus=True):
         else:
             index = 0 if top == 0 else min(index, self.selected)
         self.set_reactive(ThreadView.selected, index)
-        self.post_message(self.PostSelected(self._post_ids[index]))
         self.refresh()
 
     def _scroll_lines(self, lines: int) -> None:
@@ -337,7 +328,6 @@ class ThreadView(ScrollView, can_focus=True):
             return
         self._ensure_visible(new)
         self.refresh()
-        self.post_message(self.PostSelected(self._post_ids[new]))
 
     def _ensure_visible(self, index: int) -> None:
         if self._width == 0 or self._pending is not None:
