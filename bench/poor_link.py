@@ -377,9 +377,14 @@ async def json_server_baseline(cli: Path, folder: Path, rng: random.Random, args
             for _ in range(POSTS):
                 await asyncio.sleep(rng.uniform(*POST_GAP_S))
                 start = time.monotonic()
-                made = (
-                    await a.post("/posts", json={"text": text_of(rng, 200), "author": "a"})
-                ).json()
+                post = {"text": text_of(rng, 200), "author": "a"}
+                try:
+                    answer = await a.post("/posts", json=post)
+                except httpx.RemoteProtocolError:
+                    # Node closes a connection idle for 5 s as the post goes out on it: sent
+                    # again on a new one, as a browser would, the time counted from the first.
+                    answer = await a.post("/posts", json=post)
+                made = answer.json()
                 await until(lambda made=made: made["id"] in seen, 60, "json-server post")
                 latencies.append(seen[made["id"]] - start)
             await asyncio.sleep(6)
