@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format snapshots bench mutants clean
+.PHONY: run test lint format snapshots bench mutants i18n clean
 
 # The suite runs in WORKERS processes (pytest-xdist; `make test WORKERS=0` for one). Most
 # tests wait (on a real server, a pty, the next Textual frame) more than they compute, so
@@ -48,6 +48,10 @@ BENCH_HELPERS := bench/benchkit.py bench/quiz_watcher.py
 
 bench: $(STAMP)
 	@for script in $(filter-out $(BENCH_HELPERS),$(wildcard bench/*.py)); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Extract every marked sentence, update each language's .po and compile its .mo (Babel).
+i18n: $(STAMP)
+	$(BIN)/python tools/i18n.py
 
 # Mutation testing of the modules that keep our promises (see tools/mutants.py); long.
 mutants: $(STAMP)

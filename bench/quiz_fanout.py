@@ -80,7 +80,7 @@ from studycircle_tui.tui.app import StudyCircleApp, tune_garbage_collector
 PLAYERS = 200  # the real app's player included
 WORKERS = 4
 PROBES = 10  # listeners with nothing else to do, in a process of their own
-QUESTIONS = 20
+QUESTIONS = 10
 CHOICES = ["a", "b", "c", "d"]
 POSTS = 5  # baseline rounds
 ANSWER_SPREAD_S = 1.5

@@ -28,6 +28,10 @@ def isolated_home(tmp_path_factory, monkeypatch):
     # Local times on screen (and in snapshots) must not depend on the machine's zone.
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
+    # English, whatever the machine's locale (tests that speak another language say so).
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     return home
 
 

@@ -14,9 +14,11 @@ Ops are signed as the app signs them (core/signing.py). Most circles are born si
 (keys in circle.create and each join, sometimes signatures required from the start);
 the rest are made the way a circle from before signing was, and their members upgrade
 one by one (a first ``member.key``) while the lead may come to require signatures. People
-rotate their keys, one loses theirs and is re-keyed by the lead from the member id their
-new device joined as, and some write in another member's name with their own key, or
-leave a signature out (``History.forged``: certain to be refused and reported).
+rotate their keys (proving the new key; in a circle from before proofs, sometimes as the
+previous version did, without), one loses theirs and is re-keyed by the lead from the
+member id their new device joined as, and some write in another member's name with their
+own key, leave a signature out, or announce another member's key as their own
+(``History.forged``: certain to be refused and reported).
 
 Long (about 700 lines) because one ``Maker`` holds what every kind of op needs to see of
 its author's replica; it is test code, read alongside ``test_reducer_properties.py``.
@@ -61,7 +63,7 @@ WEIGHTS = {
     "delete": 1,
     "react": 2,
     "accept": 2,
-    "verify": 2,
+    "verify": 4,  # often refused: members may not, and no one verifies their own answer
     "flag": 1,
     "hide": 1,
     "read": 2,
@@ -210,11 +212,16 @@ class Maker:
         *,
         actor: str | None = None,
         unsigned: bool = False,
+        v1: bool = False,
     ) -> Op:
-        """``person`` makes an op and applies it; ``actor``: in someone else's name."""
+        """``person`` makes an op and applies it; ``actor``: in someone else's name;
+        ``v1``: as the previous version wrote it (schema v1)."""
         key = None if unsigned else person.key
         wall = self.wall(person)
         op = person.replica.make(actor or person.id, type_name, data, wall, self.random80(), key)
+        if v1:
+            op = msgspec.structs.replace(op, v=1, sig=None)
+            op = key.sign(op) if key is not None else op
         person.replica.add_local(op)
         self.ops.append(op)
         if bad is not None:
@@ -238,6 +245,8 @@ class Maker:
         create = founder.replica.make(
             founder_id, "circle.create", created, self.wall(founder), self.random80(), founder.key
         )
+        if not self.signed:  # made by an older version: schema v1, rotations without proofs
+            create = msgspec.structs.replace(create, v=1)
         circle_id = create.id
         self.ops.append(create)
         founder.replica = self.replica(circle_id)
@@ -321,6 +330,8 @@ class Maker:
             return True
         if type_name in ("post.edit", "post.delete") and view.posts[data["post"]].author != me:
             return True
+        if type_name == "answer.verify" and view.posts[data["post"]].author == me:
+            return True
         if type_name == "answer.accept":
             post = view.posts[data["post"]]
             if view.threads[post.thread_id].author != person.id:
@@ -383,7 +394,9 @@ class Maker:
                     "on": draws.integer(0, 2) > 0,
                 }
             if kind in ("accept", "verify") and answers:
-                post = pick(draws, answers)
+                # Someone else's answer to verify: no one verifies their own (refused).
+                others = [a for a in answers if view.posts[a].author != me]
+                post = pick(draws, others if others and kind == "verify" else answers)
                 return ("answer.accept" if kind == "accept" else "answer.verify"), {"post": post}
             if kind == "flag" and posts:
                 reason = pick(draws, ("incorrect", "off-topic", "unkind"))
@@ -586,14 +599,34 @@ class Maker:
         draws, view, me = self.draws, person.replica.state, person.id
         if view.role_of(me) is None:
             return
-        what = draws.integer(0, 5)
+        what = draws.integer(0, 6)
         if what <= 1:
             key = self.new_key()
-            reason = "rotate" if view.key_of(me) else "first"
-            if reason == "first":
+            data = {"member": me, "key": key.public, "reason": "first"}
+            # A rotation proves the new key, but for one made by the previous version in
+            # a circle from then (schema v1), which proved nothing.
+            legacy = view.schema == 1 and draws.integer(0, 1) == 0
+            if view.key_of(me):
+                data["reason"] = "rotate"
+                if not legacy:
+                    data["proof"] = key.prove(view.id, me)
+            else:
                 person.key = key  # a first key signs its own announcement
-            self.emit(person, "member.key", {"member": me, "key": key.public, "reason": reason})
+            self.emit(person, "member.key", data, v1=legacy)
             person.key = key
+        elif what == 6 and view.key_of(me) is not None:
+            # Another member's key announced as one's own, unproven or proven by a key
+            # of one's own: refused and reported wherever it falls.
+            others = [m for m in view.keys if m not in (me, SERVER_ACTOR)]
+            if not others:
+                return
+            claimed = view.key_of(pick(draws, others))
+            data = {"member": me, "key": claimed, "reason": "rotate"}
+            # (In a circle from before proofs only a proof that fails is certain to be
+            # refused: there a v1 rotation without one is taken, as it was then.)
+            if view.schema == 1 or draws.integer(0, 1):
+                data["proof"] = self.new_key().prove(view.id, me)
+            self.forged.add(self.emit(person, "member.key", data).id)
         elif what == 2:
             wanted = {"signatures_required": draws.integer(0, 2) > 0}
             bad = self.classify(person, view, "circle.update", wanted)

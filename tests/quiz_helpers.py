@@ -223,9 +223,9 @@ async def server_quiz_circle(
 
 def server_clock(monkeypatch, clock: Clock) -> None:
     """The server's receive times (``at``, which speed scoring uses) from ``clock``."""
-    from studycircle_tui.server import hub
+    from studycircle_tui.server import clock as hub_clock
 
-    monkeypatch.setattr(hub, "_now_ms", clock)
+    monkeypatch.setattr(hub_clock, "now_ms", clock)
 
 
 MC = Question(kind="multiple_choice", text="?", choices=["a", "b", "c", "d"], seconds=20)

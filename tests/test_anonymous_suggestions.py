@@ -11,14 +11,14 @@ from server_helpers import Member, Site, now_ms
 from studycircle_tui.core import hlc, ids
 from studycircle_tui.core.ops import SERVER_ACTOR, Op, decode_op
 from studycircle_tui.core.replica import Replica
-from studycircle_tui.server import hub as hub_module
+from studycircle_tui.server import anonymous
 
 SKEW_MS = 180_000  # Ana's clock runs three minutes fast: every stamp she makes shows it
 
 
 @pytest.fixture
 async def site(tmp_path, monkeypatch):
-    monkeypatch.setattr(hub_module, "HOLD_S", (0.2, 0.4))  # seconds, not half a minute
+    monkeypatch.setattr(anonymous, "HOLD_S", (0.2, 0.4))  # seconds, not half a minute
     site = await Site.start(tmp_path / "server", None)
     yield site
     await site.close()
@@ -88,14 +88,14 @@ async def test_a_curious_member_finds_nothing_of_the_author_in_raw_pulls(site):
 
 
 async def test_a_held_suggestion_survives_a_restart_and_comes_out_once(tmp_path, monkeypatch):
-    monkeypatch.setattr(hub_module, "HOLD_S", (60.0, 60.0))  # not before the restart
+    monkeypatch.setattr(anonymous, "HOLD_S", (60.0, 60.0))  # not before the restart
     site = await Site.start(tmp_path / "server", None)
     _, ana, bo, _ = await _circle(site)
     secret = ana.make("suggestion.create", {"text": "Meet earlier", "anonymous": True})
     await site.push(ana, secret)
     await site.close()
 
-    monkeypatch.setattr(hub_module, "HOLD_S", (0.1, 0.2))
+    monkeypatch.setattr(anonymous, "HOLD_S", (0.1, 0.2))
     site = await Site.start(tmp_path / "server", None)
     try:
         assert await site.push(ana, secret) == [{"id": secret.id, "sealed": True}]

@@ -177,7 +177,9 @@ async def test_a_server_circle_s_confirmations_and_refusals_by_another_process(s
     await command.sync_once()
     # The app cannot reach the server (its network is down); the command can.
     app.circle.transport = HttpTransport("http://127.0.0.1:9", circle, "token")
-    channel = command.submit("channel.create", {"name": "labs"})
+    # The command stores its op before its own sync sends it, as a command run outside
+    # the app's event loop does (in one, an op goes out as it is made).
+    channel = await asyncio.to_thread(command.submit, "channel.create", {"name": "labs"})
     with pytest.raises(TransportError):
         await app.sync_once()
     assert [op.id for op in app.replica.pending] == [channel.id]
@@ -192,7 +194,7 @@ async def test_a_server_circle_s_confirmations_and_refusals_by_another_process(s
 
     # A channel the server will refuse: the app shows it, waiting; the command's push is
     # refused and drops it; the app forgets it too.
-    queued = command.submit("channel.create", {"name": "refused"})
+    queued = await asyncio.to_thread(command.submit, "channel.create", {"name": "refused"})
     with pytest.raises(TransportError):
         await app.sync_once()
     assert queued.id in app.state.channels and app.waiting_to_send(queued.id)

@@ -128,3 +128,81 @@ def test_a_sync_loop_told_to_stop_while_it_ends_its_own_wait_stops(tmp_path):
         return stopped
 
     assert asyncio.run(stop_while_it_lets_go())
+
+
+def test_an_op_is_sent_at_once_even_while_the_loop_is_in_a_pull(tmp_path):
+    """Send first: a member's op goes to the file as it is made, not after the sync
+    loop's current round (in an ssh-serve worker a round also waits for every app's
+    redraw). Held here: the loop has read the file and not yet taken what it read. The
+    op is in the file meanwhile; and that pull, which read before the op was appended,
+    does not take it for lost and append it a second time."""
+    lead = new_file_circle(tmp_path)
+    channel = _channel(lead)
+    asyncio.run(lead.sync_once())
+    ayu = join_file_circle(tmp_path, "Ayu")
+    asyncio.run(ayu.sync_once())
+    circle_file = tmp_path / "circle.jsonl"
+
+    async def send_while_a_pull_is_held() -> tuple[bool, int, int]:
+        holding, release, pulls = asyncio.Event(), asyncio.Event(), []
+        read = lead.transport.pull
+
+        async def held_pull(cursor, wait=0.0, limit=0):
+            pulled = await read(cursor, wait, limit)
+            pulls.append(pulled)
+            if len(pulls) == 1:
+                holding.set()
+                await release.wait()
+            return pulled
+
+        loop = asyncio.ensure_future(lead.run())
+        try:
+            await asyncio.sleep(0)  # the loop's first round, then its wait on the file
+            lead.transport.pull = held_pull
+            ayu.submit("thread.create", {**THREAD, "channel": channel})
+            await ayu.sync_once()  # the file changes: the loop pulls, and is held
+            await asyncio.wait_for(holding.wait(), 30)
+            post = lead.submit("thread.create", {**THREAD, "channel": channel})
+            sent = await _until(lambda: post.id in circle_file.read_text(), 30)
+            still_held = not release.is_set()
+            release.set()
+            await _until(lambda: len(pulls) >= 2 and not lead.status.waiting, 30)
+            return sent and still_held, circle_file.read_text().count(post.id), len(pulls)
+        finally:
+            loop.cancel()
+            await asyncio.wait({loop}, timeout=10)
+
+    sent_while_held, copies, _ = asyncio.run(send_while_a_pull_is_held())
+    assert sent_while_held
+    assert copies == 1
+
+
+THREAD = {"title": "Soal 1", "kind": "discussion", "text": "Siapa yang sudah baca?"}
+
+
+async def _until(condition, seconds: float) -> bool:
+    """Wait for ``condition()`` (a busy machine may take a while); whether it came."""
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return True
+        await asyncio.sleep(0.02)
+    return condition()
+
+
+def test_a_pull_with_no_news_writes_nothing_and_news_moves_the_stored_cursor(tmp_path):
+    """Each cursor write is a commit, flushed to disk: a file heard changing many times a
+    second (a room answering) must not cost one for every look that found nothing."""
+    lead = new_file_circle(tmp_path)
+    channel = _channel(lead)
+    asyncio.run(lead.sync_once())
+    written = []
+    set_cursor = lead.store.set_cursor
+    lead.store.set_cursor = lambda *args: written.append(args) or set_cursor(*args)
+    asyncio.run(lead.sync_once())
+    assert written == []
+    ayu = join_file_circle(tmp_path, "Ayu")
+    ayu.submit("thread.create", {**THREAD, "channel": channel})
+    asyncio.run(ayu.sync_once())
+    asyncio.run(lead.sync_once())
+    assert len(written) == 1
+    assert lead.store.cursor(lead.record.id, lead.transport.kind) == written[0][2]

@@ -34,6 +34,16 @@ def _stamped(op, stamp, key=None):
     return key.sign(op) if key is not None else op
 
 
+def _reader(tmp_path, lead, clock: dict[str, int]) -> CircleService:
+    """Another app on the lead's circle file whose wall clock is ``clock["ms"]``."""
+    return CircleService(
+        Store(tmp_path / "reader.sqlite3"),
+        lead.record,
+        FileTransport(tmp_path / "circle.jsonl"),
+        now_ms=lambda: clock["ms"],
+    )
+
+
 def _write_lines(path, ops):
     with path.open("ab") as handle:
         handle.write(b"".join(encode_op(op) + b"\n" for op in ops))
@@ -82,15 +92,51 @@ def test_a_far_future_stamp_is_held_back_reported_and_never_observed(tmp_path):
     assert reopened.state.channels.keys() == lead.state.channels.keys()
 
 
+def test_a_far_future_forgery_is_refused_never_held_in_its_claimed_authors_name(tmp_path):
+    """Ayu writes far-future lines in the lead's name: one signed with her own key, one
+    unsigned. Their signatures are checked before anything is held back: no app says it
+    held back a change by the lead (a wrong clock of the lead's?); each says it refused a
+    change claiming to be by the lead. Ayu's own far-future line is still held back as
+    hers, and the forgeries never fold, even when their time comes."""
+    lead = new_file_circle(tmp_path)
+    asyncio.run(lead.sync_once())
+    ayu = join_file_circle(tmp_path, "Ayu")
+    clock = {"ms": ayu.now_ms()}
+    reader = _reader(tmp_path, lead, clock)
+
+    def made(actor, name):
+        return ayu.replica.make(
+            actor, "channel.create", {"name": name}, clock["ms"], os.urandom(10)
+        )
+
+    forged = _stamped(made(lead.me, "forged"), YEAR_10082, key_of(ayu))
+    unsigned = _stamped(made(lead.me, "unsigned"), YEAR_10082)
+    renamed = ayu.replica.make(
+        ayu.me, "member.update", {"name": "Ayu later"}, clock["ms"], os.urandom(10)
+    )
+    own = _stamped(renamed, YEAR_10082, key_of(ayu))
+    _write_lines(tmp_path / "circle.jsonl", [forged, unsigned, own])
+
+    for service in (lead, reader):
+        heard = []
+        service.subscribe(heard.append)
+        asyncio.run(service.sync_once())
+        said = [e.text for e in heard if isinstance(e, Notice)]
+        assert not any("Lead" in text and "held back" in text for text in said), said
+        assert any("held back a change by Ayu" in text for text in said), said
+        refused = [t for t in said if "(channel.create) claiming to be by Lead" in t]
+        assert len(refused) == 2 and "does not match its author's key" in refused[0], said
+        assert "not signed" in refused[1], said
+    clock["ms"] = hlc.physical_ms(YEAR_10082)  # their time comes: the fold refuses them too
+    asyncio.run(reader.sync_once())
+    assert forged.id not in reader.state.channels and unsigned.id not in reader.state.channels
+    assert reader.state.members[ayu.me].name == "Ayu later"
+
+
 def test_held_ops_fold_once_the_readers_clock_reaches_them(tmp_path):
     lead = new_file_circle(tmp_path)
     clock = {"ms": lead.now_ms()}
-    reader = CircleService(
-        Store(tmp_path / "reader.sqlite3"),
-        lead.record,
-        FileTransport(tmp_path / "circle.jsonl"),
-        now_ms=lambda: clock["ms"],
-    )
+    reader = _reader(tmp_path, lead, clock)
     soon = lead.replica.make(
         lead.me, "channel.create", {"name": "soon"}, clock["ms"], os.urandom(10)
     )

@@ -63,8 +63,14 @@ def test_todays_patches_go_on_a_v1_file_and_the_mix_reads_the_same(old_file, tmp
     lines = note.text.splitlines(keepends=True)
     lines[3] = "Bab 4: ditulis ulang oleh Dewi 🧬\n"
     edited = "".join(lines)
-    op = asyncio.run(dewi.revise_note(note.id, note.head, edited))
-    asyncio.run(dewi.sync_once())
+
+    async def revise_and_sync():
+        # One event loop: the revision's own push (sent at once) ends before the round's.
+        op = await dewi.revise_note(note.id, note.head, edited)
+        await dewi.sync_once()
+        return op
+
+    op = asyncio.run(revise_and_sync())
     written = json.loads(old_file.read_text(encoding="utf-8").splitlines()[-1])
     assert written["id"] == op.id and written["v"] == 2
     assert "patch" in written["data"] and "text" not in written["data"]

@@ -29,6 +29,7 @@ EXACT = {
     mi.type_info(ops.Session).fields[2].type.pattern: "19:30",
     mi.type_info(ops.ModeratorRotaData).fields[1].type.pattern: "2025-01-06",
     mi.type_info(ops.PublicKey).pattern: "A" * 43,
+    mi.type_info(ops.Signature).pattern: "A" * 86,
 }
 FREE = {text.TEXT_PATTERN: "free", text.LINE_PATTERN: "line"}
 

@@ -127,7 +127,7 @@ def test_unreadable_and_non_utf8_files(capsys, tmp_path: Path) -> None:
     missing = tmp_path / "missing.gift"
     code, _, err = run(capsys, "quiz", "check", str(missing))
     assert code == 1
-    assert err == f"studycircle: {missing}: cannot read it: No such file or directory\n"
+    assert err == f"studycircle: {missing}: cannot read it: no such file or folder\n"
     latin = tmp_path / "latin.gift"
     latin.write_bytes("Q1{T}\n\nCaf\u00e9?{T}\n".encode("latin-1"))
     code, _, err = run(capsys, "quiz", "check", str(latin))

@@ -19,7 +19,7 @@ from studycircle_tui.core.ops import Op, decode_op
 from studycircle_tui.core.permissions import ANSWER_GRACE_MS
 from studycircle_tui.core.reducer import fold
 from studycircle_tui.core.replica import Replica
-from studycircle_tui.server import hub as hub_module
+from studycircle_tui.server import clock as hub_clock
 from studycircle_tui.sync.quizrun import QuizRunner
 
 QUESTION = {"kind": "true_false", "text": "Cells divide?", "choices": ["True", "False"]}
@@ -30,7 +30,7 @@ async def quiz(tmp_path, monkeypatch):
     """A live quiz of two questions on a server whose clock the test moves; its lead,
     players Ana, Bo and Cy, and a helper for each quiz op."""
     clock = Clock(now_ms())
-    monkeypatch.setattr(hub_module, "_now_ms", clock)
+    monkeypatch.setattr(hub_clock, "now_ms", clock)
     site = await Site.start(tmp_path / "server", None)
     circle, lead = await site.circle_with_lead()
     players = [await site.join(await site.invite(circle), name) for name in ("Ana", "Bo", "Cy")]

@@ -201,3 +201,37 @@ def test_written_layout_is_the_hand_written_one() -> None:
         '  { text = "hello", weight = 50, feedback = "Also fine." },\n'
         "]\n"
     )
+
+
+def test_the_indonesian_example_is_the_same_quiz_in_bahasa_indonesia(example: Quiz) -> None:
+    """examples/dasar-python.quiz.toml: each question of the English example, its kind,
+    answer key, time and points alike; its words in Indonesian."""
+    translated = read_toml((EXAMPLE.parent / "dasar-python.quiz.toml").read_text("utf-8"))
+    assert translated.title == "Dasar Python"
+    assert len(translated.questions) == len(example.questions)
+    for english, indonesian in zip(example.questions, translated.questions, strict=True):
+        assert (indonesian.kind, _scored(indonesian.key), indonesian.seconds) == (
+            english.kind,
+            _scored(english.key),
+            english.seconds,
+        )
+        assert indonesian.points == english.points
+        assert len(indonesian.choices) == len(english.choices)
+    differ = [
+        e.text != i.text for e, i in zip(example.questions, translated.questions, strict=True)
+    ]
+    assert differ.count(True) == len(differ) - 1  # the last is Indonesian in both
+
+
+def _scored(key: Key) -> object:
+    """What a key scores by, without its feedback (which is in the quiz's language)."""
+    import msgspec
+
+    def drop(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: drop(v) for k, v in value.items() if "feedback" not in k}
+        if isinstance(value, list):
+            return [drop(v) for v in value]
+        return value
+
+    return drop(msgspec.to_builtins(key))

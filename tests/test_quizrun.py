@@ -244,3 +244,30 @@ def test_importing_the_same_quiz_again_is_refused_unless_again(demo, capsys):
     general = find_channel(service.state, "general")
     assert sorted(titles).count((general, True)) == 2  # the first, and the one --again made
     assert len(titles) == 4
+
+
+async def test_every_member_served_over_one_circle_shares_its_scores_until_it_changes(
+    tmp_path,
+):
+    """An ssh-serve worker's thirty apps show one leaderboard: the scores are made once
+    per change of the circle and shared by every member's view; an answer and a reveal
+    arriving make them again, with the new points."""
+    from quiz_helpers import asked
+    from studycircle_tui.sync.engine import CircleService
+
+    circle = await quiz_circle(tmp_path)
+    session = await asked(circle)
+    ayu = circle.players[0]
+    lea = QuizRunner(circle.lead)
+    ayu_here = QuizRunner(CircleService.member_of(circle.lead.circle, ayu.me))
+    before = lea.score(session)
+    assert ayu_here.score(session) is before
+    assert before.totals.get(ayu.me, 0) == 0
+    await QuizRunner(ayu).answer(session, 0, [1])  # the right one
+    await circle.sync()
+    await lea.close(session)
+    await lea.reveal(session)
+    after = ayu_here.score(session)
+    assert after is not before
+    assert after.totals[ayu.me] > 0
+    assert lea.score(session) is after

@@ -228,6 +228,14 @@ def test_moderators_and_leads_verify(qa, circle, who):
     assert len(circle.state.moderation_log) == logged  # once in the log, not once per key
 
 
+@pytest.mark.parametrize("who", ["mod", "lead"])
+def test_no_one_verifies_their_own_answer(qa, circle, who):
+    actor = circle.lead if who == "lead" else qa[who]
+    own = circle.do(actor, "post.create", thread=qa["question"], text="my own answer")
+    assert "your own answer" in circle.refused(actor, "answer.verify", post=own)
+    assert circle.state.posts[own].verified_by is None
+
+
 # --- hiding, flagging -----------------------------------------------------------------
 
 

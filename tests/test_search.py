@@ -133,6 +133,22 @@ def test_mentions(circle):
     assert index.mentions_of(circle.budi) == []
 
 
+def test_a_deleted_post_leaves_mentions_and_a_title_mention_is_listed(circle):
+    index = CircleIndex(circle.state)
+
+    def do(actor: str, type_name: str, **data: object) -> str:
+        op = circle.make(actor, type_name, **data)
+        assert reducer.apply(circle.state, op)
+        index.update(circle.state, [op])
+        return op.id
+
+    asked = do(circle.budi, "thread.create", channel=circle.general, kind="question",
+               title="@Ayu can you check my loop?", text="It never ends.")  # fmt: skip
+    assert index.mentions_of(circle.ana) == [asked, circle.answer]
+    do(circle.budi, "post.delete", post=circle.answer)
+    assert index.mentions_of(circle.ana) == [asked]
+
+
 def test_discussion_queries(circle):
     state = circle.state
     assert discussion.unanswered(state) == [circle.q]

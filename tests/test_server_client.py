@@ -183,6 +183,41 @@ async def test_an_unreachable_server_is_a_transport_error(tmp_path):
     await transport.close()
 
 
+async def test_a_servers_refusals_reach_a_member_in_their_language(site, tmp_path):
+    """The server answers in English with a stable code; the client says the code's
+    sentence through its own catalog (sync/server_errors.py), here in Indonesian."""
+    from studycircle_tui import i18n
+
+    indonesian = i18n.language("id")
+    circle, code = await site.new_circle()
+    lead = await _member(site, tmp_path, code, "Lea")
+    store = Store(tmp_path / "replica.sqlite3")
+    asgi = httpx.ASGITransport(app=site.app)
+    with pytest.raises(JoinError) as unknown:
+        await join(BASE, "ZZZZ-ZZZZ-ZZZZ-ZZZZ", "Ana", store, data_dir=tmp_path, transport=asgi)
+    assert indonesian.error(unknown.value) == (
+        f"{BASE} menolak undangan: kode undangan itu tidak ada di server ini"
+    )
+    ana = await _member(site, tmp_path, await site.invite(circle), "Ana")
+    await lead.sync_once()
+    lead.submit("member.remove", {"member": ana.me})
+    await lead.sync_once()
+    with pytest.raises(ServerError) as removed:
+        await ana.transport.pull(None)
+    assert removed.value.code == "removed"
+    assert indonesian.error(removed.value) == "Anda bukan lagi anggota lingkar ini"
+    assert str(removed.value) == "you are no longer a member of this circle"
+    # The server's own sentence ("this token is not valid") is not what the member reads:
+    # the code's is.
+    stranger = HttpTransport(BASE, circle, "not-a-token", transport=asgi)
+    with pytest.raises(ServerError) as unknown_token:
+        await stranger.pull(None)
+    assert unknown_token.value.code == "unauthorized"
+    assert indonesian.error(unknown_token.value) == (
+        "server tidak menerima token anggota perangkat ini; bergabunglah lagi dengan lingkar"
+    )
+
+
 async def test_a_server_circle_promises_what_a_file_circle_cannot(site, tmp_path):
     from circles import new_file_circle
 

@@ -28,7 +28,7 @@ from server_helpers import (
 )
 from studycircle_tui import cli
 from studycircle_tui.core.signing import SigningKey
-from studycircle_tui.server import hub as hub_module
+from studycircle_tui.server import anonymous
 from studycircle_tui.server.limits import LongPolls
 
 
@@ -360,7 +360,7 @@ async def test_kept_answers_and_suggestions_are_published_once_across_processes(
     """Answers sealed on two processes come out together at the close, wherever it is
     pushed; an anonymous suggestion both processes hold a timer for comes out once.
     (Two hubs in this process, each with its own connections, for the two processes.)"""
-    monkeypatch.setattr(hub_module, "HOLD_S", (0.3, 0.6))
+    monkeypatch.setattr(anonymous, "HOLD_S", (0.3, 0.6))
     a = await Site.start(tmp_path / "a", pg)
     b = await Site.start(tmp_path / "b", pg)
     try:
@@ -390,14 +390,14 @@ async def test_kept_answers_and_suggestions_are_published_once_across_processes(
             {"id": op.id, "sealed": True} for op in (answers[1], ideas[1])
         ]
         # B read what A keeps before it admitted Bo's ops: it times Ana's idea too.
-        assert (circle, ideas[0].id) in b.hub._timers
+        assert (circle, ideas[0].id) in b.hub.suggestions.timers
         [closed] = await b.push(lead, lead.make("quiz.close", ref))
         async with asyncio.timeout(20):
             while not {idea.id for idea in ideas} <= {op["id"] for op in await a.everything(lead)}:
                 await asyncio.sleep(0.05)
         async with asyncio.timeout(20):  # until every timer of both has fired and published
             while any(
-                hub._timers or hub._queue or (hub._runner and not hub._runner.done())
+                hub.suggestions.timers or hub._queue or (hub._runner and not hub._runner.done())
                 for hub in (a.hub, b.hub)
             ):
                 await asyncio.sleep(0.05)

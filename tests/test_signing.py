@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from circles import join_file_circle, key_of, new_file_circle
+from quiz_helpers import KEYS, QUESTIONS
 from server_helpers import BASE, Site
 from studycircle_tui.core import signing
 from studycircle_tui.core.ops import SERVER_ACTOR, Op, decode_op, encode_op
@@ -29,6 +30,8 @@ from studycircle_tui.sync.circles import create_circle_file, open_file_circle, o
 from studycircle_tui.sync.engine import CircleService, Refused
 from studycircle_tui.sync.http import HttpTransport, read_token
 from studycircle_tui.sync.join import join
+from studycircle_tui.sync.pacer import QuizPacer
+from studycircle_tui.sync.quizrun import QuizRunner
 from test_ops_schema import SAMPLES
 
 REPORTS = ("forged", "unsigned")
@@ -217,6 +220,48 @@ def test_a_lead_gives_a_member_who_lost_their_key_a_new_one(tmp_path):
         ana.submit(
             "thread.create", {"channel": channel, "title": "old", "kind": "question", "text": "hi"}
         )
+
+
+def test_the_quiz_pacer_follows_a_re_key(tmp_path):
+    """Ana's new laptop, as the moderator it joined as, ran a hands-free quiz before the
+    lead gave Ana her place back. After the re-key the laptop serves Ana alone: its pacer
+    keeps nothing for the member id that ended, and paces the quiz Ana now hosts, as her."""
+    lead = new_file_circle(tmp_path)
+    ana = join_file_circle(tmp_path, "Ana")
+    sync(lead, ana)
+    (tmp_path / "new-laptop").mkdir()
+    laptop = open_file_circle(
+        Store(tmp_path / "new-laptop" / "replica.sqlite3"), tmp_path / "circle.jsonl", "Ana"
+    )
+    sync(laptop, lead)
+    joined_as = laptop.me
+    channel = lead.submit("channel.create", {"name": "python"}).id
+    for member in (joined_as, ana.me):
+        lead.submit("member.role", {"member": member, "role": "moderator"})
+    sync(lead, laptop)
+    pacer = QuizPacer(laptop.circle)
+
+    def hosts_a_closed_question() -> str:
+        runner = QuizRunner(laptop)
+        quiz = asyncio.run(runner.create("Python basics", QUESTIONS, KEYS, channel)).id
+        session = asyncio.run(runner.start(quiz, hands_free=8)).id
+        asyncio.run(runner.open_question(session, 0))
+        asyncio.run(runner.close(session))
+        asyncio.run(pacer.step())  # hands-free: the pacer reveals it, as its host
+        assert 0 in laptop.state.sessions[session].revealed
+        return session
+
+    before = hosts_a_closed_question()
+    assert laptop.state.sessions[before].host == joined_as
+    lead.rekey(ana.me, joined_as)
+    sync(lead, laptop)
+    assert laptop.me == ana.me
+    asyncio.run(pacer.step())
+    assert laptop.circle.members == {ana.me}
+    assert set(pacer._runners) <= {ana.me}  # nothing kept for the id that ended
+    after = hosts_a_closed_question()
+    assert laptop.state.sessions[after].host == ana.me
+    assert set(pacer._runners) == {ana.me}
 
 
 def test_a_circle_from_before_signing_opens_and_becomes_signed(tmp_path):

@@ -14,82 +14,95 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .command_line import Failed, checked, circle_service, emit, failure, send_now
+from .i18n import N_, _, error_text, os_error
 
 if TYPE_CHECKING:
     from .core.state import CircleState
     from .sync.engine import CircleService
 
+# The circle's fields as a sentence names them.
+FIELDS = {"name": N_("name"), "goal": N_("goal"), "rules": N_("rules")}
+ROLES = {"member": N_("member"), "moderator": N_("moderator"), "lead": N_("lead")}
 MAX_RULES_FILE = 1 << 20  # far above the rules' 10,000 characters: read, then say the size
 
 
 def add_commands(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     circle = subparsers.add_parser(
         "circle",
-        help="show or change a circle's name, goal and rules (the lead)",
-        description="Show a circle (its goal, rules, channels), or change its name, goal "
-        "and rules (the lead). A change to the rules is shown to every member once, to "
-        "accept again.",
+        help=_("show or change a circle's name, goal and rules (the lead)"),
+        description=_(
+            "Show a circle (its goal, rules, channels), or change its name, goal "
+            "and rules (the lead). A change to the rules is shown to every member once, to "
+            "accept again."
+        ),
     )
     commands = circle.add_subparsers(dest="circle_command", required=True, metavar="{show,set}")
-    show = commands.add_parser("show", help="print the circle's goal, rules and channels")
+    show = commands.add_parser("show", help=_("print the circle's goal, rules and channels"))
     _circle_option(show)
     show.set_defaults(func=run_show)
     change = commands.add_parser(
         "set",
-        help="change the circle's name, goal or rules",
-        description="Change the circle's name, goal or rules (the lead only). An empty "
-        "--goal or --rules clears it.",
+        help=_("change the circle's name, goal or rules"),
+        description=_(
+            "Change the circle's name, goal or rules (the lead only). An empty "
+            "--goal or --rules clears it."
+        ),
     )
     _circle_option(change)
-    change.add_argument("--name", help="the circle's new name")
-    change.add_argument("--goal", help="what the circle is for, in a sentence or two")
+    change.add_argument("--name", help=_("the circle's new name"))
+    change.add_argument("--goal", help=_("what the circle is for, in a sentence or two"))
     rules = change.add_mutually_exclusive_group()
-    rules.add_argument("--rules", metavar="TEXT", help="the circle's rules")
+    rules.add_argument("--rules", metavar=_("TEXT"), help=_("the circle's rules"))
     rules.add_argument(
-        "--rules-file", metavar="FILE", help="read the rules from a UTF-8 file ('-': stdin)"
+        "--rules-file", metavar=_("FILE"), help=_("read the rules from a UTF-8 file ('-': stdin)")
     )
     change.set_defaults(func=run_set)
 
     channel = subparsers.add_parser(
         "channel",
-        help="list, add, rename, describe and archive a circle's channels",
-        description="A circle's channels: list them, or (moderators and the lead) add, "
-        "rename, give a goal line, archive and unarchive them. An archived channel keeps "
-        "its threads to read; no one can post in it.",
+        help=_("list, add, rename, describe and archive a circle's channels"),
+        description=_(
+            "A circle's channels: list them, or (moderators and the lead) add, "
+            "rename, give a goal line, archive and unarchive them. An archived channel keeps "
+            "its threads to read; no one can post in it."
+        ),
     )
     verbs = channel.add_subparsers(
         dest="channel_command",
         required=True,
         metavar="{list,add,rename,goal,archive,unarchive}",
     )
-    listing = verbs.add_parser("list", help="list the channels, archived ones too")
+    listing = verbs.add_parser("list", help=_("list the channels, archived ones too"))
     _circle_option(listing)
     listing.set_defaults(func=run_list)
-    add = verbs.add_parser("add", help="add a channel")
-    add.add_argument("name", metavar="NAME", help="the new channel's name")
-    add.add_argument("--goal", default="", help="its goal line, shown under its name")
+    add = verbs.add_parser("add", help=_("add a channel"))
+    add.add_argument("name", metavar=_("NAME"), help=_("the new channel's name"))
+    add.add_argument("--goal", default="", help=_("its goal line, shown under its name"))
     _circle_option(add)
     add.set_defaults(func=run_add)
-    rename = verbs.add_parser("rename", help="rename a channel")
-    rename.add_argument("channel", metavar="CHANNEL", help="the channel's name (or id)")
-    rename.add_argument("new_name", metavar="NEW", help="its new name")
+    rename = verbs.add_parser("rename", help=_("rename a channel"))
+    rename.add_argument("channel", metavar=_("CHANNEL"), help=_("the channel's name (or id)"))
+    rename.add_argument("new_name", metavar=_("NEW"), help=_("its new name"))
     _circle_option(rename)
     rename.set_defaults(func=run_rename)
-    goal = verbs.add_parser("goal", help="set a channel's goal line ('' clears it)")
-    goal.add_argument("channel", metavar="CHANNEL", help="the channel's name (or id)")
-    goal.add_argument("goal", metavar="GOAL", help="its goal line")
+    goal = verbs.add_parser("goal", help=_("set a channel's goal line ('' clears it)"))
+    goal.add_argument("channel", metavar=_("CHANNEL"), help=_("the channel's name (or id)"))
+    goal.add_argument("goal", metavar=_("GOAL"), help=_("its goal line"))
     _circle_option(goal)
     goal.set_defaults(func=run_goal)
-    for verb, what in (("archive", "archive a channel"), ("unarchive", "reopen an archived one")):
-        parser = verbs.add_parser(verb, help=what)
-        parser.add_argument("channel", metavar="CHANNEL", help="the channel's name (or id)")
+    for verb, what in (
+        ("archive", N_("archive a channel")),
+        ("unarchive", N_("reopen an archived one")),
+    ):
+        parser = verbs.add_parser(verb, help=_(what))
+        parser.add_argument("channel", metavar=_("CHANNEL"), help=_("the channel's name (or id)"))
         _circle_option(parser)
         parser.set_defaults(func=run_archive, archived=verb == "archive")
 
 
 def _circle_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--circle", metavar="NAME", help="the circle's name or id (default: the last opened)"
+        "--circle", metavar=_("NAME"), help=_("the circle's name or id (default: the last opened)")
     )
 
 
@@ -102,19 +115,26 @@ def run_show(args: argparse.Namespace) -> int:
     except Failed as failed:
         return failure(str(failed))
     state = service.state
-    where = {"file": "a circle file at", "server": "a server circle at"}.get(
-        service.record.transport, "at"
-    )
+    where = {
+        "file": _("a circle file at {location}"),
+        "server": _("a server circle at {location}"),
+    }.get(service.record.transport, _("at {location}"))
     me = state.members.get(service.me)
     lines = [
-        f"{state.name}  ({where} {service.record.location})",
-        f"you: {me.name}, {me.role}" if me else "you: not a member yet",
-        f"goal: {state.goal or '(none: studycircle circle set --goal TEXT)'}",
-        f"rules (version {state.rules_version}):" if state.rules else "rules: (none)",
+        f"{state.name}  ({where.format(location=service.record.location)})",
+        _("you: {name}, {role}").format(name=me.name, role=_(ROLES.get(me.role, me.role)))
+        if me
+        else _("you: not a member yet"),
+        _("goal: {goal}").format(
+            goal=state.goal or _("(none: studycircle circle set --goal TEXT)")
+        ),
+        _("rules (version {version}):").format(version=state.rules_version)
+        if state.rules
+        else _("rules: (none)"),
         *(f"  {line}" for line in state.rules.splitlines()),
-        "channels:",
+        _("channels:"),
         *_channel_lines(state),
-        f"members: {sum(not m.removed for m in state.members.values())}",
+        _("members: {count}").format(count=sum(not m.removed for m in state.members.values())),
     ]
     emit("\n".join(lines))
     return 0
@@ -124,12 +144,16 @@ def _read_rules(file: str) -> str:
     try:
         raw = sys.stdin.buffer.read(MAX_RULES_FILE + 1) if file == "-" else Path(file).read_bytes()
     except OSError as error:
-        raise Failed(f"{file}: cannot read it: {error.strerror or error}") from None
+        raise Failed(
+            _("{file}: cannot read it: {error}").format(file=file, error=os_error(error))
+        ) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise Failed(f"{file}:{line}: not UTF-8 text; save it as UTF-8") from None
+        raise Failed(
+            _("{file}:{line}: not UTF-8 text; save it as UTF-8").format(file=file, line=line)
+        ) from None
 
 
 def run_set(args: argparse.Namespace) -> int:
@@ -138,28 +162,33 @@ def run_set(args: argparse.Namespace) -> int:
     try:
         data: dict[str, object] = {}
         if args.name is not None:
-            data["name"] = checked(args.name, "the circle's name", Name)
+            data["name"] = checked(args.name, _("the circle's name"), Name)
         if args.goal is not None:
-            data["goal"] = checked(args.goal, "the circle's goal", Goal, empty=True)
+            data["goal"] = checked(args.goal, _("the circle's goal"), Goal, empty=True)
         rules = args.rules if args.rules_file is None else _read_rules(args.rules_file)
         if rules is not None:
-            data["rules"] = checked(rules, "the rules", Rules, empty=True)
+            data["rules"] = checked(rules, _("the rules"), Rules, empty=True)
         if not data:
-            raise Failed("nothing to change: say --name, --goal, --rules or --rules-file")
+            raise Failed(_("nothing to change: say --name, --goal, --rules or --rules-file"))
         service = circle_service(args.circle)
         state = service.state
         changed = {key: value for key, value in data.items() if getattr(state, key) != value}
         if not changed:
-            emit(f"{state.name!r} already has that {' and '.join(data)}; nothing changed")
+            emit(
+                _("{circle!r} already has that {what}; nothing changed").format(
+                    circle=state.name, what=_(" and ").join(_(FIELDS[k]) for k in data)
+                )
+            )
             return 0
         _submit(service, "circle.update", changed)
     except Failed as failed:
         return failure(str(failed))
     sent = send_now(service)
-    what = " and ".join(
-        "the rules (every member sees them once)" if k == "rules" else k for k in changed
+    what = _(" and ").join(
+        _("the rules (every member sees them once)") if k == "rules" else _(FIELDS[k])
+        for k in changed
     )
-    emit(f"changed {what} of {service.state.name!r}{sent}")
+    emit(_("changed {what} of {circle!r}").format(what=what, circle=service.state.name) + sent)
     return 0
 
 
@@ -170,10 +199,10 @@ def _channel_lines(state: "CircleState") -> list[str]:
     lines = []
     for channel_id in state.channel_order:
         channel = state.channels[channel_id]
-        archived = " (archived)" if channel.archived else ""
+        archived = " " + _("(archived)") if channel.archived else ""
         goal = f"  {channel.goal}" if channel.goal else ""
         lines.append(f"  #{channel.name}{archived}{goal}")
-    return lines or ["  (none: studycircle channel add NAME)"]
+    return lines or ["  " + _("(none: studycircle channel add NAME)")]
 
 
 def _find(state: "CircleState", wanted: str, *, archived: bool | None = None) -> str:
@@ -189,26 +218,40 @@ def _find(state: "CircleState", wanted: str, *, archived: bool | None = None) ->
     if len(found) == 1:
         return found[0]
     if found:
-        raise Failed(f"{len(found)} channels are named {wanted!r}: name one by id")
+        raise Failed(
+            _("{count} channels are named {name!r}: name one by id").format(
+                count=len(found), name=wanted
+            )
+        )
     shown = ", ".join(
         f"#{state.channels[c].name}"
         for c in state.channel_order
         if archived in (None, state.channels[c].archived)
     )
-    kind = {True: "archived channel", False: "open channel", None: "channel"}[archived]
-    raise Failed(f"no {kind} {wanted!r} in {state.name!r} (there: {shown or 'none'})")
+    sentence = {
+        True: _("no archived channel {name!r} in {circle!r} (there: {shown})"),
+        False: _("no open channel {name!r} in {circle!r} (there: {shown})"),
+        None: _("no channel {name!r} in {circle!r} (there: {shown})"),
+    }[archived]
+    raise Failed(sentence.format(name=wanted, circle=state.name, shown=shown or _("none")))
 
 
 def _name_taken(state: "CircleState", name: str, but: str = "") -> None:
     for channel_id in state.channel_order:
         channel = state.channels[channel_id]
         if channel_id != but and channel.name.casefold() == name.casefold():
-            hint = (
-                f": it is archived (studycircle channel unarchive {channel.name})"
-                if channel.archived
-                else ""
+            if channel.archived:
+                raise Failed(
+                    _(
+                        "{circle!r} already has a #{channel}: it is archived "
+                        "(studycircle channel unarchive {channel})"
+                    ).format(circle=state.name, channel=channel.name)
+                )
+            raise Failed(
+                _("{circle!r} already has a #{channel}").format(
+                    circle=state.name, channel=channel.name
+                )
             )
-            raise Failed(f"{state.name!r} already has a #{channel.name}{hint}")
 
 
 def _submit(service: "CircleService", type_name: str, data: dict[str, object]) -> None:
@@ -218,9 +261,9 @@ def _submit(service: "CircleService", type_name: str, data: dict[str, object]) -
     try:
         service.submit(type_name, data)
     except Refused as error:
-        raise Failed(f"not done: {error}") from None
+        raise Failed(_("not done: {reason}").format(reason=error_text(error))) from None
     except OpError as error:  # checked before, so only what the checks cannot know
-        raise Failed(f"not done: {str(error).split(' - at ')[0]}") from None
+        raise Failed(_("not done: {reason}").format(reason=str(error).split(" - at ")[0])) from None
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -228,7 +271,7 @@ def run_list(args: argparse.Namespace) -> int:
         service = circle_service(args.circle)
     except Failed as failed:
         return failure(str(failed))
-    emit(f"channels of {service.state.name!r}:")
+    emit(_("channels of {circle!r}:").format(circle=service.state.name))
     emit("\n".join(_channel_lines(service.state)))
     return 0
 
@@ -237,15 +280,18 @@ def run_add(args: argparse.Namespace) -> int:
     from .core.ops import Goal, Name
 
     try:
-        name = checked(args.name.lstrip("#"), "the channel's name", Name)
-        goal = checked(args.goal, "the channel's goal", Goal, empty=True)
+        name = checked(args.name.lstrip("#"), _("the channel's name"), Name)
+        goal = checked(args.goal, _("the channel's goal"), Goal, empty=True)
         service = circle_service(args.circle)
         _name_taken(service.state, name)
         data: dict[str, object] = {"name": name, "goal": goal} if goal else {"name": name}
         _submit(service, "channel.create", data)
     except Failed as failed:
         return failure(str(failed))
-    emit(f"added #{name} to {service.state.name!r}{send_now(service)}")
+    emit(
+        _("added #{channel} to {circle!r}").format(channel=name, circle=service.state.name)
+        + send_now(service)
+    )
     return 0
 
 
@@ -253,7 +299,7 @@ def run_rename(args: argparse.Namespace) -> int:
     from .core.ops import Name
 
     try:
-        new = checked(args.new_name.lstrip("#"), "the channel's new name", Name)
+        new = checked(args.new_name.lstrip("#"), _("the channel's new name"), Name)
         service = circle_service(args.circle)
         channel_id = _find(service.state, args.channel)
         old = service.state.channels[channel_id].name
@@ -261,7 +307,12 @@ def run_rename(args: argparse.Namespace) -> int:
         _submit(service, "channel.update", {"channel": channel_id, "name": new})
     except Failed as failed:
         return failure(str(failed))
-    emit(f"renamed #{old} to #{new} in {service.state.name!r}{send_now(service)}")
+    emit(
+        _("renamed #{old} to #{new} in {circle!r}").format(
+            old=old, new=new, circle=service.state.name
+        )
+        + send_now(service)
+    )
     return 0
 
 
@@ -269,15 +320,19 @@ def run_goal(args: argparse.Namespace) -> int:
     from .core.ops import Goal
 
     try:
-        goal = checked(args.goal, "the channel's goal", Goal, empty=True)
+        goal = checked(args.goal, _("the channel's goal"), Goal, empty=True)
         service = circle_service(args.circle)
         channel_id = _find(service.state, args.channel)
         _submit(service, "channel.update", {"channel": channel_id, "goal": goal})
     except Failed as failed:
         return failure(str(failed))
     name = service.state.channels[channel_id].name
-    done = f"set the goal of #{name}" if goal else f"cleared the goal of #{name}"
-    emit(f"{done} in {service.state.name!r}{send_now(service)}")
+    done = (
+        _("set the goal of #{channel} in {circle!r}")
+        if goal
+        else _("cleared the goal of #{channel} in {circle!r}")
+    )
+    emit(done.format(channel=name, circle=service.state.name) + send_now(service))
     return 0
 
 
@@ -290,13 +345,19 @@ def run_archive(args: argparse.Namespace) -> int:
         channel_id = _find(state, args.channel, archived=not args.archived)
         if args.archived and channels_in_order(state) == [channel_id]:
             raise Failed(
-                f"#{state.channels[channel_id].name} is the last open channel of "
-                f"{state.name!r}: members need one to post in; add another first"
+                _(
+                    "#{channel} is the last open channel of {circle!r}: members need one "
+                    "to post in; add another first"
+                ).format(channel=state.channels[channel_id].name, circle=state.name)
             )
         _submit(service, "channel.archive", {"channel": channel_id, "archived": args.archived})
     except Failed as failed:
         return failure(str(failed))
-    done = "archived" if args.archived else "reopened"
+    done = (
+        _("archived #{channel} in {circle!r}")
+        if args.archived
+        else _("reopened #{channel} in {circle!r}")
+    )
     name = service.state.channels[channel_id].name
-    emit(f"{done} #{name} in {service.state.name!r}{send_now(service)}")
+    emit(done.format(channel=name, circle=service.state.name) + send_now(service))
     return 0

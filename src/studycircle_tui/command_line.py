@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .sync.engine import CircleService
 
+from .i18n import _, error_text
+
 PROG = "studycircle"
 
 
@@ -45,18 +47,28 @@ def checked(value: str, what: str, kind: object, *, empty: bool = False) -> str:
     text = value.strip()
     limit = typing.get_args(kind)[1].max_length
     if not text and not empty:
-        raise Failed(f"{what} is only spaces" if value else f"{what} is empty")
+        raise Failed(
+            (_("{what} is only spaces") if value else _("{what} is empty")).format(what=what)
+        )
     if len(text) > limit:
-        raise Failed(f"{what} is {len(text):,} characters long: it can be at most {limit:,}")
+        raise Failed(
+            _("{what} is {length:,} characters long: it can be at most {limit:,}").format(
+                what=what, length=len(text), limit=limit
+            )
+        )
     try:
         msgspec.convert(text, kind)
     except msgspec.ValidationError as error:
         if refused_kind(str(error)) == "line":
             raise Failed(
-                f"{what} holds a line break, a control character or a direction override; "
-                "it must be one line of plain text"
+                _(
+                    "{what} holds a line break, a control character or a direction override; "
+                    "it must be one line of plain text"
+                ).format(what=what)
             ) from None
-        raise Failed(f"{what} holds a control character (an escape, say)") from None
+        raise Failed(
+            _("{what} holds a control character (an escape, say)").format(what=what)
+        ) from None
     return text
 
 
@@ -75,22 +87,28 @@ def circle_service(wanted: str | None) -> "CircleService":
     store = Store(config.store_file())
     circles = store.circles()
     if not circles:
-        raise Failed("no circle yet: open or create one first (studycircle open FILE)")
+        raise Failed(_("no circle yet: open or create one first (studycircle open FILE)"))
     if wanted:
         matches = [c for c in circles if wanted == c.id or wanted.casefold() == c.name.casefold()]
         if not matches:
             known = ", ".join(sorted({c.name for c in circles}))
-            raise Failed(f"no circle named {wanted!r} (yours: {known})")
+            raise Failed(
+                _("no circle named {name!r} (yours: {known})").format(name=wanted, known=known)
+            )
         if len({c.id for c in matches}) > 1:
             ids = ", ".join(c.id for c in matches)
-            raise Failed(f"{len(matches)} circles are named {wanted!r}: name one by id ({ids})")
+            raise Failed(
+                _("{count} circles are named {name!r}: name one by id ({ids})").format(
+                    count=len(matches), name=wanted, ids=ids
+                )
+            )
     else:
         default = config.load_settings().default_circle
         matches = [c for c in circles if default in (c.id, c.name)] or circles
     try:
         return open_service(store, matches[0], screen=False)
     except CircleFileError as error:
-        raise Failed(str(error)) from None
+        raise Failed(error_text(error)) from None
 
 
 def send_now(service: "CircleService") -> str:
@@ -102,5 +120,5 @@ def send_now(service: "CircleService") -> str:
     try:
         asyncio.run(service.sync_once())
     except TransportError:
-        return " (saved; the circle cannot be reached now: it is sent at the next sync)"
-    return "" if not service.status.waiting else " (saved; it is sent at the next sync)"
+        return " " + _("(saved; the circle cannot be reached now: it is sent at the next sync)")
+    return "" if not service.status.waiting else " " + _("(saved; it is sent at the next sync)")

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import platformdirs
 
+from .core.messages import Message, reason_of
+
 APP = "studycircle"
 
 
@@ -92,6 +94,8 @@ class Settings:
     color_depth: str = "auto"
     ascii_borders: bool = False
     keys: dict[str, str] = field(default_factory=dict)
+    # "auto": the language the environment asks for (i18n.from_environment).
+    language: str = "auto"
     problems: list[str] = field(default_factory=list)
     # The config.toml these came from and are saved to; None is the user's own. An
     # ssh-serve player's settings live in their own folder, whatever the server's are.
@@ -101,24 +105,28 @@ class Settings:
 def _text(limit: int) -> Callable[[object], object]:
     def check(value: object) -> object:
         if not isinstance(value, str):
-            raise ValueError("should be text in quotes")
+            raise ValueError(Message("should be text in quotes"))
         if len(value) > limit:
-            raise ValueError(f"should be at most {limit} characters")
+            raise ValueError(Message("should be at most {limit} characters", limit=limit))
         return value.strip()
 
     return check
 
 
+def _one_of(choices: tuple[str, ...]) -> Message:
+    return Message("should be one of {choices}", choices=", ".join(repr(c) for c in choices))
+
+
 def _flag(value: object) -> object:
     if not isinstance(value, bool):
-        raise ValueError("should be true or false")
+        raise ValueError(Message("should be true or false"))
     return value
 
 
 def _choice(choices: tuple[str, ...]) -> Callable[[object], object]:
     def check(value: object) -> object:
         if not isinstance(value, str) or value not in choices:
-            raise ValueError(f"should be one of {', '.join(repr(c) for c in choices)}")
+            raise ValueError(_one_of(choices))
         return value
 
     return check
@@ -126,7 +134,9 @@ def _choice(choices: tuple[str, ...]) -> Callable[[object], object]:
 
 def _theme(value: object) -> object:
     if not isinstance(value, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", value):
-        raise ValueError("should be a theme name such as 'dark' (lower-case letters, digits, -)")
+        raise ValueError(
+            Message("should be a theme name such as 'dark' (lower-case letters, digits, -)")
+        )
     return value
 
 
@@ -137,19 +147,31 @@ def _color_depth(value: object) -> object:
     if value == "24bit":
         value = "truecolor"
     if value not in COLOR_DEPTHS:
-        raise ValueError('should be 1, 16, 256, "truecolor" or "auto"')
+        raise ValueError(Message('should be 1, 16, 256, "truecolor" or "auto"'))
     return value
 
 
 def _keys(value: object) -> object:
     if not isinstance(value, dict):
-        raise ValueError('should be a table of binding id = "key", e.g. new-thread = "n"')
+        raise ValueError(Message('should be a table of binding id = "key", e.g. new-thread = "n"'))
     keys = {}
     for binding, keys_text in value.items():
         if not isinstance(keys_text, str) or not _KEYS.match(keys_text.replace(" ", "")):
-            raise ValueError(f'\'{binding}\' should be keys such as "ctrl+n" or "n,ctrl+n"')
+            raise ValueError(
+                Message(
+                    '\'{binding}\' should be keys such as "ctrl+n" or "n,ctrl+n"', binding=binding
+                )
+            )
         keys[binding] = keys_text.replace(" ", "")
     return keys
+
+
+def _language(value: object) -> object:
+    from .i18n import LANGUAGES
+
+    if not isinstance(value, str) or value not in ("auto", *LANGUAGES):
+        raise ValueError(_one_of(("auto", *LANGUAGES)))
+    return value
 
 
 _CHECKS: dict[str, Callable[[object], object]] = {
@@ -162,6 +184,7 @@ _CHECKS: dict[str, Callable[[object], object]] = {
     "color_depth": _color_depth,
     "ascii_borders": _flag,
     "keys": _keys,
+    "language": _language,
 }
 KEYS = tuple(_CHECKS)
 
@@ -180,17 +203,28 @@ def load_settings(path: Path | None = None) -> Settings:
     except FileNotFoundError:
         return settings
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        settings.problems.append(f"{path}: {error}; using the defaults")
+        settings.problems.append(
+            Message("{path}: {error}; using the defaults", path=str(path), error=str(error))
+        )
         return settings
     for key, value in raw.items():
         check = _CHECKS.get(key)
         if check is None:
-            settings.problems.append(f"{path}: unknown setting '{key}' ignored")
+            settings.problems.append(
+                Message("{path}: unknown setting '{key}' ignored", path=str(path), key=key)
+            )
             continue
         try:
             setattr(settings, key, check(value))
         except ValueError as error:
-            settings.problems.append(f"{path}: '{key}' {error}; using the default")
+            settings.problems.append(
+                Message(
+                    "{path}: '{key}' {problem}; using the default",
+                    path=str(path),
+                    key=key,
+                    problem=reason_of(error),
+                )
+            )
     if not settings.name:
         settings.name = default_name()
     return settings

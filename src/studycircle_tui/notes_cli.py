@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .command_line import Failed, circle_service, emit, failure, send_now
+from .i18n import _, error_text, message, os_error
 
 if TYPE_CHECKING:
     from .core.state import Note
@@ -28,43 +29,51 @@ _HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 def add_commands(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     notes = subparsers.add_parser(
         "notes",
-        help="export the circle's shared notes to Markdown files, or import one",
-        description="Export the shared notes of a circle to Markdown (.md) files, or import a "
-        "Markdown file as a new note.",
+        help=_("export the circle's shared notes to Markdown files, or import one"),
+        description=_(
+            "Export the shared notes of a circle to Markdown (.md) files, or import a "
+            "Markdown file as a new note."
+        ),
     )
     commands = notes.add_subparsers(dest="notes_command", required=True, metavar="{export,import}")
 
     export = commands.add_parser(
         "export",
-        help="write one note, or every note, to .md files",
-        description="Write each note's current text to a Markdown file named after its title "
-        "(characters a file name cannot hold become '-'; two notes with one title get "
-        "'(2)'). A note that needs merging is written with its conflict markers.",
+        help=_("write one note, or every note, to .md files"),
+        description=_(
+            "Write each note's current text to a Markdown file named after its title "
+            "(characters a file name cannot hold become '-'; two notes with one title get "
+            "'(2)'). A note that needs merging is written with its conflict markers."
+        ),
     )
     export.add_argument(
-        "--circle", metavar="NAME", help="the circle's name or id (default: the last opened)"
+        "--circle", metavar=_("NAME"), help=_("the circle's name or id (default: the last opened)")
     )
     export.add_argument(
-        "--note", metavar="TITLE|ID", help="the note's title or id (default: every note)"
+        "--note", metavar=_("TITLE|ID"), help=_("the note's title or id (default: every note)")
     )
     export.add_argument(
-        "--out", metavar="DIR", default=".", help="the folder to write to (default: here)"
+        "--out", metavar=_("DIR"), default=".", help=_("the folder to write to (default: here)")
     )
-    export.add_argument("--force", action="store_true", help="replace files that exist")
+    export.add_argument("--force", action="store_true", help=_("replace files that exist"))
     export.set_defaults(func=run_export)
 
     importer = commands.add_parser(
         "import",
-        help="add a Markdown file to the circle as a new note",
-        description="Read a UTF-8 Markdown file (at most 1 MB) and add it as a new note. Its "
-        "title is --title, else the file's first heading, else the file's name.",
+        help=_("add a Markdown file to the circle as a new note"),
+        description=_(
+            "Read a UTF-8 Markdown file (at most 1 MB) and add it as a new note. Its "
+            "title is --title, else the file's first heading, else the file's name."
+        ),
     )
-    importer.add_argument("file", metavar="FILE.md", help="the Markdown file (UTF-8)")
+    importer.add_argument("file", metavar=_("FILE.md"), help=_("the Markdown file (UTF-8)"))
     importer.add_argument(
-        "--circle", metavar="NAME", help="the circle's name or id (default: the last opened)"
+        "--circle", metavar=_("NAME"), help=_("the circle's name or id (default: the last opened)")
     )
-    importer.add_argument("--title", metavar="TITLE", help="the note's title")
-    importer.add_argument("--channel", help="the channel it belongs to (default: the whole circle)")
+    importer.add_argument("--title", metavar=_("TITLE"), help=_("the note's title"))
+    importer.add_argument(
+        "--channel", help=_("the channel it belongs to (default: the whole circle)")
+    )
     importer.set_defaults(func=run_import)
 
 
@@ -105,9 +114,17 @@ def _find_note(service: "CircleService", wanted: str) -> "Note":
         return matches[0]
     if matches:
         ids = ", ".join(note.id for note in matches)
-        raise Failed(f"{len(matches)} notes are titled {wanted!r}: name one by id ({ids})")
+        raise Failed(
+            _("{count} notes are titled {title!r}: name one by id ({ids})").format(
+                count=len(matches), title=wanted, ids=ids
+            )
+        )
     known = ", ".join(repr(n.title) for n in sorted(notes.values(), key=lambda n: n.title))
-    raise Failed(f"no note titled {wanted!r} in {service.state.name!r} (its notes: {known})")
+    raise Failed(
+        _("no note titled {title!r} in {circle!r} (its notes: {known})").format(
+            title=wanted, circle=service.state.name, known=known
+        )
+    )
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -119,15 +136,19 @@ def run_export(args: argparse.Namespace) -> int:
         else:
             notes = sorted(state.notes.values(), key=lambda n: (n.title.casefold(), n.title, n.id))
             if not notes:
-                emit(f"{state.name!r} has no notes yet")
+                emit(_("{circle!r} has no notes yet").format(circle=state.name))
                 return 0
         out = Path(args.out).expanduser()
         if out.exists() and not out.is_dir():
-            raise Failed(f"{args.out}: not a folder")
+            raise Failed(_("{path}: not a folder").format(path=args.out))
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise Failed(f"{args.out}: cannot make the folder: {error.strerror or error}") from None
+            raise Failed(
+                _("{path}: cannot make the folder: {error}").format(
+                    path=args.out, error=os_error(error)
+                )
+            ) from None
         taken: set[str] = set()
         planned = []
         for note in notes:
@@ -138,18 +159,23 @@ def run_export(args: argparse.Namespace) -> int:
                 name = f"{base} ({count}).md"
             taken.add(name.casefold())
             planned.append((note, out / name))
-        existing = [path for _, path in planned if path.exists()]
+        existing = [path for _note, path in planned if path.exists()]
         if existing and not args.force:
             shown = ", ".join(str(path) for path in existing[:3])
-            more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
-            raise Failed(f"{shown}{more}: already there; --force replaces it")
+            if len(existing) > 3:
+                shown = _("{shown} and {count} more").format(shown=shown, count=len(existing) - 3)
+            raise Failed(_("{paths}: already there; --force replaces it").format(paths=shown))
         for note, path in planned:
             try:
                 path.write_text(file_text(note.text), encoding="utf-8", newline="")
             except OSError as error:
-                raise Failed(f"{path}: cannot write it: {error.strerror or error}") from None
-            merge = " (it needs merging: its conflict markers are in the file)"
-            emit(f"exported {note.title!r} to {path}{merge if note.needs_merge else ''}")
+                raise Failed(
+                    _("{path}: cannot write it: {error}").format(path=path, error=os_error(error))
+                ) from None
+            done = _("exported {title!r} to {path}").format(title=note.title, path=path)
+            if note.needs_merge:
+                done += " " + _("(it needs merging: its conflict markers are in the file)")
+            emit(done)
     except Failed as failed:
         return failure(str(failed))
     return 0
@@ -165,14 +191,16 @@ def _read_note_file(file: str) -> str:
     path = Path(file)
     try:
         if path.is_dir():
-            raise Failed(f"{file}: is a folder, not a Markdown file")
+            raise Failed(_("{file}: is a folder, not a Markdown file").format(file=file))
         size = path.stat().st_size
         # A UTF-8 byte order mark (3 bytes) is not part of the text.
         if size > notemerge.MAX_NOTE_BYTES + 3:
-            raise Failed(f"{file}: {notemerge.size_refusal(size)}")
+            raise Failed(f"{file}: {message(notemerge.size_refusal(size))}")
         raw = path.read_bytes()
     except OSError as error:
-        raise Failed(f"{file}: cannot read it: {error.strerror or error}") from None
+        raise Failed(
+            _("{file}: cannot read it: {error}").format(file=file, error=os_error(error))
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -181,12 +209,14 @@ def _read_note_file(file: str) -> str:
         bad = raw[error.start : error.end].hex(" ")
         guess = " (UTF-16?)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
         raise Failed(
-            f"{file}:{line}: not UTF-8 text{guess}: byte {bad} at column {column} "
-            "cannot be decoded; save the file as UTF-8 and import it again"
+            _(
+                "{file}:{line}: not UTF-8 text{guess}: byte {bad} at column {column} "
+                "cannot be decoded; save the file as UTF-8 and import it again"
+            ).format(file=file, line=line, guess=guess, bad=bad, column=column)
         ) from None
     refusal = notemerge.size_refusal(notemerge.utf8_size(text))
     if refusal:
-        raise Failed(f"{file}: {refusal}")
+        raise Failed(f"{file}: {message(refusal)}")
     return text
 
 
@@ -213,23 +243,35 @@ def run_import(args: argparse.Namespace) -> int:
         text = _read_note_file(args.file)
         title = note_title(text, args.file, args.title)
         if not title:
-            raise Failed(f"{args.file}: the note needs a title: give one with --title")
+            raise Failed(
+                _("{file}: the note needs a title: give one with --title").format(file=args.file)
+            )
         service = circle_service(args.circle)
         channel = None
         if args.channel:
             try:
                 channel = find_channel(service.state, args.channel)
             except ValueError as error:
-                raise Failed(str(error)) from None
+                raise Failed(error_text(error)) from None
         try:
             op = asyncio.run(service.create_note(title, text, channel))
         except Refused as error:
-            raise Failed(f"{args.file}: not imported: {error}") from None
+            raise Failed(
+                _("{file}: not imported: {reason}").format(file=args.file, reason=error_text(error))
+            ) from None
     except Failed as failed:
         return failure(str(failed))
     sent = send_now(service)
     state = service.state
     channel = state.channels.get(op.data.channel or "")
-    where = f"#{channel.name} of {state.name!r}" if channel else repr(state.name)
-    emit(f"imported {title!r} into {where}{sent}; open it in the Notes pane (N)")
+    where = (
+        _("#{channel} of {circle!r}").format(channel=channel.name, circle=state.name)
+        if channel
+        else repr(state.name)
+    )
+    emit(
+        _("imported {title!r} into {where}").format(title=title, where=where)
+        + sent
+        + _("; open it in the Notes pane (N)")
+    )
     return 0

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .command_line import PROG, Failed, circle_service, emit, failure, send_now
+from .i18n import _, error_text, message, ngettext, os_error
 
 if TYPE_CHECKING:
     from .core.quizformats import Quiz, QuizQuestion
@@ -23,63 +24,74 @@ FORMATS = ("toml", "gift", "aiken")  # as in core.quizformats, without importing
 def add_commands(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     quiz = subparsers.add_parser(
         "quiz",
-        help="check, convert and import quiz files (TOML, Moodle GIFT, Aiken)",
-        description="Check, convert and import quiz files: the native TOML format, and "
-        "Moodle's GIFT and Aiken formats.",
+        help=_("check, convert and import quiz files (TOML, Moodle GIFT, Aiken)"),
+        description=_(
+            "Check, convert and import quiz files: the native TOML format, and "
+            "Moodle's GIFT and Aiken formats."
+        ),
     )
-    commands = quiz.add_subparsers(dest="quiz_command", required=True, metavar="COMMAND")
+    commands = quiz.add_subparsers(dest="quiz_command", required=True, metavar=_("COMMAND"))
 
     check = commands.add_parser(
         "check",
-        help="validate a quiz file and print the quiz it holds",
-        description="Validate a quiz file and print the parsed quiz. The format comes from the "
-        "extension (.toml, .gift, .aiken; a .txt is read as GIFT or Aiken by its content) "
-        "unless --format says.",
+        help=_("validate a quiz file and print the quiz it holds"),
+        description=_(
+            "Validate a quiz file and print the parsed quiz. The format comes from the "
+            "extension (.toml, .gift, .aiken; a .txt is read as GIFT or Aiken by its content) "
+            "unless --format says."
+        ),
     )
-    check.add_argument("file", metavar="FILE")
+    check.add_argument("file", metavar=_("FILE"))
     check.add_argument(
         "--json",
         action="store_true",
-        help='print {"title", "questions": [{"type", "text", "choices", "correct"}], '
-        '"skipped": [{"line", "reason"}]}',
+        help=_("print the quiz as JSON: {fields}").format(
+            fields='{"title", "questions": [{"type", "text", "choices", "correct"}], '
+            '"skipped": [{"line", "reason"}]}'
+        ),
     )
-    check.add_argument("--format", choices=FORMATS, help="the file's format")
+    check.add_argument("--format", choices=FORMATS, help=_("the file's format"))
     check.set_defaults(func=run_check)
 
     export = commands.add_parser(
         "export",
-        help="convert a quiz file to another format, on stdout",
-        description="Read a quiz file and write it in another format on stdout.",
+        help=_("convert a quiz file to another format, on stdout"),
+        description=_("Read a quiz file and write it in another format on stdout."),
     )
-    export.add_argument("file", metavar="FILE")
-    export.add_argument("--format", choices=FORMATS, required=True, help="the format to write")
+    export.add_argument("file", metavar=_("FILE"))
+    export.add_argument("--format", choices=FORMATS, required=True, help=_("the format to write"))
     export.add_argument(
-        "--from", dest="source_format", choices=FORMATS, help="the file's format (default: guessed)"
+        "--from",
+        dest="source_format",
+        choices=FORMATS,
+        help=_("the file's format (default: guessed)"),
     )
     export.set_defaults(func=run_export)
 
     importer = commands.add_parser(
         "import",
-        help="add a quiz file to a channel of a circle (default: your last-opened one)",
-        description="Read a quiz file and add the quiz to a channel of a circle (--circle, "
-        "else the circle you opened last), ready to run live from the Quiz pane (z). Its "
-        "answer key stays on this device and is published one question at a time, at each "
-        "reveal; --practice shares it with the quiz so anyone can practise it now (it can "
-        "then no longer be run live fairly).",
+        help=_("add a quiz file to a channel of a circle (default: your last-opened one)"),
+        description=_(
+            "Read a quiz file and add the quiz to a channel of a circle (--circle, "
+            "else the circle you opened last), ready to run live from the Quiz pane (z). Its "
+            "answer key stays on this device and is published one question at a time, at each "
+            "reveal; --practice shares it with the quiz so anyone can practise it now (it can "
+            "then no longer be run live fairly)."
+        ),
     )
-    importer.add_argument("file", metavar="FILE")
-    importer.add_argument("--channel", required=True, help="the channel's name (or id)")
+    importer.add_argument("file", metavar=_("FILE"))
+    importer.add_argument("--channel", required=True, help=_("the channel's name (or id)"))
     importer.add_argument(
-        "--circle", metavar="NAME", help="the circle's name or id (default: the last opened)"
+        "--circle", metavar=_("NAME"), help=_("the circle's name or id (default: the last opened)")
     )
-    importer.add_argument("--format", choices=FORMATS, help="the file's format")
+    importer.add_argument("--format", choices=FORMATS, help=_("the file's format"))
     importer.add_argument(
-        "--practice", action="store_true", help="share the answer key: a practice quiz"
+        "--practice", action="store_true", help=_("share the answer key: a practice quiz")
     )
     importer.add_argument(
         "--again",
         action="store_true",
-        help="import it even if the channel already has the same quiz (another copy)",
+        help=_("import it even if the channel already has the same quiz (another copy)"),
     )
     importer.set_defaults(func=run_import)
 
@@ -92,20 +104,24 @@ def load(file: str, format: str | None) -> "Quiz":
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise Failed(f"{file}: cannot read it: {error.strerror or error}") from None
+        raise Failed(
+            _("{file}: cannot read it: {error}").format(file=file, error=os_error(error))
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise Failed(f"{file}:{line}: not UTF-8 text") from None
+        raise Failed(_("{file}:{line}: not UTF-8 text").format(file=file, line=line)) from None
     format = format or quizformats.guess_format(path.name, text)
     if format is None:
-        raise Failed(f"{file}: cannot tell its format; say --format toml, gift or aiken")
+        raise Failed(
+            _("{file}: cannot tell its format; say --format toml, gift or aiken").format(file=file)
+        )
     try:
         # GIFT and Aiken files have no title: the file's name stands in.
         return quizformats.read(text, format, title=path.name.split(".")[0])
     except quizformats.QuizFormatError as error:
-        raise Failed(f"{file}:{error.line}: {error.message}") from None
+        raise Failed(f"{file}:{error.line}: {message(error.message)}") from None
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -133,9 +149,14 @@ def run_export(args: argparse.Namespace) -> int:
     except Failed as failed:
         return failure(str(failed))
     except quizformats.QuizFormatError as error:
-        return failure(f"{args.file}:{error.line}: {error.message}")
+        return failure(f"{args.file}:{error.line}: {message(error.message)}")
     for note in quizformats.losses(quiz, args.format):
-        emit(f"{PROG}: note: {args.format} leaves out {note}", sys.stderr)
+        emit(
+            _("{prog}: note: {format} leaves out {what}").format(
+                prog=PROG, format=args.format, what=message(note)
+            ),
+            sys.stderr,
+        )
     emit(text.rstrip("\n"))
     return 0
 
@@ -157,21 +178,35 @@ def run_import(args: argparse.Namespace) -> int:
             import_quiz(service, quiz, args.channel, practice=args.practice, again=args.again)
         )
     except (ValueError, Refused) as error:
-        return failure(f"{args.file}: {error}")
+        return failure(f"{args.file}: {error_text(error)}")
     for item in quiz.skipped:
-        emit(f"{PROG}: note: {args.file}:{item.line}: skipped, {item.reason}", sys.stderr)
+        emit(
+            _("{prog}: note: {file}:{line}: skipped, {reason}").format(
+                prog=PROG, file=args.file, line=item.line, reason=message(item.reason)
+            ),
+            sys.stderr,
+        )
     sent = send_now(service)
     count = len(op.data.questions)
     keys = (
-        "its answers travel with it: anyone can practise it"
+        _("its answers travel with it: anyone can practise it")
         if args.practice
-        else "its answer key stays on this device until each reveal: run it live from the "
-        "Quiz pane (z, then l)"
+        else _(
+            "its answer key stays on this device until each reveal: run it live from the "
+            "Quiz pane (z, then l)"
+        )
     )
-    emit(
-        f"imported '{quiz.title}' ({count} question{'s' * (count != 1)}) into "
-        f"#{service.state.channels[op.data.channel].name} of '{service.state.name}'{sent}; {keys}"
+    imported = ngettext(
+        "imported '{title}' ({count} question) into #{channel} of '{circle}'",
+        "imported '{title}' ({count} questions) into #{channel} of '{circle}'",
+        count,
+    ).format(
+        title=quiz.title,
+        count=count,
+        channel=service.state.channels[op.data.channel].name,
+        circle=service.state.name,
     )
+    emit(f"{imported}{sent}; {keys}")
     return 0
 
 
@@ -214,7 +249,7 @@ def _answers(question: "QuizQuestion") -> list[str]:
     elif question.kind == "numerical":
         for answer in model.number_answers(question):
             if model.is_catch_all(answer):
-                shown = "any other number"
+                shown = _("any other number")
             elif answer.value is None:
                 low, high = model.format_number(answer.low), model.format_number(answer.high)  # type: ignore[arg-type]
                 shown = f"{low}..{high}"
@@ -228,7 +263,7 @@ def _answers(question: "QuizQuestion") -> list[str]:
     else:
         pairs, distractors = model.matching_pairs(question)
         lines += [f"{prompt} -> {answer}" for prompt, answer in pairs]
-        lines += [f"(no match) {answer}" for answer in distractors]
+        lines += [_("(no match) {answer}").format(answer=answer) for answer in distractors]
     return lines
 
 
@@ -236,18 +271,27 @@ def describe(quiz: "Quiz") -> str:
     """The quiz as ``quiz check`` prints it: every question, its answers (* marks the right
     ones), feedback after ``--``, and what was skipped."""
     count = len(quiz.questions)
-    out = [f"{quiz.title}: {count} question{'s' * (count != 1)}"]
+    out = [
+        ngettext("{title}: {count} question", "{title}: {count} questions", count).format(
+            title=quiz.title, count=count
+        )
+    ]
     for number, question in enumerate(quiz.questions, 1):
         about = [question.kind]
         about += [f"'{question.name}'"] if question.name else []
-        about += [f"in {question.category}"] if question.category else []
+        about += (
+            [_("in {category}").format(category=question.category)] if question.category else []
+        )
         about += [f"[{question.text_format}]"] if question.text_format else []
-        about.append(f"line {question.line}")
+        about.append(_("line {line}").format(line=question.line))
         out += ["", f"{number:>3}. {', '.join(about)}", _indent(question.text, "     ")]
         out += [_indent(line, "       ") for line in _answers(question)]
         if question.feedback:
-            out.append(_indent(f"feedback: {question.feedback}", "     "))
+            out.append(_indent(_("feedback: {text}").format(text=question.feedback), "     "))
     if quiz.skipped:
-        out += ["", "skipped:"]
-        out += [f"  line {item.line}: {item.reason}" for item in quiz.skipped]
+        out += ["", _("skipped:")]
+        out += [
+            "  " + _("line {line}: {reason}").format(line=item.line, reason=message(item.reason))
+            for item in quiz.skipped
+        ]
     return "\n".join(out)

@@ -112,13 +112,12 @@ async def test_a_new_member_sees_the_rules_and_cannot_post_before_accepting(lead
         await pilot.pause()
         assert isinstance(app.screen, RulesScreen)  # not sent: the rules come first
         assert len(sam.state.threads[thread].post_ids) == posts_before
-        await pilot.press("a")  # accept
+        await pilot.press("a")  # accept: what waited in the composer is sent then
         await pilot.app.intents.settled()
         await pilot.pause()
-        await pilot.press("ctrl+s")  # the text waited in the composer
         await pilot.app.intents.settled()
-        await pilot.pause()
     assert len(sam.state.threads[thread].post_ids) == posts_before + 1
+    assert sam.state.posts[sam.state.threads[thread].post_ids[-1]].text == "hi"
 
 
 async def test_status_line_shows_the_next_session_and_a_notice_when_it_starts(lead):

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Label, TextArea
 from toasts import toasts
 
 from quiz_helpers import asked, quiz_circle
@@ -65,12 +65,15 @@ def files_under(*folders: Path) -> dict[str, tuple[int, int]]:
 
 
 @pytest.fixture
-def workdir(tmp_path, monkeypatch):
-    """The app's current folder, where a typed file name lands."""
-    folder = tmp_path / "work" / "here"
-    folder.mkdir(parents=True)
-    monkeypatch.chdir(folder)
-    return folder
+def workdir(tmp_path, monkeypatch, isolated_home):
+    """Where a typed file name lands: the member's Downloads folder, not the folder the
+    app was started from (``started_in``, the current one)."""
+    started_in = tmp_path / "work" / "here"
+    started_in.mkdir(parents=True)
+    monkeypatch.chdir(started_in)
+    downloads = isolated_home / "Downloads"
+    downloads.mkdir()
+    return downloads
 
 
 @pytest.mark.parametrize("remote", ["ssh", "web"])
@@ -111,6 +114,7 @@ async def test_served_remotely_the_schedule_is_shown_not_written(tmp_path, workd
         await pilot.app.push_screen(ScheduleScreen(lead))
         await pilot.pause()
         before = files_under(tmp_path)
+        pilot.app.screen.query_one("#sessions").focus()  # it opens on its title field
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(pilot.app.screen, ExportTextScreen)
@@ -151,9 +155,9 @@ async def test_a_local_export_onto_an_existing_file_asks_and_no_leaves_it(tmp_pa
 async def test_a_local_export_goes_where_its_user_points_dot_dot_included(tmp_path, workdir):
     circle, session = await _finished(tmp_path)
     async with results_on_screen(circle.lead, session) as pilot:
-        await _export_to(pilot, "../../results.csv")  # their machine, their choice
+        await _export_to(pilot, "../results.csv")  # their machine, their choice
         assert isinstance(pilot.app.screen, LiveQuizScreen)
-    written = tmp_path / "results.csv"
+    written = workdir.parent / "results.csv"
     assert written.read_text(encoding="utf-8").splitlines()[0] == HEADER
 
 
@@ -163,3 +167,19 @@ async def test_a_local_export_into_a_folder_takes_the_offered_name(tmp_path, wor
         await _export_to(pilot, str(workdir))
     [written] = list(workdir.iterdir())
     assert written.name.startswith("python-basics-") and written.suffix == ".csv"
+
+
+async def test_the_export_dialog_offers_the_downloads_folder_not_the_current_one(tmp_path, workdir):
+    circle, session = await _finished(tmp_path)
+    async with results_on_screen(circle.lead, session) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        offered = pilot.app.screen.query_one(Input).value
+        said = [str(label.render()) for label in pilot.app.screen.query(Label)]
+        await pilot.press("enter")  # as offered
+        await pilot.pause()
+    assert offered.startswith("~/Downloads/python-basics-") and offered.endswith(".csv")
+    assert "A file name (written in ~/Downloads) or a path:" in said
+    [written] = list(workdir.iterdir())
+    assert written.read_text(encoding="utf-8").splitlines()[0] == HEADER
+    assert not list(Path.cwd().iterdir())  # nothing where the app was started

@@ -79,7 +79,9 @@ async def test_a_live_quiz_with_a_lead_and_three_players_scores_as_worked_out(
         assert isinstance(settings, LiveSettingsScreen)
         settings.query_one("#quiz-speed", RadioButton).value = True
         settings.query_one("#quiz-streak", Checkbox).value = True
-        await lea.press("enter")  # the focused "Open lobby" button
+        assert settings.focused is settings.query_one("#quiz-scoring")  # the first choice
+        settings.query_one("#quiz-top-n", Input).focus()
+        await lea.press("enter")  # enter on the last field opens the lobby
         await lea.pause()
         host = lea.app.screen
         assert isinstance(host, LiveQuizScreen) and host.lead
@@ -124,8 +126,11 @@ async def test_a_live_quiz_with_a_lead_and_three_players_scores_as_worked_out(
         await budi.press("1")
         await _at(circle, pilots, 10250, opened)
         await citra.press("2")
-        await _settle(circle, pilots)
+        # Her own screen says so at once (the answer goes out as it is made, and the
+        # lead's close may follow it in the same settle).
+        await citra.pause()
         assert "Answer sent" in str(citra.app.screen.query_one("#quiz-status").render())
+        await _settle(circle, pilots)
         await ayu.press("c")  # a second answer is not taken
         await reveal_and_go_on()
         ayu_view = str(ayu.app.screen.query_one("#quiz-status").render())

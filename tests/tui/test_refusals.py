@@ -6,6 +6,7 @@ from discussion_circle import build_story, make_app, open_as
 from textual.widgets import OptionList
 from toasts import toasts
 
+from studycircle_tui import i18n
 from studycircle_tui.core import permissions
 from studycircle_tui.tui.screens.members import MembersScreen
 from studycircle_tui.tui.widgets.composer import Composer
@@ -45,20 +46,27 @@ async def test_a_post_too_long_is_refused_in_words_and_the_draft_stays(story, tm
     assert len(citra.state.threads[thread].post_ids) == 1  # nothing was stored
 
 
-async def test_a_rule_refusal_says_the_reducers_own_sentence(story, tmp_path):
+@pytest.mark.parametrize("code", ["en", "id"])
+async def test_a_rule_refusal_says_the_reducers_own_sentence(story, tmp_path, code):
+    """In the member's language: the presenter translates the core's marked sentence
+    and its heading (``--lang id`` or ssh-serve sets the language for the app)."""
     citra = open_as(story, "Citra", tmp_path)
     answer = story.ids["second_answer"]
-    async with make_app(citra).run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.pause()
-        screen = pilot.app.screen
-        screen.open_thread(story.ids["derivative"])
-        await pilot.press("g", "j", "j")
-        assert screen.query_one(ThreadView).selected_post.id == answer
-        screen.thread_pane.action_verify()  # not offered to a member: asked for another way
-        await settle(pilot)
-        said = toasts(pilot.app)
+    with i18n.speaking(code):
+        async with make_app(citra).run_test(size=SIZE, notifications=True) as pilot:
+            await pilot.pause()
+            screen = pilot.app.screen
+            screen.open_thread(story.ids["derivative"])
+            await pilot.press("g", "j", "j")
+            assert screen.query_one(ThreadView).selected_post.id == answer
+            screen.thread_pane.action_verify()  # not offered to a member: asked another way
+            await settle(pilot)
+            said = toasts(pilot.app)
     reason = permissions.may(citra.state, citra.me, "answer.verify", 0, post=answer).reason
-    assert reason and f"Not done: {reason}" in said
+    language = i18n.language(code)
+    assert reason and f"{language.gettext('Not done')}: {language.message(reason)}" in said
+    if code == "id":
+        assert "Tidak dilakukan: hanya moderator atau ketua yang boleh melakukan ini" in said
     assert citra.state.posts[answer].verified_by is None
 
 

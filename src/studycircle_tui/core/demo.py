@@ -3,12 +3,17 @@
 Built as ordinary ops (so it exercises the same reducer as any circle): a few channels,
 a question thread with an accepted and a verified answer, a discussion thread, a note
 and a practice quiz. Some of it is in Bahasa Indonesia, as many first groups are.
+
+It is written in the language of whoever starts it: ``_`` is handed in (the front end's
+translation, like time and randomness: the core loads no catalog), and the sentences are
+marked with it for ``make i18n``. Code and names stay as they are.
 """
 
 import hashlib
 from collections.abc import Callable
 
 from .ids import ulid
+from .messages import N_
 from .ops import Op
 from .replica import Replica
 from .signing import SigningKey
@@ -17,7 +22,12 @@ MINUTE_MS = 60_000
 
 
 def demo_ops(
-    my_name: str, my_id: str, start_ms: int, random80: Callable[[], bytes], my_key: SigningKey
+    my_name: str,
+    my_id: str,
+    start_ms: int,
+    random80: Callable[[], bytes],
+    my_key: SigningKey,
+    _: Callable[[str], str] = N_,
 ) -> tuple[str, list[Op]]:
     """Return the demo circle's id and its ops; ``my_id`` becomes the circle's lead,
     signing with ``my_key``.
@@ -30,10 +40,10 @@ def demo_ops(
     circle_data = {
         "key": my_key.public,
         "signatures_required": True,
-        "name": "Python Club Demo",
+        "name": _("Python Club Demo"),
         "lead_name": my_name,
-        "goal": "Learn Python together, one small program a week.",
-        "rules": (
+        "goal": _("Learn Python together, one small program a week."),
+        "rules": _(
             "1. Be kind; disagree with the idea, never the person.\n"
             "2. Ask questions in #python-basics; mark them as questions.\n"
             "3. Accept the answer that helped you, so others can trust it.\n"
@@ -64,9 +74,14 @@ def demo_ops(
         keys[member] = member_key(my_key, member)
         do(member, "member.join", name=name, key=keys[member].public)
     do(my_id, "member.role", member=ayu, role="moderator")
-    general = do(my_id, "channel.create", name="general", goal="Say hello; plan our sessions.")
+    general = do(
+        my_id, "channel.create", name=_("general"), goal=_("Say hello; plan our sessions.")
+    )
     basics = do(
-        my_id, "channel.create", name="python-basics", goal="Questions about the week's topic."
+        my_id,
+        "channel.create",
+        name=_("python-basics"),
+        goal=_("Questions about the week's topic."),
     )
     do(my_id, "channel.create", name="bahasa", goal="Diskusi dalam Bahasa Indonesia.")
 
@@ -76,11 +91,11 @@ def demo_ops(
         "thread.create",
         channel=general.id,
         kind="discussion",
-        title="What should we build this month?",
-        text="I'd like a small **to-do app** in the terminal. Ideas? 🙂",
+        title=_("What should we build this month?"),
+        text=_("I'd like a small **to-do app** in the terminal. Ideas? 🙂"),
     )
     later(12)
-    do(sam, "post.create", thread=hello.id, text="A quiz game! We could use it in this circle.")
+    do(sam, "post.create", thread=hello.id, text=_("A quiz game! We could use it in this circle."))
     later(3)
     do(
         ayu,
@@ -95,9 +110,9 @@ def demo_ops(
         "thread.create",
         channel=basics.id,
         kind="question",
-        title="Why does my default list keep growing?",
+        title=_("Why does my default list keep growing?"),
         text=(
-            "Each call remembers the old items:\n\n"
+            _("Each call remembers the old items:") + "\n\n"
             "```python\ndef add(item, items=[]):\n    items.append(item)\n    return items\n```"
         ),
     )
@@ -107,13 +122,13 @@ def demo_ops(
         "post.create",
         thread=question.id,
         text=(
-            "Default values are made **once**, when `def` runs. Use `None`:\n\n"
+            _("Default values are made **once**, when `def` runs. Use `None`:") + "\n\n"
             "```python\ndef add(item, items=None):\n    if items is None:\n"
             "        items = []\n    items.append(item)\n    return items\n```"
         ),
     )
     later(2)
-    do(budi, "post.create", thread=question.id, text="Same trap bit me last week!")
+    do(budi, "post.create", thread=question.id, text=_("Same trap bit me last week!"))
     later(20)
     do(sam, "answer.accept", post=answer.id)
     do(my_id, "answer.verify", post=answer.id)
@@ -125,8 +140,8 @@ def demo_ops(
         "thread.create",
         channel=basics.id,
         kind="question",
-        title="Is a tuple faster than a list?",
-        text="For reading only, should I prefer `tuple`?",
+        title=_("Is a tuple faster than a list?"),
+        text=_("For reading only, should I prefer `tuple`?"),
     )
 
     later(45)
@@ -134,8 +149,8 @@ def demo_ops(
         ayu,
         "note.create",
         channel=basics.id,
-        title="Week 1 summary",
-        text=(
+        title=_("Week 1 summary"),
+        text=_(
             "# Week 1: lists and dicts\n\n"
             "- A list keeps order; a dict maps keys to values.\n"
             "- Never use a mutable default argument.\n"
@@ -147,17 +162,17 @@ def demo_ops(
         my_id,
         "quiz.create",
         channel=basics.id,
-        title="Python basics warm-up",
+        title=_("Python basics warm-up"),
         questions=[
             {
                 "kind": "multiple_choice",
-                "text": "What does `len([1, 2, 3])` return?",
-                "choices": ["2", "3", "4", "An error"],
+                "text": _("What does `len([1, 2, 3])` return?"),
+                "choices": ["2", "3", "4", _("An error")],
             },
             {
                 "kind": "true_false",
-                "text": "A tuple can be changed after it is made.",
-                "choices": ["True", "False"],
+                "text": _("A tuple can be changed after it is made."),
+                "choices": [_("True"), _("False")],
             },
             {
                 "kind": "multiple_choice",
@@ -170,7 +185,7 @@ def demo_ops(
     do(
         my_id,
         "schedule.set",
-        sessions=[{"title": "Weekly session", "weekday": 2, "time": "19:00", "tz": "UTC"}],
+        sessions=[{"title": _("Weekly session"), "weekday": 2, "time": "19:00", "tz": "UTC"}],
     )
     return circle.id, ops
 

@@ -5,6 +5,7 @@ the open questions, where the next unread thread is, who may do what to a post. 
 walk threads (thousands), never every post.
 """
 
+from .messages import Message
 from .state import CircleState, Post, Thread
 
 
@@ -23,7 +24,18 @@ def find_channel(state: CircleState, wanted: str) -> str:
         if state.channels[channel_id].name.casefold() == name:
             return channel_id
     known = ", ".join(f"#{state.channels[c].name}" for c in channels_in_order(state))
-    raise ValueError(f"no channel {wanted!r} in {state.name!r} (its channels: {known or 'none'})")
+    if not known:
+        raise ValueError(
+            Message("no channel {name!r} in {circle!r}", name=wanted, circle=state.name)
+        )
+    raise ValueError(
+        Message(
+            "no channel {name!r} in {circle!r} (its channels: {known})",
+            name=wanted,
+            circle=state.name,
+            known=known,
+        )
+    )
 
 
 def threads_by_activity(state: CircleState, channel_id: str) -> list[str]:

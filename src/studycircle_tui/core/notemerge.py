@@ -28,6 +28,7 @@ from itertools import accumulate
 from typing import NamedTuple
 
 from . import ids
+from .messages import Message
 
 MAX_NOTE_BYTES = 1_000_000  # "1 MB" as a user reads a file's size: UTF-8 bytes, SI mega
 
@@ -324,9 +325,12 @@ def size_refusal(size: int) -> str | None:
     """Why a note of ``size`` UTF-8 bytes is refused, or None."""
     if size <= MAX_NOTE_BYTES:
         return None
-    return (
-        f"this note is {size:,} bytes ({size / 1_000_000:.3f} MB) as UTF-8 text; "
-        f"notes are limited to 1 MB ({MAX_NOTE_BYTES:,} bytes)"
+    return Message(
+        "this note is {size:,} bytes ({megabytes:.3f} MB) as UTF-8 text; "
+        "notes are limited to 1 MB ({limit:,} bytes)",
+        size=size,
+        megabytes=size / 1_000_000,
+        limit=MAX_NOTE_BYTES,
     )
 
 

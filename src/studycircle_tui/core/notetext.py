@@ -28,6 +28,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from .messages import N_, Message
 from .notemerge import END, MIDDLE, START, count_conflicts, diff, split_lines
 
 if TYPE_CHECKING:  # state.py holds a NoteTexts per note: it imports this module
@@ -112,16 +113,16 @@ def refusal(lines: list[str], patch: Patch) -> str | None:
     last = len(patch) - 1
     for index, (line, removed, text) in enumerate(patch):
         if line < end:
-            return "its changes overlap or are out of order"
+            return N_("its changes overlap or are out of order")
         end = line + removed
         if end > count:
-            return f"it changes line {end} of a text of {count} lines"
+            return Message("it changes line {end} of a text of {count} lines", end=end, count=count)
         if not removed and not text:
-            return "one of its changes changes nothing"
+            return N_("one of its changes changes nothing")
         if text and not text.endswith("\n") and (index != last or end != count):
-            return "a changed line lacks its line break, and it is not the note's last"
+            return N_("a changed line lacks its line break, and it is not the note's last")
         if text and line == count and count and not lines[-1].endswith("\n"):
-            return "it adds lines after a last line that has no line break"
+            return N_("it adds lines after a last line that has no line break")
     return None
 
 

@@ -1,4 +1,4 @@
-"""Op schema v1: one typed struct per op type, decoded and validated by msgspec.
+"""Op schema (v1 and v2): one typed struct per op type, decoded and validated by msgspec.
 
 Every op is a JSON object ``{"v": 1, "id", "circle", "actor", "hlc", "type", "data"}``;
 ``seq`` and ``at`` (receive time, ms) are set by a server and never trusted from a client.
@@ -15,6 +15,15 @@ Every string a member writes is one of ``core.text``'s two kinds (free text, one
 neither admitting a terminal control character. This module is long (one struct per op
 type, 40 of them) because an op's payload and its tag belong side by side.
 
+``v`` is the schema version a reader needs to fold the op as its author meant, so ops
+stay readable by the oldest app that can take them. v2 adds key proofs (a rotation's
+``proof``, ``core/signing.py``): a ``member.key`` carrying one is v2, and so is the
+``circle.create`` of every circle made since, because a v1 app would fold its
+rotations without checking their proofs (and so differ from the others); a v1 app
+says "unsupported schema version" instead. v2 also lets a ``note.revise`` carry a
+patch instead of the whole text (``NoteRevise``): one that does is v2, one that carries
+the text stays v1. Every other op is written as v1.
+
 The entity an op creates (channel, thread, post, note, quiz, session, suggestion) takes
 the op's own id, so ids are chosen by authors and retries can never create twins.
 """
@@ -29,8 +38,8 @@ from .hlc import HLC_PATTERN
 from .ids import ULID_CHARS, ULID_PATTERN
 from .text import explain, free_text, one_line, refused_kind, repaired
 
-SCHEMA_VERSION = 1  # of every op type but one: note.revise is at 2 (see NoteRevise)
-NEWEST_VERSION = 2
+SCHEMA_VERSION = 2  # the newest this app reads (see above)
+SCHEMA_VERSIONS = (1, 2)
 SERVER_ACTOR = "@server"
 
 Id = Annotated[str, Meta(pattern=ULID_PATTERN)]
@@ -42,7 +51,8 @@ Name = Annotated[str, one_line(80, 1)]
 Title = Annotated[str, one_line(200, 1)]
 Goal = Annotated[str, free_text(500)]
 Rules = Annotated[str, free_text(10_000)]
-Text = Annotated[str, free_text(20_000, 1)]
+POST_MAX = 20_000  # characters in a post (the composer counts down to it)
+Text = Annotated[str, free_text(POST_MAX, 1)]
 NoteText = Annotated[str, free_text(1_000_000)]
 Reason = Annotated[str, free_text(500)]
 # An IANA time zone name; permissions checks it names a real one.
@@ -62,7 +72,7 @@ class Data(Struct, omit_defaults=True, gc=False):
 
 
 class Op(Struct, tag_field="type", kw_only=True, omit_defaults=True, gc=False):
-    v: Literal[1]  # the schema version (an op type that changed widens it: NoteRevise)
+    v: Literal[1, 2]
     id: Id
     circle: Id
     actor: Actor
@@ -126,13 +136,16 @@ class MemberRemoveData(Data):
 class MemberKeyData(Data):
     """A member's key from now on: their ``first`` (a member from before signing, or a
     hosted circle's founder, given by the server), a ``rotate`` (signed with the old
-    key), or ``lost``: a lead gives the member the key of the member id their new device
-    joined as (``joined_as``, which ends: it was the same person)."""
+    key, and carrying ``proof``: the new key's signature over the circle, the member and
+    the key, so no one announces a key they do not hold), or ``lost``: a lead gives the
+    member the key of the member id their new device joined as (``joined_as``, which
+    ends: it was the same person, whose join that key signed)."""
 
     member: Actor
     key: PublicKey
     reason: Literal["first", "rotate", "lost"]
     joined_as: Id | None = None
+    proof: Signature | None = None  # a rotation's (schema v2; core/signing.py)
 
 
 class RulesAcceptData(Data):
@@ -521,16 +534,14 @@ class NoteCreate(Op, tag="note.create"):
 
 
 class NoteRevise(Op, tag="note.revise"):
-    """The one op type schema v2 changed: v1 carries the whole text, v2 a patch. msgspec
-    picks the struct by ``type`` alone, so both versions share this one and the check
-    that ``v`` and the payload agree runs inside the same single decoding pass."""
+    """v1 carries the whole text, v2 a patch. msgspec picks the struct by ``type``
+    alone, so both versions share this one and the check that ``v`` and the payload
+    agree runs inside the same single decoding pass."""
 
-    # Wider than Op's on purpose: the one type whose schema has two versions.
-    v: Literal[1, 2]  # type: ignore[assignment]
     data: NoteReviseData
 
     def __post_init__(self) -> None:
-        if self.v != schema_version(self.data):
+        if self.v != version_for("note.revise", self.data):
             carries = "the whole `text`" if self.v == 1 else "a `patch`"
             raise ValueError(f"a v{self.v} note.revise carries {carries} (`$.v` and `$.data`)")
 
@@ -649,10 +660,8 @@ def _explain(error: msgspec.MsgspecError) -> str:
     if unknown:
         return f"unknown op type {unknown.group(1)} - at `$.type`"
     if text.startswith("Invalid enum value") and text.endswith("`$.v`"):
-        return (
-            f"unsupported schema version ({text}); this app reads v{SCHEMA_VERSION},"
-            f" and v{NEWEST_VERSION} of note.revise"
-        )
+        known = " and ".join(f"v{version}" for version in SCHEMA_VERSIONS)
+        return f"unsupported schema version ({text}); this app reads {known}"
     return _missing_path(text)
 
 
@@ -730,9 +739,16 @@ def validate_data(type_name: str, data: object) -> Data:
         raise OpError(text) from None
 
 
-def schema_version(payload: Data) -> int:
-    """The oldest schema that can carry ``payload``, so readers of older ones read it."""
-    return 2 if isinstance(payload, NoteReviseData) and payload.patch is not UNSET else 1
+def version_for(type_name: str, payload: Data) -> int:
+    """The schema version an op needs (see the module's docstring): 2 for what a v1 app
+    would fold otherwise than this one, else 1 so that older apps still read it."""
+    if type_name == "circle.create":
+        return 2
+    if isinstance(payload, MemberKeyData) and payload.proof is not None:
+        return 2
+    if isinstance(payload, NoteReviseData) and payload.patch is not UNSET:
+        return 2
+    return 1
 
 
 def op_time_ms(op: Op) -> int:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from . import notemerge, notetext, ops
+from .messages import N_, Message
 from .ops import (
     AnswerAccept,
     AnswerVerify,
@@ -68,7 +69,7 @@ Rule = Callable[[CircleState, Any], str | None]
 PostOp = PostEdit | PostDelete | PostReact | PostFlag | PostHide | AnswerAccept | AnswerVerify
 QuestionOp = QuizOpen | QuizClose | QuizReveal
 
-NOT_MEMBER = "you are not a member of this circle"
+NOT_MEMBER = N_("you are not a member of this circle")
 
 # A quiz answer still counts this long after its question's time is up: a click in the
 # last instant reaches the server (or is stamped) a moment later. The server refuses
@@ -89,33 +90,33 @@ def _moderator(state: CircleState, op: Op) -> str | None:
         return None
     if moderator_at(state.rota, op_time_ms(op)) == op.actor:
         return None  # whoever's turn it is on the rota moderates that day
-    return "only a moderator or the lead may do this"
+    return N_("only a moderator or the lead may do this")
 
 
 def _lead(state: CircleState, op: Op) -> str | None:
     if state.role_of(op.actor) is None:
         return NOT_MEMBER
-    return None if state.is_at_least(op.actor, "lead") else "only the circle's lead may do this"
+    return None if state.is_at_least(op.actor, "lead") else N_("only the circle's lead may do this")
 
 
 def _circle_create(state: CircleState, op: Op) -> str | None:
     if state.created:
-        return "the circle already exists"
+        return N_("the circle already exists")
     if op.actor == ops.SERVER_ACTOR:
-        return "the server cannot lead a circle"
+        return N_("the server cannot lead a circle")
     # A circle's id is the id of the op that created it, so no one can create it twice.
-    return None if op.id == op.circle else "circle.create must carry the circle's own id"
+    return None if op.id == op.circle else N_("circle.create must carry the circle's own id")
 
 
 def _member_join(state: CircleState, op: Op) -> str | None:
     if not state.created:
-        return "the circle does not exist yet"
+        return N_("the circle does not exist yet")
     if op.actor == ops.SERVER_ACTOR:
         # "@server" vouches for server-made ops (quiz.answered); it is never a member.
-        return "the server cannot join a circle"
+        return N_("the server cannot join a circle")
     member = state.members.get(op.actor)
     if member is not None:
-        return "removed members cannot rejoin" if member.removed else "already a member"
+        return N_("removed members cannot rejoin") if member.removed else N_("already a member")
     return None
 
 
@@ -125,7 +126,7 @@ def _rules_accept(state: CircleState, op: RulesAccept) -> str | None:
         return refused
     # Accepting a version that does not exist yet would count as accepting rules not
     # yet written. The accepting member saw the version, so it sorts after the update.
-    return None if op.data.version <= state.rules_version else "no such version of the rules"
+    return None if op.data.version <= state.rules_version else N_("no such version of the rules")
 
 
 def _another_lead(state: CircleState, target: str) -> bool:
@@ -150,13 +151,13 @@ def _member_role(state: CircleState, op: MemberRole) -> str | None:
         return refused
     target = op.data.member
     if state.role_of(target) is None:
-        return "that person is not a member"
+        return N_("that person is not a member")
     if (
         op.data.role != "lead"
         and state.role_of(target) == "lead"
         and not _another_lead(state, target)
     ):
-        return "a circle needs a lead: make someone else lead first"
+        return N_("a circle needs a lead: make someone else lead first")
     return None
 
 
@@ -169,29 +170,36 @@ def _member_key(state: CircleState, op: MemberKey) -> str | None:
     target = data.member
     history = state.keys.get(target)
     # In stamp order always so; in a server's order, a change written before the latest.
-    if history and history[-1].at >= (op.hlc, op.id):
-        return "that member's key changed after this was written"
+    # An op only asked about (``may``, no stamp yet) will be stamped after all of them.
+    if history and op.hlc and history[-1].at >= (op.hlc, op.id):
+        return N_("that member's key changed after this was written")
     if target == ops.SERVER_ACTOR or op.actor == ops.SERVER_ACTOR:
         if op.actor != ops.SERVER_ACTOR or not state.hosted:
-            return "only a hosting server gives its own key or a founder's"
+            return N_("only a hosting server gives its own key or a founder's")
         if target != ops.SERVER_ACTOR and state.role_of(target) is None:
-            return "that person is not a member"
-        return None if not history and data.reason == "first" else "that key is set already"
+            return N_("that person is not a member")
+        return None if not history and data.reason == "first" else N_("that key is set already")
     if state.role_of(target) is None:
-        return "that person is not a member"
+        return N_("that person is not a member")
     if op.actor == target:
         wanted = "rotate" if history else "first"
-        return None if data.reason == wanted and data.joined_as is None else f"say {wanted!r}"
+        return (
+            None
+            if data.reason == wanted and data.joined_as is None
+            else Message("say {wanted!r}", wanted=wanted)
+        )
     refused = _lead(state, op)
     if refused:
         return refused
     joined = data.joined_as
     if data.reason != "lost" or joined is None:
-        return "a lead gives a key only to a member who lost theirs, from where they joined again"
+        return N_(
+            "a lead gives a key only to a member who lost theirs, from where they joined again"
+        )
     if joined == target or state.role_of(joined) is None:
-        return "they must have joined again as another member"
+        return N_("they must have joined again as another member")
     if state.key_of(joined) != data.key:
-        return "the key must be the one they joined again with"
+        return N_("the key must be the one they joined again with")
     return None
 
 
@@ -201,18 +209,18 @@ def _member_remove(state: CircleState, op: MemberRemove) -> str | None:
         return refused
     target = op.data.member
     if state.role_of(target) is None:
-        return "that person is not a member"
+        return N_("that person is not a member")
     if state.role_of(target) == "lead" and not _another_lead(state, target):
-        return "a circle needs a lead: make someone else lead first"
+        return N_("a circle needs a lead: make someone else lead first")
     return None
 
 
 def _channel(state: CircleState, channel_id: str) -> str | None:
     channel = state.channels.get(channel_id)
     if channel is None:
-        return "no such channel"
+        return N_("no such channel")
     if channel.archived:
-        return "the channel is archived"
+        return N_("the channel is archived")
     return None
 
 
@@ -220,7 +228,7 @@ def _channel_change(state: CircleState, op: ChannelUpdate | ChannelArchive) -> s
     refused = _moderator(state, op)
     if refused:
         return refused
-    return None if op.data.channel in state.channels else "no such channel"
+    return None if op.data.channel in state.channels else N_("no such channel")
 
 
 def _thread_create(state: CircleState, op: ThreadCreate) -> str | None:
@@ -233,7 +241,7 @@ def _post_create(state: CircleState, op: PostCreate) -> str | None:
         return refused
     thread = state.threads.get(op.data.thread)
     if thread is None:
-        return "no such thread"
+        return N_("no such thread")
     refused = _channel(state, thread.channel_id)
     if refused:
         return refused
@@ -241,7 +249,7 @@ def _post_create(state: CircleState, op: PostCreate) -> str | None:
     if reply_to is not None:
         target = state.posts.get(reply_to)
         if target is None or target.thread_id != thread.id:
-            return "the post replied to is not in this thread"
+            return N_("the post replied to is not in this thread")
     return None
 
 
@@ -249,7 +257,7 @@ def _existing_post(state: CircleState, op: PostOp) -> str | None:
     refused = _member(state, op)
     if refused:
         return refused
-    return None if op.data.post in state.posts else "no such post"
+    return None if op.data.post in state.posts else N_("no such post")
 
 
 def _own_post(state: CircleState, op: PostEdit | PostDelete) -> str | None:
@@ -258,9 +266,9 @@ def _own_post(state: CircleState, op: PostEdit | PostDelete) -> str | None:
         return refused
     post = state.posts[op.data.post]
     if post.author != op.actor:
-        return "only its author may change a post"
+        return N_("only its author may change a post")
     if post.deleted:
-        return "the post is deleted"
+        return N_("the post is deleted")
     return None
 
 
@@ -275,21 +283,21 @@ def _answered_thread(state: CircleState, op: AnswerAccept | AnswerVerify) -> Thr
         thread_id = state.posts[op.data.post].thread_id
     thread = state.threads.get(thread_id)
     if thread is None:
-        return "no such thread"
+        return N_("no such thread")
     if thread.kind != "question":
-        return "only answers in a question thread can be accepted or verified"
+        return N_("only answers in a question thread can be accepted or verified")
     return thread
 
 
 def _answer_post(state: CircleState, op: AnswerAccept | AnswerVerify) -> str | None:
     """The post must be a reply (not the question itself) that still stands."""
     if op.data.post not in state.posts:
-        return "no such post"
+        return N_("no such post")
     post = state.posts[op.data.post]
     if post.id == post.thread_id:
-        return "the question itself is not an answer"
+        return N_("the question itself is not an answer")
     if post.deleted:
-        return "the post is deleted"
+        return N_("the post is deleted")
     return None
 
 
@@ -301,7 +309,7 @@ def _answer_accept(state: CircleState, op: AnswerAccept) -> str | None:
     if isinstance(thread, str):
         return thread
     if thread.author != op.actor:
-        return "only the asker may accept an answer"
+        return N_("only the asker may accept an answer")
     return _answer_post(state, op)
 
 
@@ -315,8 +323,11 @@ def _answer_verify(state: CircleState, op: AnswerVerify) -> str | None:
     refused = _answer_post(state, op)
     if refused:
         return refused
+    if state.posts[op.data.post].author == op.actor:
+        # A verification is someone else's word that the answer is right.
+        return N_("you cannot verify your own answer: another moderator or the lead does")
     # Once is the record: a second verification would only repeat it in the log.
-    return "it is verified already" if state.posts[op.data.post].verified_by else None
+    return N_("it is verified already") if state.posts[op.data.post].verified_by else None
 
 
 def _post_hide(state: CircleState, op: PostHide) -> str | None:
@@ -331,7 +342,7 @@ def _read_mark(state: CircleState, op: ReadMark) -> str | None:
     # marking is a max, so with this rule they do.
     post = state.posts.get(op.data.post)
     if post is None or post.thread_id != op.data.thread:
-        return "no such post in that thread"
+        return N_("no such post in that thread")
     return None
 
 
@@ -341,12 +352,12 @@ def _note_change(state: CircleState, op: NoteRevise | NoteRestore) -> str | None
         return refused
     note = state.notes.get(op.data.note)
     if note is None:
-        return "no such note"
+        return N_("no such note")
     revision = op.data.base if isinstance(op, NoteRevise) else op.data.revision
     if revision not in note.revisions:
-        return "no such revision of that note"
+        return N_("no such revision of that note")
     if op.id in note.revisions:  # a made-up op taking the id a merge was given
-        return "that revision id is already taken"
+        return N_("that revision id is already taken")
     base = note.revisions[revision]
     if isinstance(op, NoteRestore):
         return notemerge.size_refusal(base.size)  # a merge may have grown past the cap
@@ -357,14 +368,14 @@ def _note_change(state: CircleState, op: NoteRevise | NoteRestore) -> str | None
             return notemerge.size_refusal(notemerge.utf8_size(data.text))
         return notemerge.size_refusal(notemerge.utf8_size(data.text, known, base.size))
     if not isinstance(data.patch, list):  # the schema holds a text or a patch
-        return "a revision carries neither a text nor a patch"
+        return N_("a revision carries neither a text nor a patch")
     source = data.against if isinstance(data.against, str) else base.id
     if source not in note.revisions:
-        return "no such revision of that note to apply the patch to"
+        return N_("no such revision of that note to apply the patch to")
     lines = note.texts.peek(note.revisions, source)
     why = notetext.refusal(lines, data.patch)
     if why is not None:
-        return f"the patch does not fit the revision it applies to: {why}"
+        return Message("the patch does not fit the revision it applies to: {why}", why=Message(why))
     size = notetext.effect(lines, data.patch, note.revisions[source].size, 0)[0]
     return notemerge.size_refusal(size)
 
@@ -375,7 +386,7 @@ def _note_create(state: CircleState, op: NoteCreate) -> str | None:
         return refused
     channel = op.data.channel
     if channel is not None and channel not in state.channels:
-        return "no such channel"
+        return N_("no such channel")
     return notemerge.size_refusal(notemerge.utf8_size(op.data.text))
 
 
@@ -385,21 +396,21 @@ def _quiz_create(state: CircleState, op: QuizCreate) -> str | None:
         return refused
     keys = op.data.keys
     if keys is not None and len(keys) != len(op.data.questions):
-        return "a quiz needs one key per question"
+        return N_("a quiz needs one key per question")
     channel = op.data.channel
-    return None if channel is None or channel in state.channels else "no such channel"
+    return None if channel is None or channel in state.channels else N_("no such channel")
 
 
 def _quiz_update(state: CircleState, op: QuizUpdate) -> str | None:
     refused = _moderator(state, op)
     if refused:
         return refused
-    return None if op.data.quiz in state.quizzes else "no such quiz"
+    return None if op.data.quiz in state.quizzes else N_("no such quiz")
 
 
 def _quiz_start(state: CircleState, op: QuizStart) -> str | None:
     if op.data.quiz not in state.quizzes:
-        return "no such quiz"
+        return N_("no such quiz")
     if op.data.mode == "live":
         return _moderator(state, op)
     return _member(state, op)
@@ -412,18 +423,18 @@ def _hosted_session(state: CircleState, op: QuestionOp | QuizFinish) -> str | No
         return refused
     session = state.sessions.get(op.data.session)
     if session is None:
-        return "no such quiz session"
+        return N_("no such quiz session")
     if session.host != op.actor:
-        return "only the quiz's host may run it"
+        return N_("only the quiz's host may run it")
     if session.finished:
-        return "the quiz has finished"
+        return N_("the quiz has finished")
     return None
 
 
 def _question_index(state: CircleState, op: QuestionOp) -> str | None:
     session = state.sessions[op.data.session]
     questions = state.quizzes[session.quiz_id].questions
-    return None if op.data.question < len(questions) else "no such question"
+    return None if op.data.question < len(questions) else N_("no such question")
 
 
 def _quiz_open(state: CircleState, op: QuizOpen) -> str | None:
@@ -436,7 +447,7 @@ def _quiz_open(state: CircleState, op: QuizOpen) -> str | None:
     session = state.sessions[op.data.session]
     question = op.data.question
     if question in session.closed or (question in session.opens and question != session.current):
-        return "that question is over; it cannot be opened again"
+        return N_("that question is over; it cannot be opened again")
     return None
 
 
@@ -445,7 +456,7 @@ def _quiz_close(state: CircleState, op: QuizClose) -> str | None:
     if refused:
         return refused
     session = state.sessions[op.data.session]
-    return None if session.current == op.data.question else "that question is not open"
+    return None if session.current == op.data.question else N_("that question is not open")
 
 
 def _quiz_reveal(state: CircleState, op: QuizReveal) -> str | None:
@@ -453,7 +464,9 @@ def _quiz_reveal(state: CircleState, op: QuizReveal) -> str | None:
     if refused:
         return refused
     session = state.sessions[op.data.session]
-    return None if op.data.question in session.closed else "close the question before its reveal"
+    return (
+        None if op.data.question in session.closed else N_("close the question before its reveal")
+    )
 
 
 def _live_session(state: CircleState, op: QuizJoin | QuizLeave) -> str | None:
@@ -462,8 +475,8 @@ def _live_session(state: CircleState, op: QuizJoin | QuizLeave) -> str | None:
         return refused
     session = state.sessions.get(op.data.session)
     if session is None or session.mode != "live":
-        return "no such live quiz"
-    return "the quiz has finished" if session.finished else None
+        return N_("no such live quiz")
+    return N_("the quiz has finished") if session.finished else None
 
 
 def _quiz_join(state: CircleState, op: QuizJoin) -> str | None:
@@ -473,9 +486,9 @@ def _quiz_join(state: CircleState, op: QuizJoin) -> str | None:
         return refused
     session = state.sessions[op.data.session]
     if session.host == op.actor:
-        return "you host this quiz: its host does not play"
+        return N_("you host this quiz: its host does not play")
     if op.actor in session.joined and op.actor not in session.left:
-        return "you are in this quiz already"
+        return N_("you are in this quiz already")
     return None
 
 
@@ -485,7 +498,7 @@ def _quiz_leave(state: CircleState, op: QuizLeave) -> str | None:
         return refused
     session = state.sessions[op.data.session]
     if op.actor not in session.joined or op.actor in session.left:
-        return "you are not in this quiz"
+        return N_("you are not in this quiz")
     return None
 
 
@@ -495,20 +508,20 @@ def _quiz_answer(state: CircleState, op: QuizAnswer) -> str | None:
         return refused
     session = state.sessions.get(op.data.session)
     if session is None or session.mode != "live":
-        return "no such live quiz"
+        return N_("no such live quiz")
     question = op.data.question
     if session.finished or session.current != question or question in session.closed:
-        return "that question is closed"
+        return N_("that question is closed")
     # A player who never joined answers as before quiz.join existed (an older app); one
     # who joined plays from the question their join gave them, and not once gone.
     if op.actor in session.left:
-        return "you left this quiz: join it again to play the next question"
+        return N_("you left this quiz: join it again to play the next question")
     if session.joined.get(op.actor, question) > question:
-        return "you joined during this question: you play from the next one"
+        return N_("you joined during this question: you play from the next one")
     # Recorded answers, not ``answered``: a server's quiz.answered (who, not what) comes
     # before the sealed answer itself, which must still fold.
     if op.actor in session.answers.get(question, ()):
-        return "you have already answered this question"
+        return N_("you have already answered this question")
     return _in_time(state, session.opens.get(question, ()), op)
 
 
@@ -526,18 +539,18 @@ def _in_time(state: CircleState, opens: Iterable[tuple[int, int]], op: Op) -> st
             break
         running = ends
     if running is None:
-        return "that question was not open yet"
+        return N_("that question was not open yet")
     if running == 0:
-        return "the question is paused"
+        return N_("the question is paused")
     if when > running + ANSWER_GRACE_MS:
-        return "time is up for this question"
+        return N_("time is up for this question")
     return None
 
 
 def _quiz_answered(state: CircleState, op: QuizAnswered) -> str | None:
     if op.actor != ops.SERVER_ACTOR:
-        return "only the server reports who has answered"
-    return None if op.data.session in state.sessions else "no such quiz session"
+        return N_("only the server reports who has answered")
+    return None if op.data.session in state.sessions else N_("no such quiz session")
 
 
 def _quiz_finish(state: CircleState, op: QuizFinish) -> str | None:
@@ -549,8 +562,8 @@ def _quiz_result(state: CircleState, op: QuizResult) -> str | None:
     if refused:
         return refused
     if op.data.quiz not in state.quizzes:
-        return "no such quiz"
-    return "a score cannot exceed its maximum" if op.data.score > op.data.max_score else None
+        return N_("no such quiz")
+    return N_("a score cannot exceed its maximum") if op.data.score > op.data.max_score else None
 
 
 def _suggestion_create(state: CircleState, op: SuggestionCreate) -> str | None:
@@ -565,7 +578,7 @@ def _suggestion_resolve(state: CircleState, op: SuggestionResolve) -> str | None
     refused = _lead(state, op)
     if refused:
         return refused
-    return None if op.data.suggestion in state.suggestions else "no such suggestion"
+    return None if op.data.suggestion in state.suggestions else N_("no such suggestion")
 
 
 def _schedule(state: CircleState, op: ScheduleSet) -> str | None:
@@ -574,7 +587,7 @@ def _schedule(state: CircleState, op: ScheduleSet) -> str | None:
         return refused
     for session in op.data.sessions:
         if not valid_zone(session.tz):
-            return f"unknown time zone '{session.tz}'"
+            return Message("unknown time zone '{zone}'", zone=session.tz)
     return None
 
 
@@ -583,10 +596,10 @@ def _rota(state: CircleState, op: ModeratorRota) -> str | None:
     if refused:
         return refused
     if not valid_zone(op.data.tz):
-        return f"unknown time zone '{op.data.tz}'"
+        return Message("unknown time zone '{zone}'", zone=op.data.tz)
     for volunteer in op.data.volunteers:
         if state.role_of(volunteer) is None:
-            return "every volunteer must be a member"
+            return N_("every volunteer must be a member")
     return None
 
 
@@ -637,7 +650,7 @@ RULES: dict[str, Rule] = {
 def refusal(state: CircleState, op: Op) -> str | None:
     """Why ``op`` may not apply to ``state``, or None when it may."""
     if op.circle != state.id:
-        return "the op belongs to another circle"
+        return N_("the op belongs to another circle")
     return RULES[op.type](state, op)
 
 

@@ -78,7 +78,7 @@ Handler = Callable[[CircleState, Any, int], None]
 
 def _circle_create(state: CircleState, op: CircleCreate, at: int) -> None:
     data = op.data
-    state.created, state.hosted = True, data.hosted
+    state.created, state.hosted, state.schema = True, data.hosted, op.v
     state.name, state.goal, state.rules = data.name, data.goal, data.rules
     state.signatures_required = data.signatures_required
     # The lead wrote the rules, so has accepted them.

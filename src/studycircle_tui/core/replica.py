@@ -18,11 +18,15 @@ Two orderings, as docs/architecture.md sets out:
 Far-future ops (file circles): a stamp more than a day ahead of the reader's clock comes
 from a wrong clock or a hostile writer. ``add`` is handed the reader's wall time and holds
 such an op back: it is neither folded nor observed by the clock (which would drag every
-later stamp after it), and the Change lists it so the service can report it. Held ops are
+later stamp after it), and the Change lists it so the service can report it. Its
+signature is checked first (``signing.looks_forged``): one that cannot be its claimed
+author's is listed as forged instead, so a hostile writer cannot make apps blame
+another member's clock. It is held all the same, and refused by the fold in its time,
+so every replica's log and moderation log still agree. Held ops are
 looked at again on every later ``add``: once the reader's clock is within a day of the
 stamp they fold like any late op, so replicas whose clocks disagree still converge. The
 replica only decides; the service (``sync/engine.py``) hands it the time and reports.
-A server circle holds nothing back: the server refuses such ops (``server/hub.py``).
+A server circle holds nothing back: the server refuses such ops (``server/admission.py``).
 
 Signatures are checked in the fold (``core/signing.py``); the replica keeps the verdicts
 (``signatures``) for all its states, so a refold checks nothing twice. An op this replica
@@ -34,9 +38,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import ids, reducer
+from . import ids, reducer, signing
 from .hlc import Clock, horizon
-from .ops import OP_TYPES, Op, hides_author, schema_version, validate_data
+from .ops import OP_TYPES, Op, hides_author, validate_data, version_for
 from .signing import Signatures, SigningKey, fingerprint
 from .state import CircleState
 
@@ -51,6 +55,9 @@ class Change:
     applied: list[Op] = field(default_factory=list)
     refolded: bool = False
     held: list[Op] = field(default_factory=list)
+    # Far-future ops that cannot be their claimed author's (op, why): held back too (the
+    # fold decides when their time comes), but never to be reported as held in that name.
+    forged: list[tuple[Op, str]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.applied) or self.refolded
@@ -125,7 +132,7 @@ class Replica:
         stamp = self.clock.tick(wall_ms)
         op_type: Callable[..., Op] = OP_TYPES[type_name]  # its data's type was checked above
         op = op_type(
-            v=schema_version(payload),
+            v=version_for(type_name, payload),
             id=op_id,
             circle=circle,
             actor=actor,
@@ -156,23 +163,32 @@ class Replica:
                 raise ValueError(f"op {op.id} has no seq in a server-ordered circle")
             fresh[op.id] = op
         held: list[Op] = []
+        forged: list[tuple[Op, str]] = []
         if now_ms is not None and self.ordering == "hlc":
             last = horizon(now_ms)
-            held = [op for op in fresh.values() if op.hlc > last]
-            for op in held:
+            ahead = [op for op in fresh.values() if op.hlc > last]
+            # Checked first, so a forgery is never said to be held in its claimed
+            # author's name (their clock blamed).
+            more = signing.announced([*fresh.values(), *self._held.values()]) if ahead else {}
+            for op in ahead:
                 del fresh[op.id]
                 self._held[op.id] = op
                 self._ids.add(op.id)
+                why = signing.looks_forged(self.state, op, more, self.signatures)
+                if why is None:
+                    held.append(op)
+                else:
+                    forged.append((op, why))
             for op in [op for op in self._held.values() if op.hlc <= last]:
                 fresh[op.id] = self._held.pop(op.id)
         if not fresh:
-            return Change(held=held)
+            return Change(held=held, forged=forged)
         incoming = list(fresh.values())
         # Observing the greatest stamp is observing them all (string order is stamp order).
         self.clock.observe(max(op.hlc for op in incoming))
         self._ids.update(fresh)
         change = self._add_hlc(incoming) if self.ordering == "hlc" else self._add_seq(incoming)
-        change.held = held
+        change.held, change.forged = held, forged
         return change
 
     def add_local(self, op: Op) -> Change:

@@ -295,8 +295,14 @@ class CircleIndex:
 
     # --- mentions ---------------------------------------------------------------------
 
+    def _mentioning_text(self, post: Post) -> str:
+        """What of a post can @mention someone: its text, and for a thread's opening post
+        the thread's title too ("@Ayu, can you check this?" as a title)."""
+        thread = self._state.threads.get(post.thread_id) if post.index == 0 else None
+        return post.text if thread is None else thread.title + "\n" + post.text
+
     def _add_mentions(self, post: Post) -> None:
-        for token in mention_tokens(post.text):
+        for token in mention_tokens(self._mentioning_text(post)):
             self._mentions.setdefault(token, {})[post.id] = None
 
     def mentions_of(self, member_id: str, viewer: str | None = None) -> list[str]:
@@ -313,9 +319,11 @@ class CircleIndex:
                 post = state.posts.get(post_id)
                 if (
                     post is not None
+                    and not post.deleted
                     and post.author != member_id
                     and may_see(state, viewer, post)
-                    and names & mention_tokens(post.text)  # still there after an edit
+                    # still there after an edit
+                    and names & mention_tokens(self._mentioning_text(post))
                 ):
                     found[post_id] = None
         return sorted(found, key=lambda pid: state.posts[pid].created_ms, reverse=True)

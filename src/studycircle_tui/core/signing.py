@@ -27,7 +27,13 @@ the same verdict in the same order:
 - an op by someone with no key (a member from before signing) needs no signature,
   unless the circle ``signatures_required``;
 - the op that announces a first key (a join, a first ``member.key``) is signed by that
-  key: whoever announces it holds it.
+  key: whoever announces it holds it. A rotation is signed by the old key, so it also
+  carries ``proof``: the new key's signature over a statement naming the circle, the
+  member and the key (``proof_bytes``), which no one but the key's holder can make and
+  which fits no other member or circle. A lead's re-key (``lost``) gives the key the
+  member's new device joined with, whose join that key signed. A rotation without a
+  proof is taken only as the previous version made them: a v1 op in a circle whose
+  ``circle.create`` is v1 (``ops.version_for``); a server takes none.
 
 An op that fails is not folded: it goes in the moderation log as ``forged`` or
 ``unsigned``, with whom it claimed to be and why (the service tells members too).
@@ -60,6 +66,7 @@ if TYPE_CHECKING:  # state.py holds keys and verdicts of the types defined here
     from .state import CircleState
 
 DOMAIN = b"studycircle op v1\n"  # what a signature is for: never a message of another kind
+PROOF_DOMAIN = b"studycircle key proof v1\n"  # a new key's proof that its holder announces it
 SEED_BYTES = 32
 
 
@@ -77,6 +84,11 @@ def signed_bytes(op: Op) -> bytes:
     return DOMAIN + encode_op(unsigned)
 
 
+def proof_bytes(circle: str, member: str, key: str) -> bytes:
+    """What a rotation's proof is a signature over: this key is ``member``'s in ``circle``."""
+    return PROOF_DOMAIN + f"{circle}\n{member}\n{key}".encode("ascii")
+
+
 class SigningKey:
     """A member's private key for one circle. Made from 32 random bytes the caller
     draws (core draws no randomness of its own); those bytes are what the store keeps."""
@@ -92,6 +104,10 @@ class SigningKey:
     def sign(self, op: Op) -> Op:
         """``op`` with its signature (any old one replaced)."""
         return msgspec.structs.replace(op, sig=_b64(self._private.sign(signed_bytes(op))))
+
+    def prove(self, circle: str, member: str) -> str:
+        """The proof that whoever announces this key as ``member``'s holds it."""
+        return _b64(self._private.sign(proof_bytes(circle, member, self.public)))
 
 
 def fingerprint(key: str) -> bytes:
@@ -125,6 +141,7 @@ class Signatures:
         self._good: dict[str, tuple[Op, bytes]] = {}  # op id: (that op, key fingerprint)
         self._bad: dict[tuple[str, bytes], Op] = {}
         self._keys: dict[str, tuple[bytes, Ed25519PublicKey | None]] = {}
+        self._proofs: dict[str, tuple[Op, bool]] = {}  # op id: (that rotation, verdict)
         self.fresh: list[tuple[str, bytes]] = []  # (op id, fingerprint) found by verifying
 
     def _key(self, key: str) -> tuple[bytes, Ed25519PublicKey | None]:
@@ -152,6 +169,17 @@ class Signatures:
             self.fresh.append((op.id, fp))
         else:
             self._bad[op.id, fp] = op
+        return valid
+
+    def proves(self, op: MemberKey) -> bool:
+        """Whether a rotation's ``proof`` is its new key's, for its circle and member."""
+        known = self._proofs.get(op.id)
+        if known is not None and known[0] is op:
+            return known[1]
+        data = op.data
+        statement = proof_bytes(op.circle, data.member, data.key)
+        valid = data.proof is not None and _holds(data.proof, self._key(data.key)[1], statement)
+        self._proofs[op.id] = (op, valid)
         return valid
 
     def first_good(self, op: Op, keys: Iterable[str]) -> bool:
@@ -191,13 +219,34 @@ class Vouched(Signatures):
     def check(self, op: Op, key: str) -> bool:
         return True
 
+    def proves(self, op: MemberKey) -> bool:
+        return True
+
 
 def verify(op: Op, public: Ed25519PublicKey | None) -> bool:
     if op.sig is None or public is None:
         return False
     try:
-        public.verify(_unb64(op.sig), signed_bytes(op))
-    except (InvalidSignature, ValueError, msgspec.EncodeError):
+        return _holds(op.sig, public, signed_bytes(op))
+    except msgspec.EncodeError:
+        return False
+
+
+def proof_holds(proof: str, key: str, statement: bytes) -> bool:
+    """Whether ``proof`` is ``key``'s signature over ``statement``."""
+    try:
+        public = Ed25519PublicKey.from_public_bytes(_unb64(key))
+    except ValueError:
+        return False
+    return _holds(proof, public, statement)
+
+
+def _holds(signature: str, public: Ed25519PublicKey | None, message: bytes) -> bool:
+    if public is None:
+        return False
+    try:
+        public.verify(_unb64(signature), message)
+    except (InvalidSignature, ValueError):
         return False
     return True
 
@@ -284,6 +333,39 @@ def candidates(keys: dict[str, list[KeyEntry]], op: Op, more: dict[str, list[str
     return [*known, *more.get(whose, ())]
 
 
+# Why an op is not taken as its author's, in the words the moderation log and notices use.
+UNSIGNED = "not signed, though its author signs"
+UNSIGNED_REQUIRED = "not signed, and this circle requires signatures"
+UNKNOWN_KEY = "signed by a key this circle does not know"
+UNPROVEN = "it announces a key it does not show it holds"
+
+
+def mismatch(whose: str) -> str:
+    owner = "the server" if whose == SERVER_ACTOR else "its author"
+    return f"its signature does not match {owner}'s key"
+
+
+def looks_forged(
+    state: "CircleState", op: Op, more: dict[str, list[str]], signatures: Signatures
+) -> str | None:
+    """Why ``op`` cannot be its claimed author's by any key they have or that arriving
+    ops announce (``more``, from ``announced``), or None. Asked of an op before it is
+    held back for a far-future stamp, so a forgery is never said to be its claimed
+    author's; the fold, when the op's time comes, still decides with ``problem``."""
+    if op.LOCAL_ONLY:
+        return None
+    keys = candidates(state.keys, op, more)
+    if not keys:
+        if not state.signatures_required:
+            return None  # an author who signs nothing: nothing to check, as in the fold
+        return UNKNOWN_KEY if op.sig else UNSIGNED_REQUIRED
+    if op.sig is None:
+        return UNSIGNED
+    if not signatures.first_good(op, keys):
+        return mismatch(SERVER_ACTOR if SERVER_ACTOR in (op.actor, op.signer) else op.actor)
+    return None
+
+
 def problem(
     state: "CircleState", op: Op, signatures: Signatures | None = None
 ) -> tuple[str, str] | None:
@@ -300,12 +382,27 @@ def problem(
     if key is None:
         if state.signatures_required and op.type != "circle.create":
             if op.sig is None:
-                return "unsigned", "not signed, and this circle requires signatures"
-            return "unsigned", "signed by a key this circle does not know"
+                return "unsigned", UNSIGNED_REQUIRED
+            return "unsigned", UNKNOWN_KEY
         return None
     if op.sig is None:
-        return "unsigned", "not signed, though its author signs"
-    if not (signatures or state.signatures).check(op, key):
-        owner = "the server" if whose == SERVER_ACTOR else "its author"
-        return "forged", f"its signature does not match {owner}'s key"
+        return "unsigned", UNSIGNED
+    verdicts = signatures or state.signatures
+    if not verdicts.check(op, key):
+        return "forged", mismatch(whose)
+    if isinstance(op, MemberKey) and op.data.reason == "rotate":
+        unproven = rotation_unproven(op, verdicts, legacy=op.v == 1 and state.schema == 1)
+        return None if unproven is None else ("forged", unproven)
+    return None
+
+
+def rotation_unproven(op: MemberKey, verdicts: Signatures, legacy: bool) -> str | None:
+    """Why a rotation is not taken as its author's new key, or None. ``legacy``: it may
+    come without a proof (the previous version's rotation, in a circle from then)."""
+    if op.data.proof is None:
+        if legacy:
+            return None
+        return f"{UNPROVEN} (no proof by the new key: made by an app too old for this circle?)"
+    if not verdicts.proves(op):
+        return f"{UNPROVEN} (its proof is not the new key's for this member and circle)"
     return None

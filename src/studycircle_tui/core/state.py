@@ -268,6 +268,8 @@ class CircleState:
     shared_board: bool = False  # members see everyone's participation, not only their own
     created: bool = False
     hosted: bool = False  # created by a server (CircleCreateData.hosted)
+    # The schema version of its circle.create: 2 and on, every rotation proves its key.
+    schema: int = 1
     # Each member's keys by the stamp they took effect ("@server": a hosting server's);
     # see core/signing.py. A member with none signs nothing (made before signing).
     keys: dict[str, list[KeyEntry]] = field(default_factory=dict)

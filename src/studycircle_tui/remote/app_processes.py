@@ -26,6 +26,7 @@ import termios
 import asyncssh
 
 from ..core.ops import decode_op
+from ..i18n import SOURCE, sent_by_client
 from ..store.db import CircleRecord, Store
 from ..terminal import depth_for_term
 from .keys import Player
@@ -72,7 +73,7 @@ class AppProcesses:
         finally:
             store.close()
 
-    def _environment(self, player: Player, term: str) -> dict[str, str]:
+    def _environment(self, player: Player, term: str, language: str = "") -> dict[str, str]:
         home = player_home(self.options.players_dir, player.key_id)
         (home / "config").mkdir(parents=True, exist_ok=True)
         (home / "data").mkdir(parents=True, exist_ok=True)
@@ -89,6 +90,12 @@ class AppProcesses:
             STUDYCIRCLE_NAME=player.name,
         )
         environ.setdefault("LANG", "C.UTF-8")
+        # The language the player's SSH client asked for, else English: never the host's.
+        # Their own `language` setting still wins (i18n.choose reads it first).
+        environ.setdefault("LC_CTYPE", environ.pop("LC_ALL", "C.UTF-8"))
+        if environ["LANG"] in ("C", "POSIX"):
+            environ["LANG"] = "C.UTF-8"  # under plain C, LANGUAGE is not read
+        environ["LANGUAGE"] = language or SOURCE
         return environ
 
     def _command(self, player: Player, term: str) -> list[str]:
@@ -106,7 +113,7 @@ class AppProcesses:
         from .ssh import relay
 
         loop = asyncio.get_running_loop()
-        environ = self._environment(player, term)
+        environ = self._environment(player, term, sent_by_client(process.env))
         with contextlib.suppress(OSError, ValueError):
             self._seat_player(player)
         master, slave = os.openpty()

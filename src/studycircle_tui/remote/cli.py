@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..i18n import _, error_text, os_error
+
 
 def _fail(message: str) -> int:
     print(f"studycircle: {message}", file=sys.stderr)
@@ -30,7 +32,9 @@ def _circle_file(circle: str) -> Path | str:
                         "as a file (studycircle new NAME --file PATH makes one)"
                     )
                 return Path(record.location)
-    return f"{circle}: no such circle file, and no circle of yours with that id or name"
+    return _("{circle}: no such circle file, and no circle of yours with that id or name").format(
+        circle=circle
+    )
 
 
 def _positive(text: str) -> int:
@@ -61,7 +65,7 @@ def _ssh_serve(args: argparse.Namespace) -> int:
         from .ssh import ServeOptions, serve
         from .workers import WorkersFailed
     except ModuleNotFoundError as error:
-        return _fail(f"ssh-serve needs {error.name}: pip install asyncssh")
+        return _fail(_("ssh-serve needs {module}: pip install asyncssh").format(module=error.name))
     circle = _circle_file(args.circle)
     if isinstance(circle, str):
         return _fail(circle)
@@ -80,9 +84,13 @@ def _ssh_serve(args: argparse.Namespace) -> int:
     try:
         asyncio.run(serve(options))
     except WorkersFailed as error:
-        return _fail(str(error))
+        return _fail(error_text(error))
     except OSError as error:
-        return _fail(f"cannot serve on {args.host}:{args.port}: {error.strerror or error}")
+        return _fail(
+            _("cannot serve on {host}:{port}: {error}").format(
+                host=args.host, port=args.port, error=os_error(error)
+            )
+        )
     return 0
 
 
@@ -98,7 +106,7 @@ def _web(args: argparse.Namespace) -> int:
     try:
         from .web import make_server, public_url_problem
     except ModuleNotFoundError as error:
-        return _fail(f"web needs {error.name}: pip install textual-serve")
+        return _fail(_("web needs {module}: pip install textual-serve").format(module=error.name))
     problem = args.public_url and public_url_problem(args.public_url)
     if problem:
         return _fail(problem)
@@ -111,51 +119,63 @@ def _web(args: argparse.Namespace) -> int:
     try:
         make_server(args.host, args.port, app_args, args.public_url).serve()
     except OSError as error:
-        return _fail(f"cannot serve on {args.host}:{args.port}: {error.strerror or error}")
+        return _fail(
+            _("cannot serve on {host}:{port}: {error}").format(
+                host=args.host, port=args.port, error=os_error(error)
+            )
+        )
     return 0
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     ssh = subparsers.add_parser(
         "ssh-serve",
-        help="serve a circle to players who have only an SSH client",
-        description="Serve the app over SSH: each player runs `ssh -p PORT HOST` and lands "
-        "in the circle as themselves, identified by their SSH key. Player keys go in the "
-        "authorized-keys file (see `studycircle locate`), one per line: "
-        'name="Ayu" ssh-ed25519 AAAA… ayu@laptop',
+        help=_("serve a circle to players who have only an SSH client"),
+        description=_(
+            "Serve the app over SSH: each player runs `ssh -p PORT HOST` and lands "
+            "in the circle as themselves, identified by their SSH key. Player keys go in the "
+            "authorized-keys file (see `studycircle locate`), one per line: "
+        )
+        + 'name="Ayu" ssh-ed25519 AAAA… ayu@laptop',
     )
-    ssh.add_argument("--circle", required=True, help="the circle file (or a file circle's name)")
-    ssh.add_argument("--port", type=_port, default=2222, help="the port to listen on (2222)")
-    ssh.add_argument("--host", default="0.0.0.0", help="the address to listen on (all)")
-    ssh.add_argument("--keys", help="the authorized-keys file (default: in the data folder)")
+    ssh.add_argument("--circle", required=True, help=_("the circle file (or a file circle's name)"))
+    ssh.add_argument("--port", type=_port, default=2222, help=_("the port to listen on (2222)"))
+    ssh.add_argument("--host", default="0.0.0.0", help=_("the address to listen on (all)"))
+    ssh.add_argument("--keys", help=_("the authorized-keys file (default: in the data folder)"))
     ssh.add_argument(
-        "--guests", action="store_true", help="let in unknown keys (and keyless clients) as guests"
+        "--guests",
+        action="store_true",
+        help=_("let in unknown keys (and keyless clients) as guests"),
     )
     ssh.add_argument(
         "--workers",
         type=_positive,
-        help="processes the players' apps run in (default: one per core)",
+        help=_("processes the players' apps run in (default: one per core)"),
     )
     ssh.add_argument(
         "--app-per-session",
         action="store_true",
-        help="run each player's app in a process of its own (about 60 MB each, fully apart)",
+        help=_("run each player's app in a process of its own (about 60 MB each, fully apart)"),
     )
     ssh.set_defaults(func=_ssh_serve)
 
     web = subparsers.add_parser(
         "web",
-        help="serve the app in a web browser (offline: nothing is fetched from outside)",
-        description="Serve the app to web browsers with textual-serve: one app per tab, "
-        "running as you. Every file the page needs comes from this machine.",
+        help=_("serve the app in a web browser (offline: nothing is fetched from outside)"),
+        description=_(
+            "Serve the app to web browsers with textual-serve: one app per tab, "
+            "running as you. Every file the page needs comes from this machine."
+        ),
     )
-    web.add_argument("--circle", help="the circle file to open (default: your last circle)")
-    web.add_argument("--host", default="127.0.0.1", help="the address to listen on (127.0.0.1)")
-    web.add_argument("--port", type=_port, default=8000, help="the port to listen on (8000)")
+    web.add_argument("--circle", help=_("the circle file to open (default: your last circle)"))
+    web.add_argument("--host", default="127.0.0.1", help=_("the address to listen on (127.0.0.1)"))
+    web.add_argument("--port", type=_port, default=8000, help=_("the port to listen on (8000)"))
     web.add_argument(
         "--public-url",
-        metavar="URL",
-        help="where browsers reach this server, if not where they came in (a reverse "
-        "proxy's https://…); by default each page uses the address its browser used",
+        metavar=_("URL"),
+        help=_(
+            "where browsers reach this server, if not where they came in (a reverse "
+            "proxy's https://…); by default each page uses the address its browser used"
+        ),
     )
     web.set_defaults(func=_web)

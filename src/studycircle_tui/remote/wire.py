@@ -35,6 +35,7 @@ class Hello:
     term: str
     columns: int
     rows: int
+    language: str = ""  # what the SSH client's LANG / LC_* asked for ("" if none)
 
 
 def frame(kind: bytes, payload: bytes) -> bytes:

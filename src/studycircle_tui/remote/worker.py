@@ -110,6 +110,7 @@ class SessionHost:
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """One session, from its hello to its end (the player quits or leaves)."""
+        from .. import i18n
         from ..config import load_settings
         from ..tui.app import StudyCircleApp
         from .session_driver import SessionDriver
@@ -140,8 +141,10 @@ class SessionHost:
         )
         self.apps.add(app)
         self.log(f"ssh-serve: {hello.name} connected ({self.name}, member {service.me})")
+        language = i18n.for_session(settings.language, hello.language)
         try:
-            await app.run_async(size=(hello.columns, hello.rows))
+            with i18n.speaking(language):  # this session's tasks, and no one else's
+                await app.run_async(size=(hello.columns, hello.rows))
         finally:
             service.close()
             self.apps.discard(app)

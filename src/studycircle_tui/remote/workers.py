@@ -29,6 +29,7 @@ from pathlib import Path
 
 import asyncssh
 
+from ..i18n import sent_by_client
 from . import wire
 from .keys import Player
 
@@ -175,7 +176,8 @@ class WorkerPool:
         except (OSError, TimeoutError):
             process.stderr.write(b"studycircle: the app is starting again; try in a minute\r\n")
             return 1
-        hello = wire.Hello(player.key_id, player.name, player.guest, term, columns, rows)
+        language = sent_by_client(process.env)
+        hello = wire.Hello(player.key_id, player.name, player.guest, term, columns, rows, language)
         writer.write(wire.hello(hello))
         worker.sessions += 1
         try:

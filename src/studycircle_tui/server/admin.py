@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..core import hlc, ids
-from ..core.ops import OP_TYPES, SCHEMA_VERSION, SERVER_ACTOR, encode_op, validate_data
+from ..core.ops import OP_TYPES, SERVER_ACTOR, encode_op, validate_data, version_for
 from ..core.replica import Replica
 from ..core.signing import SigningKey
 from .storage import (
@@ -63,21 +63,22 @@ async def create_circle(
     }
     made = [("circle.create", created)]
     made += [("channel.create", {"name": channel}) for channel in channels]
+    payloads = [(type_name, validate_data(type_name, data)) for type_name, data in made]
     ops = [
         key.sign(
             OP_TYPES[type_name](
-                v=SCHEMA_VERSION,
+                v=version_for(type_name, payload),
                 id=circle if seq == 1 else ids.ulid(now_ms, secrets.token_bytes(10)),
                 circle=circle,
                 actor=founder,
                 hlc=hlc.encode(now_ms, seq - 1),
-                data=validate_data(type_name, data),
+                data=payload,
                 seq=seq,
                 at=now_ms,
                 signer=SERVER_ACTOR,
             )
         )
-        for seq, (type_name, data) in enumerate(made, 1)
+        for seq, (type_name, payload) in enumerate(payloads, 1)
     ]
     code = new_invite_code()
     async with store.transaction() as tx:

@@ -20,6 +20,7 @@ import msgspec
 
 from ..core.ops import Name
 from ..core.state import ROLE_RANK
+from ..i18n import _
 
 _DURATION = re.compile(r"^(\d{1,6})([smhdw])$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
@@ -145,7 +146,7 @@ def _invite(args: argparse.Namespace) -> int:
 
     async def work(store) -> int:
         try:
-            circle, _ = await admin.find_circle(store, args.circle)
+            circle, _members = await admin.find_circle(store, args.circle)
         except admin.NotFound as error:
             return fail(str(error))
         now = _now_ms()
@@ -200,7 +201,7 @@ def _revoke(args: argparse.Namespace) -> int:
 
     async def revoke_member(store) -> int:
         try:
-            circle, _ = await admin.find_circle(store, wanted_circle)
+            circle, _members = await admin.find_circle(store, wanted_circle)
         except admin.NotFound as error:
             return fail(str(error))
         everyone = await admin.members(store, circle)
@@ -234,47 +235,51 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def add_admin_commands(admin: argparse._SubParsersAction) -> None:
     def place(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--data", help="the server's data directory (SQLite)")
+        parser.add_argument("--data", help=_("the server's data directory (SQLite)"))
         parser.add_argument(
             "--database",
-            metavar="URL",
-            help=f"postgresql://… or sqlite:PATH (default: SQLite in --data; or ${DATABASE_ENV})",
+            metavar=_("URL"),
+            help=_("postgresql://… or sqlite:PATH (default: SQLite in --data; or ${env})").format(
+                env=DATABASE_ENV
+            ),
         )
 
-    create = admin.add_parser("create-circle", help="create a circle, print its lead's invite")
-    create.add_argument("name", metavar="NAME")
+    create = admin.add_parser("create-circle", help=_("create a circle, print its lead's invite"))
+    create.add_argument("name", metavar=_("NAME"))
     create.add_argument(
         "--channel",
         action="append",
-        metavar="NAME",
-        help="a channel to open it with (repeat for more; default: general)",
+        metavar=_("NAME"),
+        help=_("a channel to open it with (repeat for more; default: general)"),
     )
     place(create)
     create.set_defaults(func=_create_circle)
 
-    invite = admin.add_parser("invite", help="print an invite code for a circle")
-    invite.add_argument("circle", metavar="CIRCLE", help="the circle's id or name")
-    invite.add_argument("--uses", default="1", help="how many people may use it (default 1)")
-    invite.add_argument("--expires", default="7d", help="valid for, e.g. 12h, 7d (default 7d)")
-    invite.add_argument("--role", default="member", help="member, moderator or lead")
+    invite = admin.add_parser("invite", help=_("print an invite code for a circle"))
+    invite.add_argument("circle", metavar=_("CIRCLE"), help=_("the circle's id or name"))
+    invite.add_argument("--uses", default="1", help=_("how many people may use it (default 1)"))
+    invite.add_argument("--expires", default="7d", help=_("valid for, e.g. 12h, 7d (default 7d)"))
+    invite.add_argument("--role", default="member", help=_("member, moderator or lead"))
     place(invite)
     invite.set_defaults(func=_invite)
 
-    members = admin.add_parser("members", help="list a circle's members and their tokens")
-    members.add_argument("circle", metavar="CIRCLE", help="the circle's id or name")
+    members = admin.add_parser("members", help=_("list a circle's members and their tokens"))
+    members.add_argument("circle", metavar=_("CIRCLE"), help=_("the circle's id or name"))
     place(members)
     members.set_defaults(func=_members)
 
     revoke = admin.add_parser(
-        "revoke", help="remove an invite (--invite CODE) or a member's tokens (CIRCLE MEMBER)"
+        "revoke", help=_("remove an invite (--invite CODE) or a member's tokens (CIRCLE MEMBER)")
     )
-    revoke.add_argument("target", nargs="*", metavar="CIRCLE MEMBER", help="id or name of each")
-    revoke.add_argument("--invite", metavar="CODE", help="the invite code to remove")
+    revoke.add_argument(
+        "target", nargs="*", metavar=_("CIRCLE MEMBER"), help=_("id or name of each")
+    )
+    revoke.add_argument("--invite", metavar=_("CODE"), help=_("the invite code to remove"))
     place(revoke)
     revoke.set_defaults(func=_revoke)
 
     move = admin.add_parser(
-        "migrate", help="copy a server's data to another database, and check the copy"
+        "migrate", help=_("copy a server's data to another database, and check the copy")
     )
     move.add_argument("--from", dest="source", required=True, metavar="sqlite:PATH")
     move.add_argument("--to", dest="target", required=True, metavar="postgresql://…")

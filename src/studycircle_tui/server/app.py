@@ -21,7 +21,8 @@ from starlette.routing import Route
 
 from ..core.ops import TOO_DEEP, Name, Op, OpError, PublicKey, decode_op
 from .circle import MAX_WAIT_S, Circle
-from .hub import ApiError, Hub
+from .errors import ApiError
+from .hub import Hub
 from .limits import POLLS_PER_ADDRESS, POLLS_PER_MEMBER, LongPolls, RateLimiter
 from .pages import (
     MAX_BEAT_S,
@@ -257,7 +258,7 @@ def create_app(
         if not name:
             raise ApiError(400, "bad_request", "display_name cannot be blank")
         result = await hub.submit(
-            circle.id, lambda batch: hub.admit_join(circle, invite, name, batch, wanted.key)
+            circle.id, lambda batch: hub.admission.join(circle, invite, name, batch, wanted.key)
         )
         return _json(request, msgspec.json.encode(result))
 
@@ -318,7 +319,7 @@ def create_app(
                 items.append((_id_of(raw), str(error)))
 
         def work(batch: Batch) -> list[dict[str, object]]:
-            return [hub.admit(circle, member, item, batch) for item in items]
+            return [hub.admission.push(circle, member, item, batch) for item in items]
 
         results = await hub.submit(circle.id, work)
         return _json(request, msgspec.json.encode({"results": results}))

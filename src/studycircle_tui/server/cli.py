@@ -12,6 +12,7 @@ import gc
 import ipaddress
 import sys
 
+from ..i18n import _
 from .admin_cli import (
     DATABASE_ENV,
     add_admin_commands,
@@ -212,35 +213,40 @@ def _serve_one(args: argparse.Namespace, store, rate: float, joins: float, proxi
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    serve = subparsers.add_parser("serve", help="host circles for members to sync with")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
-    serve.add_argument("--port", default=str(DEFAULT_PORT), help=f"port (default {DEFAULT_PORT})")
-    serve.add_argument("--data", help="the server's data directory (SQLite)")
+    serve = subparsers.add_parser("serve", help=_("host circles for members to sync with"))
+    serve.add_argument("--host", default="127.0.0.1", help=_("address to listen on (loopback)"))
+    serve.add_argument(
+        "--port",
+        default=str(DEFAULT_PORT),
+        help=_("port (default {port})").format(port=DEFAULT_PORT),
+    )
+    serve.add_argument("--data", help=_("the server's data directory (SQLite)"))
     serve.add_argument(
         "--database",
-        metavar="URL",
-        help=f"postgresql://… to keep circles in PostgreSQL (default: SQLite in --data;"
-        f" or ${DATABASE_ENV})",
+        metavar=_("URL"),
+        help=_(
+            "postgresql://… to keep circles in PostgreSQL (default: SQLite in --data; or ${env})"
+        ).format(env=DATABASE_ENV),
     )
     serve.add_argument(
         "--workers",
         default="1",
-        help="server processes sharing the port (default 1; more need PostgreSQL)",
+        help=_("server processes sharing the port (default 1; more need PostgreSQL)"),
     )
     serve.add_argument(
-        "--rate-limit", default="100", help="requests a second per member (default 100)"
+        "--rate-limit", default="100", help=_("requests a second per member (default 100)")
     )
     serve.add_argument(
-        "--join-limit", default="12", help="joins a minute from one address (default 12)"
+        "--join-limit", default="12", help=_("joins a minute from one address (default 12)")
     )
     serve.add_argument(
         "--forwarded-allow-ips",
-        metavar="ADDRESSES",
-        help="reverse proxies whose X-Forwarded-For is believed, e.g. 127.0.0.1 (default: none)",
+        metavar=_("ADDRESSES"),
+        help=_("reverse proxies whose X-Forwarded-For is believed, e.g. 127.0.0.1 (default: none)"),
     )
     serve.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     serve.set_defaults(func=_serve)
 
-    server = subparsers.add_parser("server", help="manage the circles this machine hosts")
-    admin = server.add_subparsers(dest="server_command", metavar="COMMAND", required=True)
+    server = subparsers.add_parser("server", help=_("manage the circles this machine hosts"))
+    admin = server.add_subparsers(dest="server_command", metavar=_("COMMAND"), required=True)
     add_admin_commands(admin)

@@ -4,9 +4,9 @@ changes them (admission, then a group commit).
 Each circle keeps a ``core.replica.Replica`` in seq order, so an op is checked with the
 same ``permissions.refusal`` every client folds with, against the state every client
 will reach. Changes go through one queue: a batch of requests is admitted in memory
-(checked, given seqs), written in one transaction, and only then answered and shown to
-readers. Many writers thus share one disk flush, and no reader ever sees an op that a
-crash could take back.
+(checked, given seqs: ``admission.py``), written in one transaction, and only then
+answered and shown to readers. Many writers thus share one disk flush, and no reader
+ever sees an op that a crash could take back.
 
 Several server processes may share one database (PostgreSQL). Each round of the queue
 first locks, in the database, every circle it is about to change (storage: the row
@@ -16,22 +16,8 @@ what it wrote before admitting anything. Every admission is thus checked against
 circle's whole log, and seqs follow each other across processes. Each commit is
 announced: the other processes read the new ops and wake their long-polls (peers).
 
-A check that must hold across requests and processes (an invite's uses left) is made
-in the database itself, by ``Batch.claim``, inside the commit's transaction.
-
-Every op pushed is checked for its author's signature (core/signing.py) before anything
-else: an op must be in the pusher's own name, signed by their key where they have one,
-and not stamped before their latest key change (a thief holding an old key cannot slip
-ops in before a rotation). What the server writes itself it signs with its own key,
-kept in the database: the same for every process.
-
-Two kinds of op are acknowledged (kept on disk) but logged later: a quiz answer, sealed
-until its question ends, and an anonymous suggestion, published alone a few seconds on.
-Either is published by whichever process first holds its circle's lock with the op
-still kept, so once.
-
-Over 400 lines: admission (a push, a join) and everything it writes in one commit round
-read best beside each other.
+The hub holds what admission and the rounds share: the circles, the tokens seen, the
+server's key, and anonymous suggestions waiting for their moment (``anonymous.py``).
 """
 
 import asyncio
@@ -39,49 +25,22 @@ import contextlib
 import inspect
 import logging
 import os
-import random
-import time
 from collections.abc import Callable
 from typing import Any
 
-import msgspec
-
-from ..core import hlc, ids, permissions, signing
-from ..core.ops import SERVER_ACTOR, Op, hides_author
+from ..core import permissions
+from ..core.ops import SERVER_ACTOR
 from ..core.replica import Replica
-from ..core.signing import Signatures, SigningKey, Vouched
+from ..core.signing import SigningKey, Vouched
+from . import clock
+from .admission import Admission
+from .anonymous import AnonymousSuggestions
 from .circle import Circle
+from .errors import ApiError
 from .peers import Peers
-from .storage import (
-    INSERT_TOKEN,
-    MOVE_TOKENS,
-    PUT_MEMBER,
-    REDEEM_INVITE,
-    Batch,
-    Invite,
-    Snapshot,
-    StorageError,
-    Store,
-    hash_secret,
-    new_token,
-)
+from .storage import Batch, Invite, Snapshot, StorageError, Store
 
 log = logging.getLogger("studycircle.server")
-
-# An anonymous suggestion is published on its own, at a random moment this many seconds
-# after it arrives: not beside the ops its author sent with it, nor with their time.
-HOLD_S = (5.0, 30.0)
-
-
-class ApiError(Exception):
-    """A refusal the client is told about: HTTP status, a short code and a sentence."""
-
-    def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.headers = headers or {}
 
 
 def _unavailable(error: Exception) -> ApiError:
@@ -89,10 +48,6 @@ def _unavailable(error: Exception) -> ApiError:
 
 
 Work = Callable[[Batch], Any]
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class Hub:
@@ -108,8 +63,8 @@ class Hub:
         self._queue: list[tuple[str, Work, asyncio.Future]] = []
         self._runner: asyncio.Task | None = None
         self._loading = asyncio.Lock()
-        self._timed: set[str] = set()  # circles whose held suggestions have their timers
-        self._timers: dict[tuple[str, str], asyncio.TimerHandle] = {}  # circle, op: timer
+        self.admission = Admission(self)  # what a push or a join writes
+        self.suggestions = AnonymousSuggestions(self)  # held, then published alone
         self._tasks: set[asyncio.Task] = set()
         self.peers = Peers(self)
         self.closing = False  # shutting down: long-polls answer at once
@@ -134,15 +89,14 @@ class Hub:
 
         def announce(batch: Batch) -> None:
             data = {"member": SERVER_ACTOR, "key": self.key.public, "reason": "first"}
-            op = circle.server_op(SERVER_ACTOR, "member.key", data, _now_ms())
+            op = circle.server_op(SERVER_ACTOR, "member.key", data, clock.now_ms())
             if permissions.refusal(circle.replica.state, op) is None:  # not another's first
                 circle.append(op, batch)
 
         await self.submit(circle.id, announce)
 
     async def close(self) -> None:
-        for timer in self._timers.values():  # held suggestions wait on disk for the next start
-            timer.cancel()
+        self.suggestions.stop()
         await self.peers.stop()
         for task in self._tasks:
             task.cancel()
@@ -162,9 +116,7 @@ class Hub:
         return circle
 
     def _catch_up(self, circle: Circle, snapshot: Snapshot) -> None:
-        for op_id in circle.catch_up(snapshot):
-            if circle.id in self._timed:  # held by another process: a timer here too
-                self._time(circle.id, op_id)
+        self.suggestions.caught_up(circle.id, circle.catch_up(snapshot))
 
     def end_long_polls(self) -> None:
         """On shutdown: answer every waiting long-poll now (and any later one at once),
@@ -184,12 +136,10 @@ class Hub:
                         return None
                     self.circles[circle_id] = await self._load(circle_id, name)
                 circle = self.circles[circle_id]
-        if circle is not None and circle.id not in self._timed:
+        if circle is not None:
             # Suggestions held when the server stopped (or the circle was read again)
             # get their timers on the first request that needs the circle.
-            self._timed.add(circle.id)
-            for op_id in circle.held:
-                self._time(circle.id, op_id)
+            self.suggestions.time_kept(circle)
         return circle
 
     def known_token(self, token_hash: str) -> tuple[str, str] | None:
@@ -296,201 +246,13 @@ class Hub:
         """After a failed commit, forget what was admitted and read the database again."""
         self.tokens.clear()  # a join's token may be among what was not stored
         for old in circles:
-            self._timed.discard(old.id)
+            self.suggestions.forget(old.id)
             try:
                 self.circles[old.id] = await self._load(old.id, old.name)
             except StorageError:  # still down: the next request that needs it reads it
                 del self.circles[old.id]
             old.wake()
 
-    # --- admission: in memory, inside a batch ----------------------------------------------
-
-    def admit(
-        self, circle: Circle, member: str, item: Op | tuple[str | None, str], batch: Batch
-    ) -> dict[str, object]:
-        """Check one pushed op and log it; the result the client gets for it."""
-        if isinstance(item, tuple):  # it did not decode: (its id if readable, why)
-            return {"id": item[0], "error": item[1]}
-        op = item
-        known = circle.seen.get(op.id)
-        if known is not None:
-            seq, actor = known
-            if actor != member:
-                return {"id": op.id, "error": "another op already has this id"}
-            return {"id": op.id, "seq": seq} if seq is not None else {"id": op.id, "sealed": True}
-        if op.circle != circle.id:
-            return {"id": op.id, "error": "the op belongs to another circle"}
-        if op.LOCAL_ONLY:
-            return {"id": op.id, "error": f"{op.type} stays on the device that made it"}
-        now = _now_ms()
-        if hlc.too_far_ahead(op.hlc, now):  # the rule file circles' replicas hold back by
-            return {"id": op.id, "error": "the op's clock is more than a day ahead of the server's"}
-        # The actor must be whoever holds the token (the signature covers it); seq and
-        # receive time are the server's.
-        if op.actor != member or op.signer is not None:
-            return {"id": op.id, "error": "an op must be made in your own name"}
-        at = max(now, circle.last_at)
-        if op.type == "quiz.open":
-            at = max(at, circle.after_sealed(op.data.session))
-        op = msgspec.structs.replace(op, seq=None, at=at)
-        why = self._unsigned(circle, op) or permissions.refusal(circle.replica.state, op)
-        if why is None and op.type == "quiz.answer" and circle.has_sealed_answer(op):
-            why = "you have already answered this question"
-        if why is not None:
-            return {"id": op.id, "error": why}
-        circle.last_at = at
-        if op.type == "quiz.answer":
-            return self._seal(circle, op, batch)
-        if hides_author(op.data):
-            return self._hold(circle, op, batch)
-        for answer in circle.ended_answers(op):
-            circle.release(answer, batch)
-        if op.type == "member.remove":  # their suggestions were made while a member
-            for held in [i for i, kept in circle.held.items() if kept.actor == op.data.member]:
-                self._publish(circle.id, held, batch)
-        if op.type == "member.key" and op.data.joined_as is not None:
-            self._move_tokens(circle, op.data.joined_as, op.data.member, batch)
-        return {"id": op.id, "seq": circle.append(op, batch)}
-
-    def _move_tokens(self, circle: Circle, joined_as: str, member: str, batch: Batch) -> None:
-        """A member who lost their key joined again from a new device, and the lead gave
-        them that device's key: the device's tokens are now the member's."""
-        batch.write(MOVE_TOKENS, (member, circle.id, joined_as))
-        for token_hash, (circle_id, holder) in list(self.tokens.items()):
-            if circle_id == circle.id and holder == joined_as:
-                self.tokens[token_hash] = (circle_id, member)
-
-    @staticmethod
-    def _unsigned(circle: Circle, op: Op) -> str | None:
-        """Why ``op`` is not taken as its author's (see the module's doc), or None."""
-        state = circle.replica.state
-        # Checked afresh: the replica's own verdicts take its log on trust.
-        found = signing.problem(state, op, Signatures())
-        if found is not None:
-            return f"refused: {found[1]}"
-        history = state.keys.get(op.actor)
-        if history and history[-1].at > (op.hlc, op.id):
-            return "refused: stamped before your key last changed"
-        return None
-
-    def _seal(self, circle: Circle, op: Op, batch: Batch) -> dict[str, object]:
-        """Keep a quiz answer (acknowledged, on disk) until its question ends, and
-        publish only who answered."""
-        data = {"session": op.data.session, "question": op.data.question, "player": op.actor}
-        circle.append(circle.server_op(SERVER_ACTOR, "quiz.answered", data, _now_ms()), batch)
-        return circle.keep(op, batch)
-
-    # --- anonymous suggestions --------------------------------------------------------
-
-    def _hold(self, circle: Circle, op: Op, batch: Batch) -> dict[str, object]:
-        """Keep an anonymous suggestion (acknowledged, on disk) and publish it later on
-        its own (``HOLD_S``), so that it does not come with its author's other ops nor
-        share their receive time (``circle.served`` leaves out the author's stamp). In
-        a circle where no one else writes meanwhile it still follows them in the log:
-        there, who was active is plain to all anyway."""
-        self._time(circle.id, op.id)
-        return circle.keep(op, batch)
-
-    def _time(self, circle_id: str, op_id: str) -> None:
-        loop = asyncio.get_running_loop()
-        delay = random.uniform(*HOLD_S)
-        earlier = self._timers.get((circle_id, op_id))
-        if earlier is not None:  # the circle was read again after a failed commit
-            earlier.cancel()
-        self._timers[circle_id, op_id] = loop.call_later(delay, self._due, circle_id, op_id)
-
-    def _due(self, circle_id: str, op_id: str) -> None:
-        self._timers.pop((circle_id, op_id), None)
-
-        async def publish() -> None:
-            # A failed commit reads the circle again, and times what it holds anew.
-            with contextlib.suppress(ApiError):
-                await self.submit(circle_id, lambda batch: self._publish(circle_id, op_id, batch))
-
-        self.spawn(publish())
-
-    def _publish(self, circle_id: str, op_id: str, batch: Batch) -> None:
-        circle = self.circles.get(circle_id)
-        op = circle.held.get(op_id) if circle else None
-        if circle is not None and op is not None:  # not out already (its author removed)
-            circle.release(msgspec.structs.replace(op, at=circle.stamp(_now_ms())), batch)
-
-    # --- joining ----------------------------------------------------------------------
-
     async def invite(self, code_hash: str) -> Invite | None:
-        """The invite as it is now; only ``admit_join`` may take a use of it."""
+        """The invite as it is now; only ``Admission.join`` may take a use of it."""
         return await self.store.invite(code_hash)
-
-    async def admit_join(
-        self, circle: Circle, invite: Invite, name: str, batch: Batch, key: str | None = None
-    ) -> dict[str, object]:
-        """Make the invited person a member: their ops, a token, one use of the invite.
-        ``key``: their public key (an app from before signing sends none)."""
-        used = ApiError(410, "invite_used", "this invite has been used up; ask for a new one")
-        now = _now_ms()
-        if invite.uses_left <= 0:
-            raise used
-        if invite.expires_ms <= now:
-            raise ApiError(410, "invite_expired", "this invite has expired; ask for a new one")
-        state = circle.replica.state
-        if key is None and state.signatures_required:
-            raise ApiError(
-                400,
-                "upgrade_needed",
-                "this circle requires signed changes: update studycircle, then join again",
-            )
-        # The server writes the key with no proof the joiner holds it: a key another
-        # member has (or had) would give the joiner that member's safety number.
-        if key is not None and any(e.key == key for keys in state.keys.values() for e in keys):
-            raise ApiError(
-                409, "key_taken", "this key belongs to another member; join with your own key"
-            )
-        made: list[Op] = []
-        if invite.member is not None:
-            # The founding lead's invite: the circle was created by this member id, which
-            # no one held until now; the server writes their name and gives them their key.
-            member = invite.member
-            if state.key_of(member) is not None:  # redeemed by another request meanwhile
-                raise used
-            if state.members[member].name != name:
-                update = {"name": name}
-                made.append(circle.server_op(member, "member.update", update, now, for_member=True))
-            if key is not None:
-                data = {"member": member, "key": key, "reason": "first"}
-                made.append(circle.server_op(SERVER_ACTOR, "member.key", data, now))
-        else:
-            member = ids.ulid(now, os.urandom(10))
-            joining = {"name": name} if key is None else {"name": name, "key": key}
-            made.append(circle.server_op(member, "member.join", joining, now, for_member=True))
-            if invite.role != "member":
-                data = {"member": member, "role": invite.role}
-                made.append(circle.server_op(SERVER_ACTOR, "member.role", data, now))
-        # Only the first can be refused (the founder removed, say): a fresh member.join
-        # always folds, and a promotion by "@server" right after it folds in a hosted
-        # circle. Checking before logging anything leaves nothing half done.
-        why = (
-            (self._unsigned(circle, made[0]) or permissions.refusal(state, made[0]))
-            if made
-            else None
-        )
-        if why is None and len(made) > 1 and not state.hosted:
-            why = "this circle was not created by this server, so it cannot give roles"
-        if why is not None:
-            raise ApiError(403, "forbidden", why)
-        # The invite read before this batch may have been used since, here or by another
-        # server process: the use is taken in the database, last, or not at all.
-        if not await batch.claim(REDEEM_INVITE, (invite.hash, now)):
-            raise used
-        for op in made:
-            circle.append(op, batch)
-        token = new_token()
-        token_hash = hash_secret(token)
-        batch.write(INSERT_TOKEN, (token_hash, circle.id, member, now))
-        batch.write(PUT_MEMBER, (circle.id, member, name, now))
-        return {
-            "member": member,
-            "token": token,
-            "circle": circle.id,
-            "name": circle.name,
-            "server_key": self.key.public,
-        }

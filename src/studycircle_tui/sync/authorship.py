@@ -30,17 +30,24 @@ def name_in(state: CircleState, member: str) -> str:
 
 def reports(state: CircleState, entries: Sequence[ModerationEntry]) -> list[str]:
     """Notices for the refused ops among ``entries`` (the moderation log's newest)."""
-    refused = [entry for entry in entries if entry.action in REPORTS]
+    return refusals(
+        state,
+        [(entry.target, entry.actor, entry.note) for entry in entries if entry.action in REPORTS],
+    )
+
+
+def refusals(state: CircleState, refused: Sequence[tuple[str, str, str]]) -> list[str]:
+    """Notices for ops refused as not their claimed author's: (op type, claimed author,
+    why) each; the moderation log's, or far-future ones refused before being held."""
     if len(refused) > SAID_ONE_BY_ONE:
-        names = sorted({name_in(state, entry.actor) for entry in refused})
+        names = sorted({name_in(state, actor) for _, actor, _ in refused})
         return [
             f"refused {len(refused)} changes not signed by whom they claim to be by "
             f"({', '.join(names)}); the moderation log lists them"
         ]
     return [
-        f"refused a change ({entry.target}) claiming to be by {name_in(state, entry.actor)}: "
-        f"{entry.note}"
-        for entry in refused
+        f"refused a change ({type_name}) claiming to be by {name_in(state, actor)}: {why}"
+        for type_name, actor, why in refused
     ]
 
 

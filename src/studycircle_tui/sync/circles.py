@@ -9,12 +9,13 @@ opens the circle (``CircleService.sign_from_now``).
 import asyncio
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..config import private_dir
 from ..core.demo import demo_ops
 from ..core.ids import ulid
+from ..core.messages import Message
 from ..core.ops import CircleCreate
 from ..core.replica import Replica
 from ..core.signing import SigningKey
@@ -45,13 +46,15 @@ def transport_for(record: CircleRecord) -> Transport:
 def _circle_create(path: Path) -> CircleCreate:
     """The op that created the circle in ``path``; CircleFileError if there is none."""
     if not path.exists():
-        raise CircleFileError(f"{path}: no such circle file")
+        raise CircleFileError(Message("{path}: no such circle file", path=str(path)))
     if path.is_dir():
-        raise CircleFileError(f"{path}: is a folder, not a circle file")
+        raise CircleFileError(Message("{path}: is a folder, not a circle file", path=str(path)))
     for op in read_lines(path).ops:
         if isinstance(op, CircleCreate):
             return op
-    raise CircleFileError(f"{path}: not a circle file (no circle.create line in it)")
+    raise CircleFileError(
+        Message("{path}: not a circle file (no circle.create line in it)", path=str(path))
+    )
 
 
 def open_service(store: Store, record: CircleRecord, screen: bool = True) -> CircleService:
@@ -128,7 +131,7 @@ def create_file_circle(
     with one (as a server's does)."""
     path = path.expanduser().resolve()
     if not path.parent.is_dir():
-        raise CircleFileError(f"{path.parent}: no such folder")
+        raise CircleFileError(Message("{path}: no such folder", path=str(path.parent)))
     me = _new_id()
     key = SigningKey(os.urandom(32))
     # Born signed: nothing unsigned is ever taken in it (an app from before signing
@@ -153,12 +156,15 @@ def create_file_circle(
     return open_file_circle(store, path, display_name)
 
 
-def create_demo_circle(store: Store, path: Path, display_name: str) -> CircleService:
-    """The first-run demo: a file circle with a few days of a group's life in it."""
+def create_demo_circle(
+    store: Store, path: Path, display_name: str, translate: Callable[[str], str] = str
+) -> CircleService:
+    """The first-run demo: a file circle with a few days of a group's life in it, in the
+    language ``translate`` speaks (the front end's)."""
     me = _new_id()
     key = SigningKey(os.urandom(32))
     circle_id, ops = demo_ops(
-        display_name, me, _now_ms() - DEMO_STORY_MS, lambda: os.urandom(10), key
+        display_name, me, _now_ms() - DEMO_STORY_MS, lambda: os.urandom(10), key, translate
     )
     private_dir(path.parent)  # the data folder
     create_circle_file(path, ops, mode=0o600)

@@ -80,6 +80,7 @@ from typing import Any, Literal, TypeVar
 
 from ..core import hlc, permissions, signing
 from ..core.hlc import describe_ahead
+from ..core.messages import N_, Message, reason_of
 from ..core.ops import Op, OpError
 from ..core.replica import Change, Replica
 from ..core.schedule import to_ics
@@ -141,8 +142,10 @@ def _now_ms() -> int:
 def _store_trouble(error: sqlite3.Error) -> Refused:
     """Why a write a member asked for did not reach the disk, in their words."""
     if "locked" in str(error) or "busy" in str(error):
-        return StoreBusy("another program is holding this computer's copy of the circle: try again")
-    return Refused(f"it could not be saved on this computer ({error})")
+        return StoreBusy(
+            N_("another program is holding this computer's copy of the circle: try again")
+        )
+    return Refused(Message("it could not be saved on this computer ({error})", error=str(error)))
 
 
 class SharedCircle:
@@ -180,6 +183,10 @@ class SharedCircle:
         self.notices: list[Notice] = []  # every notice so far, for listeners that come late
         self._wake = asyncio.Event()
         self._sending = asyncio.Lock()  # members' ops one at a time, in the order asked
+        # Pushes one at a time (the loop's and ``submit``'s own), counted so that a pull
+        # a push overlapped does not take the op it did not read back for one lost.
+        self._pushing = asyncio.Lock()
+        self._pushes = 0
         self._offline_since = 0
         self.status = SyncStatus(transport.kind, SyncState.SYNCED)
         self._catchup: CatchUp | None = None  # a busy circle's preview, while it loads
@@ -194,6 +201,11 @@ class SharedCircle:
         # The sync loop and the pacer, each running once however many members run it.
         self._tasks: dict[str, asyncio.Future[None]] = {}
         self.started: collections.Counter[str] = collections.Counter()
+        # What screens make from the state (a quiz's scores), made once per change for
+        # every member served: an ssh-serve worker's thirty apps show one leaderboard.
+        self.changes = 0
+        self._derived: dict[object, object] = {}
+        self._derived_at = 0
         self._load()
 
     # --- reading ----------------------------------------------------------------------
@@ -222,6 +234,16 @@ class SharedCircle:
     def unsubscribe(self, listener: Listener) -> None:
         with contextlib.suppress(ValueError):
             self._listeners.remove(listener)
+
+    def derived(self, key: object, make: Callable[[], T]) -> T:
+        """``make()``'s value, made from the state once per change of it (``key`` names
+        what it is), then the same for every member and screen that asks."""
+        if self._derived_at != self.changes:
+            self._derived.clear()
+            self._derived_at = self.changes
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]  # type: ignore[return-value]
 
     def clock_ms(self) -> int:
         """Now, by the clock ops are stamped with: the wall clock, or the circle's stamps
@@ -286,7 +308,10 @@ class SharedCircle:
             except LostKey as error:
                 raise Refused(str(error)) from None
         op = shown.make(actor, type_name, data, self.now_ms(), os.urandom(10), key)
-        reason = permissions.refusal(shown.state, op)
+        # Every replica would refuse it: as not its author's (a key they do not hold, say),
+        # or as not theirs to make.
+        unsigned = signing.problem(shown.state, op)
+        reason = unsigned[1] if unsigned is not None else permissions.refusal(shown.state, op)
         if reason is not None:
             raise Refused(reason)
         return op
@@ -296,7 +321,8 @@ class SharedCircle:
         self.store.add_ops(self.record.id, [op], outbox=True, verdicts=self._shown.signatures)
 
     def _stored(self, op: Op) -> None:
-        """The op is on disk: apply it, and wake the sync loop to send it."""
+        """The op is on disk: send it, apply it, and wake the sync loop."""
+        self._send_now()
         self._emit(self._shown.add_local(op))
         self._outbox_changed()
         self._wake.set()
@@ -347,6 +373,23 @@ class SharedCircle:
                 loop.call_soon_threadsafe(self.notify, to, text, "error")
 
         done.add_done_callback(check)
+
+    def _send_now(self) -> None:
+        """Start sending what was just stored before anyone draws it: in an ssh-serve
+        worker one player's answer would otherwise wait behind every app's redraw and
+        the sync loop's current round (a pull, its fold, the listeners) before it
+        reached the file or the server. The loop still wakes, and retries what fails."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # a command outside any loop: its own sync_once sends it
+            return
+        task = asyncio.ensure_future(self._push_now())
+        self._tasks[f"push {id(task)}"] = task  # kept (a bare task may be collected)
+        task.add_done_callback(lambda done: self._tasks.pop(f"push {id(done)}", None))
+
+    async def _push_now(self) -> None:
+        with contextlib.suppress(Exception):  # the sync loop's round says what failed
+            await self._push()
 
     # --- syncing ----------------------------------------------------------------------
 
@@ -422,14 +465,19 @@ class SharedCircle:
                 if not self._offline_since:
                     self._offline_since = self.now_ms()
                     self._notice(
-                        f"sync paused: {error}. What you send waits on this computer and "
-                        "goes out when the circle can be reached again"
+                        Message(
+                            "sync paused: {reason}. What you send waits on this computer and "
+                            "goes out when the circle can be reached again",
+                            reason=reason_of(error),
+                        )
                     )
                 self._set_status(state=SyncState.OFFLINE, since_ms=self._offline_since)
                 status = getattr(error, "status", None)
                 if status in (401, 403):
                     # A removed member or a revoked token: retrying cannot help.
-                    self._notice(f"sync stopped: {error}", "error")
+                    self._notice(
+                        Message("sync stopped: {reason}", reason=reason_of(error)), "error"
+                    )
                     return
                 retry_after = getattr(error, "retry_after", None)
                 delay: float | None = retry_after or backoff * random.uniform(0.5, 1.0)
@@ -481,10 +529,18 @@ class SharedCircle:
     def report_failure(self, error: Exception) -> None:
         """Say that syncing failed unexpectedly; the traceback goes to the sync log."""
         log = synclog.record(error, f"syncing circle {self.record.id} ({self.transport.kind})")
-        where = f" (details in {log})" if log else ""
         if not self._offline_since:
             self._offline_since = self.now_ms()
-        self._notice(f"sync failed: {type(error).__name__}: {error}{where}; retrying", "error")
+        failed = f"{type(error).__name__}: {error}"
+        if log:
+            self._notice(
+                Message(
+                    "sync failed: {error} (details in {log}); retrying", error=failed, log=str(log)
+                ),
+                "error",
+            )
+        else:
+            self._notice(Message("sync failed: {error}; retrying", error=failed), "error")
         self._set_status(state=SyncState.OFFLINE, since_ms=self._offline_since)
 
     def _long_poll_seconds(self) -> float:
@@ -493,6 +549,11 @@ class SharedCircle:
         return self.LONG_POLL_SECONDS if seq and not self._wake.is_set() else 0.0
 
     async def _push(self) -> None:
+        async with self._pushing:
+            self._pushes += 1
+            await self._push_outbox()
+
+    async def _push_outbox(self) -> None:
         problems: list[str] = []
         outbox = self.store.outbox(self.record.id, problems)
         for problem in problems:
@@ -513,7 +574,7 @@ class SharedCircle:
                 # The other side will never take it: say why and forget it locally.
                 self.store.drop_op(self.record.id, result.id)
                 self._emit(shown.reject(result.id))
-                self._notice(f"not sent: {result.error}", "error")
+                self._notice(Message("not sent: {reason}", reason=Message(result.error)), "error")
         self._outbox_changed()
 
     def _push_progress(self, done: int, total: int) -> None:
@@ -529,7 +590,10 @@ class SharedCircle:
                 await self._start_catching_up(cursor)
             limit = HISTORY_PAGE if self._catchup is not None else 0
             self._polled_at = self.clock()  # the next long-poll starts from this
+            pushes, pushing = self._pushes, self._pushing.locked()
             pulled = await self.transport.pull(cursor, wait, limit)
+            # An op pushed while this pull read may be after what it read: not lost.
+            overlapped = pushing or self._pushing.locked() or self._pushes != pushes
             for problem in pulled.problems:
                 self._notice(problem)
             # A file read again from its start brings back every op: store only news (a
@@ -543,10 +607,11 @@ class SharedCircle:
             change = self._take(pulled.ops)
             if self._catchup is None:
                 self._emit(change)
-            self._send_again_what_was_lost(pulled)
-            self.store.set_cursor(self.record.id, remote, pulled.cursor)
+            self._send_again_what_was_lost(pulled, overlapped)
+            if pulled.cursor != cursor:  # a commit (and a disk flush) only for news
+                self.store.set_cursor(self.record.id, remote, pulled.cursor)
             more, wait = pulled.more, 0.0
-            if pulled.head:
+            if pulled.head and pulled.head != self._known_head():  # written only when it moved
                 self.store.set_cursor(self.record.id, f"{remote}.head", str(pulled.head))
             history = (int(pulled.cursor), pulled.head) if more and pulled.head else None
             self._set_status(history=history)
@@ -615,11 +680,15 @@ class SharedCircle:
     def _take(self, ops: list[Op], earlier: bool = False) -> Change:
         """Hand ops to the replica with the time (for the far-future hold) and report
         any it held back, and what arrived not signed by whom it claims (``earlier``:
-        ops from the store, said when they arrived; the moderation log keeps them)."""
+        ops from the store, said when they arrived; the moderation log keeps them; a
+        far-future forgery, not in that log until its time, is said again)."""
         now = self.now_ms()
         change = self.replica.add(ops, now)
         if not earlier:
             self._authorship(change)
+        forged = [(op.type, op.actor, why) for op, why in change.forged]
+        for text in authorship.refusals(self.state, forged):
+            self._notice(text)
         if change.held:
             latest = max(op.hlc for op in change.held)
             authors = sorted({authorship.name_in(self.state, op.actor) for op in change.held})
@@ -632,14 +701,15 @@ class SharedCircle:
             )
         return change
 
-    def _send_again_what_was_lost(self, pulled: Pulled) -> None:
+    def _send_again_what_was_lost(self, pulled: Pulled, overlapped: bool = False) -> None:
         """Queue again the ops the other side lost: its whole log arrived (``complete``)
-        and lacks ops this replica holds, or ops it should have echoed did not come back."""
+        and lacks ops this replica holds, or ops it should have echoed did not come back
+        (unless a push ``overlapped`` the pull: the next pull reads them back)."""
         circle = self.record.id
         restored = 0
         if self.transport.echoes:
             self.store.echoed(circle, [op.id for op in pulled.ops])
-            if not pulled.more:
+            if not pulled.more and not overlapped:
                 restored += self.store.requeue_unechoed(circle)
         if pulled.complete:
             present = {op.id for op in pulled.ops}
@@ -737,16 +807,21 @@ class SharedCircle:
             self._notice(text, "information")
         adopted = self.keys.adopted(state, self.record.member_id)
         if adopted is not None:
+            # The member id this device joined as has ended: it is served here no more
+            # (the pacer drops what it kept for it), the member it is now is.
+            self.members.discard(self.record.member_id)
             self.record.member_id = adopted
-            self.members.add(adopted)  # served here now: the pacer paces their quizzes
+            self.members.add(adopted)
             self.store.save_circle(self.record)
             self._notice(authorship.welcome_back(state, adopted), "information")
         if self.keys.server_mismatch(state):
             self._notice(authorship.SERVER_KEY_CHANGED, "error")
 
     def _emit(self, event: Event) -> None:
-        if isinstance(event, Change) and not event:
-            return
+        if isinstance(event, Change):
+            if not event:
+                return
+            self.changes += 1  # the state moved on: what was made from it is stale
         for listener in self._listeners:
             listener(event)
 
@@ -883,6 +958,11 @@ class CircleService(CircleIntents):
         self._listening.append(heard)
         self.circle.subscribe(heard)
 
+    async def my_circles(self) -> list[CircleRecord]:
+        """Every circle this user belongs to on this device, the most recently opened
+        first (this one among them): what the app offers to switch to."""
+        return await self.circle.in_store(self.store.circles)
+
     def waiting_to_send(self, op_id: str) -> bool:
         """Whether an op is only on this computer yet, queued until the circle can be
         reached (a post to mark "sending", an answer not yet given in the room's eyes)."""
@@ -952,14 +1032,16 @@ class CircleService(CircleIntents):
         """Sign from now on with a new key (the old one signs the change)."""
         self.circle.keys.signing(self.state, self.me)  # a device that lost its key cannot rotate
         new = self.circle.keys.new(self.me)
-        return self.submit("member.key", {"member": self.me, "key": new.public, "reason": "rotate"})
+        proof = new.prove(self.state.id, self.me)  # that the new key is held here
+        data = {"member": self.me, "key": new.public, "reason": "rotate", "proof": proof}
+        return self.submit("member.key", data)
 
     def rekey(self, member: str, joined_as: str) -> Op:
         """As a lead: give ``member``, who lost their key, the key of the member id their
         new device joined as (which ends, being the same person)."""
         key = self.state.key_of(joined_as)
         if key is None:
-            raise Refused("the member they joined again as has no key (an older app?)")
+            raise Refused(N_("the member they joined again as has no key (an older app?)"))
         data = {"member": member, "key": key, "reason": "lost", "joined_as": joined_as}
         return self.submit("member.key", data)
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
+from ..core.messages import Message, os_reason
 from ..core.ops import Op, OpError, decode_op, encode_op, read_op
 from .filewatch import FileWatch
 from .transport import Progress, Pulled, Pushed, TransportError, TransportKind
@@ -123,9 +124,15 @@ def _opened(path: Path) -> Iterator[BinaryIO]:
     try:
         handle = path.open("rb")
     except FileNotFoundError:
-        raise CircleFileError(f"{path}: no such circle file") from None
+        raise CircleFileError(Message("{path}: no such circle file", path=str(path))) from None
     except OSError as error:
-        raise CircleFileError(f"{path}: cannot read the circle file ({error.strerror})") from None
+        raise CircleFileError(
+            Message(
+                "{path}: cannot read the circle file ({error})",
+                path=str(path),
+                error=os_reason(error),
+            )
+        ) from None
     with handle:
         yield handle
 
@@ -182,7 +189,13 @@ def _locked(path: Path) -> Iterator[int]:
             f"{path}: no such circle file (is its drive or share connected?)"
         ) from None
     except OSError as error:
-        raise CircleFileError(f"{path}: cannot write the circle file ({error.strerror})") from None
+        raise CircleFileError(
+            Message(
+                "{path}: cannot write the circle file ({error})",
+                path=str(path),
+                error=os_reason(error),
+            )
+        ) from None
     try:
         fcntl.lockf(fd, fcntl.LOCK_EX)
         try:
@@ -247,9 +260,17 @@ def create_circle_file(path: Path, ops: list[Op], mode: int = 0o644) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     except FileExistsError:
-        raise CircleFileError(f"{path}: a file is already there; not overwriting it") from None
+        raise CircleFileError(
+            Message("{path}: a file is already there; not overwriting it", path=str(path))
+        ) from None
     except OSError as error:
-        raise CircleFileError(f"{path}: cannot create the circle file ({error.strerror})") from None
+        raise CircleFileError(
+            Message(
+                "{path}: cannot create the circle file ({error})",
+                path=str(path),
+                error=os_reason(error),
+            )
+        ) from None
     try:
         _write_all(fd, payload)
         os.fsync(fd)

@@ -23,8 +23,10 @@ import httpx
 import msgspec
 
 from .. import __version__
+from ..core.messages import N_, Message, os_reason
 from ..core.ops import AnyOp, Op, OpError, encode_op, read_op
 from ..store.db import CircleRecord
+from .server_errors import sentence
 from .transport import Preview, Progress, Pulled, Pushed, TransportError, TransportKind
 
 MAX_BATCH_OPS = 500
@@ -122,7 +124,11 @@ def read_token(circle_id: str, data_dir: Path | None = None) -> str:
         return path.read_text(encoding="utf-8").strip()
     except OSError as error:
         raise TransportError(
-            f"no member token for this circle ({path}: {error.strerror}); join it again"
+            Message(
+                "no member token for this circle ({path}: {reason}); join it again",
+                path=str(path),
+                reason=os_reason(error),
+            )
         ) from None
 
 
@@ -147,39 +153,55 @@ def unreachable(error: httpx.HTTPError, url: str) -> str:
         return next((cause for cause in causes if isinstance(cause, kind)), None)
 
     if caused_by(socket.gaierror):
-        return f"no server named {host} was found (is the address right, and this computer online?)"
+        return Message(
+            "no server named {host} was found (is the address right, and this computer online?)",
+            host=host,
+        )
     if caused_by(ConnectionRefusedError):
-        return f"the server at {where} is not running (it refused the connection)"
+        return Message(
+            "the server at {where} is not running (it refused the connection)", where=where
+        )
     if isinstance(error, httpx.ConnectTimeout):
-        return f"the server at {where} did not answer in time (it may be down, or the network slow)"
+        return Message(
+            "the server at {where} did not answer in time (it may be down, or the network slow)",
+            where=where,
+        )
     if isinstance(error, httpx.TimeoutException):
-        return f"the server at {where} stopped answering (timed out)"
+        return Message("the server at {where} stopped answering (timed out)", where=where)
     untrusted = caused_by(ssl.SSLCertVerificationError)
     if untrusted is not None:
         why = getattr(untrusted, "verify_message", "") or "unknown"
-        return f"the server at {host} has a certificate this computer does not trust ({why})"
+        return Message(
+            "the server at {host} has a certificate this computer does not trust ({why})",
+            host=host,
+            why=why,
+        )
     tls = caused_by(ssl.SSLError)
     if tls is not None:
-        hint = " (does it speak https?)" if "WRONG_VERSION_NUMBER" in str(tls) else ""
-        return f"the secure connection (TLS) to {where} failed{hint}"
+        if "WRONG_VERSION_NUMBER" in str(tls):
+            return Message(
+                "the secure connection (TLS) to {where} failed (does it speak https?)", where=where
+            )
+        return Message("the secure connection (TLS) to {where} failed", where=where)
     stuck = caused_by(OSError)
     if stuck is not None and getattr(stuck, "errno", None) in (
         errno.ENETUNREACH,
         errno.EHOSTUNREACH,
     ):
-        return f"no network route to {host} (is this computer online?)"
+        return Message("no network route to {host} (is this computer online?)", host=host)
     if isinstance(error, httpx.RemoteProtocolError):
-        return f"the server at {where} closed the connection without answering"
-    return f"cannot reach {where}: {error or type(error).__name__}"
+        return Message("the server at {where} closed the connection without answering", where=where)
+    return Message(
+        "cannot reach {where}: {error}", where=where, error=str(error) or type(error).__name__
+    )
 
 
 def _refusal(response: httpx.Response) -> ServerError:
     try:
         error = msgspec.json.decode(response.content, type=_ErrorBody).error
-        message = error.message or f"the server answered {response.status_code}"
-        code = error.code
+        message, code = sentence(error.code, response.status_code, error.message), error.code
     except msgspec.MsgspecError:
-        message, code = f"the server answered {response.status_code}", "error"
+        message, code = sentence("error", response.status_code, ""), "error"
     retry_after = None
     header = response.headers.get("retry-after", "")
     if header.isdigit():
@@ -271,7 +293,9 @@ class HttpTransport:
         try:
             body = msgspec.json.decode(content, type=_PullRaw)
         except msgspec.MsgspecError as error:
-            raise TransportError(f"the server sent something unreadable: {error}") from None
+            raise TransportError(
+                Message("the server sent something unreadable: {error}", error=str(error))
+            ) from None
         ops, problems = _readable(body.ops)
         return Pulled(ops, str(body.next), body.more, problems, head=body.head)
 
@@ -286,7 +310,9 @@ class HttpTransport:
         try:
             body = _preview_decoder.decode(content)
         except msgspec.MsgspecError as error:
-            raise TransportError(f"the server sent something unreadable: {error}") from None
+            raise TransportError(
+                Message("the server sent something unreadable: {error}", error=str(error))
+            ) from None
         ops, problems = _readable(body.ops)
         return Preview(ops, str(body.upto), problems)
 
@@ -356,9 +382,11 @@ class HttpTransport:
         try:
             answers = msgspec.json.decode(response.content, type=_Push).results
         except msgspec.MsgspecError as error:
-            raise TransportError(f"the server sent something unreadable: {error}") from None
+            raise TransportError(
+                Message("the server sent something unreadable: {error}", error=str(error))
+            ) from None
         if len(answers) != len(batch):
-            raise TransportError("the server answered a different number of ops than sent")
+            raise TransportError(N_("the server answered a different number of ops than sent"))
         # Results come in the order sent; the op's own id is the one to report.
         return [
             Pushed(op.id, error=answer.error)

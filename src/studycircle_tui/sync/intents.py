@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from msgspec import structs
 
 from ..core import notetext
+from ..core.messages import N_
 from ..core.ops import Op
 from ..core.state import CircleState
 
@@ -99,6 +100,14 @@ class CircleIntents(ABC):
             return None
         return await self.send("read.mark", {"thread": thread_id, "post": thread.post_ids[-1]})
 
+    async def mark_all_read(self) -> int:
+        """Mark every thread read to its last post; how many threads had unread posts."""
+        marked = 0
+        for thread_id in list(self.state.threads):
+            if await self.mark_read(thread_id) is not None:
+                marked += 1
+        return marked
+
     # --- the circle's life ------------------------------------------------------------
 
     async def accept_rules(self) -> Op:
@@ -107,6 +116,25 @@ class CircleIntents(ABC):
 
     async def new_channel(self, name: str, goal: str = "") -> Op:
         return await self.send("channel.create", {"name": name, "goal": goal})
+
+    async def update_circle(self, changes: dict[str, str]) -> Op:
+        """Change the circle's ``name``, ``goal`` and/or ``rules`` (the lead); new rules
+        are asked of every member again."""
+        return await self.send("circle.update", dict(changes))
+
+    async def rename_channel(self, channel_id: str, name: str, goal: str | None = None) -> Op:
+        data: dict[str, object] = {"channel": channel_id, "name": name}
+        if goal is not None:
+            data["goal"] = goal
+        return await self.send("channel.update", data)
+
+    async def archive_channel(self, channel_id: str, archived: bool = True) -> Op:
+        """Archive the channel (read-only, out of the list) or bring it back."""
+        return await self.send("channel.archive", {"channel": channel_id, "archived": archived})
+
+    async def rename_me(self, name: str) -> Op:
+        """This member's display name in this circle."""
+        return await self.send("member.update", {"name": name})
 
     async def set_role(self, member_id: str, role: str) -> Op:
         return await self.send("member.role", {"member": member_id, "role": role})
@@ -132,7 +160,7 @@ class CircleIntents(ABC):
         """Drop the ``index``-th session of the schedule."""
         schedule = self.state.schedule
         if not 0 <= index < len(schedule):
-            raise Refused("that session is not in the schedule any more")
+            raise Refused(N_("that session is not in the schedule any more"))
         kept = [structs.asdict(s) for i, s in enumerate(schedule) if i != index]
         return await self.send("schedule.set", {"sessions": kept})
 

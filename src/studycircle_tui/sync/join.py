@@ -18,10 +18,12 @@ import httpx
 import msgspec
 
 from ..config import private_dir
+from ..core.messages import N_, Message
 from ..core.ops import SERVER_ACTOR, Name
 from ..core.signing import SigningKey
 from ..store.db import CircleRecord, Store
 from .http import token_path, unreachable
+from .server_errors import sentence
 
 
 class JoinError(Exception):
@@ -43,7 +45,9 @@ def normalize_url(url: str) -> str:
         url = "https://" + url
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise JoinError(f"not a server address: {url!r} (expected https://host[:port])")
+        raise JoinError(
+            Message("not a server address: {url!r} (expected https://host[:port])", url=url)
+        )
     return url
 
 
@@ -74,7 +78,7 @@ async def join(
     try:
         msgspec.convert(display_name, Name)
     except msgspec.ValidationError:
-        raise JoinError("a display name must be 1 to 80 characters") from None
+        raise JoinError(N_("a display name must be 1 to 80 characters")) from None
     key = SigningKey(os.urandom(32))
     wanted = {"invite": code, "display_name": display_name, "key": key.public}
     try:
@@ -84,14 +88,15 @@ async def join(
         raise JoinError(unreachable(error, url)) from None
     if response.status_code != 200:
         try:
-            message = response.json()["error"]["message"]
+            refusal = response.json()["error"]
+            reason = sentence(str(refusal["code"]), response.status_code, str(refusal["message"]))
         except (ValueError, KeyError, TypeError):
-            message = f"the server answered {response.status_code}"
-        raise JoinError(f"{url} refused the invite: {message}")
+            reason = sentence("error", response.status_code, "")
+        raise JoinError(Message("{url} refused the invite: {reason}", url=url, reason=reason))
     try:
         joined = msgspec.json.decode(response.content, type=_Joined)
     except msgspec.MsgspecError:
-        raise JoinError(f"{url} does not look like a studycircle server") from None
+        raise JoinError(Message("{url} does not look like a studycircle server", url=url)) from None
     save_token(joined.circle, joined.token, data_dir)
     now = time.time_ns() // 1_000_000
     store.save_key(joined.circle, joined.member, key.public, key.seed, now)

@@ -123,6 +123,10 @@ class QuizPacer:
     async def step(self) -> float | None:
         """Take what is due for each host served here (a close and the reveal after it
         together); the seconds until the next look (None: nothing to watch)."""
+        # A member served here no more (this device's member id ended in a lead's
+        # re-key: it is the member it was given back now) leaves no runner behind.
+        for gone in self._runners.keys() - self.circle.members:
+            del self._runners[gone]
         for host in sorted(self.circle.members):
             for _ in range(len(self.STEPS)):  # close, reveal: each step can make the next due
                 if not await self._take_due(host):

@@ -20,6 +20,7 @@ when they run and raise Refused, in the member's words, when the circle says no.
 """
 
 import csv
+import functools
 import io
 import json
 import secrets
@@ -31,6 +32,7 @@ import msgspec
 
 from ..core import permissions, quizkeys, sessionscore
 from ..core.discussion import find_channel
+from ..core.messages import N_
 from ..core.ops import Key, Op, Question
 from ..core.state import CircleState, Quiz, QuizSession
 from .engine import CircleService, Refused
@@ -271,7 +273,7 @@ class QuizRunner:
     async def add_time(self, session_id: str, seconds: int = ADD_SECONDS) -> Op:
         session, _ = self._session(session_id)
         if session.deadline_ms == 0:
-            raise Refused("resume the question before adding time")
+            raise Refused(N_("resume the question before adding time"))
         return await self._open(session_id, session.current, session.deadline_ms + seconds * 1000)
 
     async def close(self, session_id: str) -> Op:
@@ -288,7 +290,7 @@ class QuizRunner:
         else:
             held = self.held_keys(quiz)
             if held is None:
-                raise Refused("this device does not hold the quiz's answer key")
+                raise Refused(N_("this device does not hold the quiz's answer key"))
             salt, key = held[0][question], held[1][question]
         data = {
             "session": session_id,
@@ -328,8 +330,10 @@ class QuizRunner:
     # --- results ----------------------------------------------------------------------
 
     def score(self, session_id: str) -> sessionscore.SessionScore:
+        """The session's scores, made once per change for every member served here."""
         session, quiz = self._session(session_id)
-        return sessionscore.score_session(quiz, session)
+        make = functools.partial(sessionscore.score_session, quiz, session)
+        return self.service.circle.derived(("score", session_id), make)
 
     def csv_rows(self, session_id: str) -> list[list[str]]:
         _, quiz = self._session(session_id)

@@ -33,6 +33,7 @@ class Action:
     key_display: str | None = None
     bound: bool = True  # False: a key the widgets handle themselves, listed in ``?`` only
     id: str | None = None  # the binding id, when not the scope's prefix and the name
+    listed: bool = True  # False: not a row of ``?`` (a summary row stands for it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,8 @@ SCOPES: dict[str, Scope] = {
     "participation": Scope("Participation", "Participation", "participation-"),
     "rules": Scope("The circle's rules", "Rules", "rules-"),
     "suggestions": Scope("Suggestion box", "Suggestions", "suggestions-"),
+    "circle-settings": Scope("Circle settings", "Circle settings", "circle-", priority=None),
+    "circles": Scope("Your circles", "Circles", "circles-"),
     # Dialogs, settings and the app itself.
     "dialog": Scope("In a dialog", "Dialogs", "dialog-"),
     "confirm": Scope("A question", "Yes/no", "confirm-"),
@@ -112,6 +115,38 @@ ACTIONS: tuple[Action, ...] = (
         "Search every post: words, author:NAME, in:CHANNEL, is:question, is:unanswered.",
         "screen",
         key_display="/",
+    ),
+    Action(
+        "mark_all_read",
+        "A",
+        "Mark all read",
+        "Mark every thread in every channel read.",
+        "screen",
+        footer=False,
+    ),
+    *(
+        Action(
+            f"jump_to_channel({n})",
+            str(n),
+            f"Channel {n}",
+            f"Open channel {n} of the list.",
+            "screen",
+            footer=False,
+            palette=False,
+            listed=False,  # one row of ``?``, "1-9", says it for all nine
+        )
+        for n in range(1, 10)
+    ),
+    Action(
+        "jump_to_channel",
+        "1,2,3,4,5,6,7,8,9",
+        "Channel 1-9",
+        "Open the channel with that number in the list.",
+        "screen",
+        footer=False,
+        palette=False,
+        bound=False,  # the nine above are bound; this is their one row in ``?``
+        key_display="1-9",
     ),
     Action("unanswered", "u", "Unanswered", "List the open questions, oldest first.", "screen"),
     Action(
@@ -167,6 +202,22 @@ ACTIONS: tuple[Action, ...] = (
         "Members",
         "Members, roles and keys (to compare), the moderator rota and the moderation log.",
         "screen",
+    ),
+    Action(
+        "switch_circle",
+        "O",
+        "Circles",
+        "Switch to another of your circles, or rename yourself in this one.",
+        "screen",
+        footer=False,
+    ),
+    Action(
+        "circle_settings",
+        "S",
+        "Circle settings",
+        "The circle's name, goal, rules and channels (the lead changes them; all can read).",
+        "screen",
+        footer=False,
     ),
     Action(
         "new_channel",
@@ -461,8 +512,45 @@ ACTIONS: tuple[Action, ...] = (
     _help("participation"),
     # --- the rules --------------------------------------------------------------------
     Action("accept", "a", "Accept", "Accept the circle's rules.", "rules"),
+    Action(
+        "settings",
+        "e",
+        "Change them",
+        "Change the circle's goal and rules (the lead): circle settings.",
+        "rules",
+    ),
     _close("rules", "later"),
     _help("rules"),
+    # --- the circle's settings and your circles --------------------------------------
+    Action(
+        "save",
+        "ctrl+s",
+        "Save",
+        "Save the name, goal and rules (the lead).",
+        "circle-settings",
+        palette=False,
+    ),
+    Action(
+        "new_channel",
+        "n",
+        "New channel",
+        "Add a channel (moderators and the lead).",
+        "circle-settings",
+    ),
+    Action(
+        "rename_channel", "r", "Rename", "Rename the channel picked in the list.", "circle-settings"
+    ),
+    Action(
+        "archive_channel",
+        "x",
+        "Archive/restore",
+        "Archive the channel picked (read-only, out of the list), or bring it back.",
+        "circle-settings",
+    ),
+    _close("circle-settings", "close"),
+    _help("circle-settings"),
+    _close("circles"),
+    _help("circles"),
     # --- the suggestion box -----------------------------------------------------------
     _close("suggestions"),
     _help("suggestions"),

@@ -1,8 +1,8 @@
 """The Textual app: wiring only. It holds the service, runs its sync loop and its quiz
 pacer in workers and turns what the service reports into Messages: a change of the
-circle goes to every screen on the stack (none shows stale data), the sync status and
-notices to the main screen. Every worker runs on the app, so a failed one is said in
-one place.
+circle and the sync status go to every screen on the stack (none shows stale data; an
+answer or a post queued shows as sent once it is), notices to the main screen. Every
+worker runs on the app, so a failed one is said in one place.
 
 The same app runs in a terminal of its own (``studycircle``) and as one of many players'
 apps in an ssh-serve worker; there ``environ`` is the player's session (their TERM, the
@@ -44,7 +44,9 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(5_000, 10, 1_000)
 
 
-class StudyCircleApp(App[None]):
+class StudyCircleApp(App[str | None]):
+    """Returns the id of the circle to open next when the member switched circles."""
+
     CSS_PATH = "app.tcss"
     # Default CSS, so the app's own stylesheets win over it (see the file's comment);
     # not scoped, or Textual would put the app's type in front of its second selector.
@@ -149,7 +151,8 @@ class StudyCircleApp(App[None]):
     def _service_event(self, event: Event) -> None:
         # Called on the app's own event loop (the sync worker runs there), so posting is safe.
         if isinstance(event, SyncStatus):
-            self.main_screen.post_message(SyncStatusChanged(event))
+            for screen in self.screen_stack:  # what waits to send shows where it was made
+                screen.post_message(SyncStatusChanged(event))
         elif isinstance(event, Notice):
             self.main_screen.post_message(NoticeReceived(event))
         else:

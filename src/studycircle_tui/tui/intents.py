@@ -23,20 +23,24 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.dom import DOMNode
 from textual.widgets import Input, Label, TextArea
 
+from ..i18n import N_, _, error_text, message
 from ..sync.intents import Refused
 from .actions import binding_id, keymap_of, scope_actions
 
 if TYPE_CHECKING:
     from .app import StudyCircleApp
 
-MESSAGE_LINE = "message-line"  # the class of a screen's own line for what happened
+MESSAGE_LINE = "message-line"
+NOT_DONE = N_("Not done")  # the class of a screen's own line for what happened
 
 
-def say_no(node: DOMNode, reason: str, heading: str = "Not done") -> None:
+def say_no(node: DOMNode, reason: str, heading: str = NOT_DONE) -> None:
     """Show why something was not done, on the screen of ``node`` (or the one on top, if
-    that screen is gone): its message line if it has one, else a toast."""
+    that screen is gone): its message line if it has one, else a toast. The reason and
+    the heading (marked sentences, ``core.messages``) are said in the member's language."""
     screen = node.screen if node.is_attached else node.app.screen
-    text = f"{heading}: {reason}" if heading else reason
+    reason = message(reason)
+    text = f"{_(heading)}: {reason}" if heading else reason
     lines = screen.query(f".{MESSAGE_LINE}")
     if lines:
         line = lines.first(Label)
@@ -74,7 +78,7 @@ class IntentQueue:
         *args: Any,
         done: Callable[[Any], object] | None = None,
         refused: Callable[[str], object] | None = None,
-        heading: str = "Not done",
+        heading: str = NOT_DONE,
     ) -> None:
         self._queue.append(_Asked(node, intent, args, done, refused, heading))
         self._settled.clear()
@@ -103,7 +107,7 @@ class IntentQueue:
         try:
             result = await asked.intent(*asked.args)
         except Refused as refusal:
-            reason = str(refusal)
+            reason = error_text(refusal)
             if asked.refused is not None and asked.node.is_attached:
                 asked.refused(reason)
             say_no(asked.node, reason, asked.heading)
@@ -121,7 +125,7 @@ def ask(
     *args: Any,
     done: Callable[[Any], object] | None = None,
     refused: Callable[[str], object] | None = None,
-    heading: str = "Not done",
+    heading: str = NOT_DONE,
 ) -> None:
     """Carry out ``intent(*args)`` after those asked before it (see the module's
     docstring); ``done(result)`` when it is done, if ``node`` is still there."""

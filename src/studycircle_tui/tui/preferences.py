@@ -26,6 +26,7 @@ from .. import config, terminal
 from ..config import Settings
 from . import compat, display, timefmt
 from .changed_cells import ChangedCellsDisplay
+from .notices import KeptNotices
 from .theme_loader import load_themes
 
 DEFAULT_THEME = "dark"
@@ -50,6 +51,7 @@ class Preferences:
         for info in self.themes.values():
             app.register_theme(info.theme)  # registered before any is used
         self._saving_theme = False
+        self.notices = KeptNotices(app)  # a problem said again replaces its toast
         self._changed_cells: ChangedCellsDisplay | None = None
         self.line_filters: list[LineFilter] = []  # the app adds them to Textual's
         self._probe_sent: float | None = None
@@ -148,12 +150,29 @@ class Preferences:
 
     def on_mount(self) -> None:
         """Report what was wrong at start, and remember themes picked in the palette."""
-        for problem in self.problems:
-            self.app.notify(problem, title="Settings", severity="warning", timeout=12)
-        self.problems.clear()
+        if self.problems:
+            self.say_problems()
         self.app.theme_changed_signal.subscribe(self.app, self._theme_changed)
         self.app.app_resume_signal.subscribe(self.app, self._resumed)
         self.app.set_timer(PROBE_AFTER_SECONDS, self._probe_link)
+
+    def say_problems(self) -> None:
+        """What was wrong in config.toml and the theme files, in one toast (at 80x24 one
+        toast a problem covered the screen); the file's place is said once."""
+        path = f"{config.config_file()}: "
+        problems = [  # the title says the defaults are used
+            problem.removeprefix(path).removesuffix("; using the default")
+            for problem in self.problems
+        ]
+        self.problems.clear()
+        count = len(problems)
+        self.notices.say(
+            "settings-problems",
+            "\n".join(f"• {problem}" for problem in problems) + f"\n(in {path.rstrip(': ')})",
+            title=f"Settings: {count} problem{'s' if count > 1 else ''}, defaults used",
+            severity="warning",
+            timeout=12 + 3 * count,
+        )
 
     # --- is the link slow? --------------------------------------------------------------
 
@@ -203,8 +222,11 @@ class Preferences:
         try:
             config.save_settings(settings)
         except OSError as error:
-            self.app.notify(
-                f"Settings not saved: {error.strerror or error}", severity="error", timeout=10
+            self.notices.say(
+                "settings-not-saved",
+                f"Settings not saved: {error.strerror or error}",
+                severity="error",
+                timeout=10,
             )
             return False
         self.apply(settings)

@@ -1,7 +1,10 @@
-"""Times as a person reads them in a chat: "now", "5m", "3h", "Tue", "12 Mar".
+"""Times as a person reads them in a chat: "now", "5m", "3h", "Tue", "12 Mar"; in
+Indonesian "baru", "5 mnt", "3 j", "Rab", "12 Des" (day and month names from Babel's CLDR
+data, in the language in force: ``i18n``).
 
 The ``time_format`` setting (``set_format``) turns relative times into clock times:
-"24h" gives "14:05", "Tue 14:05", "12 Mar 14:05"; "12h" the same with "2:05pm".
+"24h" gives "14:05", "Tue 14:05", "12 Mar 14:05" ("Rab 19.00" in Indonesian); "12h" the
+same with "2:05pm".
 
 The setting is each app's: one ssh-serve worker runs many players' apps in one process,
 so the format is looked up for the app whose widget is drawing (Textual's active app).
@@ -10,6 +13,9 @@ so the format is looked up for the app whose widget is drawing (Textual's active
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
+from babel.dates import format_datetime
+
+from ..i18n import _, current
 from .compat import drawing_app
 
 FORMATS = ("relative", "24h", "12h")
@@ -26,9 +32,23 @@ def _format() -> str:
 
 
 def _time(moment: datetime) -> str:
-    if _format() == "12h":
-        return f"{moment.hour % 12 or 12}:{moment.minute:02d}{'am' if moment.hour < 12 else 'pm'}"
-    return moment.strftime("%H:%M")
+    twelve = _format() == "12h"
+    language = current()
+    if language.code == "en":  # the compact English forms: "14:05", "2:05pm"
+        if twelve:
+            hour = moment.hour % 12 or 12
+            return f"{hour}:{moment.minute:02d}{'am' if moment.hour < 12 else 'pm'}"
+        return moment.strftime("%H:%M")
+    return language.clock(moment, twelve_hour=twelve)
+
+
+def _weekday(moment: datetime) -> str:
+    return current().weekday(moment)
+
+
+def _day_month(moment: datetime) -> str:
+    # Day first in every language the app speaks ("12 Mar", "12 Des").
+    return format_datetime(moment, "d MMM", locale=current().locale)
 
 
 def relative(ms: int, now_ms: int) -> str:
@@ -36,15 +56,15 @@ def relative(ms: int, now_ms: int) -> str:
         return absolute(ms, now_ms)
     seconds = max(0, (now_ms - ms) // 1000)
     if seconds < 60:
-        return "now"
+        return _("now")
     if seconds < 3600:
-        return f"{seconds // 60}m"
+        return _("{minutes}m").format(minutes=seconds // 60)
     if seconds < 86_400:
-        return f"{seconds // 3600}h"
+        return _("{hours}h").format(hours=seconds // 3600)
     moment = datetime.fromtimestamp(ms / 1000)
     if seconds < 6 * 86_400:
-        return moment.strftime("%a")
-    return f"{moment.day} {moment.strftime('%b')}"
+        return _weekday(moment)
+    return _day_month(moment)
 
 
 def absolute(ms: int, now_ms: int) -> str:
@@ -53,8 +73,8 @@ def absolute(ms: int, now_ms: int) -> str:
     if moment.date() == now.date():
         return _time(moment)
     if 0 <= (now_ms - ms) < 6 * 86_400_000:
-        return f"{moment.strftime('%a')} {_time(moment)}"
-    return f"{moment.day} {moment.strftime('%b')} {_time(moment)}"
+        return f"{_weekday(moment)} {_time(moment)}"
+    return f"{_day_month(moment)} {_time(moment)}"
 
 
 def clock(ms: int) -> str:

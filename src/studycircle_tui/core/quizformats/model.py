@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import msgspec
 
+from ..messages import Message
 from ..ops import Key, NumberAnswer, Question, QuestionKind, QuizCreateData
 from ..text import explain, refused_kind
 
@@ -36,7 +37,9 @@ class QuizFormatError(ValueError):
     """A quiz file that cannot be read (or a quiz a format cannot hold), with the line."""
 
     def __init__(self, line: int, message: str) -> None:
-        super().__init__(f"line {line}: {message}")
+        # Marked sentences (core/messages.py), so each front end says them in its language.
+        message = message if isinstance(message, Message) else Message(message)
+        super().__init__(Message("line {line}: {message}", line=line, message=message))
         self.line = line
         self.message = message
 

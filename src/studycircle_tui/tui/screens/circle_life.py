@@ -126,12 +126,14 @@ class CircleStatus(StatusLine):
     def toggle_bell(self) -> None:
         """The terminal bell on @mentions: on or off, saved for next time."""
         self.settings.bell_on_mention = not self.settings.bell_on_mention
+        notices = self.app.preferences.notices  # type: ignore[attr-defined]
         try:
             config.save_settings(self.settings)
         except OSError as error:
-            self.notify(f"Could not save the setting: {error}", severity="warning")
+            said = f"Settings not saved: {error.strerror or error}; the bell changes until you quit"
+            notices.say("settings-not-saved", said, severity="warning", timeout=10)
         state = "on" if self.settings.bell_on_mention else "off"
-        self.notify(f"The bell on @mentions is {state}.")
+        notices.say("bell", f"The bell on @mentions is {state}.")  # B, B, B: one toast
         self.redraw()
 
     def leave_focus(self) -> None:

@@ -124,7 +124,7 @@ class FlagScreen(Dialog[FlagReason]):
             yield Input(
                 placeholder="A comment for the moderators (optional)", id="comment", max_length=500
             )
-            hint = f"enter on a reason flags · {self.cancel_key()} cancels"
+            hint = f"↑↓ pick a reason · tab, a comment · enter flags · {self.cancel_key()} cancels"
             yield Label(hint, classes="dialog-hint")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -132,7 +132,13 @@ class FlagScreen(Dialog[FlagReason]):
         self.dismiss(FlagReason(event.option.id or "incorrect", comment))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#reasons", OptionList).focus()
+        """Enter after the comment flags with the reason picked in the list."""
+        reasons = self.query_one("#reasons", OptionList)
+        picked = reasons.highlighted_option
+        if picked is None:
+            reasons.focus()  # no reason picked yet: pick one there, enter flags
+            return
+        self.dismiss(FlagReason(picked.id or "incorrect", event.value.strip()))
 
 
 class HideScreen(Dialog[str]):

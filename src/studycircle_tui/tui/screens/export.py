@@ -3,9 +3,11 @@
 Where the export goes depends on who is at the keyboard, which the app knows from one
 setting, ``StudyCircleApp.remote`` (given by ``ssh-serve`` and ``web`` when they start it):
 
-- **Local**: the person chooses a file (a name in the current folder, or any path: it is
-  their machine, ``..`` included). It is written through ``sync.exports``; a file that is
-  already there is replaced only after a yes, and left untouched on a no.
+- **Local**: the person chooses a file: the dialog offers the export's name in their
+  Downloads folder (else their home, ``exports.default_folder``), where a bare name lands
+  too, never in the folder the app was started from; or any path (it is their machine,
+  ``..`` included). It is written through ``sync.exports``; a file that is already there
+  is replaced only after a yes, and left untouched on a no.
 - **Served over SSH or the web**: a path typed there would name a file of the host's
   account, so nothing is written. The export is shown in a read-only text view the player
   can scroll, select and copy; ``c`` copies all of it to their own clipboard (OSC 52: the
@@ -16,6 +18,7 @@ could not be written is said through the one presenter (``intents.say_no``).
 """
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, TextArea
 
+from ...i18n import N_
 from ...sync import exports
 from ...sync.intents import Refused
 from ..actions import bindings_for, key_for
@@ -45,11 +49,13 @@ def offer_export(screen: Screen, export: Export) -> None:
         app.push_screen(ExportTextScreen(export))
         return
 
+    folder = exports.default_folder()  # Downloads, else home: never the current folder
+
     def chosen(typed: str | None) -> None:
         if typed:
-            _write(screen, export, exports.target(Path(typed), export.name))
+            _write(screen, export, exports.target(Path(typed), export.name, folder))
 
-    app.push_screen(ExportPathScreen(export), chosen)
+    app.push_screen(ExportPathScreen(export, folder), chosen)
 
 
 async def _in_thread(write, path: Path, data: bytes) -> Path | None:
@@ -69,7 +75,15 @@ def _write(screen: Screen, export: Export, path: Path) -> None:
         else:
             screen.notify(f"Written to {written.resolve()}")
 
-    ask(screen, _in_thread, exports.write_new, path, export.data, done=done, heading="Not written")
+    ask(
+        screen,
+        _in_thread,
+        exports.write_new,
+        path,
+        export.data,
+        done=done,
+        heading=N_("Not written"),
+    )
 
 
 def _ask_to_replace(screen: Screen, export: Export, path: Path) -> None:
@@ -87,18 +101,28 @@ def _ask_to_replace(screen: Screen, export: Export, path: Path) -> None:
     screen.app.push_screen(ConfirmScreen(question, "Replace"), answered)
 
 
-class ExportPathScreen(Dialog[str | None]):
-    """Where to write an export: a file name (in the current folder) or a path."""
+def _as_typed(path: Path) -> str:
+    """``path`` with the home folder as ``~``: shorter, and what its user would type."""
+    with contextlib.suppress(ValueError):
+        return str(Path("~") / path.relative_to(Path.home()))
+    return str(path)
 
-    def __init__(self, export: Export) -> None:
+
+class ExportPathScreen(Dialog[str | None]):
+    """Where to write an export: a file name (in ``folder``) or a path; it offers the
+    export's name in ``folder``, said the way its user would type it (``~/…``)."""
+
+    def __init__(self, export: Export, folder: Path | None = None) -> None:
         super().__init__()
         self.export = export
+        self.folder = folder if folder is not None else exports.default_folder()
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide"):
             yield Label(f"Export {self.export.what}", classes="dialog-title")
-            yield Label("A file name (written in the current folder) or a path:")
-            yield Input(self.export.name, id="export-path")
+            folder = _as_typed(self.folder)
+            yield Label(f"A file name (written in {folder}) or a path:", markup=False)
+            yield Input(_as_typed(self.folder / self.export.name), id="export-path")
             with Horizontal(classes="buttons"):
                 yield Button("Write", variant="primary", id="export-write")
                 yield Button("Cancel", id="export-cancel")

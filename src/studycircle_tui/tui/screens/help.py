@@ -33,7 +33,8 @@ def help_table(scopes: tuple[str, ...], keymap: dict[str, str] | None = None) ->
             table.add_column()
             parts += [Text(title, style="bold underline"), table, Text()]
         for action in scope_actions(scope):
-            table.add_row(key_label(action, keymap), action.help)
+            if action.listed:
+                table.add_row(key_label(action, keymap), action.help)
     return Group(*parts)
 
 

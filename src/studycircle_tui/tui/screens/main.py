@@ -21,9 +21,10 @@ from ...core import discussion, permissions
 from ...core.digest import arrivals_since
 from ...core.ops import Op
 from ...core.search import CircleIndex
+from ...i18n import message as translated
 from ...sync.engine import CircleService
 from ..actions import Action, bindings_for, key_for
-from ..intents import ask, say_why_not
+from ..intents import ask, say_no, say_why_not
 from ..messages import (
     ChannelChosen,
     ChannelHighlighted,
@@ -34,21 +35,23 @@ from ..messages import (
     ThreadChosen,
     ViewChosen,
 )
-from ..visible import visible, visible_line
+from ..visible import visible
 from ..widgets.channel_list import MENTIONS, UNANSWERED
 from ..widgets.footer import AppFooter
 from ..widgets.post_render import Palette
 from .circle_dialogs import FocusScreen, MeanwhileScreen, NewChannelScreen
 from .circle_life import CircleStatus, FocusEnded, mentions_heard
+from .circle_settings import CircleSettingsScreen
+from .circle_switcher import CircleSwitcherScreen
 from .help import HelpScreen
 from .list_panes import ChannelsPane, ThreadsPane
 from .members import MembersScreen
-from .new_thread import NewThread, NewThreadScreen
+from .new_thread import NewThreadScreen
 from .participation import ParticipationScreen
-from .rules import RulesScreen, needs_acceptance, rules_first
+from .rules import RulesScreen, needs_acceptance
 from .schedule import ScheduleScreen
 from .suggestions import SuggestionScreen
-from .thread_pane import ThreadPane, arriving_now
+from .thread_pane import ThreadPane
 
 PANES = ("channels", "threads", "thread")
 
@@ -126,19 +129,23 @@ class MainScreen(Screen[None]):
 
     def why_not(self, action: str) -> str | None:
         """Why an action is not offered now (None: it is); its key pressed says this."""
-        state, me, now = self.service.state, self.service.me, self.service.now_ms()
         if action == "new_thread":
             if self.channel_id is None:
-                return "pick a channel first, then start a thread in it"
-            data = {"channel": self.channel_id}
-            return permissions.may(state, me, "thread.create", now, **data).reason
+                return self._no_channel_yet()
+            return self._may("thread.create", channel=self.channel_id).reason
         if action == "new_channel":
-            return permissions.may(state, me, "channel.create", now).reason
+            return self._may("channel.create").reason
+        if action == "jump_to_channel" and self.focusing:
+            return "focus mode shows only this channel (F leaves it)"
         return None
 
     def on_key(self, event: Key) -> None:
         if say_why_not(self, event.key, ("screen",)):
             event.stop()
+
+    def _may(self, op_type: str, **data: object) -> permissions.Verdict:
+        service = self.service
+        return permissions.may(service.state, service.me, op_type, service.now_ms(), **data)
 
     def refresh_offered(self) -> None:
         """Rebuild the footer if what it offers has changed."""
@@ -228,6 +235,9 @@ class MainScreen(Screen[None]):
     def on_circle_changed(self, message: CircleChanged) -> None:
         state = self.service.state
         self.index.update(state, message.change.applied)
+        if self.channel_id is None:  # the circle's first channel: where `t` starts a thread
+            channels = discussion.channels_in_order(state)
+            self.channel_id = channels[0] if channels else None
         if not self.focusing:  # focus mode silences bells and notices
             for said in mentions_heard(state, self.service.me, message.change.applied):
                 self.mention_bells += 1
@@ -255,9 +265,9 @@ class MainScreen(Screen[None]):
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         self._refresh_status()
-        pane = self.thread_pane
-        if pane.thread_id is None and arriving_now(self.service) != pane.arrived:
-            pane.refresh_thread(self.palette)  # the welcome says what is still arriving
+        # A post sent loses its "queued" mark; the welcome says what is still arriving
+        # (drawn again only when that changed).
+        self.thread_pane.refresh_thread(self.palette)
 
     def on_notice_received(self, message: NoticeReceived) -> None:
         severity = "error" if message.notice.severity == "error" else "warning"
@@ -266,7 +276,9 @@ class MainScreen(Screen[None]):
         # markup=False: a notice quotes what others wrote and errors ("[Errno 2]"), and
         # must be shown as it is, never read as markup (a stray "[/b]" would crash the app);
         # visible(): nor may it carry control characters to the terminal.
-        self.notify(visible(message.notice.text), severity=severity, timeout=8, markup=False)
+        # In the member's language: a notice is a marked sentence (core/messages.py).
+        text = translated(message.notice.text)
+        self.notify(visible(text), severity=severity, timeout=8, markup=False)
 
     # --- what the panes chose ---------------------------------------------------------
 
@@ -277,7 +289,12 @@ class MainScreen(Screen[None]):
             self.refresh_offered()
 
     def on_channel_chosen(self, message: ChannelChosen) -> None:
-        self.channel_id, self.view = message.channel_id, Listing.CHANNEL
+        self.open_channel(message.channel_id)
+
+    def open_channel(self, channel_id: str) -> None:
+        """On to the channel's threads."""
+        self.channel_id, self.view = channel_id, Listing.CHANNEL
+        self._refresh_channels()  # highlighted there, when opened by its number
         self._refresh_rows()
         self._show_pane("threads")
         self.query_one(ThreadsPane).rows.focus()
@@ -297,6 +314,14 @@ class MainScreen(Screen[None]):
         self._refresh_rows()
         self._show_pane("thread")
         self.refresh_offered()
+
+    def action_jump_to_channel(self, number: int) -> None:
+        """Open the channel numbered ``number`` in the list (its key)."""
+        channels = discussion.channels_in_order(self.service.state)
+        if not 1 <= number <= len(channels):
+            say_no(self, f"there is no channel {number} (the list has {len(channels)})")
+            return
+        self.open_channel(channels[number - 1])
 
     # --- views ------------------------------------------------------------------------
 
@@ -334,19 +359,34 @@ class MainScreen(Screen[None]):
         self.channel_id, self.view = found[0], Listing.CHANNEL
         self.open_thread(found[1])
 
+    def action_mark_all_read(self) -> None:
+        def marked(count: int) -> None:
+            plural = "thread" if count == 1 else "threads"
+            self.notify(f"Marked {count} {plural} read." if count else "Nothing was unread.")
+
+        ask(self, self.service.mark_all_read, done=marked)
+
     def action_new_thread(self) -> None:
         channel = self.service.state.channels.get(self.channel_id or "")
         if channel is None:
-            self.notify("Pick a channel first.", severity="warning")
+            say_no(self, self._no_channel_yet())  # asked from the palette
             return
 
-        def created(result: NewThread | None) -> None:
-            if result is None or rules_first(self, self.service):
-                return
-            start = self.service.start_thread, channel.id, result.title, result.kind
-            ask(self, *start, result.text, done=self._thread_started)
+        def created(op: Op | None) -> None:
+            if op is not None:
+                self._thread_started(op)
 
-        self.app.push_screen(NewThreadScreen(visible_line(channel.name)), created)
+        self.app.push_screen(NewThreadScreen(self.service, channel.id), created)
+
+    def _no_channel_yet(self) -> str:
+        """What to do when there is no channel to start a thread in."""
+        if discussion.channels_in_order(self.service.state):
+            back = key_for(self, "screen", "back")
+            return f"pick a channel first ({back} goes back to the channels)"
+        if self._may("channel.create"):
+            settings = key_for(self, "screen", "circle_settings")
+            return f"there is no channel yet; press {settings} (circle settings) to add one"
+        return "there is no channel yet; the circle's lead adds the first one"
 
     def _thread_started(self, op: Op) -> None:
         self.view = Listing.CHANNEL
@@ -384,6 +424,17 @@ class MainScreen(Screen[None]):
 
     def action_members(self) -> None:
         self.app.push_screen(MembersScreen(self.service))
+
+    def action_switch_circle(self) -> None:
+        def chosen(circle_id: str | None) -> None:
+            if circle_id is not None:
+                self.thread_pane.leave_thread()  # the draft is kept for next time
+                self.app.exit(circle_id)  # the command opens that circle next
+
+        self.app.push_screen(CircleSwitcherScreen(self.service), chosen)
+
+    def action_circle_settings(self) -> None:
+        self.app.push_screen(CircleSettingsScreen(self.service))
 
     def action_new_channel(self) -> None:
         def create(answer: tuple[str, str] | None) -> None:

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, OptionList, SelectionList, Static
+from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import permissions
@@ -22,6 +22,7 @@ from ...core.ops import SERVER_ACTOR, OpError
 from ...core.rota import moderator_at, turns
 from ...core.signing import safety_number
 from ...core.state import ModerationEntry
+from ...i18n import N_
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService, Refused
 from ..actions import bindings_for
@@ -29,6 +30,7 @@ from ..intents import MESSAGE_LINE, ask, say_no, say_why_not
 from ..messages import CircleChanged
 from ..timefmt import relative
 from ..visible import name_of, visible_line
+from ..widgets.pick_list import PickList
 from .help import HelpScreen
 
 ACTIONS = {
@@ -67,7 +69,7 @@ class MembersScreen(ModalScreen[None]):
             if permissions.may(state, me, "moderator.rota", now):
                 with Vertical(id="rota-form"):
                     yield Label("Volunteers (space to pick), first day, days per turn, zone:")
-                    yield SelectionList[str](id="volunteers")
+                    yield PickList(id="volunteers")
                     with Horizontal():
                         today = datetime.fromtimestamp(self.service.now_ms() / 1000).date()
                         yield Input(today.isoformat(), id="rota-start")
@@ -130,7 +132,7 @@ class MembersScreen(ModalScreen[None]):
             listed.highlighted = ids.index(selected)  # the selection stays on its member
         self._show_rota()
         if self.query("#volunteers"):
-            volunteers = self.query_one("#volunteers", SelectionList)
+            volunteers = self.query_one("#volunteers", PickList)
             chosen = set(state.rota.volunteers) if state.rota else set()
             if volunteers.option_count:
                 chosen = set(volunteers.selected)  # what the lead is picking stays picked
@@ -267,12 +269,12 @@ class MembersScreen(ModalScreen[None]):
         try:
             period = int(self.query_one("#rota-period", Input).value)
         except ValueError:
-            say_no(self, "days per turn must be a whole number")
+            say_no(self, N_("days per turn must be a whole number"))
             return
         ask(
             self,
             self.service.set_rota,
-            list(self.query_one("#volunteers", SelectionList).selected),
+            list(self.query_one("#volunteers", PickList).selected),
             self.query_one("#rota-start", Input).value.strip(),
             period,
             self.query_one("#rota-tz", Input).value.strip(),
@@ -280,8 +282,12 @@ class MembersScreen(ModalScreen[None]):
         )
 
     def _done(self, _op: object) -> None:
-        self.query_one("#members-message", Label).update("Done.")
+        self._say("Done.")
         self._show()
+
+    def _say(self, text: str) -> None:
+        """On the screen's message line (main's merge called it but had lost it)."""
+        self.query_one("#members-message", Label).update(text)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen.of(self))

@@ -12,6 +12,7 @@ from textual.widgets import Label
 
 from ...core.ops import Op
 from ...core.state import Note
+from ...i18n import N_
 from ...sync.engine import CircleService
 from .. import note_drafts
 from ..intents import ask
@@ -199,7 +200,7 @@ class NoteEditing(NoteScreenBase):
             *save,
             done=lambda op: self._saved(draft, text, op),
             refused=lambda _: setattr(self, "_saving", False),
-            heading="Not saved",
+            heading=N_("Not saved"),
         )
 
     def _saved(self, draft: NoteDraft, text: str, op: Op) -> None:

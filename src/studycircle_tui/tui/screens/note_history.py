@@ -17,6 +17,7 @@ from textual.widgets import Footer, Label
 
 from ...core.noteblame import blame
 from ...core.state import Note
+from ...i18n import N_
 from ...sync.engine import CircleService
 from ..actions import bindings_for
 from ..intents import ask
@@ -188,7 +189,7 @@ class NoteHistoryScreen(NoteScreenBase):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 restore = self.service.restore_note, self.note_id, self.revision_id
-                ask(self, *restore, done=restored, heading="Not restored")
+                ask(self, *restore, done=restored, heading=N_("Not restored"))
 
         self.app.push_screen(
             ConfirmScreen(

@@ -19,7 +19,7 @@ from ...sync.engine import CircleService
 from ...sync.quizrun import QuizRunner, Stage, live_stage
 from ..actions import bindings_for, key_for
 from ..intents import ask
-from ..messages import CircleChanged
+from ..messages import CircleChanged, SyncStatusChanged
 from ..visible import markup_line, names_of, visible_line
 from ..widgets.quiz_views import press_answer_key
 from ..widgets.status_line import StatusLine
@@ -41,6 +41,9 @@ class QuizBaseScreen(Screen[None]):
 
     def on_circle_changed(self, message: CircleChanged) -> None:
         self.refresh_view()
+
+    def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
+        self.refresh_view()  # an answer that waited to send has gone
 
     def on_screen_resume(self) -> None:
         self.refresh_view()

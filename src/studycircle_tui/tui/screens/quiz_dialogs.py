@@ -78,7 +78,9 @@ class LiveSettingsScreen(Dialog[LiveSettings | None]):
         self._done()
 
     def on_mount(self) -> None:
-        self.query_one("#quiz-ok", Button).focus()
+        # On the first choice to make, not on "Open lobby": an early enter would open a
+        # lobby with settings never looked at. Enter on the top-N field opens it.
+        self.query_one("#quiz-scoring", RadioSet).focus()
         self._show_hands_free(False)
 
     def on_checkbox_changed(self, event: Tick.Changed) -> None:

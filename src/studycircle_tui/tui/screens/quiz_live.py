@@ -69,6 +69,7 @@ class LiveQuizScreen(QuestionScreen):
         self._bindings_for: object = None
         self._texts: dict[str, str] = {}
         self._room_timer: Timer | None = None
+        self._answer_ops: dict[int, str] = {}  # question → this player's answer op
 
     # --- reading ----------------------------------------------------------------------
 
@@ -99,6 +100,11 @@ class LiveQuizScreen(QuestionScreen):
 
     def stage(self) -> LiveStage:
         return live_stage(self.session)
+
+    def _answer_queued(self, question: int) -> bool:
+        """Whether this player's answer to ``question`` still waits to be sent."""
+        op_id = self._answer_ops.get(question)
+        return op_id is not None and self.service.waiting_to_send(op_id)
 
     def my_answer(self, question: int) -> tuple[object, int] | None:
         return self.session.answers.get(question, {}).get(self.service.me)
@@ -308,8 +314,11 @@ class LiveQuizScreen(QuestionScreen):
             if self.lead:
                 lines = quiz_room.host_status(state, session, index, who, self._key)
             elif mine is not None:
-                sent = quiz_room.sent_line(question, mine[0])
-                lines = [sent, f"Waiting for the others: {count}."]
+                if self._answer_queued(index):
+                    lines = [quiz_room.queued_line(question, mine[0])]
+                else:
+                    sent = quiz_room.sent_line(question, mine[0])
+                    lines = [sent, f"Waiting for the others: {count}."]
             elif (late := quiz_room.late_line(session, self.service.me)) is not None:
                 lines = [late]
             elif stage.kind == "paused":
@@ -521,7 +530,8 @@ class LiveQuizScreen(QuestionScreen):
         """Answer ``question`` unless it is answered (a key pressed twice) or over."""
         stage = self.stage()
         if stage.kind is Stage.OPEN and stage.question == question and not self.my_answer(question):
-            await self.runner.answer(self.session_id, question, value)
+            op = await self.runner.answer(self.session_id, question, value)
+            self._answer_ops[question] = op.id  # "queued" until it has gone
 
     # --- everyone -------------------------------------------------------------------------
 

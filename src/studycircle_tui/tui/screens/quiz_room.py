@@ -138,6 +138,15 @@ def sent_line(question: Question, answer: object) -> str:
     return f"[b $success]✓ Answer sent:[/] {markup_line(given)}"
 
 
+def queued_line(question: Question, answer: object) -> str:
+    """A player's own answer, given but still waiting to be sent (offline): not "sent"."""
+    given = quizscore.answer_text(question, answer, letters=True)  # type: ignore[arg-type]
+    return (
+        f"[b $warning]⧗ Answer queued:[/] {markup_line(given)}. It will send when the "
+        "server is back."
+    )
+
+
 def late_line(session: QuizSession, me: str) -> str | None:
     """For a player who came in while this question was being asked."""
     first = session.joined.get(me)

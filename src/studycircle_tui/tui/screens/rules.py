@@ -1,17 +1,21 @@
 """The circle's goal and rules: shown on joining (and once after each change) until the
 member accepts them, and one key away afterwards."""
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Label, Markdown
 
+from ...core import permissions
 from ...sync.engine import CircleService
 from ..actions import bindings_for, key_for
 from ..intents import ask
 from ..messages import CircleChanged
 from ..visible import visible, visible_line
+from .circle_settings import CircleSettingsScreen
 from .help import HelpScreen
 
 
@@ -24,12 +28,18 @@ def needs_acceptance(service: CircleService) -> bool:
     return member.rules_accepted < state.rules_version
 
 
-def rules_first(node: Widget, service: CircleService) -> bool:
-    """True, and the rules shown, when this member must accept them before posting."""
+def rules_first(node: Widget, service: CircleService, then: Callable[[], object]) -> bool:
+    """True when this member must accept the rules before posting: they are shown, and
+    ``then`` runs once they are accepted (so what was written is sent, not lost)."""
     if not needs_acceptance(service):
         return False
-    node.notify("Please read and accept the circle's rules before your first post.")
-    node.app.push_screen(RulesScreen(service))
+    node.notify("Please accept the circle's rules first: what you wrote is sent once you do.")
+
+    def answered(accepted: bool | None) -> None:
+        if accepted and not needs_acceptance(service):
+            then()
+
+    node.app.push_screen(RulesScreen(service), answered)
     return True
 
 
@@ -62,10 +72,15 @@ class RulesScreen(ModalScreen[bool]):
                 yield Markdown(visible(state.rules), id="rules")
             if pending:
                 yield Label("Please accept them before your first post.", id="ask")
+            if not (state.goal or state.rules):
+                yield Label("No goal or rules yet.", classes="hint")
             with Horizontal(classes="buttons"):
                 if pending:
                     accept = key_for(self, "rules", "accept")
                     yield Button(f"Accept  {accept}", variant="primary", id="accept")
+                if self._may_change():
+                    change = key_for(self, "rules", "settings")
+                    yield Button(f"Change them  {change}", id="settings")
                 yield Button(f"Close  {key_for(self, 'rules', 'later')}", id="later")
         yield Footer()
 
@@ -84,7 +99,14 @@ class RulesScreen(ModalScreen[bool]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # "a Accept" in the footer only while there is something to accept.
-        return needs_acceptance(self.service) if action == "accept" else True
+        if action == "accept":
+            return needs_acceptance(self.service)
+        return self._may_change() if action == "settings" else True
+
+    def _may_change(self) -> bool:
+        """The lead may change the goal and rules (moderators only channels: they use S)."""
+        service = self.service
+        return bool(permissions.may(service.state, service.me, "circle.update", service.now_ms()))
 
     def _accepted_before(self) -> bool:
         member = self.service.state.members.get(self.service.me)
@@ -93,13 +115,20 @@ class RulesScreen(ModalScreen[bool]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "accept":
             self.action_accept()
+        elif event.button.id == "settings":
+            self.action_settings()
         else:
             self.action_later()
 
     def action_accept(self) -> None:
         if needs_acceptance(self.service):
-            ask(self, self.service.accept_rules)  # a "no" shows on the screen below
-        self.dismiss(True)
+            # Closed once accepted, so what waited for it (a post) finds it done.
+            ask(self, self.service.accept_rules, done=lambda _: self.dismiss(True))
+        else:
+            self.dismiss(True)
+
+    def action_settings(self) -> None:
+        self.app.push_screen(CircleSettingsScreen(self.service))
 
     def action_later(self) -> None:
         self.dismiss(not needs_acceptance(self.service))

@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from ...core import permissions
 from ...core.schedule import is_running, occurrence_around
+from ...i18n import N_
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService
 from ..actions import bindings_for
@@ -48,7 +49,7 @@ class ScheduleScreen(ModalScreen[None]):
         self.service = service
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="schedule-box"):
+        with VerticalScroll(id="schedule-box", can_focus=False):
             yield Label("Schedule", classes="title")
             yield Label(f"Times in your zone ({datetime.now().astimezone():%Z})", classes="hint")
             yield OptionList(id="sessions")
@@ -87,8 +88,12 @@ class ScheduleScreen(ModalScreen[None]):
             event.stop()
 
     def on_mount(self) -> None:
-        self.query_one("#session-form").display = bool(self._may_edit())
+        may_edit = bool(self._may_edit())
+        self.query_one("#session-form").display = may_edit
         self._show()
+        # Where the hands are: typing a session's title (the lead), else the list. Never
+        # the scrolling box, where letters typed fall through to the hotkeys.
+        self.query_one("#title" if may_edit else "#sessions").focus()
 
     def on_circle_changed(self, message: CircleChanged) -> None:
         self.query_one("#session-form").display = bool(self._may_edit())
@@ -126,12 +131,12 @@ class ScheduleScreen(ModalScreen[None]):
     def action_add(self) -> None:
         verdict = self._may_edit()
         if not verdict:
-            say_no(self, verdict.reason or "", "Not saved")
+            say_no(self, verdict.reason or "", N_("Not saved"))
             return
         try:
             minutes = int(self.query_one("#minutes", Input).value or "60")
         except ValueError:
-            say_no(self, "minutes must be a whole number", "Not saved")
+            say_no(self, N_("minutes must be a whole number"), N_("Not saved"))
             return
         ask(
             self,
@@ -142,14 +147,20 @@ class ScheduleScreen(ModalScreen[None]):
             self.query_one("#tz", Input).value.strip(),
             minutes,
             done=self._saved,
-            heading="Not saved",
+            heading=N_("Not saved"),
         )
 
     def action_remove(self) -> None:
         highlighted = self.query_one("#sessions", OptionList).highlighted
         if highlighted is None or highlighted >= len(self.service.state.schedule):
             return
-        ask(self, self.service.remove_session, highlighted, done=self._saved, heading="Not saved")
+        ask(
+            self,
+            self.service.remove_session,
+            highlighted,
+            done=self._saved,
+            heading=N_("Not saved"),
+        )
 
     def _saved(self, _op: object) -> None:
         self._say("Schedule saved.")

@@ -45,11 +45,13 @@ KEY_HINTS = (  # the main screen's actions the welcome text names, two a line
 
 def welcome_hint(
     circle: str, goal: str, palette: Palette, keys: dict[str, str], arriving: str = ""
-) -> list[Text]:
+) -> list[Text | tuple[Text, ...]]:
     """What the pane says before a thread is open: where you are, how to move (``keys``:
-    the key of each action it names, as the member's keymap has it now); and
-    ``arriving``, what of the circle is still on its way."""
-    lines = [Text(f"Welcome to {visible_line(circle)}", style="bold")]
+    the key of each action it names, as the member's keymap has it now; two keys a line
+    where they fit, else one); and ``arriving``, what of the circle is still on its way."""
+    lines: list[Text | tuple[Text, ...]] = [
+        Text(f"Welcome to {visible_line(circle)}", style="bold")
+    ]
     if goal:
         lines.append(Text(visible(goal), style=palette.muted))
     if arriving:
@@ -61,12 +63,9 @@ def welcome_hint(
         Text(),
     ]
     for action, what, other, other_what in KEY_HINTS:
-        line = Text()
-        line.append(f"{keys[action]:>3} ", style=palette.accent)
-        line.append(f"{what:<26}")
-        line.append(f"{keys[other]:>3} ", style=palette.accent)
-        line.append(other_what)
-        lines.append(line)
+        first = Text.assemble((f"{keys[action]:>3} ", palette.accent), f"{what:<24}")
+        second = Text.assemble((f"{keys[other]:>3} ", palette.accent), other_what)
+        lines.append((first, second))
     return lines
 
 
@@ -141,6 +140,7 @@ class ThreadPane(Vertical):
             self.service.now_ms(),
             first_unread=first_unread,
             at_post=at_post,
+            queued=self.service.status.queued,  # a post's id is its op's: not sent yet
         )
 
     def forget_hint(self) -> None:
@@ -293,8 +293,8 @@ class ThreadPane(Vertical):
                 self._finish_writing()
                 return
             send, done = (self.service.edit_post, post_id, text), lambda _: self._edited(post_id)
-        elif rules_first(self, self.service):
-            return
+        elif rules_first(self, self.service, then=lambda: self.on_composer_sent(message)):
+            return  # sent once the rules are accepted; it stays in the composer meanwhile
         else:
             to_post = post_id if mode == "reply_to" else None
             send = (self.service.reply, thread_id, text, to_post)

@@ -1,5 +1,6 @@
-"""The circle's channels, each with its unread count and goal line, and below them the
-circle-wide views: the open questions and the posts that @mention you."""
+"""The circle's channels, each with its number (the key that opens it), unread count and
+goal line, and below them the circle-wide views: the open questions and the posts that
+@mention you."""
 
 from rich.text import Text
 from textual.widgets import OptionList
@@ -12,6 +13,7 @@ from .post_render import Palette
 
 UNANSWERED = "view:unanswered"
 MENTIONS = "view:mentions"
+JUMP_KEYS = 9  # the first nine channels open with their number (1-9)
 
 
 class ChannelList(OptionList):
@@ -27,17 +29,20 @@ class ChannelList(OptionList):
     ) -> None:
         """``only``: focus mode shows just that channel."""
         options: list[Option | None] = []
-        for channel_id in channels_in_order(state):
+        for number, channel_id in enumerate(channels_in_order(state), 1):
             if only is not None and channel_id != only:
                 continue
             channel = state.channels[channel_id]
             unread = state.unread_in_channel(me, channel_id)
-            name = visible_line(channel.name)
-            label = Text.assemble(("# ", palette.muted), (name, "bold" if unread else ""))
+            label = Text.assemble(
+                (f"{number} " if number <= JUMP_KEYS else "  ", palette.accent),  # its key
+                ("# ", palette.muted),
+                (visible_line(channel.name), "bold" if unread else ""),
+            )
             if unread:
                 label.append(f"  {unread}", style=palette.unread)
             if channel.goal:
-                label.append(f"\n  {visible_line(channel.goal)}", style=palette.muted)
+                label.append(f"\n    {visible_line(channel.goal)}", style=palette.muted)
             options.append(Option(label, id=channel_id))
         options.append(None)  # a separator
         label = Text.assemble(("? ", palette.unread), "Unanswered")

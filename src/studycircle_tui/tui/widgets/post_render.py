@@ -93,7 +93,9 @@ def signature(state: CircleState, post: Post, me: str, now_ms: int) -> tuple:
     )
 
 
-def _header(state: CircleState, post: Post, me: str, now_ms: int, palette: Palette) -> Text:
+def _header(
+    state: CircleState, post: Post, me: str, now_ms: int, palette: Palette, queued: bool
+) -> Text:
     header = Text()
     header.append(name_of(state, post.author), style="bold")
     role = state.role_of(post.author)
@@ -102,6 +104,8 @@ def _header(state: CircleState, post: Post, me: str, now_ms: int, palette: Palet
     header.append(f" · {relative(post.created_ms, now_ms)}", style=palette.muted)
     if post.edited_ms and not post.deleted:
         header.append(" · edited", style=palette.muted + Style(italic=True))
+    if queued:  # written here, not sent yet (offline, the server or the file away)
+        header.append("  ⧗ queued", style=palette.unread)
     if post.accepted:
         header.append("  ✓ accepted", style=palette.accepted)
     if post.verified_by:
@@ -152,9 +156,9 @@ def _body(text: str) -> RenderableType:
 
 
 def post_parts(
-    state: CircleState, post: Post, me: str, now_ms: int, palette: Palette
+    state: CircleState, post: Post, me: str, now_ms: int, palette: Palette, queued: bool = False
 ) -> list[RenderableType]:
-    parts: list[RenderableType] = [_header(state, post, me, now_ms, palette)]
+    parts: list[RenderableType] = [_header(state, post, me, now_ms, palette, queued)]
     context = _reply_context(state, post, me, palette)
     if context is not None:
         parts.append(context)
@@ -226,6 +230,7 @@ def render_post(
     width: int,
     palette: Palette,
     divider: bool = False,
+    queued: bool = False,
 ) -> list[Line]:
     """The post's lines at ``width`` cells (gutter excluded), ending with a blank line.
 
@@ -234,7 +239,7 @@ def render_post(
     """
     options = console.options.update_width(max(10, width))
     lines = console.render_lines(
-        Group(*post_parts(state, post, me, now_ms, palette)), options, pad=False
+        Group(*post_parts(state, post, me, now_ms, palette, queued)), options, pad=False
     )
     strips = [Strip(line) for line in lines]
     member = state.members.get(me)

@@ -5,8 +5,13 @@ The main screen's line says everything. The other full screens (the Quiz pane, p
 notes) carry a ``quiz_only`` line that shows only while a live quiz runs, so a lead who
 looks elsewhere mid-question still sees the clock, and a player sees there is a quiz to
 join. The live part comes first, so a narrow terminal never cuts it off.
+
+The rest must fit too (an 80-column terminal), so when it is too wide it gives way in
+this order: the member's role, then their name, then the circle's name is shortened;
+how the circle syncs, what waits to be sent and the next session are kept whole.
 """
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.content import Content
 from textual.widgets import Static
@@ -19,6 +24,8 @@ from ..timefmt import clock
 
 TITLE_CELLS = 28  # a long quiz title is cut: the time left matters more
 BAR_CELLS = 8
+SHORTEST_NAME = 12  # cells a shortened circle name keeps (with its "…")
+LIVE_GAP = " │ "  # between the live quiz and the rest
 
 
 def bar(done: int, total: int) -> str:
@@ -52,6 +59,32 @@ def describe(status: SyncStatus) -> str:
         done, total = status.sending
         text += f" · sending {bar(done, total)} {_kb(done)}/{_kb(total)} KB"
     return text
+
+
+def cut(text: str, cells: int) -> str:
+    """``text`` in at most ``cells`` terminal cells, ending in "…" if it was cut (wide
+    letters and emoji count two)."""
+    shown = Text(text)
+    shown.truncate(max(1, cells), overflow="ellipsis")
+    return shown.plain
+
+
+def fit_status(
+    circle: str, member: str, role: str, sync: str, extras: list[str], cells: int
+) -> str:
+    """The status line in ``cells`` cells (see the module's docstring for what gives way);
+    ``cells`` 0 or less (not laid out yet): the whole line."""
+    tail = " · ".join([sync, *extras])
+    lines = [f"{circle}{who} · {tail}" for who in (f" · {member} ({role})", f" · {member}", "")]
+    for line in lines:
+        if cell_len(line) <= cells:
+            return line
+    if cells <= 0:
+        return lines[0]
+    room = cells - cell_len(f" · {tail}")
+    if room >= SHORTEST_NAME:
+        return f"{cut(circle, room)} · {tail}"
+    return cut(f"{cut(circle, SHORTEST_NAME)} · {tail}", cells)
 
 
 def time_left(ms: int) -> str:
@@ -102,7 +135,7 @@ class StatusLine(Static):
         self.service = service
         self._runner = None if service is None else QuizRunner(service)  # for its clock
         self.set_class(quiz_only, "-quiz-only")
-        self._circle = ""
+        self._circle: tuple[str, str, str, str, list[str]] | None = None  # for fit_status
         self._live = ""
         self._shown = ""
 
@@ -133,12 +166,11 @@ class StatusLine(Static):
     ) -> None:
         """``extra``: the next session, or how long focus mode lasts."""
         self.set_class(status.state is SyncState.OFFLINE, "-offline")
-        text = f"{circle} · {member} ({role}) · {describe(status)}"
-        if not bell:
-            text += " · bell off"
-        if extra:
-            text += f" · {extra}"
-        self._circle = text
+        extras = ([] if bell else ["bell off"]) + ([extra] if extra else [])
+        self._circle = (circle, member, role, describe(status), extras)
+        self._redraw()
+
+    def on_resize(self) -> None:
         self._redraw()
 
     def _redraw(self) -> None:
@@ -154,7 +186,12 @@ class StatusLine(Static):
             live = live_quiz(service.state, service.me, runner.clock_ms())
         self._live = "" if live is None else describe_live(live)
         self.set_class(bool(self._live), "-live")
-        text = " │ ".join(part for part in (self._live, self._circle) if part)
+        circle = ""
+        if self._circle is not None:
+            width = self.content_region.width  # 0 before the first layout: all of it
+            room = width - cell_len(self._live + LIVE_GAP) if self._live else width
+            circle = fit_status(*self._circle, max(room, 1) if width else 0)
+        text = LIVE_GAP.join(part for part in (self._live, circle) if part)
         if text != self._shown:  # an unchanged line costs no bytes on a slow link
             self._shown = text
             content = Content(text)

@@ -52,9 +52,22 @@ class ThreadView(ScrollView, can_focus=True):
         self._pending: tuple[str, int] | None = None  # ("end", 0) or ("post", index)
         self._stick_end = False
         self._palette: Palette | None = None
-        self.hint: list[Text] = []  # shown while no thread is open
+        self._queued: frozenset[str] = frozenset()  # posts written here, not sent yet
+        self._hint: list[Text | tuple[Text, ...]] = []
+        self._hint_laid: tuple[int, list[Strip]] = (0, [])  # (width, the lines)
 
     # --- content ----------------------------------------------------------------------
+
+    @property
+    def hint(self) -> list[Text | tuple[Text, ...]]:
+        """Shown while no thread is open: lines, and cells kept on one line when they fit
+        (else one a line); both wrapped, never cut, to the pane's width."""
+        return self._hint
+
+    @hint.setter
+    def hint(self, hint: list[Text | tuple[Text, ...]]) -> None:
+        self._hint, self._hint_laid = hint, (0, [])
+        self.refresh()
 
     @property
     def thread_id(self) -> str | None:
@@ -75,11 +88,14 @@ class ThreadView(ScrollView, can_focus=True):
         *,
         first_unread: int | None = None,
         at_post: str | None = None,
+        queued: frozenset[str] = frozenset(),
     ) -> None:
         """Show a thread (or nothing). The same thread keeps its place and grows; a new
-        one opens at ``at_post``, else at its first unread post, else at its end."""
+        one opens at ``at_post``, else at its first unread post, else at its end.
+        ``queued`` posts are marked as waiting to be sent."""
         same = thread_id is not None and thread_id == self._thread_id
         self._state, self._me, self._now_ms = state, me, now_ms
+        self._queued = queued
         thread = state.threads.get(thread_id) if thread_id else None
         post_ids = thread.post_ids if thread is not None else []
         if same and len(post_ids) >= len(self._heights):
@@ -152,6 +168,7 @@ class ThreadView(ScrollView, can_focus=True):
             signature(state, post, self._me, self._now_ms),
             self._width,
             index == self._divider,
+            post.id in self._queued,
             self._palette.name,
         )
         entry = self._cache.get(post.id)
@@ -167,6 +184,7 @@ class ThreadView(ScrollView, can_focus=True):
             self._width,
             self._palette,
             divider=index == self._divider,
+            queued=post.id in self._queued,
         )
         self._cache[post.id] = (key, strips)
         if len(self._cache) > CACHE_POSTS:
@@ -257,13 +275,32 @@ class ThreadView(ScrollView, can_focus=True):
 
     def _hint_line(self, y: int, width: int) -> Strip:
         """With no thread open: what this place is and how to get around."""
-        if not 0 <= y - 1 < len(self.hint):
+        room = self._text_width()  # the scrollbar's cells are not the text's
+        if self._hint_laid[0] != room:
+            self._hint_laid = (room, self._lay_out_hint(room))
+        lines = self._hint_laid[1]
+        if not 0 <= y - 1 < len(lines):
             return Strip.blank(width, self.rich_style)
-        text = self.hint[y - 1].copy()
-        text.truncate(max(0, width - GUTTER), overflow="ellipsis")
-        segments = [Segment(" " * GUTTER), *text.render(self.app.console)]
-        strip = Strip(Segment.apply_style(segments, self.rich_style))
-        return strip.crop_extend(0, width, self.rich_style)
+        return lines[y - 1].crop_extend(0, width, self.rich_style)
+
+    def _lay_out_hint(self, room: int) -> list[Strip]:
+        console = self.app.console
+        rows = [Text.assemble(*entry) for entry in self.hint if isinstance(entry, tuple)]
+        side_by_side = all(row.cell_len <= room for row in rows)  # all rows alike
+        texts: list[Text] = []
+        for entry in self.hint:
+            if not isinstance(entry, tuple):
+                texts.append(entry)
+            elif side_by_side:
+                texts.append(Text.assemble(*entry))
+            else:
+                texts += [cell.copy() for cell in entry]
+        lines = []
+        for text in texts:
+            for line in text.wrap(console, room) if text.plain else [text]:
+                segments = [Segment(" " * GUTTER), *line.render(console)]
+                lines.append(Strip(Segment.apply_style(segments, self.rich_style)))
+        return lines
 
     # --- keyboard and mouse -----------------------------------------------------------
 

@@ -1,0 +1,31 @@
+"""Times in a chat, in the member's language: English keeps its compact forms, other
+languages take day and month names and clock style from Babel's CLDR data."""
+
+from datetime import datetime
+
+import pytest
+
+from studycircle_tui import i18n
+from studycircle_tui.tui.timefmt import absolute, relative
+
+MINUTE = 60_000
+DAY = 1440 * MINUTE
+# A Wednesday evening, 19:00 local time (the tests run in UTC).
+WEDNESDAY = int(datetime(2026, 12, 2, 19, 0).timestamp() * 1000)
+# (how long after, relative or absolute): what each language says.
+SAID = {
+    (20_000, relative): {"en": "now", "id": "baru"},
+    (5 * MINUTE, relative): {"en": "5m", "id": "5 mnt"},
+    (180 * MINUTE, relative): {"en": "3h", "id": "3 j"},
+    (2 * DAY, relative): {"en": "Wed", "id": "Rab"},
+    (9 * DAY, relative): {"en": "2 Dec", "id": "2 Des"},
+    (DAY, absolute): {"en": "Wed 19:00", "id": "Rab 19.00"},
+    (30 * DAY, absolute): {"en": "2 Dec 19:00", "id": "2 Des 19.00"},
+}
+
+
+@pytest.mark.parametrize("code", ["en", "id"])
+def test_times_in_each_language(code):
+    with i18n.speaking(code):
+        said = {when: shown(WEDNESDAY, WEDNESDAY + when) for when, shown in SAID}
+    assert said == {when: words[code] for (when, _shown), words in SAID.items()}
