@@ -240,7 +240,7 @@ async def connect(player: Player, port: int, join: bool = True) -> None:
     player.reader = asyncio.ensure_future(player.read())
     first = await player.wait_for(lambda text: text.strip() != "", "the first bytes drawn")
     player.first_bytes_ms = (first - handshake) * 1000
-    shown = await player.wait_for(lambda text: "(member)" in text, "main screen")
+    shown = await player.wait_for(lambda text: "@ Mentions" in text, "main screen")
     player.first_screen_ms = (shown - handshake) * 1000
     if not join:
         return
@@ -332,16 +332,22 @@ async def run(
         server_idle = rss_mb(server.pid)
 
         lead.start(circle, lead_home)
-        await lead.wait_for(lambda text: "Lea (lead)" in text, "the lead's main screen")
+        await lead.wait_for(lambda text: "@ Mentions" in text, "the lead's main screen")
         lead.press(b"z")
         await lead.wait_for(lambda text: "The live room" in text, "the quiz in the Quiz pane")
         lead.press(b"l")
         await lead.wait_for(lambda text: "Open lobby" in text, "the live settings")
+        # The dialog opens on its scoring choice; enter on the top-N field (two tabs
+        # on) opens the lobby, as a lead who keeps the defaults does.
+        lead.press(b"\t")
+        lead.press(b"\t")
         lead.press(b"\r")
         await lead.wait_for(lambda text: "n: ask question 1" in text, "the lobby")
 
         await asyncio.gather(*(connect(player, port) for player in players))
-        await asyncio.sleep(1.0)
+        # Question 1 is asked once the lead's lobby lists every player, as a lead would.
+        room = f"In the lobby ({len(players)})"
+        await lead.wait_for(lambda text: room in text, "every player in the lobby")
         memory = {pid: rss_mb(pid) for pid in children(server.pid)}
 
         roles = {"front door": [server.pid], "lead": [lead.process.pid]}

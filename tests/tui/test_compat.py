@@ -14,7 +14,10 @@ from rich.color import ColorSystem
 from rich.console import Console
 from rich.style import Style
 from textual.app import App, ComposeResult
+from textual.geometry import Size
+from textual.notifications import Notification, Notify
 from textual.reactive import reactive
+from textual.scroll_view import ScrollView
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -100,6 +103,51 @@ async def test_nothing_is_written_to_a_terminal_that_is_not_there():
     async with app.run_test(size=SIZE):
         assert app._driver is not None
         assert not compat.write_to_terminal(app, "\x1b[6n")  # headless
+
+
+def toasts_on_screen(app: App) -> list[str]:
+    return [str(toast.render()) for toast in app.screen.query("Toast")]
+
+
+async def test_a_withdrawn_toast_is_gone_once_the_next_one_shows():
+    """``withdraw_notification`` takes a toast out of the app's notifications, as
+    Textual's own Toast does when clicked away; the rack drops it with the next toast."""
+    async with Board().run_test(size=(60, 16), notifications=True) as pilot:
+        app = pilot.app
+        first = Notification("first", "", "information", 60)
+        app.post_message(Notify(first))  # what App.notify posts, keeping the Notification
+        await pilot.pause()
+        assert [text for text in toasts_on_screen(app) if "first" in text]
+        compat.withdraw_notification(app, first)
+        assert first not in app._notifications
+        compat.withdraw_notification(app, first)  # already gone: nothing to do
+        app.notify("second", timeout=60)
+        await pilot.pause()
+        await pilot.pause()
+        shown = toasts_on_screen(app)
+    assert len(shown) == 1 and "second" in shown[0], shown
+
+
+class Lines(ScrollView):
+    DEFAULT_CSS = "Lines { height: 1fr; overflow-y: scroll; }"
+
+
+async def test_scrollbars_follow_a_virtual_size_set_without_a_relayout():
+    """A line-API view that sets its virtual size quietly (``set_reactive``, no
+    relayout) has its scrollbar sized by ``update_scrollbars``."""
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Lines()
+
+    async with Host().run_test(size=SIZE) as pilot:
+        view = pilot.app.query_one(Lines)
+        size = Size(10, 100)
+        view.set_reactive(ScrollView.virtual_size, size)
+        assert view.vertical_scrollbar.window_virtual_size != 100  # not yet: the control
+        compat.update_scrollbars(view, size)
+        assert view.vertical_scrollbar.window_virtual_size == 100
+        assert view.vertical_scrollbar.window_size == view.container_size.height
 
 
 class Source(Widget):

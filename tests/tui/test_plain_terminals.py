@@ -139,7 +139,7 @@ def test_ascii_tick_box(snap_compare, tmp_path):
 # they show every widget and every rule of the app's CSS that draws a border. (The
 # settings form's fields are compact, with no border: a snapshot pins it.)
 SCREENS = {
-    "new thread": lambda app, service: NewThreadScreen("general"),
+    "new thread": lambda app, service: NewThreadScreen(service, next(iter(service.state.channels))),
     "flag": lambda app, service: FlagScreen(),
     "help": lambda app, service: HelpScreen.of(app.screen),
     "members": lambda app, service: MembersScreen(service),

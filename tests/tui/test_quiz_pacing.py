@@ -42,7 +42,10 @@ async def test_a_question_closes_on_time_while_the_lead_is_on_another_screen(tmp
         await pilot.pause()
         await pilot.press("z", "l")  # the Quiz pane, run the quiz live
         await pilot.pause()
-        await pilot.press("enter")  # open the lobby with the default scoring
+        # The dialog opens on its first choice; enter on its top-N field opens the lobby
+        # with the default scoring.
+        pilot.app.screen.query_one("#quiz-top-n").focus()
+        await pilot.press("enter")
         await pilot.pause()
         host = pilot.app.screen
         assert isinstance(host, LiveQuizScreen)

@@ -167,8 +167,10 @@ async def test_a_hands_free_quiz_runs_to_its_podium_with_no_key_pressed(tmp_path
         assert isinstance(dialog, LiveSettingsScreen)
         dialog.query_one("#quiz-hands-free", Checkbox).value = True
         await pilot.pause()
-        dialog.query_one("#quiz-hands-free-s", Input).value = "5"
-        await pilot.press("enter")  # Open lobby
+        seconds = dialog.query_one("#quiz-hands-free-s", Input)
+        seconds.value = "5"
+        seconds.focus()
+        await pilot.press("enter")  # enter on a number field opens the lobby
         await pilot.pause()
         host = pilot.app.screen
         assert isinstance(host, LiveQuizScreen)

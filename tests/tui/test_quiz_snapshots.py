@@ -104,54 +104,52 @@ async def _open_finished(pilot) -> None:
     await pilot.pause()
 
 
+AYU, BUDI = 0, 1  # players, by their place in ``quiz_circle``
+
+
+def _seen(snap_compare, tmp_path, size, upto: str, player: int | None, run_before=_open_live):
+    """The live run taken as far as ``upto``, as its lead (``player`` None) or one of its
+    players sees it."""
+    circle = asyncio.run(_live(tmp_path, upto))
+    member = circle.lead if player is None else circle.players[player]
+    return snap_compare(_app(member), terminal_size=size, run_before=run_before)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=["100x30", "80x24"])
 class TestLive:
     def test_lobby(self, snap_compare, tmp_path, size):
-        circle = asyncio.run(_live(tmp_path, "lobby"))
-        assert snap_compare(_app(circle.lead), terminal_size=size, run_before=_open_live)
+        assert _seen(snap_compare, tmp_path, size, "lobby", None)
 
     def test_question_with_countdown(self, snap_compare, tmp_path, size):
-        circle = asyncio.run(_live(tmp_path, "question"))
-        ayu = circle.players[0]
-        assert snap_compare(_app(ayu), terminal_size=size, run_before=_open_live)
+        assert _seen(snap_compare, tmp_path, size, "question", AYU)
 
     def test_reveal_with_bar_chart(self, snap_compare, tmp_path, size):
-        circle = asyncio.run(_live(tmp_path, "reveal"))
-        ayu = circle.players[0]
-        assert snap_compare(_app(ayu), terminal_size=size, run_before=_open_live)
+        assert _seen(snap_compare, tmp_path, size, "reveal", AYU)
 
     def test_reveal_with_rank_changes(self, snap_compare, tmp_path, size):
         """Question 2's reveal as Budi sees it: he and Citra trade places (↑1, ↓1)."""
-        circle = asyncio.run(_live(tmp_path, "leaderboard"))
-        budi = circle.players[1]
-        assert snap_compare(_app(budi), terminal_size=size, run_before=_open_live)
+        assert _seen(snap_compare, tmp_path, size, "leaderboard", BUDI)
 
     def test_podium(self, snap_compare, tmp_path, size):
         """The end as Budi sees it: the three on the podium, the key check, the table."""
-        circle = asyncio.run(_live(tmp_path, "finished"))
-        budi = circle.players[1]
-        assert snap_compare(_app(budi), terminal_size=size, run_before=_open_finished)
+        assert _seen(snap_compare, tmp_path, size, "finished", BUDI, _open_finished)
 
     def test_leaderboard(self, snap_compare, tmp_path, size):
-        circle = asyncio.run(_live(tmp_path, "leaderboard"))
-
         async def board(pilot) -> None:
             await _open_live(pilot)
             await pilot.press("n")  # from the reveal to the leaderboard
             await pilot.pause()
 
-        assert snap_compare(_app(circle.lead), terminal_size=size, run_before=board)
+        assert _seen(snap_compare, tmp_path, size, "leaderboard", None, board)
 
 
 def test_ending_the_quiz_asks_first_in_words_that_fit(snap_compare, tmp_path):
-    circle = asyncio.run(_live(tmp_path, "question"))
-
     async def end(pilot) -> None:
         await _open_live(pilot)
         await pilot.press("x")
         await pilot.pause()
 
-    assert snap_compare(_app(circle.lead), terminal_size=(80, 24), run_before=end)
+    assert _seen(snap_compare, tmp_path, (80, 24), "question", None, end)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["100x30", "80x24"])
@@ -170,9 +168,10 @@ def test_practice_review(snap_compare, tmp_path, size):
 
 @pytest.mark.parametrize("size", SIZES, ids=["100x30", "80x24"])
 def test_the_status_line_shows_the_running_question_elsewhere(snap_compare, tmp_path, size):
-    circle = asyncio.run(_live(tmp_path, "question"))  # 8 s in: 12 s left
-    ayu = circle.players[0]
-    assert snap_compare(_app(ayu), terminal_size=size, run_before=lambda pilot: pilot.pause())
+    async def stay(pilot) -> None:  # on the main screen, 8 s in: 12 s left
+        await pilot.pause()
+
+    assert _seen(snap_compare, tmp_path, size, "question", AYU, stay)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["100x30", "80x24"])

@@ -378,10 +378,12 @@ class SharedCircle:
         """Start sending what was just stored before anyone draws it: in an ssh-serve
         worker one player's answer would otherwise wait behind every app's redraw and
         the sync loop's current round (a pull, its fold, the listeners) before it
-        reached the file or the server. The loop still wakes, and retries what fails."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:  # a command outside any loop: its own sync_once sends it
+        reached the file or the server. The loop still wakes, and retries what fails.
+        Only while the sync loop runs: a circle nobody syncs (an app started without
+        sync, a command outside any loop that calls ``sync_once`` itself) keeps its
+        outbox until it is asked to sync."""
+        loop = self._tasks.get("sync")
+        if loop is None or loop.done():
             return
         task = asyncio.ensure_future(self._push_now())
         self._tasks[f"push {id(task)}"] = task  # kept (a bare task may be collected)

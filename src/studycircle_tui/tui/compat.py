@@ -11,7 +11,8 @@ What is here, and who needs it:
   other text instead (the changed-cells display layer, ``changed_cells.py``);
 - the SGR codes Rich writes for a style (same);
 - writing a query straight to the terminal (the slow-link probe in ``preferences.py``);
-- the bindings a widget class declares, with its bases' (the settings screen's key list);
+- withdrawing a toast, so one said again replaces it (``notices.py``);
+- redrawing a line-API view's scrollbars without a relayout (``widgets/thread_view.py``);
 - dropping a widget's reactive watchers on widgets gone from the DOM (``widgets/footer.py``);
 - whether tree-sitter can load a grammar (``widgets/note_editor.py``);
 - the app whose code is running now: one ssh-serve worker runs many players' apps in
@@ -31,7 +32,10 @@ from textual._context import active_app
 from textual._xterm_parser import XTermParser
 from textual.app import App
 from textual.dom import DOMNode
+from textual.geometry import Size
+from textual.notifications import Notification
 from textual.strip import Strip
+from textual.widget import Widget
 
 # --- the screen updates Textual writes --------------------------------------------------
 
@@ -137,6 +141,25 @@ def write_to_terminal(app: App, text: str) -> bool:
     driver.write(text)
     driver.flush()
     return True
+
+
+# --- toasts ---------------------------------------------------------------------------
+
+
+def withdraw_notification(app: App, notification: Notification) -> None:
+    """Take ``notification`` off ``app``'s toasts, if it still shows (as Textual's own
+    Toast does when clicked away); the rack is redrawn with the next toast."""
+    if notification in app._notifications:
+        app._unnotify(notification, refresh=False)
+
+
+# --- scrolling ------------------------------------------------------------------------
+
+
+def update_scrollbars(widget: Widget, virtual_size: Size) -> None:
+    """Give ``widget``'s scrollbars a new virtual size, as a relayout would, without
+    the screen-wide relayout that assigning ``virtual_size`` costs."""
+    widget._scroll_update(virtual_size)
 
 
 # --- reactives --------------------------------------------------------------------

@@ -11,7 +11,8 @@ intent's result once it is on disk (a post is shown as sent only then).
 A refusal goes back to the node that asked: its ``refused`` callback if it gave one (a
 dialog that keeps what was typed), and ``say_no`` on its screen, the one presenter of
 every "no": the reason in the member's words, on the screen's message line when it has
-one (next to the form filled in), else as a toast.
+one (next to the form filled in), else as a toast. Whether to offer something at all is
+``may``: the core's own rule (``permissions.may``) for the service's member, now.
 """
 
 import asyncio
@@ -23,7 +24,9 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.dom import DOMNode
 from textual.widgets import Input, Label, TextArea
 
+from ..core import permissions
 from ..i18n import N_, _, error_text, message
+from ..sync.engine import CircleService
 from ..sync.intents import Refused
 from .actions import binding_id, keymap_of, scope_actions
 
@@ -32,6 +35,12 @@ if TYPE_CHECKING:
 
 MESSAGE_LINE = "message-line"
 NOT_DONE = N_("Not done")  # the class of a screen's own line for what happened
+
+
+def may(service: CircleService, op_type: str, **data: object) -> permissions.Verdict:
+    """Whether the service's member may make an ``op_type`` op now: the core's rule, the
+    one the reducer applies (a verdict that is False carries the reason)."""
+    return permissions.may(service.state, service.me, op_type, service.now_ms(), **data)
 
 
 def say_no(node: DOMNode, reason: str, heading: str = NOT_DONE) -> None:

@@ -3,12 +3,14 @@
 At 80x24 three toasts cover half the screen. A problem said again (config.toml that
 still cannot be written, at every setting saved or bell toggled) replaces the toast it
 said last time, which starts its time again; different problems still show apart.
-Textual has no public call that replaces or withdraws a toast, so this uses the two
-small private ones its own Toast uses when clicked away.
+Textual has no public call that replaces or withdraws a toast, so this uses the one
+its own Toast uses when clicked away, through ``compat.withdraw_notification``.
 """
 
 from textual.app import App
 from textual.notifications import Notification, Notify, SeverityLevel
+
+from .compat import withdraw_notification
 
 
 class KeptNotices:
@@ -30,8 +32,8 @@ class KeptNotices:
         """Show ``message`` as the toast of ``key``, in place of the one shown before."""
         app = self.app
         earlier = self._shown.pop(key, None)
-        if earlier is not None and earlier in app._notifications:
-            app._unnotify(earlier, refresh=False)
+        if earlier is not None:
+            withdraw_notification(app, earlier)
         notification = Notification(
             message, title, severity, app.NOTIFICATION_TIMEOUT if timeout is None else timeout
         )

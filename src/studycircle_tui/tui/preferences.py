@@ -20,6 +20,7 @@ from textual import constants
 from textual.app import App, SystemCommand
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.filter import LineFilter
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from .. import config, terminal
@@ -219,17 +220,30 @@ class Preferences:
 
     def save(self, settings: Settings) -> bool:
         """Write ``settings`` to config.toml and put them in force; False if not written."""
+        if not self._written(settings):
+            return False
+        self.apply(settings)
+        return True
+
+    def toggle_bell(self) -> None:
+        """The terminal bell on @mentions on or off: in force at once, and saved for next
+        time (for this session only if config.toml cannot be written)."""
+        self.settings.bell_on_mention = not self.settings.bell_on_mention
+        self._written(self.settings, "; the bell changes until you quit", "warning")
+        state = "on" if self.settings.bell_on_mention else "off"
+        self.notices.say("bell", f"The bell on @mentions is {state}.")  # B, B, B: one toast
+
+    def _written(
+        self, settings: Settings, then: str = "", severity: SeverityLevel = "error"
+    ) -> bool:
+        """Write ``settings`` to config.toml; if it cannot be, say so (``then``: what
+        happens instead), in one toast however often it is tried."""
         try:
             config.save_settings(settings)
         except OSError as error:
-            self.notices.say(
-                "settings-not-saved",
-                f"Settings not saved: {error.strerror or error}",
-                severity="error",
-                timeout=10,
-            )
+            said = f"Settings not saved: {error.strerror or error}{then}"
+            self.notices.say("settings-not-saved", said, severity=severity, timeout=10)
             return False
-        self.apply(settings)
         return True
 
     # --- the command palette ----------------------------------------------------------

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from textual.message import Message
 
-from ... import config
 from ...config import Settings
 from ...core.ops import Op
 from ...core.schedule import Occurrence, is_running, next_occurrence
@@ -31,7 +30,6 @@ MINUTE_MS = 60_000
 class CircleLife:
     focus_until_ms: int = 0
     focus_since_ms: int = 0
-    rules_shown_version: int = -1  # the rules offered once per version
     announced: set[int] = field(default_factory=set)  # session starts already said
 
     def focusing(self, now_ms: int) -> bool:
@@ -124,16 +122,8 @@ class CircleStatus(StatusLine):
         )
 
     def toggle_bell(self) -> None:
-        """The terminal bell on @mentions: on or off, saved for next time."""
-        self.settings.bell_on_mention = not self.settings.bell_on_mention
-        notices = self.app.preferences.notices  # type: ignore[attr-defined]
-        try:
-            config.save_settings(self.settings)
-        except OSError as error:
-            said = f"Settings not saved: {error.strerror or error}; the bell changes until you quit"
-            notices.say("settings-not-saved", said, severity="warning", timeout=10)
-        state = "on" if self.settings.bell_on_mention else "off"
-        notices.say("bell", f"The bell on @mentions is {state}.")  # B, B, B: one toast
+        """The terminal bell on @mentions on or off (the app's preferences save it)."""
+        self.app.preferences.toggle_bell()  # type: ignore[attr-defined]
         self.redraw()
 
     def leave_focus(self) -> None:

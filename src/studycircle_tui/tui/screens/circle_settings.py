@@ -12,10 +12,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
-from ...core import permissions
 from ...sync.engine import CircleService
 from ..actions import bindings_for, key_for
-from ..intents import MESSAGE_LINE, ask, say_no, say_why_not
+from ..intents import MESSAGE_LINE, ask, may, say_no, say_why_not
 from ..messages import CircleChanged
 from ..visible import visible_line
 from .help import HelpScreen
@@ -35,13 +34,9 @@ class CircleSettingsScreen(ModalScreen[None]):
         self._renaming: str | None = None  # the channel the channel field renames
         self._warned = False  # about leaving unsaved changes
 
-    def _may(self, op_type: str) -> permissions.Verdict:
-        service = self.service
-        return permissions.may(service.state, service.me, op_type, service.now_ms())
-
     def compose(self) -> ComposeResult:
         state = self.service.state
-        leads = bool(self._may("circle.update"))
+        leads = bool(may(self.service, "circle.update"))
         fixed = {"compact": True, "disabled": not leads}
         with VerticalScroll(id="circle-box"):
             yield Label(f"Circle settings · {visible_line(state.name)}", classes="title")
@@ -60,7 +55,7 @@ class CircleSettingsScreen(ModalScreen[None]):
                 state.rules, id="circle-rules", soft_wrap=True, read_only=not leads, compact=True
             )
             channels = "Channels"
-            if self._may("channel.create"):
+            if may(self.service, "channel.create"):
                 add, rename, archive = (
                     key_for(self, "circle-settings", name) for name in CHANNEL_ACTIONS
                 )
@@ -74,14 +69,15 @@ class CircleSettingsScreen(ModalScreen[None]):
                 select_on_focus=False,  # renaming goes on from the old name
                 compact=True,
             )
-            channel_field.display = bool(self._may("channel.create"))
+            channel_field.display = bool(may(self.service, "channel.create"))
             yield channel_field
             yield Label("", id="circle-message", classes=MESSAGE_LINE)
         yield Footer()
 
     def on_mount(self) -> None:
         self._show_channels()
-        self.query_one("#circle-name" if self._may("circle.update") else "#circle-channels").focus()
+        leads = bool(may(self.service, "circle.update"))
+        self.query_one("#circle-name" if leads else "#circle-channels").focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.why_not(action) is None
@@ -90,9 +86,9 @@ class CircleSettingsScreen(ModalScreen[None]):
         """Why saving or a channel key is not offered (the core's rule); pressed anyway,
         its key says this."""
         if action == "save":
-            return self._may("circle.update").reason
+            return may(self.service, "circle.update").reason
         if action in CHANNEL_ACTIONS:
-            return self._may("channel.create").reason  # the channel rules are the same
+            return may(self.service, "channel.create").reason  # the channel rules are the same
         return None
 
     def on_key(self, event: Key) -> None:

@@ -26,7 +26,7 @@ from ...i18n import N_
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService, Refused
 from ..actions import bindings_for
-from ..intents import MESSAGE_LINE, ask, say_no, say_why_not
+from ..intents import MESSAGE_LINE, ask, may, say_no, say_why_not
 from ..messages import CircleChanged
 from ..timefmt import relative
 from ..visible import name_of, visible_line
@@ -66,7 +66,7 @@ class MembersScreen(ModalScreen[None]):
             yield Static(self._signing_line(), id="signing")
             yield Label("Moderator rota", classes="heading")
             yield Static(id="rota")
-            if permissions.may(state, me, "moderator.rota", now):
+            if may(self.service, "moderator.rota"):
                 with Vertical(id="rota-form"):
                     yield Label("Volunteers (space to pick), first day, days per turn, zone:")
                     yield PickList(id="volunteers")
@@ -95,8 +95,7 @@ class MembersScreen(ModalScreen[None]):
         op_type = {"role": "member.role", "remove": "member.remove"}.get(action)
         if op_type is None:
             return None
-        service = self.service
-        return permissions.may(service.state, service.me, op_type, service.now_ms()).reason
+        return may(self.service, op_type).reason
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.why_not(action) is None

@@ -12,7 +12,7 @@ the lead's pacer (sync/pacer.py, run beside the sync loop) closes a question whe
 time is up or everyone in has answered, whatever screen is showing, and in a hands-free
 quiz reveals it and goes on by itself. What the screen says is made in quiz_room.py.
 
-About 480 lines, kept whole: one screen's stages, keys and layout, read top to bottom.
+About 550 lines, kept whole: one screen's stages, keys and layout, read top to bottom.
 """
 
 from textual.app import ComposeResult
@@ -21,14 +21,14 @@ from textual.events import Key as KeyEvent
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from ...core import permissions, quizscore
+from ...core import quizscore
 from ...core.replica import Change
 from ...core.state import Quiz, QuizSession
 from ...sync.engine import CircleService
 from ...sync.pacer import next_at
 from ...sync.quizrun import LiveStage, Stage, live_stage, players_expected, seat
 from ..actions import bindings_for, key_for
-from ..intents import ask
+from ..intents import ask, may
 from ..messages import CircleChanged
 from ..visible import markup_line, names_of
 from ..widgets.quiz_views import (
@@ -91,12 +91,7 @@ class LiveQuizScreen(QuestionScreen):
 
     def _hosts(self) -> bool:
         """Whether this member runs the session: the rule every host's op is checked by."""
-        service = self.service
-        return bool(
-            permissions.may(
-                service.state, service.me, "quiz.close", service.now_ms(), session=self.session_id
-            )
-        )
+        return bool(may(self.service, "quiz.close", session=self.session_id))
 
     def stage(self) -> LiveStage:
         return live_stage(self.session)
@@ -114,7 +109,7 @@ class LiveQuizScreen(QuestionScreen):
         session, me = self.session, self.service.me
         return (
             not self.lead
-            and stage.kind == "open"
+            and stage.kind is Stage.OPEN
             and me not in session.left
             and session.joined.get(me, stage.question) <= stage.question
             and self.my_answer(stage.question) is None
@@ -151,7 +146,7 @@ class LiveQuizScreen(QuestionScreen):
         """A player who opens a running quiz joins it (again, after leaving)."""
         if self.session_id not in self.service.state.sessions:
             return
-        if self.stage().kind != "finished" and seat(self.session, self.service.me) in (
+        if self.stage().kind is not Stage.FINISHED and seat(self.session, self.service.me) in (
             "out",
             "left",
         ):
@@ -162,18 +157,18 @@ class LiveQuizScreen(QuestionScreen):
             return False
         stage = self.stage()
         if action in ("leave", "back"):  # leaving means something only while it runs
-            playing = not self.lead and stage.kind != "finished"
+            playing = not self.lead and stage.kind is not Stage.FINISHED
             return playing == (action == "leave")
         if action == "advance":
-            return stage.kind in ("lobby", "closed", "revealed")
+            return stage.kind in (Stage.LOBBY, Stage.CLOSED, Stage.REVEALED)
         if action in ("pause", "skip"):
-            return stage.kind in ("open", "paused")
+            return stage.kind in (Stage.OPEN, Stage.PAUSED)
         if action == "add_time":
-            return stage.kind == "open"
+            return stage.kind is Stage.OPEN
         if action == "end":
-            return stage.kind != "finished"
+            return stage.kind is not Stage.FINISHED
         if action == "export":
-            return stage.kind == "finished"
+            return stage.kind is Stage.FINISHED
         if action == "send":
             return (
                 self.may_answer(stage)
@@ -214,32 +209,32 @@ class LiveQuizScreen(QuestionScreen):
         host = who.get(self.session.host, "the lead")
         role = "you host" if self.lead else f"hosted by {host}"
         where = {
-            "lobby": "lobby",
-            "finished": "finished",
+            Stage.LOBBY: "lobby",
+            Stage.FINISHED: "finished",
         }.get(stage.kind, f"question {stage.question + 1} of {total}")
         self._put("#quiz-live-title", f"Live · {markup_line(quiz.title)} · {where} · {role}")
         board = self.board_for == stage.question or bool(self.lead and self.session.hands_free)
         parts = {
-            "#quiz-lobby": stage.kind == "lobby",
-            "#quiz-countdown": stage.kind in ("open", "paused")
+            "#quiz-lobby": stage.kind is Stage.LOBBY,
+            "#quiz-countdown": stage.kind in (Stage.OPEN, Stage.PAUSED)
             or next_at(self.session) is not None,
-            "#quiz-question": stage.kind in ("open", "paused", "closed", "revealed")
+            "#quiz-question": stage.kind not in (Stage.LOBBY, Stage.FINISHED)
             and self.board_for != stage.question,
             "#quiz-typed": False,
-            "#quiz-status": stage.kind != "lobby",
+            "#quiz-status": stage.kind is not Stage.LOBBY,
             "#quiz-explain": False,
-            "#quiz-tally": stage.kind == "revealed",
-            "#quiz-chart": stage.kind == "revealed" and self.board_for != stage.question,
-            "#quiz-board": stage.kind in ("revealed", "finished"),
-            "#quiz-stats": stage.kind == "finished",
+            "#quiz-tally": stage.kind is Stage.REVEALED,
+            "#quiz-chart": stage.kind is Stage.REVEALED and self.board_for != stage.question,
+            "#quiz-board": stage.kind in (Stage.REVEALED, Stage.FINISHED),
+            "#quiz-stats": stage.kind is Stage.FINISHED,
         }
-        if stage.kind == "lobby":
+        if stage.kind is Stage.LOBBY:
             self._show_lobby(who)
-        elif stage.kind == "finished":
+        elif stage.kind is Stage.FINISHED:
             self._show_finish(who)
         else:
             parts["#quiz-typed"] = self._show_question(stage, who)
-            if stage.kind == "revealed":
+            if stage.kind is Stage.REVEALED:
                 parts["#quiz-explain"] = self._show_reveal(stage, who, board)
         for selector, shown in parts.items():
             self.query_one(selector).display = shown
@@ -305,12 +300,12 @@ class LiveQuizScreen(QuestionScreen):
             len(self.quiz.questions),
             picked=picked,
             key=key,
-            choices=stage.kind != "revealed",
+            choices=stage.kind is not Stage.REVEALED,
             live=True,
         )
         count = quiz_room.answered_line(state, session, index)
         typing = False
-        if stage.kind in ("open", "paused"):
+        if stage.kind in (Stage.OPEN, Stage.PAUSED):
             if self.lead:
                 lines = quiz_room.host_status(state, session, index, who, self._key)
             elif mine is not None:
@@ -321,7 +316,7 @@ class LiveQuizScreen(QuestionScreen):
                     lines = [sent, f"Waiting for the others: {count}."]
             elif (late := quiz_room.late_line(session, self.service.me)) is not None:
                 lines = [late]
-            elif stage.kind == "paused":
+            elif stage.kind is Stage.PAUSED:
                 lines = ["[$warning]The lead has paused the quiz.[/]"]
             else:
                 typing = needs_typing(question)
@@ -331,7 +326,7 @@ class LiveQuizScreen(QuestionScreen):
                 place = quiz_room.place_line(score, self.service.me, who)
                 lines += [f"[dim]{place}[/dim]"] if place else []
             self._put("#quiz-status", "\n".join(lines))
-        elif stage.kind == "closed":
+        elif stage.kind is Stage.CLOSED:
             after = (
                 f"{self._key('advance')}: reveal the answer"
                 if self.lead
@@ -420,10 +415,10 @@ class LiveQuizScreen(QuestionScreen):
     def update_countdown(self) -> None:
         stage, session = self.stage(), self.session
         countdown = self.query_one(Countdown)
-        if stage.kind in ("open", "paused"):
+        if stage.kind in (Stage.OPEN, Stage.PAUSED):
             question = self.quiz.questions[stage.question]
             left = self.runner.remaining_ms(session)
-            countdown.show(left, question.seconds * 1000, paused=stage.kind == "paused")
+            countdown.show(left, question.seconds * 1000, paused=stage.kind is Stage.PAUSED)
         elif (then := next_at(session)) is not None:
             last = stage.question + 1 >= len(self.quiz.questions)
             left = max(0, then - self.runner.clock_ms())

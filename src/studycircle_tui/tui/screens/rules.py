@@ -9,10 +9,9 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Label, Markdown
 
-from ...core import permissions
 from ...sync.engine import CircleService
 from ..actions import bindings_for, key_for
-from ..intents import ask
+from ..intents import ask, may
 from ..messages import CircleChanged
 from ..visible import visible, visible_line
 from .circle_settings import CircleSettingsScreen
@@ -105,8 +104,7 @@ class RulesScreen(ModalScreen[bool]):
 
     def _may_change(self) -> bool:
         """The lead may change the goal and rules (moderators only channels: they use S)."""
-        service = self.service
-        return bool(permissions.may(service.state, service.me, "circle.update", service.now_ms()))
+        return bool(may(self.service, "circle.update"))
 
     def _accepted_before(self) -> bool:
         member = self.service.state.members.get(self.service.me)

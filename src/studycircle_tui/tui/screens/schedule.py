@@ -16,7 +16,7 @@ from ...i18n import N_
 from ...localzone import local_zone_name
 from ...sync.engine import CircleService
 from ..actions import bindings_for
-from ..intents import MESSAGE_LINE, ask, say_no, say_why_not
+from ..intents import MESSAGE_LINE, ask, may, say_no, say_why_not
 from ..messages import CircleChanged
 from ..visible import visible_line
 from .help import HelpScreen
@@ -73,8 +73,7 @@ class ScheduleScreen(ModalScreen[None]):
         return "".join(c if c.isalnum() else "-" for c in self.service.state.name).strip("-")
 
     def _may_edit(self) -> permissions.Verdict:
-        service = self.service
-        return permissions.may(service.state, service.me, "schedule.set", service.now_ms())
+        return may(self.service, "schedule.set")
 
     def why_not(self, action: str) -> str | None:
         """Why changing the schedule is not offered (moderators and the lead do it)."""

@@ -8,11 +8,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
-from ...core import permissions
 from ...core.state import Suggestion
 from ...sync.engine import CircleService
 from ..actions import bindings_for
-from ..intents import MESSAGE_LINE, ask
+from ..intents import MESSAGE_LINE, ask, may
 from ..messages import CircleChanged
 from ..visible import name_of, visible, visible_line
 from ..widgets.toggles import Tick
@@ -43,8 +42,7 @@ class SuggestionScreen(ModalScreen[None]):
         self.service = service
 
     def compose(self) -> ComposeResult:
-        state, me, now = self.service.state, self.service.me, self.service.now_ms()
-        resolves = permissions.may(state, me, "suggestion.resolve", now)
+        resolves = may(self.service, "suggestion.resolve")
         with VerticalScroll(id="suggestion-box"):
             yield Label("Suggestion box", classes="title")
             yield OptionList(id="suggestions")

@@ -15,12 +15,12 @@ from textual.events import Key
 from textual.timer import Timer
 from textual.widgets import Label, TextArea
 
-from ...core import discussion, permissions
+from ...core import discussion
 from ...core.ops import Op
 from ...core.state import Post
 from ...sync.engine import CircleService
 from ..actions import bindings_for, key_for, scope_actions
-from ..intents import ask, say_why_not
+from ..intents import ask, may, say_why_not
 from ..visible import name_of, visible, visible_line
 from ..widgets.composer import Composer
 from ..widgets.post_render import Palette, plain_line
@@ -179,8 +179,7 @@ class ThreadPane(Vertical):
             return "open a thread first"
         op_type, about_thread = OFFERED_AS.get(action, ("post.react", False))  # react, flag…
         data = {"thread": self.thread_id} if about_thread else {}
-        service = self.service
-        return permissions.may(service.state, service.me, op_type, service.now_ms(), **data).reason
+        return may(self.service, op_type, **data).reason
 
     def on_key(self, event: Key) -> None:
         if say_why_not(self, event.key, ("post",)):
@@ -392,8 +391,7 @@ class ThreadPane(Vertical):
             said = "The post is visible to everyone again."
             ask(self, self.service.unhide_post, post.id, done=lambda _: self.notify(said))
             return
-        service = self.service
-        if not permissions.may(service.state, service.me, "post.hide", service.now_ms()):
+        if not may(self.service, "post.hide"):
             # Offered by no key to members; said plainly if asked for another way.
             ask(self, self.service.hide_post, post.id)
             return

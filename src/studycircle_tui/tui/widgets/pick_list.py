@@ -23,6 +23,6 @@ class PickList(SelectionList[str]):
             return strip  # below the last option: no box
         segments = list(strip)  # the box's left side, its inside, its right side, …
         inside = segments[1]
-        mark = PICKED if option.value in self._selected else NOT_PICKED
+        mark = PICKED if option.value in self.selected else NOT_PICKED
         segments[1] = Segment(mark, inside.style, inside.control)
         return Strip(segments, strip.cell_length)

@@ -99,9 +99,7 @@ def time_left(ms: int) -> str:
 
 def describe_live(live: LiveQuiz) -> str:
     """● LIVE Python basics · Q2/5 · 12 s left"""
-    cut = Text(live.title)
-    cut.truncate(TITLE_CELLS, overflow="ellipsis")  # by cells: wide letters, emoji, accents
-    title = cut.plain
+    title = cut(live.title, TITLE_CELLS)  # by cells: wide letters, emoji, accents
     stage = live.stage
     if stage.kind is Stage.LOBBY:
         where = "lobby" + (" (you host)" if live.hosting else "")

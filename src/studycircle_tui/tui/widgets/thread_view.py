@@ -20,6 +20,7 @@ from textual.strip import Strip
 
 from ...core.state import CircleState, Post
 from ..actions import bindings_for
+from ..compat import update_scrollbars
 from .heights import Heights
 from .post_render import GUTTER, Line, Palette, render_post, signature
 
@@ -142,7 +143,7 @@ class ThreadView(ScrollView, can_focus=True):
             # The scrollbar is always shown (overflow-y: scroll), so a new height never
             # changes the layout: skip the screen-wide relayout that assigning would cost.
             self.set_reactive(ScrollView.virtual_size, size)
-            self._scroll_update(size)
+            update_scrollbars(self, size)
             self.refresh()
 
     def on_mount(self) -> None:
