@@ -60,7 +60,7 @@ def test_property_merging_patches_is_merging_the_texts(base, ours, theirs):
     [
         ([(2, 1, "x\n"), (1, 0, "y\n")], "overlap or are out of order"),
         ([(1, 2, "x\n"), (2, 0, "y\n")], "overlap or are out of order"),
-        ([(3, 1, "x\n")], "changes line 4 of a text of 3 lines"),
+        ([(3, 1, "x\n")], "change line 4 of a note of 3 lines"),
         ([(0, 1, "no line break")], "lacks its line break"),
         ([(2, 1, "x"), (3, 0, "y")], "lacks its line break"),
         ([(1, 0, "")], "changes nothing"),
@@ -74,7 +74,7 @@ def test_a_last_line_may_lose_or_gain_its_line_break_but_nothing_may_follow_it()
     text = split_lines("a\nb")
     assert notetext.refusal(text, [(1, 1, "b\n")]) is None
     assert notetext.refusal(text, [(2, 0, "c\n")]) == (
-        "it adds lines after a last line that has no line break"
+        "they add lines after a last line that has no line break"
     )
     assert notetext.refusal(split_lines(lines("a")), [(1, 0, "end")]) is None
 

@@ -293,8 +293,8 @@ def test_a_v2_revision_carries_a_patch_and_round_trips():
     [
         (1, {"patch": PATCH}, "a v1 note.revise carries the whole `text`"),
         (2, {"text": "x"}, "a v2 note.revise carries a `patch`"),
-        (2, {"text": "x", "patch": PATCH}, "either `text` or `patch`, not both or neither"),
-        (1, {}, "either `text` or `patch`, not both or neither"),
+        (2, {"text": "x", "patch": PATCH}, "its changed lines, not both or neither"),
+        (1, {}, "its changed lines, not both or neither"),
         (2, {"patch": PATCH[0]}, "`$.data.patch[0]`"),
         (2, {"patch": [[-1, 0, "x\n"]]}, "`$.data.patch[0][0]`"),
         (2, {"patch": [[0, 0, "x\n"]], "against": "nope"}, "`$.data.against`"),
@@ -304,7 +304,7 @@ def test_a_v2_revision_carries_a_patch_and_round_trips():
             {"patch": [[0, 0, "\x1b[2J\n"]]},
             "control character (not allowed in text) - at `$.data.patch[0][2]`",
         ),
-        (1, {"text": "x", "against": ID}, "there is no patch"),
+        (1, {"text": "x", "against": ID}, "but has no changed lines"),
     ],
 )
 def test_a_revision_that_does_not_fit_its_version_is_refused(version, data, says):

@@ -113,16 +113,18 @@ def refusal(lines: list[str], patch: Patch) -> str | None:
     last = len(patch) - 1
     for index, (line, removed, text) in enumerate(patch):
         if line < end:
-            return N_("its changes overlap or are out of order")
+            return N_("they overlap or are out of order")
         end = line + removed
         if end > count:
-            return Message("it changes line {end} of a text of {count} lines", end=end, count=count)
+            return Message(
+                "they change line {end} of a note of {count} lines", end=end, count=count
+            )
         if not removed and not text:
-            return N_("one of its changes changes nothing")
+            return N_("one of them changes nothing")
         if text and not text.endswith("\n") and (index != last or end != count):
             return N_("a changed line lacks its line break, and it is not the note's last")
         if text and line == count and count and not lines[-1].endswith("\n"):
-            return N_("it adds lines after a last line that has no line break")
+            return N_("they add lines after a last line that has no line break")
     return None
 
 

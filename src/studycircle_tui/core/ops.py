@@ -253,9 +253,15 @@ class NoteReviseData(Data):
 
     def __post_init__(self) -> None:
         if (self.text is UNSET) == (self.patch is UNSET):
-            raise ValueError("a revision carries either `text` or `patch`, not both or neither")
+            raise ValueError(
+                "a change to a note carries either its whole text or its changed lines,"
+                " not both or neither"
+            )
         if self.against is not UNSET and self.patch is UNSET:
-            raise ValueError("`against` names what a `patch` applies to; there is no patch")
+            raise ValueError(
+                "a change to a note names the version its changed lines apply to,"
+                " but has no changed lines"
+            )
 
 
 class NoteRestoreData(Data):

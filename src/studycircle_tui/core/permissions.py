@@ -368,14 +368,17 @@ def _note_change(state: CircleState, op: NoteRevise | NoteRestore) -> str | None
             return notemerge.size_refusal(notemerge.utf8_size(data.text))
         return notemerge.size_refusal(notemerge.utf8_size(data.text, known, base.size))
     if not isinstance(data.patch, list):  # the schema holds a text or a patch
-        return N_("a revision carries neither a text nor a patch")
+        return N_("this change to the note carries neither its text nor its changed lines")
     source = data.against if isinstance(data.against, str) else base.id
     if source not in note.revisions:
-        return N_("no such revision of that note to apply the patch to")
+        return N_("the version of the note these changes were made against is not here")
     lines = note.texts.peek(note.revisions, source)
     why = notetext.refusal(lines, data.patch)
     if why is not None:
-        return Message("the patch does not fit the revision it applies to: {why}", why=Message(why))
+        return Message(
+            "these changes do not fit the note as it was when they were made: {why}",
+            why=Message(why),
+        )
     size = notetext.effect(lines, data.patch, note.revisions[source].size, 0)[0]
     return notemerge.size_refusal(size)
 

@@ -40,6 +40,8 @@ _FIELDS: dict[str, str] = {
     "questions": "the list of questions",
     "top_n": "the size of the leaderboard",
     "answer": "the answer",
+    "patch": "the list of changed lines",
+    "against": "the version the changed lines apply to",
 }
 _BY_TYPE: dict[tuple[str, str], str] = {
     ("thread.create", "text"): "the post",
@@ -50,6 +52,7 @@ _BY_TYPE: dict[tuple[str, str], str] = {
     ("note.revise", "text"): "the note",
     ("note.create", "title"): "the note's title",
     ("note.revise", "title"): "the note's title",
+    ("note.revise", "base"): "the version of the note it was made from",
     ("quiz.create", "title"): "the quiz's title",
     ("channel.create", "name"): "the channel's name",
     ("channel.update", "name"): "the channel's name",
@@ -67,6 +70,7 @@ _BY_TYPE: dict[tuple[str, str], str] = {
 _AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 _MISSING = re.compile(r"^missing required field `\$(?P<path>[^`]*)`$")
 _LENGTH = re.compile(r"^Expected `(?P<type>\w+)` of length (?P<op>[<>]=) (?P<n>\d+)$")
+_ENTRIES = re.compile(r"^Expected `array` of length \d+, got \d+$")  # a fixed-size entry
 _BOUND = re.compile(r"^Expected `(?P<type>int|float)` (?P<op>[<>]=) (?P<n>[\d.]+)$")
 _TYPE = re.compile(r"^Expected `(?P<type>\w+)(?: \| \w+)*`, got `\w+`$")
 _TYPE_WORDS = {
@@ -119,6 +123,8 @@ def in_words(op_type: str, error: OpError) -> str:
         if length["op"] == ">=":
             return f"{noun} is empty" if count == 1 else f"{noun} has fewer than {count} {unit}"
         return f"{noun} is longer than {count:,} {unit}"
+    if _ENTRIES.match(what):
+        return f"{noun} is not in the expected form"
     bound = _BOUND.match(what)
     if bound:
         least = "at least" if bound["op"] == ">=" else "at most"
@@ -135,4 +141,6 @@ def in_words(op_type: str, error: OpError) -> str:
         return f"{noun} must be {_TYPE_WORDS.get(kind['type'], kind['type'])}"
     if what.startswith("unknown op type"):
         return "this app does not know how to do that"
+    if at["path"] == ".data" and "`" not in what:  # a check of the fields together
+        return what
     return f"{noun} is not valid ({what[:1].lower()}{what[1:]})"
