@@ -58,3 +58,14 @@ def database(request):
     url = running.database()
     yield url
     running.drop(url)
+
+
+@pytest.fixture
+async def site(tmp_path, database):
+    """A server on each store (``database``), as ``server_helpers.Site`` runs it; closed
+    after the test. A test file that needs another kind of server defines its own."""
+    from server_helpers import Site
+
+    site = await Site.start(tmp_path / "server", database)
+    yield site
+    await site.close()

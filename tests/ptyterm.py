@@ -108,14 +108,18 @@ class PtyApp:
         self.screen.resize(rows, columns)
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
 
-    def close(self) -> None:
-        if self.process.poll() is not None:
-            os.close(self.fd)
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+    def hang_up(self) -> None:
+        """Close the terminal, as closing its window or dropping an SSH link does."""
         os.close(self.fd)
+        self.fd = -1
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        if self.fd != -1:
+            self.hang_up()

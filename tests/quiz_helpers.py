@@ -136,19 +136,20 @@ async def quiz_circle(
     return circle
 
 
-async def lobby(circle: QuizCircle, **settings) -> str:
-    """The lead opens a live run of the circle's quiz and every player joins; its id."""
+async def lobby(circle: QuizCircle, players: list[CircleService] | None = None, **settings) -> str:
+    """The lead opens a live run of the circle's quiz and ``players`` (every player, by
+    default) join; its id."""
     session = (await QuizRunner(circle.lead).start(circle.quiz, **settings)).id
     await circle.sync()
-    for player in circle.players:
+    for player in circle.players if players is None else players:
         await QuizRunner(player).join(session)
     await circle.sync()
     return session
 
 
-async def asked(circle: QuizCircle, **settings) -> str:
+async def asked(circle: QuizCircle, players: list[CircleService] | None = None, **settings) -> str:
     """``lobby``, then the lead asks question 1 (20 s); the session's id."""
-    session = await lobby(circle, **settings)
+    session = await lobby(circle, players, **settings)
     await QuizRunner(circle.lead).open_question(session, 0)
     await circle.sync()
     return session

@@ -15,7 +15,6 @@ import msgspec
 import pytest
 
 from circles import join_file_circle, key_of, new_file_circle
-from server_helpers import Site
 from studycircle_tui.core import signing
 from studycircle_tui.core.ops import Op
 from studycircle_tui.core.replica import Replica
@@ -106,12 +105,14 @@ def test_a_rotation_proves_its_new_key_for_this_circle_and_member_only(tmp_path)
     rotated = ana.rotate_key()
     new = key_of(ana)
     assert rotated.v == 2 and rotated.data.proof is not None
-    statement = signing.proof_bytes(ana.state.id, ana.me, new.public)
-    assert signing.proof_holds(rotated.data.proof, new.public, statement)
-    elsewhere = signing.proof_bytes("01J2ZQ8W6D2RVR8Y7Q6MZ3K0AB", ana.me, new.public)
-    assert not signing.proof_holds(rotated.data.proof, new.public, elsewhere)
-    as_lead = signing.proof_bytes(ana.state.id, lead.me, new.public)
-    assert not signing.proof_holds(rotated.data.proof, new.public, as_lead)
+    # Checked as every replica checks it: the same proof, named for another circle or
+    # another member, proves nothing.
+    replace = msgspec.structs.replace
+    assert signing.Signatures().proves(rotated)
+    elsewhere = replace(rotated, circle="01J2ZQ8W6D2RVR8Y7Q6MZ3K0AB")
+    assert not signing.Signatures().proves(elsewhere)
+    as_lead = replace(rotated, data=replace(rotated.data, member=lead.me))
+    assert not signing.Signatures().proves(as_lead)
     sync(ana, lead)
     assert lead.state.key_of(ana.me) == new.public
     assert not reported(lead)
@@ -171,13 +172,6 @@ def test_a_circle_from_before_proofs_keeps_its_rotations(tmp_path):
 
 
 # --- a server circle ---------------------------------------------------------------------
-
-
-@pytest.fixture
-async def site(tmp_path, database):
-    site = await Site.start(tmp_path / "server", database)
-    yield site
-    await site.close()
 
 
 async def test_the_server_refuses_a_rotation_without_proof_of_the_new_key(site):

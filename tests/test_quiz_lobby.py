@@ -8,7 +8,7 @@ import os
 import pytest
 
 from circles import key_of
-from quiz_helpers import file_or_server_circle, quiz_circle
+from quiz_helpers import asked, file_or_server_circle, quiz_circle
 from studycircle_tui.core.ops import encode_op
 from studycircle_tui.sync.engine import Refused
 from studycircle_tui.sync.quizrun import QuizRunner, players_expected, seat
@@ -26,13 +26,7 @@ def _names(service, members) -> list[str]:
 
 async def _ayu_in_question_1(circle) -> str:
     """Lea starts the quiz, Ayu joins the lobby, Lea asks question 1; the session's id."""
-    session_id = (await QuizRunner(circle.lead).start(circle.quiz)).id
-    await circle.sync()
-    await QuizRunner(circle.players[0]).join(session_id)
-    await circle.sync()
-    await QuizRunner(circle.lead).open_question(session_id, 0)
-    await circle.sync()
-    return session_id
+    return await asked(circle, players=circle.players[:1])
 
 
 async def test_the_lobby_knows_who_came_and_who_left(circle):

@@ -6,20 +6,11 @@ import contextlib
 import gzip
 import json
 
-import pytest
-
 from server_helpers import Site, body, now_ms
 from studycircle_tui.core.ops import SERVER_ACTOR, decode_op
 from studycircle_tui.core.replica import Replica
 from studycircle_tui.server import circle as circle_module
 from studycircle_tui.server.storage import StorageError
-
-
-@pytest.fixture
-async def site(tmp_path, database):
-    site = await Site.start(tmp_path / "server", database)
-    yield site
-    await site.close()
 
 
 def folded(circle: str, pulled: dict) -> Replica:

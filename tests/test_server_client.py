@@ -9,20 +9,13 @@ import httpx
 import msgspec
 import pytest
 
-from server_helpers import BASE, Site
+from server_helpers import BASE
 from studycircle_tui.core.ops import encode_op
 from studycircle_tui.store.db import Store
 from studycircle_tui.sync.engine import CircleService
 from studycircle_tui.sync.http import HttpTransport, ServerError, read_token, token_path
 from studycircle_tui.sync.join import JoinError, join
 from studycircle_tui.sync.transport import TransportError
-
-
-@pytest.fixture
-async def site(tmp_path, database):
-    site = await Site.start(tmp_path / "server", database)
-    yield site
-    await site.close()
 
 
 async def _member(site, tmp_path, code, name):
@@ -229,3 +222,25 @@ async def test_a_server_circle_promises_what_a_file_circle_cannot(site, tmp_path
     # a shared file holds every op as written, for anyone who has it to read.
     assert server_member.can_hide_authors and server_member.answers_sealed
     assert not file_member.can_hide_authors and not file_member.answers_sealed
+
+
+async def test_a_pushed_op_the_server_refuses_is_explained_in_the_members_language(site, tmp_path):
+    """A device whose clock is two days ahead: the server refuses its op with the code
+    ``clock_ahead``, and the member reads the code's sentence in Indonesian, not the
+    server's English."""
+    from studycircle_tui import i18n
+
+    indonesian = i18n.language("id")
+    _, code = await site.new_circle()
+    lead = await _member(site, tmp_path, code, "Lea")
+    await lead.sync_once()
+    wall = lead.circle.now_ms
+    lead.circle.now_ms = lambda: wall() + 2 * 86_400_000  # what stamps the device's ops
+    ahead = lead.submit("channel.create", {"name": "besok"})
+    await lead.sync_once()
+    assert ahead.id not in lead.store.outbox_ids(lead.record.id)  # refused, not retried
+    said = [indonesian.message(notice.text) for notice in lead.notices]
+    assert (
+        "tidak terkirim: jam perangkat ini lebih dari sehari di depan jam server; "
+        "setel jam dengan benar"
+    ) in said, said

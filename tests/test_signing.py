@@ -309,13 +309,6 @@ def test_a_circle_from_before_signing_opens_and_becomes_signed(tmp_path):
 # --- a server circle ---------------------------------------------------------------------
 
 
-@pytest.fixture
-async def site(tmp_path, database):
-    site = await Site.start(tmp_path / "server", database)
-    yield site
-    await site.close()
-
-
 async def _client(site: Site, tmp_path, code: str, name: str) -> CircleService:
     data = tmp_path / name
     store = Store(data / "replica.sqlite3")

@@ -362,7 +362,8 @@ def test_killing_the_client_leaves_nothing_behind(club, tmp_path, mode):
             server.wait_for(r"Ayu Lestari left \(worker 0, member \w+: the player left\)")
         else:
             pid = int(connected.split()[-1])
-            server.wait_for(rf"left \(app pid {pid}")
+            # Hung up on, the app ended by itself (its drafts saved), not killed.
+            server.wait_for(rf"left \(app pid {pid}, exit 0\)")
             assert not Path(f"/proc/{pid}").exists()
         assert server.children() == before  # the workers (or nothing), as before
         player.close()
@@ -370,6 +371,32 @@ def test_killing_the_client_leaves_nothing_behind(club, tmp_path, mode):
         server.stop()
     assert server.process.returncode == 0
     assert server.children() == []
+
+
+def test_a_player_who_drops_ends_only_their_own_session(club, tmp_path):
+    """Two players' apps share one worker process: Ayu's link dropping ends her app (its
+    driver hears the end of her connection), and Budi's goes on answering his keys."""
+    circle, keys = club
+    keys.write_text(keys.read_text() + f'name="Budi" {keygen(tmp_path / "budi", "budi@pc")}\n')
+    server = Server(circle, keys)
+    try:
+        workers = server.children()
+        ayu = ssh(server.port, tmp_path / "ayu", tmp_path)
+        budi = ssh(server.port, tmp_path / "budi", tmp_path, user="budi")
+        try:
+            assert ayu.wait_for("Ayu Lestari (member)"), ayu.text()
+            assert budi.wait_for("Budi (member)"), budi.text()
+            os.killpg(ayu.process.pid, signal.SIGKILL)  # her link drops without a word
+            server.wait_for(r"Ayu Lestari left \(worker 0, member \w+: the player left\)")
+            budi.resize(100, 30)  # his app still draws: the status line moves down
+            assert budi.wait_until(lambda: "Budi (member)" in budi.screen.display[28]), budi.text()
+            assert not any(line.startswith("ssh-serve: Budi left") for line in server.lines)
+            assert server.children() == workers
+        finally:
+            ayu.close()
+            budi.close()
+    finally:
+        server.stop()
 
 
 def test_a_player_who_drops_and_comes_back_keeps_their_seat_and_score(tmp_path):

@@ -1,9 +1,11 @@
 """The local replica on disk: dedup by id, outbox, cursors, drafts, and durability."""
 
+import contextlib
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 
 from circles import circle_ops
 from studycircle_tui.store.db import CircleRecord, Store
@@ -62,11 +64,32 @@ def test_circles_cursors_and_drafts_survive_reopening(tmp_path):
     assert [c.id for c in again.circles()] == ["C2", "C1"]  # most recently opened first
     assert again.circle_at("file", "/x/c.jsonl").member_id == "M1"
     assert again.cursor("C1", "local file") == "120:4"
-    assert again.draft("C1", "M1", "T1") == "half a thought"
-    assert again.draft("C1", "M9", "T1") == "another member's"  # one store, several members
+    assert again.drafts("C1", "M1") == {"T1": "half a thought"}
+    assert again.drafts("C1", "M9") == {"T1": "another member's"}  # one store, several members
     again.set_draft("C1", "M1", "T1", "")
-    assert again.draft("C1", "M1", "T1") == ""
-    assert again.draft("C1", "M9", "T1") == "another member's"
+    assert again.drafts("C1", "M1") == {}
+    assert again.drafts("C1", "M9") == {"T1": "another member's"}
+
+
+def test_a_draft_saved_during_another_threads_transaction_is_not_rolled_back_with_it(tmp_path):
+    """The app's store thread and its sync loop share one connection. A draft written
+    while the other thread is inside a transaction waits for it, rather than joining it
+    and being lost when that transaction fails and rolls back."""
+    store = Store(tmp_path / "r.sqlite3")
+    inside = threading.Event()
+
+    def save() -> None:
+        inside.wait()
+        store.set_draft("C1", "M1", "T1", "half a thought")
+
+    saving = threading.Thread(target=save)
+    saving.start()
+    with contextlib.suppress(RuntimeError), store._transaction():
+        inside.set()
+        saving.join(timeout=0.3)  # time enough for a write that does not wait to land here
+        raise RuntimeError("the disk said no")
+    saving.join()
+    assert store.drafts("C1", "M1") == {"T1": "half a thought"}
 
 
 def test_drafts_from_before_members_had_their_own_go_to_the_stores_member(tmp_path):
@@ -86,9 +109,9 @@ def test_drafts_from_before_members_had_their_own_go_to_the_stores_member(tmp_pa
     old.commit()
     old.close()
     store = Store(path)
-    assert store.draft("C1", "M1", "T1") == "kept from before"
+    assert store.drafts("C1", "M1") == {"T1": "kept from before"}
     store.close()
-    assert Store(path).draft("C1", "M1", "T1") == "kept from before"  # migrated once
+    assert Store(path).drafts("C1", "M1") == {"T1": "kept from before"}  # migrated once
 
 
 def test_store_uses_wal(tmp_path):

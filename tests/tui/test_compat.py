@@ -8,12 +8,18 @@ fraction of the bytes), the link probe there too (the terminal receives ``ESC [6
 
 import inspect
 import io
+import os
+import signal
+import sys
+import threading
 
 import pyte
 from rich.color import ColorSystem
 from rich.console import Console
 from rich.style import Style
 from textual.app import App, ComposeResult
+from textual.drivers._writer_thread import WriterThread
+from textual.drivers.linux_driver import LinuxDriver
 from textual.geometry import Size
 from textual.notifications import Notification, Notify
 from textual.reactive import reactive
@@ -103,6 +109,38 @@ async def test_nothing_is_written_to_a_terminal_that_is_not_there():
     async with app.run_test(size=SIZE):
         assert app._driver is not None
         assert not compat.write_to_terminal(app, "\x1b[6n")  # headless
+
+
+async def test_a_linux_driver_s_writes_to_a_terminal_gone_are_dropped_and_its_writer_ends():
+    """The Linux driver writes the screen to ``_file`` (the process's stderr) through its
+    writer thread; wrapped, writes to a hung-up terminal fail quietly, so the thread takes
+    every one and stops when told (unwrapped it dies on the first, and the app's next
+    writes block once its queue is full)."""
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGTSTP, signal.SIGCONT)}
+    try:
+        driver = LinuxDriver(Board())
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    assert driver._file is sys.__stderr__
+    leader, follower = os.openpty()
+    os.close(leader)  # the terminal hangs up: writing to it fails (EIO)
+    with os.fdopen(follower, "w") as gone:
+        driver._file = gone
+        compat.outlive_the_terminal(driver)
+        writer = WriterThread(driver._file)
+        writer.start()
+
+        def frames() -> None:
+            for _ in range(100):
+                writer.write("a frame\n")
+            writer.stop()
+
+        drawing = threading.Thread(target=frames, daemon=True)
+        drawing.start()
+        drawing.join(30)
+        assert not drawing.is_alive() and not writer.is_alive()
+        assert driver._file.gone
 
 
 def toasts_on_screen(app: App) -> list[str]:

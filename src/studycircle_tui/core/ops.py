@@ -641,6 +641,10 @@ class OpError(ValueError):
     """An op that is not valid JSON or does not match the schema; the text says why."""
 
 
+class UnsupportedVersion(OpError):
+    """An op of a schema version this app does not read (a newer app's, say)."""
+
+
 TOO_DEEP = "not valid JSON: nested too deeply"
 
 
@@ -656,6 +660,10 @@ def _missing_path(text: str, prefix: str = "") -> str:
     return f"missing required field `${prefix}{missing.group(2) or ''}.{missing.group(1)}`"
 
 
+def _unsupported_version(text: str) -> bool:
+    return text.startswith("Invalid enum value") and text.endswith("`$.v`")
+
+
 def _explain(error: msgspec.MsgspecError) -> str:
     text = str(error)
     if refused_kind(text):
@@ -665,7 +673,7 @@ def _explain(error: msgspec.MsgspecError) -> str:
     unknown = _UNKNOWN_TYPE.match(text)
     if unknown:
         return f"unknown op type {unknown.group(1)} - at `$.type`"
-    if text.startswith("Invalid enum value") and text.endswith("`$.v`"):
+    if _unsupported_version(text):
         known = " and ".join(f"v{version}" for version in SCHEMA_VERSIONS)
         return f"unsupported schema version ({text}); this app reads {known}"
     return _missing_path(text)
@@ -676,7 +684,8 @@ def decode_op(raw: bytes | str) -> Op:
     try:
         return _decoder.decode(raw)
     except msgspec.MsgspecError as error:
-        raise OpError(_explain(error)) from None
+        kind = UnsupportedVersion if _unsupported_version(str(error)) else OpError
+        raise kind(_explain(error)) from None
     except RecursionError:  # how msgspec gives up on deeply nested arrays and objects
         raise OpError(TOO_DEEP) from None
 

@@ -232,15 +232,6 @@ def verify(op: Op, public: Ed25519PublicKey | None) -> bool:
         return False
 
 
-def proof_holds(proof: str, key: str, statement: bytes) -> bool:
-    """Whether ``proof`` is ``key``'s signature over ``statement``."""
-    try:
-        public = Ed25519PublicKey.from_public_bytes(_unb64(key))
-    except ValueError:
-        return False
-    return _holds(proof, public, statement)
-
-
 def _holds(signature: str, public: Ed25519PublicKey | None, message: bytes) -> bool:
     if public is None:
         return False

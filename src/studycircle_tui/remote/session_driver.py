@@ -28,6 +28,7 @@ from textual.geometry import Size
 from textual.message import Message
 
 from ..tui.compat import terminal_parser
+from ..tui.messages import TerminalClosed
 from . import wire
 
 BACKLOG_LIMIT = 4 << 20
@@ -109,7 +110,7 @@ class SessionDriver(Driver):
         if not self._ended:
             self._ended = True
             self._on_end(reason)
-            self._app.exit()
+            self._app.post_message(TerminalClosed())  # the app ends as a quit does
 
     # --- application mode -------------------------------------------------------------
 

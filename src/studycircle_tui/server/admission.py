@@ -43,46 +43,53 @@ if TYPE_CHECKING:  # the hub holds the admission, which reads its tokens and key
     from .hub import Hub
 
 
+def refused(op: Op, code: str, why: str) -> dict[str, object]:
+    """A pushed op's refusal, as the client gets it."""
+    return {"id": op.id, "error": why, "code": code}
+
+
 class Admission:
     def __init__(self, hub: "Hub") -> None:
         self.hub = hub
 
     def push(
-        self, circle: Circle, member: str, item: Op | tuple[str | None, str], batch: Batch
+        self, circle: Circle, member: str, item: Op | tuple[str | None, str, str], batch: Batch
     ) -> dict[str, object]:
-        """Check one pushed op and log it; the result the client gets for it."""
-        if isinstance(item, tuple):  # it did not decode: (its id if readable, why)
-            return {"id": item[0], "error": item[1]}
+        """Check one pushed op and log it; the result the client gets for it. Every
+        refusal carries a stable ``code`` beside its English sentence."""
+        if isinstance(item, tuple):  # it did not decode: (its id if readable, why, code)
+            return {"id": item[0], "error": item[1], "code": item[2]}
         op = item
         known = circle.seen.get(op.id)
         if known is not None:
             seq, actor = known
             if actor != member:
-                return {"id": op.id, "error": "another op already has this id"}
+                return refused(op, "duplicate_id", "another op already has this id")
             return {"id": op.id, "seq": seq} if seq is not None else {"id": op.id, "sealed": True}
         if op.circle != circle.id:
-            return {"id": op.id, "error": "the op belongs to another circle"}
+            return refused(op, "wrong_circle", "the op belongs to another circle")
         if op.LOCAL_ONLY:
-            return {"id": op.id, "error": f"{op.type} stays on the device that made it"}
+            return refused(op, "local_only", f"{op.type} stays on the device that made it")
         now = clock.now_ms()
         if hlc.too_far_ahead(op.hlc, now):  # the rule file circles' replicas hold back by
-            return {"id": op.id, "error": "the op's clock is more than a day ahead of the server's"}
+            why = "the op's clock is more than a day ahead of the server's"
+            return refused(op, "clock_ahead", why)
         # The actor must be whoever holds the token (the signature covers it); seq and
         # receive time are the server's.
         if op.actor != member or op.signer is not None:
-            return {"id": op.id, "error": "an op must be made in your own name"}
+            return refused(op, "not_yours", "an op must be made in your own name")
         at = max(now, circle.last_at)
         if op.type == "quiz.open":
             at = max(at, circle.after_sealed(op.data.session))
         op = msgspec.structs.replace(op, seq=None, at=at)
         unsigned = self._unsigned(circle, op)
         if unsigned is not None:
-            return {"id": op.id, "error": unsigned[1], "code": unsigned[0]}
+            return refused(op, *unsigned)
         why = permissions.refusal(circle.replica.state, op)
         if why is None and op.type == "quiz.answer" and circle.has_sealed_answer(op):
             why = "you have already answered this question"
         if why is not None:
-            return {"id": op.id, "error": why}
+            return refused(op, "forbidden", why)
         circle.last_at = at
         if op.type == "quiz.answer":
             return self._seal(circle, op, batch)

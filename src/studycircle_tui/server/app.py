@@ -19,7 +19,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from ..core.ops import TOO_DEEP, Name, Op, OpError, PublicKey, decode_op
+from ..core.ops import TOO_DEEP, Name, Op, OpError, PublicKey, UnsupportedVersion, decode_op
 from .circle import MAX_WAIT_S, Circle
 from .errors import ApiError
 from .hub import Hub
@@ -311,12 +311,14 @@ def create_app(
         raws = _decoded(_push_decoder, body, "{ops: [...]}").ops
         if len(raws) > MAX_OPS_PER_PUSH:
             raise ApiError(413, "too_many_ops", f"send at most {MAX_OPS_PER_PUSH} ops at a time")
-        items: list[Op | tuple[str | None, str]] = []
+        items: list[Op | tuple[str | None, str, str]] = []
         for raw in raws:
             try:
                 items.append(decode_op(raw))
+            except UnsupportedVersion as error:  # a newer app's: it can tell its member why
+                items.append((_id_of(raw), str(error), "unsupported_version"))
             except OpError as error:
-                items.append((_id_of(raw), str(error)))
+                items.append((_id_of(raw), str(error), "invalid_op"))
 
         def work(batch: Batch) -> list[dict[str, object]]:
             return [hub.admission.push(circle, member, item, batch) for item in items]

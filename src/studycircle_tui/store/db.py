@@ -147,7 +147,9 @@ class Store:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         # The app's store thread and its sync loop share this connection: one
-        # transaction at a time (a second BEGIN on one connection is an error).
+        # transaction at a time (a second BEGIN on one connection is an error), and no
+        # lone write (``_write``) inside another thread's: it would commit or roll back
+        # with that transaction, not on its own.
         self._in_transaction = threading.RLock()
         self._migrate_drafts()
         self._db.executescript(SCHEMA)
@@ -160,7 +162,7 @@ class Store:
     # --- circles ----------------------------------------------------------------------
 
     def save_circle(self, record: CircleRecord) -> None:
-        self._db.execute(
+        self._write(
             "INSERT OR REPLACE INTO circles VALUES (?, ?, ?, ?, ?, ?)",
             (
                 record.id,
@@ -188,7 +190,7 @@ class Store:
         return CircleRecord(*row) if row else None
 
     def mark_opened(self, circle_id: str, ms: int) -> None:
-        self._db.execute("UPDATE circles SET opened_ms = ? WHERE id = ?", (ms, circle_id))
+        self._write("UPDATE circles SET opened_ms = ? WHERE id = ?", (ms, circle_id))
 
     # --- ops --------------------------------------------------------------------------
 
@@ -362,21 +364,31 @@ class Store:
             "SELECT COUNT(*) FROM outbox WHERE circle = ?", (circle_id,)
         ).fetchone()[0]
 
-    def delivered(self, circle_id: str, op_ids: Iterable[str], *, echo: bool = False) -> None:
-        """Take delivered ops out of the outbox; with ``echo`` (a file), in the same step
-        note that each is yet to be read back (see ``requeue_unechoed``)."""
+    def delivered(
+        self, circle_id: str, op_ids: Iterable[str], *, unechoed: Iterable[str] = ()
+    ) -> None:
+        """Take delivered ops out of the outbox and, in the same step, note those of them
+        ``unechoed`` (appended to a file) as yet to be read back (see ``requeue_unechoed``)."""
         rows = [(circle_id, op_id) for op_id in op_ids]
         with self._transaction():
             self._db.executemany("DELETE FROM outbox WHERE circle = ? AND id = ?", rows)
-            if echo:
-                self._db.executemany("INSERT OR IGNORE INTO unechoed VALUES (?, ?)", rows)
+            self._db.executemany(
+                "INSERT OR IGNORE INTO unechoed VALUES (?, ?)",
+                [(circle_id, op_id) for op_id in unechoed],
+            )
 
-    def echoed(self, circle_id: str, op_ids: Iterable[str]) -> None:
-        """These ops were read back from the file they were appended to."""
+    def echoed(self, circle_id: str, op_ids: Iterable[str]) -> int:
+        """These ops were read back from the file they were appended to. Being there,
+        none waits to be appended again (a run killed between its append and
+        ``delivered`` left them in the outbox); returns how many left the outbox."""
         rows = [(circle_id, op_id) for op_id in op_ids]
-        if rows and self._awaiting_echo(circle_id):  # a file is polled: no write if idle
-            with self._transaction():
-                self._db.executemany("DELETE FROM unechoed WHERE circle = ? AND id = ?", rows)
+        # A file is polled: no write when nothing waits.
+        if not rows or not (self._awaiting_echo(circle_id) or self.outbox_size(circle_id)):
+            return 0
+        with self._transaction():
+            self._db.executemany("DELETE FROM unechoed WHERE circle = ? AND id = ?", rows)
+            left = self._db.executemany("DELETE FROM outbox WHERE circle = ? AND id = ?", rows)
+        return max(left.rowcount, 0)
 
     def requeue_unechoed(self, circle_id: str) -> int:
         """Queue again every op not read back by a read that went to the end of the file
@@ -412,18 +424,9 @@ class Store:
         return row[0] if row else None
 
     def set_cursor(self, circle_id: str, remote: str, cursor: str) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO cursors VALUES (?, ?, ?)", (circle_id, remote, cursor)
-        )
+        self._write("INSERT OR REPLACE INTO cursors VALUES (?, ?, ?)", (circle_id, remote, cursor))
 
     # --- drafts -----------------------------------------------------------------------
-
-    def draft(self, circle_id: str, member: str, place: str) -> str:
-        row = self._db.execute(
-            "SELECT text FROM drafts WHERE circle = ? AND member = ? AND place = ?",
-            (circle_id, member, place),
-        ).fetchone()
-        return row[0] if row else ""
 
     def drafts(self, circle_id: str, member: str) -> dict[str, str]:
         """Every unsent draft of a member in a circle, by place."""
@@ -434,12 +437,12 @@ class Store:
 
     def set_draft(self, circle_id: str, member: str, place: str, text: str) -> None:
         if text:
-            self._db.execute(
+            self._write(
                 "INSERT OR REPLACE INTO drafts VALUES (?, ?, ?, ?)",
                 (circle_id, member, place, text),
             )
         else:
-            self._db.execute(
+            self._write(
                 "DELETE FROM drafts WHERE circle = ? AND member = ? AND place = ?",
                 (circle_id, member, place),
             )
@@ -464,7 +467,7 @@ class Store:
     def save_quiz_keys(self, circle_id: str, key_hash: str, salts: str, keys: bytes) -> None:
         """Keep a live quiz's keys (JSON) and salts on this device, under the salted hash
         its ``quiz.create`` publishes; they leave it only one by one, in ``quiz.reveal``."""
-        self._db.execute(
+        self._write(
             "INSERT OR REPLACE INTO quiz_keys VALUES (?, ?, ?, ?)",
             (circle_id, key_hash, salts, keys),
         )
@@ -476,13 +479,6 @@ class Store:
         )
         return {key_hash: (salts, keys) for key_hash, salts, keys in rows.fetchall()}
 
-    def quiz_keys(self, circle_id: str, key_hash: str) -> tuple[str, bytes] | None:
-        row = self._db.execute(
-            "SELECT salts, keys FROM quiz_keys WHERE circle = ? AND key_hash = ?",
-            (circle_id, key_hash),
-        ).fetchone()
-        return (row[0], row[1]) if row else None
-
     # --- signing keys (this user's, per circle and member) -------------------------------
 
     def save_key(
@@ -490,7 +486,7 @@ class Store:
     ) -> None:
         """Keep a key: this user's (``seed``: its private half), or a server's public
         key as its join gave it (member "@server", no seed)."""
-        self._db.execute(
+        self._write(
             "INSERT OR REPLACE INTO keys VALUES (?, ?, ?, ?, ?)",
             (circle_id, member, public, seed, ms),
         )
@@ -507,6 +503,12 @@ class Store:
 
     def _transaction(self) -> "_Transaction":
         return _Transaction(self._db, self._in_transaction)
+
+    def _write(self, sql: str, params: tuple[object, ...]) -> None:
+        """One statement that commits on its own, never inside a transaction another
+        thread holds open on this connection (see ``__init__``)."""
+        with self._in_transaction:
+            self._db.execute(sql, params)
 
     def _version(self) -> int:
         return self._db.execute("PRAGMA data_version").fetchone()[0]

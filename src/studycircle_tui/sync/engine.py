@@ -187,6 +187,10 @@ class SharedCircle:
         # a push overlapped does not take the op it did not read back for one lost.
         self._pushing = asyncio.Lock()
         self._pushes = 0
+        # A file is read before this process first appends to it: an op a run killed
+        # between its append and noting it delivered is found there, not appended twice.
+        self._read_first = transport.echoes
+        self._read_back: set[str] | None = None  # ids pulls read while a push ran
         self._offline_since = 0
         self.status = SyncStatus(transport.kind, SyncState.SYNCED)
         self._catchup: CatchUp | None = None  # a busy circle's preview, while it loads
@@ -414,6 +418,9 @@ class SharedCircle:
             self._fold_what_others_stored()
 
     async def _sync_with_the_other_side(self, wait: float) -> None:
+        if self._read_first:
+            await self._pull(0.0)
+            self._read_first = False
         await self._push()
         if wait <= 0:
             await self._pull(0.0)
@@ -562,12 +569,20 @@ class SharedCircle:
             self._notice(problem, "error")
         if not outbox:
             return
+        read_back: set[str] = set()
+        self._read_back = read_back
         try:
             results = await self.transport.push(outbox, self._push_progress)
         finally:
+            self._read_back = None
             self._set_status(sending=None)
         delivered = [result.id for result in results if result.error is None]
-        self.store.delivered(self.record.id, delivered, echo=self.transport.echoes)
+        # A file's ops are awaited as echoes, but for those a pull beside the push read
+        # back already (it may take less time than the append's fsync).
+        echoes = [op_id for op_id in delivered if op_id not in read_back]
+        self.store.delivered(
+            self.record.id, delivered, unechoed=echoes if self.transport.echoes else ()
+        )
         shown = self._shown  # where this member's own ops were folded
         for result in results:
             if result.sealed:
@@ -576,7 +591,10 @@ class SharedCircle:
                 # The other side will never take it: say why and forget it locally.
                 self.store.drop_op(self.record.id, result.id)
                 self._emit(shown.reject(result.id))
-                self._notice(Message("not sent: {reason}", reason=Message(result.error)), "error")
+                # A Message (a server's code said in words) stays one: it is translated.
+                why = result.error
+                reason = why if isinstance(why, Message) else Message(why)
+                self._notice(Message("not sent: {reason}", reason=reason), "error")
         self._outbox_changed()
 
     def _push_progress(self, done: int, total: int) -> None:
@@ -710,7 +728,10 @@ class SharedCircle:
         circle = self.record.id
         restored = 0
         if self.transport.echoes:
-            self.store.echoed(circle, [op.id for op in pulled.ops])
+            if self._read_back is not None:
+                self._read_back.update(op.id for op in pulled.ops)
+            if self.store.echoed(circle, [op.id for op in pulled.ops]):
+                self._outbox_changed()
             if not pulled.more and not overlapped:
                 restored += self.store.requeue_unechoed(circle)
         if pulled.complete:

@@ -26,7 +26,7 @@ from .. import __version__
 from ..core.messages import N_, Message, os_reason
 from ..core.ops import AnyOp, Op, OpError, encode_op, read_op
 from ..store.db import CircleRecord
-from .server_errors import sentence
+from .server_errors import op_refusal, sentence
 from .transport import Preview, Progress, Pulled, Pushed, TransportError, TransportKind
 
 MAX_BATCH_OPS = 500
@@ -87,6 +87,7 @@ class _Result(msgspec.Struct):
     seq: int | None = None
     sealed: bool = False
     error: str | None = None
+    code: str | None = None  # a refusal's, stable (docs/architecture.md)
 
 
 class _Push(msgspec.Struct):
@@ -389,7 +390,7 @@ class HttpTransport:
             raise TransportError(N_("the server answered a different number of ops than sent"))
         # Results come in the order sent; the op's own id is the one to report.
         return [
-            Pushed(op.id, error=answer.error)
+            Pushed(op.id, error=op_refusal(answer.code, answer.error))
             if answer.error is not None
             else Pushed(op.id, seq=answer.seq, sealed=answer.sealed)
             for (op, _), answer in zip(batch, answers, strict=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.drivers.linux_driver import LinuxDriver
 from textual.filter import LineFilter
 from textual.worker import Worker, WorkerState
 
@@ -25,9 +26,10 @@ from . import display
 from .actions import bindings_for
 from .commands import KeyCommands
 from .intents import IntentQueue
-from .messages import CircleChanged, NoticeReceived, SyncStatusChanged
+from .messages import CircleChanged, NoticeReceived, SyncStatusChanged, TerminalClosed
 from .preferences import Preferences
 from .screens.main import MainScreen
+from .terminal_driver import TerminalDriver
 from .theme_vars import theme_variable_defaults
 from .visible import ControlFilter, visible_line
 
@@ -84,6 +86,12 @@ class StudyCircleApp(App[str | None]):
         if theme is not None:
             self.theme = theme
         self.main_screen = MainScreen(service, self.settings)
+
+    def get_driver_class(self):
+        # Textual's choice (TEXTUAL_DRIVER names textual-serve's web driver), but in a
+        # terminal the one that ends the app when the terminal goes.
+        driver = super().get_driver_class()
+        return TerminalDriver if driver is LinuxDriver else driver
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return theme_variable_defaults(self.current_theme)
@@ -147,6 +155,14 @@ class StudyCircleApp(App[str | None]):
     async def action_quit(self) -> None:
         self.main_screen.thread_pane.leave_thread()  # the debounced draft save may not have run
         self.exit()
+
+    async def on_terminal_closed(self, _: TerminalClosed) -> None:
+        # As if the member had quit: nothing they typed is lost. (A terminal may go while
+        # the app is still starting, before there is a thread pane to save.)
+        if self.main_screen.is_mounted:
+            await self.action_quit()
+        else:
+            self.exit()
 
     def _service_event(self, event: Event) -> None:
         # Called on the app's own event loop (the sync worker runs there), so posting is safe.

@@ -11,6 +11,8 @@ What is here, and who needs it:
   other text instead (the changed-cells display layer, ``changed_cells.py``);
 - the SGR codes Rich writes for a style (same);
 - writing a query straight to the terminal (the slow-link probe in ``preferences.py``);
+- the file Textual's Linux driver writes the screen to, so that a terminal gone away
+  does not stop the app from ending (``terminal_driver.py``);
 - withdrawing a toast, so one said again replaces it (``notices.py``);
 - redrawing a line-API view's scrollbars without a relayout (``widgets/thread_view.py``);
 - dropping a widget's reactive watchers on widgets gone from the DOM (``widgets/footer.py``);
@@ -22,8 +24,10 @@ What is here, and who needs it:
   (``remote/session_driver.py``).
 """
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TextIO
 
 from rich.console import Console
 from rich.style import Style
@@ -141,6 +145,45 @@ def write_to_terminal(app: App, text: str) -> bool:
     driver.write(text)
     driver.flush()
     return True
+
+
+class _TerminalOutput:
+    """The terminal's file, until writing to it fails (EIO: the terminal hung up); from
+    then on its descriptor is pointed at /dev/null: there is no one left to see, and what
+    the file still holds would fail again when Python flushes it at exit (exit status
+    120)."""
+
+    def __init__(self, file: TextIO) -> None:
+        self._file = file
+        self.gone = False
+
+    def write(self, text: str) -> None:
+        self._attempt(self._file.write, text)
+
+    def flush(self) -> None:
+        self._attempt(self._file.flush)
+
+    def _attempt(self, action: Callable, *args: str) -> None:
+        try:
+            action(*args)
+        except OSError:
+            if self.gone:
+                return
+            self.gone = True
+            nowhere = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(nowhere, self._file.fileno())
+            os.close(nowhere)
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+
+def outlive_the_terminal(driver: object) -> None:
+    """Let a Linux driver's screen writes fail quietly once its terminal is gone. Its
+    writer thread writes ``driver._file`` and dies on the first error; the updates that
+    follow then fill its queue, and the app's loop blocks on the next one, so the app
+    never finishes ending."""
+    driver._file = _TerminalOutput(driver._file)  # type: ignore[attr-defined]
 
 
 # --- toasts ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from textual.content import Content
 from textual.dom import DOMNode
 from textual.widgets import Input, Label, TextArea
 
@@ -53,7 +54,7 @@ def say_no(node: DOMNode, reason: str, heading: str = NOT_DONE) -> None:
     lines = screen.query(f".{MESSAGE_LINE}")
     if lines:
         line = lines.first(Label)
-        line.update(text)
+        line.update(Content(text))  # as text: a reason may quote what someone typed
         line.scroll_visible()  # below the fold on a 24-row terminal
         return
     screen.notify(text, severity="error", timeout=10, markup=False)

@@ -1,4 +1,5 @@
-"""Messages the app posts when the circle or its sync changes (named in the past tense)."""
+"""Messages the app posts when the circle or its sync changes, and the one its driver posts
+when the terminal goes (named in the past tense)."""
 
 from dataclasses import dataclass
 from enum import Enum
@@ -78,3 +79,7 @@ class ThreadChosen(Message):
 
     thread_id: str
     at_post: str | None = None
+
+
+class TerminalClosed(Message):
+    """The app's terminal has gone (hung up, SIGHUP, the SSH session dropped): save and end."""

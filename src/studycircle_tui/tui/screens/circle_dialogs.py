@@ -68,8 +68,11 @@ class MeanwhileScreen(Dialog[str | None]):
                 if arrival.mentions:
                     text += f" · {arrival.mentions} mention{'s' * (arrival.mentions > 1)}"
                 options.append(Option(text, id=arrival.thread_id))
+            # markup=False: the lines quote channel names and thread titles as written.
             yield OptionList(
-                *(options or [Option("Nothing new arrived.", disabled=True)]), id="arrivals"
+                *(options or [Option("Nothing new arrived.", disabled=True)]),
+                id="arrivals",
+                markup=False,
             )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

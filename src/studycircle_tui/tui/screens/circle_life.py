@@ -136,5 +136,6 @@ class CircleStatus(StatusLine):
         starting = self.life.session_starting(self.service.state, now, quiet=self.focusing)
         if starting is not None:
             title = visible_line(starting.session.title)
-            self.notify(f"{title} has started.", title="Session", timeout=20)
+            # markup=False: the title is as its author wrote it.
+            self.notify(f"{title} has started.", title="Session", timeout=20, markup=False)
         self.redraw()  # the next session moves on; the line is redrawn only if it changed

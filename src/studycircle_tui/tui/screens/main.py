@@ -243,7 +243,8 @@ class MainScreen(Screen[None]):
         if not self.focusing:  # focus mode silences bells and notices
             for said in mentions_heard(state, self.service.me, message.change.applied):
                 self.mention_bells += 1
-                self.notify(said, title="Mention")
+                # markup=False: it quotes a member's name and a thread's title as written.
+                self.notify(said, title="Mention", markup=False)
                 if self.settings.bell_on_mention:
                     self.app.bell()
         if self.is_current:  # never over a quiz or a note being edited

@@ -98,7 +98,7 @@ class QuizPaneScreen(QuizBaseScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="quiz-pane"):
             yield Label("Quizzes", id="quiz-pane-title", classes="quiz-title")
-            yield OptionList(id="quiz-list")
+            yield OptionList(id="quiz-list", markup=False)  # titles as their authors wrote them
             yield Static("", id="quiz-detail")
         yield StatusLine(self.service, quiz_only=True)
         yield Footer()

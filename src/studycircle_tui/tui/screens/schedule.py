@@ -52,7 +52,7 @@ class ScheduleScreen(ModalScreen[None]):
         with VerticalScroll(id="schedule-box", can_focus=False):
             yield Label("Schedule", classes="title")
             yield Label(f"Times in your zone ({datetime.now().astimezone():%Z})", classes="hint")
-            yield OptionList(id="sessions")
+            yield OptionList(id="sessions", markup=False)  # titles as their authors wrote them
             with Vertical(id="session-form"):
                 yield Input(placeholder="Title, e.g. Weekly book discussion", id="title")
                 with Horizontal():
