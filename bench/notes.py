@@ -227,6 +227,7 @@ class Inbox:
 
     kind = "local file"
     ordering = "hlc"
+    echoes = False  # what it is handed is not read back from anywhere
 
     def __init__(self) -> None:
         self.waiting: list[Op] = []
