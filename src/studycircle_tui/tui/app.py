@@ -86,6 +86,11 @@ class StudyCircleApp(App[str | None]):
         if theme is not None:
             self.theme = theme
         self.main_screen = MainScreen(service, self.settings)
+        if tune_gc:
+            # Now, the circle just folded, and again once the first screen is drawn (its
+            # widgets): Textual's start makes thousands of objects, and a full collection
+            # meanwhile rescanned the whole state (~55 ms of opening a 1 MB note's pane).
+            tune_garbage_collector()
 
     def get_driver_class(self):
         # Textual's choice (TEXTUAL_DRIVER names textual-serve's web driver), but in a
