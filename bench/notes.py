@@ -257,7 +257,6 @@ def child(store_path: str, circle: str, note_id: str, marks: str, commands: int)
 
     class BenchApp(tui_app.StudyCircleApp):
         # The app, then the notes pane on the note, as its N would open it.
-        CSS_PATH = str(Path(tui_app.__file__).with_name("app.tcss"))
 
         def on_mount(self) -> None:
             # Textual calls this before the app's own on_mount, which shows the main

@@ -5,11 +5,20 @@ start. Each was measured on a 1 MB note (bench/notes.py); here is what each does
 
 import gc
 
-from note_helpers import demo_with_ayu, make_app
+import pytest
+from note_helpers import demo_with_ayu, make_app, until
+
+from studycircle_tui.tui.screens.notes import NotesScreen
+
+SIZE = (120, 40)
 
 
-def test_the_app_puts_the_folded_circle_out_of_the_collector_s_sight(tmp_path, monkeypatch):
-    rina, _, _ = demo_with_ayu(tmp_path, monkeypatch)
+@pytest.fixture
+def rina(tmp_path, monkeypatch):
+    return demo_with_ayu(tmp_path, monkeypatch)[0]
+
+
+def test_the_app_puts_the_folded_circle_out_of_the_collector_s_sight(rina):
     gc.unfreeze()
     gc.set_threshold(700, 10, 10)
     try:
@@ -20,3 +29,35 @@ def test_the_app_puts_the_folded_circle_out_of_the_collector_s_sight(tmp_path, m
         assert not any(thing is notes for thing in gc.get_objects())  # frozen: not scanned
     finally:
         gc.unfreeze()
+
+
+async def open_notes_watching(pilot) -> tuple[NotesScreen, list[tuple[object, bool]], list[int]]:
+    """Press N, and note every restyle asked for meanwhile (the node, and whether it had
+    widgets in it) and every re-read of the app's stylesheets."""
+    app = pilot.app
+    restyled: list[tuple[object, bool]] = []
+    reparsed: list[int] = []
+    update_styles, reparse = app.update_styles, app.stylesheet.reparse
+
+    def restyle(node, animate: bool = True) -> None:
+        restyled.append((node, bool(node.children)))
+        update_styles(node, animate)
+
+    def read_again() -> None:
+        reparsed.append(1)
+        reparse()
+
+    app.update_styles = restyle
+    app.stylesheet.reparse = read_again
+    await pilot.press("N")
+    await until(pilot, lambda: isinstance(app.screen, NotesScreen))
+    screen = app.screen
+    await until(pilot, lambda: screen.focused is screen.query_one("#notes-list"))
+    return screen, restyled, reparsed
+
+
+async def test_opening_the_notes_pane_reads_no_stylesheet_again(rina):
+    async with make_app(rina).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        _, _, reparsed = await open_notes_watching(pilot)
+        assert reparsed == []  # notes.tcss was read with the app's own
