@@ -25,7 +25,7 @@ from textual.notifications import Notification, Notify
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from ptyterm import cells
 from studycircle_tui.tui import compat
@@ -215,6 +215,24 @@ async def test_watchers_of_a_removed_widget_can_be_dropped():
         assert len(watchers["value"]) == 1  # still there: what the footer works around
         compat.drop_watchers_on_detached(source)
         assert watchers["value"] == []
+
+
+async def test_a_compact_footer_s_keys_are_told_apart_and_take_its_compact_class():
+    """``FooterKey`` (not exported) is what ``is_footer_key`` finds, and a compact footer
+    gives each the class ``-compact``: the class AppFooter sets before they mount."""
+
+    class Host(App[None]):
+        BINDINGS = [("q", "quit", "Quit")]
+
+        def compose(self) -> ComposeResult:
+            yield Footer(compact=True)
+
+    async with Host().run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        footer = pilot.app.query_one(Footer)
+        keys = [node for node in footer.walk_children() if compat.is_footer_key(node)]
+        assert keys and all(key.has_class("-compact") for key in keys)
+        assert not compat.is_footer_key(footer)
 
 
 def test_tree_sitter_loads_markdown_and_nothing_that_is_not_there():

@@ -8,6 +8,7 @@ import gc
 import pytest
 from note_helpers import demo_with_ayu, make_app, until
 
+from studycircle_tui.tui import compat
 from studycircle_tui.tui.screens.notes import NotesScreen
 
 SIZE = (120, 40)
@@ -61,3 +62,12 @@ async def test_opening_the_notes_pane_reads_no_stylesheet_again(rina):
         await pilot.pause()
         _, _, reparsed = await open_notes_watching(pilot)
         assert reparsed == []  # notes.tcss was read with the app's own
+
+
+async def test_a_footer_s_keys_mount_compact_without_a_restyle_each(rina):
+    async with make_app(rina).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen, restyled, _ = await open_notes_watching(pilot)
+        keys = [key for key in screen.query("Footer *") if compat.is_footer_key(key)]
+        assert keys and all(key.has_class("-compact") for key in keys)  # as Textual sets it
+        assert not [node for node, _ in restyled if compat.is_footer_key(node)]

@@ -15,7 +15,8 @@ What is here, and who needs it:
   does not stop the app from ending (``terminal_driver.py``);
 - withdrawing a toast, so one said again replaces it (``notices.py``);
 - redrawing a line-API view's scrollbars without a relayout (``widgets/thread_view.py``);
-- dropping a widget's reactive watchers on widgets gone from the DOM (``widgets/footer.py``);
+- dropping a widget's reactive watchers on widgets gone from the DOM, and telling the
+  footer's keys from what else it composes (``widgets/footer.py``);
 - whether tree-sitter can load a grammar (``widgets/note_editor.py``);
 - the app whose code is running now: one ssh-serve worker runs many players' apps in
   one process, and each draws times in its own format (``timefmt.py``);
@@ -215,6 +216,14 @@ def drop_watchers_on_detached(node: DOMNode) -> None:
     watchers = getattr(node, "__watchers", {})
     for name, watching in watchers.items():
         watchers[name] = [(other, callback) for other, callback in watching if other.is_attached]
+
+
+def is_footer_key(widget: object) -> bool:
+    """Whether ``widget`` is one of the keys Textual's ``Footer`` composes (``FooterKey``
+    is not exported); such a key takes the class ``-compact`` while its footer is compact."""
+    from textual.widgets._footer import FooterKey
+
+    return isinstance(widget, FooterKey)
 
 
 # --- syntax highlighting ---------------------------------------------------------------

@@ -13,7 +13,7 @@ from rich.style import Style
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from ...core.noteblame import blame
 from ...core.state import Note
@@ -23,6 +23,7 @@ from ..actions import bindings_for
 from ..intents import ask
 from ..timefmt import absolute
 from ..visible import visible
+from ..widgets.footer import AppFooter
 from ..widgets.note_lines import NoteLines
 from ..widgets.note_render import blame_strips, diff_strips, text_strips
 from ..widgets.note_rows import RevisionRows, revision_numbers
@@ -53,7 +54,7 @@ class NoteHistoryScreen(NoteScreenBase):
                 yield Label("", id="history-view-title", classes="notes-pane-title", markup=False)
                 yield NoteLines(id="history-view")
         yield StatusLine(self.service, quiz_only=True)
-        yield Footer(compact=True)
+        yield AppFooter(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()

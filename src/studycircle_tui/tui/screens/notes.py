@@ -8,7 +8,7 @@ from functools import partial
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from ...core.noteblame import blame
 from ...core.state import Note
@@ -17,6 +17,7 @@ from .. import note_drafts
 from ..actions import bindings_for, key_for
 from ..timefmt import absolute, relative
 from ..visible import visible
+from ..widgets.footer import AppFooter
 from ..widgets.note_lines import NoteLines
 from ..widgets.note_render import (
     MARKDOWN_LIMIT,
@@ -63,7 +64,7 @@ class NotesScreen(NoteEditing):
                 yield NoteLines(id="note-view")
                 yield self._editor
         yield StatusLine(self.service, quiz_only=True)
-        yield Footer(compact=True)
+        yield AppFooter(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()
