@@ -71,3 +71,14 @@ async def test_a_footer_s_keys_mount_compact_without_a_restyle_each(rina):
         keys = [key for key in screen.query("Footer *") if compat.is_footer_key(key)]
         assert keys and all(key.has_class("-compact") for key in keys)  # as Textual sets it
         assert not [node for node, _ in restyled if compat.is_footer_key(node)]
+
+
+async def test_the_notes_screen_is_restyled_whole_once_as_textual_shows_it(rina):
+    async with make_app(rina).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen, restyled, _ = await open_notes_watching(pilot)
+        whole = [node for node, filled in restyled if node is screen and filled]
+        # Textual's own, as the screen resumes: its width and pane classes came before
+        # its widgets did.
+        assert len(whole) == 1
+        assert screen.has_class("-wide") and screen.has_class("-pane-list")

@@ -39,13 +39,13 @@ class NoteScreenBase(Screen[None]):
         return Style(color=self.palette.marker.color, bold=True)
 
     def on_mount(self) -> None:
-        self._width_class_now()
         self.watch(self.app, "theme", self._theme_changed, init=False)
 
     def _width_class_now(self) -> None:
         """Textual sets the width class (-narrow, -wide) on a screen's first resize, which
         comes after its first layout: set it now, so the note is laid out, and a big one
-        built, once and at the width it keeps (not half-built at another first)."""
+        built, once and at the width it keeps (not half-built at another first). Called
+        as ``compose`` starts: set once the widgets are in, a class restyles them all."""
         breakpoints = self.HORIZONTAL_BREAKPOINTS or []
         width = self.app.size.width
         chosen = next(

@@ -46,6 +46,7 @@ class NoteHistoryScreen(NoteScreenBase):
         self.view = "diff"
 
     def compose(self) -> ComposeResult:
+        self._width_class_now()
         with Horizontal(id="history-body"):
             with Vertical(id="history-list-pane", classes="notes-pane"):
                 yield Label("", id="history-title", classes="notes-pane-title", markup=False)

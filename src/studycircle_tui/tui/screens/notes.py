@@ -53,6 +53,8 @@ class NotesScreen(NoteEditing):
         self.pane = "list"  # narrow screens: "list" or "note"
 
     def compose(self) -> ComposeResult:
+        self._width_class_now()
+        self._show_pane(self.pane)
         with Horizontal(id="notes-body"):
             with Vertical(id="notes-list-pane", classes="notes-pane"):
                 yield Label("Notes", id="notes-list-title", classes="notes-pane-title")
@@ -74,7 +76,6 @@ class NotesScreen(NoteEditing):
             here = [n for n in ordered if state.notes[n].channel_id == self.channel_id]
             self.note_id = (here or ordered or [None])[0]
         self.refresh_view()
-        self._show_pane("list")
         self.query_one(RowList).focus()
 
     # --- showing ----------------------------------------------------------------------
