@@ -289,3 +289,71 @@ def peak_rss_mb(pid: int) -> float:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     return math.nan
+
+
+class PtyProgram:
+    """A program in a pseudo-terminal read on the caller's thread, every chunk timed and
+    fed to pyte, so a benchmark can ask when the screen first showed something
+    (``until``) or when the program stopped writing (``quiet``): first-paint figures,
+    where ``PtyScreen``'s watcher thread would add its own scheduling to the moment."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], size: tuple[int, int]) -> None:
+        import pyte  # a dev dependency: benchmarks run from the project's venv
+
+        self.started = time.perf_counter()
+        self.process, self.fd = spawn_in_pty(argv, env, size)
+        self.screen = pyte.Screen(*size)
+        self.stream = pyte.ByteStream(self.screen)
+        self.last_byte = self.started  # when the latest chunk arrived
+
+    def text(self) -> str:
+        return "\n".join(self.screen.display)
+
+    def _read(self, timeout: float) -> bool:
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return False
+        try:
+            data = os.read(self.fd, 1 << 16)
+        except OSError:  # EIO: the program has ended
+            return False
+        if not data:
+            return False
+        self.last_byte = time.perf_counter()
+        self.stream.feed(data)
+        return True
+
+    def until(self, shown: Callable[[], bool], limit: float = 60.0) -> float:
+        """Read until ``shown()`` holds; the moment the chunk that made it so arrived."""
+        end = time.perf_counter() + limit
+        while not shown():
+            if time.perf_counter() > end or self.process.poll() is not None:
+                raise TimeoutError(f"not shown within {limit} s; the screen:\n{self.text()}")
+            self._read(0.05)
+        return self.last_byte
+
+    def quiet(self, seconds: float, limit: float = 60.0) -> float:
+        """Read until nothing arrives for ``seconds``; the moment the last chunk arrived."""
+        end = time.perf_counter() + limit
+        while time.perf_counter() < end and self._read(seconds):
+            pass
+        return self.last_byte
+
+    def press(self, keys: bytes) -> float:
+        moment = time.perf_counter()
+        os.write(self.fd, keys)
+        return moment
+
+    def status(self, field: str) -> int:
+        """A ``/proc/PID/status`` figure in kB (``VmHWM``: peak resident memory so far)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+        raise KeyError(field)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the program has used so far."""
+        return cpu_seconds(self.process.pid)
+
+    def close(self) -> None:
+        stop_in_pty(self.process, self.fd)

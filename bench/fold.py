@@ -44,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -85,11 +86,20 @@ class Builder:
     """Makes plausible ops without folding them (so building stays cheap): it tracks just
     enough (who wrote which post, which are deleted) to keep nearly every op allowed."""
 
-    def __init__(self, total: int, seed: int, signed: bool = True) -> None:
+    def __init__(
+        self,
+        total: int,
+        seed: int,
+        signed: bool = True,
+        text: Callable[[random.Random], str] | None = None,
+    ) -> None:
         self.rng = random.Random(seed)
         self.signed = signed
         self.keys: dict[str, signing.SigningKey] = {}
         self.total = total
+        # What people write: by default the same short texts everywhere (the fold does
+        # not read them); a benchmark that searches or draws posts hands in its own.
+        self.text = text
         self.wall = START_MS
         self.ops: list[Op] = []
         self.members = [self.new_id() for _ in range(MEMBERS)]
@@ -143,7 +153,8 @@ class Builder:
         asker = self.rng.choice(self.members)
         kind = "question" if self.rng.random() < 0.4 else "discussion"
         title = f"Thread {len(self.threads)}"
-        op = self.make(asker, "thread.create", channel=channel, title=title, kind=kind, text="?")
+        text = self.text(self.rng) if self.text else "?"
+        op = self.make(asker, "thread.create", channel=channel, title=title, kind=kind, text=text)
         self.threads.append((op.id, kind, asker))
         self.posts[op.id] = [(op.id, asker)]
 
@@ -161,7 +172,8 @@ class Builder:
         replies = [(p, a) for p, a in posts[1:] if p not in self.deleted]
         if type_name == "post.create":
             actor = rng.choice(self.members)
-            data: dict[str, object] = {"thread": thread_id, "text": "Because … " * 8}
+            text = self.text(rng) if self.text else "Because … " * 8
+            data: dict[str, object] = {"thread": thread_id, "text": text}
             if rng.random() < 0.3:
                 data["reply_to"] = post_id
             op = self.make(actor, "post.create", **data)
@@ -171,7 +183,8 @@ class Builder:
             reaction = rng.choice(("+1", "helpful", "thanks"))
             self.make(rng.choice(self.members), type_name, post=post_id, reaction=reaction, on=on)
         elif type_name == "post.edit" and live:
-            self.make(author, type_name, post=post_id, text="Edited: because … " * 8)
+            text = self.text(rng) if self.text else "because … " * 8
+            self.make(author, type_name, post=post_id, text="Edited: " + text)
         elif type_name == "post.delete" and live and post_id != thread_id:
             self.make(author, type_name, post=post_id)
             self.deleted.add(post_id)

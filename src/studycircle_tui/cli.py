@@ -110,7 +110,9 @@ def _run_app(service, args: argparse.Namespace) -> int:
         try:
             switch_to = app.run()
         finally:
-            service.close()  # the writes still queued (the last draft) reach the disk
+            # The writes still queued (the last draft) reach the disk; the threads that
+            # read, index and snapshot the store stop.
+            service.close()
         store = _store()
         record = store.circle(switch_to) if switch_to else None
         if record is None:

@@ -192,6 +192,11 @@ def open_as(story: Story, name: str, folder: Path, **store_options: int) -> Circ
     return service
 
 
+def text_of(service: CircleService, op_id: str) -> str:
+    """The text an op carried, as the app reads it (the store keeps post texts)."""
+    return service.texts.load([op_id])[op_id]
+
+
 def make_app(service: CircleService, bell: bool = True) -> StudyCircleApp:
     settings = Settings(name=service.state.members[service.me].name, bell_on_mention=bell)
     return StudyCircleApp(service, sync=False, settings=settings, theme=THEME)

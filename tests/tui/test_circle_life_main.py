@@ -4,6 +4,7 @@ post, the next session in the status line and a notice when a session starts."""
 from contextlib import asynccontextmanager
 
 import pytest
+from discussion_circle import text_of
 from toasts import toasts
 
 from circles import FIXED_NOW_MS, as_member, fixed_demo_service
@@ -117,7 +118,8 @@ async def test_a_new_member_sees_the_rules_and_cannot_post_before_accepting(lead
         await pilot.pause()
         await pilot.app.intents.settled()
     assert len(sam.state.threads[thread].post_ids) == posts_before + 1
-    assert sam.state.posts[sam.state.threads[thread].post_ids[-1]].text == "hi"
+    sent = sam.state.posts[sam.state.threads[thread].post_ids[-1]]
+    assert text_of(sam, sent.text_op) == "hi"
 
 
 async def test_status_line_shows_the_next_session_and_a_notice_when_it_starts(lead):

@@ -2,7 +2,7 @@
 state afterwards (and that a role's actions stay out of reach of those without it)."""
 
 import pytest
-from discussion_circle import NOW_MS, build_story, make_app, open_as
+from discussion_circle import NOW_MS, build_story, make_app, open_as, text_of
 from textual.widgets import Input, Static
 from toasts import toasts
 
@@ -77,7 +77,7 @@ async def test_new_question_then_a_reply(as_, story):
         story.ids["questions"],
     )
     replies = [citra.state.posts[p] for p in thread.post_ids[1:]]
-    assert [(p.author, p.text, p.reply_to) for p in replies] == [
+    assert [(p.author, text_of(citra, p.text_op), p.reply_to) for p in replies] == [
         (citra.me, "Answering myself: for composed functions.", None)
     ]
 
@@ -95,7 +95,10 @@ async def test_reply_to_a_particular_post_shows_what_it_answers(as_, story):
         post = citra.state.posts[citra.state.threads[story.ids["derivative"]].post_ids[-1]]
         assert view.selected_post is post  # the new post is where the view went
         lines = [view.render_line(y).text for y in range(view.size.height)]
-    assert (post.text, post.reply_to) == ("Thanks, that helps", story.ids["answer"])
+    assert (text_of(citra, post.text_op), post.reply_to) == (
+        "Thanks, that helps",
+        story.ids["answer"],
+    )
     assert any("↩ Dewi: Use the limit definition" in line for line in lines)
 
 
@@ -113,8 +116,9 @@ async def test_edit_own_post_keeps_its_history(as_, story):
         await write(pilot, "Saya ikut jam 11.")
         assert composer.text == ""  # the thread's draft is back, and it was empty
     post = dewi.state.posts[post_id]
-    assert post.text == "Saya ikut jam 11."
-    assert post.history == ["Saya ikut, tapi terlambat.", "Saya ikut, tapi datang jam 10."]
+    assert text_of(dewi, post.text_op) == "Saya ikut jam 11."
+    history = [text_of(dewi, op_id) for op_id in post.history]
+    assert history == ["Saya ikut, tapi terlambat.", "Saya ikut, tapi datang jam 10."]
     assert post.edited_ms
 
 
@@ -299,7 +303,7 @@ async def test_search_opens_the_thread_at_the_post(as_, story):
         await pilot.press("enter", "enter")
         await settled(pilot)
         selected = screen.query_one(ThreadView).selected_post
-    assert "Café" in selected.text
+    assert "Café" in text_of(citra, selected.text_op)
 
 
 async def test_a_search_that_finds_nothing_is_typed_over(as_, story):

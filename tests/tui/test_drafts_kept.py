@@ -3,7 +3,7 @@ composer counts down to its limit, a post written before accepting the rules is 
 once they are accepted, and what is pasted is cleaned of terminal control characters."""
 
 import pytest
-from discussion_circle import build_story, make_app, open_as
+from discussion_circle import build_story, make_app, open_as, text_of
 from textual import events
 from textual.widgets import Input, Label
 
@@ -107,7 +107,7 @@ async def test_a_thread_written_before_accepting_the_rules_is_sent_on_accepting(
     assert len(sam.state.threads) == threads_before + 1
     newest = max(sam.state.threads.values(), key=lambda thread: thread.id)
     assert newest.title == "Halo semua"
-    assert sam.state.posts[newest.id].text == "Saya Sam, baru bergabung 👋"
+    assert text_of(sam, sam.state.posts[newest.id].text_op) == "Saya Sam, baru bergabung 👋"
 
 
 async def test_control_characters_are_cleaned_from_a_paste(story, tmp_path):

@@ -142,7 +142,7 @@ async def test_every_screen_lists_its_keys_in_help_and_palette_and_takes_remappe
         lambda: ReactScreen(lead.state, post, lead.me),
         lambda: FlagScreen(),
         lambda: HideScreen(),
-        lambda: PostInfoScreen(lead.state, post, lead.me, lead.now_ms()),
+        lambda: PostInfoScreen(lead.state, post, lead.me, lead.now_ms(), {}),
         lambda: NewThreadScreen(lead, circle.channel),
         lambda: CircleSettingsScreen(lead),
         lambda: CircleSwitcherScreen(lead),

@@ -243,15 +243,20 @@ async def test_feedback_is_rendered_as_its_question_is_written(tmp_path):
         await circle.sync()
         await until(pilot, lambda: stage(ayu, session) == "open")
         await pilot.press("b")  # 3.5: wrong, with feedback
+        await until(pilot, lambda: player.my_answer(0) is not None)  # made in a worker
         await circle.sync()
         await QuizRunner(circle.lead).close(session)
         await QuizRunner(circle.lead).reveal(session)
         await circle.sync()
-        await until(pilot, lambda: player.query_one("#quiz-explain").display)
-        feedback = " ".join(shown(player.query_one("#quiz-explain")).split())
-        assert "That is 7 / 2; floor division rounds down." in feedback
-        assert "// is floor division." in feedback
-        assert "`" not in feedback and "*" not in feedback
+
+        def feedback() -> str:  # once laid out: shown as soon as its display is set
+            return " ".join(shown(player.query_one("#quiz-explain")).split())
+
+        await until(pilot, lambda: "That is" in feedback())
+        text = feedback()
+        assert "That is 7 / 2; floor division rounds down." in text
+        assert "// is floor division." in text
+        assert "`" not in text and "*" not in text
 
 
 def test_an_older_quiz_ended_early_says_in_plain_words_why_it_was_not_checked():

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from discussion_circle import build_story, make_app, open_as
+from discussion_circle import build_story, make_app, open_as, text_of
 from toasts import toasts
 
 from studycircle_tui.tui.screens.help import HelpScreen
@@ -82,7 +82,7 @@ async def test_keys_are_handled_while_another_process_holds_the_store(story, tmp
     assert helped and moved == 1 and posts_meanwhile == 3
     # ...and once the lock went, the post landed, once, and its draft was spent.
     posts = [citra.state.posts[p] for p in citra.state.threads[thread].post_ids]
-    assert [p.text for p in posts[3:]] == [text]
+    assert [text_of(citra, p.text_op) for p in posts[3:]] == [text]
     assert composer == "" and citra.draft(thread) == ""
 
 

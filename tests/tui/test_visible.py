@@ -6,7 +6,7 @@ line filter drops any left over, whatever drew it."""
 import re
 import sys
 
-from discussion_circle import NOW_MS, build_story, make_app, open_as
+from discussion_circle import NOW_MS, build_story, make_app, open_as, text_of
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
@@ -83,7 +83,9 @@ async def test_names_titles_posts_and_notices_that_bypassed_the_schema(tmp_path)
     ana = open_as(story, "Ana", tmp_path)
     general = next(c.id for c in ana.state.channels.values() if c.name == "general")
     join, thread = _intruder(story, general, name_end="\n")
+    ana.store.add_ops(story.circle_id, [join, thread])  # as if they had arrived
     assert ana.replica.add([join, thread]).applied  # folded: the state holds them
+    assert text_of(ana, thread.id) == f"Body{ESCAPES}"  # read once: the view has it at hand
 
     app = make_app(ana)
     async with app.run_test(size=(110, 30)) as pilot:

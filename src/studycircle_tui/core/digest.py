@@ -3,6 +3,7 @@ moment, grouped by channel and thread, busiest first."""
 
 from dataclasses import dataclass
 
+from .folding import names_for
 from .state import CircleState
 
 
@@ -16,14 +17,14 @@ class Arrival:
 
 def arrivals_since(state: CircleState, member_id: str, since_ms: int) -> list[Arrival]:
     member = state.members.get(member_id)
-    handle = f"@{member.name}".casefold() if member else None
+    names = names_for(member.name) if member else set()
     found: dict[str, list[int]] = {}
     for post in state.posts.values():
         if post.created_ms < since_ms or post.author == member_id or post.deleted:
             continue
         counts = found.setdefault(post.thread_id, [0, 0])
         counts[0] += 1
-        if handle and handle in post.text.casefold():
+        if names.intersection(post.mentions):  # as the Mentions view counts them
             counts[1] += 1
     arrivals = [
         Arrival(state.threads[thread_id].channel_id, thread_id, posts, mentions)

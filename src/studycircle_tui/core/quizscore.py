@@ -360,14 +360,14 @@ MAX_FREE_BARS = 5  # typed answers: the most common ones, then "other"
 def question_stats(
     question: Question,
     index: int,
-    answers: dict[str, tuple[object, int]],
+    answers: dict[str, tuple[AnswerValue, int]],
     key: Key | None,
     seconds: Iterable[float] = (),
 ) -> QuestionStats:
     """Counts per choice (or per typed answer) for the bar chart; ``key`` marks the
     right bars once it is revealed."""
     given = [answer for answer, _ in answers.values()]
-    graded = [grade(question, key, a) if key else NO_CREDIT for a in given]  # type: ignore[arg-type]
+    graded = [grade(question, key, a) if key else NO_CREDIT for a in given]
     right = sum(1 for g in graded if g.correct)
     timing = list(seconds)
     average = sum(timing) / len(timing) if timing else None
@@ -382,7 +382,7 @@ def question_stats(
         weights = choice_weights(question, key) if key else [0.0] * len(question.choices)
         counts = [0] * len(question.choices)
         for answer in given:
-            for i in set(_indices(answer) or ()):  # type: ignore[arg-type]
+            for i in set(_indices(answer) or ()):
                 if 0 <= i < len(counts):
                     counts[i] += 1
         full = 100 - _EPSILON if kind != "multiple_answer" else _EPSILON
@@ -392,7 +392,7 @@ def question_stats(
         ]
     elif kind == "matching":
         buckets = {"all right": 0, "some right": 0, "none right": 0}
-        for g in (grade(question, key, a) for a in given) if key else ():  # type: ignore[arg-type]
+        for g in (grade(question, key, a) for a in given) if key else ():
             name = "all right" if g.correct else "some right" if g.credit > 0 else "none right"
             buckets[name] += 1
         if key is None:
@@ -402,7 +402,7 @@ def question_stats(
         groups: dict[str, Bar] = {}
         for answer, marked in zip(given, graded, strict=True):
             if kind == "numerical":
-                value = parse_number(answer)  # type: ignore[arg-type]
+                value = parse_number(answer)
                 name = _number(value) if value is not None else str(answer)
             else:
                 name = normalize_text(str(answer))

@@ -15,6 +15,7 @@ from typing import Any
 from msgspec import UNSET
 
 from . import hlc, notefold, signing
+from .folding import mention_tokens
 from .ops import (
     SERVER_ACTOR,
     AnswerAccept,
@@ -74,6 +75,14 @@ from .state import (
 
 # Each handler takes the op class its key names (a table mypy cannot relate to the key).
 Handler = Callable[[CircleState, Any, int], None]
+
+# Bump when the same ops fold into a different state (a handler or a permission rule
+# changed what it does): local snapshots made by the older fold are then thrown away and
+# rebuilt from the log (core/snapshot.py). A change of the state's fields needs no bump:
+# the snapshot's shape fingerprint sees it. The op schema's version is a mark of its own
+# (``ops.SCHEMA_VERSION``). 2: a rotation proves its key in a v2 circle, and a thread's
+# title @mentions as its opening post.
+VERSION = 2
 
 
 def _circle_create(state: CircleState, op: CircleCreate, at: int) -> None:
@@ -164,6 +173,8 @@ def _channel_archive(state: CircleState, op: ChannelArchive, at: int) -> None:
 
 def _add_post(state: CircleState, thread: Thread, post: Post, at: int) -> None:
     state.posts[post.id] = post
+    for name in post.mentions:
+        state.mentioned.setdefault(name, []).append(post.id)
     thread.post_ids.append(post.id)
     thread.last_activity_ms = at
     state.channels[thread.channel_id].last_activity_ms = at
@@ -176,22 +187,36 @@ def _thread_create(state: CircleState, op: ThreadCreate, at: int) -> None:
     thread = Thread(op.id, data.channel, data.title, data.kind, op.actor, at)
     state.threads[op.id] = thread
     state.channels[data.channel].thread_ids.append(op.id)
-    _add_post(state, thread, Post(op.id, op.id, op.actor, data.text, at, 0), at)
+    # A title can @mention someone too ("@Ayu, can you check this?"): the opening post
+    # carries its thread's mentions.
+    mentions = mention_tokens(data.title + "\n" + data.text)
+    post = Post(op.id, op.id, op.actor, at, 0, mentions=mentions)
+    _add_post(state, thread, post, at)
 
 
 def _post_create(state: CircleState, op: PostCreate, at: int) -> None:
-    thread = state.threads[op.data.thread]
-    post = Post(
-        op.id, thread.id, op.actor, op.data.text, at, len(thread.post_ids), op.data.reply_to
-    )
+    data = op.data
+    thread = state.threads[data.thread]
+    index = len(thread.post_ids)
+    mentions = mention_tokens(data.text)
+    post = Post(op.id, thread.id, op.actor, at, index, data.reply_to, mentions=mentions)
     _add_post(state, thread, post, at)
 
 
 def _post_edit(state: CircleState, op: PostEdit, at: int) -> None:
+    """The text itself stays in the op (and the local store): the post names the ops of
+    its texts, so its history is kept too."""
     post = state.posts[op.data.post]
-    post.history.append(post.text)
-    post.text = op.data.text
+    post.edits = (*post.edits, op.id)
     post.edited_ms = at
+    text = op.data.text
+    if post.index == 0:  # the opening post keeps its title's mentions
+        text = state.threads[post.thread_id].title + "\n" + text
+    post.mentions = mention_tokens(text)
+    for name in post.mentions:
+        mentioning = state.mentioned.setdefault(name, [])
+        if post.id not in mentioning:
+            mentioning.append(post.id)
 
 
 def _post_delete(state: CircleState, op: PostDelete, at: int) -> None:

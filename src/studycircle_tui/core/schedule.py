@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import icalendar
-
 from .ops import Session
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -55,6 +53,8 @@ def is_running(occurrence: Occurrence, now_ms: int) -> bool:
 
 def to_ics(circle_name: str, circle_id: str, sessions: list[Session], stamp_ms: int) -> bytes:
     """The schedule as an iCalendar file: one weekly recurring event per session."""
+    import icalendar  # here, not at the top: loading it costs ~30 ms, for an export
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//studycircle-tui//schedule//EN")
     calendar.add("version", "2.0")

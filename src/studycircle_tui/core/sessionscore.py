@@ -131,7 +131,7 @@ class _Marked:
 
     index: int
     key: Key
-    answers: dict[str, tuple[object, int]]
+    answers: dict[str, tuple[AnswerValue, int]]
     opens: list[tuple[int, int]]
     opened_ms: int | None
 
@@ -209,7 +209,7 @@ def _mark_question(kept: _Progress, session: QuizSession, question: Question, in
         same = (type(answer), tuple(answer) if isinstance(answer, list) else answer)
         marked = graded.get(same)
         if marked is None:
-            marked = graded[same] = grade(question, key, answer)  # type: ignore[arg-type]
+            marked = graded[same] = grade(question, key, answer)
         seconds = answer_seconds(session, index, at_ms)
         streaks[player] = streaks[player] + 1 if marked.correct else 0
         worth = room_points(
@@ -225,7 +225,7 @@ def _mark_question(kept: _Progress, session: QuizSession, question: Question, in
             Mark(
                 player,
                 index,
-                answer,  # type: ignore[arg-type]
+                answer,
                 marked.credit,
                 marked.correct,
                 seconds,

@@ -190,6 +190,12 @@ class Signatures:
         """A verdict reached before (the store's, or this member's own op)."""
         self._good[op.id] = (op, fp)
 
+    def forget(self, op_ids: Iterable[str]) -> None:
+        """Let go the verdicts on ops no longer held (a replica rebased onto a snapshot
+        covering them): each verdict keeps its op alive."""
+        for op_id in op_ids:
+            self._good.pop(op_id, None)
+
     def vouch(self, ops: Iterable[Op]) -> None:
         """Ops this process verified before storing (a server's database): good under
         whichever key the fold expects, as admission found them."""

@@ -1,14 +1,19 @@
 """The state a circle's log folds into.
 
 Plain slotted dataclasses, built and mutated only by ``reducer.apply``. Lists that views
-page through are kept as indexes (threads by channel, posts by thread) so a screen never
-scans every op. Entities take the id of the op that created them.
+page through are kept as indexes (threads by channel, posts by thread, posts by the names
+they @mention) so a screen never scans every op. Entities take the id of the op that
+created them. Posts, the many, are msgspec structs in a table of their own
+(``core/posts.py``); their texts stay in the local store.
 """
 
 from dataclasses import dataclass, field
 
 from .notetext import NoteTexts, Patch
-from .ops import Key, Question, Session
+from .ops import AnswerValue, Key, Question, Session
+from .posts import Flag as Flag  # re-exported: posts are part of the state
+from .posts import Post as Post
+from .posts import PostTable
 from .signing import KeyEntry, Signatures
 
 ROLE_RANK = {"member": 0, "moderator": 1, "lead": 2}
@@ -33,35 +38,6 @@ class Channel:
     created_ms: int = 0
     thread_ids: list[str] = field(default_factory=list)
     last_activity_ms: int = 0
-
-
-@dataclass(slots=True)
-class Flag:
-    by: str
-    reason: str
-    comment: str
-    at_ms: int
-
-
-@dataclass(slots=True)
-class Post:
-    id: str
-    thread_id: str
-    author: str
-    text: str
-    created_ms: int
-    index: int  # position in its thread
-    reply_to: str | None = None
-    history: list[str] = field(default_factory=list)  # earlier texts, oldest first
-    edited_ms: int = 0
-    deleted: bool = False
-    reactions: dict[str, set[str]] = field(default_factory=dict)
-    flags: list[Flag] = field(default_factory=list)
-    hidden: bool = False
-    hidden_by: str | None = None
-    hide_reason: str = ""
-    accepted: bool = False
-    verified_by: str | None = None
 
 
 @dataclass(slots=True)
@@ -185,7 +161,8 @@ class QuizSession:
     deadline_ms: int = 0
     closed: set[int] = field(default_factory=set)
     answered: dict[int, set[str]] = field(default_factory=dict)  # who, not what
-    answers: dict[int, dict[str, tuple[object, int]]] = field(default_factory=dict)
+    # (the answer, when): typed exactly, so a snapshot gives back what the op carried
+    answers: dict[int, dict[str, tuple[AnswerValue, int]]] = field(default_factory=dict)
     revealed: dict[int, Key] = field(default_factory=dict)
     opened_ms: dict[int, int] = field(default_factory=dict)
     # Every quiz.open of a question as (time, when its time is up), both on the circle's
@@ -278,7 +255,10 @@ class CircleState:
     channels: dict[str, Channel] = field(default_factory=dict)
     channel_order: list[str] = field(default_factory=list)
     threads: dict[str, Thread] = field(default_factory=dict)
-    posts: dict[str, Post] = field(default_factory=dict)
+    posts: PostTable = field(default_factory=PostTable)
+    # folded @name → the posts whose text mentioned it when written or edited (a post
+    # edited since may no longer: ``Post.mentions`` says what it mentions now)
+    mentioned: dict[str, list[str]] = field(default_factory=dict)
     notes: dict[str, Note] = field(default_factory=dict)
     quizzes: dict[str, Quiz] = field(default_factory=dict)
     sessions: dict[str, QuizSession] = field(default_factory=dict)

@@ -81,6 +81,7 @@ class SessionHost:
 
     async def stop(self) -> None:
         await self.circle.stop()
+        self.circle.close()  # its store's reader, indexer and snapshot threads
 
     # --- one player -------------------------------------------------------------------
 

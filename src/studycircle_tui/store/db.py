@@ -9,7 +9,9 @@ deliver), ``unechoed`` (ops appended to a circle file but not yet read back from
 member: an ssh-serve worker's store holds every player's), ``quiz_keys`` (a live quiz's
 answer keys, kept by its lead until each reveal), ``keys`` (signing keys, per circle and
 member; the log says which one is theirs now, and a server's public key as the join gave
-it: no seed).
+it: no seed); and, kept by their own modules, ``snapshots`` (``snapshots.py``) and the
+text index (``texts.py``), which say how far they have taken the ops by their ``stored``
+number.
 
 WAL mode with synchronous=FULL: a write returns only once it is in the log on disk, so
 an op the app acknowledged survives ``kill -9`` and a power cut alike. Another process
@@ -44,8 +46,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import private_dir
-from ..core.ops import Op, OpError, decode_op, decode_ops, encode_op
+from ..core.ops import OP_TYPES, Op, OpError, decode_op, decode_ops, encode_op
 from ..core.signing import Signatures
+from . import snapshots, texts
 
 DRAFTS_COLUMNS = (
     "(circle TEXT NOT NULL, member TEXT NOT NULL, place TEXT NOT NULL, text TEXT NOT NULL, "
@@ -109,6 +112,9 @@ CREATE TABLE IF NOT EXISTS keys (
 ADDED_COLUMNS = [("stored", "INTEGER"), ("signer", "BLOB")]
 
 
+LOCAL_ONLY_TYPES = tuple(name for name, kind in OP_TYPES.items() if kind.LOCAL_ONLY)
+
+
 @dataclass(slots=True)
 class CircleRecord:
     """A circle this user belongs to: ``transport`` is "file" or "server"; ``location``
@@ -154,7 +160,13 @@ class Store:
         self._migrate_drafts()
         self._db.executescript(SCHEMA)
         self._number_stored_ops()
+        self._db.executescript(snapshots.SCHEMA + texts.SCHEMA)
         self._data_version = self._version()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection, for the store's own modules (snapshots, texts)."""
+        return self._db
 
     def close(self) -> None:
         self._db.close()
@@ -263,23 +275,16 @@ class Store:
         rows = self._db.execute(
             "SELECT id, body, signer FROM ops WHERE circle = ? ORDER BY hlc, id", (circle_id,)
         ).fetchall()
-        return self._taken(rows, problems, verdicts)
+        return decode_stored(rows, problems, verdicts)
 
-    @staticmethod
-    def _taken(
-        rows: list[tuple], problems: list[str] | None, verdicts: Signatures | None
-    ) -> list[Op]:
-        """Stored rows (id, body, signer, ...) decoded, their verdicts handed back."""
-        ops, unreadable = _decode_rows([(op_id, body) for op_id, body, *_ in rows])
-        if problems is not None:
-            problems.extend(f"a stored op cannot be read, left out: {why}" for _, why in unreadable)
-        if verdicts is not None:
-            signers = {op_id: signer for op_id, _, signer, *_ in rows if signer is not None}
-            for op in ops:
-                found = signers.get(op.id)
-                if found is not None:
-                    verdicts.remember(op, found)
-        return ops
+    def shared_op_ids(self, circle_id: str) -> list[str]:
+        """The ids of every stored op that travels to other members (not read marks)."""
+        rows = self._db.execute(
+            "SELECT id FROM ops WHERE circle = ? AND json_extract(body, '$.type') NOT IN "
+            f"({','.join('?' * len(LOCAL_ONLY_TYPES))})",
+            (circle_id, *LOCAL_ONLY_TYPES),
+        )
+        return [row[0] for row in rows]
 
     def last_stored(self, circle_id: str) -> int:
         """The number of the circle's latest stored op or confirmation (0: none)."""
@@ -309,7 +314,7 @@ class Store:
             "ORDER BY stored",
             (circle_id, number),
         ).fetchall()
-        return self._taken(rows, problems, verdicts), (rows[-1][3] if rows else number)
+        return decode_stored(rows, problems, verdicts), (rows[-1][3] if rows else number)
 
     def missing(self, circle_id: str, op_ids: Iterable[str]) -> set[str]:
         """Which of ``op_ids`` the store does not hold (dropped by another process)."""
@@ -337,7 +342,7 @@ class Store:
             "WHERE circle = ? ORDER BY outbox.queued, ops.hlc",
             (circle_id,),
         ).fetchall()
-        ops, unreadable = _decode_rows(rows)
+        ops, unreadable = decode_rows(rows)
         if unreadable:
             self.delivered(circle_id, [op_id for op_id, _ in unreadable])
             if problems is not None:
@@ -416,6 +421,7 @@ class Store:
         with self._transaction():
             self._db.execute("DELETE FROM outbox WHERE circle = ? AND id = ?", (circle_id, op_id))
             self._db.execute("DELETE FROM ops WHERE circle = ? AND id = ?", (circle_id, op_id))
+            texts.forget(self._db, circle_id, op_id)
 
     def cursor(self, circle_id: str, remote: str) -> str | None:
         row = self._db.execute(
@@ -527,9 +533,30 @@ class Store:
                 for name, kind in lacking():
                     self._db.execute(f"ALTER TABLE ops ADD COLUMN {name} {kind}")
         self._db.execute("CREATE INDEX IF NOT EXISTS ops_by_stored ON ops (circle, stored)")
+        # Snapshots and the text index count on every op having a number: the older ones
+        # are the first (0), before any numbered write.
+        if self._db.execute("SELECT 1 FROM ops WHERE stored IS NULL LIMIT 1").fetchone():
+            self._db.execute("UPDATE ops SET stored = 0 WHERE stored IS NULL")
 
 
-def _decode_rows(rows: list[tuple[str, bytes]]) -> tuple[list[Op], list[tuple[str, str]]]:
+def decode_stored(
+    rows: list[tuple], problems: list[str] | None, verdicts: Signatures | None
+) -> list[Op]:
+    """Stored rows (id, body, signer, ...) decoded, their verdicts handed back: what
+    could not be read is described in ``problems``."""
+    ops, unreadable = decode_rows([(op_id, body) for op_id, body, *_ in rows])
+    if problems is not None:
+        problems.extend(f"a stored op cannot be read, left out: {why}" for _, why in unreadable)
+    if verdicts is not None:
+        signers = {op_id: signer for op_id, _, signer, *_ in rows if signer is not None}
+        for op in ops:
+            found = signers.get(op.id)
+            if found is not None:
+                verdicts.remember(op, found)
+    return ops
+
+
+def decode_rows(rows: list[tuple[str, bytes]]) -> tuple[list[Op], list[tuple[str, str]]]:
     """The ops of (id, body) rows, and (id, why) for each row that does not decode."""
     if not rows:
         return [], []

@@ -28,6 +28,12 @@ runs every player of a worker in one process):
   a ``CircleService``, so they cannot tell which way they are served; intent methods
   written on ``CircleService`` act as ``self.me`` and work in both.
 
+A big circle opens from its snapshot and keeps it current in the background
+(``snapshots.py``); post texts are read from the store when drawn and searched through
+its index (``reading.py``): a ``CircleService``'s ``texts`` and ``search`` are how
+screens get them. The texts' LRU, the index and the snapshot are the circle's; each
+member searches on their own (a newer search replaces only their own older one).
+
 What goes wrong while syncing never ends the app: an unreachable server or file pauses
 sync (status "offline", a notice) and an unexpected error becomes a notice with its
 traceback in the sync log (``synclog``); either way sync is retried with backoff.
@@ -81,16 +87,18 @@ from typing import Any, Literal, TypeVar
 from ..core import hlc, permissions, signing
 from ..core.hlc import describe_ahead
 from ..core.messages import N_, Message, reason_of
-from ..core.ops import Op, OpError
-from ..core.replica import Change, Replica
+from ..core.ops import Op, OpError, PostCreate, PostEdit, ThreadCreate
+from ..core.replica import Change, Ordering, Replica
 from ..core.schedule import to_ics
+from ..core.search import SearchResult
 from ..core.state import CircleState
 from ..core.wording import in_words
 from ..store.db import CircleRecord, Store
-from . import authorship, synclog
+from . import authorship, snapshots, synclog
 from .catchup import HISTORY_PAGE, CatchUp, worth_a_preview
 from .intents import CircleIntents, Refused, StoreBusy
 from .keys import LostKey, MemberKeys
+from .reading import CACHED_TEXTS, PostTexts, Searcher, StoreReader, TextIndexer
 from .tasks import cancelled
 from .transport import Previewing, Pulled, Transport, TransportError, TransportKind
 
@@ -175,7 +183,12 @@ class SharedCircle:
         self.transport = transport
         self.now_ms = now_ms
         self.clock: Callable[[], float] = time.monotonic  # paces rounds; tests put theirs in
-        self.replica = Replica(record.id, "seq" if transport.ordering == "seq" else "hlc")
+        ordering: Ordering = "seq" if transport.ordering == "seq" else "hlc"
+        self.reader = StoreReader(store.path)
+        self.texts = PostTexts(self.reader, record.id)
+        self._indexer = TextIndexer(store.path, record.id)
+        self._snapshots = snapshots.SnapshotWriter(store.path, record.id, ordering, now_ms)
+        self.replica = Replica(record.id, ordering)  # until _load, below
         self.keys = MemberKeys(store, record.id)
         self._log_seen = 0  # how much of the moderation log has been looked at for reports
         self._listeners: list[Listener] = []
@@ -238,6 +251,11 @@ class SharedCircle:
     def unsubscribe(self, listener: Listener) -> None:
         with contextlib.suppress(ValueError):
             self._listeners.remove(listener)
+
+    @property
+    def indexing(self) -> int:
+        """Ops stored and not yet in the search index (a search may miss them)."""
+        return self._indexer.behind
 
     def derived(self, key: object, make: Callable[[], T]) -> T:
         """``make()``'s value, made from the state once per change of it (``key`` names
@@ -325,8 +343,11 @@ class SharedCircle:
         self.store.add_ops(self.record.id, [op], outbox=True, verdicts=self._shown.signatures)
 
     def _stored(self, op: Op) -> None:
-        """The op is on disk: send it, apply it, and wake the sync loop."""
+        """The op is on disk: send it, apply it (its text kept at hand, indexed soon),
+        and wake the sync loop."""
         self._send_now()
+        self._indexer.wake()
+        self._keep_texts([op])
         self._emit(self._shown.add_local(op))
         self._outbox_changed()
         self._wake.set()
@@ -343,8 +364,12 @@ class SharedCircle:
         self._quiz_keys[key_hash] = (salts, keys)
 
     def close(self) -> None:
-        """Finish the writes still queued (drafts included) and stop the store thread."""
+        """Finish the writes still queued (drafts included) and stop the store thread,
+        then the threads that read, index and snapshot the store."""
         self._store_thread.shutdown(wait=True)
+        self._indexer.close()
+        self.reader.close()
+        self._snapshots.join(30)
 
     # --- the store's thread -----------------------------------------------------------
 
@@ -409,6 +434,7 @@ class SharedCircle:
         after them, so a cut poll loses nothing).
         """
         self._wake.clear()
+        self._adopt_snapshot()
         self._fold_what_others_stored()
         try:
             await self._sync_with_the_other_side(wait)
@@ -618,15 +644,18 @@ class SharedCircle:
                 self._notice(problem)
             # A file read again from its start brings back every op: store only news (a
             # server's confirmation of a pending op carries its seq, which is news).
-            fresh = [op for op in pulled.ops if op.seq is not None or op.id not in self.replica]
+            fresh = [op for op in pulled.ops if op.seq is not None or not self.replica.knows(op)]
             if fresh:
                 await self._check_signatures(fresh)
                 self.store.add_ops(self.record.id, fresh, verdicts=self.replica.signatures)
+                self._indexer.wake()
             # Every pull, new ops or not: held ops whose time has come fold now. While a
             # preview is shown, the replica folds the history out of sight (catchup.py).
             change = self._take(pulled.ops)
+            self._keep_texts(change.applied)
             if self._catchup is None:
                 self._emit(change)
+            self._snapshots.due(self.replica.on_top)
             self._send_again_what_was_lost(pulled, overlapped)
             if pulled.cursor != cursor:  # a commit (and a disk flush) only for news
                 self.store.set_cursor(self.record.id, remote, pulled.cursor)
@@ -736,8 +765,7 @@ class SharedCircle:
                 restored += self.store.requeue_unechoed(circle)
         if pulled.complete:
             present = {op.id for op in pulled.ops}
-            holding = [*self.replica.ops(), *self.replica.held]
-            lost = [op.id for op in holding if op.id not in present and not op.LOCAL_ONLY]
+            lost = [op_id for op_id in self.store.shared_op_ids(circle) if op_id not in present]
             restored += self.store.requeue(circle, lost)
         if restored:
             self._notice(
@@ -767,7 +795,7 @@ class SharedCircle:
         fresh = [
             op
             for op in ops
-            if op.id not in self.replica or (op.seq is not None and op.id in pending)
+            if not self.replica.knows(op) or (op.seq is not None and op.id in pending)
         ]
         if self.replica.ordering == "seq":
             self._emit(self._take([op for op in fresh if op.seq is not None or op.LOCAL_ONLY]))
@@ -776,6 +804,8 @@ class SharedCircle:
                     self._emit(self.replica.add_local(op))
         else:
             self._emit(self._take(fresh))
+        if fresh:
+            self._indexer.wake()  # their texts, for search
         for op_id in store.missing(circle, pending):
             self._emit(self.replica.reject(op_id))
         self._outbox_changed()
@@ -793,7 +823,9 @@ class SharedCircle:
         self._stored_up_to = self.store.last_stored(self.record.id)
         self.store.changed_elsewhere()
         self._quiz_keys = self.store.all_quiz_keys(self.record.id)
-        ops = self.store.load_ops(self.record.id, problems, self.replica.signatures)
+        self.replica, ops, problems = snapshots.open_replica(
+            self.store, self.record.id, self.replica.ordering, self.now_ms()
+        )
         for problem in problems:
             self._notice(problem, "error")
         if self.replica.ordering == "seq":
@@ -804,6 +836,11 @@ class SharedCircle:
                     self.replica.add_local(op)
         else:
             self._take(ops, earlier=True)
+        if self.replica.base is None:
+            self.replica.state.posts.freeze()  # a whole log folded: posts as if restored
+        self._keep_texts(ops)
+        self._indexer.wake()
+        self._snapshots.due(self.replica.on_top)
         self.store.save_verdicts(self.record.id, self.replica.signatures.take_fresh())
         self._log_seen = len(self.state.moderation_log)
         try:
@@ -814,6 +851,20 @@ class SharedCircle:
         self.status = SyncStatus(
             self.transport.kind, SyncState.SYNCED, waiting=len(queued), queued=queued
         )
+
+    def _keep_texts(self, ops: list[Op]) -> None:
+        """Texts in ops at hand go to the texts' LRU: drawing them needs no read."""
+        carried = [
+            op for op in ops[-CACHED_TEXTS:] if isinstance(op, (PostCreate, ThreadCreate, PostEdit))
+        ]
+        self.texts.keep({op.id: op.data.text for op in carried})
+
+    def _adopt_snapshot(self) -> None:
+        """A snapshot written in the background: stand on it, let go what it covers."""
+        written = self._snapshots.ready()
+        if written is not None:
+            base = snapshots.base_of(self.store, self.record.id, self.replica.ordering, written)
+            self.replica.rebase(base)
 
     def _authorship(self, change: Change) -> None:
         """After a change: keep the verdicts the fold reached, and tell the member what
@@ -893,6 +944,7 @@ class CircleService(CircleIntents):
 
     def _attach(self, circle: SharedCircle, member_id: str) -> None:
         self.circle = circle
+        self._searcher = Searcher(circle.reader, circle.texts, circle.record.id)
         self._me = member_id
         self._own = bool(member_id) and member_id == circle.record.member_id
         self._owns_circle = False
@@ -951,6 +1003,22 @@ class CircleService(CircleIntents):
     @property
     def replica(self) -> Replica:
         return self.circle.replica
+
+    @property
+    def texts(self) -> PostTexts:
+        """Post texts by the op that carried them (``reading.py``): what screens draw."""
+        return self.circle.texts
+
+    async def search(self, query: str) -> SearchResult | None:
+        """The posts this member may read that ``query`` finds, newest first (on the
+        store's reader thread: the app goes on meanwhile); None when a newer search of
+        theirs has replaced this one. The texts of the first results are read with them."""
+        return await self._searcher.search(self.state, query, self.me)
+
+    @property
+    def indexing(self) -> int:
+        """Ops stored and not yet in the search index (a search may miss them)."""
+        return self.circle.indexing
 
     def now_ms(self) -> int:
         return self.circle.now_ms()

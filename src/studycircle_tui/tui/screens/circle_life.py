@@ -12,9 +12,9 @@ from datetime import datetime
 from textual.message import Message
 
 from ...config import Settings
+from ...core.folding import names_for
 from ...core.ops import Op
 from ...core.schedule import Occurrence, is_running, next_occurrence
-from ...core.search import mention_tokens, names_for
 from ...core.state import CircleState
 from ...sync.engine import CircleService
 from ..visible import name_of, visible_line
@@ -77,8 +77,8 @@ def mentions_heard(state: CircleState, me: str, ops: list[Op]) -> list[str]:
     for op in ops:
         if op.type not in ("post.create", "thread.create") or op.actor == me:
             continue
-        post = state.posts.get(op.id)
-        if post is None or not names & mention_tokens(post.text):
+        post = state.posts.peek(op.id)
+        if post is None or not names.intersection(post.mentions):
             continue
         thread = state.threads.get(post.thread_id)
         heard.append(

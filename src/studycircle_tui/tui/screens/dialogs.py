@@ -165,9 +165,13 @@ class PostInfoScreen(Dialog[None]):
     BINDINGS = bindings_for("post-info")
     KEY_SCOPES = ("post-info", "dialog")
 
-    def __init__(self, state: CircleState, post: Post, me: str, now_ms: int) -> None:
+    def __init__(
+        self, state: CircleState, post: Post, me: str, now_ms: int, texts: dict[str, str]
+    ) -> None:
+        """``texts``: the post's texts by op (its earlier ones and its current one)."""
         super().__init__()
         self.state, self.post, self.me, self.now_ms = state, post, me, now_ms
+        self.texts = texts
 
     def _body(self) -> Text:
         state, post = self.state, self.post
@@ -186,10 +190,10 @@ class PostInfoScreen(Dialog[None]):
             )
             for number, old in enumerate(post.history, 1):
                 text.append(f"\n{number}. ", style="bold")
-                text.append(visible(old) + "\n")
+                text.append(visible(self.texts.get(old, "…")) + "\n")
             if not post.deleted:
                 text.append("\nNow:\n", style="bold")
-                text.append(visible(post.text) + "\n")
+                text.append(visible(self.texts.get(post.text_op, "…")) + "\n")
         else:
             text.append("Never edited.\n", style="dim")
         if post.reactions:

@@ -7,14 +7,15 @@ message (``messages.py``: ChannelChosen, ThreadChosen, …); the screen decides 
 opens. The search box, its debounce and what ``esc`` does in it belong to the list.
 """
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList
 
 from ...core import discussion
-from ...core.search import CircleIndex, names_for
+from ...core.folding import names_for
+from ...core.search import SearchResult, mentions_of, parse_query
 from ...sync.engine import CircleService
 from ..actions import key_for
 from ..messages import (
@@ -30,15 +31,16 @@ from ..widgets.post_render import Palette
 from ..widgets.row_list import RowList
 from ..widgets.rows import PostRows, ThreadRows
 
-SEARCH_DELAY = 0.15  # seconds of quiet typing before the search runs
+# Seconds of quiet typing before a search starts: keys typed in one burst (a paste, a
+# fast typist) search once; each key a person types alone searches at once.
+SEARCH_DELAY = 0.03
 THREAD_LISTINGS = (Listing.CHANNEL, Listing.UNANSWERED)  # the others list posts
 
 
 class ChannelsPane(Vertical):
-    def __init__(self, service: CircleService, index: CircleIndex, *, id: str, classes: str):
+    def __init__(self, service: CircleService, *, id: str, classes: str):
         super().__init__(id=id, classes=classes)
         self.service = service
-        self.index = index
 
     def compose(self) -> ComposeResult:
         yield Label("Channels", id="channels-title", classes="pane-title")
@@ -60,9 +62,9 @@ class ChannelsPane(Vertical):
     def _unread_mentions(self) -> int:
         state, me = self.service.state, self.service.me
         count = 0
-        for post_id in self.index.mentions_of(me):
-            post = state.posts[post_id]
-            if post.index >= discussion.first_unread_index(state, me, post.thread_id):
+        for post_id in mentions_of(state, me):
+            post = state.posts.peek(post_id)
+            if post and post.index >= discussion.first_unread_index(state, me, post.thread_id):
                 count += 1
         return count
 
@@ -90,11 +92,11 @@ class ChannelsPane(Vertical):
 class ThreadsPane(Vertical):
     """The list: what ``view`` (a ``Listing``) shows."""
 
-    def __init__(self, service: CircleService, index: CircleIndex, *, id: str, classes: str):
+    def __init__(self, service: CircleService, *, id: str, classes: str):
         super().__init__(id=id, classes=classes)
         self.service = service
-        self.index = index
         self._search_timer: Timer | None = None
+        self._found: SearchResult | None = None  # the results on show, for _found.query
         self._shown: tuple[Listing, str | None, str | None, Palette] | None = None
 
     def compose(self) -> ComposeResult:
@@ -122,6 +124,8 @@ class ThreadsPane(Vertical):
         self, view: Listing, channel_id: str | None, thread_id: str | None, palette: Palette
     ) -> None:
         self._shown = (view, channel_id, thread_id, palette)
+        if view is Listing.SEARCH:
+            self._search()  # what is found may have changed
         self._draw()
 
     def _draw(self) -> None:
@@ -138,26 +142,33 @@ class ThreadsPane(Vertical):
             subtitle = "Open questions, oldest first"
             rows.empty_text = "No open questions: every question has an answer."
         elif view is Listing.MENTIONS:
-            ids = self.index.mentions_of(me)
+            ids = mentions_of(state, me)
             member = state.members.get(me)
             terms = [f"@{name}" for name in names_for(member.name)] if member else []
-            render = PostRows(state, me, now, palette, terms)
+            render = PostRows(state, me, now, palette, self.service.texts, rows.refresh, terms)
             subtitle = "Posts that @mention you, newest first"
             rows.empty_text = "Nobody has @mentioned you yet."
         elif view is Listing.SEARCH:
-            result = self.index.search(self.search_box.value, me)
-            ids = [hit.post_id for hit in result.hits]
-            render = PostRows(state, me, now, palette, result.query.terms)
-            if result.query.problems:
-                subtitle = result.query.problems[0]
-            elif result.query.empty:
+            typed = parse_query(self.search_box.value)
+            result = self._found if self._found is not None else SearchResult([], typed)
+            ids = [hit.post_id for hit in result.hits if hit.post_id in state.posts]
+            terms = result.query.terms
+            render = PostRows(state, me, now, palette, self.service.texts, rows.refresh, terms)
+            if typed.problems:
+                subtitle = typed.problems[0]
+            elif typed.empty:
                 subtitle = "Type to search every post; enter goes to the results"
+                ids = []
+            elif self._found is None:
+                subtitle = "Searching…"
             else:
                 count = f"{len(ids)}+" if result.more else str(len(ids))
                 subtitle = f"{count} post{'s' if len(ids) != 1 else ''}, newest first"
                 if self.service.catching_up:  # a preview: only its threads are searched
                     subtitle = f"{count} found · history still loading"
-            rows.empty_text = "No posts match." if not result.query.empty else ""
+                if self.service.indexing:
+                    subtitle += f" (still indexing {self.service.indexing:,} changes)"
+            rows.empty_text = "No posts match." if self._found and not typed.empty else ""
         else:
             ids = discussion.threads_by_activity(state, channel_id or "")
             render = ThreadRows(state, me, now, palette, with_channel=False)
@@ -195,18 +206,35 @@ class ThreadsPane(Vertical):
         event.stop()
         if self._search_timer is not None:
             self._search_timer.stop()
-        self._search_timer = self.set_timer(SEARCH_DELAY, self._draw)
+        self._search_timer = self.set_timer(SEARCH_DELAY, self._search)
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self._search_timer is not None:
             self._search_timer.stop()
+        self._search(submitted=True)
+
+    @work(exclusive=True, group="search")
+    async def _search(self, submitted: bool = False) -> None:
+        """Search for what the box says (on the store's reader thread, so keys typed
+        meanwhile are taken at once); a newer search replaces this one. Submitted (enter),
+        go to the results, or select the words when nothing matched."""
+        box = self.search_box
+        text = box.value
+        if parse_query(text).empty:
+            self._found = None
+        else:
+            found = await self.service.search(text)
+            if found is None or box.value != text:
+                return  # a newer search is on its way
+            self._found = found
         self._draw()
-        if self.rows.rows:
-            self.rows.focus()
-        else:  # nothing found: the next words typed replace the query, not add to it
-            self.search_box.select_all()
+        if submitted:
+            if self.rows.rows:
+                self.rows.focus()
+            else:  # nothing found: the next words typed replace the query, not add to it
+                box.select_all()
 
     @on(RowList.Chosen, "#rows")
     def _row_chosen(self, event: RowList.Chosen) -> None:

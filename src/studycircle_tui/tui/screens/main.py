@@ -26,7 +26,6 @@ from ...config import Settings
 from ...core import discussion
 from ...core.digest import arrivals_since
 from ...core.ops import Op
-from ...core.search import CircleIndex
 from ...i18n import message as translated
 from ...sync.engine import CircleService
 from ..actions import Action, bindings_for, key_for
@@ -71,7 +70,6 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.service = service
         self.settings = settings
-        self.index = CircleIndex(service.state)
         self.channel_id: str | None = None
         self.view = Listing.CHANNEL
         self.pane = "channels"
@@ -83,8 +81,8 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
-            yield ChannelsPane(self.service, self.index, id="channels-pane", classes="pane")
-            yield ThreadsPane(self.service, self.index, id="threads-pane", classes="pane")
+            yield ChannelsPane(self.service, id="channels-pane", classes="pane")
+            yield ThreadsPane(self.service, id="threads-pane", classes="pane")
             yield ThreadPane(self.service, id="thread-pane", classes="pane")
         yield CircleStatus(self.service, self.settings, id="status")
         yield AppFooter(compact=True)
@@ -236,7 +234,6 @@ class MainScreen(Screen[None]):
 
     def on_circle_changed(self, message: CircleChanged) -> None:
         state = self.service.state
-        self.index.update(state, message.change.applied)
         if self.channel_id is None:  # the circle's first channel: where `t` starts a thread
             channels = discussion.channels_in_order(state)
             self.channel_id = channels[0] if channels else None

@@ -252,6 +252,10 @@ class MembersScreen(ModalScreen[None]):
         lost, self._lost_by = self._lost_by, None
         self._act(lambda: self.service.rekey(lost, member), "Done: their new device is them now.")
 
+    def _say(self, text: str) -> None:
+        """The answer to a key action (g, n, …), on the line under the keys."""
+        self.query_one("#members-message", Label).update(text)
+
     def _act(self, do: Callable[[], object], done: str) -> None:
         try:
             do()

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Label, Markdown
+from textual.widgets import Button, Footer, Label
 
 from ...sync.engine import CircleService
 from ..actions import bindings_for, key_for
@@ -54,6 +54,10 @@ class RulesScreen(ModalScreen[bool]):
         self.service = service
 
     def compose(self) -> ComposeResult:
+        # Textual's Markdown (and its parser) loads when the rules are first shown: the
+        # main screen imports this module, and its first frame needs none of it.
+        from textual.widgets import Markdown
+
         state = self.service.state
         pending = needs_acceptance(self.service)
         with VerticalScroll(id="rules-box"):

@@ -95,7 +95,7 @@ class ThreadPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("", id="thread-title", classes="pane-title")
-        yield ThreadView(id="thread")
+        yield ThreadView(self.service.texts, id="thread")
         yield Label("", id="composer-context")
         yield Composer(id="composer")
 
@@ -239,7 +239,10 @@ class ThreadPane(Vertical):
         state = self.service.state
         post = state.posts.get(self.composer_post or "")
         if self.composer_mode == "reply_to" and post is not None:
-            quote = plain_line(post.text, 80)
+            text = self.service.texts.get(post.text_op)
+            if text is None:  # the post was on screen, so this is rare: shown when read
+                self.service.texts.want([post.text_op], self._show_context)
+            quote = plain_line(text, 80) if text is not None else "…"
             cancel = key_for(self, "composer", "cancel")
             name = name_of(state, post.author)
             label.update(f"↩ Replying to {name} ({cancel} cancels): {quote}")
@@ -269,16 +272,20 @@ class ThreadPane(Vertical):
         if post is not None:
             self._write("reply_to", post.id)
 
-    def action_edit_post(self) -> None:
+    async def action_edit_post(self) -> None:
         post = self._post_for("edit", own=True)
         if post is None:
+            return
+        text = (await self.service.texts.fetch([post.text_op])).get(post.text_op)
+        if text is None:
+            self.notify("That post's text cannot be read from this computer's copy.")
             return
         composer = self.query_one(Composer)
         if self.composer_mode != "edit":
             self.save_draft()
             self._kept_draft = composer.text
         self._write("edit", post.id)
-        composer.load_text(post.text)
+        composer.load_text(text)
         composer.move_cursor(composer.document.end)
 
     def on_composer_sent(self, message: Composer.Sent) -> None:
@@ -288,7 +295,7 @@ class ThreadPane(Vertical):
         mode, post_id, text = self.composer_mode, self.composer_post, message.text
         if mode == "edit" and post_id:
             post = self.service.state.posts.get(post_id)
-            if post is not None and post.text == text:
+            if post is not None and self.service.texts.get(post.text_op) == text:
                 self._finish_writing()
                 return
             send, done = (self.service.edit_post, post_id, text), lambda _: self._edited(post_id)
@@ -402,10 +409,11 @@ class ThreadPane(Vertical):
 
         self.app.push_screen(HideScreen(), hidden)
 
-    def action_post_info(self) -> None:
+    async def action_post_info(self) -> None:
         post = self.selected_post()
         if post is not None:
             state = self.service.state
+            texts = await self.service.texts.fetch([*post.history, post.text_op])
             self.app.push_screen(
-                PostInfoScreen(state, post, self.service.me, self.service.now_ms())
+                PostInfoScreen(state, post, self.service.me, self.service.now_ms(), texts)
             )

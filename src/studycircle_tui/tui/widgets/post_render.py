@@ -2,7 +2,11 @@
 text as Markdown (code highlighted, lists, links, quotes), reactions.
 
 Kept apart from the scrolling widget so it can be cached per post and measured only
-when a post comes into view. Plain text skips the Markdown parser: most chat is plain.
+when a post comes into view. Plain text skips the Markdown parser (imported only for the
+first post that needs it): most chat is plain.
+
+Texts are handed in: they live in the local store, read by the service
+(``sync/reading.py``); a text not read yet is drawn as a "…" line until it is.
 """
 
 import re
@@ -10,7 +14,6 @@ from dataclasses import dataclass
 
 from rich.color import Color as RichColor
 from rich.console import Console, Group, RenderableType
-from rich.markdown import Markdown
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -18,8 +21,8 @@ from textual.color import Color, ColorParseError
 from textual.strip import Strip
 
 from ...core.discussion import may_see
+from ...core.folding import MENTION, fold, names_for
 from ...core.permissions import moderates
-from ...core.search import MENTION, fold, names_for
 from ...core.state import CircleState, Post
 from ..timefmt import relative
 from ..visible import name_of, visible, visible_line
@@ -72,12 +75,18 @@ class Palette:
         )
 
 
+def replied_to(state: CircleState, post: Post) -> Post | None:
+    """The post it replies to, if any (read only: drawing never makes a post live)."""
+    return state.posts.peek(post.reply_to) if post.reply_to else None
+
+
 def signature(state: CircleState, post: Post, me: str, now_ms: int) -> tuple:
-    """Everything a post's look depends on (besides width): its cache key."""
+    """Everything a post's look depends on (besides width and whether its texts have been
+    read): its cache key."""
     reactions = tuple(sorted((kind, len(who), me in who) for kind, who in post.reactions.items()))
-    reply = state.posts.get(post.reply_to) if post.reply_to else None
+    reply = replied_to(state, post)
     return (
-        post.text,
+        post.text_op,
         post.deleted,
         post.hidden,
         post.accepted,
@@ -87,7 +96,7 @@ def signature(state: CircleState, post: Post, me: str, now_ms: int) -> tuple:
         name_of(state, post.author),
         state.role_of(post.author),
         relative(post.created_ms, now_ms),
-        (reply.text, reply.deleted, reply.hidden) if reply else None,
+        (reply.text_op, reply.deleted, reply.hidden) if reply else None,
         may_see(state, me, post),
         moderates(state, me, now_ms),  # flags show only to who moderates
     )
@@ -131,8 +140,10 @@ def plain_line(text: str, width: int | None = None) -> str:
     return line
 
 
-def _reply_context(state: CircleState, post: Post, me: str, palette: Palette) -> Text | None:
-    replied = state.posts.get(post.reply_to) if post.reply_to else None
+def _reply_context(
+    state: CircleState, post: Post, me: str, palette: Palette, quoted: str | None
+) -> Text | None:
+    replied = replied_to(state, post)
     if replied is None:
         return None
     if replied.deleted:
@@ -140,7 +151,7 @@ def _reply_context(state: CircleState, post: Post, me: str, palette: Palette) ->
     elif not may_see(state, me, replied):
         quote = "[hidden by a moderator]"
     else:
-        quote = plain_line(replied.text, 120)
+        quote = plain_line(quoted, 120) if quoted is not None else "…"
     text = Text("┃ ↩ ", style=palette.muted)
     text.append(name_of(state, replied.author), style=palette.muted + Style(bold=True))
     text.append(f": {quote}", style=palette.muted)
@@ -148,18 +159,31 @@ def _reply_context(state: CircleState, post: Post, me: str, palette: Palette) ->
     return text
 
 
-def _body(text: str) -> RenderableType:
+def _body(text: str | None, palette: Palette) -> RenderableType:
+    if text is None:  # not read from the store yet: drawn again when it is
+        return Text("…", style=palette.muted)
     text = visible(text)
     if _MARKDOWN.search(text):
+        from rich.markdown import Markdown  # the parser loads with the first Markdown post
+
         return Markdown(text, code_theme="ansi_dark", hyperlinks=False)
     return Text(text)
 
 
 def post_parts(
-    state: CircleState, post: Post, me: str, now_ms: int, palette: Palette, queued: bool = False
+    state: CircleState,
+    post: Post,
+    me: str,
+    now_ms: int,
+    palette: Palette,
+    text: str | None,
+    quoted: str | None = None,
+    queued: bool = False,
 ) -> list[RenderableType]:
+    """The post's parts: ``text`` is its text, ``quoted`` that of the post it replies
+    to (either None while not read yet); ``queued`` marks one not sent yet."""
     parts: list[RenderableType] = [_header(state, post, me, now_ms, palette, queued)]
-    context = _reply_context(state, post, me, palette)
+    context = _reply_context(state, post, me, palette, quoted)
     if context is not None:
         parts.append(context)
     if post.deleted:
@@ -178,7 +202,7 @@ def post_parts(
                 style=palette.hidden,
             )
         )
-    parts.append(_body(post.text))
+    parts.append(_body(text, palette))
     reactions = Text()
     for kind in REACTIONS:
         who = post.reactions.get(kind)
@@ -229,6 +253,8 @@ def render_post(
     now_ms: int,
     width: int,
     palette: Palette,
+    text: str | None,
+    quoted: str | None = None,
     divider: bool = False,
     queued: bool = False,
 ) -> list[Line]:
@@ -238,12 +264,11 @@ def render_post(
     its own, which for every line of hundreds of cached posts adds up to megabytes.
     """
     options = console.options.update_width(max(10, width))
-    lines = console.render_lines(
-        Group(*post_parts(state, post, me, now_ms, palette, queued)), options, pad=False
-    )
+    parts = post_parts(state, post, me, now_ms, palette, text, quoted, queued)
+    lines = console.render_lines(Group(*parts), options, pad=False)
     strips = [Strip(line) for line in lines]
     member = state.members.get(me)
-    if member is not None and "@" in post.text:
+    if member is not None and post.mentions:
         strips = highlight_mentions(strips, names_for(member.name), palette.mention)
     result = [(tuple(strip), strip.cell_length) for strip in strips]
     if divider:

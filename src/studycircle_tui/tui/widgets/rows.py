@@ -1,7 +1,7 @@
 """How one row of the middle list reads: a thread (title, kind, replies, trust markers,
 last activity, unread), or a post found by search or by an @mention."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rich.style import Style
 from rich.text import Text
@@ -9,6 +9,7 @@ from rich.text import Text
 from ...core.discussion import thread_status
 from ...core.search import highlight_spans
 from ...core.state import CircleState
+from ...sync.reading import PostTexts
 from ..timefmt import relative
 from ..visible import name_of, visible_line
 from .post_render import Palette, plain_line
@@ -73,7 +74,8 @@ class ThreadRows:
 
 
 class PostRows:
-    """Draws a found post: ``#channel › Thread · Ayu · 3h`` over its text, matches lit."""
+    """Draws a found post: ``#channel › Thread · Ayu · 3h`` over its text, matches lit.
+    A text not read yet shows as "…"; ``redraw`` is called once it has been."""
 
     def __init__(
         self,
@@ -81,14 +83,18 @@ class PostRows:
         me: str,
         now_ms: int,
         palette: Palette,
+        texts: PostTexts,
+        redraw: Callable[[], None],
         terms: Iterable[str] = (),
     ) -> None:
         self.state, self.me, self.now_ms, self.palette = state, me, now_ms, palette
+        self.texts, self.redraw = texts, redraw
         self.terms = list(terms)
 
     def __call__(self, post_id: str, width: int) -> tuple[Text, Text]:
         state, palette = self.state, self.palette
-        post = state.posts[post_id]
+        post = state.posts.peek(post_id)
+        assert post is not None  # rows are posts of this state
         thread = state.threads[post.thread_id]
         channel = state.channels.get(thread.channel_id)
         first = marker(thread_status(thread), palette)
@@ -99,7 +105,10 @@ class PostRows:
             f" · {name_of(state, post.author)} · {relative(post.created_ms, self.now_ms)}",
             style=palette.muted,
         )
-        text = plain_line(post.text)
+        text = self.texts.get(post.text_op)
+        if text is None:
+            self.texts.want([post.text_op], self.redraw)
+        text = plain_line(text) if text is not None else "…"
         spans = highlight_spans(text, self.terms)
         start = 0
         if spans and spans[0][0] > width // 3:

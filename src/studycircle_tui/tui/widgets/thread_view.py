@@ -6,6 +6,11 @@ posts in view are rendered (Markdown, code highlighted), measured, and kept in a
 cache; a post whose real height differs from its estimate corrects the tree. When a
 post above the top line is corrected, the view moves by the same amount, so what is on
 screen stays put. Opening a thread of 100,000 posts therefore renders a screenful.
+
+Texts come from the service's ``PostTexts`` (they live in the local store): the ones in
+view and a screenful either way are asked for just before a frame; one not read yet is
+drawn as "…" and the view is drawn again when it arrives, so a frame never waits on the
+disk.
 """
 
 from collections import OrderedDict
@@ -19,13 +24,15 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.state import CircleState, Post
+from ...sync.reading import PostTexts
 from ..actions import bindings_for
 from ..compat import update_scrollbars
 from .heights import Heights
-from .post_render import GUTTER, Line, Palette, render_post, signature
+from .post_render import GUTTER, Line, Palette, render_post, replied_to, signature
 
 ESTIMATED_POST_LINES = 4  # a header, two lines of text, the blank line after
 CACHE_POSTS = 64  # rendered posts kept: a few screens either way of the view
+PREFETCH_POSTS = 30  # texts asked for beyond each edge of the view
 
 
 class ThreadView(ScrollView, can_focus=True):
@@ -39,8 +46,9 @@ class ThreadView(ScrollView, can_focus=True):
 
     selected: reactive[int] = reactive(-1, init=False)
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, texts: PostTexts, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._texts = texts
         self._state: CircleState | None = None
         self._me = ""
         self._now_ms = 0
@@ -162,15 +170,21 @@ class ThreadView(ScrollView, can_focus=True):
         """The post's lines at the current width, from the cache or rendered now."""
         assert self._state is not None
         state = self._state
-        post = state.posts[self._post_ids[index]]
+        post = state.posts.peek(self._post_ids[index])
+        assert post is not None  # every post of a thread is in the state
         if self._palette is None:
             self._palette = Palette.from_variables(self.app.theme, self.app.theme_variables)
+        text = self._texts.get(post.text_op)
+        replied = replied_to(state, post)
+        quoted = self._texts.get(replied.text_op) if replied is not None else None
         key = (
             signature(state, post, self._me, self._now_ms),
             self._width,
             index == self._divider,
             post.id in self._queued,
             self._palette.name,
+            text is None,
+            quoted is None,
         )
         entry = self._cache.get(post.id)
         if entry is not None and entry[0] == key:
@@ -184,6 +198,8 @@ class ThreadView(ScrollView, can_focus=True):
             self._now_ms,
             self._width,
             self._palette,
+            text,
+            quoted,
             divider=index == self._divider,
             queued=post.id in self._queued,
         )
@@ -221,6 +237,7 @@ class ThreadView(ScrollView, can_focus=True):
                 # Show the "new" rule and the post before it when there is room.
                 top = self._heights.start(index)
                 self._stick_end = False
+        self._want_texts(self._heights.find(top), view)
         for _ in range(6):  # converges in one or two passes
             moved = False
             index = self._heights.find(top)
@@ -243,6 +260,23 @@ class ThreadView(ScrollView, can_focus=True):
             self.set_reactive(ScrollView.scroll_target_y, float(top))
             if self.show_vertical_scrollbar:
                 self.vertical_scrollbar.position = top
+
+    def _want_texts(self, first: int, view: int) -> None:
+        """Ask for the texts of the posts in view (at most one per line) and of a margin
+        either way, and of the posts they reply to; drawn again when they arrive."""
+        assert self._state is not None
+        posts = self._state.posts
+        start = max(0, first - PREFETCH_POSTS)
+        wanted: list[str] = []
+        for post_id in self._post_ids[start : first + view + PREFETCH_POSTS]:
+            post = posts.peek(post_id)
+            if post is None:
+                continue
+            wanted.append(post.text_op)
+            replied = replied_to(self._state, post)
+            if replied is not None:
+                wanted.append(replied.text_op)
+        self._texts.want(wanted, self.refresh)
 
     # --- rendering --------------------------------------------------------------------
 
