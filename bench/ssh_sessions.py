@@ -288,8 +288,40 @@ async def lead_question(lead: Lead, players: int, count: int, number: int) -> di
     return seen
 
 
+def start_profiles(roles: dict[str, list[int]], folder: Path | None, mode: str) -> list:
+    """py-spy (if asked for, and on PATH) sampling each app process and the lead during
+    the quiz: collapsed stacks, one file per process, for ``bench/profile_summary.py``."""
+    if folder is None:
+        return []
+    spy = shutil.which("py-spy")
+    if spy is None:
+        raise SystemExit("--profile needs py-spy on PATH (pip install py-spy)")
+    folder.mkdir(parents=True, exist_ok=True)
+    spies = []
+    for role in ("apps", "lead"):
+        for pid in roles[role]:
+            out = folder / f"{mode}-{role}-{pid}.txt"
+            command = [spy, "record", "--pid", str(pid), "--format", "raw", "-o", str(out)]
+            spies.append(
+                subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            )
+    return spies
+
+
+def stop_profiles(spies: list) -> None:
+    for spy in spies:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its file on an interrupt
+    for spy in spies:
+        spy.wait(60)
+
+
 async def run(
-    mode: str, sessions: int, count: int, workers: int | None, think: tuple[float, float]
+    mode: str,
+    sessions: int,
+    count: int,
+    workers: int | None,
+    think: tuple[float, float],
+    profile: Path | None = None,
 ) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="ssh-sessions-"))
     lead_home = folder / "lea"
@@ -352,6 +384,7 @@ async def run(
 
         roles = {"front door": [server.pid], "lead": [lead.process.pid]}
         roles["apps"] = children(server.pid)
+        spies = start_profiles(roles, profile, mode)
         cpu_before = {role: cpu_s(pids) for role, pids in roles.items()}
         own_before, started = time.process_time(), time.monotonic()
         steps = []
@@ -364,6 +397,7 @@ async def run(
         elapsed = time.monotonic() - started
         roles["apps"] = children(server.pid)
         cpu_roles = {role: cpu_s(pids) - cpu_before.get(role, 0.0) for role, pids in roles.items()}
+        stop_profiles(spies)
         cpu_server = sum(cpu_roles.values())
         cpu_own = time.process_time() - own_before
         after = {pid: rss_mb(pid) for pid in children(server.pid)}
@@ -504,6 +538,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="ssh-serve --workers (default: per core)")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument(
+        "--profile",
+        type=Path,
+        help="a folder: py-spy (on PATH) samples each app process and the lead in the quiz",
+    )
+    parser.add_argument(
         "--think",
         default="0.5-3",
         help="seconds a player takes to answer once the question shows, at random (0.5-3)",
@@ -514,7 +553,10 @@ def main() -> None:
     plan = [("workers", args.sessions)] + ([("workers", args.more)] if args.more else [])
     if not args.no_baseline:
         plan.insert(0, ("app-per-session", args.sessions))
-    results = [asyncio.run(run(mode, n, args.questions, args.workers, think)) for mode, n in plan]
+    results = [
+        asyncio.run(run(mode, n, args.questions, args.workers, think, args.profile))
+        for mode, n in plan
+    ]
     report(results, args.questions)
     ours = [r for r in results if r["mode"] == "workers"]
     base = [r for r in results if r["mode"] == "app-per-session"]

@@ -35,6 +35,19 @@ def isolated_home(tmp_path_factory, monkeypatch):
     return home
 
 
+@pytest.fixture(autouse=True)
+def steady_cursors(request, monkeypatch):
+    """Snapshots with cursors that do not blink. A snapshot is taken after a few pauses;
+    on a loaded machine half a second can pass, the focused input's cursor blinks off,
+    and the picture differs from the one pinned. Stopping the blink timer's toggle (the
+    cursor stays as focus left it: shown) is the only switch Textual offers for it."""
+    if "snap_compare" in request.fixturenames:
+        from textual.widgets import Input, TextArea
+
+        monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+        monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A throwaway PostgreSQL server for this test process (each xdist worker its own)."""

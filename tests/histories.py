@@ -390,7 +390,7 @@ class Maker:
             if kind == "react" and posts:
                 return "post.react", {
                     "post": pick(draws, posts),
-                    "reaction": pick(draws, ("+1", "helpful", "thanks")),
+                    "reaction": pick(draws, ("+1", "helpful", "thanks", "question", "celebrate")),
                     "on": draws.integer(0, 2) > 0,
                 }
             if kind in ("accept", "verify") and answers:

@@ -254,6 +254,9 @@ def two_question_session(
 
 def shown(widget) -> str:
     """What a widget shows on screen, as plain text (Markdown rendered, markup applied)."""
+    # A widget made visible is placed at the screen's next layout; read before it, it
+    # would show nothing, and a test would blame the app.
+    assert widget.region.area > 0, f"{widget} is not on screen (yet): wait for its layout"
     return "\n".join(strip.text for strip in widget.render_lines(widget.region.reset_offset))
 
 

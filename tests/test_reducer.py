@@ -12,7 +12,7 @@ import pytest
 
 from studycircle_tui.core import hlc, permissions, reducer
 from studycircle_tui.core.ids import ulid
-from studycircle_tui.core.ops import OP_TYPES, SERVER_ACTOR, Op, validate_data
+from studycircle_tui.core.ops import OP_TYPES, SERVER_ACTOR, Op, validate_data, version_for
 from studycircle_tui.core.state import CircleState
 
 START_MS = 1_720_000_000_000
@@ -521,6 +521,35 @@ def test_reactions_toggle(qa, circle):
     assert post.reactions == {}
     circle.do(qa["other"], "post.react", post=qa["answer"], reaction="thanks", on=False)
     assert post.reactions == {}
+
+
+def _react_as_written(circle: Circle, actor: str, **data: object) -> Op:
+    """A post.react at the schema version this app writes it with (v3 for a newer one)."""
+    op = circle.make(actor, "post.react", **data)
+    return msgspec.structs.replace(op, v=version_for("post.react", op.data))
+
+
+def test_newer_reactions_fold_and_are_counted(qa, circle):
+    post = circle.state.posts[qa["answer"]]
+    answer = qa["answer"]
+    for actor, kind in [("asker", "question"), ("other", "question"), ("asker", "celebrate")]:
+        op = _react_as_written(circle, qa[actor], post=answer, reaction=kind)
+        assert op.v == 3  # an older app says it needs a newer version, not "invalid"
+        assert permissions.refusal(circle.state, op) is None
+        assert reducer.apply(circle.state, op)
+    assert post.reactions == {"question": {qa["asker"], qa["other"]}, "celebrate": {qa["asker"]}}
+    assert len(post.reactions["question"]) == 2
+    # Taken back like any other, and the reactions v1 knew are still v1 ops.
+    op = _react_as_written(circle, qa["other"], post=answer, reaction="question", on=False)
+    assert reducer.apply(circle.state, op)
+    assert post.reactions["question"] == {qa["asker"]}
+    assert _react_as_written(circle, qa["other"], post=answer, reaction="+1").v == 1
+
+
+def test_a_newer_reaction_in_an_older_op_is_refused(qa, circle):
+    # An app from before v3 cannot read this op; folding it here would differ from it.
+    reason = circle.refused(qa["asker"], "post.react", post=qa["answer"], reaction="question")
+    assert reason == "a reaction this schema version does not have"
 
 
 def test_reacting_to_a_missing_post_is_refused(qa, circle):

@@ -18,6 +18,7 @@ from rich.color import ColorSystem
 from rich.console import Console
 from rich.style import Style
 from textual.app import App, ComposeResult
+from textual.dom import DOMNode
 from textual.drivers._writer_thread import WriterThread
 from textual.drivers.linux_driver import LinuxDriver
 from textual.geometry import Size
@@ -30,6 +31,7 @@ from textual.widgets import Footer, Static
 from ptyterm import cells
 from studycircle_tui.tui import compat
 from studycircle_tui.tui.changed_cells import ShadowScreen
+from studycircle_tui.tui.widgets.footer import AppFooter
 
 SIZE = (30, 8)
 
@@ -217,24 +219,48 @@ async def test_watchers_of_a_removed_widget_can_be_dropped():
         assert watchers["value"] == []
 
 
-async def test_a_compact_footer_s_keys_are_told_apart_and_take_its_compact_class():
-    """``FooterKey`` (not exported) is what ``is_footer_key`` finds, and a compact footer
-    gives each the class ``-compact``: the class AppFooter sets before they mount."""
-
-    class Host(App[None]):
-        BINDINGS = [("q", "quit", "Quit")]
-
-        def compose(self) -> ComposeResult:
-            yield Footer(compact=True)
-
-    async with Host().run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        footer = pilot.app.query_one(Footer)
-        keys = [node for node in footer.walk_children() if compat.is_footer_key(node)]
-        assert keys and all(key.has_class("-compact") for key in keys)
-        assert not compat.is_footer_key(footer)
-
-
 def test_tree_sitter_loads_markdown_and_nothing_that_is_not_there():
     assert compat.tree_sitter_language("markdown") is not None  # textual[syntax]
     assert compat.tree_sitter_language("no-such-language") is None
+
+
+async def test_footer_keys_made_compact_before_they_mount_are_styled_once(monkeypatch):
+    """``is_footer_key`` finds the footer's keys (and nothing else), whose ``compact``
+    watcher only adds ``-compact`` once mounted, restyling each key alone: Textual's own
+    compact footer restyles its keys so, the app's (given the class before mounting)
+    does not, and its keys end with the same classes."""
+    restyled: list[DOMNode] = []
+    original = DOMNode.update_node_styles
+
+    def counted(node: DOMNode, animate: bool = True) -> None:
+        if compat.is_footer_key(node):
+            restyled.append(node)
+        original(node, animate)
+
+    monkeypatch.setattr(DOMNode, "update_node_styles", counted)
+
+    class WithFooter(App[None]):
+        BINDINGS = [("a", "bell", "Ring"), ("b", "bell", "Again")]
+
+        def __init__(self, footer_type: type[Footer]) -> None:
+            super().__init__()
+            self.footer_type = footer_type
+
+        def compose(self) -> ComposeResult:
+            yield Static("text")
+            yield self.footer_type(compact=True)
+
+    async def keys_shown(footer_type: type[Footer]) -> list[frozenset[str]]:
+        async with WithFooter(footer_type).run_test(size=(60, 8)) as pilot:
+            await pilot.pause()
+            footer = pilot.app.query_one(footer_type)
+            keys = [node for node in footer.children if compat.is_footer_key(node)]
+            assert len(keys) == 2 and not compat.is_footer_key(pilot.app.query_one(Static))
+            return [frozenset(key.classes) for key in keys]
+
+    textuals = await keys_shown(Footer)
+    assert restyled  # the control: Textual's own keys are restyled one by one
+    restyled.clear()
+    ours = await keys_shown(AppFooter)
+    assert not restyled
+    assert ours == textuals and all("-compact" in classes for classes in ours)

@@ -180,6 +180,25 @@ async def test_react_and_take_it_back(as_, story):
     assert citra.me in reactions["+1"] and "helpful" not in reactions
 
 
+async def test_react_with_a_reaction_v3_added(as_, story):
+    citra = as_("Citra")
+    answer = story.ids["answer"]
+    async with make_app(citra).run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        view = await open_thread(pilot, story.ids["derivative"], select=1)
+        await pilot.press("plus")
+        await settled(pilot)
+        assert isinstance(pilot.app.screen, ReactScreen)
+        await pilot.press("4")  # 🙋 same question
+        await settled(pilot)
+        assert citra.me in citra.state.posts[answer].reactions["question"]
+        lines = [view.render_line(y).text for y in range(view.size.height)]
+        assert any("🙋 same question 1" in line for line in lines)
+    given = [op for op in citra.circle.replica.ops() if op.type == "post.react"]
+    # Written as v3, so an app from before these reactions says it needs a newer one.
+    assert given[-1].data.reaction == "question" and given[-1].v == 3
+
+
 async def test_the_asker_accepts_another_answer(as_, story):
     citra = as_("Citra")
     async with make_app(citra).run_test(size=SIZE) as pilot:

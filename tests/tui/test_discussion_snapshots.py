@@ -64,6 +64,18 @@ class TestNarrow:
             app, terminal_size=(80, 24), run_before=opening("derivative", story, select=1)
         )
 
+    def test_80x24_react_dialog(self, story, tmp_path, snap_compare):
+        # Every reaction, numbered, with who gave the ones already given (Citra's own
+        # "helpful" offered back), in a dialog that fits the smallest terminal.
+        app = make_app(open_as(story, "Citra", tmp_path))
+
+        async def run_before(pilot) -> None:
+            await opening("derivative", story, select=1)(pilot)
+            await pilot.press("plus")
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
     def test_80x24_channels(self, story, tmp_path, snap_compare):
         app = make_app(open_as(story, "Citra", tmp_path))
         assert snap_compare(app, terminal_size=(80, 24))

@@ -11,6 +11,7 @@ import importlib
 import inspect
 import io
 import pkgutil
+import re
 
 from palette_helpers import pick_in_palette
 from rich.console import Console
@@ -40,7 +41,7 @@ from studycircle_tui.tui.screens.dialogs import (
     ReactScreen,
 )
 from studycircle_tui.tui.screens.export import Export, ExportPathScreen, ExportTextScreen
-from studycircle_tui.tui.screens.help import HelpScreen
+from studycircle_tui.tui.screens.help import HelpScreen, help_table
 from studycircle_tui.tui.screens.members import MembersScreen
 from studycircle_tui.tui.screens.new_thread import NewThreadScreen
 from studycircle_tui.tui.screens.note_dialogs import NewNoteScreen, UnsavedScreen
@@ -223,6 +224,17 @@ async def check_screen(pilot, screen: Screen, keymap: dict[str, str]) -> None:
 
 def test_the_table_names_a_heading_for_every_scope():
     assert {action.scope for action in ACTIONS} <= set(SCOPES)
+
+
+def test_each_react_key_names_the_reaction_it_gives():
+    """The react dialog's keys, in its key list (palette) and the settings' [keys] list,
+    say which reaction each gives, the two v3 added too, not "Reaction 4"."""
+    names = ("+1", "helpful", "thanks", "same question", "well done")
+    react = scope_actions("react")
+    assert [action.title for action in react] == [name.capitalize() for name in names]
+    listed = plain(help_table(ReactScreen.KEY_SCOPES))
+    for number, name in enumerate(names, 1):
+        assert re.search(rf"^{number} +React with {re.escape(name)}\.", listed, re.MULTILINE)
 
 
 async def test_the_palettes_keys_lists_the_keys_of_the_screen_it_was_opened_over(tmp_path):

@@ -1,4 +1,4 @@
-"""Op schema (v1 and v2): one typed struct per op type, decoded and validated by msgspec.
+"""Op schema (v1 to v3): one typed struct per op type, decoded and validated by msgspec.
 
 Every op is a JSON object ``{"v": 1, "id", "circle", "actor", "hlc", "type", "data"}``;
 ``seq`` and ``at`` (receive time, ms) are set by a server and never trusted from a client.
@@ -22,7 +22,9 @@ stay readable by the oldest app that can take them. v2 adds key proofs (a rotati
 rotations without checking their proofs (and so differ from the others); a v1 app
 says "unsupported schema version" instead. v2 also lets a ``note.revise`` carry a
 patch instead of the whole text (``NoteRevise``): one that does is v2, one that carries
-the text stays v1. Every other op is written as v1.
+the text stays v1. v3 adds reactions (``NEWER_REACTIONS``): a ``post.react`` giving one
+is v3, so an app from before them says it needs a newer version rather than that the
+reaction is invalid. Every other op is written as v1.
 
 The entity an op creates (channel, thread, post, note, quiz, session, suggestion) takes
 the op's own id, so ids are chosen by authors and retries can never create twins.
@@ -38,8 +40,8 @@ from .hlc import HLC_PATTERN
 from .ids import ULID_CHARS, ULID_PATTERN
 from .text import explain, free_text, one_line, refused_kind, repaired
 
-SCHEMA_VERSION = 2  # the newest this app reads (see above)
-SCHEMA_VERSIONS = (1, 2)
+SCHEMA_VERSION = 3  # the newest this app reads (see above)
+SCHEMA_VERSIONS = (1, 2, 3)
 SERVER_ACTOR = "@server"
 
 Id = Annotated[str, Meta(pattern=ULID_PATTERN)]
@@ -72,7 +74,7 @@ class Data(Struct, omit_defaults=True, gc=False):
 
 
 class Op(Struct, tag_field="type", kw_only=True, omit_defaults=True, gc=False):
-    v: Literal[1, 2]
+    v: Literal[1, 2, 3]
     id: Id
     circle: Id
     actor: Actor
@@ -195,9 +197,15 @@ class PostRefData(Data):
     post: Id
 
 
+# The reactions v1 knew, and those v3 added (a study group's "I have the same question"
+# and "well done"); an op giving a newer one needs v3 (``version_for``).
+Reaction = Literal["+1", "helpful", "thanks", "question", "celebrate"]
+NEWER_REACTIONS = frozenset({"question", "celebrate"})
+
+
 class PostReactData(Data):
     post: Id
-    reaction: Literal["+1", "helpful", "thanks"]
+    reaction: Reaction
     on: bool = True
 
 
@@ -542,14 +550,17 @@ class NoteCreate(Op, tag="note.create"):
 class NoteRevise(Op, tag="note.revise"):
     """v1 carries the whole text, v2 a patch. msgspec picks the struct by ``type``
     alone, so both versions share this one and the check that ``v`` and the payload
-    agree runs inside the same single decoding pass."""
+    agree runs inside the same single decoding pass. A later version (v3, reactions)
+    reads both, so only a patch claiming v1 is refused: an app from before patches
+    would take it for a broken revision rather than say it needs a newer version."""
 
     data: NoteReviseData
 
     def __post_init__(self) -> None:
-        if self.v != version_for("note.revise", self.data):
-            carries = "the whole `text`" if self.v == 1 else "a `patch`"
-            raise ValueError(f"a v{self.v} note.revise carries {carries} (`$.v` and `$.data`)")
+        if self.v < version_for("note.revise", self.data):
+            raise ValueError(
+                f"a v{self.v} note.revise carries the whole `text` (`$.v` and `$.data`)"
+            )
 
 
 class NoteRestore(Op, tag="note.restore"):
@@ -674,7 +685,7 @@ def _explain(error: msgspec.MsgspecError) -> str:
     if unknown:
         return f"unknown op type {unknown.group(1)} - at `$.type`"
     if _unsupported_version(text):
-        known = " and ".join(f"v{version}" for version in SCHEMA_VERSIONS)
+        known = f"v{SCHEMA_VERSIONS[0]} to v{SCHEMA_VERSIONS[-1]}"
         return f"unsupported schema version ({text}); this app reads {known}"
     return _missing_path(text)
 
@@ -755,14 +766,17 @@ def validate_data(type_name: str, data: object) -> Data:
 
 
 def version_for(type_name: str, payload: Data) -> int:
-    """The schema version an op needs (see the module's docstring): 2 for what a v1 app
-    would fold otherwise than this one, else 1 so that older apps still read it."""
+    """The schema version an op needs (see the module's docstring): 2 or 3 for what an
+    older app would fold otherwise than this one or not read, else 1 so that older apps
+    still read it."""
     if type_name == "circle.create":
         return 2
     if isinstance(payload, MemberKeyData) and payload.proof is not None:
         return 2
     if isinstance(payload, NoteReviseData) and payload.patch is not UNSET:
         return 2
+    if isinstance(payload, PostReactData) and payload.reaction in NEWER_REACTIONS:
+        return 3
     return 1
 
 

@@ -260,6 +260,16 @@ def _existing_post(state: CircleState, op: PostOp) -> str | None:
     return None if op.data.post in state.posts else N_("no such post")
 
 
+def _post_react(state: CircleState, op: PostReact) -> str | None:
+    # A reaction v3 added, in an op that says it is older, is one an older app refuses
+    # to read: folding it here would make this replica differ from theirs.
+    # "May I react?" asks before an op exists; the op made then carries the version.
+    version = getattr(op, "v", ops.SCHEMA_VERSION)
+    if version < ops.version_for("post.react", op.data):
+        return N_("a reaction this schema version does not have")
+    return _existing_post(state, op)
+
+
 def _own_post(state: CircleState, op: PostEdit | PostDelete) -> str | None:
     refused = _existing_post(state, op)
     if refused:
@@ -622,7 +632,7 @@ RULES: dict[str, Rule] = {
     "post.create": _post_create,
     "post.edit": _own_post,
     "post.delete": _own_post,
-    "post.react": _existing_post,
+    "post.react": _post_react,
     "answer.accept": _answer_accept,
     "answer.verify": _answer_verify,
     "post.flag": _existing_post,

@@ -20,6 +20,8 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.keys import key_to_character
 
+from .widgets.post_render import REACTION_NAMES, REACTIONS
+
 
 @dataclass(frozen=True, slots=True)
 class Action:
@@ -263,7 +265,7 @@ ACTIONS: tuple[Action, ...] = (
         "react",
         "plus",
         "React",
-        "React to the post: +1, helpful or thanks.",
+        "React to the post: +1, helpful, thanks, same question or well done.",
         "post",
         key_display="+",
     ),
@@ -559,8 +561,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("answer(True)", "y", "Yes", "Yes: do it.", "confirm", palette=False),
     Action("answer(False)", "n", "No", "No: leave it as it is.", "confirm", palette=False),
     *(
-        Action(f"pick({n - 1})", str(n), f"Reaction {n}", f"Give reaction {n}.", "react")
-        for n in (1, 2, 3)
+        Action(f"pick({n})", str(n + 1), name.capitalize(), f"React with {name}.", "react")
+        for n, name in enumerate(REACTION_NAMES[kind] for kind in REACTIONS)
     ),
     _close("post-info", "cancel", keys="i,q"),
     Action("create", "ctrl+s", "Create", "Start the thread.", "new-thread", palette=False),

@@ -15,8 +15,8 @@ What is here, and who needs it:
   does not stop the app from ending (``terminal_driver.py``);
 - withdrawing a toast, so one said again replaces it (``notices.py``);
 - redrawing a line-API view's scrollbars without a relayout (``widgets/thread_view.py``);
-- dropping a widget's reactive watchers on widgets gone from the DOM, and telling the
-  footer's keys from what else it composes (``widgets/footer.py``);
+- dropping a widget's reactive watchers on widgets gone from the DOM (``widgets/footer.py``);
+- the footer's key widget, to give each key its compact look before it mounts (same);
 - whether tree-sitter can load a grammar (``widgets/note_editor.py``);
 - the app whose code is running now: one ssh-serve worker runs many players' apps in
   one process, and each draws times in its own format (``timefmt.py``);
@@ -218,9 +218,9 @@ def drop_watchers_on_detached(node: DOMNode) -> None:
         watchers[name] = [(other, callback) for other, callback in watching if other.is_attached]
 
 
-def is_footer_key(widget: object) -> bool:
-    """Whether ``widget`` is one of the keys Textual's ``Footer`` composes (``FooterKey``
-    is not exported); such a key takes the class ``-compact`` while its footer is compact."""
+def is_footer_key(widget: Widget) -> bool:
+    """Whether ``widget`` is one of the footer's keys (``FooterKey``: its ``compact``
+    watcher adds the ``-compact`` class once the key is mounted, restyling it alone)."""
     from textual.widgets._footer import FooterKey
 
     return isinstance(widget, FooterKey)

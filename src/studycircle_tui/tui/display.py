@@ -151,7 +151,7 @@ _ASCII.update(
     | {"⚑": "!", "⚠": "!", "✎": "~", "⊘": "/"}
     # Two cells each: the discussion marker, the palette's icon, the reactions' emoji
     # (each with its name beside it).
-    | {"💬": "= ", "🔎": "> ", "👍": "* ", "💡": "* ", "🙏": "* "}
+    | {"💬": "= ", "🔎": "> ", "👍": "* ", "💡": "* ", "🙏": "* ", "🙋": "? ", "🎉": "! "}
 )
 # The Linux console's font has box-drawing lines and half blocks, but no eighth blocks.
 _CONSOLE = dict.fromkeys("▁▂▃▅▆▇▉▊▋▍▎▏▔▕", " ")

@@ -8,11 +8,15 @@ narrower, one pane shows at a time, its title says where ``esc`` goes back to
 what opens, lays the panes out, and keeps the circle's life (rules, focus mode,
 sessions, the other screens). What each key does is in ``actions.py``.
 
-About 480 lines, kept whole: what is left here is the screen's own part, deciding what
+About 490 lines, kept whole: what is left here is the screen's own part, deciding what
 opens when a pane chooses, laying the panes out, and one short action for each key of
 the table's "screen" scope (most push a screen). The panes, the status line (which keeps
 focus mode and sessions, ``circle_life.py``) and the dialogs hold the rest; splitting
 this further would bring back the mixins issue 17 took out.
+
+The screens whose imports cost most (participation's DataTable, members, new thread, the
+circle dialogs) are imported by the action that opens them, as quizzes and notes are:
+the first frame does not wait for them (measured with ``bench/startup.py``).
 """
 
 from textual import on
@@ -44,15 +48,11 @@ from ..visible import visible
 from ..widgets.channel_list import MENTIONS, UNANSWERED
 from ..widgets.footer import AppFooter
 from ..widgets.post_render import Palette
-from .circle_dialogs import FocusScreen, MeanwhileScreen, NewChannelScreen
 from .circle_life import CircleStatus, FocusEnded, mentions_heard
 from .circle_settings import CircleSettingsScreen
 from .circle_switcher import CircleSwitcherScreen
 from .help import HelpScreen
 from .list_panes import ChannelsPane, ThreadsPane
-from .members import MembersScreen
-from .new_thread import NewThreadScreen
-from .participation import ParticipationScreen
 from .rules import RulesScreen, needs_acceptance
 from .schedule import ScheduleScreen
 from .suggestions import SuggestionScreen
@@ -376,6 +376,8 @@ class MainScreen(Screen[None]):
             if op is not None:
                 self._thread_started(op)
 
+        from .new_thread import NewThreadScreen
+
         self.app.push_screen(NewThreadScreen(self.service, channel.id), created)
 
     def _no_channel_yet(self) -> str:
@@ -414,6 +416,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(RulesScreen(self.service))
 
     def action_participation(self) -> None:
+        from .participation import ParticipationScreen  # its DataTable loads with it
+
         self.app.push_screen(ParticipationScreen(self.service))
 
     def action_schedule(self) -> None:
@@ -423,6 +427,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(SuggestionScreen(self.service))
 
     def action_members(self) -> None:
+        from .members import MembersScreen
+
         self.app.push_screen(MembersScreen(self.service))
 
     def action_switch_circle(self) -> None:
@@ -442,6 +448,8 @@ class MainScreen(Screen[None]):
                 name, goal = answer
                 said = f"Channel #{name} created."
                 ask(self, self.service.new_channel, name, goal, done=lambda _: self.notify(said))
+
+        from .circle_dialogs import NewChannelScreen
 
         self.app.push_screen(NewChannelScreen(), create)
 
@@ -463,6 +471,8 @@ class MainScreen(Screen[None]):
             if minutes:
                 self.enter_focus(minutes)
 
+        from .circle_dialogs import FocusScreen
+
         self.app.push_screen(FocusScreen(), chosen)
 
     def enter_focus(self, minutes: int) -> None:
@@ -475,6 +485,8 @@ class MainScreen(Screen[None]):
         self._refresh_channels()
         self._refresh_status()
         arrivals = arrivals_since(self.service.state, self.service.me, message.since_ms)
+        from .circle_dialogs import MeanwhileScreen
+
         self.app.push_screen(MeanwhileScreen(self.service, arrivals), self._open_arrival)
 
     def _open_arrival(self, thread_id: str | None) -> None:

@@ -40,13 +40,27 @@ class QuizBaseScreen(Screen[None]):
         """Redraw from the circle's state."""
 
     def on_circle_changed(self, message: CircleChanged) -> None:
-        self.refresh_view()
+        self.refresh_shown()
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
-        self.refresh_view()  # an answer that waited to send has gone
+        self.refresh_shown()  # an answer that waited to send has gone
 
     def on_screen_resume(self) -> None:
-        self.refresh_view()
+        self.refresh_view()  # what it missed while covered
+
+    def refresh_shown(self) -> None:
+        """Redraw now if this screen shows, else when it shows again (on_screen_resume).
+        The Quiz pane under a live quiz heard each of the room's answers and redrew a
+        screen no one saw: a tenth of an ssh-serve worker's time in a question."""
+        if not self.covered():
+            self.refresh_view()
+
+    def covered(self) -> bool:
+        """A full screen lies over this one (a dialog lets it show through)."""
+        stack = self.app.screen_stack
+        if self not in stack:
+            return False
+        return not all(above.is_modal for above in stack[stack.index(self) + 1 :])
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen.of(self))

@@ -29,7 +29,7 @@ from ...sync.pacer import next_at
 from ...sync.quizrun import LiveStage, Stage, live_stage, players_expected, seat
 from ..actions import bindings_for, key_for
 from ..intents import ask, may
-from ..messages import CircleChanged
+from ..messages import CircleChanged, SyncStatusChanged
 from ..visible import markup_line, names_of
 from ..widgets.quiz_views import (
     CHOICE_KINDS,
@@ -70,6 +70,7 @@ class LiveQuizScreen(QuestionScreen):
         self._texts: dict[str, str] = {}
         self._room_timer: Timer | None = None
         self._answer_ops: dict[int, str] = {}  # question → this player's answer op
+        self._queued_shown = False  # whether the screen shows this player's answer queued
 
     # --- reading ----------------------------------------------------------------------
 
@@ -179,11 +180,21 @@ class LiveQuizScreen(QuestionScreen):
     # --- showing ----------------------------------------------------------------------
 
     def on_circle_changed(self, message: CircleChanged) -> None:
+        if self.covered():
+            return  # drawn when it shows again (on_screen_resume)
         if self._others_answering(message.change):
             if self._room_timer is None:
                 self._room_timer = self.set_timer(ROOM_SECONDS, self._room_answered)
             return
         self.refresh_view()
+
+    def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
+        # Of the sync's state this screen shows only whether this player's answer still
+        # waits to be sent. In an ssh-serve worker every player's answer is queued and
+        # sent (two statuses), and each redrew every player's screen at once.
+        message.prevent_default()  # QuizBaseScreen's handler redraws whatever the status
+        if self._answer_queued(self._shown_question) != self._queued_shown:
+            self.refresh_shown()
 
     def _others_answering(self, change: Change) -> bool:
         me = self.service.me
@@ -204,6 +215,7 @@ class LiveQuizScreen(QuestionScreen):
         if stage.question != self._shown_question:
             self._shown_question = stage.question
             self.picked = set()
+        self._queued_shown = self._answer_queued(stage.question)
         quiz, who = self.quiz, names_of(self.service.state)
         total = len(quiz.questions)
         host = who.get(self.session.host, "the lead")

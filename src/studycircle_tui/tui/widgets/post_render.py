@@ -27,8 +27,17 @@ from ...core.state import CircleState, Post
 from ..timefmt import relative
 from ..visible import name_of, visible, visible_line
 
-REACTIONS = ("+1", "helpful", "thanks")
-REACTION_LABELS = {"+1": "👍 +1", "helpful": "💡 helpful", "thanks": "🙏 thanks"}
+# In the order the react dialog numbers them (keys 1 to 5) and a post's line shows them.
+REACTIONS = ("+1", "helpful", "thanks", "question", "celebrate")
+REACTION_LABELS = {
+    "+1": "👍 +1",
+    "helpful": "💡 helpful",
+    "thanks": "🙏 thanks",
+    "question": "🙋 same question",
+    "celebrate": "🎉 well done",
+}
+# Without the emoji: the words of the react keys in ``?``, the palette and the key list.
+REACTION_NAMES = {kind: label.split(" ", 1)[1] for kind, label in REACTION_LABELS.items()}
 # Markdown syntax worth a parse: emphasis, code, headings, quotes, links, lists, tables.
 _MARKDOWN = re.compile(r"[*_`#>\[|~]|^\s*(?:[-+]|\d+[.)])\s|\n\s*\n|https?://", re.MULTILINE)
 GUTTER = 2

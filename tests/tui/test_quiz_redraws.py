@@ -1,0 +1,116 @@
+"""What a live quiz's screens redraw, and what they leave alone: with thirty players'
+apps in one ssh-serve worker, every redraw no one sees is paid thirty times a change.
+
+- The Quiz pane under a live quiz draws nothing while it is covered, and shows what
+  changed when it shows again.
+- The live screen redraws for the sync's state only when its own answer goes from
+  queued to sent (or back), not for every other player's op queued and sent.
+"""
+
+from contextlib import AsyncExitStack
+
+from note_helpers import until
+from textual.widgets import OptionList
+
+from quiz_helpers import lobby, quiz_circle
+from studycircle_tui.config import Settings
+from studycircle_tui.sync.quizrun import QuizRunner
+from studycircle_tui.tui.app import StudyCircleApp
+from studycircle_tui.tui.messages import SyncStatusChanged
+from studycircle_tui.tui.screens.quiz import QuizPaneScreen
+from studycircle_tui.tui.screens.quiz_live import ROOM_SECONDS, LiveQuizScreen
+
+
+def _app(service) -> StudyCircleApp:
+    settings = Settings(name=service.state.members[service.me].name)
+    return StudyCircleApp(service, sync=False, settings=settings, theme="textual-dark")
+
+
+def _listed(pane: QuizPaneScreen) -> str:
+    listing = pane.query_one("#quiz-list", OptionList)
+    return str(listing.get_option_at_index(0).prompt)
+
+
+async def test_the_quiz_pane_under_a_live_quiz_waits_and_shows_what_changed_on_its_return(
+    tmp_path,
+):
+    circle = await quiz_circle(tmp_path)
+    session = await lobby(circle, [])
+    ayu = circle.players[0]
+    async with _app(ayu).run_test(size=(80, 24)) as pilot:
+        await pilot.press("z")
+        await pilot.pause()
+        pane = pilot.app.screen
+        assert isinstance(pane, QuizPaneScreen)
+        assert "LIVE lobby" in _listed(pane)
+        await pilot.press("enter")  # Ayu joins: the live screen covers the pane
+        await pilot.pause()
+        live = pilot.app.screen
+        assert isinstance(live, LiveQuizScreen)
+        await circle.sync()
+        await QuizRunner(circle.lead).open_question(session, 0)
+        await circle.sync()
+        # The live screen shows the question (the change has reached the app) ...
+        await until(pilot, lambda: "question 1 of 3" in _text(live, "#quiz-live-title"))
+        # ... and the pane behind it still lists the lobby: it was not drawn meanwhile.
+        assert "LIVE lobby" in _listed(pane)
+        live.dismiss()  # back to the pane, still in the quiz
+        await pilot.pause()
+        assert pilot.app.screen is pane
+        assert "LIVE lobby" not in _listed(pane) and "LIVE" in _listed(pane)
+
+
+async def test_the_live_screen_redraws_for_the_sync_only_when_its_own_answer_goes(tmp_path):
+    circle = await quiz_circle(tmp_path)
+    session = await lobby(circle)
+    await QuizRunner(circle.lead).open_question(session, 0)
+    await circle.sync()
+    ayu = circle.players[0]
+    async with AsyncExitStack() as stack:
+        pilot = await stack.enter_async_context(_app(ayu).run_test(size=(80, 24)))
+        await pilot.press("z")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        live = pilot.app.screen
+        assert isinstance(live, LiveQuizScreen)
+        await pilot.press("2")  # Ayu answers
+        await until(pilot, lambda: "Answer" in _status(live))
+        await circle.sync()
+        await until(pilot, lambda: "Answer sent" in _status(live))
+        await pilot.pause(ROOM_SECONDS * 2)  # the room's redraw, if one was coming, is done
+        drawn = []
+        original = live.refresh_view
+
+        def counting() -> None:
+            drawn.append(1)
+            original()
+
+        live.refresh_view = counting  # type: ignore[method-assign]
+        # Another player's op queued and sent: handled, and nothing drawn (the next
+        # status, which draws, shows it was handled in its turn).
+        live.post_message(SyncStatusChanged(ayu.status))
+        await pilot.pause()
+        assert not drawn
+
+        # Ayu's own answer waits to be sent again (the positive control): "queued" ...
+        waiting = True
+        real = ayu.waiting_to_send
+        ayu.waiting_to_send = lambda op_id: waiting or real(op_id)  # type: ignore[method-assign]
+        live.post_message(SyncStatusChanged(ayu.status))
+        await until(pilot, lambda: drawn)
+        assert len(drawn) == 1 and "Answer queued" in _status(live)
+        # ... and once it has gone, drawn again: "sent".
+        waiting = False
+        live.post_message(SyncStatusChanged(ayu.status))
+        await until(pilot, lambda: len(drawn) == 2)
+        assert "Answer sent" in _status(live)
+        del live.refresh_view
+
+
+def _text(screen: LiveQuizScreen, selector: str) -> str:
+    return " ".join(str(screen.query_one(selector).render()).split())
+
+
+def _status(screen: LiveQuizScreen) -> str:
+    return _text(screen, "#quiz-status")
