@@ -49,6 +49,9 @@ async def test_a_new_member_sees_the_newest_threads_first_then_the_whole_circle(
                 assert shown.posts[post] == lead.state.posts[post]
         assert threads[0] not in shown.threads and not shown.notes
         assert ana.transport.pages == 0  # no history has come yet
+        # ...and the status line says it is coming: its bar from the preview on.
+        done, total = ana.status.history or (None, None)
+        assert done == 0 and total is not None and total > PREVIEW_FROM
         # Ana answers in a newest thread meanwhile; a new post arrives live too.
         mine = ana.submit("post.create", {"thread": threads[-1], "text": "Mitochondria!"})
         live = lead.submit("post.create", {"thread": threads[-2], "text": "Ribosomes."})

@@ -694,6 +694,10 @@ class SharedCircle:
         self._catchup = CatchUp(self.record.id, self.replica.ops(), preview)
         self._emit(Change(refolded=True))
         self._catchup.follow(self.transport, self._emit)
+        if preview.upto.isdigit():
+            # The history's bar from the newest threads on, not from its first page (over
+            # a slow link, half a minute in which nothing said the rest was coming).
+            self._set_status(history=(int(cursor or 0), int(preview.upto)))
 
     async def _caught_up(self) -> None:
         """The replica has everything the view shows: show the replica from now on."""
