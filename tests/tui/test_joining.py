@@ -79,6 +79,7 @@ class TestSnapshots:
         story = build_story(tmp_path)
         service = open_as(story, "Citra", tmp_path)
         service.replica.state.channels.clear()  # as a circle not yet arrived
+        service.replica.state.name = ""  # the line names it as it was joined meanwhile
         service.replica.state.channel_order.clear()
         service.circle.status = SyncStatus("server", "online", fetching=(12_345, 41_000))
         assert snap_compare(make_app(service), terminal_size=size)
