@@ -261,6 +261,23 @@ class NoteTexts:
         other._recent = OrderedDict(self._recent)
         return other
 
+    # --- in a snapshot (core/snapshot.py) ----------------------------------------------
+
+    def saved(self) -> tuple[str, str | None]:
+        """What a snapshot keeps: the head and its text. The rest is kept from reading
+        and is rebuilt from the revisions (their whole texts and patches) when asked."""
+        if not self.head:
+            return "", None
+        text = self._text if self._text is not None else "".join(self.head_lines())
+        return self.head, text
+
+    @classmethod
+    def restored(cls, head: str, text: str | None) -> "NoteTexts":
+        texts = cls()
+        if head:
+            texts.reset(head, text)
+        return texts
+
     # --- reading ------------------------------------------------------------------------
 
     def head_lines(self) -> list[str]:
