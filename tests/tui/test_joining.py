@@ -56,10 +56,18 @@ async def test_a_new_member_sees_channels_and_newest_threads_while_history_comes
         await pilot.press("slash", *"point")
         await pilot.pause(0.4)
         assert "found · history still loading" in _screen_text(pilot)
+        await pilot.press("escape", "escape", "N")  # the notes: none yet, as the search
+        await pilot.pause(0.4)
+        text = _screen_text(pilot)
+        assert "Notes still coming" in text and "No note yet" not in text
         ana.transport.go.set()
         async with asyncio.timeout(30):
             while ana.catching_up:
                 await pilot.pause(0.05)
+        await pilot.pause(0.4)
+        text = _screen_text(pilot)
+        assert "Glossary" in text and "Notes still coming" not in text
+        await pilot.press("escape", "slash", *"point")
         await pilot.pause(0.4)
         assert "history still loading" not in _screen_text(pilot)
 

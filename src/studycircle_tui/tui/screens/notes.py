@@ -92,7 +92,7 @@ class NotesScreen(NoteEditing):
         ids = notes_in_order(state)
         rows = self.query_one(RowList)
         rows.empty_text = (
-            "Notes come with the circle's older history, still loading."
+            "Still coming with the history."  # fits beside the note; which explains it
             if self.service.catching_up
             else f"No notes yet: press {key_for(self, 'notes', 'new_note')} to start one."
         )
@@ -111,10 +111,19 @@ class NotesScreen(NoteEditing):
             self._refresh_editing_labels()
             return
         if note is None:
-            title.update(f"{back}No note yet")
             meta.update("")
-            start = key_for(self, "notes", "new_note")
-            self._banner(f"Notes are the circle's shared summaries: press {start} to start one.")
+            if self.service.catching_up:  # not "no note yet": they may well be on their way
+                title.update(f"{back}Notes still coming")
+                self._banner(
+                    "The circle's notes come with its older history, still loading:"
+                    " they show here once it has come."
+                )
+            else:
+                title.update(f"{back}No note yet")
+                start = key_for(self, "notes", "new_note")
+                self._banner(
+                    f"Notes are the circle's shared summaries: press {start} to start one."
+                )
             self.query_one(NoteLines).show(("none",), lambda width: [])
             return
         state = self.service.state
