@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from ..config import Settings, load_settings
 from ..sync.engine import CircleService, Event, Notice, SyncStatus
-from . import display
+from . import compat, display
 from .actions import bindings_for
 from .commands import KeyCommands
 from .intents import IntentQueue
@@ -88,7 +88,7 @@ class StudyCircleApp(App[str | None]):
         # Themes (registered before use), colour depth, keymap, low-bandwidth mode.
         self.preferences = Preferences(self, self.settings, environ)
         if theme is not None:
-            self.theme = theme
+            compat.theme_before_start(self, theme)
         self.main_screen = MainScreen(service, self.settings)
         if tune_gc:
             # Now, the circle just folded, and again once the first screen is drawn (its
