@@ -175,7 +175,14 @@ class Link:
         ready = opened + 2 * LATENCY
         up = _Direction(self, connection, True, ready)
         down = _Direction(self, connection, False, ready)
-        await asyncio.gather(up.carry(reader, up_writer), down.carry(up_reader, writer))
+        try:
+            await asyncio.gather(up.carry(reader, up_writer), down.carry(up_reader, writer))
+        except asyncio.CancelledError:
+            # The link closing under an open connection. Python 3.11's stream server asks a
+            # cancelled handler for its exception, and printed "Exception in callback".
+            writer.close()
+            up_writer.close()
+            return
         self.count(connection, True, 0, CLOSE_BYTES // 2)
         self.count(connection, False, 0, CLOSE_BYTES // 2)
 
