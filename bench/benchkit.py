@@ -1,7 +1,7 @@
 """What the benchmarks share: a percentile, ``studycircle serve`` as a process of its own,
 making circles and invites in its database and joining them, json-server (the baseline
 some of them run next to ours), the load average and a process's CPU time, and the real
-app in a pseudo-terminal read through a terminal emulator (pyte)."""
+app in a pseudo-terminal read through a terminal emulator (pyte): what a person sees."""
 
 import asyncio
 import contextlib
@@ -19,7 +19,7 @@ import tempfile
 import termios
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -58,16 +58,18 @@ def start_server(
     return process, line.split("listening on ")[1].split()[0]
 
 
-async def new_circle(data: Path, name: str, database: str | None = None) -> tuple[str, str]:
-    """A circle in the server's database (SQLite in ``data``, or ``database``): its id and
-    its founding lead's invite."""
+async def new_circle(
+    data: Path, name: str, database: str | None = None, channels: Sequence[str] = ()
+) -> tuple[str, str]:
+    """A circle in the server's database (SQLite in ``data``, or ``database``), with
+    ``channels`` opened: its id and its founding lead's invite."""
     from studycircle_tui.server import admin
     from studycircle_tui.server.storage import open_store
 
     store = open_store(database, data)
     await store.open()
     try:
-        return await admin.create_circle(store, name, time.time_ns() // 1_000_000)
+        return await admin.create_circle(store, name, time.time_ns() // 1_000_000, channels)
     finally:
         await store.close()
 
@@ -173,15 +175,22 @@ def app_env(home: Path) -> dict[str, str]:
 
 
 def spawn_in_pty(
-    argv: list[str], env: dict[str, str], size: tuple[int, int]
+    argv: list[str], env: dict[str, str], size: tuple[int, int], pass_fds: Sequence[int] = ()
 ) -> tuple[subprocess.Popen, int]:
     """Start a program in a new pseudo-terminal of ``size`` (columns, rows), in a session
-    of its own (so it can be stopped with its children); the process and the master fd."""
+    of its own (so it can be stopped with its children); the process and the master fd.
+    ``pass_fds``: descriptors it inherits (a pipe it reports on)."""
     columns, rows = size
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     process = subprocess.Popen(
-        argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+        argv,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+        pass_fds=tuple(pass_fds),
     )
     os.close(slave)
     return process, master
@@ -207,22 +216,24 @@ class PtyScreen:
     """A program in a pseudo-terminal, what it writes fed to a terminal emulator (pyte)
     on a thread of its own. After each read, ``watch(ms, text)`` is called with the wall
     time (ms) the bytes arrived and the whole screen as text: what a person would see,
-    and when."""
+    and when; ``wait_until`` waits for the screen to show something."""
 
     def __init__(
         self,
         argv: list[str],
         env: dict[str, str],
         size: tuple[int, int],
-        watch: Callable[[float, str], None],
+        watch: Callable[[float, str], None] | None = None,
+        pass_fds: Sequence[int] = (),
     ) -> None:
         import pyte  # a dev dependency: benchmarks run from the project's venv
 
-        self.process, self.fd = spawn_in_pty(argv, env, size)
+        self.process, self.fd = spawn_in_pty(argv, env, size, pass_fds)
         self.screen = pyte.Screen(*size)
         self.stream = pyte.ByteStream(self.screen)
         self.watch = watch
-        self.lock = threading.Lock()
+        self.bytes = 0  # written to the terminal so far
+        self.lock = threading.Condition()  # notified after each read is fed to the screen
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -242,18 +253,42 @@ class PtyScreen:
             arrived = time.time_ns() / 1e6
             with self.lock:
                 self.stream.feed(data)
+                self.bytes += len(data)
                 text = "\n".join(self.screen.display)
-            self.watch(arrived, text)
+                self.lock.notify_all()
+            if self.watch is not None:
+                self.watch(arrived, text)
 
     def text(self) -> str:
         with self.lock:
             return "\n".join(self.screen.display)
+
+    def wait_until(self, shown: Callable[[str], bool], limit: float) -> float | None:
+        """Wait until ``shown(text)`` is true of the screen; the time.monotonic() it was
+        first seen, or None after ``limit`` seconds (or once the program has ended)."""
+        end = time.monotonic() + limit
+        with self.lock:
+            while not shown("\n".join(self.screen.display)):
+                left = end - time.monotonic()
+                if left <= 0 or not self._reader.is_alive():
+                    return None
+                self.lock.wait(min(left, 0.5))
+            return time.monotonic()
 
     def press(self, keys: bytes) -> None:
         os.write(self.fd, keys)
 
     def close(self) -> None:
         stop_in_pty(self.process, self.fd, self._reader)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """A live process's peak resident memory (VmHWM), in MB."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return math.nan
 
 
 class PtyProgram:

@@ -3,6 +3,7 @@
 import asyncio
 import os
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -35,11 +36,16 @@ def join_file_circle(tmp_path: Path, who: str) -> CircleService:
 
 
 async def arrives_while_running(
-    service: CircleService, author: CircleService, channel: str, seconds: float = 30.0
+    service: CircleService,
+    author: CircleService,
+    channel: str,
+    seconds: float = 30.0,
+    then: Callable[[], bool] = lambda: True,
 ) -> bool:
     """Run ``service``'s sync loop while ``author`` starts a thread in ``channel``: whether
-    the thread reached ``service`` (the loop polls; a busy machine may take a while).
-    Raises what ended the loop, if something did."""
+    the thread reached ``service`` (the loop polls; a busy machine may take a while) and
+    ``then`` came true (what the loop does after folding the thread, such as saying it
+    is synced, may be a few awaits later). Raises what ended the loop, if something did."""
     runner = asyncio.create_task(service.run())
     try:
         thread = author.submit(
@@ -51,7 +57,7 @@ async def arrives_while_running(
             if runner.done():
                 runner.result()
                 return False
-            if thread.id in service.state.threads:
+            if thread.id in service.state.threads and then():
                 return True
             await asyncio.sleep(0.05)
         return False

@@ -205,11 +205,11 @@ class RaisingTransport(FileTransport):
         self.failures = failures
         self.pulls = 0
 
-    async def pull(self, cursor, wait=0.0):
+    async def pull(self, cursor, wait=0.0, limit=0):
         self.pulls += 1
         if self.pulls <= self.failures:
             raise FileNotFoundError(2, "No such file or directory", "circle.sync-conflict-1.jsonl")
-        return await super().pull(cursor, wait)
+        return await super().pull(cursor, wait, limit)
 
 
 # --- processes racing over conflict copies (tests/test_sync_errors.py) ------------------

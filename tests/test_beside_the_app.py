@@ -66,7 +66,7 @@ def test_a_server_circle_s_import_shows_at_once_while_the_server_is_down(tmp_pat
     url = server.url
     run(os.environ.copy(), "join", url, code, "--name", "Lea")
     store = Store(config.store_file())
-    service = open_service(store, store.circle(circle))  # caught up: Lea is the lead
+    service = open_service(store, store.circle(circle), screen=False)  # Lea is the lead
     server.kill()
     (tmp_path / "plan.md").write_text("# While offline\n", encoding="utf-8")
 

@@ -147,8 +147,8 @@ def test_an_op_is_sent_at_once_even_while_the_loop_is_in_a_pull(tmp_path):
         holding, release, pulls = asyncio.Event(), asyncio.Event(), []
         read = lead.transport.pull
 
-        async def held_pull(cursor, wait=0.0):
-            pulled = await read(cursor, wait)
+        async def held_pull(cursor, wait=0.0, limit=0):
+            pulled = await read(cursor, wait, limit)
             pulls.append(pulled)
             if len(pulls) == 1:
                 holding.set()

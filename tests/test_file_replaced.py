@@ -234,17 +234,17 @@ class CutJustBehindUs(FileTransport):
         self.size_before_push = None
         self.cut = False
 
-    async def push(self, ops):
+    async def push(self, ops, progress=None):
         if self.size_before_push is None:  # once
             self.size_before_push = self.path.stat().st_size
-        return await super().push(ops)
+        return await super().push(ops, progress)
 
-    async def pull(self, cursor, wait=0.0):
+    async def pull(self, cursor, wait=0.0, limit=0):
         if self.size_before_push and not self.cut:
             with self.path.open("r+b") as handle:
                 handle.truncate(self.size_before_push + 30)  # mid-line, after our cursor
             self.cut = True
-        return await super().pull(cursor, wait)
+        return await super().pull(cursor, wait, limit)
 
 
 def test_ops_cut_off_before_they_were_read_back_are_appended_again(tmp_path):

@@ -7,18 +7,17 @@ whatever order its ops arrive in. Unit tests walk the reducer through what membe
 edit, edit concurrently, resolve a conflict, restore, and be refused.
 """
 
-import random
 import re
-from dataclasses import dataclass, field
 
 import msgspec
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from studycircle_tui.core import notemerge, permissions, reducer
+from studycircle_tui.core import notemerge, notetext, permissions, reducer
 from studycircle_tui.core.ids import ULID_PATTERN
-from studycircle_tui.core.notemerge import END, MIDDLE, START, blame, line_diff, merge3
+from studycircle_tui.core.noteblame import blame
+from studycircle_tui.core.notemerge import END, MIDDLE, START, line_diff, merge3
 from studycircle_tui.core.ops import OP_TYPES, Op
 from studycircle_tui.core.replica import Replica
 from studycircle_tui.core.state import CircleState, Note
@@ -245,10 +244,20 @@ def test_line_diff_with_context_has_unified_headers():
 # --- circles with a note ----------------------------------------------------------------
 
 
-class Circle:
-    """One replica the test drives: Ana leads, Budi and Citra are members."""
+@pytest.fixture(params=["whole texts", "patches"])
+def circle(request) -> "Circle":
+    """Every reducer test below runs twice: revisions as v1 whole texts, and as v2 patches."""
+    return Circle(patches=request.param == "patches")
 
-    def __init__(self) -> None:
+
+class Circle:
+    """One replica the test drives: Ana leads, Budi and Citra are members. With
+    ``patches``, a ``note.revise`` given a text carries a patch against its base (v2,
+    even where the app would write a checkpoint: these texts are tiny); else the whole
+    text, as a v1 op (as the app writes checkpoints, and older logs hold them all)."""
+
+    def __init__(self, patches: bool = False) -> None:
+        self.patches = patches
         self.count = 0
         self.now = START_MS
         self.ana, self.budi, self.citra, self.stranger = (
@@ -271,6 +280,10 @@ class Circle:
         return self.replica.state
 
     def make(self, actor: str, type_name: str, **data: object) -> Op:
+        note = self.state.notes.get(str(data.get("note")))
+        if self.patches and type_name == "note.revise" and note and data["base"] in note.revisions:
+            text = str(data.pop("text"))
+            data["patch"] = notetext.make_patch(note.text_of(str(data["base"])), text)
         self.count += 1
         self.now += 60_000
         return self.replica.make(actor, type_name, data, self.now, self.count.to_bytes(10, "big"))
@@ -295,8 +308,7 @@ class Circle:
         return self.state.notes[note_id]
 
 
-def test_a_revision_from_the_head_becomes_the_head():
-    circle = Circle()
+def test_a_revision_from_the_head_becomes_the_head(circle):
     note = circle.note(lines("a", "b"))
     first = note.head
     rev = circle.do(circle.budi, "note.revise", note=note.id, base=first, text=lines("a", "B"))
@@ -305,8 +317,7 @@ def test_a_revision_from_the_head_becomes_the_head():
     assert note.revisions[rev].size == 4 and not note.needs_merge
 
 
-def test_concurrent_revisions_merge_into_a_merge_revision():
-    circle = Circle()
+def test_concurrent_revisions_merge_into_a_merge_revision(circle):
     note = circle.note(lines("# Limits", "a", "b", "c"), title="Limits")
     base = note.head
     budi = circle.do(
@@ -325,7 +336,7 @@ def test_concurrent_revisions_merge_into_a_merge_revision():
     assert merge.is_merge and merge.parents == (budi, citra) and merge.author == circle.citra
     assert merge.id == notemerge.merge_revision_id(citra)
     assert note.order == [base, budi, citra, merge.id]
-    assert note.revisions[citra].text == lines("# Limits", "a", "b", "C")  # kept as written
+    assert note.text_of(citra) == lines("# Limits", "a", "b", "C")  # kept as written
     assert note.title == "Limits (week 1)" and not note.needs_merge
     assert merge.size == len(note.text.encode())
     # A merge is a revision like any other: the next save names it as its base.
@@ -334,8 +345,7 @@ def test_concurrent_revisions_merge_into_a_merge_revision():
     assert note.head == after and note.text == lines("done")
 
 
-def test_a_conflict_marks_the_note_until_a_save_from_the_head_resolves_it():
-    circle = Circle()
+def test_a_conflict_marks_the_note_until_a_save_from_the_head_resolves_it(circle):
     note = circle.note(lines("a", "b", "c"))
     base = note.head
     circle.do(circle.budi, "note.revise", note=note.id, base=base, text=lines("a", "B1", "c"))
@@ -352,8 +362,7 @@ def test_a_conflict_marks_the_note_until_a_save_from_the_head_resolves_it():
     assert not note.needs_merge and note.text == lines("A", "B", "c")
 
 
-def test_a_resolution_concurrent_with_another_edit_still_resolves():
-    circle = Circle()
+def test_a_resolution_concurrent_with_another_edit_still_resolves(circle):
     note = circle.note(lines("a", "b", "c", "d", "e"))
     base = note.head
     circle.do(
@@ -377,31 +386,32 @@ def test_a_resolution_concurrent_with_another_edit_still_resolves():
     assert note.text == lines("a", "B", "c", "d", "E") and not note.needs_merge
 
 
-def test_offline_saves_in_a_row_keep_a_concurrent_change():
+def test_offline_saves_in_a_row_keep_a_concurrent_change(circle):
     # Budi saves twice offline (the second from his first); Citra's save sorts before
     # both, so Budi's first is merged, and his second is merged again rather than
     # replacing the head with a text that never had Citra's change.
-    circle = Circle()
     note = circle.note(lines("a", "b", "c", "d", "e"))
     base = note.head
     citra = circle.make(
         circle.citra, "note.revise", note=note.id, base=base, text=lines("a", "b", "c", "d", "E")
     )
-    budi1 = circle.make(
-        circle.budi, "note.revise", note=note.id, base=base, text=lines("A", "b", "c", "d", "e")
-    )
-    budi2 = circle.make(
-        circle.budi, "note.revise", note=note.id, base=budi1.id, text=lines("A", "b", "C", "d", "e")
-    )
-    circle.replica.add([budi2, budi1])  # Budi's, as they reach the shared file
-    assert note.text == lines("A", "b", "C", "d", "e")
+    first, second = lines("A", "b", "c", "d", "e"), lines("A", "b", "C", "d", "e")
+    budi1 = circle.make(circle.budi, "note.revise", note=note.id, base=base, text=first)
+    # Made on Budi's replica, which has his first save: a patch against its text.
+    saved = {"patch": notetext.make_patch(first, second)} if circle.patches else {"text": second}
+    budi2 = circle.make(circle.budi, "note.revise", note=note.id, base=budi1.id, **saved)
+    assert budi2.v == (2 if circle.patches else 1)
+    circle.replica.add([budi2])  # its base has not arrived: it waits, changing nothing
+    assert note.text == lines("a", "b", "c", "d", "e") and budi2.id not in note.revisions
+    circle.replica.add([budi1])  # and applies once its base is there
+    note = circle.state.notes[note.id]
+    assert note.text == second and note.head == budi2.id
     circle.replica.add([citra])  # sorts first: everything is refolded
     note = circle.state.notes[note.id]
     assert note.text == lines("A", "b", "C", "d", "E") and not note.needs_merge
 
 
-def test_restore_makes_a_new_revision_with_the_old_text():
-    circle = Circle()
+def test_restore_makes_a_new_revision_with_the_old_text(circle):
     note = circle.note(lines("v1"))
     v1 = note.head
     v2 = circle.do(circle.budi, "note.revise", note=note.id, base=v1, text=lines("v2"), title="New")
@@ -410,12 +420,11 @@ def test_restore_makes_a_new_revision_with_the_old_text():
     assert note.text == lines("v1") and note.title == "Limits" and note.head == restore
     assert revision.parents == (v2,) and revision.restored_from == v1
     assert revision.author == circle.citra and note.order == [v1, v2, restore]
-    assert note.revisions[v2].text == lines("v2")  # nothing is erased
+    assert note.text_of(v2) == lines("v2")  # nothing is erased
     assert revision.size == note.revisions[v1].size == len(lines("v1"))
 
 
-def test_restoring_a_conflicted_merge_brings_back_needs_merge():
-    circle = Circle()
+def test_restoring_a_conflicted_merge_brings_back_needs_merge(circle):
     note = circle.note(lines("a"))
     base = note.head
     circle.do(circle.budi, "note.revise", note=note.id, base=base, text=lines("b"))
@@ -427,8 +436,7 @@ def test_restoring_a_conflicted_merge_brings_back_needs_merge():
     assert note.needs_merge
 
 
-def test_non_members_cannot_touch_notes():
-    circle = Circle()
+def test_non_members_cannot_touch_notes(circle):
     note = circle.note(lines("a"))
     assert circle.refused(circle.stranger, "note.create", title="x", text="x") == (
         permissions.NOT_MEMBER
@@ -452,8 +460,7 @@ def test_non_members_cannot_touch_notes():
     )
 
 
-def test_a_note_over_1_mb_of_utf8_is_refused():
-    circle = Circle()
+def test_a_note_over_1_mb_of_utf8_is_refused(circle):
     assert circle.do(circle.ana, "note.create", title="Full", text="x" * 1_000_000)
     reason = circle.refused(circle.ana, "note.create", title="Big", text="x" * 999_999 + "é")
     assert reason == (
@@ -473,15 +480,14 @@ def test_a_note_over_1_mb_of_utf8_is_refused():
     assert note.last.size == 1_000_000
 
 
-def test_an_op_cannot_take_the_id_a_merge_was_given():
-    circle = Circle()
+def test_an_op_cannot_take_the_id_a_merge_was_given(circle):
     note = circle.note(lines("a"))
     base = note.head
     circle.do(circle.budi, "note.revise", note=note.id, base=base, text=lines("b"))
     caused = circle.do(circle.citra, "note.revise", note=note.id, base=base, text=lines("a", "c"))
     honest = circle.make(circle.ana, "note.revise", note=note.id, base=base, text=lines("d"))
     forged = OP_TYPES["note.revise"](
-        v=1,
+        v=honest.v,
         id=notemerge.merge_revision_id(caused),
         circle=honest.circle,
         actor=honest.actor,
@@ -491,10 +497,9 @@ def test_an_op_cannot_take_the_id_a_merge_was_given():
     assert permissions.refusal(circle.state, forged) == "that revision id is already taken"
 
 
-def test_a_merge_takes_the_next_id_when_an_earlier_op_took_its_own():
+def test_a_merge_takes_the_next_id_when_an_earlier_op_took_its_own(circle):
     """A revision folded earlier may hold the id a later merge would take (a made-up op
     that arrived first): the merge then takes the id derived from that one."""
-    circle = Circle()
     note = circle.note(lines("a"))
     base = note.head
     circle.do(circle.budi, "note.revise", note=note.id, base=base, text=lines("b"))
@@ -512,8 +517,7 @@ def test_a_merge_takes_the_next_id_when_an_earlier_op_took_its_own():
     assert note.head == wanted and note.revisions[wanted].parents == (squatter.id, late.id)
 
 
-def test_a_merge_keeps_a_rename_size_and_conflicts_from_either_side():
-    circle = Circle()
+def test_a_merge_keeps_a_rename_size_and_conflicts_from_either_side(circle):
     note = circle.note(lines("a", "b", "c"), title="Limits")
     base = note.head
     # Budi renames the note; Citra, from the same base, adds lines and keeps the title.
@@ -530,8 +534,7 @@ def test_a_merge_keeps_a_rename_size_and_conflicts_from_either_side():
     assert note.last.title == "Limits!" and not note.last.is_merge
 
 
-def test_a_conflicted_head_stays_conflicted_through_a_clean_merge():
-    circle = Circle()
+def test_a_conflicted_head_stays_conflicted_through_a_clean_merge(circle):
     note = circle.note(lines("a", "b", "c", "d", "e"))
     base = note.head
     circle.do(
@@ -550,9 +553,8 @@ def test_a_conflicted_head_stays_conflicted_through_a_clean_merge():
     assert note.last.parents[0] == conflicted and note.needs_merge and note.last.conflicts == 1
 
 
-def test_text_that_only_looks_like_a_conflict_is_no_conflict():
+def test_text_that_only_looks_like_a_conflict_is_no_conflict(circle):
     """The markers count when a merge wrote them; a member may write the same shape."""
-    circle = Circle()
     note = circle.note(lines("a"))
     circle.do(circle.budi, "note.revise", note=note.id, base=note.head, text=lines("b"))
     block = [
@@ -567,8 +569,7 @@ def test_text_that_only_looks_like_a_conflict_is_no_conflict():
     assert not note.needs_merge and note.last.conflicts == 0
 
 
-def test_blame_names_who_wrote_each_line():
-    circle = Circle()
+def test_blame_names_who_wrote_each_line(circle):
     note = circle.note(lines("intro", "a", "b", "c", "outro"))
     first = note.head
     budi = circle.do(
@@ -602,8 +603,7 @@ def test_blame_names_who_wrote_each_line():
     ]
 
 
-def test_conflict_lines_belong_to_the_merge():
-    circle = Circle()
+def test_conflict_lines_belong_to_the_merge(circle):
     note = circle.note(lines("a", "b"))
     first = note.head
     budi = circle.do(circle.budi, "note.revise", note=note.id, base=first, text=lines("a", "B1"))
@@ -618,146 +618,7 @@ def test_conflict_lines_belong_to_the_merge():
     ]
 
 
-# --- every replica computes the same note ----------------------------------------------
-
-
-@dataclass
-class Member:
-    id: str
-    replica: Replica
-    skew: int
-    seen: int = 0  # how much of the shared log this member has pulled
-
-
-@dataclass
-class NoteHistory:
-    circle_id: str
-    note_id: str
-    ops: list[Op] = field(default_factory=list)  # in the order they were made
-    members: list[Member] = field(default_factory=list)
-
-
-def note_history(draw_int, steps: int) -> NoteHistory:
-    """Three members editing one note, each on their own replica, offline for a while
-    and then pulling the shared log: so their revisions really are concurrent."""
-    counter = [0]
-    now = [START_MS]
-
-    def random80() -> bytes:
-        counter[0] += 1
-        return counter[0].to_bytes(10, "big")
-
-    ids = [f"01J{index:023d}" for index in range(1, 4)]
-    first = Replica("0" * 26).make(
-        ids[0], "circle.create", {"name": "C", "lead_name": "Ana"}, now[0], random80()
-    )
-    history = NoteHistory(first.id, "")
-    history.ops.append(first)
-    skews = (0, -90_000, 4_000)
-    history.members = [Member(ids[i], Replica(first.id), skews[i]) for i in range(3)]
-
-    def emit(member: Member, type_name: str, data: dict) -> Op:
-        now[0] += (0, 1, 1_000, 60_000)[draw_int(0, 3)]
-        op = member.replica.make(member.id, type_name, data, now[0] + member.skew, random80())
-        member.replica.add([op])
-        history.ops.append(op)
-        return op
-
-    def sync(member: Member) -> None:
-        member.replica.add(history.ops)
-
-    for member in history.members:
-        sync(member)
-    for index, member in enumerate(history.members[1:], 1):
-        emit(member, "member.join", {"name": ("Ana", "Budi", "Citra")[index]})
-    text = "".join(f"line {index}\n" for index in range(8))
-    history.note_id = emit(history.members[0], "note.create", {"title": "T", "text": text}).id
-    for member in history.members:
-        sync(member)
-    fresh = 0
-    for _ in range(steps):
-        member = history.members[draw_int(0, 2)]
-        action = draw_int(0, 9)
-        if action < 3:
-            sync(member)
-            continue
-        note = member.replica.state.notes[history.note_id]
-        if action == 9:
-            revision = note.order[draw_int(0, len(note.order) - 1)]
-            emit(member, "note.restore", {"note": note.id, "revision": revision})
-            continue
-        text_lines = notemerge.split_lines(note.text)
-        at = draw_int(0, len(text_lines))
-        fresh += 1
-        if action < 6:
-            text_lines.insert(at, f"new {fresh} by {member.id[-1]}\n")
-        elif action < 8 and at < len(text_lines):
-            text_lines[at] = f"changed {fresh}\n"
-        elif at < len(text_lines):
-            del text_lines[at]
-        data = {"note": note.id, "base": note.head, "text": "".join(text_lines)}
-        emit(member, "note.revise", data)
-    return history
-
-
-def arrive(replica: Replica, ops: list[Op], rng: random.Random) -> None:
-    """Add ``ops`` shuffled, in batches, some twice: as a file or a flaky link delivers."""
-    ops = [*ops, *rng.sample(ops, len(ops) // 4)]
-    rng.shuffle(ops)
-    while ops:
-        cut = rng.randint(1, max(1, len(ops) // 3))
-        replica.add(ops[:cut])
-        ops = ops[cut:]
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data(), st.integers(5, 40), st.randoms(use_true_random=False))
-def test_property_the_note_is_the_same_whatever_the_arrival_order(data, steps, rng):
-    history = note_history(lambda low, high: data.draw(st.integers(low, high)), steps)
-    expected = reducer.fold(history.circle_id, sorted(history.ops, key=lambda op: (op.hlc, op.id)))
-    note = expected.notes[history.note_id]
-    revisions = [op for op in history.ops if op.type.startswith("note.")]
-    assert len([rev for rev in note.order if not note.revisions[rev].is_merge]) == len(revisions)
-    for _ in range(3):
-        replica = Replica(history.circle_id, "hlc")
-        arrive(replica, history.ops, rng)
-        assert replica.state == expected
-    for member in history.members:  # and every author, once they have pulled it all
-        member.replica.add(history.ops)
-        assert member.replica.state == expected
-
-
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data(), st.integers(5, 30), st.randoms(use_true_random=False))
-def test_property_a_server_circle_folds_notes_in_seq_order_however_they_arrive(data, steps, rng):
-    history = note_history(lambda low, high: data.draw(st.integers(low, high)), steps)
-    # The server numbers ops as it receives them: in the order they were made.
-    numbered = [
-        OP_TYPES[op.type](**{**{f: getattr(op, f) for f in op.__struct_fields__}, "seq": seq})
-        for seq, op in enumerate(history.ops, 1)
-    ]
-    expected = reducer.fold(history.circle_id, numbered)
-    replica = Replica(history.circle_id, "seq")
-    arrive(replica, numbered, rng)
-    assert replica.state == expected
-
-
-def test_note_histories_have_merges_conflicts_and_restores():
-    # The property tests above are only as good as the histories they fold.
-    merges = conflicts = restores = 0
-    for seed in range(30):
-        rng = random.Random(seed)
-        history = note_history(rng.randint, 40)
-        state = reducer.fold(history.circle_id, sorted(history.ops, key=lambda op: (op.hlc, op.id)))
-        note = state.notes[history.note_id]
-        merges += sum(rev.is_merge for rev in note.revisions.values())
-        conflicts += sum(rev.is_merge and rev.conflicts > 0 for rev in note.revisions.values())
-        restores += sum(rev.restored_from is not None for rev in note.revisions.values())
-    assert merges > 30 and conflicts > 5 and restores > 10
-
-
 @pytest.mark.parametrize("text", ["", "no newline", "one\n", "a\nb\n\n"])
-def test_blame_of_a_single_revision(text):
-    circle = Circle()
+def test_blame_of_a_single_revision(circle, text):
     note = circle.note(text)
     assert [line.text for line in blame(note)] == notemerge.split_lines(text)

@@ -282,3 +282,68 @@ def test_text_keeps_tabs_line_breaks_accents_and_emoji():
     text = "Baris satu\r\nbaris\tdua — café, naïve, 日本語 🎉"
     data = ops.validate_data("post.create", {"thread": "01JD0000000000000000000000", "text": text})
     assert data.text == text
+
+
+# --- note.revise: v1 carries the whole text, v2 a patch ------------------------------------
+
+PATCH = [[3, 1, "lim x→0 of sin x / x = 1\n"]]
+
+
+def test_a_v2_revision_carries_a_patch_and_round_trips():
+    value = raw("note.revise", {"note": ID, "base": OTHER, "patch": PATCH}, v=2)
+    op = decode_op(json.dumps(value))
+    assert op.v == 2 and op.data.patch == [(3, 1, "lim x→0 of sin x / x = 1\n")]
+    assert decode_op(encode_op(op)) == op
+    against = {"note": ID, "base": OTHER, "patch": PATCH, "against": ID}
+    assert decode_op(json.dumps(raw("note.revise", against, v=2))).data.against == ID
+
+
+@pytest.mark.parametrize(
+    ("version", "data", "says"),
+    [
+        (1, {"patch": PATCH}, "a v1 note.revise carries the whole `text`"),
+        (2, {"text": "x", "patch": PATCH}, "its changed lines, not both or neither"),
+        (1, {}, "its changed lines, not both or neither"),
+        (2, {"patch": PATCH[0]}, "`$.data.patch[0]`"),
+        (2, {"patch": [[-1, 0, "x\n"]]}, "`$.data.patch[0][0]`"),
+        (2, {"patch": [[0, 0, "x\n"]], "against": "nope"}, "`$.data.against`"),
+        # A patch's text passes the checks a note's whole text does (core/text.py).
+        (
+            2,
+            {"patch": [[0, 0, "\x1b[2J\n"]]},
+            "control character (not allowed in text) - at `$.data.patch[0][2]`",
+        ),
+        (1, {"text": "x", "against": ID}, "but has no changed lines"),
+    ],
+)
+def test_a_revision_that_does_not_fit_its_version_is_refused(version, data, says):
+    value = raw("note.revise", {"note": ID, "base": OTHER, **data}, v=version)
+    assert says in refusal_of(value)
+
+
+def test_a_later_version_reads_both_kinds_of_revision():
+    # v3 (reactions) changed nothing about notes: a v3 app may write either kind.
+    for data in ({"patch": PATCH}, {"text": "x"}):
+        value = raw("note.revise", {"note": ID, "base": OTHER, **data}, v=3)
+        assert decode_op(json.dumps(value)).v == 3
+
+
+def test_a_revision_of_an_unknown_version_is_refused():
+    for version in (0, 4):
+        data = {"note": ID, "base": OTHER, "patch": PATCH}
+        assert "unsupported schema version" in refusal_of(raw("note.revise", data, v=version))
+
+
+def test_a_bad_revision_in_a_batch_names_its_index():
+    good = raw("note.revise", {"note": ID, "base": OTHER, "patch": PATCH}, v=2)
+    bad = raw("note.revise", {"note": ID, "base": OTHER, "patch": PATCH}, v=1)
+    with pytest.raises(OpError, match=r"carries the whole `text`.* - at `\$\[1\]`"):
+        decode_ops(json.dumps([good, bad]).encode())
+
+
+def test_the_oldest_version_that_can_carry_a_payload_is_written():
+    text = ops.validate_data("note.revise", {"note": ID, "base": OTHER, "text": "x"})
+    patch = ops.validate_data("note.revise", {"note": ID, "base": OTHER, "patch": PATCH})
+    versions = (ops.version_for("note.revise", text), ops.version_for("note.revise", patch))
+    assert versions == (1, 2)
+    assert ops.version_for("post.delete", ops.validate_data("post.delete", {"post": ID})) == 1

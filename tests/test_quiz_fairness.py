@@ -104,8 +104,8 @@ async def test_in_a_circle_file_the_key_stays_out_until_its_reveal(tmp_path):
     seen: list[bytes] = []
     pull = ayu.transport.pull
 
-    async def recording_pull(cursor, wait=0.0):
-        pulled = await pull(cursor, wait)
+    async def recording_pull(cursor, wait=0.0, limit=0):
+        pulled = await pull(cursor, wait, limit)
         seen.extend(encode_op(op) for op in pulled.ops)
         return pulled
 

@@ -41,19 +41,19 @@ def test_a_read_that_finds_the_op_before_its_push_returns_does_not_append_it_aga
         appended, push_back = asyncio.Event(), asyncio.Event()
         held: list = []
 
-        async def pull(cursor, wait=0.0):
+        async def pull(cursor, wait=0.0, limit=0):
             hold = armed.is_set() and not held
             if hold:
                 held.append(None)
                 pull_waiting.set()
                 await go_read.wait()  # until the op is in the file
-            pulled = await read(cursor, wait)
+            pulled = await read(cursor, wait, limit)
             if hold:
                 held[0] = pulled
             return pulled
 
-        async def push(ops):
-            results = await append(ops)
+        async def push(ops, progress=None):
+            results = await append(ops, progress)
             appended.set()
             await push_back.wait()  # the append's fsync, a busy event loop
             return results
@@ -100,8 +100,8 @@ def test_an_app_killed_between_the_append_and_noting_it_appends_nothing_twice(tm
         append = transport.push
         appended = asyncio.Event()
 
-        async def push(ops):
-            await append(ops)
+        async def push(ops, progress=None):
+            await append(ops, progress)
             appended.set()
             await asyncio.Event().wait()  # killed here: never back
 
@@ -135,8 +135,8 @@ def _append_then_hang(store_path: str, circle_file: str, channel: str, appended)
     transport = service.transport
     append = transport.push
 
-    async def push(ops):
-        await append(ops)
+    async def push(ops, progress=None):
+        await append(ops, progress)
         appended.set()
         await asyncio.Event().wait()  # never back: killed here
 

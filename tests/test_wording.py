@@ -64,6 +64,16 @@ def words(op_type: str, data: object) -> str:
             {"channel": ID, "title": "t", "kind": "poll", "text": "x"},
             "the kind is not one of the choices",
         ),
+        (
+            "note.revise",
+            {"note": ID, "base": ID, "patch": [[]]},
+            "the list of changed lines is not in the expected form",
+        ),
+        (
+            "note.revise",
+            {"note": ID, "base": ID},
+            "a change to a note carries either its whole text or its changed lines",
+        ),
     ],
 )
 def test_what_is_wrong_is_said_in_the_members_words(op_type, data, said):

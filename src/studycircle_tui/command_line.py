@@ -106,7 +106,7 @@ def circle_service(wanted: str | None) -> "CircleService":
         default = config.load_settings().default_circle
         matches = [c for c in circles if default in (c.id, c.name)] or circles
     try:
-        return open_service(store, matches[0])
+        return open_service(store, matches[0], screen=False)
     except CircleFileError as error:
         raise Failed(error_text(error)) from None
 

@@ -14,10 +14,11 @@ import sys
 import threading
 
 import pyte
+import pytest
 from rich.color import ColorSystem
 from rich.console import Console
 from rich.style import Style
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, InvalidThemeError
 from textual.dom import DOMNode
 from textual.drivers._writer_thread import WriterThread
 from textual.drivers.linux_driver import LinuxDriver
@@ -217,6 +218,39 @@ async def test_watchers_of_a_removed_widget_can_be_dropped():
         assert len(watchers["value"]) == 1  # still there: what the footer works around
         compat.drop_watchers_on_detached(source)
         assert watchers["value"] == []
+
+
+async def test_a_theme_set_before_start_is_as_textual_sets_it_without_reading_the_css_again():
+    """``theme_before_start`` leaves an app as setting ``app.theme`` would (its classes,
+    its ANSI colours' filter, its styles), without the second reading of all the CSS."""
+
+    class Themed(App[None]):
+        CSS = "Static { background: $primary; color: $text; }"
+        refreshed = 0
+
+        def compose(self) -> ComposeResult:
+            yield Static("x")
+
+        def refresh_css(self, animate: bool = True) -> None:
+            self.refreshed += 1
+            super().refresh_css(animate)
+
+    async def started(set_theme) -> tuple:
+        app = Themed()
+        set_theme(app)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            ansi = [f._terminal_theme for f in app._filters if hasattr(f, "_terminal_theme")]
+            styles = pilot.app.query_one(Static).styles
+            look = (styles.background, styles.color, app.current_theme.name)
+            return app.refreshed, sorted(app.classes), ansi, look
+
+    by_textual = await started(lambda app: setattr(app, "theme", "textual-light"))
+    ours = await started(lambda app: compat.theme_before_start(app, "textual-light"))
+    assert by_textual[0] == 1 and ours[0] == 0  # the refresh Textual's watcher queues
+    assert ours[1:] == by_textual[1:] and "-light-mode" in ours[1]
+    with pytest.raises(InvalidThemeError):
+        compat.theme_before_start(Themed(), "no-such-theme")
 
 
 def test_tree_sitter_loads_markdown_and_nothing_that_is_not_there():

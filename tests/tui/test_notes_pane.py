@@ -60,6 +60,11 @@ async def test_edit_and_save_makes_a_revision_of_the_base(demo):
         assert len(note.order) == 2 and note.last.parents == (first,)
         assert note.text.endswith("- Tuples are immutable.")
         assert note.last.author == rina.me
+        # It travels as a patch: the line added, not the note again.
+        saved = next(op for op in rina.replica.ops() if op.id == note.head)
+        assert saved.v == 2 and [text for _, _, text in saved.data.patch] == [
+            "- Tuples are immutable."
+        ]
         assert "Tuples are immutable." in shown_text(screen)
         assert rina.draft(note_drafts.place(note_id)) == ""
 

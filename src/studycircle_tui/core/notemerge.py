@@ -1,4 +1,4 @@
-"""Shared notes: three-way line merge, line diff and blame over a note's revision graph.
+"""Shared notes: three-way line merge and line diff (blame is in noteblame.py).
 
 Why our own and not the ``merge3`` package (breezy's): merge3 is GPL-2.0-or-later, and
 this MIT project would have to ship under the GPL to depend on it; the algorithm is
@@ -29,7 +29,6 @@ from typing import NamedTuple
 
 from . import ids
 from .messages import Message
-from .state import Note, Revision
 
 MAX_NOTE_BYTES = 1_000_000  # "1 MB" as a user reads a file's size: UTF-8 bytes, SI mega
 
@@ -68,14 +67,6 @@ class Merge:
     text: str
     conflicts: int  # how many conflict blocks the merge wrote
     grown: int = 0  # UTF-8 bytes the text has beyond ``ours`` (negative when shorter)
-
-
-@dataclass(frozen=True, slots=True)
-class BlameLine:
-    text: str
-    revision: str  # the revision that introduced this line
-    author: str
-    at_ms: int
 
 
 # --- character-level trimming -----------------------------------------------------------
@@ -387,85 +378,3 @@ def line_diff(old: str, new: str, context: int | None = 3) -> list[tuple[str, st
             at = hunk.la1
         rows += [(" ", line) for line in old_lines[at:a1]]
     return rows
-
-
-# --- blame ----------------------------------------------------------------------------
-
-
-def _sources(revision: Revision) -> tuple[str, ...]:
-    """The revisions a revision's lines come from: a restore copies its old revision."""
-    if revision.restored_from is not None:
-        return (revision.restored_from,)
-    return revision.parents
-
-
-def _inherit(origins: list[str | None], hunks: list[Hunk], fill: str | None) -> list[str | None]:
-    """A revision's line origins: unchanged lines keep their origin, new ones get ``fill``."""
-    result: list[str | None] = []
-    at = 0
-    for hunk in hunks:
-        result += origins[at : hunk.la0]
-        result += [fill] * (hunk.lb1 - hunk.lb0)
-        at = hunk.la1
-    result += origins[at:]
-    return result
-
-
-def blame(note: Note, revision_id: str | None = None) -> list[BlameLine]:
-    """Who wrote each line of a revision (the head by default).
-
-    Walks the revision graph from the first revision: a line unchanged from a parent keeps
-    the parent's origin, a merge takes each line from whichever parent has it, a restore
-    keeps the origins of the revision it restored, and every other line belongs to the
-    revision that wrote it.
-    """
-    target = revision_id or note.head
-    revisions = note.revisions
-    needed = {target}
-    stack = [target]
-    while stack:
-        for source in _sources(revisions[stack.pop()]):
-            if source not in needed:
-                needed.add(source)
-                stack.append(source)
-    # How many later revisions still need each one's origins, so they can be let go.
-    uses: dict[str, int] = {}
-    for rev_id in needed:
-        for source in _sources(revisions[rev_id]):
-            uses[source] = uses.get(source, 0) + 1
-    origins: dict[str, list[str | None]] = {}
-    for rev_id in note.order:
-        if rev_id not in needed:
-            continue
-        revision = revisions[rev_id]
-        sources = _sources(revision)
-        if not sources:
-            lines: list[str | None] = [rev_id] * len(split_lines(revision.text))
-        elif revision.restored_from is not None:
-            lines = origins[sources[0]]
-        else:
-            first = revisions[sources[0]]
-            lines = _inherit(origins[first.id], diff(first.text, revision.text, lines=True), None)
-            for source in sources[1:]:
-                if None not in lines:
-                    break
-                other = revisions[source]
-                more = _inherit(
-                    origins[other.id], diff(other.text, revision.text, lines=True), None
-                )
-                lines = [
-                    mine if mine is not None else theirs
-                    for mine, theirs in zip(lines, more, strict=True)
-                ]
-            lines = [origin if origin is not None else rev_id for origin in lines]
-        origins[rev_id] = lines
-        for source in sources:
-            uses[source] -= 1
-            if uses[source] == 0 and source != target:
-                del origins[source]
-    text_lines = split_lines(revisions[target].text)
-    result = []
-    for line, origin in zip(text_lines, origins[target], strict=True):
-        by = revisions[origin]  # type: ignore[index]
-        result.append(BlameLine(line, by.id, by.author, by.at_ms))
-    return result

@@ -20,9 +20,11 @@ stay readable by the oldest app that can take them. v2 adds key proofs (a rotati
 ``proof``, ``core/signing.py``): a ``member.key`` carrying one is v2, and so is the
 ``circle.create`` of every circle made since, because a v1 app would fold its
 rotations without checking their proofs (and so differ from the others); a v1 app
-says "unsupported schema version" instead. v3 adds reactions (``NEWER_REACTIONS``): a
-``post.react`` giving one is v3, so an app from before them says it needs a newer
-version rather than that the reaction is invalid. Every other op is written as v1.
+says "unsupported schema version" instead. v2 also lets a ``note.revise`` carry a
+patch instead of the whole text (``NoteRevise``): one that does is v2, one that carries
+the text stays v1. v3 adds reactions (``NEWER_REACTIONS``): a ``post.react`` giving one
+is v3, so an app from before them says it needs a newer version rather than that the
+reaction is invalid. Every other op is written as v1.
 
 The entity an op creates (channel, thread, post, note, quiz, session, suggestion) takes
 the op's own id, so ids are chosen by authors and retries can never create twins.
@@ -36,6 +38,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from .hlc import HLC_PATTERN
 from .ids import ULID_CHARS, ULID_PATTERN
+from .messages import N_
 from .text import explain, free_text, one_line, refused_kind, repaired
 
 SCHEMA_VERSION = 3  # the newest this app reads (see above)
@@ -233,13 +236,45 @@ class NoteCreateData(Data):
     channel: Id | None = None
 
 
+# A v2 revision's changes against its base's lines: (first line, lines removed, the text
+# put in their place). See core/notetext.py for the rules a patch must follow.
+LinePatch = Annotated[
+    list[tuple[Annotated[int, Meta(ge=0)], Annotated[int, Meta(ge=0)], NoteText]],
+    Meta(max_length=100_000),
+]
+
+
 class NoteReviseData(Data):
-    """A new revision made from ``base``; concurrent revisions of one base are merged."""
+    """A new revision made from ``base``; concurrent revisions of one base are merged.
+
+    It carries the whole new ``text`` (schema v1, and a v2 author's checkpoints), or
+    (schema v2) a ``patch`` against the base's text: exactly one of the two.
+    """
 
     note: Id
     base: Id
-    text: NoteText
+    text: NoteText | UnsetType = UNSET
     title: Title | UnsetType = UNSET
+    patch: LinePatch | UnsetType = UNSET
+    # The revision the patch applies to, when not the base (the base is a merge whose text
+    # may still change: see core/notetext.py, revise_payload).
+    against: Id | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if (self.text is UNSET) == (self.patch is UNSET):
+            raise ValueError(
+                N_(
+                    "a change to a note carries either its whole text or its changed lines,"
+                    " not both or neither"
+                )
+            )
+        if self.against is not UNSET and self.patch is UNSET:
+            raise ValueError(
+                N_(
+                    "a change to a note names the version its changed lines apply to,"
+                    " but has no changed lines"
+                )
+            )
 
 
 class NoteRestoreData(Data):
@@ -518,7 +553,19 @@ class NoteCreate(Op, tag="note.create"):
 
 
 class NoteRevise(Op, tag="note.revise"):
+    """v1 carries the whole text, v2 a patch. msgspec picks the struct by ``type``
+    alone, so both versions share this one and the check that ``v`` and the payload
+    agree runs inside the same single decoding pass. A later version (v3, reactions)
+    reads both, so only a patch claiming v1 is refused: an app from before patches
+    would take it for a broken revision rather than say it needs a newer version."""
+
     data: NoteReviseData
+
+    def __post_init__(self) -> None:
+        if self.v < version_for("note.revise", self.data):
+            raise ValueError(
+                f"a v{self.v} note.revise carries the whole `text` (`$.v` and `$.data`)"
+            )
 
 
 class NoteRestore(Op, tag="note.restore"):
@@ -730,6 +777,8 @@ def version_for(type_name: str, payload: Data) -> int:
     if type_name == "circle.create":
         return 2
     if isinstance(payload, MemberKeyData) and payload.proof is not None:
+        return 2
+    if isinstance(payload, NoteReviseData) and payload.patch is not UNSET:
         return 2
     if isinstance(payload, PostReactData) and payload.reaction in NEWER_REACTIONS:
         return 3

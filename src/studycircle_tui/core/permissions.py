@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from . import notemerge, ops
+from . import notemerge, notetext, ops
 from .messages import N_, Message
 from .ops import (
     AnswerAccept,
@@ -371,7 +371,26 @@ def _note_change(state: CircleState, op: NoteRevise | NoteRestore) -> str | None
     base = note.revisions[revision]
     if isinstance(op, NoteRestore):
         return notemerge.size_refusal(base.size)  # a merge may have grown past the cap
-    return notemerge.size_refusal(notemerge.utf8_size(op.data.text, base.text, base.size))
+    data = op.data
+    if isinstance(data.text, str):  # the whole text
+        known = note.texts.known(note.revisions, base.id)
+        if known is None:
+            return notemerge.size_refusal(notemerge.utf8_size(data.text))
+        return notemerge.size_refusal(notemerge.utf8_size(data.text, known, base.size))
+    if not isinstance(data.patch, list):  # the schema holds a text or a patch
+        return N_("this change to the note carries neither its text nor its changed lines")
+    source = data.against if isinstance(data.against, str) else base.id
+    if source not in note.revisions:
+        return N_("the version of the note these changes were made against is not here")
+    lines = note.texts.peek(note.revisions, source)
+    why = notetext.refusal(lines, data.patch)
+    if why is not None:
+        return Message(
+            "these changes do not fit the note as it was when they were made: {why}",
+            why=Message(why),
+        )
+    size = notetext.effect(lines, data.patch, note.revisions[source].size, 0)[0]
+    return notemerge.size_refusal(size)
 
 
 def _note_create(state: CircleState, op: NoteCreate) -> str | None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from msgspec import UNSET
 
-from . import hlc, notemerge, signing
+from . import hlc, notefold, signing
 from .folding import mention_tokens
 from .ops import (
     SERVER_ACTOR,
@@ -31,9 +31,6 @@ from .ops import (
     MemberRole,
     MemberUpdate,
     ModeratorRota,
-    NoteCreate,
-    NoteRestore,
-    NoteRevise,
     Op,
     PostCreate,
     PostDelete,
@@ -68,11 +65,9 @@ from .state import (
     Flag,
     Member,
     ModerationEntry,
-    Note,
     Post,
     Quiz,
     QuizSession,
-    Revision,
     Rota,
     Suggestion,
     Thread,
@@ -286,97 +281,6 @@ def _read_mark(state: CircleState, op: ReadMark, at: int) -> None:
         marks[op.data.thread] = upto
 
 
-def _note_create(state: CircleState, op: NoteCreate, at: int) -> None:
-    data = op.data
-    note = Note(op.id, data.title, data.channel, op.actor)
-    state.notes[op.id] = note
-    size = notemerge.utf8_size(data.text)
-    _add_revision(note, Revision(op.id, op.actor, at, data.text, data.title, (), size=size))
-
-
-def _add_revision(note: Note, revision: Revision, head: bool = True) -> None:
-    note.revisions[revision.id] = revision
-    note.order.append(revision.id)
-    if head:
-        note.head = revision.id
-        note.title = revision.title
-
-
-def _note_revise(state: CircleState, op: NoteRevise, at: int) -> None:
-    """A revision made from the head replaces it; one made from an older revision (an
-    edit concurrent with what is folded before it) is kept as written, and the head
-    becomes the three-way merge of (its base, the head, it), as a revision of its own.
-
-    Known limit: a merge's text depends on what was folded before it, so when an op that
-    sorts earlier arrives late, a merge someone already saved from can change under them;
-    a save made from that merge then drops the late op's change from the head (its
-    revision stays in the history). Closing it needs the op to say what its author saw.
-    """
-    data = op.data
-    note = state.notes[data.note]
-    base = note.revisions[data.base]
-    title = data.title if isinstance(data.title, str) else base.title
-    revision = Revision(
-        op.id,
-        op.actor,
-        at,
-        data.text,
-        title,
-        (base.id,),
-        size=notemerge.utf8_size(data.text, base.text, base.size),
-        # Saving from a text with conflict blocks resolves those the author removed.
-        conflicts=notemerge.count_conflicts(data.text) if base.conflicts else 0,
-    )
-    if base.id == note.head:
-        _add_revision(note, revision)
-        return
-    head = note.revisions[note.head]
-    _add_revision(note, revision, head=False)
-    merged = notemerge.merge3(
-        base.text,
-        head.text,
-        data.text,
-        # Both wrote as members (permissions), and members are never taken out of the state.
-        notemerge.revision_label(state.members[head.author].name, head.at_ms),
-        notemerge.revision_label(state.members[op.actor].name, at),
-    )
-    # The merge is a revision too: later revisions made from it name it as their base, so
-    # its id must be the same on every replica, and must not be taken.
-    merge_id = notemerge.merge_revision_id(op.id)
-    while merge_id in note.revisions:
-        merge_id = notemerge.merge_revision_id(merge_id)
-    conflicted = merged.conflicts or head.conflicts or revision.conflicts
-    merge = Revision(
-        merge_id,
-        op.actor,
-        at,
-        merged.text,
-        title if title != base.title else head.title,
-        (head.id, op.id),
-        size=head.size + merged.grown,
-        conflicts=notemerge.count_conflicts(merged.text) if conflicted else 0,
-    )
-    _add_revision(note, merge)
-
-
-def _note_restore(state: CircleState, op: NoteRestore, at: int) -> None:
-    """A copy of an old revision becomes the head: a new revision, so nothing is lost."""
-    note = state.notes[op.data.note]
-    old = note.revisions[op.data.revision]
-    restored = Revision(
-        op.id,
-        op.actor,
-        at,
-        old.text,
-        old.title,
-        (note.head,),
-        old.id,
-        size=old.size,
-        conflicts=old.conflicts,
-    )
-    _add_revision(note, restored)
-
-
 def _quiz_create(state: CircleState, op: QuizCreate, at: int) -> None:
     data = op.data
     state.quizzes[op.id] = Quiz(
@@ -529,9 +433,9 @@ HANDLERS: dict[str, Handler] = {
     "post.flag": _post_flag,
     "post.hide": _post_hide,
     "read.mark": _read_mark,
-    "note.create": _note_create,
-    "note.revise": _note_revise,
-    "note.restore": _note_restore,
+    "note.create": notefold.note_create,
+    "note.revise": notefold.note_revise,
+    "note.restore": notefold.note_restore,
     "quiz.create": _quiz_create,
     "quiz.update": _quiz_update,
     "quiz.start": _quiz_start,

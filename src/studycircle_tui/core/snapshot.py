@@ -16,7 +16,8 @@ result changed for the same ops. The local store keeps those marks beside the by
 throws a snapshot away when they differ (``sync/snapshots.py``).
 
 Posts are kept as the bytes of each (``PostTable``): restoring a snapshot decodes no post
-until one is asked for.
+until one is asked for. A note's texts are kept as its head's text (``NoteTexts.saved``):
+every other revision's is its whole text or a patch, in the revisions themselves.
 
 Pure: bytes in, bytes out.
 """
@@ -31,6 +32,7 @@ from typing import get_args, get_type_hints
 
 import msgspec
 
+from .notetext import NoteTexts
 from .posts import Post, PostTable
 from .signing import Signatures
 from .state import CircleState
@@ -66,6 +68,8 @@ def covers(digests: "array[int]", op_id: str) -> bool:
 def _enc_hook(value: object) -> object:
     if isinstance(value, PostTable):
         return value.encoded()
+    if isinstance(value, NoteTexts):
+        return value.saved()
     if isinstance(value, Signatures):
         return None  # a memo, not part of the state: a restored state starts its own
     raise NotImplementedError(type(value))
@@ -76,6 +80,10 @@ def _dec_hook(kind: type, value: object) -> object:
         return PostTable(value)
     if kind is Signatures and value is None:
         return Signatures()
+    if kind is NoteTexts and isinstance(value, list) and len(value) == 2:
+        head, text = value
+        if isinstance(head, str) and (text is None or isinstance(text, str)):
+            return NoteTexts.restored(head, text)
     raise NotImplementedError(kind)
 
 
@@ -112,6 +120,9 @@ def shape() -> str:
             visit(argument)
         if kind is PostTable:
             visit(Post)
+            return
+        if kind is NoteTexts:  # kept as what ``saved`` gives
+            described[kind.__qualname__] = [("saved", repr(get_type_hints(kind.saved)))]
             return
         if not isinstance(kind, type) or kind.__qualname__ in described:
             return

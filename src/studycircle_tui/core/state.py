@@ -9,6 +9,7 @@ created them. Posts, the many, are msgspec structs in a table of their own
 
 from dataclasses import dataclass, field
 
+from .notetext import NoteTexts, Patch
 from .ops import AnswerValue, Key, Question, Session
 from .posts import Flag as Flag  # re-exported: posts are part of the state
 from .posts import Post as Post
@@ -66,7 +67,6 @@ class Revision:
     id: str
     author: str
     at_ms: int
-    text: str
     title: str
     # The base it was made from (empty for the first); a merge has two: the head it was
     # merged into, then the revision that caused it.
@@ -74,13 +74,26 @@ class Revision:
     restored_from: str | None = None
     size: int = 0  # bytes of text as UTF-8
     conflicts: int = 0  # unresolved conflict blocks a merge left in the text
+    # How its text is had (see notetext.py), so not part of what a revision is: the whole
+    # text (an op carried it, or it is one kept along a chain), or a patch against
+    # ``source``'s, or (a restore) ``restored_from``'s. ``depth``: patches since the
+    # last whole text on its chain. Read the text with ``Note.text_of``.
+    full: str | None = field(default=None, compare=False, repr=False)
+    patch: Patch | None = field(default=None, compare=False, repr=False)
+    source: str | None = field(default=None, compare=False)
+    depth: int = field(default=0, compare=False)
+    # Whether its text is the same in every replica's final fold. A merge's is not while
+    # an op folded before it may still arrive (a file circle; a server circle's merge
+    # caused by an op not yet confirmed): its labels and lines can change. A patch
+    # against such a text could hit other lines there, so one is saved whole instead.
+    settled: bool = field(default=True, compare=False)
 
     @property
     def is_merge(self) -> bool:
         return len(self.parents) == 2
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Note:
     id: str
     title: str
@@ -89,10 +102,15 @@ class Note:
     revisions: dict[str, Revision] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)  # revision ids in fold order
     head: str = ""  # the newest revision, or the merge a concurrent revision caused
+    texts: NoteTexts = field(default_factory=NoteTexts, repr=False)
+
+    def text_of(self, revision_id: str) -> str:
+        """The text of any of its revisions (rebuilt from patches when not kept)."""
+        return self.texts.text(self.revisions, revision_id)
 
     @property
     def text(self) -> str:
-        return self.revisions[self.head].text
+        return self.texts.text(self.revisions, self.head)
 
     @property
     def needs_merge(self) -> bool:
@@ -102,6 +120,31 @@ class Note:
     @property
     def last(self) -> Revision:
         return self.revisions[self.head]
+
+    def snapshot(self) -> "Note":
+        """A copy a thread can read while the app folds new revisions into this one."""
+        return Note(
+            self.id,
+            self.title,
+            self.channel_id,
+            self.created_by,
+            dict(self.revisions),
+            list(self.order),
+            self.head,
+            self.texts.copy(),
+        )
+
+    def __eq__(self, other: object) -> bool:
+        # Two notes are equal when everything about them is, every revision's text
+        # included, however each replica happens to keep those texts.
+        if not isinstance(other, Note):
+            return NotImplemented
+        fields = ("id", "title", "channel_id", "created_by", "revisions", "order", "head")
+        return all(getattr(self, name) == getattr(other, name) for name in fields) and all(
+            self.text_of(revision) == other.text_of(revision) for revision in self.order
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
 
 
 @dataclass(slots=True)

@@ -44,6 +44,8 @@ _FIELDS: dict[str, str] = {
     "questions": N_("the list of questions"),
     "top_n": N_("the size of the leaderboard"),
     "answer": N_("the answer"),
+    "patch": N_("the list of changed lines"),
+    "against": N_("the version the changed lines apply to"),
 }
 _BY_TYPE: dict[tuple[str, str], str] = {
     ("thread.create", "text"): N_("the post"),
@@ -54,6 +56,7 @@ _BY_TYPE: dict[tuple[str, str], str] = {
     ("note.revise", "text"): N_("the note"),
     ("note.create", "title"): N_("the note's title"),
     ("note.revise", "title"): N_("the note's title"),
+    ("note.revise", "base"): N_("the version of the note it was made from"),
     ("quiz.create", "title"): N_("the quiz's title"),
     ("channel.create", "name"): N_("the channel's name"),
     ("channel.update", "name"): N_("the channel's name"),
@@ -71,6 +74,7 @@ _BY_TYPE: dict[tuple[str, str], str] = {
 _AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 _MISSING = re.compile(r"^missing required field `\$(?P<path>[^`]*)`$")
 _LENGTH = re.compile(r"^Expected `(?P<type>\w+)` of length (?P<op>[<>]=) (?P<n>\d+)$")
+_ENTRIES = re.compile(r"^Expected `array` of length \d+, got \d+$")  # a fixed-size entry
 _BOUND = re.compile(r"^Expected `(?P<type>int|float)` (?P<op>[<>]=) (?P<n>[\d.]+)$")
 _TYPE = re.compile(r"^Expected `(?P<type>\w+)(?: \| \w+)*`, got `\w+`$")
 _TYPE_WORDS = {
@@ -133,6 +137,8 @@ def in_words(op_type: str, error: OpError) -> str:
         if text_kind:
             return Message("{noun} is longer than {count} characters", noun=noun, count=most)
         return Message("{noun} is longer than {count} entries", noun=noun, count=most)
+    if _ENTRIES.match(what):
+        return Message("{noun} is not in the expected form", noun=noun)
     bound = _BOUND.match(what)
     if bound:
         number = _number(bound["n"])
@@ -154,5 +160,7 @@ def in_words(op_type: str, error: OpError) -> str:
         return Message("{noun} must be {kind}", noun=noun, kind=Message(expected))
     if what.startswith("unknown op type"):
         return Message(N_("this app does not know how to do that"))
+    if at["path"] == ".data" and "`" not in what:  # a check of the fields together (ops.py)
+        return Message(what)
     said = what[:1].lower() + what[1:]
     return Message("{noun} is not valid ({what})", noun=noun, what=said)

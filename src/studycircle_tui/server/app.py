@@ -5,7 +5,6 @@ status. Each endpoint runs inside ``_guarded``, which turns any exception into s
 answer, so no request, however malformed, can take the server down or leak a traceback.
 """
 
-import gzip
 import logging
 import math
 import time
@@ -17,14 +16,26 @@ import msgspec
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from ..core.ops import TOO_DEEP, Name, Op, OpError, PublicKey, UnsupportedVersion, decode_op
-from .circle import MAX_WAIT_S, Circle, Entry
+from .circle import MAX_WAIT_S, Circle
 from .errors import ApiError
 from .hub import Hub
 from .limits import POLLS_PER_ADDRESS, POLLS_PER_MEMBER, LongPolls, RateLimiter
+from .pages import (
+    MAX_BEAT_S,
+    MAX_PREVIEW_BUDGET,
+    MAX_STREAMED_WAIT_S,
+    MIN_BEAT_S,
+    PREVIEW_BUDGET,
+    encoded,
+    heartbeats,
+    news,
+    page,
+    preview_page,
+)
 from .storage import Batch, hash_secret, normalize_code
 
 log = logging.getLogger("studycircle.server")
@@ -34,7 +45,6 @@ T = TypeVar("T")
 MAX_BODY = 4 * 1024 * 1024  # a whole note (up to a million characters) fits one push
 MAX_OPS_PER_PUSH = 1000
 MAX_LIMIT = 1000
-GZIP_FROM = 256  # smaller bodies grow or barely shrink, and pay the extra headers
 
 
 class JoinBody(msgspec.Struct):
@@ -68,12 +78,6 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
     return Response(body, status, headers=headers, media_type="application/json")
 
 
-def _encoded(body: bytes, gzipped: bool) -> tuple[bytes, bool]:
-    if gzipped and len(body) >= GZIP_FROM:
-        return gzip.compress(body, compresslevel=6, mtime=0), True
-    return body, False
-
-
 def _page_response(page: tuple[bytes, bool]) -> Response:
     body, gzipped = page
     headers = {"content-encoding": "gzip", "vary": "accept-encoding"} if gzipped else None
@@ -81,7 +85,7 @@ def _page_response(page: tuple[bytes, bool]) -> Response:
 
 
 def _json(request: Request, body: bytes) -> Response:
-    return _page_response(_encoded(body, "gzip" in request.headers.get("accept-encoding", "")))
+    return _page_response(encoded(body, "gzip" in request.headers.get("accept-encoding", "")))
 
 
 def _guarded(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable:
@@ -141,26 +145,27 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
     return value
 
 
-def _wait_param(request: Request) -> float:
-    text = request.query_params.get("wait")
+def _seconds_param(request: Request, name: str) -> float:
+    text = request.query_params.get(name)
     if text is None or text == "":
         return 0.0
     try:
         value = float(text)
     except ValueError:
-        raise ApiError(400, "bad_request", "wait must be a number of seconds") from None
+        raise ApiError(400, "bad_request", f"{name} must be a number of seconds") from None
     if not math.isfinite(value) or value < 0:
-        raise ApiError(400, "bad_request", "wait must be a number of seconds, 0 or more")
-    return min(value, MAX_WAIT_S)
+        raise ApiError(400, "bad_request", f"{name} must be a number of seconds, 0 or more")
+    return value
 
 
-def _alone(entries: list[Entry]) -> list[Entry]:
-    """The page ``entries`` start: an anonymous suggestion makes a page of its own, so
-    that no one receives it together with what its author sent around the same time."""
-    for index, entry in enumerate(entries):
-        if entry.redacted is not None:
-            return entries[: index or 1]
-    return entries
+def _wait_param(request: Request, most: float) -> float:
+    return min(_seconds_param(request, "wait"), most)
+
+
+def _beat_param(request: Request) -> float:
+    """Seconds between heartbeats the client asks for (0: none, the answer as a whole)."""
+    beat = _seconds_param(request, "beat")
+    return min(max(beat, MIN_BEAT_S), MAX_BEAT_S) if beat else 0.0
 
 
 def _id_of(raw: bytes) -> str | None:
@@ -261,7 +266,8 @@ def create_app(
         circle, member = await member_of(request)
         since = _int_param(request, "since", 0, 0, 2**62)
         count = _int_param(request, "limit", 500, 1, MAX_LIMIT)
-        wait = _wait_param(request)
+        beat = _beat_param(request)
+        wait = _wait_param(request, MAX_STREAMED_WAIT_S if beat else MAX_WAIT_S)
         if since > len(circle.log):  # another server process may have logged them
             await hub.fresh(circle)
         if since > len(circle.log):
@@ -271,44 +277,33 @@ def create_app(
                 f"this server has {len(circle.log)} ops, fewer than your cursor {since}"
                 " (was it restored from an older backup?)",
             )
-        # A long-poll sees the ops published at the last wake-up (see circle.Circle.notify),
-        # so the members it wakes together get the same page; a plain pull sees them all.
-        if wait:
-            poll = polls.start(member, request.client.host if request.client else "?")
+        gzipped = "gzip" in request.headers.get("accept-encoding", "")
+        if not wait:
+            return _page_response(page(circle, member, since, count, len(circle.log), gzipped))
+        deadline = time.monotonic() + wait
+        address = request.client.host if request.client else "?"
+        if not beat:
+            poll = polls.start(member, address)
             try:
-                deadline = time.monotonic() + wait
-                while not hub.closing and not poll.ended:
-                    hold = circle.hold_for(since, member) if since < circle.published else wait
-                    if hold <= 0 or (left := deadline - time.monotonic()) <= 0:
-                        break
-                    await circle.wait(min(left, hold), poll)
-                    circle = hub.circles.get(circle.id, circle)
+                circle = await news(hub, circle, member, since, deadline, wait, poll)
             finally:
                 polls.stop(poll)
-        end = circle.published if wait else len(circle.log)
-        entries = _alone(circle.log[since : min(end, since + count)])
-        upto = since + len(entries)
-        gzipped = "gzip" in request.headers.get("accept-encoding", "")
-        # A hundred members long-polling at the same cursor get the same answer: build
-        # (and compress) it once. Answers that hide an author differ per member: not kept.
-        key = (since, upto, upto < end, gzipped)
-        page = circle.pages.get(key)
-        if page is None:
-            sees_authors = circle.replica.state.role_of(member) == "lead"
-            bodies = [
-                entry.raw
-                if entry.redacted is None or sees_authors or entry.author == member
-                else entry.redacted
-                for entry in entries
-            ]
-            more = b"true" if key[2] else b"false"
-            body = b'{"ops":[%s],"next":%d,"more":%s}' % (b",".join(bodies), upto, more)
-            page = _encoded(body, gzipped)
-            if all(entry.redacted is None for entry in entries):
-                if len(circle.pages) >= 64:
-                    circle.pages.clear()
-                circle.pages[key] = page
-        return _page_response(page)
+            return _page_response(page(circle, member, since, count, circle.published, gzipped))
+        return StreamingResponse(
+            heartbeats(hub, polls, address, circle, member, since, count, deadline, beat, gzipped),
+            headers={
+                **({"content-encoding": "gzip", "vary": "accept-encoding"} if gzipped else {}),
+                "x-accel-buffering": "no",  # nginx: pass each heartbeat on as it comes
+            },
+            media_type="application/json",
+        )
+
+    async def preview_ops(request: Request) -> Response:
+        """What a member far behind (at ``since``) folds first: see pages.preview_page."""
+        circle, member = await member_of(request)
+        since = _int_param(request, "since", 0, 0, 2**62)
+        budget = _int_param(request, "budget", PREVIEW_BUDGET, 1_000, MAX_PREVIEW_BUDGET)
+        return _json(request, preview_page(circle, member, since, budget))
 
     async def push(request: Request) -> Response:
         circle, member = await member_of(request)
@@ -340,6 +335,7 @@ def create_app(
     routes = [
         Route("/api/v1/join", _guarded(join), methods=["POST"]),
         Route("/api/v1/circles/{circle}/ops", _guarded(pull), methods=["GET"]),
+        Route("/api/v1/circles/{circle}/preview", _guarded(preview_ops), methods=["GET"]),
         Route("/api/v1/circles/{circle}/ops", _guarded(push), methods=["POST"]),
     ]
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error})

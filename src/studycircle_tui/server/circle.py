@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from ..core import hlc
+from ..core import hlc, preview
 from ..core.ops import SERVER_ACTOR, Op, encode_op, hides_author
 from ..core.replica import Replica
 from ..core.signing import SigningKey
+from ..core.state import CircleState
 from .storage import DELETE_KEPT, INSERT_KEPT, INSERT_OP, Batch, Snapshot, decode_stored
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ class Entry:
     author: str | None = None
     quiet: bool = False  # one of QUIET_OPS, which a player's long-poll may hold
     stored_at: float = -math.inf  # the event loop's clock when it was committed
+    kind: str = ""  # the op's type and the thread it is about: what a preview picks by
+    thread: str | None = None
 
 
 @dataclass(slots=True)
@@ -79,7 +82,7 @@ class Circle:
             self.replica.add(ops)
             stored_at = asyncio.get_running_loop().time()
             for op in ops:
-                entry = served(op, self.key)
+                entry = served(op, self.replica.state, self.key)
                 entry.stored_at = stored_at
                 self.log.append(entry)
                 self.seen[op.id] = (op.seq, op.actor)
@@ -112,7 +115,7 @@ class Circle:
         op = msgspec.structs.replace(op, seq=seq)
         self.replica.add([op])
         self.seen[op.id] = (seq, op.actor)
-        entry = served(op, self.key)
+        entry = served(op, self.replica.state, self.key)
         batch.write(INSERT_OP, (self.id, seq, op.id, op.actor, entry.raw))
         batch.staged.append((self, entry))
         batch.circles[self.id] = self
@@ -250,9 +253,11 @@ def _release(loop: asyncio.AbstractEventLoop, waiters: list[asyncio.Future], sta
         loop.call_soon(_release, loop, waiters, end)
 
 
-def served(op: Op, key: SigningKey) -> Entry:
-    """``op`` (given its seq and receive time) as the server sends it."""
+def served(op: Op, state: CircleState, key: SigningKey) -> Entry:
+    """``op`` (given its seq and receive time, and folded into ``state``) as the server
+    sends it."""
     raw = encode_op(op)
+    entry = Entry(raw, kind=op.type, thread=preview.thread_of(state, op))
     if hides_author(op.data):
         # Nothing of the author's: not their id as actor, nor their clock's stamp (a
         # clock set wrong shows the same on all they write); the stamp is made from the
@@ -261,5 +266,6 @@ def served(op: Op, key: SigningKey) -> Entry:
         # signature goes to those who see the author (the leads and the author).
         stamp = hlc.encode(op.at or 0, 0)
         hidden = msgspec.structs.replace(op, actor=SERVER_ACTOR, hlc=stamp, signer=None)
-        return Entry(raw, encode_op(key.sign(hidden)), op.actor)
-    return Entry(raw, quiet=op.type in QUIET_OPS)
+        entry.redacted, entry.author = encode_op(key.sign(hidden)), op.actor
+    entry.quiet = op.type in QUIET_OPS
+    return entry

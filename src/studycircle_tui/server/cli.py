@@ -145,6 +145,10 @@ def _serve_one(args: argparse.Namespace, store, rate: float, joins: float, proxi
         date_header=False,
         server_header=False,
         timeout_graceful_shutdown=2,
+        # Clients keep an idle connection 55 s (sync/http.py): a post after a minute of
+        # reading goes out on it, without a new connection's round trip; the server
+        # keeps it longer, so it is the client that closes it, never mid-request.
+        timeout_keep_alive=65,
         # Connections are limited in guard (per address, idle ones closed first, JSON
         # answers) rather than by uvicorn's limit_concurrency, which refused everyone.
         http=guarded_protocol(connections),

@@ -25,6 +25,8 @@ from collections.abc import Sequence
 import msgspec
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from .onewrite import OneWrite
+
 # Generous for a head on a slow link (a few hundred bytes); nginx allows 60 s, Apache 20.
 HEAD_TIMEOUT_S = 10.0
 MAX_HEAD_BYTES = 64 * 1024  # a studycircle request head is well under 1 kB
@@ -114,6 +116,7 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self.transport = OneWrite(transport)  # type: ignore[assignment]  # see onewrite.py
         self.address = self.client[0] if self.client else "?"
         self._head_timer: asyncio.TimerHandle | None = None
         self._await_head()

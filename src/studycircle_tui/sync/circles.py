@@ -57,13 +57,19 @@ def _circle_create(path: Path) -> CircleCreate:
     )
 
 
-def open_service(store: Store, record: CircleRecord) -> CircleService:
-    """A service for a circle already in the store, caught up with its transport."""
+def open_service(store: Store, record: CircleRecord, screen: bool = True) -> CircleService:
+    """A service for a circle already in the store; a file circle caught up with its
+    file. For the app (``screen``) a server circle is caught up by its sync loop, after
+    the app is on screen: over a slow link, catching up first could take minutes of a
+    blank terminal (sync/catchup.py shows a busy circle's newest threads while its
+    history comes). A command with no screen catches up first, as a file circle does."""
     service = CircleService(store, record, transport_for(record))
     store.mark_opened(record.id, _now_ms())
-    _catch_up(service)
-    if service.sign_from_now() is not None:
-        _catch_up(service)  # the first key goes out now, or waits in the outbox
+    first = record.transport == "file" or not screen
+    if first:
+        _catch_up(service)
+    if service.sign_from_now() is not None and first:
+        _catch_up(service)  # the first key goes out now (the app's sync loop sends it)
     return service
 
 

@@ -82,7 +82,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from enum import StrEnum
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from ..core import hlc, permissions, signing
 from ..core.hlc import describe_ahead
@@ -95,11 +95,12 @@ from ..core.state import CircleState
 from ..core.wording import in_words
 from ..store.db import CircleRecord, Store
 from . import authorship, snapshots, synclog
+from .catchup import HISTORY_PAGE, CatchUp, worth_a_preview
 from .intents import CircleIntents, Refused, StoreBusy
 from .keys import LostKey, MemberKeys
 from .reading import CACHED_TEXTS, PostTexts, Searcher, StoreReader, TextIndexer
 from .tasks import cancelled
-from .transport import Pulled, Transport, TransportError, TransportKind
+from .transport import Previewing, Pulled, Transport, TransportError, TransportKind
 
 __all__ = ["CircleService", "Event", "Notice", "Refused", "SharedCircle", "SyncStatus"]
 
@@ -114,13 +115,18 @@ class SyncState(StrEnum):
 
 @dataclasses.dataclass(slots=True, frozen=True)
 class SyncStatus:
-    """What the status line shows: "local file", "online", or "offline" since when."""
+    """What the status line shows: "local file", "online", or "offline" since when; and
+    what is on its way: (done, of total) of a preview being fetched (bytes), of the
+    circle's history (ops) and of a big push (bytes)."""
 
     transport: TransportKind
     state: SyncState
     since_ms: int = 0
     waiting: int = 0  # ops in the outbox
     queued: frozenset[str] = frozenset()  # their ids: made here, not yet sent
+    fetching: tuple[int, int] | None = None
+    history: tuple[int, int] | None = None
+    sending: tuple[int, int] | None = None
 
 
 @dataclasses.dataclass(slots=True, frozen=True)
@@ -160,6 +166,9 @@ class SharedCircle:
     # takes the burst in a few pulls instead of one per op, which keeps the server and
     # every client's CPU free for the reveal (bench/quiz_fanout.py).
     LONG_POLL_INTERVAL = 0.1
+    # A server circle's long-poll lasts this long when nothing happens, kept alive by the
+    # server's heartbeats: an idle hour costs six polls and some heartbeats, ~15 KB.
+    LONG_POLL_SECONDS = 600.0
     MAX_BACKOFF_SECONDS = 15.0
 
     def __init__(
@@ -197,6 +206,9 @@ class SharedCircle:
         self._read_back: set[str] | None = None  # ids pulls read while a push ran
         self._offline_since = 0
         self.status = SyncStatus(transport.kind, SyncState.SYNCED)
+        self._catchup: CatchUp | None = None  # a busy circle's preview, while it loads
+        self._previewed = False
+        self._polled_at = 0.0  # the clock when the last pull started
         # The one thread members' writes use (see the module's docstring).
         self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="store")
         self._quiz_keys: dict[str, tuple[str, bytes]] = {}
@@ -217,7 +229,18 @@ class SharedCircle:
 
     @property
     def state(self) -> CircleState:
-        return self.replica.state
+        """What the app shows: the replica's state, or while a busy circle's history
+        loads, the view of its newest threads (sync/catchup.py)."""
+        return self._shown.state
+
+    @property
+    def catching_up(self) -> bool:
+        """Whether the state shown is a preview: older history is still on its way."""
+        return self._catchup is not None
+
+    @property
+    def _shown(self) -> Replica:
+        return self._catchup.view if self._catchup is not None else self.replica
 
     def subscribe(self, listener: Listener) -> None:
         """Hear every later event; notices raised before anyone listened are replayed."""
@@ -300,23 +323,24 @@ class SharedCircle:
         data: Mapping[str, object],
         key: signing.SigningKey | None,
     ) -> Op:
+        shown = self._shown  # while a preview is shown, ops are made and folded there
         if key is None and type_name != "read.mark":  # a read mark never leaves the device
             try:
-                key = self.keys.signing(self.state, actor)
+                key = self.keys.signing(shown.state, actor)
             except LostKey as error:
                 raise Refused(str(error)) from None
-        op = self.replica.make(actor, type_name, data, self.now_ms(), os.urandom(10), key)
+        op = shown.make(actor, type_name, data, self.now_ms(), os.urandom(10), key)
         # Every replica would refuse it: as not its author's (a key they do not hold, say),
         # or as not theirs to make.
-        unsigned = signing.problem(self.state, op)
-        reason = unsigned[1] if unsigned is not None else permissions.refusal(self.state, op)
+        unsigned = signing.problem(shown.state, op)
+        reason = unsigned[1] if unsigned is not None else permissions.refusal(shown.state, op)
         if reason is not None:
             raise Refused(reason)
         return op
 
     def _keep_own(self, op: Op) -> None:
         """Store an op made here, queued to send."""
-        self.store.add_ops(self.record.id, [op], outbox=True, verdicts=self.replica.signatures)
+        self.store.add_ops(self.record.id, [op], outbox=True, verdicts=self._shown.signatures)
 
     def _stored(self, op: Op) -> None:
         """The op is on disk: send it, apply it (its text kept at hand, indexed soon),
@@ -324,7 +348,7 @@ class SharedCircle:
         self._send_now()
         self._indexer.wake()
         self._keep_texts([op])
-        self._emit(self.replica.add_local(op))
+        self._emit(self._shown.add_local(op))
         self._outbox_changed()
         self._wake.set()
 
@@ -403,9 +427,11 @@ class SharedCircle:
     async def sync_once(self, wait: float = 0.0) -> None:
         """Push the outbox, then pull and apply what is new. Raises TransportError.
 
-        With ``wait`` the pull is a long-poll; a new local op cuts it short, so a post
-        goes out at once rather than after the poll (its ops are stored and the cursor
-        only moves after them, so a cut poll loses nothing).
+        With ``wait`` the pull is a long-poll. A new local op goes out at once rather
+        than after the poll: beside it, for a server (cutting a poll short would cost a
+        new connection's round trip, on a slow link most of a post's way); a file's
+        poll is cut short and made again (its ops are stored and the cursor only moves
+        after them, so a cut poll loses nothing).
         """
         self._wake.clear()
         self._adopt_snapshot()
@@ -426,11 +452,17 @@ class SharedCircle:
             await self._pull(0.0)
             return
         pull = asyncio.create_task(self._pull(wait))
-        woken = asyncio.create_task(self._wake.wait())
+        woken: asyncio.Task[Literal[True]] | None = None
         try:
-            await asyncio.wait({pull, woken}, return_when=asyncio.FIRST_COMPLETED)
+            while True:
+                woken = asyncio.create_task(self._wake.wait())
+                await asyncio.wait({pull, woken}, return_when=asyncio.FIRST_COMPLETED)
+                if pull.done() or self.transport.ordering == "hlc":
+                    break
+                self._wake.clear()
+                await self._push()
         finally:
-            await cancelled({pull, woken})
+            await cancelled({pull} if woken is None else {pull, woken})
         if not pull.cancelled():
             pull.result()  # raises what the pull raised
 
@@ -462,7 +494,6 @@ class SharedCircle:
         or something unexpected fails; only a refused token stops it."""
         backoff = 1.0
         while True:
-            started = self.clock()
             try:
                 await self.sync_once(wait=self._long_poll_seconds())
             except TransportError as error:
@@ -501,7 +532,9 @@ class SharedCircle:
                 # server's long-poll already waited for news.
                 listen = self.transport.ordering == "hlc"
                 delay = (
-                    self._held_due() if listen else started + self.LONG_POLL_INTERVAL - self.clock()
+                    self._held_due()
+                    if listen
+                    else self._polled_at + self.LONG_POLL_INTERVAL - self.clock()
                 )
                 self._set_status(state=SyncState.SYNCED if listen else SyncState.ONLINE, since_ms=0)
             await self.rest(delay, listen)
@@ -547,7 +580,8 @@ class SharedCircle:
 
     def _long_poll_seconds(self) -> float:
         # A server answers a long-poll as soon as something arrives; a file is read at once.
-        return 25.0 if self.transport.ordering == "seq" and not self._wake.is_set() else 0.0
+        seq = self.transport.ordering == "seq"
+        return self.LONG_POLL_SECONDS if seq and not self._wake.is_set() else 0.0
 
     async def _push(self) -> None:
         async with self._pushing:
@@ -564,9 +598,10 @@ class SharedCircle:
         read_back: set[str] = set()
         self._read_back = read_back
         try:
-            results = await self.transport.push(outbox)
+            results = await self.transport.push(outbox, self._push_progress)
         finally:
             self._read_back = None
+            self._set_status(sending=None)
         delivered = [result.id for result in results if result.error is None]
         # A file's ops are awaited as echoes, but for those a pull beside the push read
         # back already (it may take less time than the append's fsync).
@@ -574,26 +609,35 @@ class SharedCircle:
         self.store.delivered(
             self.record.id, delivered, unechoed=echoes if self.transport.echoes else ()
         )
+        shown = self._shown  # where this member's own ops were folded
         for result in results:
             if result.sealed:
-                self.replica.seal(result.id)
+                shown.seal(result.id)
             if result.error is not None:
                 # The other side will never take it: say why and forget it locally.
                 self.store.drop_op(self.record.id, result.id)
-                self._emit(self.replica.reject(result.id))
+                self._emit(shown.reject(result.id))
                 # A Message (a server's code said in words) stays one: it is translated.
                 why = result.error
                 reason = why if isinstance(why, Message) else Message(why)
                 self._notice(Message("not sent: {reason}", reason=reason), "error")
         self._outbox_changed()
 
+    def _push_progress(self, done: int, total: int) -> None:
+        self._set_status(sending=(done, total))
+
     async def _pull(self, wait: float) -> None:
         remote = self.transport.kind
         more = True
         while more:
             cursor = self.store.cursor(self.record.id, remote)
+            if not self._previewed and worth_a_preview(cursor, self._known_head()):
+                self._previewed = True  # once a session: a preview is for arriving
+                await self._start_catching_up(cursor)
+            limit = HISTORY_PAGE if self._catchup is not None else 0
+            self._polled_at = self.clock()  # the next long-poll starts from this
             pushes, pushing = self._pushes, self._pushing.locked()
-            pulled = await self.transport.pull(cursor, wait)
+            pulled = await self.transport.pull(cursor, wait, limit)
             # An op pushed while this pull read may be after what it read: not lost.
             overlapped = pushing or self._pushing.locked() or self._pushes != pushes
             for problem in pulled.problems:
@@ -605,15 +649,65 @@ class SharedCircle:
                 await self._check_signatures(fresh)
                 self.store.add_ops(self.record.id, fresh, verdicts=self.replica.signatures)
                 self._indexer.wake()
-            # Every pull, new ops or not: held ops whose time has come fold now.
+            # Every pull, new ops or not: held ops whose time has come fold now. While a
+            # preview is shown, the replica folds the history out of sight (catchup.py).
             change = self._take(pulled.ops)
             self._keep_texts(change.applied)
-            self._emit(change)
+            if self._catchup is None:
+                self._emit(change)
             self._snapshots.due(self.replica.on_top)
             self._send_again_what_was_lost(pulled, overlapped)
             if pulled.cursor != cursor:  # a commit (and a disk flush) only for news
                 self.store.set_cursor(self.record.id, remote, pulled.cursor)
             more, wait = pulled.more, 0.0
+            if pulled.head and pulled.head != self._known_head():  # written only when it moved
+                self.store.set_cursor(self.record.id, f"{remote}.head", str(pulled.head))
+            history = (int(pulled.cursor), pulled.head) if more and pulled.head else None
+            self._set_status(history=history)
+        if self._catchup is not None and self._catchup.reached(pulled.cursor):
+            await self._caught_up()
+
+    def _known_head(self) -> int:
+        """How long the server said the circle is, last time it said (0: never)."""
+        if self.transport.ordering != "seq":
+            return 0
+        head = self.store.cursor(self.record.id, f"{self.transport.kind}.head")
+        return int(head) if head and head.isdigit() else 0
+
+    async def _start_catching_up(self, cursor: str | None) -> None:
+        """Fetch a preview of a circle we are far behind on, and show it (catchup.py)."""
+        if not isinstance(self.transport, Previewing):
+            return
+        # The bar shows from the request on: over a slow link its answer's first bytes
+        # are a round trip and more away, and the new member would see nothing moving.
+        self._set_status(fetching=(0, 0))
+        try:
+            preview = await self.transport.preview(
+                cursor, lambda done, total: self._set_status(fetching=(done, total))
+            )
+        finally:
+            self._set_status(fetching=None)
+        for problem in preview.problems:
+            self._notice(problem)
+        if not preview.ops:
+            return  # not far enough behind for a preview to show more
+        self._catchup = CatchUp(self.record.id, self.replica.ops(), preview)
+        self._emit(Change(refolded=True))
+        self._catchup.follow(self.transport, self._emit)
+        if preview.upto.isdigit():
+            # The history's bar from the newest threads on, not from its first page (over
+            # a slow link, half a minute in which nothing said the rest was coming).
+            self._set_status(history=(int(cursor or 0), int(preview.upto)))
+
+    async def _caught_up(self) -> None:
+        """The replica has everything the view shows: show the replica from now on."""
+        catchup, self._catchup = self._catchup, None
+        assert catchup is not None
+        await catchup.stop()
+        for op in catchup.view.pending:  # made meanwhile, not yet confirmed
+            if op.id not in self.replica:
+                self.replica.add_local(op)
+        self._emit(Change(refolded=True))
 
     async def _check_signatures(self, ops: list[Op]) -> None:
         """Check arriving ops' signatures against the keys that may have made them, in
@@ -621,7 +715,7 @@ class SharedCircle:
         uses every core, and the app stays responsive meanwhile). The verdicts stay with
         the replica; those the fold still needs (a key arriving later) it reaches itself."""
         more = signing.announced(ops)
-        keys = self.state.keys
+        keys = self.replica.state.keys  # the history's, not a preview's
         work = [(op, signing.candidates(keys, op, more)) for op in ops if op.sig is not None]
         verdicts = self.replica.signatures
 
@@ -784,14 +878,15 @@ class SharedCircle:
         arrived not signed by its author, whose key changed, and whether they are
         themselves again (a lead gave them back their place)."""
         self.store.save_verdicts(self.record.id, self.replica.signatures.take_fresh())
-        log = self.state.moderation_log
+        state = self.replica.state  # the history's (a preview's view may be shown meanwhile)
+        log = state.moderation_log
         start = 0 if change.refolded else min(self._log_seen, len(log))
         self._log_seen = len(log)
-        for text in authorship.reports(self.state, log[start:]):
+        for text in authorship.reports(state, log[start:]):
             self._notice(text)
-        for text in authorship.key_changes(self.state, change.applied, self.record.member_id):
+        for text in authorship.key_changes(state, change.applied, self.record.member_id):
             self._notice(text, "information")
-        adopted = self.keys.adopted(self.state, self.record.member_id)
+        adopted = self.keys.adopted(state, self.record.member_id)
         if adopted is not None:
             # The member id this device joined as has ended: it is served here no more
             # (the pacer drops what it kept for it), the member it is now is.
@@ -799,8 +894,8 @@ class SharedCircle:
             self.record.member_id = adopted
             self.members.add(adopted)
             self.store.save_circle(self.record)
-            self._notice(authorship.welcome_back(self.state, adopted), "information")
-        if self.keys.server_mismatch(self.state):
+            self._notice(authorship.welcome_back(state, adopted), "information")
+        if self.keys.server_mismatch(state):
             self._notice(authorship.SERVER_KEY_CHANGED, "error")
 
     def _emit(self, event: Event) -> None:
@@ -885,7 +980,12 @@ class CircleService(CircleIntents):
 
     @property
     def state(self) -> CircleState:
-        return self.circle.replica.state
+        return self.circle.state
+
+    @property
+    def catching_up(self) -> bool:
+        """Whether the state shown is a preview: older history is still on its way."""
+        return self.circle.catching_up
 
     @property
     def status(self) -> SyncStatus:

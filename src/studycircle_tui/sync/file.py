@@ -40,7 +40,7 @@ from typing import BinaryIO
 from ..core.messages import Message, os_reason
 from ..core.ops import Op, OpError, decode_op, encode_op, read_op
 from .filewatch import FileWatch
-from .transport import Pulled, Pushed, TransportError, TransportKind
+from .transport import Progress, Pulled, Pushed, TransportError, TransportKind
 
 _MARK_BEFORE = 256  # at least this many bytes before the cursor are checked...
 _MARK_SPAN = 2048  # ...and of a longer stretch, its first and last this many bytes
@@ -356,7 +356,7 @@ class FileTransport:
         self._foreign: tuple[int, int] | None = None  # (device, inode) of another circle
         self.watch = FileWatch(path, notifications=notifications)
 
-    async def pull(self, cursor: str | None, wait: float = 0.0) -> Pulled:
+    async def pull(self, cursor: str | None, wait: float = 0.0, limit: int = 0) -> Pulled:
         notices = await asyncio.to_thread(self._merge_copies_if_any)
         try:
             result, after, complete = await asyncio.to_thread(
@@ -369,7 +369,8 @@ class FileTransport:
             raise self._refusal()
         return Pulled(result.ops, str(after), problems=notices + result.problems, complete=complete)
 
-    async def push(self, ops: list[Op]) -> list[Pushed]:
+    async def push(self, ops: list[Op], progress: Progress | None = None) -> list[Pushed]:
+        # A local append: done before any progress would show.
         try:
             if self._foreign and _identity(self.path) == self._foreign:
                 raise self._refusal()

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from msgspec import structs
 
+from ..core import notetext
 from ..core.messages import N_
 from ..core.ops import Op
 from ..core.state import CircleState
@@ -181,8 +182,14 @@ class CircleIntents(ABC):
         return await self.send("note.create", data)
 
     async def revise_note(self, note_id: str, base: str, text: str) -> Op:
-        """A new revision made from ``base``: edits saved meanwhile by others are merged."""
-        return await self.send("note.revise", {"note": note_id, "base": base, "text": text})
+        """A new revision made from ``base``: edits saved meanwhile by others are merged.
+        Sent as a patch against the base (or the whole text when a checkpoint is due;
+        see core/notetext.py)."""
+        note = self.state.notes.get(note_id)
+        if note is None or base not in note.revisions:
+            raise Refused("no such revision of that note")
+        payload = notetext.revise_payload(note, base, text)
+        return await self.send("note.revise", {"note": note_id, "base": base, **payload})
 
     async def restore_note(self, note_id: str, revision_id: str) -> Op:
         """Make an old revision's text the note's again, as a new revision."""

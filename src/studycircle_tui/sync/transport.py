@@ -1,8 +1,9 @@
 """The one interface every transport implements; the rest of the app cannot tell them apart."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ..core.ops import Op
 
@@ -19,6 +20,21 @@ class Pulled:
     more: bool = False
     problems: list[str] = field(default_factory=list)
     complete: bool = False
+    head: int = 0  # how many ops the other side has, when it says (and there is more)
+
+
+@dataclass(slots=True)
+class Preview:
+    """A server's preview of a circle (core/preview.py): ops to show first, taken from
+    its log up to ``upto`` (a cursor)."""
+
+    ops: list[Op]
+    upto: str
+    problems: list[str] = field(default_factory=list)
+
+
+# Told how much of something has gone or come: (done, of total), in bytes.
+Progress = Callable[[int, int], None]
 
 
 @dataclass(slots=True)
@@ -53,13 +69,15 @@ class Transport(Protocol):
     #: answers), so it says False.
     echoes: bool
 
-    async def pull(self, cursor: str | None, wait: float = 0.0) -> Pulled:
-        """Ops since ``cursor`` (None: from the start). ``wait`` > 0 may block until
-        something arrives or the time passes (a long-poll)."""
+    async def pull(self, cursor: str | None, wait: float = 0.0, limit: int = 0) -> Pulled:
+        """Ops since ``cursor`` (None: from the start), at most ``limit`` (0: as many as
+        the other side likes). ``wait`` > 0 may block until something arrives or the time
+        passes (a long-poll)."""
         ...
 
-    async def push(self, ops: list[Op]) -> list[Pushed]:
-        """Deliver ops; pushing the same op twice is harmless and gets the same answer."""
+    async def push(self, ops: list[Op], progress: Progress | None = None) -> list[Pushed]:
+        """Deliver ops; pushing the same op twice is harmless and gets the same answer.
+        ``progress`` may be told how much of a big push has gone."""
         ...
 
     async def changed(self) -> None:
@@ -68,3 +86,12 @@ class Transport(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class Previewing(Protocol):
+    """A transport that can hand a new member a preview of a busy circle (a server)."""
+
+    async def preview(self, cursor: str | None, progress: Progress | None = None) -> Preview:
+        """A preview for a replica at ``cursor``; no ops when it is not far behind."""
+        ...

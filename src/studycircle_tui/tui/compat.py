@@ -17,6 +17,8 @@ What is here, and who needs it:
 - redrawing a line-API view's scrollbars without a relayout (``widgets/thread_view.py``);
 - dropping a widget's reactive watchers on widgets gone from the DOM (``widgets/footer.py``);
 - the footer's key widget, to give each key its compact look before it mounts (same);
+- setting the theme of an app not yet running without the second reading of all its
+  CSS that Textual's theme watcher queues (``preferences.py``);
 - whether tree-sitter can load a grammar (``widgets/note_editor.py``);
 - the app whose code is running now: one ssh-serve worker runs many players' apps in
   one process, and each draws times in its own format (``timefmt.py``);
@@ -35,7 +37,7 @@ from rich.style import Style
 from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
 from textual._context import active_app
 from textual._xterm_parser import XTermParser
-from textual.app import App
+from textual.app import App, InvalidThemeError
 from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.notifications import Notification
@@ -231,6 +233,23 @@ def is_footer_key(widget: Widget) -> TypeGuard["FooterKey"]:
 
 
 # --- syntax highlighting ---------------------------------------------------------------
+
+
+def theme_before_start(app: App, name: str) -> None:
+    """Make ``name`` the theme of ``app``, which is not running yet, as its watcher
+    (``App._watch_theme``) would, but for the ``refresh_css`` it queues: Textual reads the
+    CSS at start with the theme then in force, and that refresh parsed every stylesheet
+    again and restyled every widget once the first screen was up (~25 ms of a start)."""
+    assert not app.is_running, "a running app's theme is set as app.theme"
+    if app.get_theme(name) is None:
+        raise InvalidThemeError(f"no theme {name!r}")  # as setting app.theme says
+    app.set_reactive(App.theme, name)
+    theme = app.current_theme
+    classes = {cls: False for cls in app.classes if cls.startswith("-theme-")}
+    classes |= {f"-theme-{theme.name}": True, "-dark-mode": theme.dark}
+    app.update_classes(classes | {"-light-mode": not theme.dark}, update=False)
+    app._refresh_truecolor_filter(app.ansi_theme)
+    app.stylesheet.set_variables(app.get_css_variables())  # the theme's, for that reading
 
 
 def tree_sitter_language(name: str) -> object | None:

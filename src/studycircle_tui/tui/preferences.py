@@ -134,11 +134,12 @@ class Preferences:
         mode = self.border_mode
         for name, class_name in display.MODE_CLASSES.items():
             app.set_class(mode == name, class_name)
-        if first:  # the CSS is read at start; later, refresh_css (below) reads them again
-            app.stylesheet.set_variables(app.get_css_variables())
         self._saving_theme = True
         try:
-            app.theme = self.theme_name(settings)
+            if app.is_running:
+                app.theme = self.theme_name(settings)
+            else:  # with the CSS variables the start reads the CSS with (borders too)
+                compat.theme_before_start(app, self.theme_name(settings))
         finally:
             self._saving_theme = False
         # After the theme: one bit measures against its background. A depth the terminal

@@ -112,7 +112,9 @@ class CircleStatus(StatusLine):
     def redraw(self) -> None:
         state, me, now = self.service.state, self.service.me, self.service.now_ms()
         self.show(
-            visible_line(state.name),
+            # The name it was joined by until its history says it (a new member's first
+            # seconds, before the preview: the line began " · ").
+            visible_line(state.name or self.service.record.name),
             name_of(state, me, _("not a member yet")),
             state.role_of(me) or "guest",
             self.service.status,

@@ -163,6 +163,8 @@ class ThreadsPane(Vertical):
                 subtitle = ngettext(
                     "{count} post, newest first", "{count} posts, newest first", len(ids)
                 ).format(count=count)
+                if self.service.catching_up:  # a preview: only its threads are searched
+                    subtitle = _("{count} found · history still loading").format(count=count)
                 if self.service.indexing:
                     indexing = i18n.current().number(self.service.indexing)
                     subtitle += " " + _("(still indexing {count} changes)").format(count=indexing)

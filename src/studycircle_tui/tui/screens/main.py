@@ -284,7 +284,9 @@ class MainScreen(Screen[None]):
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         self._refresh_status()
-        self.thread_pane.refresh_thread()  # a post sent loses its "queued" mark
+        # A post sent loses its "queued" mark; the welcome says what is still arriving
+        # (drawn again only when that changed).
+        self.thread_pane.refresh_thread(self.palette)
 
     def on_notice_received(self, message: NoticeReceived) -> None:
         severity = "error" if message.notice.severity == "error" else "warning"

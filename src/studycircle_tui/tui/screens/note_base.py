@@ -4,7 +4,6 @@ and copies of a note that a thread worker can read."""
 from rich.style import Style
 from textual.screen import Screen
 
-from ...core.state import Note
 from ...sync.engine import CircleService
 from ..messages import CircleChanged
 from ..widgets.note_lines import NoteLines
@@ -13,19 +12,6 @@ from .help import HelpScreen
 
 BIG_TEXT = 20_000  # characters: render in a thread from here on
 SHOWN_OPS = ("note.", "member.", "channel.", "circle.")  # ops that change a notes screen
-
-
-def snapshot(note: Note) -> Note:
-    """A copy a thread can read while the app folds new revisions into the original."""
-    return Note(
-        note.id,
-        note.title,
-        note.channel_id,
-        note.created_by,
-        dict(note.revisions),
-        list(note.order),
-        note.head,
-    )
 
 
 def member_names(service: CircleService) -> dict[str, str]:
@@ -54,6 +40,18 @@ class NoteScreenBase(Screen[None]):
 
     def on_mount(self) -> None:
         self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def _width_class_now(self) -> None:
+        """Textual sets the width class (-narrow, -wide) on a screen's first resize, which
+        comes after its first layout: set it now, so the note is laid out, and a big one
+        built, once and at the width it keeps (not half-built at another first). Called
+        as ``compose`` starts: set once the widgets are in, a class restyles them all."""
+        breakpoints = self.HORIZONTAL_BREAKPOINTS or []
+        width = self.app.size.width
+        chosen = next(
+            (name for edge, name in sorted(breakpoints, reverse=True) if width >= edge), ""
+        )
+        self.update_classes({name: name == chosen for _, name in breakpoints}, animate=False)
 
     def _theme_changed(self) -> None:
         self._palette = None

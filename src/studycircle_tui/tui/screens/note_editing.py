@@ -63,7 +63,7 @@ class NoteEditing(NoteScreenBase):
             self.notify(_("Your unsaved draft is back."), markup=False)
         else:
             draft = NoteDraft(note.id, note.head, note.text, note.title, note.channel_id)
-        self._begin_edit(draft, note.revisions[draft.base or note.head].text)
+        self._begin_edit(draft, note.text_of(draft.base or note.head))
 
     def action_new_note(self) -> None:
         draft = note_drafts.load(self.service, None)

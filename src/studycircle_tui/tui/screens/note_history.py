@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label
 
-from ...core import notemerge
+from ...core.noteblame import blame
 from ...core.state import Note
 from ...i18n import N_, _, ngettext
 from ...sync.engine import CircleService
@@ -30,7 +30,7 @@ from ..widgets.note_rows import RevisionRows, revision_numbers
 from ..widgets.row_list import RowList
 from ..widgets.status_line import StatusLine
 from .dialogs import ConfirmScreen
-from .note_base import BIG_TEXT, NoteScreenBase, member_names, snapshot
+from .note_base import BIG_TEXT, NoteScreenBase, member_names
 
 
 class NoteHistoryScreen(NoteScreenBase):
@@ -46,6 +46,7 @@ class NoteHistoryScreen(NoteScreenBase):
         self.view = "diff"
 
     def compose(self) -> ComposeResult:
+        self._width_class_now()
         with Horizontal(id="history-body"):
             with Vertical(id="history-list-pane", classes="notes-pane"):
                 yield Label("", id="history-title", classes="notes-pane-title", markup=False)
@@ -102,21 +103,18 @@ class NoteHistoryScreen(NoteScreenBase):
         palette = self.palette
         if self.view == "text":
             title.update(_("Text of r{number}").format(number=number))
-            lines.show(
-                ("text", revision.id),
-                partial(text_strips, revision.text),
-                big=len(revision.text) > BIG_TEXT,
-            )
+            text = note.text_of(revision.id)
+            lines.show(("text", revision.id), partial(text_strips, text), big=len(text) > BIG_TEXT)
         elif self.view == "blame":
             title.update(_("Who wrote each line of r{number}").format(number=number))
-            copy = snapshot(note)
+            copy = note.snapshot()
             names, now = member_names(self.service), self.service.now_ms()
             blamed: list = []
             revision_id = revision.id
 
             def build(width: int) -> list:
                 if not blamed:
-                    blamed.extend(notemerge.blame(copy, revision_id))
+                    blamed.extend(blame(copy, revision_id))
                 return blame_strips(
                     blamed, names, numbers, width, palette, partial(absolute, now_ms=now)
                 )
@@ -126,7 +124,8 @@ class NoteHistoryScreen(NoteScreenBase):
             base_id = self.marked if self.marked in note.revisions else None
             if base_id is None and revision.parents:
                 base_id = revision.parents[0]
-            old = note.revisions[base_id].text if base_id else ""
+            old = note.text_of(base_id) if base_id else ""
+            new = note.text_of(revision.id)
             if base_id is None:
                 title.update(_("Changes in r{number}, the first version").format(number=number))
             elif base_id == self.marked:
@@ -137,8 +136,8 @@ class NoteHistoryScreen(NoteScreenBase):
                 title.update(changes.format(base=numbers[base_id], number=number))
             lines.show(
                 ("diff", base_id, revision.id, id(palette)),
-                partial(diff_strips, old, revision.text, palette=palette),
-                big=max(len(old), len(revision.text)) > BIG_TEXT,
+                partial(diff_strips, old, new, palette=palette),
+                big=max(len(old), len(new)) > BIG_TEXT,
             )
 
     @on(RowList.Highlighted, "#history-list")
@@ -183,7 +182,7 @@ class NoteHistoryScreen(NoteScreenBase):
         if note is None or self.revision_id not in note.revisions:
             return
         number = revision_numbers(note)[self.revision_id]
-        if note.revisions[self.revision_id].text == note.text:
+        if note.text_of(self.revision_id) == note.text:
             already = _("r{number} has the note's current text already.")
             self.notify(already.format(number=number), markup=False)
             return

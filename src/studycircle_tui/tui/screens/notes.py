@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
-from ...core import notemerge
+from ...core.noteblame import blame
 from ...core.state import Note
 from ...i18n import _, ngettext
 from ...sync.engine import CircleService
@@ -35,7 +35,7 @@ from ..widgets.note_rows import (
 )
 from ..widgets.row_list import RowList
 from ..widgets.status_line import StatusLine
-from .note_base import BIG_TEXT, member_names, snapshot
+from .note_base import BIG_TEXT, member_names
 from .note_editing import NoteEditing
 
 
@@ -54,6 +54,8 @@ class NotesScreen(NoteEditing):
         self.pane = "list"  # narrow screens: "list" or "note"
 
     def compose(self) -> ComposeResult:
+        self._width_class_now()
+        self._show_pane(self.pane)
         with Horizontal(id="notes-body"):
             with Vertical(id="notes-list-pane", classes="notes-pane"):
                 yield Label(_("Notes"), id="notes-list-title", classes="notes-pane-title")
@@ -75,7 +77,6 @@ class NotesScreen(NoteEditing):
             here = [n for n in ordered if state.notes[n].channel_id == self.channel_id]
             self.note_id = (here or ordered or [None])[0]
         self.refresh_view()
-        self._show_pane("list")
         self.query_one(RowList).focus()
 
     # --- showing ----------------------------------------------------------------------
@@ -92,7 +93,11 @@ class NotesScreen(NoteEditing):
         ids = notes_in_order(state)
         rows = self.query_one(RowList)
         start = key_for(self, "notes", "new_note")
-        rows.empty_text = _("No notes yet: press {key} to start one.").format(key=start)
+        rows.empty_text = (
+            _("Still coming with the history.")  # fits beside the note; which explains it
+            if self.service.catching_up
+            else _("No notes yet: press {key} to start one.").format(key=start)
+        )
         drafts = note_drafts.drafted(self.service, ids)
         render = NoteRows(state, self.service.now_ms(), self.warning, drafts)
         rows.show(ids, render, self.note_id)
@@ -108,11 +113,20 @@ class NotesScreen(NoteEditing):
             self._refresh_editing_labels()
             return
         if note is None:
-            title.update(back + _("No note yet"))
             meta.update("")
-            start = key_for(self, "notes", "new_note")
-            summaries = _("Notes are the circle's shared summaries: press {key} to start one.")
-            self._banner(summaries.format(key=start))
+            if self.service.catching_up:  # not "no note yet": they may well be on their way
+                title.update(back + _("Notes still coming"))
+                self._banner(
+                    _(
+                        "The circle's notes come with its older history, still loading:"
+                        " they show here once it has come."
+                    )
+                )
+            else:
+                title.update(back + _("No note yet"))
+                start = key_for(self, "notes", "new_note")
+                summaries = _("Notes are the circle's shared summaries: press {key} to start one.")
+                self._banner(summaries.format(key=start))
             self.query_one(NoteLines).show(("none",), lambda width: [])
             return
         state = self.service.state
@@ -173,7 +187,7 @@ class NotesScreen(NoteEditing):
         shown = lines.key
         top = not (isinstance(shown, tuple) and len(shown) > 1 and shown[1] == note.id)
         if self.view == "blame":
-            copy = snapshot(note)
+            copy = note.snapshot()
             names = member_names(self.service)
             numbers = revision_numbers(copy)
             now = self.service.now_ms()
@@ -181,7 +195,7 @@ class NotesScreen(NoteEditing):
 
             def build(width: int) -> list:
                 if not blamed:  # blame once; a new width only draws it again
-                    blamed.extend(notemerge.blame(copy))
+                    blamed.extend(blame(copy))
                 return blame_strips(
                     blamed, names, numbers, width, palette, partial(absolute, now_ms=now)
                 )

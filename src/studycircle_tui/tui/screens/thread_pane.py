@@ -51,16 +51,18 @@ NOT_YOUR_OWN = {"flag": N_("You cannot flag your own post.")}
 
 
 def welcome_hint(
-    circle: str, goal: str, palette: Palette, keys: dict[str, str]
+    circle: str, goal: str, palette: Palette, keys: dict[str, str], arriving: str = ""
 ) -> list[Text | tuple[Text, ...]]:
     """What the pane says before a thread is open: where you are, how to move (``keys``:
     the key of each action it names, as the member's keymap has it now; two keys a line
-    where they fit, else one)."""
+    where they fit, else one); and ``arriving``, what of the circle is still on its way."""
     lines: list[Text | tuple[Text, ...]] = [
         Text(_("Welcome to {circle}").format(circle=visible_line(circle)), style="bold")
     ]
     if goal:
         lines.append(Text(visible(goal), style=palette.muted))
+    if arriving:
+        lines += [Text(), Text(arriving, style=palette.accent)]
     lines += [
         Text(),
         Text(_("Pick a channel, then a thread.")),
@@ -72,6 +74,16 @@ def welcome_hint(
         second = Text.assemble((f"{keys[other]:>3} ", palette.accent), _(other_what))
         lines.append((first, second))
     return lines
+
+
+def arriving_now(service: CircleService) -> str:
+    """What the welcome says of a circle still arriving (sync/catchup.py)."""
+    status = service.status
+    if status.fetching or (not service.state.channels and status.history):
+        return "Joining: the newest threads come first."
+    if service.catching_up:
+        return "Newest threads here; older ones still coming."
+    return ""
 
 
 class ThreadPane(Vertical):
@@ -89,6 +101,7 @@ class ThreadPane(Vertical):
         self._draft_timer: Timer | None = None
         self._kept_draft = ""  # the draft put aside while an edit is in the composer
         self._sending = False  # a post or an edit is being written
+        self.arrived = ""  # what the welcome says is still arriving
 
     def compose(self) -> ComposeResult:
         yield Label("", id="thread-title", classes="pane-title")
@@ -122,10 +135,13 @@ class ThreadPane(Vertical):
         once, before a thread is open)."""
         state = self.service.state
         view = self.query_one(ThreadView)
-        if palette is not None and not view.hint:
+        arriving = arriving_now(self.service)
+        if palette is not None and (not view.hint or arriving != self.arrived):
             named = {"back"} | {name for names in KEY_HINTS for name in names[::2]}
             keys = {name: key_for(self, "screen", name) for name in named}
-            view.hint = welcome_hint(state.name, state.goal, palette, keys)
+            name = state.name or self.service.record.name
+            view.hint = welcome_hint(name, state.goal, palette, keys, arriving)
+            self.arrived = arriving
         self.set_class(self.thread_id is None, "-no-thread")
         view.show(
             state,

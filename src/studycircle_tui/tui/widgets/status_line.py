@@ -18,6 +18,7 @@ from rich.text import Text
 from textual.content import Content
 from textual.widgets import Static
 
+from ... import i18n
 from ...i18n import N_, _
 from ...sync.engine import CircleService, SyncState, SyncStatus
 from ...sync.transport import TransportKind
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # the quiz code is loaded once there is a quiz (_live_quiz)
     from ...sync.quizrun import QuizRunner
 
 TITLE_CELLS = 28  # a long quiz title is cut: the time left matters more
+BAR_CELLS = 8
 SHORTEST_NAME = 12  # cells a shortened circle name keeps (with its "…")
 LIVE_GAP = " │ "  # between the live quiz and the rest
 # A live question's stage after it is asked (a lobby and an open question say more), by
@@ -41,6 +43,17 @@ STAGES = {
 }
 
 
+def bar(done: int, total: int) -> str:
+    """``done`` of ``total`` as a bar of ``BAR_CELLS`` cells (block characters, which the
+    Linux console has too)."""
+    filled = round(BAR_CELLS * min(done, total) / total) if total else 0
+    return "█" * filled + "░" * (BAR_CELLS - filled)
+
+
+def _kb(count: int) -> str:
+    return f"{count / 1000:,.0f}" if count >= 10_000 else f"{count / 1000:,.1f}"
+
+
 def describe(status: SyncStatus) -> str:
     if status.state is SyncState.OFFLINE:
         text = _("offline since {time}").format(time=clock(status.since_ms))
@@ -50,6 +63,18 @@ def describe(status: SyncStatus) -> str:
         text = _("online")
     if status.waiting:
         text += " · " + _("{count} waiting to send").format(count=status.waiting)
+    if status.fetching:
+        done, total = status.fetching
+        size = f" {_kb(done)}/{_kb(total)} KB" if total else ""  # asked, not yet answered
+        text += " · " + _("newest threads {bar}").format(bar=bar(done, total)) + size
+    if status.history:
+        done, total = status.history
+        count = f"{i18n.current().number(done)}/{i18n.current().number(total)}"
+        text += " · " + _("history {bar} {count}").format(bar=bar(done, total), count=count)
+    if status.sending:
+        done, total = status.sending
+        size = f"{_kb(done)}/{_kb(total)} KB"
+        text += " · " + _("sending {bar} {size}").format(bar=bar(done, total), size=size)
     return text
 
 
