@@ -15,7 +15,6 @@ and went with the length would change the width, and so the build, and so the le
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from contextvars import copy_context
 from functools import partial
 
 from rich.segment import Segment
@@ -27,7 +26,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
-from ...i18n import N_, _
+from ... import i18n
+from ...i18n import N_, Language, _
 
 Build = Callable[[int], list[Strip] | Iterable[list[Strip]]]
 CACHED_BUILDS = 6
@@ -131,12 +131,9 @@ class NoteLines(ScrollView, can_focus=True):
             self._drawn = threading.Event()  # set once this build's top is on screen
             self._set([Strip([Segment(_("Preparing…"), Style(dim=True, italic=True))])], width)
             build = partial(self._build_in_thread, self._builds, self._build, width, self._drawn)
-            # The note builds in this session's context (its language: the words and dates
-            # it draws), which an executor's thread would not have of itself; a build in
-            # pieces draws them as it goes, so the whole loop runs in that context.
             # On the app, where every worker's failure is said (app.py).
             self.app.run_worker(
-                partial(copy_context().run, build),
+                partial(build, i18n.current()),
                 thread=True,
                 group=f"note-lines-{id(self)}",
                 exclusive=True,
@@ -146,8 +143,14 @@ class NoteLines(ScrollView, can_focus=True):
             self._keep(self._key, width, _whole(self._build(width)))
 
     def _build_in_thread(
-        self, number: int, build: Build, width: int, drawn: threading.Event
+        self, number: int, build: Build, width: int, drawn: threading.Event, language: Language
     ) -> None:
+        # The note is drawn in this session's language (the words and dates a build
+        # writes, piece after piece), which the worker's thread would not have of itself.
+        with i18n.speaking(language):
+            self._build_pieces(number, build, width, drawn)
+
+    def _build_pieces(self, number: int, build: Build, width: int, drawn: threading.Event) -> None:
         made = build(width)
         if isinstance(made, list):
             self.post_message(self.Built(number, made, done=True))
