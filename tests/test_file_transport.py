@@ -1,12 +1,15 @@
 """The shared circle file: whole-line appends under a lock, torn and malformed lines,
 and the copies file-sync tools leave behind."""
 
+import asyncio
 import multiprocessing
 import os
 
 from circles import circle_ops
 from studycircle_tui.core.ops import encode_op
+from studycircle_tui.sync import file
 from studycircle_tui.sync.file import (
+    FileTransport,
     append_ops,
     conflict_copies,
     create_circle_file,
@@ -173,3 +176,25 @@ def test_a_writer_waits_while_another_process_holds_the_lock(tmp_path):
         holder.join(60)
     writer.join(60)
     assert path.read_bytes() == before + encode_op(ops[3]) + b"\n"
+
+
+async def test_a_pull_merges_a_copy_and_reads_in_one_trip_to_a_thread(tmp_path, monkeypatch):
+    """Each trip back from a thread waits for a turn of the event loop, and an ssh-serve
+    worker drawing thirty apps has long turns: a pull makes one, copies and all."""
+    path = tmp_path / "club.jsonl"
+    _, ops = circle_ops(2)
+    create_circle_file(path, ops[:3])
+    copy = tmp_path / "club.sync-conflict-20261128-101010-ABCDEF.jsonl"
+    copy.write_bytes(encode_op(ops[3]) + b"\n")
+    trips = []
+    to_thread = asyncio.to_thread
+
+    async def counted(work, *args):
+        trips.append(work)
+        return await to_thread(work, *args)
+
+    monkeypatch.setattr(file.asyncio, "to_thread", counted)
+    pulled = await FileTransport(path, notifications=False).pull(None)
+    assert len(trips) == 1
+    assert {op.id for op in pulled.ops} == {op.id for op in ops[:4]}  # the copy's op too
+    assert not copy.exists()

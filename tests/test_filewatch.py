@@ -144,3 +144,34 @@ def test_a_circle_on_a_network_share_is_polled_from_the_start(tmp_path, monkeypa
     assert watch.mode == "poll" and "network share (cifs)" in watch.reason
     local = FileWatch(Path(__file__))
     assert local.mode == "notify"
+
+
+async def test_a_write_just_before_a_check_is_heard_not_taken_for_a_silent_share(
+    tmp_path, monkeypatch
+):
+    """A busy local file (a room answering a quiz): a line is appended just as a check
+    comes, and the OS reports it a step later. That is a notification late, not a share
+    that never notifies: the watcher goes on listening (polling would add its wait to
+    every line from then on)."""
+    path = tmp_path / "club.jsonl"
+    path.write_text("first\n")
+    checked = asyncio.Event()
+
+    async def racing(*args, **kwargs):
+        with path.open("a") as file:
+            file.write("second\n")
+        yield set()  # the check: the file changed, nothing heard yet
+        yield {(2, str(path))}  # the OS's report of that write
+        yield set()  # the next check: nothing new
+        checked.set()
+        await asyncio.Event().wait()  # until closed
+        yield set()
+
+    monkeypatch.setattr("watchfiles.awatch", racing)
+    watch = FileWatch(path, notifications=True)
+    await watch.changed()  # starts the watch (and returns at once: read once more)
+    try:
+        assert await until(lambda: checked.is_set() or watch.mode == "poll")
+        assert (watch.mode, watch.heard) == ("notify", 1), watch.reason
+    finally:
+        await watch.close()

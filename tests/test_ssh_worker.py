@@ -187,3 +187,37 @@ def test_a_players_seat_follows_from_their_key_or_their_earlier_replica(tmp_path
     store.close()
     assert seat(circle, "key-a", home) == "01JDOLDMEMBER0000000000000"
     assert isinstance(Path(earlier), Path)
+
+
+async def test_one_players_op_does_not_wait_for_anothers_store_write(host, monkeypatch):
+    """A worker's players send through one circle: Budi's answer is stored and shown
+    while Ayu's op still waits on the store (once, one lock made each player's op wait
+    for every op before it, one busy event-loop turn each). Ayu's own ops keep their
+    order."""
+    ayu, budi = host.member_for(hello("Ayu")), host.member_for(hello("Budi"))
+    general = next(iter(host.circle.state.channels))
+    held, gate = asyncio.Event(), asyncio.Event()
+    write = host.circle.write
+
+    async def slow_for_ayu(work, *args):
+        if work == host.circle._keep_own and args[0].actor == ayu.me:
+            held.set()
+            await gate.wait()
+        return await write(work, *args)
+
+    monkeypatch.setattr(host.circle, "write", slow_for_ayu)
+
+    def thread(title: str) -> dict:
+        return {"channel": general, "title": title, "kind": "discussion", "text": "yuk"}
+
+    first = asyncio.ensure_future(ayu.send("thread.create", thread("Ayu 1")))
+    await held.wait()
+    second = asyncio.ensure_future(ayu.send("thread.create", thread("Ayu 2")))
+    theirs = await asyncio.wait_for(budi.send("thread.create", thread("Budi")), 30)
+    assert host.circle.state.threads[theirs.id].title == "Budi"
+    assert not first.done() and not second.done()  # Ayu's second waits for her first
+
+    gate.set()
+    mine = [await first, await second]
+    assert [host.circle.state.threads[op.id].title for op in mine] == ["Ayu 1", "Ayu 2"]
+    assert mine[0].hlc < mine[1].hlc

@@ -2,12 +2,14 @@
 
 import contextlib
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
 import threading
 
 from circles import circle_ops
+from studycircle_tui.store import db
 from studycircle_tui.store.db import CircleRecord, Store
 
 
@@ -112,6 +114,39 @@ def test_drafts_from_before_members_had_their_own_go_to_the_stores_member(tmp_pa
     assert store.drafts("C1", "M1") == {"T1": "kept from before"}
     store.close()
     assert Store(path).drafts("C1", "M1") == {"T1": "kept from before"}  # migrated once
+
+
+def test_a_write_waits_for_a_read_another_thread_left_open_on_the_shared_connection(
+    tmp_path, monkeypatch
+):
+    """The sync loop reads on the connection the store thread writes on; another
+    connection (the text indexer) commits in between. SQLite refuses the write at once
+    rather than waiting: it is tried again once the read has ended, not refused to the
+    member (a player's answer in a busy ssh-serve worker was)."""
+    store = Store(tmp_path / "replica.sqlite3")
+    for circle in ("c1", "c2"):  # two rows: a read of one is left open on the next
+        store.save_circle(CircleRecord(circle, "Club", "file", f"/{circle}", "m1"))
+    indexer = sqlite3.connect(store.path, isolation_level=None)
+    indexer.execute("CREATE TABLE elsewhere (x)")
+    ended = []
+
+    def read_left_open() -> None:
+        reading = store._db.execute("SELECT id FROM circles")
+        reading.fetchone()  # the loop's read, not finished yet
+        indexer.execute("INSERT INTO elsewhere VALUES (1)")  # a commit meanwhile
+
+        def pause(seconds: float) -> None:  # the read ends while the write waits
+            ended.append(reading.close())
+
+        monkeypatch.setattr(db, "_pause", pause, raising=False)
+
+    read_left_open()
+    store.set_cursor("c1", "file", "42")  # a lone write
+    read_left_open()
+    store.drop_op("c1", "none")  # a transaction (BEGIN IMMEDIATE)
+    assert len(ended) == 2  # each was refused once, and waited for the read to end
+    assert store.cursor("c1", "file") == "42"
+    indexer.close()
 
 
 def test_store_uses_wal(tmp_path):

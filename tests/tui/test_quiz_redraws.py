@@ -5,6 +5,8 @@ apps in one ssh-serve worker, every redraw no one sees is paid thirty times a ch
   changed when it shows again.
 - The live screen redraws for the sync's state only when its own answer goes from
   queued to sent (or back), not for every other player's op queued and sent.
+- A line that changes in place ("1 of 3 answered" → "2 of 3") is drawn again without
+  laying the whole screen out; one that gains or loses lines is laid out.
 """
 
 from contextlib import AsyncExitStack
@@ -24,6 +26,16 @@ from studycircle_tui.tui.screens.quiz_live import ROOM_SECONDS, LiveQuizScreen
 def _app(service) -> StudyCircleApp:
     settings = Settings(name=service.state.members[service.me].name)
     return StudyCircleApp(service, sync=False, settings=settings, theme="textual-dark")
+
+
+async def _join(pilot) -> LiveQuizScreen:
+    """The player opens the Quiz pane and joins the live quiz in it."""
+    await pilot.press("z")
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, LiveQuizScreen)
+    return pilot.app.screen
 
 
 def _listed(pane: QuizPaneScreen) -> str:
@@ -68,12 +80,7 @@ async def test_the_live_screen_redraws_for_the_sync_only_when_its_own_answer_goe
     ayu = circle.players[0]
     async with AsyncExitStack() as stack:
         pilot = await stack.enter_async_context(_app(ayu).run_test(size=(80, 24)))
-        await pilot.press("z")
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
-        live = pilot.app.screen
-        assert isinstance(live, LiveQuizScreen)
+        live = await _join(pilot)
         await pilot.press("2")  # Ayu answers
         await until(pilot, lambda: "Answer" in _status(live))
         await circle.sync()
@@ -114,3 +121,35 @@ def _text(screen: LiveQuizScreen, selector: str) -> str:
 
 def _status(screen: LiveQuizScreen) -> str:
     return _text(screen, "#quiz-status")
+
+
+async def test_a_count_that_changes_in_place_is_drawn_without_a_layout(tmp_path):
+    circle = await quiz_circle(tmp_path)
+    session = await lobby(circle)
+    await QuizRunner(circle.lead).open_question(session, 0)
+    await circle.sync()
+    ayu, budi = circle.players[0], circle.players[1]
+    async with _app(ayu).run_test(size=(80, 24)) as pilot:
+        live = await _join(pilot)
+        await pilot.press("2")  # Ayu answers
+        await circle.sync()
+        await until(pilot, lambda: "1 of 3" in _status(live))
+        status = live.query_one("#quiz-status")
+        layouts = []
+        refresh = status.refresh
+
+        def noting(*regions, **options):
+            layouts.append(options.get("layout", False))
+            return refresh(*regions, **options)
+
+        status.refresh = noting  # type: ignore[method-assign]
+        await QuizRunner(budi).answer(session, 0, [0])  # Budi's answer: a count in place
+        await circle.sync()
+        await until(pilot, lambda: "2 of 3" in _status(live))
+        assert layouts and not any(layouts)
+
+        await QuizRunner(circle.lead).close(session)  # one line where there were more
+        await circle.sync()
+        await until(pilot, lambda: "Answers are closed" in _status(live))
+        assert layouts[-1] is True
+        del status.refresh

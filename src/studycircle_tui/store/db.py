@@ -41,6 +41,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,6 +153,7 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        self._busy_s = busy_timeout_ms / 1000
         # The app's store thread and its sync loop share this connection: one
         # transaction at a time (a second BEGIN on one connection is an error), and no
         # lone write (``_write``) inside another thread's: it would commit or roll back
@@ -508,13 +510,13 @@ class Store:
     # --- plumbing ---------------------------------------------------------------------
 
     def _transaction(self) -> "_Transaction":
-        return _Transaction(self._db, self._in_transaction)
+        return _Transaction(self._db, self._in_transaction, self._busy_s)
 
     def _write(self, sql: str, params: tuple[object, ...]) -> None:
         """One statement that commits on its own, never inside a transaction another
         thread holds open on this connection (see ``__init__``)."""
         with self._in_transaction:
-            self._db.execute(sql, params)
+            _take_write_lock(self._db, sql, params, self._busy_s)
 
     def _version(self) -> int:
         return self._db.execute("PRAGMA data_version").fetchone()[0]
@@ -591,17 +593,48 @@ def _private_file(path: Path) -> None:
             os.chmod(each, 0o600)
 
 
+_pause = time.sleep  # between tries of a write SQLite refused at once
+_TRIES = 50
+_TRY_AGAIN_S = 0.01
+
+
+def _take_write_lock(
+    db: sqlite3.Connection, sql: str, params: tuple[object, ...], busy_s: float
+) -> None:
+    """Run a statement that takes the file's write lock (BEGIN IMMEDIATE, a lone write).
+
+    SQLite refuses it at once ("database is locked"), without waiting out the busy
+    timeout, when a read another thread began on this shared connection is still open
+    (the sync loop reading while the store thread writes) and another connection (the
+    text indexer, another process) has written since: the read's snapshot is too old to
+    write from. That read ends within moments, so try again, as SQLite would have waited
+    for a lock; a player's answer was refused as "another program is holding the circle"
+    in a busy ssh-serve worker. A refusal that took the busy timeout is another
+    program's lock, and is raised."""
+    for tries_left in range(_TRIES - 1, -1, -1):
+        started = time.monotonic()
+        try:
+            db.execute(sql, params)
+            return
+        except sqlite3.OperationalError as error:
+            waited = time.monotonic() - started
+            if "locked" not in str(error) or waited >= busy_s / 2 or not tries_left:
+                raise
+        _pause(_TRY_AGAIN_S)
+
+
 class _Transaction:
     """BEGIN IMMEDIATE … COMMIT, rolled back on error (the connection is in autocommit)."""
 
-    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock, busy_s: float) -> None:
         self._db = db
         self._lock = lock
+        self._busy_s = busy_s
 
     def __enter__(self) -> None:
         self._lock.acquire()
         try:
-            self._db.execute("BEGIN IMMEDIATE")
+            _take_write_lock(self._db, "BEGIN IMMEDIATE", (), self._busy_s)
         except BaseException:
             self._lock.release()
             raise

@@ -3,8 +3,11 @@ intents of ``intents.py``), and background sync.
 
 Writes go to the local store (and its outbox) first, then to the in-memory replica, so
 the app works offline and an acknowledged op is on disk. ``send`` is the app's way in:
-one op at a time, in the order asked, each checked against the state the one before
-left, written to the store from the circle's own thread. ``submit`` does the same at
+a member's ops one at a time, in the order asked, each checked against the state the one
+before left, written to the store from the circle's own thread. Different members (an
+ssh-serve worker's players) do not wait for each other's writes: each op is checked
+against the state when it is made, and every op made after it here is stamped later,
+so it comes after it in the fold too. ``submit`` does the same at
 once, blocking, for the command line and tests. ``run()`` is the sync loop: it pushes
 the outbox, pulls what the other side has, and tells listeners what changed. The TUI
 never touches SQLite, files or HTTP itself.
@@ -195,7 +198,13 @@ class SharedCircle:
         self._reported: set[tuple[str, str]] = set()  # (to whom, what): said once
         self.notices: list[Notice] = []  # every notice so far, for listeners that come late
         self._wake = asyncio.Event()
-        self._sending = asyncio.Lock()  # members' ops one at a time, in the order asked
+        # Each member's ops one at a time, in the order asked. Per member, not per circle:
+        # one lock for a worker's thirty players made each answer wait for the store
+        # writes of every answer before it, one event-loop turn each, and a busy worker's
+        # turn takes long (the last answer reached the file seconds late).
+        self._sending: collections.defaultdict[str, asyncio.Lock] = collections.defaultdict(
+            asyncio.Lock
+        )
         # Pushes one at a time (the loop's and ``submit``'s own), counted so that a pull
         # a push overlapped does not take the op it did not read back for one lost.
         self._pushing = asyncio.Lock()
@@ -303,11 +312,12 @@ class SharedCircle:
         *,
         key: signing.SigningKey | None = None,
     ) -> Op:
-        """``submit`` for the app: when the ops asked before it are done, checked against
-        the state they left, stored from the store's thread, then applied and shown.
+        """``submit`` for the app: when ``actor``'s ops asked before it are done, checked
+        against the state they left, stored from the store's thread, then applied and
+        shown.
 
         Raises Refused, in the member's words, without storing anything."""
-        async with self._sending:
+        async with self._sending[actor]:
             try:
                 op = self._checked(actor, type_name, data, key)
             except OpError as error:
@@ -1109,7 +1119,7 @@ class CircleService(CircleIntents):
         return self.circle.submit(self.me, type_name, data, key=key)
 
     async def send(self, type_name: str, data: Mapping[str, object]) -> Op:
-        """Make an op as this member when the ops asked before it are done, check it
+        """Make an op as this member when their ops asked before it are done, check it
         against the state they left, store it durably, apply it, and queue it to send.
 
         Raises Refused, in the member's words, without storing anything."""

@@ -357,10 +357,9 @@ class FileTransport:
         self.watch = FileWatch(path, notifications=notifications)
 
     async def pull(self, cursor: str | None, wait: float = 0.0, limit: int = 0) -> Pulled:
-        notices = await asyncio.to_thread(self._merge_copies_if_any)
         try:
-            result, after, complete = await asyncio.to_thread(
-                read_since, self.path, Cursor.parse(cursor)
+            notices, (result, after, complete) = await asyncio.to_thread(
+                self._merge_and_read, Cursor.parse(cursor)
             )
         except CircleFileError as error:
             raise TransportError(str(error)) from None
@@ -393,6 +392,13 @@ class FileTransport:
             f"{self.path}: holds another circle now; nothing is written to it until "
             "this circle's file (or a copy of it) is put back"
         )
+
+    def _merge_and_read(self, cursor: Cursor) -> tuple[list[str], tuple[ReadResult, Cursor, bool]]:
+        """Merge new conflict copies, then read past ``cursor``: one trip to a thread, as
+        each trip back waits for a turn of the event loop, and in an ssh-serve worker
+        drawing thirty apps a turn is long (a reveal reached the players a turn later)."""
+        notices = self._merge_copies_if_any()
+        return notices, read_since(self.path, cursor)
 
     def _merge_copies_if_any(self) -> list[str]:
         # A cheap directory glob each poll; the full read only when a new copy shows up.

@@ -15,7 +15,9 @@ the app always did before. Which of the two applies is found three ways:
    poll;
 3. a notification that never came: while notifications are on, the file's identity,
    size and time are also checked every ``CHECK_SECONDS``; if they changed and the OS
-   said nothing, this share does not notify, and the watcher polls from then on.
+   said nothing, not at that check nor by the next, this share does not notify, and the
+   watcher polls from then on. (A write just before a check is reported a step after
+   it: one check alone took a busy local file for a silent share.)
 
 The folder is watched rather than the file, so a file replaced by a sync tool (written
 elsewhere, renamed over ours) and the conflict copies left beside it are heard too.
@@ -135,6 +137,8 @@ class FileWatch:
 
     async def _watch(self, ours: Callable[[object, str], bool]) -> None:
         seen = _identity(self.path)
+        # The file had changed, unheard, at the last check: silent if still so at the next.
+        unheard = False
         try:
             # Imported here (only file circles load the watcher) and inside the try: a
             # watcher that cannot load polls, rather than its task dying unheard.
@@ -153,11 +157,13 @@ class FileWatch:
                 now = _identity(self.path)
                 if changes:
                     self.heard += 1
-                    seen = now
+                    seen, unheard = now, False
                     self._news.set()
-                elif now != seen:
+                elif now != seen and unheard:
                     self._poll_from_now("the file changed and no notification came")
                     return
+                else:
+                    unheard = now != seen
         except asyncio.CancelledError:
             raise
         except Exception as error:  # no watcher, the OS refused the watch, the folder went

@@ -43,6 +43,7 @@ from ..widgets.quiz_views import (
     QuestionView,
     answer_hint,
     needs_typing,
+    show_markup,
     summary_line,
     typed_answer,
 )
@@ -271,11 +272,12 @@ class LiveQuizScreen(QuestionScreen):
             self.refresh_bindings()
 
     def _put(self, selector: str, text: str) -> None:
-        """Show ``text`` (markup) in a Static, drawn again only if it changed: see
-        ``widgets.quiz_views.ShownText``."""
-        if self._texts.get(selector) != text:
+        """Show ``text`` (markup) in a Static, drawn again only if it changed, and the
+        screen laid out only if its shape may have: see ``widgets.quiz_views``."""
+        old = self._texts.get(selector)
+        if old != text:
             self._texts[selector] = text
-            self.query_one(selector, Static).update(text)
+            show_markup(self.query_one(selector, Static), old, text)
 
     def _note(self) -> str:
         if self.service.answers_sealed:
