@@ -2,6 +2,9 @@
 its panes' classes are there when it mounts, so none of them is added afterwards, each
 restyling a whole subtree (the screen's width class, every widget on it)."""
 
+import subprocess
+import sys
+import threading
 from collections import Counter
 
 import pytest
@@ -35,3 +38,36 @@ async def test_the_main_screen_and_its_panes_are_not_restyled_as_it_opens(
     for pane in (ChannelsPane, ThreadsPane, ThreadPane):
         assert restyled[pane.__name__] == 0, restyled
     assert restyled["MainScreen"] <= 1, restyled  # Textual's own, as the screen shows
+
+
+async def test_the_first_threads_markdown_is_loaded_off_the_ui_thread_after_the_first_frame(
+    tmp_path, monkeypatch
+):
+    from studycircle_tui.tui import app as app_module
+
+    calls: list[tuple[bool, bool]] = []  # (on the UI's thread, main screen shown by then)
+    app = make_app(open_as(build_story(tmp_path), "Citra", tmp_path))
+
+    def warm_up() -> None:
+        calls.append(
+            (threading.current_thread() is threading.main_thread(), app.screen_stack != [])
+        )
+
+    monkeypatch.setattr(app_module, "warm_up", warm_up)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    assert calls == [(False, True)]
+
+
+def test_the_warm_up_loads_markdown_and_a_code_blocks_lexer():
+    # In a fresh interpreter: this one has long imported them for other tests.
+    script = (
+        "import sys\n"
+        "from studycircle_tui.tui.widgets.post_render import warm_up\n"
+        "loads = ('rich.markdown', 'markdown_it', 'pygments.lexers.python')\n"
+        "assert not any(m in sys.modules for m in loads), 'loaded before the warm-up'\n"
+        "warm_up()\n"
+        "assert all(m in sys.modules for m in loads), [m for m in loads if m not in sys.modules]\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)

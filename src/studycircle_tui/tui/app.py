@@ -34,6 +34,7 @@ from .screens.main import MainScreen
 from .terminal_driver import TerminalDriver
 from .theme_vars import theme_variable_defaults
 from .visible import ControlFilter, visible_line
+from .widgets.post_render import warm_up
 
 # Drops any control character still in a line drawn, whatever widget drew it.
 CONTROL_FILTER = ControlFilter()
@@ -140,6 +141,7 @@ class StudyCircleApp(App[str | None]):
         self.run_worker(
             self.service.pace(), name="pacer", group="pacer", exclusive=True, exit_on_error=False
         )
+        self.run_worker(warm_up, name="warm-up", thread=True, exit_on_error=False)
 
     def action_command_palette(self) -> None:
         # Textual's own, with its placeholder in the session's language.

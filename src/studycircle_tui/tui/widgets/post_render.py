@@ -9,6 +9,7 @@ Texts are handed in: they live in the local store, read by the service
 (``sync/reading.py``); a text not read yet is drawn as a "…" line until it is.
 """
 
+import io
 import re
 from dataclasses import dataclass
 
@@ -189,6 +190,16 @@ def _body(text: str | None, palette: Palette) -> RenderableType:
 
         return Markdown(text, code_theme="ansi_dark", hyperlinks=False)
     return Text(text)
+
+
+def warm_up() -> None:
+    """Load what the first thread's Markdown needs (rich's Markdown, its parser, a code
+    block's lexer and style: ~200 ms of imports), off the UI thread after the first frame,
+    so opening the first thread does not pay it (bench/big_channel.py's pty figure)."""
+    from rich.markdown import Markdown
+
+    sample = Markdown("*a* `b`\n\n```python\nc = 1\n```", code_theme="ansi_dark")
+    Console(width=40, file=io.StringIO()).print(sample)
 
 
 def post_parts(
