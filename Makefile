@@ -44,7 +44,7 @@ snapshots: $(STAMP)
 	$(BIN)/python -m pytest tests/tui --snapshot-update -p no:xdist
 
 # Every script of bench/ but the helpers the benchmarks import or start.
-BENCH_HELPERS := bench/benchkit.py bench/quiz_watcher.py
+BENCH_HELPERS := bench/benchkit.py bench/lost_answers.py bench/quiz_watcher.py
 
 bench: $(STAMP)
 	@for script in $(filter-out $(BENCH_HELPERS),$(wildcard bench/*.py)); do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -25,7 +25,9 @@ Run: ``python bench/ssh_sessions.py`` (the issue's 30 sessions and its baseline,
 questions: a few minutes on a quiet machine); ``--more 60`` adds the larger room.
 Last line: JSON with the figures issue 13 names ("sessions_60" is null unless run), and
 the CPU seconds the server's apps spent per question, ours and the baseline's: on a
-shared machine that, not the wall time, shows what a change saved.
+shared machine that, not the wall time, shows what a change saved. A run that gives up
+(an answer never reached the lead) keeps its files and says where each missing answer
+went (``lost_answers.py``), and what the players' apps said they did not do.
 """
 
 import argparse
@@ -51,6 +53,7 @@ import asyncssh
 import pyte
 
 from benchkit import percentile
+from lost_answers import explain
 
 SIZE = (80, 24)
 LIMIT = 300.0  # seconds any one wait may take before the bench gives up (a loaded machine)
@@ -104,11 +107,15 @@ class Player(Screen):
     first_bytes_ms: float = 0.0
     answered_at: dict[int, float] = field(default_factory=dict)
     board_at: dict[int, float] = field(default_factory=dict)
+    refusals: list[str] = field(default_factory=list)  # what the app said it did not do
 
     async def read(self) -> None:
         assert self.process is not None
         while data := await self.process.stdout.read(65536):
             self.feed(data, time.monotonic())
+            if b"Not done" in data:  # a refusal's toast is gone in 10 s: keep its words
+                said = [line.strip() for line in self.screen.display if "Not done" in line]
+                self.refusals += [line for line in said if line not in self.refusals]
 
     def press(self, keys: bytes) -> float:
         assert self.process is not None
@@ -350,6 +357,7 @@ async def run(
         env=environ,
     )
     lead = Lead("Lea")
+    finished = False
     try:
         assert server.stderr is not None
         port = 0
@@ -406,6 +414,7 @@ async def run(
         )  # one more player, into a full room: their first screen
         memory = {pid: max(memory.get(pid, 0.0), rss) for pid, rss in after.items()}
         server_rss = rss_mb(server.pid)
+        finished = True
     finally:
         for player in (*players, late):
             if player.connection is not None:
@@ -414,9 +423,21 @@ async def run(
             lead.stop()
         server.send_signal(signal.SIGTERM)
         await asyncio.to_thread(server.wait, 60)
-        if "drain" in locals():
-            await drain
-        shutil.rmtree(folder, ignore_errors=True)
+        log = await drain if "drain" in locals() else ""
+        if finished:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            # The server has stopped: its stores and the file say where an answer went.
+            with contextlib.suppress(Exception):
+                lead_store = lead_home / "data" / "studycircle" / "replica.sqlite3"
+                text, names = explain(folder, circle, lead_store, log)
+                print(text, file=sys.stderr)
+                for player in players:
+                    if player.name in names:
+                        print(f"{player.name}'s screen:\n{player.text()}", file=sys.stderr)
+                    for refusal in player.refusals:
+                        print(f"{player.name} was told: {refusal}", file=sys.stderr)
+            print(f"the run's files are kept in {folder}", file=sys.stderr)
 
     last_answer = [max(p.answered_at[n] for p in players) for n in range(count)]
     slowest = [(max(p.board_at[n] for p in players) - last_answer[n]) * 1000 for n in range(count)]
