@@ -149,52 +149,6 @@ def test_a_write_waits_for_a_read_another_thread_left_open_on_the_shared_connect
     indexer.close()
 
 
-def test_a_write_refused_at_once_is_tried_again_whatever_its_message_says(tmp_path, monkeypatch):
-    """SQLite keeps one last error per connection: while another thread's statements run
-    on the shared connection, a write refused at once is reported with their outcome
-    ("not an error", "another row available"), not "database is locked", or not at all.
-    It is tried again all the same (a player's answer was refused, and the quiz waited
-    for it)."""
-    store = Store(tmp_path / "replica.sqlite3")
-    store.save_circle(CircleRecord("c1", "Club", "file", "/c1", "m1"))
-    refusals: list[Exception | None] = []  # None: refused, and taken for success
-
-    class SharedConnection:
-        """The store's connection, as the store thread sees it while the loop reads."""
-
-        def __init__(self, connection: sqlite3.Connection) -> None:
-            self._connection = connection
-
-        def execute(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
-            takes_the_lock = sql == "BEGIN IMMEDIATE" or sql.startswith("INSERT OR REPLACE")
-            if takes_the_lock and refusals:
-                error = refusals.pop(0)
-                if error is not None:
-                    raise error
-                return self._connection.execute("SELECT 1")  # nothing begun
-            return self._connection.execute(sql, params)
-
-        def __getattr__(self, name: str) -> object:
-            return getattr(self._connection, name)
-
-    monkeypatch.setattr(store, "_db", SharedConnection(store._db))
-    monkeypatch.setattr(db, "_pause", lambda seconds: None)
-    overwritten = [
-        sqlite3.OperationalError("not an error"),
-        sqlite3.DatabaseError("another row available"),
-    ]
-    refusals[:] = overwritten
-    store.set_cursor("c1", "file", "42")  # a lone write
-    assert not refusals and store.cursor("c1", "file") == "42"
-    refusals[:] = overwritten
-    store.drop_op("c1", "none")  # a transaction (BEGIN IMMEDIATE)
-    assert not refusals
-    refusals[:] = [None]
-    store.requeue("c1", ["o1"])  # in a transaction, not in writes committing one by one
-    assert not refusals and store.outbox_ids("c1") == {"o1"}
-    assert not store._db.in_transaction
-
-
 def test_store_uses_wal(tmp_path):
     store = Store(tmp_path / "r.sqlite3")
     assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -610,27 +610,15 @@ def _take_write_lock(
     write from. That read ends within moments, so try again, as SQLite would have waited
     for a lock; a player's answer was refused as "another program is holding the circle"
     in a busy ssh-serve worker. A refusal that took the busy timeout is another
-    program's lock, and is raised.
-
-    Whatever its message says: SQLite keeps one last error per connection, and the other
-    thread's statements overwrite it before Python reads it, so this refusal comes as
-    "database is locked", but also as "not an error" or "another row available" (a
-    player's answer was refused so, and lost to the quiz). A statement that really
-    cannot run fails every try and is raised all the same. When the other thread's last
-    statement went well, Python even takes the refusal for success: a BEGIN that left
-    the connection outside a transaction was refused too (the writes after it would each
-    commit on their own, and the COMMIT fail)."""
+    program's lock, and is raised."""
     for tries_left in range(_TRIES - 1, -1, -1):
         started = time.monotonic()
         try:
             db.execute(sql, params)
-            if sql != "BEGIN IMMEDIATE" or db.in_transaction:
-                return
-            if not tries_left:
-                raise sqlite3.OperationalError("database is locked")
-        except sqlite3.DatabaseError:
+            return
+        except sqlite3.OperationalError as error:
             waited = time.monotonic() - started
-            if waited >= busy_s / 2 or not tries_left:
+            if "locked" not in str(error) or waited >= busy_s / 2 or not tries_left:
                 raise
         _pause(_TRY_AGAIN_S)
 
