@@ -140,3 +140,14 @@ async def until(pilot, condition, tries: int = 100) -> None:
 def shown_text(screen) -> str:
     """Everything the note view holds, as plain text (all lines, not only those on screen)."""
     return screen.query_one(NoteLines).text
+
+
+def edited_twice(tmp_path, monkeypatch) -> CircleService:
+    """Rina rewrote the demo note with more Markdown (r2); Ayu then fixed a line (r3)."""
+    rina, ayu, note_id = demo_with_ayu(tmp_path, monkeypatch)
+    revise(rina, note_id, RICH_TEXT)
+    sync(rina, ayu)
+    text = ayu.state.notes[note_id].text
+    revise(ayu, note_id, text.replace("- `len()` counts items.\n", "- `len(x)` counts x.\n"))
+    sync(ayu, rina)
+    return rina

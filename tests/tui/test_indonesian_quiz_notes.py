@@ -13,8 +13,8 @@ falls out of the catalog fails here without a snapshot to compare.
 import asyncio
 
 import pytest
-from note_helpers import demo_with_ayu, make_app, revise, shown_text, sync
-from test_notes_snapshots import RICH_TEXT, showing
+from note_helpers import edited_twice, make_app, shown_text
+from test_notes_snapshots import showing
 from test_quiz_snapshots import AYU, THEME, _live, _open_live
 
 from studycircle_tui import i18n
@@ -64,13 +64,7 @@ class TestQuizInIndonesian:
 @pytest.fixture
 def edited(tmp_path, monkeypatch):
     """As in test_notes_snapshots: three revisions by two members."""
-    rina, ayu, note_id = demo_with_ayu(tmp_path, monkeypatch)
-    revise(rina, note_id, RICH_TEXT)
-    sync(rina, ayu)
-    text = ayu.state.notes[note_id].text
-    revise(ayu, note_id, text.replace("- `len()` counts items.\n", "- `len(x)` counts x.\n"))
-    sync(ayu, rina)
-    return rina
+    return edited_twice(tmp_path, monkeypatch)
 
 
 def _notes_app(service) -> StudyCircleApp:

@@ -7,14 +7,11 @@ Refresh after a deliberate change with ``make snapshots``.
 
 import pytest
 from note_helpers import (
-    RICH_TEXT,
     conflicted,
-    demo_with_ayu,
+    edited_twice,
     make_app,
     open_notes,
-    revise,
     settle,
-    sync,
 )
 
 SIZES = [(100, 30), (80, 24)]
@@ -38,13 +35,7 @@ def showing(*keys: str):
 @pytest.fixture
 def edited(tmp_path, monkeypatch):
     """Rina rewrote the note with more Markdown (r2); Ayu then fixed a line (r3)."""
-    rina, ayu, note_id = demo_with_ayu(tmp_path, monkeypatch)
-    revise(rina, note_id, RICH_TEXT)
-    sync(rina, ayu)
-    text = ayu.state.notes[note_id].text
-    revise(ayu, note_id, text.replace("- `len()` counts items.\n", "- `len(x)` counts x.\n"))
-    sync(ayu, rina)
-    return rina
+    return edited_twice(tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
