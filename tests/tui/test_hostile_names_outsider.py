@@ -61,6 +61,29 @@ async def test_a_thread_titled_like_markup_is_listed_as_it_is_after_focus(tmp_pa
     assert pilot.app.return_code in (None, 0)
 
 
+async def test_a_thread_titled_like_markup_is_opened_and_replied_to_as_it_is(tmp_path):
+    """The thread pane's title and the reply line quote the title and the author's name
+    as written (an outsider's "[/] from UI" thread ended the app of whoever opened it)."""
+    story = build_story(tmp_path)
+    dewi = open_as(story, "Dewi", tmp_path)
+    dewi.submit("member.update", {"name": HOSTILE})
+    thread = {"channel": story.ids["general"], "title": HOSTILE, "kind": "discussion"}
+    made = dewi.submit("thread.create", {**thread, "text": "hai"})
+    await dewi.sync_once()
+    citra = open_as(story, "Citra", tmp_path)
+    async with make_app(citra).run_test(size=SIZE) as pilot:
+        await _settled(pilot)
+        pilot.app.screen.open_thread(made.id)
+        await _settled(pilot)
+        title = pilot.app.screen.query_one("#thread-title", Label)
+        assert HOSTILE in str(title.render())
+        pilot.app.screen.thread_pane._write("reply_to", made.id)  # R on its first post
+        await _settled(pilot)
+        context = str(pilot.app.screen.query_one("#composer-context", Label).render())
+        assert HOSTILE in context, context
+    assert pilot.app.return_code in (None, 0)
+
+
 async def test_a_session_titled_like_markup_is_listed_as_it_is(tmp_path):
     """A moderator names the weekly session; every member's schedule lists it."""
     story = build_story(tmp_path)

@@ -97,8 +97,8 @@ class ThreadsPane(Vertical):
         self._shown: tuple[Listing, str | None, str | None, Palette] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label("", id="list-title", classes="pane-title")
-        yield Label("", id="list-subtitle")
+        yield Label("", id="list-title", classes="pane-title", markup=False)
+        yield Label("", id="list-subtitle", markup=False)
         yield Input(
             placeholder=_("Search: words, author:NAME in:CHANNEL is:question is:unanswered"),
             id="search",

@@ -49,7 +49,7 @@ class PracticeScreen(QuestionScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="quiz-practice"):
-            yield Label("", id="quiz-practice-title", classes="quiz-title")
+            yield Label("", id="quiz-practice-title", classes="quiz-title", markup=False)
             with VerticalScroll(id="quiz-body"):
                 yield QuestionView(id="quiz-question")
                 yield Input(id="quiz-typed", placeholder=_("Your answer"))

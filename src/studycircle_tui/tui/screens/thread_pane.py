@@ -104,9 +104,9 @@ class ThreadPane(Vertical):
         self.arrived = ""  # what the welcome says is still arriving
 
     def compose(self) -> ComposeResult:
-        yield Label("", id="thread-title", classes="pane-title")
+        yield Label("", id="thread-title", classes="pane-title", markup=False)
         yield ThreadView(self.service.texts, id="thread")
-        yield Label("", id="composer-context")
+        yield Label("", id="composer-context", markup=False)
         yield Composer(id="composer")
 
     # --- showing ----------------------------------------------------------------------
