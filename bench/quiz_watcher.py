@@ -98,18 +98,17 @@ def main() -> None:
     parser.add_argument("--arrivals", required=True)
     args = parser.parse_args()
     arrivals = open(args.arrivals, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
-    send = HttpTransport._send
+    receive = HttpTransport._receive  # every pull's body comes through here
 
-    async def timed_send(self, request):
-        response = await send(self, request)
+    async def timed_receive(self, request, progress=None):
+        content = await receive(self, request, progress)
         arrived = time.time_ns() / 1e6
-        if request.method == "GET":
-            for found in REVEAL.finditer(response.content):
-                line = {"question": int(found.group(1)), "arrived_ms": arrived}
-                arrivals.write(json.dumps(line) + "\n")
-        return response
+        for found in REVEAL.finditer(content):
+            line = {"question": int(found.group(1)), "arrived_ms": arrived}
+            arrivals.write(json.dumps(line) + "\n")
+        return content
 
-    HttpTransport._send = timed_send  # type: ignore[method-assign]
+    HttpTransport._receive = timed_receive  # type: ignore[method-assign]
     raise SystemExit(cli.main([]))
 
 

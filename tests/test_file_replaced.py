@@ -177,6 +177,31 @@ def test_a_file_that_now_holds_another_circle_is_not_written_to(tmp_path):
     assert file_ids(path) == {op.id for op in lead.replica.ops()}
 
 
+def test_the_right_file_copied_back_over_the_same_inode_resumes_sync(tmp_path):
+    """``cp`` writes into the file it finds (same inode), as some sync tools do: sync
+    must resume as when the right file is put back by a rename."""
+    lead = new_file_circle(tmp_path)
+    lead.submit("channel.create", {"name": "general"})
+    sync(lead)
+    path = tmp_path / "circle.jsonl"
+    ours = path.read_bytes()
+    other_dir = tmp_path / "other"
+    other_dir.mkdir()
+    other = new_file_circle(other_dir, name="Another", who="Stranger")
+    sync(other)
+    inode = path.stat().st_ino
+    shutil.copyfile(other_dir / "circle.jsonl", path)
+    with pytest.raises(TransportError, match="another circle"):
+        asyncio.run(lead.sync_once())
+    meanwhile = lead.submit("channel.create", {"name": "meanwhile"})
+
+    path.write_bytes(ours)  # the right bytes back, into the same file
+    assert path.stat().st_ino == inode
+    sync(lead)
+    assert meanwhile.id in file_ids(path)
+    assert file_ids(path) == {op.id for op in lead.replica.ops()}
+
+
 def test_the_cursor_notices_each_kind_of_change(tmp_path):
     path = tmp_path / "c.jsonl"
     lines = [b'{"line": %d}\n' % n for n in range(5)]  # not ops: only positions matter here

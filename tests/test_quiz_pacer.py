@@ -8,9 +8,9 @@ Each check is one ``step()`` at a clock the test sets: nothing here waits on tim
 import asyncio
 import sqlite3
 
-from quiz_helpers import asked, quiz_circle
+from quiz_helpers import asked, lobby, quiz_circle
 from studycircle_tui.sync.engine import CircleService, Notice
-from studycircle_tui.sync.pacer import QuizPacer, due, live_quiz
+from studycircle_tui.sync.pacer import STILL_RUNNING_MS, QuizPacer, due, live_quiz, seated_in
 from studycircle_tui.sync.quizrun import QuizRunner, live_stage
 
 
@@ -318,3 +318,27 @@ async def test_a_lead_s_own_quiz_is_not_hands_free_unless_chosen(tmp_path):
     circle.clock.ms += 600_000
     assert (await pacer.step()) is None
     assert stage(circle.lead, session) == "closed"
+
+
+async def test_an_app_starting_mid_quiz_belongs_in_the_session_its_member_is_seated_in(tmp_path):
+    """Who hosts or plays in a running session returns to it (seated_in); who never
+    joined, who left, and a session nobody has touched for half an hour, do not."""
+    circle = await quiz_circle(tmp_path, players=("Ayu", "Budi", "Citra"))
+    ayu, budi, citra = circle.players
+    waiting = await lobby(circle, players=[ayu])  # nothing asked yet
+    assert seated_in(circle.lead.state, ayu.me, circle.clock.ms) == waiting
+    await QuizRunner(circle.lead).finish(waiting)
+    session = await asked(circle, players=[ayu, citra])
+    await QuizRunner(citra).leave(session)
+    await circle.sync()
+    now = circle.clock.ms
+    state = circle.lead.state
+    assert seated_in(state, circle.lead.me, now) == session
+    assert seated_in(state, ayu.me, now) == session
+    assert seated_in(state, budi.me, now) is None  # never joined
+    assert seated_in(state, citra.me, now) is None  # left
+    forgotten = now + STILL_RUNNING_MS + 1
+    assert seated_in(state, ayu.me, forgotten) is None  # a session its lead never ended
+    await QuizRunner(circle.lead).finish(session)
+    await circle.sync()
+    assert seated_in(circle.lead.state, ayu.me, now) is None  # finished

@@ -204,8 +204,8 @@ def _join_the_live_quiz(player: PtyApp, waiting: bool = True) -> None:
     # The main screen is up (its status line may leave the role out when a live quiz
     # takes its room).
     assert player.wait_for("@ Mentions"), player.text()
-    player.press(b"z")  # the Quiz pane
-    assert player.wait_for("LIVE"), player.text()
+    player.press(b"z")  # the Quiz pane (the status line's "● LIVE …" shows before it)
+    assert player.wait_for("LIVE lobby"), player.text()
     player.press(b"\r")  # join the live quiz
     if waiting:
         assert player.wait_for("Waiting for Lea"), player.text()
@@ -401,7 +401,8 @@ def test_a_player_who_drops_ends_only_their_own_session(club, tmp_path):
 
 def test_a_player_who_drops_and_comes_back_keeps_their_seat_and_score(tmp_path):
     """Ayu answers question 1 right, her client dies, she connects again: the same
-    member, her points on the leaderboard marked as hers; she answers question 2."""
+    member, back in the quiz without a key pressed, her points on the leaderboard marked
+    as hers; she answers question 2."""
     lea, runner, session = _live_quiz(tmp_path, questions=2)
     keys = tmp_path / "authorized_keys"
     keys.write_text(f'name="Ayu" {keygen(tmp_path / "ayu", "ayu@laptop")}\n')
@@ -426,7 +427,7 @@ def test_a_player_who_drops_and_comes_back_keeps_their_seat_and_score(tmp_path):
 
         again = ssh(server.port, tmp_path / "ayu", tmp_path)
         try:
-            _join_the_live_quiz(again, waiting=False)
+            assert again.wait_for("hosted by Lea"), again.text()  # the quiz, not the channels
             lines = server.lines
             assert len(re.findall(rf"Ayu connected \(worker 0, member {seat}\)", str(lines))) == 2
             assert again.wait_until(lambda: _my_line(again) is not None), again.text()

@@ -30,7 +30,7 @@ LIKE_MAKE = [
 DRAFT = "setengah pikiran ☕"
 
 
-@pytest.mark.parametrize("how", ["closed under make", "closed", "SIGHUP"])
+@pytest.mark.parametrize("how", ["closed under make", "closed", "SIGHUP", "SIGTERM"])
 def test_the_app_ends_when_its_terminal_goes_and_keeps_the_draft(tmp_path, how):
     home = tmp_path / "home"
     argv = [*LIKE_MAKE, *STUDYCIRCLE] if how == "closed under make" else STUDYCIRCLE
@@ -44,14 +44,17 @@ def test_the_app_ends_when_its_terminal_goes_and_keeps_the_draft(tmp_path, how):
         app.settle(quiet=0.5)
         app.press(DRAFT.encode())
         assert app.wait_for(DRAFT), app.text()
-        if how == "SIGHUP":  # the terminal stays: what it shows after is checked too
-            os.kill(app.process.pid, signal.SIGHUP)
+        signum = getattr(signal, how, None)
+        if signum is not None:  # the terminal stays: what it shows after is checked too
+            os.kill(app.process.pid, signum)
         else:
             app.hang_up()
         assert app.process.wait(60) == 0  # ended, by itself and cleanly
-        if how == "SIGHUP":
+        if signum is not None:
             app.settle(quiet=0.2)
             assert b"Traceback" not in app.raw
+        if signum == signal.SIGTERM:  # `kill`, a shutdown: the terminal is given back
+            assert app.raw.rindex(b"\x1b[?1049l") > app.raw.rindex(b"\x1b[?1049h")
     finally:
         app.close()
     store = Store(home / ".local" / "share" / "studycircle" / "replica.sqlite3")

@@ -333,3 +333,31 @@ async def test_the_question_table_at_the_end_fits_80_columns(tmp_path):
         table = pilot.app.screen.query_one("#quiz-stats", DataTable)
         assert "Budi Santoso 2.8 s" in [str(cell) for cell in table.get_row_at(0)]
         assert table.max_scroll_x == 0, (table.virtual_size, table.size)
+
+
+async def test_a_player_served_over_ssh_comes_back_into_the_quiz_they_are_seated_in(tmp_path):
+    """A player whose connection dropped mid-question starts again in the live quiz (the
+    question open, their seat kept); one not seated in it, and a local app, open on the
+    channels as always."""
+    circle = await quiz_circle(tmp_path)
+    ayu, budi = circle.players[:2]
+    session = await asked(circle, players=[ayu])
+
+    def served(player) -> StudyCircleApp:
+        settings = Settings(name=player.state.members[player.me].name)
+        return StudyCircleApp(player, sync=False, settings=settings, remote="ssh")
+
+    async with served(ayu).run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(pilot.app.screen, LiveQuizScreen))
+        screen = pilot.app.screen
+        await until(
+            pilot, lambda: screen.query(".-head") and "Question 1 of 3" in text(screen, ".-head")
+        )
+        assert screen.session_id == session
+    for app in (served(budi), _app(ayu)):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("z")  # the Quiz pane: the keys reach the main screen
+            await pilot.pause()
+            assert not isinstance(pilot.app.screen, LiveQuizScreen)
+            assert pilot.app.screen.query_one("#quiz-list").display

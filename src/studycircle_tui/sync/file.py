@@ -366,12 +366,16 @@ class FileTransport:
         if complete and self._another_circle(result.ops):
             self._foreign = (after.device, after.inode)
             raise self._refusal()
+        # Read without finding another circle: the right file is back, by a rename or
+        # written into the same inode (``cp``, some sync tools), so pushes go out again.
+        self._foreign = None
         return Pulled(result.ops, str(after), problems=notices + result.problems, complete=complete)
 
     async def push(self, ops: list[Op], progress: Progress | None = None) -> list[Pushed]:
         # A local append: done before any progress would show.
         try:
-            if self._foreign and _identity(self.path) == self._foreign:
+            paused = self._foreign and _identity(self.path) == self._foreign
+            if paused and await asyncio.to_thread(self._still_foreign):
                 raise self._refusal()
             refused = await asyncio.to_thread(append_ops, self.path, ops)
         except CircleFileError as error:
@@ -386,6 +390,15 @@ class FileTransport:
 
     def _another_circle(self, ops: list[Op]) -> bool:
         return bool(self.circle_id and ops) and all(op.circle != self.circle_id for op in ops)
+
+    def _still_foreign(self) -> bool:
+        """Whether the file found holding another circle still does: the right bytes may
+        have been written back into the same inode (``cp``, some sync tools). Read whole,
+        but only while sync is paused on a foreign file."""
+        if self._another_circle(read_lines(self.path).ops):
+            return True
+        self._foreign = None
+        return False
 
     def _refusal(self) -> TransportError:
         return TransportError(

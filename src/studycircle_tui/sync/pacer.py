@@ -17,7 +17,8 @@ stamp, so a restart does not start them again) asks the next question, or finish
 after the last. The lead only asks the first question, then can watch the room.
 
 ``live_quiz`` says, for any member, which live quiz is running and how long is left: what
-the status line shows wherever they are in the app.
+the status line shows wherever they are in the app; ``seated_in`` which one an app that
+starts (a player back after their connection dropped, a lead after a restart) opens on.
 """
 
 import asyncio
@@ -29,7 +30,19 @@ from ..core.ops import OpError
 from ..core.state import CircleState, QuizSession
 from .engine import CircleService, Event, Refused, SharedCircle
 from .intents import StoreBusy
-from .quizrun import LiveStage, QuizRunner, Stage, everyone_answered, live_stage, remaining_ms
+from .quizrun import (
+    LiveStage,
+    QuizRunner,
+    Stage,
+    everyone_answered,
+    live_stage,
+    remaining_ms,
+    seat,
+)
+
+# A session untouched this long (never ended, its lead gone) is no longer the room an app
+# opens on, though the status line still names it.
+STILL_RUNNING_MS = 30 * 60 * 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +73,19 @@ def live_quiz(state: CircleState, me: str, now_ms: int) -> LiveQuiz | None:
     stage = live_stage(session)
     left = remaining_ms(session, now_ms) if stage.kind in (Stage.OPEN, Stage.PAUSED) else 0
     return LiveQuiz(session.id, quiz.title, stage, len(quiz.questions), left, session.host == me)
+
+
+def seated_in(state: CircleState, me: str, now_ms: int) -> str | None:
+    """The live session ``me`` hosts or plays in, running and touched lately (asked,
+    revealed or started within ``STILL_RUNNING_MS``), the newest: where an app starting
+    mid-quiz belongs, rather than the channels."""
+    for session in reversed(running_sessions(state)):
+        touched = max(
+            [session.started_ms, *session.opened_ms.values(), *session.revealed_ms.values()]
+        )
+        if seat(session, me) in ("host", "in") and now_ms - touched <= STILL_RUNNING_MS:
+            return session.id
+    return None
 
 
 def next_at(session: QuizSession) -> int | None:

@@ -129,6 +129,7 @@ class StudyCircleApp(App[str | None]):
         # The circle was caught up with before the app started: its sync loop (and the
         # file watcher it imports and sets up) can wait for the first frame.
         self.call_after_refresh(self._start_loops)
+        self.call_after_refresh(self._back_to_the_live_quiz)
         self.preferences.on_mount()
 
     def _start_loops(self) -> None:
@@ -142,6 +143,20 @@ class StudyCircleApp(App[str | None]):
             self.service.pace(), name="pacer", group="pacer", exclusive=True, exit_on_error=False
         )
         self.run_worker(warm_up, name="warm-up", thread=True, exit_on_error=False)
+
+    def _back_to_the_live_quiz(self) -> None:
+        """A player served over SSH or the web whose connection dropped mid-quiz comes
+        back to the quiz they are seated in, not to the channels (a local app opens where
+        it always does; its status line names the quiz). After the first frame: the quiz
+        code loads only for a circle that has had a quiz session."""
+        if self.remote is None or not self.service.state.sessions:
+            return
+        from ..sync.pacer import seated_in
+        from .screens.quiz_live import LiveQuizScreen
+
+        session = seated_in(self.service.state, self.service.me, self.service.circle.clock_ms())
+        if session is not None and self.screen is self.main_screen:
+            self.push_screen(LiveQuizScreen(self.service, session))
 
     def action_command_palette(self) -> None:
         # Textual's own, with its placeholder in the session's language.

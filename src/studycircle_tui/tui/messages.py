@@ -83,4 +83,5 @@ class ThreadChosen(Message):
 
 
 class TerminalClosed(Message):
-    """The app's terminal has gone (hung up, SIGHUP, the SSH session dropped): save and end."""
+    """The app's terminal has gone (hung up, SIGHUP, the SSH session dropped) or it was
+    told to end (SIGTERM): save and end, as a quit does."""

@@ -9,7 +9,9 @@ A SIGHUP that did arrive killed it on the spot, with the draft being typed.
 
 So this driver listens for both, and either asks the app to end as a quit does (drafts
 saved; the CLI then closes the store, its queued writes written): SIGHUP, and the
-hang-up itself, heard by a thread that waits on the terminal for nothing else.
+hang-up itself, heard by a thread that waits on the terminal for nothing else. SIGTERM
+(`kill`, a shutdown) ends it the same way, the terminal given back as after a quit; a
+second SIGTERM kills it, for an app too stuck to end.
 """
 
 import os
@@ -33,6 +35,7 @@ class TerminalDriver(LinuxDriver):
         # after the app has ended, while the CLI writes the last of the store, is no
         # reason to die in the middle of it.
         signal.signal(signal.SIGHUP, self._hung_up)
+        signal.signal(signal.SIGTERM, self._terminated)
 
     def start_application_mode(self) -> None:
         super().start_application_mode()
@@ -70,6 +73,13 @@ class TerminalDriver(LinuxDriver):
     def _hung_up(self, signum: int, frame: object) -> None:
         if self._stop_watching is not None:  # this app is running on the terminal
             self._end()
+
+    def _terminated(self, signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # asked twice: not a second time
+        if self._stop_watching is not None:
+            self.send_message(TerminalClosed())  # the terminal stays: a quit, not a hang-up
+        else:
+            signal.raise_signal(signal.SIGTERM)
 
     def _end(self) -> None:
         if not self._gone:  # a hang-up is often heard twice: as SIGHUP and by the watch
