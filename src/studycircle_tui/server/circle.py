@@ -31,11 +31,15 @@ MAX_WAIT_S = 25.0  # a long-poll answers within this, well under NAT and proxy t
 GATHER_S = 0.04  # long-polls are woken at most this often; a commit waits at most this long
 # "Someone has answered" (quiz.answered), and a player coming into or leaving a live
 # quiz (quiz.join, quiz.leave), are held this long for a player's long-poll when they
-# are all there is to send: a counter or a lobby list ticking a few times a second reads
-# the same, and 200 players answering (or walking into the lobby) no longer cost
-# 200 x 200 answers sent. Anything else (the close, the reveal, a post) is sent at once
-# with whatever was held; the host is never held, as they watch the room to go on.
-QUIET_HOLD_S = 0.4
+# are all there is to send: a counter or a lobby list ticking once a second reads the
+# same, and 200 players answering (or walking into the lobby) no longer cost 200 x 200
+# answers sent. Each held answer is a request from every player: at 0.4 s, about five
+# a player in a question's 1.5 s burst of answers, and the room's CPU, client and
+# server, went to them just before the reveal (bench/quiz_fanout.py: 1 s cut the
+# players' CPU by a fifth and the server's by a quarter). Anything else (the close, the
+# reveal, a post) is sent at once with whatever was held; the host is never held, as
+# they watch the room to go on.
+QUIET_HOLD_S = 1.0
 QUIET_OPS = frozenset({"quiz.answered", "quiz.join", "quiz.leave"})
 WAKE_CHUNK = 16  # long-polls answered per turn of the event loop, so writes get their turn
 
