@@ -342,3 +342,31 @@ async def test_an_app_starting_mid_quiz_belongs_in_the_session_its_member_is_sea
     await QuizRunner(circle.lead).finish(session)
     await circle.sync()
     assert seated_in(circle.lead.state, ayu.me, now) is None  # finished
+
+
+async def test_a_hands_free_close_and_its_reveal_leave_in_one_push(tmp_path, monkeypatch):
+    """With the sync loop running, what is stored is sent at once (send first); the reveal,
+    stored just after its close, still goes in the close's push: players then get every
+    answer and the key in one page, not the answers and a round trip later the key."""
+    circle = await quiz_circle(tmp_path)
+    session = await asked(circle, hands_free=8)
+    shared = circle.lead.circle
+    pushed: list[list[str]] = []
+    push = shared.transport.push
+
+    async def recorded(ops, progress=None):
+        pushed.append([op.type for op in ops])
+        return await push(ops, progress)
+
+    monkeypatch.setattr(shared.transport, "push", recorded)
+    assert not shared.store.outbox(shared.record.id, [])  # all sent: only the step's ops push
+    syncing = asyncio.create_task(shared.run())
+    circle.clock.ms = circle.lead.state.sessions[session].opens[0][-1][0] + 20_000
+    await QuizPacer(shared).step()
+    assert stage(circle.lead, session) == "revealed"
+    async with asyncio.timeout(10):
+        while shared.store.outbox(shared.record.id, []):
+            await asyncio.sleep(0.01)
+    syncing.cancel()
+    await shared.stop()
+    assert pushed == [["quiz.close", "quiz.reveal"]]

@@ -375,6 +375,35 @@ async def test_who_has_answered_waits_for_players_but_not_for_the_host_or_the_re
     assert types == ["quiz.answered", "quiz.answer", "quiz.close"]
 
 
+async def test_quiet_news_passes_by_a_player_s_long_poll_that_holds_it(site, monkeypatch):
+    """200 players answering used to wake each player's long-poll at every gathering
+    only for it to find what it holds and wait again: 40,000 wake-ups a question. A poll
+    that would hold what is new is not woken: it waits once until its hold ends or
+    something else comes."""
+    monkeypatch.setattr(circle_module, "QUIET_HOLD_S", 30.0)  # held until something else comes
+    monkeypatch.setattr(circle_module, "GATHER_S", 0.0)  # every commit a wake-up
+    waits = []
+    wait = circle_module.Circle.wait
+
+    async def counted(self, *args, **kwargs):
+        waits.append(args)
+        await wait(self, *args, **kwargs)
+
+    monkeypatch.setattr(circle_module.Circle, "wait", counted)
+    session, lead, ana, bo = await _live_question(site)
+    [bo_poll] = await _long_polls(site, bo)
+    answer = ana.make("quiz.answer", {"session": session, "question": 0, "answer": "true"})
+    await site.push(ana, answer)
+    await site.push(ana, ana.make("quiz.join", {"session": session}))
+    await site.push(ana, ana.make("quiz.leave", {"session": session}))
+    await _parked(site, bo.circle)
+    assert len(waits) == 1 and not bo_poll.done()
+    await site.push(lead, lead.make("quiz.close", {"session": session, "question": 0}))
+    pulled = await asyncio.wait_for(bo_poll, 10)
+    types = [op["type"] for op in pulled["ops"]]
+    assert types == ["quiz.answered", "quiz.join", "quiz.leave", "quiz.answer", "quiz.close"]
+
+
 async def test_a_held_who_has_answered_still_goes_out(site, monkeypatch):
     monkeypatch.setattr(circle_module, "QUIET_HOLD_S", 0.2)
     session, _, ana, bo = await _live_question(site)

@@ -4,7 +4,9 @@ has acknowledged but not logged yet, and the long-polls waiting on it.
 Long-polls are woken in gatherings: the first commit after a quiet spell wakes them at
 once, later ones within ``GATHER_S`` of that wake-up wait for its end and go out
 together. A hundred members long-polling a busy circle thus cost a hundred answers
-per gathering, not per commit, and each such answer is the same cached page.
+per gathering, not per commit, and each such answer is the same cached page. A
+gathering of only quiet news (``QUIET_OPS``) passes by the long-polls that would hold
+it anyway: they wake once, at their hold's end.
 """
 
 import asyncio
@@ -29,11 +31,15 @@ MAX_WAIT_S = 25.0  # a long-poll answers within this, well under NAT and proxy t
 GATHER_S = 0.04  # long-polls are woken at most this often; a commit waits at most this long
 # "Someone has answered" (quiz.answered), and a player coming into or leaving a live
 # quiz (quiz.join, quiz.leave), are held this long for a player's long-poll when they
-# are all there is to send: a counter or a lobby list ticking a few times a second reads
-# the same, and 200 players answering (or walking into the lobby) no longer cost
-# 200 x 200 answers sent. Anything else (the close, the reveal, a post) is sent at once
-# with whatever was held; the host is never held, as they watch the room to go on.
-QUIET_HOLD_S = 0.4
+# are all there is to send: a counter or a lobby list ticking once a second reads the
+# same, and 200 players answering (or walking into the lobby) no longer cost 200 x 200
+# answers sent. Each held answer is a request from every player: at 0.4 s, about five
+# a player in a question's 1.5 s burst of answers, and the room's CPU, client and
+# server, went to them just before the reveal (bench/quiz_fanout.py: 1 s cut the
+# players' CPU by a fifth and the server's by a quarter). Anything else (the close, the
+# reveal, a post) is sent at once with whatever was held; the host is never held, as
+# they watch the room to go on.
+QUIET_HOLD_S = 1.0
 QUIET_OPS = frozenset({"quiz.answered", "quiz.join", "quiz.leave"})
 WAKE_CHUNK = 16  # long-polls answered per turn of the event loop, so writes get their turn
 
@@ -52,6 +58,17 @@ class Entry:
     thread: str | None = None
 
 
+@dataclass(eq=False, slots=True)
+class Waiter:
+    """A long-poll waiting on the circle: where its member's log ends (``since``; None:
+    woken by every wake-up) and when it stops waiting anyway (the event loop's clock)."""
+
+    future: asyncio.Future
+    since: int | None
+    member: str
+    until: float
+
+
 @dataclass(slots=True)
 class Circle:
     id: str
@@ -66,7 +83,7 @@ class Circle:
     last_at: int = 0
     pages: dict[tuple, tuple[bytes, bool]] = field(default_factory=dict)  # see app.pull
     published: int = 0  # long-polls are answered from log[:published]
-    waiters: list[asyncio.Future] = field(default_factory=list)
+    waiters: list[Waiter] = field(default_factory=list)
     woken_at: float = -math.inf  # the event loop's clock at the last wake-up
     wake_timer: asyncio.TimerHandle | None = None
     version: int = 0  # the database's version of the circle when last read (storage)
@@ -199,9 +216,11 @@ class Circle:
         else:
             self.wake_timer = loop.call_at(due, self.wake)
 
-    def wake(self) -> None:
+    def wake(self, everyone: bool = False) -> None:
         """Publish every durable op and answer the waiting long-polls, a chunk per turn
-        of the event loop: a burst of answers never holds up a commit for long."""
+        of the event loop: a burst of answers never holds up a commit for long. Those
+        that would only hold what is new wait on (see ``_held``), unless ``everyone``
+        must go (the server shuts down, or the circle is read again)."""
         if self.wake_timer is not None:
             self.wake_timer.cancel()
             self.wake_timer = None
@@ -209,7 +228,28 @@ class Circle:
         self.woken_at = loop.time()
         self.published = len(self.log)
         waiters, self.waiters = self.waiters, []
-        _release(loop, waiters, 0)
+        woken = []
+        for waiter in waiters:
+            if not everyone and self._held(waiter, loop):
+                self.waiters.append(waiter)
+            else:
+                woken.append(waiter.future)
+        _release(loop, woken, 0)
+
+    def _held(self, waiter: Waiter, loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether ``waiter`` holds what is published for it (``hold_for``): it then
+        waits on, woken at its hold's end if not sooner. A player's long-poll thus takes
+        a burst of 200 "has answered" once per hold, not once per gathering."""
+        since = waiter.since
+        if since is None or since >= self.published:
+            return False
+        hold = self.hold_for(since, waiter.member)
+        if hold <= 0:
+            return False
+        if loop.time() + hold < waiter.until:
+            waiter.until = loop.time() + hold
+            loop.call_at(waiter.until, _release, loop, [waiter.future], 0)
+        return True
 
     def hold_for(self, since: int, member: str) -> float:
         """How much longer a long-poll from ``since`` keeps what is published to itself
@@ -226,16 +266,24 @@ class Circle:
         )
         return 0.0 if hosting else left
 
-    async def wait(self, timeout: float, poll: "LongPoll | None" = None) -> None:
-        """Until the next wake-up, ``timeout`` seconds, or the end of ``poll``."""
+    async def wait(
+        self,
+        timeout: float,
+        poll: "LongPoll | None" = None,
+        since: int | None = None,
+        member: str = "",
+    ) -> None:
+        """Until the next wake-up that brings news past ``since`` which ``member`` does
+        not hold (any wake-up when None), ``timeout`` seconds, or the end of ``poll``."""
         loop = asyncio.get_running_loop()
-        waiter = loop.create_future()
+        future = loop.create_future()
+        waiter = Waiter(future, since, member, loop.time() + timeout)
         self.waiters.append(waiter)
         if poll is not None:
-            poll.waiter = waiter
-        timer = loop.call_later(timeout, _release, loop, [waiter], 0)
+            poll.waiter = future
+        timer = loop.call_later(timeout, _release, loop, [future], 0)
         try:
-            await waiter
+            await future
         finally:
             timer.cancel()
             if poll is not None:

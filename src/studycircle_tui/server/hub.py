@@ -123,7 +123,7 @@ class Hub:
         so members see the server go rather than wait out their poll."""
         self.closing = True
         for circle in self.circles.values():
-            circle.wake()
+            circle.wake(everyone=True)
 
     async def circle(self, circle_id: str) -> Circle | None:
         """A hosted circle, read from the database if an admin created it since start-up."""
@@ -251,7 +251,7 @@ class Hub:
                 self.circles[old.id] = await self._load(old.id, old.name)
             except StorageError:  # still down: the next request that needs it reads it
                 del self.circles[old.id]
-            old.wake()
+            old.wake(everyone=True)
 
     async def invite(self, code_hash: str) -> Invite | None:
         """The invite as it is now; only ``Admission.join`` may take a use of it."""

@@ -96,7 +96,7 @@ async def news(
         hold = circle.hold_for(since, member) if since < circle.published else end
         if hold <= 0 or (left := end - time.monotonic()) <= 0:
             break
-        await circle.wait(min(left, hold), poll)
+        await circle.wait(min(left, hold), poll, since, member)
         circle = hub.circles.get(circle.id, circle)
     return circle
 

@@ -276,6 +276,11 @@ class SharedCircle:
             self._derived[key] = make()
         return self._derived[key]  # type: ignore[return-value]
 
+    def pushes_held(self) -> asyncio.Lock:
+        """Held (``async with``), no push starts: what is stored meanwhile leaves together
+        in the next one (the pacer's close and its reveal, one page for every player)."""
+        return self._pushing
+
     def clock_ms(self) -> int:
         """Now, by the clock ops are stamped with: the wall clock, or the circle's stamps
         when someone's clock ahead has pulled them forward. A question lasts its deadline

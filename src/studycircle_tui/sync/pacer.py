@@ -154,9 +154,16 @@ class QuizPacer:
         for gone in self._runners.keys() - self.circle.members:
             del self._runners[gone]
         for host in sorted(self.circle.members):
-            for _ in range(len(self.STEPS)):  # close, reveal: each step can make the next due
-                if not await self._take_due(host):
-                    break
+            if not due(self.circle.state, host, self.circle.clock_ms()):
+                continue
+            # What is stored goes out at once (send first), and a close would leave alone,
+            # its reveal a round trip later: the players would take the close's page (every
+            # answer) and then a second one for the key. Pushes wait while the steps due
+            # are taken, so they leave together, in one push and one page.
+            async with self.circle.pushes_held():
+                for _ in range(len(self.STEPS)):  # close, reveal: each can make the next due
+                    if not await self._take_due(host):
+                        break
         now = self.circle.clock_ms()
         waits = []
         for session in running_sessions(self.circle.state):
