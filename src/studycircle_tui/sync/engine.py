@@ -150,6 +150,10 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+# A member's op the disk refused is stored again after these pauses before they hear no.
+STORE_AGAIN_SECONDS = (0.05, 0.5, 2.0)
+
+
 def _store_trouble(error: sqlite3.Error) -> Refused:
     """Why a write a member asked for did not reach the disk, in their words."""
     if "locked" in str(error) or "busy" in str(error):
@@ -389,11 +393,25 @@ class SharedCircle:
         return await loop.run_in_executor(self._store_thread, partial(work, *args))
 
     async def write(self, work: Callable[..., T], *args: Any) -> T:
-        """A write a member asked for: Refused, in their words, when the disk says no."""
-        try:
-            return await self.in_store(work, *args)
-        except sqlite3.Error as error:
-            raise _store_trouble(error) from None
+        """A write a member asked for (their op, a quiz's keys), tried again after a
+        pause when the disk refuses it: another program's lock held past the busy
+        timeout, a disk that failed for a moment. A live answer or a ``quiz.join``
+        refused once was lost to its player, the room waiting for them (issue 13). Each
+        such write done twice is done once (an op is kept by its id, with the id, stamp
+        and signature it was made with; keys by their hash). Refused, in the member's
+        words, when the disk still says no."""
+        pauses = iter(STORE_AGAIN_SECONDS)
+        while True:
+            try:
+                return await self.in_store(work, *args)
+            except sqlite3.Error as error:
+                trouble, pause = _store_trouble(error), next(pauses, None)
+                # Not tried again: another program's lock, waited for already (the busy
+                # timeout; StoreBusy says to try later), or a file that is wrong itself.
+                transient = isinstance(error, sqlite3.OperationalError)
+                if pause is None or not transient or isinstance(trouble, StoreBusy):
+                    raise trouble from None
+            await asyncio.sleep(pause)
 
     def write_behind(self, what: str, to: str, work: Callable[..., object], *args: Any) -> None:
         """Queue a write nobody waits for; if it fails, a notice to member ``to`` says
