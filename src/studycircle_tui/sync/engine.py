@@ -99,7 +99,7 @@ from ..core.wording import in_words
 from ..store.db import CircleRecord, Store
 from . import authorship, snapshots, synclog
 from .catchup import HISTORY_PAGE, CatchUp, worth_a_preview
-from .intents import CircleIntents, Refused, StoreBusy
+from .intents import CircleIntents, NotStored, Refused, StoreBusy
 from .keys import LostKey, MemberKeys
 from .reading import CACHED_TEXTS, PostTexts, Searcher, StoreReader, TextIndexer
 from .tasks import cancelled
@@ -154,13 +154,13 @@ def _now_ms() -> int:
 STORE_AGAIN_SECONDS = (0.05, 0.5, 2.0)
 
 
-def _store_trouble(error: sqlite3.Error) -> Refused:
+def _store_trouble(error: sqlite3.Error) -> NotStored:
     """Why a write a member asked for did not reach the disk, in their words."""
     if "locked" in str(error) or "busy" in str(error):
         return StoreBusy(
             N_("another program is holding this computer's copy of the circle: try again")
         )
-    return Refused(Message("it could not be saved on this computer ({error})", error=str(error)))
+    return NotStored(Message("it could not be saved on this computer ({error})", error=str(error)))
 
 
 class SharedCircle:
