@@ -6,6 +6,8 @@ error ("not an error", "no more rows available") and a player's answer was lost.
 import sqlite3
 import threading
 
+import pytest
+
 from circles import circle_ops
 from studycircle_tui.store.db import Store
 
@@ -105,3 +107,6 @@ def test_a_store_closed_from_another_thread_closes_every_connection_it_opened(tm
     closing.join()
     # SQLite removes the write-ahead log when the file's last connection closes.
     assert not path.with_name(path.name + "-wal").exists()
+    for use in (lambda: store.count_ops(circle), lambda: store.set_cursor(circle, "f", "1")):
+        with pytest.raises(sqlite3.ProgrammingError):
+            use()

@@ -166,6 +166,8 @@ def _written(
     def on_the_writer(store: "Store", *args: P.args, **kwargs: P.kwargs) -> T:
         if threading.get_ident() == store._writer_ident:
             return method(store, *args, **kwargs)
+        if store._closed:  # as a closed connection would say
+            raise sqlite3.ProgrammingError("the store is closed")
         return store._writer.submit(method, store, *args, **kwargs).result()
 
     return on_the_writer
@@ -225,9 +227,11 @@ class Store:
                 connection.close()
                 raise sqlite3.ProgrammingError("the store is closed")
             self._opened.append(connection)
+        # The busy timeout first: a connection opened while another process holds the
+        # file waits for it from its first statement on.
+        connection.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=FULL")
-        connection.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
         return connection
 
     def close(self) -> None:
