@@ -2,11 +2,14 @@
 dropped after a "Not done" toast (issue 13: the room waited for an answer that never
 came). What the disk refuses every time is refused to the player, and nothing stored."""
 
+import asyncio
 import sqlite3
+import threading
 
 import pytest
 
-from quiz_helpers import asked, lobby, quiz_circle
+from quiz_helpers import asked, file_or_server_circle, lobby, quiz_circle
+from studycircle_tui.store.db import Store
 from studycircle_tui.sync import engine
 from studycircle_tui.sync.engine import Refused
 from studycircle_tui.sync.quizrun import QuizRunner
@@ -65,3 +68,41 @@ async def test_an_answer_the_store_always_refuses_is_refused_and_not_stored(circ
     assert len(refusals) == len(engine.STORE_AGAIN_SECONDS) + 1
     assert citra.store.outbox_size(citra.record.id) == 0
     assert citra.me not in citra.state.sessions[session_id].answers.get(0, {})
+
+
+@pytest.fixture(params=["file", "server"])
+async def file_or_server(request, tmp_path, monkeypatch):
+    async with file_or_server_circle(request.param, tmp_path, monkeypatch) as made:
+        yield made
+
+
+async def test_an_answer_being_stored_while_another_process_writes_is_not_taken_for_dropped(
+    file_or_server, monkeypatch
+):
+    """The sync loop folds what another process stored, and forgets a pending op of this
+    member's that the store no longer holds (another process dropped it after a server
+    refused it): an answer the store thread is writing at that moment is neither, and
+    arrives."""
+    circle = file_or_server
+    session_id = await asked(circle)
+    ayu = circle.players[0]
+    writing, written = threading.Event(), threading.Event()
+    add_ops = ayu.store.add_ops
+
+    def slow(*args, **kwargs):
+        writing.set()
+        written.wait(30)
+        return add_ops(*args, **kwargs)
+
+    monkeypatch.setattr(ayu.store, "add_ops", slow)
+    answering = asyncio.ensure_future(QuizRunner(ayu).answer(session_id, 0, 1))
+    await asyncio.to_thread(writing.wait, 30)
+    beside = Store(ayu.store.path)  # a `quiz import` beside the app
+    beside.set_cursor("another circle", "file", "1")
+    beside.close()
+    await ayu.sync_once()  # the fold runs while the answer is being written
+    written.set()
+    op = await answering
+    await circle.sync()
+    assert ayu.me in ayu.state.sessions[session_id].answers[0]  # not taken back
+    assert op.id not in ayu.status.queued  # and sent (sealed, on a server, until it closes)
