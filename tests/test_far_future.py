@@ -246,11 +246,11 @@ def test_a_store_from_before_the_fix_still_opens(tmp_path):
     op = lead.replica.make(lead.me, "channel.create", {"name": "x"}, lead.now_ms(), os.urandom(10))
     body = encode_op(_stamped(op, "1" + "0" * 16))
     store = lead.store
-    store._db.execute(
+    store.db.execute(
         "INSERT INTO ops (circle, id, hlc, seq, body) VALUES (?, ?, ?, NULL, ?)",
         (lead.record.id, op.id, "1" + "0" * 16, body),
     )
-    store._db.execute("INSERT INTO outbox VALUES (?, ?, 99)", (lead.record.id, op.id))
+    store.db.execute("INSERT INTO outbox VALUES (?, ?, 99)", (lead.record.id, op.id))
     reopened = open_service(Store(tmp_path / "Lead-replica.sqlite3"), lead.record)
     texts = [notice.text for notice in reopened.notices]
     assert any("cannot be read" in text and op.id in text for text in texts)

@@ -18,6 +18,11 @@ an op the app acknowledged survives ``kill -9`` and a power cut alike. Another p
 holding the file's write lock makes a write wait (``busy_timeout``), so the app calls
 the store from one thread of its own (``CircleService``), never from its event loop.
 
+Threads: a ``Store`` is used by several at once (the app's store thread and its sync
+loop). Each thread reads on a connection of its own, and every write is carried out on
+the store's one writer thread, on its connection (see ``Store``): no connection is ever
+used by two threads.
+
 Nothing that cannot be read back enters the outbox: an op queued to send is decoded again
 from the bytes stored for it first. A row that still does not decode (written by an older
 version) is skipped and described, never a reason the circle cannot open.
@@ -30,21 +35,24 @@ Several processes of one user share the file: the app, and beside it ``studycirc
 import``, ``quiz import``, a second app. What one of them stores (its own ops, ops it
 pulled, a confirmation), the others must fold too, or they never show it: the first
 also moves the shared cursor past it. ``stored`` numbers every such change per circle,
-and ``changed_elsewhere`` (SQLite's ``data_version``) says cheaply whether another
-connection wrote at all; ``stored_since`` then hands over what is new.
+and ``changed_elsewhere`` (SQLite's ``data_version`` on the writer's connection) says
+cheaply whether another process, or another ``Store`` on the file, wrote at all;
+``stored_since`` then hands over what is new.
 
 One module for the one file: each table's queries beside the others they run in a
 transaction with (an op, its outbox row, its number), which is why it is over 400 lines.
 """
 
 import contextlib
+import functools
 import os
 import sqlite3
 import threading
-import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 from ..config import private_dir
 from ..core.ops import OP_TYPES, Op, OpError, decode_op, decode_ops, encode_op
@@ -145,36 +153,100 @@ def member_in(path: Path, circle_id: str) -> str | None:
     return row[0] if row and row[0] else None
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _written(
+    method: "Callable[Concatenate[Store, P], T]",
+) -> "Callable[Concatenate[Store, P], T]":
+    """A method that writes: carried out on the store's writer thread (see ``Store``)."""
+
+    @functools.wraps(method)
+    def on_the_writer(store: "Store", *args: P.args, **kwargs: P.kwargs) -> T:
+        if threading.get_ident() == store._writer_ident:
+            return method(store, *args, **kwargs)
+        if store._closed:  # as a closed connection would say
+            raise sqlite3.ProgrammingError("the store is closed")
+        return store._writer.submit(method, store, *args, **kwargs).result()
+
+    return on_the_writer
+
+
 class Store:
+    """The replica's file, for every thread of the process that asks.
+
+    Each thread reads on a connection of its own (opened at its first read): SQLite
+    keeps one last error per connection, and with one connection shared by the app's
+    store thread and its sync loop, one thread's statements overwrote the other's error,
+    so a refused write was reported as "not an error" or taken for done, and a player's
+    answer was lost (issue 13). In WAL mode a reader never waits for a writer.
+
+    Every write runs on one thread of the store's own, on its connection: writes are
+    done one at a time, in the order asked, and ``changed_elsewhere`` can ask that
+    connection's ``data_version``, which changes only when another connection commits.
+    Had each thread written on its own connection, every write of the store thread would
+    look like another program's to the sync loop's, and no connection could tell the
+    two apart (``data_version`` says that something changed, not how often or by whom).
+    """
+
     def __init__(self, path: Path, busy_timeout_ms: int = 5000) -> None:
         _private_file(path)
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        self._busy_s = busy_timeout_ms / 1000
-        # The app's store thread and its sync loop share this connection: one
-        # transaction at a time (a second BEGIN on one connection is an error), and no
-        # lone write (``_write``) inside another thread's: it would commit or roll back
-        # with that transaction, not on its own.
-        self._in_transaction = threading.RLock()
+        self._busy_timeout_ms = int(busy_timeout_ms)
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._opening = threading.Lock()  # guards _opened and _closed
+        self._closed = False
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="store-writer")
+        self._writer_ident = self._writer.submit(threading.get_ident).result()
+        self._set_up()
+
+    @_written
+    def _set_up(self) -> None:
         self._migrate_drafts()
-        self._db.executescript(SCHEMA)
+        self.db.executescript(SCHEMA)
         self._number_stored_ops()
-        self._db.executescript(snapshots.SCHEMA + texts.SCHEMA)
+        self.db.executescript(snapshots.SCHEMA + texts.SCHEMA)
         self._data_version = self._version()
 
     @property
     def db(self) -> sqlite3.Connection:
-        """The connection, for the store's own modules (snapshots, texts)."""
-        return self._db
+        """The calling thread's connection, for the store's own modules (snapshots,
+        texts) and for reads; opened on its first use."""
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._connect()
+        return connection
+
+    def _connect(self) -> sqlite3.Connection:
+        # check_same_thread=False only so that ``close`` may close it from any thread.
+        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        with self._opening:
+            if self._closed:
+                connection.close()
+                raise sqlite3.ProgrammingError("the store is closed")
+            self._opened.append(connection)
+        # The busy timeout first: a connection opened while another process holds the
+        # file waits for it from its first statement on.
+        connection.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+        return connection
 
     def close(self) -> None:
-        self._db.close()
+        """Finish the writes asked for, then close every connection opened, whichever
+        thread opened it (a thread still reading gets ProgrammingError)."""
+        self._writer.shutdown(wait=True)
+        with self._opening:
+            self._closed = True
+            opened, self._opened = self._opened, []
+        for connection in opened:
+            connection.close()
 
     # --- circles ----------------------------------------------------------------------
 
+    @_written
     def save_circle(self, record: CircleRecord) -> None:
         self._write(
             "INSERT OR REPLACE INTO circles VALUES (?, ?, ?, ?, ?, ?)",
@@ -189,25 +261,27 @@ class Store:
         )
 
     def circle(self, circle_id: str) -> CircleRecord | None:
-        row = self._db.execute("SELECT * FROM circles WHERE id = ?", (circle_id,)).fetchone()
+        row = self.db.execute("SELECT * FROM circles WHERE id = ?", (circle_id,)).fetchone()
         return CircleRecord(*row) if row else None
 
     def circles(self) -> list[CircleRecord]:
         """Every circle, the most recently opened first."""
-        rows = self._db.execute("SELECT * FROM circles ORDER BY opened_ms DESC, name")
+        rows = self.db.execute("SELECT * FROM circles ORDER BY opened_ms DESC, name")
         return [CircleRecord(*row) for row in rows]
 
     def circle_at(self, transport: str, location: str) -> CircleRecord | None:
-        row = self._db.execute(
+        row = self.db.execute(
             "SELECT * FROM circles WHERE transport = ? AND location = ?", (transport, location)
         ).fetchone()
         return CircleRecord(*row) if row else None
 
+    @_written
     def mark_opened(self, circle_id: str, ms: int) -> None:
         self._write("UPDATE circles SET opened_ms = ? WHERE id = ?", (ms, circle_id))
 
     # --- ops --------------------------------------------------------------------------
 
+    @_written
     def add_ops(
         self,
         circle_id: str,
@@ -230,7 +304,7 @@ class Store:
                 if outbox:
                     decode_op(body)  # raises OpError: an op that cannot be read is never sent
                 signer = verdicts.fingerprint_of(op) if verdicts is not None else None
-                cursor = self._db.execute(
+                cursor = self.db.execute(
                     "INSERT OR IGNORE INTO ops (circle, id, hlc, seq, body, stored, signer) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (circle_id, op.id, op.hlc, op.seq, body, number, signer),
@@ -239,7 +313,7 @@ class Store:
                     added.append(op)
                     number += 1
                     if outbox and not op.LOCAL_ONLY:
-                        self._db.execute(
+                        self.db.execute(
                             "INSERT OR IGNORE INTO outbox VALUES (?, ?, "
                             "(SELECT COUNT(*) FROM outbox))",
                             (circle_id, op.id),
@@ -247,18 +321,19 @@ class Store:
                 elif op.seq is not None:
                     # A confirmation is news too, for a process that folded the op pending.
                     # The server's copy replaces ours: the verdict is on it.
-                    number += self._db.execute(
+                    number += self.db.execute(
                         "UPDATE ops SET seq = ?, body = ?, stored = ?, signer = ? "
                         "WHERE circle = ? AND id = ? AND seq IS NULL",
                         (op.seq, body, number, signer, circle_id, op.id),
                     ).rowcount
         return added
 
+    @_written
     def save_verdicts(self, circle_id: str, found: list[tuple[str, bytes]]) -> None:
         """Record signatures found good since the ops were stored (``Signatures.fresh``)."""
         if found:
             with self._transaction():
-                self._db.executemany(
+                self.db.executemany(
                     "UPDATE ops SET signer = ? WHERE circle = ? AND id = ?",
                     [(fp, circle_id, op_id) for op_id, fp in found],
                 )
@@ -274,14 +349,14 @@ class Store:
         A stored op that does not decode is left out and described in ``problems``.
         ``verdicts`` is told each op's signature found good before (``add_ops``).
         """
-        rows = self._db.execute(
+        rows = self.db.execute(
             "SELECT id, body, signer FROM ops WHERE circle = ? ORDER BY hlc, id", (circle_id,)
         ).fetchall()
         return decode_stored(rows, problems, verdicts)
 
     def shared_op_ids(self, circle_id: str) -> list[str]:
         """The ids of every stored op that travels to other members (not read marks)."""
-        rows = self._db.execute(
+        rows = self.db.execute(
             "SELECT id FROM ops WHERE circle = ? AND json_extract(body, '$.type') NOT IN "
             f"({','.join('?' * len(LOCAL_ONLY_TYPES))})",
             (circle_id, *LOCAL_ONLY_TYPES),
@@ -290,14 +365,18 @@ class Store:
 
     def last_stored(self, circle_id: str) -> int:
         """The number of the circle's latest stored op or confirmation (0: none)."""
-        row = self._db.execute(
+        row = self.db.execute(
             "SELECT MAX(stored) FROM ops WHERE circle = ?", (circle_id,)
         ).fetchone()
         return row[0] or 0
 
+    @_written
     def changed_elsewhere(self) -> bool:
-        """Whether another connection (another process) has written to the file since
-        the last time this was asked; this store's own writes do not count."""
+        """Whether another process (or another ``Store`` on the file) has written to it
+        since the last time this was asked. This store's own writes do not count, from
+        whichever thread: they are all made on this, the writer's, connection, whose
+        ``data_version`` changes only when another connection commits. (A statement run
+        on a thread's own ``db``, not through a method here, counts as another's.)"""
         version = self._version()
         changed, self._data_version = version != self._data_version, version
         return changed
@@ -311,7 +390,7 @@ class Store:
     ) -> tuple[list[Op], int]:
         """The ops stored or confirmed after ``number`` (a ``last_stored``), in the order
         they were, and the number to ask from next time (``verdicts``: as ``load_ops``)."""
-        rows = self._db.execute(
+        rows = self.db.execute(
             "SELECT id, body, signer, stored FROM ops WHERE circle = ? AND stored > ? "
             "ORDER BY stored",
             (circle_id, number),
@@ -323,14 +402,14 @@ class Store:
         wanted = set(op_ids)
         if not wanted:
             return set()
-        found = self._db.execute(
+        found = self.db.execute(
             f"SELECT id FROM ops WHERE circle = ? AND id IN ({','.join('?' * len(wanted))})",
             (circle_id, *wanted),
         ).fetchall()
         return wanted - {op_id for (op_id,) in found}
 
     def count_ops(self, circle_id: str) -> int:
-        return self._db.execute(
+        return self.db.execute(
             "SELECT COUNT(*) FROM ops WHERE circle = ?", (circle_id,)
         ).fetchone()[0]
 
@@ -339,7 +418,7 @@ class Store:
     def outbox(self, circle_id: str, problems: list[str] | None = None) -> list[Op]:
         """The ops still to deliver, oldest first. One that does not decode can never be
         delivered: it leaves the outbox (its row stays) and is described in ``problems``."""
-        rows = self._db.execute(
+        rows = self.db.execute(
             "SELECT id, ops.body FROM outbox JOIN ops USING (circle, id) "
             "WHERE circle = ? ORDER BY outbox.queued, ops.hlc",
             (circle_id,),
@@ -351,11 +430,12 @@ class Store:
                 problems.extend(f"an op cannot be read, not sent: {why}" for _, why in unreadable)
         return ops
 
+    @_written
     def requeue(self, circle_id: str, op_ids: Iterable[str]) -> int:
         """Queue stored ops to be delivered again (the other side lost them); return how
         many were not already waiting."""
         with self._transaction():
-            cursor = self._db.executemany(
+            cursor = self.db.executemany(
                 "INSERT OR IGNORE INTO outbox VALUES (?, ?, (SELECT COUNT(*) FROM outbox))",
                 [(circle_id, op_id) for op_id in op_ids],
             )
@@ -363,14 +443,15 @@ class Store:
 
     def outbox_ids(self, circle_id: str) -> frozenset[str]:
         """The ids of the ops still to deliver."""
-        rows = self._db.execute("SELECT id FROM outbox WHERE circle = ?", (circle_id,))
+        rows = self.db.execute("SELECT id FROM outbox WHERE circle = ?", (circle_id,))
         return frozenset(op_id for (op_id,) in rows.fetchall())
 
     def outbox_size(self, circle_id: str) -> int:
-        return self._db.execute(
+        return self.db.execute(
             "SELECT COUNT(*) FROM outbox WHERE circle = ?", (circle_id,)
         ).fetchone()[0]
 
+    @_written
     def delivered(
         self, circle_id: str, op_ids: Iterable[str], *, unechoed: Iterable[str] = ()
     ) -> None:
@@ -378,8 +459,8 @@ class Store:
         ``unechoed`` (appended to a file) as yet to be read back (see ``requeue_unechoed``)."""
         rows = [(circle_id, op_id) for op_id in op_ids]
         with self._transaction():
-            self._db.executemany("DELETE FROM outbox WHERE circle = ? AND id = ?", rows)
-            self._db.executemany(
+            self.db.executemany("DELETE FROM outbox WHERE circle = ? AND id = ?", rows)
+            self.db.executemany(
                 "INSERT OR IGNORE INTO unechoed VALUES (?, ?)",
                 [(circle_id, op_id) for op_id in unechoed],
             )
@@ -389,12 +470,16 @@ class Store:
         none waits to be appended again (a run killed between its append and
         ``delivered`` left them in the outbox); returns how many left the outbox."""
         rows = [(circle_id, op_id) for op_id in op_ids]
-        # A file is polled: no write when nothing waits.
+        # A file is polled: no write (nor a wait for the writer) when nothing waits.
         if not rows or not (self._awaiting_echo(circle_id) or self.outbox_size(circle_id)):
             return 0
+        return self._forget_echoed(rows)
+
+    @_written
+    def _forget_echoed(self, rows: list[tuple[str, str]]) -> int:
         with self._transaction():
-            self._db.executemany("DELETE FROM unechoed WHERE circle = ? AND id = ?", rows)
-            left = self._db.executemany("DELETE FROM outbox WHERE circle = ? AND id = ?", rows)
+            self.db.executemany("DELETE FROM unechoed WHERE circle = ? AND id = ?", rows)
+            left = self.db.executemany("DELETE FROM outbox WHERE circle = ? AND id = ?", rows)
         return max(left.rowcount, 0)
 
     def requeue_unechoed(self, circle_id: str) -> int:
@@ -402,35 +487,41 @@ class Store:
         (it was lost there); return how many."""
         if not self._awaiting_echo(circle_id):
             return 0
+        return self._requeue_unechoed(circle_id)
+
+    @_written
+    def _requeue_unechoed(self, circle_id: str) -> int:
         with self._transaction():
-            lost = self._db.execute(
+            lost = self.db.execute(
                 "INSERT OR IGNORE INTO outbox "
                 "SELECT circle, id, (SELECT COUNT(*) FROM outbox) FROM unechoed WHERE circle = ?",
                 (circle_id,),
             ).rowcount
-            self._db.execute("DELETE FROM unechoed WHERE circle = ?", (circle_id,))
+            self.db.execute("DELETE FROM unechoed WHERE circle = ?", (circle_id,))
         return max(lost, 0)
 
     def _awaiting_echo(self, circle_id: str) -> bool:
         return bool(
-            self._db.execute(
+            self.db.execute(
                 "SELECT 1 FROM unechoed WHERE circle = ? LIMIT 1", (circle_id,)
             ).fetchone()
         )
 
+    @_written
     def drop_op(self, circle_id: str, op_id: str) -> None:
         """Forget an op the server refused: it never became part of the circle."""
         with self._transaction():
-            self._db.execute("DELETE FROM outbox WHERE circle = ? AND id = ?", (circle_id, op_id))
-            self._db.execute("DELETE FROM ops WHERE circle = ? AND id = ?", (circle_id, op_id))
-            texts.forget(self._db, circle_id, op_id)
+            self.db.execute("DELETE FROM outbox WHERE circle = ? AND id = ?", (circle_id, op_id))
+            self.db.execute("DELETE FROM ops WHERE circle = ? AND id = ?", (circle_id, op_id))
+            texts.forget(self.db, circle_id, op_id)
 
     def cursor(self, circle_id: str, remote: str) -> str | None:
-        row = self._db.execute(
+        row = self.db.execute(
             "SELECT cursor FROM cursors WHERE circle = ? AND remote = ?", (circle_id, remote)
         ).fetchone()
         return row[0] if row else None
 
+    @_written
     def set_cursor(self, circle_id: str, remote: str, cursor: str) -> None:
         self._write("INSERT OR REPLACE INTO cursors VALUES (?, ?, ?)", (circle_id, remote, cursor))
 
@@ -438,11 +529,12 @@ class Store:
 
     def drafts(self, circle_id: str, member: str) -> dict[str, str]:
         """Every unsent draft of a member in a circle, by place."""
-        rows = self._db.execute(
+        rows = self.db.execute(
             "SELECT place, text FROM drafts WHERE circle = ? AND member = ?", (circle_id, member)
         )
         return dict(rows.fetchall())
 
+    @_written
     def set_draft(self, circle_id: str, member: str, place: str, text: str) -> None:
         if text:
             self._write(
@@ -458,20 +550,21 @@ class Store:
     def _migrate_drafts(self) -> None:
         """Drafts were kept per circle before a store could serve several members: give
         each old draft to the circle's member (the one this store was made for)."""
-        columns = [row[1] for row in self._db.execute("PRAGMA table_info(drafts)")]
+        columns = [row[1] for row in self.db.execute("PRAGMA table_info(drafts)")]
         if not columns or "member" in columns:
             return
         with self._transaction():
-            self._db.execute("ALTER TABLE drafts RENAME TO drafts_by_circle")
-            self._db.execute(f"CREATE TABLE drafts {DRAFTS_COLUMNS}")
-            self._db.execute(
+            self.db.execute("ALTER TABLE drafts RENAME TO drafts_by_circle")
+            self.db.execute(f"CREATE TABLE drafts {DRAFTS_COLUMNS}")
+            self.db.execute(
                 "INSERT INTO drafts SELECT d.circle, c.member_id, d.place, d.text "
                 "FROM drafts_by_circle d JOIN circles c ON c.id = d.circle"
             )
-            self._db.execute("DROP TABLE drafts_by_circle")
+            self.db.execute("DROP TABLE drafts_by_circle")
 
     # --- live quiz keys (local only, never pushed) -----------------------------------
 
+    @_written
     def save_quiz_keys(self, circle_id: str, key_hash: str, salts: str, keys: bytes) -> None:
         """Keep a live quiz's keys (JSON) and salts on this device, under the salted hash
         its ``quiz.create`` publishes; they leave it only one by one, in ``quiz.reveal``."""
@@ -482,13 +575,14 @@ class Store:
 
     def all_quiz_keys(self, circle_id: str) -> dict[str, tuple[str, bytes]]:
         """Every live quiz's salts and keys this device keeps for a circle, by key hash."""
-        rows = self._db.execute(
+        rows = self.db.execute(
             "SELECT key_hash, salts, keys FROM quiz_keys WHERE circle = ?", (circle_id,)
         )
         return {key_hash: (salts, keys) for key_hash, salts, keys in rows.fetchall()}
 
     # --- signing keys (this user's, per circle and member) -------------------------------
 
+    @_written
     def save_key(
         self, circle_id: str, member: str, public: str, seed: bytes | None, ms: int
     ) -> None:
@@ -501,7 +595,7 @@ class Store:
 
     def keys(self, circle_id: str, member: str) -> dict[str, bytes | None]:
         """The keys kept for ``member`` (public: seed), the newest last."""
-        rows = self._db.execute(
+        rows = self.db.execute(
             "SELECT public, seed FROM keys WHERE circle = ? AND member = ? ORDER BY made_ms",
             (circle_id, member),
         )
@@ -510,16 +604,14 @@ class Store:
     # --- plumbing ---------------------------------------------------------------------
 
     def _transaction(self) -> "_Transaction":
-        return _Transaction(self._db, self._in_transaction, self._busy_s)
+        return _Transaction(self.db)
 
     def _write(self, sql: str, params: tuple[object, ...]) -> None:
-        """One statement that commits on its own, never inside a transaction another
-        thread holds open on this connection (see ``__init__``)."""
-        with self._in_transaction:
-            _take_write_lock(self._db, sql, params, self._busy_s)
+        """One statement that commits on its own (from a ``_written`` method)."""
+        self.db.execute(sql, params)
 
     def _version(self) -> int:
-        return self._db.execute("PRAGMA data_version").fetchone()[0]
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
 
     def _number_stored_ops(self) -> None:
         """A store made before ops were numbered, or before signatures were kept: add the
@@ -527,18 +619,18 @@ class Store:
         opens the circle, and without a verdict, so they are checked once more)."""
 
         def lacking() -> list[tuple[str, str]]:
-            present = {row[1] for row in self._db.execute("PRAGMA table_info(ops)")}
+            present = {row[1] for row in self.db.execute("PRAGMA table_info(ops)")}
             return [(name, kind) for name, kind in ADDED_COLUMNS if name not in present]
 
         if lacking():
             with self._transaction():  # another process may be opening it too: ask again
                 for name, kind in lacking():
-                    self._db.execute(f"ALTER TABLE ops ADD COLUMN {name} {kind}")
-        self._db.execute("CREATE INDEX IF NOT EXISTS ops_by_stored ON ops (circle, stored)")
+                    self.db.execute(f"ALTER TABLE ops ADD COLUMN {name} {kind}")
+        self.db.execute("CREATE INDEX IF NOT EXISTS ops_by_stored ON ops (circle, stored)")
         # Snapshots and the text index count on every op having a number: the older ones
         # are the first (0), before any numbered write.
-        if self._db.execute("SELECT 1 FROM ops WHERE stored IS NULL LIMIT 1").fetchone():
-            self._db.execute("UPDATE ops SET stored = 0 WHERE stored IS NULL")
+        if self.db.execute("SELECT 1 FROM ops WHERE stored IS NULL LIMIT 1").fetchone():
+            self.db.execute("UPDATE ops SET stored = 0 WHERE stored IS NULL")
 
 
 def decode_stored(
@@ -593,54 +685,21 @@ def _private_file(path: Path) -> None:
             os.chmod(each, 0o600)
 
 
-_pause = time.sleep  # between tries of a write SQLite refused at once
-_TRIES = 50
-_TRY_AGAIN_S = 0.01
-
-
-def _take_write_lock(
-    db: sqlite3.Connection, sql: str, params: tuple[object, ...], busy_s: float
-) -> None:
-    """Run a statement that takes the file's write lock (BEGIN IMMEDIATE, a lone write).
-
-    SQLite refuses it at once ("database is locked"), without waiting out the busy
-    timeout, when a read another thread began on this shared connection is still open
-    (the sync loop reading while the store thread writes) and another connection (the
-    text indexer, another process) has written since: the read's snapshot is too old to
-    write from. That read ends within moments, so try again, as SQLite would have waited
-    for a lock; a player's answer was refused as "another program is holding the circle"
-    in a busy ssh-serve worker. A refusal that took the busy timeout is another
-    program's lock, and is raised."""
-    for tries_left in range(_TRIES - 1, -1, -1):
-        started = time.monotonic()
-        try:
-            db.execute(sql, params)
-            return
-        except sqlite3.OperationalError as error:
-            waited = time.monotonic() - started
-            if "locked" not in str(error) or waited >= busy_s / 2 or not tries_left:
-                raise
-        _pause(_TRY_AGAIN_S)
-
-
 class _Transaction:
     """BEGIN IMMEDIATE … COMMIT, rolled back on error (the connection is in autocommit)."""
 
-    def __init__(self, db: sqlite3.Connection, lock: threading.RLock, busy_s: float) -> None:
+    def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
-        self._lock = lock
-        self._busy_s = busy_s
 
     def __enter__(self) -> None:
-        self._lock.acquire()
-        try:
-            _take_write_lock(self._db, "BEGIN IMMEDIATE", (), self._busy_s)
-        except BaseException:
-            self._lock.release()
-            raise
+        self._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         try:
-            self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+            if kind is None:
+                self._db.execute("COMMIT")
         finally:
-            self._lock.release()
+            # A failed statement or COMMIT may leave the transaction open (or SQLite may
+            # have ended it already): the writer's next BEGIN must find none.
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")

@@ -99,7 +99,7 @@ from ..core.wording import in_words
 from ..store.db import CircleRecord, Store
 from . import authorship, snapshots, synclog
 from .catchup import HISTORY_PAGE, CatchUp, worth_a_preview
-from .intents import CircleIntents, Refused, StoreBusy
+from .intents import CircleIntents, NotStored, Refused, StoreBusy
 from .keys import LostKey, MemberKeys
 from .reading import CACHED_TEXTS, PostTexts, Searcher, StoreReader, TextIndexer
 from .tasks import cancelled
@@ -150,13 +150,17 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def _store_trouble(error: sqlite3.Error) -> Refused:
+# A member's op the disk refused is stored again after these pauses before they hear no.
+STORE_AGAIN_SECONDS = (0.05, 0.5, 2.0)
+
+
+def _store_trouble(error: sqlite3.Error) -> NotStored:
     """Why a write a member asked for did not reach the disk, in their words."""
     if "locked" in str(error) or "busy" in str(error):
         return StoreBusy(
             N_("another program is holding this computer's copy of the circle: try again")
         )
-    return Refused(Message("it could not be saved on this computer ({error})", error=str(error)))
+    return NotStored(Message("it could not be saved on this computer ({error})", error=str(error)))
 
 
 class SharedCircle:
@@ -394,11 +398,25 @@ class SharedCircle:
         return await loop.run_in_executor(self._store_thread, partial(work, *args))
 
     async def write(self, work: Callable[..., T], *args: Any) -> T:
-        """A write a member asked for: Refused, in their words, when the disk says no."""
-        try:
-            return await self.in_store(work, *args)
-        except sqlite3.Error as error:
-            raise _store_trouble(error) from None
+        """A write a member asked for (their op, a quiz's keys), tried again after a
+        pause when the disk refuses it: another program's lock held past the busy
+        timeout, a disk that failed for a moment. A live answer or a ``quiz.join``
+        refused once was lost to its player, the room waiting for them (issue 13). Each
+        such write done twice is done once (an op is kept by its id, with the id, stamp
+        and signature it was made with; keys by their hash). Refused, in the member's
+        words, when the disk still says no."""
+        pauses = iter(STORE_AGAIN_SECONDS)
+        while True:
+            try:
+                return await self.in_store(work, *args)
+            except sqlite3.Error as error:
+                trouble, pause = _store_trouble(error), next(pauses, None)
+                # Not tried again: another program's lock, waited for already (the busy
+                # timeout; StoreBusy says to try later), or a file that is wrong itself.
+                transient = isinstance(error, sqlite3.OperationalError)
+                if pause is None or not transient or isinstance(trouble, StoreBusy):
+                    raise trouble from None
+            await asyncio.sleep(pause)
 
     def write_behind(self, what: str, to: str, work: Callable[..., object], *args: Any) -> None:
         """Queue a write nobody waits for; if it fails, a notice to member ``to`` says

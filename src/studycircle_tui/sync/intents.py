@@ -25,9 +25,14 @@ class Refused(Exception):
     post is too long, the store is busy…). Nothing was stored."""
 
 
-class StoreBusy(Refused):
+class NotStored(Refused):
+    """Not done: this computer's copy of the circle could not be written (the disk said
+    no, tried again). Unlike a rule's no, the same thing asked again may be done."""
+
+
+class StoreBusy(NotStored):
     """Not done *yet*: another program holds this computer's copy of the circle. The
-    same thing asked again once it lets go can be done (a rule's no cannot)."""
+    same thing asked again once it lets go can be done."""
 
 
 class CircleIntents(ABC):

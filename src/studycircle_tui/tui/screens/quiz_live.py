@@ -27,6 +27,7 @@ from ...core.replica import Change
 from ...core.state import Quiz, QuizSession
 from ...i18n import N_, _
 from ...sync.engine import CircleService
+from ...sync.intents import NotStored
 from ...sync.pacer import next_at
 from ...sync.quizrun import LiveStage, Stage, live_stage, players_expected, seat
 from ..actions import bindings_for, key_for
@@ -56,6 +57,9 @@ TICK_SECONDS = 0.25
 # redrawing for each of thirty answers was most of an ssh-serve worker's time while a
 # question was open (bench/ssh_sessions.py); a room joining at once is the same crowd.
 ROOM_SECONDS = 0.5
+# A join this computer could not store (``NotStored``) is asked again this much later,
+# while the player is still out: they came to play, and the room waits for them.
+JOIN_AGAIN_SECONDS = 3.0
 LEAD_ACTIONS = {"advance", "pause", "add_time", "skip", "end"}
 ROOM_OPS = ("quiz.answer", "quiz.answered", "quiz.join", "quiz.leave")
 
@@ -158,7 +162,15 @@ class LiveQuizScreen(QuestionScreen):
             "out",
             "left",
         ):
-            ask(self, self.runner.join, self.session_id, done=self.refreshed)
+            ask(self, self._join, done=self.refreshed)
+
+    async def _join(self) -> None:
+        """Join; asked again a little later when this computer could not store it."""
+        try:
+            await self.runner.join(self.session_id)
+        except NotStored:
+            self.set_timer(JOIN_AGAIN_SECONDS, self._come_in)
+            raise  # and the player is told why they are not in yet
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in LEAD_ACTIONS and not self._hosts():
@@ -552,12 +564,29 @@ class LiveQuizScreen(QuestionScreen):
         if value is None:
             self.notify(problem, severity="warning")
             return
-        event.input.value = ""
-        self._send(value)
+        typed, event.input.value = event.input.value, ""
+        self._send(value, typed)
 
-    def _send(self, value: object) -> None:
-        ask(self, self._answer, self.stage().question, value, done=self.refreshed)
+    def _send(self, value: object, typed: str = "") -> None:
+        ask(
+            self,
+            self._answer,
+            self.stage().question,
+            value,
+            done=self.refreshed,
+            refused=lambda reason: self._keep_typed(typed),
+        )
         self.query_one("#quiz-body").focus()
+
+    def _keep_typed(self, typed: str) -> None:
+        """An answer not taken (its reason said beside): what was typed is back in the
+        box, to send again with enter (a picked choice stays picked, a key is pressed
+        again)."""
+        if not typed:
+            return
+        box = self.query_one("#quiz-typed", Input)
+        if not box.value:  # unless they have started typing again
+            box.value = typed
 
     async def _answer(self, question: int, value: object) -> None:
         """Answer ``question`` unless it is answered (a key pressed twice) or over."""
