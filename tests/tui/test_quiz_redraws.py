@@ -12,6 +12,7 @@ apps in one ssh-serve worker, every redraw no one sees is paid thirty times a ch
 from contextlib import AsyncExitStack
 
 from note_helpers import until
+from textual.screen import Screen
 from textual.widgets import OptionList
 
 from quiz_helpers import lobby, quiz_circle
@@ -153,3 +154,32 @@ async def test_a_count_that_changes_in_place_is_drawn_without_a_layout(tmp_path)
         await until(pilot, lambda: "Answers are closed" in _status(live))
         assert layouts[-1] is True
         del status.refresh
+
+
+async def test_a_step_that_changes_the_screen_s_shape_is_laid_out_once(tmp_path, monkeypatch):
+    """The close (the countdown goes, the status loses lines) lays the screen out once:
+    the sizes that layout finds do not ask for a second one (compat.LaidOutOnce)."""
+    circle = await quiz_circle(tmp_path)
+    session = await lobby(circle)
+    await QuizRunner(circle.lead).open_question(session, 0)
+    await circle.sync()
+    ayu = circle.players[0]
+    async with _app(ayu).run_test(size=(80, 24)) as pilot:
+        live = await _join(pilot)
+        await pilot.press("2")  # Ayu answers
+        await circle.sync()
+        await until(pilot, lambda: "1 of 3" in _status(live))
+        await pilot.pause(ROOM_SECONDS * 2)  # the room's redraw, if one was coming, is done
+        layouts = []
+        original = Screen._refresh_layout
+
+        def counted(screen, *args, **options):
+            layouts.append(screen)
+            return original(screen, *args, **options)
+
+        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        await QuizRunner(circle.lead).close(session)
+        await circle.sync()
+        await until(pilot, lambda: "Answers are closed" in _status(live))
+        await pilot.pause(0.2)  # any second layout would come within a few frames
+        assert layouts == [live]

@@ -26,7 +26,9 @@ What is here, and who needs it:
   ssh-serve driver feeds it the bytes of each player's SSH channel
   (``remote/session_driver.py``);
 - which screens under the top one can be seen: none under an opaque screen (the app,
-  ``ShowsOnlyWhatIsSeen``).
+  ``ShowsOnlyWhatIsSeen``);
+- a widget's size, found by a layout, taken without asking for another layout (the
+  quiz screens' widgets, ``LaidOutOnce``).
 """
 
 import os
@@ -219,6 +221,27 @@ class ShowsOnlyWhatIsSeen(App[ReturnType]):
         if stack and stack[-1].styles.background.a == 1:
             return []
         return super()._background_screens
+
+
+# --- layout ---------------------------------------------------------------------------
+
+
+class LaidOutOnce(Widget):
+    """A widget that takes the size a layout found without asking for another layout.
+
+    Textual hands a widget its new size through the ``virtual_size`` reactive, which
+    asks for a layout: so every layout that changes a widget's size is followed by a
+    second layout of the whole screen, which finds every widget where the first put it.
+    A live quiz changes shape at each step (a question asked, an answer given, the
+    close, the reveal) in every player's app; in an ssh-serve worker that second layout
+    was paid fifteen times a step. Textual itself takes sizes this way when it only
+    scrolls (``Screen._refresh_layout(scroll=True)``). A scrollbar that comes or goes
+    still asks for its layout (it narrows what is beside it)."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
 
 # --- toasts ---------------------------------------------------------------------------
