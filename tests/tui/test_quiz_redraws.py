@@ -17,9 +17,11 @@ from textual.widgets import OptionList
 
 from quiz_helpers import lobby, quiz_circle
 from studycircle_tui.config import Settings
+from studycircle_tui.core.replica import Change
 from studycircle_tui.sync.quizrun import QuizRunner
 from studycircle_tui.tui.app import StudyCircleApp
-from studycircle_tui.tui.messages import SyncStatusChanged
+from studycircle_tui.tui.messages import CircleChanged, SyncStatusChanged
+from studycircle_tui.tui.screens import quiz_live
 from studycircle_tui.tui.screens.quiz import QuizPaneScreen
 from studycircle_tui.tui.screens.quiz_live import ROOM_SECONDS, LiveQuizScreen
 
@@ -183,3 +185,42 @@ async def test_a_step_that_changes_the_screen_s_shape_is_laid_out_once(tmp_path,
         await until(pilot, lambda: "Answers are closed" in _status(live))
         await pilot.pause(0.2)  # any second layout would come within a few frames
         assert layouts == [live]
+
+
+async def test_a_redraw_of_the_whole_screen_takes_the_room_s_pending_redraw_with_it(
+    tmp_path, monkeypatch
+):
+    """Others' answers wait ROOM_SECONDS to be drawn; a step that redraws the screen
+    before then (the close) shows their counts too, and the room's redraw is not made
+    after it."""
+    monkeypatch.setattr(quiz_live, "ROOM_SECONDS", 60.0)  # Budi's answer waits meanwhile
+    circle = await quiz_circle(tmp_path)
+    session = await lobby(circle)
+    await QuizRunner(circle.lead).open_question(session, 0)
+    await circle.sync()
+    ayu, budi = circle.players[0], circle.players[1]
+    async with _app(ayu).run_test(size=(80, 24)) as pilot:
+        live = await _join(pilot)
+        await pilot.press("2")  # Ayu answers
+        await circle.sync()
+        await until(pilot, lambda: "1 of 3" in _status(live))
+        await pilot.pause(ROOM_SECONDS * 2)  # the room's redraw, if one was coming, is done
+        budis = await QuizRunner(budi).answer(session, 0, [0])
+        await circle.sync()
+        await pilot.pause()
+        live.post_message(CircleChanged(Change([budis])))  # as Budi's answer reaches it
+        await until(pilot, lambda: live._room_timer is not None)  # and waits
+        drawn = []
+        original = live.refresh_view
+
+        def counting() -> None:
+            drawn.append(1)
+            original()
+
+        live.refresh_view = counting  # type: ignore[method-assign]
+        live.refreshed()  # a step redraws the whole screen (as the close's change does)
+        assert live._room_timer is None
+        assert "2 of 3" in _status(live)
+        await pilot.pause(0.2)
+        assert len(drawn) == 1
+        del live.refresh_view

@@ -189,6 +189,9 @@ class LiveQuizScreen(QuestionScreen):
     # --- showing ----------------------------------------------------------------------
 
     def on_circle_changed(self, message: CircleChanged) -> None:
+        # Textual runs each class's handler in turn: QuizBaseScreen's would redraw at
+        # once whatever changed, and others' answers would never wait for the room's.
+        message.prevent_default()
         if self.covered():
             return  # drawn when it shows again (on_screen_resume)
         if self._others_answering(message.change):
@@ -218,6 +221,9 @@ class LiveQuizScreen(QuestionScreen):
         self.refresh_view()
 
     def refresh_view(self) -> None:
+        if self._room_timer is not None:  # this redraw shows the room's counts too
+            self._room_timer.stop()
+            self._room_timer = None
         if self.session_id not in self.service.state.sessions:
             return
         stage = self.stage()
