@@ -288,11 +288,19 @@ class FeedbackView(QuizText):
 
     DEFAULT_CSS = "FeedbackView { height: auto; padding: 0 1; }"
 
+    _shown: tuple | None = None
+
     def show(self, question: Question, texts: list[str]) -> bool:
-        """Show the non-empty ``texts``; False (and nothing shown) when there are none."""
-        parts = [formatted(question, text) for text in texts if text.strip()]
-        self.update(Group(*parts) if parts else "")
-        return bool(parts)
+        """Show the non-empty ``texts``; False (and nothing shown) when there are none.
+        Drawn again only when they change: an update lays the whole screen out, and a
+        revealed question is shown again at each change of the room (see ShownText)."""
+        kept = [text for text in texts if text.strip()]
+        shown = (question, kept)
+        if shown != self._shown:
+            self._shown = shown
+            parts = [formatted(question, text) for text in kept]
+            self.update(Group(*parts) if parts else "")
+        return bool(kept)
 
 
 class Leaderboard(ShownText):
