@@ -373,3 +373,44 @@ async def test_a_screen_under_an_opaque_one_is_not_drawn_and_under_a_dialog_it_s
         await pilot.app.push_screen(Over())
         await pilot.pause()
         assert not under.is_current
+
+
+class Growing(App[None]):
+    def __init__(self, text: type[Static]) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield self.text("one line", id="grows")
+
+
+class OnceText(Static, compat.LaidOutOnce):
+    pass
+
+
+async def _layouts_when_a_text_grows(text: type[Static], monkeypatch) -> int:
+    layouts: list[int] = []
+    original = Screen._refresh_layout
+
+    def counted(screen, *args, **options):
+        layouts.append(1)
+        return original(screen, *args, **options)
+
+    async with Growing(text).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        pilot.app.query_one("#grows", Static).update("one\ntwo\nthree")
+        for _ in range(5):
+            await pilot.pause()
+        monkeypatch.undo()
+        assert pilot.app.query_one("#grows").size.height == 3
+    return len(layouts)
+
+
+async def test_a_size_a_layout_found_asks_for_another_layout_but_not_in_a_laid_out_once(
+    monkeypatch,
+):
+    """What ``LaidOutOnce`` is for: Textual lays the screen out again after a layout
+    that changed a widget's size; a ``LaidOutOnce`` widget takes its size as it is."""
+    assert await _layouts_when_a_text_grows(Static, monkeypatch) == 2
+    assert await _layouts_when_a_text_grows(OnceText, monkeypatch) == 1
