@@ -18,6 +18,7 @@ import pytest
 from rich.color import ColorSystem
 from rich.console import Console
 from rich.style import Style
+from textual._compositor import Compositor
 from textual.app import App, ComposeResult, InvalidThemeError
 from textual.dom import DOMNode
 from textual.drivers._writer_thread import WriterThread
@@ -25,6 +26,7 @@ from textual.drivers.linux_driver import LinuxDriver
 from textual.geometry import Size
 from textual.notifications import Notification, Notify
 from textual.reactive import reactive
+from textual.screen import ModalScreen, Screen
 from textual.scroll_view import ScrollView
 from textual.widget import Widget
 from textual.widgets import Footer, Static
@@ -298,3 +300,117 @@ async def test_footer_keys_made_compact_before_they_mount_are_styled_once(monkey
     ours = await keys_shown(AppFooter)
     assert not restyled
     assert ours == textuals and all("-compact" in classes for classes in ours)
+
+
+class Under(Screen[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("under")
+
+    def on_notify(self, message: Notify) -> None:
+        """Any message it handles: a circle change reaches every screen of the stack."""
+
+
+class Over(Screen[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("over")
+
+
+class Dialog(ModalScreen[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("dialog")
+
+
+async def _full_renders_of_the_top_while_the_one_under_handles_messages(
+    app: App[None], top: Screen[None], monkeypatch
+) -> int:
+    renders: list[int] = []
+    original = Compositor.render_full_update
+
+    def counted(self, *args, **options):
+        renders.append(1)
+        return original(self, *args, **options)
+
+    async with app.run_test(size=SIZE) as pilot:
+        under = Under()
+        await app.push_screen(under)
+        await app.push_screen(top)
+        await pilot.pause()
+        monkeypatch.setattr(Compositor, "render_full_update", counted)
+        for _ in range(3):
+            under.post_message(Notify(Notification("news")))
+            await pilot.pause()
+        monkeypatch.undo()
+        return len(renders)
+
+
+async def test_textual_redraws_the_whole_top_screen_when_the_screen_under_it_is_idle(
+    monkeypatch,
+):
+    """What ``ShowsOnlyWhatIsSeen`` is for: in Textual the screen under an opaque one is
+    'current', and each message it handles repaints the whole top screen."""
+    drawn = await _full_renders_of_the_top_while_the_one_under_handles_messages(
+        Board(), Over(), monkeypatch
+    )
+    assert drawn >= 2
+
+
+async def test_a_screen_under_an_opaque_one_is_not_drawn_and_under_a_dialog_it_shows(
+    monkeypatch,
+):
+    class Quiet(compat.ShowsOnlyWhatIsSeen[None]):
+        pass
+
+    drawn = await _full_renders_of_the_top_while_the_one_under_handles_messages(
+        Quiet(), Over(), monkeypatch
+    )
+    assert drawn == 0
+    async with Quiet().run_test(size=SIZE) as pilot:
+        under = Under()
+        await pilot.app.push_screen(under)
+        await pilot.app.push_screen(Dialog())
+        await pilot.pause()
+        assert under.is_current  # seen through the dialog's translucent background
+        await pilot.app.push_screen(Over())
+        await pilot.pause()
+        assert not under.is_current
+
+
+class Growing(App[None]):
+    def __init__(self, text: type[Static]) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield self.text("one line", id="grows")
+
+
+class OnceText(Static, compat.LaidOutOnce):
+    pass
+
+
+async def _layouts_when_a_text_grows(text: type[Static], monkeypatch) -> int:
+    layouts: list[int] = []
+    original = Screen._refresh_layout
+
+    def counted(screen, *args, **options):
+        layouts.append(1)
+        return original(screen, *args, **options)
+
+    async with Growing(text).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        pilot.app.query_one("#grows", Static).update("one\ntwo\nthree")
+        for _ in range(5):
+            await pilot.pause()
+        monkeypatch.undo()
+        assert pilot.app.query_one("#grows").size.height == 3
+    return len(layouts)
+
+
+async def test_a_size_a_layout_found_asks_for_another_layout_but_not_in_a_laid_out_once(
+    monkeypatch,
+):
+    """What ``LaidOutOnce`` is for: Textual lays the screen out again after a layout
+    that changed a widget's size; a ``LaidOutOnce`` widget takes its size as it is."""
+    assert await _layouts_when_a_text_grows(Static, monkeypatch) == 2
+    assert await _layouts_when_a_text_grows(OnceText, monkeypatch) == 1

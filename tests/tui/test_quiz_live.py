@@ -62,6 +62,9 @@ async def test_a_live_quiz_with_a_lead_and_three_players_scores_as_worked_out(
     import studycircle_tui.tui.screens.quiz_live as live
 
     monkeypatch.setattr(live, "TICK_SECONDS", 1000)
+    # Each step's screens are read as soon as it is synced: the room's redraw (others'
+    # answers and joins, drawn at most every ROOM_SECONDS) comes at once here.
+    monkeypatch.setattr(live, "ROOM_SECONDS", 0.001)
     apps = [StudyCircleApp(service, sync=False) for service in circle.everyone]
     async with AsyncExitStack() as stack:
         pilots = [await stack.enter_async_context(a.run_test(size=(100, 32))) for a in apps]

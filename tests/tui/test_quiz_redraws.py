@@ -9,18 +9,22 @@ apps in one ssh-serve worker, every redraw no one sees is paid thirty times a ch
   laying the whole screen out; one that gains or loses lines is laid out.
 """
 
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from note_helpers import until
+from textual.screen import Screen
 from textual.widgets import OptionList
 
 from quiz_helpers import lobby, quiz_circle
 from studycircle_tui.config import Settings
+from studycircle_tui.core.replica import Change
 from studycircle_tui.sync.quizrun import QuizRunner
 from studycircle_tui.tui.app import StudyCircleApp
-from studycircle_tui.tui.messages import SyncStatusChanged
+from studycircle_tui.tui.messages import CircleChanged, SyncStatusChanged
+from studycircle_tui.tui.screens import quiz_live
 from studycircle_tui.tui.screens.quiz import QuizPaneScreen
 from studycircle_tui.tui.screens.quiz_live import ROOM_SECONDS, LiveQuizScreen
+from studycircle_tui.tui.widgets.quiz_views import FeedbackView
 
 
 def _app(service) -> StudyCircleApp:
@@ -36,6 +40,23 @@ async def _join(pilot) -> LiveQuizScreen:
     await pilot.pause()
     assert isinstance(pilot.app.screen, LiveQuizScreen)
     return pilot.app.screen
+
+
+@asynccontextmanager
+async def _answered(tmp_path, key: str):
+    """Question 1 asked, and Ayu's app on it having answered with ``key``, counted in
+    the room: (the circle, the session, Ayu's pilot, her live screen)."""
+    circle = await quiz_circle(tmp_path)
+    session = await lobby(circle)
+    await QuizRunner(circle.lead).open_question(session, 0)
+    await circle.sync()
+    async with _app(circle.players[0]).run_test(size=(80, 24)) as pilot:
+        live = await _join(pilot)
+        await pilot.press(key)
+        await until(pilot, lambda: live.my_answer(0) is not None)  # made in a worker
+        await circle.sync()
+        await until(pilot, lambda: "1 of 3" in _status(live))
+        yield circle, session, pilot, live
 
 
 def _listed(pane: QuizPaneScreen) -> str:
@@ -124,16 +145,8 @@ def _status(screen: LiveQuizScreen) -> str:
 
 
 async def test_a_count_that_changes_in_place_is_drawn_without_a_layout(tmp_path):
-    circle = await quiz_circle(tmp_path)
-    session = await lobby(circle)
-    await QuizRunner(circle.lead).open_question(session, 0)
-    await circle.sync()
-    ayu, budi = circle.players[0], circle.players[1]
-    async with _app(ayu).run_test(size=(80, 24)) as pilot:
-        live = await _join(pilot)
-        await pilot.press("2")  # Ayu answers
-        await circle.sync()
-        await until(pilot, lambda: "1 of 3" in _status(live))
+    async with _answered(tmp_path, "2") as (circle, session, pilot, live):
+        budi = circle.players[1]
         status = live.query_one("#quiz-status")
         layouts = []
         refresh = status.refresh
@@ -153,3 +166,80 @@ async def test_a_count_that_changes_in_place_is_drawn_without_a_layout(tmp_path)
         await until(pilot, lambda: "Answers are closed" in _status(live))
         assert layouts[-1] is True
         del status.refresh
+
+
+async def test_a_step_that_changes_the_screen_s_shape_is_laid_out_once(tmp_path, monkeypatch):
+    """The close (the countdown goes, the status loses lines) lays the screen out once:
+    the sizes that layout finds do not ask for a second one (compat.LaidOutOnce)."""
+    async with _answered(tmp_path, "2") as (circle, session, pilot, live):
+        await pilot.pause(ROOM_SECONDS * 2)  # the room's redraw, if one was coming, is done
+        layouts = []
+        original = Screen._refresh_layout
+
+        def counted(screen, *args, **options):
+            layouts.append(screen)
+            return original(screen, *args, **options)
+
+        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        await QuizRunner(circle.lead).close(session)
+        await circle.sync()
+        await until(pilot, lambda: "Answers are closed" in _status(live))
+        await pilot.pause(0.2)  # any second layout would come within a few frames
+        assert layouts == [live]
+
+
+async def test_a_revealed_question_shown_again_unchanged_keeps_its_feedback(tmp_path):
+    """Once revealed, the screen is shown again at each change of the room (a late
+    answer, a sync): its feedback, unchanged, is not given again (an update lays the
+    whole screen out)."""
+    # Wrong, with its feedback ("Three items." is for the right one).
+    async with _answered(tmp_path, "b") as (circle, session, pilot, live):
+        lead = QuizRunner(circle.lead)
+        await lead.close(session)
+        await lead.reveal(session)
+        await circle.sync()
+        await until(pilot, lambda: "Answer:" in _status(live))
+        feedback = live.query_one(FeedbackView)
+        given = []
+        update = feedback.update
+
+        def noting(*args, **options) -> None:
+            given.append(args)
+            update(*args, **options)
+
+        feedback.update = noting  # type: ignore[method-assign]
+        live.refresh_view()
+        assert not given
+        # The positive control: other feedback is given.
+        feedback.show(live.quiz.questions[0], ["Something else."])
+        assert given
+        del feedback.update
+
+
+async def test_a_redraw_of_the_whole_screen_takes_the_room_s_pending_redraw_with_it(
+    tmp_path, monkeypatch
+):
+    """Others' answers wait ROOM_SECONDS to be drawn; a step that redraws the screen
+    before then (the close) shows their counts too, and the room's redraw is not made
+    after it."""
+    monkeypatch.setattr(quiz_live, "ROOM_SECONDS", 60.0)  # Budi's answer waits meanwhile
+    async with _answered(tmp_path, "2") as (circle, session, pilot, live):
+        budis = await QuizRunner(circle.players[1]).answer(session, 0, [0])
+        await circle.sync()
+        await pilot.pause()
+        live.post_message(CircleChanged(Change([budis])))  # as Budi's answer reaches it
+        await until(pilot, lambda: live._room_timer is not None)  # and waits
+        drawn = []
+        original = live.refresh_view
+
+        def counting() -> None:
+            drawn.append(1)
+            original()
+
+        live.refresh_view = counting  # type: ignore[method-assign]
+        live.refreshed()  # a step redraws the whole screen (as the close's change does)
+        assert live._room_timer is None
+        assert "2 of 3" in _status(live)
+        await pilot.pause(0.2)
+        assert len(drawn) == 1
+        del live.refresh_view

@@ -20,7 +20,7 @@ from studycircle_tui.core.ops import Key, Question
 from studycircle_tui.core.state import Quiz, QuizSession
 from studycircle_tui.sync.quizrun import QuizRunner, live_stage
 from studycircle_tui.tui.app import StudyCircleApp
-from studycircle_tui.tui.screens import quiz_room
+from studycircle_tui.tui.screens import quiz_live, quiz_room
 from studycircle_tui.tui.screens.quiz_dialogs import LiveSettingsScreen
 from studycircle_tui.tui.screens.quiz_live import LiveQuizScreen
 
@@ -58,8 +58,11 @@ async def _join(pilot) -> LiveQuizScreen:
 
 
 async def test_the_lobby_lists_players_as_they_join_and_a_late_joiner_plays_from_the_next(
-    tmp_path,
+    tmp_path, monkeypatch
 ):
+    # Each step's screens are read as soon as it is synced: the room's redraw (others'
+    # joins and answers, drawn at most every ROOM_SECONDS) comes at once here.
+    monkeypatch.setattr(quiz_live, "ROOM_SECONDS", 0.001)
     circle = await quiz_circle(tmp_path)
     lead = QuizRunner(circle.lead)
     session = (await lead.start(circle.quiz)).id

@@ -49,7 +49,7 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(5_000, 10, 1_000)
 
 
-class StudyCircleApp(App[str | None]):
+class StudyCircleApp(compat.ShowsOnlyWhatIsSeen[str | None]):
     """Returns the id of the circle to open next when the member switched circles."""
 
     # The notes screens' sheet is read with the app's own: Textual reads a screen's

@@ -24,7 +24,11 @@ What is here, and who needs it:
   one process, and each draws times in its own format (``timefmt.py``);
 - Textual's parser of what a terminal sends (keys, mouse, paste, focus, resize): the
   ssh-serve driver feeds it the bytes of each player's SSH channel
-  (``remote/session_driver.py``).
+  (``remote/session_driver.py``);
+- which screens under the top one can be seen: none under an opaque screen (the app,
+  ``ShowsOnlyWhatIsSeen``);
+- a widget's size, found by a layout, taken without asking for another layout (the
+  quiz screens' widgets, ``LaidOutOnce``).
 """
 
 import os
@@ -37,10 +41,11 @@ from rich.style import Style
 from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
 from textual._context import active_app
 from textual._xterm_parser import XTermParser
-from textual.app import App, InvalidThemeError
+from textual.app import App, InvalidThemeError, ReturnType
 from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.notifications import Notification
+from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -190,6 +195,53 @@ def outlive_the_terminal(driver: object) -> None:
     follow then fill its queue, and the app's loop blocks on the next one, so the app
     never finishes ending."""
     driver._file = _TerminalOutput(driver._file)  # type: ignore[attr-defined]
+
+
+# --- screens under another -----------------------------------------------------------
+
+
+class ShowsOnlyWhatIsSeen(App[ReturnType]):
+    """An app whose screens under an opaque one are not drawn.
+
+    Textual counts the screen right under the top one as seen through it whatever the
+    top screen's background (``App._background_screens``), so that screen stays
+    "current": each message it handles (every circle change reaches every screen of the
+    stack) ends in an idle that repaints it whole, and a covered screen's repaint
+    refreshes the whole top screen, which then renders every cell again. In an
+    ssh-serve worker that was a full render of each player's live quiz at each of the
+    room's answers: about a third of the worker's drawing (bench/ssh_sessions.py).
+    Under an opaque screen nothing shows (``Screen.render`` blends the screen below only
+    into a translucent background), so none is drawn; a screen shown again is laid out
+    and drawn whole (``Screen._on_screen_resume``). Dialogs, translucent, still show
+    what is under them."""
+
+    @property
+    def _background_screens(self) -> list[Screen]:
+        stack = self._screen_stack
+        if stack and stack[-1].styles.background.a == 1:
+            return []
+        return super()._background_screens
+
+
+# --- layout ---------------------------------------------------------------------------
+
+
+class LaidOutOnce(Widget):
+    """A widget that takes the size a layout found without asking for another layout.
+
+    Textual hands a widget its new size through the ``virtual_size`` reactive, which
+    asks for a layout: so every layout that changes a widget's size is followed by a
+    second layout of the whole screen, which finds every widget where the first put it.
+    A live quiz changes shape at each step (a question asked, an answer given, the
+    close, the reveal) in every player's app; in an ssh-serve worker that second layout
+    was paid fifteen times a step. Textual itself takes sizes this way when it only
+    scrolls (``Screen._refresh_layout(scroll=True)``). A scrollbar that comes or goes
+    still asks for its layout (it narrows what is beside it)."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
 
 # --- toasts ---------------------------------------------------------------------------

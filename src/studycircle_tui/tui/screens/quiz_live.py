@@ -17,7 +17,7 @@ About 550 lines, kept whole: one screen's stages, keys and layout, read top to b
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.events import Key as KeyEvent
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Static
@@ -42,6 +42,8 @@ from ..widgets.quiz_views import (
     FeedbackView,
     Leaderboard,
     QuestionView,
+    QuizBody,
+    QuizText,
     answer_hint,
     needs_typing,
     show_markup,
@@ -131,18 +133,18 @@ class LiveQuizScreen(QuestionScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="quiz-live"):
             yield Label("", id="quiz-live-title", classes="quiz-title")
-            with VerticalScroll(id="quiz-body"):
-                yield Static("", id="quiz-lobby")
+            with QuizBody(id="quiz-body"):
+                yield QuizText("", id="quiz-lobby")
                 yield Countdown(id="quiz-countdown")
                 yield QuestionView(id="quiz-question")
                 yield Input(id="quiz-typed", placeholder=_("Your answer"))
-                yield Static("", id="quiz-status")
+                yield QuizText("", id="quiz-status")
                 yield FeedbackView(id="quiz-explain")
-                yield Static("", id="quiz-tally")
+                yield QuizText("", id="quiz-tally")
                 yield BarChart(id="quiz-chart")
                 yield Leaderboard(id="quiz-board")
                 yield DataTable(id="quiz-stats", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="quiz-note")
+            yield QuizText("", id="quiz-note")
         yield AppFooter()
 
     def on_mount(self) -> None:
@@ -199,6 +201,9 @@ class LiveQuizScreen(QuestionScreen):
     # --- showing ----------------------------------------------------------------------
 
     def on_circle_changed(self, message: CircleChanged) -> None:
+        # Textual runs each class's handler in turn: QuizBaseScreen's would redraw at
+        # once whatever changed, and others' answers would never wait for the room's.
+        message.prevent_default()
         if self.covered():
             return  # drawn when it shows again (on_screen_resume)
         if self._others_answering(message.change):
@@ -228,6 +233,9 @@ class LiveQuizScreen(QuestionScreen):
         self.refresh_view()
 
     def refresh_view(self) -> None:
+        if self._room_timer is not None:  # this redraw shows the room's counts too
+            self._room_timer.stop()
+            self._room_timer = None
         if self.session_id not in self.service.state.sessions:
             return
         stage = self.stage()

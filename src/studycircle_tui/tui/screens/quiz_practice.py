@@ -3,7 +3,7 @@ review. Marked on this device; only the score is shared (``quiz.result``), which
 each member's best score in the Quiz pane."""
 
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.events import Key as KeyEvent
 from textual.widgets import Input, Label, Static
 
@@ -19,6 +19,8 @@ from ..widgets.footer import AppFooter
 from ..widgets.quiz_views import (
     FeedbackView,
     QuestionView,
+    QuizBody,
+    QuizText,
     answer_hint,
     grade_markup,
     needs_typing,
@@ -50,13 +52,13 @@ class PracticeScreen(QuestionScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="quiz-practice"):
             yield Label("", id="quiz-practice-title", classes="quiz-title", markup=False)
-            with VerticalScroll(id="quiz-body"):
+            with QuizBody(id="quiz-body"):
                 yield QuestionView(id="quiz-question")
                 yield Input(id="quiz-typed", placeholder=_("Your answer"))
-                yield Static("", id="quiz-feedback")
+                yield QuizText("", id="quiz-feedback")
                 yield FeedbackView(id="quiz-explain")
-                yield Static("", id="quiz-review")
-            yield Static("", id="quiz-hint")
+                yield QuizText("", id="quiz-review")
+            yield QuizText("", id="quiz-hint")
         yield StatusLine(self.service, quiz_only=True)
         yield AppFooter()
 

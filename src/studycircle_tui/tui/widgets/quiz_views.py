@@ -8,7 +8,7 @@ from rich.console import Group, RenderableType
 from rich.markdown import Markdown
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Key as KeyEvent
 from textual.widgets import Input, Static
@@ -17,6 +17,7 @@ from ...core.ops import Key, Question
 from ...core.quizscore import Bar, Grade, choice_label, choice_weights
 from ...core.sessionscore import Standing, room_points
 from ...i18n import N_, _, ngettext
+from ..compat import LaidOutOnce
 from ..visible import markup_line, visible, visible_line
 
 CHOICE_KINDS = ("multiple_choice", "true_false", "multiple_answer")
@@ -46,7 +47,15 @@ def show_markup(widget: Static, old: str | None, new: str) -> None:
     widget.update(Content.from_markup(new), layout=not same_rows(widget, old, new))
 
 
-class ShownText(Static):
+class QuizText(Static, LaidOutOnce):
+    """A quiz screen's text: a change of its size is laid out once (``LaidOutOnce``)."""
+
+
+class QuizBody(VerticalScroll, LaidOutOnce):
+    """What a quiz screen scrolls: its height, changed by a step, laid out once."""
+
+
+class ShownText(QuizText):
     """A Static drawn again only when its text changes. A live quiz recomputes its views
     on each of the room's answers, most of them change nothing a player sees, and every
     update lays the whole screen out again (with thirty apps in one ssh-serve worker,
@@ -169,7 +178,7 @@ def answer_hint(question: Question) -> str:
     return _("Type your answer, then enter.")
 
 
-class QuestionView(Vertical):
+class QuestionView(Vertical, LaidOutOnce):
     """A question, its choices, and after the reveal the right ones."""
 
     DEFAULT_CSS = """
@@ -179,9 +188,9 @@ class QuestionView(Vertical):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes="-head")
-        yield Static("", classes="-text")
-        yield Static("", classes="-choices")
+        yield QuizText("", classes="-head")
+        yield QuizText("", classes="-text")
+        yield QuizText("", classes="-choices")
 
     _shown: tuple | None = None
 
@@ -273,17 +282,25 @@ class BarChart(ShownText):
         self.show_text("\n".join(lines))
 
 
-class FeedbackView(Static):
+class FeedbackView(QuizText):
     """Feedback on an answer and on the question, rendered as the question is written
     (Markdown or plain text): no raw ``*stars*`` or backticks on a player's screen."""
 
     DEFAULT_CSS = "FeedbackView { height: auto; padding: 0 1; }"
 
+    _shown: tuple | None = None
+
     def show(self, question: Question, texts: list[str]) -> bool:
-        """Show the non-empty ``texts``; False (and nothing shown) when there are none."""
-        parts = [formatted(question, text) for text in texts if text.strip()]
-        self.update(Group(*parts) if parts else "")
-        return bool(parts)
+        """Show the non-empty ``texts``; False (and nothing shown) when there are none.
+        Drawn again only when they change: an update lays the whole screen out, and a
+        revealed question is shown again at each change of the room (see ShownText)."""
+        kept = [text for text in texts if text.strip()]
+        shown = (question, kept)
+        if shown != self._shown:
+            self._shown = shown
+            parts = [formatted(question, text) for text in kept]
+            self.update(Group(*parts) if parts else "")
+        return bool(kept)
 
 
 class Leaderboard(ShownText):
