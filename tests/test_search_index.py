@@ -17,6 +17,7 @@ from studycircle_tui.core.replica import Replica
 from studycircle_tui.core.search import fold, parse_query, search
 from studycircle_tui.store import texts
 from studycircle_tui.store.db import Store
+from studycircle_tui.sync.reading import TextIndexer
 
 PROPERTY_SETTINGS = settings(
     deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
@@ -105,3 +106,29 @@ def test_search_through_the_index_equals_todays_matching_on_random_circles(histo
                 assert indexed == scan(state, ops, query, viewer), query
         finally:
             store.close()
+
+
+def test_stored_ops_without_text_do_not_wake_the_indexer_and_the_next_text_indexes_past_them(
+    tmp_path,
+):
+    """A live quiz's answers carry no text: each wake-up would be a write and a disk flush
+    beside the answers' own. A post after them is indexed, and so the mark passes them."""
+    circle_id, ops = _posts(["kalkulus"])
+    post = ops[-1]
+    store = Store(tmp_path / "replica.sqlite3")
+    indexer = TextIndexer(store.path, circle_id)
+    try:
+        assert indexer.idle()
+        asked = indexer._asked
+        quiet = [op for op in ops if op.type not in texts.TEXT_OPS]
+        store.add_ops(circle_id, quiet)
+        indexer.wake(quiet)
+        assert indexer._asked == asked  # not woken
+        store.add_ops(circle_id, [op for op in ops if op not in quiet])
+        indexer.wake([post])
+        assert indexer._asked == asked + 1
+        assert indexer.idle()
+        assert texts.unindexed(store.db, circle_id) == 0
+    finally:
+        indexer.close()
+        store.close()

@@ -365,7 +365,7 @@ class SharedCircle:
         """The op is on disk: send it, apply it (its text kept at hand, indexed soon),
         and wake the sync loop."""
         self._send_now()
-        self._indexer.wake()
+        self._indexer.wake([op])
         self._keep_texts([op])
         self._emit(self._shown.add_local(op))
         self._outbox_changed()
@@ -681,7 +681,7 @@ class SharedCircle:
             if fresh:
                 await self._check_signatures(fresh)
                 self.store.add_ops(self.record.id, fresh, verdicts=self.replica.signatures)
-                self._indexer.wake()
+                self._indexer.wake(fresh)
             # Every pull, new ops or not: held ops whose time has come fold now. While a
             # preview is shown, the replica folds the history out of sight (catchup.py).
             change = self._take(pulled.ops)
@@ -845,7 +845,7 @@ class SharedCircle:
         else:
             self._emit(self._take(fresh))
         if fresh:
-            self._indexer.wake()  # their texts, for search
+            self._indexer.wake(fresh)  # their texts, for search
         for op_id in store.missing(circle, pending):
             self._emit(self.replica.reject(op_id))
         self._outbox_changed()

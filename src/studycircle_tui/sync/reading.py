@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..core import search as rules
+from ..core.ops import Op
 from ..core.state import CircleState
 from ..store import texts
 from ..store.db import Store
@@ -196,8 +197,14 @@ class TextIndexer:
         self._thread = threading.Thread(target=self._run, name="text-index", daemon=True)
         self._thread.start()
 
-    def wake(self) -> None:
-        """Ops were stored: index them."""
+    def wake(self, stored: Iterable[Op] | None = None) -> None:
+        """Ops were stored (``stored``, or unsaid): index them. Stored ops that carry no
+        text (a live quiz's answers and joins) are left for the next wake-up that brings
+        a text to index past them: each wake-up is a write and a disk flush, thirty
+        answers a question in an ssh-serve worker, each contending with the answers'
+        own writes for the file."""
+        if stored is not None and not any(op.type in texts.TEXT_OPS for op in stored):
+            return
         with self._done:
             self._asked += 1
         self._wake.set()
