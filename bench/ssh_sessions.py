@@ -15,9 +15,9 @@ it). The p95 is taken over questions. Memory: with workers, (worker RSS - the wo
 RSS before anyone came) / players, per worker (max) and over all (mean), and the whole
 server's RSS; with an app per session, each app process's RSS.
 
-Runs, each on a fresh circle, in one go: the baseline (`--app-per-session`, the design
-before workers: one app and one service per player) with `--sessions` players, then
-workers with `--sessions` players and, asked for, with `--more` players. CPU time of
+Runs, each on a fresh circle, in one go: workers with `--sessions` players and, asked
+for, with `--more` players, then the baseline (`--app-per-session`, the design before
+workers: one app and one service per player) with `--sessions` players. CPU time of
 the server, the lead and this process, and the load average, are printed beside the wall
 times: the machine may be shared, and 2 cores carry the server, the lead and every client here.
 
@@ -573,7 +573,9 @@ def main() -> None:
     think = (float(low), float(high or low))
     plan = [("workers", args.sessions)] + ([("workers", args.more)] if args.more else [])
     if not args.no_baseline:
-        plan.insert(0, ("app-per-session", args.sessions))
+        # Last: thirty app processes leave the machine and this process busier for a
+        # while after they end (a run right after it took a third more CPU per question).
+        plan.append(("app-per-session", args.sessions))
     results = [
         asyncio.run(run(mode, n, args.questions, args.workers, think, args.profile))
         for mode, n in plan
