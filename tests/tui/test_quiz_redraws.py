@@ -59,6 +59,20 @@ async def _answered(tmp_path, key: str):
         yield circle, session, pilot, live
 
 
+def _counting_views(live: LiveQuizScreen) -> list[int]:
+    """Count the live screen's whole redraws from now on (``del live.refresh_view``
+    stops counting)."""
+    drawn: list[int] = []
+    original = live.refresh_view
+
+    def counting() -> None:
+        drawn.append(1)
+        original()
+
+    live.refresh_view = counting  # type: ignore[method-assign]
+    return drawn
+
+
 def _listed(pane: QuizPaneScreen) -> str:
     listing = pane.query_one("#quiz-list", OptionList)
     return str(listing.get_option_at_index(0).prompt)
@@ -107,14 +121,7 @@ async def test_the_live_screen_redraws_for_the_sync_only_when_its_own_answer_goe
         await circle.sync()
         await until(pilot, lambda: "Answer sent" in _status(live))
         await pilot.pause(ROOM_SECONDS * 2)  # the room's redraw, if one was coming, is done
-        drawn = []
-        original = live.refresh_view
-
-        def counting() -> None:
-            drawn.append(1)
-            original()
-
-        live.refresh_view = counting  # type: ignore[method-assign]
+        drawn = _counting_views(live)
         # Another player's op queued and sent: handled, and nothing drawn (the next
         # status, which draws, shows it was handled in its turn).
         live.post_message(SyncStatusChanged(ayu.status))
@@ -229,14 +236,7 @@ async def test_a_redraw_of_the_whole_screen_takes_the_room_s_pending_redraw_with
         await pilot.pause()
         live.post_message(CircleChanged(Change([budis])))  # as Budi's answer reaches it
         await until(pilot, lambda: live._room_timer is not None)  # and waits
-        drawn = []
-        original = live.refresh_view
-
-        def counting() -> None:
-            drawn.append(1)
-            original()
-
-        live.refresh_view = counting  # type: ignore[method-assign]
+        drawn = _counting_views(live)
         live.refreshed()  # a step redraws the whole screen (as the close's change does)
         assert live._room_timer is None
         assert "2 of 3" in _status(live)
