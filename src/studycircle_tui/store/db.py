@@ -248,7 +248,7 @@ class Store:
 
     @_written
     def save_circle(self, record: CircleRecord) -> None:
-        self._write(
+        self.db.execute(
             "INSERT OR REPLACE INTO circles VALUES (?, ?, ?, ?, ?, ?)",
             (
                 record.id,
@@ -277,7 +277,7 @@ class Store:
 
     @_written
     def mark_opened(self, circle_id: str, ms: int) -> None:
-        self._write("UPDATE circles SET opened_ms = ? WHERE id = ?", (ms, circle_id))
+        self.db.execute("UPDATE circles SET opened_ms = ? WHERE id = ?", (ms, circle_id))
 
     # --- ops --------------------------------------------------------------------------
 
@@ -523,7 +523,9 @@ class Store:
 
     @_written
     def set_cursor(self, circle_id: str, remote: str, cursor: str) -> None:
-        self._write("INSERT OR REPLACE INTO cursors VALUES (?, ?, ?)", (circle_id, remote, cursor))
+        self.db.execute(
+            "INSERT OR REPLACE INTO cursors VALUES (?, ?, ?)", (circle_id, remote, cursor)
+        )
 
     # --- drafts -----------------------------------------------------------------------
 
@@ -537,12 +539,12 @@ class Store:
     @_written
     def set_draft(self, circle_id: str, member: str, place: str, text: str) -> None:
         if text:
-            self._write(
+            self.db.execute(
                 "INSERT OR REPLACE INTO drafts VALUES (?, ?, ?, ?)",
                 (circle_id, member, place, text),
             )
         else:
-            self._write(
+            self.db.execute(
                 "DELETE FROM drafts WHERE circle = ? AND member = ? AND place = ?",
                 (circle_id, member, place),
             )
@@ -568,7 +570,7 @@ class Store:
     def save_quiz_keys(self, circle_id: str, key_hash: str, salts: str, keys: bytes) -> None:
         """Keep a live quiz's keys (JSON) and salts on this device, under the salted hash
         its ``quiz.create`` publishes; they leave it only one by one, in ``quiz.reveal``."""
-        self._write(
+        self.db.execute(
             "INSERT OR REPLACE INTO quiz_keys VALUES (?, ?, ?, ?)",
             (circle_id, key_hash, salts, keys),
         )
@@ -588,7 +590,7 @@ class Store:
     ) -> None:
         """Keep a key: this user's (``seed``: its private half), or a server's public
         key as its join gave it (member "@server", no seed)."""
-        self._write(
+        self.db.execute(
             "INSERT OR REPLACE INTO keys VALUES (?, ?, ?, ?, ?)",
             (circle_id, member, public, seed, ms),
         )
@@ -605,10 +607,6 @@ class Store:
 
     def _transaction(self) -> "_Transaction":
         return _Transaction(self.db)
-
-    def _write(self, sql: str, params: tuple[object, ...]) -> None:
-        """One statement that commits on its own (from a ``_written`` method)."""
-        self.db.execute(sql, params)
 
     def _version(self) -> int:
         return self.db.execute("PRAGMA data_version").fetchone()[0]
